@@ -1,0 +1,88 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+FLASK := $(BIN)/flask --app wsgi
+AXE_VERSION := 4.11.0
+# Debian packages the tests drive: a real browser, PDF tools, Node.js for axe-core.
+TEST_DEBS := chromium poppler-utils nodejs npm
+
+.PHONY: run serve setup install install-test system-deps axe test lint fmt bench \
+        translations-extract translations-update translations-compile clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: setup.cfg | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations-compile
+
+install-test: $(VENV)/.installed-test translations-compile
+
+## Database, questionnaires and demo data; every step is idempotent.
+setup: install
+	$(FLASK) db upgrade
+	$(FLASK) sipas questionnaire sync
+	$(FLASK) sipas demo
+
+run: setup serve
+
+serve:
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## Debian packages for the browser tests, installed only when missing and when root.
+system-deps:
+	@missing=""; for p in $(TEST_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing Debian packages (run as root or install them):$$missing"; exit 1; fi; \
+	fi
+
+.cache/npm/node_modules/axe-core/axe.min.js:
+	mkdir -p .cache/npm
+	npm install --silent --no-audit --no-fund --prefix .cache/npm axe-core@$(AXE_VERSION)
+
+axe: .cache/npm/node_modules/axe-core/axe.min.js
+
+test: install-test system-deps axe
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python benchmarks/page_weight.py
+	$(BIN)/python benchmarks/submit.py
+
+translations-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
+
+translations-update: translations-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+translations-compile: $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations --statistics
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .ruff_cache

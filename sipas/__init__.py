@@ -1,0 +1,88 @@
+"""SIPAS: citizen-satisfaction surveys for Vietnamese public administration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; ``config`` overrides every other setting (tests)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder="../static",
+        static_url_path="/static",
+    )
+    configure_settings(app, config)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_templates(app)
+    configure_errors(app)
+    configure_cli(app)
+    return app
+
+
+def configure_settings(app: Flask, config: dict[str, Any] | None) -> None:
+    """Defaults → instance/config.py → SIPAS_* variables → ``config``."""
+    from sipas.config import load_config
+
+    load_config(app, config)
+
+
+def configure_extensions(app: Flask) -> None:
+    """Database, migrations, CSRF, translations and logins."""
+    from sipas.auth import configure_login
+    from sipas.database import configure_database
+    from sipas.extensions import csrf
+    from sipas.i18n import configure_i18n
+
+    configure_database(app)
+    csrf.init_app(app)
+    configure_i18n(app)
+    configure_login(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    """Register the areas of the site."""
+    from sipas.admin import bp as admin_bp
+    from sipas.auth import bp as auth_bp
+    from sipas.public import bp as public_bp
+    from sipas.survey import bp as survey_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(survey_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+
+def configure_templates(app: Flask) -> None:
+    """Jinja extensions and helpers used by the templates."""
+    from sipas.assets import configure_assets
+    from sipas.labels import configure_labels
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    configure_labels(app)
+    configure_assets(app)
+
+
+def configure_errors(app: Flask) -> None:
+    """Friendly error pages in the visitor's language."""
+    from sipas.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def configure_cli(app: Flask) -> None:
+    """`flask sipas …` commands."""
+    from sipas.cli import sipas_cli
+
+    app.cli.add_command(sipas_cli)

@@ -1,0 +1,81 @@
+"""Configuration: defaults here, then ``instance/config.py``, then ``SIPAS_*`` variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+class DefaultConfig:
+    """Settings that work for `make run` on one machine with SQLite."""
+
+    #: Set in production; `make run` generates one and keeps it in instance/.
+    SECRET_KEY: str | None = None
+    #: SQLite under instance/ unless SIPAS_DATABASE_URL says otherwise.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: Seconds SQLite waits for a lock before giving up.
+    SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    #: Cookie that remembers the language a visitor chose.
+    LANGUAGE_COOKIE = "sipas_lang"
+
+    WTF_CSRF_TIME_LIMIT = 6 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    #: Largest request body accepted (a questionnaire is a few KB).
+    MAX_CONTENT_LENGTH = 256 * 1024
+
+    #: Folder of questionnaire YAML files loaded by `flask sipas questionnaire sync`.
+    QUESTIONNAIRE_DIR: str | None = None
+    #: Unfinished phone questionnaires are forgotten after this many days.
+    DRAFT_RETENTION_DAYS = 7
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    """Defaults, then instance/config.py and SIPAS_* variables, or else ``overrides``.
+
+    As in Flask's tutorial, an explicit mapping (tests) replaces the machine's own
+    settings, so a developer's instance/config.py never leaks into a test run.
+    """
+    app.config.from_object(DefaultConfig)
+    if overrides is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env(prefix="SIPAS")
+        if "DATABASE_URL" in app.config:
+            app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    else:
+        app.config.update(overrides)
+    _fill_local_defaults(app)
+
+
+def _fill_local_defaults(app: Flask) -> None:
+    """Defaults that depend on the instance folder."""
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'sipas.db'}"
+    if not app.config["QUESTIONNAIRE_DIR"]:
+        app.config["QUESTIONNAIRE_DIR"] = str(Path(app.root_path).parent / "questionnaires")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read or create a random key kept in instance/ so sessions survive restarts."""
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

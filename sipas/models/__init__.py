@@ -1,0 +1,26 @@
+"""Database models; import from here so every table is registered on the metadata."""
+
+from sipas.models.audit import AuditEvent
+from sipas.models.questionnaires import QuestionnaireVersion
+from sipas.models.responses import Answer, Channel, Response, ResponseDraft, ResponseStatus
+from sipas.models.units import Unit, UnitLevel
+from sipas.models.users import Role, User
+from sipas.models.waves import Wave, WaveStatus, WaveUnit, Weighting
+
+__all__ = [
+    "Answer",
+    "AuditEvent",
+    "Channel",
+    "QuestionnaireVersion",
+    "Response",
+    "ResponseDraft",
+    "ResponseStatus",
+    "Role",
+    "Unit",
+    "UnitLevel",
+    "User",
+    "Wave",
+    "WaveStatus",
+    "WaveUnit",
+    "Weighting",
+]

@@ -1,0 +1,118 @@
+"""Responses and their answers (long format), plus unfinished phone drafts."""
+
+from __future__ import annotations
+
+import enum
+import uuid as uuid_module
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sipas.extensions import db
+from sipas.models.base import Timestamp, enum_column, utcnow
+from sipas.models.questionnaires import QuestionnaireVersion
+from sipas.models.units import Unit
+from sipas.models.waves import Wave
+
+
+class Channel(enum.StrEnum):
+    """How a response reached us."""
+
+    web = "web"
+    kiosk = "kiosk"
+    paper = "paper"
+    interview = "interview"
+
+
+class ResponseStatus(enum.StrEnum):
+    complete = "complete"
+    #: kept but excluded from statistics until reviewed (spam, speeding …)
+    flagged = "flagged"
+    #: withdrawn by an administrator, with a reason; never deleted
+    void = "void"
+
+
+class Response(db.Model):
+    """One filled questionnaire. Anonymous: no name, phone or ID of the respondent."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Made by the client for its form instance; unique so a retry stores nothing new.
+    uuid: Mapped[uuid_module.UUID] = mapped_column(sa.Uuid, unique=True)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("waves.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    #: The exact questionnaire version answered.
+    questionnaire_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questionnaire_versions.id")
+    )
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    #: Language the respondent answered in.
+    language: Mapped[str] = mapped_column(sa.String(8), default="vi")
+    #: Kiosk device that sent it (kiosk channel).
+    device_code: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Serial number of the paper form (paper channel).
+    paper_serial: Mapped[str | None] = mapped_column(sa.String(40))
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: When the respondent opened the questionnaire.
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    submitted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    #: Seconds between start and submission, for quality checks.
+    duration_seconds: Mapped[int | None]
+    status: Mapped[ResponseStatus] = mapped_column(
+        enum_column(ResponseStatus), default=ResponseStatus.complete
+    )
+    #: Why the response was flagged or voided.
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    wave: Mapped[Wave] = relationship()
+    unit: Mapped[Unit] = relationship()
+    questionnaire: Mapped[QuestionnaireVersion] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.Index("ix_responses_wave_unit_status", "wave_id", "unit_id", "status"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Response {self.uuid}>"
+
+
+class Answer(db.Model):
+    """One answer value; a multi-choice answer is one row per chosen option."""
+
+    __tablename__ = "answers"
+
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+    __table_args__ = (sa.Index("ix_answers_item_value", "item_code", "value"),)
+
+
+class ResponseDraft(db.Model):
+    """Answers of a phone questionnaire not submitted yet, keyed by its form instance."""
+
+    __tablename__ = "response_drafts"
+
+    #: The form instance's UUID; becomes the response's uuid on submission.
+    form_uuid: Mapped[uuid_module.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("waves.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    #: Validated answers so far: {item code: value or list of values}.
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: Code of the section the respondent is on.
+    current_section: Mapped[str | None] = mapped_column(sa.String(40))
+    language: Mapped[str] = mapped_column(sa.String(8), default="vi")
+    started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        Timestamp, default=utcnow, onupdate=utcnow, index=True
+    )

@@ -13,8 +13,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def enum_column(enum_class: type[enum.Enum], length: int = 20) -> sa.Enum:
-    """A portable enum column: VARCHAR + CHECK of the enum's values, no native type."""
+def enum_column(
+    enum_class: type[enum.Enum], length: int = 20, name: str | None = None
+) -> sa.Enum:
+    """A portable enum column: VARCHAR + CHECK of the enum's values, no native type.
+
+    ``name`` names the CHECK constraint; give one when a table has two columns of the
+    same enum, since PostgreSQL wants constraint names unique per table.
+    """
     return sa.Enum(
         enum_class,
         native_enum=False,
@@ -22,7 +28,7 @@ def enum_column(enum_class: type[enum.Enum], length: int = 20) -> sa.Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
         create_constraint=True,
-        name=enum_class.__name__.lower(),
+        name=name or enum_class.__name__.lower(),
     )
 
 

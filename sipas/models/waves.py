@@ -45,9 +45,13 @@ class Wave(db.Model):
         enum_column(WaveStatus), default=WaveStatus.draft
     )
     #: Units of this level (ancestors of the responding unit) form the strata.
-    strata_level: Mapped[UnitLevel | None] = mapped_column(enum_column(UnitLevel))
+    strata_level: Mapped[UnitLevel | None] = mapped_column(
+        enum_column(UnitLevel, name="strata_level")
+    )
     #: Units of this level are the primary sampling units.
-    psu_level: Mapped[UnitLevel | None] = mapped_column(enum_column(UnitLevel))
+    psu_level: Mapped[UnitLevel | None] = mapped_column(
+        enum_column(UnitLevel, name="psu_level")
+    )
     weighting: Mapped[Weighting] = mapped_column(
         enum_column(Weighting), default=Weighting.unit_population
     )

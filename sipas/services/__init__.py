@@ -1,0 +1,1 @@
+"""Database work without request objects. Services flush; the caller commits."""

@@ -1,0 +1,153 @@
+"""Demo data: one province, its service centres, an open wave and an admin account."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from sipas.extensions import db
+from sipas.models import Role, Unit, UnitLevel, Wave, WaveStatus, WaveUnit, Weighting
+from sipas.services import accounts
+from sipas.services.questionnaires import latest_version
+
+DEMO_WAVE_CODE = "demo"
+DEMO_QUESTIONNAIRE = "sipas-2017"
+ADMIN_USERNAME = "admin"
+
+#: (code, name, level, parent code, population, target sample)
+DEMO_UNITS: tuple[
+    tuple[str, str, UnitLevel, str | None, int | None, int | None], ...
+] = (
+    ("QN", "Tỉnh Quảng Ninh", UnitLevel.province, None, None, None),
+    (
+        "QN-TTHCC",
+        "Trung tâm Phục vụ hành chính công tỉnh Quảng Ninh",
+        UnitLevel.centre,
+        "QN",
+        12400,
+        400,
+    ),
+    ("QN-HALONG", "Phường Hạ Long", UnitLevel.commune, "QN", None, None),
+    (
+        "QN-HALONG-TT",
+        "Trung tâm Phục vụ hành chính công phường Hạ Long",
+        UnitLevel.centre,
+        "QN-HALONG",
+        5300,
+        200,
+    ),
+    ("QN-CAMPHA", "Phường Cẩm Phả", UnitLevel.commune, "QN", None, None),
+    (
+        "QN-CAMPHA-TT",
+        "Trung tâm Phục vụ hành chính công phường Cẩm Phả",
+        UnitLevel.centre,
+        "QN-CAMPHA",
+        4100,
+        200,
+    ),
+    ("QN-UONGBI", "Phường Uông Bí", UnitLevel.commune, "QN", None, None),
+    (
+        "QN-UONGBI-TT",
+        "Trung tâm Phục vụ hành chính công phường Uông Bí",
+        UnitLevel.centre,
+        "QN-UONGBI",
+        3800,
+        150,
+    ),
+    ("QN-TIENYEN", "Xã Tiên Yên", UnitLevel.commune, "QN", None, None),
+    (
+        "QN-TIENYEN-TT",
+        "Trung tâm Phục vụ hành chính công xã Tiên Yên",
+        UnitLevel.centre,
+        "QN-TIENYEN",
+        1900,
+        150,
+    ),
+)
+
+
+class DemoNeedsQuestionnaire(Exception):
+    """The questionnaire of the demo wave has not been stored yet."""
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    """What `ensure_demo` created; a second run creates nothing."""
+
+    units_created: int
+    wave_created: bool
+    admin_password: str | None
+
+
+def ensure_demo(admin_password: str | None = None) -> DemoReport:
+    """Create whatever part of the demo data is missing; change nothing that exists."""
+    units, created = _ensure_units()
+    wave_created = _ensure_wave(units)
+    password = _ensure_admin(admin_password)
+    return DemoReport(
+        units_created=created, wave_created=wave_created, admin_password=password
+    )
+
+
+def _ensure_units() -> tuple[dict[str, Unit], int]:
+    existing = {
+        unit.code: unit
+        for unit in db.session.scalars(
+            sa.select(Unit).where(Unit.code.in_([row[0] for row in DEMO_UNITS]))
+        )
+    }
+    created = 0
+    for code, name, level, parent_code, _population, _target in DEMO_UNITS:
+        if code not in existing:
+            parent = existing[parent_code] if parent_code else None
+            existing[code] = Unit(
+                code=code,
+                name=name,
+                level=level,
+                parent=parent,
+                valid_from=date(2025, 7, 1),
+            )
+            db.session.add(existing[code])
+            created += 1
+    db.session.flush()
+    return existing, created
+
+
+def _ensure_wave(units: dict[str, Unit]) -> bool:
+    if db.session.scalar(sa.select(Wave).filter_by(code=DEMO_WAVE_CODE)) is not None:
+        return False
+    version = latest_version(DEMO_QUESTIONNAIRE)
+    if version is None:
+        raise DemoNeedsQuestionnaire(DEMO_QUESTIONNAIRE)
+    wave = Wave(
+        code=DEMO_WAVE_CODE,
+        title="Khảo sát sự hài lòng năm 2026 (dữ liệu mẫu)",
+        questionnaire=version,
+        starts_on=date(2026, 1, 1),
+        status=WaveStatus.open,
+        strata_level=UnitLevel.province,
+        psu_level=UnitLevel.centre,
+        weighting=Weighting.unit_population,
+    )
+    wave.wave_units = [
+        WaveUnit(unit=units[code], population=population, target_sample=target)
+        for code, _name, level, _parent, population, target in DEMO_UNITS
+        if level is UnitLevel.centre
+    ]
+    db.session.add(wave)
+    db.session.flush()
+    return True
+
+
+def _ensure_admin(password: str | None) -> str | None:
+    """Create the admin account; return a generated password to print once."""
+    if accounts.find_user(ADMIN_USERNAME) is not None:
+        return None
+    generated = None
+    if not password:
+        password = generated = secrets.token_urlsafe(12)
+    accounts.create_user(ADMIN_USERNAME, password, Role.admin)
+    return generated

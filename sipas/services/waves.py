@@ -1,0 +1,65 @@
+"""Finding the survey round a unit is collecting answers for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from sipas.extensions import db
+from sipas.models import Unit, Wave, WaveStatus, WaveUnit
+
+
+@dataclass(frozen=True)
+class SurveyTarget:
+    """A unit together with the open wave it currently collects answers for."""
+
+    unit: Unit
+    wave: Wave
+
+
+def _open_on(day: date) -> sa.ColumnElement[bool]:
+    """Waves that are open and whose dates (if set) include ``day``."""
+    return sa.and_(
+        Wave.status == WaveStatus.open,
+        sa.or_(Wave.starts_on.is_(None), Wave.starts_on <= day),
+        sa.or_(Wave.ends_on.is_(None), Wave.ends_on >= day),
+    )
+
+
+def find_open_target(unit_code: str, day: date | None = None) -> SurveyTarget | None:
+    """The unit with ``unit_code`` and its open wave today, or None."""
+    day = day or date.today()
+    row = db.session.execute(
+        sa.select(Unit, Wave)
+        .join(WaveUnit, WaveUnit.unit_id == Unit.id)
+        .join(Wave, Wave.id == WaveUnit.wave_id)
+        .where(Unit.code == unit_code, _open_on(day))
+        .order_by(Wave.starts_on.desc().nulls_last(), Wave.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or not row.Unit.is_valid_on(day):
+        return None
+    return SurveyTarget(unit=row.Unit, wave=row.Wave)
+
+
+def open_targets(day: date | None = None) -> list[SurveyTarget]:
+    """Every unit with an open wave today, in code order (for the landing page)."""
+    day = day or date.today()
+    rows = db.session.execute(
+        sa.select(Unit, Wave)
+        .join(WaveUnit, WaveUnit.unit_id == Unit.id)
+        .join(Wave, Wave.id == WaveUnit.wave_id)
+        .options(joinedload(Unit.parent))
+        .where(_open_on(day))
+        .order_by(Unit.code, Wave.id.desc())
+    ).all()
+    seen: set[int] = set()
+    targets = []
+    for unit, wave in rows:
+        if unit.id not in seen and unit.is_valid_on(day):
+            seen.add(unit.id)
+            targets.append(SurveyTarget(unit=unit, wave=wave))
+    return targets

@@ -1,4 +1,4 @@
-"""Configuration: defaults here, then ``instance/config.py``, then ``SIPAS_*`` variables."""
+"""Configuration: defaults, then ``instance/config.py``, then ``SIPAS_*`` variables."""
 
 from __future__ import annotations
 
@@ -63,7 +63,9 @@ def _fill_local_defaults(app: Flask) -> None:
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'sipas.db'}"
     if not app.config["QUESTIONNAIRE_DIR"]:
-        app.config["QUESTIONNAIRE_DIR"] = str(Path(app.root_path).parent / "questionnaires")
+        app.config["QUESTIONNAIRE_DIR"] = str(
+            Path(app.root_path).parent / "questionnaires"
+        )
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
 

@@ -21,11 +21,11 @@ def configure_database(app: Flask) -> None:
 def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL, foreign keys, a busy timeout, and real SAVEPOINT support.
 
-    pysqlite opens transactions lazily on its own, which breaks SAVEPOINT and lets two
-    writers deadlock on a read-to-write upgrade; we take over BEGIN ourselves (the recipe
-    in SQLAlchemy's SQLite dialect documentation). POST requests are the only ones that
-    write, so they start with BEGIN IMMEDIATE and queue on the busy timeout instead of
-    failing with "database is locked" half-way through.
+    pysqlite opens transactions lazily on its own, which breaks SAVEPOINT and lets
+    two writers deadlock on a read-to-write upgrade; we take over BEGIN ourselves
+    (the recipe in SQLAlchemy's SQLite dialect documentation). POST requests are the
+    only ones that write, so they start with BEGIN IMMEDIATE and queue on the busy
+    timeout instead of failing with "database is locked" half-way through.
     """
 
     @event.listens_for(engine, "connect")

@@ -1,0 +1,7 @@
+"""Back office for administrators."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from sipas.admin import views  # noqa: E402, F401  (registers the routes)

@@ -1,0 +1,72 @@
+"""Language choice and number/date formatting in the visitor's locale."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from babel.numbers import format_decimal
+from flask import Flask, current_app, request
+from flask_babel import format_date, format_datetime, get_locale
+
+from sipas.extensions import babel
+
+
+def select_locale() -> str:
+    """The visitor's explicit choice (cookie) if supported, else Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"], "")
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    """The language code of the current request ("vi" or "en")."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def format_percent(fraction: float | None, digits: int = 2) -> str:
+    """A fraction as a percentage in the current locale: 0.8266 → "82,66%"."""
+    if fraction is None:
+        return "–"
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return (
+        format_decimal(fraction * 100, format=pattern, locale=current_language()) + "%"
+    )
+
+
+def format_number(value: float | int | None, digits: int = 0) -> str:
+    """A number in the current locale: 12345.6 → "12.345,6" in Vietnamese."""
+    if value is None:
+        return "–"
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=current_language())
+
+
+def format_day(value: date | datetime | None) -> str:
+    """A date in the locale's medium format."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "medium")
+    return format_date(value, "medium")
+
+
+def configure_i18n(app: Flask) -> None:
+    """Flask-Babel with our locale selector and the formatting filters for templates."""
+    translations_dir = str(app.config.get("TRANSLATIONS_DIR") or _translations_dir(app))
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=translations_dir,
+    )
+    app.jinja_env.filters.update(
+        percent=format_percent, number=format_number, day=format_day
+    )
+    app.jinja_env.globals.update(current_language=current_language)
+
+
+def _translations_dir(app: Flask) -> str:
+    """translations/ at the project root, beside the package."""
+    return str(Path(app.root_path).parent / "translations")

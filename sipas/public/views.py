@@ -1,0 +1,63 @@
+"""Pages anyone may open."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, render_template, request, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from sipas.extensions import db
+from sipas.public import bp
+from sipas.services.waves import open_targets
+
+#: A year: the language choice should outlive a browser session.
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    """What this site is, and a link per unit that is collecting answers."""
+    return render_template("public/index.html", targets=open_targets())
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):  # type: ignore[no-untyped-def]
+    """Remember the chosen language and go back to the page the visitor was on."""
+    response = redirect(_safe_next(request.args.get("next")))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            current_app.config["LANGUAGE_COOKIE"],
+            code,
+            max_age=LANGUAGE_COOKIE_SECONDS,
+            samesite="Lax",
+            httponly=True,
+        )
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so the switch cannot send anyone to another site."""
+    if not target:
+        return url_for(".index")
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+    ):
+        return url_for(".index")
+    return target.rstrip("?")
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    """200 when the database answers, 503 otherwise (for load balancers)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "unavailable", "database": False}, 503
+    return {"status": "ok", "database": True}, 200

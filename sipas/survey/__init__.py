@@ -1,0 +1,7 @@
+"""Citizen-facing questionnaire pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("survey", __name__)
+
+from sipas.survey import views  # noqa: E402, F401  (registers the routes)

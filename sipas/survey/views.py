@@ -1,0 +1,197 @@
+"""Phone/web questionnaire: /s/<unit_code>, one section per step, then a thank-you."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+
+from flask import abort, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from sipas.errors import render_error
+from sipas.extensions import db
+from sipas.i18n import current_language
+from sipas.models import ResponseDraft
+from sipas.questionnaire import Questionnaire, Section
+from sipas.questionnaire.logic import is_visible
+from sipas.questionnaire.steps import step_number
+from sipas.services import phone, responses
+from sipas.services.waves import SurveyTarget, find_open_target
+from sipas.survey import bp
+from sipas.survey.forms import SectionForm, csrf_failure_message, form_class, prefill
+
+
+def _target_or_404(unit_code: str) -> SurveyTarget:
+    """The unit and its open wave, or the friendly 'not open' page."""
+    target = find_open_target(unit_code)
+    if target is None:
+        abort(404)
+    return target
+
+
+def _session_key(unit_code: str) -> str:
+    return f"form:{unit_code}"
+
+
+def _current_form_uuid(unit_code: str) -> uuid_module.UUID:
+    """This browser's form instance for the unit; a new one after a submission."""
+    stored = session.get(_session_key(unit_code))
+    form_uuid = _parse_uuid(stored) if stored else None
+    if form_uuid is None or responses.find_by_uuid(form_uuid) is not None:
+        form_uuid = uuid_module.uuid4()
+        session[_session_key(unit_code)] = str(form_uuid)
+    return form_uuid
+
+
+def _parse_uuid(value: str | None) -> uuid_module.UUID | None:
+    try:
+        return uuid_module.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _section_or_400(questionnaire: Questionnaire, code: str | None) -> Section:
+    try:
+        return questionnaire.sections[questionnaire.section_index(code or "")]
+    except KeyError:
+        abort(400)
+
+
+@bp.get("/s/<unit_code>")
+def questionnaire_page(unit_code: str):  # type: ignore[no-untyped-def]
+    """Show the step the respondent is on (or asked for with ?step=)."""
+    target = _target_or_404(unit_code)
+    questionnaire = phone.questionnaire_of(target)
+    form_uuid = _parse_uuid(request.args.get("f"))
+    if form_uuid is not None and responses.find_by_uuid(form_uuid) is not None:
+        # back button after sending: the same thank-you, never a second response
+        return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
+    if form_uuid is None or phone.find_draft(form_uuid, target) is None:
+        form_uuid = _current_form_uuid(unit_code)
+    draft = phone.find_draft(form_uuid, target)
+    answers = draft.answers if draft else {}
+    section = _reachable_section(questionnaire, draft, request.args.get("step"))
+    form = form_class(questionnaire, section, current_language())(formdata=None)
+    prefill(form, answers)
+    return _render_step(target, questionnaire, section, form, form_uuid, answers)
+
+
+def _reachable_section(
+    questionnaire: Questionnaire, draft: ResponseDraft | None, requested: str | None
+) -> Section:
+    """The requested step if the respondent has reached it, else where they are."""
+    current = draft.current_section if draft else questionnaire.sections[0].code
+    codes = [s.code for s in questionnaire.sections]
+    if requested in codes and codes.index(requested) <= codes.index(current):
+        return questionnaire.sections[codes.index(requested)]
+    return questionnaire.sections[codes.index(current)]
+
+
+@bp.post("/s/<unit_code>")
+def post_step(unit_code: str):  # type: ignore[no-untyped-def]
+    """Validate one step, keep it, and go on; the last step stores the response."""
+    target = _target_or_404(unit_code)
+    questionnaire = phone.questionnaire_of(target)
+    form_uuid = _parse_uuid(request.form.get("form_id")) or abort(400)
+    if responses.find_by_uuid(form_uuid) is not None:
+        return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
+    section = _section_or_400(questionnaire, request.form.get("section"))
+    form = form_class(questionnaire, section, current_language())()
+    move = phone.Move.back if request.form.get("move") == "back" else phone.Move.next
+    outcome = phone.post_step(
+        target,
+        form_uuid,
+        section,
+        form.answers(),
+        move=move,
+        language=current_language(),
+    )
+    if outcome.problems:
+        form.show_problems(outcome.problems)
+        draft = phone.find_draft(form_uuid, target)
+        answers = {**(draft.answers if draft else {}), **form.answers()}
+        return _render_step(
+            target, questionnaire, section, form, form_uuid, answers
+        ), 422
+    db.session.commit()
+    if outcome.response is not None:
+        return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
+    return redirect(
+        url_for(
+            ".questionnaire_page",
+            unit_code=unit_code,
+            step=outcome.section.code,
+            f=form_uuid,
+        )
+    )
+
+
+def render_after_csrf_failure():  # type: ignore[no-untyped-def]
+    """The step again with what was posted (not stored) and an explanation."""
+    unit_code = (request.view_args or {}).get("unit_code", "")
+    target = find_open_target(unit_code)
+    if target is None:
+        return render_error(404)
+    questionnaire = phone.questionnaire_of(target)
+    form_uuid = _parse_uuid(request.form.get("form_id")) or _current_form_uuid(
+        unit_code
+    )
+    try:
+        section = _section_or_400(questionnaire, request.form.get("section"))
+    except HTTPException as error:
+        return render_error(error.code or 400)
+    form = form_class(questionnaire, section, current_language())()
+    form.form_errors.append(csrf_failure_message())
+    draft = phone.find_draft(form_uuid, target)
+    answers = {**(draft.answers if draft else {}), **form.answers()}
+    return _render_step(target, questionnaire, section, form, form_uuid, answers), 400
+
+
+def _render_step(
+    target: SurveyTarget,
+    questionnaire: Questionnaire,
+    section: Section,
+    form: SectionForm,
+    form_uuid: uuid_module.UUID,
+    answers: dict,
+) -> str:
+    """Render one step with its progress and the skip rules of its questions."""
+    form.form_id.data = str(form_uuid)
+    form.section.data = section.code
+    position, total = step_number(questionnaire, answers, section.code)
+    own_codes = {item.code for item in section.items}
+    hidden_now = {item.code for item in section.items if not is_visible(item, answers)}
+    #: hidden by an answer on this page: shown with its skip instruction until the
+    #: script (or the server, on the next step) applies the rule
+    conditional = {
+        item.code
+        for item in section.items
+        if item.show_if is not None and item.show_if.item in own_codes
+    }
+    return render_template(
+        "survey/step.html",
+        target=target,
+        questionnaire=questionnaire,
+        section=section,
+        form=form,
+        position=position,
+        total=total,
+        is_first=position == 1,
+        is_last=position == total,
+        skipped=hidden_now - conditional,
+        hidden_now=hidden_now & conditional,
+        language=current_language(),
+    )
+
+
+@bp.get("/s/<unit_code>/thanks/<uuid:form_id>")
+def thanks(unit_code: str, form_id: uuid_module.UUID):  # type: ignore[no-untyped-def]
+    """The thank-you page with the receipt code; the same for every retry."""
+    response = responses.find_by_uuid(form_id)
+    if response is None or response.unit.code != unit_code:
+        abort(404)
+    return render_template(
+        "survey/thanks.html",
+        response=response,
+        unit=response.unit,
+        receipt=responses.receipt_code(response.uuid),
+    )

@@ -1,0 +1,104 @@
+"""Fixtures: an app from the factory on a temporary SQLite file, fresh per test."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from sipas import create_app
+from sipas.extensions import db
+from sipas.services import demo, questionnaires
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONNAIRE_DIR = ROOT / "questionnaires"
+
+
+def make_app(database_path: Path, **settings: object) -> Flask:
+    """An app with its own database file and CSRF switched on, as in production."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
+        "QUESTIONNAIRE_DIR": str(QUESTIONNAIRE_DIR),
+        "ADMIN_PASSWORD": "admin-test-password",
+    }
+    config.update(settings)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """An app with empty tables."""
+    app = make_app(tmp_path / "sipas.db")
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo_app(app: Flask) -> Flask:
+    """An app with the shipped questionnaires and the demo data."""
+    questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
+    demo.ensure_demo("admin-test-password")
+    db.session.commit()
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_client(demo_app: Flask) -> FlaskClient:
+    return demo_app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+FORM_ID_PATTERN = re.compile(r'name="form_id" type="hidden" value="([^"]+)"')
+SECTION_PATTERN = re.compile(r'name="section" type="hidden" value="([^"]+)"')
+
+
+class SurveyPage:
+    """What a step page carries that the next POST needs."""
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+        self.csrf_token = _first(CSRF_PATTERN, html)
+        self.form_id = uuid.UUID(_first(FORM_ID_PATTERN, html))
+        self.section = _first(SECTION_PATTERN, html)
+
+    def post_data(self, answers: dict[str, object], move: str = "next") -> dict:
+        """Form fields for submitting ``answers`` from this page."""
+        return {
+            "csrf_token": self.csrf_token,
+            "form_id": str(self.form_id),
+            "section": self.section,
+            "move": move,
+            **answers,
+        }
+
+
+def _first(pattern: re.Pattern[str], html: str) -> str:
+    match = pattern.search(html)
+    assert match, f"{pattern.pattern} not found in page"
+    return match.group(1)
+
+
+@pytest.fixture
+def survey_page():
+    """Parse a step page: ``survey_page(response) -> SurveyPage``."""
+    return lambda response: SurveyPage(response.get_data(as_text=True))

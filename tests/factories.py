@@ -1,0 +1,77 @@
+"""Builders for test data: valid answers from a questionnaire, stored responses."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from sipas.extensions import db
+from sipas.models import Channel, Unit, Wave
+from sipas.questionnaire import Item, ItemType, Questionnaire
+from sipas.services import responses
+from sipas.services.questionnaires import parsed
+
+
+def answer_for(item: Item, *, gave_feedback: bool = True) -> object:
+    """A valid answer to ``item``; the filter before factor E follows the flag."""
+    if item.code == "E_filter":
+        return "yes" if gave_feedback else "no"
+    if item.type is ItemType.scale:
+        return "4"
+    if item.type is ItemType.single_choice:
+        return item.choices[0].code
+    if item.type is ItemType.multi_choice:
+        return [choice.code for choice in item.choices[:2]]
+    if item.type is ItemType.text:
+        return "Cán bộ nhiệt tình, chu đáo."
+    return str(item.min_value or 1)
+
+
+def section_answers(
+    questionnaire: Questionnaire, section_code: str, *, gave_feedback: bool = True
+) -> dict[str, object]:
+    """Valid answers for every item of one section, skip rules respected."""
+    section = questionnaire.sections[questionnaire.section_index(section_code)]
+    answers: dict[str, object] = {}
+    for item in section.items:
+        if item.show_if and item.show_if.item == "E_filter" and not gave_feedback:
+            continue
+        if item.show_if and item.show_if.item != "E_filter":
+            continue  # conditional procedure questions stay unanswered by default
+        answers[item.code] = answer_for(item, gave_feedback=gave_feedback)
+    return answers
+
+
+def valid_answers(
+    questionnaire: Questionnaire, *, gave_feedback: bool = True
+) -> dict[str, object]:
+    """Valid answers to the whole questionnaire."""
+    answers: dict[str, object] = {}
+    for section in questionnaire.sections:
+        answers.update(
+            section_answers(questionnaire, section.code, gave_feedback=gave_feedback)
+        )
+    return answers
+
+
+def demo_target(unit_code: str = "QN-HALONG-TT") -> tuple[Wave, Unit]:
+    """The demo wave and one of its centres."""
+    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
+    return wave, unit
+
+
+def make_response(
+    unit_code: str = "QN-HALONG-TT",
+    answers: dict[str, object] | None = None,
+    channel: Channel = Channel.web,
+    response_uuid: uuid.UUID | None = None,
+) -> responses.Recorded:
+    """Store one response in the demo wave (answers default to a valid full set)."""
+    wave, unit = demo_target(unit_code)
+    questionnaire = parsed(wave.questionnaire)
+    submission = responses.Submission(
+        uuid=response_uuid or uuid.uuid4(), wave=wave, unit=unit, channel=channel
+    )
+    return responses.record(submission, answers or valid_answers(questionnaire))

@@ -2,7 +2,13 @@
 
 from sipas.models.audit import AuditEvent
 from sipas.models.questionnaires import QuestionnaireVersion
-from sipas.models.responses import Answer, Channel, Response, ResponseDraft, ResponseStatus
+from sipas.models.responses import (
+    Answer,
+    Channel,
+    Response,
+    ResponseDraft,
+    ResponseStatus,
+)
 from sipas.models.units import Unit, UnitLevel
 from sipas.models.users import Role, User
 from sipas.models.waves import Wave, WaveStatus, WaveUnit, Weighting

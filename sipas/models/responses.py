@@ -99,7 +99,7 @@ class Answer(db.Model):
 
 
 class ResponseDraft(db.Model):
-    """Answers of a phone questionnaire not submitted yet, keyed by its form instance."""
+    """Unsent answers of a phone questionnaire, keyed by its form instance."""
 
     __tablename__ = "response_drafts"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sipas.questionnaire.logic import AnswerValue, visible_sections
-
 from sipas.questionnaire.schema import Questionnaire, Section
 
 

@@ -1,0 +1,64 @@
+"""Questionnaires as data: the frozen schema, the YAML loader, skip rules, validation.
+
+Pure: standard library and PyYAML only, nothing from Flask or SQLAlchemy.
+"""
+
+from sipas.questionnaire.checks import Problem
+from sipas.questionnaire.loader import (
+    LoadedQuestionnaire,
+    QuestionnaireError,
+    definition_sha256,
+    load_file,
+    load_text,
+    parse_definition,
+)
+from sipas.questionnaire.logic import (
+    AnswerProblem,
+    AnswerValue,
+    ProblemKind,
+    ValidatedAnswers,
+    criteria_values,
+    is_visible,
+    normalize_text,
+    validate_answers,
+    visible_items,
+    visible_sections,
+)
+from sipas.questionnaire.schema import (
+    Choice,
+    Factor,
+    Item,
+    ItemType,
+    LocalizedText,
+    Questionnaire,
+    Section,
+    ShowIf,
+)
+
+__all__ = [
+    "AnswerProblem",
+    "AnswerValue",
+    "Choice",
+    "Factor",
+    "Item",
+    "ItemType",
+    "LoadedQuestionnaire",
+    "LocalizedText",
+    "Problem",
+    "ProblemKind",
+    "Questionnaire",
+    "QuestionnaireError",
+    "Section",
+    "ShowIf",
+    "ValidatedAnswers",
+    "criteria_values",
+    "definition_sha256",
+    "is_visible",
+    "load_file",
+    "load_text",
+    "normalize_text",
+    "parse_definition",
+    "validate_answers",
+    "visible_items",
+    "visible_sections",
+]

@@ -1,0 +1,240 @@
+"""Skip rules and answer validation: what may be stored for a questionnaire.
+
+Pure functions over the frozen schema. Every channel (phone, kiosk, paper entry, file
+import) validates through :func:`validate_answers`, so the rules live in one place.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sipas.questionnaire.schema import (
+    DEFAULT_TEXT_MAX_LENGTH,
+    NOT_APPLICABLE_CODE,
+    Item,
+    ItemType,
+    Questionnaire,
+    Section,
+)
+
+#: A stored answer: one code or text, or a tuple of codes for multi-choice items.
+AnswerValue = str | tuple[str, ...]
+
+_KEPT_CONTROLS = frozenset("\n\t")
+
+
+def normalize_text(value: str) -> str:
+    """Unicode NFC, LF line ends, no control characters, no surrounding blanks."""
+    value = (
+        unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    )
+    kept = (
+        char
+        for char in value
+        if char in _KEPT_CONTROLS or unicodedata.category(char) not in ("Cc", "Cf")
+    )
+    return "".join(kept).strip()
+
+
+def _chosen(answer: object) -> set[str]:
+    """The codes held by an answer, whatever its shape."""
+    if answer is None:
+        return set()
+    if isinstance(answer, list | tuple):
+        return {str(value) for value in answer}
+    return {str(answer)}
+
+
+def is_visible(
+    item: Item,
+    answers: Mapping[str, object],
+    questionnaire: Questionnaire | None = None,
+) -> bool:
+    """True if ``item`` is asked given ``answers`` (its show_if holds).
+
+    With ``questionnaire`` given, an item whose target is itself hidden is hidden too.
+    """
+    rule = item.show_if
+    if rule is None:
+        return True
+    if questionnaire is not None:
+        target = questionnaire.item(rule.item)
+        if not is_visible(target, answers, questionnaire):
+            return False
+    return bool(_chosen(answers.get(rule.item)) & set(rule.values))
+
+
+def visible_items(
+    questionnaire: Questionnaire, answers: Mapping[str, object]
+) -> tuple[Item, ...]:
+    """The items asked given ``answers``, in order."""
+    return tuple(
+        item for item in questionnaire.items if is_visible(item, answers, questionnaire)
+    )
+
+
+def visible_sections(
+    questionnaire: Questionnaire, answers: Mapping[str, object]
+) -> tuple[Section, ...]:
+    """Sections with something to ask: a visible item, or one that an answer on the
+    same section could still show."""
+    shown = []
+    for section in questionnaire.sections:
+        own = {item.code for item in section.items}
+        if any(
+            is_visible(item, answers, questionnaire)
+            or (item.show_if is not None and item.show_if.item in own)
+            for item in section.items
+        ):
+            shown.append(section)
+    return tuple(shown)
+
+
+class ProblemKind(StrEnum):
+    """Why an answer cannot be stored (the web layer words it per language)."""
+
+    unknown_item = "unknown_item"
+    hidden_item = "hidden_item"
+    not_a_choice = "not_a_choice"
+    not_single = "not_single"
+    required = "required"
+    too_many_choices = "too_many_choices"
+    too_long = "too_long"
+    not_a_number = "not_a_number"
+    out_of_range = "out_of_range"
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    """One problem with one answer; ``limit`` is the bound that was broken."""
+
+    item_code: str
+    kind: ProblemKind
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ValidatedAnswers:
+    """Clean answers (visible items only, normalised) and the problems found."""
+
+    answers: Mapping[str, AnswerValue]
+    problems: tuple[AnswerProblem, ...]
+
+    @property
+    def is_valid(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+
+def _is_empty(value: object) -> bool:
+    return (
+        value is None or value == "" or (isinstance(value, list | tuple) and not value)
+    )
+
+
+def _clean(item: Item, value: object) -> AnswerValue | AnswerProblem:
+    """The stored form of one non-empty answer, or the problem with it."""
+    if item.type is ItemType.multi_choice:
+        return _clean_multi(item, value)
+    if isinstance(value, list | tuple):
+        if len(value) != 1:
+            return AnswerProblem(item.code, ProblemKind.not_single)
+        value = value[0]
+    text = normalize_text(str(value))
+    if item.type in (ItemType.single_choice, ItemType.scale):
+        if text not in item.choice_codes:
+            return AnswerProblem(item.code, ProblemKind.not_a_choice)
+        return text
+    if item.type is ItemType.text:
+        limit = item.max_length or DEFAULT_TEXT_MAX_LENGTH
+        if len(text) > limit:
+            return AnswerProblem(item.code, ProblemKind.too_long, limit)
+        return text
+    return _clean_number(item, text)
+
+
+def _clean_multi(item: Item, value: object) -> AnswerValue | AnswerProblem:
+    chosen = {normalize_text(str(code)) for code in _chosen(value)}
+    if not chosen <= set(item.choice_codes):
+        return AnswerProblem(item.code, ProblemKind.not_a_choice)
+    if item.max_choices is not None and len(chosen) > item.max_choices:
+        return AnswerProblem(item.code, ProblemKind.too_many_choices, item.max_choices)
+    return tuple(code for code in item.choice_codes if code in chosen)
+
+
+def _clean_number(item: Item, text: str) -> AnswerValue | AnswerProblem:
+    try:
+        number = int(text.replace(" ", ""))
+    except ValueError:
+        return AnswerProblem(item.code, ProblemKind.not_a_number)
+    too_low = item.min_value is not None and number < item.min_value
+    too_high = item.max_value is not None and number > item.max_value
+    if too_low or too_high:
+        return AnswerProblem(item.code, ProblemKind.out_of_range)
+    return str(number)
+
+
+def validate_answers(
+    questionnaire: Questionnaire,
+    raw: Mapping[str, object],
+    *,
+    section_codes: Collection[str] | None = None,
+) -> ValidatedAnswers:
+    """Check raw answers against the questionnaire; keep only what may be stored.
+
+    Answers to items hidden by ``show_if`` are dropped, not refused (the respondent
+    changed a filter answer). With ``section_codes``, only those sections' items must
+    be answered; visibility is still judged on all answers.
+    """
+    problems = [
+        AnswerProblem(str(code), ProblemKind.unknown_item)
+        for code in raw
+        if not questionnaire.has_item(str(code))
+    ]
+    checked = _required_scope(questionnaire, section_codes)
+    clean: dict[str, AnswerValue] = {}
+    for item in questionnaire.items:
+        if not is_visible(item, clean, questionnaire):
+            continue
+        value = raw.get(item.code)
+        if _is_empty(value) or (isinstance(value, str) and not normalize_text(value)):
+            if item.required and (checked is None or item.code in checked):
+                problems.append(AnswerProblem(item.code, ProblemKind.required))
+            continue
+        result = _clean(item, value)
+        if isinstance(result, AnswerProblem):
+            problems.append(result)
+        else:
+            clean[item.code] = result
+    return ValidatedAnswers(answers=clean, problems=tuple(problems))
+
+
+def _required_scope(
+    questionnaire: Questionnaire, section_codes: Collection[str] | None
+) -> set[str] | None:
+    """Item codes whose required answers are enforced (None = all)."""
+    if section_codes is None:
+        return None
+    return {
+        item.code
+        for section in questionnaire.sections
+        if section.code in section_codes
+        for item in section.items
+    }
+
+
+def criteria_values(
+    questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
+) -> dict[str, int | None]:
+    """Each criterion's answer as 1–5, or None for not applicable or no answer."""
+    values: dict[str, int | None] = {}
+    for item in questionnaire.criteria:
+        answer = answers.get(item.code)
+        if isinstance(answer, str) and answer and answer != NOT_APPLICABLE_CODE:
+            values[item.code] = int(answer)
+        else:
+            values[item.code] = None
+    return values

@@ -258,6 +258,8 @@ def test_landing_page_links_units_with_open_wave(demo_client):
     html = demo_client.get("/").get_data(as_text=True)
     assert f'href="{URL}"' in html
     assert 'href="/s/QN"' not in html  # the province itself collects nothing
+    # the provincial centre comes before the commune centres
+    assert html.index('href="/s/QN-TTHCC"') < html.index('href="/s/QN-CAMPHA-TT"')
 
 
 def test_thanks_page_of_unknown_form_is_404(demo_client):

@@ -45,8 +45,16 @@ def find_open_target(unit_code: str, day: date | None = None) -> SurveyTarget | 
     return SurveyTarget(unit=row.Unit, wave=row.Wave)
 
 
+def _depth(unit: Unit) -> int:
+    """How many ancestors a unit has (the province's own centre comes first)."""
+    depth, parent = 0, unit.parent
+    while parent is not None:
+        depth, parent = depth + 1, parent.parent
+    return depth
+
+
 def open_targets(day: date | None = None) -> list[SurveyTarget]:
-    """Every unit with an open wave today, in code order (for the landing page)."""
+    """Every unit with an open wave today, higher levels first, then by name."""
     day = day or date.today()
     rows = db.session.execute(
         sa.select(Unit, Wave)
@@ -62,4 +70,4 @@ def open_targets(day: date | None = None) -> list[SurveyTarget]:
         if unit.id not in seen and unit.is_valid_on(day):
             seen.add(unit.id)
             targets.append(SurveyTarget(unit=unit, wave=wave))
-    return targets
+    return sorted(targets, key=lambda t: (_depth(t.unit), t.unit.name))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sipas.questionnaire import (
     ProblemKind,
@@ -140,3 +142,32 @@ def test_criteria_values_skip_not_applicable(questionnaire):
     assert criteria_values(questionnaire, {"A1": "9"}) == {"A1": None}
     assert criteria_values(questionnaire, {"A1": "4"}) == {"A1": 4}
     assert criteria_values(questionnaire, {}) == {"A1": None}
+
+
+ANSWER_VALUES = st.one_of(
+    st.none(),
+    st.sampled_from(["yes", "no", "1", "2", "4", "9", "42", ""]),
+    st.text(max_size=80),
+    st.lists(st.sampled_from(["yes", "no", "x"]), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.dictionaries(
+        keys=st.sampled_from(["filter", "A1", "why", "age", "comment", "junk"]),
+        values=ANSWER_VALUES,
+    )
+)
+def test_whatever_is_posted_the_clean_answers_are_storable(raw):
+    """Property: output re-validates unchanged, holds no hidden or unknown item."""
+    questionnaire = load_text(CHAINED, "chained.yaml").questionnaire
+    result = validate_answers(questionnaire, raw)
+    again = validate_answers(questionnaire, result.answers, section_codes=())
+    assert again.is_valid
+    assert dict(again.answers) == dict(result.answers)
+    for code in result.answers:
+        item = questionnaire.item(code)
+        assert is_visible(item, result.answers, questionnaire)
+    if "junk" in raw:
+        assert ("junk", ProblemKind.unknown_item) in kinds(result)

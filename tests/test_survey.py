@@ -265,3 +265,16 @@ def test_landing_page_links_units_with_open_wave(demo_client):
 def test_thanks_page_of_unknown_form_is_404(demo_client):
     response = demo_client.get(f"{URL}/thanks/00000000-0000-4000-8000-000000000000")
     assert response.status_code == 404
+
+
+def test_posting_a_later_step_first_sends_back_and_stores_nothing(
+    demo_client, survey_page, questionnaire
+):
+    page = survey_page(demo_client.get(URL))
+    last = questionnaire.sections[-1].code
+    data = page.post_data(section_answers(questionnaire, last))
+    data["section"] = last
+    response = demo_client.post(URL, data=data)
+    assert response.status_code == 302
+    assert f"step={questionnaire.sections[0].code}" in response.location
+    assert count(Response) == 0

@@ -72,6 +72,12 @@ def post_step(
     """
     questionnaire = questionnaire_of(target)
     draft = find_draft(form_uuid, target)
+    reached = reached_section(questionnaire, draft)
+    if questionnaire.section_index(section.code) > questionnaire.section_index(
+        reached.code
+    ):
+        # a step posted before the earlier ones were answered: back to where they are
+        return StepOutcome(section=reached)
     merged = {**(draft.answers if draft else {}), **posted}
     checked_sections = () if move is Move.back else (section.code,)
     validated = validate_answers(questionnaire, merged, section_codes=checked_sections)
@@ -89,6 +95,15 @@ def post_step(
             )
     _save_draft(target, form_uuid, draft, answers, destination.code, language)
     return StepOutcome(section=destination)
+
+
+def reached_section(
+    questionnaire: Questionnaire, draft: ResponseDraft | None
+) -> Section:
+    """The furthest step this form instance has reached."""
+    if draft is None or draft.current_section is None:
+        return questionnaire.sections[0]
+    return questionnaire.sections[questionnaire.section_index(draft.current_section)]
 
 
 def _problems_of_step(
@@ -144,9 +159,8 @@ def _submit(
         started_at=draft.started_at if draft else None,
     )
     recorded = responses.record(submission, answers)
-    if draft is not None:
-        db.session.delete(draft)
-        db.session.flush()
+    # a statement, not an ORM delete: a concurrent double submit may have removed it
+    db.session.execute(sa.delete(ResponseDraft).filter_by(form_uuid=form_uuid))
     return recorded.response
 
 

@@ -79,11 +79,11 @@ def _reachable_section(
     questionnaire: Questionnaire, draft: ResponseDraft | None, requested: str | None
 ) -> Section:
     """The requested step if the respondent has reached it, else where they are."""
-    current = draft.current_section if draft else questionnaire.sections[0].code
+    current = phone.reached_section(questionnaire, draft)
     codes = [s.code for s in questionnaire.sections]
-    if requested in codes and codes.index(requested) <= codes.index(current):
+    if requested in codes and codes.index(requested) <= codes.index(current.code):
         return questionnaire.sections[codes.index(requested)]
-    return questionnaire.sections[codes.index(current)]
+    return current
 
 
 @bp.post("/s/<unit_code>")

@@ -1,0 +1,122 @@
+"""The sampling design: strata, PSUs nested in strata, variance of PSU totals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class LonelyPsu(StrEnum):
+    """What to do with a stratum that has a single PSU (R's `survey.lonely.psu`)."""
+
+    adjust = "adjust"
+    certainty = "certainty"
+    average = "average"
+    fail = "fail"
+
+
+class LonelyPsuError(ValueError):
+    """A stratum has one PSU and the chosen rule is `fail`."""
+
+    def __init__(self, stratum: str) -> None:
+        super().__init__(f"stratum {stratum!r} has only one PSU")
+        self.stratum = stratum
+
+
+@dataclass(frozen=True)
+class Design:
+    """Strata and PSUs of a stratified cluster sample (PSUs numbered 0..n_psus-1)."""
+
+    stratum_labels: tuple[str, ...]
+    psu_labels: tuple[tuple[str, str], ...]
+    #: stratum number of each PSU
+    psu_stratum: NDArray[np.int64]
+
+    @property
+    def n_psus(self) -> int:
+        """Number of PSUs in the whole design."""
+        return len(self.psu_labels)
+
+    @property
+    def n_strata(self) -> int:
+        """Number of strata in the whole design."""
+        return len(self.stratum_labels)
+
+    @property
+    def psus_per_stratum(self) -> NDArray[np.int64]:
+        """How many PSUs each stratum has in the whole design."""
+        return np.bincount(self.psu_stratum, minlength=self.n_strata)
+
+
+def build_design(
+    strata: Sequence[str], psus: Sequence[str]
+) -> tuple[Design, NDArray[np.int64]]:
+    """The design of rows given their stratum and PSU codes, and each row's PSU number.
+
+    PSU codes are nested in strata: the same code in two strata is two PSUs.
+    """
+    stratum_codes, stratum_of_row = np.unique(
+        np.asarray(strata, dtype=str), return_inverse=True
+    )
+    pairs = np.char.add(
+        np.char.add(np.asarray(strata, dtype=str), "\x1f"), np.asarray(psus, dtype=str)
+    )
+    psu_codes, psu_of_row = np.unique(pairs, return_inverse=True)
+    psu_stratum = np.zeros(len(psu_codes), dtype=np.int64)
+    psu_stratum[psu_of_row] = stratum_of_row
+    labels = tuple(tuple(code.split("\x1f", 1)) for code in psu_codes.tolist())
+    design = Design(
+        stratum_labels=tuple(stratum_codes.tolist()),
+        psu_labels=labels,  # type: ignore[arg-type]
+        psu_stratum=psu_stratum,
+    )
+    return design, psu_of_row.astype(np.int64)
+
+
+def degrees_of_freedom(design: Design, psu_has_rows: NDArray[np.bool_]) -> int:
+    """PSUs minus strata among the PSUs that hold rows of the estimate (R's `degf`)."""
+    present = np.flatnonzero(psu_has_rows)
+    return int(len(present) - len(np.unique(design.psu_stratum[present])))
+
+
+def total_variance(
+    design: Design,
+    psu_totals: NDArray[np.float64],
+    psu_has_rows: NDArray[np.bool_],
+    lonely_psu: LonelyPsu = LonelyPsu.adjust,
+) -> NDArray[np.float64]:
+    """Covariance of estimated totals from per-PSU totals of linearised values.
+
+    As `survey:::onestage` with replacement at the first stage: each stratum present in
+    the estimate contributes n_h/(n_h-1) Σ (z_hi - z̄_h)², counting every PSU the stratum
+    has in the whole design (those without rows here have z = 0). A lonely stratum
+    contributes z² under `adjust` (centred at the population mean, 0 for a linearised
+    statistic), 0 under `certainty`, and under `average` is left out with the others
+    scaled up by strata/strata-with-variance.
+    """
+    z = psu_totals.reshape(design.n_psus, -1)
+    n_h = design.psus_per_stratum
+    present_strata = np.unique(design.psu_stratum[psu_has_rows])
+    sums = np.zeros((design.n_strata, z.shape[1]))
+    np.add.at(sums, design.psu_stratum, z)
+    means = sums / np.maximum(n_h, 1)[:, None]
+    centred = z - means[design.psu_stratum]
+    lonely = n_h[design.psu_stratum] == 1
+    if lonely_psu is LonelyPsu.adjust:
+        centred[lonely] = z[lonely]
+    scale = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)[design.psu_stratum]
+    include = np.isin(design.psu_stratum, present_strata)
+    lonely_present = np.unique(design.psu_stratum[include & lonely])
+    if len(lonely_present) and lonely_psu is LonelyPsu.fail:
+        raise LonelyPsuError(design.stratum_labels[int(lonely_present[0])])
+    if lonely_psu in (LonelyPsu.certainty, LonelyPsu.average):
+        include = include & ~lonely
+    weighted = centred[include] * np.sqrt(scale[include])[:, None]
+    covariance = weighted.T @ weighted
+    if lonely_psu is LonelyPsu.average and len(present_strata) > len(lonely_present):
+        covariance *= len(present_strata) / (len(present_strata) - len(lonely_present))
+    return covariance

@@ -1,0 +1,124 @@
+"""Point estimates and linearised variances of criterion ratios and combinations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sipas.stats.design import Design, LonelyPsu, degrees_of_freedom, total_variance
+from sipas.stats.sums import CriterionSums
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A proportion-like estimate with its design-based variance."""
+
+    value: float
+    variance: float
+    df: int
+    #: rows behind the estimate (unweighted)
+    n: int
+    #: satisfied rows (unweighted; criteria only)
+    satisfied: int | None
+    #: design effect against simple random sampling without replacement (N̂ = Σw)
+    deff: float | None
+    #: Kish's design effect from unequal weights, n·Σw²/(Σw)² (criteria only)
+    deff_kish: float | None
+
+    @property
+    def se(self) -> float:
+        """Standard error."""
+        return float(np.sqrt(max(self.variance, 0.0)))
+
+
+def _srs_variance(sum_w_u2: float, n: int, population: float) -> float | None:
+    """Variance of the same statistic under SRS without replacement of n from N̂.
+
+    As `svymean(deff=TRUE)`: svyvar (with its n/(n-1)) × (N̂ - n)/(N̂ n).
+    """
+    if n < 2 or population <= n:
+        return None
+    return sum_w_u2 / population * n / (n - 1) * (population - n) / (population * n)
+
+
+def criterion_estimates(
+    design: Design, sums: CriterionSums, lonely_psu: LonelyPsu
+) -> list[Estimate]:
+    """Each criterion's index Σw·sat / Σw·answered over the rows that answered it."""
+    estimates = []
+    for k in range(sums.n_criteria):
+        y = sums.satisfied_weight[:, k]
+        x = sums.answered_weight[:, k]
+        has_rows = sums.answered_count[:, k] > 0
+        total_x = float(x.sum())
+        n = int(sums.answered_count[:, k].sum())
+        count = int(sums.satisfied_count[:, k].sum())
+        if total_x <= 0:
+            estimates.append(Estimate(float("nan"), float("nan"), 0, 0, 0, None, None))
+            continue
+        ratio = float(y.sum()) / total_x
+        z = (y - ratio * x) / total_x
+        variance = float(total_variance(design, z, has_rows, lonely_psu)[0, 0])
+        # Σ w (y - R)² over answering rows, for y ∈ {0, 1}: Y(1 - 2R) + R² X
+        sum_w_u2 = (float(y.sum()) * (1 - 2 * ratio) + ratio**2 * total_x) / total_x
+        srs = _srs_variance(sum_w_u2 * total_x, n, total_x)
+        weight_sq = float(sums.answered_weight_sq[:, k].sum())
+        estimates.append(
+            Estimate(
+                value=ratio,
+                variance=variance,
+                df=degrees_of_freedom(design, has_rows),
+                n=n,
+                satisfied=count,
+                deff=variance / srs if srs else None,
+                deff_kish=n * weight_sq / total_x**2,
+            )
+        )
+    return estimates
+
+
+def combination_estimate(
+    design: Design,
+    sums: CriterionSums,
+    coefficients: NDArray[np.float64],
+    lonely_psu: LonelyPsu,
+) -> Estimate:
+    """Σ_k c_k·R_k with variance from one combined linearisation variable.
+
+    Equivalent to `svycontrast` on the totals (Σw·sat_k, Σw·answered_k): the delta
+    method with their full covariance, so criteria answered by the same people count.
+    """
+    y_tot = sums.satisfied_weight.sum(axis=0)
+    x_tot = sums.answered_weight.sum(axis=0)
+    used = coefficients != 0
+    ratios = np.divide(y_tot, x_tot, out=np.full_like(y_tot, np.nan), where=x_tot > 0)
+    value = float(np.sum(coefficients[used] * ratios[used]))
+    gradient_y = np.where(used, coefficients / np.where(x_tot > 0, x_tot, 1), 0.0)
+    gradient_x = -gradient_y * np.nan_to_num(ratios)
+    z = sums.satisfied_weight @ gradient_y + sums.answered_weight @ gradient_x
+    has_rows = sums.row_count > 0
+    variance = float(total_variance(design, z, has_rows, lonely_psu)[0, 0])
+    n = int(sums.row_count.sum())
+    population = float(sums.row_weight.sum())
+    deff = None
+    if sums.gram_ss is not None:
+        # Σ_j w_j u_j² with u_j = Σ_k (g_y,k s_jk + g_x,k a_jk), scaled to the mean
+        # scale that svyvar uses (u·N̂)
+        sum_w_u2 = (
+            gradient_y @ sums.gram_ss @ gradient_y
+            + 2 * gradient_y @ sums.gram_sa @ gradient_x
+            + gradient_x @ sums.gram_aa @ gradient_x
+        ) * population**2
+        srs = _srs_variance(float(sum_w_u2), n, population)
+        deff = variance / srs if srs else None
+    return Estimate(
+        value=value,
+        variance=variance,
+        df=degrees_of_freedom(design, has_rows),
+        n=n,
+        satisfied=None,
+        deff=deff,
+        deff_kish=None,
+    )

@@ -1,0 +1,137 @@
+"""SIPAS indices: criteria, factors (equal-weight means) and the overall index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sipas.stats.design import Design, LonelyPsu
+from sipas.stats.estimate import Estimate, combination_estimate, criterion_estimates
+from sipas.stats.intervals import CiMethod, Interval, proportion_interval
+from sipas.stats.sums import CriterionSums
+
+
+@dataclass(frozen=True)
+class FactorStructure:
+    """A factor's code, its weight in the overall index and its criteria codes."""
+
+    code: str
+    criteria: tuple[str, ...]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to estimate: interval method, level, lonely-PSU rule."""
+
+    ci_method: CiMethod = CiMethod.logit
+    level: float = 0.95
+    lonely_psu: LonelyPsu = LonelyPsu.adjust
+
+    @property
+    def index_ci_method(self) -> CiMethod:
+        """Factor and overall intervals are logit-t, or Wald-t when Wald is chosen."""
+        return CiMethod.wald if self.ci_method is CiMethod.wald else CiMethod.logit
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """One estimated index with its interval."""
+
+    code: str
+    estimate: Estimate
+    interval: Interval
+    factor: str | None = None
+
+
+@dataclass(frozen=True)
+class Indices:
+    """Every index of one domain (or the whole sample)."""
+
+    criteria: tuple[IndexResult, ...]
+    factors: tuple[IndexResult, ...]
+    overall: IndexResult
+
+
+def compute_indices(
+    design: Design,
+    sums: CriterionSums,
+    criteria_codes: Sequence[str],
+    factors: Sequence[FactorStructure],
+    options: Options,
+) -> Indices:
+    """Criterion, factor and overall indices of one domain, each with its interval."""
+    position = {code: k for k, code in enumerate(criteria_codes)}
+    factor_of = {c: f.code for f in factors for c in f.criteria}
+    criteria = tuple(
+        IndexResult(
+            code=code,
+            estimate=estimate,
+            interval=_interval(estimate, options.ci_method, options),
+            factor=factor_of.get(code),
+        )
+        for code, estimate in zip(
+            criteria_codes,
+            criterion_estimates(design, sums, options.lonely_psu),
+            strict=True,
+        )
+    )
+    factor_results = tuple(
+        _combined(design, sums, f.code, _factor_coefficients(f, position), options)
+        for f in factors
+    )
+    overall = _combined(
+        design, sums, "overall", _overall_coefficients(factors, position), options
+    )
+    return Indices(criteria=criteria, factors=factor_results, overall=overall)
+
+
+def _factor_coefficients(
+    factor: FactorStructure, position: dict[str, int]
+) -> np.ndarray:
+    """Equal weights 1/K on the factor's criteria."""
+    coefficients = np.zeros(len(position))
+    for code in factor.criteria:
+        coefficients[position[code]] = 1 / len(factor.criteria)
+    return coefficients
+
+
+def _overall_coefficients(
+    factors: Sequence[FactorStructure], position: dict[str, int]
+) -> np.ndarray:
+    """Factor weights (normalised) times each factor's equal criterion weights."""
+    total_weight = sum(f.weight for f in factors)
+    return sum(
+        (f.weight / total_weight) * _factor_coefficients(f, position) for f in factors
+    )
+
+
+def _combined(
+    design: Design,
+    sums: CriterionSums,
+    code: str,
+    coefficients: np.ndarray,
+    options: Options,
+) -> IndexResult:
+    estimate = combination_estimate(design, sums, coefficients, options.lonely_psu)
+    return IndexResult(
+        code=code,
+        estimate=estimate,
+        interval=_interval(estimate, options.index_ci_method, options),
+    )
+
+
+def _interval(estimate: Estimate, method: CiMethod, options: Options) -> Interval:
+    if np.isnan(estimate.value):
+        return Interval(float("nan"), float("nan"), method)
+    return proportion_interval(
+        method,
+        estimate.value,
+        estimate.variance,
+        estimate.df,
+        options.level,
+        n=estimate.n,
+        successes=estimate.satisfied,
+    )

@@ -1,0 +1,53 @@
+"""Synthetic survey files with everything that makes design-based estimation hard."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+CRITERIA = "A1 A2 A3 A4 B1 B2 B3 B4 B5 C1 C2 C3 C4 C5 C6 D1 D2 D3 E1 E2 E3 E4".split()
+
+
+def write_survey_csv(path: Path, seed: int = 20261123, rows_per_psu: int = 12) -> Path:
+    """Strata with 1–5 PSUs (one lonely), unequal weights, a near-ceiling criterion (C1),
+    factor E answered by ~15 %, some blanks and 9s, and a `group` domain column."""
+    rng = np.random.default_rng(seed)
+    strata_sizes = {"S1": 4, "S2": 3, "S3": 5, "S4": 1, "S5": 2, "S6": 3}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["response_id", "stratum", "psu", "weight", *CRITERIA, "group"])
+        row_id = 0
+        for stratum, n_psus in strata_sizes.items():
+            for psu in range(1, n_psus + 1):
+                psu_effect = rng.normal(0, 0.6)
+                base_weight = rng.uniform(5, 60)
+                for _ in range(int(rows_per_psu + rng.integers(-4, 5))):
+                    row_id += 1
+                    writer.writerow(
+                        [
+                            f"r{row_id}",
+                            stratum,
+                            f"P{psu}",
+                            round(base_weight * rng.uniform(0.5, 2.0), 3),
+                        ]
+                        + _answers(rng, psu_effect)
+                        + [rng.choice(["web", "kiosk", "paper"], p=[0.5, 0.3, 0.2])]
+                    )
+    return path
+
+
+def _answers(rng: np.random.Generator, psu_effect: float) -> list[str]:
+    gave_feedback = rng.random() < 0.15
+    values = []
+    for code in CRITERIA:
+        if code.startswith("E") and not gave_feedback:
+            values.append("")
+            continue
+        if rng.random() < 0.04:
+            values.append(rng.choice(["", "9"]))
+            continue
+        level = 3.6 + psu_effect + (1.5 if code == "C1" else 0) + rng.normal(0, 1.0)
+        values.append(str(int(np.clip(round(level), 1, 5))))
+    return values

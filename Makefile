@@ -7,9 +7,11 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 FLASK := $(BIN)/flask --app wsgi
 AXE_VERSION := 4.11.0
-# Debian packages the tests drive: a real browser and PDF tools; Node.js (for axe-core)
+# Debian packages the tests drive: a real browser, PDF tools, R's survey package (the
+# oracle our statistics must agree with); Node.js (for axe-core)
 # only when no npm is on the PATH (a Node.js from elsewhere conflicts with Debian's npm).
-TEST_DEBS := chromium poppler-utils $(if $(shell command -v npm),,nodejs npm)
+TEST_DEBS := chromium poppler-utils r-base-core r-cran-survey r-cran-jsonlite \
+             $(if $(shell command -v npm),,nodejs npm)
 
 .PHONY: run serve setup install install-test system-deps axe test lint fmt bench \
         translations-extract translations-update translations-compile clean

@@ -12,12 +12,14 @@ from flask.cli import AppGroup
 from sipas.extensions import db
 from sipas.questionnaire import QuestionnaireError, load_file
 from sipas.services import demo, phone, questionnaires
+from sipas.stats_command import stats_command
 
 sipas_cli = AppGroup("sipas", help="SIPAS administration commands.")
 questionnaire_cli = AppGroup(
     "questionnaire", help="Check and store questionnaire files."
 )
 sipas_cli.add_command(questionnaire_cli)
+sipas_cli.add_command(stats_command)
 
 
 def _files_or_default(files: tuple[str, ...]) -> list[Path]:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 
 from sipas.extensions import babel
@@ -14,6 +14,8 @@ from sipas.extensions import babel
 
 def select_locale() -> str:
     """The visitor's explicit choice (cookie) if supported, else Vietnamese."""
+    if not has_request_context():  # CLI commands speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"], "")
     if chosen in languages:

@@ -11,8 +11,8 @@ CRITERIA = "A1 A2 A3 A4 B1 B2 B3 B4 B5 C1 C2 C3 C4 C5 C6 D1 D2 D3 E1 E2 E3 E4".s
 
 
 def write_survey_csv(path: Path, seed: int = 20261123, rows_per_psu: int = 12) -> Path:
-    """Strata with 1–5 PSUs (one lonely), unequal weights, a near-ceiling criterion (C1),
-    factor E answered by ~15 %, some blanks and 9s, and a `group` domain column."""
+    """Strata with 1–5 PSUs (one lonely), unequal weights, a near-ceiling criterion
+    (C1), factor E answered by ~15 %, some blanks and 9s, and a `group` column."""
     rng = np.random.default_rng(seed)
     strata_sizes = {"S1": 4, "S2": 3, "S3": 5, "S4": 1, "S5": 2, "S6": 3}
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -36,6 +36,10 @@ def write_survey_csv(path: Path, seed: int = 20261123, rows_per_psu: int = 12) -
                         + [rng.choice(["web", "kiosk", "paper"], p=[0.5, 0.3, 0.2])]
                     )
     return path
+
+
+def _weight(rng: np.random.Generator, base: float) -> float:
+    return round(base * rng.uniform(0.5, 2.0), 3)
 
 
 def _answers(rng: np.random.Generator, psu_effect: float) -> list[str]:

@@ -1,0 +1,1 @@
+"""Human-readable renderings of results: tables now, PDF reports later."""

@@ -1,0 +1,66 @@
+"""A readable text table of the indices, in the user's language and number format."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from sipas.i18n import current_language, format_number, format_percent
+from sipas.questionnaire import Questionnaire
+from sipas.stats.analysis import Analysis
+from sipas.stats.indices import IndexResult, Indices
+
+LABEL_WIDTH = 44
+
+
+def _clip(text: str, width: int = LABEL_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _row(code: str, label: str, result: IndexResult) -> str:
+    estimate, interval = result.estimate, result.interval
+    ci = f"[{format_percent(interval.lower)}; {format_percent(interval.upper)}]"
+    deff = format_number(estimate.deff, 2) if estimate.deff is not None else "–"
+    return (
+        f"{code:<7}{_clip(label):<{LABEL_WIDTH}} {estimate.n:>7} "
+        f"{format_percent(estimate.value):>8} {ci:>20} "
+        f"{format_percent(estimate.se):>7} {deff:>6}"
+    )
+
+
+def _block(indices: Indices, questionnaire: Questionnaire, language: str) -> list[str]:
+    lines = [_row("SIPAS", _("Overall index"), indices.overall)]
+    for factor, result in zip(questionnaire.factors, indices.factors, strict=True):
+        lines.append(_row(factor.code, factor.name.get_text(language), result))
+        for criterion in indices.criteria:
+            if criterion.factor == factor.code:
+                label = questionnaire.item(criterion.code).label.get_text(language)
+                lines.append(_row("  " + criterion.code, label, criterion))
+    return lines
+
+
+def render_table(analysis: Analysis, questionnaire: Questionnaire) -> str:
+    """The whole sample, then each domain, as aligned text."""
+    language = current_language()
+    options = analysis.options
+    level = format_percent(options.level, 0)
+    header = _(
+        "%(rows)s responses · %(strata)d strata · %(psus)d PSUs · %(df)d degrees of "
+        "freedom · %(level)s intervals (%(method)s) · lonely PSU: %(lonely)s",
+        rows=format_number(analysis.n_rows),
+        strata=analysis.design.n_strata,
+        psus=analysis.design.n_psus,
+        df=analysis.df,
+        level=level,
+        method=str(options.ci_method),
+        lonely=str(options.lonely_psu),
+    )
+    columns = (
+        f"{_('Code'):<7}{_('Index'):<{LABEL_WIDTH}} {'n':>7} {_('Value'):>8} "
+        f"{_('Interval'):>20} {'SE':>7} {'deff':>6}"
+    )
+    lines = [questionnaire.title.get_text(language), header, "", columns]
+    lines += _block(analysis.overall, questionnaire, language)
+    for group in analysis.groups:
+        lines += ["", f"{group.column} = {group.value}", columns]
+        lines += _block(group.indices, questionnaire, language)
+    return "\n".join(lines)

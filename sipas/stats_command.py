@@ -1,0 +1,174 @@
+"""`flask sipas stats FILE.csv …`: indices of a flat response file (DESIGN §5)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask_babel import gettext as _
+
+from sipas.questionnaire import Questionnaire, QuestionnaireError, load_file
+from sipas.reports.stats_table import render_table
+from sipas.services import questionnaires
+from sipas.stats.analysis import analyse
+from sipas.stats.design import LonelyPsu, LonelyPsuError
+from sipas.stats.flatfile import (
+    FileProblem,
+    FileProblemKind,
+    FlatFileError,
+    read_flat_text,
+)
+from sipas.stats.indices import FactorStructure, Options
+from sipas.stats.intervals import CiMethod
+from sipas.stats.output import analysis_json
+
+
+def resolve_questionnaire(code_or_path: str) -> Questionnaire:
+    """A questionnaire file, else the stored version or shipped file with that code."""
+    path = Path(code_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return load_file(path).questionnaire
+    try:
+        version = questionnaires.latest_version(code_or_path)
+    except Exception:  # noqa: BLE001  (no database yet: fall back to the shipped file)
+        version = None
+    if version is not None:
+        return questionnaires.parsed(version)
+    shipped = Path(current_app.config["QUESTIONNAIRE_DIR"]) / f"{code_or_path}.yaml"
+    return load_file(shipped).questionnaire
+
+
+def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
+    """The factor tree of the questionnaire as the statistics need it."""
+    return [
+        FactorStructure(
+            code=factor.code,
+            criteria=tuple(
+                item.code for item in questionnaire.criteria_of(factor.code)
+            ),
+            weight=factor.weight,
+        )
+        for factor in questionnaire.factors
+    ]
+
+
+def problem_text(problem: FileProblem) -> str:
+    """One file problem in the user's language, naming row and column."""
+    kind, row, column, value = problem.kind, problem.row, problem.column, problem.value
+    messages = {
+        FileProblemKind.missing_column: lambda: _(
+            "The file lacks the column “%(column)s”.", column=column
+        ),
+        FileProblemKind.unknown_item: lambda: _(
+            "Column “%(column)s” is not an item of this questionnaire.", column=column
+        ),
+        FileProblemKind.bad_value: lambda: _(
+            "Row %(row)d, column %(column)s: “%(value)s” is not an answer "
+            "(1–5, 9 or empty).",
+            row=row,
+            column=column,
+            value=value,
+        ),
+        FileProblemKind.bad_weight: lambda: _(
+            "Row %(row)d, column weight: “%(value)s” is not a positive number.",
+            row=row,
+            value=value,
+        ),
+        FileProblemKind.missing_stratum: lambda: _(
+            "Row %(row)d, column stratum: the stratum is missing.", row=row
+        ),
+        FileProblemKind.missing_psu: lambda: _(
+            "Row %(row)d, column psu: the PSU is missing.", row=row
+        ),
+        FileProblemKind.wrong_width: lambda: _(
+            "Row %(row)d does not have as many fields as the header.", row=row
+        ),
+        FileProblemKind.empty: lambda: _("The file has no data rows."),
+    }
+    return messages[kind]()
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("stats")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--questionnaire",
+    "questionnaire_ref",
+    required=True,
+    help="Questionnaire code (stored or shipped) or YAML path.",
+)
+@click.option(
+    "--ci",
+    "ci_method",
+    default="logit",
+    type=click.Choice([m.value for m in CiMethod]),
+    show_default=True,
+)
+@click.option(
+    "--level", default=0.95, type=click.FloatRange(0.5, 0.999), show_default=True
+)
+@click.option(
+    "--lonely-psu",
+    default="adjust",
+    type=click.Choice([m.value for m in LonelyPsu]),
+    show_default=True,
+)
+@click.option("--by", default=None, help="Column whose values are domains.")
+@click.option(
+    "--format",
+    "output_format",
+    default="json",
+    type=click.Choice(["json", "table"]),
+    show_default=True,
+)
+def stats_command(
+    file: str,
+    questionnaire_ref: str,
+    ci_method: str,
+    level: float,
+    lonely_psu: str,
+    by: str | None,
+    output_format: str,
+) -> None:
+    """Weighted SIPAS indices with design-based intervals for a stats CSV."""
+    try:
+        questionnaire = resolve_questionnaire(questionnaire_ref)
+    except QuestionnaireError as error:
+        _fail(str(error))
+    criteria = [item.code for item in questionnaire.criteria]
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+        data = read_flat_text(
+            text, criteria, [item.code for item in questionnaire.items]
+        )
+    except OSError as error:
+        _fail(_("Cannot read %(file)s: %(reason)s", file=file, reason=error.strerror))
+    except UnicodeDecodeError:
+        _fail(_("%(file)s is not a UTF-8 text file.", file=file))
+    except FlatFileError as error:
+        _fail("\n".join(problem_text(problem) for problem in error.problems))
+    if by is not None and by not in data.others:
+        _fail(_("The file has no column “%(column)s” to group by.", column=by))
+    options = Options(CiMethod(ci_method), level, LonelyPsu(lonely_psu))
+    try:
+        analysis = analyse(data, criteria, factor_structure(questionnaire), options, by)
+    except LonelyPsuError as error:
+        _fail(
+            _(
+                "Stratum “%(stratum)s” has only one PSU; "
+                "choose another --lonely-psu rule.",
+                stratum=error.stratum,
+            )
+        )
+    if output_format == "json":
+        document = analysis_json(analysis, questionnaire.code)
+        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+    else:
+        click.echo(render_table(analysis, questionnaire))

@@ -1,0 +1,167 @@
+"""Every number of `flask sipas stats` JSON agrees with R's survey package.
+
+R runs from the test when Rscript is installed (`make test` installs it); the golden
+files under tests/stats/golden/ were written by the same R script, so the comparison
+also runs where R is absent.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.stats.survey_data import CRITERIA, write_survey_csv
+
+HERE = Path(__file__).resolve().parent
+GOLDEN = HERE / "golden"
+FACTORS = {f: [c for c in CRITERIA if c[0] == f] for f in "ABCDE"}
+CASES = [
+    ("adjust", "logit", "0.95"),
+    ("certainty", "logit", "0.95"),
+    ("average", "beta", "0.95"),
+    ("adjust", "wald", "0.9"),
+    ("adjust", "beta", "0.95"),
+]
+TOLERANCE = 1e-9
+INTERVAL_TOLERANCE = 1e-8
+
+
+def r_reference(csv_path: Path, lonely: str, ci: str, level: str) -> dict:
+    """Run the R oracle on the file (with domains by `group`)."""
+    spec = ";".join(f"{f}={'+'.join(codes)}" for f, codes in FACTORS.items())
+    completed = subprocess.run(
+        [
+            "Rscript",
+            str(HERE / "oracle.R"),
+            str(csv_path),
+            ",".join(CRITERIA),
+            spec,
+            lonely,
+            ci,
+            level,
+            "group",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return json.loads(completed.stdout)
+
+
+def reference(tmp_path: Path, csv_path: Path, case: tuple[str, str, str]) -> dict:
+    """R's numbers: fresh from R when available (kept as golden), else golden."""
+    golden = GOLDEN / f"{'-'.join(case)}.json"
+    if shutil.which("Rscript"):
+        result = r_reference(csv_path, *case)
+        GOLDEN.mkdir(exist_ok=True)
+        text = json.dumps(result, indent=1, sort_keys=True)
+        if not golden.exists() or json.loads(golden.read_text()) != result:
+            golden.write_text(text + "\n")
+        return result
+    if not golden.exists():
+        pytest.fail(f"neither Rscript nor {golden} is available")
+    return json.loads(golden.read_text())
+
+
+def ours(runner, csv_path: Path, case: tuple[str, str, str]) -> dict:
+    lonely, ci, level = case
+    result = runner.invoke(
+        args=[
+            "sipas",
+            "stats",
+            str(csv_path),
+            "--questionnaire",
+            "sipas-2017",
+            "--ci",
+            ci,
+            "--level",
+            level,
+            "--lonely-psu",
+            lonely,
+            "--by",
+            "group",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def assert_close(mine, theirs, tolerance, where):
+    assert mine is not None, where
+    assert abs(mine - theirs) <= tolerance, f"{where}: {mine} vs R {theirs}"
+
+
+def compare_domain(mine: dict, theirs: dict, where: str) -> None:
+    by_code = {row["code"]: row for row in theirs["criteria"]}
+    for row in mine["criteria"]:
+        if row["n"] == 0:
+            assert row["code"] not in by_code
+            continue
+        reference_row = by_code[row["code"]]
+        for key in ("n", "satisfied", "df"):
+            assert row[key] == reference_row[key], f"{where} {row['code']} {key}"
+        for key in ("index", "se", "deff", "deff_kish"):
+            assert_close(
+                row[key], reference_row[key], TOLERANCE, f"{where} {row['code']} {key}"
+            )
+        for bound in (0, 1):
+            assert_close(
+                row["ci"][bound],
+                reference_row["ci"][bound],
+                INTERVAL_TOLERANCE,
+                f"{where} {row['code']} ci",
+            )
+        assert (
+            row.get("ci_method", reference_row["ci_method"])
+            == reference_row["ci_method"]
+        )
+    pairs = list(zip(mine["factors"], theirs["factors"], strict=True))
+    pairs.append((mine["overall"], theirs["overall"]))
+    for row, reference_row in pairs:
+        name = f"{where} {row.get('code', 'overall')}"
+        assert row["df"] == reference_row["df"], name
+        for key in ("index", "se"):
+            assert_close(row[key], reference_row[key], TOLERANCE, f"{name} {key}")
+        for bound in (0, 1):
+            assert_close(
+                row["ci"][bound],
+                reference_row["ci"][bound],
+                INTERVAL_TOLERANCE,
+                f"{name} ci",
+            )
+
+
+@pytest.mark.parametrize("case", CASES, ids=["-".join(c) for c in CASES])
+def test_every_number_agrees_with_r(runner, tmp_path, case):
+    csv_path = write_survey_csv(tmp_path / "survey.csv")
+    mine, theirs = ours(runner, csv_path, case), reference(tmp_path, csv_path, case)
+    assert mine["meta"]["rows"] == theirs["meta"]["rows"]
+    assert mine["meta"]["strata"] == theirs["meta"]["strata"]
+    assert mine["meta"]["df"] == theirs["meta"]["df"]
+    compare_domain(mine, theirs, "all")
+    assert [g["value"] for g in mine["groups"]] == [
+        g["value"] for g in theirs["groups"]
+    ]
+    for group, reference_group in zip(mine["groups"], theirs["groups"], strict=True):
+        compare_domain(group, reference_group, f"group {group['value']}")
+
+
+def test_the_data_is_awkward_enough(tmp_path):
+    """The generated file has what the comparison must cover."""
+    with write_survey_csv(tmp_path / "s.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    psus_by_stratum: dict[str, set[str]] = {}
+    for row in rows:
+        psus_by_stratum.setdefault(row["stratum"], set()).add(row["psu"])
+    assert any(len(p) == 1 for p in psus_by_stratum.values())  # a lonely PSU
+    assert len({row["weight"] for row in rows}) > len(rows) // 2  # unequal weights
+    answered_e = sum(1 for row in rows if row["E1"] not in ("", "9"))
+    assert answered_e < len(rows) / 4  # factor E mostly skipped
+    c1 = [row["C1"] for row in rows if row["C1"] in "12345" and row["C1"]]
+    assert sum(v in "45" for v in c1) / len(c1) > 0.85  # a near-ceiling criterion

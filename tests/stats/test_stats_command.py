@@ -1,0 +1,149 @@
+"""`flask sipas stats`: bad files get a clear message naming row and column."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.stats.survey_data import write_survey_csv
+
+HEADER = "response_id,stratum,psu,weight,A1,A2,group"
+
+
+def run(runner, tmp_path, text: str, *extra: str):
+    path = tmp_path / "file.csv"
+    path.write_text(text, encoding="utf-8")
+    return runner.invoke(
+        args=["sipas", "stats", str(path), "--questionnaire", "sipas-2017", *extra]
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ("r1,S1,P1,2,7,4,x", "Dòng 2, cột A1"),
+        ("r1,S1,P1,0,4,4,x", "Dòng 2, cột weight"),
+        ("r1,S1,P1,-3,4,4,x", "không phải một số dương"),
+        ("r1,S1,P1,abc,4,4,x", "Dòng 2, cột weight"),
+        ("r1,,P1,2,4,4,x", "Dòng 2, cột stratum"),
+        ("r1,S1,,2,4,4,x", "Dòng 2, cột psu"),
+        ("r1,S1,P1,2,4,4", "Dòng 2 không có đủ"),
+    ],
+)
+def test_bad_rows_are_named(runner, tmp_path, rows, expected):
+    result = run(runner, tmp_path, f"{HEADER}\n{rows}\n")
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unknown_item_column_is_named(runner, tmp_path):
+    result = run(
+        runner, tmp_path, "response_id,stratum,psu,weight,A1,F7\nr1,S,P,1,4,2\n"
+    )
+    assert result.exit_code == 1
+    assert "F7" in result.output
+
+
+def test_missing_column(runner, tmp_path):
+    result = run(runner, tmp_path, "response_id,stratum,weight,A1\nr1,S,1,4\n")
+    assert result.exit_code == 1
+    assert "psu" in result.output
+
+
+def test_every_bad_row_is_listed(runner, tmp_path):
+    result = run(runner, tmp_path, f"{HEADER}\nr1,S1,P1,2,7,4,x\nr2,S1,P1,2,4,8,x\n")
+    assert "Dòng 2, cột A1" in result.output
+    assert "Dòng 3, cột A2" in result.output
+
+
+def test_lonely_psu_fail_names_the_stratum(runner, tmp_path):
+    path = write_survey_csv(tmp_path / "s.csv")
+    result = runner.invoke(
+        args=[
+            "sipas",
+            "stats",
+            str(path),
+            "--questionnaire",
+            "sipas-2017",
+            "--lonely-psu",
+            "fail",
+        ]
+    )
+    assert result.exit_code == 1
+    assert "S4" in result.output
+
+
+def test_by_needs_an_existing_column(runner, tmp_path):
+    path = write_survey_csv(tmp_path / "s.csv")
+    result = runner.invoke(
+        args=[
+            "sipas",
+            "stats",
+            str(path),
+            "--questionnaire",
+            "sipas-2017",
+            "--by",
+            "nope",
+        ]
+    )
+    assert result.exit_code == 1
+    assert "nope" in result.output
+
+
+def test_json_has_the_contract_shape(runner, tmp_path):
+    path = write_survey_csv(tmp_path / "s.csv")
+    result = runner.invoke(
+        args=["sipas", "stats", str(path), "--questionnaire", "sipas-2017"]
+    )
+    document = json.loads(result.output)
+    assert set(document) == {"meta", "criteria", "factors", "overall"}
+    assert set(document["meta"]) == {
+        "rows",
+        "strata",
+        "psus",
+        "df",
+        "level",
+        "ci_method",
+        "index_ci_method",
+        "lonely_psu",
+        "questionnaire",
+    }
+    assert {
+        "code",
+        "factor",
+        "n",
+        "satisfied",
+        "index",
+        "se",
+        "df",
+        "ci",
+        "deff",
+        "deff_kish",
+    } <= set(document["criteria"][0])
+    assert [f["code"] for f in document["factors"]] == list("ABCDE")
+    assert set(document["overall"]) >= {"index", "se", "df", "ci", "deff"}
+    assert 0 <= document["overall"]["index"] <= 1
+
+
+def test_table_is_readable_vietnamese(runner, tmp_path):
+    path = write_survey_csv(tmp_path / "s.csv")
+    result = runner.invoke(
+        args=[
+            "sipas",
+            "stats",
+            str(path),
+            "--questionnaire",
+            "sipas-2017",
+            "--format",
+            "table",
+            "--by",
+            "group",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Chỉ số chung" in result.output
+    assert "group = web" in result.output
+    assert "%" in result.output
+    assert "82" in result.output or "," in result.output

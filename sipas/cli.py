@@ -6,12 +6,14 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
 from sipas.extensions import db
+from sipas.models import Wave
 from sipas.questionnaire import QuestionnaireError, load_file
-from sipas.services import demo, phone, questionnaires
+from sipas.services import demo, phone, questionnaires, synthetic
 from sipas.stats_command import stats_command
 
 sipas_cli = AppGroup("sipas", help="SIPAS administration commands.")
@@ -69,7 +71,21 @@ def sync_command(files: tuple[str, ...]) -> None:
 
 
 @sipas_cli.command("demo")
-def demo_command() -> None:
+@click.option(
+    "--responses",
+    "n_responses",
+    default=0,
+    type=click.IntRange(0),
+    help="Also add this many synthetic responses to the demo wave.",
+)
+@click.option(
+    "--seed",
+    default=1,
+    type=int,
+    show_default=True,
+    help="Random seed; the same seed makes the same responses.",
+)
+def demo_command(n_responses: int, seed: int) -> None:
     """Create the demo province, units, open wave `demo` and admin account."""
     try:
         report = demo.ensure_demo(current_app.config.get("ADMIN_PASSWORD"))
@@ -92,6 +108,23 @@ def demo_command() -> None:
             f"Admin account created: user '{demo.ADMIN_USERNAME}', "
             f"password '{report.admin_password}' (shown only this once)."
         )
+    if n_responses:
+        _add_synthetic_responses(n_responses, seed)
+
+
+def _add_synthetic_responses(count: int, seed: int) -> None:
+    """Fill the demo wave in committed batches, with a progress bar."""
+    wave = db.session.scalar(sa.select(Wave).filter_by(code=demo.DEMO_WAVE_CODE))
+    added = 0
+    with click.progressbar(length=count, label="Synthetic responses") as bar:
+
+        def step(size: int) -> None:
+            db.session.commit()
+            bar.update(size)
+
+        added = synthetic.add_demo_responses(wave, count, seed, progress=step)
+    db.session.commit()
+    click.echo(f"{added} responses added ({count - added} were already there).")
 
 
 @sipas_cli.command("purge-drafts")

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sipas.questionnaire import Questionnaire, QuestionnaireError, load_file
 from sipas.reports.stats_table import render_table
 from sipas.services import questionnaires
+from sipas.services.reporting import factor_structure
 from sipas.stats.analysis import analyse
 from sipas.stats.design import LonelyPsu, LonelyPsuError
 from sipas.stats.flatfile import (
@@ -21,7 +22,7 @@ from sipas.stats.flatfile import (
     FlatFileError,
     read_flat_text,
 )
-from sipas.stats.indices import FactorStructure, Options
+from sipas.stats.indices import Options
 from sipas.stats.intervals import CiMethod
 from sipas.stats.output import analysis_json
 
@@ -39,20 +40,6 @@ def resolve_questionnaire(code_or_path: str) -> Questionnaire:
         return questionnaires.parsed(version)
     shipped = Path(current_app.config["QUESTIONNAIRE_DIR"]) / f"{code_or_path}.yaml"
     return load_file(shipped).questionnaire
-
-
-def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
-    """The factor tree of the questionnaire as the statistics need it."""
-    return [
-        FactorStructure(
-            code=factor.code,
-            criteria=tuple(
-                item.code for item in questionnaire.criteria_of(factor.code)
-            ),
-            weight=factor.weight,
-        )
-        for factor in questionnaire.factors
-    ]
 
 
 def problem_text(problem: FileProblem) -> str:

@@ -58,45 +58,28 @@ def test_every_bad_row_is_listed(runner, tmp_path):
     assert "Dòng 3, cột A2" in result.output
 
 
-def test_lonely_psu_fail_names_the_stratum(runner, tmp_path):
+def stats_of_survey(runner, tmp_path, *extra: str):
+    """Run the command on the generated survey file with extra options."""
     path = write_survey_csv(tmp_path / "s.csv")
-    result = runner.invoke(
-        args=[
-            "sipas",
-            "stats",
-            str(path),
-            "--questionnaire",
-            "sipas-2017",
-            "--lonely-psu",
-            "fail",
-        ]
+    return runner.invoke(
+        args=["sipas", "stats", str(path), "--questionnaire", "sipas-2017", *extra]
     )
+
+
+def test_lonely_psu_fail_names_the_stratum(runner, tmp_path):
+    result = stats_of_survey(runner, tmp_path, "--lonely-psu", "fail")
     assert result.exit_code == 1
     assert "S4" in result.output
 
 
 def test_by_needs_an_existing_column(runner, tmp_path):
-    path = write_survey_csv(tmp_path / "s.csv")
-    result = runner.invoke(
-        args=[
-            "sipas",
-            "stats",
-            str(path),
-            "--questionnaire",
-            "sipas-2017",
-            "--by",
-            "nope",
-        ]
-    )
+    result = stats_of_survey(runner, tmp_path, "--by", "nope")
     assert result.exit_code == 1
     assert "nope" in result.output
 
 
 def test_json_has_the_contract_shape(runner, tmp_path):
-    path = write_survey_csv(tmp_path / "s.csv")
-    result = runner.invoke(
-        args=["sipas", "stats", str(path), "--questionnaire", "sipas-2017"]
-    )
+    result = stats_of_survey(runner, tmp_path)
     document = json.loads(result.output)
     assert set(document) == {"meta", "criteria", "factors", "overall"}
     assert set(document["meta"]) == {
@@ -128,20 +111,7 @@ def test_json_has_the_contract_shape(runner, tmp_path):
 
 
 def test_table_is_readable_vietnamese(runner, tmp_path):
-    path = write_survey_csv(tmp_path / "s.csv")
-    result = runner.invoke(
-        args=[
-            "sipas",
-            "stats",
-            str(path),
-            "--questionnaire",
-            "sipas-2017",
-            "--format",
-            "table",
-            "--by",
-            "group",
-        ]
-    )
+    result = stats_of_survey(runner, tmp_path, "--format", "table", "--by", "group")
     assert result.exit_code == 0, result.output
     assert "Chỉ số chung" in result.output
     assert "group = web" in result.output

@@ -14,7 +14,8 @@ from sipas.questionnaire import Questionnaire, QuestionnaireError, load_file
 from sipas.reports.stats_table import render_table
 from sipas.services import questionnaires
 from sipas.services.reporting import factor_structure
-from sipas.stats.analysis import analyse
+from sipas.stats.analysis import CalibrationSpec, MarginSpec, analyse
+from sipas.stats.calibrate import CalibrationError, CalibrationMethod
 from sipas.stats.design import LonelyPsu, LonelyPsuError
 from sipas.stats.flatfile import (
     FileProblem,
@@ -78,6 +79,28 @@ def problem_text(problem: FileProblem) -> str:
     return messages[kind]()
 
 
+def _calibration_spec(path: str) -> CalibrationSpec:
+    """Read {"method": "poststratify" or "rake", "margins": [{columns, population}]}."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return CalibrationSpec(
+            method=CalibrationMethod(raw["method"]),
+            margins=tuple(
+                MarginSpec(tuple(m["columns"]), dict(m["population"]))
+                for m in raw["margins"]
+            ),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        _fail(
+            _(
+                "%(file)s is not a calibration file: %(reason)s",
+                file=path,
+                reason=str(error),
+            )
+        )
+        raise  # unreachable: _fail exits
+
+
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(1)
@@ -109,6 +132,13 @@ def _fail(message: str) -> None:
 )
 @click.option("--by", default=None, help="Column whose values are domains.")
 @click.option(
+    "--calibrate",
+    "calibration_file",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True),
+    help="JSON of known population counts: post-stratify or rake the weights.",
+)
+@click.option(
     "--format",
     "output_format",
     default="json",
@@ -122,6 +152,7 @@ def stats_command(
     level: float,
     lonely_psu: str,
     by: str | None,
+    calibration_file: str | None,
     output_format: str,
 ) -> None:
     """Weighted SIPAS indices with design-based intervals for a stats CSV."""
@@ -144,8 +175,13 @@ def stats_command(
     if by is not None and by not in data.others:
         _fail(_("The file has no column “%(column)s” to group by.", column=by))
     options = Options(CiMethod(ci_method), level, LonelyPsu(lonely_psu))
+    calibration = _calibration_spec(calibration_file) if calibration_file else None
     try:
-        analysis = analyse(data, criteria, factor_structure(questionnaire), options, by)
+        analysis = analyse(
+            data, criteria, factor_structure(questionnaire), options, by, calibration
+        )
+    except CalibrationError as error:
+        _fail(_("The weights cannot be calibrated: %(reason)s", reason=str(error)))
     except LonelyPsuError as error:
         _fail(
             _(

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from sipas.stats.calibrate import (
+    Calibration,
+    CalibrationError,
+    CalibrationMethod,
+    make_margin,
+    poststratify,
+    rake,
+)
+from sipas.stats.calibrated import calibrated_indices
 from sipas.stats.design import Design, build_design
 from sipas.stats.flatfile import FlatData
 from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
-from sipas.stats.sums import criterion_sums
+from sipas.stats.sums import SATISFIED_FROM, criterion_sums
 
 
 @dataclass(frozen=True)
@@ -34,18 +43,59 @@ class Analysis:
     groups: tuple[GroupIndices, ...]
 
 
+@dataclass(frozen=True)
+class MarginSpec:
+    """Columns crossed into one calibration variable, and its population counts.
+
+    Population keys join the columns' values with "|", e.g. {"male|18_25": 1200}.
+    """
+
+    columns: tuple[str, ...]
+    population: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """Post-stratify on one margin, or rake on several."""
+
+    method: CalibrationMethod
+    margins: tuple[MarginSpec, ...]
+
+
+def calibrate_rows(data: FlatData, spec: CalibrationSpec) -> Calibration:
+    """Calibrated weights of the file's rows (CalibrationError if they do not fit)."""
+    margins = []
+    for margin in spec.margins:
+        missing = [c for c in margin.columns if c not in data.others]
+        if missing:
+            raise CalibrationError(f"the file has no column {missing[0]!r}")
+        values = [
+            "|".join(parts)
+            for parts in zip(*(data.others[c] for c in margin.columns), strict=True)
+        ]
+        margins.append(make_margin("×".join(margin.columns), values, margin.population))
+    if spec.method is CalibrationMethod.poststratify:
+        if len(margins) != 1:
+            raise CalibrationError("post-stratification takes exactly one margin")
+        return poststratify(data.weights, margins[0])
+    return rake(data.weights, margins)
+
+
 def analyse(
     data: FlatData,
     criteria: Sequence[str],
     factors: Sequence[FactorStructure],
     options: Options,
     by: str | None = None,
+    calibration: CalibrationSpec | None = None,
 ) -> Analysis:
     """Indices of the whole sample and, with ``by``, of each domain of that column.
 
     Domains are subpopulations of the full design: their sums keep every PSU of the
     design (zero where the domain has no rows), never a cut-down design.
     """
+    if calibration is not None:
+        return _analyse_calibrated(data, criteria, factors, options, by, calibration)
     design, psu_of_row = build_design(data.strata, data.psus)
     whole = criterion_sums(design.n_psus, psu_of_row, data.weights, data.answers)
     overall = compute_indices(design, whole, criteria, factors, options)
@@ -58,5 +108,46 @@ def analyse(
             )
             indices = compute_indices(design, sums, criteria, factors, options)
             groups.append(GroupIndices(column=by, value=value, indices=indices))
+    df = design.n_psus - design.n_strata
+    return Analysis(design, data.n_rows, df, options, overall, tuple(groups))
+
+
+def _analyse_calibrated(
+    data: FlatData,
+    criteria: Sequence[str],
+    factors: Sequence[FactorStructure],
+    options: Options,
+    by: str | None,
+    spec: CalibrationSpec,
+) -> Analysis:
+    """As `analyse`, on post-stratified or raked weights."""
+    design, psu_of_row = build_design(data.strata, data.psus)
+    calibration = calibrate_rows(data, spec)
+    answered = ~np.isnan(data.answers)
+    satisfied = (answered & (np.nan_to_num(data.answers) >= SATISFIED_FROM)).astype(
+        float
+    )
+
+    def indices(in_domain: np.ndarray) -> Indices:
+        return calibrated_indices(
+            design,
+            psu_of_row,
+            calibration,
+            satisfied,
+            answered.astype(float),
+            in_domain,
+            criteria,
+            factors,
+            options,
+        )
+
+    overall = indices(np.ones(data.n_rows, dtype=bool))
+    groups = []
+    if by is not None:
+        column = np.asarray(data.others[by], dtype=object)
+        groups = [
+            GroupIndices(by, value, indices(column == value))
+            for value in sorted(set(data.others[by]))
+        ]
     df = design.n_psus - design.n_strata
     return Analysis(design, data.n_rows, df, options, overall, tuple(groups))

@@ -26,6 +26,9 @@ class Estimate:
     deff: float | None
     #: Kish's design effect from unequal weights, n·Σw²/(Σw)² (criteria only)
     deff_kish: float | None
+    #: rows of the design the estimate was made on, for Korn–Graubard's t ratio, when
+    #: not ``n`` (a calibrated design keeps every row in a domain, as R does)
+    design_rows: int | None = None
 
     @property
     def se(self) -> float:
@@ -33,7 +36,7 @@ class Estimate:
         return float(np.sqrt(max(self.variance, 0.0)))
 
 
-def _srs_variance(sum_w_u2: float, n: int, population: float) -> float | None:
+def srs_variance(sum_w_u2: float, n: int, population: float) -> float | None:
     """Variance of the same statistic under SRS without replacement of n from N̂.
 
     As `svymean(deff=TRUE)`: svyvar (with its n/(n-1)) × (N̂ - n)/(N̂ n).
@@ -63,7 +66,7 @@ def criterion_estimates(
         variance = float(total_variance(design, z, has_rows, lonely_psu)[0, 0])
         # Σ w (y - R)² over answering rows, for y ∈ {0, 1}: Y(1 - 2R) + R² X
         sum_w_u2 = (float(y.sum()) * (1 - 2 * ratio) + ratio**2 * total_x) / total_x
-        srs = _srs_variance(sum_w_u2 * total_x, n, total_x)
+        srs = srs_variance(sum_w_u2 * total_x, n, total_x)
         weight_sq = float(sums.answered_weight_sq[:, k].sum())
         estimates.append(
             Estimate(
@@ -111,7 +114,7 @@ def combination_estimate(
             + 2 * gradient_y @ sums.gram_sa @ gradient_x
             + gradient_x @ sums.gram_aa @ gradient_x
         ) * population**2
-        srs = _srs_variance(float(sum_w_u2), n, population)
+        srs = srs_variance(float(sum_w_u2), n, population)
         deff = variance / srs if srs else None
     return Estimate(
         value=value,

@@ -69,7 +69,7 @@ def compute_indices(
         IndexResult(
             code=code,
             estimate=estimate,
-            interval=_interval(estimate, options.ci_method, options),
+            interval=result_interval(estimate, options.ci_method, options),
             factor=factor_of.get(code),
         )
         for code, estimate in zip(
@@ -79,32 +79,32 @@ def compute_indices(
         )
     )
     factor_results = tuple(
-        _combined(design, sums, f.code, _factor_coefficients(f, position), options)
+        _combined(design, sums, f.code, factor_coefficients(f, position), options)
         for f in factors
     )
     overall = _combined(
-        design, sums, "overall", _overall_coefficients(factors, position), options
+        design, sums, "overall", overall_coefficients(factors, position), options
     )
     return Indices(criteria=criteria, factors=factor_results, overall=overall)
 
 
-def _factor_coefficients(
+def factor_coefficients(
     factor: FactorStructure, position: dict[str, int]
 ) -> np.ndarray:
-    """Equal weights 1/K on the factor's criteria."""
+    """Equal weights 1/K on the factor's criteria (a vector over all criteria)."""
     coefficients = np.zeros(len(position))
     for code in factor.criteria:
         coefficients[position[code]] = 1 / len(factor.criteria)
     return coefficients
 
 
-def _overall_coefficients(
+def overall_coefficients(
     factors: Sequence[FactorStructure], position: dict[str, int]
 ) -> np.ndarray:
     """Factor weights (normalised) times each factor's equal criterion weights."""
     total_weight = sum(f.weight for f in factors)
     return sum(
-        (f.weight / total_weight) * _factor_coefficients(f, position) for f in factors
+        (f.weight / total_weight) * factor_coefficients(f, position) for f in factors
     )
 
 
@@ -119,11 +119,12 @@ def _combined(
     return IndexResult(
         code=code,
         estimate=estimate,
-        interval=_interval(estimate, options.index_ci_method, options),
+        interval=result_interval(estimate, options.index_ci_method, options),
     )
 
 
-def _interval(estimate: Estimate, method: CiMethod, options: Options) -> Interval:
+def result_interval(estimate: Estimate, method: CiMethod, options: Options) -> Interval:
+    """The interval of an estimate by ``method`` (NaN bounds for an empty index)."""
     if np.isnan(estimate.value):
         return Interval(float("nan"), float("nan"), method)
     return proportion_interval(
@@ -134,4 +135,5 @@ def _interval(estimate: Estimate, method: CiMethod, options: Options) -> Interva
         options.level,
         n=estimate.n,
         successes=estimate.satisfied,
+        design_rows=estimate.design_rows,
     )

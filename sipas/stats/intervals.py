@@ -98,6 +98,7 @@ def proportion_interval(
     *,
     n: int,
     successes: int | None,
+    design_rows: int | None = None,
 ) -> Interval:
     """The interval of ``method``, or Clopper–Pearson where the design one is undefined.
 
@@ -117,4 +118,4 @@ def proportion_interval(
         return logit_interval(p, se, df, level)
     if method is CiMethod.wald:
         return wald_interval(p, se, df, level)
-    return korn_graubard_interval(p, variance, n, df, level)
+    return korn_graubard_interval(p, variance, design_rows or n, df, level)

@@ -1,5 +1,6 @@
 # Reference numbers from R's survey package for a stats CSV (DESIGN §5 conventions).
-# Usage: Rscript oracle.R FILE.csv CRITERIA(comma) FACTORS(A=A1+A2;B=...) LONELY CI LEVEL [BY]
+# Usage: Rscript oracle.R FILE.csv CRITERIA(comma) FACTORS(A=A1+A2;B=...) LONELY CI LEVEL
+#        [BY|-] [CALIBRATION.json]
 suppressMessages({library(survey); library(jsonlite)})
 args <- commandArgs(trailingOnly = TRUE)
 data <- read.csv(args[1], colClasses = "character", check.names = FALSE)
@@ -8,7 +9,8 @@ factor_specs <- strsplit(strsplit(args[3], ";")[[1]], "=")
 options(survey.lonely.psu = args[4])
 ci_method <- args[5]
 level <- as.numeric(args[6])
-by <- if (length(args) >= 7) args[7] else NA
+by <- if (length(args) >= 7 && args[7] != "-") args[7] else NA
+calibration <- if (length(args) >= 8) fromJSON(args[8], simplifyVector = FALSE) else NULL
 data$weight <- as.numeric(data$weight)
 for (code in criteria) {
   v <- suppressWarnings(as.numeric(data[[code]]))
@@ -17,6 +19,25 @@ for (code in criteria) {
   data[[paste0("y_", code)]] <- as.numeric(answered & v >= 4)
 }
 des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, data = data, nest = TRUE)
+population_frame <- function(margin) {
+  columns <- unlist(margin$columns)
+  keys <- names(margin$population)
+  parts <- do.call(rbind, strsplit(keys, "|", fixed = TRUE))
+  frame <- as.data.frame(parts, stringsAsFactors = FALSE)
+  names(frame) <- columns
+  frame$Freq <- unlist(margin$population)
+  frame
+}
+margin_formula <- function(margin) as.formula(paste("~", paste(unlist(margin$columns), collapse = "+")))
+if (!is.null(calibration)) {
+  if (calibration$method == "poststratify") {
+    des <- postStratify(des, margin_formula(calibration$margins[[1]]),
+                        population_frame(calibration$margins[[1]]))
+  } else {
+    des <- rake(des, lapply(calibration$margins, margin_formula),
+                lapply(calibration$margins, population_frame))
+  }
+}
 expit <- function(x) 1 / (1 + exp(-x))
 
 criterion <- function(design, code) {
@@ -24,7 +45,8 @@ criterion <- function(design, code) {
   f <- as.formula(paste0("~y_", code))
   m <- svymean(f, sub, deff = TRUE)
   p <- unname(coef(m)[1]); se <- unname(SE(m)[1])
-  n <- nrow(sub); satisfied <- sum(sub$variables[[paste0("y_", code)]])
+  n <- sum(weights(sub) > 0)
+  satisfied <- sum(sub$variables[[paste0("y_", code)]][weights(sub) > 0])
   # the documented rule: p of 0 or 1, no variance or no df -> Clopper-Pearson on counts
   degenerate <- p <= 0 || p >= 1 || se <= 0 || degf(sub) < 1
   ci <- if (degenerate) {
@@ -37,7 +59,7 @@ criterion <- function(design, code) {
     method <- if (ci_method == "logit") "xlogit" else ci_method
     as.numeric(attr(svyciprop(f, sub, method = method, level = level), "ci"))
   }
-  w <- weights(sub)
+  w <- weights(sub); w <- w[w > 0]
   list(code = code, n = n, satisfied = satisfied,
        index = p, se = se, df = degf(sub), ci = ci, deff = unname(deff(m)[1]),
        deff_kish = length(w) * sum(w^2) / sum(w)^2,
@@ -61,7 +83,7 @@ combination <- function(design, codes_by_factor, weights_by_factor) {
 }
 
 domain <- function(design) {
-  present <- Filter(function(code) sum(design$variables[[paste0("x_", code)]]) > 0, criteria)
+  present <- Filter(function(code) sum(design$variables[[paste0("x_", code)]][weights(design) > 0]) > 0, criteria)
   factors <- lapply(factor_specs, function(s) strsplit(s[2], "\\+")[[1]])
   names(factors) <- sapply(factor_specs, `[`, 1)
   list(

@@ -14,10 +14,23 @@ def write_survey_csv(path: Path, seed: int = 20261123, rows_per_psu: int = 12) -
     """Strata with 1–5 PSUs (one lonely), unequal weights, a near-ceiling criterion
     (C1), factor E answered by ~15 %, some blanks and 9s, and a `group` column."""
     rng = np.random.default_rng(seed)
+    # a separate stream for the calibration columns keeps the other columns unchanged
+    people = np.random.default_rng(seed + 1)
     strata_sizes = {"S1": 4, "S2": 3, "S3": 5, "S4": 1, "S5": 2, "S6": 3}
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["response_id", "stratum", "psu", "weight", *CRITERIA, "group"])
+        writer.writerow(
+            [
+                "response_id",
+                "stratum",
+                "psu",
+                "weight",
+                *CRITERIA,
+                "group",
+                "sex",
+                "age",
+            ]
+        )
         row_id = 0
         for stratum, n_psus in strata_sizes.items():
             for psu in range(1, n_psus + 1):
@@ -34,6 +47,12 @@ def write_survey_csv(path: Path, seed: int = 20261123, rows_per_psu: int = 12) -
                         ]
                         + _answers(rng, psu_effect)
                         + [rng.choice(["web", "kiosk", "paper"], p=[0.5, 0.3, 0.2])]
+                        + [
+                            people.choice(["male", "female"]),
+                            people.choice(
+                                ["young", "middle", "old"], p=[0.3, 0.45, 0.25]
+                            ),
+                        ]
                     )
     return path
 
@@ -55,3 +74,32 @@ def _answers(rng: np.random.Generator, psu_effect: float) -> list[str]:
         level = 3.6 + psu_effect + (1.5 if code == "C1" else 0) + rng.normal(0, 1.0)
         values.append(str(int(np.clip(round(level), 1, 5))))
     return values
+
+
+#: Known population counts for calibration tests (rounded census-like figures).
+POSTSTRATIFY_SPEC = {
+    "method": "poststratify",
+    "margins": [
+        {
+            "columns": ["sex", "age"],
+            "population": {
+                "female|middle": 1500,
+                "female|old": 900,
+                "female|young": 1100,
+                "male|middle": 1400,
+                "male|old": 800,
+                "male|young": 1200,
+            },
+        }
+    ],
+}
+RAKE_SPEC = {
+    "method": "rake",
+    "margins": [
+        {"columns": ["sex"], "population": {"female": 3500, "male": 3400}},
+        {
+            "columns": ["age"],
+            "population": {"middle": 2900, "old": 1700, "young": 2300},
+        },
+    ],
+}

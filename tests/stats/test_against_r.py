@@ -15,37 +15,56 @@ from pathlib import Path
 
 import pytest
 
-from tests.stats.survey_data import CRITERIA, write_survey_csv
+from tests.stats.survey_data import (
+    CRITERIA,
+    POSTSTRATIFY_SPEC,
+    RAKE_SPEC,
+    write_survey_csv,
+)
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
 FACTORS = {f: [c for c in CRITERIA if c[0] == f] for f in "ABCDE"}
 CASES = [
-    ("adjust", "logit", "0.95"),
-    ("certainty", "logit", "0.95"),
-    ("average", "beta", "0.95"),
-    ("adjust", "wald", "0.9"),
-    ("adjust", "beta", "0.95"),
+    ("adjust", "logit", "0.95", None),
+    ("certainty", "logit", "0.95", None),
+    ("average", "beta", "0.95", None),
+    ("adjust", "wald", "0.9", None),
+    ("adjust", "beta", "0.95", None),
+    ("adjust", "logit", "0.95", "poststratify"),
+    ("adjust", "beta", "0.95", "poststratify"),
+    ("adjust", "logit", "0.95", "rake"),
+    ("average", "wald", "0.95", "rake"),
 ]
+SPECS = {"poststratify": POSTSTRATIFY_SPEC, "rake": RAKE_SPEC}
 TOLERANCE = 1e-9
 INTERVAL_TOLERANCE = 1e-8
 
 
-def r_reference(csv_path: Path, lonely: str, ci: str, level: str) -> dict:
+Case = tuple[str, str, str, str | None]
+
+
+def case_name(case: Case) -> str:
+    """lonely-ci-level[-calibration], also the golden file's name."""
+    return "-".join(part for part in case if part)
+
+
+def spec_file(tmp_path: Path, case: Case) -> list[str]:
+    """The calibration JSON of the case, written for both sides, as an argument list."""
+    if case[3] is None:
+        return []
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(SPECS[case[3]]), encoding="utf-8")
+    return [str(path)]
+
+
+def r_reference(tmp_path: Path, csv_path: Path, case: Case) -> dict:
     """Run the R oracle on the file (with domains by `group`)."""
+    lonely, ci, level, _calibration = case
     spec = ";".join(f"{f}={'+'.join(codes)}" for f, codes in FACTORS.items())
+    arguments = [str(csv_path), ",".join(CRITERIA), spec, lonely, ci, level, "group"]
     completed = subprocess.run(
-        [
-            "Rscript",
-            str(HERE / "oracle.R"),
-            str(csv_path),
-            ",".join(CRITERIA),
-            spec,
-            lonely,
-            ci,
-            level,
-            "group",
-        ],
+        ["Rscript", str(HERE / "oracle.R"), *arguments, *spec_file(tmp_path, case)],
         capture_output=True,
         text=True,
         check=True,
@@ -54,11 +73,11 @@ def r_reference(csv_path: Path, lonely: str, ci: str, level: str) -> dict:
     return json.loads(completed.stdout)
 
 
-def reference(tmp_path: Path, csv_path: Path, case: tuple[str, str, str]) -> dict:
+def reference(tmp_path: Path, csv_path: Path, case: Case) -> dict:
     """R's numbers: fresh from R when available (kept as golden), else golden."""
-    golden = GOLDEN / f"{'-'.join(case)}.json"
+    golden = GOLDEN / f"{case_name(case)}.json"
     if shutil.which("Rscript"):
-        result = r_reference(csv_path, *case)
+        result = r_reference(tmp_path, csv_path, case)
         GOLDEN.mkdir(exist_ok=True)
         text = json.dumps(result, indent=1, sort_keys=True)
         if not golden.exists() or json.loads(golden.read_text()) != result:
@@ -69,8 +88,9 @@ def reference(tmp_path: Path, csv_path: Path, case: tuple[str, str, str]) -> dic
     return json.loads(golden.read_text())
 
 
-def ours(runner, csv_path: Path, case: tuple[str, str, str]) -> dict:
-    lonely, ci, level = case
+def ours(runner, tmp_path: Path, csv_path: Path, case: Case) -> dict:
+    lonely, ci, level, calibration = case
+    extra = ["--calibrate", *spec_file(tmp_path, case)] if calibration else []
     result = runner.invoke(
         args=[
             "sipas",
@@ -86,6 +106,7 @@ def ours(runner, csv_path: Path, case: tuple[str, str, str]) -> dict:
             lonely,
             "--by",
             "group",
+            *extra,
         ]
     )
     assert result.exit_code == 0, result.output
@@ -137,10 +158,11 @@ def compare_domain(mine: dict, theirs: dict, where: str) -> None:
             )
 
 
-@pytest.mark.parametrize("case", CASES, ids=["-".join(c) for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[case_name(c) for c in CASES])
 def test_every_number_agrees_with_r(runner, tmp_path, case):
     csv_path = write_survey_csv(tmp_path / "survey.csv")
-    mine, theirs = ours(runner, csv_path, case), reference(tmp_path, csv_path, case)
+    mine = ours(runner, tmp_path, csv_path, case)
+    theirs = reference(tmp_path, csv_path, case)
     assert mine["meta"]["rows"] == theirs["meta"]["rows"]
     assert mine["meta"]["strata"] == theirs["meta"]["strata"]
     assert mine["meta"]["df"] == theirs["meta"]["df"]

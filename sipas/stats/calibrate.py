@@ -1,0 +1,182 @@
+"""Calibration to known population counts: post-stratification and raking.
+
+Weights are adjusted as R's `postStratify` and `rake` adjust them, and the linearised
+values of any estimate are residualised the way `survey:::svyrecvar` does it, so the
+variances agree with R: post-strata subtract their weighted mean (old weights), raking
+repeats ten sweeps of the margins' plain category means of x/w.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: rake(): at most this many sweeps; stop when no joint cell moves by epsilon or more
+RAKE_MAX_ITERATIONS = 10
+RAKE_EPSILON = 1.0
+#: svyrecvar residualises raked estimates with this many sweeps
+RAKE_VARIANCE_SWEEPS = 10
+
+
+class CalibrationMethod(StrEnum):
+    poststratify = "poststratify"
+    rake = "rake"
+
+
+class CalibrationError(ValueError):
+    """The margins do not fit the sample (a category without population, or empty)."""
+
+
+@dataclass(frozen=True)
+class Margin:
+    """One calibration variable: each record's category and the population counts."""
+
+    name: str
+    #: category index of each record
+    category: NDArray[np.int64]
+    labels: tuple[str, ...]
+    population: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibrated weights and what variance residualisation needs."""
+
+    method: CalibrationMethod
+    margins: tuple[Margin, ...]
+    weights: NDArray[np.float64]
+    #: weights right after each margin's adjustment in the last sweep (rake), or the
+    #: weights before calibration (post-stratification)
+    snapshots: tuple[NDArray[np.float64], ...]
+
+    def residualize(
+        self, x: NDArray[np.float64], counts: NDArray[np.float64] | None = None
+    ) -> NDArray[np.float64]:
+        """Residualise weighted linearised values ``x`` (records × m) as svyrecvar does.
+
+        ``counts`` is the number of identical responses a record stands for (1 each when
+        records are rows); ``x`` holds the record's total.
+        """
+        counts = np.ones(len(x)) if counts is None else counts
+        if self.method is CalibrationMethod.poststratify:
+            return _residualize_poststratified(
+                x, self.margins[0], self.snapshots[0], self.weights, counts
+            )
+        for _ in range(RAKE_VARIANCE_SWEEPS):
+            for margin, weights in zip(self.margins, self.snapshots, strict=True):
+                x = _subtract_plain_means(x, margin, weights, counts)
+        return x
+
+
+def _category_sums(margin: Margin, values: NDArray) -> NDArray:
+    """Sums of ``values`` (records × m) per category (categories × m)."""
+    n = len(margin.labels)
+    return np.column_stack(
+        [
+            np.bincount(margin.category, weights=values[:, j], minlength=n)
+            for j in range(values.shape[1])
+        ]
+    )
+
+
+def _residualize_poststratified(x, margin, old_weights, new_weights, counts):  # type: ignore[no-untyped-def]
+    """x - psw·(Σ x·oldw/psw / Σ oldw) per post-stratum."""
+    numerators = _category_sums(margin, x * (old_weights / new_weights)[:, None])
+    denominators = np.bincount(
+        margin.category, weights=old_weights * counts, minlength=len(margin.labels)
+    )
+    means = numerators / np.where(denominators > 0, denominators, 1)[:, None]
+    return x - means[margin.category] * (new_weights * counts)[:, None]
+
+
+def _subtract_plain_means(x, margin, weights, counts):  # type: ignore[no-untyped-def]
+    """x - w·ave(x/w): R's plain (unweighted) category means for raking."""
+    totals = _category_sums(margin, x / weights[:, None])
+    sizes = np.bincount(margin.category, weights=counts, minlength=len(margin.labels))
+    means = totals / np.where(sizes > 0, sizes, 1)[:, None]
+    return x - means[margin.category] * (weights * counts)[:, None]
+
+
+def make_margin(
+    name: str, values: Sequence[str], population: Mapping[str, float]
+) -> Margin:
+    """A margin from each record's value and the known counts per value."""
+    labels = tuple(sorted(population))
+    index = {label: k for k, label in enumerate(labels)}
+    unknown = sorted({v for v in values if v not in index})
+    if unknown:
+        raise CalibrationError(f"{name}: no population count for {unknown}")
+    category = np.asarray([index[v] for v in values], dtype=np.int64)
+    counts = np.asarray([float(population[label]) for label in labels])
+    return Margin(name, category, labels, counts)
+
+
+def _poststratify(
+    weights: NDArray[np.float64], margin: Margin, counts: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Weights times Population_k / Σ_{k} w in each category k."""
+    sample = np.bincount(
+        margin.category, weights=weights * counts, minlength=len(margin.labels)
+    )
+    present = sample > 0
+    if np.any(~present & (margin.population > 0)):
+        missing = [
+            margin.labels[k] for k in np.flatnonzero(~present & (margin.population > 0))
+        ]
+        raise CalibrationError(f"{margin.name}: no sample in {missing}")
+    factor = np.divide(
+        margin.population, sample, out=np.ones_like(sample), where=present
+    )
+    return weights * factor[margin.category]
+
+
+def poststratify(
+    weights: NDArray[np.float64],
+    margin: Margin,
+    counts: NDArray[np.float64] | None = None,
+) -> Calibration:
+    """R's postStratify on one (possibly crossed) variable."""
+    counts = np.ones(len(weights)) if counts is None else counts
+    new = _poststratify(weights, margin, counts)
+    return Calibration(CalibrationMethod.poststratify, (margin,), new, (weights,))
+
+
+def rake(
+    weights: NDArray[np.float64],
+    margins: Sequence[Margin],
+    counts: NDArray[np.float64] | None = None,
+) -> Calibration:
+    """R's rake: sweep post-stratification over the margins until the joint table of
+    all margins moves by less than epsilon, at most ten sweeps."""
+    counts = np.ones(len(weights)) if counts is None else counts
+    joint = _joint_cells(margins)
+    current = weights
+    old_table = np.bincount(joint, weights=current * counts)
+    snapshots: list[NDArray[np.float64]] = []
+    for _ in range(RAKE_MAX_ITERATIONS):
+        snapshots = []
+        for margin in margins:
+            current = _poststratify(current, margin, counts)
+            snapshots.append(current)
+        new_table = np.bincount(
+            joint, weights=current * counts, minlength=len(old_table)
+        )
+        if np.max(np.abs(old_table - new_table)) < RAKE_EPSILON:
+            break
+        old_table = new_table
+    return Calibration(
+        CalibrationMethod.rake, tuple(margins), current, tuple(snapshots)
+    )
+
+
+def _joint_cells(margins: Sequence[Margin]) -> NDArray[np.int64]:
+    """A joint cell number per record from all margins' categories."""
+    cell = np.zeros(len(margins[0].category), dtype=np.int64)
+    for margin in margins:
+        cell = cell * len(margin.labels) + margin.category
+    _, joint = np.unique(cell, return_inverse=True)
+    return joint

@@ -102,6 +102,8 @@ def _estimate(
         deff=variance / srs if srs else None,
         deff_kish=kish,
         design_rows=domain.rows,
+        psu_totals=z_total,
+        psu_has_rows=domain.every_psu,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,11 +29,41 @@ class Estimate:
     #: rows of the design the estimate was made on, for Korn–Graubard's t ratio, when
     #: not ``n`` (a calibrated design keeps every row in a domain, as R does)
     design_rows: int | None = None
+    #: per-PSU totals of the linearised values (for differences between estimates)
+    psu_totals: NDArray[np.float64] | None = field(
+        default=None, repr=False, compare=False
+    )
+    #: PSUs holding rows of the estimate
+    psu_has_rows: NDArray[np.bool_] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def se(self) -> float:
         """Standard error."""
         return float(np.sqrt(max(self.variance, 0.0)))
+
+    @property
+    def effective_n(self) -> float | None:
+        """p(1-p)/variance: the simple random sample size with the same precision."""
+        if not np.isfinite(self.value) or not self.variance > 0:
+            return None
+        return float(self.value * (1 - self.value) / self.variance)
+
+
+#: Publishing thresholds used when no setting overrides them.
+DEFAULT_MIN_N = 30
+DEFAULT_MIN_EFFECTIVE_N = 30.0
+
+
+def is_small_sample(
+    estimate: Estimate,
+    min_n: int = DEFAULT_MIN_N,
+    min_effective_n: float = DEFAULT_MIN_EFFECTIVE_N,
+) -> bool:
+    """True when n or the effective n is too small to publish the estimate."""
+    effective = estimate.effective_n
+    return estimate.n < min_n or (effective is not None and effective < min_effective_n)
 
 
 def srs_variance(sum_w_u2: float, n: int, population: float) -> float | None:
@@ -77,6 +107,8 @@ def criterion_estimates(
                 satisfied=count,
                 deff=variance / srs if srs else None,
                 deff_kish=n * weight_sq / total_x**2,
+                psu_totals=z,
+                psu_has_rows=has_rows,
             )
         )
     return estimates
@@ -124,4 +156,6 @@ def combination_estimate(
         satisfied=None,
         deff=deff,
         deff_kish=None,
+        psu_totals=z,
+        psu_has_rows=has_rows,
     )

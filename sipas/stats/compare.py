@@ -1,0 +1,74 @@
+"""Is a difference real? Two domains of one wave, or the same index in two waves."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from scipy import stats as scipy_stats
+
+from sipas.stats.design import Design, LonelyPsu, degrees_of_freedom, total_variance
+from sipas.stats.estimate import Estimate
+
+
+@dataclass(frozen=True)
+class Difference:
+    """first − second, with its standard error, t interval and two-sided p-value."""
+
+    value: float
+    se: float
+    df: float
+    lower: float
+    upper: float
+    p_value: float
+
+    @property
+    def is_significant(self) -> bool:
+        """True when the interval excludes 0 (at the level it was made with)."""
+        return self.lower > 0 or self.upper < 0
+
+
+def _difference(value: float, variance: float, df: float, level: float) -> Difference:
+    se = math.sqrt(max(variance, 0.0))
+    if se == 0 or df <= 0:
+        return Difference(value, se, df, value, value, 1.0 if value == 0 else 0.0)
+    t = float(scipy_stats.t.ppf(1 - (1 - level) / 2, df))
+    p_value = float(2 * scipy_stats.t.sf(abs(value) / se, df))
+    return Difference(value, se, df, value - t * se, value + t * se, p_value)
+
+
+def domain_difference(
+    design: Design,
+    first: Estimate,
+    second: Estimate,
+    level: float = 0.95,
+    lonely_psu: LonelyPsu = LonelyPsu.adjust,
+) -> Difference:
+    """first − second for two domains of one design.
+
+    The variance of z₁ − z₂ counts their covariance (the same PSUs carry both), as
+    `svycontrast(svyby(..., covmat=TRUE), c(1, -1))` does; df is that of the PSUs
+    holding rows of either domain.
+    """
+    if first.psu_totals is None or second.psu_totals is None:
+        raise ValueError("both estimates need their per-PSU linearised totals")
+    has_rows = first.psu_has_rows | second.psu_has_rows
+    z = first.psu_totals - second.psu_totals
+    variance = float(total_variance(design, z, has_rows, lonely_psu)[0, 0])
+    df = degrees_of_freedom(design, has_rows)
+    return _difference(first.value - second.value, variance, df, level)
+
+
+def independent_difference(
+    first: Estimate, second: Estimate, level: float = 0.95
+) -> Difference:
+    """Two estimates from independent samples (two waves): variances add.
+
+    df by Welch–Satterthwaite from each estimate's variance and df.
+    """
+    variance = first.variance + second.variance
+    parts = [
+        e.variance**2 / e.df for e in (first, second) if e.df > 0 and e.variance > 0
+    ]
+    df = variance**2 / sum(parts) if parts else 0.0
+    return _difference(first.value - second.value, variance, df, level)

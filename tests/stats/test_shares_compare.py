@@ -1,0 +1,108 @@
+"""Option shares and differences between domains agree with R; waves add variances."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sipas.stats.compare import domain_difference, independent_difference
+from sipas.stats.design import build_design
+from sipas.stats.estimate import Estimate, criterion_estimates, is_small_sample
+from sipas.stats.flatfile import read_flat_text
+from sipas.stats.indices import Options
+from sipas.stats.shares import indicator_sums, option_shares, ranking
+from sipas.stats.sums import criterion_sums
+from tests.stats.survey_data import CRITERIA, write_survey_csv
+
+HERE = Path(__file__).resolve().parent
+GOLDEN = HERE / "golden" / "shares-age-A1.json"
+
+
+@pytest.fixture(scope="module")
+def survey(tmp_path_factory):
+    path = write_survey_csv(tmp_path_factory.mktemp("shares") / "s.csv")
+    data = read_flat_text(path.read_text(encoding="utf-8"), CRITERIA, CRITERIA)
+    design, psu = build_design(data.strata, data.psus)
+    return path, data, design, psu
+
+
+@pytest.fixture(scope="module")
+def reference(survey):
+    path = survey[0]
+    if shutil.which("Rscript"):
+        completed = subprocess.run(
+            ["Rscript", str(HERE / "shares.R"), str(path), "age", "A1"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        )
+        result = json.loads(completed.stdout)
+        if not GOLDEN.exists() or json.loads(GOLDEN.read_text()) != result:
+            GOLDEN.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+        return result
+    return json.loads(GOLDEN.read_text())
+
+
+def test_option_shares_agree_with_r(survey, reference):
+    _path, data, design, psu = survey
+    values = np.asarray(data.others["age"], dtype=object)
+    options = sorted(set(values) - {""})
+    chosen = np.column_stack([(values == o).astype(float) for o in options])
+    answered = np.column_stack([(values != "").astype(float)] * len(options))
+    sums = indicator_sums(design.n_psus, psu, data.weights, chosen, answered)
+    shares = option_shares(design, sums, [("age", o) for o in options], Options())
+    assert [s["option"] for s in reference["shares"]] == options
+    for share, expected in zip(shares, reference["shares"], strict=True):
+        assert share.estimate.value == pytest.approx(expected["index"], abs=1e-9)
+        assert share.estimate.se == pytest.approx(expected["se"], abs=1e-9)
+        assert share.estimate.df == expected["df"]
+        assert share.interval.lower == pytest.approx(expected["ci"][0], abs=1e-8)
+        assert share.interval.upper == pytest.approx(expected["ci"][1], abs=1e-8)
+    ranked = ranking(shares)
+    assert [s.estimate.value for s in ranked] == sorted(
+        (s.estimate.value for s in shares), reverse=True
+    )
+
+
+def test_difference_between_domains_counts_their_covariance(survey, reference):
+    _path, data, design, psu = survey
+    groups = np.asarray(data.others["group"], dtype=object)
+    first, second = reference["groups"][:2]
+    a1 = data.answers[:, [CRITERIA.index("A1")]]
+
+    def estimate(value: str) -> Estimate:
+        sums = criterion_sums(design.n_psus, psu, data.weights, a1, groups == value)
+        return criterion_estimates(design, sums, Options().lonely_psu)[0]
+
+    difference = domain_difference(design, estimate(first), estimate(second))
+    assert difference.value == pytest.approx(reference["difference"]["value"], abs=1e-9)
+    assert difference.se == pytest.approx(reference["difference"]["se"], abs=1e-9)
+    assert difference.lower < difference.value < difference.upper
+    assert 0 <= difference.p_value <= 1
+
+
+def test_independent_waves_add_variances():
+    first = Estimate(0.84, 0.0004, 40, 900, 756, None, None)
+    second = Estimate(0.80, 0.0009, 20, 500, 400, None, None)
+    difference = independent_difference(first, second)
+    assert difference.value == pytest.approx(0.04)
+    assert difference.se == pytest.approx(np.sqrt(0.0013))
+    welch = 0.0013**2 / (0.0004**2 / 40 + 0.0009**2 / 20)
+    assert difference.df == pytest.approx(welch)
+    assert difference.p_value == pytest.approx(
+        2 * (1 - __import__("scipy").stats.t.cdf(0.04 / np.sqrt(0.0013), welch))
+    )
+    assert not difference.is_significant  # 0.04 ± 2.0·0.036 covers zero
+
+
+def test_small_samples_are_flagged():
+    assert is_small_sample(Estimate(0.8, 0.0001, 10, 25, 20, None, None))
+    assert is_small_sample(Estimate(0.8, 0.01, 10, 400, 320, None, None))  # n_eff 16
+    assert not is_small_sample(Estimate(0.8, 0.0004, 10, 400, 320, None, None))
+    assert not is_small_sample(Estimate(0.8, 0.01, 10, 400, 320, None, None), 30, 10)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
+import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -15,11 +17,12 @@ from sipas.reports.stats_table import render_table
 from sipas.services import questionnaires
 from sipas.services.reporting import factor_structure
 from sipas.stats.analysis import CalibrationSpec, MarginSpec, analyse
-from sipas.stats.calibrate import CalibrationError, CalibrationMethod
+from sipas.stats.calibrate import CalibrationError, CalibrationMethod, trim_weights
 from sipas.stats.design import LonelyPsu, LonelyPsuError
 from sipas.stats.flatfile import (
     FileProblem,
     FileProblemKind,
+    FlatData,
     FlatFileError,
     read_flat_text,
 )
@@ -101,6 +104,22 @@ def _calibration_spec(path: str) -> CalibrationSpec:
         raise  # unreachable: _fail exits
 
 
+def _adjust_weights(
+    data: FlatData, unweighted: bool, upper: float | None, lower: float | None
+) -> FlatData:
+    """Weights of 1, or trimmed weights, as asked."""
+    if unweighted:
+        return replace(data, weights=np.ones(data.n_rows))
+    if upper is None and lower is None:
+        return data
+    trimmed = trim_weights(
+        data.weights,
+        upper=np.inf if upper is None else upper,
+        lower=-np.inf if lower is None else lower,
+    )
+    return replace(data, weights=trimmed)
+
+
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(1)
@@ -131,6 +150,19 @@ def _fail(message: str) -> None:
     show_default=True,
 )
 @click.option("--by", default=None, help="Column whose values are domains.")
+@click.option("--unweighted", is_flag=True, help="Give every row weight 1.")
+@click.option(
+    "--trim-upper",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Cap weights here and share the excess (R's trimWeights).",
+)
+@click.option(
+    "--trim-lower",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Raise weights to at least this.",
+)
 @click.option(
     "--calibrate",
     "calibration_file",
@@ -152,6 +184,9 @@ def stats_command(
     level: float,
     lonely_psu: str,
     by: str | None,
+    unweighted: bool,
+    trim_upper: float | None,
+    trim_lower: float | None,
     calibration_file: str | None,
     output_format: str,
 ) -> None:
@@ -174,6 +209,14 @@ def stats_command(
         _fail("\n".join(problem_text(problem) for problem in error.problems))
     if by is not None and by not in data.others:
         _fail(_("The file has no column “%(column)s” to group by.", column=by))
+    data = _adjust_weights(data, unweighted, trim_upper, trim_lower)
+    if ci_method in (CiMethod.wilson, CiMethod.clopper_pearson) and not unweighted:
+        _fail(
+            _(
+                "Wilson and Clopper–Pearson intervals are for unweighted data: "
+                "add --unweighted."
+            )
+        )
     options = Options(CiMethod(ci_method), level, LonelyPsu(lonely_psu))
     calibration = _calibration_spec(calibration_file) if calibration_file else None
     try:

@@ -180,3 +180,37 @@ def _joint_cells(margins: Sequence[Margin]) -> NDArray[np.int64]:
         cell = cell * len(margin.labels) + margin.category
     _, joint = np.unique(cell, return_inverse=True)
     return joint
+
+
+def trim_weights(
+    weights: NDArray[np.float64],
+    upper: float = np.inf,
+    lower: float = -np.inf,
+    *,
+    strict: bool = False,
+) -> NDArray[np.float64]:
+    """Cap weights to [lower, upper] and share what was cut off equally among the
+    weights inside, as R's trimWeights does.
+
+    ``strict`` repeats until no weight is outside; unlike R (whose recursion does not
+    end when shares keep pushing weights just over the cap) weights already at a
+    bound receive no share, so it always ends and the total is kept.
+    """
+    outside = (weights < lower) | (weights > upper)
+    if not outside.any() or outside.all():
+        return weights
+    total = float(weights.sum())
+    if strict and not lower * len(weights) <= total <= upper * len(weights):
+        raise CalibrationError("no weights within these bounds keep the total")
+    trimmed = np.clip(weights, lower, upper)
+    cut = float((weights - trimmed).sum())
+    trimmed[~outside] += cut / int((~outside).sum())
+    while strict and ((trimmed > upper) | (trimmed < lower)).any():
+        fixed = (trimmed >= upper) | (trimmed <= lower)
+        if fixed.all():
+            break
+        clipped = np.clip(trimmed, lower, upper)
+        cut = float((trimmed - clipped).sum())
+        clipped[~fixed] += cut / int((~fixed).sum())
+        trimmed = clipped
+    return trimmed

@@ -117,3 +117,53 @@ def test_table_is_readable_vietnamese(runner, tmp_path):
     assert "group = web" in result.output
     assert "%" in result.output
     assert "82" in result.output or "," in result.output
+
+
+def test_unweighted_gives_plain_shares(runner, tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text(
+        "response_id,stratum,psu,weight,A1\n"
+        "r1,S,P1,10,4\nr2,S,P1,99,2\nr3,S,P2,1,5\nr4,S,P2,7,1\nr5,S,P3,3,4\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        args=[
+            "sipas",
+            "stats",
+            str(path),
+            "--questionnaire",
+            "sipas-2017",
+            "--unweighted",
+            "--ci",
+            "wilson",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    a1 = json.loads(result.output)["criteria"][0]
+    assert a1["index"] == pytest.approx(3 / 5)
+
+
+def test_wilson_needs_unweighted(runner, tmp_path):
+    result = stats_of_survey(runner, tmp_path, "--ci", "wilson")
+    assert result.exit_code == 1
+    assert "--unweighted" in result.output
+
+
+def test_trimming_changes_the_weights_not_the_shape(runner, tmp_path):
+    plain = json.loads(stats_of_survey(runner, tmp_path).output)
+    trimmed = json.loads(stats_of_survey(runner, tmp_path, "--trim-upper", "40").output)
+    assert trimmed["meta"] == plain["meta"]
+    assert trimmed["overall"]["index"] != plain["overall"]["index"]
+
+
+def test_calibration_file_errors_are_explained(runner, tmp_path):
+    spec = tmp_path / "cal.json"
+    spec.write_text(
+        '{"method": "rake", "margins": [{"columns": ["sex"], '
+        '"population": {"male": 10}}]}',
+        encoding="utf-8",
+    )
+    result = stats_of_survey(runner, tmp_path, "--calibrate", str(spec))
+    assert result.exit_code == 1
+    assert "Không hiệu chỉnh được quyền số" in result.output
+    assert "female" in result.output

@@ -21,9 +21,12 @@ from sipas.questionnaire import Questionnaire
 from sipas.services.questionnaires import parsed
 from sipas.services.wave_design import UnitDesign, unit_designs
 from sipas.stats.analysis import Analysis, GroupIndices
+from sipas.stats.compare import Difference, independent_difference
 from sipas.stats.design import build_design
 from sipas.stats.indices import FactorStructure, Options, compute_indices
 from sipas.stats.masks import sums_from_patterns
+from sipas.stats.shares import Share, option_shares
+from sipas.stats.sums import CriterionSums
 
 
 class Breakdown(StrEnum):
@@ -183,3 +186,102 @@ def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analys
     return Analysis(
         design, n_rows, design.n_psus - design.n_strata, options, overall, tuple(groups)
     )
+
+
+def _wave_design(wave: Wave, designs: dict[int, UnitDesign]):  # type: ignore[no-untyped-def]
+    """The design of all counted responses, and a function (unit, response) → PSU."""
+    per_response = any(d.psu is None for d in designs.values())
+    if per_response:
+        pairs = db.session.execute(
+            sa.select(Response.unit_id, Response.id).where(
+                Response.wave_id == wave.id, Response.status == ResponseStatus.complete
+            )
+        ).all()
+    else:
+        pairs = [(unit_id, 0) for unit_id in designs]
+    strata = [designs[u].stratum for u, _ in pairs]
+    psus = [designs[u].psu or f"response:{r}" for u, r in pairs]
+    design, psu_index = build_design(strata, psus)
+    lookup = {pair: int(i) for pair, i in zip(pairs, psu_index, strict=True)}
+    return design, per_response, (lambda unit_id, key: lookup[(unit_id, key)])
+
+
+def wave_shares(
+    wave: Wave, item_codes: list[str], options: Options
+) -> dict[str, list[Share]]:
+    """Share of each option of each item among those who answered it (SQL counts)."""
+    designs = unit_designs(wave)
+    design, per_response, psu_of = _wave_design(wave, designs)
+    key = Response.id if per_response else sa.literal(0)
+    counted = sa.and_(
+        Response.wave_id == wave.id,
+        Response.status == ResponseStatus.complete,
+        Answer.item_code.in_(item_codes),
+    )
+    chosen = db.session.execute(
+        sa.select(
+            Response.unit_id, key, Answer.item_code, Answer.value, sa.func.count()
+        )
+        .join(Answer, Answer.response_id == Response.id)
+        .where(counted)
+        .group_by(Response.unit_id, key, Answer.item_code, Answer.value)
+    ).all()
+    answered = db.session.execute(
+        sa.select(
+            Response.unit_id,
+            key,
+            Answer.item_code,
+            sa.func.count(sa.distinct(Response.id)),
+        )
+        .join(Answer, Answer.response_id == Response.id)
+        .where(counted)
+        .group_by(Response.unit_id, key, Answer.item_code)
+    ).all()
+    columns = sorted({(item, value) for _u, _k, item, value, _n in chosen})
+    position = {column: j for j, column in enumerate(columns)}
+    shape = (design.n_psus, len(columns))
+    numerator, denominator = np.zeros(shape), np.zeros(shape)
+    denominator_sq = np.zeros(shape)
+    n_chosen, n_answered = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+    for unit_id, k, item, value, count in chosen:
+        p, j, w = psu_of(unit_id, k), position[(item, value)], designs[unit_id].weight
+        numerator[p, j] += w * count
+        n_chosen[p, j] += count
+    for unit_id, k, item, count in answered:
+        p, w = psu_of(unit_id, k), designs[unit_id].weight
+        for j, (column_item, _value) in enumerate(columns):
+            if column_item == item:
+                denominator[p, j] += w * count
+                denominator_sq[p, j] += w * w * count
+                n_answered[p, j] += count
+    sums = CriterionSums(
+        satisfied_weight=numerator,
+        answered_weight=denominator,
+        answered_weight_sq=denominator_sq,
+        answered_count=n_answered,
+        satisfied_count=n_chosen,
+        row_count=np.zeros(design.n_psus, np.int64),
+        row_weight=np.zeros(design.n_psus),
+    )
+    shares = option_shares(design, sums, columns, options)
+    return {item: [s for s in shares if s.item == item] for item in item_codes}
+
+
+def compare_waves(
+    current: Wave, previous: Wave, options: Options
+) -> list[tuple[str, Difference]]:
+    """Each criterion, factor and the overall index: current − previous wave."""
+    now = wave_analysis(current, options).overall
+    before = wave_analysis(previous, options).overall
+    pairs = [
+        *zip(now.criteria, before.criteria, strict=False),
+        *zip(now.factors, before.factors, strict=False),
+        (now.overall, before.overall),
+    ]
+    return [
+        (a.code, independent_difference(a.estimate, b.estimate, options.level))
+        for a, b in pairs
+        if a.code == b.code
+        and np.isfinite(a.estimate.value)
+        and np.isfinite(b.estimate.value)
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -78,3 +79,73 @@ def test_weights_follow_unit_populations(filled_wave):
         assert design.weight == pytest.approx(wave_unit.population / design.responses)
         assert design.psu == design.unit.code
         assert design.stratum == "QN"
+
+
+def test_shares_from_the_database_equal_those_of_the_export(filled_wave):
+    from sipas.stats.design import build_design
+    from sipas.stats.flatfile import read_flat_text
+    from sipas.stats.shares import indicator_sums, option_shares
+
+    items = ["harassment", "trips", "expectations"]
+    from_db = reporting.wave_shares(filled_wave, items, Options())
+    text = exports.stats_csv(filled_wave)
+    criteria = [
+        f"{f}{i}"
+        for f, n in zip("ABCDE", (4, 5, 6, 3, 4), strict=True)
+        for i in range(1, n + 1)
+    ]
+    data = read_flat_text(text, criteria, [*criteria, *items])
+    design, psu = build_design(data.strata, data.psus)
+    for item in items:
+        cells = [set(v.split(";")) - {""} for v in data.others[item]]
+        options = sorted({o for c in cells for o in c})
+        chosen = np.column_stack([[o in c for c in cells] for o in options]).astype(
+            float
+        )
+        answered = np.column_stack([[bool(c) for c in cells]] * len(options)).astype(
+            float
+        )
+        sums = indicator_sums(design.n_psus, psu, data.weights, chosen, answered)
+        expected = option_shares(design, sums, [(item, o) for o in options], Options())
+        got = from_db[item]
+        assert [s.option for s in got] == options
+        for share, reference in zip(got, expected, strict=True):
+            assert share.estimate.value == pytest.approx(
+                reference.estimate.value, rel=1e-10
+            )
+            assert share.estimate.se == pytest.approx(reference.estimate.se, rel=1e-9)
+            assert share.interval.lower == pytest.approx(
+                reference.interval.lower, rel=1e-9
+            )
+    expectation_total = sum(s.estimate.value for s in from_db["expectations"])
+    assert 1 < expectation_total <= 3  # several choices per respondent
+
+
+def test_compare_two_waves(filled_wave):
+    from sipas.models import Wave as WaveModel
+    from sipas.models import WaveStatus, WaveUnit
+
+    previous = WaveModel(
+        code="demo-2025",
+        title="2025",
+        questionnaire=filled_wave.questionnaire,
+        status=WaveStatus.open,
+        strata_level=filled_wave.strata_level,
+        psu_level=filled_wave.psu_level,
+        weighting=filled_wave.weighting,
+    )
+    previous.wave_units = [
+        WaveUnit(unit=wu.unit, population=wu.population, target_sample=wu.target_sample)
+        for wu in filled_wave.wave_units
+    ]
+    db.session.add(previous)
+    db.session.flush()
+    assert synthetic.add_demo_responses(previous, 400, seed=11) == 400
+    differences = dict(reporting.compare_waves(filled_wave, previous, Options()))
+    assert {"A1", "A", "overall"} <= set(differences)
+    overall = differences["overall"]
+    now = reporting.wave_analysis(filled_wave, Options()).overall.overall.estimate
+    before = reporting.wave_analysis(previous, Options()).overall.overall.estimate
+    assert overall.value == pytest.approx(now.value - before.value)
+    assert overall.se == pytest.approx(np.sqrt(now.variance + before.variance))
+    assert 0 <= overall.p_value <= 1

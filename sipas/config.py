@@ -38,6 +38,11 @@ class DefaultConfig:
     #: Unfinished phone questionnaires are forgotten after this many days.
     DRAFT_RETENTION_DAYS = 7
 
+    #: Estimates with fewer responses, or a smaller effective sample size, are marked
+    #: as too small to publish.
+    STATS_MIN_N = 30
+    STATS_MIN_EFFECTIVE_N = 30.0
+
 
 def load_config(app: Flask, overrides: dict | None) -> None:
     """Defaults, then instance/config.py and SIPAS_* variables, or else ``overrides``.

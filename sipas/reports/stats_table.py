@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from sipas.i18n import current_language, format_number, format_percent
 from sipas.questionnaire import Questionnaire
 from sipas.stats.analysis import Analysis
+from sipas.stats.estimate import is_small_sample
 from sipas.stats.indices import IndexResult, Indices
 
 LABEL_WIDTH = 44
@@ -14,6 +16,14 @@ LABEL_WIDTH = 44
 
 def _clip(text: str, width: int = LABEL_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _is_small(result: IndexResult) -> bool:
+    """Below the publishing thresholds set in the configuration."""
+    config = current_app.config
+    return is_small_sample(
+        result.estimate, config["STATS_MIN_N"], config["STATS_MIN_EFFECTIVE_N"]
+    )
 
 
 def _row(code: str, label: str, result: IndexResult) -> str:
@@ -24,6 +34,7 @@ def _row(code: str, label: str, result: IndexResult) -> str:
         f"{code:<7}{_clip(label):<{LABEL_WIDTH}} {estimate.n:>7} "
         f"{format_percent(estimate.value):>8} {ci:>20} "
         f"{format_percent(estimate.se):>7} {deff:>6}"
+        f"{' *' if _is_small(result) else ''}"
     )
 
 
@@ -63,4 +74,14 @@ def render_table(analysis: Analysis, questionnaire: Questionnaire) -> str:
     for group in analysis.groups:
         lines += ["", f"{group.column} = {group.value}", columns]
         lines += _block(group.indices, questionnaire, language)
+    if any(line.endswith(" *") for line in lines):
+        lines += [
+            "",
+            _(
+                "* Too few responses to publish: n below %(n)d or effective n below "
+                "%(n_eff)s.",
+                n=current_app.config["STATS_MIN_N"],
+                n_eff=format_number(current_app.config["STATS_MIN_EFFECTIVE_N"]),
+            ),
+        ]
     return "\n".join(lines)

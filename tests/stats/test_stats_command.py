@@ -167,3 +167,13 @@ def test_calibration_file_errors_are_explained(runner, tmp_path):
     assert result.exit_code == 1
     assert "Không hiệu chỉnh được quyền số" in result.output
     assert "female" in result.output
+
+
+def test_table_marks_small_samples(runner, tmp_path):
+    result = stats_of_survey(runner, tmp_path, "--format", "table")
+    lines = result.output.splitlines()
+    e1 = next(line for line in lines if line.strip().startswith("E1"))
+    a1 = next(line for line in lines if line.strip().startswith("A1"))
+    assert e1.endswith(" *")  # factor E is answered by few
+    assert not a1.endswith(" *")
+    assert "Cỡ mẫu quá nhỏ để công bố" in result.output

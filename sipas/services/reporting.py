@@ -20,11 +20,13 @@ from sipas.models import Answer, Response, ResponseStatus, Wave
 from sipas.questionnaire import Questionnaire
 from sipas.services.questionnaires import parsed
 from sipas.services.wave_design import UnitDesign, unit_designs
-from sipas.stats.analysis import Analysis, GroupIndices
+from sipas.stats.analysis import Analysis, CalibrationSpec, GroupIndices, MarginSpec
+from sipas.stats.calibrate import CalibrationMethod, make_margin, poststratify, rake
+from sipas.stats.calibrated import calibrated_indices
 from sipas.stats.compare import Difference, independent_difference
 from sipas.stats.design import build_design
-from sipas.stats.indices import FactorStructure, Options, compute_indices
-from sipas.stats.masks import sums_from_patterns
+from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
+from sipas.stats.masks import mask_bits, sums_from_patterns
 from sipas.stats.shares import Share, option_shares
 from sipas.stats.sums import CriterionSums
 
@@ -47,6 +49,8 @@ class Patterns:
     answered_mask: np.ndarray
     satisfied_mask: np.ndarray
     count: np.ndarray
+    #: value of each respondent question used for calibration, per pattern row
+    respondent: dict[str, np.ndarray]
 
 
 def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
@@ -68,22 +72,31 @@ def _bit_case(column: sa.ColumnElement, criteria: list[str]) -> sa.Case:
     )
 
 
+def _answer_of(item_code: str) -> sa.ColumnElement:
+    """The response's answer to one (single-choice) question, as a scalar subquery."""
+    respondent = sa.orm.aliased(Answer)
+    return (
+        sa.select(sa.func.min(respondent.value))
+        .where(respondent.response_id == Response.id, respondent.item_code == item_code)
+        .scalar_subquery()
+    )
+
+
 def _domain_column(by: str | None) -> sa.ColumnElement:
     """What the database groups by besides unit and pattern."""
     if by == Breakdown.channel:
         return sa.cast(Response.channel, sa.String)
     if by is None or by in (Breakdown.unit, Breakdown.unit_level):
         return sa.literal("")  # derived from the unit afterwards
-    respondent = sa.orm.aliased(Answer)
-    return (
-        sa.select(sa.func.min(respondent.value))
-        .where(respondent.response_id == Response.id, respondent.item_code == by)
-        .scalar_subquery()
-    )
+    return _answer_of(by)
 
 
 def _patterns(
-    wave: Wave, criteria: list[str], by: str | None, per_response: bool
+    wave: Wave,
+    criteria: list[str],
+    by: str | None,
+    per_response: bool,
+    respondent_items: tuple[str, ...] = (),
 ) -> Patterns:
     """One grouped query: responses counted per unit, domain and answer pattern."""
     bit = _bit_case(Answer.item_code, criteria)
@@ -98,6 +111,10 @@ def _patterns(
             domain.label("domain"),
             sa.func.coalesce(answered, 0).label("answered"),
             sa.func.coalesce(satisfied, 0).label("satisfied"),
+            *[
+                _answer_of(code).label(f"r_{k}")
+                for k, code in enumerate(respondent_items)
+            ],
         )
         .select_from(Response)
         .outerjoin(
@@ -109,17 +126,20 @@ def _patterns(
         .subquery()
     )
     key = inner.c.response_id if per_response else sa.literal(0)
+    extra = [inner.c[f"r_{k}"] for k in range(len(respondent_items))]
     grouped = (
         inner.c.unit_id,
         key,
         inner.c.domain,
         inner.c.answered,
         inner.c.satisfied,
+        *extra,
     )
     rows = db.session.execute(
         sa.select(*grouped, sa.func.count()).group_by(*grouped)
     ).all()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(extra))
+    count = columns[-1]
     return Patterns(
         unit_id=np.asarray(columns[0], dtype=np.int64),
         response_key=np.asarray(columns[1], dtype=np.int64),
@@ -128,7 +148,11 @@ def _patterns(
         ),
         answered_mask=np.asarray(columns[3], dtype=np.int64),
         satisfied_mask=np.asarray(columns[4], dtype=np.int64),
-        count=np.asarray(columns[5], dtype=np.int64),
+        count=np.asarray(count, dtype=np.int64),
+        respondent={
+            code: np.asarray(["" if v is None else str(v) for v in columns[5 + k]])
+            for k, code in enumerate(respondent_items)
+        },
     )
 
 
@@ -152,7 +176,9 @@ def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analys
     factors = factor_structure(questionnaire)
     designs = unit_designs(wave)
     per_response = any(d.psu is None for d in designs.values())
-    patterns = _patterns(wave, criteria, by, per_response)
+    spec = calibration_spec(wave.calibration_margins)
+    margin_items = tuple(c for m in spec.margins for c in m.columns) if spec else ()
+    patterns = _patterns(wave, criteria, by, per_response, margin_items)
     strata = [designs[u].stratum for u in patterns.unit_id]
     psus = [
         designs[u].psu or f"response:{key}"
@@ -173,15 +199,25 @@ def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analys
             len(criteria),
         )
 
-    overall = compute_indices(design, sums(None), criteria, factors, options)
+    if spec is not None:
+        calibrated = _calibrated(
+            design, psu_index, weight, patterns, spec, len(criteria)
+        )
+
+        def indices_of(mask: np.ndarray | None) -> Indices:
+            domain = np.ones(len(weight), bool) if mask is None else mask
+            return calibrated(domain, criteria, factors, options)
+    else:
+
+        def indices_of(mask: np.ndarray | None) -> Indices:
+            return compute_indices(design, sums(mask), criteria, factors, options)
+
+    overall = indices_of(None)
     groups = []
     if by is not None:
         domains = _domains(patterns, designs, by)
         for value in sorted(set(domains.tolist())):
-            indices = compute_indices(
-                design, sums(domains == value), criteria, factors, options
-            )
-            groups.append(GroupIndices(column=by, value=value, indices=indices))
+            groups.append(GroupIndices(by, value, indices_of(domains == value)))
     n_rows = int(patterns.count.sum())
     return Analysis(
         design, n_rows, design.n_psus - design.n_strata, options, overall, tuple(groups)
@@ -285,3 +321,60 @@ def compare_waves(
         and np.isfinite(a.estimate.value)
         and np.isfinite(b.estimate.value)
     ]
+
+
+def calibration_spec(margins: dict | None) -> CalibrationSpec | None:
+    """A wave's calibration_margins as the statistics take them (None: no calibration).
+
+    Stored as {"method": "poststratify" | "rake", "margins": [{"columns": [item
+    codes], "population": {"value|value": count}}]}.
+    """
+    if not margins:
+        return None
+    return CalibrationSpec(
+        method=CalibrationMethod(margins["method"]),
+        margins=tuple(
+            MarginSpec(tuple(m["columns"]), dict(m["population"]))
+            for m in margins["margins"]
+        ),
+    )
+
+
+def _calibrated(design, psu_index, weight, patterns, spec, n_criteria):  # type: ignore[no-untyped-def]
+    """Calibrate the pattern records and return a function computing a domain."""
+    counts = patterns.count.astype(np.float64)
+    margins = [
+        make_margin(
+            "×".join(m.columns),
+            [
+                "|".join(parts)
+                for parts in zip(
+                    *(patterns.respondent[c] for c in m.columns), strict=True
+                )
+            ],
+            m.population,
+        )
+        for m in spec.margins
+    ]
+    if spec.method is CalibrationMethod.poststratify:
+        calibration = poststratify(weight, margins[0], counts)
+    else:
+        calibration = rake(weight, margins, counts)
+    answered = mask_bits(patterns.answered_mask, n_criteria)
+    satisfied = mask_bits(patterns.satisfied_mask & patterns.answered_mask, n_criteria)
+
+    def compute(domain, criteria, factors, options):  # type: ignore[no-untyped-def]
+        return calibrated_indices(
+            design,
+            psu_index,
+            calibration,
+            satisfied,
+            answered,
+            domain,
+            criteria,
+            factors,
+            options,
+            counts,
+        )
+
+    return compute

@@ -43,6 +43,10 @@ class _Domain:
     every_psu: NDArray[np.bool_]
     rows: int
     psu: NDArray[np.int64]
+    #: responses each record stands for (1 per row of a file)
+    counts: NDArray[np.float64]
+    #: weight of one response of each record (0 outside the domain)
+    unit_weights: NDArray[np.float64]
 
 
 def _psus_with(domain: _Domain, rows_used: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -57,15 +61,17 @@ def _domain(
     satisfied: NDArray[np.float64],
     answered: NDArray[np.float64],
     in_domain: NDArray[np.bool_],
+    counts: NDArray[np.float64],
 ) -> _Domain:
-    weights = calibration.weights * in_domain
+    unit_weights = calibration.weights * in_domain
+    weights = unit_weights * counts  # the record's total weight
     s = satisfied * in_domain[:, None]
     a = answered * in_domain[:, None]
     y_tot, x_tot = weights @ s, weights @ a
     ratios = np.divide(y_tot, x_tot, out=np.full_like(y_tot, np.nan), where=x_tot > 0)
     safe_x = np.where(x_tot > 0, x_tot, 1.0)
     values = weights[:, None] * (s - np.nan_to_num(ratios) * a) / safe_x
-    residual = calibration.residualize(values)
+    residual = calibration.residualize(values, counts)
     z = np.column_stack(
         [
             np.bincount(psu, weights=residual[:, k], minlength=design.n_psus)
@@ -73,7 +79,21 @@ def _domain(
         ]
     )
     every_psu = np.bincount(psu, minlength=design.n_psus) > 0
-    return _Domain(design, weights, s, a, ratios, x_tot, z, every_psu, len(psu), psu)
+    rows = int(counts.sum())
+    return _Domain(
+        design,
+        weights,
+        s,
+        a,
+        ratios,
+        x_tot,
+        z,
+        every_psu,
+        rows,
+        psu,
+        counts,
+        unit_weights,
+    )
 
 
 def _estimate(
@@ -97,7 +117,7 @@ def _estimate(
         value=value,
         variance=variance,
         df=degrees_of_freedom(domain.design, _psus_with(domain, rows_used)),
-        n=int(np.count_nonzero(rows_used)),
+        n=int(domain.counts[rows_used].sum()),
         satisfied=satisfied,
         deff=variance / srs if srs else None,
         deff_kish=kish,
@@ -108,14 +128,15 @@ def _estimate(
 
 
 def _criterion(domain: _Domain, k: int, options: Options) -> Estimate:
-    n = int(domain.answered[:, k].sum())
+    n = int(domain.counts @ domain.answered[:, k])
     x_total, ratio = float(domain.x_totals[k]), float(domain.ratios[k])
     if x_total <= 0:
         return Estimate(float("nan"), float("nan"), 0, 0, 0, None, None, domain.rows)
     y_total = ratio * x_total
     srs = srs_variance(y_total * (1 - 2 * ratio) + ratio**2 * x_total, n, x_total)
-    kish = n * float((domain.weights**2) @ domain.answered[:, k]) / x_total**2
-    count = int(domain.satisfied[:, k].sum())
+    weight_sq = domain.unit_weights**2 * domain.counts
+    kish = n * float(weight_sq @ domain.answered[:, k]) / x_total**2
+    count = int(domain.counts @ domain.satisfied[:, k])
     answered = domain.answered[:, k] > 0
     return _estimate(domain, options, ratio, domain.z[:, k], answered, count, srs, kish)
 
@@ -130,7 +151,7 @@ def _combination(
         gradient * np.nan_to_num(domain.ratios)
     )
     population = float(domain.weights.sum())
-    n = int(np.count_nonzero(domain.weights))
+    n = int(domain.counts[domain.weights > 0].sum())
     srs = srs_variance(float(domain.weights @ (u * u)) * population**2, n, population)
     rows_used = domain.weights > 0
     return _estimate(
@@ -148,9 +169,14 @@ def calibrated_indices(
     criteria_codes: Sequence[str],
     factors: Sequence[FactorStructure],
     options: Options,
+    counts: NDArray[np.float64] | None = None,
 ) -> Indices:
-    """Criterion, factor and overall indices of one domain under calibrated weights."""
-    domain = _domain(design, psu, calibration, satisfied, answered, in_domain)
+    """Criterion, factor and overall indices of one domain under calibrated weights.
+
+    Records are rows, or patterns standing for ``counts`` identical responses.
+    """
+    counts = np.ones(len(psu)) if counts is None else np.asarray(counts, float)
+    domain = _domain(design, psu, calibration, satisfied, answered, in_domain, counts)
     factor_of = {c: f.code for f in factors for c in f.criteria}
     criteria = []
     for k, code in enumerate(criteria_codes):

@@ -149,3 +149,37 @@ def test_compare_two_waves(filled_wave):
     assert overall.value == pytest.approx(now.value - before.value)
     assert overall.se == pytest.approx(np.sqrt(now.variance + before.variance))
     assert 0 <= overall.p_value <= 1
+
+
+@pytest.mark.parametrize("method", ["poststratify", "rake"])
+def test_calibrated_wave_equals_export_and_cli(filled_wave, runner, tmp_path, method):
+    sex = {"female": 6900, "male": 6400, "other": 150, "": 1200}
+    ages = {
+        "18_25": 2500,
+        "26_35": 3600,
+        "36_45": 3400,
+        "46_60": 3300,
+        "over_60": 1500,
+        "": 350,
+    }
+    if method == "poststratify":
+        margins = [{"columns": ["sex"], "population": sex}]
+    else:
+        margins = [
+            {"columns": ["sex"], "population": sex},
+            {"columns": ["age_group"], "population": ages},
+        ]
+    filled_wave.calibration_margins = {"method": method, "margins": margins}
+    db.session.flush()
+    from_db = analysis_json(
+        reporting.wave_analysis(filled_wave, Options(), by="channel"), "sipas-2017"
+    )
+    spec = tmp_path / "calibration.json"
+    spec.write_text(json.dumps(filled_wave.calibration_margins), encoding="utf-8")
+    from_csv = cli_json(
+        runner, tmp_path, filled_wave, "--by", "channel", "--calibrate", str(spec)
+    )
+    assert_same(from_db, from_csv)
+    filled_wave.calibration_margins = None
+    uncalibrated = reporting.wave_analysis(filled_wave, Options()).overall.overall
+    assert uncalibrated.estimate.value != pytest.approx(from_db["overall"]["index"])

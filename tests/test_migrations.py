@@ -36,3 +36,68 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
             pragma("PRAGMA busy_timeout").scalar()
             == app.config["SQLITE_BUSY_TIMEOUT_MS"]
         )
+
+
+def test_criteria_masks_are_backfilled_from_answers(tmp_path):
+    """Responses stored before the masks existed get them from their answers."""
+    import json
+
+    import sqlalchemy as sa
+
+    definition = {
+        "sections": [
+            {
+                "items": [
+                    {"code": "A1", "type": "scale", "factor": "A"},
+                    {"code": "sex", "type": "single_choice"},
+                    {"code": "A2", "type": "scale", "factor": "A"},
+                    {"code": "overall", "type": "scale"},
+                ]
+            }
+        ]
+    }
+    app = make_app(tmp_path / "old.db")
+    with app.app_context():
+        upgrade(revision="5e37da175848")
+        run = db.session.execute
+        run(
+            sa.text(
+                "INSERT INTO questionnaire_versions (id, code, version, revision, "
+                "sha256, definition, source, created_at) "
+                "VALUES (1, 'q', 1, 1, 'x', :d, 's', '2026-01-01')"
+            ),
+            {"d": json.dumps(definition)},
+        )
+        run(
+            sa.text(
+                "INSERT INTO units (id, code, name, level, created_at) "
+                "VALUES (1, 'U', 'U', 'centre', '2026-01-01')"
+            )
+        )
+        run(
+            sa.text(
+                "INSERT INTO waves (id, code, title, questionnaire_id, status, "
+                "weighting, created_at) VALUES (1, 'w', 'w', 1, 'open', 'none', "
+                "'2026-01-01')"
+            )
+        )
+        run(
+            sa.text(
+                "INSERT INTO responses (id, uuid, wave_id, unit_id, questionnaire_id, "
+                "channel, language, submitted_at, status) VALUES (1, "
+                "'0123456789abcdef0123456789abcdef', 1, 1, 1, 'web', 'vi', "
+                "'2026-01-01', 'complete')"
+            )
+        )
+        for item, value in (("A1", "5"), ("A2", "2"), ("overall", "4"), ("sex", "4")):
+            run(
+                sa.text("INSERT INTO answers VALUES (1, :i, :v)"),
+                {"i": item, "v": value},
+            )
+        db.session.commit()
+        upgrade()
+        masks = run(
+            sa.text("SELECT criteria_answered, criteria_satisfied FROM responses")
+        ).one()
+        assert tuple(masks) == (0b11, 0b01)  # A1 and A2 answered; only A1 satisfied
+        db.engine.dispose()

@@ -66,6 +66,11 @@ class Response(db.Model):
     )
     #: Why the response was flagged or voided.
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: Bit k set when criterion k (questionnaire order) was answered 1–5, and when it
+    #: was answered 4–5: derived from the answers when they are written (answers never
+    #: change), so wave statistics group responses instead of reading answer rows.
+    criteria_answered: Mapped[int | None] = mapped_column(sa.BigInteger)
+    criteria_satisfied: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     wave: Mapped[Wave] = relationship()
     unit: Mapped[Unit] = relationship()

@@ -238,3 +238,16 @@ def criteria_values(
         else:
             values[item.code] = None
     return values
+
+
+def criteria_masks(
+    questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
+) -> tuple[int, int]:
+    """(answered, satisfied) masks: bit k set for criterion k answered 1–5 / 4–5."""
+    answered = satisfied = 0
+    for k, value in enumerate(criteria_values(questionnaire, answers).values()):
+        if value is not None:
+            answered |= 1 << k
+            if value >= 4:
+                satisfied |= 1 << k
+    return answered, satisfied

@@ -1,9 +1,10 @@
 """Indices of a wave straight from the database, with SQL GROUP BY doing the heavy pass.
 
-Per response the answers to the criteria collapse into two bit masks (answered 1–5,
-satisfied 4–5); the database then counts responses per (unit, domain, masks). Python
-only sees those counts — never the answer rows — and turns them into the per-PSU sums
-of :mod:`sipas.stats`, so the numbers equal those of the exported stats CSV.
+Each response carries two bit masks of its criteria (answered 1–5, satisfied 4–5),
+set when it was written; the database counts responses per (unit, domain, masks).
+Python only sees those counts — never the answer rows — and turns them into the
+per-PSU sums of :mod:`sipas.stats`, so the numbers equal those of the exported stats
+CSV (a test checks exactly that, which also checks the masks against the answers).
 """
 
 from __future__ import annotations
@@ -65,13 +66,6 @@ def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
     ]
 
 
-def _bit_case(column: sa.ColumnElement, criteria: list[str]) -> sa.Case:
-    """CASE item_code WHEN 'A1' THEN 1 WHEN 'A2' THEN 2 … END."""
-    return sa.case(
-        {code: 1 << k for k, code in enumerate(criteria)}, value=column, else_=0
-    )
-
-
 def _answer_of(item_code: str) -> sa.ColumnElement:
     """The response's answer to one (single-choice) question, as a scalar subquery."""
     respondent = sa.orm.aliased(Answer)
@@ -93,53 +87,31 @@ def _domain_column(by: str | None) -> sa.ColumnElement:
 
 def _patterns(
     wave: Wave,
-    criteria: list[str],
     by: str | None,
     per_response: bool,
     respondent_items: tuple[str, ...] = (),
 ) -> Patterns:
-    """One grouped query: responses counted per unit, domain and answer pattern."""
-    bit = _bit_case(Answer.item_code, criteria)
-    answered_values = ["1", "2", "3", "4", "5"]
-    answered = sa.func.sum(sa.case((Answer.value.in_(answered_values), bit), else_=0))
-    satisfied = sa.func.sum(sa.case((Answer.value.in_(["4", "5"]), bit), else_=0))
-    domain = _domain_column(by)
-    inner = (
-        sa.select(
-            Response.id.label("response_id"),
-            Response.unit_id.label("unit_id"),
-            domain.label("domain"),
-            sa.func.coalesce(answered, 0).label("answered"),
-            sa.func.coalesce(satisfied, 0).label("satisfied"),
-            *[
-                _answer_of(code).label(f"r_{k}")
-                for k, code in enumerate(respondent_items)
-            ],
-        )
-        .select_from(Response)
-        .outerjoin(
-            Answer,
-            sa.and_(Answer.response_id == Response.id, Answer.item_code.in_(criteria)),
-        )
-        .where(Response.wave_id == wave.id, Response.status == ResponseStatus.complete)
-        .group_by(Response.id, Response.unit_id)
-        .subquery()
-    )
-    key = inner.c.response_id if per_response else sa.literal(0)
-    extra = [inner.c[f"r_{k}"] for k in range(len(respondent_items))]
+    """One grouped query: responses counted per unit, domain and criteria pattern.
+
+    The pattern is the pair of masks stored with each response when it was written,
+    so no answer row is read (only the answers to a breakdown or calibration question).
+    """
+    key = Response.id if per_response else sa.literal(0)
+    extra = [_answer_of(code) for code in respondent_items]
     grouped = (
-        inner.c.unit_id,
+        Response.unit_id,
         key,
-        inner.c.domain,
-        inner.c.answered,
-        inner.c.satisfied,
+        _domain_column(by),
+        sa.func.coalesce(Response.criteria_answered, 0),
+        sa.func.coalesce(Response.criteria_satisfied, 0),
         *extra,
     )
     rows = db.session.execute(
-        sa.select(*grouped, sa.func.count()).group_by(*grouped)
+        sa.select(*grouped, sa.func.count())
+        .where(Response.wave_id == wave.id, Response.status == ResponseStatus.complete)
+        .group_by(*grouped)
     ).all()
     columns = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(extra))
-    count = columns[-1]
     return Patterns(
         unit_id=np.asarray(columns[0], dtype=np.int64),
         response_key=np.asarray(columns[1], dtype=np.int64),
@@ -148,7 +120,7 @@ def _patterns(
         ),
         answered_mask=np.asarray(columns[3], dtype=np.int64),
         satisfied_mask=np.asarray(columns[4], dtype=np.int64),
-        count=np.asarray(count, dtype=np.int64),
+        count=np.asarray(columns[-1], dtype=np.int64),
         respondent={
             code: np.asarray(["" if v is None else str(v) for v in columns[5 + k]])
             for k, code in enumerate(respondent_items)
@@ -178,7 +150,7 @@ def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analys
     per_response = any(d.psu is None for d in designs.values())
     spec = calibration_spec(wave.calibration_margins)
     margin_items = tuple(c for m in spec.margins for c in m.columns) if spec else ()
-    patterns = _patterns(wave, criteria, by, per_response, margin_items)
+    patterns = _patterns(wave, by, per_response, margin_items)
     strata = [designs[u].stratum for u in patterns.unit_id]
     psus = [
         designs[u].psu or f"response:{key}"

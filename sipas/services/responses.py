@@ -22,7 +22,12 @@ from sipas.models import (
     WaveUnit,
 )
 from sipas.models.base import utcnow
-from sipas.questionnaire import AnswerProblem, AnswerValue, validate_answers
+from sipas.questionnaire import (
+    AnswerProblem,
+    AnswerValue,
+    criteria_masks,
+    validate_answers,
+)
 from sipas.services.questionnaires import parsed
 
 log = logging.getLogger(__name__)
@@ -97,6 +102,9 @@ def record(submission: Submission, raw_answers: Mapping[str, object]) -> Recorde
     if not validated.is_valid:
         raise InvalidAnswers(validated.problems)
     response = _new_response(submission, validated.answers)
+    response.criteria_answered, response.criteria_satisfied = criteria_masks(
+        questionnaire, validated.answers
+    )
     try:
         with db.session.begin_nested():
             db.session.add(response)

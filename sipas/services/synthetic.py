@@ -12,7 +12,13 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import Answer, Channel, Response, ResponseStatus, Wave, WaveUnit
 from sipas.models.base import utcnow
-from sipas.questionnaire import Item, ItemType, Questionnaire, validate_answers
+from sipas.questionnaire import (
+    Item,
+    ItemType,
+    Questionnaire,
+    criteria_masks,
+    validate_answers,
+)
 from sipas.services.questionnaires import parsed
 
 BATCH = 500
@@ -101,7 +107,11 @@ def _one(rng, wave, questionnaire, wave_units, sizes, quality):  # type: ignore[
         "duration_seconds": rng.randint(120, 900),
         "status": ResponseStatus.complete,
     }
-    return response, synthetic_answers(questionnaire, rng, quality[unit_id])
+    answers = synthetic_answers(questionnaire, rng, quality[unit_id])
+    response["criteria_answered"], response["criteria_satisfied"] = criteria_masks(
+        questionnaire, answers
+    )
+    return response, answers
 
 
 def _insert_new(rows: list[tuple[dict, dict]]) -> int:

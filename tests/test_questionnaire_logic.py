@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sipas.questionnaire import (
     ProblemKind,
+    criteria_masks,
     criteria_values,
     is_visible,
     load_text,
@@ -171,3 +172,10 @@ def test_whatever_is_posted_the_clean_answers_are_storable(raw):
         assert is_visible(item, result.answers, questionnaire)
     if "junk" in raw:
         assert ("junk", ProblemKind.unknown_item) in kinds(result)
+
+
+def test_criteria_masks(questionnaire):
+    assert criteria_masks(questionnaire, {"A1": "5"}) == (1, 1)
+    assert criteria_masks(questionnaire, {"A1": "3"}) == (1, 0)
+    assert criteria_masks(questionnaire, {"A1": "9"}) == (0, 0)
+    assert criteria_masks(questionnaire, {}) == (0, 0)

@@ -141,6 +141,34 @@ def _domains(patterns: Patterns, designs: dict[int, UnitDesign], by: str | None)
     return patterns.domain
 
 
+def _per_unit(designs: dict[int, UnitDesign], value) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """An array indexed by unit id holding ``value(design)`` of each unit."""
+    table = np.zeros(max(designs, default=0) + 1)
+    for unit_id, design in designs.items():
+        table[unit_id] = value(design)
+    return table
+
+
+def _pattern_design(
+    designs: dict[int, UnitDesign], patterns: Patterns, per_response: bool
+):  # type: ignore[no-untyped-def]
+    """The design and each pattern row's PSU (per unit, unless responses are PSUs)."""
+    if per_response:
+        strata = [designs[u].stratum for u in patterns.unit_id]
+        psus = [
+            designs[u].psu or f"response:{key}"
+            for u, key in zip(patterns.unit_id, patterns.response_key, strict=True)
+        ]
+        return build_design(strata, psus)
+    unit_ids = sorted(designs)
+    design, unit_psu = build_design(
+        [designs[u].stratum for u in unit_ids], [designs[u].psu for u in unit_ids]
+    )
+    lookup = np.zeros(max(unit_ids, default=0) + 1, dtype=np.int64)
+    lookup[unit_ids] = unit_psu
+    return design, lookup[patterns.unit_id]
+
+
 def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analysis:
     """Indices of the wave's counted responses, whole and (with ``by``) per domain."""
     questionnaire = parsed(wave.questionnaire)
@@ -151,13 +179,8 @@ def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analys
     spec = calibration_spec(wave.calibration_margins)
     margin_items = tuple(c for m in spec.margins for c in m.columns) if spec else ()
     patterns = _patterns(wave, by, per_response, margin_items)
-    strata = [designs[u].stratum for u in patterns.unit_id]
-    psus = [
-        designs[u].psu or f"response:{key}"
-        for u, key in zip(patterns.unit_id, patterns.response_key, strict=True)
-    ]
-    design, psu_index = build_design(strata, psus)
-    weight = np.asarray([designs[u].weight for u in patterns.unit_id], dtype=np.float64)
+    design, psu_index = _pattern_design(designs, patterns, per_response)
+    weight = _per_unit(designs, lambda d: d.weight)[patterns.unit_id]
 
     def sums(mask: np.ndarray | None):
         keep = slice(None) if mask is None else mask

@@ -24,7 +24,7 @@ from sipas.stats.flatfile import (
     FileProblemKind,
     FlatData,
     FlatFileError,
-    read_flat_text,
+    read_flat_file,
 )
 from sipas.stats.indices import Options
 from sipas.stats.intervals import CiMethod
@@ -197,10 +197,8 @@ def stats_command(
         _fail(str(error))
     criteria = [item.code for item in questionnaire.criteria]
     try:
-        text = Path(file).read_text(encoding="utf-8")
-        data = read_flat_text(
-            text, criteria, [item.code for item in questionnaire.items]
-        )
+        item_codes = [item.code for item in questionnaire.items]
+        data = read_flat_file(file, criteria, item_codes)
     except OSError as error:
         _fail(_("Cannot read %(file)s: %(reason)s", file=file, reason=error.strerror))
     except UnicodeDecodeError:

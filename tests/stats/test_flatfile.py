@@ -1,0 +1,78 @@
+"""The vectorised reader gives what the row-by-row reader gives, or steps aside."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sipas.stats import flatfile
+from sipas.stats.flatfile import FlatFileError, read_flat_file, read_flat_text
+from tests.stats.survey_data import CRITERIA, write_survey_csv
+
+
+def assert_same(fast, exact):
+    assert list(fast.strata) == list(exact.strata)
+    assert list(fast.psus) == list(exact.psus)
+    np.testing.assert_array_equal(fast.weights, exact.weights)
+    np.testing.assert_array_equal(fast.answers, exact.answers)
+    assert set(fast.others) == set(exact.others)
+    for name in exact.others:
+        assert list(fast.others[name]) == list(exact.others[name])
+
+
+def test_fast_path_equals_the_exact_reader(tmp_path, monkeypatch):
+    path = write_survey_csv(tmp_path / "s.csv")
+    calls = []
+    real = flatfile._read_fast
+    monkeypatch.setattr(flatfile, "_read_fast", lambda *a: calls.append(1) or real(*a))
+    fast = read_flat_file(str(path), CRITERIA, CRITERIA)
+    assert calls
+    assert not isinstance(fast.strata, list)  # the numpy path was taken
+    exact = read_flat_text(path.read_text(encoding="utf-8"), CRITERIA, CRITERIA)
+    assert_same(fast, exact)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "\ufeffresponse_id,stratum,psu,weight,A1,place\r\n"
+        'r1,S1,P1,2.5,4,"Hạ Long, Quảng Ninh"\r\nr2,S1,P2,1,,"Cẩm Phả"\r\n',
+        "response_id,stratum,psu,weight,A1,place\nr1, S1 ,P1,2,9,x\nr2,S2,P1,3,5,y\n",
+    ],
+    ids=["bom-crlf-quoted-unicode", "spaces-and-9"],
+)
+def test_quoted_fields_bom_and_crlf(tmp_path, body):
+    path = tmp_path / "q.csv"
+    path.write_bytes(body.encode("utf-8"))
+    fast = read_flat_file(str(path), ["A1"], ["A1"])
+    exact = read_flat_text(body, ["A1"], ["A1"])
+    assert_same(fast, exact)
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("r1,S1,P1,2,10,x", "A1"),  # two characters: must not be cut to "1"
+        ("r1,S1,P1,2,7,x", "A1"),
+        ("r1,S1,P1,0,4,x", "weight"),
+        ("r1,,P1,2,4,x", "stratum"),
+        ("r1,S1, ,2,4,x", "psu"),
+    ],
+)
+def test_anything_odd_goes_to_the_exact_reader(tmp_path, row, column):
+    path = tmp_path / "bad.csv"
+    path.write_text(f"response_id,stratum,psu,weight,A1,g\n{row}\n", encoding="utf-8")
+    with pytest.raises(FlatFileError) as caught:
+        read_flat_file(str(path), ["A1"], ["A1"])
+    assert [p.column for p in caught.value.problems] == [column]
+    assert caught.value.problems[0].row == 2
+
+
+def test_long_values_are_not_cut(tmp_path):
+    long_psu = "P" * 80
+    path = tmp_path / "long.csv"
+    path.write_text(
+        f"response_id,stratum,psu,weight,A1\nr1,S1,{long_psu},2,4\nr2,S1,P2,1,5\n",
+        encoding="utf-8",
+    )
+    assert read_flat_file(str(path), ["A1"], ["A1"]).psus[0] == long_psu

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats as scipy_stats
+from scipy import special
 
 from sipas.stats.design import Design, LonelyPsu, degrees_of_freedom, total_variance
 from sipas.stats.estimate import Estimate
@@ -32,8 +32,8 @@ def _difference(value: float, variance: float, df: float, level: float) -> Diffe
     se = math.sqrt(max(variance, 0.0))
     if se == 0 or df <= 0:
         return Difference(value, se, df, value, value, 1.0 if value == 0 else 0.0)
-    t = float(scipy_stats.t.ppf(1 - (1 - level) / 2, df))
-    p_value = float(2 * scipy_stats.t.sf(abs(value) / se, df))
+    t = float(special.stdtrit(df, 1 - (1 - level) / 2))
+    p_value = float(2 * special.stdtr(df, -abs(value) / se))
     return Difference(value, se, df, value - t * se, value + t * se, p_value)
 
 

@@ -62,16 +62,20 @@ def build_design(
     stratum_codes, stratum_of_row = np.unique(
         np.asarray(strata, dtype=str), return_inverse=True
     )
-    pairs = np.char.add(
-        np.char.add(np.asarray(strata, dtype=str), "\x1f"), np.asarray(psus, dtype=str)
+    psu_codes, psu_code_of_row = np.unique(
+        np.asarray(psus, dtype=str), return_inverse=True
     )
-    psu_codes, psu_of_row = np.unique(pairs, return_inverse=True)
-    psu_stratum = np.zeros(len(psu_codes), dtype=np.int64)
-    psu_stratum[psu_of_row] = stratum_of_row
-    labels = tuple(tuple(code.split("\x1f", 1)) for code in psu_codes.tolist())
+    # a PSU is a (stratum, PSU code) pair: combine the integer codes, not the strings
+    pair = stratum_of_row.astype(np.int64) * len(psu_codes) + psu_code_of_row
+    pairs, psu_of_row = np.unique(pair, return_inverse=True)
+    psu_stratum = (pairs // len(psu_codes)).astype(np.int64)
+    labels = tuple(
+        (str(stratum_codes[s]), str(psu_codes[p]))
+        for s, p in zip(psu_stratum, pairs % len(psu_codes), strict=True)
+    )
     design = Design(
-        stratum_labels=tuple(stratum_codes.tolist()),
-        psu_labels=labels,  # type: ignore[arg-type]
+        stratum_labels=tuple(str(code) for code in stratum_codes),
+        psu_labels=labels,
         psu_stratum=psu_stratum,
     )
     return design, psu_of_row.astype(np.int64)

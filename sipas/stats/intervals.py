@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scipy import stats as scipy_stats
+from scipy import special
 
 
 class CiMethod(StrEnum):
@@ -30,7 +30,7 @@ class Interval:
 
 def _t(level: float, df: int) -> float:
     """The two-sided t quantile (R's qt(1 - α/2, df))."""
-    return float(scipy_stats.t.ppf(1 - (1 - level) / 2, df))
+    return float(special.stdtrit(df, 1 - (1 - level) / 2))
 
 
 def logit_interval(p: float, se: float, df: int, level: float) -> Interval:
@@ -56,10 +56,10 @@ def korn_graubard_interval(
     """Korn–Graubard: `svyciprop(method="beta")`, effective n adjusted by t ratios."""
     alpha = 1 - level
     n_eff = p * (1 - p) / variance
-    ratio = scipy_stats.t.ppf(alpha / 2, n_rows - 1) / scipy_stats.t.ppf(alpha / 2, df)
+    ratio = special.stdtrit(n_rows - 1, alpha / 2) / special.stdtrit(df, alpha / 2)
     n_eff *= ratio**2
-    lower = scipy_stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-    upper = scipy_stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+    lower = special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2)
+    upper = special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2)
     return Interval(float(lower), float(upper), CiMethod.beta)
 
 
@@ -69,19 +69,19 @@ def clopper_pearson_interval(successes: int, n: int, level: float) -> Interval:
     lower = (
         0.0
         if successes == 0
-        else scipy_stats.beta.ppf(alpha / 2, successes, n - successes + 1)
+        else special.betaincinv(successes, n - successes + 1, alpha / 2)
     )
     upper = (
         1.0
         if successes == n
-        else scipy_stats.beta.ppf(1 - alpha / 2, successes + 1, n - successes)
+        else special.betaincinv(successes + 1, n - successes, 1 - alpha / 2)
     )
     return Interval(float(lower), float(upper), CiMethod.clopper_pearson)
 
 
 def wilson_interval(successes: int, n: int, level: float) -> Interval:
     """Wilson score interval on unweighted counts."""
-    z = float(scipy_stats.norm.ppf(1 - (1 - level) / 2))
+    z = float(special.ndtri(1 - (1 - level) / 2))
     p = successes / n
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,3 +88,18 @@ def test_row_order_changes_nothing(sample, random):
     np.testing.assert_allclose(
         shuffled, values(indices_of(*sample)), rtol=1e-9, atol=1e-12
     )
+
+
+def test_quantiles_from_scipy_special_match_scipy_stats():
+    """The light scipy.special functions give scipy.stats' distribution values."""
+    from scipy import special
+    from scipy import stats as scipy_stats
+
+    for df in (1, 3, 12, 250):
+        assert special.stdtrit(df, 0.975) == pytest.approx(scipy_stats.t.ppf(0.975, df))
+        assert special.stdtr(df, -2.1) == pytest.approx(scipy_stats.t.cdf(-2.1, df))
+    for a, b, q in ((3.2, 5.5, 0.025), (40.0, 2.0, 0.975), (0.5, 9.0, 0.5)):
+        assert special.betaincinv(a, b, q) == pytest.approx(
+            scipy_stats.beta.ppf(q, a, b)
+        )
+    assert special.ndtri(0.975) == pytest.approx(scipy_stats.norm.ppf(0.975))

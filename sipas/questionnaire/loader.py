@@ -53,7 +53,12 @@ class _Seq(list):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (several times faster); its nodes
+#: carry the same line marks
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader that records line numbers and refuses duplicate keys."""
 
     def __init__(self, stream: str) -> None:

@@ -272,7 +272,7 @@ def wave_shares(
     position = {column: j for j, column in enumerate(columns)}
     shape = (design.n_psus, len(columns))
     numerator, denominator = np.zeros(shape), np.zeros(shape)
-    denominator_sq = np.zeros(shape)
+    denominator_sq = np.zeros(len(columns))
     n_chosen, n_answered = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
     for unit_id, k, item, value, count in chosen:
         p, j, w = psu_of(unit_id, k), position[(item, value)], designs[unit_id].weight
@@ -283,7 +283,7 @@ def wave_shares(
         for j, (column_item, _value) in enumerate(columns):
             if column_item == item:
                 denominator[p, j] += w * count
-                denominator_sq[p, j] += w * w * count
+                denominator_sq[j] += w * w * count
                 n_answered[p, j] += count
     sums = CriterionSums(
         satisfied_weight=numerator,

@@ -9,6 +9,8 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from sipas.stats.coded import Coded
+
 
 class LonelyPsu(StrEnum):
     """What to do with a stratum that has a single PSU (R's `survey.lonely.psu`)."""
@@ -53,32 +55,53 @@ class Design:
 
 
 def build_design(
-    strata: Sequence[str], psus: Sequence[str]
+    strata: Sequence[str] | Coded, psus: Sequence[str] | Coded
 ) -> tuple[Design, NDArray[np.int64]]:
     """The design of rows given their stratum and PSU codes, and each row's PSU number.
 
     PSU codes are nested in strata: the same code in two strata is two PSUs.
     """
-    stratum_codes, stratum_of_row = np.unique(
-        np.asarray(strata, dtype=str), return_inverse=True
-    )
-    psu_codes, psu_code_of_row = np.unique(
-        np.asarray(psus, dtype=str), return_inverse=True
-    )
+    strata = strata if isinstance(strata, Coded) else Coded.of(strata)
+    psus = psus if isinstance(psus, Coded) else Coded.of(psus)
+    n_codes = max(len(psus.labels), 1)
     # a PSU is a (stratum, PSU code) pair: combine the integer codes, not the strings
-    pair = stratum_of_row.astype(np.int64) * len(psu_codes) + psu_code_of_row
-    pairs, psu_of_row = np.unique(pair, return_inverse=True)
-    psu_stratum = (pairs // len(psu_codes)).astype(np.int64)
+    pairs, psu_of_row = _number_values(strata.codes * n_codes + psus.codes)
+    psu_stratum = pairs // n_codes
+    present_strata, psu_stratum = np.unique(psu_stratum, return_inverse=True)
     labels = tuple(
-        (str(stratum_codes[s]), str(psu_codes[p]))
-        for s, p in zip(psu_stratum, pairs % len(psu_codes), strict=True)
+        (strata.labels[s], psus.labels[p])
+        for s, p in zip(
+            present_strata[psu_stratum].tolist(),
+            (pairs % n_codes).tolist(),
+            strict=True,
+        )
     )
     design = Design(
-        stratum_labels=tuple(str(code) for code in stratum_codes),
+        stratum_labels=tuple(strata.labels[s] for s in present_strata.tolist()),
         psu_labels=labels,
-        psu_stratum=psu_stratum,
+        psu_stratum=psu_stratum.astype(np.int64),
     )
     return design, psu_of_row.astype(np.int64)
+
+
+#: Largest value range numbered with a lookup table rather than by sorting.
+DENSE_RANGE = 1 << 24
+
+
+def _number_values(
+    values: NDArray[np.int64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Distinct values (sorted) and each value's rank: np.unique(return_inverse),
+    without sorting the rows when the values span a small range."""
+    top = int(values.max(initial=0)) + 1
+    if top > DENSE_RANGE:
+        distinct, rank = np.unique(values, return_inverse=True)
+        return distinct, rank.reshape(-1)
+    present = np.zeros(top, dtype=bool)
+    present[values] = True
+    distinct = np.flatnonzero(present)
+    rank_of = np.cumsum(present, dtype=np.int64) - 1
+    return distinct, rank_of[values]
 
 
 def degrees_of_freedom(design: Design, psu_has_rows: NDArray[np.bool_]) -> int:

@@ -97,7 +97,7 @@ def criterion_estimates(
         # Σ w (y - R)² over answering rows, for y ∈ {0, 1}: Y(1 - 2R) + R² X
         sum_w_u2 = (float(y.sum()) * (1 - 2 * ratio) + ratio**2 * total_x) / total_x
         srs = srs_variance(sum_w_u2 * total_x, n, total_x)
-        weight_sq = float(sums.answered_weight_sq[:, k].sum())
+        weight_sq = float(sums.answered_weight_sq[k])
         estimates.append(
             Estimate(
                 value=ratio,

@@ -50,7 +50,7 @@ def sums_from_patterns(
     return CriterionSums(
         satisfied_weight=per_psu(satisfied, total_weight),
         answered_weight=per_psu(answered, total_weight),
-        answered_weight_sq=per_psu(answered, weight * weight * count),
+        answered_weight_sq=(weight * weight * count) @ answered,
         answered_count=np.rint(per_psu(answered, count.astype(float))).astype(np.int64),
         satisfied_count=np.rint(per_psu(satisfied, count.astype(float))).astype(
             np.int64

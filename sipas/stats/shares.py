@@ -51,7 +51,7 @@ def indicator_sums(
     return CriterionSums(
         satisfied_weight=per_psu(w * chosen),
         answered_weight=per_psu(w * answered),
-        answered_weight_sq=per_psu(w * w * answered),
+        answered_weight_sq=(weights * weights) @ answered,
         answered_count=np.rint(per_psu(answered)).astype(np.int64),
         satisfied_count=np.rint(per_psu(chosen)).astype(np.int64),
         row_count=np.bincount(psu, minlength=n_psus).astype(np.int64),

@@ -1,0 +1,89 @@
+"""Text columns as sorted distinct labels and one label number per row.
+
+A million stratum or PSU codes are a few hundred distinct strings: numbering them once
+makes designs, domains and calibration cells integer work instead of string work.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class Coded(Sequence[str]):
+    """A column of strings: ``labels[codes[i]]`` is row i's value; labels are sorted."""
+
+    labels: tuple[str, ...]
+    codes: NDArray[np.int64]
+
+    @classmethod
+    def of(cls, values: Sequence[str] | NDArray) -> Coded:
+        """Number the distinct values of a column (any sequence of strings)."""
+        labels, codes = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+        return cls.from_dictionary(labels.tolist(), codes)
+
+    @classmethod
+    def from_dictionary(
+        cls, labels: Sequence[str], codes: NDArray[np.integer]
+    ) -> Coded:
+        """From unsorted, possibly repeated labels (e.g. a dictionary-encoded column).
+
+        Labels are stripped of surrounding spaces and put in Unicode NFC; labels
+        equal after that become one label.
+        """
+        stripped = np.asarray(
+            [unicodedata.normalize("NFC", label.strip()) for label in labels],
+            dtype=str,
+        )
+        if len(stripped) == 0:
+            return cls((), np.zeros(len(codes), dtype=np.int64))
+        unique, remap = np.unique(stripped, return_inverse=True)
+        return cls(
+            tuple(str(label) for label in unique),
+            remap.astype(np.int64)[np.asarray(codes, dtype=np.int64)],
+        )
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, row: int) -> str:  # type: ignore[override]
+        return self.labels[int(self.codes[row])]
+
+    def __iter__(self) -> Iterator[str]:
+        labels = self.labels
+        return (labels[code] for code in self.codes.tolist())
+
+    def rows_with(self, label: str) -> NDArray[np.bool_]:
+        """True for the rows whose value is ``label``."""
+        try:
+            return self.codes == self.labels.index(label)
+        except ValueError:
+            return np.zeros(len(self.codes), dtype=bool)
+
+    def present_labels(self) -> list[str]:
+        """Labels that at least one row has, sorted."""
+        counts = np.bincount(self.codes, minlength=len(self.labels))
+        return [label for label, n in zip(self.labels, counts, strict=True) if n]
+
+    def crossed(self, *others: Coded, separator: str = "|") -> Coded:
+        """The column of joined values ``self|other|…`` (a crossed variable)."""
+        if not others:
+            return self
+        cell = self.codes.copy()
+        for other in others:
+            cell = cell * len(other.labels) + other.codes
+        cells, codes = np.unique(cell, return_inverse=True)
+        parts = [self, *others]
+        labels = []
+        for value in cells.tolist():
+            pieces = []
+            for column in reversed(parts):
+                value, code = divmod(value, len(column.labels))
+                pieces.append(column.labels[code])
+            labels.append(separator.join(reversed(pieces)))
+        return Coded.from_dictionary(labels, codes)

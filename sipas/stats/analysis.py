@@ -69,11 +69,12 @@ def calibrate_rows(data: FlatData, spec: CalibrationSpec) -> Calibration:
         missing = [c for c in margin.columns if c not in data.others]
         if missing:
             raise CalibrationError(f"the file has no column {missing[0]!r}")
-        values = [
-            "|".join(parts)
-            for parts in zip(*(data.others[c] for c in margin.columns), strict=True)
-        ]
-        margins.append(make_margin("×".join(margin.columns), values, margin.population))
+        first, *rest = (data.others[c] for c in margin.columns)
+        margins.append(
+            make_margin(
+                "×".join(margin.columns), first.crossed(*rest), margin.population
+            )
+        )
     if spec.method is CalibrationMethod.poststratify:
         if len(margins) != 1:
             raise CalibrationError("post-stratification takes exactly one margin")
@@ -101,10 +102,14 @@ def analyse(
     overall = compute_indices(design, whole, criteria, factors, options)
     groups: list[GroupIndices] = []
     if by is not None:
-        column = np.asarray(data.others[by], dtype=object)
-        for value in sorted(set(data.others[by])):
+        column = data.others[by]
+        for value in column.present_labels():
             sums = criterion_sums(
-                design.n_psus, psu_of_row, data.weights, data.answers, column == value
+                design.n_psus,
+                psu_of_row,
+                data.weights,
+                data.answers,
+                column.rows_with(value),
             )
             indices = compute_indices(design, sums, criteria, factors, options)
             groups.append(GroupIndices(column=by, value=value, indices=indices))
@@ -123,10 +128,8 @@ def _analyse_calibrated(
     """As `analyse`, on post-stratified or raked weights."""
     design, psu_of_row = build_design(data.strata, data.psus)
     calibration = calibrate_rows(data, spec)
-    answered = ~np.isnan(data.answers)
-    satisfied = (answered & (np.nan_to_num(data.answers) >= SATISFIED_FROM)).astype(
-        float
-    )
+    answered = data.answers > 0
+    satisfied = (data.answers >= SATISFIED_FROM).astype(float)
 
     def indices(in_domain: np.ndarray) -> Indices:
         return calibrated_indices(
@@ -144,10 +147,10 @@ def _analyse_calibrated(
     overall = indices(np.ones(data.n_rows, dtype=bool))
     groups = []
     if by is not None:
-        column = np.asarray(data.others[by], dtype=object)
+        column = data.others[by]
         groups = [
-            GroupIndices(by, value, indices(column == value))
-            for value in sorted(set(data.others[by]))
+            GroupIndices(by, value, indices(column.rows_with(value)))
+            for value in column.present_labels()
         ]
     df = design.n_psus - design.n_strata
     return Analysis(design, data.n_rows, df, options, overall, tuple(groups))

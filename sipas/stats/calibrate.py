@@ -8,12 +8,15 @@ repeats ten sweeps of the margins' plain category means of x/w.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
+
+from sipas.stats.coded import Coded
 
 #: rake(): at most this many sweeps; stop when no joint cell moves by epsilon or more
 RAKE_MAX_ITERATIONS = 10
@@ -102,17 +105,24 @@ def _subtract_plain_means(x, margin, weights, counts):  # type: ignore[no-untype
 
 
 def make_margin(
-    name: str, values: Sequence[str], population: Mapping[str, float]
+    name: str, values: Sequence[str] | Coded, population: Mapping[str, float]
 ) -> Margin:
     """A margin from each record's value and the known counts per value."""
+    values = values if isinstance(values, Coded) else Coded.of(values)
+    population = {
+        unicodedata.normalize("NFC", key.strip()): count
+        for key, count in population.items()
+    }
     labels = tuple(sorted(population))
     index = {label: k for k, label in enumerate(labels)}
-    unknown = sorted({v for v in values if v not in index})
+    unknown = [v for v in values.present_labels() if v not in index]
     if unknown:
         raise CalibrationError(f"{name}: no population count for {unknown}")
-    category = np.asarray([index[v] for v in values], dtype=np.int64)
+    category_of_label = np.asarray(
+        [index.get(label, -1) for label in values.labels], dtype=np.int64
+    )
     counts = np.asarray([float(population[label]) for label in labels])
-    return Margin(name, category, labels, counts)
+    return Margin(name, category_of_label[values.codes], labels, counts)
 
 
 def _poststratify(

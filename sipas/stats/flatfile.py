@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import math
+import mmap
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,16 +15,12 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from sipas.stats.coded import Coded
+
 REQUIRED_COLUMNS = ("response_id", "stratum", "psu", "weight")
-SCALE_VALUES = {
-    "1": 1.0,
-    "2": 2.0,
-    "3": 3.0,
-    "4": 4.0,
-    "5": 5.0,
-    "9": math.nan,
-    "": math.nan,
-}
+#: Answer code of each accepted scale value: 1–5 answered, 9 (not applicable) and
+#: blank are no answer (0). Leading zeros are accepted ("04" is 4).
+SCALE_CODES = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 9: 0}
 #: A column named like a criterion code (A1, E4 …) must be an item of the questionnaire.
 ITEM_LIKE = re.compile(r"^[A-Z][0-9]+$")
 #: Stop collecting after this many errors; a broken file is usually broken everywhere.
@@ -64,13 +62,13 @@ class FlatFileError(ValueError):
 class FlatData:
     """Rows of the file as arrays, criteria in the order asked for."""
 
-    strata: list[str]
-    psus: list[str]
+    strata: Coded
+    psus: Coded
     weights: NDArray[np.float64]
-    #: rows × criteria, 1–5 or NaN (9 or blank)
-    answers: NDArray[np.float64]
-    #: other columns (strings) usable as domains
-    others: dict[str, list[str]] = field(default_factory=dict)
+    #: rows × criteria: 1–5 as answered, 0 for 9 or blank
+    answers: NDArray[np.int8]
+    #: other columns (strings, stripped, NFC) usable as domains
+    others: dict[str, Coded] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -116,7 +114,7 @@ def _read_rows(reader, header: list[str], criteria: Sequence[str]) -> FlatData: 
     strata: list[str] = []
     psus: list[str] = []
     weights: list[float] = []
-    answers: list[list[float]] = []
+    answers: list[list[int]] = []
     others: dict[str, list[str]] = {name: [] for name in other_names}
     problems: list[FileProblem] = []
     for row_number, row in enumerate(reader, start=2):
@@ -126,32 +124,35 @@ def _read_rows(reader, header: list[str], criteria: Sequence[str]) -> FlatData: 
             problems.append(FileProblem(FileProblemKind.wrong_width, row_number, None))
             continue
         problems += _row_problems(row, row_number, index, criteria, criteria_at)
-        strata.append(row[index["stratum"]].strip())
-        psus.append(row[index["psu"]].strip())
+        strata.append(row[index["stratum"]])
+        psus.append(row[index["psu"]])
         weights.append(_weight(row[index["weight"]]))
         answers.append(
-            [
-                SCALE_VALUES.get(row[i].strip(), math.nan)
-                if i is not None
-                else math.nan
-                for i in criteria_at
-            ]
+            [_scale_code(row[i]) or 0 if i is not None else 0 for i in criteria_at]
         )
         for name in other_names:
-            others[name].append(row[index[name]].strip())
+            others[name].append(row[index[name]])
     if problems:
         raise FlatFileError(problems[:MAX_ERRORS])
     if not strata:
         raise FlatFileError([FileProblem(FileProblemKind.empty, 2, None)])
     return FlatData(
-        strata=strata,
-        psus=psus,
+        strata=Coded.of(strata),
+        psus=Coded.of(psus),
         weights=np.asarray(weights, dtype=np.float64),
-        answers=np.asarray(answers, dtype=np.float64).reshape(
-            len(strata), len(criteria)
-        ),
-        others=others,
+        answers=np.asarray(answers, dtype=np.int8).reshape(len(strata), len(criteria)),
+        others={name: Coded.of(values) for name, values in others.items()},
     )
+
+
+def _scale_code(text: str) -> int | None:
+    """The answer code of a scale value (0: no answer), None when not a scale value."""
+    text = text.strip()
+    if not text:
+        return 0
+    if not text.isascii() or not text.isdigit():
+        return None
+    return SCALE_CODES.get(int(text))
 
 
 def _weight(text: str) -> float:
@@ -183,28 +184,25 @@ def _row_problems(
             )
         )
     for code, at in zip(criteria, criteria_at, strict=True):
-        if at is not None and row[at].strip() not in SCALE_VALUES:
+        if at is not None and _scale_code(row[at]) is None:
             problems.append(
                 FileProblem(FileProblemKind.bad_value, row_number, code, row[at])
             )
     return problems
 
 
-#: Widest stratum, PSU or other value the fast reader keeps; a value this long may have
-#: been cut, so such a file is read by the exact reader instead.
-FAST_WIDTH = 64
-_SCALE_BYTES = np.full(256, -1.0)
-_SCALE_BYTES[0] = math.nan  # empty field
-_SCALE_BYTES[ord("9")] = math.nan
-for _digit in "12345":
-    _SCALE_BYTES[ord(_digit)] = float(_digit)
+#: Answer code of each int8 value Arrow may read (as its byte), -1 where not allowed.
+_CODE_OF_BYTE = np.full(256, -1, dtype=np.int8)
+_CODE_OF_BYTE[0] = 0  # blank
+for _value, _code in SCALE_CODES.items():
+    _CODE_OF_BYTE[_value] = _code
 
 
 def read_flat_file(
     path: str, criteria: Sequence[str], known_items: Iterable[str]
 ) -> FlatData:
-    """Read a stats CSV from disk: a vectorised pass for well-formed files, the exact
-    row-by-row reader (every error with row and column) for anything else."""
+    """Read a stats CSV from disk: Arrow's multi-threaded reader for well-formed files,
+    the exact row-by-row reader (every error with row and column) for anything else."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         header = [name.strip() for name in next(csv.reader(handle), [])]
     if header:
@@ -221,53 +219,91 @@ def read_flat_file(
 def _read_fast(
     path: str, header: list[str], criteria: Sequence[str]
 ) -> FlatData | None:
-    """Parse with numpy's C reader; None when the file needs the exact reader."""
-    kinds = {"weight": "f8", **{code: "S2" for code in criteria}}
-    dtype = [
-        (f"f{i}", kinds.get(name, f"S{FAST_WIDTH}")) for i, name in enumerate(header)
-    ]
+    """Parse with pyarrow; None when the file needs the exact reader (any value the
+    exact reader would refuse, an odd row, a duplicate column)."""
+    import pyarrow as pa  # imported here: only large, clean files need it
+    from pyarrow import csv as arrow_csv
+
+    if len(set(header)) != len(header):
+        return None
+    text = pa.dictionary(pa.int32(), pa.string())
+    others = [n for n in header if n not in REQUIRED_COLUMNS and n not in criteria]
+    present = [code for code in criteria if code in header]
+    types = {"weight": pa.float64(), **{code: pa.int8() for code in present}}
+    types.update({name: text for name in ("stratum", "psu", *others)})
     try:
-        table = np.loadtxt(
+        table = arrow_csv.read_csv(
             path,
-            delimiter=",",
-            skiprows=1,
-            quotechar='"',
-            dtype=dtype,
-            encoding="latin1",
-            ndmin=1,
+            read_options=arrow_csv.ReadOptions(column_names=header, skip_rows=1),
+            # a line break can only sit inside a quoted value; without quotes Arrow
+            # may split the file into blocks at any line break (much faster)
+            parse_options=arrow_csv.ParseOptions(newlines_in_values=_has_quotes(path)),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types=types,
+                include_columns=["stratum", "psu", "weight", *present, *others],
+                null_values=[""],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-    except ValueError:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    column = {name: table[f"f{i}"] for i, name in enumerate(header)}
-    if len(table) == 0:
+    if table.num_rows == 0:
         return None
-    answers = np.full((len(table), len(criteria)), math.nan)
+    table = table.unify_dictionaries()
+    weights = table.column("weight")
+    if weights.null_count:
+        return None
+    weights = weights.to_numpy()
+    # column-major: each criterion's codes are contiguous, as the sums read them
+    answers = np.zeros((table.num_rows, len(criteria)), dtype=np.int8, order="F")
     for k, code in enumerate(criteria):
-        if code in column:
-            raw = np.ascontiguousarray(column[code]).view(np.uint8).reshape(-1, 2)
-            if raw[:, 1].any():
-                return None  # a value longer than one character
-            answers[:, k] = _SCALE_BYTES[raw[:, 0]]
-    weights = column["weight"]
-    if (answers == -1).any() or not (np.isfinite(weights) & (weights > 0)).all():
+        if code in present:
+            mapped = _CODE_OF_BYTE[_int8_values(table.column(code)).view(np.uint8)]
+            if (mapped < 0).any():
+                return None
+            answers[:, k] = mapped
+    texts = {name: _coded(table.column(name)) for name in ("stratum", "psu", *others)}
+    if not (np.isfinite(weights) & (weights > 0)).all() or any(
+        "" in texts[name].present_labels() for name in ("stratum", "psu")
+    ):
         return None
-    texts = {}
-    for name in header:
-        if name == "weight" or name in criteria or name == "response_id":
-            continue
-        values = column[name]
-        if (np.char.str_len(values) >= FAST_WIDTH).any():
-            return None
-        try:
-            texts[name] = np.char.strip(np.char.decode(values, "utf-8"))
-        except UnicodeDecodeError:
-            return None
-        if name in ("stratum", "psu") and (np.char.str_len(texts[name]) == 0).any():
-            return None
     return FlatData(
         strata=texts.pop("stratum"),
         psus=texts.pop("psu"),
         weights=np.asarray(weights, dtype=np.float64),
         answers=answers,
         others=texts,
+    )
+
+
+def _has_quotes(path: str) -> bool:
+    """True when the file has a double quote anywhere."""
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return False
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return data.find(b'"') >= 0
+
+
+def _int8_values(column) -> NDArray[np.int8]:  # type: ignore[no-untyped-def]
+    """An int8 Arrow column as numpy, 0 where null, read from its buffers (a validity
+    bitmap and the values) without loading pyarrow.compute."""
+    parts = []
+    for chunk in column.chunks:
+        validity, data = chunk.buffers()
+        rows = slice(chunk.offset, chunk.offset + len(chunk))
+        values = np.frombuffer(data, dtype=np.int8)[rows]
+        if validity is not None and chunk.null_count:
+            valid = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")
+            values = np.where(valid[rows].astype(bool), values, np.int8(0))
+        parts.append(values)
+    return np.concatenate(parts)
+
+
+def _coded(column) -> Coded:  # type: ignore[no-untyped-def]
+    """A dictionary-encoded Arrow column as a Coded column."""
+    combined = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return Coded.from_dictionary(
+        combined.dictionary.to_pylist(), combined.indices.to_numpy()
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pytest
 
@@ -20,14 +22,25 @@ def assert_same(fast, exact):
         assert list(fast.others[name]) == list(exact.others[name])
 
 
-def test_fast_path_equals_the_exact_reader(tmp_path, monkeypatch):
-    path = write_survey_csv(tmp_path / "s.csv")
-    calls = []
+@pytest.fixture
+def fast_results(monkeypatch):
+    """What each call of the Arrow reader returned (None: it stepped aside)."""
+    results = []
     real = flatfile._read_fast
-    monkeypatch.setattr(flatfile, "_read_fast", lambda *a: calls.append(1) or real(*a))
+
+    def recording(*args):
+        result = real(*args)
+        results.append(result)
+        return result
+
+    monkeypatch.setattr(flatfile, "_read_fast", recording)
+    return results
+
+
+def test_fast_path_equals_the_exact_reader(tmp_path, fast_results):
+    path = write_survey_csv(tmp_path / "s.csv")
     fast = read_flat_file(str(path), CRITERIA, CRITERIA)
-    assert calls
-    assert not isinstance(fast.strata, list)  # the numpy path was taken
+    assert fast_results == [fast]  # the Arrow path was taken
     exact = read_flat_text(path.read_text(encoding="utf-8"), CRITERIA, CRITERIA)
     assert_same(fast, exact)
 
@@ -41,12 +54,33 @@ def test_fast_path_equals_the_exact_reader(tmp_path, monkeypatch):
     ],
     ids=["bom-crlf-quoted-unicode", "spaces-and-9"],
 )
-def test_quoted_fields_bom_and_crlf(tmp_path, body):
+def test_quoted_fields_bom_and_crlf(tmp_path, body, fast_results):
     path = tmp_path / "q.csv"
     path.write_bytes(body.encode("utf-8"))
     fast = read_flat_file(str(path), ["A1"], ["A1"])
+    assert fast_results == [fast]
     exact = read_flat_text(body, ["A1"], ["A1"])
     assert_same(fast, exact)
+
+
+def test_both_readers_agree_on_odd_but_valid_values(tmp_path, fast_results):
+    """Leading zeros, a line break inside a quoted value, NFD text, spaces."""
+    decomposed = unicodedata.normalize("NFD", "Hạ Long")
+    body = (
+        "response_id,stratum,psu,weight,A1,A2,place\n"
+        f'r1,S1,P1,2.5,04,9,"{decomposed}"\n'
+        'r2,S1,P2,1,, 5 ,"two\nlines"\n'
+        "r3,S1,P2,3,1,2,Hạ Long \n"
+    )
+    path = tmp_path / "odd.csv"
+    path.write_text(body, encoding="utf-8")
+    fast = read_flat_file(str(path), ["A1", "A2"], ["A1", "A2"])
+    assert fast_results == [fast]
+    exact = read_flat_text(body, ["A1", "A2"], ["A1", "A2"])
+    assert_same(fast, exact)
+    assert fast.answers.tolist() == [[4, 0], [0, 5], [1, 2]]
+    assert list(fast.others["place"]) == ["Hạ Long", "two\nlines", "Hạ Long"]
+    assert fast.others["place"].labels == ("Hạ Long", "two\nlines")  # NFC: one label
 
 
 @pytest.mark.parametrize(

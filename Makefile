@@ -79,10 +79,10 @@ bench: install
 	$(BIN)/python benchmarks/submit.py
 
 translations-extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --no-wrap .
 
 translations-update: translations-extract
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-wrap
 
 translations-compile: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations --statistics

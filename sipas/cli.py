@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.models import Wave
@@ -45,8 +46,15 @@ def check_command(files: tuple[str, ...]) -> None:
             continue
         q = loaded.questionnaire
         click.echo(
-            f"{path}: OK — {q.code} v{q.version}, {len(q.items)} items, "
-            f"{len(q.criteria)} criteria"
+            _(
+                "%(path)s: OK — %(code)s v%(version)s, %(items)d items, "
+                "%(criteria)d criteria",
+                path=path,
+                code=q.code,
+                version=q.version,
+                items=len(q.items),
+                criteria=len(q.criteria),
+            )
         )
     if failed:
         sys.exit(1)
@@ -62,12 +70,19 @@ def sync_command(files: tuple[str, ...]) -> None:
         db.session.rollback()
         for problem in error.problems:
             click.echo(str(problem), err=True)
-        click.echo("No questionnaire was stored.", err=True)
+        click.echo(_("No questionnaire was stored."), err=True)
         sys.exit(1)
     db.session.commit()
     for item in synced:
-        state = "stored as" if item.is_new else "unchanged,"
-        click.echo(f"{item.source}: {item.code} {state} revision {item.revision}")
+        names = {"source": item.source, "code": item.code, "revision": item.revision}
+        if item.is_new:
+            click.echo(
+                _("%(source)s: %(code)s stored as revision %(revision)s", **names)
+            )
+        else:
+            click.echo(
+                _("%(source)s: %(code)s unchanged, revision %(revision)s", **names)
+            )
 
 
 @sipas_cli.command("demo")
@@ -92,21 +107,35 @@ def demo_command(n_responses: int, seed: int) -> None:
     except demo.DemoNeedsQuestionnaire as error:
         db.session.rollback()
         click.echo(
-            f"Questionnaire {error} is not stored: "
-            "run `flask sipas questionnaire sync`.",
+            _(
+                "Questionnaire %(code)s is not stored: run "
+                "`flask sipas questionnaire sync`.",
+                code=str(error),
+            ),
             err=True,
         )
         sys.exit(1)
     db.session.commit()
-    click.echo(
-        f"Demo data: {report.units_created} units created, "
-        f"wave '{demo.DEMO_WAVE_CODE}' "
-        f"{'created' if report.wave_created else 'present'}."
-    )
+    names = {"units": report.units_created, "wave": demo.DEMO_WAVE_CODE}
+    if report.wave_created:
+        click.echo(
+            _("Demo data: %(units)d units created, wave “%(wave)s” created.", **names)
+        )
+    else:
+        click.echo(
+            _(
+                "Demo data: %(units)d units created, wave “%(wave)s” already there.",
+                **names,
+            )
+        )
     if report.admin_password:
         click.echo(
-            f"Admin account created: user '{demo.ADMIN_USERNAME}', "
-            f"password '{report.admin_password}' (shown only this once)."
+            _(
+                "Admin account created: user “%(user)s”, password “%(password)s” "
+                "(shown only this once).",
+                user=demo.ADMIN_USERNAME,
+                password=report.admin_password,
+            )
         )
     if n_responses:
         _add_synthetic_responses(n_responses, seed)
@@ -116,7 +145,7 @@ def _add_synthetic_responses(count: int, seed: int) -> None:
     """Fill the demo wave in committed batches, with a progress bar."""
     wave = db.session.scalar(sa.select(Wave).filter_by(code=demo.DEMO_WAVE_CODE))
     added = 0
-    with click.progressbar(length=count, label="Synthetic responses") as bar:
+    with click.progressbar(length=count, label=_("Synthetic responses")) as bar:
 
         def step(size: int) -> None:
             db.session.commit()
@@ -124,7 +153,13 @@ def _add_synthetic_responses(count: int, seed: int) -> None:
 
         added = synthetic.add_demo_responses(wave, count, seed, progress=step)
     db.session.commit()
-    click.echo(f"{added} responses added ({count - added} were already there).")
+    click.echo(
+        _(
+            "%(added)d responses added (%(present)d were already there).",
+            added=added,
+            present=count - added,
+        )
+    )
 
 
 @sipas_cli.command("purge-drafts")
@@ -132,4 +167,4 @@ def purge_drafts_command() -> None:
     """Forget unfinished phone questionnaires older than DRAFT_RETENTION_DAYS."""
     removed = phone.purge_stale_drafts(current_app.config["DRAFT_RETENTION_DAYS"])
     db.session.commit()
-    click.echo(f"{removed} unfinished questionnaires removed.")
+    click.echo(_("%(removed)d unfinished questionnaires removed.", removed=removed))

@@ -41,14 +41,14 @@ def test_sync_stores_once_and_a_change_is_a_new_revision(runner, tmp_path):
     assert first.exit_code == 0, first.output
     stored = table_counts()[0]
     again = runner.invoke(args=["sipas", "questionnaire", "sync"])
-    assert "unchanged" in again.output
+    assert "không thay đổi" in again.output  # Vietnamese is the default language
     assert table_counts()[0] == stored
     changed = tmp_path / "sipas-2017.yaml"
     shutil.copy(QUESTIONNAIRE_DIR / "sipas-2017.yaml", changed)
     text = changed.read_text(encoding="utf-8")
     changed.write_text(text.replace("Rất hài lòng", "Rất rất hài lòng", 1), "utf-8")
     result = runner.invoke(args=["sipas", "questionnaire", "sync", str(changed)])
-    assert "revision 2" in result.output
+    assert "bản sửa đổi 2" in result.output
     revisions = db.session.scalars(
         sa.select(QuestionnaireVersion.revision).filter_by(code="sipas-2017")
     ).all()
@@ -71,11 +71,11 @@ def test_demo_is_idempotent_and_prints_password_once(app):
     runner.invoke(args=["sipas", "questionnaire", "sync"])
     first = runner.invoke(args=["sipas", "demo"])
     assert first.exit_code == 0, first.output
-    assert "password" in first.output
+    assert "mật khẩu" in first.output
     after_first = table_counts()
     second = runner.invoke(args=["sipas", "demo"])
     assert second.exit_code == 0
-    assert "password" not in second.output
+    assert "mật khẩu" not in second.output
     assert table_counts() == after_first
     wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
     assert wave.status == "open"
@@ -88,7 +88,7 @@ def test_demo_uses_the_configured_admin_password(app):
     runner = app.test_cli_runner()
     runner.invoke(args=["sipas", "questionnaire", "sync"])
     result = runner.invoke(args=["sipas", "demo"])
-    assert "password" not in result.output
+    assert "mật khẩu" not in result.output
     user = db.session.scalar(sa.select(User).filter_by(username="admin"))
     assert user.check_password("mật-khẩu-thử")
 

@@ -74,3 +74,22 @@ def test_numbers_and_dates_in_vietnamese_format(app):
         assert "2026" in format_day(date(2026, 11, 23))
     with app.test_request_context(), force_locale("en"):
         assert format_percent(0.82657) == "82.66%"
+
+
+def test_no_gettext_call_inside_an_f_string():
+    """Babel's extractor cannot see `_()` inside an f-string: such text would never
+    reach the catalogs and would stay English (as the stats table's headings did)."""
+    import tokenize
+
+    offenders = []
+    for path in (ROOT / "sipas").rglob("*.py"):
+        with path.open("rb") as handle:
+            for token in tokenize.tokenize(handle.readline):
+                text = token.string
+                is_f_string = token.type == tokenize.STRING and text[:2].lower() in (
+                    'f"',
+                    "f'",
+                )
+                if is_f_string and ("{_(" in text or "{_l(" in text):
+                    offenders.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert not offenders, offenders

@@ -65,9 +65,11 @@ def render_table(analysis: Analysis, questionnaire: Questionnaire) -> str:
         method=str(options.ci_method),
         lonely=str(options.lonely_psu),
     )
+    # gettext outside the f-string: the message extractor does not look inside one
+    code, index, value, interval = _("Code"), _("Index"), _("Value"), _("Interval")
     columns = (
-        f"{_('Code'):<7}{_('Index'):<{LABEL_WIDTH}} {'n':>7} {_('Value'):>8} "
-        f"{_('Interval'):>20} {'SE':>7} {'deff':>6}"
+        f"{code:<7}{index:<{LABEL_WIDTH}} {'n':>7} {value:>8} "
+        f"{interval:>20} {'SE':>7} {'deff':>6}"
     )
     lines = [questionnaire.title.get_text(language), header, "", columns]
     lines += _block(analysis.overall, questionnaire, language)

@@ -108,10 +108,8 @@ def _estimate(
 ) -> Estimate:
     """The estimate with its variance; df counts the PSUs of the rows used (R's degf
     keeps only rows of non-zero weight), the variance every PSU of the design."""
-    variance = float(
-        total_variance(domain.design, z_total, domain.every_psu, options.lonely_psu)[
-            0, 0
-        ]
+    variance = total_variance(
+        domain.design, z_total, domain.every_psu, options.lonely_psu
     )
     return Estimate(
         value=value,

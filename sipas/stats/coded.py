@@ -24,8 +24,13 @@ class Coded(Sequence[str]):
     @classmethod
     def of(cls, values: Sequence[str] | NDArray) -> Coded:
         """Number the distinct values of a column (any sequence of strings)."""
-        labels, codes = np.unique(np.asarray(values, dtype=str), return_inverse=True)
-        return cls.from_dictionary(labels.tolist(), codes)
+        number: dict[str, int] = {}
+        codes = np.fromiter(
+            (number.setdefault(value, len(number)) for value in values),
+            dtype=np.int64,
+            count=len(values),
+        )
+        return cls.from_dictionary(list(number), codes)
 
     @classmethod
     def from_dictionary(

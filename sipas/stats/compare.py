@@ -54,7 +54,7 @@ def domain_difference(
         raise ValueError("both estimates need their per-PSU linearised totals")
     has_rows = first.psu_has_rows | second.psu_has_rows
     z = first.psu_totals - second.psu_totals
-    variance = float(total_variance(design, z, has_rows, lonely_psu)[0, 0])
+    variance = total_variance(design, z, has_rows, lonely_psu)
     df = degrees_of_freedom(design, has_rows)
     return _difference(first.value - second.value, variance, df, level)
 

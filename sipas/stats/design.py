@@ -65,7 +65,7 @@ def build_design(
     psus = psus if isinstance(psus, Coded) else Coded.of(psus)
     n_codes = max(len(psus.labels), 1)
     # a PSU is a (stratum, PSU code) pair: combine the integer codes, not the strings
-    pairs, psu_of_row = _number_values(strata.codes * n_codes + psus.codes)
+    pairs, psu_of_row = number_values(strata.codes * n_codes + psus.codes)
     psu_stratum = pairs // n_codes
     present_strata, psu_stratum = np.unique(psu_stratum, return_inverse=True)
     labels = tuple(
@@ -88,7 +88,7 @@ def build_design(
 DENSE_RANGE = 1 << 24
 
 
-def _number_values(
+def number_values(
     values: NDArray[np.int64],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Distinct values (sorted) and each value's rank: np.unique(return_inverse),
@@ -115,35 +115,71 @@ def total_variance(
     psu_totals: NDArray[np.float64],
     psu_has_rows: NDArray[np.bool_],
     lonely_psu: LonelyPsu = LonelyPsu.adjust,
+) -> float:
+    """Variance of one estimated total from the per-PSU totals of its linearised
+    values (see `column_variances`)."""
+    return float(
+        column_variances(
+            design, psu_totals[:, None], psu_has_rows[:, None], lonely_psu
+        )[0]
+    )
+
+
+def column_variances(
+    design: Design,
+    psu_totals: NDArray[np.float64],
+    psu_has_rows: NDArray[np.bool_],
+    lonely_psu: LonelyPsu = LonelyPsu.adjust,
 ) -> NDArray[np.float64]:
-    """Covariance of estimated totals from per-PSU totals of linearised values.
+    """Variance of each column's estimated total from per-PSU totals of linearised
+    values, each column with its own PSUs-with-rows flags.
 
     As `survey:::onestage` with replacement at the first stage: each stratum present in
     the estimate contributes n_h/(n_h-1) Σ (z_hi - z̄_h)², counting every PSU the stratum
     has in the whole design (those without rows here have z = 0). A lonely stratum
     contributes z² under `adjust` (centred at the population mean, 0 for a linearised
     statistic), 0 under `certainty`, and under `average` is left out with the others
-    scaled up by strata/strata-with-variance.
+    scaled up by strata/strata-with-variance; under `fail` it raises LonelyPsuError.
     """
-    z = psu_totals.reshape(design.n_psus, -1)
+    z = psu_totals
     n_h = design.psus_per_stratum
-    present_strata = np.unique(design.psu_stratum[psu_has_rows])
-    sums = np.zeros((design.n_strata, z.shape[1]))
-    np.add.at(sums, design.psu_stratum, z)
-    means = sums / np.maximum(n_h, 1)[:, None]
+    # PSUs × strata indicator: per-stratum sums of any per-PSU column are one product
+    member = np.zeros((design.n_psus, design.n_strata))
+    member[np.arange(design.n_psus), design.psu_stratum] = 1.0
+    means = (member.T @ z) / np.maximum(n_h, 1)[:, None]
     centred = z - means[design.psu_stratum]
-    lonely = n_h[design.psu_stratum] == 1
+    lonely = n_h == 1
     if lonely_psu is LonelyPsu.adjust:
-        centred[lonely] = z[lonely]
-    scale = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)[design.psu_stratum]
-    include = np.isin(design.psu_stratum, present_strata)
-    lonely_present = np.unique(design.psu_stratum[include & lonely])
-    if len(lonely_present) and lonely_psu is LonelyPsu.fail:
-        raise LonelyPsuError(design.stratum_labels[int(lonely_present[0])])
-    if lonely_psu in (LonelyPsu.certainty, LonelyPsu.average):
-        include = include & ~lonely
-    weighted = centred[include] * np.sqrt(scale[include])[:, None]
-    covariance = weighted.T @ weighted
-    if lonely_psu is LonelyPsu.average and len(present_strata) > len(lonely_present):
-        covariance *= len(present_strata) / (len(present_strata) - len(lonely_present))
-    return covariance
+        centred[lonely[design.psu_stratum]] = z[lonely[design.psu_stratum]]
+    scale = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)
+    per_stratum = (member.T @ centred**2) * scale[:, None]
+    present = (member.T @ psu_has_rows.astype(float)) > 0
+    lonely_present = present & lonely[:, None]
+    if lonely_psu is LonelyPsu.fail and lonely_present.any():
+        stratum = int(np.flatnonzero(lonely_present.any(axis=1))[0])
+        raise LonelyPsuError(design.stratum_labels[stratum])
+    counted = (
+        present & ~lonely[:, None]
+        if lonely_psu
+        in (
+            LonelyPsu.certainty,
+            LonelyPsu.average,
+        )
+        else present
+    )
+    variances = (per_stratum * counted).sum(axis=0)
+    if lonely_psu is LonelyPsu.average:
+        n_present, n_lonely = present.sum(axis=0), lonely_present.sum(axis=0)
+        scaled = n_present > n_lonely
+        variances[scaled] *= n_present[scaled] / (n_present - n_lonely)[scaled]
+    return variances
+
+
+def column_degrees_of_freedom(
+    design: Design, psu_has_rows: NDArray[np.bool_]
+) -> NDArray[np.int64]:
+    """`degrees_of_freedom` of each column of PSUs-with-rows flags."""
+    member = np.zeros((design.n_strata, design.n_psus))
+    member[design.psu_stratum, np.arange(design.n_psus)] = 1.0
+    present_strata = (member @ psu_has_rows.astype(float)) > 0
+    return (psu_has_rows.sum(axis=0) - present_strata.sum(axis=0)).astype(np.int64)

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from sipas.stats.design import Design, LonelyPsu, degrees_of_freedom, total_variance
+from sipas.stats.design import (
+    Design,
+    LonelyPsu,
+    column_degrees_of_freedom,
+    column_variances,
+    degrees_of_freedom,
+    total_variance,
+)
 from sipas.stats.sums import CriterionSums
 
 
@@ -80,35 +87,37 @@ def criterion_estimates(
     design: Design, sums: CriterionSums, lonely_psu: LonelyPsu
 ) -> list[Estimate]:
     """Each criterion's index Σw·sat / Σw·answered over the rows that answered it."""
+    y, x = sums.satisfied_weight, sums.answered_weight
+    y_total, x_total = y.sum(axis=0), x.sum(axis=0)
+    answered = x_total > 0
+    safe_x = np.where(answered, x_total, 1.0)
+    ratios = np.where(answered, y_total / safe_x, np.nan)
+    z = (y - np.nan_to_num(ratios) * x) / safe_x
+    has_rows = sums.answered_count > 0
+    variances = column_variances(design, z, has_rows, lonely_psu)
+    dfs = column_degrees_of_freedom(design, has_rows)
+    n = sums.answered_count.sum(axis=0)
+    satisfied = sums.satisfied_count.sum(axis=0)
     estimates = []
     for k in range(sums.n_criteria):
-        y = sums.satisfied_weight[:, k]
-        x = sums.answered_weight[:, k]
-        has_rows = sums.answered_count[:, k] > 0
-        total_x = float(x.sum())
-        n = int(sums.answered_count[:, k].sum())
-        count = int(sums.satisfied_count[:, k].sum())
-        if total_x <= 0:
+        if not answered[k]:
             estimates.append(Estimate(float("nan"), float("nan"), 0, 0, 0, None, None))
             continue
-        ratio = float(y.sum()) / total_x
-        z = (y - ratio * x) / total_x
-        variance = float(total_variance(design, z, has_rows, lonely_psu)[0, 0])
+        ratio, total_x, variance = float(ratios[k]), float(x_total[k]), variances[k]
         # Σ w (y - R)² over answering rows, for y ∈ {0, 1}: Y(1 - 2R) + R² X
-        sum_w_u2 = (float(y.sum()) * (1 - 2 * ratio) + ratio**2 * total_x) / total_x
-        srs = srs_variance(sum_w_u2 * total_x, n, total_x)
-        weight_sq = float(sums.answered_weight_sq[k])
+        sum_w_u2 = float(y_total[k]) * (1 - 2 * ratio) + ratio**2 * total_x
+        srs = srs_variance(sum_w_u2, int(n[k]), total_x)
         estimates.append(
             Estimate(
                 value=ratio,
-                variance=variance,
-                df=degrees_of_freedom(design, has_rows),
-                n=n,
-                satisfied=count,
-                deff=variance / srs if srs else None,
-                deff_kish=n * weight_sq / total_x**2,
-                psu_totals=z,
-                psu_has_rows=has_rows,
+                variance=float(variance),
+                df=int(dfs[k]),
+                n=int(n[k]),
+                satisfied=int(satisfied[k]),
+                deff=float(variance / srs) if srs else None,
+                deff_kish=int(n[k]) * float(sums.answered_weight_sq[k]) / total_x**2,
+                psu_totals=z[:, k],
+                psu_has_rows=has_rows[:, k],
             )
         )
     return estimates
@@ -134,7 +143,7 @@ def combination_estimate(
     gradient_x = -gradient_y * np.nan_to_num(ratios)
     z = sums.satisfied_weight @ gradient_y + sums.answered_weight @ gradient_x
     has_rows = sums.row_count > 0
-    variance = float(total_variance(design, z, has_rows, lonely_psu)[0, 0])
+    variance = total_variance(design, z, has_rows, lonely_psu)
     n = int(sums.row_count.sum())
     population = float(sums.row_weight.sum())
     deff = None

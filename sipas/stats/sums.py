@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sipas.stats.design import number_values
+
 #: Scale answers 4 and 5 count as satisfied; 1–5 count as answered; 9 and blank do not.
 SATISFIED_FROM = 4
 
@@ -68,64 +70,143 @@ def criterion_sums(
     weights: NDArray[np.float64],
     answers: NDArray,
     in_domain: NDArray[np.bool_] | None = None,
+    counts: NDArray[np.int64] | None = None,
 ) -> CriterionSums:
-    """Sums from rows: ``answers`` is rows × K of 1–5 (codes 0/9 or NaN: no answer)."""
+    """Sums from records: ``answers`` is records × K of 1–5 (0, 9 or NaN: no answer).
+
+    A record stands for ``counts`` identical responses (1 each by default) of weight
+    ``weights`` each, so counted answer patterns give the sums of their responses.
+    """
     codes = answer_codes(answers)
     if in_domain is not None:
-        psu_of_row = psu_of_row[in_domain]
-        weights = weights[in_domain]
-        codes = codes[in_domain]
-    # criteria × rows: each criterion's codes contiguous (no copy for a file's
+        psu_of_row, weights, codes = (
+            psu_of_row[in_domain],
+            weights[in_domain],
+            codes[in_domain],
+        )
+        counts = None if counts is None else counts[in_domain]
+    domain = np.zeros(len(psu_of_row), dtype=np.int64)
+    return domain_sums(n_psus, psu_of_row, weights, codes, domain, 1, counts)[0]
+
+
+def domain_sums(
+    n_psus: int,
+    psu_of_row: NDArray[np.int64],
+    weights: NDArray[np.float64],
+    answers: NDArray,
+    domain_of_row: NDArray[np.int64],
+    n_domains: int,
+    counts: NDArray[np.int64] | None = None,
+) -> list[CriterionSums]:
+    """The sums of each domain 0..n_domains-1 in one pass: per-PSU sums over the
+    (domain, PSU) cells that hold records, Gram totals over records sorted by domain."""
+    # criteria × records: each criterion's codes contiguous (no copy for a file's
     # column-major answers)
-    by_criterion = np.ascontiguousarray(codes.T)
-    weight_sums, counts = _per_psu_and_code(n_psus, psu_of_row, weights, by_criterion)
-    gram, weight_sq = _cross_products(weights, by_criterion)
+    by_criterion = np.ascontiguousarray(answer_codes(answers).T)
+    totals = weights if counts is None else weights * counts
+    cells, cell_of_row = number_values(domain_of_row * n_psus + psu_of_row)
+    per_cell = _per_cell_sums(len(cells), cell_of_row, totals, by_criterion, counts)
+    cell_domain, cell_psu = cells // n_psus, cells % n_psus
+    order = np.argsort(domain_of_row, kind="stable")
+    bounds = np.searchsorted(domain_of_row[order], np.arange(n_domains + 1))
+    sorted_codes = by_criterion[:, order] if n_domains > 1 else by_criterion
+    sorted_totals, sorted_squares = totals[order], (weights * totals)[order]
     k = by_criterion.shape[0]
-    return CriterionSums(
-        satisfied_weight=weight_sums[:, :, SATISFIED_FROM:].sum(axis=2),
-        answered_weight=weight_sums[:, :, 1:].sum(axis=2),
-        answered_weight_sq=weight_sq,
-        answered_count=counts[:, :, 1:].sum(axis=2),
-        satisfied_count=counts[:, :, SATISFIED_FROM:].sum(axis=2),
-        row_count=np.bincount(psu_of_row, minlength=n_psus).astype(np.int64),
-        row_weight=np.bincount(psu_of_row, weights=weights, minlength=n_psus),
-        gram_ss=gram[:k, :k],
-        gram_sa=gram[:k, k:],
-        gram_aa=gram[k:, k:],
+    result = []
+    for d in range(n_domains):
+        rows = slice(bounds[d], bounds[d + 1])
+        gram, weight_sq = _cross_products(
+            sorted_totals[rows], sorted_squares[rows], sorted_codes[:, rows]
+        )
+        mine = cell_domain == d
+        spread = {
+            name: _spread(values[mine], cell_psu[mine], n_psus)
+            for name, values in per_cell.items()
+        }
+        result.append(
+            CriterionSums(
+                **spread,
+                answered_weight_sq=weight_sq,
+                gram_ss=gram[:k, :k],
+                gram_sa=gram[:k, k:],
+                gram_aa=gram[k:, k:],
+            )
+        )
+    return result
+
+
+def _per_cell_sums(
+    n_cells: int,
+    cell_of_row: NDArray[np.int64],
+    totals: NDArray[np.float64],
+    by_criterion: NDArray[np.int8],
+    counts: NDArray[np.int64] | None,
+) -> dict[str, NDArray]:
+    """The per-PSU fields of CriterionSums, one row per (domain, PSU) cell."""
+    weight_sums, count_sums = _per_psu_and_code(
+        n_cells, cell_of_row, totals, by_criterion, counts
     )
+    return {
+        "satisfied_weight": weight_sums[:, :, SATISFIED_FROM:].sum(axis=2),
+        "answered_weight": weight_sums[:, :, 1:].sum(axis=2),
+        "answered_count": count_sums[:, :, 1:].sum(axis=2),
+        "satisfied_count": count_sums[:, :, SATISFIED_FROM:].sum(axis=2),
+        "row_count": _count_per(cell_of_row, counts, n_cells),
+        "row_weight": np.bincount(cell_of_row, weights=totals, minlength=n_cells),
+    }
+
+
+def _spread(values: NDArray, psus: NDArray[np.int64], n_psus: int) -> NDArray:
+    """Rows of some PSUs put in an array over all PSUs of the design (0 elsewhere)."""
+    spread = np.zeros((n_psus, *values.shape[1:]), dtype=values.dtype)
+    spread[psus] = values
+    return spread
+
+
+def _count_per(
+    key: NDArray[np.int64], counts: NDArray[np.int64] | None, size: int
+) -> NDArray[np.int64]:
+    """How many responses have each key value (records weighted by their counts)."""
+    if counts is None:
+        return np.bincount(key, minlength=size).astype(np.int64)
+    return np.rint(np.bincount(key, weights=counts, minlength=size)).astype(np.int64)
 
 
 def _per_psu_and_code(
     n_psus: int,
     psu_of_row: NDArray[np.int64],
-    weights: NDArray[np.float64],
+    totals: NDArray[np.float64],
     by_criterion: NDArray[np.int8],
+    counts: NDArray[np.int64] | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Σw and counts per (PSU, criterion, answer code): two bincounts per criterion
-    over one integer key, instead of one pass per kind of sum."""
+    """Σw and response counts per (PSU, criterion, answer code): two bincounts per
+    criterion over one integer key, instead of one pass per kind of sum."""
     k = by_criterion.shape[0]
     shape = (n_psus, N_CODES, k)
     key_base = psu_of_row * N_CODES
     size = n_psus * N_CODES
     weight_sums = np.zeros(shape)
-    counts = np.zeros(shape, dtype=np.int64)
+    count_sums = np.zeros(shape, dtype=np.int64)
     for j in range(k):
         key = key_base + by_criterion[j]
-        weight_sums[:, :, j] = np.bincount(key, weights, size).reshape(-1, N_CODES)
-        counts[:, :, j] = np.bincount(key, minlength=size).reshape(-1, N_CODES)
+        weight_sums[:, :, j] = np.bincount(key, totals, size).reshape(-1, N_CODES)
+        count_sums[:, :, j] = _count_per(key, counts, size).reshape(-1, N_CODES)
     # (PSU, criterion, code) order for the callers' sums over codes
-    return weight_sums.transpose(0, 2, 1), counts.transpose(0, 2, 1)
+    return weight_sums.transpose(0, 2, 1), count_sums.transpose(0, 2, 1)
 
 
 def _cross_products(
-    weights: NDArray[np.float64], by_criterion: NDArray[np.int8]
+    totals: NDArray[np.float64],
+    squares: NDArray[np.float64],
+    by_criterion: NDArray[np.int8],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Σ w·m·mᵀ over rows for m = (satisfied₁…satisfied_K, answered₁…answered_K), and
-    Σ w²·answered_k; ``by_criterion`` is criteria × rows."""
+    """Σ w·m·mᵀ over records for m = (satisfied₁…satisfied_K, answered₁…answered_K),
+    and Σ w²·answered_k; ``totals`` and ``squares`` are each record's Σw and Σw²."""
     k, n_rows = by_criterion.shape
     gram = np.zeros((2 * k, 2 * k))
     weight_sq = np.zeros(k)
-    root = np.sqrt(weights)
+    root = np.sqrt(totals)
+    square_per_root = np.divide(squares, root, out=np.zeros_like(root), where=root > 0)
     for start in range(0, n_rows, GRAM_BLOCK_ROWS):
         rows = slice(start, start + GRAM_BLOCK_ROWS)
         block = by_criterion[:, rows]
@@ -134,5 +215,5 @@ def _cross_products(
         indicators[k:] = block > 0
         indicators *= root[rows]
         gram += indicators @ indicators.T
-        weight_sq += indicators[k:] @ (weights[rows] * root[rows])
+        weight_sq += indicators[k:] @ square_per_root[rows]
     return gram, weight_sq

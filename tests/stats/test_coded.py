@@ -6,7 +6,8 @@ import numpy as np
 
 from sipas.stats.coded import Coded
 from sipas.stats.design import build_design
-from sipas.stats.sums import answer_codes, criterion_sums
+from sipas.stats.masks import codes_from_masks
+from sipas.stats.sums import answer_codes, criterion_sums, domain_sums
 
 
 def test_values_are_numbered_in_sorted_order():
@@ -92,3 +93,56 @@ def test_sums_equal_a_plain_loop_over_rows():
     np.testing.assert_allclose(sums.gram_aa, gram_aa, rtol=1e-12)
     assert sums.answered_count.sum() == (codes > 0).sum()
     assert sums.row_count.tolist() == np.bincount(psu, minlength=5).tolist()
+
+
+def _same_sums(first, second):
+    for name in (
+        "satisfied_weight",
+        "answered_weight",
+        "answered_weight_sq",
+        "answered_count",
+        "satisfied_count",
+        "row_count",
+        "row_weight",
+        "gram_ss",
+        "gram_sa",
+        "gram_aa",
+    ):
+        np.testing.assert_allclose(
+            getattr(first, name), getattr(second, name), rtol=1e-12, err_msg=name
+        )
+
+
+def test_domain_sums_equal_one_domain_at_a_time():
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 6, size=(400, 4)).astype(np.int8)
+    psu, weights = rng.integers(0, 6, 400), rng.uniform(1, 5, 400)
+    domain = rng.integers(0, 4, 400)
+    domain[domain == 2] = 3  # domain 2 has no rows
+    per_domain = domain_sums(6, psu, weights, codes, domain, 4)
+    assert len(per_domain) == 4
+    assert per_domain[2].row_count.sum() == 0
+    for d in range(4):
+        _same_sums(per_domain[d], criterion_sums(6, psu, weights, codes, domain == d))
+
+
+def test_counted_records_equal_their_repeated_rows():
+    rng = np.random.default_rng(8)
+    codes = rng.integers(0, 6, size=(50, 3)).astype(np.int8)
+    psu, weights = rng.integers(0, 4, 50), rng.uniform(1, 5, 50)
+    counts = rng.integers(1, 5, 50)
+    repeated = np.repeat(np.arange(50), counts)
+    _same_sums(
+        criterion_sums(4, psu, weights, codes, counts=counts),
+        criterion_sums(4, psu[repeated], weights[repeated], codes[repeated]),
+    )
+
+
+def test_masks_stand_for_their_answers():
+    answers = np.array([[5, 3, 0], [1, 0, 4]], dtype=np.int8)
+    answered = np.array([0b011, 0b101])
+    satisfied = np.array([0b001, 0b100])
+    codes = codes_from_masks(answered, satisfied, 3)
+    from_masks = criterion_sums(2, np.array([0, 1]), np.array([2.0, 3.0]), codes)
+    from_answers = criterion_sums(2, np.array([0, 1]), np.array([2.0, 3.0]), answers)
+    _same_sums(from_masks, from_answers)

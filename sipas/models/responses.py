@@ -81,6 +81,17 @@ class Response(db.Model):
 
     __table_args__ = (
         sa.Index("ix_responses_wave_unit_status", "wave_id", "unit_id", "status"),
+        # covers the grouped query of wave statistics (services/patterns.py), so the
+        # database answers it from the index alone, already in group order
+        sa.Index(
+            "ix_responses_patterns",
+            "wave_id",
+            "status",
+            "unit_id",
+            "channel",
+            "criteria_answered",
+            "criteria_satisfied",
+        ),
     )
 
     def __repr__(self) -> str:

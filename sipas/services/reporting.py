@@ -1,16 +1,15 @@
 """Indices of a wave straight from the database, with SQL GROUP BY doing the heavy pass.
 
-Each response carries two bit masks of its criteria (answered 1–5, satisfied 4–5),
-set when it was written; the database counts responses per (unit, domain, masks).
-Python only sees those counts — never the answer rows — and turns them into the
-per-PSU sums of :mod:`sipas.stats`, so the numbers equal those of the exported stats
-CSV (a test checks exactly that, which also checks the masks against the answers).
+The database counts responses per unit, channel and criteria masks
+(:mod:`sipas.services.patterns`); Python only sees those counts — never the answer
+rows — and turns them into the per-PSU sums of :mod:`sipas.stats`, so the numbers
+equal those of the exported stats CSV (a test checks exactly that, which also checks
+the masks against the answers).
+
+``Breakdown`` is re-exported here for callers that ask for a breakdown.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import sqlalchemy as sa
@@ -19,6 +18,12 @@ import sqlalchemy.orm
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Wave
 from sipas.questionnaire import Questionnaire
+from sipas.services.patterns import (
+    Breakdown,
+    Patterns,
+    counted_patterns,
+    domains_of,
+)
 from sipas.services.questionnaires import parsed
 from sipas.services.wave_design import UnitDesign, unit_designs
 from sipas.stats.analysis import Analysis, CalibrationSpec, GroupIndices, MarginSpec
@@ -27,31 +32,9 @@ from sipas.stats.calibrated import calibrated_indices
 from sipas.stats.compare import Difference, independent_difference
 from sipas.stats.design import build_design
 from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
-from sipas.stats.masks import mask_bits, sums_from_patterns
+from sipas.stats.masks import codes_from_masks, mask_bits
 from sipas.stats.shares import Share, option_shares
-from sipas.stats.sums import CriterionSums
-
-
-class Breakdown(StrEnum):
-    """Domains a wave can be broken down by (besides a respondent question)."""
-
-    unit = "unit"
-    unit_level = "unit_level"
-    channel = "channel"
-
-
-@dataclass(frozen=True)
-class Patterns:
-    """Counted answer patterns with their unit, PSU key and domain value."""
-
-    unit_id: np.ndarray
-    response_key: np.ndarray
-    domain: np.ndarray
-    answered_mask: np.ndarray
-    satisfied_mask: np.ndarray
-    count: np.ndarray
-    #: value of each respondent question used for calibration, per pattern row
-    respondent: dict[str, np.ndarray]
+from sipas.stats.sums import CriterionSums, criterion_sums, domain_sums
 
 
 def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
@@ -64,81 +47,6 @@ def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
         )
         for factor in questionnaire.factors
     ]
-
-
-def _answer_of(item_code: str) -> sa.ColumnElement:
-    """The response's answer to one (single-choice) question, as a scalar subquery."""
-    respondent = sa.orm.aliased(Answer)
-    return (
-        sa.select(sa.func.min(respondent.value))
-        .where(respondent.response_id == Response.id, respondent.item_code == item_code)
-        .scalar_subquery()
-    )
-
-
-def _domain_column(by: str | None) -> sa.ColumnElement:
-    """What the database groups by besides unit and pattern."""
-    if by == Breakdown.channel:
-        return sa.cast(Response.channel, sa.String)
-    if by is None or by in (Breakdown.unit, Breakdown.unit_level):
-        return sa.literal("")  # derived from the unit afterwards
-    return _answer_of(by)
-
-
-def _patterns(
-    wave: Wave,
-    by: str | None,
-    per_response: bool,
-    respondent_items: tuple[str, ...] = (),
-) -> Patterns:
-    """One grouped query: responses counted per unit, domain and criteria pattern.
-
-    The pattern is the pair of masks stored with each response when it was written,
-    so no answer row is read (only the answers to a breakdown or calibration question).
-    """
-    key = Response.id if per_response else sa.literal(0)
-    extra = [_answer_of(code) for code in respondent_items]
-    grouped = (
-        Response.unit_id,
-        key,
-        _domain_column(by),
-        sa.func.coalesce(Response.criteria_answered, 0),
-        sa.func.coalesce(Response.criteria_satisfied, 0),
-        *extra,
-    )
-    rows = db.session.execute(
-        sa.select(*grouped, sa.func.count())
-        .where(Response.wave_id == wave.id, Response.status == ResponseStatus.complete)
-        .group_by(*grouped)
-    ).all()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(extra))
-    return Patterns(
-        unit_id=np.asarray(columns[0], dtype=np.int64),
-        response_key=np.asarray(columns[1], dtype=np.int64),
-        domain=np.asarray(
-            ["" if d is None else str(d) for d in columns[2]], dtype=object
-        ),
-        answered_mask=np.asarray(columns[3], dtype=np.int64),
-        satisfied_mask=np.asarray(columns[4], dtype=np.int64),
-        count=np.asarray(columns[-1], dtype=np.int64),
-        respondent={
-            code: np.asarray(["" if v is None else str(v) for v in columns[5 + k]])
-            for k, code in enumerate(respondent_items)
-        },
-    )
-
-
-def _domains(patterns: Patterns, designs: dict[int, UnitDesign], by: str | None):
-    """The domain value of each pattern row (units and levels come from the tree)."""
-    if by == Breakdown.unit:
-        return np.asarray(
-            [designs[u].unit.code for u in patterns.unit_id], dtype=object
-        )
-    if by == Breakdown.unit_level:
-        return np.asarray(
-            [str(designs[u].unit.level) for u in patterns.unit_id], dtype=object
-        )
-    return patterns.domain
 
 
 def _per_unit(designs: dict[int, UnitDesign], value) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -170,52 +78,69 @@ def _pattern_design(
 
 
 def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analysis:
-    """Indices of the wave's counted responses, whole and (with ``by``) per domain."""
+    """Indices of the wave's counted responses, whole and (with ``by``) per domain:
+    a unit, unit level, channel (`Breakdown`) or the code of a respondent question."""
     questionnaire = parsed(wave.questionnaire)
     criteria = [item.code for item in questionnaire.criteria]
     factors = factor_structure(questionnaire)
     designs = unit_designs(wave)
     per_response = any(d.psu is None for d in designs.values())
     spec = calibration_spec(wave.calibration_margins)
-    margin_items = tuple(c for m in spec.margins for c in m.columns) if spec else ()
-    patterns = _patterns(wave, by, per_response, margin_items)
+    items = [c for m in spec.margins for c in m.columns] if spec else []
+    if by is not None and by not in set(Breakdown):
+        items.append(by)
+    patterns = counted_patterns(wave, per_response, tuple(dict.fromkeys(items)))
     design, psu_index = _pattern_design(designs, patterns, per_response)
     weight = _per_unit(designs, lambda d: d.weight)[patterns.unit_id]
-
-    def sums(mask: np.ndarray | None):
-        keep = slice(None) if mask is None else mask
-        return sums_from_patterns(
-            design.n_psus,
-            psu_index[keep],
-            weight[keep],
-            patterns.answered_mask[keep],
-            patterns.satisfied_mask[keep],
-            patterns.count[keep],
-            len(criteria),
+    domains = domains_of(patterns, designs, by) if by is not None else None
+    if spec is None:
+        codes = codes_from_masks(
+            patterns.answered_mask, patterns.satisfied_mask, len(criteria)
         )
 
-    if spec is not None:
-        calibrated = _calibrated(
-            design, psu_index, weight, patterns, spec, len(criteria)
-        )
+        def indices_of(sums: CriterionSums) -> Indices:
+            return compute_indices(design, sums, criteria, factors, options)
 
-        def indices_of(mask: np.ndarray | None) -> Indices:
-            domain = np.ones(len(weight), bool) if mask is None else mask
-            return calibrated(domain, criteria, factors, options)
+        overall = indices_of(
+            criterion_sums(
+                design.n_psus, psu_index, weight, codes, counts=patterns.count
+            )
+        )
+        groups = _domain_groups(
+            by, domains, design, psu_index, weight, codes, patterns, indices_of
+        )
     else:
-
-        def indices_of(mask: np.ndarray | None) -> Indices:
-            return compute_indices(design, sums(mask), criteria, factors, options)
-
-    overall = indices_of(None)
-    groups = []
-    if by is not None:
-        domains = _domains(patterns, designs, by)
-        for value in sorted(set(domains.tolist())):
-            groups.append(GroupIndices(by, value, indices_of(domains == value)))
+        calibrated = _calibrated(design, psu_index, weight, patterns, spec, criteria)
+        overall = calibrated(np.ones(len(patterns), bool), factors, options)
+        groups = tuple(
+            GroupIndices(
+                by, label, calibrated(domains.rows_with(label), factors, options)
+            )
+            for label in (domains.present_labels() if domains is not None else ())
+        )
     n_rows = int(patterns.count.sum())
     return Analysis(
-        design, n_rows, design.n_psus - design.n_strata, options, overall, tuple(groups)
+        design, n_rows, design.n_psus - design.n_strata, options, overall, groups
+    )
+
+
+def _domain_groups(by, domains, design, psu_index, weight, codes, patterns, indices_of):  # type: ignore[no-untyped-def]
+    """The indices of each domain that has responses, from one pass over the records."""
+    if domains is None:
+        return ()
+    per_domain = domain_sums(
+        design.n_psus,
+        psu_index,
+        weight,
+        codes,
+        domains.codes,
+        len(domains.labels),
+        patterns.count,
+    )
+    return tuple(
+        GroupIndices(by, label, indices_of(sums))
+        for label, sums in zip(domains.labels, per_domain, strict=True)
+        if sums.row_count.any()
     )
 
 
@@ -335,30 +260,27 @@ def calibration_spec(margins: dict | None) -> CalibrationSpec | None:
     )
 
 
-def _calibrated(design, psu_index, weight, patterns, spec, n_criteria):  # type: ignore[no-untyped-def]
+def _calibrated(design, psu_index, weight, patterns, spec, criteria):  # type: ignore[no-untyped-def]
     """Calibrate the pattern records and return a function computing a domain."""
     counts = patterns.count.astype(np.float64)
-    margins = [
-        make_margin(
-            "×".join(m.columns),
-            [
-                "|".join(parts)
-                for parts in zip(
-                    *(patterns.respondent[c] for c in m.columns), strict=True
-                )
-            ],
-            m.population,
+    margins = []
+    for margin in spec.margins:
+        first, *rest = (patterns.answers[c] for c in margin.columns)
+        margins.append(
+            make_margin(
+                "×".join(margin.columns), first.crossed(*rest), margin.population
+            )
         )
-        for m in spec.margins
-    ]
     if spec.method is CalibrationMethod.poststratify:
         calibration = poststratify(weight, margins[0], counts)
     else:
         calibration = rake(weight, margins, counts)
-    answered = mask_bits(patterns.answered_mask, n_criteria)
-    satisfied = mask_bits(patterns.satisfied_mask & patterns.answered_mask, n_criteria)
+    answered = mask_bits(patterns.answered_mask, len(criteria))
+    satisfied = mask_bits(
+        patterns.satisfied_mask & patterns.answered_mask, len(criteria)
+    )
 
-    def compute(domain, criteria, factors, options):  # type: ignore[no-untyped-def]
+    def compute(domain, factors, options):  # type: ignore[no-untyped-def]
         return calibrated_indices(
             design,
             psu_index,

@@ -60,6 +60,17 @@ def test_database_route_equals_export_and_cli(filled_wave, runner, tmp_path, by)
     assert from_db["meta"]["rows"] == 600
 
 
+def test_responses_are_their_own_psus_without_a_psu_level(
+    filled_wave, runner, tmp_path
+):
+    filled_wave.psu_level = None
+    db.session.commit()
+    analysis = reporting.wave_analysis(filled_wave, Options(), by="channel")
+    assert analysis.design.n_psus == 600
+    from_db = analysis_json(analysis, "sipas-2017")
+    assert_same(from_db, cli_json(runner, tmp_path, filled_wave, "--by", "channel"))
+
+
 def test_breakdown_by_unit_level(filled_wave):
     analysis = reporting.wave_analysis(filled_wave, Options(), by="unit_level")
     assert [g.value for g in analysis.groups] == ["centre"]

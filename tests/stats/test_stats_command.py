@@ -113,10 +113,21 @@ def test_json_has_the_contract_shape(runner, tmp_path):
 def test_table_is_readable_vietnamese(runner, tmp_path):
     result = stats_of_survey(runner, tmp_path, "--format", "table", "--by", "group")
     assert result.exit_code == 0, result.output
-    assert "Chỉ số chung" in result.output
+    document = json.loads(stats_of_survey(runner, tmp_path, "--by", "group").output)
+    lines = result.output.splitlines()
+    assert lines[3].split()[:3] == ["Mã", "Chỉ", "số"]  # headings in Vietnamese
+    assert "Giá trị" in lines[3]
+    assert "Khoảng tin cậy" in lines[3]
+    overall = next(line for line in lines if line.startswith("SIPAS"))
+    assert "Chỉ số chung" in overall
+
+    def vietnamese_percent(value: float) -> str:
+        return f"{value * 100:.2f}%".replace(".", ",")
+
+    assert vietnamese_percent(document["overall"]["index"]) in overall
+    low, high = document["overall"]["ci"]
+    assert f"[{vietnamese_percent(low)}; {vietnamese_percent(high)}]" in overall
     assert "group = web" in result.output
-    assert "%" in result.output
-    assert "82" in result.output or "," in result.output
 
 
 def test_unweighted_gives_plain_shares(runner, tmp_path):

@@ -7,13 +7,14 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 FLASK := $(BIN)/flask --app wsgi
 AXE_VERSION := 4.11.0
-# Debian packages the tests drive: a real browser, PDF tools, R's survey package (the
-# oracle our statistics must agree with); Node.js (for axe-core)
+# Debian packages the tests drive: a real browser, PDF tools, PostgreSQL (throwaway
+# clusters), R's survey package (the oracle our statistics must agree with); Node.js
+# (for axe-core)
 # only when no npm is on the PATH (a Node.js from elsewhere conflicts with Debian's npm).
-TEST_DEBS := chromium poppler-utils r-base-core r-cran-survey r-cran-jsonlite \
+TEST_DEBS := chromium poppler-utils postgresql r-base-core r-cran-survey r-cran-jsonlite \
              $(if $(shell command -v npm),,nodejs npm)
 
-.PHONY: run serve setup install install-test system-deps axe test lint fmt bench \
+.PHONY: run serve setup install install-test system-deps axe test lint fmt bench bench-stats \
         translations-extract translations-update translations-compile clean
 
 $(BIN)/python:
@@ -77,6 +78,10 @@ fmt:
 bench: install
 	$(BIN)/python benchmarks/page_weight.py
 	$(BIN)/python benchmarks/submit.py
+
+## Statistics at 10k, 100k and 1M responses: engine, CLI, database, R (~15 minutes).
+bench-stats: install system-deps
+	$(BIN)/python benchmarks/bench_stats.py
 
 translations-extract: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --no-wrap .

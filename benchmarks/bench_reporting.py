@@ -1,19 +1,26 @@
-"""Time and peak memory of a wave's indices straight from the database (route (c)).
+"""(c) A wave's statistics straight from the database, on SQLite and PostgreSQL.
 
-Builds a SQLite database with the demo units and N synthetic responses (bulk
-inserted, ~35 answer rows each), then times reporting.wave_analysis — one grouped
-query plus the pure engine — whole wave and by channel.
+A national-size design: 34 provinces (strata) × 250 service centres (PSUs), N
+synthetic responses with ~31 answer rows each, bulk-loaded. A fresh process then times
+`reporting.wave_analysis` (whole wave, by channel, by unit) and the perception shares,
+and reports its own peak memory (so loading does not count).
+
 Run: .venv/bin/python benchmarks/bench_reporting.py [--responses 100000 1000000]
+                                                    [--databases sqlite postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,131 +31,248 @@ sys.path.insert(0, str(ROOT))
 
 from sipas import create_app  # noqa: E402
 from sipas.extensions import db  # noqa: E402
-from sipas.models import Answer, Response, Wave  # noqa: E402
-from sipas.services import demo, questionnaires, reporting  # noqa: E402
+from sipas.models import (  # noqa: E402
+    Response,
+    Unit,
+    UnitLevel,
+    Wave,
+    WaveStatus,
+    WaveUnit,
+)
+from sipas.services import questionnaires, reporting  # noqa: E402
 from sipas.stats.indices import Options  # noqa: E402
 
-BATCH = 20_000
+N_PROVINCES, N_CENTRES = 34, 250
+BATCH = 50_000
+CRITERIA = "A1 A2 A3 A4 B1 B2 B3 B4 B5 C1 C2 C3 C4 C5 C6 D1 D2 D3 E1 E2 E3 E4".split()
+SINGLE_CHOICE = {
+    "field": ["land", "construction", "justice_civil_status", "residence", "other"],
+    "trips": ["1", "2", "3", "4plus"],
+    "on_time": ["early", "on_time", "late"],
+    "harassment": ["no", "yes"],
+    "unofficial_payment": ["no", "yes"],
+    "sex": ["male", "female"],
+    "age_group": ["18_25", "26_35", "36_45", "46_60", "over_60"],
+}
+EXPECTATIONS = ["information", "simpler_procedures", "shorter_time", "online_services"]
+SHARE_ITEMS = ["harassment", "unofficial_payment", "trips", "expectations"]
+
+
+def app_for(url: str):  # type: ignore[no-untyped-def]
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
+        }
+    )
+
+
+def make_wave() -> Wave:
+    """34 provinces of 7 or 8 centres, and an open wave stratified by province."""
+    questionnaires.sync(questionnaires.questionnaire_files(ROOT / "questionnaires"))
+    version = questionnaires.latest_version("sipas-2017")
+    wave = Wave(
+        code="bench",
+        title="Benchmark",
+        questionnaire=version,
+        status=WaveStatus.open,
+        strata_level=UnitLevel.province,
+        psu_level=UnitLevel.centre,
+    )
+    db.session.add(wave)
+    rng = np.random.default_rng(2)
+    for p in range(N_PROVINCES):
+        province = Unit(code=f"P{p:02d}", name=f"Tỉnh {p}", level=UnitLevel.province)
+        db.session.add(province)
+        for c in range(N_CENTRES // N_PROVINCES + (p < N_CENTRES % N_PROVINCES)):
+            centre = Unit(
+                code=f"P{p:02d}-C{c}",
+                name=f"Trung tâm {p}.{c}",
+                level=UnitLevel.centre,
+                parent=province,
+            )
+            population = int(rng.integers(2_000, 40_000))
+            wave.wave_units.append(WaveUnit(unit=centre, population=population))
+    db.session.commit()
+    return wave
+
+
+def _answers_of_batch(rng, size: int, quality: np.ndarray):  # type: ignore[no-untyped-def]
+    """Scale answers (0 = skipped), feedback flag and the answer rows of a batch."""
+    scale = np.clip(np.rint(quality[:, None] + rng.normal(0, 0.9, (size, 22))), 1, 5)
+    scale = scale.astype(np.int64)
+    feedback = rng.random(size) < 0.15
+    scale[~feedback, 18:] = 0  # factor E asked only after feedback
+    scale[rng.random((size, 22)) < 0.03] = 0  # some blanks
+    return scale, feedback
 
 
 def fill(wave: Wave, n: int, seed: int = 5) -> None:
-    """Bulk insert n plausible responses with numpy-made answers."""
+    """Bulk-load n responses and their answer rows, batch by batch."""
     rng = np.random.default_rng(seed)
-    questionnaire = questionnaires.parsed(wave.questionnaire)
-    criteria = [item.code for item in questionnaire.criteria]
-    unit_ids = [wu.unit_id for wu in wave.wave_units]
-    quality = rng.uniform(3.3, 4.4, len(unit_ids))
-    next_id = (db.session.scalar(sa.select(sa.func.max(Response.id))) or 0) + 1
-    connection = db.session.connection()
+    wave_units = list(wave.wave_units)
+    unit_ids = np.array([wu.unit_id for wu in wave_units])
+    share = np.array([wu.population for wu in wave_units], dtype=float)
+    unit_quality = rng.uniform(3.9, 4.7, len(unit_ids))
+    powers = 1 << np.arange(22, dtype=np.int64)
+    now = datetime.now(UTC)
     for start in range(0, n, BATCH):
         size = min(BATCH, n - start)
-        units = rng.integers(0, len(unit_ids), size)
-        answers = np.clip(
-            np.rint(quality[units, None] + rng.normal(0, 0.9, (size, len(criteria)))),
-            1,
-            5,
-        ).astype(int)
-        gave_feedback = rng.random(size) < 0.15
-        ids = np.arange(next_id, next_id + size)
-        next_id += size
-        present = np.ones((size, len(criteria)), bool)
-        present[:, [k for k, c in enumerate(criteria) if c.startswith("E")]] = (
-            gave_feedback[:, None]
-        )
-        powers = 1 << np.arange(len(criteria), dtype=np.int64)
-        answered_masks = (present * powers).sum(axis=1)
-        satisfied_masks = ((present & (answers >= 4)) * powers).sum(axis=1)
-        connection.execute(
+        units = rng.choice(len(unit_ids), size, p=share / share.sum())
+        scale, feedback = _answers_of_batch(rng, size, unit_quality[units])
+        ids = np.arange(start + 1, start + size + 1)
+        answered = ((scale > 0) * powers).sum(axis=1)
+        satisfied = ((scale >= 4) * powers).sum(axis=1)
+        db.session.execute(
             sa.insert(Response),
             [
                 {
                     "id": int(i),
-                    "uuid": uuid.UUID(
-                        int=int(rng.integers(1 << 62)) << 64 | int(i), version=4
-                    ),
+                    "uuid": uuid.UUID(int=int(i), version=4),
                     "wave_id": wave.id,
-                    "unit_id": unit_ids[u],
+                    "unit_id": int(unit_ids[u]),
                     "questionnaire_id": wave.questionnaire_id,
                     "channel": ("web", "kiosk", "paper")[int(i) % 3],
-                    "language": "vi",
-                    "status": "complete",
-                    "criteria_answered": int(am),
-                    "criteria_satisfied": int(sm),
+                    "submitted_at": now,
+                    "criteria_answered": int(a),
+                    "criteria_satisfied": int(s),
                 }
-                for i, u, am, sm in zip(
-                    ids, units, answered_masks, satisfied_masks, strict=True
-                )
+                for i, u, a, s in zip(ids, units, answered, satisfied, strict=True)
             ],
         )
-        rows = []
-        for r, (i, feedback) in enumerate(zip(ids, gave_feedback, strict=True)):
-            for k, code in enumerate(criteria):
-                if code.startswith("E") and not feedback:
-                    continue
-                rows.append(
-                    {
-                        "response_id": int(i),
-                        "item_code": code,
-                        "value": str(answers[r, k]),
-                    }
-                )
-            rows.append(
-                {
-                    "response_id": int(i),
-                    "item_code": "E_filter",
-                    "value": "yes" if feedback else "no",
-                }
-            )
-        connection.execute(sa.insert(Answer), rows)
         db.session.commit()
-        connection = db.session.connection()
+        copy_rows(answer_rows(rng, ids, scale, feedback))
+
+
+def answer_rows(rng, ids, scale, feedback) -> list[tuple[int, str, str]]:  # type: ignore[no-untyped-def]
+    """(response_id, item_code, value) rows of a batch."""
+    rows = []
+    picks = {
+        item: rng.integers(0, len(v), len(ids)) for item, v in SINGLE_CHOICE.items()
+    }
+    wishes = rng.random((len(ids), len(EXPECTATIONS))) < 0.4
+    for r, response_id in enumerate(ids.tolist()):
+        rows += [
+            (response_id, code, str(value))
+            for code, value in zip(CRITERIA, scale[r].tolist(), strict=True)
+            if value
+        ]
+        rows.append((response_id, "E_filter", "yes" if feedback[r] else "no"))
+        rows += [
+            (response_id, item, values[picks[item][r]])
+            for item, values in SINGLE_CHOICE.items()
+        ]
+        rows += [
+            (response_id, "expectations", wish)
+            for wish, chosen in zip(EXPECTATIONS, wishes[r], strict=True)
+            if chosen
+        ]
+    return rows
+
+
+def copy_rows(rows: list[tuple[int, str, str]]) -> None:
+    """Answer rows in one statement: COPY on PostgreSQL, executemany on SQLite."""
+    if db.engine.dialect.name != "postgresql":
+        db.session.connection().exec_driver_sql(
+            "INSERT INTO answers (response_id, item_code, value) VALUES (?, ?, ?)",
+            rows,
+        )
+        db.session.commit()
+        return
+    raw = db.engine.raw_connection()
+    try:
+        statement = "COPY answers (response_id, item_code, value) FROM STDIN"
+        with raw.cursor().copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def measure(url: str) -> dict[str, float]:
+    """Seconds of each statistic on a filled database, and this process's peak MB."""
+    app = app_for(url)
+    figures: dict[str, float] = {}
+    with app.app_context():
+        wave = db.session.scalar(sa.select(Wave).filter_by(code="bench"))
+        for name, by in (
+            ("whole", None),
+            ("by_channel", "channel"),
+            ("by_unit", "unit"),
+        ):
+            started = time.perf_counter()
+            analysis = reporting.wave_analysis(wave, Options(), by=by)
+            figures[name] = time.perf_counter() - started
+        figures["sipas"] = analysis.overall.overall.estimate.value
+        started = time.perf_counter()
+        reporting.wave_shares(wave, SHARE_ITEMS, Options())
+        figures["shares"] = time.perf_counter() - started
+    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def load(url: str, n: int) -> tuple[float, int]:
+    """Create the tables, the units and n responses; seconds taken and answer rows."""
+    app = app_for(url)
+    with app.app_context():
+        db.create_all()
+        started = time.perf_counter()
+        fill(make_wave(), n)
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    sa.text("VACUUM ANALYZE")
+                )
+        seconds = time.perf_counter() - started
+        answers = db.session.scalar(sa.text("SELECT count(*) FROM answers"))
+        db.session.remove()
+        db.engine.dispose()
+    return seconds, int(answers)
+
+
+def database_url(kind: str, folder: str, stack: ExitStack) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder}/bench.db"
+    from tests.pg_cluster import throwaway_cluster
+
+    return stack.enter_context(throwaway_cluster())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--responses", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.measure:
+        print(json.dumps(measure(options.measure)))
+        return
+    print(f"{N_PROVINCES} strata (provinces), {N_CENTRES} PSUs (centres)")
     print(
-        f"{'responses':>10} {'answer rows':>12} {'load s':>8} {'whole s':>8} "
-        f"{'by channel s':>13} {'peak MB':>8}"
+        f"{'database':>10} {'responses':>10} {'answers':>11} {'load s':>7} "
+        f"{'whole s':>8} {'channel s':>9} {'unit s':>7} {'shares s':>8} "
+        f"{'peak MB':>8} {'SIPAS':>7}"
     )
-    for n in options.responses:
-        with tempfile.TemporaryDirectory() as folder:
-            app = create_app(
-                {
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/b.db",
-                    "SECRET_KEY": "bench",
-                    "TESTING": False,
-                    "QUESTIONNAIRE_DIR": str(ROOT / "questionnaires"),
-                }
-            )
-            with app.app_context():
-                db.create_all()
-                questionnaires.sync(
-                    questionnaires.questionnaire_files(ROOT / "questionnaires")
+    for kind in options.databases:
+        for n in options.responses:
+            with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+                url = database_url(kind, folder, stack)
+                seconds, answers = load(url, n)
+                child = subprocess.run(
+                    [sys.executable, __file__, "--measure", url],
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 )
-                demo.ensure_demo("bench")
-                db.session.commit()
-                wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
-                started = time.perf_counter()
-                fill(wave, n)
-                load = time.perf_counter() - started
-                answers = db.session.scalar(
-                    sa.select(sa.func.count()).select_from(Answer)
-                )
-                started = time.perf_counter()
-                reporting.wave_analysis(wave, Options())
-                whole = time.perf_counter() - started
-                started = time.perf_counter()
-                reporting.wave_analysis(wave, Options(), by="channel")
-                by_channel = time.perf_counter() - started
-                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                f = json.loads(child.stdout)
                 print(
-                    f"{n:>10} {answers:>12} {load:>8.1f} {whole:>8.2f} "
-                    f"{by_channel:>13.2f} {peak:>8.0f}"
+                    f"{kind:>10} {n:>10} {answers:>11} {seconds:>7.0f} "
+                    f"{f['whole']:>8.2f} {f['by_channel']:>9.2f} {f['by_unit']:>7.2f} "
+                    f"{f['shares']:>8.2f} {f['peak_mb']:>8.0f} {f['sipas']:>7.2%}",
+                    flush=True,
                 )
-                db.session.remove()
-                db.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,15 @@
-"""Time and peak memory of the statistics: (a) from arrays, (b) CSV → JSON through the
-CLI, (d) R's survey on the same CSV (ratio indices of the 22 criteria).
+"""Time and peak memory of the statistics on ~34 strata, ~250 PSUs, 22 criteria:
 
-Run: .venv/bin/python benchmarks/bench_stats.py [--sizes 10000 100000] [--no-r]
+(a) the engine from arrays (design, per-PSU sums, every index and interval);
+(b) CSV → JSON through `flask sipas stats` (a whole process: start-up included);
+(c) a wave of as many responses from the database, SQLite and PostgreSQL
+    (benchmarks/bench_reporting.py does the loading and measuring);
+(d) R's survey on the same CSV: the 22 criterion ratios with their SEs (svymean on
+    subsets), and with --r-full the whole JSON (tests/stats/oracle.R: intervals by
+    svyciprop, design effects, factors and overall by svycontrast).
+
+Run: .venv/bin/python benchmarks/bench_stats.py [--sizes 10000 100000 1000000]
+         [--repeat 3] [--no-r] [--r-full] [--databases sqlite postgresql | --no-db]
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ import argparse
 import csv
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sipas.stats.coded import Coded  # noqa: E402
 from sipas.stats.design import build_design  # noqa: E402
 from sipas.stats.indices import FactorStructure, Options, compute_indices  # noqa: E402
 from sipas.stats.sums import criterion_sums  # noqa: E402
@@ -28,7 +38,7 @@ from tests.stats.survey_data import CRITERIA  # noqa: E402
 
 FACTORS = [FactorStructure(f, tuple(c for c in CRITERIA if c[0] == f)) for f in "ABCDE"]
 N_STRATA, N_PSUS = 34, 250
-R_SCRIPT = """
+R_RATIO_SCRIPT = """
 suppressMessages(library(survey)); options(survey.lonely.psu="adjust")
 d <- read.csv(commandArgs(TRUE)[1])
 des <- svydesign(ids=~psu, strata=~stratum, weights=~weight, data=d, nest=TRUE)
@@ -39,28 +49,30 @@ for (code in strsplit(commandArgs(TRUE)[2], ",")[[1]]) {
 """
 
 
-def make_data(n: int, seed: int = 1):
+def make_data(n: int, seed: int = 1):  # type: ignore[no-untyped-def]
+    """Strata, PSUs, unequal weights, PSU effects; factor E mostly skipped."""
     rng = np.random.default_rng(seed)
     psu = rng.integers(0, N_PSUS, n)
     stratum = psu % N_STRATA
     weight = rng.uniform(5, 80, N_PSUS)[psu] * rng.uniform(0.8, 1.2, n)
-    quality = rng.normal(3.8, 0.5, N_PSUS)[psu]
+    quality = rng.normal(4.2, 0.4, N_PSUS)[psu]
     answers = np.clip(
         np.rint(quality[:, None] + rng.normal(0, 1, (n, len(CRITERIA)))), 1, 5
     )
-    answers[rng.random((n, len(CRITERIA))) < 0.03] = np.nan
-    answers[:, 18:][rng.random(n) > 0.15] = np.nan  # factor E mostly skipped
-    return stratum, psu, weight, answers
+    answers[rng.random((n, len(CRITERIA))) < 0.03] = 9
+    answers[:, 18:][rng.random(n) > 0.15] = 0  # factor E mostly skipped
+    return stratum, psu, weight, answers.astype(np.int8)
 
 
-def write_csv(path: Path, stratum, psu, weight, answers) -> None:
+def write_csv(path: Path, stratum, psu, weight, answers) -> None:  # type: ignore[no-untyped-def]
+    """The stats CSV of DESIGN §5 (blank for a skipped answer, 9 not applicable)."""
+    text = np.where(answers == 0, "", answers.astype(str))
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["response_id", "stratum", "psu", "weight", *CRITERIA])
         for i in range(len(psu)):
-            values = ["" if np.isnan(v) else str(int(v)) for v in answers[i]]
             writer.writerow(
-                [i, f"S{stratum[i]}", f"P{psu[i]}", f"{weight[i]:.4f}", *values]
+                [i, f"S{stratum[i]}", f"P{psu[i]}", f"{weight[i]:.4f}", *text[i]]
             )
 
 
@@ -73,73 +85,120 @@ PEAK_WRAPPER = (
 )
 
 
-def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process."""
-    started = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-c", PEAK_WRAPPER, *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    return time.perf_counter() - started, int(completed.stdout.split()[-1]) / 1024
+def timed_child(args: list[str], repeat: int = 1) -> tuple[float, float]:
+    """Median wall seconds and largest peak RSS (MB) of ``repeat`` runs of a command."""
+    seconds, peaks = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        completed = subprocess.run(
+            [sys.executable, "-c", PEAK_WRAPPER, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "SIPAS_DATABASE_URL": "sqlite://"},
+        )
+        seconds.append(time.perf_counter() - started)
+        peaks.append(int(completed.stdout.split()[-1]) / 1024)
+    return statistics.median(seconds), max(peaks)
 
 
-def from_arrays(stratum, psu, weight, answers) -> float:
-    started = time.perf_counter()
-    design, psu_of_row = build_design(
-        [f"S{s}" for s in stratum], [f"P{p}" for p in psu]
+def from_arrays(stratum, psu, weight, answers) -> float:  # type: ignore[no-untyped-def]
+    """Seconds for the engine on integer-coded arrays (best of three)."""
+    strata = Coded(tuple(f"S{s}" for s in range(N_STRATA)), stratum)
+    psus = Coded(tuple(f"P{p}" for p in range(N_PSUS)), psu)
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        design, psu_of_row = build_design(strata, psus)
+        sums = criterion_sums(design.n_psus, psu_of_row, weight, answers)
+        compute_indices(design, sums, CRITERIA, FACTORS, Options())
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def r_runs(folder: Path, csv_path: Path, full: bool) -> tuple[float, float, float]:
+    """(d): seconds and peak MB of R on the ratios; seconds of the full oracle."""
+    ratio_script = folder / "ratio.R"
+    ratio_script.write_text(R_RATIO_SCRIPT)
+    seconds, peak = timed_child(
+        ["Rscript", str(ratio_script), str(csv_path), ",".join(CRITERIA)]
     )
-    sums = criterion_sums(design.n_psus, psu_of_row, weight, answers)
-    compute_indices(design, sums, CRITERIA, FACTORS, Options())
-    return time.perf_counter() - started
+    full_seconds = float("nan")
+    if full:
+        factors = ";".join(f"{f.code}={'+'.join(f.criteria)}" for f in FACTORS)
+        oracle = ROOT / "tests" / "stats" / "oracle.R"
+        arguments = [
+            str(csv_path),
+            ",".join(CRITERIA),
+            factors,
+            "adjust",
+            "logit",
+            "0.95",
+        ]
+        full_seconds, _ = timed_child(["Rscript", str(oracle), *arguments])
+    return seconds, peak, full_seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000]
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs of (b); median")
     parser.add_argument("--no-r", action="store_true")
+    parser.add_argument("--r-full", action="store_true")
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--no-db", action="store_true")
     options = parser.parse_args()
-    flask = str(Path(sys.executable).with_name("flask"))
     use_r = not options.no_r and shutil.which("Rscript")
+    # bytecode as an installed package has it, so (b) does not time compiling sipas
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "sipas", "wsgi.py"],
+        cwd=ROOT,
+        check=True,
+    )
+    flask = str(Path(sys.executable).with_name("flask"))
+    questionnaire = str(ROOT / "questionnaires" / "sipas-2017.yaml")
     print(f"{N_STRATA} strata, {N_PSUS} PSUs, {len(CRITERIA)} criteria")
     print(
-        f"{'rows':>9} {'(a) arrays s':>13} {'(b) CLI s':>10} {'(b) MB':>7} "
-        f"{'(d) R s':>8} {'(d) MB':>7} {'R/(b)':>6}"
+        f"{'rows':>9} {'(a) s':>7} {'(b) s':>7} {'(b) MB':>7} "
+        f"{'(d) R s':>8} {'(d) MB':>7} {'R/(b)':>6} {'R full s':>9} {'full/(b)':>8}"
     )
     with tempfile.TemporaryDirectory() as folder:
-        r_file = Path(folder) / "ratio.R"
-        r_file.write_text(R_SCRIPT)
         for n in options.sizes:
             data = make_data(n)
             seconds_a = from_arrays(*data)
             csv_path = Path(folder) / f"s{n}.csv"
             write_csv(csv_path, *data)
-            env = {**os.environ, "SIPAS_DATABASE_URL": f"sqlite:///{folder}/x.db"}
+            command = [flask, "--app", "wsgi", "sipas", "stats", str(csv_path)]
             seconds_b, mb_b = timed_child(
-                [
-                    flask,
-                    "--app",
-                    "wsgi",
-                    "sipas",
-                    "stats",
-                    str(csv_path),
-                    "--questionnaire",
-                    str(ROOT / "questionnaires" / "sipas-2017.yaml"),
-                ],
-                env,
+                [*command, "--questionnaire", questionnaire], options.repeat
             )
-            seconds_d = mb_d = float("nan")
-            if use_r:
-                seconds_d, mb_d = timed_child(
-                    ["Rscript", str(r_file), str(csv_path), ",".join(CRITERIA)]
-                )
+            r = (
+                r_runs(Path(folder), csv_path, options.r_full)
+                if use_r
+                else (float("nan"),) * 3
+            )
             print(
-                f"{n:>9} {seconds_a:>13.3f} {seconds_b:>10.2f} {mb_b:>7.0f} "
-                f"{seconds_d:>8.2f} {mb_d:>7.0f} {seconds_d / seconds_b:>6.1f}"
+                f"{n:>9} {seconds_a:>7.3f} {seconds_b:>7.2f} {mb_b:>7.0f} "
+                f"{r[0]:>8.2f} {r[1]:>7.0f} {r[0] / seconds_b:>6.1f} "
+                f"{r[2]:>9.1f} {r[2] / seconds_b:>8.1f}",
+                flush=True,
             )
+    if not options.no_db:
+        print("\n(c) from the database")
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "benchmarks" / "bench_reporting.py"),
+                "--responses",
+                *map(str, options.sizes),
+                "--databases",
+                *options.databases,
+            ],
+            check=True,
+        )
 
 
 if __name__ == "__main__":

@@ -45,14 +45,21 @@ from sipas.stats.indices import Options  # noqa: E402
 N_PROVINCES, N_CENTRES = 34, 250
 BATCH = 50_000
 CRITERIA = "A1 A2 A3 A4 B1 B2 B3 B4 B5 C1 C2 C3 C4 C5 C6 D1 D2 D3 E1 E2 E3 E4".split()
+#: single-choice items with their options and how often each is chosen
 SINGLE_CHOICE = {
-    "field": ["land", "construction", "justice_civil_status", "residence", "other"],
-    "trips": ["1", "2", "3", "4plus"],
-    "on_time": ["early", "on_time", "late"],
-    "harassment": ["no", "yes"],
-    "unofficial_payment": ["no", "yes"],
-    "sex": ["male", "female"],
-    "age_group": ["18_25", "26_35", "36_45", "46_60", "over_60"],
+    "field": (
+        ["land", "construction", "justice_civil_status", "residence", "other"],
+        [0.3, 0.15, 0.25, 0.2, 0.1],
+    ),
+    "trips": (["1", "2", "3", "4plus"], [0.62, 0.25, 0.09, 0.04]),
+    "on_time": (["early", "on_time", "late"], [0.2, 0.72, 0.08]),
+    "harassment": (["no", "yes"], [0.97, 0.03]),
+    "unofficial_payment": (["no", "yes"], [0.98, 0.02]),
+    "sex": (["male", "female"], [0.49, 0.51]),
+    "age_group": (
+        ["18_25", "26_35", "36_45", "46_60", "over_60"],
+        [0.12, 0.28, 0.27, 0.23, 0.1],
+    ),
 }
 EXPECTATIONS = ["information", "simpler_procedures", "shorter_time", "online_services"]
 SHARE_ITEMS = ["harassment", "unofficial_payment", "trips", "expectations"]
@@ -149,7 +156,8 @@ def answer_rows(rng, ids, scale, feedback) -> list[tuple[int, str, str]]:  # typ
     """(response_id, item_code, value) rows of a batch."""
     rows = []
     picks = {
-        item: rng.integers(0, len(v), len(ids)) for item, v in SINGLE_CHOICE.items()
+        item: rng.choice(len(options), len(ids), p=shares)
+        for item, (options, shares) in SINGLE_CHOICE.items()
     }
     wishes = rng.random((len(ids), len(EXPECTATIONS))) < 0.4
     for r, response_id in enumerate(ids.tolist()):
@@ -160,8 +168,8 @@ def answer_rows(rng, ids, scale, feedback) -> list[tuple[int, str, str]]:  # typ
         ]
         rows.append((response_id, "E_filter", "yes" if feedback[r] else "no"))
         rows += [
-            (response_id, item, values[picks[item][r]])
-            for item, values in SINGLE_CHOICE.items()
+            (response_id, item, options[picks[item][r]])
+            for item, (options, _shares) in SINGLE_CHOICE.items()
         ]
         rows += [
             (response_id, "expectations", wish)

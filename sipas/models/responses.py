@@ -111,7 +111,11 @@ class Answer(db.Model):
 
     response: Mapped[Response] = relationship(back_populates="answers")
 
-    __table_args__ = (sa.Index("ix_answers_item_value", "item_code", "value"),)
+    # covers the option counts of perception and expectation questions: one item's
+    # answers in response order, without touching the table
+    __table_args__ = (
+        sa.Index("ix_answers_item_response", "item_code", "response_id", "value"),
+    )
 
 
 class ResponseDraft(db.Model):

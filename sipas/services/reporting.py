@@ -17,7 +17,7 @@ import sqlalchemy.orm
 
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Wave
-from sipas.questionnaire import Questionnaire
+from sipas.questionnaire import ItemType, Questionnaire
 from sipas.services.patterns import (
     Breakdown,
     Patterns,
@@ -166,33 +166,10 @@ def wave_shares(
     wave: Wave, item_codes: list[str], options: Options
 ) -> dict[str, list[Share]]:
     """Share of each option of each item among those who answered it (SQL counts)."""
+    questionnaire = parsed(wave.questionnaire)
     designs = unit_designs(wave)
     design, per_response, psu_of = _wave_design(wave, designs)
-    key = Response.id if per_response else sa.literal(0)
-    counted = sa.and_(
-        Response.wave_id == wave.id,
-        Response.status == ResponseStatus.complete,
-        Answer.item_code.in_(item_codes),
-    )
-    chosen = db.session.execute(
-        sa.select(
-            Response.unit_id, key, Answer.item_code, Answer.value, sa.func.count()
-        )
-        .join(Answer, Answer.response_id == Response.id)
-        .where(counted)
-        .group_by(Response.unit_id, key, Answer.item_code, Answer.value)
-    ).all()
-    answered = db.session.execute(
-        sa.select(
-            Response.unit_id,
-            key,
-            Answer.item_code,
-            sa.func.count(sa.distinct(Response.id)),
-        )
-        .join(Answer, Answer.response_id == Response.id)
-        .where(counted)
-        .group_by(Response.unit_id, key, Answer.item_code)
-    ).all()
+    chosen, answered = _option_counts(wave, item_codes, questionnaire, per_response)
     columns = sorted({(item, value) for _u, _k, item, value, _n in chosen})
     position = {column: j for j, column in enumerate(columns)}
     shape = (design.n_psus, len(columns))
@@ -203,7 +180,7 @@ def wave_shares(
         p, j, w = psu_of(unit_id, k), position[(item, value)], designs[unit_id].weight
         numerator[p, j] += w * count
         n_chosen[p, j] += count
-    for unit_id, k, item, count in answered:
+    for (unit_id, k, item), count in answered.items():
         p, w = psu_of(unit_id, k), designs[unit_id].weight
         for j, (column_item, _value) in enumerate(columns):
             if column_item == item:
@@ -221,6 +198,44 @@ def wave_shares(
     )
     shares = option_shares(design, sums, columns, options)
     return {item: [s for s in shares if s.item == item] for item in item_codes}
+
+
+def _option_counts(wave, item_codes, questionnaire, per_response):  # type: ignore[no-untyped-def]
+    """Responses per (unit, PSU key, item, option), and per (unit, key, item) those
+    that answered: the option counts' sum for a single choice, distinct responses for
+    a multiple choice (one query each, driven by the answers' item index)."""
+    key = Response.id if per_response else sa.literal_column("0")
+    # a constant is selected but never grouped by (SQL reads GROUP BY 0 as a position)
+    keys = [Response.unit_id, Response.id] if per_response else [Response.unit_id]
+    counted = (
+        Response.wave_id == wave.id,
+        Response.status == ResponseStatus.complete,
+    )
+
+    def grouped(items, *columns):  # type: ignore[no-untyped-def]
+        return db.session.execute(
+            sa.select(Response.unit_id, key, Answer.item_code, *columns)
+            .select_from(Answer)
+            .join(Response, Response.id == Answer.response_id)
+            .where(*counted, Answer.item_code.in_(items))
+            .group_by(*keys, Answer.item_code, *columns[:-1])
+        ).all()
+
+    chosen = grouped(item_codes, Answer.value, sa.func.count())
+    multiple = [
+        code
+        for code in item_codes
+        if questionnaire.item(code).type is ItemType.multi_choice
+    ]
+    answered: dict[tuple, int] = {}
+    for unit_id, k, item, _value, count in chosen:
+        if item not in multiple:
+            answered[(unit_id, k, item)] = answered.get((unit_id, k, item), 0) + count
+    if multiple:
+        distinct = sa.func.count(sa.distinct(Answer.response_id))
+        for unit_id, k, item, count in grouped(multiple, distinct):
+            answered[(unit_id, k, item)] = count
+    return chosen, answered
 
 
 def compare_waves(

@@ -92,7 +92,10 @@ def test_weights_follow_unit_populations(filled_wave):
         assert design.stratum == "QN"
 
 
-def test_shares_from_the_database_equal_those_of_the_export(filled_wave):
+@pytest.mark.parametrize("psu_level", ["centre", None])
+def test_shares_from_the_database_equal_those_of_the_export(filled_wave, psu_level):
+    filled_wave.psu_level = psu_level
+    db.session.commit()
     from sipas.stats.design import build_design
     from sipas.stats.flatfile import read_flat_text
     from sipas.stats.shares import indicator_sums, option_shares

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from sipas.database import init_migrations
 from sipas.extensions import db
-from tests.conftest import make_app
+from tests.conftest import ROOT, make_app
+
+
+def app_with_migrations(path):
+    """An app whose Flask-Migrate is set up (the CLI does it when `flask db` runs)."""
+    app = make_app(path)
+    init_migrations(app)
+    return app
 
 
 def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
-    app = make_app(tmp_path / "migrated.db")
+    app = app_with_migrations(tmp_path / "migrated.db")
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
@@ -56,7 +67,7 @@ def test_criteria_masks_are_backfilled_from_answers(tmp_path):
             }
         ]
     }
-    app = make_app(tmp_path / "old.db")
+    app = app_with_migrations(tmp_path / "old.db")
     with app.app_context():
         upgrade(revision="5e37da175848")
         run = db.session.execute
@@ -101,3 +112,31 @@ def test_criteria_masks_are_backfilled_from_answers(tmp_path):
         ).one()
         assert tuple(masks) == (0b11, 0b01)  # A1 and A2 answered; only A1 satisfied
         db.engine.dispose()
+
+
+def test_flask_db_sets_up_alembic_only_when_it_runs(tmp_path):
+    """Other commands and workers start without importing Alembic; `flask db` works."""
+    env = {"SIPAS_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PATH": ""}
+    probe = "import sys, wsgi; print('alembic' in sys.modules)"
+    started = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert started.stdout.strip() == "False"
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
+    subprocess.run(
+        [*flask, "upgrade"], capture_output=True, check=True, env=env, cwd=ROOT
+    )
+    current = subprocess.run(
+        [*flask, "-d", "migrations", "current"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert "(head)" in current.stdout

@@ -107,10 +107,13 @@ def domain_sums(
     cells, cell_of_row = number_values(domain_of_row * n_psus + psu_of_row)
     per_cell = _per_cell_sums(len(cells), cell_of_row, totals, by_criterion, counts)
     cell_domain, cell_psu = cells // n_psus, cells % n_psus
-    order = np.argsort(domain_of_row, kind="stable")
-    bounds = np.searchsorted(domain_of_row[order], np.arange(n_domains + 1))
-    sorted_codes = by_criterion[:, order] if n_domains > 1 else by_criterion
-    sorted_totals, sorted_squares = totals[order], (weights * totals)[order]
+    sorted_codes, sorted_totals, sorted_squares = by_criterion, totals, weights * totals
+    bounds = np.array([0, len(totals)])
+    if n_domains > 1:  # records grouped by domain for the Gram totals
+        order = np.argsort(domain_of_row, kind="stable")
+        bounds = np.searchsorted(domain_of_row[order], np.arange(n_domains + 1))
+        sorted_codes = by_criterion[:, order]
+        sorted_totals, sorted_squares = totals[order], sorted_squares[order]
     k = by_criterion.shape[0]
     result = []
     for d in range(n_domains):

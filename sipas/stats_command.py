@@ -20,6 +20,7 @@ from sipas.stats.analysis import CalibrationSpec, MarginSpec, analyse
 from sipas.stats.calibrate import CalibrationError, CalibrationMethod, trim_weights
 from sipas.stats.design import LonelyPsu, LonelyPsuError
 from sipas.stats.flatfile import (
+    MAX_ERRORS,
     FileProblem,
     FileProblemKind,
     FlatData,
@@ -204,7 +205,15 @@ def stats_command(
     except UnicodeDecodeError:
         _fail(_("%(file)s is not a UTF-8 text file.", file=file))
     except FlatFileError as error:
-        _fail("\n".join(problem_text(problem) for problem in error.problems))
+        lines = [problem_text(problem) for problem in error.problems]
+        if len(error.problems) >= MAX_ERRORS:
+            lines.append(
+                _(
+                    "Only the first %(n)d problems are listed; the file may have more.",
+                    n=MAX_ERRORS,
+                )
+            )
+        _fail("\n".join(lines))
     if by is not None and by not in data.others:
         _fail(_("The file has no column “%(column)s” to group by.", column=by))
     data = _adjust_weights(data, unweighted, trim_upper, trim_lower)

@@ -188,3 +188,14 @@ def test_table_marks_small_samples(runner, tmp_path):
     assert e1.endswith(" *")  # factor E is answered by few
     assert not a1.endswith(" *")
     assert "Cỡ mẫu quá nhỏ để công bố" in result.output
+
+
+def test_a_file_broken_everywhere_lists_the_first_problems(runner, tmp_path):
+    rows = "\n".join(f"r{i},S1,P1,2,7,4,x" for i in range(80))
+    result = run(runner, tmp_path, f"{HEADER}\n{rows}\n")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 51
+    assert lines[0].startswith("Dòng 2, cột A1")
+    assert "50" in lines[-1]
+    assert "Traceback" not in result.output

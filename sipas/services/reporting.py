@@ -11,9 +11,10 @@ the masks against the answers).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import sqlalchemy as sa
-import sqlalchemy.orm
 
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Wave
@@ -29,7 +30,12 @@ from sipas.services.wave_design import UnitDesign, unit_designs
 from sipas.stats.analysis import Analysis, CalibrationSpec, GroupIndices, MarginSpec
 from sipas.stats.calibrate import CalibrationMethod, make_margin, poststratify, rake
 from sipas.stats.calibrated import calibrated_indices
-from sipas.stats.compare import Difference, independent_difference
+from sipas.stats.compare import (
+    Difference,
+    domain_difference,
+    independent_difference,
+    index_differences,
+)
 from sipas.stats.design import build_design
 from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
 from sipas.stats.masks import codes_from_masks, mask_bits
@@ -241,21 +247,31 @@ def _option_counts(wave, item_codes, questionnaire, per_response):  # type: igno
 def compare_waves(
     current: Wave, previous: Wave, options: Options
 ) -> list[tuple[str, Difference]]:
-    """Each criterion, factor and the overall index: current − previous wave."""
-    now = wave_analysis(current, options).overall
-    before = wave_analysis(previous, options).overall
-    pairs = [
-        *zip(now.criteria, before.criteria, strict=False),
-        *zip(now.factors, before.factors, strict=False),
-        (now.overall, before.overall),
-    ]
-    return [
-        (a.code, independent_difference(a.estimate, b.estimate, options.level))
-        for a, b in pairs
-        if a.code == b.code
-        and np.isfinite(a.estimate.value)
-        and np.isfinite(b.estimate.value)
-    ]
+    """Each criterion, factor and the overall index: current − previous wave
+    (independent samples: variances add)."""
+    return index_differences(
+        wave_analysis(current, options).overall,
+        wave_analysis(previous, options).overall,
+        partial(independent_difference, level=options.level),
+    )
+
+
+def compare_domains(
+    analysis: Analysis, first: str, second: str
+) -> list[tuple[str, Difference]]:
+    """Each index: domain ``first`` − domain ``second`` of one wave's breakdown, with
+    their covariance (the same PSUs carry both)."""
+    groups = {group.value: group.indices for group in analysis.groups}
+    return index_differences(
+        groups[first],
+        groups[second],
+        partial(
+            domain_difference,
+            analysis.design,
+            level=analysis.options.level,
+            lonely_psu=analysis.options.lonely_psu,
+        ),
+    )
 
 
 def calibration_spec(margins: dict | None) -> CalibrationSpec | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scipy import special
 
 from sipas.stats.design import Design, LonelyPsu, degrees_of_freedom, total_variance
 from sipas.stats.estimate import Estimate
+from sipas.stats.indices import Indices
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,25 @@ def independent_difference(
     ]
     df = variance**2 / sum(parts) if parts else 0.0
     return _difference(first.value - second.value, variance, df, level)
+
+
+def index_differences(
+    first: Indices,
+    second: Indices,
+    difference: Callable[[Estimate, Estimate], Difference],
+) -> list[tuple[str, Difference]]:
+    """first − second for every criterion, factor and the overall index that both
+    estimate (matched by code; "overall" for SIPAS), by the given ``difference``."""
+    mine = {
+        r.code: r.estimate for r in (*first.criteria, *first.factors, first.overall)
+    }
+    theirs = {
+        r.code: r.estimate for r in (*second.criteria, *second.factors, second.overall)
+    }
+    return [
+        (code, difference(estimate, theirs[code]))
+        for code, estimate in mine.items()
+        if code in theirs
+        and math.isfinite(estimate.value)
+        and math.isfinite(theirs[code].value)
+    ]

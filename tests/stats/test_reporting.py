@@ -165,6 +165,23 @@ def test_compare_two_waves(filled_wave):
     assert 0 <= overall.p_value <= 1
 
 
+def test_compare_two_domains_of_a_wave(filled_wave):
+    from sipas.stats.compare import domain_difference
+
+    analysis = reporting.wave_analysis(filled_wave, Options(), by="channel")
+    groups = {g.value: g.indices for g in analysis.groups}
+    differences = dict(reporting.compare_domains(analysis, "web", "kiosk"))
+    assert {"A1", "E", "overall"} <= set(differences)
+    web, kiosk = groups["web"].overall.estimate, groups["kiosk"].overall.estimate
+    overall = differences["overall"]
+    assert overall.value == pytest.approx(web.value - kiosk.value)
+    assert overall == domain_difference(analysis.design, web, kiosk)
+    # the same PSUs carry both domains: not the independent-samples variance
+    assert overall.se != pytest.approx(np.sqrt(web.variance + kiosk.variance))
+    same = dict(reporting.compare_domains(analysis, "web", "web"))
+    assert all(d.value == 0 and d.se == 0 for d in same.values())
+
+
 @pytest.mark.parametrize("method", ["poststratify", "rake"])
 def test_calibrated_wave_equals_export_and_cli(filled_wave, runner, tmp_path, method):
     sex = {"female": 6900, "male": 6400, "other": 150, "": 1200}

@@ -138,27 +138,6 @@ def domain_sums(
     return result
 
 
-def _per_cell_sums(
-    n_cells: int,
-    cell_of_row: NDArray[np.int64],
-    totals: NDArray[np.float64],
-    by_criterion: NDArray[np.int8],
-    counts: NDArray[np.int64] | None,
-) -> dict[str, NDArray]:
-    """The per-PSU fields of CriterionSums, one row per (domain, PSU) cell."""
-    weight_sums, count_sums = _per_psu_and_code(
-        n_cells, cell_of_row, totals, by_criterion, counts
-    )
-    return {
-        "satisfied_weight": weight_sums[:, :, SATISFIED_FROM:].sum(axis=2),
-        "answered_weight": weight_sums[:, :, 1:].sum(axis=2),
-        "answered_count": count_sums[:, :, 1:].sum(axis=2),
-        "satisfied_count": count_sums[:, :, SATISFIED_FROM:].sum(axis=2),
-        "row_count": _count_per(cell_of_row, counts, n_cells),
-        "row_weight": np.bincount(cell_of_row, weights=totals, minlength=n_cells),
-    }
-
-
 def _spread(values: NDArray, psus: NDArray[np.int64], n_psus: int) -> NDArray:
     """Rows of some PSUs put in an array over all PSUs of the design (0 elsewhere)."""
     spread = np.zeros((n_psus, *values.shape[1:]), dtype=values.dtype)
@@ -175,27 +154,33 @@ def _count_per(
     return np.rint(np.bincount(key, weights=counts, minlength=size)).astype(np.int64)
 
 
-def _per_psu_and_code(
-    n_psus: int,
-    psu_of_row: NDArray[np.int64],
+def _per_cell_sums(
+    n_cells: int,
+    cell_of_row: NDArray[np.int64],
     totals: NDArray[np.float64],
     by_criterion: NDArray[np.int8],
     counts: NDArray[np.int64] | None,
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Σw and response counts per (PSU, criterion, answer code): two bincounts per
-    criterion over one integer key, instead of one pass per kind of sum."""
+) -> dict[str, NDArray]:
+    """The per-PSU fields of CriterionSums, one row per (domain, PSU) cell: Σw and
+    response counts per (cell, answer code) from two bincounts per criterion over one
+    integer key, summed over the codes that count as answered or satisfied."""
     k = by_criterion.shape[0]
-    shape = (n_psus, N_CODES, k)
-    key_base = psu_of_row * N_CODES
-    size = n_psus * N_CODES
-    weight_sums = np.zeros(shape)
-    count_sums = np.zeros(shape, dtype=np.int64)
+    key_base = cell_of_row * N_CODES
+    size = n_cells * N_CODES
+    weight_sums = np.zeros((n_cells, k, N_CODES))
+    count_sums = np.zeros((n_cells, k, N_CODES), dtype=np.int64)
     for j in range(k):
         key = key_base + by_criterion[j]
-        weight_sums[:, :, j] = np.bincount(key, totals, size).reshape(-1, N_CODES)
-        count_sums[:, :, j] = _count_per(key, counts, size).reshape(-1, N_CODES)
-    # (PSU, criterion, code) order for the callers' sums over codes
-    return weight_sums.transpose(0, 2, 1), count_sums.transpose(0, 2, 1)
+        weight_sums[:, j] = np.bincount(key, totals, size).reshape(-1, N_CODES)
+        count_sums[:, j] = _count_per(key, counts, size).reshape(-1, N_CODES)
+    return {
+        "satisfied_weight": weight_sums[:, :, SATISFIED_FROM:].sum(axis=2),
+        "answered_weight": weight_sums[:, :, 1:].sum(axis=2),
+        "answered_count": count_sums[:, :, 1:].sum(axis=2),
+        "satisfied_count": count_sums[:, :, SATISFIED_FROM:].sum(axis=2),
+        "row_count": _count_per(cell_of_row, counts, n_cells),
+        "row_weight": np.bincount(cell_of_row, weights=totals, minlength=n_cells),
+    }
 
 
 def _cross_products(

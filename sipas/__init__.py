@@ -64,6 +64,7 @@ def configure_blueprints(app: Flask) -> None:
 
 def configure_templates(app: Flask) -> None:
     """Jinja extensions and helpers used by the templates."""
+    from sipas.admin.nav import configure_nav
     from sipas.assets import configure_assets
     from sipas.labels import configure_labels
 
@@ -72,6 +73,7 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     configure_labels(app)
     configure_assets(app)
+    configure_nav(app)
 
 
 def configure_errors(app: Flask) -> None:

@@ -102,3 +102,34 @@ def _first(pattern: re.Pattern[str], html: str) -> str:
 def survey_page():
     """Parse a step page: ``survey_page(response) -> SurveyPage``."""
     return lambda response: SurveyPage(response.get_data(as_text=True))
+
+
+def login(client: FlaskClient, username: str, password: str):  # type: ignore[no-untyped-def]
+    """Log ``client`` in through the login form (with its CSRF token)."""
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = CSRF_PATTERN.search(page).group(1)  # type: ignore[union-attr]
+    return client.post(
+        "/auth/login",
+        data={"csrf_token": token, "username": username, "password": password},
+    )
+
+
+STAFF_PASSWORD = "correct-horse-battery-1"
+
+
+@pytest.fixture
+def login_as(app: Flask):
+    """``login_as(client, Role.analyst, unit=None)``: a new account of that role
+    (scoped to ``unit``) logged in on ``client``; returns the user."""
+    from sipas.models import Role, Unit
+    from sipas.services import accounts
+
+    def _login_as(client: FlaskClient, role: Role, unit: Unit | None = None):  # type: ignore[no-untyped-def]
+        username = f"{role.value}-{uuid.uuid4().hex[:6]}"
+        user = accounts.create_user(username, STAFF_PASSWORD, role, unit=unit)
+        db.session.commit()
+        response = login(client, username, STAFF_PASSWORD)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return _login_as

@@ -7,7 +7,7 @@ import uuid
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Channel, Unit, Wave
+from sipas.models import Channel, Unit, UnitLevel, Wave
 from sipas.questionnaire import Item, ItemType, Questionnaire
 from sipas.services import responses
 from sipas.services.questionnaires import parsed
@@ -75,3 +75,16 @@ def make_response(
         uuid=response_uuid or uuid.uuid4(), wave=wave, unit=unit, channel=channel
     )
     return responses.record(submission, answers or valid_answers(questionnaire))
+
+
+def make_unit(
+    code: str,
+    name: str | None = None,
+    level: UnitLevel = UnitLevel.centre,
+    parent: Unit | None = None,
+) -> Unit:
+    """Add one unit (flushed, so it has an id)."""
+    unit = Unit(code=code, name=name or f"Đơn vị {code}", level=level, parent=parent)
+    db.session.add(unit)
+    db.session.flush()
+    return unit

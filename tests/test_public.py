@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import AuditEvent
 from sipas.models.audit import AuditEventIsAppendOnly
-from tests.conftest import CSRF_PATTERN, make_app
+from tests.conftest import login, make_app
 
 
 def test_healthz_ok(client):
@@ -30,15 +30,6 @@ def test_404_page_is_vietnamese_and_friendly(client):
     assert response.status_code == 404
     assert "Không tìm thấy trang" in html
     assert 'href="/"' in html
-
-
-def login(client, username, password):
-    page = client.get("/auth/login").get_data(as_text=True)
-    token = CSRF_PATTERN.search(page).group(1)
-    return client.post(
-        "/auth/login",
-        data={"csrf_token": token, "username": username, "password": password},
-    )
 
 
 def test_admin_requires_login(demo_client):

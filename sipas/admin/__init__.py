@@ -1,4 +1,4 @@
-"""Back office for administrators."""
+"""Back office for administrators and analysts."""
 
 from flask import Blueprint
 

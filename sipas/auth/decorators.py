@@ -1,4 +1,4 @@
-"""Role checks for views."""
+"""Role and unit-scope checks for views."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ from typing import Any
 from flask import abort
 from flask_login import current_user, login_required
 
-from sipas.models import Role
+from sipas.models import Role, Unit
+from sipas.services.unit_tree import can_see
+
+#: Who may read results: dashboards, downloads, reports, progress, responses.
+READERS = (Role.admin, Role.analyst)
 
 
 def role_required(*roles: Role) -> Callable:
@@ -26,3 +30,10 @@ def role_required(*roles: Role) -> Callable:
         return wrapper
 
     return decorate
+
+
+def require_scope(unit: Unit) -> Unit:
+    """``unit`` if the current user may see it; a 403 otherwise."""
+    if not can_see(current_user, unit):
+        abort(403)
+    return unit

@@ -34,11 +34,13 @@ class WaveProgress:
         return sum(unit.responses for unit in self.units)
 
 
-def waves_overview() -> list[WaveProgress]:
-    """Progress of every wave, newest first, with one grouped count query."""
+def waves_overview(visible: set[int] | None = None) -> list[WaveProgress]:
+    """Progress of every wave, newest first, with one grouped count query; only the
+    units in ``visible`` (None: all), and only waves that have some of them."""
     counts = _counts()
     waves = db.session.scalars(sa.select(Wave).order_by(Wave.id.desc())).all()
-    return [_wave_progress(wave, counts) for wave in waves]
+    overview = [_wave_progress(wave, counts, visible) for wave in waves]
+    return [p for p in overview if visible is None or p.units]
 
 
 def _counts() -> dict[tuple[int, int], int]:
@@ -51,13 +53,13 @@ def _counts() -> dict[tuple[int, int], int]:
     return {(wave_id, unit_id): count for wave_id, unit_id, count in rows}
 
 
-def _wave_progress(wave: Wave, counts: dict[tuple[int, int], int]) -> WaveProgress:
-    wave_units = db.session.scalars(
-        sa.select(WaveUnit)
-        .join(Unit)
-        .where(WaveUnit.wave_id == wave.id)
-        .order_by(Unit.code)
-    ).all()
+def _wave_progress(
+    wave: Wave, counts: dict[tuple[int, int], int], visible: set[int] | None
+) -> WaveProgress:
+    query = sa.select(WaveUnit).join(Unit).where(WaveUnit.wave_id == wave.id)
+    if visible is not None:
+        query = query.where(WaveUnit.unit_id.in_(visible))
+    wave_units = db.session.scalars(query.order_by(Unit.code)).all()
     units = tuple(
         UnitProgress(
             unit=wu.unit,

@@ -11,6 +11,8 @@ the masks against the answers).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -30,13 +32,14 @@ from sipas.services.wave_design import UnitDesign, unit_designs
 from sipas.stats.analysis import Analysis, CalibrationSpec, GroupIndices, MarginSpec
 from sipas.stats.calibrate import CalibrationMethod, make_margin, poststratify, rake
 from sipas.stats.calibrated import calibrated_indices
+from sipas.stats.coded import Coded
 from sipas.stats.compare import (
     Difference,
     domain_difference,
     independent_difference,
     index_differences,
 )
-from sipas.stats.design import build_design
+from sipas.stats.design import Design, build_design
 from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
 from sipas.stats.masks import codes_from_masks, mask_bits
 from sipas.stats.shares import Share, option_shares
@@ -83,70 +86,139 @@ def _pattern_design(
     return design, lookup[patterns.unit_id]
 
 
-def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analysis:
-    """Indices of the wave's counted responses, whole and (with ``by``) per domain:
-    a unit, unit level, channel (`Breakdown`) or the code of a respondent question."""
+@dataclass(frozen=True)
+class WaveData:
+    """A wave's counted answer patterns placed in its design: one database query,
+    then the indices of any number of domains (subtrees, breakdowns) from memory."""
+
+    design: Design
+    criteria: tuple[str, ...]
+    factors: tuple[FactorStructure, ...]
+    designs: dict[int, UnitDesign]
+    patterns: Patterns
+    psu_index: np.ndarray
+    weight: np.ndarray
+    #: the records' criterion answer codes (uncalibrated waves)
+    codes: np.ndarray | None
+    #: domain mask → indices on calibrated weights (calibrated waves)
+    calibrated: Callable | None
+
+    def rows_of_units(self, unit_ids: Collection[int]) -> np.ndarray:
+        """True for the records of responses from ``unit_ids``."""
+        return np.isin(self.patterns.unit_id, np.fromiter(unit_ids, np.int64))
+
+    def indices(self, options: Options, rows: np.ndarray | None = None) -> Indices:
+        """Indices of all counted responses, or of the domain ``rows`` (record mask)."""
+        if rows is None and self.calibrated is None:
+            return self._indices_of(
+                criterion_sums(
+                    self.design.n_psus,
+                    self.psu_index,
+                    self.weight,
+                    self.codes,
+                    counts=self.patterns.count,
+                ),
+                options,
+            )
+        if rows is None:
+            rows = np.ones(len(self.patterns), bool)
+        if self.calibrated is not None:
+            return self.calibrated(rows, self.factors, options)
+        return self.domain_indices(
+            Coded(("in",), np.zeros(len(rows), np.int64)), options, rows
+        )[0][1]
+
+    def domain_indices(
+        self, domains: Coded, options: Options, within: np.ndarray | None = None
+    ) -> list[tuple[str, Indices]]:
+        """(label, indices) of each domain that has responses (among ``within``)."""
+        if self.calibrated is not None:
+            inside = np.ones(len(domains), bool) if within is None else within
+            masks = (
+                (label, domains.rows_with(label) & inside)
+                for label in domains.present_labels()
+            )
+            return [
+                (label, self.calibrated(mask, self.factors, options))
+                for label, mask in masks
+                if mask.any()
+            ]
+        n_labels = len(domains.labels)
+        codes = (
+            domains.codes
+            if within is None
+            else np.where(within, domains.codes, n_labels)
+        )
+        per_domain = domain_sums(
+            self.design.n_psus,
+            self.psu_index,
+            self.weight,
+            self.codes,
+            codes,
+            n_labels + (within is not None),
+            self.patterns.count,
+        )
+        return [
+            (label, self._indices_of(sums, options))
+            for label, sums in zip(domains.labels, per_domain, strict=False)
+            if sums.row_count.any()
+        ]
+
+    def _indices_of(self, sums: CriterionSums, options: Options) -> Indices:
+        return compute_indices(self.design, sums, self.criteria, self.factors, options)
+
+
+def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
+    """Count the wave's answer patterns (with the answers to ``answer_items``, for
+    breakdowns) and place them in the wave's design."""
     questionnaire = parsed(wave.questionnaire)
-    criteria = [item.code for item in questionnaire.criteria]
-    factors = factor_structure(questionnaire)
+    criteria = tuple(item.code for item in questionnaire.criteria)
+    factors = tuple(factor_structure(questionnaire))
     designs = unit_designs(wave)
     per_response = any(d.psu is None for d in designs.values())
     spec = calibration_spec(wave.calibration_margins)
     items = [c for m in spec.margins for c in m.columns] if spec else []
-    if by is not None and by not in set(Breakdown):
-        items.append(by)
+    items.extend(code for code in answer_items if code not in set(Breakdown))
     patterns = counted_patterns(wave, per_response, tuple(dict.fromkeys(items)))
     design, psu_index = _pattern_design(designs, patterns, per_response)
     weight = _per_unit(designs, lambda d: d.weight)[patterns.unit_id]
-    domains = domains_of(patterns, designs, by) if by is not None else None
     if spec is None:
         codes = codes_from_masks(
             patterns.answered_mask, patterns.satisfied_mask, len(criteria)
         )
-
-        def indices_of(sums: CriterionSums) -> Indices:
-            return compute_indices(design, sums, criteria, factors, options)
-
-        overall = indices_of(
-            criterion_sums(
-                design.n_psus, psu_index, weight, codes, counts=patterns.count
-            )
-        )
-        groups = _domain_groups(
-            by, domains, design, psu_index, weight, codes, patterns, indices_of
-        )
+        calibrated = None
     else:
+        codes = None
         calibrated = _calibrated(design, psu_index, weight, patterns, spec, criteria)
-        overall = calibrated(np.ones(len(patterns), bool), factors, options)
-        groups = tuple(
-            GroupIndices(
-                by, label, calibrated(domains.rows_with(label), factors, options)
-            )
-            for label in (domains.present_labels() if domains is not None else ())
-        )
-    n_rows = int(patterns.count.sum())
-    return Analysis(
-        design, n_rows, design.n_psus - design.n_strata, options, overall, groups
-    )
-
-
-def _domain_groups(by, domains, design, psu_index, weight, codes, patterns, indices_of):  # type: ignore[no-untyped-def]
-    """The indices of each domain that has responses, from one pass over the records."""
-    if domains is None:
-        return ()
-    per_domain = domain_sums(
-        design.n_psus,
+    return WaveData(
+        design,
+        criteria,
+        factors,
+        designs,
+        patterns,
         psu_index,
         weight,
         codes,
-        domains.codes,
-        len(domains.labels),
-        patterns.count,
+        calibrated,
     )
-    return tuple(
-        GroupIndices(by, label, indices_of(sums))
-        for label, sums in zip(domains.labels, per_domain, strict=True)
-        if sums.row_count.any()
+
+
+def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analysis:
+    """Indices of the wave's counted responses, whole and (with ``by``) per domain:
+    a unit, unit level, channel (`Breakdown`) or the code of a respondent question."""
+    data = wave_data(wave, [by] if by is not None else [])
+    overall = data.indices(options)
+    groups: tuple[GroupIndices, ...] = ()
+    if by is not None:
+        domains = domains_of(data.patterns, data.designs, by)
+        groups = tuple(
+            GroupIndices(by, label, indices)
+            for label, indices in data.domain_indices(domains, options)
+        )
+    design = data.design
+    n_rows = int(data.patterns.count.sum())
+    return Analysis(
+        design, n_rows, design.n_psus - design.n_strata, options, overall, groups
     )
 
 
@@ -169,13 +241,19 @@ def _wave_design(wave: Wave, designs: dict[int, UnitDesign]):  # type: ignore[no
 
 
 def wave_shares(
-    wave: Wave, item_codes: list[str], options: Options
+    wave: Wave,
+    item_codes: list[str],
+    options: Options,
+    within: Collection[int] | None = None,
 ) -> dict[str, list[Share]]:
-    """Share of each option of each item among those who answered it (SQL counts)."""
+    """Share of each option of each item among those who answered it (SQL counts);
+    with ``within``, among the responses of those units (a domain of the design)."""
     questionnaire = parsed(wave.questionnaire)
     designs = unit_designs(wave)
     design, per_response, psu_of = _wave_design(wave, designs)
-    chosen, answered = _option_counts(wave, item_codes, questionnaire, per_response)
+    chosen, answered = _option_counts(
+        wave, item_codes, questionnaire, per_response, within
+    )
     columns = sorted({(item, value) for _u, _k, item, value, _n in chosen})
     position = {column: j for j, column in enumerate(columns)}
     shape = (design.n_psus, len(columns))
@@ -206,17 +284,19 @@ def wave_shares(
     return {item: [s for s in shares if s.item == item] for item in item_codes}
 
 
-def _option_counts(wave, item_codes, questionnaire, per_response):  # type: ignore[no-untyped-def]
+def _option_counts(wave, item_codes, questionnaire, per_response, within=None):  # type: ignore[no-untyped-def]
     """Responses per (unit, PSU key, item, option), and per (unit, key, item) those
     that answered: the option counts' sum for a single choice, distinct responses for
     a multiple choice (one query each, driven by the answers' item index)."""
     key = Response.id if per_response else sa.literal_column("0")
     # a constant is selected but never grouped by (SQL reads GROUP BY 0 as a position)
     keys = [Response.unit_id, Response.id] if per_response else [Response.unit_id]
-    counted = (
+    counted = [
         Response.wave_id == wave.id,
         Response.status == ResponseStatus.complete,
-    )
+    ]
+    if within is not None:
+        counted.append(Response.unit_id.in_(sorted(within)))
 
     def grouped(items, *columns):  # type: ignore[no-untyped-def]
         return db.session.execute(

@@ -14,7 +14,7 @@ AXE_VERSION := 4.11.0
 TEST_DEBS := chromium poppler-utils postgresql r-base-core r-cran-survey r-cran-jsonlite \
              $(if $(shell command -v npm),,nodejs npm)
 
-.PHONY: run serve setup install install-test system-deps axe test lint fmt bench bench-stats \
+.PHONY: run serve setup install install-test system-deps axe test lint fmt bench bench-stats bench-report \
         translations-extract translations-update translations-compile clean
 
 $(BIN)/python:
@@ -80,6 +80,10 @@ bench: install
 	$(BIN)/python benchmarks/submit.py
 
 ## Statistics at 10k, 100k and 1M responses: engine, CLI, database, R (~15 minutes).
+## Dashboard page and PDF report of a 100 000-response wave (34 provinces × 10 centres).
+bench-report: install
+	$(BIN)/python benchmarks/report.py
+
 bench-stats: install system-deps
 	$(BIN)/python benchmarks/bench_stats.py
 

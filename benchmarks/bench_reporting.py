@@ -75,8 +75,9 @@ def app_for(url: str):  # type: ignore[no-untyped-def]
     )
 
 
-def make_wave() -> Wave:
-    """34 provinces of 7 or 8 centres, and an open wave stratified by province."""
+def make_wave(centres: int = N_CENTRES) -> Wave:
+    """34 provinces sharing ``centres`` service centres evenly, and an open wave
+    stratified by province."""
     questionnaires.sync(questionnaires.questionnaire_files(ROOT / "questionnaires"))
     version = questionnaires.latest_version("sipas-2017")
     wave = Wave(
@@ -92,7 +93,7 @@ def make_wave() -> Wave:
     for p in range(N_PROVINCES):
         province = Unit(code=f"P{p:02d}", name=f"Tỉnh {p}", level=UnitLevel.province)
         db.session.add(province)
-        for c in range(N_CENTRES // N_PROVINCES + (p < N_CENTRES % N_PROVINCES)):
+        for c in range(centres // N_PROVINCES + (p < centres % N_PROVINCES)):
             centre = Unit(
                 code=f"P{p:02d}-C{c}",
                 name=f"Trung tâm {p}.{c}",
@@ -221,13 +222,13 @@ def measure(url: str) -> dict[str, float]:
     return figures
 
 
-def load(url: str, n: int) -> tuple[float, int]:
+def load(url: str, n: int, centres: int = N_CENTRES) -> tuple[float, int]:
     """Create the tables, the units and n responses; seconds taken and answer rows."""
     app = app_for(url)
     with app.app_context():
         db.create_all()
         started = time.perf_counter()
-        fill(make_wave(), n)
+        fill(make_wave(centres), n)
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as connection:
                 connection.execution_options(isolation_level="AUTOCOMMIT").execute(

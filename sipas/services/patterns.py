@@ -55,16 +55,6 @@ class Patterns:
         return len(self.count)
 
 
-def _answer_of(item_code: str) -> sa.ColumnElement:
-    """The response's answer to one (single-choice) question, as a scalar subquery."""
-    respondent = sa.orm.aliased(Answer)
-    return (
-        sa.select(sa.func.min(respondent.value))
-        .where(respondent.response_id == Response.id, respondent.item_code == item_code)
-        .scalar_subquery()
-    )
-
-
 #: Channels numbered in label order, so that the query returns integers.
 CHANNEL_LABELS = tuple(sorted(channel.value for channel in Channel))
 
@@ -97,12 +87,16 @@ def counted_patterns(
     wave: Wave, per_response: bool, answer_items: Sequence[str] = ()
 ) -> Patterns:
     """One grouped query: counted responses per unit, channel and masks (and
-    response, and answers to ``answer_items``, when asked)."""
+    response, and answers to ``answer_items``, when asked: single-choice questions,
+    which have at most one answer row per response)."""
     keys = [Response.unit_id, Response.channel]
     if per_response:
         keys.append(Response.id)
     masks = [Response.criteria_answered, Response.criteria_satisfied]
-    answers = [_answer_of(code) for code in answer_items]
+    # one outer join per (single-choice) question: an index lookup per response,
+    # where a scalar subquery would be evaluated again for the grouping
+    joined = [sa.orm.aliased(Answer) for _code in answer_items]
+    answers = [answer.value for answer in joined]
     channel_number = sa.case(
         {label: k for k, label in enumerate(CHANNEL_LABELS)}, value=Response.channel
     )
@@ -115,11 +109,14 @@ def counted_patterns(
         *(sa.func.coalesce(mask, 0) for mask in masks),
         sa.func.count(),
     ]
-    statement = (
-        sa.select(*integers, *answers)
-        .where(Response.wave_id == wave.id, Response.status == ResponseStatus.complete)
-        .group_by(*keys, *masks, *answers)
-    )
+    statement = sa.select(*integers, *answers).select_from(Response)
+    for answer, code in zip(joined, answer_items, strict=True):
+        statement = statement.outerjoin(
+            answer, sa.and_(answer.response_id == Response.id, answer.item_code == code)
+        )
+    statement = statement.where(
+        Response.wave_id == wave.id, Response.status == ResponseStatus.complete
+    ).group_by(*keys, *masks, *answers)
     table, texts = _fetch(statement, len(integers))
     return Patterns(
         unit_id=table[:, 0],

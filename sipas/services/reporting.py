@@ -129,9 +129,15 @@ class WaveData:
         )[0][1]
 
     def domain_indices(
-        self, domains: Coded, options: Options, within: np.ndarray | None = None
+        self,
+        domains: Coded,
+        options: Options,
+        within: np.ndarray | None = None,
+        design_effects: bool = True,
     ) -> list[tuple[str, Indices]]:
-        """(label, indices) of each domain that has responses (among ``within``)."""
+        """(label, indices) of each domain that has responses (among ``within``);
+        without ``design_effects`` the factor and overall indices carry no deff,
+        which makes many domains cheap."""
         if self.calibrated is not None:
             inside = np.ones(len(domains), bool) if within is None else within
             masks = (
@@ -157,6 +163,7 @@ class WaveData:
             codes,
             n_labels + (within is not None),
             self.patterns.count,
+            with_gram=design_effects,
         )
         return [
             (label, self._indices_of(sums, options))

@@ -174,13 +174,17 @@ def wave_results(
     language: str = "vi",
     channel_labels: Mapping[str, str] | None = None,
     channel_title: str = "channel",
+    group_items: Sequence[str] | None = None,
 ) -> WaveResults:
-    """The results of ``wave`` for the subtree under ``root`` (None: every unit)."""
+    """The results of ``wave`` for the subtree under ``root`` (None: every unit),
+    broken down by channel and by ``group_items`` (default: every single-choice
+    question about the respondent; each one costs a lookup per response)."""
     options = options or Options()
     thresholds = thresholds or Thresholds()
     questionnaire = parsed(wave.questionnaire)
-    group_items = _items_of(questionnaire, RESPONDENT_SECTION, ItemType.single_choice)
-    data = reporting.wave_data(wave, group_items)
+    if group_items is None:
+        group_items = respondent_items(questionnaire)
+    data = reporting.wave_data(wave)
     in_scope = subtree_ids(root.id) if root is not None else None
     rows = data.rows_of_units(in_scope) if in_scope is not None else None
     indices = data.indices(options, rows)
@@ -193,10 +197,21 @@ def wave_results(
         )
     ]
     for code in group_items:
+        # one query per question: grouping by several answers at once costs SQLite
+        # far more than the sum of the single ones
+        grouped = reporting.wave_data(wave, [code])
+        grouped_rows = grouped.rows_of_units(in_scope) if in_scope is not None else None
         item = questionnaire.item(code)
         labels = {c.code: c.label.get_text(language) for c in item.choices}
         breakdowns.append(
-            _breakdown(data, code, item.label.get_text(language), options, rows, labels)
+            _breakdown(
+                grouped,
+                code,
+                item.label.get_text(language),
+                options,
+                grouped_rows,
+                labels,
+            )
         )
     previous = previous_wave(wave)
     return WaveResults(
@@ -235,6 +250,12 @@ def wave_results(
     )
 
 
+def respondent_items(questionnaire: Questionnaire) -> list[str]:
+    """Codes of the questions about the respondent that results can be broken
+    down by."""
+    return _items_of(questionnaire, RESPONDENT_SECTION, ItemType.single_choice)
+
+
 def _items_of(
     questionnaire: Questionnaire, section_code: str, item_type: ItemType
 ) -> list[str]:
@@ -248,7 +269,7 @@ def _items_of(
 def _breakdown(data, code, title, options, rows, labels) -> GroupBreakdown:  # type: ignore[no-untyped-def]
     """The indices per value of ``code`` among the subtree's records."""
     domains = domains_of(data.patterns, data.designs, code)
-    groups = data.domain_indices(domains, options, rows)
+    groups = data.domain_indices(domains, options, rows, design_effects=False)
     order = {value: k for k, value in enumerate(labels)}  # the questionnaire's order
     groups.sort(key=lambda group: (order.get(group[0], len(order)), group[0]))
     return GroupBreakdown(
@@ -294,7 +315,7 @@ def _ranking(
         lookup[unit_id] = labels.index(code)
     domains = Coded(labels, lookup[data.patterns.unit_id])
     inside = lookup[data.patterns.unit_id] < len(labels)
-    results = dict(data.domain_indices(domains, options, inside))
+    results = dict(data.domain_indices(domains, options, inside, design_effects=False))
     order = sorted(results, key=lambda c: (-_value(results[c].overall), c))
     same = _indistinguishable(data, results, order, options)
     return tuple(

@@ -64,6 +64,9 @@ def valid_counts(wave: Wave) -> dict[int, int]:
 def unit_designs(wave: Wave) -> dict[int, UnitDesign]:
     """Design of every unit of the wave that has responses."""
     counts = valid_counts(wave)
+    # every unit in the session at once: walking up to strata and PSUs then needs
+    # no query per unit (many-to-one loads find them in the identity map)
+    all_units = db.session.scalars(sa.select(Unit)).all()
     wave_units = db.session.scalars(
         sa.select(WaveUnit).where(WaveUnit.wave_id == wave.id)
     ).all()
@@ -93,4 +96,5 @@ def unit_designs(wave: Wave) -> dict[int, UnitDesign]:
             weight=float(weight),
             responses=n,
         )
+    del all_units
     return designs

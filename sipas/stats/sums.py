@@ -97,9 +97,12 @@ def domain_sums(
     domain_of_row: NDArray[np.int64],
     n_domains: int,
     counts: NDArray[np.int64] | None = None,
+    with_gram: bool = True,
 ) -> list[CriterionSums]:
     """The sums of each domain 0..n_domains-1 in one pass: per-PSU sums over the
-    (domain, PSU) cells that hold records, Gram totals over records sorted by domain."""
+    (domain, PSU) cells that hold records, Gram totals over records sorted by domain
+    (skipped without ``with_gram``: the indices then carry no design effects, and
+    many domains cost little more than one)."""
     # criteria × records: each criterion's codes contiguous (no copy for a file's
     # column-major answers)
     by_criterion = np.ascontiguousarray(answer_codes(answers).T)
@@ -118,9 +121,18 @@ def domain_sums(
     result = []
     for d in range(n_domains):
         rows = slice(bounds[d], bounds[d + 1])
-        gram, weight_sq = _cross_products(
-            sorted_totals[rows], sorted_squares[rows], sorted_codes[:, rows]
-        )
+        if with_gram:
+            gram, weight_sq = _cross_products(
+                sorted_totals[rows], sorted_squares[rows], sorted_codes[:, rows]
+            )
+            grams = {
+                "gram_ss": gram[:k, :k],
+                "gram_sa": gram[:k, k:],
+                "gram_aa": gram[k:, k:],
+            }
+        else:
+            weight_sq = (sorted_codes[:, rows] > 0) @ sorted_squares[rows]
+            grams = {}
         mine = cell_domain == d
         spread = {
             name: _spread(values[mine], cell_psu[mine], n_psus)
@@ -130,9 +142,7 @@ def domain_sums(
             CriterionSums(
                 **spread,
                 answered_weight_sq=weight_sq,
-                gram_ss=gram[:k, :k],
-                gram_sa=gram[:k, k:],
-                gram_aa=gram[k:, k:],
+                **grams,
             )
         )
     return result

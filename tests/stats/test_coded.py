@@ -146,3 +146,19 @@ def test_masks_stand_for_their_answers():
     from_masks = criterion_sums(2, np.array([0, 1]), np.array([2.0, 3.0]), codes)
     from_answers = criterion_sums(2, np.array([0, 1]), np.array([2.0, 3.0]), answers)
     _same_sums(from_masks, from_answers)
+
+
+def test_domain_sums_without_gram_keep_everything_else():
+    rng = np.random.default_rng(6)
+    codes = rng.integers(0, 6, size=(300, 4)).astype(np.int8)
+    psu, weights = rng.integers(0, 5, 300), rng.uniform(1, 5, 300)
+    counts = rng.integers(1, 4, 300)
+    domain = rng.integers(0, 3, 300)
+    full = domain_sums(5, psu, weights, codes, domain, 3, counts)
+    light = domain_sums(5, psu, weights, codes, domain, 3, counts, with_gram=False)
+    for with_gram, without in zip(full, light, strict=True):
+        assert without.gram_ss is None
+        for name in ("satisfied_weight", "answered_weight", "answered_weight_sq"):
+            np.testing.assert_allclose(
+                getattr(without, name), getattr(with_gram, name), rtol=1e-12
+            )

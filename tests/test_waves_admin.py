@@ -229,6 +229,8 @@ def test_editing_the_design_is_audited(demo_client, login_as):
     assert wave.psu_level is None
     assert wave.ends_on.isoformat() == "2026-12-31"
     assert wave.calibration_margins["method"] == "poststratify"
+    page = demo_client.get("/admin/waves/demo").get_data(as_text=True)
+    assert "sex: male=50, female=50, other=0" in page
     (event,) = events("wave.update")
     assert set(event.details) == {
         "ends_on",
@@ -337,6 +339,19 @@ def test_population_import_with_bad_rows_stores_nothing(demo_client, login_as):
         sa.select(WaveUnit).filter_by(wave_id=wave.id, unit_id=unit.id)
     )
     assert wu.population == 5300
+    assert not events("wave.targets")
+
+
+def test_an_unreadable_file_is_refused(demo_client, login_as):
+    login_as(demo_client, Role.admin)
+    data = {"table": (io.BytesIO(b"not a workbook"), "targets.xlsx")}
+    response = post(
+        demo_client,
+        "/admin/waves/demo/targets/import",
+        data,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
     assert not events("wave.targets")
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sipas.admin import bp
 from sipas.admin.forms_waves import (
     LEVEL_LABELS,
+    METHOD_LABELS,
     WEIGHTING_LABELS,
     ImportForm,
     StatusForm,
@@ -37,6 +38,7 @@ from sipas.services.wave_admin import (
     update_wave,
 )
 from sipas.services.wave_targets import (
+    UnreadableFile,
     parse_grid,
     parse_import,
     read_rows,
@@ -107,6 +109,7 @@ def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **form
         import_form=forms.pop("import_form", None) or ImportForm(),
         level_labels=LEVEL_LABELS,
         weighting_labels=WEIGHTING_LABELS,
+        method_labels=METHOD_LABELS,
         margins=margins_text(wave.calibration_margins),
         can_edit=current_user.role is Role.admin,
         **forms,
@@ -201,7 +204,7 @@ def wave_targets_import(code: str):  # type: ignore[no-untyped-def]
     upload = form.table.data
     try:
         rows = read_rows(upload.filename, upload.stream)
-    except (ValueError, OSError, KeyError):
+    except UnreadableFile:
         form.table.errors = [_("The file could not be read as CSV or XLSX.")]
         return _render_wave(wave, visible, 400, import_form=form)
     parsed = parse_import(wave, rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO
@@ -79,8 +80,19 @@ def parse_grid(units: Iterable[WaveUnit], form: Mapping[str, str]) -> ParsedTarg
     return parsed
 
 
+class UnreadableFile(ValueError):
+    """The upload is not a CSV (UTF-8) or XLSX file."""
+
+
 def read_rows(filename: str, stream: IO[bytes]) -> list[list[object]]:
     """The rows of a CSV (UTF-8, BOM allowed) or XLSX file, header included."""
+    try:
+        return _read_rows(filename, stream)
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:
+        raise UnreadableFile(filename) from error
+
+
+def _read_rows(filename: str, stream: IO[bytes]) -> list[list[object]]:
     if filename.lower().endswith(".xlsx"):
         workbook = load_workbook(stream, read_only=True, data_only=True)
         try:

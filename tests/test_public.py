@@ -42,7 +42,7 @@ def test_login_and_overview(demo_client):
     response = login(demo_client, "admin", "admin-test-password")
     assert response.status_code == 302
     html = demo_client.get("/admin/").get_data(as_text=True)
-    assert "Trung tâm Phục vụ hành chính công phường Hạ Long" in html
+    assert "Khảo sát sự hài lòng năm 2026 (dữ liệu mẫu)" in html  # the demo wave
     actions = db.session.scalars(sa.select(AuditEvent.action)).all()
     assert "login" in actions
 

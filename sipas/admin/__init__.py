@@ -5,3 +5,9 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from sipas.admin import views  # noqa: E402, F401  (registers the routes)
+
+# isort: split
+from sipas.admin import waves  # noqa: E402, F401  (survey rounds)
+
+# isort: split
+from sipas.admin import responses  # noqa: E402, F401  (responses)

@@ -1,0 +1,132 @@
+"""Responses: the filtered list, one response in full, and status changes with a
+reason (void, restore, accept a flagged one) — never a deletion."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from sipas.admin import bp
+from sipas.admin.forms_waves import STATUS_LABELS, ReasonForm, ResponseFilterForm
+from sipas.auth.decorators import READERS, require_scope, role_required
+from sipas.extensions import db
+from sipas.i18n import current_language
+from sipas.labels import CHANNEL_LABELS
+from sipas.models import Channel, Response, ResponseStatus, Role, Unit, Wave, WaveUnit
+from sipas.services import response_admin
+from sipas.services.response_admin import ResponseFilters, StatusChangeRefused
+from sipas.services.unit_tree import visible_unit_ids
+
+
+def _choices(visible: set[int] | None) -> tuple[list[Wave], list[Unit]]:
+    """Waves with units in scope, and the units in scope, for the filter selects."""
+    waves = sa.select(Wave).order_by(Wave.id.desc())
+    units = sa.select(Unit).order_by(Unit.code)
+    if visible is not None:
+        in_scope = sa.select(WaveUnit.wave_id).where(WaveUnit.unit_id.in_(visible))
+        waves = waves.where(Wave.id.in_(in_scope))
+        units = units.where(Unit.id.in_(visible))
+    return list(db.session.scalars(waves)), list(db.session.scalars(units))
+
+
+def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:  # type: ignore[no-untyped-def]
+    """The valid filters of the form (an invalid one is left out)."""
+    wave_ids = {w.code: w.id for w in waves}
+    unit_ids = {u.code: u.id for u in units}
+    return ResponseFilters(
+        wave_id=wave_ids.get(form.wave.data or ""),
+        unit_id=unit_ids.get(form.unit.data or ""),
+        channel=Channel(form.channel.data) if form.channel.data else None,
+        status=ResponseStatus(form.status.data) if form.status.data else None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+
+
+@bp.get("/responses")
+@role_required(*READERS)
+def responses():  # type: ignore[no-untyped-def]
+    """Responses in the user's scope, filtered, newest first, a page at a time."""
+    visible = visible_unit_ids(current_user)
+    waves, units = _choices(visible)
+    form = ResponseFilterForm(waves, units, CHANNEL_LABELS, formdata=request.args)
+    form.validate()
+    filters = _filters(form, waves, units)
+    page = request.args.get("page", 1, type=int)
+    flagged = response_admin.count_responses(
+        ResponseFilters(status=ResponseStatus.flagged), visible
+    )
+    return render_template(
+        "admin/responses/list.html",
+        form=form,
+        pagination=response_admin.list_responses(filters, visible, max(page, 1)),
+        flagged=flagged,
+        reviewing=filters.status is ResponseStatus.flagged,
+        reason_form=ReasonForm(),
+        status_labels=STATUS_LABELS,
+        query={k: v for k, v in request.args.items() if k != "page" and v},
+        can_edit=current_user.role is Role.admin,
+    )
+
+
+def _response_in_scope(text: str) -> Response:
+    response = response_admin.find_response(text)
+    if response is None:
+        abort(404)
+    require_scope(response.unit)
+    return response
+
+
+def _render_response(response: Response, form: ReasonForm | None = None, status=200):  # type: ignore[no-untyped-def]
+    page = render_template(
+        "admin/responses/response.html",
+        response=response,
+        items=response_admin.answered_items(response, current_language()),
+        entered_by=response_admin.entered_by(response),
+        actions=response_admin.available_actions(response),
+        reason_form=form or ReasonForm(),
+        status_labels=STATUS_LABELS,
+        can_edit=current_user.role is Role.admin,
+    )
+    return page, status
+
+
+@bp.get("/responses/<response_uuid>")
+@role_required(*READERS)
+def response(response_uuid: str):  # type: ignore[no-untyped-def]
+    """One response in full, labelled in the page language."""
+    return _render_response(_response_in_scope(response_uuid))
+
+
+@bp.post("/responses/<response_uuid>/<any(void, restore, accept):action>")
+@role_required(Role.admin)
+def response_status(response_uuid: str, action: str):  # type: ignore[no-untyped-def]
+    """Void, restore or accept one response, with a reason."""
+    response = _response_in_scope(response_uuid)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            response_admin.change_status(
+                response, action, form.reason.data, current_user
+            )
+        except StatusChangeRefused:
+            flash(_("This change does not apply to the response now."), "error")
+        else:
+            db.session.commit()
+            flash(_("Response status changed."), "success")
+            return redirect(_back_to(response))
+        return redirect(_back_to(response))
+    if request.form.get("next"):
+        flash(_("Please give a reason."), "error")
+        return redirect(_back_to(response))
+    return _render_response(response, form, 400)
+
+
+def _back_to(response: Response) -> str:
+    """Where to go after the change: the list it came from (same site) or the page."""
+    target = request.form.get("next", "")
+    if target.startswith("/admin/responses") and not target.startswith("//"):
+        return target
+    return url_for("admin.response", response_uuid=str(response.uuid))

@@ -1,0 +1,219 @@
+"""Survey rounds: the list, creation, the wave page with its status, design, unit
+targets (grid and file import) and live progress."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from sipas.admin import bp
+from sipas.admin.forms_waves import (
+    LEVEL_LABELS,
+    METHOD_LABELS,
+    WEIGHTING_LABELS,
+    ImportForm,
+    StatusForm,
+    TargetsForm,
+    WaveDesignForm,
+    WaveForm,
+    choices_of,
+)
+from sipas.auth.decorators import READERS, role_required
+from sipas.extensions import db
+from sipas.labels import WAVE_STATUS_LABELS
+from sipas.models import ResponseStatus, Role, Unit, UnitLevel, Wave, WaveStatus
+from sipas.services.margins import margins_method, margins_text
+from sipas.services.progress import channel_progress, waves_overview
+from sipas.services.response_admin import ResponseFilters, count_responses
+from sipas.services.unit_tree import visible_unit_ids
+from sipas.services.wave_admin import (
+    WaveChangeRefused,
+    change_status,
+    create_wave,
+    find_wave,
+    next_statuses,
+    questionnaire_versions,
+    update_wave,
+)
+from sipas.services.wave_targets import (
+    UnreadableFile,
+    parse_grid,
+    parse_import,
+    read_rows,
+    store_targets,
+    wave_units,
+)
+
+
+@bp.get("/")
+@role_required(*READERS)
+def index():  # type: ignore[no-untyped-def]
+    """Every wave with units in the user's scope: status, dates and progress."""
+    visible = visible_unit_ids(current_user)
+    flagged = count_responses(ResponseFilters(status=ResponseStatus.flagged), visible)
+    return render_template(
+        "admin/waves/list.html", overview=waves_overview(visible), flagged=flagged
+    )
+
+
+@bp.route("/waves/new", methods=["GET", "POST"])
+@role_required(Role.admin)
+def wave_new():  # type: ignore[no-untyped-def]
+    units = db.session.scalars(sa.select(Unit).order_by(Unit.code)).all()
+    form = WaveForm(questionnaire_versions(), units)
+    if form.validate_on_submit():
+        try:
+            wave = create_wave(
+                code=form.code.data,
+                title=form.title.data,
+                questionnaire=form.questionnaire_version(),
+                design=form.design(),
+                root=db.session.get(Unit, form.root_unit.data),
+                unit_level=UnitLevel(form.unit_level.data),
+                user=current_user,
+            )
+        except WaveChangeRefused:
+            form.root_unit.errors = [_("There is no unit of that level below it.")]
+        else:
+            db.session.commit()
+            flash(_("Survey round %(code)s created.", code=wave.code), "success")
+            return redirect(url_for("admin.wave", code=wave.code))
+    return render_template("admin/waves/new.html", form=form)
+
+
+def _wave_in_scope(code: str) -> tuple[Wave, set[int] | None]:
+    """The wave and the user's visible units; 404 unknown, 403 none of its units."""
+    wave = find_wave(code)
+    if wave is None:
+        abort(404)
+    visible = visible_unit_ids(current_user)
+    if visible is not None and not wave_units(wave, visible):
+        abort(403)
+    return wave, visible
+
+
+def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **forms):  # type: ignore[no-untyped-def]
+    status_form = forms.pop("status_form", None) or StatusForm()
+    status_form.status.choices = choices_of(
+        {s: WAVE_STATUS_LABELS[s] for s in next_statuses(wave)}
+    )
+    page = render_template(
+        "admin/waves/wave.html",
+        wave=wave,
+        progress=channel_progress(wave, visible),
+        units=wave_units(wave, visible),
+        status_form=status_form,
+        targets_form=forms.pop("targets_form", None) or TargetsForm(),
+        import_form=forms.pop("import_form", None) or ImportForm(),
+        level_labels=LEVEL_LABELS,
+        weighting_labels=WEIGHTING_LABELS,
+        method_labels=METHOD_LABELS,
+        margins=margins_text(wave.calibration_margins),
+        can_edit=current_user.role is Role.admin,
+        **forms,
+    )
+    return page, status
+
+
+@bp.get("/waves/<code>")
+@role_required(*READERS)
+def wave(code: str):  # type: ignore[no-untyped-def]
+    """Details, status, design, unit targets and progress of one wave."""
+    return _render_wave(*_wave_in_scope(code))
+
+
+@bp.get("/waves/<code>/progress.json")
+@role_required(*READERS)
+def wave_progress(code: str):  # type: ignore[no-untyped-def]
+    """Responses per unit and channel against target, for the page's polling."""
+    wave, visible = _wave_in_scope(code)
+    return jsonify(channel_progress(wave, visible).as_json())
+
+
+@bp.post("/waves/<code>/status")
+@role_required(Role.admin)
+def wave_status(code: str):  # type: ignore[no-untyped-def]
+    wave, visible = _wave_in_scope(code)
+    form = StatusForm()
+    form.status.choices = choices_of({s: s for s in next_statuses(wave)})
+    if form.validate_on_submit():
+        try:
+            change_status(
+                wave, WaveStatus(form.status.data), current_user, form.reason.data
+            )
+        except WaveChangeRefused:
+            form.reason.errors = [_("Please give the reason for reopening.")]
+        else:
+            db.session.commit()
+            flash(_("Status changed."), "success")
+            return redirect(url_for("admin.wave", code=wave.code))
+    return _render_wave(wave, visible, 400, status_form=form)
+
+
+@bp.route("/waves/<code>/edit", methods=["GET", "POST"])
+@role_required(Role.admin)
+def wave_edit(code: str):  # type: ignore[no-untyped-def]
+    """Dates and design of a wave."""
+    wave, _visible = _wave_in_scope(code)
+    form = WaveDesignForm(obj=wave)
+    form.wave_questionnaire = wave.questionnaire
+    if request.method == "GET":
+        form.strata_level.data = wave.strata_level.value if wave.strata_level else ""
+        form.psu_level.data = wave.psu_level.value if wave.psu_level else ""
+        form.weighting.data = wave.weighting.value
+        form.calibration_method.data = margins_method(wave.calibration_margins)
+        form.calibration_margins.data = margins_text(wave.calibration_margins)
+    if form.validate_on_submit():
+        changed = update_wave(wave, form.design(), current_user)
+        db.session.commit()
+        flash(_("Design saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for("admin.wave", code=wave.code))
+    return render_template("admin/waves/edit.html", wave=wave, form=form)
+
+
+@bp.post("/waves/<code>/targets")
+@role_required(Role.admin)
+def wave_targets(code: str):  # type: ignore[no-untyped-def]
+    """Save the grid: every cell checked, nothing saved if one is wrong."""
+    wave, visible = _wave_in_scope(code)
+    form = TargetsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    grid = parse_grid(wave_units(wave), request.form)
+    if grid.errors:
+        flash(_("Nothing was saved: please correct the marked cells."), "error")
+        return _render_wave(
+            wave, visible, 400, grid_errors=grid.errors, grid_input=request.form
+        )
+    changed = store_targets(wave, grid.values, current_user, source="grid")
+    db.session.commit()
+    flash(_("Saved: %(n)s units changed.", n=changed), "success")
+    return redirect(url_for("admin.wave", code=wave.code) + "#targets")
+
+
+@bp.post("/waves/<code>/targets/import")
+@role_required(Role.admin)
+def wave_targets_import(code: str):  # type: ignore[no-untyped-def]
+    """Populations and targets from a file; nothing stored if a row is wrong."""
+    wave, visible = _wave_in_scope(code)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _render_wave(wave, visible, 400, import_form=form)
+    upload = form.table.data
+    try:
+        rows = read_rows(upload.filename, upload.stream)
+    except UnreadableFile:
+        form.table.errors = [_("The file could not be read as CSV or XLSX.")]
+        return _render_wave(wave, visible, 400, import_form=form)
+    parsed = parse_import(wave, rows)
+    if parsed.errors:
+        flash(_("Nothing was imported: please correct the rows listed."), "error")
+        return _render_wave(
+            wave, visible, 400, import_form=form, import_errors=parsed.errors
+        )
+    changed = store_targets(wave, parsed.values, current_user, source=upload.filename)
+    db.session.commit()
+    flash(_("Imported: %(n)s units changed.", n=changed), "success")
+    return redirect(url_for("admin.wave", code=wave.code) + "#targets")

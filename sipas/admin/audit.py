@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from sipas.admin import bp
@@ -61,11 +62,11 @@ def detail_text(value: Any) -> str:
 
 def _filter_form() -> tuple[AuditFilterForm, audit_log.AuditFilter]:
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", _("All actions"))] + [
-        (code, action_label(code)) for code in audit_log.recorded_actions()
+    form.action.choices = [SelectChoice("", _("All actions"))] + [
+        SelectChoice(code, action_label(code)) for code in audit_log.recorded_actions()
     ]
-    form.user.choices = [("", _("All users"))] + [
-        (str(user.id), user.username) for user in accounts.all_users()
+    form.user.choices = [SelectChoice("", _("All users"))] + [
+        SelectChoice(str(user.id), user.username) for user in accounts.all_users()
     ]
     if not form.validate():
         return form, audit_log.AuditFilter()

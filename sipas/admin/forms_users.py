@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from sipas.auth.forms import ROLE_LABELS, new_password_fields
 from sipas.models import Role
 from sipas.services.accounts import SCOPED_ROLES, password_problem
 
-ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class RoleScopeForm(FlaskForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from sipas.admin import bp
 from sipas.admin.forms_users import PasswordResetForm, RoleScopeForm, UserCreateForm
@@ -23,8 +24,9 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _with_units(form: RoleScopeForm) -> RoleScopeForm:
-    form.unit.choices = [("", _("— none (administrators) —"))] + [
-        (unit.code, f"{unit.code} — {unit.name}") for unit in accounts.scope_units()
+    form.unit.choices = [SelectChoice("", _("— none (administrators) —"))] + [
+        SelectChoice(unit.code, f"{unit.code} — {unit.name}")
+        for unit in accounts.scope_units()
     ]
     return form
 
@@ -81,7 +83,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
             accounts.update_role(user, role, unit, actor=current_user)
         except accounts.AccountError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            flash(str(error.message), "error")
         else:
             db.session.commit()
             flash(_("Account “%(name)s” updated.", name=user.username), "success")
@@ -95,7 +97,7 @@ def _set_enabled(user_id: int, enabled: bool):  # type: ignore[no-untyped-def]
         accounts.set_enabled(user, enabled, actor=current_user)
     except accounts.AccountError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash(str(error.message), "error")
         return redirect(url_for(".user_edit", user_id=user.id))
     db.session.commit()
     if enabled:

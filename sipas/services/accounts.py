@@ -46,9 +46,12 @@ def normalise_username(username: str) -> str:
 
 def find_user(username: str) -> User | None:
     """The account with ``username`` (NFC, case-insensitive), if any."""
-    name = normalise_username(username).lower()
+    name = normalise_username(username)
+    # SQLite's lower() folds ASCII only, so also match the name as typed.
     return db.session.scalar(
-        sa.select(User).where(sa.func.lower(User.username) == name)
+        sa.select(User).where(
+            sa.or_(User.username == name, sa.func.lower(User.username) == name.lower())
+        )
     )
 
 
@@ -278,10 +281,13 @@ def _nth_latest(query: sa.Select, n: int) -> datetime | None:
 
 
 def _last_login(name: str) -> datetime | None:
+    user = find_user(name)
+    if user is None:
+        return None
     return db.session.scalar(
-        sa.select(sa.func.max(AuditEvent.occurred_at))
-        .join(User, User.id == AuditEvent.user_id)
-        .where(AuditEvent.action == "login", sa.func.lower(User.username) == name)
+        sa.select(sa.func.max(AuditEvent.occurred_at)).where(
+            AuditEvent.action == "login", AuditEvent.user_id == user.id
+        )
     )
 
 

@@ -100,4 +100,5 @@ def audit_log_page():  # type: ignore[no-untyped-def]
         query=query,
         action_label=action_label,
         detail_text=detail_text,
+        iso_time=lambda moment: accounts.as_utc(moment).isoformat(),
     )

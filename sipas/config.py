@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -29,7 +30,15 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = 6 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    #: Sessions end after this many minutes without a request (sets
+    #: PERMANENT_SESSION_LIFETIME, refreshed on every request).
+    SESSION_LIFETIME_MINUTES = 480
+    #: Send the session cookie over HTTPS only; switch on behind TLS in production.
+    SESSION_COOKIE_SECURE = False
+    #: Failed logins for one username, or from one address, before further
+    #: attempts are refused until the window has passed.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_MINUTES = 15
     #: Largest request body accepted (a questionnaire is a few KB).
     MAX_CONTENT_LENGTH = 256 * 1024
 
@@ -73,6 +82,9 @@ def _fill_local_defaults(app: Flask) -> None:
         )
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        minutes=int(app.config["SESSION_LIFETIME_MINUTES"])
+    )
 
 
 def _instance_secret_key(instance: Path) -> str:

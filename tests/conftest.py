@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from sipas import create_app
@@ -36,11 +36,23 @@ def make_app(database_path: Path, **settings: object) -> Flask:
 def app(tmp_path: Path) -> Iterator[Flask]:
     """An app with empty tables."""
     app = make_app(tmp_path / "sipas.db")
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_globals)
     with app.app_context():
         db.create_all()
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+def _fresh_globals() -> None:
+    """Start each request with an empty ``g``, as in production.
+
+    Requests of the test client share the fixture's app context, and so its ``g``,
+    where Flask-Login caches the user and Flask-WTF the CSRF token: without this a
+    second client would inherit the first one's user and token, and a session
+    ended by a password change would live on.
+    """
+    g.__dict__.clear()
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
 """Staff login and role checks."""
 
+from __future__ import annotations
+
+import hmac
+
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
@@ -9,7 +13,8 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def configure_login(app: Flask) -> None:
-    """Flask-Login: load users by id, send anonymous visitors to the login page."""
+    """Flask-Login: load users by id and session stamp, send anonymous visitors to
+    the login page."""
     from sipas.models import User
 
     login_manager.init_app(app)
@@ -18,8 +23,18 @@ def configure_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def _load_user(session_id: str) -> User | None:
+        """The enabled user whose stamp matches: a password change or disabling
+        renews the stamp and so ends every older session."""
+        user_id, _sep, stamp = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_enabled:
+            return None
+        if not hmac.compare_digest(user.session_stamp.encode(), stamp.encode()):
+            return None
+        return user
 
 
 from sipas.auth import views  # noqa: E402, F401  (registers the routes)

@@ -1,38 +1,149 @@
-"""Log in and out."""
+"""Log in and out, the account page and the change of one's own password."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from sipas.auth import bp
-from sipas.auth.forms import LoginForm
+from sipas.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm
 from sipas.extensions import db
-from sipas.public.views import _safe_next
+from sipas.models import Role, User
 from sipas.services import accounts
+
+#: Session key holding the time (POSIX seconds) of the user's last request.
+SEEN_KEY = "seen_at"
+
+
+@bp.app_template_filter("moment")
+def format_moment(moment: datetime | None) -> str:
+    """A stored UTC time in Vietnam's time zone: "25/11/2026 23:05"."""
+    if moment is None:
+        return ""
+    return format_datetime(accounts.as_utc(moment), "dd/MM/yyyy HH:mm")
+
+
+@bp.app_context_processor
+def _role_names() -> dict:
+    return {
+        "role_label": lambda role: str(ROLE_LABELS[role]),
+        "password_min_length": accounts.PASSWORD_MIN_LENGTH,
+    }
+
+
+@bp.before_app_request
+def _end_idle_session() -> None:
+    """Log out a session idle for longer than SESSION_LIFETIME_MINUTES."""
+    if "_user_id" not in session:
+        return
+    moment = accounts.now().timestamp()
+    seen = session.get(SEEN_KEY)
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if seen is not None and moment - float(seen) > lifetime:
+        if current_user.is_authenticated:
+            accounts.record_event("session_expired", user=current_user)
+            db.session.commit()
+        logout_user()
+        session.pop(SEEN_KEY, None)
+        flash(_("Your session has expired. Please log in again."), "warning")
+        return
+    session[SEEN_KEY] = moment
+
+
+def start_session(user: User) -> None:
+    login_user(user)
+    session.permanent = True
+    session[SEEN_KEY] = accounts.now().timestamp()
+
+
+def _local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, so ``next`` cannot leave it."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/"):
+        return None
+    return None if target.startswith("//") or "\\" in target else target
+
+
+def landing_url(user: User) -> str:
+    """Where a user goes after logging in: the area their role works in."""
+    if user.role is not Role.surveyor:
+        return url_for("admin.index")
+    if "entry.index" in current_app.view_functions:
+        return url_for("entry.index")
+    return url_for("auth.account")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
-    """Check the password; record success and failure in the audit log."""
+    """Check the password, unless throttled; every outcome is audited."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data)
+        outcome = accounts.authenticate(
+            form.username.data, form.password.data, request.remote_addr
+        )
         db.session.commit()
-        if user is not None:
-            login_user(user)
-            return redirect(
-                _safe_next(request.args.get("next"))
-                if request.args.get("next")
-                else url_for("admin.index")
+        if outcome.user is not None:
+            start_session(outcome.user)
+            target = _local_path(request.args.get("next"))
+            return redirect(target or landing_url(outcome.user))
+        if outcome.retry_at is not None:
+            flash(
+                _(
+                    "Too many failed logins. Please try again after %(time)s.",
+                    time=format_moment(outcome.retry_at),
+                ),
+                "error",
             )
-        flash(_("Wrong username or password."), "error")
+        else:
+            flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    """End the session."""
+    """End the session (audited)."""
+    if current_user.is_authenticated:
+        accounts.record_event("logout", user=current_user)
+        db.session.commit()
     logout_user()
+    session.pop(SEEN_KEY, None)
     return redirect(url_for("public.index"))
+
+
+@bp.get("/account")
+@login_required
+def account():  # type: ignore[no-untyped-def]
+    """Who is logged in: role, unit scope and a link to change the password."""
+    return render_template("auth/account.html", user=current_user)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    """Change one's own password; every other session of the account ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        accounts.change_password(
+            user, form.current_password.data, form.new_password.data
+        )
+        db.session.commit()
+        start_session(user)  # this session continues with the new stamp
+        flash(_("Your password has been changed."), "success")
+        return redirect(landing_url(user))
+    return render_template("auth/password.html", form=form)

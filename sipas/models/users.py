@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -34,12 +35,27 @@ class User(UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: When the password was last set (None: never changed since creation).
+    password_changed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: Random value carried in the session cookie; replaced when the password changes
+    #: or the account is disabled, so every session made before dies.
+    session_stamp: Mapped[str] = mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(16), server_default=""
+    )
 
     unit: Mapped[Unit | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_enabled
+
+    def get_id(self) -> str:
+        """Flask-Login's session key: the id and the current session stamp."""
+        return f"{self.id}:{self.session_stamp}"
+
+    def renew_session_stamp(self) -> None:
+        """Invalidate every session opened before now."""
+        self.session_stamp = secrets.token_hex(16)
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password`` (never the password)."""

@@ -1,47 +1,294 @@
-"""Staff accounts: creation and password checks, with an audit trail."""
+"""Staff accounts: creation, passwords, roles and login throttling, all audited."""
 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, Role, Unit, User
 from sipas.models.base import utcnow
 
+#: Shortest password accepted.
+PASSWORD_MIN_LENGTH = 10
+#: Roles whose accounts must be tied to a unit subtree.
+SCOPED_ROLES = (Role.analyst, Role.surveyor)
+
+
+class AccountError(ValueError):
+    """A change to an account that the rules refuse; ``message`` says why."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def now() -> datetime:
+    """The current time (UTC); tests replace it to move the clock."""
+    return utcnow()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` with its UTC zone (SQLite hands stored timestamps back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def normalise_username(username: str) -> str:
+    """NFC, trimmed; the form stored on the account."""
+    return unicodedata.normalize("NFC", username).strip()
+
 
 def find_user(username: str) -> User | None:
     """The account with ``username`` (NFC, case-insensitive), if any."""
-    name = unicodedata.normalize("NFC", username).strip().lower()
+    name = normalise_username(username)
+    # SQLite's lower() folds ASCII only, so also match the name as typed.
     return db.session.scalar(
-        sa.select(User).where(sa.func.lower(User.username) == name)
+        sa.select(User).where(
+            sa.or_(User.username == name, sa.func.lower(User.username) == name.lower())
+        )
     )
+
+
+def find_unit(code: str) -> Unit | None:
+    """The unit with ``code``, if any."""
+    return db.session.scalar(sa.select(Unit).filter_by(code=code.strip()))
+
+
+def all_users() -> list[User]:
+    """Every account, by username, with its unit loaded."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .options(sa.orm.joinedload(User.unit))
+            .order_by(sa.func.lower(User.username))
+        )
+    )
+
+
+def scope_units() -> list[Unit]:
+    """Units an account may be scoped to, by code."""
+    return list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
+
+
+def password_problem(
+    password: str, username: str, user: User | None = None
+) -> str | None:
+    """Why ``password`` is refused for ``username`` (lazy message), or None."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return _l(
+            "The password must have at least %(n)d characters.", n=PASSWORD_MIN_LENGTH
+        )
+    if normalise_username(password).lower() == normalise_username(username).lower():
+        return _l("The password must not be the username.")
+    if user is not None and user.check_password(password):
+        return _l("The new password must differ from the current one.")
+    return None
+
+
+def _check_password(password: str, username: str, user: User | None = None) -> None:
+    problem = password_problem(password, username, user)
+    if problem is not None:
+        raise AccountError(problem)
+
+
+def _check_scope(role: Role, unit: Unit | None) -> Unit | None:
+    """The unit to store: required for scoped roles, dropped for admins."""
+    if role is Role.admin:
+        return None
+    if unit is None:
+        raise AccountError(_l("Analysts and surveyors need a unit."))
+    return unit
 
 
 def create_user(
-    username: str, password: str, role: Role, unit: Unit | None = None
+    username: str,
+    password: str,
+    role: Role,
+    unit: Unit | None = None,
+    *,
+    actor: User | None = None,
+    check_policy: bool = False,
 ) -> User:
-    """Add an account with a hashed password."""
-    user = User(
-        username=unicodedata.normalize("NFC", username).strip(), role=role, unit=unit
-    )
+    """Add an account with a hashed password.
+
+    ``check_policy`` applies the password and scope rules (pages and commands);
+    code that sets up accounts itself (demo data, tests) may skip them.
+    """
+    name = normalise_username(username)
+    if not name or len(name) > 80:
+        raise AccountError(_l("The username must have 1 to 80 characters."))
+    if find_user(name) is not None:
+        raise AccountError(_l("The username “%(name)s” is taken.", name=name))
+    if check_policy:
+        _check_password(password, name)
+        unit = _check_scope(role, unit)
+    user = User(username=name, role=role, unit=unit)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    record_event("user.create", user=None, object_type="user", object_id=str(user.id))
+    record_event(
+        "user.create",
+        user=actor,
+        object_type="user",
+        object_id=str(user.id),
+        details={
+            "username": name,
+            "role": role.value,
+            "unit": _code(unit),
+        },
+    )
     return user
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The enabled user whose password matches, else None; both outcomes are audited."""
-    user = find_user(username)
+def _code(unit: Unit | None) -> str | None:
+    return unit.code if unit else None
+
+
+def update_role(
+    user: User, role: Role, unit: Unit | None, *, actor: User | None
+) -> None:
+    """Change ``user``'s role and unit scope; an admin may not demote themselves."""
+    if actor is not None and actor.id == user.id and role is not Role.admin:
+        raise AccountError(_l("You cannot remove your own administrator role."))
+    unit = _check_scope(role, unit)
+    before = {"role": user.role.value, "unit": _code(user.unit)}
+    after = {"role": role.value, "unit": _code(unit)}
+    if before == after:
+        return
+    user.role, user.unit = role, unit
+    user.renew_session_stamp()  # the old session carried the old rights
+    record_event(
+        "user.update",
+        user=actor,
+        object_type="user",
+        object_id=str(user.id),
+        details={"username": user.username, "before": before, "after": after},
+    )
+
+
+def set_enabled(user: User, enabled: bool, *, actor: User | None) -> None:
+    """Disable (ending every session) or enable ``user``; never oneself."""
+    if actor is not None and actor.id == user.id and not enabled:
+        raise AccountError(_l("You cannot disable your own account."))
+    if user.is_enabled == enabled:
+        return
+    user.is_enabled = enabled
+    if not enabled:
+        user.renew_session_stamp()
+    record_event(
+        "user.enable" if enabled else "user.disable",
+        user=actor,
+        object_type="user",
+        object_id=str(user.id),
+        details={"username": user.username},
+    )
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The user's own change: checks the current password and the policy."""
+    if not user.check_password(current):
+        raise AccountError(_l("The current password is wrong."))
+    _check_password(new, user.username, user)
+    _store_password(user, new)
+    record_event(
+        "password.change", user=user, object_type="user", object_id=str(user.id)
+    )
+
+
+def reset_password(user: User, new: str, *, actor: User | None) -> None:
+    """An administrator sets a new password for ``user``."""
+    _check_password(new, user.username)
+    _store_password(user, new)
+    record_event(
+        "user.password_reset",
+        user=actor,
+        object_type="user",
+        object_id=str(user.id),
+        details={"username": user.username},
+    )
+
+
+def _store_password(user: User, password: str) -> None:
+    user.set_password(password)
+    user.password_changed_at = now()
+    user.renew_session_stamp()
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """The account that logged in, or why not: ``retry_at`` when throttled."""
+
+    user: User | None = None
+    retry_at: datetime | None = None
+
+
+def authenticate(username: str, password: str, ip: str | None = None) -> LoginOutcome:
+    """Check a login; refused while throttled. Every outcome is audited."""
+    name = normalise_username(username)[:80]
+    retry_at = throttled_until(name, ip)
+    if retry_at is not None:
+        record_event("login_throttled", user=None, details={"username": name, "ip": ip})
+        return LoginOutcome(retry_at=retry_at)
+    user = find_user(name)
     if user is None or not user.is_enabled or not user.check_password(password):
-        record_event("login_failed", user=None, details={"username": username[:80]})
+        record_event(
+            "login_failed", user=None, details={"username": name.lower(), "ip": ip}
+        )
+        return LoginOutcome()
+    user.last_login_at = now()
+    record_event("login", user=user, details={"ip": ip})
+    return LoginOutcome(user=user)
+
+
+def throttled_until(username: str, ip: str | None) -> datetime | None:
+    """When logins for ``username`` or from ``ip`` are allowed again, if refused now.
+
+    Counted from the audit log: LOGIN_MAX_FAILURES failures within
+    LOGIN_WINDOW_MINUTES lock the username, or the address, until the oldest of those
+    failures leaves the window. A successful login clears the username's count (not
+    the address's, which a guesser could otherwise reset with an account of their own).
+    """
+    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
+    window = timedelta(minutes=int(current_app.config["LOGIN_WINDOW_MINUTES"]))
+    since = now() - window
+    failed = sa.select(AuditEvent.occurred_at).where(
+        AuditEvent.action == "login_failed", AuditEvent.occurred_at > since
+    )
+    name = normalise_username(username).lower()
+    last_login = _last_login(name)
+    by_name = failed.where(AuditEvent.details["username"].as_string() == name)
+    if last_login is not None:
+        by_name = by_name.where(AuditEvent.occurred_at > last_login)
+    queries = [by_name]
+    if ip:
+        queries.append(failed.where(AuditEvent.details["ip"].as_string() == ip))
+    blocks = [_nth_latest(query, limit) for query in queries]
+    ends = [as_utc(moment) + window for moment in blocks if moment is not None]
+    return max(ends) if ends else None
+
+
+def _nth_latest(query: sa.Select, n: int) -> datetime | None:
+    """The n-th most recent failure time of ``query`` (None if there are fewer)."""
+    return db.session.scalar(
+        query.order_by(AuditEvent.occurred_at.desc()).offset(n - 1).limit(1)
+    )
+
+
+def _last_login(name: str) -> datetime | None:
+    user = find_user(name)
+    if user is None:
         return None
-    user.last_login_at = utcnow()
-    record_event("login", user=user)
-    return user
+    return db.session.scalar(
+        sa.select(sa.func.max(AuditEvent.occurred_at)).where(
+            AuditEvent.action == "login", AuditEvent.user_id == user.id
+        )
+    )
 
 
 def record_event(
@@ -54,6 +301,7 @@ def record_event(
 ) -> AuditEvent:
     """Append one audit event."""
     event = AuditEvent(
+        occurred_at=now(),
         action=action,
         user_id=user.id if user else None,
         object_type=object_type,

@@ -9,7 +9,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sipas.models import UnitLevel
-from sipas.services.unit_import import CODE_MAX, NAME_MAX, clean
+from sipas.services.unit_rules import CODE_MAX, NAME_MAX, clean
 from sipas.services.units import UnitData
 
 #: Level names shown in pages, top of the hierarchy first.

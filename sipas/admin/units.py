@@ -23,13 +23,14 @@ from sipas.admin.forms_units import (
 from sipas.auth.decorators import role_required
 from sipas.extensions import csrf, db
 from sipas.models import Role, Unit
+from sipas.services import unit_files
 from sipas.services import units as unit_service
 from sipas.services.accounts import record_event
-from sipas.services.unit_import import highlight
+from sipas.services.unit_rules import highlight
 from sipas.services.unit_tree import ancestors
 
 #: Request bodies up to this size reach the import view (a 5 MB file and the form).
-IMPORT_BODY_LIMIT = unit_service.MAX_IMPORT_BYTES + 64 * 1024
+IMPORT_BODY_LIMIT = unit_files.MAX_IMPORT_BYTES + 64 * 1024
 
 
 @bp.app_template_global()
@@ -159,10 +160,10 @@ def units_import():  # type: ignore[no-untyped-def]
     except RequestEntityTooLarge:
         form, submitted = ImportForm(formdata=None), False
         too_large = _("The file is larger than 5 MB.")
-        report = unit_service.ImportReport(file_error=too_large)
+        report = unit_files.ImportReport(file_error=too_large)
     if submitted:
         upload = form.file.data
-        report = unit_service.import_units(
+        report = unit_files.import_units(
             upload.filename or "", upload.read(), current_user
         )
         if report.ok:
@@ -186,13 +187,13 @@ def units_import():  # type: ignore[no-untyped-def]
 @bp.get("/units/template.csv")
 @role_required(Role.admin)
 def units_template():  # type: ignore[no-untyped-def]
-    return _csv_download(unit_service.template_csv(), "units-template.csv")
+    return _csv_download(unit_files.template_csv(), "units-template.csv")
 
 
 @bp.get("/units/export.csv")
 @role_required(Role.admin)
 def units_export():  # type: ignore[no-untyped-def]
-    data = unit_service.export_csv()
+    data = unit_files.export_csv()
     details = {"bytes": len(data)}
     record_event("unit.export", user=current_user, object_type="unit", details=details)
     db.session.commit()

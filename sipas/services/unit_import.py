@@ -10,142 +10,29 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
 from sipas.models.units import UnitLevel
+from sipas.services.unit_rules import (
+    NAME_MAX,
+    clean,
+    code_error,
+    dates_error,
+    level_allows,
+    parse_date,
+    parse_level,
+)
 
 #: Columns every file must have, then the optional ones, in export order.
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
 OPTIONAL_COLUMNS = ("valid_from", "valid_to", "successor_code")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-
-#: Levels from the top of the hierarchy down; a child sits strictly lower.
-LEVEL_ORDER = (
-    UnitLevel.province,
-    UnitLevel.district,
-    UnitLevel.commune,
-    UnitLevel.centre,
-)
-
-#: Vietnamese words accepted for each level, compared without diacritics.
-LEVEL_WORDS = {
-    "tinh": UnitLevel.province,
-    "huyen": UnitLevel.district,
-    "quan": UnitLevel.district,
-    "thi xa": UnitLevel.district,
-    "xa": UnitLevel.commune,
-    "phuong": UnitLevel.commune,
-    "thi tran": UnitLevel.commune,
-    "trung tam": UnitLevel.centre,
-}
-
-CODE_PATTERN = re.compile(r"[\w-]+")
-CODE_MAX = 40
-NAME_MAX = 200
-
-
-def clean(value: object) -> str:
-    """A cell or form value as trimmed NFC text ("" for nothing)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # spreadsheets store the code 101 as 101.0
-    return unicodedata.normalize("NFC", str(value)).strip()
-
-
-def fold(text: str) -> str:
-    """``text`` without diacritics, lower case: "Đông Hạ" → "dong ha"."""
-    return "".join(_fold_char(char) for char in text)
-
-
-def _fold_char(char: str) -> str:
-    if char in "đĐ":
-        return "d"
-    stripped = "".join(
-        c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)
-    )
-    return stripped.lower()
-
-
-def highlight(text: str, query: str) -> list[tuple[str, bool]]:
-    """``text`` cut into (piece, matched) parts where ``query`` matches it, ignoring
-    diacritics and case."""
-    needle = fold(query.strip())
-    if not needle:
-        return [(text, False)]
-    folded, origin = "", []
-    for index, char in enumerate(text):
-        piece = _fold_char(char)
-        folded += piece
-        origin.extend([index] * len(piece))
-    parts: list[tuple[str, bool]] = []
-    done, start = 0, folded.find(needle)
-    while start >= 0:
-        begin, end = origin[start], origin[start + len(needle) - 1] + 1
-        if begin > done:
-            parts.append((text[done:begin], False))
-        parts.append((text[begin:end], True))
-        done = end
-        start = folded.find(needle, start + len(needle))
-    if done < len(text):
-        parts.append((text[done:], False))
-    return parts
-
-
-def code_error(code: str) -> str | None:
-    """Why ``code`` cannot be a unit code, or None."""
-    if not code:
-        return _l("Enter a code.")
-    if len(code) > CODE_MAX:
-        return _l("A code has at most %(n)s characters.", n=CODE_MAX)
-    if not CODE_PATTERN.fullmatch(code):
-        return _l("A code may hold only letters, digits, '-' and '_'.")
-    return None
-
-
-def parse_level(value: str) -> UnitLevel | None:
-    """The level named by ``value`` (enum value or Vietnamese word), or None."""
-    word = " ".join(fold(value).split())
-    if word in UnitLevel.__members__:
-        return UnitLevel(word)
-    return LEVEL_WORDS.get(word)
-
-
-def level_allows(child: UnitLevel, parent: UnitLevel) -> bool:
-    """True if a unit of level ``child`` may sit under one of level ``parent``."""
-    return LEVEL_ORDER.index(child) > LEVEL_ORDER.index(parent)
-
-
-def parse_date(value: object) -> date | None:
-    """A date from YYYY-MM-DD, dd/mm/yyyy or a spreadsheet date; ValueError else."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = clean(value)
-    if not text:
-        return None
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def dates_error(valid_from: date | None, valid_to: date | None) -> str | None:
-    """Why the validity dates do not fit together, or None."""
-    if valid_from and valid_to and valid_to < valid_from:
-        return _l("The end date is before the start date.")
-    return None
 
 
 @dataclass(frozen=True)
@@ -302,8 +189,8 @@ def _parse_row(
         fail("successor_code", _l("A unit cannot be its own successor."))
     elif successor and "valid_to" in dates and dates["valid_to"] is None:
         fail("valid_to", _l("A merged unit needs the date it ended."))
-    if errors or level is None:
-        return None, errors
+    if level is None or any(e.column in ("code", "name") for e in errors):
+        return None, errors  # too broken to check against the other rows
     record = UnitRecord(
         code=code,
         name=name,
@@ -431,8 +318,10 @@ def _check_links(
             )
         )
     successor = record.successor_code
-    if successor in unknown_ok and successor not in planned:
-        pass
+    if successor == record.code or (
+        successor in unknown_ok and successor not in planned
+    ):
+        pass  # already reported on this row, or on the row that defines it
     elif successor and successor not in planned:
         errors.append(
             RowError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sipas.models import UnitLevel
@@ -61,7 +61,9 @@ class UnitForm(FlaskForm):
     )
     level = SelectField(
         _l("Level"),
-        choices=[(level.value, label) for level, label in LEVEL_LABELS.items()],
+        choices=[
+            SelectChoice(level.value, label) for level, label in LEVEL_LABELS.items()
+        ],
         validators=[DataRequired()],
     )
     parent_code = _code_field(

@@ -3,6 +3,7 @@ import and export."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -22,7 +23,8 @@ from sipas.admin.forms_units import (
 )
 from sipas.auth.decorators import role_required
 from sipas.extensions import csrf, db
-from sipas.models import Role, Unit
+from sipas.i18n import format_day
+from sipas.models import Role, Unit, UnitLevel
 from sipas.services import unit_files
 from sipas.services import units as unit_service
 from sipas.services.accounts import record_event
@@ -33,10 +35,19 @@ from sipas.services.unit_tree import ancestors
 IMPORT_BODY_LIMIT = unit_files.MAX_IMPORT_BYTES + 64 * 1024
 
 
-@bp.app_template_global()
-def unit_level_label(level) -> str:  # type: ignore[no-untyped-def]
-    """The level's name in the visitor's language."""
-    return str(LEVEL_LABELS[level])
+class LineFormat:
+    """Level names, dates and unit addresses for one page, each worked out once."""
+
+    def __init__(self) -> None:
+        self.levels = {level: str(label) for level, label in LEVEL_LABELS.items()}
+        self.day = functools.lru_cache(maxsize=None)(format_day)
+        self.base = url_for("admin.unit_page", unit_id=0).removesuffix("0")
+
+    def level(self, level: UnitLevel) -> str:
+        return self.levels[level]
+
+    def url(self, unit_id: int) -> str:
+        return f"{self.base}{unit_id}"
 
 
 @bp.get("/units")
@@ -52,6 +63,7 @@ def units():  # type: ignore[no-untyped-def]
         query=query,
         found=found,
         highlight=highlight,
+        fmt=LineFormat(),
     )
 
 
@@ -245,6 +257,7 @@ def _render_unit(
     failed = any(f is not None and f.errors for f in (edit_form, move_form, merge_form))
     page = render_template(
         "admin/units/unit.html",
+        fmt=LineFormat(),
         unit=unit,
         path=ancestors(unit),
         has_responses=unit_service.has_responses(unit),

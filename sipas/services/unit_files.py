@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -57,10 +57,11 @@ def import_units(filename: str, data: bytes, user: User | None) -> ImportReport:
     except FileError as error:
         return ImportReport(file_error=error.args[0])
     units = {unit.code: unit for unit in db.session.scalars(sa.select(Unit))}
-    plan = plan_import(table, {code: record_of(u) for code, u in units.items()})
+    stored = {code: record_of(unit) for code, unit in units.items()}
+    plan = plan_import(table, stored)
     if plan.errors:
         return ImportReport(errors=plan.errors)
-    report = _apply(plan.records, units)
+    report = _apply(plan.records, units, stored)
     record_event(
         "unit.import",
         user=user,
@@ -81,28 +82,31 @@ def import_units(filename: str, data: bytes, user: User | None) -> ImportReport:
     return report
 
 
-def _apply(records: tuple[UnitRecord, ...], units: dict[str, Unit]) -> ImportReport:
-    """Write checked records: create first, then set every field and link."""
-    created = updated = unchanged = 0
-    before = {r.code: record_of(units[r.code]) for r in records if r.code in units}
-    for record in records:
-        if record.code not in units:
-            units[record.code] = Unit(
-                code=record.code, name=record.name, level=record.level
-            )
-            db.session.add(units[record.code])
-            created += 1
-    for record in records:
+def _apply(
+    records: tuple[UnitRecord, ...],
+    units: dict[str, Unit],
+    stored: dict[str, UnitRecord],
+) -> ImportReport:
+    """Write checked records: create the new units first, then set the fields and
+    links of those that differ from what is stored."""
+    new = [r for r in records if r.code not in units]
+    for record in new:
+        unit = Unit(code=record.code, name=record.name, level=record.level)
+        units[record.code] = unit
+        db.session.add(unit)
+    changed = [r for r in records if replace(r, row=0) != stored.get(r.code)]
+    for record in changed:
         unit = units[record.code]
         unit.name, unit.level = record.name, record.level
         unit.parent = units[record.parent_code] if record.parent_code else None
         unit.valid_from, unit.valid_to = record.valid_from, record.valid_to
         unit.successor = units[record.successor_code] if record.successor_code else None
-        if record.code in before:
-            same = before[record.code] == record_of(unit)
-            unchanged, updated = unchanged + same, updated + (not same)
     db.session.flush()
-    return ImportReport(created=created, updated=updated, unchanged=unchanged)
+    return ImportReport(
+        created=len(new),
+        updated=len(changed) - len(new),
+        unchanged=len(records) - len(changed),
+    )
 
 
 def export_csv() -> bytes:

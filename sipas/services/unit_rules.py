@@ -47,7 +47,8 @@ def clean(value: object) -> str:
 
 def fold(text: str) -> str:
     """``text`` without diacritics, lower case: "Đông Hạ" → "dong ha"."""
-    return "".join(_fold_char(char) for char in text)
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def _fold_char(char: str) -> str:

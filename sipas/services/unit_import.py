@@ -374,7 +374,7 @@ def _check_children(
                     parent.row,
                     "level",
                     _l(
-                        "The unit %(child)s below it would not sit lower than it.",
+                        "The unit %(child)s below it must stay at a lower level.",
                         child=child.code,
                     ),
                 )

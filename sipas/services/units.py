@@ -253,7 +253,7 @@ def _children_problem(unit: Unit, level: UnitLevel) -> str | None:
     for child in unit.children:
         if not level_allows(child.level, level):
             return _l(
-                "The unit %(child)s below it would not sit lower than it.",
+                "The unit %(child)s below it must stay at a lower level.",
                 child=child.code,
             )
     return None

@@ -277,6 +277,8 @@ def test_merging_sets_the_successor_and_the_end_in_one_step(admin):
     assert event.details == {"successor": "QN-HALONG", "valid_to": "2025-12-31"}
     page = admin.get(f"/admin/units/{campha.id}").get_data(as_text=True)
     assert "QN-HALONG" in page
+    successor_page = admin.get(f"/admin/units/{campha.successor.id}")
+    assert "Phường Cẩm Phả (QN-CAMPHA)" in successor_page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -388,6 +390,23 @@ def test_a_file_larger_than_the_sites_default_limit_is_accepted(admin, app):
     response = _upload(admin, "units.csv", data)
     assert response.status_code == 302
     assert _audit("unit.import")[0].details["created"] == 4000
+
+
+def test_an_import_without_the_csrf_token_is_refused(admin):
+    from flask import g
+
+    # The fixture's app context (and so ``g``) outlives each test request: forget
+    # that the login request's token was checked, as a new request would.
+    g.pop("csrf_valid", None)
+    data = (HEADER + "QN-MOI,Phường Mới,commune,QN,,,\n").encode()
+    response = admin.post(
+        "/admin/units/import",
+        data={"file": (io.BytesIO(data), "units.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert 'type="file"' not in response.get_data(as_text=True)  # the error page
+    assert _unit("QN-MOI") is None
 
 
 def test_export_then_import_round_trips(admin):

@@ -11,6 +11,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sipas.admin import bp
@@ -173,6 +174,8 @@ def units_import():  # type: ignore[no-untyped-def]
         form, submitted = ImportForm(formdata=None), False
         too_large = _("The file is larger than 5 MB.")
         report = unit_files.ImportReport(file_error=too_large)
+    if "csrf_token" in form.errors:  # the answer the site's own check would give
+        raise CSRFError(form.errors["csrf_token"][0])
     if submitted:
         upload = form.file.data
         report = unit_files.import_units(
@@ -261,6 +264,7 @@ def _render_unit(
         unit=unit,
         path=ancestors(unit),
         has_responses=unit_service.has_responses(unit),
+        predecessors=unit_service.predecessors(unit),
         edit_form=edit_form or UnitForm(formdata=None, obj=_form_values(unit)),
         move_form=move_form
         or MoveForm(formdata=None, prefix="move", obj=_form_values(unit)),

@@ -295,56 +295,45 @@ def check_plan(
 def _check_links(
     planned: Mapping[str, UnitRecord], record: UnitRecord, unknown_ok: Iterable[str]
 ) -> list[RowError]:
-    errors: list[RowError] = []
-    parent = planned.get(record.parent_code) if record.parent_code else None
-    if record.parent_code in unknown_ok and parent is None:
-        pass
-    elif record.parent_code and parent is None:
-        errors.append(
-            RowError(
-                record.row,
-                "parent_code",
-                _l("No unit has the code %(code)s.", code=record.parent_code),
-            )
-        )
-    elif parent is not None and not level_allows(record.level, parent.level):
-        errors.append(RowError(record.row, "level", _level_message(parent)))
-    elif parent is not None and _loops(planned, record.code, "parent_code"):
-        errors.append(
-            RowError(
-                record.row,
-                "parent_code",
-                _l("A unit cannot sit below itself or one of its own units."),
-            )
-        )
-    successor = record.successor_code
-    if successor == record.code or (
-        successor in unknown_ok and successor not in planned
-    ):
-        pass  # already reported on this row, or on the row that defines it
-    elif successor and successor not in planned:
-        errors.append(
-            RowError(
-                record.row,
-                "successor_code",
-                _l("No unit has the code %(code)s.", code=successor),
-            )
-        )
-    elif successor and _loops(planned, record.code, "successor_code"):
-        errors.append(
-            RowError(
-                record.row,
-                "successor_code",
-                _l("These successors lead back to the unit itself."),
-            )
-        )
-    return errors
-
-
-def _level_message(parent: UnitRecord) -> str:
-    return _l(
-        "The level must be below that of the parent unit %(code)s.", code=parent.code
+    """The record's parent and successor exist, fit, and lead to no cycle."""
+    found = (
+        _parent_problem(planned, record, unknown_ok),
+        _successor_problem(planned, record, unknown_ok),
     )
+    return [RowError(record.row, *problem) for problem in found if problem]
+
+
+def _parent_problem(
+    planned: Mapping[str, UnitRecord], record: UnitRecord, unknown_ok: Iterable[str]
+) -> tuple[str, str] | None:
+    code = record.parent_code
+    if not code or (code in unknown_ok and code not in planned):
+        return None  # a top-level unit, or a parent whose own row already failed
+    parent = planned.get(code)
+    if parent is None:
+        return "parent_code", _l("No unit has the code %(code)s.", code=code)
+    if not level_allows(record.level, parent.level):
+        return "level", _l(
+            "The level must be below that of the parent unit %(code)s.", code=code
+        )
+    if _loops(planned, record.code, "parent_code"):
+        return "parent_code", _l(
+            "A unit cannot sit below itself or one of its own units."
+        )
+    return None
+
+
+def _successor_problem(
+    planned: Mapping[str, UnitRecord], record: UnitRecord, unknown_ok: Iterable[str]
+) -> tuple[str, str] | None:
+    code = record.successor_code
+    if not code or code == record.code or (code in unknown_ok and code not in planned):
+        return None  # none, reported on this row already, or on the row defining it
+    if code not in planned:
+        return "successor_code", _l("No unit has the code %(code)s.", code=code)
+    if _loops(planned, record.code, "successor_code"):
+        return "successor_code", _l("These successors lead back to the unit itself.")
+    return None
 
 
 def _loops(planned: Mapping[str, UnitRecord], start: str, link: str) -> bool:

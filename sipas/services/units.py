@@ -133,6 +133,12 @@ def has_responses(unit: Unit) -> bool:
     return db.session.scalar(query) is not None
 
 
+def predecessors(unit: Unit) -> list[Unit]:
+    """The units that were merged into ``unit``."""
+    query = sa.select(Unit).filter_by(successor_id=unit.id).order_by(Unit.code)
+    return list(db.session.scalars(query))
+
+
 def create_unit(data: UnitData, user: User | None) -> Unit:
     """A new unit; UnitError when a rule is broken."""
     parent, successor = _check(data, unit=None)

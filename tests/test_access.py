@@ -55,6 +55,15 @@ ACCESS: dict[str, Access] = {
     "admin.user_password": Access(ADMINS),
     # audit log
     "admin.audit_log": Access(ADMINS),
+    # units
+    "admin.units": Access(ADMINS),
+    "admin.unit_new": Access(ADMINS),
+    "admin.unit_page": Access(ADMINS),
+    "admin.unit_move": Access(ADMINS),
+    "admin.unit_merge": Access(ADMINS),
+    "admin.units_import": Access(ADMINS),
+    "admin.units_template": Access(ADMINS),
+    "admin.units_export": Access(ADMINS),
     # survey rounds
     "admin.wave_new": Access(ADMINS),
     "admin.wave": Access(READERS, scoped=True),
@@ -82,6 +91,8 @@ class Fixtures:
     target_user: User
     #: A province outside the demo one, for the out-of-scope analyst.
     other_province: Unit
+    #: Id of the demo centre QN-HALONG-TT.
+    unit_id: int
     #: A response of the demo wave, from centre QN-HALONG-TT.
     response_uuid: uuid.UUID
 
@@ -95,6 +106,7 @@ URL_VALUES: dict[str, Callable[[Fixtures], Any]] = {
     "user_id": lambda f: f.target_user.id,
     "response_uuid": lambda f: str(f.response_uuid),
     "action": lambda f: "void",
+    "unit_id": lambda f: f.unit_id,
 }
 
 #: endpoint → {argument: value} where one route needs another value than URL_VALUES.
@@ -188,6 +200,7 @@ def fixtures(demo_app: Flask) -> Fixtures:
         app=demo_app,
         target_user=target,
         other_province=other,
+        unit_id=_unit("QN-HALONG-TT").id,
         response_uuid=response.response.uuid,
     )
 

@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.i18n import format_percent
-from sipas.models import AuditEvent, Role, Unit, UnitLevel, Wave, WaveUnit
+from sipas.models import AuditEvent, Role, Unit, UnitLevel, Wave, WaveStatus, WaveUnit
 from sipas.reports.fonts import missing_characters
 from sipas.reports.pdf import render
+from sipas.reports.pdf_findings import change_text, significance_text
 from sipas.reports.pdf_sections import Masthead, dateline
 from sipas.services import synthetic
 from sipas.services.report import report_pdf, report_results
@@ -52,6 +53,29 @@ def page_count(pdf: Path) -> int:
 
 def page_texts(pdf: Path) -> list[str]:
     return [pdf_text(pdf, k) for k in range(1, page_count(pdf) + 1)]
+
+
+def keep_page(pdf: Path, page: int, name: str) -> None:
+    """Save one page as an image in test-output/report/ for a human to look at."""
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    target = IMAGES / name
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "60",
+            "-png",
+            "-singlefile",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(pdf),
+            str(target.with_suffix("")),
+        ],
+        check=True,
+    )
+    assert target.exists()
 
 
 def write(tmp_path: Path, data: bytes, name: str = "report.pdf") -> Path:
@@ -193,13 +217,19 @@ def test_a_34_province_ranking_takes_more_pages_and_repeats_its_header(
     assert len(results.ranking) == 34
     head = Masthead(("UBND",), "Hà Nội", date(2026, 11, 25))
     long = write(tmp_path, render(results, head).data, "long.pdf")
-    short_results = dataclasses.replace(results, ranking=results.ranking[:3])
+    first = dataclasses.replace(results.ranking[0], tied_with_next=True)
+    short_results = dataclasses.replace(results, ranking=(first, *results.ranking[1:3]))
     short = write(tmp_path, render(short_results, head).data, "short.pdf")
     assert page_count(long) > page_count(short)
     with force_locale("vi"):
         header = re.compile(rf"{_('Rank')}\s+{_('Unit')}\s+{_('Responses')}\s+SIPAS")
-    pages_with_header = [t for t in page_texts(long) if header.search(t)]
+    tie = re.compile(rf"{re.escape(first.unit.name)}\s.*≈")
+    assert tie.search(pdf_text(short))
+    texts = page_texts(long)
+    pages_with_header = [k for k, t in enumerate(texts) if header.search(t)]
     assert len(pages_with_header) >= 2
+    for position, page in enumerate(pages_with_header[:2], start=1):
+        keep_page(long, page + 1, f"IV-34-units-{position}.png")
     text = pdf_text(long)
     known = [
         r
@@ -308,3 +338,39 @@ def test_report_access_follows_role_and_scope(demo_client, filled_wave, login_as
 def test_a_surveyor_cannot_download_the_report(demo_client, filled_wave, login_as):
     login_as(demo_client, Role.surveyor, unit=_unit("QN-HALONG"))
     assert demo_client.get("/admin/results/demo/report.pdf").status_code == 403
+
+
+def test_the_change_since_the_previous_wave_is_reported(filled_wave, tmp_path):
+    previous = Wave(
+        code="previous",
+        title="Đợt khảo sát năm 2025",
+        questionnaire=filled_wave.questionnaire,
+        status=WaveStatus.closed,
+        starts_on=date(2025, 1, 1),
+        strata_level=filled_wave.strata_level,
+        psu_level=filled_wave.psu_level,
+    )
+    previous.wave_units = [
+        WaveUnit(unit=wu.unit, population=wu.population)
+        for wu in filled_wave.wave_units
+    ]
+    db.session.add(previous)
+    db.session.flush()
+    synthetic.add_demo_responses(previous, 400, seed=8)
+    db.session.commit()
+    results = report_results(filled_wave, None, "vi")
+    overall = next(c for c in results.changes if c.code == "overall")
+    pdf = write(tmp_path, report_pdf(filled_wave, None, "vi"))
+    texts = page_texts(pdf)
+    with force_locale("vi"):
+        title = "VI. " + _("Comparison with the previous survey round")
+        page = next(k for k, t in enumerate(texts) if title in squeeze(t))
+        section = squeeze(" ".join(texts[page:]))
+        assert "Đợt khảo sát năm 2025" in section
+        assert change_text(overall) in section
+        assert format_percent(overall.previous.estimate.value) in section
+        # the words may wrap inside their cell; the p-value stays on one line
+        p_value = re.search(r"\(p\s[=<]\s[0-9,]+\)", significance_text(overall))
+        assert squeeze(p_value.group(0)) in section
+        assert _("There is no earlier survey round") not in section
+    keep_page(pdf, page + 1, "VI-with-previous-wave.png")

@@ -9,7 +9,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak
 
 from sipas.i18n import format_percent
 from sipas.models import Wave, Weighting
-from sipas.questionnaire import Item, ItemType
+from sipas.questionnaire import Item, ItemType, Questionnaire
 from sipas.reports.pdf_sections import design_sentences, level_name
 from sipas.reports.pdf_styles import count, markup, para
 from sipas.services.results import WaveResults
@@ -127,29 +127,58 @@ def definitions() -> list[str]:
     ]
 
 
-def _item_lines(item: Item, number: int, language: str) -> list[Flowable]:
+def options_text(item: Item, language: str) -> str:
+    """The answer options: with their stored codes where those are numbers
+    ("1 – Rất không hài lòng"), else the labels alone."""
+    if all(choice.code.isdigit() for choice in item.choices):
+        parts = [f"{c.code} – {c.label.get_text(language)}" for c in item.choices]
+    else:
+        parts = [c.label.get_text(language) for c in item.choices]
+    text = "; ".join(parts)
+    if item.type is ItemType.multi_choice and item.max_choices:
+        text += " " + _("(at most %(n)s choices)", n=item.max_choices)
+    return text
+
+
+def _condition(item: Item, questionnaire: Questionnaire, language: str) -> str:
+    """ "Asked only when the answer to X is: …" for a conditional item."""
+    condition = item.show_if
+    assert condition is not None  # noqa: S101  (callers check)
+    asked = questionnaire.item(condition.item)
+    answers = [
+        choice.label.get_text(language)
+        for choice in asked.choices
+        if choice.code in condition.values
+    ]
+    return _(
+        "(Asked only when the answer to %(item)s is: %(answers)s.)",
+        item=condition.item,
+        answers=", ".join(answers or condition.values),
+    )
+
+
+def _item_lines(
+    item: Item, questionnaire: Questionnaire, language: str, *, with_options: bool
+) -> list[Flowable]:
     label = escape(item.label.get_text(language))
     lines: list[Flowable] = [markup(f"<b>{escape(item.code)}.</b> {label}", "item")]
     if item.show_if is not None:
-        lines.append(
-            para(
-                _("(Asked only after the answer to %(item)s.)", item=item.show_if.item),
-                "choices",
-            )
-        )
-    if item.choices:
-        options = "; ".join(
-            f"{choice.code} – {choice.label.get_text(language)}"
-            for choice in item.choices
-        )
-        if item.type is ItemType.multi_choice and item.max_choices:
-            options += " " + _("(at most %(n)s choices)", n=item.max_choices)
-        lines.append(para(options, "choices"))
+        lines.append(para(_condition(item, questionnaire, language), "choices"))
+    if item.choices and with_options:
+        lines.append(para(options_text(item, language), "choices"))
     elif item.type is ItemType.text:
         lines.append(para(_("(Free text.)"), "choices"))
     elif item.type is ItemType.number:
         lines.append(para(_("(A number.)"), "choices"))
     return lines
+
+
+def _shared_options(items: tuple[Item, ...]) -> Item | None:
+    """The first item when every item of a section answers on one list (a scale)."""
+    lists = {item.choice_list for item in items}
+    if len(items) >= 2 and len(lists) == 1 and None not in lists:
+        return items[0]
+    return None
 
 
 def questionnaire_appendix(results: WaveResults) -> list[Flowable]:
@@ -167,18 +196,32 @@ def questionnaire_appendix(results: WaveResults) -> list[Flowable]:
             )
         ),
     ]
-    number = 0
     for position, section in enumerate(questionnaire.sections, start=1):
         block: list[Flowable] = [
             para(f"{position}. {section.title.get_text(language)}", "h2")
         ]
         if section.description is not None:
             block.append(para(section.description.get_text(language), "note"))
+        shared = _shared_options(section.items)
+        if shared is not None:
+            block.append(
+                para(
+                    _(
+                        "Answer options of the questions below: %(options)s",
+                        options=options_text(shared, language),
+                    ),
+                    "note",
+                )
+            )
+        previous = None  # a run of questions on one list shows it once
         for k, item in enumerate(section.items):
-            number += 1
-            lines = _item_lines(item, number, language)
-            if k == 0:
-                story.append(KeepTogether([*block, *lines]))
-            else:
-                story.append(KeepTogether(lines))
+            repeated = previous is not None and item.choice_list == previous
+            previous = item.choice_list
+            lines = _item_lines(
+                item,
+                questionnaire,
+                language,
+                with_options=shared is None and not repeated,
+            )
+            story.append(KeepTogether([*block, *lines] if k == 0 else lines))
     return story

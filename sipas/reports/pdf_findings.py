@@ -4,6 +4,7 @@ wave) of the PDF report."""
 from __future__ import annotations
 
 import math
+from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from reportlab.platypus import Flowable
@@ -15,6 +16,7 @@ from sipas.reports.pdf_styles import (
     count,
     data_table,
     interval_text,
+    markup,
     para,
     pct,
 )
@@ -81,14 +83,15 @@ def significance_text(change: Change) -> str:
     p_value = change.difference.p_value
     if not math.isfinite(p_value):
         return "–"
+    # no-break spaces keep "p = 0,012" on one line when the cell wraps
     shown = (
-        "< " + format_number(0.001, 3)
+        "p\u00a0<\u00a0" + format_number(0.001, 3)
         if p_value < 0.001
-        else "= " + format_number(p_value, 3)
+        else "p\u00a0=\u00a0" + format_number(p_value, 3)
     )
     if change.difference.is_significant:
-        return _("Significant (p %(p)s)", p=shown)
-    return _("Not significant (p %(p)s)", p=shown)
+        return _("Significant (%(p)s)", p=shown)
+    return _("Not significant (%(p)s)", p=shown)
 
 
 def _index_label(results: WaveResults, code: str) -> str:
@@ -105,6 +108,15 @@ def _ordered_changes(results: WaveResults) -> list[Change]:
     codes = [OVERALL, *(f.code for f in results.indices.factors)]
     codes += [c.code for c in results.indices.criteria]
     return [by_code[code] for code in codes if code in by_code]
+
+
+def _strong(text: str, change: Change) -> object:
+    """Significant changes in bold, so the real ones stand out."""
+    if not change.difference.is_significant:
+        return text
+    return markup(
+        f"<b>{escape(text)}</b>", "cell_right" if text[:1] in "+−±" else "cell"
+    )
 
 
 def change_section(results: WaveResults) -> list[Flowable]:
@@ -157,11 +169,11 @@ def change_section(results: WaveResults) -> list[Flowable]:
                 _index_label(results, change.code),
                 pct(change.current.estimate.value),
                 pct(change.previous.estimate.value),
-                change_text(change),
-                significance_text(change),
+                _strong(change_text(change), change),
+                _strong(significance_text(change), change),
             ]
         )
-    widths = [0.40, 0.12, 0.12, 0.13, 0.23]
+    widths = [0.41, 0.12, 0.12, 0.12, 0.23]
     story.append(
         data_table(rows, [w * FRAME_WIDTH for w in widths], right_columns=(1, 2, 3))
     )

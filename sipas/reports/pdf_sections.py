@@ -236,9 +236,10 @@ def general_section(results: WaveResults) -> list[Flowable]:
 
 
 def _small_mark(results: WaveResults, result: IndexResult) -> str:
-    return pct(result.estimate.value) + (
-        " *" if results.thresholds.is_small(result) else ""
-    )
+    """The index, marked with * when it rests on too few responses."""
+    value = result.estimate.value
+    small = is_known(value) and results.thresholds.is_small(result)
+    return pct(value) + (" *" if small else "")
 
 
 def small_note(results: WaveResults, marked: list[IndexResult]) -> list[Flowable]:

@@ -46,7 +46,7 @@ def _style(name: str, **settings: object) -> ParagraphStyle:
 
 
 STYLES = {
-    "body": _style("body", alignment=TA_JUSTIFY, spaceAfter=5),
+    "body": _style("body", alignment=TA_JUSTIFY, spaceBefore=3, spaceAfter=5),
     "heading_left": _style(
         "heading_left", fontName=BOLD, fontSize=10, leading=13, alignment=TA_CENTER
     ),

@@ -21,7 +21,7 @@ from sipas.models import AuditEvent, Role, Unit, UnitLevel, Wave, WaveStatus, Wa
 from sipas.reports.fonts import missing_characters
 from sipas.reports.pdf import render
 from sipas.reports.pdf_findings import change_text, significance_text
-from sipas.reports.pdf_sections import Masthead, dateline
+from sipas.reports.pdf_heading import Masthead, dateline
 from sipas.services import synthetic
 from sipas.services.report import report_pdf, report_results
 
@@ -374,3 +374,21 @@ def test_the_change_since_the_previous_wave_is_reported(filled_wave, tmp_path):
         assert squeeze(p_value.group(0)) in section
         assert _("There is no earlier survey round") not in section
     keep_page(pdf, page + 1, "VI-with-previous-wave.png")
+
+
+def test_the_issuing_body_and_place_come_from_the_settings(
+    demo_app, filled_wave, tmp_path
+):
+    demo_app.config["REPORT_ISSUER"] = "UBND TỈNH QUẢNG NINH\nSỞ NỘI VỤ"
+    demo_app.config["REPORT_PLACE"] = "Hạ Long"
+    text = pdf_text(write(tmp_path, report_pdf(filled_wave, _unit("QN-HALONG"), "vi")))
+    assert "UBND TỈNH QUẢNG NINH" in text
+    assert "SỞ NỘI VỤ" in text
+    assert "Hạ Long," in text
+    assert "UBND PHƯỜNG HẠ LONG" not in text
+
+
+def test_without_settings_the_root_unit_issues_the_report(filled_wave, tmp_path):
+    text = pdf_text(write(tmp_path, report_pdf(filled_wave, _unit("QN-HALONG"), "vi")))
+    assert "UBND PHƯỜNG HẠ LONG" in text
+    assert "Quảng Ninh," in text  # the place is the province

@@ -19,14 +19,12 @@ from reportlab.platypus import SimpleDocTemplate
 from sipas.reports.fonts import REGULAR
 from sipas.reports.pdf_appendix import method_appendix, questionnaire_appendix
 from sipas.reports.pdf_findings import change_section, perception_section
+from sipas.reports.pdf_heading import Masthead, masthead, title_block
 from sipas.reports.pdf_sections import (
-    Masthead,
     criteria_section,
     general_section,
-    masthead,
     overall_section,
     ranking_section,
-    title_block,
 )
 from sipas.reports.pdf_styles import (
     MARGIN_BOTTOM,

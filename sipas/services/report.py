@@ -12,9 +12,18 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.models import Response, ResponseStatus, Unit, UnitLevel, Wave, WaveUnit
+from sipas.labels import CHANNEL_LABELS
+from sipas.models import (
+    Channel,
+    Response,
+    ResponseStatus,
+    Unit,
+    UnitLevel,
+    Wave,
+    WaveUnit,
+)
 from sipas.reports.pdf import RenderedReport, render
-from sipas.reports.pdf_sections import Masthead, channel_labels
+from sipas.reports.pdf_heading import Masthead
 from sipas.services.results import Thresholds, WaveResults, wave_results
 from sipas.services.unit_tree import ancestors, subtree_ids
 
@@ -36,6 +45,11 @@ def has_responses(wave: Wave, root: Unit | None) -> bool:
     if root is not None:
         query = query.where(Response.unit_id.in_(subtree_ids(root.id)))
     return db.session.scalar(query.limit(1)) is not None
+
+
+def channel_labels() -> dict[str, str]:
+    """{channel value: label} in the current language, for wave_results."""
+    return {channel.value: str(CHANNEL_LABELS[channel]) for channel in Channel}
 
 
 def report_results(wave: Wave, root: Unit | None, language: str) -> WaveResults:

@@ -18,7 +18,11 @@ from reportlab.platypus import SimpleDocTemplate
 
 from sipas.reports.fonts import REGULAR
 from sipas.reports.pdf_appendix import method_appendix, questionnaire_appendix
-from sipas.reports.pdf_findings import change_section, perception_section
+from sipas.reports.pdf_findings import (
+    breakdown_part,
+    change_section,
+    perception_section,
+)
 from sipas.reports.pdf_heading import Masthead, masthead, title_block
 from sipas.reports.pdf_sections import (
     criteria_section,
@@ -83,6 +87,7 @@ def render(results: WaveResults, head: Masthead) -> RenderedReport:
             *title_block(results),
             *general_section(results),
             *overall_section(results),
+            *breakdown_part(results),
             *criteria_section(results),
             *ranking_section(results),
             *perception_section(results),

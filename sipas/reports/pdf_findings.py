@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from reportlab.platypus import Flowable
 
 from sipas.i18n import format_number, format_percent
-from sipas.reports.pdf_sections import ci_header, heading
+from sipas.reports.pdf_sections import ci_header, heading, small_mark, small_note
 from sipas.reports.pdf_styles import (
     FRAME_WIDTH,
     count,
@@ -23,11 +23,46 @@ from sipas.reports.pdf_styles import (
 from sipas.services.results import OVERALL, Change, ShareTable, WaveResults
 
 
+def breakdown_part(results: WaveResults) -> list[Flowable]:
+    """End of section II: SIPAS per channel and per respondent group."""
+    if not results.breakdowns:
+        return []
+    header = [_("Group"), _("Responses"), "SIPAS", ci_header(results)]
+    rows: list[list[object]] = [header]
+    group_rows = []
+    for breakdown in results.breakdowns:
+        group_rows.append(len(rows))
+        rows.append([markup(f"<b>{escape(breakdown.title)}</b>", "cell"), "", "", ""])
+        for row in breakdown.rows:
+            overall = row.indices.overall
+            rows.append(
+                [
+                    row.label,
+                    count(overall.estimate.n),
+                    small_mark(results, overall),
+                    interval_text(overall.interval),
+                ]
+            )
+    widths = [0.46, 0.13, 0.14, 0.27]
+    table = data_table(
+        rows,
+        [w * FRAME_WIDTH for w in widths],
+        right_columns=(1, 2, 3),
+        group_rows=group_rows,
+    )
+    marked = [r.indices.overall for b in results.breakdowns for r in b.rows]
+    return [
+        para(_("SIPAS by channel and respondent group"), "h2"),
+        table,
+        *small_note(results, marked),
+    ]
+
+
 def _share_table(table: ShareTable, results: WaveResults, *, ranked: bool) -> Flowable:
     header = [_("Option"), _("Share"), ci_header(results)]
     widths = [0.58, 0.14, 0.28]
     if ranked:
-        header, widths = [_("Rank"), *header], [0.08, 0.50, 0.14, 0.28]
+        header, widths = [_("Rank"), *header], [0.11, 0.47, 0.14, 0.28]
     rows: list[list[object]] = [header]
     for position, share in enumerate(table.shares, start=1):
         label = table.labels.get(share.option, share.option)

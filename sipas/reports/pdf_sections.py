@@ -147,7 +147,7 @@ def general_section(results: WaveResults) -> list[Flowable]:
     return [*heading("I", _("General information and sample")), table]
 
 
-def _small_mark(results: WaveResults, result: IndexResult) -> str:
+def small_mark(results: WaveResults, result: IndexResult) -> str:
     """The index, marked with * when it rests on too few responses."""
     value = result.estimate.value
     small = is_known(value) and results.thresholds.is_small(result)
@@ -188,7 +188,7 @@ def overall_section(results: WaveResults) -> list[Flowable]:
         [
             markup(f"<b>{_escape(_('SIPAS (overall)'))}</b>", "cell"),
             count(indices.overall.estimate.n),
-            _small_mark(results, indices.overall),
+            small_mark(results, indices.overall),
             interval_text(indices.overall.interval),
         ]
     )
@@ -199,7 +199,7 @@ def overall_section(results: WaveResults) -> list[Flowable]:
             [
                 label,
                 count(factor.estimate.n),
-                _small_mark(results, factor),
+                small_mark(results, factor),
                 interval_text(factor.interval),
             ]
         )
@@ -275,7 +275,7 @@ def criteria_section(results: WaveResults) -> list[Flowable]:
                     criterion.code,
                     results.criterion_label(criterion.code),
                     count(criterion.estimate.n),
-                    _small_mark(results, criterion),
+                    small_mark(results, criterion),
                     interval_text(criterion.interval),
                 ]
             )
@@ -317,12 +317,12 @@ def ranking_section(results: WaveResults) -> list[Flowable]:
                 str(unit.rank),
                 unit.unit.name,
                 count(unit.overall.estimate.n),
-                _small_mark(results, unit.overall),
+                small_mark(results, unit.overall),
                 interval_text(unit.overall.interval),
                 "≈" if unit.tied_with_next else "",
             ]
         )
-    widths = [0.08, 0.42, 0.12, 0.12, 0.21, 0.05]
+    widths = [0.11, 0.39, 0.12, 0.12, 0.21, 0.05]
     story += [
         data_table(rows, [w * FRAME_WIDTH for w in widths], right_columns=(0, 2, 3, 4)),
         para(

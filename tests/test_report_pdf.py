@@ -19,7 +19,7 @@ from sipas.extensions import db
 from sipas.i18n import format_percent
 from sipas.models import AuditEvent, Role, Unit, UnitLevel, Wave, WaveStatus, WaveUnit
 from sipas.reports.fonts import missing_characters
-from sipas.reports.pdf import render
+from sipas.reports.pdf import render, render_report
 from sipas.reports.pdf_findings import change_text, significance_text
 from sipas.reports.pdf_heading import Masthead, dateline
 from sipas.services import synthetic
@@ -397,3 +397,15 @@ def test_without_settings_the_root_unit_issues_the_report(filled_wave, tmp_path)
     text = pdf_text(write(tmp_path, report_pdf(filled_wave, _unit("QN-HALONG"), "vi")))
     assert "UBND PHƯỜNG HẠ LONG" in text
     assert "Quảng Ninh," in text  # the place is the province
+
+
+def test_render_report_needs_only_the_results(filled_wave, tmp_path):
+    results = report_results(filled_wave, None, "en")
+    data = render_report(results, place="Hạ Long", day=date(2026, 2, 5))
+    text = pdf_text(write(tmp_path, data))
+    assert data.startswith(b"%PDF")
+    assert "TỈNH QUẢNG NINH" in text  # the top unit, when no issuer is given
+    with force_locale("en"):
+        assert _("Ranking of units") in text
+        assert format_percent(results.indices.overall.estimate.value) in text
+        assert "." in format_percent(0.5)  # English decimals in an English report

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from sipas.cli_report import report_command
 from sipas.cli_users import user_cli
 from sipas.extensions import db
 from sipas.models import Wave
@@ -25,6 +26,7 @@ questionnaire_cli = AppGroup(
 sipas_cli.add_command(questionnaire_cli)
 sipas_cli.add_command(stats_command)
 sipas_cli.add_command(user_cli)
+sipas_cli.add_command(report_command)
 
 
 def _files_or_default(files: tuple[str, ...]) -> list[Path]:

@@ -52,6 +52,13 @@ class DefaultConfig:
     STATS_MIN_N = 30
     STATS_MIN_EFFECTIVE_N = 30.0
 
+    #: Issuing body at the top left of the PDF report (one line per row, e.g.
+    #: "UBND TỈNH QUẢNG NINH\nSỞ NỘI VỤ"); default: the People's Committee of the
+    #: report's root unit.
+    REPORT_ISSUER: str | None = None
+    #: Place in the report's date line; default: the short name of its province.
+    REPORT_PLACE: str | None = None
+
 
 def load_config(app: Flask, overrides: dict | None) -> None:
     """Defaults, then instance/config.py and SIPAS_* variables, or else ``overrides``.

@@ -1,0 +1,81 @@
+"""`flask sipas report WAVE [--unit CODE] -o FILE.pdf`: the PDF report from a shell."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from sipas.extensions import db
+from sipas.models import Unit, Wave
+from sipas.services.accounts import record_event
+from sipas.services.report import NoResponses, build_report
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def _progress(stage: str) -> None:
+    click.echo(stage, err=True)
+
+
+def _progress(stage: str) -> None:
+    click.echo(stage, err=True)
+
+
+@click.command("report")
+@click.argument("wave_code")
+@click.option("--unit", "unit_code", default=None, help="Code of the subtree's root.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="PDF file to write.",
+)
+@click.option(
+    "--language",
+    default=None,
+    help="Language of the report (vi or en); the default locale if not given.",
+)
+def report_command(
+    wave_code: str, unit_code: str | None, output: str, language: str | None
+) -> None:
+    """Write the PDF report of a wave (or of one unit's subtree)."""
+    language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if language not in current_app.config["LANGUAGES"]:
+        _fail(_("Unknown language “%(language)s”.", language=language))
+    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
+    if wave is None:
+        _fail(_("No survey round has the code “%(code)s”.", code=wave_code))
+    root = None
+    if unit_code:
+        root = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
+        if root is None:
+            _fail(_("No unit has the code “%(code)s”.", code=unit_code))
+    try:
+        report = build_report(wave, root, language, progress=_progress)
+    except NoResponses:
+        _fail(_("This survey round has no response in this scope yet."))
+    path = Path(output)
+    path.write_bytes(report.data)
+    record_event(
+        "report.pdf",
+        user=None,
+        object_type="wave",
+        object_id=wave.code,
+        details={"unit": unit_code or "all", "file": str(path), "via": "cli"},
+    )
+    db.session.commit()
+    with force_locale(language):
+        click.echo(
+            _("Written %(path)s (%(pages)s pages)", path=path, pages=report.pages),
+            err=True,
+        )

@@ -76,6 +76,8 @@ ACCESS: dict[str, Access] = {
     "admin.responses": Access(READERS),
     "admin.response": Access(READERS, scoped=True),
     "admin.response_status": Access(ADMINS),
+    # results
+    "admin.report_pdf": Access(READERS, scoped=True),
     # one's own account
     "auth.account": Access(EVERYONE),
     "auth.change_password": Access(EVERYONE),

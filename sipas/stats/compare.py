@@ -32,8 +32,12 @@ class Difference:
 
 def _difference(value: float, variance: float, df: float, level: float) -> Difference:
     se = math.sqrt(max(variance, 0.0))
+    if value == 0 and se == 0:
+        return Difference(value, se, df, value, value, 1.0)
     if se == 0 or df <= 0:
-        return Difference(value, se, df, value, value, 1.0 if value == 0 else 0.0)
+        # the design cannot measure this difference's error (e.g. each side lies in
+        # one PSU): nothing can be claimed, so no interval excludes zero
+        return Difference(value, se, df, -math.inf, math.inf, math.nan)
     t = float(special.stdtrit(df, 1 - (1 - level) / 2))
     p_value = float(2 * special.stdtr(df, -abs(value) / se))
     return Difference(value, se, df, value - t * se, value + t * se, p_value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -106,3 +107,17 @@ def test_small_samples_are_flagged():
     assert is_small_sample(Estimate(0.8, 0.01, 10, 400, 320, None, None))  # n_eff 16
     assert not is_small_sample(Estimate(0.8, 0.0004, 10, 400, 320, None, None))
     assert not is_small_sample(Estimate(0.8, 0.01, 10, 400, 320, None, None), 30, 10)
+
+
+def test_a_difference_the_design_cannot_measure_is_not_significant():
+    """Two domains each inside one PSU: the linearised variance is 0, which says
+    nothing about chance, so the difference must not be called real."""
+    from sipas.stats.compare import _difference
+
+    unmeasured = _difference(0.05, 0.0, 4, 0.95)
+    assert not unmeasured.is_significant
+    assert math.isnan(unmeasured.p_value)
+    no_df = _difference(0.05, 0.001, 0, 0.95)
+    assert not no_df.is_significant
+    same = _difference(0.0, 0.0, 4, 0.95)
+    assert same.p_value == 1.0

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from sipas.cli_export import export_command
 from sipas.extensions import db
 from sipas.models import Wave
 from sipas.questionnaire import QuestionnaireError, load_file
@@ -23,6 +24,7 @@ questionnaire_cli = AppGroup(
 )
 sipas_cli.add_command(questionnaire_cli)
 sipas_cli.add_command(stats_command)
+sipas_cli.add_command(export_command)
 
 
 def _files_or_default(files: tuple[str, ...]) -> list[Path]:

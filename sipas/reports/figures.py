@@ -1,0 +1,168 @@
+"""How a wave's results read: formatted figures ("82,66%"), the charts and the order
+of the change table. Shared by the dashboard, the workbook and the report."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from sipas.i18n import format_number, format_percent
+from sipas.reports.svg import ChartRow, interval_chart
+from sipas.services.results import OVERALL, Change, WaveResults
+from sipas.stats.compare import Difference
+from sipas.stats.indices import IndexResult
+from sipas.stats.intervals import Interval
+
+
+def finite(value: float | None) -> bool:
+    """True for a number that can be shown."""
+    return value is not None and math.isfinite(value)
+
+
+def shown_percent(value: float | None, digits: int = 2) -> str:
+    """A fraction as "82,66%", or a dash when it is not defined."""
+    return format_percent(value, digits) if finite(value) else "–"
+
+
+def interval_text(interval: Interval) -> str:
+    """An interval as "80,10% – 85,02%"."""
+    if not (finite(interval.lower) and finite(interval.upper)):
+        return "–"
+    return f"{format_percent(interval.lower)} – {format_percent(interval.upper)}"
+
+
+def change_text(difference: Difference) -> str:
+    """A change in percentage points with its sign: "+1,25" / "−0,40"."""
+    points = difference.value * 100
+    sign = "+" if points > 0 else ("−" if points < 0 else "±")
+    return sign + format_number(abs(points), 2)
+
+
+def p_text(p_value: float) -> str:
+    """A p-value as "p = 0,012" (or "p < 0,001")."""
+    if p_value < 0.001:
+        return "p < " + format_number(0.001, 3)
+    return "p = " + format_number(p_value, 3)
+
+
+def significance_text(difference: Difference) -> str:
+    """Whether a change is real, in words."""
+    if difference.is_significant:
+        return _("statistically significant (%(p)s)", p=p_text(difference.p_value))
+    return _("not enough evidence of a change (%(p)s)", p=p_text(difference.p_value))
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One line of the change table: what changed and by how much."""
+
+    label: str
+    change: Change
+
+
+def change_rows(results: WaveResults) -> list[ChangeRow]:
+    """SIPAS first, then the factors, then the criteria (questionnaire order)."""
+    by_code = {change.code: change for change in results.changes}
+    rows = []
+    if OVERALL in by_code:
+        rows.append(ChangeRow(_("SIPAS index"), by_code[OVERALL]))
+    for factor in results.questionnaire.factors:
+        if factor.code in by_code:
+            rows.append(
+                ChangeRow(results.factor_name(factor.code), by_code[factor.code])
+            )
+    for criterion in results.questionnaire.criteria:
+        if criterion.code in by_code:
+            label = f"{criterion.code}. {results.criterion_label(criterion.code)}"
+            rows.append(ChangeRow(label, by_code[criterion.code]))
+    return rows
+
+
+def _chart_row(label: str, result: IndexResult, is_small: bool) -> ChartRow:
+    return ChartRow(
+        label=label,
+        value=result.estimate.value,
+        lower=result.interval.lower,
+        upper=result.interval.upper,
+        value_text=shown_percent(result.estimate.value),
+        is_small=is_small,
+    )
+
+
+def _tick(value: float) -> str:
+    return format_percent(value, 0)
+
+
+def factor_chart(results: WaveResults) -> Markup:
+    """SIPAS and the five factors as bars with their intervals."""
+    small = results.thresholds.is_small
+    overall = results.indices.overall
+    rows = [_chart_row(_("SIPAS index"), overall, small(overall))]
+    rows += [
+        _chart_row(results.factor_name(r.code), r, small(r))
+        for r in results.indices.factors
+    ]
+    return interval_chart(
+        rows,
+        title=_("SIPAS and factor indices"),
+        desc=_chart_desc(results, _("Bars from 0% to 100%")),
+        tick_text=_tick,
+    )
+
+
+def criteria_chart(results: WaveResults) -> Markup:
+    """The criteria, weakest first, as bars with their intervals."""
+    small = results.thresholds.is_small
+    rows = [
+        _chart_row(f"{r.code}. {results.criterion_label(r.code)}", r, small(r))
+        for r in results.criteria_weakest_first
+    ]
+    return interval_chart(
+        rows,
+        title=_("Criteria, weakest first"),
+        desc=_chart_desc(results, _("Bars from 0% to 100%")),
+        tick_text=_tick,
+    )
+
+
+def ranking_chart(results: WaveResults) -> Markup:
+    """The units' SIPAS as dots with their intervals, best first."""
+    small = results.thresholds.is_small
+    rows = [
+        _chart_row(
+            f"{ranked.rank}. {ranked.unit.name}", ranked.overall, small(ranked.overall)
+        )
+        for ranked in results.ranking
+    ]
+    return interval_chart(
+        rows,
+        title=_("Units ranked by SIPAS index"),
+        desc=_chart_desc(results, _("Dots on a scale zoomed to the intervals")),
+        tick_text=_tick,
+        dots=True,
+    )
+
+
+def _chart_desc(results: WaveResults, scale: str) -> str:
+    return _(
+        "%(scale)s; each line is the %(level)s confidence interval; hollow marks "
+        "rest on too few responses. The same figures are in the table below.",
+        scale=scale,
+        level=format_percent(results.options.level, 0),
+    )
+
+
+def small_count(results: WaveResults) -> int:
+    """Estimates on the page that rest on too few responses."""
+    small: Callable[[IndexResult], bool] = results.thresholds.is_small
+    count = len(results.small_results)
+    count += sum(small(ranked.overall) for ranked in results.ranking)
+    for breakdown in results.breakdowns:
+        for row in breakdown.rows:
+            indices = row.indices
+            count += sum(small(r) for r in (indices.overall, *indices.factors))
+    return count

@@ -88,7 +88,7 @@ def _responses_sheet(
         results.questionnaire,
         results.language,
     )
-    sheet = workbook.create_sheet(_("Responses"))
+    sheet = workbook.create_sheet(_("Response forms"))
     items = list(questionnaire.items)
     fixed = [
         (_("Response"), "response_id", 38),

@@ -26,7 +26,7 @@ from sipas.admin import bp
 from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
-from sipas.models import Unit, Wave
+from sipas.models import Unit, Wave, WaveStatus
 from sipas.reports import figures
 from sipas.services import dashboards, exports, workbook
 from sipas.services.accounts import record_event
@@ -63,12 +63,15 @@ class ResultsChoiceForm(FlaskForm):
 @bp.get("/results")
 @role_required(*READERS)
 def dashboard():  # type: ignore[no-untyped-def]
-    """The chosen wave and unit, else the newest wave the user can see."""
+    """The chosen wave and unit, else the newest wave the user can see (one that
+    is open or closed, if there is one)."""
     chosen = request.args.get("wave")
     if chosen:
         unit = request.args.get("unit") or None
         return redirect(url_for("admin.wave_dashboard", wave_code=chosen, unit=unit))
     waves = dashboards.visible_waves(visible_unit_ids(current_user))
+    # a round still in preparation has nothing to show yet
+    waves = [w for w in waves if w.status is not WaveStatus.draft] or waves
     if waves:
         return redirect(url_for("admin.wave_dashboard", wave_code=waves[0].code))
     return render_template("admin/dashboard/none.html")

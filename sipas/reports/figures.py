@@ -82,78 +82,65 @@ def change_rows(results: WaveResults) -> list[ChangeRow]:
     return rows
 
 
-def _chart_row(label: str, result: IndexResult, is_small: bool) -> ChartRow:
-    return ChartRow(
-        label=label,
-        value=result.estimate.value,
-        lower=result.interval.lower,
-        upper=result.interval.upper,
-        value_text=shown_percent(result.estimate.value),
-        is_small=is_small,
-    )
-
-
-def _tick(value: float) -> str:
-    return format_percent(value, 0)
-
-
-def factor_chart(results: WaveResults) -> Markup:
-    """SIPAS and the five factors as bars with their intervals."""
-    small = results.thresholds.is_small
-    overall = results.indices.overall
-    rows = [_chart_row(_("SIPAS index"), overall, small(overall))]
-    rows += [
-        _chart_row(results.factor_name(r.code), r, small(r))
-        for r in results.indices.factors
-    ]
-    return interval_chart(
-        rows,
-        title=_("SIPAS and factor indices"),
-        desc=_chart_desc(results, _("Bars from 0% to 100%")),
-        tick_text=_tick,
-    )
-
-
-def criteria_chart(results: WaveResults) -> Markup:
-    """The criteria, weakest first, as bars with their intervals."""
-    small = results.thresholds.is_small
+def _chart(
+    results: WaveResults,
+    labelled: list[tuple[str, IndexResult]],
+    title: str,
+    *,
+    dots: bool = False,
+) -> Markup:
+    """A chart of (label, index) rows with intervals and small-sample marks."""
     rows = [
-        _chart_row(f"{r.code}. {results.criterion_label(r.code)}", r, small(r))
-        for r in results.criteria_weakest_first
-    ]
-    return interval_chart(
-        rows,
-        title=_("Criteria, weakest first"),
-        desc=_chart_desc(results, _("Bars from 0% to 100%")),
-        tick_text=_tick,
-    )
-
-
-def ranking_chart(results: WaveResults) -> Markup:
-    """The units' SIPAS as dots with their intervals, best first."""
-    small = results.thresholds.is_small
-    rows = [
-        _chart_row(
-            f"{ranked.rank}. {ranked.unit.name}", ranked.overall, small(ranked.overall)
+        ChartRow(
+            label=label,
+            value=result.estimate.value,
+            lower=result.interval.lower,
+            upper=result.interval.upper,
+            value_text=shown_percent(result.estimate.value),
+            is_small=results.thresholds.is_small(result),
         )
-        for ranked in results.ranking
+        for label, result in labelled
     ]
-    return interval_chart(
-        rows,
-        title=_("Units ranked by SIPAS index"),
-        desc=_chart_desc(results, _("Dots on a scale zoomed to the intervals")),
-        tick_text=_tick,
-        dots=True,
+    scale = (
+        _("Dots on a scale zoomed to the intervals")
+        if dots
+        else _("Bars from 0% to 100%")
     )
-
-
-def _chart_desc(results: WaveResults, scale: str) -> str:
-    return _(
+    desc = _(
         "%(scale)s; each line is the %(level)s confidence interval; hollow marks "
         "rest on too few responses. The same figures are in the table below.",
         scale=scale,
         level=format_percent(results.options.level, 0),
     )
+    return interval_chart(
+        rows,
+        title=title,
+        desc=desc,
+        tick_text=lambda value: format_percent(value, 0),
+        dots=dots,
+    )
+
+
+def factor_chart(results: WaveResults) -> Markup:
+    """SIPAS and the five factors as bars with their intervals."""
+    labelled = [(_("SIPAS index"), results.indices.overall)]
+    labelled += [(results.factor_name(r.code), r) for r in results.indices.factors]
+    return _chart(results, labelled, _("SIPAS and factor indices"))
+
+
+def criteria_chart(results: WaveResults) -> Markup:
+    """The criteria, weakest first, as bars with their intervals."""
+    labelled = [
+        (f"{r.code}. {results.criterion_label(r.code)}", r)
+        for r in results.criteria_weakest_first
+    ]
+    return _chart(results, labelled, _("Criteria, weakest first"))
+
+
+def ranking_chart(results: WaveResults) -> Markup:
+    """The units' SIPAS as dots with their intervals, best first."""
+    labelled = [(f"{u.rank}. {u.unit.name}", u.overall) for u in results.ranking]
+    return _chart(results, labelled, _("Units ranked by SIPAS index"), dots=True)
 
 
 def small_count(results: WaveResults) -> int:

@@ -228,3 +228,12 @@ def test_cli_export_refuses_unknown_waves_and_units(
     assert result.exit_code == 1
     assert named in result.output
     assert not target.exists()
+
+
+def test_a_wave_without_responses_downloads_empty_files(admin_client):
+    csv_file = admin_client.get("/admin/results/demo/download.csv")
+    assert csv_file.status_code == 200
+    assert csv_file.data.decode("utf-8-sig").count("\n") == 1  # the header alone
+    document = admin_client.get("/admin/results/demo/download.json").get_json()
+    assert document["meta"]["rows"] == 0
+    assert document["overall"]["index"] is None

@@ -89,7 +89,8 @@ def test_long_labels_are_shortened_but_kept_whole_in_the_tooltip():
         desc="d",
         tick_text=str,
     )
-    group = ET.fromstring(str(markup))  # noqa: S314  (our own markup).find("svg:g", NS)
+    root = ET.fromstring(str(markup))  # noqa: S314  (our own markup)
+    group = root.find("svg:g", NS)
     assert group.find("svg:title", NS).text.startswith(label)
     shown = group.find("svg:text", NS).text
     assert shown.endswith("…")

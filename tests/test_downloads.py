@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from sipas.services import dashboards, exports, synthetic
 from sipas.services.unit_tree import subtree_ids
 
 BOM = b"\xef\xbb\xbf"
+VIETNAM = "Asia/Ho_Chi_Minh"
 
 
 def unit(code: str) -> Unit:
@@ -109,6 +112,10 @@ def test_xlsx_has_responses_with_labels_and_numeric_tables(
     assert "Nữ" in sexes
     scale = {row[a1].value for row in answers.iter_rows(min_row=3)}
     assert "Hài lòng" in scale
+    first = db.session.scalar(sa.select(Response).order_by(Response.id).limit(1))
+    local = first.submitted_at.replace(tzinfo=UTC).astimezone(ZoneInfo(VIETNAM))
+    shown = answers.cell(row=3, column=codes.index("submitted_at") + 1).value
+    assert abs(shown - local.replace(tzinfo=None)) < timedelta(milliseconds=1)
     results = computed(demo_app, filled_wave)
     summary = book.worksheets[1]
     overall = summary.cell(row=2, column=4)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import io
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -118,19 +121,20 @@ def _response_rows(  # type: ignore[no-untyped-def]
     sheet, wave: Wave, questionnaire: Questionnaire, unit_ids, channel_labels, language
 ) -> None:
     designs = unit_designs(wave)
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     labellers = [(i.code, _labeller(i, language)) for i in questionnaire.items]
     for responses, answers in counted_batches(wave, unit_ids):
         for response in responses:
             design = designs[response.unit_id]
             values = answers.get(response.id, {})
-            submitted = response.submitted_at
+            submitted = _local_time(response.submitted_at, zone)
             sheet.append(
                 [
                     str(response.uuid),
                     design.unit.code,
                     design.unit.name,
                     channel_labels.get(str(response.channel), str(response.channel)),
-                    submitted.replace(tzinfo=None) if submitted else None,
+                    submitted,
                     design.weight,
                     *[
                         label(values[code]) if code in values else None
@@ -138,6 +142,15 @@ def _response_rows(  # type: ignore[no-untyped-def]
                     ],
                 ]
             )
+
+
+def _local_time(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A stored UTC time as the local wall-clock time Excel shows (no zone)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite gives back naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).replace(tzinfo=None)
 
 
 def _table_sheet(

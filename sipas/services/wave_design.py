@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from sipas.extensions import db
 from sipas.models import (
@@ -64,8 +65,12 @@ def valid_counts(wave: Wave) -> dict[int, int]:
 def unit_designs(wave: Wave) -> dict[int, UnitDesign]:
     """Design of every unit of the wave that has responses."""
     counts = valid_counts(wave)
+    # the units in the same round trip: one lazy load per unit costs more than the
+    # statistics of a national wave
     wave_units = db.session.scalars(
-        sa.select(WaveUnit).where(WaveUnit.wave_id == wave.id)
+        sa.select(WaveUnit)
+        .where(WaveUnit.wave_id == wave.id)
+        .options(sa.orm.joinedload(WaveUnit.unit))
     ).all()
     missing = [
         wu.unit.code

@@ -125,6 +125,7 @@ def test_units_that_cannot_be_told_apart_are_marked(demo_app, demo_client, login
         for code in ranked.indistinguishable:
             assert names[code] in row.split("</td>")[-2]
     assert 'id="tie-legend"' in html
+    assert "†" not in html  # responses are the PSUs: every difference is tested
 
 
 def test_a_tiny_wave_warns_about_small_samples(demo_app, demo_client, login_as):
@@ -265,3 +266,18 @@ def test_change_against_the_previous_wave_is_stated_with_its_significance(
     assert significance in first_row
     rows = re.findall(r"<tr>\s*<th scope=\"row\">", html)
     assert len(rows) == len(results.changes)
+
+
+def test_units_that_are_single_psus_are_not_called_different(
+    filled_wave, demo_app, demo_client, login_as
+):
+    """In the demo design every centre is one PSU: the design gives their indices
+    no variance, so the page says their differences cannot be tested."""
+    ranking = computed(demo_app, filled_wave).ranking
+    assert all(r.overall.estimate.df < 1 for r in ranking)
+    login_as(demo_client, Role.admin)
+    html = section(page(demo_client, "/admin/results/demo"), "ranking-title")
+    assert 'id="untestable-legend"' in html
+    rows = re.findall(r"<tr>\s*<td class=\"num\">(.*?)</tr>", html, re.S)
+    assert len(rows) == len(ranking)
+    assert all("†" in row for row in rows)

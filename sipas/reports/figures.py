@@ -143,6 +143,13 @@ def ranking_chart(results: WaveResults) -> Markup:
     return _chart(results, labelled, _("Units ranked by SIPAS index"), dots=True)
 
 
+def is_untestable(result: IndexResult) -> bool:
+    """True when the design gives the estimate no variance (e.g. a unit that is a
+    single PSU): its differences from other units cannot be tested."""
+    estimate = result.estimate
+    return finite(estimate.value) and (estimate.df < 1 or not estimate.variance > 0)
+
+
 def small_count(results: WaveResults) -> int:
     """Estimates on the page that rest on too few responses."""
     small: Callable[[IndexResult], bool] = results.thresholds.is_small

@@ -7,6 +7,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # the modules register their routes on bp
 from sipas.admin import (  # noqa: E402, F401
     audit,
+    dashboard,
     report,
     responses,
     units,

@@ -149,20 +149,26 @@ class WaveData:
                 for label, mask in masks
                 if mask.any()
             ]
-        n_labels = len(domains.labels)
-        codes = (
-            domains.codes
-            if within is None
-            else np.where(within, domains.codes, n_labels)
-        )
-        per_domain = domain_sums(
-            self.design.n_psus,
+        columns = (
             self.psu_index,
             self.weight,
             self.codes,
-            codes,
-            n_labels + (within is not None),
+            domains.codes,
             self.patterns.count,
+        )
+        if within is not None:
+            # records outside add nothing to any domain's per-PSU sums, and the
+            # design (every PSU) is kept: leave them out rather than sum them too
+            columns = tuple(column[within] for column in columns)
+        psu, weight, codes, labels, counts = columns
+        per_domain = domain_sums(
+            self.design.n_psus,
+            psu,
+            weight,
+            codes,
+            labels,
+            len(domains.labels),
+            counts,
             with_gram=design_effects,
         )
         return [

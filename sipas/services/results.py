@@ -37,6 +37,7 @@ from sipas.stats.compare import (
     independent_difference,
     index_differences,
 )
+from sipas.stats.design import Design
 from sipas.stats.estimate import is_small_sample
 from sipas.stats.indices import IndexResult, Indices, Options
 from sipas.stats.shares import Share, ranking
@@ -138,6 +139,8 @@ class WaveResults:
     previous_wave: Wave | None
     changes: tuple[Change, ...]
     breadcrumbs: tuple[Unit, ...] = field(default=())
+    #: the whole wave's design (strata and PSUs), for the JSON document's meta
+    design: Design | None = None
 
     @property
     def criteria_weakest_first(self) -> list[IndexResult]:
@@ -247,6 +250,7 @@ def wave_results(
         previous_wave=previous,
         changes=_changes(indices, previous, in_scope, options),
         breadcrumbs=tuple(ancestors(root)) if root is not None else (),
+        design=data.design,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from sipas.extensions import db
 from sipas.models import (
@@ -68,7 +69,9 @@ def unit_designs(wave: Wave) -> dict[int, UnitDesign]:
     # no query per unit (many-to-one loads find them in the identity map)
     all_units = db.session.scalars(sa.select(Unit)).all()
     wave_units = db.session.scalars(
-        sa.select(WaveUnit).where(WaveUnit.wave_id == wave.id)
+        sa.select(WaveUnit)
+        .where(WaveUnit.wave_id == wave.id)
+        .options(sa.orm.joinedload(WaveUnit.unit))
     ).all()
     missing = [
         wu.unit.code

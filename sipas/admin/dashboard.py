@@ -1,0 +1,232 @@
+"""Results pages: a wave's dashboard for a unit subtree, and its downloads."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import SelectField
+
+from sipas.admin import bp
+from sipas.auth.decorators import READERS, require_scope, role_required
+from sipas.extensions import db
+from sipas.i18n import current_language
+from sipas.models import Unit, Wave, WaveStatus
+from sipas.reports import figures
+from sipas.services import dashboards, exports, workbook
+from sipas.services.accounts import record_event
+from sipas.services.unit_tree import (
+    ancestors,
+    can_see,
+    can_see_any,
+    subtree_ids,
+    visible_unit_ids,
+)
+from sipas.services.wave_design import WeightingError
+
+#: Download formats and their media types.
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json; charset=utf-8",
+}
+#: Rendered result sections kept per app (a big wave takes seconds to compute).
+CACHE_SIZE = 16
+_cache_lock = threading.Lock()
+
+
+bp.add_app_template_test(figures.is_untestable, "untestable")
+
+
+class ResultsChoiceForm(FlaskForm):
+    """Which wave and unit subtree to show (a GET form: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    wave = SelectField(_l("Survey round"))
+    unit = SelectField(_l("Unit"))
+
+
+@bp.get("/results")
+@role_required(*READERS)
+def dashboard():  # type: ignore[no-untyped-def]
+    """The chosen wave and unit, else the newest wave the user can see (one that
+    is open or closed, if there is one)."""
+    chosen = request.args.get("wave")
+    if chosen:
+        unit = request.args.get("unit") or None
+        return redirect(url_for("admin.wave_dashboard", wave_code=chosen, unit=unit))
+    waves = dashboards.visible_waves(visible_unit_ids(current_user))
+    # a round still in preparation has nothing to show yet
+    waves = [w for w in waves if w.status is not WaveStatus.draft] or waves
+    if waves:
+        return redirect(url_for("admin.wave_dashboard", wave_code=waves[0].code))
+    return render_template("admin/dashboard/none.html")
+
+
+def _wave_and_root(wave_code: str) -> tuple[Wave, Unit | None]:
+    """The wave and unit subtree asked for: 404 if unknown, 403 outside the scope.
+    Without ``?unit=``: the whole wave, or the analyst's own unit."""
+    wave = dashboards.wave_by_code(wave_code)
+    if wave is None:
+        abort(404)
+    if not can_see_any(current_user, [wu.unit_id for wu in wave.wave_units]):
+        abort(403)
+    code = request.args.get("unit")
+    if not code:
+        scoped = visible_unit_ids(current_user) is not None
+        return wave, current_user.unit if scoped else None
+    unit = dashboards.unit_by_code(code)
+    if unit is None:
+        abort(404)
+    return wave, require_scope(unit)
+
+
+def _choice_form(wave: Wave, root: Unit | None) -> ResultsChoiceForm:
+    visible = visible_unit_ids(current_user)
+    form = ResultsChoiceForm(
+        formdata=None, wave=wave.code, unit=root.code if root else ""
+    )
+    form.wave.choices = [
+        (w.code, f"{w.title} ({w.code})") for w in dashboards.visible_waves(visible)
+    ]
+    units = dashboards.root_choices(wave, visible)
+    if root is not None and root not in units:
+        units.append(root)
+    form.unit.choices = ([("", _("Whole survey round"))] if visible is None else []) + [
+        (u.code, "\u2003" * dashboards.depth(u) + u.name) for u in units
+    ]
+    return form
+
+
+def _links(wave: Wave, root: Unit | None) -> dict[str, str]:
+    """Download and report links for this wave and unit."""
+    unit = root.code if root else None
+    links = {
+        fmt: url_for("admin.download", wave_code=wave.code, fmt=fmt, unit=unit)
+        for fmt in FORMATS
+    }
+    if "admin.report_pdf" in current_app.view_functions:
+        links["pdf"] = url_for("admin.report_pdf", wave_code=wave.code, unit=unit)
+    return links
+
+
+def _crumbs(root: Unit | None) -> list[tuple[str | None, str]]:
+    """(unit code, name) of the levels above ``root`` the user may open; None
+    stands for the whole wave."""
+    if root is None:
+        return []
+    crumbs: list[tuple[str | None, str]] = []
+    if visible_unit_ids(current_user) is None:
+        crumbs.append((None, _("Whole survey round")))
+    crumbs += [(u.code, u.name) for u in ancestors(root) if can_see(current_user, u)]
+    return crumbs
+
+
+@bp.get("/results/<wave_code>")
+@role_required(*READERS)
+def wave_dashboard(wave_code: str):  # type: ignore[no-untyped-def]
+    """The results of a wave for a unit subtree, with charts and tables."""
+    wave, root = _wave_and_root(wave_code)
+    page = {
+        "wave": wave,
+        "root": root,
+        "crumbs": _crumbs(root),
+        "form": _choice_form(wave, root),
+        "links": _links(wave, root),
+    }
+    try:
+        section = _results_section(wave, root)
+    except WeightingError as error:
+        return render_template(
+            "admin/dashboard/weighting.html", units=error.unit_codes, **page
+        )
+    return render_template("admin/dashboard/wave.html", section=section, **page)
+
+
+def _results_section(wave: Wave, root: Unit | None) -> Markup | None:
+    """The rendered results (None when the subtree has no counted responses),
+    reused while nothing they depend on has changed."""
+    in_scope = subtree_ids(root.id) if root is not None else None
+    if not dashboards.counted_responses(wave, in_scope):
+        return None
+    key = (
+        dashboards.fingerprint(wave),
+        root.id if root is not None else None,
+        current_language(),
+    )
+    cache = current_app.extensions.setdefault("sipas_results_pages", OrderedDict())
+    with _cache_lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    results = dashboards.compute_results(wave, root)
+    section = Markup(  # noqa: S704  (a rendered, autoescaped template)
+        render_template(
+            "admin/dashboard/_results.html",
+            r=results,
+            fig=figures,
+            changes=figures.change_rows(results),
+            small_count=figures.small_count(results),
+        )
+    )
+    with _cache_lock:
+        cache[key] = section
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    return section
+
+
+@bp.get("/results/<wave_code>/download.<fmt>")
+@role_required(*READERS)
+def download(wave_code: str, fmt: str):  # type: ignore[no-untyped-def]
+    """The wave's results for a unit subtree as CSV, XLSX or JSON."""
+    if fmt not in FORMATS:
+        abort(404)
+    wave, root = _wave_and_root(wave_code)
+    in_scope = subtree_ids(root.id) if root is not None else None
+    try:
+        if fmt == "csv":
+            body = stream_with_context(exports.stats_csv_chunks(wave, in_scope))
+        else:
+            results = dashboards.compute_results(wave, root)
+            body = (
+                exports.results_json(results).encode()
+                if fmt == "json"
+                else workbook.results_workbook(
+                    results, in_scope, dashboards.channel_labels()
+                )
+            )
+    except WeightingError as error:
+        page = {"wave": wave, "root": root, "units": error.unit_codes}
+        return render_template("admin/dashboard/weighting.html", **page), 409
+    record_event(
+        f"export.{fmt}",
+        user=current_user,
+        object_type="wave",
+        object_id=str(wave.id),
+        details={"wave": wave.code, "unit": root.code if root else None, "format": fmt},
+    )
+    db.session.commit()
+    name = exports.export_filename(wave, root, fmt)
+    return Response(
+        body,
+        mimetype=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,96 @@
+"""`flask sipas export WAVE --format csv|xlsx|json -o FILE [--unit CODE]`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask_babel import gettext as _
+
+from sipas.extensions import db
+from sipas.services import dashboards, exports, workbook
+from sipas.services.accounts import record_event
+from sipas.services.unit_tree import subtree_ids
+from sipas.services.wave_design import WeightingError
+
+FORMATS = ("csv", "xlsx", "json")
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("export")
+@click.argument("wave_code")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv: the stats CSV (UTF-8 with BOM); xlsx: responses and result tables; "
+    "json: the results.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="File to write.",
+)
+@click.option("--unit", "unit_code", help="Only this unit and the units below it.")
+def export_command(
+    wave_code: str, fmt: str, output: Path, unit_code: str | None
+) -> None:
+    """Write a wave's results (or a unit subtree's) to a file."""
+    wave = dashboards.wave_by_code(wave_code)
+    if wave is None:
+        _fail(_("There is no survey round with the code “%(code)s”.", code=wave_code))
+    root = None
+    if unit_code:
+        root = dashboards.unit_by_code(unit_code)
+        if root is None:
+            _fail(_("There is no unit with the code “%(code)s”.", code=unit_code))
+    in_scope = subtree_ids(root.id) if root is not None else None
+    try:
+        with output.open("wb") as handle:
+            if fmt == "csv":
+                for chunk in exports.stats_csv_chunks(wave, in_scope):
+                    handle.write(chunk)
+            else:
+                handle.write(_results_file(wave, root, in_scope, fmt))
+    except WeightingError as error:
+        output.unlink(missing_ok=True)
+        _fail(
+            _(
+                "The responses cannot be weighted: these units have no population "
+                "in the survey round: %(units)s",
+                units=", ".join(error.unit_codes),
+            )
+        )
+    record_event(
+        f"export.{fmt}",
+        user=None,
+        object_type="wave",
+        object_id=str(wave.id),
+        details={"wave": wave.code, "unit": unit_code, "format": fmt, "cli": True},
+    )
+    db.session.commit()
+    click.echo(
+        _(
+            "%(path)s written (%(size)s bytes): %(format)s of survey round %(wave)s.",
+            path=output,
+            size=output.stat().st_size,
+            format=fmt.upper(),
+            wave=wave.code,
+        )
+    )
+
+
+def _results_file(wave, root, in_scope, fmt: str) -> bytes:  # type: ignore[no-untyped-def]
+    results = dashboards.compute_results(wave, root)
+    if fmt == "json":
+        return exports.results_json(results).encode()
+    return workbook.results_workbook(results, in_scope, dashboards.channel_labels())

@@ -1,0 +1,246 @@
+"""Downloads of a wave's results (CSV with BOM, XLSX, JSON) from the pages and the
+`flask sipas export` command: content, scope, audit trail and errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from sipas.extensions import db
+from sipas.models import AuditEvent, Response, Role, Unit, Wave, WaveUnit
+from sipas.services import dashboards, exports, synthetic
+from sipas.services.unit_tree import subtree_ids
+
+BOM = b"\xef\xbb\xbf"
+VIETNAM = "Asia/Ho_Chi_Minh"
+
+
+def unit(code: str) -> Unit:
+    return db.session.scalar(sa.select(Unit).filter_by(code=code))
+
+
+@pytest.fixture
+def filled_wave(demo_app):
+    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    synthetic.add_demo_responses(wave, 300, seed=3)
+    db.session.commit()
+    return wave
+
+
+@pytest.fixture
+def admin_client(demo_client, login_as):
+    login_as(demo_client, Role.admin)
+    return demo_client
+
+
+def computed(app, wave, root=None):  # type: ignore[no-untyped-def]
+    with app.test_request_context():
+        return dashboards.compute_results(wave, root)
+
+
+def subtree_responses(wave: Wave, root: Unit) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Response.wave_id == wave.id, Response.unit_id.in_(subtree_ids(root.id))
+        )
+    )
+
+
+def test_csv_has_a_bom_and_the_stats_header(filled_wave, admin_client):
+    response = admin_client.get("/admin/results/demo/download.csv")
+    assert response.status_code == 200
+    assert response.data.startswith(BOM)
+    assert 'filename="sipas-demo.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0] == next(exports.stats_csv_rows(filled_wave))
+    assert rows[0][:5] == ["response_id", "stratum", "psu", "weight", "A1"]
+    assert len(rows) == 301
+    # the file is the stats CSV (DESIGN §5): the same text as the service makes
+    assert response.data.decode("utf-8-sig") == exports.stats_csv(filled_wave)
+
+
+def test_csv_of_a_unit_holds_only_its_subtree(filled_wave, admin_client):
+    response = admin_client.get("/admin/results/demo/download.csv?unit=QN-HALONG")
+    assert (
+        'filename="sipas-demo-QN-HALONG.csv"' in response.headers["Content-Disposition"]
+    )
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert {row["unit"] for row in rows} == {"QN-HALONG-TT"}
+    assert len(rows) == subtree_responses(filled_wave, unit("QN-HALONG"))
+
+
+def test_downloads_are_audited(filled_wave, admin_client):
+    for fmt in ("csv", "xlsx", "json"):
+        assert (
+            admin_client.get(
+                f"/admin/results/demo/download.{fmt}?unit=QN-HALONG"
+            ).status_code
+            == 200
+        )
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action.like("export.%"))
+    ).all()
+    assert [e.action for e in events] == ["export.csv", "export.xlsx", "export.json"]
+    assert events[0].details == {"wave": "demo", "unit": "QN-HALONG", "format": "csv"}
+    assert all(e.user_id is not None for e in events)
+
+
+def test_xlsx_has_responses_with_labels_and_numeric_tables(
+    filled_wave, demo_app, admin_client
+):
+    response = admin_client.get("/admin/results/demo/download.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    # responses and six dashboard tables (no previous wave: no sheet of changes)
+    assert len(book.sheetnames) == 7
+    answers = book.worksheets[0]
+    wording = [c.value for c in answers[1]]
+    codes = [c.value for c in answers[2]]
+    assert answers.freeze_panes == "B3"
+    a1 = codes.index("A1")
+    assert wording[a1].startswith("Việc niêm yết") or len(wording[a1]) > 20
+    assert answers.max_row == 2 + 300
+    sexes = {row[codes.index("sex")].value for row in answers.iter_rows(min_row=3)}
+    assert sexes <= {"Nam", "Nữ", "Khác", None}
+    assert "Nữ" in sexes
+    scale = {row[a1].value for row in answers.iter_rows(min_row=3)}
+    assert "Hài lòng" in scale
+    first = db.session.scalar(sa.select(Response).order_by(Response.id).limit(1))
+    local = first.submitted_at.replace(tzinfo=UTC).astimezone(ZoneInfo(VIETNAM))
+    shown = answers.cell(row=3, column=codes.index("submitted_at") + 1).value
+    assert abs(shown - local.replace(tzinfo=None)) < timedelta(milliseconds=1)
+    results = computed(demo_app, filled_wave)
+    summary = book.worksheets[1]
+    overall = summary.cell(row=2, column=4)
+    assert overall.value == pytest.approx(results.indices.overall.estimate.value)
+    assert overall.number_format == "0.00%"
+    assert summary.freeze_panes == "A2"
+    criteria = book.worksheets[2]
+    assert [criteria.cell(row=r, column=1).value for r in range(2, 24)] == [
+        r.code for r in results.criteria_weakest_first
+    ]
+
+
+def test_json_has_the_design_document_shape(filled_wave, demo_app, admin_client):
+    response = admin_client.get("/admin/results/demo/download.json?unit=QN-HALONG")
+    assert response.status_code == 200
+    document = json.loads(response.data)
+    assert set(document) == {
+        "meta",
+        "criteria",
+        "factors",
+        "overall",
+        "ranking",
+        "breakdowns",
+        "perceptions",
+        "expectations",
+        "changes",
+    }
+    meta = document["meta"]
+    for key in ("rows", "strata", "psus", "df", "level", "ci_method", "questionnaire"):
+        assert key in meta
+    assert meta["unit"] == "QN-HALONG"
+    assert meta["rows"] == subtree_responses(filled_wave, unit("QN-HALONG"))
+    assert len(document["criteria"]) == 22
+    assert {"code", "factor", "n", "satisfied", "index", "se", "df", "ci"} <= set(
+        document["criteria"][0]
+    )
+    fractions = [c["index"] for c in document["criteria"]]
+    fractions += [f["index"] for f in document["factors"]]
+    fractions += [*document["overall"]["ci"], document["overall"]["index"]]
+    assert all(0 <= value <= 1 for value in fractions)
+    results = computed(demo_app, filled_wave, unit("QN-HALONG"))
+    assert document["overall"]["index"] == pytest.approx(
+        results.indices.overall.estimate.value
+    )
+    channel = document["breakdowns"][0]
+    assert channel["column"] == "channel"
+    assert channel["groups"][0]["criteria"]
+    harassment = document["perceptions"][0]
+    assert {s["option"] for s in harassment["shares"]} <= {"yes", "no"}
+
+
+def test_downloads_respect_the_scope(filled_wave, demo_client, login_as):
+    login_as(demo_client, Role.analyst, unit=unit("QN-HALONG"))
+    assert (
+        demo_client.get("/admin/results/demo/download.csv?unit=QN-CAMPHA").status_code
+        == 403
+    )
+    own = demo_client.get("/admin/results/demo/download.csv")
+    rows = list(csv.DictReader(io.StringIO(own.data.decode("utf-8-sig"))))
+    assert {row["unit"] for row in rows} == {"QN-HALONG-TT"}
+    assert demo_client.get("/admin/results/demo/download.pdf").status_code == 404
+
+
+def test_a_wave_that_cannot_be_weighted_gives_a_message(filled_wave, admin_client):
+    db.session.scalar(
+        sa.select(WaveUnit).where(WaveUnit.unit_id == unit("QN-CAMPHA-TT").id)
+    ).population = None
+    db.session.commit()
+    for fmt in ("csv", "json"):
+        response = admin_client.get(f"/admin/results/demo/download.{fmt}")
+        assert response.status_code == 409
+        assert "QN-CAMPHA-TT" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_cli_export_writes_each_format(filled_wave, runner, tmp_path, fmt):
+    target = tmp_path / f"out.{fmt}"
+    result = runner.invoke(
+        args=["sipas", "export", "demo", "--format", fmt, "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert str(target) in result.output
+    data = target.read_bytes()
+    if fmt == "csv":
+        assert data.startswith(BOM)
+        assert data.decode("utf-8-sig").count("\n") == 301
+    elif fmt == "json":
+        assert json.loads(data)["meta"]["rows"] == 300
+    else:
+        assert load_workbook(io.BytesIO(data)).worksheets[0].max_row == 302
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == f"export.{fmt}")
+    )
+    assert event.user_id is None
+    assert event.details["wave"] == "demo"
+
+
+def test_cli_export_of_a_unit(filled_wave, runner, tmp_path):
+    target = tmp_path / "unit.json"
+    result = runner.invoke(
+        args=["sipas", "export", "demo", "--format", "json", "-o", str(target)]
+        + ["--unit", "QN-HALONG"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text())["meta"]["unit"] == "QN-HALONG"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["nope"], "nope"), (["demo", "--unit", "NOPE"], "NOPE")],
+)
+def test_cli_export_refuses_unknown_waves_and_units(
+    demo_app, runner, tmp_path, args, named
+):
+    target = tmp_path / "x.csv"
+    result = runner.invoke(args=["sipas", "export", *args, "-o", str(target)])
+    assert result.exit_code == 1
+    assert named in result.output
+    assert not target.exists()
+
+
+def test_a_wave_without_responses_downloads_empty_files(admin_client):
+    csv_file = admin_client.get("/admin/results/demo/download.csv")
+    assert csv_file.status_code == 200
+    assert csv_file.data.decode("utf-8-sig").count("\n") == 1  # the header alone
+    document = admin_client.get("/admin/results/demo/download.json").get_json()
+    assert document["meta"]["rows"] == 0
+    assert document["overall"]["index"] is None

@@ -77,6 +77,9 @@ ACCESS: dict[str, Access] = {
     "admin.response": Access(READERS, scoped=True),
     "admin.response_status": Access(ADMINS),
     # results
+    "admin.dashboard": Access(READERS),
+    "admin.wave_dashboard": Access(READERS, scoped=True),
+    "admin.download": Access(READERS, scoped=True),
     "admin.report_pdf": Access(READERS, scoped=True),
     # one's own account
     "auth.account": Access(EVERYONE),
@@ -109,6 +112,7 @@ URL_VALUES: dict[str, Callable[[Fixtures], Any]] = {
     "response_uuid": lambda f: str(f.response_uuid),
     "action": lambda f: "void",
     "unit_id": lambda f: f.unit_id,
+    "fmt": lambda f: "xlsx",
 }
 
 #: endpoint → {argument: value} where one route needs another value than URL_VALUES.

@@ -8,6 +8,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from openpyxl import Workbook
 
 from sipas.extensions import db
@@ -110,7 +111,7 @@ def test_margins_text_becomes_the_stored_spec_and_back(questionnaire):
     ],
 )
 def test_wrong_margins_say_what_is_wrong(questionnaire, text, method, expected):
-    with pytest.raises(MarginError) as error:
+    with force_locale("en"), pytest.raises(MarginError) as error:
         parse_margins(text, method, questionnaire)
     assert any(expected in message for message in error.value.messages)
 

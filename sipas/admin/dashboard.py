@@ -122,8 +122,7 @@ def _links(wave: Wave, root: Unit | None) -> dict[str, str]:
         fmt: url_for("admin.download", wave_code=wave.code, fmt=fmt, unit=unit)
         for fmt in FORMATS
     }
-    if "admin.report_pdf" in current_app.view_functions:
-        links["pdf"] = url_for("admin.report_pdf", wave_code=wave.code, unit=unit)
+    links["pdf"] = url_for("admin.report_pdf", wave_code=wave.code, unit=unit)
     return links
 
 

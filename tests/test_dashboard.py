@@ -269,3 +269,18 @@ def test_units_that_are_single_psus_are_not_called_different(
     rows = re.findall(r"<tr>\s*<td class=\"num\">(.*?)</tr>", html, re.S)
     assert len(rows) == len(ranking)
     assert all("†" in row for row in rows)
+
+
+def test_one_respondent_group_at_a_time(filled_wave, demo_client, login_as):
+    login_as(demo_client, Role.admin)
+    first = section(page(demo_client, "/admin/results/demo"), "breakdowns-title")
+    assert "Giới tính" in first  # the first question about the respondent
+    assert "Từ 18 đến 25 tuổi" not in first
+    ages = section(
+        page(demo_client, "/admin/results/demo?by=age_group"), "breakdowns-title"
+    )
+    assert "Từ 18 đến 25 tuổi" in ages
+    assert '<option value="age_group" selected>' in ages
+    # an unknown question falls back to the first one
+    unknown = page(demo_client, "/admin/results/demo?by=nosuch")
+    assert "Giới tính" in section(unknown, "breakdowns-title")

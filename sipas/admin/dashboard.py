@@ -143,15 +143,21 @@ def _crumbs(root: Unit | None) -> list[tuple[str | None, str]]:
 def wave_dashboard(wave_code: str):  # type: ignore[no-untyped-def]
     """The results of a wave for a unit subtree, with charts and tables."""
     wave, root = _wave_and_root(wave_code)
+    groups = dashboards.group_choices(wave)
+    group = request.args.get("by", "")
+    if group not in groups:
+        group = next(iter(groups), "")
     page = {
         "wave": wave,
         "root": root,
         "crumbs": _crumbs(root),
         "form": _choice_form(wave, root),
         "links": _links(wave, root),
+        "groups": groups,
+        "group": group,
     }
     try:
-        section = _results_section(wave, root)
+        section = _results_section(wave, root, group)
     except WeightingError as error:
         return render_template(
             "admin/dashboard/weighting.html", units=error.unit_codes, **page
@@ -159,9 +165,11 @@ def wave_dashboard(wave_code: str):  # type: ignore[no-untyped-def]
     return render_template("admin/dashboard/wave.html", section=section, **page)
 
 
-def _results_section(wave: Wave, root: Unit | None) -> Markup | None:
-    """The rendered results (None when the subtree has no counted responses),
-    reused while nothing they depend on has changed."""
+def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None:
+    """The rendered results broken down by channel and the respondent question
+    ``group`` (one at a time: each costs a pass over the answers), None when the
+    subtree has no counted responses; reused while nothing they depend on has
+    changed."""
     in_scope = subtree_ids(root.id) if root is not None else None
     if not dashboards.counted_responses(wave, in_scope):
         return None
@@ -169,13 +177,14 @@ def _results_section(wave: Wave, root: Unit | None) -> Markup | None:
         dashboards.fingerprint(wave),
         root.id if root is not None else None,
         current_language(),
+        group,
     )
     cache = current_app.extensions.setdefault("sipas_results_pages", OrderedDict())
     with _cache_lock:
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
-    results = dashboards.compute_results(wave, root)
+    results = dashboards.compute_results(wave, root, [group] if group else [])
     section = Markup(  # noqa: S704  (a rendered, autoescaped template)
         render_template(
             "admin/dashboard/_results.html",
@@ -183,6 +192,8 @@ def _results_section(wave: Wave, root: Unit | None) -> Markup | None:
             fig=figures,
             changes=figures.change_rows(results),
             small_count=figures.small_count(results),
+            groups=dashboards.group_choices(wave),
+            group=group,
         )
     )
     with _cache_lock:

@@ -14,10 +14,12 @@ from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import Response, ResponseStatus, Unit, Wave, WaveUnit
+from sipas.services.questionnaires import parsed
 from sipas.services.results import (
     Thresholds,
     WaveResults,
     previous_wave,
+    respondent_items,
     responding_root_choices,
     wave_results,
 )
@@ -29,18 +31,33 @@ def channel_labels() -> dict[str, str]:
     return {channel.value: str(label) for channel, label in CHANNEL_LABELS.items()}
 
 
-def compute_results(wave: Wave, root: Unit | None) -> WaveResults:
+def compute_results(
+    wave: Wave, root: Unit | None, group_items: Sequence[str] | None = None
+) -> WaveResults:
     """The wave's results for the subtree under ``root`` as pages show them: the
-    configured small-sample thresholds, the current language's labels."""
+    configured small-sample thresholds, the current language's labels; broken down
+    by ``group_items`` (default: every question about the respondent)."""
     config = current_app.config
     return wave_results(
         wave,
         root,
+        group_items=group_items,
         thresholds=Thresholds(config["STATS_MIN_N"], config["STATS_MIN_EFFECTIVE_N"]),
         language=current_language(),
         channel_labels=channel_labels(),
         channel_title=_("Channel"),
     )
+
+
+def group_choices(wave: Wave) -> dict[str, str]:
+    """Questions about the respondent the page can break results down by: code →
+    wording in the current language."""
+    questionnaire = parsed(wave.questionnaire)
+    language = current_language()
+    return {
+        code: questionnaire.item(code).label.get_text(language)
+        for code in respondent_items(questionnaire)
+    }
 
 
 def visible_waves(visible: Collection[int] | None) -> list[Wave]:

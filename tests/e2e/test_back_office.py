@@ -1,0 +1,111 @@
+"""An administrator in a real browser: log in, create a survey round, read the
+results and download the PDF report and the Excel workbook."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from sipas.extensions import db
+from sipas.i18n import format_percent
+from sipas.models import Wave
+from sipas.services import results, synthetic
+from tests.e2e.conftest import assert_accessible
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def filled_server(live_server):
+    """The live server with 400 responses in the demo wave."""
+    url, app = live_server
+    with app.app_context():
+        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        synthetic.add_demo_responses(wave, 400, seed=4)
+        db.session.commit()
+    return url, app
+
+
+@pytest.fixture
+def desk(browser):
+    """A desktop browser window that accepts downloads."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def vi(app, message: str) -> str:
+    """The Vietnamese interface text of ``message``."""
+    with app.test_request_context(), force_locale("vi"):
+        return _(message)
+
+
+def test_admin_creates_a_wave_reads_results_and_downloads(
+    filled_server, desk, output_dir, tmp_path
+):
+    url, app = filled_server
+    page = desk
+    page.goto(f"{url}/auth/login")
+    page.get_by_label(vi(app, "Username")).fill("admin")
+    page.get_by_label(vi(app, "Password")).fill("admin-test-password")
+    page.get_by_role("button", name=vi(app, "Log in")).click()
+    page.wait_for_url(f"{url}/admin/")
+
+    # a new survey round over the whole demo province
+    page.get_by_role("link", name=vi(app, "New survey round")).click()
+    page.get_by_label(vi(app, "Code"), exact=True).fill("2027-q1")
+    page.get_by_label(vi(app, "Title"), exact=True).fill("Khảo sát quý I năm 2027")
+    page.get_by_label(vi(app, "Units below")).select_option(
+        label="QN · Tỉnh Quảng Ninh"
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name=vi(app, "Create survey round")).click()
+    page.wait_for_url(f"{url}/admin/waves/2027-q1")
+    assert "Khảo sát quý I năm 2027" in page.content()
+    page.screenshot(path=str(output_dir / "admin-new-wave.png"), full_page=True)
+
+    # the results of the demo wave, figures as the results service makes them
+    page.goto(f"{url}/admin/results/demo")
+    with app.app_context():
+        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        sipas = results.wave_results(wave, group_items=[]).indices.overall
+    with app.test_request_context(), force_locale("vi"):
+        shown = format_percent(sipas.estimate.value)
+    assert re.fullmatch(r"\d{1,3},\d\d%", shown)
+    assert shown in page.inner_text("main")
+    assert_accessible(page)
+    page.screenshot(path=str(output_dir / "admin-dashboard.png"), full_page=True)
+
+    # the PDF report and the workbook
+    with page.expect_download() as pdf_download:
+        page.get_by_role("link", name=vi(app, "PDF report")).click()
+    pdf_path = tmp_path / pdf_download.value.suggested_filename
+    pdf_download.value.save_as(pdf_path)
+    assert pdf_path.suffix == ".pdf"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert shown in text
+
+    with page.expect_download() as xlsx_download:
+        page.get_by_role("link", name=vi(app, "Excel workbook (XLSX)")).click()
+    xlsx_path = tmp_path / xlsx_download.value.suggested_filename
+    xlsx_download.value.save_as(xlsx_path)
+    workbook = openpyxl.load_workbook(xlsx_path, read_only=True)
+    assert "Phiếu trả lời" in workbook.sheetnames
+    rows = list(workbook["Phiếu trả lời"].iter_rows(values_only=True))
+    workbook.close()
+    assert len(rows) == 400 + 2  # the wording and the codes head the answers

@@ -46,13 +46,21 @@ def format_number(value: float | int | None, digits: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=current_language())
 
 
+#: Date patterns where the locale's own medium format is not what officials write
+#: (Vietnamese documents use 25/11/2026, not "25 thg 11, 2026").
+DAY_PATTERNS = {"vi": ("dd/MM/yyyy", "dd/MM/yyyy HH:mm")}
+
+
 def format_day(value: date | datetime | None) -> str:
-    """A date in the locale's medium format."""
+    """A date (or date and time) as the locale writes it in documents."""
     if value is None:
         return ""
+    day_pattern, time_pattern = DAY_PATTERNS.get(
+        current_language(), ("medium", "medium")
+    )
     if isinstance(value, datetime):
-        return format_datetime(value, "medium")
-    return format_date(value, "medium")
+        return format_datetime(value, time_pattern)
+    return format_date(value, day_pattern)
 
 
 def configure_i18n(app: Flask) -> None:

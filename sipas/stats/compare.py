@@ -12,6 +12,10 @@ from sipas.stats.design import Design, LonelyPsu, degrees_of_freedom, total_vari
 from sipas.stats.estimate import Estimate
 from sipas.stats.indices import Indices
 
+#: A standard error below this (for indices in [0, 1]) is rounding noise of a
+#: variance that is exactly 0, e.g. of two domains each inside one PSU.
+UNMEASURED_SE = 1e-9
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -32,6 +36,8 @@ class Difference:
 
 def _difference(value: float, variance: float, df: float, level: float) -> Difference:
     se = math.sqrt(max(variance, 0.0))
+    if se < UNMEASURED_SE:
+        se = 0.0
     if value == 0 and se == 0:
         return Difference(value, se, df, value, value, 1.0)
     if se == 0 or df <= 0:

@@ -117,6 +117,8 @@ def test_a_difference_the_design_cannot_measure_is_not_significant():
     unmeasured = _difference(0.05, 0.0, 4, 0.95)
     assert not unmeasured.is_significant
     assert math.isnan(unmeasured.p_value)
+    rounding = _difference(0.05, 1e-30, 4, 0.95)  # 0 up to floating-point noise
+    assert not rounding.is_significant
     no_df = _difference(0.05, 0.001, 0, 0.95)
     assert not no_df.is_significant
     same = _difference(0.0, 0.0, 4, 0.95)

@@ -12,7 +12,7 @@ from sipas.models import Role
 NAV_ITEMS = (
     ("admin.index", _l("Survey rounds"), (Role.admin, Role.analyst)),
     ("admin.dashboard", _l("Results"), (Role.admin, Role.analyst)),
-    ("admin.responses", _l("Responses"), (Role.admin, Role.analyst)),
+    ("admin.responses", _l("Response list"), (Role.admin, Role.analyst)),
     ("admin.units", _l("Units"), (Role.admin,)),
     ("admin.users", _l("Accounts"), (Role.admin,)),
     ("admin.audit_log", _l("Audit log"), (Role.admin,)),

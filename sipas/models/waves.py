@@ -58,6 +58,11 @@ class Wave(db.Model):
     #: Known population margins for post-stratification or raking, e.g.
     #: {"sex": {"male": 0.49, "female": 0.51}}.
     calibration_margins: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    #: Count paper forms entered once, before a second entry has verified them
+    #: (default: only verified paper forms count in the statistics).
+    counts_unverified_paper: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     questionnaire: Mapped[QuestionnaireVersion] = relationship()

@@ -53,6 +53,7 @@ def configure_blueprints(app: Flask) -> None:
     """Register the areas of the site."""
     from sipas.admin import bp as admin_bp
     from sipas.auth import bp as auth_bp
+    from sipas.entry import bp as entry_bp
     from sipas.public import bp as public_bp
     from sipas.survey import bp as survey_bp
 
@@ -60,6 +61,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(survey_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(entry_bp)
 
 
 def configure_templates(app: Flask) -> None:

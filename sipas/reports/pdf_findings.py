@@ -117,7 +117,7 @@ def significance_text(change: Change) -> str:
     """Whether the change is real, in words, with its p-value."""
     p_value = change.difference.p_value
     if not math.isfinite(p_value):
-        return "–"
+        return _("Cannot be tested with this design")
     # no-break spaces keep "p = 0,012" on one line when the cell wraps
     shown = (
         "p\u00a0<\u00a0" + format_number(0.001, 3)

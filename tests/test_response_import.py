@@ -506,3 +506,16 @@ def test_page_takes_files_above_the_site_limit(
     assert len(data) > 256 * 1024
     assert upload(demo_client, data).status_code == 302
     assert stored_count(wave) == 400
+
+
+def test_page_lists_the_first_500_problems_and_the_total(
+    demo_client, login_as, questionnaire
+):
+    login_as(demo_client, Role.admin)
+    rows = [make_row(questionnaire, A1="7") for _ in range(501)]
+    page = upload(demo_client, csv_file(rows)).get_data(as_text=True)
+    assert page.count('<tr><td class="num">') == 500
+    caption = re.search(r"<caption>(.*?)</caption>", page, re.S).group(1)
+    assert "500" in caption
+    assert "501" in caption
+    assert 'name="token"' not in page  # no valid row: nothing to decide

@@ -29,5 +29,5 @@ class DecisionForm(FlaskForm):
     """What to do with a checked file that has problems."""
 
     token = HiddenField(validators=[Regexp(r"^[0-9a-f]{32}$")])
-    valid_only = SubmitField(_l("Import the valid rows only"))
+    valid_only = SubmitField()
     nothing = SubmitField(_l("Import nothing"))

@@ -519,3 +519,13 @@ def test_page_lists_the_first_500_problems_and_the_total(
     assert "500" in caption
     assert "501" in caption
     assert 'name="token"' not in page  # no valid row: nothing to decide
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("in.xlsx", b"not a workbook"), ("in.csv", b"\xff\xfe\x00"), ("in.txt", b"x")],
+)
+def test_unreadable_files_are_refused_whole(wave, name, data):
+    report = run(wave, data, name=name)
+    assert report.file_error
+    assert report.imported == 0

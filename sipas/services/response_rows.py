@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid as uuid_module
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -38,6 +38,8 @@ IGNORED_COLUMNS = ("stratum", "psu", "weight", "unit_name", "submitted_at")
 FIXED_COLUMNS = (RESPONSE_ID, UNIT, CHANNEL, WAVE, *IGNORED_COLUMNS)
 #: Multi-choice codes or labels are joined with this in one cell.
 MULTI_SEPARATOR = ";"
+#: Records a problem of the row being checked: (column, reason).
+Fail = Callable[[str, str], None]
 #: Namespace of the response ids made for rows without one.
 ROW_NAMESPACE = uuid_module.uuid5(uuid_module.NAMESPACE_URL, "sipas:response-import")
 
@@ -286,7 +288,9 @@ class _RowChecker:
         )
         return parsed, errors
 
-    def _uuid(self, number, cells, fail) -> uuid_module.UUID | None:  # type: ignore[no-untyped-def]
+    def _uuid(
+        self, number: int, cells: tuple[object, ...], fail: Fail
+    ) -> uuid_module.UUID | None:
         text = self.cell(cells, RESPONSE_ID)
         if text:
             try:
@@ -320,7 +324,7 @@ class _RowChecker:
         name = "\x1f".join((self.context.wave_code, *content, str(occurrence)))
         return uuid_module.uuid5(ROW_NAMESPACE, name)
 
-    def _unit(self, cells, fail) -> int | None:  # type: ignore[no-untyped-def]
+    def _unit(self, cells: tuple[object, ...], fail: Fail) -> int | None:
         code = self.cell(cells, UNIT)
         unit_id = self.context.units.get(code)
         if not code:
@@ -347,7 +351,7 @@ class _RowChecker:
             return unit_id
         return None
 
-    def _channel(self, cells, fail) -> Channel | None:  # type: ignore[no-untyped-def]
+    def _channel(self, cells: tuple[object, ...], fail: Fail) -> Channel | None:
         text = self.cell(cells, CHANNEL)
         if not text:
             return Channel.paper
@@ -359,7 +363,7 @@ class _RowChecker:
             )
         return channel
 
-    def _answers(self, cells, fail) -> dict[str, AnswerValue]:  # type: ignore[no-untyped-def]
+    def _answers(self, cells: tuple[object, ...], fail: Fail) -> dict[str, AnswerValue]:
         raw: dict[str, object] = {}
         for position, item in self.items:
             value = clean(cells[position]) if position < len(cells) else ""

@@ -81,6 +81,8 @@ ACCESS: dict[str, Access] = {
     "admin.wave_dashboard": Access(READERS, scoped=True),
     "admin.download": Access(READERS, scoped=True),
     "admin.report_pdf": Access(READERS, scoped=True),
+    # file import of responses
+    "entry.import_responses": Access(ENTRY),
     # one's own account
     "auth.account": Access(EVERYONE),
     "auth.change_password": Access(EVERYONE),

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("entry", __name__, url_prefix="/entry")
+
+from sipas.entry import import_views  # noqa: E402, F401  (registers the routes)

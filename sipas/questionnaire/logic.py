@@ -28,6 +28,8 @@ _KEPT_CONTROLS = frozenset("\n\t")
 
 def normalize_text(value: str) -> str:
     """Unicode NFC, LF line ends, no control characters, no surrounding blanks."""
+    if value.isascii() and value.isprintable():
+        return value.strip()  # already NFC, no controls: the common case, fast
     value = (
         unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
     )

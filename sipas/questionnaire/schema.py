@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 
 #: Languages every questionnaire must provide; the first is the default.
@@ -127,7 +128,7 @@ class Item:
         """True for scored scale items that feed a factor index."""
         return self.type is ItemType.scale and self.factor is not None
 
-    @property
+    @cached_property
     def choice_codes(self) -> tuple[str, ...]:
         """The codes of this item's options, in order."""
         return tuple(choice.code for choice in self.choices)

@@ -73,15 +73,23 @@ class FileError(Exception):
 
 def read_table(filename: str, data: bytes) -> Table:
     """The header and rows of a CSV (UTF-8, comma or semicolon) or XLSX file."""
+    return _table(read_records(filename, data))
+
+
+def read_records(filename: str, data: bytes) -> list[tuple[int, tuple[object, ...]]]:
+    """The non-empty rows of a CSV (UTF-8, comma or semicolon) or XLSX file (its
+    first sheet), each with its number as the user sees it."""
     name = filename.lower()
     if name.endswith(".csv"):
-        return _read_csv(data)
-    if name.endswith(".xlsx"):
-        return _read_xlsx(data)
-    raise FileError(_l("Only CSV and XLSX files can be imported."))
+        records = _read_csv(data)
+    elif name.endswith(".xlsx"):
+        records = _read_xlsx(data)
+    else:
+        raise FileError(_l("Only CSV and XLSX files can be imported."))
+    return [(n, cells) for n, cells in records if any(clean(c) for c in cells)]
 
 
-def _read_csv(data: bytes) -> Table:
+def _read_csv(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -102,10 +110,10 @@ def _read_csv(data: bytes) -> Table:
         raise FileError(
             _l("The CSV file cannot be read: %(e)s", e=str(error))
         ) from error
-    return _table(records)
+    return records
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
     from openpyxl import load_workbook
 
     try:
@@ -122,11 +130,10 @@ def _read_xlsx(data: bytes) -> Table:
         ]
     finally:
         book.close()
-    return _table(records)
+    return records
 
 
-def _table(records: list[tuple[int, tuple[object, ...]]]) -> Table:
-    filled = [(n, cells) for n, cells in records if any(clean(c) for c in cells)]
+def _table(filled: list[tuple[int, tuple[object, ...]]]) -> Table:
     if not filled:
         raise FileError(_l("The file is empty."))
     header = tuple(clean(cell).lower() for cell in filled[0][1])

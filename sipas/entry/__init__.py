@@ -3,3 +3,6 @@
 from flask import Blueprint
 
 bp = Blueprint("entry", __name__, url_prefix="/entry")
+
+# the modules register their routes on bp
+from sipas.entry import review, views  # noqa: E402, F401

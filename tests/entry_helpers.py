@@ -38,6 +38,31 @@ def open_form(client: FlaskClient, wave: Wave, unit: Unit, serial: int):  # type
     )
 
 
+def form_data(  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    wave: Wave,
+    unit: Unit,
+    serial: int,
+    typed: dict[str, str],
+    step: str = "save",
+    **extra: str,
+) -> dict[str, str]:
+    """Open the answer page (for its token and start time); the data posting
+    ``typed`` from it."""
+    page = open_form(client, wave, unit, serial).get_data(as_text=True)
+    token = CSRF_PATTERN.search(page)
+    assert token, page[:2000]
+    return {
+        "csrf_token": token.group(1),
+        "serial": format_serial(serial),
+        "started_at": _hidden(page, "started_at"),
+        "keystrokes": "57",
+        "step": step,
+        **{f"k_{code}": value for code, value in typed.items()},
+        **extra,
+    }
+
+
 def post_form(  # type: ignore[no-untyped-def]
     client: FlaskClient,
     wave: Wave,
@@ -47,20 +72,8 @@ def post_form(  # type: ignore[no-untyped-def]
     step: str = "save",
     **extra: str,
 ):
-    """Open the answer page (for its token and start time), then post ``typed``."""
-    page = open_form(client, wave, unit, serial).get_data(as_text=True)
-    token = CSRF_PATTERN.search(page)
-    assert token, page[:2000]
-    started = _hidden(page, "started_at")
-    data = {
-        "csrf_token": token.group(1),
-        "serial": format_serial(serial),
-        "started_at": started,
-        "keystrokes": "57",
-        "step": step,
-        **{f"k_{code}": value for code, value in typed.items()},
-        **extra,
-    }
+    """Open the answer page, then post ``typed`` from it."""
+    data = form_data(client, wave, unit, serial, typed, step, **extra)
     return client.post(form_url(wave, unit), data=data)
 
 

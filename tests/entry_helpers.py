@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 
 from sipas.extensions import db
 from sipas.models import PaperForm, Unit, Wave
-from sipas.questionnaire.entry_keys import encode
+from sipas.questionnaire.entry_keys import decode, encode
 from sipas.questionnaire.serials import format_serial
 from sipas.services.questionnaires import parsed
 from tests.conftest import CSRF_PATTERN
@@ -83,3 +83,23 @@ def _hidden(page: str, name: str) -> str:
     match = re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]*)"', page)
     assert match, name
     return match.group(1)
+
+
+def make_disagreement(wave: Wave, unit: Unit, serial: int) -> None:
+    """Form ``serial`` issued and entered twice, by two new surveyors, with one
+    answer differing (flushed)."""
+    from sipas.models import Role
+    from sipas.services import accounts
+    from sipas.services.paper_entry import NewEntry, save_entry
+
+    issue(wave, unit, serial)
+    questionnaire = parsed(wave.questionnaire)
+    for name, overall in (("first", "4"), ("second", "5")):
+        user = accounts.create_user(
+            f"{name}-typist-{serial}",
+            "correct-horse-battery-1",
+            Role.surveyor,
+            unit=unit,
+        )
+        answers = decode(questionnaire, typed_form(wave, overall=overall)).answers
+        save_entry(NewEntry(wave, unit, format_serial(serial), answers, user))

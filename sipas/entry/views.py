@@ -31,6 +31,7 @@ from sipas.services.paper_entry import (
     EntryRefused,
     NewEntry,
     SerialCheck,
+    SerialState,
     check_serial,
     save_entry,
 )
@@ -110,9 +111,10 @@ def serial_check(wave_code: str):  # type: ignore[no-untyped-def]
         abort(404)
     unit = db.session.scalar(sa.select(Unit).filter_by(code=request.args.get("u", "")))
     if unit is None:
-        abort(404)
-    require_scope(unit)
-    check = check_serial(wave, unit, request.args.get("s", ""), current_user)
+        check = SerialCheck(SerialState.not_issued)
+    else:
+        require_scope(unit)
+        check = check_serial(wave, unit, request.args.get("s", ""), current_user)
     return jsonify(
         state=check.state.value,
         ok=check.ok,

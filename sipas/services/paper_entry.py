@@ -285,13 +285,14 @@ def disagreement(wave: Wave, serial: int) -> Disagreement | None:
 def disagreements(user: User, visible: set[int] | None) -> list[Disagreement]:
     """Unsettled disagreements in ``visible`` units (None = all) that ``user`` may
     settle, oldest first."""
-    settled = set(
-        db.session.execute(
+    settled = {
+        (wave_id, serial)
+        for wave_id, serial in db.session.execute(
             sa.select(PaperEntry.wave_id, PaperEntry.serial).where(
                 PaperEntry.round == SETTLED
             )
-        ).tuples()
-    )
+        )
+    }
     query = (
         sa.select(PaperEntry)
         .where(PaperEntry.round == SECOND)

@@ -15,6 +15,7 @@ from sipas.models import (
     ResponseStatus,
     Role,
     Unit,
+    WaveStatus,
 )
 from sipas.services import reporting
 from sipas.services.paper_entry import response_uuid
@@ -235,3 +236,15 @@ def test_per_surveyor_figures(team):
     html = page.get_data(as_text=True)
     assert users["a"].username in html
     assert "50,0%" in html
+
+
+def test_a_closed_round_refuses_settlement_cleanly(team):
+    wave, unit, clients, _users = team
+    post_form(clients["a"], wave, unit, 2, typed_form(wave))
+    post_form(clients["b"], wave, unit, 2, typed_form(wave, C3="5"))
+    wave.status = WaveStatus.closed
+    db.session.commit()
+    refused = _settle(clients["admin"], wave, 2, {"C3": "second"})
+    assert refused.status_code == 302
+    assert _paper_responses() == []
+    assert db.session.scalar(sa.select(PaperEntry).filter_by(round=3)) is None

@@ -36,6 +36,7 @@ from sipas.services.paper_entry import (
 )
 from sipas.services.paper_figures import set_counts_unverified, surveyor_figures
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import SubmissionRefused
 from sipas.services.unit_tree import visible_unit_ids
 
 #: The settlement choices per differing item.
@@ -77,6 +78,10 @@ def settle_form(wave_code: str, serial: int):  # type: ignore[no-untyped-def]
                 settle(case, decoded.answers, current_user)
             except EntryRefused:
                 flash(_("This form has already been settled."), "error")
+                return redirect(url_for(".review"))
+            except SubmissionRefused:
+                db.session.rollback()
+                flash(_("The survey round is not open: nothing was saved."), "error")
                 return redirect(url_for(".review"))
             db.session.commit()
             flash(_("Form %(serial)s settled.", serial=case.serial_text), "success")
@@ -168,7 +173,12 @@ def wave_setting(wave_code: str):  # type: ignore[no-untyped-def]
     form = SettingForm()
     if not form.validate_on_submit():
         abort(400)
-    changed = set_counts_unverified(wave, form.counts_unverified.data, current_user)
+    try:
+        changed = set_counts_unverified(wave, form.counts_unverified.data, current_user)
+    except SubmissionRefused:
+        db.session.rollback()
+        flash(_("The survey round is not open: nothing was saved."), "error")
+        return redirect(url_for(".stats", wave=wave.code))
     db.session.commit()
     if wave.counts_unverified_paper:
         flash(

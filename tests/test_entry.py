@@ -239,3 +239,13 @@ def test_index_offers_open_waves_and_units_in_scope(demo_app, login_as):
     assert "QN-CAMPHA-TT" in html
     assert "QN-HALONG-TT" not in html
     assert 'data-serial-url="/entry/demo/serial?u=QN-CAMPHA-TT"' in html
+
+
+def test_answer_page_shows_keys_and_skip_instructions(desk):
+    wave, unit, client, _user = desk
+    page = open_form(client, wave, unit, 1).get_data(as_text=True)
+    assert 'id="k-A1" name="k_A1"' in page
+    assert 'maxlength="2"' in page  # the field question has 12 options: keys 01–12
+    assert "on_time = 3" in page  # the apology question is asked only when late
+    assert "E_filter = 1" in page
+    assert 'data-show-item="E_filter" data-show-values="yes"' in page

@@ -24,7 +24,7 @@ from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import Role, Unit, Wave, WaveStatus, WaveUnit
 from sipas.models.base import utcnow
-from sipas.questionnaire.entry_keys import decode, keyed_items
+from sipas.questionnaire.entry_keys import decode, encode_value, keyed_items
 from sipas.questionnaire.serials import format_serial
 from sipas.services.paper_entry import (
     FIRST,
@@ -198,8 +198,10 @@ def _save(wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict):  # type
 def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
     """What the templates show per item."""
     language = current_language()
+    keyed_list = keyed_items(parsed(wave.questionnaire))
+    by_code = {keyed.item.code: keyed for keyed in keyed_list}
     rows = []
-    for keyed in keyed_items(parsed(wave.questionnaire)):
+    for keyed in keyed_list:
         item = keyed.item
         rows.append(
             {
@@ -208,6 +210,7 @@ def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
                 "label": item.label.get_text(language),
                 "legend": legend(keyed, language),
                 "typed": typed.get(item.code, ""),
+                "condition": _condition(item, by_code),
                 "answer": (
                     answer_text(
                         item,
@@ -221,6 +224,15 @@ def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
             }
         )
     return rows
+
+
+def _condition(item, by_code) -> str | None:  # type: ignore[no-untyped-def]
+    """When a skipped-on-paper item is asked: "on_time = 3" (keys of its filter)."""
+    if item.show_if is None:
+        return None
+    target = by_code[item.show_if.item]
+    keys = [encode_value(target, code) for code in item.show_if.values]
+    return f"{target.item.code} = {' / '.join(keys)}"
 
 
 def _answer_page(  # type: ignore[no-untyped-def]

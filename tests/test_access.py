@@ -19,9 +19,10 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from sipas.extensions import db
-from sipas.models import Role, Unit, UnitLevel, User
+from sipas.models import Role, Unit, UnitLevel, User, Wave
 from sipas.services import accounts
 from tests.conftest import CSRF_PATTERN, STAFF_PASSWORD
+from tests.entry_helpers import make_disagreement
 from tests.factories import make_response, make_unit
 
 #: Logged-in pages outside /admin and /entry that the table covers too.
@@ -83,6 +84,14 @@ ACCESS: dict[str, Access] = {
     "admin.report_pdf": Access(READERS, scoped=True),
     # file import of responses
     "entry.import_responses": Access(ENTRY),
+    # paper entry
+    "entry.index": Access(ENTRY),
+    "entry.serial_check": Access(ENTRY),
+    "entry.form": Access(ENTRY),
+    "entry.review": Access(ENTRY),
+    "entry.settle_form": Access(ENTRY),
+    "entry.stats": Access(ADMINS),
+    "entry.wave_setting": Access(ADMINS),
     # one's own account
     "auth.account": Access(EVERYONE),
     "auth.change_password": Access(EVERYONE),
@@ -115,7 +124,11 @@ URL_VALUES: dict[str, Callable[[Fixtures], Any]] = {
     "action": lambda f: "void",
     "unit_id": lambda f: f.unit_id,
     "fmt": lambda f: "xlsx",
+    "serial": lambda f: PAPER_SERIAL,
 }
+
+#: The paper form entered twice with a difference (entry.settle_form).
+PAPER_SERIAL = 1
 
 #: endpoint → {argument: value} where one route needs another value than URL_VALUES.
 URL_OVERRIDES: dict[str, dict[str, Callable[[Fixtures], Any]]] = {
@@ -203,6 +216,8 @@ def fixtures(demo_app: Flask) -> Fixtures:
         "target-account", STAFF_PASSWORD, Role.surveyor, unit=_unit("QN-HALONG-TT")
     )
     response = make_response("QN-HALONG-TT")
+    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    make_disagreement(wave, _unit("QN-HALONG-TT"), PAPER_SERIAL)
     db.session.commit()
     return Fixtures(
         app=demo_app,

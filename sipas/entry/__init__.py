@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("entry", __name__, url_prefix="/entry")
 
-from sipas.entry import import_views  # noqa: E402, F401  (registers the routes)
+# the modules register their routes on bp
+from sipas.entry import import_views, review, views  # noqa: E402, F401

@@ -1,7 +1,7 @@
 """Database models; import from here so every table is registered on the metadata."""
 
 from sipas.models.audit import AuditEvent
-from sipas.models.paper import PaperForm
+from sipas.models.paper import PaperEntry, PaperForm
 from sipas.models.questionnaires import QuestionnaireVersion
 from sipas.models.responses import (
     Answer,
@@ -18,6 +18,7 @@ __all__ = [
     "Answer",
     "AuditEvent",
     "Channel",
+    "PaperEntry",
     "PaperForm",
     "QuestionnaireVersion",
     "Response",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sipas.extensions import db
 from sipas.models.base import Timestamp, utcnow
 from sipas.models.units import Unit
+from sipas.models.users import User
 from sipas.models.waves import Wave
 
 
@@ -40,3 +42,42 @@ class PaperForm(db.Model):
 
     def __repr__(self) -> str:
         return f"<PaperForm {self.wave_id}:{self.serial}>"
+
+
+class PaperEntry(db.Model):
+    """One typing of a paper form: the first entry, the blind second entry by
+    another surveyor, or the settlement of their differences."""
+
+    __tablename__ = "paper_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("waves.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    #: Running number of the form (as in PaperForm.serial).
+    serial: Mapped[int]
+    #: 1 = first entry, 2 = second (blind) entry, 3 = settlement against the paper.
+    round: Mapped[int]
+    entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: When the serial was accepted and the answer page shown.
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    submitted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    seconds: Mapped[int | None]
+    #: Keys pressed on the answer page, counted by its script (None without it).
+    keystrokes: Mapped[int | None]
+    #: {item code: code or text, [codes] for multi-choice, null = no answer}; items
+    #: skipped by the form's skip rules are absent.
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    #: The response this entry produced or updated.
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("responses.id"))
+
+    wave: Mapped[Wave] = relationship()
+    unit: Mapped[Unit] = relationship()
+    entered_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("wave_id", "serial", "round"),
+        sa.CheckConstraint("round IN (1, 2, 3)", name="round"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<PaperEntry {self.wave_id}:{self.serial} round {self.round}>"

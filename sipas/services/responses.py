@@ -61,6 +61,8 @@ class Submission:
     device_code: str | None = None
     paper_serial: str | None = None
     entered_by_id: int | None = None
+    #: False for paper forms: a box the respondent left blank is stored as no answer.
+    enforce_required: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,11 @@ def record(submission: Submission, raw_answers: Mapping[str, object]) -> Recorde
         return Recorded(existing, is_new=False)
     _check_target(submission)
     questionnaire = parsed(submission.wave.questionnaire)
-    validated = validate_answers(questionnaire, raw_answers)
+    validated = validate_answers(
+        questionnaire,
+        raw_answers,
+        section_codes=None if submission.enforce_required else (),
+    )
     if not validated.is_valid:
         raise InvalidAnswers(validated.problems)
     response = _new_response(submission, validated.answers)
@@ -156,12 +162,17 @@ def _new_response(
         submitted_at=submitted_at,
         duration_seconds=duration,
     )
-    response.answers = [
+    response.answers = answer_rows(answers)
+    return response
+
+
+def answer_rows(answers: Mapping[str, AnswerValue]) -> list[Answer]:
+    """One answer row per value (a multi-choice answer gives several)."""
+    return [
         Answer(item_code=code, value=value)
         for code, answer in answers.items()
         for value in ((answer,) if isinstance(answer, str) else answer)
     ]
-    return response
 
 
 def _aware(moment: datetime) -> datetime:

@@ -1,0 +1,262 @@
+"""Typing in paper forms: choose the round and unit, type the serial, type every
+answer as keys, review, save."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from sipas.auth.decorators import require_scope, role_required
+from sipas.entry import bp
+from sipas.entry.forms import (
+    ChooseForm,
+    EntryForm,
+    SerialForm,
+    answer_text,
+    key_message,
+    legend,
+    serial_message,
+    typed_keys,
+)
+from sipas.extensions import db
+from sipas.i18n import current_language
+from sipas.models import Role, Unit, Wave, WaveStatus, WaveUnit
+from sipas.models.base import utcnow
+from sipas.questionnaire.entry_keys import decode, encode_value, keyed_items
+from sipas.questionnaire.serials import format_serial
+from sipas.services.paper_entry import (
+    FIRST,
+    EntryRefused,
+    NewEntry,
+    SerialCheck,
+    SerialState,
+    check_serial,
+    save_entry,
+)
+from sipas.services.questionnaires import parsed
+from sipas.services.unit_tree import visible_unit_ids
+
+ENTRY_ROLES = (Role.admin, Role.surveyor)
+
+
+def open_waves(visible: set[int] | None) -> list[Wave]:
+    """Open waves with at least one unit in ``visible`` (None = all)."""
+    query = (
+        sa.select(Wave)
+        .join(WaveUnit, WaveUnit.wave_id == Wave.id)
+        .where(Wave.status == WaveStatus.open)
+        .distinct()
+        .order_by(Wave.code)
+    )
+    if visible is not None:
+        query = query.where(WaveUnit.unit_id.in_(visible))
+    return list(db.session.scalars(query))
+
+
+def wave_units(wave: Wave, visible: set[int] | None) -> list[Unit]:
+    query = (
+        sa.select(Unit)
+        .join(WaveUnit, WaveUnit.unit_id == Unit.id)
+        .where(WaveUnit.wave_id == wave.id)
+        .order_by(Unit.code)
+    )
+    if visible is not None:
+        query = query.where(Unit.id.in_(visible))
+    return list(db.session.scalars(query))
+
+
+def _target(wave_code: str, unit_code: str) -> tuple[Wave, Unit]:
+    """An open wave and one of its units in the user's scope (404 / 403)."""
+    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
+    unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
+    if wave is None or unit is None or wave.status is not WaveStatus.open:
+        abort(404)
+    require_scope(unit)
+    if unit not in wave_units(wave, None):
+        abort(404)
+    return wave, unit
+
+
+@bp.get("/")
+@role_required(*ENTRY_ROLES)
+def index():  # type: ignore[no-untyped-def]
+    """Choose the round and unit; then the serial box."""
+    visible = visible_unit_ids(current_user)
+    choose = ChooseForm(request.args)
+    waves = open_waves(visible)
+    choose.wave.choices = [(w.code, f"{w.code} · {w.title}") for w in waves]
+    wave = next((w for w in waves if w.code == choose.wave.data), None)
+    if wave is None and len(waves) == 1:
+        wave = waves[0]
+    units = wave_units(wave, visible) if wave else []
+    choose.unit.choices = [(u.code, f"{u.code} · {u.name}") for u in units]
+    unit = next((u for u in units if u.code == choose.unit.data), None)
+    return render_template(
+        "entry/index.html",
+        choose=choose,
+        wave=wave,
+        unit=unit,
+        serial_form=SerialForm(request.args),
+    )
+
+
+@bp.get("/<wave_code>/serial")
+@role_required(*ENTRY_ROLES)
+def serial_check(wave_code: str):  # type: ignore[no-untyped-def]
+    """JSON verdict on a typed serial, asked by the serial box as it is typed."""
+    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
+    if wave is None:
+        abort(404)
+    unit = db.session.scalar(sa.select(Unit).filter_by(code=request.args.get("u", "")))
+    if unit is None:
+        check = SerialCheck(SerialState.not_issued)
+    else:
+        require_scope(unit)
+        check = check_serial(wave, unit, request.args.get("s", ""), current_user)
+    return jsonify(
+        state=check.state.value,
+        ok=check.ok,
+        round=check.round,
+        serial=format_serial(check.serial) if check.serial else None,
+        message=serial_message(check.state),
+    )
+
+
+@bp.route("/<wave_code>/<unit_code>/form", methods=["GET", "POST"])
+@role_required(*ENTRY_ROLES)
+def form(wave_code: str, unit_code: str):  # type: ignore[no-untyped-def]
+    """The answer page: every question as keys; then the review; then save."""
+    wave, unit = _target(wave_code, unit_code)
+    entry_form = EntryForm()
+    serial_text = (
+        entry_form.serial.data
+        if request.method == "POST"
+        else request.args.get("serial")
+    )
+    check = check_serial(wave, unit, serial_text or "", current_user)
+    if not check.ok:
+        flash(serial_message(check.state), "error")
+        return redirect(url_for(".index", wave=wave.code, unit=unit.code))
+    if request.method == "GET":
+        entry_form.serial.data = format_serial(check.serial)  # type: ignore[arg-type]
+        entry_form.started_at.data = utcnow().isoformat()
+        return _answer_page(wave, unit, check, entry_form, {}, {})
+    if not entry_form.validate_on_submit():
+        abort(400)
+    typed = typed_keys(request.form)
+    decoded = decode(parsed(wave.questionnaire), typed)
+    step = request.form.get("step", "review")
+    if "fix" in request.form:
+        return _answer_page(
+            wave, unit, check, entry_form, typed, {}, request.form["fix"]
+        )
+    if not decoded.is_valid:
+        errors = {code: key_message(kind) for code, kind in decoded.problems.items()}
+        return _answer_page(wave, unit, check, entry_form, typed, errors), 400
+    if step != "save":
+        return _review_page(wave, unit, check, entry_form, typed, decoded.answers)
+    return _save(wave, unit, entry_form, decoded.answers)
+
+
+def _save(wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict):  # type: ignore[no-untyped-def]
+    try:
+        saved = save_entry(
+            NewEntry(
+                wave=wave,
+                unit=unit,
+                serial_text=entry_form.serial.data,
+                answers=answers,
+                user=current_user,
+                started_at=entry_form.started(),
+                keystrokes=entry_form.keystroke_count(),
+            )
+        )
+    except EntryRefused as refused:
+        flash(serial_message(refused.check.state), "error")
+        return redirect(url_for(".index", wave=wave.code, unit=unit.code))
+    db.session.commit()
+    serial = format_serial(saved.entry.serial)
+    if saved.entry.round == FIRST:
+        message = _("Form %(serial)s saved (first entry).", serial=serial)
+    elif saved.verified:
+        message = _(
+            "Form %(serial)s saved: both entries agree, verified.", serial=serial
+        )
+    else:
+        message = _(
+            "Form %(serial)s saved: %(n)s answers differ from the first entry; a "
+            "supervisor will settle them against the paper.",
+            serial=serial,
+            n=len(saved.differences),
+        )
+    flash(message, "success")
+    return redirect(url_for(".index", wave=wave.code, unit=unit.code))
+
+
+def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
+    """What the templates show per item."""
+    language = current_language()
+    keyed_list = keyed_items(parsed(wave.questionnaire))
+    by_code = {keyed.item.code: keyed for keyed in keyed_list}
+    rows = []
+    for keyed in keyed_list:
+        item = keyed.item
+        rows.append(
+            {
+                "keyed": keyed,
+                "item": item,
+                "label": item.label.get_text(language),
+                "legend": legend(keyed, language),
+                "typed": typed.get(item.code, ""),
+                "condition": _condition(item, by_code),
+                "answer": (
+                    answer_text(
+                        item,
+                        answers.get(item.code),
+                        language,
+                        present=item.code in answers,
+                    )
+                    if answers is not None
+                    else None
+                ),
+            }
+        )
+    return rows
+
+
+def _condition(item, by_code) -> str | None:  # type: ignore[no-untyped-def]
+    """When a skipped-on-paper item is asked: "on_time = 3" (keys of its filter)."""
+    if item.show_if is None:
+        return None
+    target = by_code[item.show_if.item]
+    keys = [encode_value(target, code) for code in item.show_if.values]
+    return f"{target.item.code} = {' / '.join(keys)}"
+
+
+def _answer_page(  # type: ignore[no-untyped-def]
+    wave, unit, check: SerialCheck, entry_form, typed, errors, focus=None
+):
+    return render_template(
+        "entry/form.html",
+        wave=wave,
+        unit=unit,
+        check=check,
+        form=entry_form,
+        rows=_rows(wave, typed),
+        errors=errors,
+        focus=focus,
+        serial_url=url_for(".serial_check", wave_code=wave.code),
+    )
+
+
+def _review_page(wave, unit, check: SerialCheck, entry_form, typed, answers):  # type: ignore[no-untyped-def]
+    return render_template(
+        "entry/review_form.html",
+        wave=wave,
+        unit=unit,
+        check=check,
+        form=entry_form,
+        rows=_rows(wave, typed, answers),
+    )

@@ -1,0 +1,142 @@
+"""Paper entry in a real browser, keyboard only: surveyor 1 types a form, surveyor 2
+types it again with one difference, an administrator settles it against the paper,
+and the form counts once in the wave's statistics."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from sipas.extensions import db
+from sipas.models import Channel, PaperEntry, Response, Role, Unit, Wave
+from sipas.questionnaire.entry_keys import decode
+from sipas.questionnaire.serials import format_serial
+from sipas.services import accounts, demo, questionnaires, reporting, synthetic
+from sipas.services.questionnaires import parsed
+from sipas.stats.indices import Options
+from tests.conftest import QUESTIONNAIRE_DIR, STAFF_PASSWORD, make_app
+from tests.e2e.conftest import assert_accessible
+from tests.e2e.typist import key_plan, log_in, type_form
+from tests.entry_helpers import issue, typed_form
+
+pytestmark = pytest.mark.e2e
+
+UNIT = "QN-HALONG-TT"
+
+
+@pytest.fixture(scope="module")
+def entry_server(tmp_path_factory):
+    """A server of its own (other tests count responses): the demo data, 60 web
+    responses, form 1 issued to the centre, two surveyors."""
+    app = make_app(tmp_path_factory.mktemp("entry") / "sipas.db")
+    with app.app_context():
+        db.create_all()
+        questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
+        demo.ensure_demo("admin-test-password")
+        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        synthetic.add_demo_responses(wave, 60, seed=5)
+        unit = db.session.scalar(sa.select(Unit).filter_by(code=UNIT))
+        issue(wave, unit, 1)
+        for name in ("typist-1", "typist-2"):
+            accounts.create_user(name, STAFF_PASSWORD, Role.surveyor, unit=unit)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def desk(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _rows(app) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        return reporting.wave_analysis(wave, Options()).n_rows
+
+
+def _plan(app, **changes: str):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        questionnaire = parsed(wave.questionnaire)
+        answers = decode(questionnaire, typed_form(wave, **changes)).answers
+        return key_plan(questionnaire, answers)
+
+
+def _enter_form(page, url: str, plan, check_accessibility: bool = False) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{url}/entry/?wave=demo&unit={UNIT}")
+    serial = format_serial(1)
+    # the serial box has the focus; a wrong check digit is refused at once
+    wrong = serial[:-1] + str((int(serial[-1]) + 1) % 10)
+    page.keyboard.type(wrong)
+    page.wait_for_function("document.querySelector('#serial-status').textContent")
+    assert "/form" not in page.url
+    page.keyboard.press("Control+A")
+    page.keyboard.type(serial)
+    page.wait_for_url("**/form?serial=*")
+    assert page.evaluate("document.activeElement.id") == "k-field"
+    if check_accessibility:
+        assert_accessible(page)
+    type_form(page, plan)
+    page.wait_for_url("**/form")  # the review, after the last key
+    assert page.evaluate("document.activeElement.value") == "save"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/entry/?wave=demo*")
+
+
+def test_double_entry_and_settlement_with_the_keyboard(entry_server, browser, desk):
+    url, app = entry_server
+    before = _rows(app)
+
+    log_in(desk, url, "typist-1", STAFF_PASSWORD)
+    _enter_form(desk, url, _plan(app), check_accessibility=True)
+    assert _rows(app) == before  # one entry does not count yet
+
+    second = browser.new_context().new_page()
+    log_in(second, url, "typist-2", STAFF_PASSWORD)
+    _enter_form(second, url, _plan(app, overall="5"))
+    assert "000001-" in second.locator(".flash").inner_text()
+    second.context.close()
+    assert _rows(app) == before
+
+    admin = browser.new_context().new_page()
+    log_in(admin, url, "admin", "admin-test-password")
+    admin.goto(f"{url}/entry/review")
+    link = admin.get_by_role("link", name=format_serial(1))
+    link.focus()
+    admin.keyboard.press("Enter")
+    admin.wait_for_url("**/entry/review/demo/1")
+    assert admin.locator("tr.differs").count() == 1
+    admin.locator('input[name="choice_overall"][value="second"]').focus()
+    admin.keyboard.press("Space")
+    admin.locator("form button[type=submit]").last.focus()
+    admin.keyboard.press("Enter")
+    admin.wait_for_url("**/entry/review")
+    admin.context.close()
+
+    assert _rows(app) == before + 1
+    with app.app_context():
+        (response,) = db.session.scalars(
+            sa.select(Response).where(
+                Response.channel == Channel.paper, Response.paper_serial.is_not(None)
+            )
+        ).all()
+        assert {a.value for a in response.answers if a.item_code == "overall"} == {"5"}
+        entries = db.session.scalars(sa.select(PaperEntry).order_by(PaperEntry.round))
+        typed = [(e.round, e.entered_by.username, e.keystrokes) for e in entries]
+    assert [(r, name) for r, name, _keys in typed] == [
+        (1, "typist-1"),
+        (2, "typist-2"),
+        (3, "admin"),
+    ]
+    assert typed[0][2] >= len(_plan(app))

@@ -20,7 +20,9 @@ def _item(item_type: ItemType, codes: list[str]) -> Item:
         Choice(code, LocalizedText({"vi": code, "en": code}), code == "9")
         for code in codes
     )
-    return Item("Q", item_type, LocalizedText({"vi": "Câu", "en": "Q"}), choices=choices)
+    return Item(
+        "Q", item_type, LocalizedText({"vi": "Câu", "en": "Q"}), choices=choices
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,18 @@ def test_scale_keys_are_the_stored_codes():
 def test_choices_are_numbered_in_order_with_zero_for_the_tenth(item_type):
     codes = [f"c{n}" for n in range(1, 11)]
     keys = option_keys(_item(item_type, codes))
-    assert [key for key, _ in keys] == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"]
+    assert [key for key, _ in keys] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "8",
+        "9",
+        "0",
+    ]
     assert [code for _, code in keys] == codes
 
 

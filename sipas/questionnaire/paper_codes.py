@@ -36,9 +36,7 @@ def option_keys(item: Item) -> list[tuple[str, str]]:
     else:
         width = len(str(count))
         keys = [f"{position:0{width}d}" for position in range(1, count + 1)]
-    return [
-        (key, choice.code) for key, choice in zip(keys, item.choices, strict=True)
-    ]
+    return [(key, choice.code) for key, choice in zip(keys, item.choices, strict=True)]
 
 
 def key_length(item: Item) -> int:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from sipas.questionnaire import load_file
+from sipas.questionnaire import load_file, load_text
 from sipas.questionnaire.paper_codes import (
     choice_for_key,
     key_for_choice,
     key_length,
     option_keys,
 )
+from sipas.questionnaire.paper_skips import (
+    depends_on,
+    question_numbers,
+    skip_rules,
+)
 from sipas.questionnaire.schema import Choice, Item, ItemType, LocalizedText
 from tests.conftest import QUESTIONNAIRE_DIR
+from tests.test_questionnaire_loader import MINIMAL
 
 
 def _item(item_type: ItemType, codes: list[str]) -> Item:
@@ -87,3 +93,48 @@ def test_every_item_of_the_2017_form_has_distinct_keys_of_one_length(sipas_2017)
         for key, code in option_keys(item):
             assert choice_for_key(item, key) == code
     assert key_length(sipas_2017.item("field")) == 2  # 12 fields
+
+
+def test_the_e_filter_skips_to_the_first_question_after_the_e_criteria(sipas_2017):
+    rule = skip_rules(sipas_2017)["E_filter"]
+    assert rule.values == ("yes",)
+    assert rule.dependents == ("E1", "E2", "E3", "E4")
+    assert rule.resume_at == "harassment"
+    late = skip_rules(sipas_2017)["on_time"]
+    assert (late.values, late.dependents, late.resume_at) == (
+        ("late",),
+        ("apology",),
+        "A1",
+    )
+    assert set(skip_rules(sipas_2017)) == {"E_filter", "on_time"}
+    numbers = question_numbers(sipas_2017)
+    assert numbers["field"] == 1
+    assert numbers["E_filter"] + 5 == numbers["harassment"]
+
+
+def test_a_chain_of_filters_counts_for_the_first_one_too():
+    text = MINIMAL.replace(
+        """      - {code: comment, type: text, max_length: 50,""",
+        """      - {code: why, type: multi_choice, choices: yes_no, max: 1,
+         show_if: {item: A1, in: ["1", "2"]},
+         label: {vi: "Vì sao?", en: "Why?"}}
+      - {code: comment, type: text, max_length: 50,""",
+    )
+    questionnaire = load_text(text, "chain.yaml").questionnaire
+    rules = skip_rules(questionnaire)
+    assert rules["filter"].dependents == ("A1", "why")
+    assert rules["filter"].resume_at == "comment"
+    assert rules["A1"].values == ("1", "2")
+    assert depends_on(questionnaire, questionnaire.item("why"), "filter")
+    assert not depends_on(questionnaire, questionnaire.item("comment"), "filter")
+
+
+def test_a_filter_whose_dependents_end_the_form_resumes_nowhere():
+    text = MINIMAL.replace(
+        """      - {code: comment, type: text, max_length: 50,""",
+        """      - {code: comment, type: text, max_length: 50,
+         show_if: {item: filter, in: ["yes"]},""",
+    )
+    rule = skip_rules(load_text(text, "end.yaml").questionnaire)["filter"]
+    assert rule.dependents == ("A1", "comment")
+    assert rule.resume_at is None

@@ -31,7 +31,7 @@ _ATTEMPTS = 3
 
 
 class PaperFormsRefused(ValueError):
-    """Forms cannot be issued as asked; ``message`` says why (in the user's language)."""
+    """Forms cannot be issued as asked; ``message`` says why, in the user's language."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -65,7 +65,10 @@ def _check(wave: Wave, unit: Unit, count: int) -> None:
         )
     if wave.status is WaveStatus.closed:
         raise PaperFormsRefused(
-            _("The wave %(wave)s is closed: no more forms can be issued.", wave=wave.code)
+            _(
+                "The wave %(wave)s is closed: no more forms can be issued.",
+                wave=wave.code,
+            )
         )
     taking_part = db.session.scalar(
         sa.select(WaveUnit.id).filter_by(wave_id=wave.id, unit_id=unit.id)
@@ -193,7 +196,9 @@ def recent_batches(limit: int = 50) -> list[Batch]:
             PaperForm.unit_id,
             PaperForm.issued_by_id,
         )
-        .order_by(sa.func.min(PaperForm.issued_at).desc(), sa.func.max(PaperForm.id).desc())
+        .order_by(
+            sa.func.min(PaperForm.issued_at).desc(), sa.func.max(PaperForm.id).desc()
+        )
         .limit(limit)
     ).all()
     return [

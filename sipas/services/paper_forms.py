@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sipas.extensions import db
 from sipas.models import PaperForm, Unit, User, Wave, WaveStatus, WaveUnit
 from sipas.questionnaire.serials import SERIAL_DIGITS, format_serial
+from sipas.reports.paper_pdf import render_forms
+from sipas.services import questionnaires
 from sipas.services.accounts import record_event
 
 log = logging.getLogger(__name__)
@@ -214,3 +216,33 @@ def recent_batches(limit: int = 50) -> list[Batch]:
         )
         for batch, wave_id, unit_id, user_id, first, last, count, issued_at in rows
     ]
+
+
+def forms_pdf(forms: list[PaperForm], language: str) -> bytes:
+    """The printable PDF of forms of one wave and unit (one batch)."""
+    first = forms[0]
+    questionnaire = questionnaires.parsed(first.wave.questionnaire)
+    return render_forms(questionnaire, first.wave, first.unit, forms, language)
+
+
+def printable_waves() -> list[Wave]:
+    """Waves forms may be issued for (draft or open), newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Wave)
+            .where(Wave.status != WaveStatus.closed)
+            .order_by(Wave.created_at.desc(), Wave.id.desc())
+        )
+    )
+
+
+def units_of(wave: Wave) -> list[Unit]:
+    """The units taking part in ``wave``, by code."""
+    return list(
+        db.session.scalars(
+            sa.select(Unit)
+            .join(WaveUnit, WaveUnit.unit_id == Unit.id)
+            .where(WaveUnit.wave_id == wave.id)
+            .order_by(Unit.code)
+        )
+    )

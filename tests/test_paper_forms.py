@@ -354,18 +354,23 @@ def test_the_command_refuses_with_exit_1(demo_app, tmp_path, arguments, message)
 # -- the page --------------------------------------------------------------------
 
 
-def test_the_admin_issues_and_downloads_forms(demo_client, login_as):
-    login_as(demo_client, Role.admin)
-    page = demo_client.get("/admin/paper")
+def _issue_on_the_page(client, count: int):  # type: ignore[no-untyped-def]
+    """Open the page, then post its form for the demo centre."""
+    page = client.get("/admin/paper")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "QN-HALONG-TT" in html
     _wave, unit = demo_target()
     token = CSRF_PATTERN.search(html).group(1)  # type: ignore[union-attr]
-    response = demo_client.post(
+    return client.post(
         "/admin/paper?wave=demo",
-        data={"csrf_token": token, "unit": unit.id, "count": 2, "language": "vi"},
+        data={"csrf_token": token, "unit": unit.id, "count": count, "language": "vi"},
     )
+
+
+def test_the_admin_issues_and_downloads_forms(demo_client, login_as):
+    login_as(demo_client, Role.admin)
+    response = _issue_on_the_page(demo_client, 2)
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
@@ -378,13 +383,7 @@ def test_the_admin_issues_and_downloads_forms(demo_client, login_as):
 
 def test_the_page_refuses_a_bad_count(demo_client, login_as):
     login_as(demo_client, Role.admin)
-    html = demo_client.get("/admin/paper").get_data(as_text=True)
-    _wave, unit = demo_target()
-    token = CSRF_PATTERN.search(html).group(1)  # type: ignore[union-attr]
-    response = demo_client.post(
-        "/admin/paper?wave=demo",
-        data={"csrf_token": token, "unit": unit.id, "count": 0, "language": "vi"},
-    )
+    response = _issue_on_the_page(demo_client, 0)
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     assert 'aria-invalid="true"' in response.get_data(as_text=True)

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -16,9 +17,11 @@ from PIL import Image
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, PaperForm, Role, WaveStatus
+from sipas.questionnaire import load_text
 from sipas.questionnaire.paper_skips import question_numbers
 from sipas.questionnaire.serials import form_code, format_serial
 from sipas.reports import paper_pdf
+from sipas.reports.paper_pdf import render_forms
 from sipas.services import paper_forms
 from sipas.services.paper_forms import (
     MAX_BATCH,
@@ -31,6 +34,7 @@ from sipas.services.paper_forms import (
 from sipas.services.questionnaires import parsed
 from tests.conftest import CSRF_PATTERN
 from tests.factories import demo_target, make_unit
+from tests.test_questionnaire_loader import MINIMAL
 from tests.test_report_pdf import page_count, pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -413,3 +417,46 @@ def test_only_admins_print_forms(demo_client, login_as, role):
     login_as(demo_client, role, unit=unit)
     assert demo_client.get("/admin/paper").status_code == 403
     assert demo_client.get(f"/admin/paper/{forms[0].batch}.pdf").status_code == 403
+
+
+@needs_poppler
+def test_any_questionnaire_prints_numbers_text_and_a_skip_to_the_end(app, tmp_path):
+    text = MINIMAL.replace(
+        """      - {code: filter,""",
+        """      - {code: visits, type: number, min_value: 0, max_value: 120,
+         label: {vi: "Số lần đến", en: "Visits"}}
+      - {code: filter,""",
+    ).replace(
+        """      - {code: comment, type: text, max_length: 50,""",
+        """      - {code: comment, type: text, max_length: 50,
+         show_if: {item: filter, in: ["yes"]},""",
+    )
+    questionnaire = load_text(text, "mini.yaml").questionnaire
+    assert [item.code for item in questionnaire.items] == [
+        "visits",
+        "filter",
+        "A1",
+        "comment",
+    ]
+    wave = SimpleNamespace(code="w1", title="Đợt thử")
+    unit = SimpleNamespace(code="U1", name="Đơn vị thử")
+    forms = [SimpleNamespace(serial=41), SimpleNamespace(serial=42)]
+    pdf = write(tmp_path, render_forms(questionnaire, wave, unit, forms, "vi"))
+    assert page_count(pdf) == 2
+    with force_locale("vi"):
+        skip = _(
+            "If question %(number)s is %(values)s, go on with question "
+            "%(next)s; otherwise the form is finished.",
+            number=2,
+            values="«Có»",
+            next=3,
+        )
+        condition = _(
+            "Answer only if question %(number)s is %(values)s.", number=2, values="«Có»"
+        )
+    page = reading_text(pdf, 2, 2)
+    assert format_serial(42) in page
+    assert "Số lần đến [visits]" in page
+    assert squeeze(skip) in page
+    assert page.count(squeeze(condition)) == 2  # A1 and comment
+    assert "SIPAS:w1:U1:" + format_serial(42) in page

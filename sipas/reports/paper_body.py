@@ -16,7 +16,13 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableSt
 
 from sipas.questionnaire.paper_codes import option_keys
 from sipas.questionnaire.paper_skips import SkipRule, question_numbers, skip_rules
-from sipas.questionnaire.schema import Item, ItemType, Questionnaire, Section
+from sipas.questionnaire.schema import (
+    DEFAULT_TEXT_MAX_LENGTH,
+    Item,
+    ItemType,
+    Questionnaire,
+    Section,
+)
 from sipas.reports.fonts import REGULAR
 from sipas.reports.paper_layout import (
     BAND,
@@ -66,8 +72,9 @@ class FormBody:
 
     def values_text(self, item: Item, values: tuple[str, ...]) -> str:
         """«Có», or «A», «B» or «C»: the options of ``item`` with those codes."""
+        # plain text: the sentences it goes into are escaped as a whole
         labels = [
-            f"«{self.text(choice.label)}»"
+            f"«{choice.label.get_text(self.language)}»"
             for code in values
             if (choice := item.choice(code)) is not None
         ]
@@ -75,16 +82,16 @@ class FormBody:
             return "".join(labels)
         return _("%(first)s or %(last)s", first=", ".join(labels[:-1]), last=labels[-1])
 
-    def question_heading(self, item: Item, *, prefix: str) -> str:
-        """ "Câu 6. wording (A1)" as paragraph markup; the code small, for entry."""
-        number = self.numbers[item.code]
+    def question_heading(self, item: Item) -> str:
+        """ "Câu 6. wording [A1]" as paragraph markup; the code small, for entry."""
+        number = _("Question %(number)s.", number=self.numbers[item.code])
         label = self.text(item.label)
         if item.type is ItemType.multi_choice and item.max_choices:
             phrase = _("choose up to %(n)s", n=item.max_choices)
             if phrase.lower() not in item.label.get_text(self.language).lower():
                 label += f" ({escape(phrase)})"
         code = f'<font size="7" color="#555555">[{escape(item.code)}]</font>'
-        return f"<b>{escape(prefix % {'number': number})}</b> {label} {code}"
+        return f"<b>{escape(number)}</b> {label} {code}"
 
     # -- instructions --------------------------------------------------------------
 
@@ -229,10 +236,7 @@ class FormBody:
     def question(self, item: Item) -> list[Flowable]:
         """One question with its answer space."""
         parts: list[Flowable] = [
-            Paragraph(
-                self.question_heading(item, prefix=_("Question %(number)s.")),
-                STYLES["question"],
-            )
+            Paragraph(self.question_heading(item), STYLES["question"])
         ]
         if item.hint is not None:
             parts.append(Paragraph(self.text(item.hint), STYLES["hint"]))
@@ -248,7 +252,7 @@ class FormBody:
     def answer_space(self, item: Item) -> Flowable:
         """Boxes for choices, writing lines for text, digit boxes for numbers."""
         if item.type is ItemType.text:
-            limit = item.max_length or 2000
+            limit = item.max_length or DEFAULT_TEXT_MAX_LENGTH
             return _indented(WritingLines(min(5, max(2, limit // 250 + 1))), self.width)
         if item.type is ItemType.number:
             digits = len(str(abs(item.max_value))) if item.max_value is not None else 4
@@ -296,7 +300,7 @@ class FormBody:
         ]
         rows: list[list[object]] = [head]
         for item in items:
-            text = self.question_heading(item, prefix=_("Question %(number)s."))
+            text = self.question_heading(item)
             if item.hint is not None:
                 hint = self.text(item.hint)
                 text += f'<br/><font size="8" color="#555555"><i>{hint}</i></font>'

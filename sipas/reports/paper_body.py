@@ -98,11 +98,9 @@ class FormBody:
     def instructions(self) -> list[Flowable]:
         """How to fill in the form, with an example of a marked box."""
         note = STYLES["instruction"]
+        heading = escape(_("How to fill in this form"))
         rows: list[list[object]] = [
-            [
-                Paragraph(f"<b>{escape(_('How to fill in this form'))}</b>", note),
-                "",
-            ],
+            [Paragraph(f"<b>{heading}</b>", note), ""],
             [
                 Option("", "", 0, marked=True),
                 Paragraph(

@@ -103,13 +103,14 @@ def draw_heading(canvas: Canvas, heading: Heading) -> None:
         y -= 1.5
     canvas.setFillColor(INK)
     canvas.setFont(REGULAR, 10)
-    canvas.drawString(MARGIN_X, _BOTTOM + 8, _SERIAL_LABEL())
+    canvas.drawString(MARGIN_X, _BOTTOM + 8, _serial_label())
     canvas.setStrokeColor(LINE)
     canvas.setLineWidth(0.8)
     canvas.line(MARGIN_X, _BOTTOM, _RIGHT, _BOTTOM)
 
 
-def _SERIAL_LABEL() -> str:  # noqa: N802  (reads as the constant it is per locale)
+def _serial_label() -> str:
+    """ "Số phiếu: " before the serial, in the locale of the forms."""
     return _("Form no.:") + " "
 
 
@@ -117,7 +118,7 @@ def draw_form_codes(canvas: Canvas, serial: str, code: str) -> None:
     """The part of the header proper to one form: serial, QR code, barcode."""
     canvas.setFillColor(INK)
     canvas.setFont(BOLD, 18)
-    label_width = canvas.stringWidth(_SERIAL_LABEL(), REGULAR, 10)
+    label_width = canvas.stringWidth(_serial_label(), REGULAR, 10)
     canvas.drawString(MARGIN_X + label_width, _BOTTOM + 8, serial)
     qr, barcode = code_graphics(code)
     _draw_qr(canvas, qr, _RIGHT - QR_SIZE, _TOP - QR_SIZE)

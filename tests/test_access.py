@@ -21,6 +21,7 @@ from werkzeug.routing import Rule
 from sipas.extensions import db
 from sipas.models import Role, Unit, UnitLevel, User, Wave
 from sipas.services import accounts
+from sipas.services.paper_forms import issue_forms, recent_batches
 from tests.conftest import CSRF_PATTERN, STAFF_PASSWORD
 from tests.entry_helpers import make_disagreement
 from tests.factories import make_response, make_unit
@@ -56,6 +57,9 @@ ACCESS: dict[str, Access] = {
     "admin.user_password": Access(ADMINS),
     # audit log
     "admin.audit_log": Access(ADMINS),
+    # paper forms
+    "admin.paper_forms": Access(ADMINS),
+    "admin.paper_batch": Access(ADMINS),
     # units
     "admin.units": Access(ADMINS),
     "admin.unit_new": Access(ADMINS),
@@ -125,6 +129,7 @@ URL_VALUES: dict[str, Callable[[Fixtures], Any]] = {
     "unit_id": lambda f: f.unit_id,
     "fmt": lambda f: "xlsx",
     "serial": lambda f: PAPER_SERIAL,
+    "batch": lambda f: _paper_batch(),
 }
 
 #: The paper form entered twice with a difference (entry.settle_form).
@@ -226,6 +231,17 @@ def fixtures(demo_app: Flask) -> Fixtures:
         unit_id=_unit("QN-HALONG-TT").id,
         response_uuid=response.response.uuid,
     )
+
+
+def _paper_batch() -> str:
+    """A batch of paper forms of the demo wave (issued on first use)."""
+    batches = recent_batches(limit=1)
+    if batches:
+        return batches[0].batch
+    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    forms = issue_forms(wave, _unit("QN-HALONG-TT"), 1, None)
+    db.session.commit()
+    return forms[0].batch
 
 
 def _unit(code: str) -> Unit:

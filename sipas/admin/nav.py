@@ -16,6 +16,7 @@ NAV_ITEMS = (
     ("admin.units", _l("Units"), (Role.admin,)),
     ("admin.users", _l("Accounts"), (Role.admin,)),
     ("admin.audit_log", _l("Audit log"), (Role.admin,)),
+    ("admin.paper_forms", _l("Paper forms"), (Role.admin,)),
     ("entry.index", _l("Paper entry"), (Role.admin, Role.surveyor)),
     ("entry.import_responses", _l("Import responses"), (Role.admin, Role.surveyor)),
 )

@@ -55,7 +55,7 @@ def is_valid(digits_with_check: str) -> bool:
 
 def format_serial(number: int) -> str:
     """The serial as printed and typed: the running number, a dash, the check digit
-    (``format_serial(123) == "000123-1"``)."""
+    (``format_serial(123) == "000123-4"``)."""
     if not 0 < number < 10**SERIAL_DIGITS:
         raise ValueError(f"serial {number} out of range")
     digits = f"{number:0{SERIAL_DIGITS}d}"

@@ -1,0 +1,73 @@
+"""`flask sipas paper WAVE UNIT --count N -o FILE.pdf`: issue and print paper forms."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask_babel import gettext as _
+
+from sipas.extensions import db
+from sipas.questionnaire.serials import format_serial
+from sipas.services.accounts import find_unit
+from sipas.services.paper_forms import PaperFormsRefused, forms_pdf, issue_forms
+from sipas.services.wave_admin import find_wave
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("paper")
+@click.argument("wave_code")
+@click.argument("unit_code")
+@click.option("--count", type=int, required=True, help="Number of forms to issue.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="PDF file to write.",
+)
+@click.option(
+    "--language",
+    default=None,
+    help="Language of the forms (vi or en); the default locale if not given.",
+)
+def paper_command(
+    wave_code: str, unit_code: str, count: int, output: str, language: str | None
+) -> None:
+    """Issue COUNT numbered paper forms of a unit in a wave and write their PDF."""
+    language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if language not in current_app.config["LANGUAGES"]:
+        _fail(_("Unknown language “%(language)s”.", language=language))
+    wave = find_wave(wave_code)
+    if wave is None:
+        _fail(_("No survey round has the code “%(code)s”.", code=wave_code))
+    unit = find_unit(unit_code)
+    if unit is None:
+        _fail(_("No unit has the code “%(code)s”.", code=unit_code))
+    try:
+        forms = issue_forms(wave, unit, count, user=None)
+    except PaperFormsRefused as error:
+        _fail(error.message)
+    path = Path(output)
+    try:
+        path.write_bytes(forms_pdf(forms, language))
+    except OSError as error:
+        _fail(str(error))
+    # the serials count as issued only once their forms are printable
+    db.session.commit()
+    click.echo(
+        _(
+            "Forms %(first)s to %(last)s (%(count)s) written to %(path)s",
+            first=format_serial(forms[0].serial),
+            last=format_serial(forms[-1].serial),
+            count=count,
+            path=path,
+        )
+    )

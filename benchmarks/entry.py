@@ -7,13 +7,18 @@ about 4 keys a second, a steady human typist), and confirms the review with Ente
 Printed: keys per form (typed by the script and counted by the page), and seconds
 per form as the server recorded them (serial accepted → saved), median and range.
 
+With ``--import-rows N`` (default 100 000; 0 skips it) it then runs
+benchmarks/import_speed.py: the speed of importing an N-row stats CSV.
+
 Run: .venv/bin/python benchmarks/entry.py [--forms 5] [--delay 250]
+                                          [--import-rows 100000]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -89,6 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forms", type=int, default=5)
     parser.add_argument("--delay", type=float, default=250, help="ms between keys")
+    parser.add_argument("--import-rows", type=int, default=100_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         app, plan = prepared_app(folder, args.forms)
@@ -117,6 +123,17 @@ def main() -> None:
         f"{statistics.median(seconds):g}, range {min(seconds)}–{max(seconds)}"
     )
     print(f"wall time per form incl. login and page loads: {wall / args.forms:.1f} s")
+    if args.import_rows:
+        print(f"\nimport of a {args.import_rows}-row stats CSV:", flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "benchmarks" / "import_speed.py"),
+                "--rows",
+                str(args.import_rows),
+            ],
+            check=True,
+        )
 
 
 if __name__ == "__main__":

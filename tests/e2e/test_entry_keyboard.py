@@ -73,7 +73,9 @@ def _plan(app, **changes: str):  # type: ignore[no-untyped-def]
         return key_plan(questionnaire, answers)
 
 
-def _enter_form(page, url: str, plan, check_accessibility: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _enter_form(
+    page, url: str, plan, check_accessibility: bool = False, shot=None
+) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{url}/entry/?wave=demo&unit={UNIT}")
     serial = format_serial(1)
     # the serial box has the focus; a wrong check digit is refused at once
@@ -88,18 +90,28 @@ def _enter_form(page, url: str, plan, check_accessibility: bool = False) -> None
     if check_accessibility:
         assert_accessible(page)
     type_form(page, plan)
+    if shot is not None:  # the review screen, for people to look at
+        page.screenshot(path=str(shot), full_page=True)
     page.wait_for_url("**/form")  # the review, after the last key
     assert page.evaluate("document.activeElement.value") == "save"
     page.keyboard.press("Enter")
     page.wait_for_url("**/entry/?wave=demo*")
 
 
-def test_double_entry_and_settlement_with_the_keyboard(entry_server, browser, desk):
+def test_double_entry_and_settlement_with_the_keyboard(
+    entry_server, browser, desk, output_dir
+):
     url, app = entry_server
     before = _rows(app)
 
     log_in(desk, url, "typist-1", STAFF_PASSWORD)
-    _enter_form(desk, url, _plan(app), check_accessibility=True)
+    _enter_form(
+        desk,
+        url,
+        _plan(app),
+        check_accessibility=True,
+        shot=output_dir / "entry-review.png",
+    )
     assert _rows(app) == before  # one entry does not count yet
 
     second = browser.new_context().new_page()
@@ -117,6 +129,7 @@ def test_double_entry_and_settlement_with_the_keyboard(entry_server, browser, de
     admin.keyboard.press("Enter")
     admin.wait_for_url("**/entry/review/demo/1")
     assert admin.locator("tr.differs").count() == 1
+    admin.screenshot(path=str(output_dir / "entry-settle.png"), full_page=True)
     admin.locator('input[name="choice_overall"][value="second"]').focus()
     admin.keyboard.press("Space")
     admin.locator("form button[type=submit]").last.focus()

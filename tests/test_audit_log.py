@@ -113,3 +113,21 @@ def test_there_is_no_route_that_changes_events(demo_app):
     for rule in demo_app.url_map.iter_rules():
         if rule.rule.startswith("/admin/audit"):
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule
+
+
+def test_every_recorded_action_has_a_readable_name():
+    """Each action code written anywhere in the code has a label for the log page."""
+    import re
+    from pathlib import Path
+
+    from sipas.admin.audit import ACTION_LABELS
+
+    source = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (Path(__file__).parent.parent / "sipas").rglob("*.py")
+        if path.name != "audit.py"
+    )
+    written = set(re.findall(r'record_event\(\s*"([a-z_.]+)"', source))
+    written |= {f"export.{fmt}" for fmt in ("csv", "xlsx", "json")}
+    missing = sorted(written - ACTION_LABELS.keys())
+    assert not missing, missing

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sipas.cli_export import export_command
 from sipas.cli_import import import_command
 from sipas.cli_paper import paper_command
+from sipas.cli_posters import posters_command
 from sipas.cli_report import report_command
 from sipas.cli_users import user_cli
 from sipas.extensions import db
@@ -33,6 +34,7 @@ sipas_cli.add_command(report_command)
 sipas_cli.add_command(export_command)
 sipas_cli.add_command(import_command)
 sipas_cli.add_command(paper_command)
+sipas_cli.add_command(posters_command)
 
 
 def _files_or_default(files: tuple[str, ...]) -> list[Path]:

@@ -59,6 +59,10 @@ class DefaultConfig:
     #: Place in the report's date line; default: the short name of its province.
     REPORT_PLACE: str | None = None
 
+    #: Address citizens reach the site at (``https://khaosat.example.gov.vn``), printed
+    #: on the QR posters; default: the address of the request that prints them.
+    PUBLIC_BASE_URL: str | None = None
+
 
 def load_config(app: Flask, overrides: dict | None) -> None:
     """Defaults, then instance/config.py and SIPAS_* variables, or else ``overrides``.

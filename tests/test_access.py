@@ -60,6 +60,8 @@ ACCESS: dict[str, Access] = {
     # paper forms
     "admin.paper_forms": Access(ADMINS),
     "admin.paper_batch": Access(ADMINS),
+    # QR posters
+    "admin.posters": Access(ADMINS),
     # units
     "admin.units": Access(ADMINS),
     "admin.unit_new": Access(ADMINS),

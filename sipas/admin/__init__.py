@@ -9,6 +9,7 @@ from sipas.admin import (  # noqa: E402, F401
     audit,
     dashboard,
     paper,
+    posters,
     report,
     responses,
     units,

@@ -121,7 +121,7 @@ def draw_form_codes(canvas: Canvas, serial: str, code: str) -> None:
     label_width = canvas.stringWidth(_serial_label(), REGULAR, 10)
     canvas.drawString(MARGIN_X + label_width, _BOTTOM + 8, serial)
     qr, barcode = code_graphics(code)
-    _draw_qr(canvas, qr, _RIGHT - QR_SIZE, _TOP - QR_SIZE)
+    draw_qr(canvas, qr, _RIGHT - QR_SIZE, _TOP - QR_SIZE)
     right = MARGIN_X + _TEXT_WIDTH
     barcode.drawOn(canvas, right - barcode.width, _BOTTOM + 10)
     canvas.setFont(REGULAR, 6.5)
@@ -129,16 +129,18 @@ def draw_form_codes(canvas: Canvas, serial: str, code: str) -> None:
     canvas.drawCentredString(right - barcode.width / 2, _BOTTOM + 2, code)
 
 
-def _draw_qr(canvas: Canvas, qr: QrCodeWidget, x: float, y: float) -> None:
-    """The QR code's dark modules, one filled path (the widget's own drawing makes a
-    shape per module, slow for thousands of forms, and renderPDF would list
-    Helvetica in the PDF)."""
+def draw_qr(
+    canvas: Canvas, qr: QrCodeWidget, x: float, y: float, size: float = QR_SIZE
+) -> None:
+    """The QR code's dark modules in a ``size`` square at (x, y), one filled path
+    (the widget's own drawing makes a shape per module, slow for thousands of forms,
+    and renderPDF would list Helvetica in the PDF). Also used by the posters."""
     qr.qr.make()
     modules = qr.qr.modules
-    module = QR_SIZE / (len(modules) + 2 * qr.barBorder)
+    module = size / (len(modules) + 2 * qr.barBorder)
     path = canvas.beginPath()
     for row, cells in enumerate(modules):
-        top = y + QR_SIZE - (row + qr.barBorder + 1) * module
+        top = y + size - (row + qr.barBorder + 1) * module
         column = 0
         for dark, run in itertools.groupby(cells):
             count = len(list(run))

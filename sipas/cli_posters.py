@@ -1,0 +1,95 @@
+"""`flask sipas posters (--unit CODE | --wave CODE) -o FILE.pdf`: print QR posters."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from sipas.extensions import db
+from sipas.services.accounts import find_unit
+from sipas.services.posters import NoUnits, posters_pdf
+from sipas.services.wave_admin import find_wave
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("posters")
+@click.option("--unit", "unit_code", help="Code of the unit to print the poster of.")
+@click.option(
+    "--wave",
+    "wave_code",
+    help="Code of a survey round: one poster for each of its units.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="PDF file to write.",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help="Address citizens reach the site at (default: PUBLIC_BASE_URL).",
+)
+@click.option(
+    "--language",
+    default=None,
+    help="Language of the posters (vi or en); the default locale if not given.",
+)
+def posters_command(
+    unit_code: str | None,
+    wave_code: str | None,
+    output: str,
+    base_url: str | None,
+    language: str | None,
+) -> None:
+    """Write the QR poster of a unit, or of every unit of a survey round, as a PDF."""
+    if (unit_code is None) == (wave_code is None):
+        _fail(_("Give either --unit or --wave."))
+    base_url = base_url or current_app.config.get("PUBLIC_BASE_URL")
+    if not base_url:
+        _fail(_("Give --base-url or set PUBLIC_BASE_URL: the address in the QR code."))
+    if not base_url.startswith(("http://", "https://")):
+        _fail(_("The base URL must start with http:// or https://."))
+    language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if language not in current_app.config["LANGUAGES"]:
+        _fail(_("Unknown language “%(language)s”.", language=language))
+    unit = wave = None
+    if unit_code is not None:
+        unit = find_unit(unit_code)
+        if unit is None:
+            _fail(_("No unit has the code “%(code)s”.", code=unit_code))
+    else:
+        wave = find_wave(wave_code)
+        if wave is None:
+            _fail(_("No survey round has the code “%(code)s”.", code=wave_code))
+    try:
+        batch = posters_pdf(
+            base_url=base_url, language=language, user=None, unit=unit, wave=wave
+        )
+    except NoUnits:
+        _fail(_("This survey round has no units yet."))
+    path = Path(output)
+    try:
+        path.write_bytes(batch.data)
+    except OSError as error:
+        _fail(str(error))
+    db.session.commit()
+    click.echo(
+        ngettext(
+            "%(num)s poster written to %(path)s",
+            "%(num)s posters written to %(path)s",
+            batch.pages,
+            path=path,
+        )
+    )

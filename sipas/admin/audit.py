@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "export.xlsx": _l("Workbook downloaded"),
     "export.json": _l("JSON downloaded"),
     "report.pdf": _l("PDF report downloaded"),
+    "poster.pdf": _l("QR posters downloaded"),
 }
 
 

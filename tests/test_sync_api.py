@@ -3,6 +3,7 @@ idempotent resubmission, limits, flagged invalid or spam responses."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -255,3 +256,31 @@ def test_too_many_from_one_kiosk_in_a_minute(demo_client, kiosk):
     statuses = [stored(item).status_reason for item in burst]
     assert statuses == [None, None, None, "device_rate", "device_rate"]
     assert db.session.scalar(sa.select(sa.func.count(Device.id))) == 1
+
+
+def test_a_full_batch_fits_and_a_body_too_large_is_413(demo_client, kiosk):
+    _, token = kiosk
+    batch = [kiosk_response(submitted_ago=60 * k) for k in range(200)]
+    # long comments make a full batch larger than the site's usual request limit
+    note = "x" * 150_000
+    body = json.dumps({"responses": batch, "note": note}).encode()
+    assert len(body) > 256 * 1024
+    answer = sync(demo_client, token, batch, note=note)
+    assert answer.status_code == 200
+    assert len(answer.get_json()["acknowledged"]) == 200
+    huge = demo_client.post(
+        "/api/sync",
+        data=b'{"responses": [], "pad": "' + b"x" * (5 * 1024 * 1024) + b'"}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert huge.status_code == 413
+    assert huge.get_json()["error"]
+
+
+def test_a_device_clock_far_ahead_is_not_believed(demo_client, kiosk):
+    _, token = kiosk
+    item = kiosk_response(submitted_ago=-3600, seconds=100)
+    sync(demo_client, token, [item])
+    submitted = stored(item).submitted_at.replace(tzinfo=UTC)
+    assert submitted - datetime.now(UTC) < timedelta(minutes=1)

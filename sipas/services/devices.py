@@ -189,8 +189,9 @@ def _store_one(
     unit_code = item.get("unit_code") or device.unit.code
     if unit_code != device.unit.code:
         return "wrong_unit"
-    submitted_at = _moment(item.get("submitted_at")) or utcnow()
-    submitted_at = min(submitted_at, utcnow() + _CLOCK_SLACK)
+    submitted_at = _moment(item.get("submitted_at"))
+    if submitted_at is None or submitted_at > utcnow() + _CLOCK_SLACK:
+        submitted_at = utcnow()
     target = find_open_target(device.unit.code) or find_open_target(
         device.unit.code, submitted_at.date()
     )

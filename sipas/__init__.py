@@ -52,6 +52,7 @@ def configure_extensions(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     """Register the areas of the site."""
     from sipas.admin import bp as admin_bp
+    from sipas.api import bp as api_bp
     from sipas.auth import bp as auth_bp
     from sipas.entry import bp as entry_bp
     from sipas.public import bp as public_bp
@@ -62,6 +63,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(entry_bp)
+    app.register_blueprint(api_bp)
 
 
 def configure_templates(app: Flask) -> None:

@@ -47,6 +47,12 @@ class DefaultConfig:
     #: Unfinished phone questionnaires are forgotten after this many days.
     DRAFT_RETENTION_DAYS = 7
 
+    #: Quality rules (sipas/services/quality.py): a response answered in fewer
+    #: seconds, or more than this many from one kiosk within a minute, is kept but
+    #: flagged and left out of statistics until reviewed.
+    QUALITY_MIN_SECONDS = 60
+    QUALITY_MAX_PER_DEVICE_MINUTE = 3
+
     #: Estimates with fewer responses, or a smaller effective sample size, are marked
     #: as too small to publish.
     STATS_MIN_N = 30

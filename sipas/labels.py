@@ -20,10 +20,30 @@ CHANNEL_LABELS = {
     Channel.interview: _l("Interview"),
 }
 
+#: Reason codes the quality rules and the kiosk sync give a flagged response.
+REASON_LABELS = {
+    "too_fast": _l("Answered too fast"),
+    "device_rate": _l("Too many responses from one kiosk in a minute"),
+    "straight_lining": _l("The same answer to every criterion"),
+    "no_open_wave": _l("No open survey round"),
+}
+
+
+def reason_label(reason: str | None) -> str:
+    """A flag or void reason in words; reasons typed by staff are shown as they are."""
+    if not reason:
+        return ""
+    if reason in REASON_LABELS:
+        return str(REASON_LABELS[reason])
+    if reason.startswith("invalid:"):
+        return str(_l("Invalid answers: %(detail)s", detail=reason[len("invalid:") :]))
+    return reason
+
 
 def configure_labels(app: Flask) -> None:
     """Template helpers that name enum values in the visitor's language."""
     app.jinja_env.globals.update(
         wave_status_label=lambda status: str(WAVE_STATUS_LABELS[status]),
         channel_label=lambda channel: str(CHANNEL_LABELS[channel]),
+        reason_label=reason_label,
     )

@@ -18,7 +18,9 @@ def answer_for(item: Item, *, gave_feedback: bool = True) -> object:
     if item.code == "E_filter":
         return "yes" if gave_feedback else "no"
     if item.type is ItemType.scale:
-        return "4"
+        # satisfied throughout, but not the same score everywhere: identical answers
+        # to every criterion would be flagged as straight-lining (services/quality.py)
+        return "5" if item.code == "D3" else "4"
     if item.type is ItemType.single_choice:
         return item.choices[0].code
     if item.type is ItemType.multi_choice:

@@ -19,8 +19,9 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from sipas.extensions import db
-from sipas.models import Role, Unit, UnitLevel, User, Wave
+from sipas.models import Device, Role, Unit, UnitLevel, User, Wave
 from sipas.services import accounts
+from sipas.services.devices import create_device
 from sipas.services.paper_forms import issue_forms, recent_batches
 from tests.conftest import CSRF_PATTERN, STAFF_PASSWORD
 from tests.entry_helpers import make_disagreement
@@ -98,6 +99,11 @@ ACCESS: dict[str, Access] = {
     "entry.settle_form": Access(ENTRY),
     "entry.stats": Access(ADMINS),
     "entry.wave_setting": Access(ADMINS),
+    # kiosk devices
+    "admin.devices_list": Access(ADMINS),
+    "admin.device_create": Access(ADMINS),
+    "admin.device_revoke": Access(ADMINS),
+    "admin.device_token": Access(ADMINS),
     # one's own account
     "auth.account": Access(EVERYONE),
     "auth.change_password": Access(EVERYONE),
@@ -132,6 +138,7 @@ URL_VALUES: dict[str, Callable[[Fixtures], Any]] = {
     "fmt": lambda f: "xlsx",
     "serial": lambda f: PAPER_SERIAL,
     "batch": lambda f: _paper_batch(),
+    "device_id": lambda f: _device_id(),
 }
 
 #: The paper form entered twice with a difference (entry.settle_form).
@@ -244,6 +251,15 @@ def _paper_batch() -> str:
     forms = issue_forms(wave, _unit("QN-HALONG-TT"), 1, None)
     db.session.commit()
     return forms[0].batch
+
+
+def _device_id() -> int:
+    """A kiosk of the demo centre (registered on first use)."""
+    device = db.session.scalar(sa.select(Device).limit(1))
+    if device is None:
+        device, _token = create_device(_unit("QN-HALONG-TT"), "Quầy 1", None)
+        db.session.commit()
+    return device.id
 
 
 def _unit(code: str) -> Unit:

@@ -8,6 +8,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from sipas.admin import (  # noqa: E402, F401
     audit,
     dashboard,
+    devices,
     paper,
     posters,
     report,

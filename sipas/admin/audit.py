@@ -54,6 +54,9 @@ ACTION_LABELS = {
     "export.json": _l("JSON downloaded"),
     "report.pdf": _l("PDF report downloaded"),
     "poster.pdf": _l("QR posters downloaded"),
+    "device.create": _l("Kiosk registered"),
+    "device.revoke": _l("Kiosk revoked"),
+    "device.token": _l("Kiosk given a new token"),
 }
 
 

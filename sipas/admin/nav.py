@@ -18,6 +18,7 @@ NAV_ITEMS = (
     ("admin.audit_log", _l("Audit log"), (Role.admin,)),
     ("admin.paper_forms", _l("Paper forms"), (Role.admin,)),
     ("admin.posters", _l("QR posters"), (Role.admin,)),
+    ("admin.devices_list", _l("Kiosks"), (Role.admin,)),
     ("entry.index", _l("Paper entry"), (Role.admin, Role.surveyor)),
     ("entry.import_responses", _l("Import responses"), (Role.admin, Role.surveyor)),
 )

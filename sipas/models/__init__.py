@@ -1,6 +1,7 @@
 """Database models; import from here so every table is registered on the metadata."""
 
 from sipas.models.audit import AuditEvent
+from sipas.models.devices import Device
 from sipas.models.paper import PaperEntry, PaperForm
 from sipas.models.questionnaires import QuestionnaireVersion
 from sipas.models.responses import (
@@ -18,6 +19,7 @@ __all__ = [
     "Answer",
     "AuditEvent",
     "Channel",
+    "Device",
     "PaperEntry",
     "PaperForm",
     "QuestionnaireVersion",

@@ -16,6 +16,7 @@ from sipas.models import (
     Answer,
     Channel,
     Response,
+    ResponseStatus,
     Unit,
     Wave,
     WaveStatus,
@@ -28,6 +29,7 @@ from sipas.questionnaire import (
     criteria_masks,
     validate_answers,
 )
+from sipas.services import quality
 from sipas.services.questionnaires import parsed
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,11 @@ class Submission:
     entered_by_id: int | None = None
     #: False for paper forms: a box the respondent left blank is stored as no answer.
     enforce_required: bool = True
+    #: When the respondent finished (a kiosk syncing later); default: now.
+    submitted_at: datetime | None = None
+    #: Store answers that break the rules anyway, flagged "invalid:<detail>" with the
+    #: valid part of the answers (kiosk sync: a response is never rejected nor lost).
+    keep_invalid: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,12 +112,19 @@ def record(submission: Submission, raw_answers: Mapping[str, object]) -> Recorde
         raw_answers,
         section_codes=None if submission.enforce_required else (),
     )
-    if not validated.is_valid:
+    if not validated.is_valid and not submission.keep_invalid:
         raise InvalidAnswers(validated.problems)
     response = _new_response(submission, validated.answers)
     response.criteria_answered, response.criteria_satisfied = criteria_masks(
         questionnaire, validated.answers
     )
+    if not validated.is_valid:
+        response.status = ResponseStatus.flagged
+        response.status_reason = invalid_reason(validated.problems)
+    elif reason := quality.assess(response, questionnaire, validated.answers):
+        response.status = ResponseStatus.flagged
+        response.status_reason = reason
+        log.info("response %s flagged: %s", response.uuid, reason)
     try:
         with db.session.begin_nested():
             db.session.add(response)
@@ -122,6 +136,12 @@ def record(submission: Submission, raw_answers: Mapping[str, object]) -> Recorde
         return Recorded(existing, is_new=False)
     log.info("response %s stored for %s", response.uuid, submission.unit.code)
     return Recorded(response, is_new=True)
+
+
+def invalid_reason(problems: tuple[AnswerProblem, ...]) -> str:
+    """The status reason of a response kept despite ``problems``."""
+    detail = ",".join(f"{p.item_code}:{p.kind}" for p in problems)
+    return quality.INVALID_PREFIX + detail
 
 
 def _check_target(submission: Submission) -> None:
@@ -143,7 +163,9 @@ def _new_response(
     submission: Submission, answers: Mapping[str, AnswerValue]
 ) -> Response:
     """Build (not add) the response and one answer row per value."""
-    submitted_at = utcnow()
+    submitted_at = (
+        _aware(submission.submitted_at) if submission.submitted_at else utcnow()
+    )
     started_at = submission.started_at
     duration = None
     if started_at is not None:

@@ -1,0 +1,99 @@
+"""Kiosk devices: register one for a unit (its enrolment link and QR shown once),
+revoke it, issue a new token; each device's last contact and unsent answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from sipas.admin import bp
+from sipas.admin.forms_devices import DeviceForm
+from sipas.auth.decorators import role_required
+from sipas.extensions import db
+from sipas.models import Device, Role, Unit
+from sipas.models.base import utcnow
+from sipas.services import devices
+from sipas.services.accounts import as_utc
+from sipas.services.qr_svg import qr_svg
+
+
+def _device_or_404(device_id: int) -> Device:
+    device = db.session.get(Device, device_id)
+    if device is None:
+        abort(404)
+    return device
+
+
+def _since(moment: datetime | None) -> str:
+    """ "5 phút trước" for a past moment, or an em dash for never."""
+    if moment is None:
+        return "—"
+    return format_timedelta(as_utc(moment) - utcnow(), add_direction=True, threshold=1)
+
+
+def _page(form: DeviceForm, enrolment: dict | None = None, status: int = 200):
+    return (
+        render_template(
+            "admin/devices/list.html",
+            form=form,
+            devices=devices.devices_by_unit(),
+            since=_since,
+            enrolment=enrolment,
+        ),
+        status,
+    )
+
+
+def _enrolment(device: Device, token: str) -> dict:
+    url = request.host_url.rstrip("/") + devices.enrolment_path(device.unit, token)
+    title = _("Enrolment QR code for %(name)s", name=device.name)
+    return {"device": device, "url": url, "qr": qr_svg(url, title)}
+
+
+@bp.get("/devices")
+@role_required(Role.admin)
+def devices_list():  # type: ignore[no-untyped-def]
+    """Every kiosk by unit, and the form to register one."""
+    return _page(DeviceForm(devices.enrolable_units()))
+
+
+@bp.post("/devices")
+@role_required(Role.admin)
+def device_create():  # type: ignore[no-untyped-def]
+    """Register a kiosk; the page shows its enrolment link once, never again."""
+    form = DeviceForm(devices.enrolable_units())
+    if not form.validate_on_submit():
+        return _page(form, status=400)
+    unit = db.session.get(Unit, form.unit.data)
+    if unit is None:
+        abort(404)
+    device, token = devices.create_device(unit, form.name.data, current_user)
+    db.session.commit()
+    flash(_("Kiosk registered. Open the link below on the kiosk now."), "success")
+    return _page(DeviceForm(devices.enrolable_units()), _enrolment(device, token))
+
+
+@bp.post("/devices/<int:device_id>/revoke")
+@role_required(Role.admin)
+def device_revoke(device_id: int):  # type: ignore[no-untyped-def]
+    """Deactivate a kiosk: its token stops working at once."""
+    device = _device_or_404(device_id)
+    devices.revoke_device(device, current_user)
+    db.session.commit()
+    flash(_("Kiosk %(name)s revoked.", name=device.name), "success")
+    return redirect(url_for("admin.devices_list"))
+
+
+@bp.post("/devices/<int:device_id>/token")
+@role_required(Role.admin)
+def device_token(device_id: int):  # type: ignore[no-untyped-def]
+    """A new token (the old one stops working); shown once like the first."""
+    device = _device_or_404(device_id)
+    token = devices.reissue_token(device, current_user)
+    db.session.commit()
+    flash(_("New token issued for %(name)s.", name=device.name), "success")
+    return _page(DeviceForm(devices.enrolable_units()), _enrolment(device, token))

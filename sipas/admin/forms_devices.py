@@ -1,0 +1,34 @@
+"""The form of the kiosk devices page."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from sipas.models import Unit
+
+
+def _nfc(value: str | None) -> str | None:
+    return unicodedata.normalize("NFC", value).strip() if value else value
+
+
+class DeviceForm(FlaskForm):
+    """Register a kiosk: which unit, and a name staff recognise."""
+
+    unit = SelectField(_l("Unit"), coerce=int, validators=[InputRequired()])
+    name = StringField(
+        _l("Name of the kiosk"),
+        filters=[_nfc],
+        validators=[
+            DataRequired(_l("Enter a name for the kiosk.")),
+            Length(max=120),
+        ],
+    )
+
+    def __init__(self, units: list[Unit], **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self.unit.choices = [(unit.id, f"{unit.code} — {unit.name}") for unit in units]

@@ -46,6 +46,10 @@ class DefaultConfig:
     QUESTIONNAIRE_DIR: str | None = None
     #: Unfinished phone questionnaires are forgotten after this many days.
     DRAFT_RETENTION_DAYS = 7
+    #: Kiosk: seconds without a touch before "are you still there?", then seconds
+    #: more before the unfinished answers are discarded.
+    KIOSK_IDLE_SECONDS = 45
+    KIOSK_RESET_SECONDS = 60
 
     #: Estimates with fewer responses, or a smaller effective sample size, are marked
     #: as too small to publish.

@@ -30,12 +30,15 @@ def test_kiosk_page_carries_settings_and_script(demo_client):
     html = response.get_data(as_text=True)
     settings = _settings(html)
     assert settings["unit"] == UNIT
-    assert settings["idle"] == 45 and settings["reset"] == 60
+    assert settings["idle"] == 45
+    assert settings["reset"] == 60
     assert settings["questionnaire"] == f"/kiosk/{UNIT}/questionnaire.json"
-    assert settings["sw"] == "/kiosk/sw.js" and settings["scope"] == "/kiosk/"
+    assert settings["sw"] == "/kiosk/sw.js"
+    assert settings["scope"] == "/kiosk/"
     assert set(settings["texts"]) == {"vi", "en"}
     assert settings["texts"]["en"]["progress"] == "Question %(n)s of %(total)s"
-    assert "/static/js/kiosk.js?v=" in html and "/static/css/kiosk.css?v=" in html
+    assert "/static/js/kiosk.js?v=" in html
+    assert "/static/css/kiosk.css?v=" in html
     # no cookie is set for a respondent
     assert "Set-Cookie" not in response.headers
 
@@ -67,7 +70,8 @@ def test_unit_without_open_wave_gets_a_friendly_page(demo_app):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Bộ phận chưa khảo sát" in html
-    assert "kiosk-settings" not in html and "kiosk.js" not in html
+    assert "kiosk-settings" not in html
+    assert "kiosk.js" not in html
     answer = client.get("/kiosk/QN-NOWAVE/questionnaire.json")
     assert answer.status_code == 404
     assert answer.get_json() == {"error": "no_open_wave"}
@@ -79,7 +83,8 @@ def test_questionnaire_json_matches_the_questionnaire(demo_client):
     body = response.get_json()
     questionnaire = phone.questionnaire_of(find_open_target(UNIT))
     assert body["code"] == questionnaire.code
-    assert body["wave"] == "demo" and body["unit"]["code"] == UNIT
+    assert body["wave"] == "demo"
+    assert body["unit"]["code"] == UNIT
     assert [s["code"] for s in body["sections"]] == [
         s.code for s in questionnaire.sections
     ]

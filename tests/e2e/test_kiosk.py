@@ -18,6 +18,8 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 from flask import jsonify, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from werkzeug.serving import make_server
 
 from sipas.extensions import csrf, db
@@ -182,7 +184,7 @@ def test_offline_kiosk_loses_nothing(kiosk_server, browser):
     before = kiosk_count(app)
 
     context.set_offline(True)
-    for _ in range(5):
+    for _respondent in range(5):
         complete_one(page)
         page.locator(".screen.thanks button").click()
         page.wait_for_selector(".start-button")
@@ -304,4 +306,51 @@ def test_thanks_returns_to_start_by_itself(kiosk_server, browser):
     started = time.monotonic()
     page.wait_for_selector(".start-button", timeout=12000)
     assert 7 <= time.monotonic() - started <= 11
+    context.close()
+
+
+def test_phone_keeps_the_last_step_when_offline(kiosk_server, browser):
+    """/s/: the final "send" without a network keeps the answers on the phone and
+    sends them once, by itself, when the network is back."""
+    from tests.e2e.test_phone_questionnaire import answer_visible_questions
+
+    url, app = kiosk_server
+    with app.app_context():
+        target = find_open_target(UNIT)
+        questionnaire = questionnaires.parsed(target.wave.questionnaire)
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"{url}/s/{UNIT}")
+    while page.locator("form[data-final]").count() == 0:
+        if page.locator("#q-E_filter").count():
+            page.locator("#q-E_filter input[value='yes']").check()
+        answer_visible_questions(page, questionnaire)
+        page.locator("button[value=next]").click()
+        page.wait_for_load_state()
+    answer_visible_questions(page, questionnaire)
+    form_id = page.locator("input[name=form_id]").input_value()
+
+    context.set_offline(True)
+    page.locator("button[value=next]").click()
+    note = page.locator("#offline-note")
+    note.wait_for(state="visible")
+    with app.test_request_context(), force_locale("vi"):
+        expected = _("Saved on this device; it will be sent when you are back online.")
+    assert note.inner_text() == expected
+    assert page.evaluate(f"localStorage.getItem('sipas.pending.{form_id}') !== null")
+    with app.app_context():
+        assert responses.find_by_uuid(uuid_module.UUID(form_id)) is None
+
+    context.set_offline(False)
+    page.wait_for_url(f"**/s/{UNIT}/thanks/{form_id}", timeout=15000)
+    assert page.evaluate(f"localStorage.getItem('sipas.pending.{form_id}')") is None
+    # a second "online" resends nothing: still one response for the form
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    with app.app_context():
+        count = db.session.scalar(
+            sa.select(sa.func.count(Response.id)).filter_by(
+                uuid=uuid_module.UUID(form_id)
+            )
+        )
+    assert count == 1
     context.close()

@@ -417,14 +417,20 @@
     navigator.serviceWorker.register(settings.sw, {scope: settings.scope}).catch(function () {});
   }
   if (window.caches && navigator.onLine) {
-    // the first load is not seen by the service worker: keep the page and the
-    // questionnaire now, so a reload without a network works at once
+    // the first load is not seen by the service worker: keep the page (and, below,
+    // the questionnaire) now, so a reload without a network works at once
     caches.open("sipas-kiosk-v1").then(function (cache) {
-      return cache.addAll([window.location.pathname, settings.questionnaire]);
+      return cache.add(window.location.pathname);
     }).catch(function () {});
   }
   fetch(settings.questionnaire, {credentials: "omit"}).then(function (response) {
     if (!response.ok) { throw new Error(String(response.status)); }
+    if (window.caches && !(navigator.serviceWorker && navigator.serviceWorker.controller)) {
+      var copy = response.clone();
+      caches.open("sipas-kiosk-v1").then(function (cache) {
+        return cache.put(settings.questionnaire, copy);
+      }).catch(function () {});
+    }
     return response.json();
   }).then(function (body) {
     questionnaire = body;

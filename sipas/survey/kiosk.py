@@ -41,9 +41,7 @@ KIOSK_TEXTS: dict[str, LazyString] = {
     "language": _l("Language"),
     "not_enrolled": _l("This device is not registered"),
     "unsent": _l("Waiting to be sent: %(n)s"),
-    "finish": _l("Finish"),
     "choose_up_to": _l("Choose up to %(n)s options"),
-    "your_comment": _l("Your answer"),
 }
 
 

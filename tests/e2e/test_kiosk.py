@@ -151,6 +151,13 @@ def answer_one(page, kind: str, *, tap: bool = True) -> None:
         act(page.locator(".actions button.primary"))  # empty text: go on
 
 
+def wait_for_next(page, progress: str) -> None:
+    """Wait until another question than the one ``progress`` named is on screen."""
+    page.wait_for_function(
+        "b => document.querySelector('#k-progress').textContent !== b", arg=progress
+    )
+
+
 def complete_one(page, *, tap: bool = True) -> int:
     """From the start screen to the thank-you; the number of questions asked."""
     start = page.locator(".start-button")
@@ -161,10 +168,7 @@ def complete_one(page, *, tap: bool = True) -> int:
         answer_one(page, kind, tap=tap)
         asked += 1
         if screen_type(page) != "thanks":
-            page.wait_for_function(
-                "b => document.querySelector('#k-progress').textContent !== b",
-                arg=before,
-            )
+            wait_for_next(page, before)
     return asked
 
 
@@ -222,14 +226,10 @@ def test_keyboard_answers_and_back(kiosk_server, browser):
     while (kind := screen_type(page)) != "scale":
         before = page.inner_text("#k-progress")
         answer_one(page, kind, tap=False)
-        page.wait_for_function(
-            "b => document.querySelector('#k-progress').textContent !== b", arg=before
-        )
+        wait_for_next(page, before)
     before = page.inner_text("#k-progress")
     page.keyboard.press("5")
-    page.wait_for_function(
-        "b => document.querySelector('#k-progress').textContent !== b", arg=before
-    )
+    wait_for_next(page, before)
     page.locator(".nav .back").click()
     assert page.inner_text("#k-progress") == before
     assert (
@@ -248,6 +248,8 @@ def test_idle_prompt_then_reset(kiosk_server, browser, output_dir):
         page = context.new_page()
         open_kiosk(page, url)
         page.locator(".start-button").tap()
+        page.locator("#k-contrast").tap()
+        assert "hc" in page.locator("html").get_attribute("class")
         answer_one(page, screen_type(page))
         page.wait_for_selector("#k-idle", timeout=5000)
         assert_accessible(page)
@@ -258,7 +260,9 @@ def test_idle_prompt_then_reset(kiosk_server, browser, output_dir):
         page.wait_for_selector("#k-idle", timeout=5000)  # and away again
         page.wait_for_selector(".start-button", timeout=5000)
         assert page.locator("#k-idle").count() == 0
-        # the next respondent starts from nothing
+        # the next respondent starts from nothing, in Vietnamese, normal contrast
+        assert "hc" not in page.locator("html").get_attribute("class")
+        assert page.locator("html").get_attribute("lang") == "vi"
         page.locator(".start-button").tap()
         assert page.get_attribute(".choices button >> nth=0", "aria-pressed") == "false"
         context.close()
@@ -288,10 +292,7 @@ def test_every_screen_passes_axe_and_is_pictured(kiosk_server, kiosk, output_dir
         before = page.inner_text("#k-progress")
         answer_one(page, kind)
         if screen_type(page) != "thanks":
-            page.wait_for_function(
-                "b => document.querySelector('#k-progress').textContent !== b",
-                arg=before,
-            )
+            wait_for_next(page, before)
     assert {"scale", "single_choice", "multi_choice", "text"} <= seen
     assert_accessible(page)
     page.screenshot(path=str(output_dir / f"kiosk-thanks-{name}.png"))
@@ -353,4 +354,36 @@ def test_phone_keeps_the_last_step_when_offline(kiosk_server, browser):
             )
         )
     assert count == 1
+    context.close()
+
+
+def test_language_switch_and_200_percent_zoom(kiosk_server, browser):
+    """English on a tap; at 200 % zoom (half the CSS pixels) nothing is cut off."""
+    url, _app = kiosk_server
+    context = browser.new_context(
+        viewport={"width": 540, "height": 960}, device_scale_factor=2, has_touch=True
+    )
+    page = context.new_page()
+    open_kiosk(page, url)
+    body = page.evaluate(
+        "fetch(window.location.pathname + '/questionnaire.json').then(r => r.json())"
+    )
+    first = body["sections"][0]["items"][0]
+    page.locator(".start-button").tap()
+    assert page.inner_text("h1") == first["label"]["vi"]
+    page.locator("#k-langs button[data-lang=en]").tap()
+    assert page.inner_text("h1") == first["label"]["en"]
+    assert page.locator("html").get_attribute("lang") == "en"
+    while (kind := screen_type(page)) != "scale":
+        before = page.inner_text("#k-progress")
+        answer_one(page, kind)
+        wait_for_next(page, before)
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    for button in page.locator(".choices button").all():
+        box = button.bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 540
     context.close()

@@ -185,6 +185,22 @@ def test_offline_kiosk_loses_nothing(kiosk_server, browser):
     assert page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)") == (
         f"{url}/kiosk/"
     )
+    # the worker controls the page and holds the page, questionnaire and assets
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    cached = (
+        "caches.open('sipas-kiosk-v1').then(c => c.keys())"
+        ".then(keys => keys.map(r => new URL(r.url).pathname))"
+    )
+    wanted = {
+        f"/kiosk/{UNIT}",
+        f"/kiosk/{UNIT}/questionnaire.json",
+        "/static/js/kiosk.js",
+        "/static/css/kiosk.css",
+    }
+    deadline = time.monotonic() + 20
+    while not wanted <= set(page.evaluate(cached)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert wanted <= set(page.evaluate(cached))
     before = kiosk_count(app)
 
     context.set_offline(True)

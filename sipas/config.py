@@ -46,6 +46,10 @@ class DefaultConfig:
     QUESTIONNAIRE_DIR: str | None = None
     #: Unfinished phone questionnaires are forgotten after this many days.
     DRAFT_RETENTION_DAYS = 7
+    #: Kiosk: seconds without a touch before "are you still there?", then seconds
+    #: more before the unfinished answers are discarded.
+    KIOSK_IDLE_SECONDS = 45
+    KIOSK_RESET_SECONDS = 60
 
     #: Quality rules (sipas/services/quality.py): a response answered in fewer
     #: seconds, or more than this many from one kiosk within a minute, is kept but

@@ -1,0 +1,158 @@
+"""The kiosk: a full-screen tablet app at /kiosk/<unit_code> that works offline.
+
+The page, its script and the questionnaire (as JSON) are served here; the answers stay
+in the browser until a respondent finishes, go to an IndexedDB outbox, and reach the
+server through POST /api/sync (sipas.api) with the device's token.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, jsonify, render_template, url_for
+from flask_babel import LazyString, force_locale
+from flask_babel import lazy_gettext as _l
+
+from sipas.assets import asset_url
+from sipas.extensions import db
+from sipas.models import Unit
+from sipas.questionnaire import Item, Questionnaire
+from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
+from sipas.services import phone
+from sipas.services.waves import find_open_target
+from sipas.survey import bp
+
+#: Interface texts of the kiosk, sent to the page in every language (the respondent
+#: switches language without a request). Keys are used by static/js/kiosk.js.
+KIOSK_TEXTS: dict[str, LazyString] = {
+    "invite": _l("Please rate the service you received"),
+    "start": _l("Start"),
+    "back": _l("Back"),
+    "next": _l("Continue"),
+    "skip": _l("Skip"),
+    "progress": _l("Question %(n)s of %(total)s"),
+    "still_here": _l("Are you still there?"),
+    "still_here_hint": _l("Your answers will be cleared soon if nobody continues."),
+    "thanks": _l("Thank you for your opinion!"),
+    "thanks_hint": _l(
+        "Your answers have been recorded. This screen returns to the start by itself."
+    ),
+    "read_aloud": _l("Read aloud"),
+    "contrast": _l("High contrast"),
+    "language": _l("Language"),
+    "not_enrolled": _l("This device is not registered"),
+    "unsent": _l("Waiting to be sent: %(n)s"),
+    "choose_up_to": _l("Choose up to %(n)s options"),
+}
+
+
+def _texts() -> dict[str, dict[str, str]]:
+    texts = {}
+    for language in SUPPORTED_LANGUAGES:
+        with force_locale(language):
+            texts[language] = {key: str(msg) for key, msg in KIOSK_TEXTS.items()}
+    return texts
+
+
+def _unit_or_404(unit_code: str) -> Unit:
+    unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
+    if unit is None:
+        abort(404)
+    return unit
+
+
+@bp.get("/kiosk/<unit_code>")
+@bp.get("/kiosk/<unit_code>/enrol")
+def kiosk_page(unit_code: str):  # type: ignore[no-untyped-def]
+    """The kiosk app (the enrolment URL serves the same page; the token is in the
+    URL fragment, which the browser never sends)."""
+    unit = _unit_or_404(unit_code)
+    target = find_open_target(unit_code)
+    settings = {
+        "unit": unit.code,
+        "idle": current_app.config["KIOSK_IDLE_SECONDS"],
+        "reset": current_app.config["KIOSK_RESET_SECONDS"],
+        "questionnaire": url_for(".kiosk_questionnaire", unit_code=unit.code),
+        "sync": "/api/sync",
+        "sw": url_for(".kiosk_service_worker"),
+        "scope": "/kiosk/",
+        "version": current_app.config.get("KIOSK_APP_VERSION", "2026.11.25"),
+        "texts": _texts(),
+    }
+    return render_template(
+        "survey/kiosk.html", unit=unit, has_wave=target is not None, settings=settings
+    )
+
+
+def item_json(item: Item) -> dict:
+    """One question as the kiosk script reads it."""
+    return {
+        "code": item.code,
+        "type": str(item.type),
+        "label": dict(item.label),
+        "hint": dict(item.hint) if item.hint else None,
+        "required": item.required,
+        "choices": [
+            {
+                "code": c.code,
+                "label": dict(c.label),
+                "not_applicable": c.is_not_applicable,
+            }
+            for c in item.choices
+        ],
+        "show_if": (
+            {"item": item.show_if.item, "values": list(item.show_if.values)}
+            if item.show_if
+            else None
+        ),
+        "max_choices": item.max_choices,
+        "max_length": item.max_length,
+        "min_value": item.min_value,
+        "max_value": item.max_value,
+    }
+
+
+def questionnaire_json(questionnaire: Questionnaire) -> dict:
+    """The questionnaire version as JSON: sections, items, choices, labels, show_if."""
+    return {
+        "code": questionnaire.code,
+        "version": questionnaire.version,
+        "languages": list(questionnaire.languages),
+        "title": dict(questionnaire.title),
+        "sections": [
+            {
+                "code": s.code,
+                "title": dict(s.title),
+                "items": [item_json(item) for item in s.items],
+            }
+            for s in questionnaire.sections
+        ],
+    }
+
+
+@bp.get("/kiosk/<unit_code>/questionnaire.json")
+def kiosk_questionnaire(unit_code: str):  # type: ignore[no-untyped-def]
+    """The open wave's questionnaire for the kiosk (404 when nothing is open)."""
+    _unit_or_404(unit_code)
+    target = find_open_target(unit_code)
+    if target is None:
+        return jsonify({"error": "no_open_wave"}), 404
+    body = questionnaire_json(phone.questionnaire_of(target))
+    body["wave"] = target.wave.code
+    body["unit"] = {"code": target.unit.code, "name": target.unit.name}
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/kiosk/sw.js")
+def kiosk_service_worker():  # type: ignore[no-untyped-def]
+    """The service worker, served under /kiosk/ so it may control the kiosk pages."""
+    folder = current_app.static_folder or ""
+    with open(f"{folder}/js/kiosk-sw.js", encoding="utf-8") as handle:
+        script = handle.read()
+    assets = [asset_url("js/kiosk.js"), asset_url("css/kiosk.css")]
+    script = script.replace("__KIOSK_ASSETS__", repr(assets).replace("'", '"'))
+    response = Response(script, mimetype="application/javascript")
+    response.headers["Service-Worker-Allowed"] = "/kiosk/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,445 @@
+// SIPAS kiosk: one question per screen, answers in memory until the end, then an
+// IndexedDB outbox that is synced to POST /api/sync. No cookies, no framework.
+(function () {
+  "use strict";
+  var settings = JSON.parse(document.getElementById("kiosk-settings").textContent);
+  var TOKEN_KEY = "sipas.kiosk.token", UNIT_KEY = "sipas.kiosk.unit";
+  var main = document.getElementById("k-main");
+  var statusLine = document.getElementById("k-status");
+  var html = document.documentElement;
+  var questionnaire = null, items = [];
+  var state = null;          // the current respondent: {answers, started_at, index}
+  var language = "vi";
+  var idleTimer = null, resetTimer = null, thanksTimer = null;
+  var viVoice = null;
+
+  // ---- enrolment: the token travels in the URL fragment, never to the server ----
+  (function enrol() {
+    var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
+    if (match) {
+      localStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+      localStorage.setItem(UNIT_KEY, settings.unit);
+    }
+    if (match || /\/enrol$/.test(window.location.pathname)) {
+      history.replaceState(null, "", "/kiosk/" + encodeURIComponent(settings.unit));
+    }
+  })();
+
+  function t(key, values) {
+    var text = (settings.texts[language] || settings.texts.vi)[key] || key;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.replace("%(" + name + ")s", values[name]);
+    });
+    return text;
+  }
+  function tr(labels) { return labels ? (labels[language] || labels.vi || "") : ""; }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") { node.textContent = attrs[name]; }
+      else if (name === "on") { node.addEventListener("click", attrs.on); }
+      else { node.setAttribute(name, attrs[name]); }
+    });
+    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
+    return node;
+  }
+  function button(label, onClick, cls) {
+    return el("button", {type: "button", "class": cls || "big", text: label, on: onClick});
+  }
+
+  // ---- skip rules: the same as sipas/questionnaire/logic.py is_visible ----
+  function chosen(answer) {
+    if (answer === undefined || answer === null) { return []; }
+    return Array.isArray(answer) ? answer.map(String) : [String(answer)];
+  }
+  var byCode = {};
+  function isVisible(item, answers) {
+    var rule = item.show_if;
+    if (!rule) { return true; }
+    var target = byCode[rule.item];
+    if (target && !isVisible(target, answers)) { return false; }
+    return chosen(answers[rule.item]).some(function (v) { return rule.values.indexOf(v) >= 0; });
+  }
+  function visibleItems() {
+    return items.filter(function (item) { return isVisible(item, state.answers); });
+  }
+
+  // ---- faces for the scale (1 very dissatisfied … 5 very satisfied) ----
+  var FACE_COLOURS = {"1": "#b3261e", "2": "#c2570c", "3": "#6b6b00", "4": "#2e7d32", "5": "#1b5e20"};
+  function face(code) {
+    var curve = {"1": -9, "2": -4, "3": 0, "4": 5, "5": 10}[code];
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 64 64");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "face");
+    var colour = FACE_COLOURS[code];
+    svg.innerHTML =
+      '<circle cx="32" cy="32" r="29" fill="#fff" stroke="' + colour + '" stroke-width="4"/>' +
+      '<circle cx="22" cy="25" r="4" fill="' + colour + '"/>' +
+      '<circle cx="42" cy="25" r="4" fill="' + colour + '"/>' +
+      '<path d="M18 ' + (44 - curve / 2) + ' Q32 ' + (44 + curve) + ' 46 ' + (44 - curve / 2) +
+      '" fill="none" stroke="' + colour + '" stroke-width="4" stroke-linecap="round"/>';
+    return svg;
+  }
+
+  // ---- screens ----
+  function show(nodes, focusTarget) {
+    main.innerHTML = "";
+    nodes.forEach(function (node) { main.appendChild(node); });
+    var focus = focusTarget || main.querySelector("h1");
+    if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus({preventScroll: true}); }
+    window.scrollTo(0, 0);
+  }
+
+  function resetRespondent() {
+    state = null;
+    html.classList.remove("hc");
+    setLanguage("vi");
+    if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
+  }
+
+  function startScreen() {
+    clearTimers();
+    resetRespondent();
+    renderStart();
+  }
+  function renderStart() {
+    show([el("section", {"class": "screen start"}, [
+      el("h1", {text: t("invite")}),
+      el("p", {"class": "title", text: tr(questionnaire.title)}),
+      button(t("start"), begin, "big start-button")
+    ])]);
+    html.dataset.screen = "start";
+  }
+
+  function begin() {
+    state = {answers: {}, started_at: new Date().toISOString(), index: 0};
+    html.dataset.screen = "question";
+    questionScreen();
+  }
+
+  function currentItem() { return visibleItems()[state.index]; }
+
+  function answerAndNext(item, value) {
+    state.answers[item.code] = value;
+    // answers to questions hidden now are dropped (as the server does)
+    items.forEach(function (other) {
+      if (!isVisible(other, state.answers)) { delete state.answers[other.code]; }
+    });
+    next();
+  }
+  function next() {
+    state.index += 1;
+    if (state.index >= visibleItems().length) { finish(); } else { questionScreen(); }
+  }
+  function back() {
+    if (state.index === 0) { startScreen(); return; }
+    state.index -= 1;
+    questionScreen();
+  }
+
+  function questionScreen() {
+    var visible = visibleItems();
+    var item = visible[state.index];
+    var n = state.index + 1, total = visible.length;
+    var heading = el("h1", {"class": "question", id: "k-question", text: tr(item.label)});
+    var progressText = el("p", {"class": "progress-text", id: "k-progress", text: t("progress", {n: n, total: total})});
+    var bar = el("div", {"class": "progress-bar", role: "progressbar", "aria-labelledby": "k-progress",
+      "aria-valuemin": "0", "aria-valuemax": String(total), "aria-valuenow": String(n)},
+      [el("span", {style: "width:" + Math.round(100 * n / total) + "%"})]);
+    var head = el("div", {"class": "q-head"}, [progressText, bar]);
+    var parts = [head, heading];
+    if (item.hint) { parts.push(el("p", {"class": "hint", text: tr(item.hint)})); }
+    var readAloud = null;
+    if (viVoice && language === "vi") {
+      readAloud = button(t("read_aloud"), function () { speak(item); }, "tool read-aloud");
+    }
+    var answer = state.answers[item.code];
+    var body;
+    if (item.type === "scale" || item.type === "single_choice") {
+      body = el("div", {"class": "choices " + (item.type === "scale" ? "scale" : "single"),
+        role: "group", "aria-labelledby": "k-question"});
+      item.choices.forEach(function (choice, index) {
+        var b = el("button", {type: "button", "class": "choice" + (choice.not_applicable ? " na" : ""),
+          "aria-pressed": String(answer === choice.code), "data-code": choice.code});
+        if (item.type === "scale" && !choice.not_applicable) { b.appendChild(face(choice.code)); }
+        if (item.type === "scale") {
+          b.appendChild(el("span", {"class": "key", "aria-hidden": "true", text: choice.code}));
+        }
+        b.appendChild(el("span", {"class": "label", text: tr(choice.label)}));
+        b.addEventListener("click", function () { answerAndNext(item, choice.code); });
+        body.appendChild(b);
+      });
+    } else if (item.type === "multi_choice") {
+      var picked = chosen(answer);
+      body = el("div", {"class": "choices multi", role: "group", "aria-labelledby": "k-question"});
+      var go = button(t("next"), function () { answerAndNext(item, picked.slice()); }, "big primary");
+      var limit = item.max_choices;
+      if (limit) { parts.push(el("p", {"class": "hint", text: t("choose_up_to", {n: limit})})); }
+      function refresh() {
+        go.disabled = item.required && picked.length === 0;
+        body.querySelectorAll("button").forEach(function (b) {
+          var on = picked.indexOf(b.dataset.code) >= 0;
+          b.setAttribute("aria-pressed", String(on));
+          b.disabled = !on && limit && picked.length >= limit;
+        });
+      }
+      item.choices.forEach(function (choice) {
+        var b = el("button", {type: "button", "class": "choice toggle", "data-code": choice.code},
+          [el("span", {"class": "label", text: tr(choice.label)})]);
+        b.addEventListener("click", function () {
+          var at = picked.indexOf(choice.code);
+          if (at >= 0) { picked.splice(at, 1); } else { picked.push(choice.code); }
+          refresh();
+        });
+        body.appendChild(b);
+      });
+      refresh();
+      parts.push(body);
+      body = el("div", {"class": "actions"}, [go]);
+    } else {
+      var field = el("textarea", {id: "k-text", rows: "4", "aria-labelledby": "k-question"});
+      if (item.type === "number") {
+        field = el("input", {id: "k-text", type: "text", inputmode: "numeric", "aria-labelledby": "k-question"});
+      }
+      if (item.max_length) { field.setAttribute("maxlength", String(item.max_length)); }
+      field.value = answer || "";
+      var actions = [button(t("next"), function () {
+        var value = field.value.normalize("NFC").trim();
+        if (value) { answerAndNext(item, value); }
+        else if (!item.required) { delete state.answers[item.code]; next(); }
+      }, "big primary")];
+      if (!item.required) {
+        actions.unshift(button(t("skip"), function () { delete state.answers[item.code]; next(); }, "big"));
+      }
+      body = el("div", {"class": "text-answer"}, [field, el("div", {"class": "actions"}, actions)]);
+    }
+    parts.push(body);
+    parts.push(el("div", {"class": "nav"}, [button(t("back"), back, "big back"), readAloud]));
+    show([el("section", {"class": "screen question-screen", "data-type": item.type}, parts)], heading);
+  }
+
+  function speak(item) {
+    var synth = window.speechSynthesis;
+    synth.cancel();
+    var words = [tr(item.label)].concat(item.choices.map(function (c) { return tr(c.label); }));
+    var utterance = new SpeechSynthesisUtterance(words.join(". "));
+    utterance.voice = viVoice;
+    utterance.lang = "vi-VN";
+    synth.speak(utterance);
+  }
+
+  function finish() {
+    var record = {
+      uuid: window.crypto.randomUUID(),
+      unit_code: settings.unit,
+      answers: state.answers,
+      started_at: state.started_at,
+      submitted_at: new Date().toISOString(),
+      language: language
+    };
+    state = null;
+    clearTimers();
+    html.dataset.screen = "thanks";
+    show([el("section", {"class": "screen thanks"}, [
+      face("5"),
+      el("h1", {text: t("thanks")}),
+      el("p", {text: t("thanks_hint")}),
+      button(t("start"), startScreen, "big")
+    ])]);
+    thanksTimer = window.setTimeout(startScreen, 8000);
+    outboxPut(record).then(sync, function (error) { statusLine.textContent = String(error); });
+  }
+
+  // ---- idle: ask, then forget the unfinished answers ----
+  function clearTimers() {
+    [idleTimer, resetTimer, thanksTimer].forEach(function (id) { if (id) { window.clearTimeout(id); } });
+    idleTimer = resetTimer = thanksTimer = null;
+    var prompt = document.getElementById("k-idle");
+    if (prompt) { prompt.remove(); }
+  }
+  function touched() {
+    if (!state) { return; }
+    if (document.getElementById("k-idle")) { return; }   // only the button dismisses it
+    if (idleTimer) { window.clearTimeout(idleTimer); }
+    idleTimer = window.setTimeout(askStillHere, settings.idle * 1000);
+  }
+  function askStillHere() {
+    var keep = button(t("next"), function () {
+      window.clearTimeout(resetTimer);
+      resetTimer = null;
+      dialog.remove();
+      touched();
+      var heading = main.querySelector("h1");
+      if (heading) { heading.focus(); }
+    }, "big primary");
+    var dialog = el("div", {id: "k-idle", "class": "idle", role: "alertdialog", "aria-modal": "true",
+      "aria-labelledby": "k-idle-title", "aria-describedby": "k-idle-hint"}, [
+      el("div", {"class": "idle-box"}, [
+        el("h2", {id: "k-idle-title", text: t("still_here")}),
+        el("p", {id: "k-idle-hint", text: t("still_here_hint")}),
+        keep])]);
+    document.body.appendChild(dialog);
+    keep.focus();
+    resetTimer = window.setTimeout(startScreen, settings.reset * 1000);
+  }
+  ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, touched, {passive: true});
+  });
+  document.addEventListener("click", function () { touched(); });
+
+  // digits answer a scale question (1–5, and 9 for not applicable)
+  document.addEventListener("keydown", function (event) {
+    if (!state || document.getElementById("k-idle") || event.target.tagName === "TEXTAREA" ||
+        event.target.tagName === "INPUT") { return; }
+    var item = currentItem();
+    if (!item || item.type !== "scale") { return; }
+    var b = main.querySelector('.choices button[data-code="' + event.key + '"]');
+    if (b) { event.preventDefault(); b.click(); }
+  });
+
+  // ---- language and contrast (for this respondent only) ----
+  function setLanguage(code) {
+    language = code;
+    html.lang = code;
+    document.querySelectorAll("#k-langs button").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.lang === code));
+    });
+    document.getElementById("k-langs").setAttribute("aria-label", t("language"));
+    var contrast = document.getElementById("k-contrast");
+    contrast.textContent = t("contrast");
+    contrast.setAttribute("aria-pressed", String(html.classList.contains("hc")));
+  }
+  document.querySelectorAll("#k-langs button").forEach(function (b) {
+    b.addEventListener("click", function () {
+      setLanguage(b.dataset.lang);
+      if (state) { questionScreen(); } else if (html.dataset.screen === "start") { renderStart(); }
+    });
+  });
+  document.getElementById("k-contrast").addEventListener("click", function () {
+    html.classList.toggle("hc");
+    setLanguage(language);
+  });
+
+  // ---- the outbox (IndexedDB) and sync ----
+  var dbPromise = null;
+  function openDb() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var request = indexedDB.open("sipas-kiosk", 1);
+        request.onupgradeneeded = function () { request.result.createObjectStore("outbox", {keyPath: "uuid"}); };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      });
+    }
+    return dbPromise;
+  }
+  function tx(mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var transaction = db.transaction("outbox", mode);
+        var result = work(transaction.objectStore("outbox"));
+        transaction.oncomplete = function () { resolve(result && result.result); };
+        transaction.onerror = function () { reject(transaction.error); };
+      });
+    });
+  }
+  function outboxPut(record) { return tx("readwrite", function (store) { store.put(record); }); }
+  function outboxAll() { return tx("readonly", function (store) { return store.getAll(); }); }
+  function outboxDelete(uuids) {
+    return tx("readwrite", function (store) { uuids.forEach(function (u) { store.delete(u); }); });
+  }
+
+  var syncing = false;
+  function sync() {
+    if (syncing) { return Promise.resolve(); }
+    syncing = true;
+    return outboxAll().then(function (pending) {
+      return sendBatches(pending || []);
+    }).then(function () {
+      syncing = false;
+    }, function () { syncing = false; }).then(showUnsent);
+  }
+  function sendBatches(pending) {
+    if (!pending.length) { return Promise.resolve(); }
+    var token = localStorage.getItem(TOKEN_KEY);
+    if (!token) { statusLine.textContent = t("not_enrolled"); return Promise.resolve(); }
+    var batch = pending.slice(0, 200);
+    return fetch(settings.sync, {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token},
+      body: JSON.stringify({app_version: settings.version, unsent: pending.length, responses: batch}),
+      credentials: "omit",
+      cache: "no-store"
+    }).then(function (response) {
+      if (response.status === 401) { statusLine.textContent = t("not_enrolled"); throw new Error("401"); }
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (body) {
+      var acknowledged = (body.acknowledged || []).filter(function (u) {
+        return batch.some(function (r) { return r.uuid === u; });
+      });
+      return outboxDelete(acknowledged).then(function () {
+        if (acknowledged.length === batch.length && pending.length > batch.length) {
+          return sendBatches(pending.slice(batch.length));
+        }
+      });
+    });
+  }
+  function showUnsent() {
+    return outboxAll().then(function (pending) {
+      var count = (pending || []).length;
+      if (statusLine.textContent !== t("not_enrolled") || !count) {
+        statusLine.textContent = count ? t("unsent", {n: count}) : "";
+      }
+      html.dataset.unsent = String(count);
+    });
+  }
+  window.addEventListener("online", sync);
+  window.setInterval(sync, 30000);
+
+  // ---- voice ----
+  function findVoice() {
+    if (!window.speechSynthesis) { return; }
+    viVoice = window.speechSynthesis.getVoices().filter(function (v) {
+      return /^vi(-|_|$)/i.test(v.lang);
+    })[0] || null;
+  }
+  if (window.speechSynthesis) {
+    findVoice();
+    window.speechSynthesis.addEventListener("voiceschanged", findVoice);
+  }
+
+  // ---- start ----
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(settings.sw, {scope: settings.scope}).catch(function () {});
+  }
+  if (window.caches && navigator.onLine) {
+    // the first load is not seen by the service worker: keep the page (and, below,
+    // the questionnaire) now, so a reload without a network works at once
+    caches.open("sipas-kiosk-v1").then(function (cache) {
+      return cache.add(window.location.pathname);
+    }).catch(function () {});
+  }
+  fetch(settings.questionnaire, {credentials: "omit"}).then(function (response) {
+    if (!response.ok) { throw new Error(String(response.status)); }
+    if (window.caches && !(navigator.serviceWorker && navigator.serviceWorker.controller)) {
+      var copy = response.clone();
+      caches.open("sipas-kiosk-v1").then(function (cache) {
+        return cache.put(settings.questionnaire, copy);
+      }).catch(function () {});
+    }
+    return response.json();
+  }).then(function (body) {
+    questionnaire = body;
+    items = [];
+    body.sections.forEach(function (s) { s.items.forEach(function (i) { items.push(i); byCode[i.code] = i; }); });
+    html.classList.add("kiosk-ready");
+    startScreen();
+    sync();
+  });
+  // exposed for tests and the benchmark
+  window.sipasKiosk = {sync: sync, outboxAll: outboxAll};
+})();

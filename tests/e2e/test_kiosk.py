@@ -19,10 +19,11 @@ from flask_babel import gettext as _
 from werkzeug.serving import make_server
 
 from sipas.extensions import db
-from sipas.models import Channel, Response, Unit
+from sipas.models import Channel, Response, ResponseStatus, Unit
 from sipas.models.devices import Device
-from sipas.services import demo, questionnaires, responses
+from sipas.services import demo, questionnaires, reporting, responses
 from sipas.services.waves import find_open_target
+from sipas.stats.indices import Options
 from tests.conftest import QUESTIONNAIRE_DIR, make_app
 from tests.e2e.conftest import assert_accessible
 
@@ -193,6 +194,24 @@ def test_offline_kiosk_loses_nothing(kiosk_server, browser):
     page.evaluate("window.sipasKiosk.sync()")
     assert kiosk_count(app) == before + 5
     context.close()
+    # a test robot answers in seconds: a spam-speed run, kept but flagged and left
+    # out of the wave's statistics
+    with app.app_context():
+        stored = db.session.scalars(
+            sa.select(Response).where(Response.channel == Channel.kiosk)
+        ).all()
+        assert {(r.status, r.status_reason) for r in stored} == {
+            (ResponseStatus.flagged, "too_fast")
+        }
+        wave = stored[0].wave
+        counted = reporting.wave_analysis(wave, Options()).n_rows
+        assert counted == db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Response.wave_id == wave.id,
+                Response.status == ResponseStatus.complete,
+            )
+        )
+        assert counted == 0
 
 
 def test_keyboard_answers_and_back(kiosk_server, browser):

@@ -78,12 +78,13 @@ def _enter_form(
 ) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{url}/entry/?wave=demo&unit={UNIT}")
     serial = format_serial(1)
-    # the serial box has the focus; a wrong check digit is refused at once
-    wrong = serial[:-1] + str((int(serial[-1]) + 1) % 10)
-    page.keyboard.type(wrong)
-    page.wait_for_function("document.querySelector('#serial-status').textContent")
-    assert "/form" not in page.url
-    page.keyboard.press("Control+A")
+    if check_accessibility:  # the first typist also mistypes the check digit once
+        # the serial box has the focus; a wrong check digit is refused at once
+        wrong = serial[:-1] + str((int(serial[-1]) + 1) % 10)
+        page.keyboard.type(wrong)
+        page.wait_for_function("document.querySelector('#serial-status').textContent")
+        assert "/form" not in page.url
+        page.keyboard.press("Control+A")
     page.keyboard.type(serial)
     page.wait_for_url("**/form?serial=*")
     assert page.evaluate("document.activeElement.id") == "k-field"

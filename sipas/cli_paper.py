@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
+from sipas.cli_options import language_option, pdf_output_option
 from sipas.extensions import db
 from sipas.questionnaire.serials import format_serial
 from sipas.services.accounts import find_unit
@@ -26,18 +27,8 @@ def _fail(message: str) -> None:
 @click.argument("wave_code")
 @click.argument("unit_code")
 @click.option("--count", type=int, required=True, help="Number of forms to issue.")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, writable=True),
-    help="PDF file to write.",
-)
-@click.option(
-    "--language",
-    default=None,
-    help="Language of the forms (vi or en); the default locale if not given.",
-)
+@pdf_output_option
+@language_option("forms")
 def paper_command(
     wave_code: str, unit_code: str, count: int, output: str, language: str | None
 ) -> None:

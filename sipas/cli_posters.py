@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from sipas.cli_options import language_option, pdf_output_option
 from sipas.extensions import db
 from sipas.services.accounts import find_unit
 from sipas.services.posters import NoUnits, posters_pdf
@@ -29,23 +30,13 @@ def _fail(message: str) -> None:
     "wave_code",
     help="Code of a survey round: one poster for each of its units.",
 )
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, writable=True),
-    help="PDF file to write.",
-)
+@pdf_output_option
 @click.option(
     "--base-url",
     default=None,
     help="Address citizens reach the site at (default: PUBLIC_BASE_URL).",
 )
-@click.option(
-    "--language",
-    default=None,
-    help="Language of the posters (vi or en); the default locale if not given.",
-)
+@language_option("posters")
 def posters_command(
     unit_code: str | None,
     wave_code: str | None,

@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from sipas.cli_options import language_option, pdf_output_option
 from sipas.extensions import db
 from sipas.models import Unit, Wave
 from sipas.services.accounts import record_event
@@ -33,18 +34,8 @@ def _progress(stage: str) -> None:
 @click.command("report")
 @click.argument("wave_code")
 @click.option("--unit", "unit_code", default=None, help="Code of the subtree's root.")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, writable=True),
-    help="PDF file to write.",
-)
-@click.option(
-    "--language",
-    default=None,
-    help="Language of the report (vi or en); the default locale if not given.",
-)
+@pdf_output_option
+@language_option("report")
 def report_command(
     wave_code: str, unit_code: str | None, output: str, language: str | None
 ) -> None:

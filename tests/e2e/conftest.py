@@ -6,6 +6,7 @@ import json
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,21 +30,36 @@ AXE_SCRIPT = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js
 OUTPUT = ROOT / "test-output" / "e2e"
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[tuple[str, object]]:
-    """The app with demo data, served by a threaded werkzeug server on a free port."""
-    app = make_app(tmp_path_factory.mktemp("e2e") / "sipas.db")
+def demo_app(folder: Path):  # type: ignore[no-untyped-def]
+    """An app on a database of its own with the questionnaires and the demo data;
+    more can be added inside ``with app.app_context()`` before it is served."""
+    app = make_app(folder / "sipas.db")
     with app.app_context():
         db.create_all()
         questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
         demo.ensure_demo("admin-test-password")
         db.session.commit()
+    return app
+
+
+@contextmanager
+def serving(app) -> Iterator[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    """``app`` served by a threaded werkzeug server on a free port of 127.0.0.1."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[tuple[str, object]]:
+    """The app with demo data, served on a free port."""
+    with serving(demo_app(tmp_path_factory.mktemp("e2e"))) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import re
 import subprocess
-import threading
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from werkzeug.serving import make_server
 
 from sipas.extensions import db
 from sipas.i18n import format_percent
 from sipas.models import Wave
-from sipas.services import demo, questionnaires, results, synthetic
-from tests.conftest import QUESTIONNAIRE_DIR, make_app
-from tests.e2e.conftest import assert_accessible
+from sipas.services import results, synthetic
+from tests.e2e.conftest import assert_accessible, demo_app, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -28,20 +25,13 @@ pytestmark = pytest.mark.e2e
 def filled_server(tmp_path_factory):
     """A server of its own (the phone tests count their responses) with the demo
     data and 400 responses in the demo wave."""
-    app = make_app(tmp_path_factory.mktemp("back-office") / "sipas.db")
+    app = demo_app(tmp_path_factory.mktemp("back-office"))
     with app.app_context():
-        db.create_all()
-        questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
-        demo.ensure_demo("admin-test-password")
         wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
         synthetic.add_demo_responses(wave, 400, seed=4)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as served:
+        yield served
 
 
 @pytest.fixture

@@ -4,21 +4,18 @@ and the form counts once in the wave's statistics."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from sipas.extensions import db
 from sipas.models import Channel, PaperEntry, Response, Role, Unit, Wave
 from sipas.questionnaire.entry_keys import decode
 from sipas.questionnaire.serials import format_serial
-from sipas.services import accounts, demo, questionnaires, reporting, synthetic
+from sipas.services import accounts, reporting, synthetic
 from sipas.services.questionnaires import parsed
 from sipas.stats.indices import Options
-from tests.conftest import QUESTIONNAIRE_DIR, STAFF_PASSWORD, make_app
-from tests.e2e.conftest import assert_accessible
+from tests.conftest import STAFF_PASSWORD
+from tests.e2e.conftest import assert_accessible, demo_app, serving
 from tests.e2e.typist import key_plan, log_in, type_form
 from tests.entry_helpers import issue, typed_form
 
@@ -31,11 +28,8 @@ UNIT = "QN-HALONG-TT"
 def entry_server(tmp_path_factory):
     """A server of its own (other tests count responses): the demo data, 60 web
     responses, form 1 issued to the centre, two surveyors."""
-    app = make_app(tmp_path_factory.mktemp("entry") / "sipas.db")
+    app = demo_app(tmp_path_factory.mktemp("entry"))
     with app.app_context():
-        db.create_all()
-        questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
-        demo.ensure_demo("admin-test-password")
         wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
         synthetic.add_demo_responses(wave, 60, seed=5)
         unit = db.session.scalar(sa.select(Unit).filter_by(code=UNIT))
@@ -43,12 +37,8 @@ def entry_server(tmp_path_factory):
         for name in ("typist-1", "typist-2"):
             accounts.create_user(name, STAFF_PASSWORD, Role.surveyor, unit=unit)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as served:
+        yield served
 
 
 @pytest.fixture

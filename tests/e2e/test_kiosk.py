@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 import time
 import uuid as uuid_module
 
@@ -16,16 +15,14 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from werkzeug.serving import make_server
 
 from sipas.extensions import db
 from sipas.models import Channel, Response, ResponseStatus, Unit
 from sipas.models.devices import Device
-from sipas.services import demo, questionnaires, reporting, responses
+from sipas.services import questionnaires, reporting, responses
 from sipas.services.waves import find_open_target
 from sipas.stats.indices import Options
-from tests.conftest import QUESTIONNAIRE_DIR, make_app
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, demo_app, serving
 
 UNIT = "QN-HALONG-TT"
 TOKEN = secrets.token_urlsafe(32)
@@ -46,19 +43,12 @@ def _enrol_device() -> None:
 @pytest.fixture(scope="module")
 def kiosk_server(tmp_path_factory):
     """A server of its own: the tests count the kiosk responses it stores."""
-    app = make_app(tmp_path_factory.mktemp("kiosk") / "sipas.db")
+    app = demo_app(tmp_path_factory.mktemp("kiosk"))
     with app.app_context():
-        db.create_all()
-        questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
-        demo.ensure_demo("admin-test-password")
         _enrol_device()
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as served:
+        yield served
 
 
 def kiosk_count(app) -> int:

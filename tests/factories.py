@@ -90,3 +90,33 @@ def make_unit(
     db.session.add(unit)
     db.session.flush()
     return unit
+
+
+def make_previous_wave(
+    current: Wave, responses: int, seed: int, title: str = "Đợt trước"
+) -> Wave:
+    """A closed wave of 2025 over the same units and design as ``current``, with
+    ``responses`` synthetic responses (flushed, not committed)."""
+    from datetime import date
+
+    from sipas.models import WaveStatus, WaveUnit
+    from sipas.services import synthetic
+
+    previous = Wave(
+        code="previous",
+        title=title,
+        questionnaire=current.questionnaire,
+        status=WaveStatus.closed,
+        starts_on=date(2025, 1, 1),
+        strata_level=current.strata_level,
+        psu_level=current.psu_level,
+        weighting=current.weighting,
+    )
+    previous.wave_units = [
+        WaveUnit(unit=wu.unit, population=wu.population, target_sample=wu.target_sample)
+        for wu in current.wave_units
+    ]
+    db.session.add(previous)
+    db.session.flush()
+    synthetic.add_demo_responses(previous, responses, seed=seed)
+    return previous

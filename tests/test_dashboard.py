@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.i18n import format_percent
-from sipas.models import Role, Unit, Wave, WaveStatus, WaveUnit
+from sipas.models import Role, Unit, Wave, WaveUnit
 from sipas.reports.figures import change_text, interval_text, significance_text
 from sipas.services import dashboards, synthetic
-from tests.factories import make_response
+from tests.factories import make_previous_wave, make_response
 
 
 def unit(code: str) -> Unit:
@@ -218,22 +218,7 @@ def test_change_against_the_previous_wave_is_stated_with_its_significance(
     filled_wave, demo_app, demo_client, login_as
 ):
     filled_wave.starts_on = date(2026, 1, 1)
-    previous = Wave(
-        code="previous",
-        title="Đợt năm trước",
-        questionnaire=filled_wave.questionnaire,
-        status=WaveStatus.closed,
-        starts_on=date(2025, 1, 1),
-        strata_level=filled_wave.strata_level,
-        psu_level=filled_wave.psu_level,
-    )
-    previous.wave_units = [
-        WaveUnit(unit=wu.unit, population=wu.population)
-        for wu in filled_wave.wave_units
-    ]
-    db.session.add(previous)
-    db.session.flush()
-    synthetic.add_demo_responses(previous, 300, seed=8)
+    make_previous_wave(filled_wave, 300, seed=8, title="Đợt năm trước")
     db.session.commit()
     results = computed(demo_app, filled_wave)
     overall = next(c for c in results.changes if c.code == "overall")

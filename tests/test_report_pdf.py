@@ -17,13 +17,14 @@ from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.i18n import format_percent
-from sipas.models import AuditEvent, Role, Unit, UnitLevel, Wave, WaveStatus, WaveUnit
+from sipas.models import AuditEvent, Role, Unit, UnitLevel, Wave, WaveUnit
 from sipas.reports.fonts import missing_characters
 from sipas.reports.pdf import render, render_report
 from sipas.reports.pdf_findings import change_text, significance_text
 from sipas.reports.pdf_heading import Masthead, dateline
 from sipas.services import synthetic
 from sipas.services.report import report_pdf, report_results
+from tests.factories import make_previous_wave
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Page images a human can look at (gitignored).
@@ -346,22 +347,7 @@ def test_a_surveyor_cannot_download_the_report(demo_client, filled_wave, login_a
 
 
 def test_the_change_since_the_previous_wave_is_reported(filled_wave, tmp_path):
-    previous = Wave(
-        code="previous",
-        title="Đợt khảo sát năm 2025",
-        questionnaire=filled_wave.questionnaire,
-        status=WaveStatus.closed,
-        starts_on=date(2025, 1, 1),
-        strata_level=filled_wave.strata_level,
-        psu_level=filled_wave.psu_level,
-    )
-    previous.wave_units = [
-        WaveUnit(unit=wu.unit, population=wu.population)
-        for wu in filled_wave.wave_units
-    ]
-    db.session.add(previous)
-    db.session.flush()
-    synthetic.add_demo_responses(previous, 400, seed=8)
+    make_previous_wave(filled_wave, 400, seed=8, title="Đợt khảo sát năm 2025")
     db.session.commit()
     results = report_results(filled_wave, None, "vi")
     overall = next(c for c in results.changes if c.code == "overall")

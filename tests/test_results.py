@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Response, Unit, Wave, WaveStatus, WaveUnit
+from sipas.models import Response, Unit, Wave
 from sipas.services import reporting, results, synthetic
 from sipas.services.lineage import with_predecessors
 from sipas.stats.indices import Options
+from tests.factories import make_previous_wave
 
 CENTRES = ("QN-TTHCC", "QN-HALONG-TT", "QN-CAMPHA-TT", "QN-UONGBI-TT", "QN-TIENYEN-TT")
 
@@ -144,30 +145,9 @@ def test_criteria_weakest_first(filled_wave):
     assert len(weakest) == 22
 
 
-def _previous_wave(current: Wave, responses: int, seed: int) -> Wave:
-    previous = Wave(
-        code="previous",
-        title="Đợt trước",
-        questionnaire=current.questionnaire,
-        status=WaveStatus.closed,
-        starts_on=date(2025, 1, 1),
-        strata_level=current.strata_level,
-        psu_level=current.psu_level,
-        weighting=current.weighting,
-    )
-    previous.wave_units = [
-        WaveUnit(unit=wu.unit, population=wu.population, target_sample=wu.target_sample)
-        for wu in current.wave_units
-    ]
-    db.session.add(previous)
-    db.session.flush()
-    synthetic.add_demo_responses(previous, responses, seed=seed)
-    return previous
-
-
-def test_change_against_the_previous_wave(filled_wave):
+def test_change_against_themake_previous_wave(filled_wave):
     filled_wave.starts_on = date(2026, 1, 1)
-    previous = _previous_wave(filled_wave, 500, seed=8)
+    previous = make_previous_wave(filled_wave, 500, seed=8)
     shown = results.wave_results(filled_wave)
     assert shown.previous_wave == previous
     changes = {c.code: c for c in shown.changes}
@@ -178,7 +158,7 @@ def test_change_against_the_previous_wave(filled_wave):
 
 def test_a_draft_or_later_wave_is_not_the_previous_one(filled_wave):
     filled_wave.starts_on = date(2026, 1, 1)
-    later = _previous_wave(filled_wave, 50, seed=9)
+    later = make_previous_wave(filled_wave, 50, seed=9)
     later.starts_on = date(2026, 6, 1)
     assert results.previous_wave(filled_wave) is None
     assert results.previous_wave(later) == filled_wave
@@ -188,7 +168,7 @@ def test_results_follow_a_merged_unit_to_its_successor(filled_wave):
     """Tiên Yên merged into Uông Bí: last wave's Tiên Yên responses count in Uông
     Bí's change."""
     filled_wave.starts_on = date(2026, 1, 1)
-    previous = _previous_wave(filled_wave, 500, seed=8)
+    previous = make_previous_wave(filled_wave, 500, seed=8)
     tien_yen, uong_bi = unit("QN-TIENYEN"), unit("QN-UONGBI")
     tien_yen.valid_to, tien_yen.successor = date(2026, 12, 31), uong_bi
     db.session.flush()

@@ -62,10 +62,12 @@ system-deps:
 
 axe: .cache/npm/node_modules/axe-core/axe.min.js
 
+## The whole suite on SQLite, then again on a throwaway PostgreSQL cluster on 127.0.0.1.
 test: install-test system-deps axe
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --db postgresql
 
 lint:
 	$(BIN)/ruff check .

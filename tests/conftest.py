@@ -1,4 +1,5 @@
-"""Fixtures: an app from the factory on a temporary SQLite file, fresh per test."""
+"""Fixtures: an app from the factory on a fresh database per test (a temporary SQLite
+file, or with ``pytest --db postgresql`` a database on a throwaway cluster)."""
 
 from __future__ import annotations
 
@@ -14,28 +15,97 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sipas import create_app
 from sipas.extensions import db
 from sipas.services import demo, questionnaires
+from tests.databases import TEST_CLUSTER_SETTINGS, databases
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE_DIR = ROOT / "questionnaires"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="database the tests run on (postgresql: a throwaway cluster on 127.0.0.1)",
+    )
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Tests of SQLite's own settings do not apply to a PostgreSQL run."""
+    if config.getoption("--db") == "sqlite":
+        return
+    skip = pytest.mark.skip(reason="checks a SQLite setting")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_kind(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Start the throwaway PostgreSQL cluster when the run asks for it."""
+    if request.config.getoption("--db") == "sqlite":
+        yield
+        return
+    from tests.pg_cluster import throwaway_cluster
+
+    with throwaway_cluster(options=TEST_CLUSTER_SETTINGS) as url:
+        with databases.using_cluster(url):
+            yield
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """Empty or drop the PostgreSQL databases a test used (SQLite files go with
+    tmp_path); those of module- or session-scoped fixtures live on."""
+    databases.keep_handed_out()
+    _apps_of_this_test.clear()
+    yield
+    for app in _apps_of_this_test:
+        with app.app_context():
+            db.engine.dispose()
+    _apps_of_this_test.clear()
+    databases.take_back()
+
+
+#: Apps made by ``make_app`` during the running test, whose connections are closed
+#: after it (a PostgreSQL database cannot be emptied while they hold locks).
+_apps_of_this_test: list[Flask] = []
+
+
+def database_url(database_path: Path) -> str:
+    """A fresh, empty database for one app: ``database_path`` on SQLite runs."""
+    return databases.url_for(database_path)
+
+
 def make_app(database_path: Path, **settings: object) -> Flask:
-    """An app with its own database file and CSRF switched on, as in production."""
+    """An app with its own database and CSRF switched on, as in production."""
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
+        "SQLALCHEMY_DATABASE_URI": settings.pop("SQLALCHEMY_DATABASE_URI", None)
+        or database_url(database_path),
         "QUESTIONNAIRE_DIR": str(QUESTIONNAIRE_DIR),
         "ADMIN_PASSWORD": "admin-test-password",
     }
     config.update(settings)
-    return create_app(config)
+    app = create_app(config)
+    _apps_of_this_test.append(app)
+    return app
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """An app with empty tables."""
-    app = make_app(tmp_path / "sipas.db")
+    path = tmp_path / "sipas.db"
+    app = make_app(
+        path, SQLALCHEMY_DATABASE_URI=databases.url_for(path, with_tables=True)
+    )
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_globals)
     with app.app_context():
         db.create_all()

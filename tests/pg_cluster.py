@@ -44,8 +44,11 @@ def _as_owner(args: list[str]) -> list[str]:
 
 
 @contextmanager
-def throwaway_cluster(database: str = "sipas") -> Iterator[str]:
-    """Start a cluster, create ``database``, yield its URL, then remove the cluster."""
+def throwaway_cluster(database: str = "sipas", options: str = "") -> Iterator[str]:
+    """Start a cluster, create ``database``, yield its URL, then remove the cluster.
+
+    ``options`` are extra server settings (``-c fsync=off …``).
+    """
     binaries = server_bin()
     folder = Path(tempfile.mkdtemp(prefix="sipas-pg-"))
     if os.geteuid() == 0:
@@ -59,7 +62,7 @@ def throwaway_cluster(database: str = "sipas") -> Iterator[str]:
         ),
         **run,
     )
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 {options}"
     pg_ctl = [str(binaries / "pg_ctl"), "-D", str(data)]
     subprocess.run(
         _as_owner([*pg_ctl, "-o", options, "-l", str(folder / "log"), "-w", "start"]),

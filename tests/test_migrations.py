@@ -5,13 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from sipas.database import init_migrations
 from sipas.extensions import db
-from tests.conftest import ROOT, make_app
+from tests.conftest import ROOT, database_url, make_app
 
 
 def app_with_migrations(path):
@@ -38,6 +39,7 @@ def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
         db.engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
     with db.engine.connect() as connection:
         pragma = connection.exec_driver_sql
@@ -116,7 +118,7 @@ def test_criteria_masks_are_backfilled_from_answers(tmp_path):
 
 def test_flask_db_sets_up_alembic_only_when_it_runs(tmp_path):
     """Other commands and workers start without importing Alembic; `flask db` works."""
-    env = {"SIPAS_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PATH": ""}
+    env = {"SIPAS_DATABASE_URL": database_url(tmp_path / "cli.db"), "PATH": ""}
     probe = "import sys, wsgi; print('alembic' in sys.modules)"
     started = subprocess.run(
         [sys.executable, "-c", probe],

@@ -9,6 +9,7 @@ from sipas.extensions import db
 from sipas.models import AuditEvent
 from sipas.models.audit import AuditEventIsAppendOnly
 from tests.conftest import login, make_app
+from tests.databases import databases
 
 
 def test_healthz_ok(client):
@@ -18,7 +19,9 @@ def test_healthz_ok(client):
 
 
 def test_healthz_503_when_database_is_gone(tmp_path):
-    bad = make_app(tmp_path / "missing" / "nowhere" / "db.sqlite")
+    bad = make_app(
+        tmp_path, SQLALCHEMY_DATABASE_URI=databases.unreachable_url(tmp_path)
+    )
     response = bad.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] is False

@@ -43,15 +43,15 @@ ENTRY_ROLES = (Role.admin, Role.surveyor)
 
 def open_waves(visible: set[int] | None) -> list[Wave]:
     """Open waves with at least one unit in ``visible`` (None = all)."""
+    # a subquery, not JOIN … DISTINCT: PostgreSQL cannot compare the JSON columns
+    with_units = sa.select(WaveUnit.wave_id)
+    if visible is not None:
+        with_units = with_units.where(WaveUnit.unit_id.in_(visible))
     query = (
         sa.select(Wave)
-        .join(WaveUnit, WaveUnit.wave_id == Wave.id)
-        .where(Wave.status == WaveStatus.open)
-        .distinct()
+        .where(Wave.status == WaveStatus.open, Wave.id.in_(with_units))
         .order_by(Wave.code)
     )
-    if visible is not None:
-        query = query.where(WaveUnit.unit_id.in_(visible))
     return list(db.session.scalars(query))
 
 

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from sipas.extensions import db
 from sipas.services import demo, questionnaires
 from tests.conftest import QUESTIONNAIRE_DIR, ROOT, make_app
+from tests.databases import databases
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,7 +34,10 @@ OUTPUT = ROOT / "test-output" / "e2e"
 def demo_app(folder: Path):  # type: ignore[no-untyped-def]
     """An app on a database of its own with the questionnaires and the demo data;
     more can be added inside ``with app.app_context()`` before it is served."""
-    app = make_app(folder / "sipas.db")
+    path = folder / "sipas.db"
+    app = make_app(
+        path, SQLALCHEMY_DATABASE_URI=databases.url_for(path, with_tables=True)
+    )
     with app.app_context():
         db.create_all()
         questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))

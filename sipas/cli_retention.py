@@ -37,14 +37,14 @@ def retention_command(dry_run: bool) -> None:
         }
         message = (
             _(
-                "%(wave)s: would erase %(answers)s answers, %(entries)s paper "
-                "entries, %(drafts)s unsent drafts.",
+                "%(wave)s: originals would be erased in %(answers)s answers, "
+                "%(entries)s paper entries, %(drafts)s unsent drafts.",
                 **counts,
             )
             if dry_run
             else _(
-                "%(wave)s: erased %(answers)s answers, %(entries)s paper entries, "
-                "%(drafts)s unsent drafts.",
+                "%(wave)s: originals erased in %(answers)s answers, %(entries)s "
+                "paper entries, %(drafts)s unsent drafts.",
                 **counts,
             )
         )

@@ -106,17 +106,21 @@ _EMAIL = re.compile(
 
 #: Checked in this order; a later finding overlapping an earlier one is dropped
 #: (an ID must stand alone, so it is tried before the looser phone pattern).
-_PATTERNS = (
-    (Kind.email, _EMAIL),
+_NUMBERS = (
     (Kind.citizen_id, _CITIZEN_ID),
     (Kind.phone, _PHONE),
     (Kind.passport, _PASSPORT),
 )
+#: Quick tests that let most comments skip the patterns: a run of seven digits
+#: (separators allowed), an "@" or a written-out one.
+_DIGIT_RUN = re.compile(r"\d(?:[ .\-)\u00a0\u202f\t]{0,3}\d){6}")
+_AT_WORD = re.compile(r"[\[({]\s?(?:at|a còng)\s?[\])}]", re.IGNORECASE)
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
 
 
 def fold(text: str) -> str:
     """``text`` with full-width digits, letters and signs as ASCII (same length)."""
-    return text.translate(_FOLD)
+    return text.translate(_FOLD) if _FULL_WIDTH.search(text) else text
 
 
 def find_personal_data(text: str) -> tuple[Finding, ...]:
@@ -124,23 +128,18 @@ def find_personal_data(text: str) -> tuple[Finding, ...]:
     if not text:
         return ()
     folded = fold(text)
-    if not _may_hold_data(folded):
-        return ()
+    patterns: list[tuple[Kind, re.Pattern[str]]] = []
+    if "@" in folded or _AT_WORD.search(folded):
+        patterns.append((Kind.email, _EMAIL))
+    if _DIGIT_RUN.search(folded):
+        patterns.extend(_NUMBERS)
     taken: list[Finding] = []
-    for kind, pattern in _PATTERNS:
+    for kind, pattern in patterns:
         for match in pattern.finditer(folded):
             start, end = _trimmed(folded, match.start(), match.end())
             if all(end <= f.start or start >= f.end for f in taken):
                 taken.append(Finding(kind, start, end))
     return tuple(sorted(taken, key=lambda f: f.start))
-
-
-def _may_hold_data(folded: str) -> bool:
-    """A quick test that skips most comments (no run of digits, no "@"/"at")."""
-    return "@" in folded or bool(_HINT.search(folded))
-
-
-_HINT = re.compile(r"\d[\d .\-]{6}|\[|\(|\{", re.ASCII)
 
 
 def _trimmed(folded: str, start: int, end: int) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from sipas.cli_import import import_command
 from sipas.cli_paper import paper_command
 from sipas.cli_posters import posters_command
 from sipas.cli_report import report_command
+from sipas.cli_retention import retention_command
 from sipas.cli_users import user_cli
 from sipas.extensions import db
 from sipas.models import Wave
@@ -35,6 +36,7 @@ sipas_cli.add_command(export_command)
 sipas_cli.add_command(import_command)
 sipas_cli.add_command(paper_command)
 sipas_cli.add_command(posters_command)
+sipas_cli.add_command(retention_command)
 
 
 def _files_or_default(files: tuple[str, ...]) -> list[Path]:

@@ -73,6 +73,11 @@ class DefaultConfig:
     #: on the QR posters; default: the address of the request that prints them.
     PUBLIC_BASE_URL: str | None = None
 
+    #: Days after a survey round closes that the original free-text answers are
+    #: kept (phone numbers, ID numbers and e-mail addresses unmasked, shown only to
+    #: administrators); the default of a new round's setting. None: kept for good.
+    TEXT_RETENTION_DAYS: int | None = 365
+
 
 def load_config(app: Flask, overrides: dict | None) -> None:
     """Defaults, then instance/config.py and SIPAS_* variables, or else ``overrides``.

@@ -83,6 +83,7 @@ ACCESS: dict[str, Access] = {
     # responses
     "admin.responses": Access(READERS),
     "admin.response": Access(READERS, scoped=True),
+    "admin.response_original": Access(ADMINS),
     "admin.response_status": Access(ADMINS),
     # results
     "admin.dashboard": Access(READERS),

@@ -57,6 +57,8 @@ ACTION_LABELS = {
     "device.create": _l("Kiosk registered"),
     "device.revoke": _l("Kiosk revoked"),
     "device.token": _l("Kiosk given a new token"),
+    "response.show_original": _l("Original comments of a response shown"),
+    "wave.texts_erased": _l("Original comments erased (retention)"),
 }
 
 

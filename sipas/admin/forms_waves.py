@@ -8,11 +8,18 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
     ValidationError,
@@ -88,6 +95,14 @@ class WaveDesignForm(FlaskForm):
         validators=[Length(max=20000)],
         render_kw={"rows": 5, "spellcheck": "false"},
     )
+    text_retention_days = IntegerField(
+        _l("Keep original comments for (days after the close)"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=36500, message=_l("Enter 0 or more days.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -134,6 +149,7 @@ class WaveDesignForm(FlaskForm):
             psu_level=UnitLevel(self.psu_level.data) if self.psu_level.data else None,
             weighting=Weighting(self.weighting.data),
             calibration_margins=self.margins_spec,
+            text_retention_days=self.text_retention_days.data,
         )
 
 

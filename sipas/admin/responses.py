@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from sipas.admin import bp
 from sipas.admin.forms_waves import STATUS_LABELS, ReasonForm, ResponseFilterForm
@@ -16,6 +17,7 @@ from sipas.i18n import current_language
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import Channel, Response, ResponseStatus, Role, Unit, Wave, WaveUnit
 from sipas.services import response_admin
+from sipas.services.privacy import holds_personal_data, record_original_shown
 from sipas.services.response_admin import ResponseFilters, StatusChangeRefused
 from sipas.services.unit_tree import visible_unit_ids
 
@@ -79,11 +81,21 @@ def _response_in_scope(text: str) -> Response:
     return response
 
 
-def _render_response(response: Response, form: ReasonForm | None = None, status=200):  # type: ignore[no-untyped-def]
+def _render_response(  # type: ignore[no-untyped-def]
+    response: Response,
+    form: ReasonForm | None = None,
+    status=200,
+    *,
+    original: bool = False,
+):
+    language = current_language()
     page = render_template(
         "admin/responses/response.html",
         response=response,
-        items=response_admin.answered_items(response, current_language()),
+        items=response_admin.answered_items(response, language, original=original),
+        original=original,
+        has_personal_data=holds_personal_data(response),
+        original_form=FlaskForm(),
         entered_by=response_admin.entered_by(response),
         actions=response_admin.available_actions(response),
         reason_form=form or ReasonForm(),
@@ -98,6 +110,20 @@ def _render_response(response: Response, form: ReasonForm | None = None, status=
 def response(response_uuid: str):  # type: ignore[no-untyped-def]
     """One response in full, labelled in the page language."""
     return _render_response(_response_in_scope(response_uuid))
+
+
+@bp.post("/responses/<response_uuid>/original")
+@role_required(Role.admin)
+def response_original(response_uuid: str):  # type: ignore[no-untyped-def]
+    """The response with its free-text answers unmasked, for an administrator who
+    asks for it (a form button, so it is never a mere link); audited."""
+    response = _response_in_scope(response_uuid)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    record_original_shown(response, current_user)
+    db.session.commit()
+    page, status = _render_response(response, original=True)
+    return page, status, {"Cache-Control": "no-store"}
 
 
 @bp.post("/responses/<response_uuid>/<any(void, restore, accept):action>")

@@ -4,7 +4,16 @@ targets (grid and file import) and live progress."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,6 +34,7 @@ from sipas.extensions import db
 from sipas.labels import WAVE_STATUS_LABELS
 from sipas.models import ResponseStatus, Role, Unit, UnitLevel, Wave, WaveStatus
 from sipas.services.margins import margins_method, margins_text
+from sipas.services.privacy import erase_after
 from sipas.services.progress import channel_progress, waves_overview
 from sipas.services.response_admin import ResponseFilters, count_responses
 from sipas.services.unit_tree import visible_unit_ids
@@ -63,6 +73,8 @@ def index():  # type: ignore[no-untyped-def]
 def wave_new():  # type: ignore[no-untyped-def]
     units = db.session.scalars(sa.select(Unit).order_by(Unit.code)).all()
     form = WaveForm(questionnaire_versions(), units)
+    if request.method == "GET":
+        form.text_retention_days.data = current_app.config["TEXT_RETENTION_DAYS"]
     if form.validate_on_submit():
         try:
             wave = create_wave(
@@ -111,6 +123,7 @@ def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **form
         weighting_labels=WEIGHTING_LABELS,
         method_labels=METHOD_LABELS,
         margins=margins_text(wave.calibration_margins),
+        texts_erase_after=erase_after(wave),
         can_edit=current_user.role is Role.admin,
         **forms,
     )

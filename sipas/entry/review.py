@@ -20,12 +20,14 @@ from sipas.entry.views import ENTRY_ROLES
 from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import Role, Wave
+from sipas.questionnaire import ItemType
 from sipas.questionnaire.entry_keys import (
     Decoded,
     decode,
     encode,
     keyed_items,
 )
+from sipas.questionnaire.personal_data import mask_personal_data
 from sipas.services.paper_entry import (
     Disagreement,
     EntryRefused,
@@ -124,9 +126,14 @@ def _rows(case: Disagreement) -> list[dict]:
         code = item.code
 
         def text(answers: dict, item=item, code=code) -> str:
-            return answer_text(
+            shown = answer_text(
                 item, answers.get(code), language, present=code in answers
             )
+            # other surveyors' free text: what the paper says is in hand, so
+            # personal data stays masked here too
+            if item.type is ItemType.text and isinstance(answers.get(code), str):
+                return mask_personal_data(shown)
+            return shown
 
         rows.append(
             {

@@ -64,6 +64,13 @@ class Wave(db.Model):
         default=False, server_default=sa.false()
     )
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    #: When the wave was last closed (None while never closed or reopened since).
+    closed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: Days after the close that the original free-text answers are kept; then
+    #: `flask sipas retention` replaces them by their masked text. None: kept.
+    text_retention_days: Mapped[int | None]
+    #: When the original free-text answers were erased (None: not yet).
+    texts_erased_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     questionnaire: Mapped[QuestionnaireVersion] = relationship()
     wave_units: Mapped[list[WaveUnit]] = relationship(

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Unit, Wave
+from sipas.questionnaire.personal_data import mask_personal_data
+from sipas.services.privacy import text_item_codes
 from sipas.services.questionnaires import parsed
 from sipas.services.results import ShareTable, WaveResults
 from sipas.services.wave_design import unit_designs
@@ -67,7 +69,9 @@ def counted_batches(
     wave: Wave, unit_ids: Collection[int] | None = None
 ) -> Iterator[tuple[Sequence[Response], dict[int, dict[str, str]]]]:
     """The wave's counted responses (of ``unit_ids`` if given) in id order, a batch
-    at a time, with their answers (multi-choice values joined)."""
+    at a time, with their answers (multi-choice values joined, personal data in free
+    text masked)."""
+    text_codes = text_item_codes(parsed(wave.questionnaire))
     conditions = [
         Response.wave_id == wave.id,
         Response.status == ResponseStatus.complete,
@@ -84,18 +88,23 @@ def counted_batches(
         ).all()
         if not responses:
             return
-        yield responses, _answers_of([r.id for r in responses])
+        yield responses, _answers_of([r.id for r in responses], text_codes)
         last_id = responses[-1].id
 
 
-def _answers_of(response_ids: list[int]) -> dict[int, dict[str, str]]:
-    """Answers of a batch of responses; multi-choice values joined."""
+def _answers_of(
+    response_ids: list[int], text_codes: frozenset[str]
+) -> dict[int, dict[str, str]]:
+    """Answers of a batch of responses; multi-choice values joined, free text
+    (``text_codes``) masked."""
     found: dict[int, dict[str, list[str]]] = {}
     for response_id, code, value in db.session.execute(
         sa.select(Answer.response_id, Answer.item_code, Answer.value)
         .where(Answer.response_id.in_(response_ids))
         .order_by(Answer.response_id, Answer.item_code, Answer.value)
     ):
+        if code in text_codes:
+            value = mask_personal_data(value)
         found.setdefault(response_id, {}).setdefault(code, []).append(value)
     return {
         rid: {code: MULTI_SEPARATOR.join(vals) for code, vals in codes.items()}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from sipas.extensions import db
 from sipas.models import Channel, Response, ResponseStatus, User
 from sipas.questionnaire import ItemType
+from sipas.questionnaire.personal_data import mask_personal_data
 from sipas.services.accounts import record_event
 from sipas.services.questionnaires import parsed
 from sipas.services.unit_tree import subtree_ids
@@ -122,9 +123,12 @@ def find_response(text: str) -> Response | None:
     return db.session.scalar(sa.select(Response).filter_by(uuid=response_uuid))
 
 
-def answered_items(response: Response, language: str) -> list[AnsweredItem]:
+def answered_items(
+    response: Response, language: str, *, original: bool = False
+) -> list[AnsweredItem]:
     """Every answered question of ``response`` in questionnaire order, labelled in
-    ``language`` from the version it was answered on."""
+    ``language`` from the version it was answered on; personal data in free text
+    masked unless the ``original`` is asked for."""
     questionnaire = parsed(response.questionnaire)
     values: dict[str, list[str]] = {}
     for answer in response.answers:
@@ -134,15 +138,20 @@ def answered_items(response: Response, language: str) -> list[AnsweredItem]:
         if item.code not in values:
             continue
         raw = sorted(values.pop(item.code), key=_choice_order(item))
-        if item.type in (ItemType.text, ItemType.number):
+        if item.type is ItemType.text and not original:
+            labels = tuple(mask_personal_data(v) for v in raw)
+        elif item.type in (ItemType.text, ItemType.number):
             labels = tuple(raw)
         else:
             labels = tuple(
                 c.label.get_text(language) if (c := item.choice(v)) else v for v in raw
             )
         items.append(AnsweredItem(item.code, item.label.get_text(language), labels))
-    # answers the version does not know (should not happen): shown raw, not hidden
-    items.extend(AnsweredItem(code, code, tuple(v)) for code, v in values.items())
+    # answers the version does not know (should not happen): shown, not hidden
+    show = (lambda v: v) if original else mask_personal_data
+    items.extend(
+        AnsweredItem(code, code, tuple(map(show, v))) for code, v in values.items()
+    )
     return items
 
 

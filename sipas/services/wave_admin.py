@@ -22,6 +22,7 @@ from sipas.models import (
     WaveUnit,
     Weighting,
 )
+from sipas.models.base import utcnow
 from sipas.services.accounts import record_event
 from sipas.services.unit_tree import subtree_ids
 
@@ -50,6 +51,8 @@ class WaveDesign:
     weighting: Weighting
     #: As stored on the wave (see sipas.services.margins), None: no calibration.
     calibration_margins: dict[str, Any] | None
+    #: Days the original free-text answers are kept after the close; None: for good.
+    text_retention_days: int | None = None
 
     def as_audit(self) -> dict[str, Any]:
         """The design as JSON-friendly values for the audit log."""
@@ -60,6 +63,7 @@ class WaveDesign:
             "psu_level": self.psu_level.value if self.psu_level else None,
             "weighting": self.weighting.value,
             "calibration_margins": self.calibration_margins,
+            "text_retention_days": self.text_retention_days,
         }
 
 
@@ -141,6 +145,7 @@ def design_of(wave: Wave) -> WaveDesign:
         psu_level=wave.psu_level,
         weighting=wave.weighting,
         calibration_margins=wave.calibration_margins,
+        text_retention_days=wave.text_retention_days,
     )
 
 
@@ -171,6 +176,8 @@ def change_status(
     if is_reopening and not reason:
         raise WaveChangeRefused("a reopening needs a reason")
     wave.status = status
+    # retention of the original free text counts from the (last) close
+    wave.closed_at = utcnow() if status is WaveStatus.closed else None
     db.session.flush()
     details = {"from": previous.value, "to": status.value}
     if reason:
@@ -199,6 +206,7 @@ def _apply_design(wave: Wave, design: WaveDesign) -> None:
     wave.psu_level = design.psu_level
     wave.weighting = design.weighting
     wave.calibration_margins = design.calibration_margins
+    wave.text_retention_days = design.text_retention_days
 
 
 def _clean(text: str | None) -> str:

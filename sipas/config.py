@@ -73,6 +73,10 @@ class DefaultConfig:
     #: on the QR posters; default: the address of the request that prints them.
     PUBLIC_BASE_URL: str | None = None
 
+    #: Folder of pg_dump and pg_restore for `flask sipas backup/restore` on
+    #: PostgreSQL (their version must be at least the server's); default: the PATH.
+    PG_BIN_DIR: str | None = None
+
 
 def load_config(app: Flask, overrides: dict | None) -> None:
     """Defaults, then instance/config.py and SIPAS_* variables, or else ``overrides``.

@@ -57,6 +57,8 @@ ACTION_LABELS = {
     "device.create": _l("Kiosk registered"),
     "device.revoke": _l("Kiosk revoked"),
     "device.token": _l("Kiosk given a new token"),
+    "backup.create": _l("Database backed up"),
+    "backup.restore": _l("Database restored from a backup"),
 }
 
 

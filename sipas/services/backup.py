@@ -29,7 +29,7 @@ from sipas.extensions import db
 SQLITE_MAGIC = b"SQLite format 3\x00"
 POSTGRES_MAGIC = b"PGDMP"
 #: Tables every SIPAS database has; a database file without them is not a backup.
-SIPAS_TABLES = frozenset({"alembic_version", "responses", "waves", "units"})
+SIPAS_TABLES = frozenset({"responses", "waves", "units", "audit_events"})
 #: SQLite pages copied per step of the online backup (4 MiB with 4 KiB pages).
 PAGES_PER_STEP = 1024
 
@@ -290,9 +290,11 @@ def inspect_sqlite(path: Path) -> BackupInfo:
             if not SIPAS_TABLES <= tables:
                 raise not_a_backup(path)
             _check_integrity(connection, path)
-            revision = connection.execute(
-                "SELECT version_num FROM alembic_version"
-            ).fetchone()
+            revision = None
+            if "alembic_version" in tables:
+                revision = connection.execute(
+                    "SELECT version_num FROM alembic_version"
+                ).fetchone()
             responses = connection.execute("SELECT count(*) FROM responses").fetchone()
         finally:
             connection.close()

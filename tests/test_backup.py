@@ -325,3 +325,23 @@ def test_postgresql_refuses_a_sqlite_backup_and_sqlite_a_postgresql_one(
         assert "PostgreSQL" in message
     message = refused_restore(sqlite_runner, pg_backup)
     assert "PostgreSQL" in message
+
+
+def test_an_open_connection_sees_the_old_data_or_the_new(filled, tmp_path):
+    """The app keeps serving during a SQLite restore: a reader in the middle of a
+    transaction goes on seeing the old data; its next transaction sees the backup's."""
+    info = backup.create_backup(tmp_path / "b.sqlite")
+    change_everything()
+    reader = sqlite3.connect(backup.sqlite_path(), isolation_level=None)
+    count = "SELECT count(*) FROM responses"
+    reader.execute("BEGIN")
+    changed = reader.execute(count).fetchone()[0]
+
+    backup.restore_backup(backup.inspect_backup(info.path))
+
+    assert reader.execute(count).fetchone()[0] == changed
+    reader.execute("COMMIT")
+    assert reader.execute(count).fetchone()[0] == info.responses != changed
+    reader.close()
+    with backup.sqlite_path().open("rb") as live:
+        assert live.read(20)[18:20] == b"\x02\x02"  # still in WAL mode

@@ -125,8 +125,8 @@ def check_revision(info: BackupInfo) -> Revision:
     if info.revision is None:
         raise BackupError(
             _l(
-                "%(path)s has no schema revision (table alembic_version is empty): "
-                "it was not made from a database set up with `flask db upgrade`.",
+                "%(path)s has no schema revision (alembic_version): it was "
+                "not made from a database set up with `flask db upgrade`.",
                 path=info.path,
             )
         )
@@ -249,8 +249,11 @@ def backup_sqlite(output: Path, *, force: bool, progress: Progress | None) -> No
         if progress is not None:
             progress(total - remaining, total)
 
-    with atomic_output(output, force=force) as temporary:
-        source, target = _connect(sqlite_path()), _connect(temporary)
+    live = sqlite_path()
+    if not live.exists():
+        raise BackupError(_l("The database %(path)s does not exist.", path=live))
+    with atomic_output(output, force=force) as temporary, _sqlite_errors(live):
+        source, target = _connect(live), _connect(temporary)
         try:
             source.execute("BEGIN")
             source.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -315,12 +318,25 @@ def restore_sqlite(path: Path) -> None:
     The copy holds the live database's write lock for the whole step, so a running
     app sees either the old data or the new, never a mixture; it keeps WAL mode.
     """
-    source, target = _connect(path, read_only=True), _connect(sqlite_path())
+    live = sqlite_path()
+    with _sqlite_errors(live):
+        source, target = _connect(path, read_only=True), _connect(live)
+        try:
+            source.backup(target, pages=-1)
+        finally:
+            source.close()
+            target.close()
+
+
+@contextmanager
+def _sqlite_errors(path: Path) -> Iterator[None]:
+    """SQLite's own errors (locked for too long, disk full) as a BackupError."""
     try:
-        source.backup(target, pages=-1)
-    finally:
-        source.close()
-        target.close()
+        yield
+    except sqlite3.Error as error:
+        raise BackupError(
+            _l("SQLite failed on %(path)s: %(error)s", path=path, error=error)
+        ) from error
 
 
 # --- both kinds -------------------------------------------------------------------

@@ -78,6 +78,15 @@ def _run(name: str, *args: str, connect: bool = False) -> str:
 
 def backup(output: Path, *, force: bool) -> BackupInfo:
     """pg_dump into ``output``, from the same snapshot the counts are read in."""
+    try:
+        return _backup(output, force=force)
+    except sa.exc.SQLAlchemyError as error:
+        raise BackupError(
+            _l("The database cannot be read: %(error)s", error=error.orig or error)
+        ) from error
+
+
+def _backup(output: Path, *, force: bool) -> BackupInfo:
     engine = db.engine.execution_options(isolation_level="REPEATABLE READ")
     with engine.connect() as connection, connection.begin():
         snapshot = connection.scalar(sa.text("SELECT pg_export_snapshot()"))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_migrate import stamp
+from sqlalchemy.engine import make_url
 
 from sipas.database import init_migrations
 from sipas.extensions import db
@@ -164,6 +165,7 @@ def test_backup_is_the_database_as_it_was_while_others_keep_writing(
     assert steps == sorted(steps)  # the copy never started again
     assert response_count() == stored - len(steps)
     assert info.responses == stored
+    assert backup.inspect_backup(info.path).responses == stored
 
 
 def test_restore_asks_first(filled, runner, tmp_path):
@@ -258,6 +260,19 @@ def test_a_database_never_set_up_by_migrations_is_not_restored(runner, tmp_path)
 
 
 # --- PostgreSQL -------------------------------------------------------------------
+
+
+def test_the_password_goes_to_pg_dump_in_the_environment_only():
+    from sipas.services.backup_postgres import libpq_target
+
+    url = make_url(
+        "postgresql+psycopg://sipas:s3cr%40t@db.local:5433/survey?sslmode=require"
+    )
+
+    uri, environment = libpq_target(url)
+
+    assert uri == "postgresql://sipas@db.local:5433/survey?sslmode=require"
+    assert environment["PGPASSWORD"] == "s3cr@t"
 
 
 @pytest.fixture(scope="module")

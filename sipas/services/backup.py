@@ -237,12 +237,14 @@ def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     return sqlite3.connect(path, timeout=timeout, isolation_level=None)
 
 
-def backup_sqlite(output: Path, *, force: bool, progress: Progress | None) -> None:
+def backup_sqlite(
+    output: Path, *, force: bool, progress: Progress | None
+) -> BackupInfo:
     """Copy the live database page by page into ``output`` while the app runs.
 
     The source connection holds one read transaction throughout, so the copy is the
-    database as it was at the start (WAL lets writers go on meanwhile) and the
-    step-wise copy never restarts because of their writes.
+    database as it was at the start (WAL lets writers go on meanwhile), the counts
+    printed are the copy's, and the step-wise copy never restarts because of writes.
     """
 
     def report(_status: int, remaining: int, total: int) -> None:
@@ -256,7 +258,7 @@ def backup_sqlite(output: Path, *, force: bool, progress: Progress | None) -> No
         source, target = _connect(live), _connect(temporary)
         try:
             source.execute("BEGIN")
-            source.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            revision, responses = _revision_and_responses(source)
             source.backup(target, pages=PAGES_PER_STEP, progress=report)
             source.execute("COMMIT")
             # the copy inherits WAL mode; a backup is one self-contained file
@@ -265,6 +267,30 @@ def backup_sqlite(output: Path, *, force: bool, progress: Progress | None) -> No
         finally:
             source.close()
             target.close()
+    return BackupInfo(
+        path=output,
+        kind=Kind.sqlite,
+        revision=revision,
+        responses=responses,
+        size=output.stat().st_size,
+    )
+
+
+def _tables(connection: sqlite3.Connection) -> set[str]:
+    query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    return {row[0] for row in connection.execute(query)}
+
+
+def _revision_and_responses(connection: sqlite3.Connection) -> tuple[str | None, int]:
+    """The schema revision (None if never stamped) and the number of responses."""
+    tables = _tables(connection)
+    revision = None
+    if "alembic_version" in tables:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = row[0] if row else None
+    if "responses" not in tables:
+        return revision, 0
+    return revision, connection.execute("SELECT count(*) FROM responses").fetchone()[0]
 
 
 def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
@@ -284,21 +310,10 @@ def inspect_sqlite(path: Path) -> BackupInfo:
     try:
         connection = _connect(path, read_only=True)
         try:
-            tables = {
-                row[0]
-                for row in connection.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'"
-                )
-            }
-            if not SIPAS_TABLES <= tables:
+            if not SIPAS_TABLES <= _tables(connection):
                 raise not_a_backup(path)
             _check_integrity(connection, path)
-            revision = None
-            if "alembic_version" in tables:
-                revision = connection.execute(
-                    "SELECT version_num FROM alembic_version"
-                ).fetchone()
-            responses = connection.execute("SELECT count(*) FROM responses").fetchone()
+            revision, responses = _revision_and_responses(connection)
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
@@ -306,8 +321,8 @@ def inspect_sqlite(path: Path) -> BackupInfo:
     return BackupInfo(
         path=path,
         kind=Kind.sqlite,
-        revision=revision[0] if revision else None,
-        responses=responses[0],
+        revision=revision,
+        responses=responses,
         size=path.stat().st_size,
     )
 
@@ -348,8 +363,7 @@ def create_backup(
     """Write a backup of the app's database to ``output`` and describe it."""
     kind = database_kind()
     if kind is Kind.sqlite:
-        backup_sqlite(output, force=force, progress=progress)
-        return inspect_sqlite(output)
+        return backup_sqlite(output, force=force, progress=progress)
     from sipas.services import backup_postgres
 
     return backup_postgres.backup(output, force=force)

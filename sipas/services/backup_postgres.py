@@ -30,9 +30,16 @@ from sipas.services.backup import (
 
 def libpq_target(url: URL) -> tuple[str, dict[str, str]]:
     """(libpq connection URI without password, environment carrying the password)."""
-    uri = url.set(drivername="postgresql", password=None).render_as_string(
-        hide_password=False
+    # URL.set() cannot take the password away (None means "unchanged")
+    without_password = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
     )
+    uri = without_password.render_as_string(hide_password=False)
     environment = dict(os.environ)
     if url.password is not None:
         environment["PGPASSWORD"] = str(url.password)

@@ -308,8 +308,11 @@ def test_postgresql_round_trip_restores_identical_content(pg_app, tmp_path):
     assert target.read_bytes()[:5] == backup.POSTGRES_MAGIC
     assert ", 40 " in made.output
     change_everything()
-    # a table a later migration would have made: the restore drops it
-    db.session.execute(sa.text("CREATE TABLE later_feature (id integer)"))
+    # a table a later migration would have made, pointing at a table the restore
+    # replaces: the restore drops it
+    db.session.execute(
+        sa.text("CREATE TABLE later_feature (id integer REFERENCES responses (id))")
+    )
     db.session.commit()
 
     restored = runner.invoke(args=["sipas", "restore", str(target), "--yes"])
@@ -322,6 +325,29 @@ def test_postgresql_round_trip_restores_identical_content(pg_app, tmp_path):
     # the backup.create event came after the dump: the restored log has the restore
     assert len(after["audit_events"]) == len(before["audit_events"]) + 1
     assert actions()[-1] == "backup.restore"
+
+
+@pytest.mark.parametrize("newer_table", [False, True])
+def test_a_failed_postgresql_restore_leaves_the_data_as_it_was(
+    pg_app, tmp_path, newer_table
+):
+    """Through pg_restore alone, or through psql when newer tables are dropped."""
+    runner = pg_app.test_cli_runner()
+    target = tmp_path / "b.dump"
+    assert runner.invoke(args=["sipas", "backup", "-o", str(target)]).exit_code == 0
+    change_everything()
+    if newer_table:
+        db.session.execute(sa.text("CREATE TABLE later_feature (id integer)"))
+    # something the restore cannot drop: a view on a table it replaces
+    db.session.execute(sa.text("CREATE VIEW unit_names AS SELECT name FROM units"))
+    db.session.commit()
+
+    message = refused_restore(runner, target)
+
+    assert "unit_names" in message
+    db.session.execute(sa.text("DROP VIEW unit_names"))
+    db.session.execute(sa.text("DROP TABLE IF EXISTS later_feature"))
+    db.session.commit()
 
 
 def test_postgresql_refuses_a_sqlite_backup_and_sqlite_a_postgresql_one(

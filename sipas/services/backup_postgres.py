@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -167,21 +168,66 @@ def inspect(path: Path) -> BackupInfo:
 
 
 def restore(path: Path) -> list[str]:
-    """pg_restore in one transaction (all or nothing), then drop the tables the
-    backup does not have (made by migrations newer than the backup); their names."""
-    _run(
-        "pg_restore",
-        "--clean",
-        "--if-exists",
-        "--no-owner",
-        "--single-transaction",
-        "--exit-on-error",
-        str(path),
-        connect=True,
-    )
-    leftovers = sorted(set(sa.inspect(db.engine).get_table_names()) - dump_tables(path))
-    quote = db.engine.dialect.identifier_preparer.quote
-    with db.engine.begin() as connection:
-        for table in leftovers:
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {quote(table)} CASCADE"))
+    """Replace the database's content with the archive's, all or nothing; the
+    names of the tables dropped because the backup does not have them.
+
+    Such tables come from migrations newer than the backup. They go in the same
+    transaction as the restore, before it: one of them may hold a foreign key to a
+    table the restore drops and creates again.
+    """
+    with db.engine.connect() as connection:
+        live_tables = set(sa.inspect(connection).get_table_names())
+    db.engine.dispose()
+    leftovers = sorted(live_tables - dump_tables(path))
+    if leftovers:
+        _restore_through_psql(path, leftovers)
+    else:
+        _run(
+            "pg_restore",
+            *RESTORE_OPTIONS,
+            "--single-transaction",
+            str(path),
+            connect=True,
+        )
     return leftovers
+
+
+#: pg_restore replaces every object of the archive; ownership stays with the
+#: account the app connects as.
+RESTORE_OPTIONS = ("--clean", "--if-exists", "--no-owner", "--exit-on-error")
+
+
+def _restore_through_psql(path: Path, leftovers: list[str]) -> None:
+    """pg_restore's script after DROP TABLE of ``leftovers``, run by psql in one
+    transaction that stops at the first error."""
+    quote = db.engine.dialect.identifier_preparer.quote
+    drops = "".join(f"DROP TABLE IF EXISTS {quote(t)} CASCADE;" for t in leftovers)
+    uri, environment = libpq_target(db.engine.url)
+    with tempfile.TemporaryFile() as errors:
+        script = subprocess.Popen(  # noqa: S603  (fixed program, no shell)
+            [_tool("pg_restore"), *RESTORE_OPTIONS, "--file=-", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=environment,
+        )
+        finished = subprocess.run(  # noqa: S603
+            [_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction"]
+            + ["--set=ON_ERROR_STOP=1", f"--command={drops}", "--file=-"]
+            + [f"--dbname={uri}"],
+            stdin=script.stdout,
+            capture_output=True,
+            env=environment,
+            check=False,
+        )
+        script.stdout.close()
+        failed_restore = script.wait() != 0
+        errors.seek(0)
+        message = errors.read() + finished.stderr
+    if failed_restore or finished.returncode != 0:
+        raise BackupError(
+            _l(
+                "%(tool)s failed: %(error)s",
+                tool="pg_restore | psql",
+                error=message.decode(errors="replace").strip()[-2000:],
+            )
+        )

@@ -109,7 +109,7 @@ def _backup(output: Path, *, force: bool) -> BackupInfo:
                 connect=True,
             )
             with temporary.open("rb") as handle:
-                if not handle.read(len(POSTGRES_MAGIC)) == POSTGRES_MAGIC:
+                if handle.read(len(POSTGRES_MAGIC)) != POSTGRES_MAGIC:
                     raise not_a_backup(temporary)
     return BackupInfo(
         path=output,

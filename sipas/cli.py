@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from sipas.cli_backup import backup_command, restore_command
 from sipas.cli_export import export_command
 from sipas.cli_import import import_command
 from sipas.cli_paper import paper_command
@@ -37,6 +38,8 @@ sipas_cli.add_command(import_command)
 sipas_cli.add_command(paper_command)
 sipas_cli.add_command(posters_command)
 sipas_cli.add_command(retention_command)
+sipas_cli.add_command(backup_command)
+sipas_cli.add_command(restore_command)
 
 
 def _files_or_default(files: tuple[str, ...]) -> list[Path]:

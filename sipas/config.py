@@ -77,6 +77,9 @@ class DefaultConfig:
     #: kept (phone numbers, ID numbers and e-mail addresses unmasked, shown only to
     #: administrators); the default of a new round's setting. None: kept for good.
     TEXT_RETENTION_DAYS: int | None = 365
+    #: Folder of pg_dump and pg_restore for `flask sipas backup/restore` on
+    #: PostgreSQL (their version must be at least the server's); default: the PATH.
+    PG_BIN_DIR: str | None = None
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:

@@ -59,6 +59,8 @@ ACTION_LABELS = {
     "device.token": _l("Kiosk given a new token"),
     "response.show_original": _l("Original comments of a response shown"),
     "wave.texts_erased": _l("Original comments erased (retention)"),
+    "backup.create": _l("Database backed up"),
+    "backup.restore": _l("Database restored from a backup"),
 }
 
 

@@ -24,6 +24,7 @@ from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
 from sipas.labels import WAVE_STATUS_LABELS
 from sipas.models import ResponseStatus, Role, Unit, UnitLevel, Wave, WaveStatus
+from sipas.security import logged_in_user, rate_limited
 from sipas.services.margins import margins_method, margins_text
 from sipas.services.progress import channel_progress, waves_overview
 from sipas.services.response_admin import ResponseFilters, count_responses
@@ -194,6 +195,7 @@ def wave_targets(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/waves/<code>/targets/import")
+@rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin)
 def wave_targets_import(code: str):  # type: ignore[no-untyped-def]
     """Populations and targets from a file; nothing stored if a row is wrong."""

@@ -115,11 +115,10 @@ def load_config(app: Flask, overrides: dict | None) -> None:
             app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     else:
         app.config.update(overrides)
-    explicit_key = bool(app.config["SECRET_KEY"])
+    if app.config["PRODUCTION"]:
+        check_production(app.config)
     _fill_local_defaults(app)
     _fill_cookie_defaults(app)
-    if app.config["PRODUCTION"]:
-        check_production(app.config, explicit_key=explicit_key)
 
 
 def _fill_local_defaults(app: Flask) -> None:
@@ -176,7 +175,7 @@ KNOWN_SECRET_KEYS = frozenset(
 MIN_SECRET_KEY_LENGTH = 32
 
 
-def check_production(config: dict, *, explicit_key: bool) -> None:
+def check_production(config: dict) -> None:
     """Refuse a SECRET_KEY that was generated, is short or is a published example.
 
     A key generated into instance/ differs between machines, so several app
@@ -184,7 +183,7 @@ def check_production(config: dict, *, explicit_key: bool) -> None:
     """
     key = str(config.get("SECRET_KEY") or "")
     how_to = "set SIPAS_SECRET_KEY, e.g. to the output of `openssl rand -hex 32`"
-    if not explicit_key:
+    if not key:
         problem = (
             "SIPAS_SECRET_KEY is not set (a key generated into instance/ "
             "is not shared by several servers)"

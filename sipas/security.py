@@ -54,6 +54,8 @@ def configure_security(app: Flask) -> None:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    # before CSRFProtect's check, which reads the body (configure_extensions)
+    app.before_request(_raise_body_limit)
     app.after_request(_add_security_headers)
     app.register_error_handler(TooManyRequests, _too_many_requests)
 
@@ -83,6 +85,27 @@ def _is_private_page() -> bool:
     if request.blueprint in PRIVATE_BLUEPRINTS:
         return True
     return "_user_id" in session and request.endpoint != "static"
+
+
+# ---- larger bodies for uploads ----
+
+
+def body_limit(max_bytes: int):  # type: ignore[no-untyped-def]
+    """Accept bodies up to ``max_bytes`` (not MAX_CONTENT_LENGTH) on this upload
+    view, from logged-in users only; larger ones get the friendly 413 page."""
+
+    def decorator(view):  # type: ignore[no-untyped-def]
+        view.sipas_body_limit = max_bytes
+        return view
+
+    return decorator
+
+
+def _raise_body_limit() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    max_bytes = getattr(view, "sipas_body_limit", None)
+    if max_bytes and "_user_id" in session:
+        request.max_content_length = max_bytes
 
 
 # ---- rate limits ----

@@ -58,6 +58,9 @@ class DefaultConfig:
     #: believed: 0 when clients connect directly, 1 behind one nginx.
     TRUSTED_PROXIES = 0
 
+    #: Switch for every rate limit below (benchmarks, whose clients all come from
+    #: 127.0.0.1, turn them off).
+    RATE_LIMIT_ENABLED = True
     #: Rate limits, counted in the database so they hold across worker processes;
     #: 0 switches one off. Phone questionnaire steps sent from one address (carrier
     #: NAT puts thousands of phones behind one address: keep it generous) …

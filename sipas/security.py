@@ -148,7 +148,8 @@ def rate_limited(
         @functools.wraps(view)
         def wrapper(*args, **kwargs) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
             limit = int(current_app.config[setting])
-            if limit > 0 and request.method in methods:
+            enabled = current_app.config["RATE_LIMIT_ENABLED"] and limit > 0
+            if enabled and request.method in methods:
                 _enforce(f"{name}:{key()}", limit, window)
             return view(*args, **kwargs)
 

@@ -172,8 +172,13 @@ def test_imports_are_limited_per_user(demo_app, limited, login_as):
     assert first.post("/admin/units/import", data={}).status_code == 400
 
 
-def test_a_limit_of_zero_switches_it_off(demo_client, limited, demo_app):
-    demo_app.config["RATE_LIMIT_PHONE_PER_MINUTE"] = 0
+@pytest.mark.parametrize(
+    "setting",
+    [{"RATE_LIMIT_PHONE_PER_MINUTE": 0}, {"RATE_LIMIT_ENABLED": False}],
+    ids=["limit-zero", "switch-off"],
+)
+def test_limits_can_be_switched_off(demo_client, limited, demo_app, setting):
+    demo_app.config.update(setting)
     for _ in range(4):
         assert demo_client.post(f"/s/{UNIT}", data={}).status_code == 400
     assert counters() == []

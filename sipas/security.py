@@ -84,7 +84,6 @@ def _is_private_page() -> bool:
     """A back-office page, or any page but the static files for a logged-in user."""
     if request.blueprint in PRIVATE_BLUEPRINTS:
         return True
-    # static files first: reading the session would add "Vary: Cookie" to them
     return request.endpoint != "static" and "_user_id" in session
 
 

@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_url_path="/static",
     )
     configure_settings(app, config)
+    configure_security(app)
     configure_extensions(app)
     configure_blueprints(app)
     configure_templates(app)
@@ -34,6 +35,13 @@ def configure_settings(app: Flask, config: dict[str, Any] | None) -> None:
     from sipas.config import load_config
 
     load_config(app, config)
+
+
+def configure_security(app: Flask) -> None:
+    """Security headers, trusted proxies and the 429 page (sipas/security.py)."""
+    from sipas.security import configure_security as configure
+
+    configure(app)
 
 
 def configure_extensions(app: Flask) -> None:

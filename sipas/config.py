@@ -33,14 +33,44 @@ class DefaultConfig:
     #: Sessions end after this many minutes without a request (sets
     #: PERMANENT_SESSION_LIFETIME, refreshed on every request).
     SESSION_LIFETIME_MINUTES = 480
-    #: Send the session cookie over HTTPS only; switch on behind TLS in production.
-    SESSION_COOKIE_SECURE = False
+    #: Send the session and remember-me cookies over HTTPS only; default: on in
+    #: production mode, off otherwise.
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     #: Failed logins for one username, or from one address, before further
     #: attempts are refused until the window has passed.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_MINUTES = 15
-    #: Largest request body accepted (a questionnaire is a few KB).
+    #: Largest request body accepted (a questionnaire is a few KB); the file imports
+    #: and the kiosk sync raise it for themselves.
     MAX_CONTENT_LENGTH = 256 * 1024
+    #: Form fields (not files) held in memory, and fields per request (an entry form
+    #: has about a hundred).
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+    MAX_FORM_PARTS = 1000
+
+    #: Production mode: refuses to start without a strong SIPAS_SECRET_KEY and
+    #: sends cookies over HTTPS only (sipas/config.py check_production).
+    PRODUCTION = False
+    #: Reverse proxies (nginx) in front of the app whose X-Forwarded-* headers are
+    #: believed: 0 when clients connect directly, 1 behind one nginx.
+    TRUSTED_PROXIES = 0
+
+    #: Switch for every rate limit below (benchmarks, whose clients all come from
+    #: 127.0.0.1, turn them off).
+    RATE_LIMIT_ENABLED = True
+    #: Rate limits, counted in the database so they hold across worker processes;
+    #: 0 switches one off. Phone questionnaire steps sent from one address (carrier
+    #: NAT puts thousands of phones behind one address: keep it generous) …
+    RATE_LIMIT_PHONE_PER_MINUTE = 600
+    #: … kiosk sync requests per device …
+    RATE_LIMIT_SYNC_PER_MINUTE = 120
+    #: … login attempts from one address (on top of LOGIN_MAX_FAILURES) …
+    RATE_LIMIT_LOGIN_PER_MINUTE = 30
+    #: … and file imports (units, targets, responses) by one user.
+    RATE_LIMIT_IMPORTS_PER_HOUR = 60
 
     #: Folder of questionnaire YAML files loaded by `flask sipas questionnaire sync`.
     QUESTIONNAIRE_DIR: str | None = None
@@ -96,7 +126,10 @@ def load_config(app: Flask, overrides: dict | None) -> None:
             app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     else:
         app.config.update(overrides)
+    if app.config["PRODUCTION"]:
+        check_production(app.config)
     _fill_local_defaults(app)
+    _fill_cookie_defaults(app)
 
 
 def _fill_local_defaults(app: Flask) -> None:
@@ -127,3 +160,56 @@ def _instance_secret_key(instance: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+class ProductionConfigError(RuntimeError):
+    """A setting that production mode refuses; the message says which and why."""
+
+
+#: Keys seen in examples, tests and tutorials: anyone could sign sessions with them.
+KNOWN_SECRET_KEYS = frozenset(
+    {
+        "dev",
+        "development",
+        "change-me",
+        "changeme",
+        "change-me-to-a-long-random-string",
+        "secret",
+        "secret-key",
+        "test",
+        "test-secret",
+        "benchmark",
+        "sipas",
+    }
+)
+#: Shorter keys are refused in production (secrets.token_hex(32) gives 64).
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def check_production(config: dict) -> None:
+    """Refuse a SECRET_KEY that was generated, is short or is a published example.
+
+    A key generated into instance/ differs between machines, so several app
+    servers would reject each other's sessions and CSRF tokens.
+    """
+    key = str(config.get("SECRET_KEY") or "")
+    how_to = "set SIPAS_SECRET_KEY, e.g. to the output of `openssl rand -hex 32`"
+    if not key:
+        problem = (
+            "SIPAS_SECRET_KEY is not set (a key generated into instance/ "
+            "is not shared by several servers)"
+        )
+    elif key.strip().lower() in KNOWN_SECRET_KEYS:
+        problem = "SIPAS_SECRET_KEY is a published example value"
+    elif len(key) < MIN_SECRET_KEY_LENGTH:
+        problem = f"SIPAS_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    else:
+        return
+    raise ProductionConfigError(f"production mode: {problem}; {how_to}.")
+
+
+def _fill_cookie_defaults(app: Flask) -> None:
+    """Cookies over HTTPS only in production unless a setting says otherwise."""
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config[name] is None:
+            app.config[name] = bool(app.config["PRODUCTION"])

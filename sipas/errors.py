@@ -30,6 +30,10 @@ ERROR_TEXTS = {
         _l("Please go back and try again."),
     ),
     413: (_l("Too much data"), _l("What you sent is larger than this site accepts.")),
+    429: (
+        _l("Too many requests"),
+        _l("Please wait a moment, then try again."),
+    ),
     500: (_l("Something went wrong"), _l("Please try again in a moment.")),
     503: (
         _l("The service is temporarily unavailable"),

@@ -26,6 +26,7 @@ from sipas.auth.decorators import role_required
 from sipas.extensions import csrf, db
 from sipas.i18n import format_day
 from sipas.models import Role, Unit, UnitLevel
+from sipas.security import logged_in_user, rate_limited
 from sipas.services import unit_files
 from sipas.services import units as unit_service
 from sipas.services.accounts import record_event
@@ -162,6 +163,7 @@ def _change_unit(
 # before this view raises its size limit from the site's default to the import's.
 @csrf.exempt
 @bp.route("/units/import", methods=["GET", "POST"])
+@rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin)
 def units_import():  # type: ignore[no-untyped-def]
     """Upload a unit file; everything is written, or nothing and a report."""

@@ -33,6 +33,7 @@ from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
 from sipas.labels import WAVE_STATUS_LABELS
 from sipas.models import ResponseStatus, Role, Unit, UnitLevel, Wave, WaveStatus
+from sipas.security import body_limit, logged_in_user, rate_limited
 from sipas.services.margins import margins_method, margins_text
 from sipas.services.privacy import erase_after
 from sipas.services.progress import channel_progress, waves_overview
@@ -55,6 +56,9 @@ from sipas.services.wave_targets import (
     store_targets,
     wave_units,
 )
+
+#: Largest population and target file (a row per unit: a province is far below).
+TARGETS_BODY_LIMIT = 5 * 1024 * 1024
 
 
 @bp.get("/")
@@ -207,6 +211,8 @@ def wave_targets(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/waves/<code>/targets/import")
+@body_limit(TARGETS_BODY_LIMIT)
+@rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin)
 def wave_targets_import(code: str):  # type: ignore[no-untyped-def]
     """Populations and targets from a file; nothing stored if a row is wrong."""

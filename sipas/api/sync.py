@@ -11,6 +11,7 @@ from sipas.api import bp
 from sipas.extensions import db
 from sipas.models import Device
 from sipas.models.base import utcnow
+from sipas.security import bearer_token, rate_limited
 from sipas.services import devices
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def _too_large(error: RequestEntityTooLarge):
 
 
 @bp.post("/sync")
+@rate_limited("sync", "RATE_LIMIT_SYNC_PER_MINUTE", bearer_token)
 def sync():
     """Store the responses a kiosk sends; acknowledge each by its UUID."""
     device = _device()

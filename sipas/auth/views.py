@@ -22,6 +22,7 @@ from sipas.auth import bp
 from sipas.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm
 from sipas.extensions import db
 from sipas.models import Role, User
+from sipas.security import client_address, rate_limited
 from sipas.services import accounts
 
 #: Session key holding the time (POSIX seconds) of the user's last request.
@@ -89,6 +90,7 @@ def landing_url(user: User) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limited("login", "RATE_LIMIT_LOGIN_PER_MINUTE", client_address)
 def login():  # type: ignore[no-untyped-def]
     """Check the password, unless throttled; every outcome is audited."""
     form = LoginForm()

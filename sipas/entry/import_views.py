@@ -13,6 +13,7 @@ from sipas.entry import bp
 from sipas.entry.forms_import import DecisionForm, ResponseFileForm
 from sipas.extensions import csrf, db
 from sipas.models import Role, Wave
+from sipas.security import logged_in_user, rate_limited
 from sipas.services import response_import, uploads
 
 #: Request bodies up to this size reach the import view (a 50 MB file and the form).
@@ -28,6 +29,7 @@ SESSION_KEY = "response_uploads"
 # before this view raises its size limit from the site's default to the import's.
 @csrf.exempt
 @bp.route("/import", methods=["GET", "POST"])
+@rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin, Role.surveyor)
 def import_responses():  # type: ignore[no-untyped-def]
     """Check a file of responses; store it whole, or show the problems and ask."""

@@ -35,3 +35,8 @@ __all__ = [
     "WaveUnit",
     "Weighting",
 ]
+
+# isort: split
+from sipas.models.rate_limits import RateLimitCounter  # noqa: E402
+
+__all__ += ["RateLimitCounter"]

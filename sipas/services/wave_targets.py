@@ -88,7 +88,7 @@ def read_rows(filename: str, stream: IO[bytes]) -> list[list[object]]:
     """The rows of a CSV (UTF-8, BOM allowed) or XLSX file, header included."""
     try:
         return _read_rows(filename, stream)
-    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:
+    except (ValueError, OSError, KeyError, csv.Error, zipfile.BadZipFile) as error:
         raise UnreadableFile(filename) from error
 
 

@@ -14,6 +14,7 @@ from sipas.models import ResponseDraft
 from sipas.questionnaire import Questionnaire, Section
 from sipas.questionnaire.logic import is_visible
 from sipas.questionnaire.steps import step_number
+from sipas.security import client_address, rate_limited
 from sipas.services import phone, responses
 from sipas.services.waves import SurveyTarget, find_open_target
 from sipas.survey import bp
@@ -87,6 +88,7 @@ def _reachable_section(
 
 
 @bp.post("/s/<unit_code>")
+@rate_limited("phone", "RATE_LIMIT_PHONE_PER_MINUTE", client_address)
 def post_step(unit_code: str):  # type: ignore[no-untyped-def]
     """Validate one step, keep it, and go on; the last step stores the response."""
     target = _target_or_404(unit_code)

@@ -43,6 +43,12 @@
     (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
     return node;
   }
+  // set through the CSSOM: the Content-Security-Policy refuses style attributes
+  function progressFill(n, total) {
+    var fill = el("span");
+    fill.style.width = Math.round(100 * n / total) + "%";
+    return fill;
+  }
   function button(label, onClick, cls) {
     return el("button", {type: "button", "class": cls || "big", text: label, on: onClick});
   }
@@ -148,7 +154,7 @@
     var progressText = el("p", {"class": "progress-text", id: "k-progress", text: t("progress", {n: n, total: total})});
     var bar = el("div", {"class": "progress-bar", role: "progressbar", "aria-labelledby": "k-progress",
       "aria-valuemin": "0", "aria-valuemax": String(total), "aria-valuenow": String(n)},
-      [el("span", {style: "width:" + Math.round(100 * n / total) + "%"})]);
+      [progressFill(n, total)]);
     var head = el("div", {"class": "q-head"}, [progressText, bar]);
     var parts = [head, heading];
     if (item.hint) { parts.push(el("p", {"class": "hint", text: tr(item.hint)})); }

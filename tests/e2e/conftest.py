@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,8 +80,46 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
         )
-        yield browser
+        yield CspWatchingBrowser(browser)
         browser.close()
+
+
+#: Content-Security-Policy violations the browser reported during the current test.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _record_csp_violation(message) -> None:  # type: ignore[no-untyped-def]
+    """Chromium writes every blocked script, style or source to the console."""
+    if "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(f"{message.location.get('url')}: {message.text}")
+
+
+class CspWatchingBrowser:
+    """The browser, whose every context and page reports CSP violations."""
+
+    def __init__(self, browser) -> None:  # type: ignore[no-untyped-def]
+        self._browser = browser
+
+    def new_context(self, **options):  # type: ignore[no-untyped-def]
+        context = self._browser.new_context(**options)
+        context.on("console", _record_csp_violation)
+        return context
+
+    def new_page(self, **options):  # type: ignore[no-untyped-def]
+        page = self._browser.new_page(**options)
+        page.on("console", _record_csp_violation)
+        return page
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    """Every page a browser test visits works under the site's strict policy."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == [], "\n".join(CSP_VIOLATIONS)
 
 
 @pytest.fixture
@@ -102,11 +141,24 @@ def output_dir() -> Path:
     return OUTPUT
 
 
+def wait_until(page, expression: str, arg=None, seconds: float = 10) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``expression`` (a JS function of ``arg``) until it is truthy.
+
+    Instead of page.wait_for_function, whose polling evaluates strings inside the
+    page, which the site's Content-Security-Policy (no 'unsafe-eval') refuses.
+    """
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression, arg):
+        assert time.monotonic() < deadline, f"still false: {expression}"
+        page.wait_for_timeout(50)
+
+
 def axe_violations(page) -> list[dict]:
     """Run axe-core on the page for WCAG 2.0/2.1 A and AA; return the violations."""
     if not AXE_SCRIPT.exists():
         pytest.fail(f"{AXE_SCRIPT} is missing: run `make test` (installs axe-core)")
-    page.add_script_tag(path=str(AXE_SCRIPT))
+    # evaluated, not added as a <script>: the policy rightly refuses inline scripts
+    page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
     result = page.evaluate(
         """async () => await axe.run(document, {runOnly: {type: 'tag',
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""

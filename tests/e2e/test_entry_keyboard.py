@@ -15,7 +15,7 @@ from sipas.services import accounts, reporting, synthetic
 from sipas.services.questionnaires import parsed
 from sipas.stats.indices import Options
 from tests.conftest import STAFF_PASSWORD
-from tests.e2e.conftest import assert_accessible, demo_app, serving
+from tests.e2e.conftest import assert_accessible, demo_app, serving, wait_until
 from tests.e2e.typist import key_plan, log_in, type_form
 from tests.entry_helpers import issue, typed_form
 
@@ -72,7 +72,7 @@ def _enter_form(
         # the serial box has the focus; a wrong check digit is refused at once
         wrong = serial[:-1] + str((int(serial[-1]) + 1) % 10)
         page.keyboard.type(wrong)
-        page.wait_for_function("document.querySelector('#serial-status').textContent")
+        wait_until(page, "() => document.querySelector('#serial-status').textContent")
         assert "/form" not in page.url
         page.keyboard.press("Control+A")
     page.keyboard.type(serial)

@@ -22,7 +22,7 @@ from sipas.models.devices import Device
 from sipas.services import questionnaires, reporting, responses
 from sipas.services.waves import find_open_target
 from sipas.stats.indices import Options
-from tests.e2e.conftest import assert_accessible, demo_app, serving
+from tests.e2e.conftest import assert_accessible, demo_app, serving, wait_until
 
 UNIT = "QN-HALONG-TT"
 TOKEN = secrets.token_urlsafe(32)
@@ -109,8 +109,8 @@ def answer_one(page, kind: str, *, tap: bool = True) -> None:
 
 def wait_for_next(page, progress: str) -> None:
     """Wait until another question than the one ``progress`` named is on screen."""
-    page.wait_for_function(
-        "b => document.querySelector('#k-progress').textContent !== b", arg=progress
+    wait_until(
+        page, "b => document.querySelector('#k-progress').textContent !== b", progress
     )
 
 
@@ -142,7 +142,7 @@ def test_offline_kiosk_loses_nothing(kiosk_server, browser):
         f"{url}/kiosk/"
     )
     # the worker controls the page and holds the page, questionnaire and assets
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
     cached = (
         "caches.open('sipas-kiosk-v1').then(c => c.keys())"
         ".then(keys => keys.map(r => new URL(r.url).pathname))"

@@ -1,7 +1,7 @@
 """Rate-limit counters shared by the worker processes
 
 Revision ID: security1a2b3c4d
-Revises: devices1a2b3c4d
+Revises: privacy1a2b3c4d
 Create Date: 2026-11-25
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "security1a2b3c4d"
-down_revision = "devices1a2b3c4d"
+down_revision = "privacy1a2b3c4d"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from sipas.errors import ERROR_TEXTS
 from sipas.extensions import db
 from sipas.models import RateLimitCounter, Role
 from sipas.services import rate_limits
-from tests.conftest import make_app
+from tests.conftest import database_url, make_app
 
 UNIT = "QN-HALONG-TT"
 
@@ -71,8 +71,9 @@ def test_a_new_window_purges_expired_ones_now_and_then(app, monkeypatch):
 
 
 def test_two_app_instances_on_one_database_share_the_count(tmp_path):
-    """Two create_app on one file: what two worker processes see."""
-    first, second = (make_app(tmp_path / "shared.db") for _ in range(2))
+    """Two create_app on one database: what two worker processes see."""
+    url = database_url(tmp_path / "shared.db")
+    first, second = (make_app(tmp_path, SQLALCHEMY_DATABASE_URI=url) for _ in range(2))
     with first.app_context():
         db.create_all()
     seen = []

@@ -103,6 +103,9 @@ class Gunicorn:
     workers: int = 4
     threads: int = 4
     settings: dict[str, str] = field(default_factory=dict)
+    #: Import the app once in the master before forking the workers (faster start;
+    #: the app opens no database connection while it is created).
+    preload: bool = False
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log: Path | None = None
@@ -127,6 +130,7 @@ class Gunicorn:
                     f"--bind=127.0.0.1:{self.port}",
                     "--keep-alive=30",
                     "--graceful-timeout=5",
+                    *(["--preload"] if self.preload else []),
                     "wsgi:app",
                 ],
                 cwd=ROOT,

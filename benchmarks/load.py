@@ -111,8 +111,13 @@ class Connection:
         path: str,
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
+        *,
+        retry: bool = True,
     ) -> tuple[int, dict[str, str], bytes]:
-        """Send until an answer other than 503/429 comes; time the one that did."""
+        """Send until an answer other than 503/429 comes; time the one that did.
+
+        ``retry=False``: send once, return whatever answer came, raise on failure.
+        """
         headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -124,6 +129,9 @@ class Connection:
                 answer = conn.getresponse()
                 data = answer.read()
             except (OSError, http.client.HTTPException) as error:
+                if not retry:
+                    self.close()
+                    raise
                 # dropped connection or timeout: the request may or may not have
                 # been handled; sending it again is safe (idempotent by UUID)
                 self.tally.errors[type(error).__name__] += 1
@@ -131,7 +139,7 @@ class Connection:
                 self.close()
                 time.sleep(0.05 * (attempt + 1))
                 continue
-            if answer.status in (429, 503):
+            if answer.status in (429, 503) and retry:
                 self.tally.errors[f"HTTP {answer.status}"] += 1
                 self.tally.retries += 1
                 time.sleep(0.1 * (attempt + 1))

@@ -6,6 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from sipas.database import engine_options
 from sipas.extensions import db
 from sipas.models import Answer, Response, WaveStatus
 from tests.factories import demo_target
@@ -83,3 +84,18 @@ def test_a_batch_is_few_statements(demo_client, kiosk):
     assert {stored(item).uuid for item in batch} == {
         uuid.UUID(item["uuid"]) for item in batch
     }
+
+
+def test_a_server_database_pool_survives_restarts_and_fails_fast():
+    options = engine_options(
+        {
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@db/sipas",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 8},
+            "DATABASE_CONNECT_TIMEOUT": "3",
+        }
+    )
+    assert options["pool_pre_ping"] is True
+    assert options["pool_size"] == 8  # an explicit engine option wins
+    assert options["connect_args"] == {"connect_timeout": 3}
+    sqlite = engine_options({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+    assert sqlite == {}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from sipas.extensions import db
 from sipas.models import Channel, Device, Response, Unit, User
 from sipas.models.base import utcnow
+from sipas.questionnaire import normalize_text
 from sipas.services import responses
 from sipas.services.accounts import record_event
 from sipas.services.waves import SurveyTarget, find_open_target
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 200
 #: A device clock ahead of ours by more than this is not believed.
 _CLOCK_SLACK = timedelta(minutes=5)
+#: Nor a device time before this.
+_EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+#: Largest count of unsent responses a device may report (the column's range).
+_MAX_UNSENT = 2**31 - 1
 
 
 class SyncRequestError(ValueError):
@@ -124,9 +129,13 @@ def heartbeat(
 ) -> None:
     """Note that ``device`` was in touch, with what it reports of itself."""
     device.last_seen_at = utcnow()
-    if isinstance(app_version, str) and app_version.strip():
-        device.app_version = app_version.strip()[:40]
-    if isinstance(unsent, int) and not isinstance(unsent, bool) and unsent >= 0:
+    if isinstance(app_version, str) and normalize_text(app_version):
+        device.app_version = normalize_text(app_version)[:40]
+    if (
+        isinstance(unsent, int)
+        and not isinstance(unsent, bool)
+        and 0 <= unsent <= _MAX_UNSENT
+    ):
         device.unsent_count = unsent
     db.session.flush()
 
@@ -287,11 +296,15 @@ def _moment(value: object) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        moment = (
+            moment.replace(tzinfo=UTC)
+            if moment.tzinfo is None
+            else moment.astimezone(UTC)
+        )
+    except (ValueError, OverflowError):  # year 1 at +05:00 is before year 1 in UTC
         return None
-    return (
-        moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    )
+    # a reset clock (1970) is not believed; nor arithmetic near the year 1
+    return moment if moment >= _EARLIEST_MOMENT else None
 
 
 def enrolable_units() -> list[Unit]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -55,7 +55,21 @@ RETRY_AFTER_SECONDS = 30
 
 
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
-    """Render the error page for ``status`` with an optional specific message."""
+    """Render the error page for ``status`` with an optional specific message.
+
+    The page shows who is logged in, which takes a query: with the database gone
+    it becomes the 503 page for an anonymous visitor (an error raised while an
+    error is handled would be a bare 500).
+    """
+    try:
+        return _render_error_page(status, message)
+    except DATABASE_UNAVAILABLE as error:
+        log.error("database unavailable while showing an error page: %s", error)
+        _without_database()
+        return _render_error_page(503, None)
+
+
+def _render_error_page(status: int, message: str | None) -> tuple[str, int]:
     heading, explanation = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     return (
         render_template(
@@ -66,6 +80,17 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
         ),
         status,
     )
+
+
+def _without_database() -> None:
+    """Roll back what can be, and render the rest of the request as an anonymous
+    visitor, so that nothing more asks the database (Flask-Login loads the user on
+    first use; a failed load would be tried again)."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone already
+        log.warning("rollback failed; the connection is dropped", exc_info=True)
+    g._login_user = current_app.login_manager.anonymous_user()
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -92,10 +117,7 @@ def register_error_handlers(app: Flask) -> None:
 
     def _database_down(error: Exception):  # type: ignore[no-untyped-def]
         log.error("database unavailable: %s", error)
-        try:
-            db.session.rollback()
-        except Exception:  # noqa: BLE001 - the connection may be gone already
-            log.warning("rollback failed; the connection is dropped", exc_info=True)
+        _without_database()
         if request.blueprint == "api":
             # a kiosk keeps its responses and tries again on any answer but 200
             answer = jsonify(error=DATABASE_DOWN_FOR_DEVICES, retry=True)

@@ -32,9 +32,10 @@ from benchmarks.load import (
 )
 from sipas import create_app
 from sipas.extensions import db
+from sipas.models import Role
 from sipas.questionnaire import Questionnaire, load_file
-from sipas.services import demo, questionnaires
-from tests.conftest import QUESTIONNAIRE_DIR
+from sipas.services import accounts, demo, questionnaires
+from tests.conftest import QUESTIONNAIRE_DIR, STAFF_PASSWORD, login
 from tests.factories import section_answers
 from tests.pg_cluster import Cluster, running_cluster
 
@@ -360,6 +361,12 @@ def test_database_stopped_503_then_recovers(cluster, questionnaire, answers):
 def test_a_database_locked_too_long_is_a_503_too(tmp_path):
     """SQLite busy beyond its timeout: the kiosk's JSON 503, the friendly page."""
     app = prepare(f"sqlite:///{tmp_path / 'locked.db'}", SQLITE_BUSY_TIMEOUT_MS=50)
+    with app.app_context():
+        accounts.create_user("chief", STAFF_PASSWORD, Role.admin)
+        db.session.commit()
+        db.engine.dispose()
+    staff = app.test_client()
+    assert login(staff, "chief", STAFF_PASSWORD).status_code == 302
     locker = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     with locker.connect() as connection:
         connection.exec_driver_sql("BEGIN EXCLUSIVE")
@@ -372,6 +379,8 @@ def test_a_database_locked_too_long_is_a_503_too(tmp_path):
             # a step sent with an expired form: even its error page needs the
             # database
             page = app.test_client().post(f"/s/{UNIT}", data={"move": "next"})
+            # a logged-in page: the error page itself would load the user (was a 500)
+            admin_page = staff.post("/admin/units/new", data={"code": "X"})
         finally:
             connection.exec_driver_sql("ROLLBACK")
     locker.dispose()
@@ -381,3 +390,5 @@ def test_a_database_locked_too_long_is_a_503_too(tmp_path):
     assert page.status_code == 503
     assert "Hệ thống tạm thời gián đoạn" in page.get_data(as_text=True)
     assert re.search(r"\d+", page.headers["Retry-After"])
+    assert admin_page.status_code == 503
+    assert "Hệ thống tạm thời gián đoạn" in admin_page.get_data(as_text=True)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -114,5 +114,30 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        writes = has_request_context() and request.method not in ("GET", "HEAD")
+        writes = (
+            has_request_context()
+            and request.method not in ("GET", "HEAD")
+            and not g.pop(_READS_FIRST, False)
+        )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+_READS_FIRST = "_sipas_reads_first"
+
+
+def reads_first() -> None:
+    """The next transaction of this writing request only reads: on SQLite it starts
+    with a plain BEGIN and takes no write lock. The view must commit (or roll back)
+    it before it writes; the transaction after it takes the lock as usual.
+
+    For a request that reads and checks a lot before it writes (a kiosk's batch),
+    so that the other workers' writes do not wait for the checking.
+    """
+    g.setdefault(_READS_FIRST, True)
+
+
+def end_reads() -> None:
+    """End the reading transaction begun after :func:`reads_first` (nothing was
+    written, the commit only closes it); the next transaction writes."""
+    g.pop(_READS_FIRST, None)
+    db.session.commit()

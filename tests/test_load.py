@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from sipas.database import engine_options
@@ -99,3 +100,30 @@ def test_a_server_database_pool_survives_restarts_and_fails_fast():
     assert options["connect_args"] == {"connect_timeout": 3}
     sqlite = engine_options({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
     assert sqlite == {}
+
+
+def test_a_sync_checks_its_batch_before_it_takes_the_write_lock(demo_client, kiosk):
+    """SQLite: the reads and checks run in a plain BEGIN; only the writes wait for
+    (and hold) the lock the other workers queue for."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("BEGIN IMMEDIATE is how SQLite queues writers")
+    _, token = kiosk
+    batch = [kiosk_response(submitted_ago=70 * k) for k in range(5)]
+    db.session.commit()  # the test's own reads: the request starts afresh
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0].upper() + statement[5:16])
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert sync(demo_client, token, batch).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    begins = [s for s in statements if s.startswith("BEGIN")]
+    assert len(begins) == 2
+    assert "IMMEDIATE" not in begins[0]
+    assert "IMMEDIATE" in begins[1]
+    second = statements.index(begins[1])
+    assert not any(s.startswith("INSERT") for s in statements[:second])
+    assert any(s.startswith("INSERT") for s in statements[second:])

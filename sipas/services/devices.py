@@ -167,8 +167,23 @@ def sync(device: Device, batch: list[object]) -> SyncResult:
 
     Each response is checked on its own (kept back with a reason, or stored, flagged
     if its answers break the rules); the stored ones go in together
-    (responses.record_many), with the queries done once per batch.
+    (responses.store_checked), with the queries done once per batch.
     """
+    return store_sync(device, check_sync(device, batch))
+
+
+@dataclass
+class SyncPlan:
+    """A batch read and checked, before anything is written."""
+
+    result: SyncResult
+    #: (UUID as sent, whether its answers were a mapping) of the responses to store
+    accepted: list[tuple[str, responses.Submission, bool]]
+    checked: list[responses.Checked]
+
+
+def check_sync(device: Device, batch: list[object]) -> SyncPlan:
+    """Read and validate a batch (queries that only read; see sipas.api.sync)."""
     result = SyncResult()
     targets = _Targets(device.unit.code)
     accepted: list[tuple[str, responses.Submission, object]] = []
@@ -194,13 +209,24 @@ def sync(device: Device, batch: list[object]) -> SyncResult:
             result.pending.append({"uuid": str(raw_uuid), "reason": submission})
         else:
             accepted.append((str(raw_uuid), submission, item.get("answers")))
+    checked = responses.check_many(
+        [
+            (submission, answers if isinstance(answers, Mapping) else {})
+            for _, submission, answers in accepted
+        ]
+    )
+    return SyncPlan(
+        result,
+        [(raw, sub, isinstance(answers, Mapping)) for raw, sub, answers in accepted],
+        checked,
+    )
+
+
+def store_sync(device: Device, plan: SyncPlan) -> SyncResult:
+    """Store what :func:`check_sync` accepted; the answer for the device."""
+    result, accepted = plan.result, plan.accepted
     try:
-        stored = responses.record_many(
-            [
-                (submission, answers if isinstance(answers, Mapping) else {})
-                for _, submission, answers in accepted
-            ]
-        )
+        stored = responses.store_checked(plan.checked)
     except responses.SubmissionRefused as refused:
         # the wave closed since it was looked up: keep them all back, store nothing
         log.warning("kiosk responses refused: %s", refused)
@@ -210,8 +236,7 @@ def sync(device: Device, batch: list[object]) -> SyncResult:
         accepted = []
         stored = set()
     _mark_unreadable_answers(
-        [s.uuid for _, s, answers in accepted if not isinstance(answers, Mapping)],
-        stored,
+        [sub.uuid for _, sub, is_mapping in accepted if not is_mapping], stored
     )
     result.acknowledged.extend(raw_uuid for raw_uuid, _, _ in accepted)
     log.info(

@@ -125,11 +125,42 @@ def record(submission: Submission, raw_answers: Mapping[str, object]) -> Recorde
     return Recorded(response, is_new=True)
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A submission with its answers validated (nothing stored yet)."""
+
+    submission: Submission
+    questionnaire: Questionnaire
+    validated: ValidatedAnswers
+
+
+def check_many(
+    items: Sequence[tuple[Submission, Mapping[str, object]]],
+) -> list[Checked]:
+    """Validate the answers of many submissions: the costly part of
+    :func:`record_many`, which only reads (so it can run before a write lock is
+    taken: see sipas.api.sync). Raises InvalidAnswers unless invalid answers are
+    kept; repeats of a UUID in ``items`` are checked once."""
+    checked: dict[uuid_module.UUID, Checked] = {}
+    for submission, raw_answers in items:
+        if submission.uuid not in checked:
+            questionnaire = parsed(submission.wave.questionnaire)
+            validated = _validated(submission, questionnaire, raw_answers)
+            checked[submission.uuid] = Checked(submission, questionnaire, validated)
+    return list(checked.values())
+
+
 def record_many(
     items: Sequence[tuple[Submission, Mapping[str, object]]],
 ) -> set[uuid_module.UUID]:
     """Store many responses as :func:`record` would, in a few statements; the UUIDs
     stored by this call (the others were stored before, or are repeats in ``items``).
+    """
+    return store_checked(check_many(items))
+
+
+def store_checked(items: Sequence[Checked]) -> set[uuid_module.UUID]:
+    """Store checked submissions as :func:`record` would; the UUIDs stored now.
 
     The same checks and quality rules as one by one, with the queries done once for
     the whole batch: which UUIDs are stored already, whether each wave and unit take
@@ -137,40 +168,36 @@ def record_many(
     those, and the batch's own earlier ones). The rows go in with one INSERT … ON
     CONFLICT (uuid) DO NOTHING … RETURNING, so a batch sent twice at the same moment
     by another worker stores each response once; then one INSERT of their answers.
-    Raises SubmissionRefused or InvalidAnswers (nothing written) like :func:`record`.
+    Raises SubmissionRefused (nothing written) like :func:`record`.
     """
     if not _has_insert_ignoring_conflicts():
         return {
-            submission.uuid
-            for submission, raw_answers in items
-            if record(submission, raw_answers).is_new
+            item.submission.uuid
+            for item in items
+            if record(item.submission, item.validated.answers).is_new
         }
-    stored = stored_uuids([submission.uuid for submission, _ in items])
-    fresh: dict[uuid_module.UUID, tuple[Submission, Mapping[str, object]]] = {}
-    for submission, raw_answers in items:
-        if submission.uuid not in stored:
-            fresh.setdefault(submission.uuid, (submission, raw_answers))
+    stored = stored_uuids([item.submission.uuid for item in items])
+    fresh = [item for item in items if item.submission.uuid not in stored]
     if not fresh:
         return set()
-    checked: set[tuple[int, int]] = set()
-    device_times = _recent_device_times([s for s, _ in fresh.values()])
+    targets: set[tuple[int, int]] = set()
+    device_times = _recent_device_times([item.submission for item in fresh])
     rows: list[dict[str, object]] = []
     answers_of: dict[uuid_module.UUID, Mapping[str, AnswerValue]] = {}
-    for submission, raw_answers in fresh.values():
-        if (submission.wave.id, submission.unit.id) not in checked:
+    for item in fresh:
+        submission = item.submission
+        if (submission.wave.id, submission.unit.id) not in targets:
             _check_target(submission)
-            checked.add((submission.wave.id, submission.unit.id))
-        questionnaire = parsed(submission.wave.questionnaire)
-        validated = _validated(submission, questionnaire, raw_answers)
+            targets.add((submission.wave.id, submission.unit.id))
         response = _new_response(submission, {})
         earlier = None
         if submission.device_code:
             times = device_times.setdefault(submission.device_code, [])
             earlier = _in_minute_before(times, response.submitted_at)
             times.append(response.submitted_at)
-        _judge(response, questionnaire, validated, earlier_in_minute=earlier)
+        _judge(response, item.questionnaire, item.validated, earlier_in_minute=earlier)
         rows.append(_row_values(submission, response))
-        answers_of[submission.uuid] = validated.answers
+        answers_of[submission.uuid] = item.validated.answers
     inserted = _insert_ignoring_conflicts(rows)
     answer_values = [
         {"response_id": response_id, "item_code": code, "value": value}

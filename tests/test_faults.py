@@ -358,13 +358,16 @@ def test_database_stopped_503_then_recovers(cluster, questionnaire, answers):
     assert final.without_answers == 0
 
 
-def test_a_database_locked_too_long_is_a_503_too(tmp_path):
+def test_a_database_locked_too_long_is_a_503_too(tmp_path, answers):
     """SQLite busy beyond its timeout: the kiosk's JSON 503, the friendly page."""
     app = prepare(f"sqlite:///{tmp_path / 'locked.db'}", SQLITE_BUSY_TIMEOUT_MS=50)
     with app.app_context():
         accounts.create_user("chief", STAFF_PASSWORD, Role.admin)
         db.session.commit()
         db.engine.dispose()
+    (token,) = register_kiosks(app.config["SQLALCHEMY_DATABASE_URI"], 1)
+    rng = random.Random(1)  # noqa: S311 - test data, not secrets
+    item = kiosk_response(answers, datetime.now(UTC), rng)
     staff = app.test_client()
     assert login(staff, "chief", STAFF_PASSWORD).status_code == 302
     locker = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -373,8 +376,8 @@ def test_a_database_locked_too_long_is_a_503_too(tmp_path):
         try:
             answer = app.test_client().post(
                 "/api/sync",
-                json={"responses": []},
-                headers={"Authorization": "Bearer whatever"},
+                json={"responses": [item]},
+                headers={"Authorization": f"Bearer {token}"},
             )
             # a step sent with an expired form: even its error page needs the
             # database
@@ -384,8 +387,9 @@ def test_a_database_locked_too_long_is_a_503_too(tmp_path):
         finally:
             connection.exec_driver_sql("ROLLBACK")
     locker.dispose()
-    assert answer.status_code == 503
+    assert answer.status_code == 503  # read and checked, then no lock to write
     assert answer.get_json()["retry"] is True
+    assert stored_responses(app.config["SQLALCHEMY_DATABASE_URI"]).total == 0
     assert "giữ phiếu" in answer.get_json()["error"]
     assert page.status_code == 503
     assert "Hệ thống tạm thời gián đoạn" in page.get_data(as_text=True)

@@ -1,22 +1,68 @@
-"""Engine set-up: SQLite pragmas and transaction handling that makes writes safe."""
+"""Engine set-up: SQLite pragmas and transaction handling that makes writes safe;
+a connection pool for server databases that survives the database's restart."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import click
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from sipas.extensions import db
 
+#: Pool of each worker process for a server database (PostgreSQL), overridable by
+#: settings of these names (SIPAS_DATABASE_POOL_SIZE …) or SQLALCHEMY_ENGINE_OPTIONS.
+#: A gunicorn worker with T threads needs T connections at most; the database must
+#: allow workers × (size + overflow) connections (PostgreSQL's default is 100).
+POOL_DEFAULTS = {
+    "DATABASE_POOL_SIZE": 5,
+    "DATABASE_MAX_OVERFLOW": 5,
+    #: Seconds a request waits for a free connection before the 503 page.
+    "DATABASE_POOL_TIMEOUT": 10,
+    #: Seconds to reach the database server before giving up (503).
+    "DATABASE_CONNECT_TIMEOUT": 5,
+}
+
 
 def configure_database(app: Flask) -> None:
     """Bind SQLAlchemy and the `flask db` commands; tune SQLite connections."""
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     app.cli.add_command(_MigrationCommands(app))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             _tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """SQLALCHEMY_ENGINE_OPTIONS completed for a server database.
+
+    ``pool_pre_ping`` tests a pooled connection before lending it out, so after the
+    database has restarted (or dropped idle connections) the pool replaces dead
+    connections instead of failing a request with them: the app recovers by itself.
+    A request made while the database is down fails fast (connect timeout) and gets
+    the 503 page (sipas.errors).
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if url.startswith("sqlite"):
+        return options
+
+    def setting(name: str) -> int:
+        return int(config.get(name, POOL_DEFAULTS[name]))
+
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_size", setting("DATABASE_POOL_SIZE"))
+    options.setdefault("max_overflow", setting("DATABASE_MAX_OVERFLOW"))
+    options.setdefault("pool_timeout", setting("DATABASE_POOL_TIMEOUT"))
+    if url.startswith("postgresql"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", setting("DATABASE_CONNECT_TIMEOUT"))
+        options["connect_args"] = connect_args
+    return options
 
 
 def init_migrations(app: Flask) -> None:
@@ -68,5 +114,30 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        writes = has_request_context() and request.method not in ("GET", "HEAD")
+        writes = (
+            has_request_context()
+            and request.method not in ("GET", "HEAD")
+            and not g.pop(_READS_FIRST, False)
+        )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+_READS_FIRST = "_sipas_reads_first"
+
+
+def reads_first() -> None:
+    """The next transaction of this writing request only reads: on SQLite it starts
+    with a plain BEGIN and takes no write lock. The view must commit (or roll back)
+    it before it writes; the transaction after it takes the lock as usual.
+
+    For a request that reads and checks a lot before it writes (a kiosk's batch),
+    so that the other workers' writes do not wait for the checking.
+    """
+    g.setdefault(_READS_FIRST, True)
+
+
+def end_reads() -> None:
+    """End the reading transaction begun after :func:`reads_first` (nothing was
+    written, the commit only closes it); the next transaction writes."""
+    g.pop(_READS_FIRST, None)
+    db.session.commit()

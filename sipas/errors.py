@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from sipas.extensions import db
@@ -45,8 +46,34 @@ ERROR_TEXTS = {
 }
 
 
+#: For a kiosk's staff (devices have no language of their own, see sipas/api/sync.py).
+DATABASE_DOWN_FOR_DEVICES = (
+    "Máy chủ tạm thời không lưu được phiếu; thiết bị sẽ giữ phiếu và gửi lại sau."
+)
+#: The database server is down or restarting (OperationalError; SQLite: locked for
+#: longer than its busy timeout), a pooled connection died under a request
+#: (InterfaceError), or every connection is busy (pool timeout).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+#: Seconds after which a client may try again (Retry-After of the 503 answers).
+RETRY_AFTER_SECONDS = 30
+
+
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
-    """Render the error page for ``status`` with an optional specific message."""
+    """Render the error page for ``status`` with an optional specific message.
+
+    The page shows who is logged in, which takes a query: with the database gone
+    it becomes the 503 page for an anonymous visitor (an error raised while an
+    error is handled would be a bare 500).
+    """
+    try:
+        return _render_error_page(status, message)
+    except DATABASE_UNAVAILABLE as error:
+        log.error("database unavailable while showing an error page: %s", error)
+        _without_database()
+        return _render_error_page(503, None)
+
+
+def _render_error_page(status: int, message: str | None) -> tuple[str, int]:
     heading, explanation = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     return (
         render_template(
@@ -57,6 +84,17 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
         ),
         status,
     )
+
+
+def _without_database() -> None:
+    """Roll back what can be, and render the rest of the request as an anonymous
+    visitor, so that nothing more asks the database (Flask-Login loads the user on
+    first use; a failed load would be tried again)."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone already
+        log.warning("rollback failed; the connection is dropped", exc_info=True)
+    g._login_user = current_app.login_manager.anonymous_user()
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -72,16 +110,30 @@ def register_error_handlers(app: Flask) -> None:
         if request.blueprint == "survey":
             from sipas.survey.views import render_after_csrf_failure
 
-            return render_after_csrf_failure()
+            try:
+                return render_after_csrf_failure()
+            except DATABASE_UNAVAILABLE as down:
+                # an error raised by a handler would be a bare 500
+                return _database_down(down)
         return render_error(
             400, _l("This form has expired. Please go back and try again.")
         )
 
-    @app.errorhandler(OperationalError)
-    def _database_down(error: OperationalError):  # type: ignore[no-untyped-def]
+    def _database_down(error: Exception):  # type: ignore[no-untyped-def]
         log.error("database unavailable: %s", error)
-        db.session.rollback()
-        return render_error(503)
+        _without_database()
+        if request.blueprint == "api":
+            # a kiosk keeps its responses and tries again on any answer but 200
+            answer = jsonify(error=DATABASE_DOWN_FOR_DEVICES, retry=True)
+            answer.status_code = 503
+        else:
+            body, status = render_error(503)
+            answer = app.make_response((body, status))
+        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
+
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, _database_down)
 
 
 def _specific_message(error: HTTPException) -> str | None:

@@ -8,6 +8,7 @@ from flask import jsonify, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from sipas.api import bp
+from sipas.database import end_reads, reads_first
 from sipas.extensions import db
 from sipas.models import Device
 from sipas.models.base import utcnow
@@ -54,6 +55,7 @@ def _too_large(error: RequestEntityTooLarge):
 @rate_limited("sync", "RATE_LIMIT_SYNC_PER_MINUTE", bearer_token)
 def sync():
     """Store the responses a kiosk sends; acknowledge each by its UUID."""
+    reads_first()
     device = _device()
     if device is None:
         return _unauthorised()
@@ -68,7 +70,11 @@ def sync():
         return _error(MALFORMED.format(detail=error.detail), 400)
     if len(batch) > devices.MAX_BATCH:
         return _error(TOO_MANY.format(n=devices.MAX_BATCH), 413)
-    result = devices.sync(device, batch)
+    plan = devices.check_sync(device, batch)
+    # what was read and checked is settled: end that transaction, so that SQLite's
+    # write lock, which the other workers queue for, is held for the writes only
+    end_reads()
+    result = devices.store_sync(device, plan)
     devices.heartbeat(device, body.get("app_version"), body.get("unsent"))
     db.session.commit()
     payload = {"acknowledged": result.acknowledged, "server_time": _now()}

@@ -24,10 +24,14 @@ from sipas.questionnaire.schema import (
 AnswerValue = str | tuple[str, ...]
 
 _KEPT_CONTROLS = frozenset("\n\t")
+#: Control and format characters, and lone surrogates (valid in JSON as "\ud800"
+#: escapes, but no text: they cannot be encoded for the database).
+_DROPPED = frozenset({"Cc", "Cf", "Cs"})
 
 
 def normalize_text(value: str) -> str:
-    """Unicode NFC, LF line ends, no control characters, no surrounding blanks."""
+    """Unicode NFC, LF line ends, no control characters or lone surrogates, no
+    surrounding blanks."""
     if value.isascii() and value.isprintable():
         return value.strip()  # already NFC, no controls: the common case, fast
     value = (
@@ -36,7 +40,7 @@ def normalize_text(value: str) -> str:
     kept = (
         char
         for char in value
-        if char in _KEPT_CONTROLS or unicodedata.category(char) not in ("Cc", "Cf")
+        if char in _KEPT_CONTROLS or unicodedata.category(char) not in _DROPPED
     )
     return "".join(kept).strip()
 
@@ -145,6 +149,9 @@ def _clean(item: Item, value: object) -> AnswerValue | AnswerProblem:
         if len(value) != 1:
             return AnswerProblem(item.code, ProblemKind.not_single)
         value = value[0]
+    if isinstance(value, Mapping | list | tuple):
+        # a structure (JSON from a device), not one value to be read as text
+        return AnswerProblem(item.code, ProblemKind.not_single)
     text = normalize_text(str(value))
     if item.type in (ItemType.single_choice, ItemType.scale):
         if text not in item.choice_codes:

@@ -16,11 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from sipas.extensions import db
-from sipas.models import Channel, Device, Unit, User
+from sipas.models import Channel, Device, Response, Unit, User
 from sipas.models.base import utcnow
+from sipas.questionnaire import normalize_text
 from sipas.services import responses
 from sipas.services.accounts import record_event
-from sipas.services.waves import find_open_target
+from sipas.services.waves import SurveyTarget, find_open_target
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 200
 #: A device clock ahead of ours by more than this is not believed.
 _CLOCK_SLACK = timedelta(minutes=5)
+#: Nor a device time before this.
+_EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+#: Largest count of unsent responses a device may report (the column's range).
+_MAX_UNSENT = 2**31 - 1
 
 
 class SyncRequestError(ValueError):
@@ -124,9 +129,13 @@ def heartbeat(
 ) -> None:
     """Note that ``device`` was in touch, with what it reports of itself."""
     device.last_seen_at = utcnow()
-    if isinstance(app_version, str) and app_version.strip():
-        device.app_version = app_version.strip()[:40]
-    if isinstance(unsent, int) and not isinstance(unsent, bool) and unsent >= 0:
+    if isinstance(app_version, str) and normalize_text(app_version):
+        device.app_version = normalize_text(app_version)[:40]
+    if (
+        isinstance(unsent, int)
+        and not isinstance(unsent, bool)
+        and 0 <= unsent <= _MAX_UNSENT
+    ):
         device.unsent_count = unsent
     db.session.flush()
 
@@ -154,52 +163,133 @@ def batch_of(body: object) -> list[object]:
 
 
 def sync(device: Device, batch: list[object]) -> SyncResult:
-    """Store every response of ``batch`` sent by ``device``; idempotent by UUID."""
+    """Store every response of ``batch`` sent by ``device``; idempotent by UUID.
+
+    Each response is checked on its own (kept back with a reason, or stored, flagged
+    if its answers break the rules); the stored ones go in together
+    (responses.store_checked), with the queries done once per batch.
+    """
+    return store_sync(device, check_sync(device, batch))
+
+
+@dataclass
+class SyncPlan:
+    """A batch read and checked, before anything is written."""
+
+    result: SyncResult
+    #: (UUID as sent, whether its answers were a mapping) of the responses to store
+    accepted: list[tuple[str, responses.Submission, bool]]
+    checked: list[responses.Checked]
+
+
+def check_sync(device: Device, batch: list[object]) -> SyncPlan:
+    """Read and validate a batch (queries that only read; see sipas.api.sync)."""
     result = SyncResult()
+    targets = _Targets(device.unit.code)
+    accepted: list[tuple[str, responses.Submission, object]] = []
+    readable: list[tuple[object, uuid_module.UUID, Mapping]] = []
     for item in batch:
         if not isinstance(item, Mapping):
             result.pending.append({"uuid": "", "reason": "not_an_object"})
             continue
         raw_uuid = item.get("uuid")
         try:
-            response_uuid = uuid_module.UUID(str(raw_uuid))
+            readable.append((raw_uuid, uuid_module.UUID(str(raw_uuid)), item))
         except ValueError:
-            result.pending.append({"uuid": str(raw_uuid or ""), "reason": "bad_uuid"})
-            continue
-        reason = _store_one(device, response_uuid, item)
-        if reason is None:
+            result.pending.append({"uuid": _shown(raw_uuid), "reason": "bad_uuid"})
+    # stored before (an earlier sync whose answer was lost): acknowledged again,
+    # whatever has changed since (the wave closed …)
+    stored_before = responses.stored_uuids([u for _, u, _ in readable])
+    for raw_uuid, response_uuid, item in readable:
+        if response_uuid in stored_before:
             result.acknowledged.append(str(raw_uuid))
+            continue
+        submission = _submission(device, response_uuid, item, targets)
+        if isinstance(submission, str):
+            result.pending.append({"uuid": str(raw_uuid), "reason": submission})
         else:
-            result.pending.append({"uuid": str(raw_uuid), "reason": reason})
+            accepted.append((str(raw_uuid), submission, item.get("answers")))
+    checked = responses.check_many(
+        [
+            (submission, answers if isinstance(answers, Mapping) else {})
+            for _, submission, answers in accepted
+        ]
+    )
+    return SyncPlan(
+        result,
+        [(raw, sub, isinstance(answers, Mapping)) for raw, sub, answers in accepted],
+        checked,
+    )
+
+
+def store_sync(device: Device, plan: SyncPlan) -> SyncResult:
+    """Store what :func:`check_sync` accepted; the answer for the device."""
+    result, accepted = plan.result, plan.accepted
+    try:
+        stored = responses.store_checked(plan.checked)
+    except responses.SubmissionRefused as refused:
+        # the wave closed since it was looked up: keep them all back, store nothing
+        log.warning("kiosk responses refused: %s", refused)
+        result.pending.extend(
+            {"uuid": raw_uuid, "reason": "no_open_wave"} for raw_uuid, _, _ in accepted
+        )
+        accepted = []
+        stored = set()
+    _mark_unreadable_answers(
+        [sub.uuid for _, sub, is_mapping in accepted if not is_mapping], stored
+    )
+    result.acknowledged.extend(raw_uuid for raw_uuid, _, _ in accepted)
     log.info(
-        "device %s synced: %d acknowledged, %d pending",
+        "device %s synced: %d acknowledged (%d new), %d pending",
         device.id,
         len(result.acknowledged),
+        len(stored),
         len(result.pending),
     )
     return result
 
 
-def _store_one(
-    device: Device, response_uuid: uuid_module.UUID, item: Mapping[str, object]
-) -> str | None:
-    """Store one response; None when stored (or already), else why it is kept back."""
-    if responses.find_by_uuid(response_uuid) is not None:
-        return None
+def _shown(raw_uuid: object) -> str:
+    """A rejected UUID as the kiosk sent it, for its own bookkeeping (bounded)."""
+    return str(raw_uuid or "")[:100]
+
+
+class _Targets:
+    """The unit's open wave now, or on the day a response was finished; looked up
+    once per day for a batch."""
+
+    def __init__(self, unit_code: str) -> None:
+        self.unit_code = unit_code
+        self._today: SurveyTarget | None = find_open_target(unit_code)
+        self._on_day: dict[object, SurveyTarget | None] = {}
+
+    def for_moment(self, moment: datetime) -> SurveyTarget | None:
+        if self._today is not None:
+            return self._today
+        day = moment.date()
+        if day not in self._on_day:
+            self._on_day[day] = find_open_target(self.unit_code, day)
+        return self._on_day[day]
+
+
+def _submission(
+    device: Device,
+    response_uuid: uuid_module.UUID,
+    item: Mapping[str, object],
+    targets: _Targets,
+) -> responses.Submission | str:
+    """The submission of one response, or why it is kept back."""
     unit_code = item.get("unit_code") or device.unit.code
     if unit_code != device.unit.code:
         return "wrong_unit"
     submitted_at = _moment(item.get("submitted_at"))
     if submitted_at is None or submitted_at > utcnow() + _CLOCK_SLACK:
         submitted_at = utcnow()
-    target = find_open_target(device.unit.code) or find_open_target(
-        device.unit.code, submitted_at.date()
-    )
+    target = targets.for_moment(submitted_at)
     if target is None:
         return "no_open_wave"
-    answers = item.get("answers")
     language = item.get("language")
-    submission = responses.Submission(
+    return responses.Submission(
         uuid=response_uuid,
         wave=target.wave,
         unit=target.unit,
@@ -210,16 +300,19 @@ def _store_one(
         device_code=device.code,
         keep_invalid=True,
     )
-    try:
-        recorded = responses.record(
-            submission, answers if isinstance(answers, Mapping) else {}
+
+
+def _mark_unreadable_answers(
+    unreadable: list[uuid_module.UUID], stored: set[uuid_module.UUID]
+) -> None:
+    """Responses stored now whose answers were not a mapping at all."""
+    marked = [response_uuid for response_uuid in unreadable if response_uuid in stored]
+    if marked:
+        db.session.execute(
+            sa.update(Response)
+            .where(Response.uuid.in_(marked))
+            .values(status_reason="invalid:answers")
         )
-    except responses.SubmissionRefused as refused:
-        log.warning("kiosk response %s refused: %s", response_uuid, refused)
-        return "no_open_wave"
-    if not isinstance(answers, Mapping) and recorded.is_new:
-        recorded.response.status_reason = "invalid:answers"
-    return None
 
 
 def _moment(value: object) -> datetime | None:
@@ -228,11 +321,15 @@ def _moment(value: object) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        moment = (
+            moment.replace(tzinfo=UTC)
+            if moment.tzinfo is None
+            else moment.astimezone(UTC)
+        )
+    except (ValueError, OverflowError):  # year 1 at +05:00 is before year 1 in UTC
         return None
-    return (
-        moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    )
+    # a reset clock (1970) is not believed; nor arithmetic near the year 1
+    return moment if moment >= _EARLIEST_MOMENT else None
 
 
 def enrolable_units() -> list[Unit]:

@@ -31,6 +31,8 @@ STRAIGHT_LINING_MIN_CRITERIA = 10
 
 #: Channels whose timings are not the respondent's own.
 TIME_RULES_EXEMPT = frozenset({Channel.paper})
+#: The device-rate rule counts one device's responses within this window.
+DEVICE_WINDOW = timedelta(minutes=1)
 
 
 def is_too_fast(duration_seconds: int | None, min_seconds: int) -> bool:
@@ -56,7 +58,7 @@ def recent_device_count(response: Response) -> int:
     """Responses from the same device in the minute before this one."""
     if not response.device_code:
         return 0
-    since = response.submitted_at - timedelta(minutes=1)
+    since = response.submitted_at - DEVICE_WINDOW
     return (
         db.session.scalar(
             sa.select(sa.func.count(Response.id)).where(
@@ -73,14 +75,21 @@ def assess(
     response: Response,
     questionnaire: Questionnaire,
     answers: Mapping[str, AnswerValue],
+    earlier_in_minute: int | None = None,
 ) -> str | None:
-    """The reason code to flag ``response`` with, or None when it looks genuine."""
+    """The reason code to flag ``response`` with, or None when it looks genuine.
+
+    ``earlier_in_minute``: the device's responses in the minute before, when the
+    caller has counted them already (a batch); else they are counted here.
+    """
     config = current_app.config
     if response.channel not in TIME_RULES_EXEMPT:
         if is_too_fast(response.duration_seconds, int(config["QUALITY_MIN_SECONDS"])):
             return TOO_FAST
+        if earlier_in_minute is None:
+            earlier_in_minute = recent_device_count(response)
         if is_device_rate_exceeded(
-            recent_device_count(response), int(config["QUALITY_MAX_PER_DEVICE_MINUTE"])
+            earlier_in_minute, int(config["QUALITY_MAX_PER_DEVICE_MINUTE"])
         ):
             return DEVICE_RATE
     if is_straight_lining(criteria_values(questionnaire, answers)):

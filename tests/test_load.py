@@ -104,7 +104,8 @@ def test_a_server_database_pool_survives_restarts_and_fails_fast():
 
 def test_a_sync_checks_its_batch_before_it_takes_the_write_lock(demo_client, kiosk):
     """SQLite: the reads and checks run in a plain BEGIN; only the writes wait for
-    (and hold) the lock the other workers queue for."""
+    (and hold) the lock the other workers queue for. Before both, the device's rate
+    limit is counted in a short transaction of its own."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("BEGIN IMMEDIATE is how SQLite queues writers")
     _, token = kiosk
@@ -113,17 +114,21 @@ def test_a_sync_checks_its_batch_before_it_takes_the_write_lock(demo_client, kio
     statements: list[str] = []
 
     def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement.split()[0].upper() + statement[5:16])
+        statements.append(" ".join(statement.split()))
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
         assert sync(demo_client, token, batch).status_code == 200
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
-    begins = [s for s in statements if s.startswith("BEGIN")]
-    assert len(begins) == 2
-    assert "IMMEDIATE" not in begins[0]
-    assert "IMMEDIATE" in begins[1]
-    second = statements.index(begins[1])
-    assert not any(s.startswith("INSERT") for s in statements[:second])
-    assert any(s.startswith("INSERT") for s in statements[second:])
+    begins = [i for i, s in enumerate(statements) if s.startswith("BEGIN")]
+    assert [statements[i] for i in begins] == [
+        "BEGIN IMMEDIATE",  # the rate-limit count, committed at once
+        "BEGIN",  # reading and checking the batch
+        "BEGIN IMMEDIATE",  # storing it
+    ]
+    counting = statements[begins[0] + 1 : begins[1]]
+    assert all("rate_limits" in s for s in counting if s != "COMMIT")
+    checking, storing = statements[begins[1] : begins[2]], statements[begins[2] :]
+    assert not any(s.startswith(("INSERT", "UPDATE")) for s in checking)
+    assert any(s.startswith("INSERT INTO responses") for s in storing)

@@ -57,6 +57,7 @@ def _database_kind(request: pytest.FixtureRequest) -> Iterator[None]:
     with throwaway_cluster(options=TEST_CLUSTER_SETTINGS) as url:
         with databases.using_cluster(url):
             yield
+            _close_long_lived_apps()
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +65,7 @@ def _drop_test_databases() -> Iterator[None]:
     """Empty or drop the PostgreSQL databases a test used (SQLite files go with
     tmp_path); those of module- or session-scoped fixtures live on."""
     databases.keep_handed_out()
+    _long_lived_apps.extend(_apps_of_this_test)
     _apps_of_this_test.clear()
     yield
     for app in _apps_of_this_test:
@@ -76,6 +78,16 @@ def _drop_test_databases() -> Iterator[None]:
 #: Apps made by ``make_app`` during the running test, whose connections are closed
 #: after it (a PostgreSQL database cannot be emptied while they hold locks).
 _apps_of_this_test: list[Flask] = []
+#: Apps of module- and session-scoped fixtures, closed at the end of the run:
+#: kept referenced until then, so that no connection is garbage-collected open.
+_long_lived_apps: list[Flask] = []
+
+
+def _close_long_lived_apps() -> None:
+    for app in _long_lived_apps:
+        with app.app_context():
+            db.engine.dispose()
+    _long_lived_apps.clear()
 
 
 def database_url(database_path: Path) -> str:

@@ -31,6 +31,9 @@
     }
 
     input.addEventListener("input", ask);
+    // autofocus may come only after the first frame is drawn: a typist who starts
+    // at once must not lose the first keys
+    if (document.activeElement === document.body || !document.activeElement) { input.focus(); }
     form.addEventListener("submit", function (event) {
       if (verdict && !verdict.ok) { event.preventDefault(); status.textContent = verdict.message; input.select(); }
     });

@@ -67,6 +67,8 @@ def _enter_form(
     page, url: str, plan, check_accessibility: bool = False, shot=None
 ) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{url}/entry/?wave=demo&unit={UNIT}")
+    # the page puts the focus in the serial box; keys typed before would be lost
+    wait_until(page, "() => document.activeElement.name === 'serial'")
     serial = format_serial(1)
     if check_accessibility:  # the first typist also mistypes the check digit once
         # the serial box has the focus; a wrong check digit is refused at once

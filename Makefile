@@ -62,12 +62,21 @@ system-deps:
 
 axe: .cache/npm/node_modules/axe-core/axe.min.js
 
-## The whole suite on SQLite, then again on a throwaway PostgreSQL cluster on 127.0.0.1.
+## The whole suite on SQLite and, at the same time (two cores), again on a throwaway
+## PostgreSQL cluster on 127.0.0.1; that run's report follows the first one's.
+PG_LOG := test-output/pytest-postgresql.log
 test: install-test system-deps axe
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest --db postgresql
+	@mkdir -p test-output
+	@SIPAS_TEST_OUTPUT=test-output/postgresql $(BIN)/python -m pytest --db postgresql \
+	    -p no:cacheprovider > $(PG_LOG) 2>&1 & postgresql=$$!; \
+	$(BIN)/python -m pytest; sqlite=$$?; \
+	wait $$postgresql; pg=$$?; \
+	echo "======== the same suite on PostgreSQL ($(PG_LOG)) ========"; \
+	cat $(PG_LOG); \
+	echo "SQLite run: exit $$sqlite; PostgreSQL run: exit $$pg"; \
+	test $$sqlite = 0 && test $$pg = 0
 
 lint:
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -150,16 +151,28 @@ def _fill_local_defaults(app: Flask) -> None:
 
 
 def _instance_secret_key(instance: Path) -> str:
-    """Read or create a random key kept in instance/ so sessions survive restarts."""
+    """Read or create a random key kept in instance/ so sessions survive restarts.
+
+    Several processes may start at once (workers, a test run on each database): the
+    key is written to a file of its own and then linked into place, so a reader sees
+    either no key file or a whole one, and the first process to link wins.
+    """
     key_file = instance / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
     instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    fd, draft = tempfile.mkstemp(dir=instance, prefix=".secret_key.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        os.chmod(draft, 0o600)
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass  # another process was first: use its key
+    finally:
+        os.unlink(draft)
+    return key_file.read_text().strip()
 
 
 class ProductionConfigError(RuntimeError):

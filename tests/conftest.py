@@ -3,6 +3,7 @@ file, or with ``pytest --db postgresql`` a database on a throwaway cluster)."""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,9 @@ from tests.databases import TEST_CLUSTER_SETTINGS, databases
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRE_DIR = ROOT / "questionnaires"
+#: Pages, PDFs and screenshots the tests leave for people to look at; `make test`
+#: gives the PostgreSQL run, which runs at the same time, a folder of its own.
+OUTPUT_ROOT = Path(os.environ.get("SIPAS_TEST_OUTPUT", ROOT / "test-output"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

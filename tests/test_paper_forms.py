@@ -32,14 +32,13 @@ from sipas.services.paper_forms import (
     recent_batches,
 )
 from sipas.services.questionnaires import parsed
-from tests.conftest import CSRF_PATTERN
+from tests.conftest import CSRF_PATTERN, OUTPUT_ROOT
 from tests.factories import demo_target, make_unit
 from tests.test_questionnaire_loader import MINIMAL
 from tests.test_report_pdf import page_count, pdf_text
 
-ROOT = Path(__file__).resolve().parent.parent
 #: Page images a human can look at (gitignored).
-IMAGES = ROOT / "test-output" / "paper"
+IMAGES = OUTPUT_ROOT / "paper"
 
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils is not installed"

@@ -20,14 +20,13 @@ from sipas.models import AuditEvent, Role, Unit, Wave, WaveStatus
 from sipas.reports import poster_pdf
 from sipas.reports.poster_pdf import qr_code, render_posters, survey_url
 from sipas.services.paper_forms import units_of
-from tests.conftest import CSRF_PATTERN
+from tests.conftest import CSRF_PATTERN, OUTPUT_ROOT
 from tests.factories import demo_target, make_unit
 from tests.test_paper_forms import needs_poppler, squeeze, write
 from tests.test_report_pdf import page_count
 
-ROOT = Path(__file__).resolve().parent.parent
 #: Page images a human can look at (gitignored).
-IMAGES = ROOT / "test-output" / "posters"
+IMAGES = OUTPUT_ROOT / "posters"
 BASE = "https://khaosat.quangninh.gov.vn"
 
 

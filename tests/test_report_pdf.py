@@ -24,11 +24,11 @@ from sipas.reports.pdf_findings import change_text, significance_text
 from sipas.reports.pdf_heading import Masthead, dateline
 from sipas.services import synthetic
 from sipas.services.report import report_pdf, report_results
+from tests.conftest import OUTPUT_ROOT
 from tests.factories import make_previous_wave
 
-ROOT = Path(__file__).resolve().parent.parent
 #: Page images a human can look at (gitignored).
-IMAGES = ROOT / "test-output" / "report"
+IMAGES = OUTPUT_ROOT / "report"
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils is not installed"

@@ -237,3 +237,18 @@ def test_the_larger_upload_limit_is_for_logged_in_users_only(demo_client):
     url = "/admin/waves/demo/targets/import"
     response = demo_client.post(url, **targets_upload(1024 * 1024))
     assert response.status_code == 413
+
+
+def test_processes_starting_together_share_one_generated_key(tmp_path):
+    """Workers (or two test runs) that start at once never read a half-written key
+    nor end up with different keys."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sipas.config import _instance_secret_key
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: _instance_secret_key(tmp_path), range(32)))
+    assert len(keys) == 1
+    assert len(keys.pop()) == 64
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600

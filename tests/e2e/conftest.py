@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from sipas.extensions import db
 from sipas.services import demo, questionnaires
-from tests.conftest import QUESTIONNAIRE_DIR, ROOT, make_app
+from tests.conftest import OUTPUT_ROOT, QUESTIONNAIRE_DIR, ROOT, make_app
 from tests.databases import databases
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE_SCRIPT = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
-OUTPUT = ROOT / "test-output" / "e2e"
+OUTPUT = OUTPUT_ROOT / "e2e"
 
 
 def demo_app(folder: Path):  # type: ignore[no-untyped-def]

@@ -74,6 +74,7 @@ def _drop_test_databases() -> Iterator[None]:
     yield
     for app in _apps_of_this_test:
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
     _apps_of_this_test.clear()
     databases.take_back()

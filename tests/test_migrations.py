@@ -36,6 +36,7 @@ def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
         with db.engine.connect() as connection:
             tables = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
         assert tables == set()
+        db.session.remove()  # give its connection back before closing them all
         db.engine.dispose()
 
 
@@ -113,6 +114,7 @@ def test_criteria_masks_are_backfilled_from_answers(tmp_path):
             sa.text("SELECT criteria_answered, criteria_satisfied FROM responses")
         ).one()
         assert tuple(masks) == (0b11, 0b01)  # A1 and A2 answered; only A1 satisfied
+        db.session.remove()  # give its connection back before closing them all
         db.engine.dispose()
 
 

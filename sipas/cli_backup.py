@@ -82,18 +82,7 @@ def backup_command(output: Path, force: bool) -> None:
         _fail(error)
     finally:
         progress.close()
-    record_event(
-        "backup.create",
-        user=None,
-        details={
-            "file": str(output.absolute()),
-            "kind": info.kind.value,
-            "size": info.size,
-            "revision": info.revision,
-            "responses": info.responses,
-        },
-    )
-    db.session.commit()
+    _record("backup.create", output, info, size=info.size, responses=info.responses)
     click.echo(_("%(path)s written: %(info)s.", path=output, info=_describe(info)))
 
 
@@ -124,17 +113,7 @@ def restore_command(backup_file: Path, yes: bool) -> None:
         dropped = backup.restore_backup(info)
     except backup.BackupError as error:
         _fail(error)
-    record_event(
-        "backup.restore",
-        user=None,
-        details={
-            "file": str(backup_file.absolute()),
-            "kind": info.kind.value,
-            "revision": info.revision,
-            "dropped_tables": dropped,
-        },
-    )
-    db.session.commit()
+    _record("backup.restore", backup_file, info, dropped_tables=dropped)
     click.echo(
         _("%(database)s restored from %(path)s.", database=database, path=backup_file)
     )
@@ -153,3 +132,18 @@ def restore_command(backup_file: Path, yes: bool) -> None:
                 revision=info.revision,
             )
         )
+
+
+def _record(action: str, path: Path, info, **details: object) -> None:  # type: ignore[no-untyped-def]
+    """Audit a backup or restore of ``path`` (the command line has no user)."""
+    record_event(
+        action,
+        user=None,
+        details={
+            "file": str(path.absolute()),
+            "kind": info.kind.value,
+            "revision": info.revision,
+            **details,
+        },
+    )
+    db.session.commit()

@@ -69,6 +69,13 @@ class BackupInfo:
     responses: int | None
     size: int
 
+    @classmethod
+    def of_file(
+        cls, path: Path, kind: Kind, revision: str | None, responses: int | None
+    ) -> BackupInfo:
+        """The description of the backup file at ``path``, with its size now."""
+        return cls(path, kind, revision, responses, path.stat().st_size)
+
 
 def database_kind(url: URL | None = None) -> Kind:
     """The kind of the app's database (or of ``url``); others are refused."""
@@ -267,13 +274,7 @@ def backup_sqlite(
         finally:
             source.close()
             target.close()
-    return BackupInfo(
-        path=output,
-        kind=Kind.sqlite,
-        revision=revision,
-        responses=responses,
-        size=output.stat().st_size,
-    )
+    return BackupInfo.of_file(output, Kind.sqlite, revision, responses)
 
 
 def _tables(connection: sqlite3.Connection) -> set[str]:
@@ -318,13 +319,7 @@ def inspect_sqlite(path: Path) -> BackupInfo:
             connection.close()
     except sqlite3.DatabaseError as error:
         raise not_a_backup(path) from error
-    return BackupInfo(
-        path=path,
-        kind=Kind.sqlite,
-        revision=revision,
-        responses=responses,
-        size=path.stat().st_size,
-    )
+    return BackupInfo.of_file(path, Kind.sqlite, revision, responses)
 
 
 def restore_sqlite(path: Path) -> None:

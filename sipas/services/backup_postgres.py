@@ -111,13 +111,7 @@ def _backup(output: Path, *, force: bool) -> BackupInfo:
             with temporary.open("rb") as handle:
                 if handle.read(len(POSTGRES_MAGIC)) != POSTGRES_MAGIC:
                     raise not_a_backup(temporary)
-    return BackupInfo(
-        path=output,
-        kind=Kind.postgresql,
-        revision=revision,
-        responses=responses,
-        size=output.stat().st_size,
-    )
+    return BackupInfo.of_file(output, Kind.postgresql, revision, responses)
 
 
 def _revision(connection: sa.Connection) -> str | None:
@@ -158,13 +152,7 @@ def inspect(path: Path) -> BackupInfo:
     """Check a pg_dump archive is a SIPAS backup; read its schema revision."""
     if not SIPAS_TABLES <= dump_tables(path):
         raise not_a_backup(path)
-    return BackupInfo(
-        path=path,
-        kind=Kind.postgresql,
-        revision=dump_revision(path),
-        responses=None,
-        size=path.stat().st_size,
-    )
+    return BackupInfo.of_file(path, Kind.postgresql, dump_revision(path), None)
 
 
 def restore(path: Path) -> list[str]:

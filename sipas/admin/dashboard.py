@@ -53,9 +53,6 @@ CACHE_SIZE = 16
 _cache_lock = threading.Lock()
 
 
-bp.add_app_template_test(figures.is_untestable, "untestable")
-
-
 class ResultsChoiceForm(FlaskForm):
     """Which wave and unit subtree to show (a GET form: nothing changes)."""
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import Channel, Unit, UnitLevel, Wave
 from sipas.questionnaire import Item, ItemType, Questionnaire
+from sipas.questionnaire.logic import is_visible
 from sipas.services import responses
 from sipas.services.questionnaires import parsed
 
@@ -33,27 +34,24 @@ def answer_for(item: Item, *, gave_feedback: bool = True) -> object:
 def section_answers(
     questionnaire: Questionnaire, section_code: str, *, gave_feedback: bool = True
 ) -> dict[str, object]:
-    """Valid answers for every item of one section, skip rules respected."""
+    """Valid answers for every item of one section, skip rules respected (the
+    answers before it are those of `valid_answers`)."""
     section = questionnaire.sections[questionnaire.section_index(section_code)]
-    answers: dict[str, object] = {}
-    for item in section.items:
-        if item.show_if and item.show_if.item == "E_filter" and not gave_feedback:
-            continue
-        if item.show_if and item.show_if.item != "E_filter":
-            continue  # conditional procedure questions stay unanswered by default
-        answers[item.code] = answer_for(item, gave_feedback=gave_feedback)
-    return answers
+    answers = valid_answers(questionnaire, gave_feedback=gave_feedback)
+    return {
+        item.code: answers[item.code] for item in section.items if item.code in answers
+    }
 
 
 def valid_answers(
     questionnaire: Questionnaire, *, gave_feedback: bool = True
 ) -> dict[str, object]:
-    """Valid answers to the whole questionnaire."""
+    """Valid answers to the whole questionnaire: the first option of a choice, so
+    conditional procedure questions (an apology when late) stay unasked."""
     answers: dict[str, object] = {}
-    for section in questionnaire.sections:
-        answers.update(
-            section_answers(questionnaire, section.code, gave_feedback=gave_feedback)
-        )
+    for item in questionnaire.items:
+        if is_visible(item, answers, questionnaire):
+            answers[item.code] = answer_for(item, gave_feedback=gave_feedback)
     return answers
 
 

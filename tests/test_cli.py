@@ -43,16 +43,33 @@ def test_sync_stores_once_and_a_change_is_a_new_revision(runner, tmp_path):
     again = runner.invoke(args=["sipas", "questionnaire", "sync"])
     assert "không thay đổi" in again.output  # Vietnamese is the default language
     assert table_counts()[0] == stored
-    changed = tmp_path / "sipas-2017.yaml"
-    shutil.copy(QUESTIONNAIRE_DIR / "sipas-2017.yaml", changed)
-    text = changed.read_text(encoding="utf-8")
-    changed.write_text(text.replace("Rất hài lòng", "Rất rất hài lòng", 1), "utf-8")
-    result = runner.invoke(args=["sipas", "questionnaire", "sync", str(changed)])
-    assert "bản sửa đổi 2" in result.output
     revisions = db.session.scalars(
         sa.select(QuestionnaireVersion.revision).filter_by(code="sipas-2017")
     ).all()
-    assert sorted(revisions) == [1, 2]
+    changed = tmp_path / "sipas-2017-v2.yaml"
+    shutil.copy(QUESTIONNAIRE_DIR / "sipas-2017-v2.yaml", changed)
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("Rất hài lòng", "Rất rất hài lòng", 1), "utf-8")
+    result = runner.invoke(args=["sipas", "questionnaire", "sync", str(changed)])
+    following = max(revisions) + 1
+    assert f"bản sửa đổi {following}" in result.output
+    after = db.session.scalars(
+        sa.select(QuestionnaireVersion.revision).filter_by(code="sipas-2017")
+    ).all()
+    assert sorted(after) == [*sorted(revisions), following]
+
+
+def test_sync_makes_the_newest_version_the_latest_revision(runner):
+    """File names sort version 2 first ("sipas-2017-v2" < "sipas-2017."): sync stores
+    versions in their own order, so new rounds get version 2."""
+    result = runner.invoke(args=["sipas", "questionnaire", "sync"])
+    assert result.exit_code == 0, result.output
+    stored = db.session.execute(
+        sa.select(QuestionnaireVersion.version, QuestionnaireVersion.revision)
+        .filter_by(code="sipas-2017")
+        .order_by(QuestionnaireVersion.revision)
+    ).all()
+    assert [tuple(row) for row in stored] == [(1, 1), (2, 2)]
 
 
 def test_sync_of_a_bad_file_stores_nothing(runner, tmp_path):

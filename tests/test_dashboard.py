@@ -269,3 +269,19 @@ def test_one_respondent_group_at_a_time(filled_wave, demo_client, login_as):
     # an unknown question falls back to the first one
     unknown = page(demo_client, "/admin/results/demo?by=nosuch")
     assert "Giới tính" in section(unknown, "breakdowns-title")
+
+
+def test_units_the_design_cannot_compare_are_said_so_in_words(
+    filled_wave, demo_client, login_as
+):
+    """The demo design samples whole centres: no row may read as "no difference"."""
+    login_as(demo_client, Role.admin)
+    html = section(page(demo_client, "/admin/results/demo"), "ranking-title")
+    rows = re.findall(r"<tr>\s*<td class=\"num\">(.*?)</tr>", html, re.S)
+    assert len(rows) == 5
+    for row in rows:
+        assert "Thiết kế mẫu không cho phép so sánh" in row
+        assert "≈" not in row
+        assert "Không khác biệt rõ" not in row
+    assert 'id="untestable-legend"' in html
+    assert "không cặp nào trong 10 cặp đơn vị so sánh được" in html

@@ -244,3 +244,28 @@ def test_a_wave_without_responses_downloads_empty_files(admin_client):
     document = admin_client.get("/admin/results/demo/download.json").get_json()
     assert document["meta"]["rows"] == 0
     assert document["overall"]["index"] is None
+
+
+def test_xlsx_ranking_says_which_units_the_design_cannot_compare(
+    filled_wave, admin_client
+):
+    response = admin_client.get("/admin/results/demo/download.xlsx")
+    ranking = load_workbook(io.BytesIO(response.data))["Xếp hạng"]
+    header = [c.value for c in ranking[1]]
+    comparison = header.index("So sánh với các đơn vị khác")
+    same = header.index("Không phân biệt được với")
+    rows = list(ranking.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 5
+    for row in rows:
+        assert row[comparison].startswith("Thiết kế mẫu không cho phép so sánh")
+        assert not row[same]
+
+
+def test_json_ranking_separates_untested_from_indistinguishable(
+    filled_wave, admin_client
+):
+    document = json.loads(admin_client.get("/admin/results/demo/download.json").data)
+    for row in document["ranking"]:
+        assert row["indistinguishable"] == []
+        assert len(row["untestable"]) == 4
+        assert row["tied_with_next"] is False

@@ -14,6 +14,7 @@ from sipas.questionnaire import (
     load_text,
     parse_definition,
 )
+from sipas.questionnaire.logic import is_visible
 
 QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
 
@@ -70,8 +71,36 @@ def problems_of(text: str) -> list[tuple[int | None, str]]:
 
 @pytest.mark.parametrize("path", sorted(QUESTIONNAIRES.glob("*.yaml")), ids=str)
 def test_every_shipped_file_loads(path):
-    loaded = load_file(path)
-    assert loaded.questionnaire.code == path.stem
+    """A file is named after its code, and a later version adds ``-v<version>``."""
+    questionnaire = load_file(path).questionnaire
+    names = {questionnaire.code, f"{questionnaire.code}-v{questionnaire.version}"}
+    assert path.stem in names
+
+
+def test_version_2_asks_about_the_result_only_of_whoever_received_it():
+    questionnaire = load_file(QUESTIONNAIRES / "sipas-2017-v2.yaml").questionnaire
+    assert questionnaire.version == 2
+    on_time = questionnaire.item("on_time")
+    assert on_time.choice_codes[-1] == "not_received"
+    assert on_time.choices[-1].label.get_text("vi") == "Chưa nhận kết quả"
+    not_yet = {"on_time": "not_received"}
+    for code in ("D1", "D2", "D3", "apology"):
+        assert not is_visible(questionnaire.item(code), not_yet, questionnaire)
+    for answer in ("early", "on_time", "late"):
+        for code in ("D1", "D2", "D3"):
+            item = questionnaire.item(code)
+            assert is_visible(item, {"on_time": answer}, questionnaire)
+
+
+def test_version_2_lists_yes_before_no_in_every_yes_no_question():
+    questionnaire = load_file(QUESTIONNAIRES / "sipas-2017-v2.yaml").questionnaire
+    orders = {
+        item.code: item.choice_codes
+        for item in questionnaire.items
+        if set(item.choice_codes) == {"yes", "no"}
+    }
+    assert set(orders) == {"apology", "E_filter", "harassment", "unofficial_payment"}
+    assert set(map(tuple, orders.values())) == {("yes", "no")}
 
 
 def test_sipas_2017_has_the_22_criteria_in_five_factors():

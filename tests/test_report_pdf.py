@@ -156,7 +156,7 @@ def test_the_font_is_embedded_and_covers_every_character(filled_wave, tmp_path):
         assert "Helvetica" not in line
     drawn = pdf_text(pdf)
     assert "ộ" in drawn
-    assert "≈" in drawn
+    assert "†" in drawn  # the demo design samples whole centres: no ≈ here
     assert missing_characters(drawn) == set()
     assert missing_characters("▲") == {"▲"}  # the check can fail
 
@@ -221,7 +221,10 @@ def test_a_34_province_ranking_takes_more_pages_and_repeats_its_header(
     assert len(results.ranking) == 34
     head = Masthead(("UBND",), "Hà Nội", date(2026, 11, 25))
     long = write(tmp_path, render(results, head).data, "long.pdf")
-    three = [dataclasses.replace(r, tied_with_next=False) for r in results.ranking[:3]]
+    three = [
+        dataclasses.replace(r, tied_with_next=False, untestable_with_next=False)
+        for r in results.ranking[:3]
+    ]
     short_results = dataclasses.replace(results, ranking=tuple(three))
     short = write(tmp_path, render(short_results, head).data, "short.pdf")
     tied = [dataclasses.replace(three[0], tied_with_next=True), *three[1:]]
@@ -230,7 +233,8 @@ def test_a_34_province_ranking_takes_more_pages_and_repeats_its_header(
     assert page_count(long) > page_count(short)
     with force_locale("vi"):
         header = re.compile(rf"{_('Unit')}\s+{_('Responses')}\s+SIPAS")
-    assert pdf_text(marked).count("≈") == pdf_text(short).count("≈") + 1
+    # the mark, and the note that explains it
+    assert pdf_text(marked).count("≈") == pdf_text(short).count("≈") + 2
     texts = page_texts(long)
     pages_with_header = [k for k, t in enumerate(texts) if header.search(t)]
     assert len(pages_with_header) >= 2
@@ -395,3 +399,21 @@ def test_render_report_needs_only_the_results(filled_wave, tmp_path):
         assert _("Ranking of units") in text
         assert format_percent(results.indices.overall.estimate.value) in text
         assert "." in format_percent(0.5)  # English decimals in an English report
+
+
+def test_units_the_design_cannot_compare_are_marked_and_explained(
+    filled_wave, tmp_path
+):
+    """Whole centres sampled (the demo design): † and its note, never ≈."""
+    text = squeeze(pdf_text(write(tmp_path, report_pdf(filled_wave, None, "vi"))))
+    with force_locale("vi"):
+        note = _(
+            "† The sampling design of this survey round cannot measure the error "
+            "of comparing this unit with the next one (for example, each whole "
+            "unit was taken as one sampling unit): their order only reflects the "
+            "figures collected. It cannot show which unit is really better, and "
+            "it does not mean that the units are alike."
+        )
+    assert squeeze(note) in text
+    assert "≈" not in text.split(titles()["IV"])[1].split(titles()["V"])[0]
+    assert "không cặp nào trong 10 cặp đơn vị so sánh được" in text

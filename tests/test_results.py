@@ -185,3 +185,31 @@ def test_results_follow_a_merged_unit_to_its_successor(filled_wave):
         ).all()
     )
     assert before == counts[unit("QN-UONGBI-TT").id] + counts[unit("QN-TIENYEN-TT").id]
+
+
+def test_units_that_are_single_sampling_units_are_never_called_alike(filled_wave):
+    """The demo design samples whole centres (each ranked unit is one PSU): the
+    design measures no error for any difference, so every pair is "cannot be
+    compared", never "not distinguishable"."""
+    ranked = results.wave_results(filled_wave).ranking
+    codes = {r.unit.code for r in ranked}
+    for r in ranked:
+        assert r.indistinguishable == ()
+        assert set(r.untestable) == codes - {r.unit.code}
+        assert not r.tied_with_next
+    assert [r.untestable_with_next for r in ranked] == [True] * 4 + [False]
+
+
+def test_with_responses_as_sampling_units_every_pair_is_tested(demo_app):
+    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave.strata_level = None
+    wave.psu_level = None
+    synthetic.add_demo_responses(wave, 3000, seed=2)
+    db.session.flush()
+    ranked = results.wave_results(wave).ranking
+    assert all(r.untestable == () for r in ranked)
+    different = sum(4 - len(r.indistinguishable) for r in ranked) // 2
+    assert different > 0  # the units differ in quality (synthetic): some pairs show it
+    for r, following in zip(ranked, ranked[1:], strict=False):
+        assert r.tied_with_next == (following.unit.code in r.indistinguishable)
+        assert not r.untestable_with_next

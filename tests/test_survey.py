@@ -87,6 +87,32 @@ def test_filter_no_skips_factor_e(demo_client, survey_page, questionnaire):
     assert not codes & {"E1", "E2", "E3", "E4"}
 
 
+def test_whoever_has_not_received_the_result_is_not_asked_about_it(
+    demo_client, survey_page, questionnaire
+):
+    """Version 2: "Chưa nhận kết quả" skips the results step (D1–D3)."""
+    overrides = {"procedure": {"on_time": "not_received"}}
+    sections = []
+    page = survey_page(demo_client.get(URL))
+    while True:
+        sections.append(page.section)
+        answers = section_answers(questionnaire, page.section)
+        answers.update(overrides.get(page.section, {}))
+        posted = demo_client.post(URL, data=page.post_data(answers))
+        assert posted.status_code == 302
+        if "/thanks/" in posted.location:
+            break
+        page = survey_page(demo_client.get(posted.location))
+    assert "results" not in sections
+    assert "access" in sections
+    codes = set(db.session.scalars(sa.select(Answer.item_code)))
+    assert not codes & {"D1", "D2", "D3", "apology"}
+    assert (
+        db.session.scalar(sa.select(Answer.value).where(Answer.item_code == "on_time"))
+        == "not_received"
+    )
+
+
 def test_answers_to_a_filtered_out_question_are_dropped(
     demo_client, survey_page, questionnaire
 ):

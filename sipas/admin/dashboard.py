@@ -30,6 +30,8 @@ from sipas.models import Unit, Wave, WaveStatus
 from sipas.reports import figures
 from sipas.services import dashboards, exports, workbook
 from sipas.services.accounts import record_event
+from sipas.services.margins import mismatch_problem
+from sipas.services.questionnaires import parsed
 from sipas.services.unit_tree import (
     ancestors,
     can_see,
@@ -38,6 +40,7 @@ from sipas.services.unit_tree import (
     visible_unit_ids,
 )
 from sipas.services.wave_design import WeightingError
+from sipas.stats.calibrate import MarginMismatch
 
 #: Download formats and their media types.
 FORMATS = {
@@ -48,9 +51,6 @@ FORMATS = {
 #: Rendered result sections kept per app (a big wave takes seconds to compute).
 CACHE_SIZE = 16
 _cache_lock = threading.Lock()
-
-
-bp.add_app_template_test(figures.is_untestable, "untestable")
 
 
 class ResultsChoiceForm(FlaskForm):
@@ -158,11 +158,22 @@ def wave_dashboard(wave_code: str):  # type: ignore[no-untyped-def]
     }
     try:
         section = _results_section(wave, root, group)
-    except WeightingError as error:
+    except (WeightingError, MarginMismatch) as error:
+        return results_unavailable(error, page)
+    return render_template("admin/dashboard/wave.html", section=section, **page)
+
+
+def results_unavailable(error: WeightingError | MarginMismatch, page: dict) -> str:
+    """The page saying why a wave's results cannot be computed, and what to do:
+    units without a population, or calibration margins that do not fit."""
+    if isinstance(error, WeightingError):
         return render_template(
             "admin/dashboard/weighting.html", units=error.unit_codes, **page
         )
-    return render_template("admin/dashboard/wave.html", section=section, **page)
+    problem = mismatch_problem(
+        parsed(page["wave"].questionnaire), error, current_language()
+    )
+    return render_template("admin/dashboard/calibration.html", problem=problem, **page)
 
 
 def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None:
@@ -223,9 +234,8 @@ def download(wave_code: str, fmt: str):  # type: ignore[no-untyped-def]
                     results, in_scope, dashboards.channel_labels()
                 )
             )
-    except WeightingError as error:
-        page = {"wave": wave, "root": root, "units": error.unit_codes}
-        return render_template("admin/dashboard/weighting.html", **page), 409
+    except (WeightingError, MarginMismatch) as error:
+        return results_unavailable(error, {"wave": wave, "root": root}), 409
     record_event(
         f"export.{fmt}",
         user=current_user,

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from sipas.admin import bp
+from sipas.admin.dashboard import results_unavailable
 from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
@@ -18,6 +19,8 @@ from sipas.services.accounts import record_event
 from sipas.services.report import NoResponses
 from sipas.services.report import report_pdf as build_pdf
 from sipas.services.unit_tree import can_see_any, visible_unit_ids
+from sipas.services.wave_design import WeightingError
+from sipas.stats.calibrate import MarginMismatch
 
 
 def _wave_and_root(wave_code: str) -> tuple[Wave, Unit | None]:
@@ -40,7 +43,7 @@ def _wave_and_root(wave_code: str) -> tuple[Wave, Unit | None]:
 
 @bp.get("/results/<wave_code>/report.pdf")
 @role_required(*READERS)
-def report_pdf(wave_code: str) -> Response:
+def report_pdf(wave_code: str) -> Response | tuple[str, int]:
     """The report as a download, recorded in the audit log."""
     wave, root = _wave_and_root(wave_code)
     try:
@@ -48,6 +51,8 @@ def report_pdf(wave_code: str) -> Response:
     except NoResponses:
         flash(_("This survey round has no response in this scope yet."), "warning")
         return redirect(url_for("admin.index"))
+    except (WeightingError, MarginMismatch) as error:
+        return results_unavailable(error, {"wave": wave, "root": root}), 409
     unit_code = root.code if root is not None else "all"
     record_event(
         "report.pdf",

@@ -12,8 +12,8 @@ from markupsafe import Markup
 
 from sipas.i18n import format_number, format_percent
 from sipas.reports.svg import ChartRow, interval_chart
-from sipas.services.results import OVERALL, Change, WaveResults
-from sipas.stats.compare import Difference
+from sipas.services.results import OVERALL, Change, RankedUnit, WaveResults
+from sipas.stats.compare import Comparison, Difference
 from sipas.stats.indices import IndexResult
 from sipas.stats.intervals import Interval
 
@@ -143,11 +143,93 @@ def ranking_chart(results: WaveResults) -> Markup:
     return _chart(results, labelled, _("Units ranked by SIPAS index"), dots=True)
 
 
-def is_untestable(result: IndexResult) -> bool:
-    """True when the design gives the estimate no variance (e.g. a unit that is a
-    single PSU): its differences from other units cannot be tested."""
-    estimate = result.estimate
-    return finite(estimate.value) and (estimate.df < 1 or not estimate.variance > 0)
+def comparison_text(unit: RankedUnit, names: dict[str, str]) -> str:
+    """How a ranked unit compares with the others, in words an official reads:
+    "cannot be compared under this design" is never shown as "no difference"."""
+
+    def listed(codes: tuple[str, ...]) -> str:
+        return ", ".join(names.get(code, code) for code in codes)
+
+    parts = []
+    if unit.indistinguishable:
+        parts.append(
+            _(
+                "No clear difference from %(units)s",
+                units=listed(unit.indistinguishable),
+            )
+        )
+    if (
+        unit.untestable
+        and not unit.indistinguishable
+        and len(unit.untestable) == len(names) - 1
+    ):
+        parts.append(_("The sampling design cannot compare it with the other units †"))
+    elif unit.untestable:
+        parts.append(
+            _(
+                "The sampling design cannot compare it with %(units)s †",
+                units=listed(unit.untestable),
+            )
+        )
+    if not parts:
+        return _("Clearly different from every other unit")
+    return ". ".join(parts)
+
+
+def next_mark(unit: RankedUnit) -> str:
+    """≈ when the next unit was tested and not told apart, † when the design cannot
+    compare the two, else nothing."""
+    return {Comparison.indistinguishable: "≈", Comparison.untestable: "†"}.get(
+        unit.comparison_with_next, ""
+    )
+
+
+@dataclass(frozen=True)
+class RankingSummary:
+    """How many pairs of ranked units differ, do not, or cannot be compared."""
+
+    different: int
+    indistinguishable: int
+    untestable: int
+
+
+def ranking_summary(results: WaveResults) -> RankingSummary:
+    """Counts of unit pairs by what the test of their difference could say."""
+    ranked = results.ranking
+    pairs = len(ranked) * (len(ranked) - 1) // 2
+    same = sum(len(u.indistinguishable) for u in ranked) // 2
+    untestable = sum(len(u.untestable) for u in ranked) // 2
+    return RankingSummary(pairs - same - untestable, same, untestable)
+
+
+def ranking_summary_text(results: WaveResults) -> str:
+    """The ranking's pairs in one sentence ("Of 10 pairs of units, 6 differ …")."""
+    summary = ranking_summary(results)
+    pairs = summary.different + summary.indistinguishable + summary.untestable
+    if summary.untestable == pairs:
+        return _(
+            "Under this sampling design none of the %(pairs)s pairs of units can "
+            "be compared: the order below only reflects the figures collected.",
+            pairs=pairs,
+        )
+    if summary.untestable:
+        return _(
+            "Of %(pairs)s pairs of units, %(different)s differ clearly, "
+            "%(same)s cannot be told apart (their difference is within what chance "
+            "explains) and %(untestable)s cannot be compared under this sampling "
+            "design.",
+            pairs=pairs,
+            different=summary.different,
+            same=summary.indistinguishable,
+            untestable=summary.untestable,
+        )
+    return _(
+        "Of %(pairs)s pairs of units, %(different)s differ clearly and %(same)s "
+        "cannot be told apart (their difference is within what chance explains).",
+        pairs=pairs,
+        different=summary.different,
+        same=summary.indistinguishable,
+    )
 
 
 def small_count(results: WaveResults) -> int:

@@ -13,6 +13,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table
 from sipas.i18n import format_percent
 from sipas.labels import WAVE_STATUS_LABELS
 from sipas.models import UnitLevel, Wave, Weighting
+from sipas.reports.figures import next_mark, ranking_summary_text
 from sipas.reports.fonts import REGULAR
 from sipas.reports.pdf_charts import ChartRow, factor_chart, ranking_chart
 from sipas.reports.pdf_heading import scope_text
@@ -300,6 +301,41 @@ def criteria_section(results: WaveResults) -> list[Flowable]:
     return story
 
 
+def _tie_note(results: WaveResults) -> list[Flowable]:
+    """The ≈ note, when two neighbours in the ranking cannot be told apart."""
+    if not any(unit.tied_with_next for unit in results.ranking):
+        return []
+    return [
+        para(
+            _(
+                "≈ The SIPAS of this unit and of the next one differ by less than "
+                "chance explains (not significant at %(level)s): their order may "
+                "be chance.",
+                level=format_percent(results.options.level, 0),
+            ),
+            "note",
+        )
+    ]
+
+
+def _untestable_note(results: WaveResults) -> list[Flowable]:
+    """The † note, when the design cannot compare some units."""
+    if not any(unit.untestable for unit in results.ranking):
+        return []
+    return [
+        para(
+            _(
+                "† The sampling design of this survey round cannot measure the error "
+                "of comparing this unit with the next one (for example, each whole "
+                "unit was taken as one sampling unit): their order only reflects the "
+                "figures collected. It cannot show which unit is really better, and "
+                "it does not mean that the units are alike."
+            ),
+            "note",
+        )
+    ]
+
+
 def ranking_section(results: WaveResults) -> list[Flowable]:
     """IV. The units one level below the subtree's root, best first."""
     story = list(heading("IV", _("Ranking of units")))
@@ -309,7 +345,7 @@ def ranking_section(results: WaveResults) -> list[Flowable]:
             para(_("Fewer than two units below this scope have responses: no ranking."))
         )
         return story
-    header = [_("Rank"), _("Unit"), _("Responses"), "SIPAS", ci_header(results), "≈"]
+    header = [_("Rank"), _("Unit"), _("Responses"), "SIPAS", ci_header(results), ""]
     rows: list[list[object]] = [header]
     for unit in ranked:
         rows.append(
@@ -319,21 +355,15 @@ def ranking_section(results: WaveResults) -> list[Flowable]:
                 count(unit.overall.estimate.n),
                 small_mark(results, unit.overall),
                 interval_text(unit.overall.interval),
-                "≈" if unit.tied_with_next else "",
+                next_mark(unit),
             ]
         )
     widths = [0.11, 0.39, 0.12, 0.12, 0.21, 0.05]
     story += [
+        para(ranking_summary_text(results)),
         data_table(rows, [w * FRAME_WIDTH for w in widths], right_columns=(0, 2, 3, 4)),
-        para(
-            _(
-                "≈ The SIPAS of this unit and of the next one differ by less than "
-                "chance explains (not significant at %(level)s): their order may "
-                "be chance.",
-                level=format_percent(results.options.level, 0),
-            ),
-            "note",
-        ),
+        *_tie_note(results),
+        *_untestable_note(results),
         *small_note(results, [u.overall for u in ranked]),
     ]
     chart_rows = [ChartRow(f"{u.rank}. {u.unit.name}", u.overall) for u in ranked]

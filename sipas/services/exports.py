@@ -231,7 +231,9 @@ def results_document(results: WaveResults) -> dict[str, Any]:
                 "n": ranked.overall.estimate.n,
                 **indices_json(ranked.indices, ci, index_ci)["overall"],
                 "indistinguishable": list(ranked.indistinguishable),
+                "untestable": list(ranked.untestable),
                 "tied_with_next": ranked.tied_with_next,
+                "untestable_with_next": ranked.untestable_with_next,
             }
             for ranked in results.ranking
         ],

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
 
-from sipas.questionnaire import ItemType, Questionnaire
-from sipas.stats.calibrate import CalibrationMethod
+from sipas.questionnaire import Item, ItemType, Questionnaire
+from sipas.stats.calibrate import CROSS_SEPARATOR, CalibrationMethod, MarginMismatch
 
-#: Values of a crossed margin are joined with this (as the statistics join them).
-CROSS_SEPARATOR = "|"
 _COUNT = re.compile(r"\d+")
 
 
@@ -202,3 +201,45 @@ def margins_text(stored: dict[str, Any] | None) -> str:
 def margins_method(stored: dict[str, Any] | None) -> str:
     """The stored calibration method, or "" for none."""
     return stored["method"] if stored else ""
+
+
+@dataclass(frozen=True)
+class MarginProblem:
+    """One margin that does not fit the responses, in the questionnaire's words."""
+
+    #: the margin's questions, by their label
+    questions: tuple[str, ...]
+    #: answers given by respondents but without a population count
+    unknown: tuple[str, ...]
+    #: answers with a population count but given by nobody
+    unanswered: tuple[str, ...]
+
+
+def mismatch_problem(
+    questionnaire: Questionnaire, error: MarginMismatch, language: str
+) -> MarginProblem:
+    """``error`` named by question labels and answer labels instead of codes."""
+    codes = error.columns
+    items = [questionnaire.item(c) for c in codes if questionnaire.has_item(c)]
+    if len(items) != len(codes):
+        return MarginProblem(codes, error.unknown, error.unanswered)
+
+    def answer_label(key: str) -> str:
+        parts = key.split(CROSS_SEPARATOR)
+        return " × ".join(
+            _choice_label(item, part, language)
+            for item, part in zip(items, parts, strict=False)
+        )
+
+    return MarginProblem(
+        tuple(item.label.get_text(language) for item in items),
+        tuple(answer_label(key) for key in error.unknown),
+        tuple(answer_label(key) for key in error.unanswered),
+    )
+
+
+def _choice_label(item: Item, code: str, language: str) -> str:
+    for choice in item.choices:
+        if choice.code == code:
+            return choice.label.get_text(language)
+    return code

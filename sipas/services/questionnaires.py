@@ -55,8 +55,14 @@ def sync(paths: Iterable[str | Path]) -> list[SyncedFile]:
     """Store each file whose content is new as the next revision of its code.
 
     All files are validated before anything is stored, so a bad file stores nothing.
+    Versions of one code are stored in the order of their ``version`` (not of their
+    file names), so the newest version is the latest revision on a fresh install.
     """
-    return [_store(item) for item in load_all(paths)]
+    loaded = sorted(
+        load_all(paths),
+        key=lambda item: (item.questionnaire.code, item.questionnaire.version),
+    )
+    return [_store(item) for item in loaded]
 
 
 def _store(loaded: LoadedQuestionnaire) -> SyncedFile:

@@ -30,7 +30,12 @@ from sipas.services.patterns import (
 from sipas.services.questionnaires import parsed
 from sipas.services.wave_design import UnitDesign, unit_designs
 from sipas.stats.analysis import Analysis, CalibrationSpec, GroupIndices, MarginSpec
-from sipas.stats.calibrate import CalibrationMethod, make_margin, poststratify, rake
+from sipas.stats.calibrate import (
+    CalibrationMethod,
+    margin_of_columns,
+    poststratify,
+    rake,
+)
 from sipas.stats.calibrated import calibrated_indices
 from sipas.stats.coded import Coded
 from sipas.stats.compare import (
@@ -389,10 +394,12 @@ def _calibrated(design, psu_index, weight, patterns, spec, criteria):  # type: i
     counts = patterns.count.astype(np.float64)
     margins = []
     for margin in spec.margins:
-        first, *rest = (patterns.answers[c] for c in margin.columns)
         margins.append(
-            make_margin(
-                "×".join(margin.columns), first.crossed(*rest), margin.population
+            margin_of_columns(
+                {c: patterns.answers[c] for c in margin.columns},
+                margin.population,
+                weight,
+                counts,
             )
         )
     if spec.method is CalibrationMethod.poststratify:

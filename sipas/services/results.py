@@ -32,8 +32,9 @@ from sipas.services.questionnaires import parsed
 from sipas.services.unit_tree import ancestors, subtree_ids
 from sipas.stats.coded import Coded
 from sipas.stats.compare import (
+    Comparison,
     Difference,
-    domain_difference,
+    compare_domains,
     independent_difference,
     index_differences,
 )
@@ -65,15 +66,29 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class RankedUnit:
-    """A unit below the root with its SIPAS, rank and the units it cannot be told
-    apart from (their difference is not significant at the chosen level)."""
+    """A unit below the root with its SIPAS, rank, and how it compares with the
+    other units: told apart, not told apart, or not testable under the design."""
 
     unit: Unit
     rank: int
     indices: Indices
+    #: units tested and found within what chance explains of this one
     indistinguishable: tuple[str, ...]
-    #: True when the difference to the next unit in the ranking is not significant
+    #: True when the difference to the next unit was tested and is not significant
     tied_with_next: bool
+    #: units the design cannot compare with this one (no measured error)
+    untestable: tuple[str, ...] = ()
+    #: True when the difference to the next unit cannot be tested
+    untestable_with_next: bool = False
+
+    @property
+    def comparison_with_next(self) -> Comparison | None:
+        """How this unit compares with the next one (None for the last)."""
+        if self.untestable_with_next:
+            return Comparison.untestable
+        if self.tied_with_next:
+            return Comparison.indistinguishable
+        return None
 
     @property
     def overall(self) -> IndexResult:
@@ -321,15 +336,24 @@ def _ranking(
     inside = lookup[data.patterns.unit_id] < len(labels)
     results = dict(data.domain_indices(domains, options, inside, design_effects=False))
     order = sorted(results, key=lambda c: (-_value(results[c].overall), c))
-    same = _indistinguishable(data, results, order, options)
+    found = _comparisons(data, results, order, options)
+
+    def with_result(code: str, result: Comparison) -> tuple[str, ...]:
+        return tuple(other for other in order if found.get((code, other)) is result)
+
+    def next_is(position: int, result: Comparison) -> bool:
+        following = order[position + 1] if position + 1 < len(order) else None
+        return found.get((order[position], following)) is result
+
     return tuple(
         RankedUnit(
             unit=group_units[code],
             rank=position + 1,
             indices=results[code],
-            indistinguishable=tuple(other for other in order if (code, other) in same),
-            tied_with_next=position + 1 < len(order)
-            and (code, order[position + 1]) in same,
+            indistinguishable=with_result(code, Comparison.indistinguishable),
+            tied_with_next=next_is(position, Comparison.indistinguishable),
+            untestable=with_result(code, Comparison.untestable),
+            untestable_with_next=next_is(position, Comparison.untestable),
         )
         for position, code in enumerate(order)
     )
@@ -340,19 +364,14 @@ def _value(result: IndexResult) -> float:
     return value if np.isfinite(value) else -1.0
 
 
-def _indistinguishable(data, results, order, options) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    """Pairs of units whose SIPAS differ by less than chance explains."""
-    pairs = set()
+def _comparisons(data, results, order, options) -> dict[tuple[str, str], Comparison]:  # type: ignore[no-untyped-def]
+    """How the SIPAS of every pair of units compares, both ways round."""
+    found = {}
     for first, second in itertools.combinations(order, 2):
         a, b = results[first].overall.estimate, results[second].overall.estimate
-        if a.psu_totals is None or b.psu_totals is None:
-            continue
-        difference = domain_difference(
-            data.design, a, b, options.level, options.lonely_psu
-        )
-        if not difference.is_significant:
-            pairs.update({(first, second), (second, first)})
-    return pairs
+        result = compare_domains(data.design, a, b, options.level, options.lonely_psu)
+        found[first, second] = found[second, first] = result
+    return found
 
 
 def _share_tables(wave, questionnaire, section, in_scope, options, language, *, ranked):  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from sipas.models import Wave
 from sipas.questionnaire import Item, ItemType, Questionnaire
-from sipas.reports.figures import change_rows
+from sipas.reports.figures import change_rows, comparison_text
 from sipas.services.exports import MULTI_SEPARATOR, counted_batches
 from sipas.services.results import OVERALL, ShareTable, WaveResults
 from sipas.services.wave_design import unit_designs
@@ -247,13 +247,16 @@ def _criteria(results: WaveResults):  # type: ignore[no-untyped-def]
 
 def _ranking(results: WaveResults):  # type: ignore[no-untyped-def]
     small = results.thresholds.is_small
+    names = {r.unit.code: r.unit.name for r in results.ranking}
     rows = [
         [
             r.rank,
             r.unit.code,
             r.unit.name,
             *_figures(r.overall, small(r.overall)),
+            comparison_text(r, names),
             ", ".join(r.indistinguishable),
+            ", ".join(r.untestable),
         ]
         for r in results.ranking
     ]
@@ -262,7 +265,9 @@ def _ranking(results: WaveResults):  # type: ignore[no-untyped-def]
         Column(_("Unit code"), 16),
         Column(_("Unit"), 36),
         *_figure_columns(),
-        Column(_("Not distinguishable from"), 40),
+        Column(_("Comparison with the other units"), 60),
+        Column(_("Not distinguishable from"), 30),
+        Column(_("Cannot be compared under this design with"), 30),
     ]
     return _("Ranking"), columns, rows
 

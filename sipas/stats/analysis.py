@@ -11,7 +11,7 @@ from sipas.stats.calibrate import (
     Calibration,
     CalibrationError,
     CalibrationMethod,
-    make_margin,
+    margin_of_columns,
     poststratify,
     rake,
 )
@@ -69,10 +69,11 @@ def calibrate_rows(data: FlatData, spec: CalibrationSpec) -> Calibration:
         missing = [c for c in margin.columns if c not in data.others]
         if missing:
             raise CalibrationError(f"the file has no column {missing[0]!r}")
-        first, *rest = (data.others[c] for c in margin.columns)
         margins.append(
-            make_margin(
-                "×".join(margin.columns), first.crossed(*rest), margin.population
+            margin_of_columns(
+                {c: data.others[c] for c in margin.columns},
+                margin.population,
+                data.weights,
             )
         )
     if spec.method is CalibrationMethod.poststratify:

@@ -23,6 +23,10 @@ RAKE_MAX_ITERATIONS = 10
 RAKE_EPSILON = 1.0
 #: svyrecvar residualises raked estimates with this many sweeps
 RAKE_VARIANCE_SWEEPS = 10
+#: Values of a crossed margin are joined with this ("male|18_25").
+CROSS_SEPARATOR = "|"
+#: A margin's name joins its columns with this ("sex×age_group").
+MARGIN_NAME_SEPARATOR = "×"
 
 
 class CalibrationMethod(StrEnum):
@@ -32,6 +36,29 @@ class CalibrationMethod(StrEnum):
 
 class CalibrationError(ValueError):
     """The margins do not fit the sample (a category without population, or empty)."""
+
+
+class MarginMismatch(CalibrationError):
+    """Categories of one margin that the sample and the population do not share.
+
+    ``unknown``: answered in the sample but given no population count;
+    ``unanswered``: given a population count but answered by nobody.
+    """
+
+    def __init__(
+        self, margin: str, unknown: Sequence[str] = (), unanswered: Sequence[str] = ()
+    ) -> None:
+        problems = []
+        if unknown:
+            problems.append(f"no population count for {sorted(unknown)}")
+        if unanswered:
+            problems.append(f"no sample in {sorted(unanswered)}")
+        super().__init__(f"{margin}: {'; '.join(problems)}")
+        self.margin = margin
+        #: the margin's columns (question codes)
+        self.columns = tuple(margin.split(MARGIN_NAME_SEPARATOR))
+        self.unknown = tuple(sorted(unknown))
+        self.unanswered = tuple(sorted(unanswered))
 
 
 @dataclass(frozen=True)
@@ -117,12 +144,68 @@ def make_margin(
     index = {label: k for k, label in enumerate(labels)}
     unknown = [v for v in values.present_labels() if v not in index]
     if unknown:
-        raise CalibrationError(f"{name}: no population count for {unknown}")
+        raise MarginMismatch(name, unknown=unknown)
     category_of_label = np.asarray(
         [index.get(label, -1) for label in values.labels], dtype=np.int64
     )
     counts = np.asarray([float(population[label]) for label in labels])
     return Margin(name, category_of_label[values.codes], labels, counts)
+
+
+def margin_of_columns(
+    columns: Mapping[str, Coded],
+    population: Mapping[str, float],
+    weights: NDArray[np.float64],
+    counts: NDArray[np.float64] | None = None,
+) -> Margin:
+    """A margin on the crossed ``columns`` (name → values), with the rule for
+    unanswered questions.
+
+    Records that left a margin question unanswered (an empty value in any of the
+    columns) and whose cell the population does not name form one cell of their
+    own, kept at its share of the weights before calibration: with ``p`` that share
+    and ``N`` the population total, the cell's target is ``p·N`` and every named
+    category's count is multiplied by ``1 − p``. The margin's total stays ``N``, the
+    respondents without an answer keep their weight, and those with an answer are
+    calibrated to the population's distribution (missing answers are assumed to
+    fall like the given ones).
+    """
+    name = MARGIN_NAME_SEPARATOR.join(columns)
+    first, *rest = columns.values()
+    crossed = first.crossed(*rest, separator=CROSS_SEPARATOR)
+    cleaned = {
+        unicodedata.normalize("NFC", key.strip()): count
+        for key, count in population.items()
+    }
+    missing = _unanswered(list(columns.values())) & ~_named(crossed, cleaned)
+    if not missing.any():
+        return make_margin(name, crossed, cleaned)
+    counts = np.ones(len(weights)) if counts is None else counts
+    weighted = weights * counts
+    share = float(weighted[missing].sum() / weighted.sum())
+    total = float(sum(cleaned.values()))
+    cell = CROSS_SEPARATOR.join([""] * len(columns))
+    targets = {key: count * (1 - share) for key, count in cleaned.items()}
+    targets[cell] = share * total
+    relabelled = Coded.from_dictionary(
+        [*crossed.labels, cell],
+        np.where(missing, len(crossed.labels), crossed.codes),
+    )
+    return make_margin(name, relabelled, targets)
+
+
+def _unanswered(columns: Sequence[Coded]) -> NDArray[np.bool_]:
+    """True for the records with an empty value in any of ``columns``."""
+    blank = np.zeros(len(columns[0]), dtype=bool)
+    for column in columns:
+        blank |= column.rows_with("")
+    return blank
+
+
+def _named(values: Coded, population: Mapping[str, float]) -> NDArray[np.bool_]:
+    """True for the records whose value has a population count."""
+    known = np.asarray([label in population for label in values.labels], dtype=bool)
+    return known[values.codes] if len(known) else np.zeros(len(values), dtype=bool)
 
 
 def _poststratify(
@@ -137,7 +220,7 @@ def _poststratify(
         missing = [
             margin.labels[k] for k in np.flatnonzero(~present & (margin.population > 0))
         ]
-        raise CalibrationError(f"{margin.name}: no sample in {missing}")
+        raise MarginMismatch(margin.name, unanswered=missing)
     factor = np.divide(
         margin.population, sample, out=np.ones_like(sample), where=present
     )

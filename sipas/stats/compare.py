@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from scipy import special
 
@@ -15,6 +16,17 @@ from sipas.stats.indices import Indices
 #: A standard error below this (for indices in [0, 1]) is rounding noise of a
 #: variance that is exactly 0, e.g. of two domains each inside one PSU.
 UNMEASURED_SE = 1e-9
+
+
+class Comparison(StrEnum):
+    """What a test of a difference between two estimates can say."""
+
+    #: the interval of the difference excludes 0
+    different = "different"
+    #: tested: the difference is within what chance explains
+    indistinguishable = "indistinguishable"
+    #: the design cannot measure the difference's error: nothing can be said
+    untestable = "untestable"
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,15 @@ class Difference:
     def is_significant(self) -> bool:
         """True when the interval excludes 0 (at the level it was made with)."""
         return self.lower > 0 or self.upper < 0
+
+    @property
+    def comparison(self) -> Comparison:
+        """Different, indistinguishable, or not testable (no measured error)."""
+        if self.is_significant:
+            return Comparison.different
+        if math.isinf(self.lower) or math.isinf(self.upper):
+            return Comparison.untestable
+        return Comparison.indistinguishable
 
 
 def _difference(value: float, variance: float, df: float, level: float) -> Difference:
@@ -69,6 +90,22 @@ def domain_difference(
     variance = total_variance(design, z, has_rows, lonely_psu)
     df = degrees_of_freedom(design, has_rows)
     return _difference(first.value - second.value, variance, df, level)
+
+
+def compare_domains(
+    design: Design,
+    first: Estimate,
+    second: Estimate,
+    level: float = 0.95,
+    lonely_psu: LonelyPsu = LonelyPsu.adjust,
+) -> Comparison:
+    """Whether two domains of one design differ; untestable when either estimate
+    has no design variance (its error is unknown, so any test would overstate)."""
+    if not (first.has_design_variance and second.has_design_variance):
+        return Comparison.untestable
+    if first.psu_totals is None or second.psu_totals is None:
+        return Comparison.untestable
+    return domain_difference(design, first, second, level, lonely_psu).comparison
 
 
 def independent_difference(

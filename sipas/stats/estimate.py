@@ -51,6 +51,18 @@ class Estimate:
         return float(np.sqrt(max(self.variance, 0.0)))
 
     @property
+    def has_design_variance(self) -> bool:
+        """False when the design cannot measure this estimate's error: no degrees of
+        freedom, or no variance for a value strictly between 0 and 1 (a domain
+        inside one PSU). A share of 0 or 1 has no spread to measure, which is no
+        defect of the design."""
+        if not np.isfinite(self.value):
+            return False
+        if self.df < 1:
+            return False
+        return self.variance > 0 or self.value in (0.0, 1.0)
+
+    @property
     def effective_n(self) -> float | None:
         """p(1-p)/variance: the simple random sample size with the same precision."""
         if not np.isfinite(self.value) or not self.variance > 0:

@@ -18,24 +18,36 @@ for (code in criteria) {
   data[[paste0("x_", code)]] <- as.numeric(answered)
   data[[paste0("y_", code)]] <- as.numeric(answered & v >= 4)
 }
-des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, data = data, nest = TRUE)
-population_frame <- function(margin) {
+# Each margin is one key column (crossed values joined with "|"). The documented rule
+# for unanswered margin questions: records with an empty value that the population
+# does not name make a cell of their own, kept at its share of the design weights
+# (target share * N), and the named counts are multiplied by (1 - share).
+margin_cell <- function(margin, k) {
   columns <- unlist(margin$columns)
-  keys <- names(margin$population)
-  parts <- do.call(rbind, strsplit(keys, "|", fixed = TRUE))
-  frame <- as.data.frame(parts, stringsAsFactors = FALSE)
-  names(frame) <- columns
-  frame$Freq <- unlist(margin$population)
-  frame
+  key <- paste0("margin_", k)
+  values <- do.call(paste, c(unname(as.list(data[columns])), sep = "|"))
+  population <- unlist(margin$population)
+  unanswered <- Reduce(`|`, lapply(columns, function(c) data[[c]] == "")) &
+    !(values %in% names(population))
+  if (any(unanswered)) {
+    share <- sum(data$weight[unanswered]) / sum(data$weight)
+    cell <- paste(rep("", length(columns)), collapse = "|")
+    values[unanswered] <- cell
+    population <- c(population * (1 - share), setNames(share * sum(population), cell))
+  }
+  frame <- data.frame(names(population), unname(population), stringsAsFactors = FALSE)
+  names(frame) <- c(key, "Freq")
+  list(key = key, values = values, formula = as.formula(paste("~", key)), frame = frame)
 }
-margin_formula <- function(margin) as.formula(paste("~", paste(unlist(margin$columns), collapse = "+")))
+cells <- if (is.null(calibration)) list() else
+  lapply(seq_along(calibration$margins), function(k) margin_cell(calibration$margins[[k]], k))
+for (cell in cells) data[[cell$key]] <- cell$values
+des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, data = data, nest = TRUE)
 if (!is.null(calibration)) {
   if (calibration$method == "poststratify") {
-    des <- postStratify(des, margin_formula(calibration$margins[[1]]),
-                        population_frame(calibration$margins[[1]]))
+    des <- postStratify(des, cells[[1]]$formula, cells[[1]]$frame)
   } else {
-    des <- rake(des, lapply(calibration$margins, margin_formula),
-                lapply(calibration$margins, population_frame))
+    des <- rake(des, lapply(cells, `[[`, "formula"), lapply(cells, `[[`, "frame"))
   }
 }
 expit <- function(x) 1 / (1 + exp(-x))

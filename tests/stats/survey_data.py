@@ -10,12 +10,20 @@ import numpy as np
 CRITERIA = "A1 A2 A3 A4 B1 B2 B3 B4 B5 C1 C2 C3 C4 C5 C6 D1 D2 D3 E1 E2 E3 E4".split()
 
 
-def write_survey_csv(path: Path, seed: int = 20261123, rows_per_psu: int = 12) -> Path:
+def write_survey_csv(
+    path: Path,
+    seed: int = 20261123,
+    rows_per_psu: int = 12,
+    unanswered_share: float = 0.0,
+) -> Path:
     """Strata with 1–5 PSUs (one lonely), unequal weights, a near-ceiling criterion
-    (C1), factor E answered by ~15 %, some blanks and 9s, and a `group` column."""
+    (C1), factor E answered by ~15 %, some blanks and 9s, and a `group` column;
+    with ``unanswered_share``, that share of the calibration answers (sex, age) is
+    left empty."""
     rng = np.random.default_rng(seed)
     # a separate stream for the calibration columns keeps the other columns unchanged
     people = np.random.default_rng(seed + 1)
+    skips = np.random.default_rng(seed + 2)
     strata_sizes = {"S1": 4, "S2": 3, "S3": 5, "S4": 1, "S5": 2, "S6": 3}
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -47,14 +55,27 @@ def write_survey_csv(path: Path, seed: int = 20261123, rows_per_psu: int = 12) -
                         ]
                         + _answers(rng, psu_effect)
                         + [rng.choice(["web", "kiosk", "paper"], p=[0.5, 0.3, 0.2])]
-                        + [
-                            people.choice(["male", "female"]),
-                            people.choice(
-                                ["young", "middle", "old"], p=[0.3, 0.45, 0.25]
-                            ),
-                        ]
+                        + _unless_skipped(
+                            skips,
+                            unanswered_share,
+                            [
+                                people.choice(["male", "female"]),
+                                people.choice(
+                                    ["young", "middle", "old"], p=[0.3, 0.45, 0.25]
+                                ),
+                            ],
+                        )
                     )
     return path
+
+
+def _unless_skipped(
+    rng: np.random.Generator, share: float, values: list[str]
+) -> list[str]:
+    """Each value, or "" (not answered) with probability ``share``."""
+    if share <= 0:
+        return values
+    return ["" if rng.random() < share else value for value in values]
 
 
 def _weight(rng: np.random.Generator, base: float) -> float:

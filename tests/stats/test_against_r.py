@@ -35,8 +35,18 @@ CASES = [
     ("adjust", "beta", "0.95", "poststratify"),
     ("adjust", "logit", "0.95", "rake"),
     ("average", "wald", "0.95", "rake"),
+    # respondents who skipped a margin question (sex, age): their own cell
+    ("adjust", "logit", "0.95", "poststratify-unanswered"),
+    ("adjust", "logit", "0.95", "rake-unanswered"),
 ]
-SPECS = {"poststratify": POSTSTRATIFY_SPEC, "rake": RAKE_SPEC}
+SPECS = {
+    "poststratify": POSTSTRATIFY_SPEC,
+    "rake": RAKE_SPEC,
+    "poststratify-unanswered": POSTSTRATIFY_SPEC,
+    "rake-unanswered": RAKE_SPEC,
+}
+#: Share of the calibration answers left empty in the "-unanswered" cases.
+UNANSWERED_SHARE = 0.12
 TOLERANCE = 1e-9
 INTERVAL_TOLERANCE = 1e-8
 
@@ -160,7 +170,8 @@ def compare_domain(mine: dict, theirs: dict, where: str) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[case_name(c) for c in CASES])
 def test_every_number_agrees_with_r(runner, tmp_path, case):
-    csv_path = write_survey_csv(tmp_path / "survey.csv")
+    unanswered = UNANSWERED_SHARE if (case[3] or "").endswith("-unanswered") else 0
+    csv_path = write_survey_csv(tmp_path / "survey.csv", unanswered_share=unanswered)
     mine = ours(runner, tmp_path, csv_path, case)
     theirs = reference(tmp_path, csv_path, case)
     assert mine["meta"]["rows"] == theirs["meta"]["rows"]

@@ -3,7 +3,6 @@ input) and the results as JSON."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -20,6 +19,7 @@ from sipas.services.privacy import text_item_codes
 from sipas.services.questionnaires import parsed
 from sipas.services.results import ShareTable, WaveResults
 from sipas.services.wave_design import unit_designs
+from sipas.spreadsheets import CsvWriter
 from sipas.stats.indices import Options
 from sipas.stats.output import indices_json
 
@@ -136,7 +136,7 @@ def _answers_of(
 def stats_csv(wave: Wave) -> str:
     """The whole file as text (UTF-8 BOM added by whoever writes bytes for Excel)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer, lineterminator="\n")
     writer.writerows(stats_csv_rows(wave))
     return buffer.getvalue()
 
@@ -159,7 +159,7 @@ def stats_csv_chunks(
 
     def chunks() -> Iterator[bytes]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = CsvWriter(buffer, lineterminator="\n")
         buffer.write(BOM)
         writer.writerow(header)
         for number, row in enumerate(rows, start=1):

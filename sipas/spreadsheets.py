@@ -23,6 +23,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 #: The characters a spreadsheet reads as the start of a formula, after any quotes.
 _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+#: What such text starts with (checked first: most cells start with none of them).
+_FIRST = frozenset("'=+-@\t\r")
 #: A plain number, which a spreadsheet reads as that number (not neutralised).
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 QUOTE = "'"
@@ -31,7 +33,11 @@ QUOTE = "'"
 def could_be_formula(text: str) -> bool:
     """True when ``text`` must be neutralised: it starts (after any quotes) with a
     character that opens a formula, and is not a plain number."""
-    return bool(_FORMULA_START.match(text)) and not _NUMBER.fullmatch(text)
+    return (
+        text[:1] in _FIRST
+        and _FORMULA_START.match(text) is not None
+        and _NUMBER.fullmatch(text) is None
+    )
 
 
 def csv_cell(value: object) -> object:

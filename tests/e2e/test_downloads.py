@@ -1,6 +1,7 @@
 """An analyst in a real browser downloads the responses for statistics (the stats
 CSV) of a round larger than one batch: the file is the one `flask sipas export`
-writes, byte for byte, and the download is in the audit trail once."""
+writes, byte for byte, a hostile comment in it cannot become a formula, and the
+download is in the audit trail once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from flask_babel import gettext as _
 from sipas.extensions import db
 from sipas.models import AuditEvent, Role, Wave
 from sipas.services import accounts, exports, synthetic
+from sipas.services.questionnaires import parsed
 from tests.e2e.conftest import demo_app, serving
+from tests.factories import make_response, valid_answers
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +24,8 @@ ANALYST, PASSWORD = "analyst-e2e", "correct-horse-battery-1"
 #: of them by its population), each take more than one batch of the export.
 RESPONSES = 3 * exports.BATCH
 CENTRE = "QN-TTHCC"
+#: A comment that must reach the analyst's spreadsheet as text, never as a formula.
+HOSTILE = '=HYPERLINK("http://x","y")'
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +36,8 @@ def big_round(tmp_path_factory):
     with app.app_context():
         wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
         synthetic.add_demo_responses(wave, RESPONSES, seed=13)
+        answers = {**valid_answers(parsed(wave.questionnaire)), "comment": HOSTILE}
+        make_response(CENTRE, answers)
         accounts.create_user(ANALYST, PASSWORD, Role.analyst)
         db.session.commit()
     with serving(app) as served:
@@ -106,6 +113,8 @@ def test_the_csv_download_is_the_cli_export(
     assert data == cli_export(app, tmp_path, *(["--unit", unit] if unit else []))
     rows = data.decode("utf-8-sig").count("\n") - 1
     assert rows > exports.BATCH
+    assert b',"\'=HYPERLINK(""http://x"",""y"")",' in data
+    assert b',"=HYPERLINK' not in data
     assert web_exports(app)[len(before) :] == [
         {"wave": "demo", "unit": unit, "format": "csv"}
     ]

@@ -9,10 +9,10 @@ import click
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.services import dashboards, exports, workbook
+from sipas.services import dashboards
 from sipas.services.accounts import record_event
-from sipas.services.unit_tree import subtree_ids
 from sipas.services.wave_design import WeightingError
+from sipas.stats.calibrate import CalibrationError
 
 FORMATS = ("csv", "xlsx", "json")
 
@@ -53,16 +53,9 @@ def export_command(
         root = dashboards.unit_by_code(unit_code)
         if root is None:
             _fail(_("There is no unit with the code “%(code)s”.", code=unit_code))
-    in_scope = subtree_ids(root.id) if root is not None else None
     try:
-        with output.open("wb") as handle:
-            if fmt == "csv":
-                for chunk in exports.stats_csv_chunks(wave, in_scope):
-                    handle.write(chunk)
-            else:
-                handle.write(_results_file(wave, root, in_scope, fmt))
+        body = dashboards.export_file(wave, root, fmt)
     except WeightingError as error:
-        output.unlink(missing_ok=True)
         _fail(
             _(
                 "The responses cannot be weighted: these units have no population "
@@ -70,6 +63,10 @@ def export_command(
                 units=", ".join(error.unit_codes),
             )
         )
+    except CalibrationError as error:
+        _fail(_("The weights cannot be calibrated: %(reason)s", reason=str(error)))
+    with output.open("wb") as handle:
+        handle.writelines([body] if isinstance(body, bytes) else body)
     record_event(
         f"export.{fmt}",
         user=None,
@@ -87,10 +84,3 @@ def export_command(
             wave=wave.code,
         )
     )
-
-
-def _results_file(wave, root, in_scope, fmt: str) -> bytes:  # type: ignore[no-untyped-def]
-    results = dashboards.compute_results(wave, root)
-    if fmt == "json":
-        return exports.results_json(results).encode()
-    return workbook.results_workbook(results, in_scope, dashboards.channel_labels())

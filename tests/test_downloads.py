@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import app_ctx
 from openpyxl import load_workbook
 
 from sipas.extensions import db
@@ -40,6 +41,47 @@ def admin_client(demo_client, login_as):
     return demo_client
 
 
+@pytest.fixture
+def big_wave(demo_app, monkeypatch):
+    """The demo wave with 1,200 responses: three chunks of the streamed CSV, read
+    in three batches."""
+    monkeypatch.setattr(exports, "BATCH", 500)
+    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    synthetic.add_demo_responses(wave, 1200, seed=5)
+    db.session.commit()
+    return wave
+
+
+@pytest.fixture
+def own_contexts(demo_app):
+    """Requests then make and end their own app context (and database session), as
+    on a real server: otherwise the test's context lends every request one session
+    that outlives it, and a streamed body never meets a session that has ended."""
+    context = app_ctx._get_current_object()
+    context.pop()
+    yield demo_app
+    context.push()
+
+
+def export_events(app, fmt: str = "csv") -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+    """The download events of ``fmt`` recorded so far."""
+    with app.app_context():
+        return db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == f"export.{fmt}")
+        ).all()
+
+
+def cli_csv(runner, tmp_path, *unit: str) -> bytes:  # type: ignore[no-untyped-def]
+    """The stats CSV as `flask sipas export demo` writes it."""
+    target = tmp_path / "cli.csv"
+    with runner.app.app_context():  # as `flask` gives its commands
+        result = runner.invoke(
+            args=["sipas", "export", "demo", "-o", str(target), *unit]
+        )
+    assert result.exit_code == 0, result.output
+    return target.read_bytes()
+
+
 def computed(app, wave, root=None):  # type: ignore[no-untyped-def]
     with app.test_request_context():
         return dashboards.compute_results(wave, root)
@@ -66,6 +108,36 @@ def test_csv_has_a_bom_and_the_stats_header(filled_wave, admin_client):
     assert response.data.decode("utf-8-sig") == exports.stats_csv(filled_wave)
 
 
+@pytest.mark.parametrize("unit", [None, "QN-TTHCC"])
+def test_csv_is_streamed_after_the_request_has_ended(
+    big_wave, admin_client, own_contexts, runner, tmp_path, unit
+):
+    query = f"?unit={unit}" if unit else ""
+    response = admin_client.get(f"/admin/results/demo/download.csv{query}")
+    assert response.status_code == 200
+    data = response.get_data()
+    assert data.decode("utf-8-sig").count("\n") > exports.BATCH + 1
+    assert data == cli_csv(runner, tmp_path, *(["--unit", unit] if unit else []))
+    served = [e for e in export_events(own_contexts) if not e.details.get("cli")]
+    assert [(e.details["unit"], e.user_id is not None) for e in served] == [
+        (unit, True)
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_only_a_download_served_to_the_end_is_audited(
+    big_wave, admin_client, own_contexts, fmt
+):
+    cut_short = admin_client.get(f"/admin/results/demo/download.{fmt}", buffered=False)
+    assert next(cut_short.response)  # the client reads the first chunk, then leaves
+    cut_short.close()
+    assert export_events(own_contexts, fmt) == []
+    served = admin_client.get(f"/admin/results/demo/download.{fmt}")
+    assert served.status_code == 200
+    assert served.get_data()  # read to the end
+    assert len(export_events(own_contexts, fmt)) == 1
+
+
 def test_csv_of_a_unit_holds_only_its_subtree(filled_wave, admin_client):
     response = admin_client.get("/admin/results/demo/download.csv?unit=QN-HALONG")
     assert (
@@ -78,12 +150,11 @@ def test_csv_of_a_unit_holds_only_its_subtree(filled_wave, admin_client):
 
 def test_downloads_are_audited(filled_wave, admin_client):
     for fmt in ("csv", "xlsx", "json"):
-        assert (
-            admin_client.get(
-                f"/admin/results/demo/download.{fmt}?unit=QN-HALONG"
-            ).status_code
-            == 200
+        response = admin_client.get(
+            f"/admin/results/demo/download.{fmt}?unit=QN-HALONG"
         )
+        assert response.status_code == 200
+        response.get_data()  # the event is recorded once the whole file has gone
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action.like("export.%"))
     ).all()
@@ -184,10 +255,16 @@ def test_a_wave_that_cannot_be_weighted_gives_a_message(filled_wave, admin_clien
         sa.select(WaveUnit).where(WaveUnit.unit_id == unit("QN-CAMPHA-TT").id)
     ).population = None
     db.session.commit()
-    for fmt in ("csv", "json"):
+    for fmt in ("csv", "xlsx", "json"):
         response = admin_client.get(f"/admin/results/demo/download.{fmt}")
         assert response.status_code == 409
         assert "QN-CAMPHA-TT" in response.get_data(as_text=True)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(AuditEvent.action.like("export.%"))
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])

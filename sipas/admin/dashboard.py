@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 
 from flask import (
     Response,
@@ -28,7 +29,7 @@ from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import Unit, Wave, WaveStatus
 from sipas.reports import figures
-from sipas.services import dashboards, exports, workbook
+from sipas.services import dashboards, exports
 from sipas.services.accounts import record_event
 from sipas.services.margins import mismatch_problem
 from sipas.services.questionnaires import parsed
@@ -217,36 +218,42 @@ def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None
 @bp.get("/results/<wave_code>/download.<fmt>")
 @role_required(*READERS)
 def download(wave_code: str, fmt: str):  # type: ignore[no-untyped-def]
-    """The wave's results for a unit subtree as CSV, XLSX or JSON."""
+    """The wave's results for a unit subtree as CSV, XLSX or JSON, audited once
+    the whole file has gone out."""
     if fmt not in FORMATS:
         abort(404)
     wave, root = _wave_and_root(wave_code)
-    in_scope = subtree_ids(root.id) if root is not None else None
     try:
-        if fmt == "csv":
-            body = stream_with_context(exports.stats_csv_chunks(wave, in_scope))
-        else:
-            results = dashboards.compute_results(wave, root)
-            body = (
-                exports.results_json(results).encode()
-                if fmt == "json"
-                else workbook.results_workbook(
-                    results, in_scope, dashboards.channel_labels()
-                )
-            )
+        body = dashboards.export_file(wave, root, fmt)
     except (WeightingError, MarginMismatch) as error:
         return results_unavailable(error, {"wave": wave, "root": root}), 409
-    record_event(
-        f"export.{fmt}",
-        user=current_user,
-        object_type="wave",
-        object_id=str(wave.id),
-        details={"wave": wave.code, "unit": root.code if root else None, "format": fmt},
-    )
-    db.session.commit()
     name = exports.export_filename(wave, root, fmt)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if isinstance(body, bytes):
+        headers["Content-Length"] = str(len(body))
+        body = [body]
+    details = {"wave": wave.code, "unit": root.code if root else None, "format": fmt}
+    event = {
+        "action": f"export.{fmt}",
+        "object_type": "wave",
+        "object_id": str(wave.id),
+        "details": details,
+    }
     return Response(
-        body,
+        stream_with_context(_audited_when_served(body, event)),
         mimetype=FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers=headers,
     )
+
+
+def _audited_when_served(chunks: Iterable[bytes], event: dict) -> Iterator[bytes]:
+    """``chunks``, then the download's audit event, recorded and committed only
+    once the server has sent the last chunk: a download that breaks off (the client
+    left, an error half-way) leaves none. Runs after the view's session has ended,
+    in a session of its own."""
+    yield from chunks
+    # end the transaction the rows were read in: on SQLite a write in it would fail
+    # if another request has written since the download began
+    db.session.commit()
+    record_event(user=current_user, **event)
+    db.session.commit()

@@ -4,7 +4,7 @@ fingerprint of everything a wave's results depend on (to reuse a rendered page).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,6 +14,7 @@ from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import Response, ResponseStatus, Unit, Wave, WaveUnit
+from sipas.services import exports, workbook
 from sipas.services.questionnaires import parsed
 from sipas.services.results import (
     Thresholds,
@@ -23,7 +24,7 @@ from sipas.services.results import (
     responding_root_choices,
     wave_results,
 )
-from sipas.services.unit_tree import ancestors
+from sipas.services.unit_tree import ancestors, subtree_ids
 
 
 def channel_labels() -> dict[str, str]:
@@ -47,6 +48,19 @@ def compute_results(
         channel_labels=channel_labels(),
         channel_title=_("Channel"),
     )
+
+
+def export_file(wave: Wave, root: Unit | None, fmt: str) -> bytes | Iterator[bytes]:
+    """A download (``fmt``: csv, xlsx or json) of the wave's results under ``root``:
+    the stats CSV as chunks made while they are read, the others whole. A wave that
+    cannot be weighted raises :class:`WeightingError` here, before any byte."""
+    in_scope = subtree_ids(root.id) if root is not None else None
+    if fmt == "csv":
+        return exports.stats_csv_chunks(wave, in_scope)
+    results = compute_results(wave, root)
+    if fmt == "json":
+        return exports.results_json(results).encode()
+    return workbook.results_workbook(results, in_scope, channel_labels())
 
 
 def group_choices(wave: Wave) -> dict[str, str]:

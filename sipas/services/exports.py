@@ -3,7 +3,6 @@ input) and the results as JSON."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -20,23 +19,37 @@ from sipas.services.privacy import text_item_codes
 from sipas.services.questionnaires import parsed
 from sipas.services.results import ShareTable, WaveResults
 from sipas.services.wave_design import unit_designs
+from sipas.spreadsheets import CsvWriter
 from sipas.stats.indices import Options
 from sipas.stats.output import indices_json
 
 #: Multi-choice answers are joined with this in one cell.
 MULTI_SEPARATOR = ";"
+#: Responses fetched per query.
 BATCH = 2000
+#: Rows of the stats CSV per streamed chunk.
+CHUNK_ROWS = 500
 
 
 def stats_csv_rows(
     wave: Wave, unit_ids: Collection[int] | None = None
 ) -> Iterator[list[str]]:
     """Header, then one row per counted response (of ``unit_ids`` if given), fetched
-    in batches."""
+    in batches.
+
+    Everything the rows need from ``wave`` is read before the header is yielded:
+    the rows may then be made in another session (a streamed download outlives the
+    session of its request).
+    """
     questionnaire = parsed(wave.questionnaire)
     criteria = [item.code for item in questionnaire.criteria]
     others = [i.code for i in questionnaire.items if not i.is_criterion]
-    designs = unit_designs(wave)
+    designs = {
+        unit_id: (design.stratum, design.psu, repr(design.weight), design.unit.code)
+        for unit_id, design in unit_designs(wave).items()
+    }
+    wave_code = wave.code
+    batches = counted_batches(wave, unit_ids)
     yield [
         "response_id",
         "stratum",
@@ -48,19 +61,19 @@ def stats_csv_rows(
         "wave",
         *others,
     ]
-    for responses, answers in counted_batches(wave, unit_ids):
+    for responses, answers in batches:
         for response in responses:
-            design = designs[response.unit_id]
+            stratum, psu, weight, unit_code = designs[response.unit_id]
             values = answers.get(response.id, {})
             yield [
                 str(response.uuid),
-                design.stratum,
-                design.psu or str(response.uuid),
-                repr(design.weight),
+                stratum,
+                psu or str(response.uuid),
+                weight,
                 *[values.get(code, "") for code in criteria],
-                design.unit.code,
+                unit_code,
                 str(response.channel),
-                wave.code,
+                wave_code,
                 *[values.get(code, "") for code in others],
             ]
 
@@ -70,7 +83,7 @@ def counted_batches(
 ) -> Iterator[tuple[Sequence[Response], dict[int, dict[str, str]]]]:
     """The wave's counted responses (of ``unit_ids`` if given) in id order, a batch
     at a time, with their answers (multi-choice values joined, personal data in free
-    text masked)."""
+    text masked). ``wave`` is read at the call, the batches as they are taken."""
     text_codes = text_item_codes(parsed(wave.questionnaire))
     conditions = [
         Response.wave_id == wave.id,
@@ -78,6 +91,14 @@ def counted_batches(
     ]
     if unit_ids is not None:
         conditions.append(Response.unit_id.in_(sorted(unit_ids)))
+    return _batches(conditions, text_codes)
+
+
+def _batches(
+    conditions: list[sa.ColumnElement[bool]], text_codes: frozenset[str]
+) -> Iterator[tuple[Sequence[Response], dict[int, dict[str, str]]]]:
+    """Responses meeting ``conditions`` in id order, ``BATCH`` at a time, with
+    their answers."""
     last_id = 0
     while True:
         responses = db.session.scalars(
@@ -115,7 +136,7 @@ def _answers_of(
 def stats_csv(wave: Wave) -> str:
     """The whole file as text (UTF-8 BOM added by whoever writes bytes for Excel)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer, lineterminator="\n")
     writer.writerows(stats_csv_rows(wave))
     return buffer.getvalue()
 
@@ -138,12 +159,12 @@ def stats_csv_chunks(
 
     def chunks() -> Iterator[bytes]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = CsvWriter(buffer, lineterminator="\n")
         buffer.write(BOM)
         writer.writerow(header)
         for number, row in enumerate(rows, start=1):
             writer.writerow(row)
-            if number % 500 == 0:
+            if number % CHUNK_ROWS == 0:
                 yield buffer.getvalue().encode("utf-8")
                 buffer.seek(0)
                 buffer.truncate()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ from sipas.services.unit_import import (
     read_table,
 )
 from sipas.services.units import Node, UnitTree, load_tree, record_of
+from sipas.spreadsheets import CsvWriter
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def export_csv() -> bytes:
     """Every unit in the import format, parents before children; UTF-8 with BOM."""
     tree = load_tree()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = CsvWriter(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
 
     def write(node: Node) -> None:
@@ -159,7 +159,7 @@ TEMPLATE_ROWS = (
 def template_csv() -> bytes:
     """The import format with a few example rows; UTF-8 with BOM."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = CsvWriter(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     writer.writerows(TEMPLATE_ROWS)
     return ("\ufeff" + out.getvalue()).encode("utf-8")

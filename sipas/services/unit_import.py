@@ -28,6 +28,7 @@ from sipas.services.unit_rules import (
     parse_date,
     parse_level,
 )
+from sipas.spreadsheets import from_csv_cell
 
 #: Columns every file must have, then the optional ones, in export order.
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
@@ -105,7 +106,7 @@ def _read_csv(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
                 cells = next(reader)
             except StopIteration:
                 break
-            records.append((start, tuple(cells)))
+            records.append((start, tuple(from_csv_cell(c) for c in cells)))
     except csv.Error as error:
         raise FileError(
             _l("The CSV file cannot be read: %(e)s", e=str(error))

@@ -23,6 +23,7 @@ from sipas.reports.figures import change_rows, comparison_text
 from sipas.services.exports import MULTI_SEPARATOR, counted_batches
 from sipas.services.results import OVERALL, ShareTable, WaveResults
 from sipas.services.wave_design import unit_designs
+from sipas.spreadsheets import append_row
 from sipas.stats.indices import IndexResult, Indices
 
 PERCENT = "0.00%"
@@ -107,13 +108,15 @@ def _responses_sheet(
         width = 24 if item.type in (ItemType.text, ItemType.multi_choice) else 18
         sheet.column_dimensions[get_column_letter(position)].width = width
     sheet.freeze_panes = "B3"
-    sheet.append(
+    append_row(
+        sheet,
         _header(
             sheet,
             [h for h, _c, _w in fixed] + [i.label.get_text(language) for i in items],
-        )
+        ),
     )
-    sheet.append(_header(sheet, [c for _h, c, _w in fixed] + [i.code for i in items]))
+    codes = [c for _h, c, _w in fixed] + [i.code for i in items]
+    append_row(sheet, _header(sheet, codes))
     _response_rows(sheet, wave, questionnaire, unit_ids, channel_labels, language)
 
 
@@ -128,7 +131,8 @@ def _response_rows(  # type: ignore[no-untyped-def]
             design = designs[response.unit_id]
             values = answers.get(response.id, {})
             submitted = _local_time(response.submitted_at, zone)
-            sheet.append(
+            append_row(
+                sheet,
                 [
                     str(response.uuid),
                     design.unit.code,
@@ -140,7 +144,7 @@ def _response_rows(  # type: ignore[no-untyped-def]
                         label(values[code]) if code in values else None
                         for code, label in labellers
                     ],
-                ]
+                ],
             )
 
 
@@ -164,7 +168,7 @@ def _table_sheet(
     for position, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = column.width
     sheet.freeze_panes = "A2"
-    sheet.append(_header(sheet, [c.heading for c in columns]))
+    append_row(sheet, _header(sheet, [c.heading for c in columns]))
     for row in rows:
         cells = []
         for column, value in zip(columns, row, strict=True):
@@ -172,7 +176,7 @@ def _table_sheet(
             if column.is_percent:
                 cell.number_format = PERCENT
             cells.append(cell)
-        sheet.append(cells)
+        append_row(sheet, cells)
 
 
 def _number(value: float | None) -> float | None:

@@ -149,3 +149,27 @@ def test_margins_that_do_not_fit_are_explained(
     assert "Giới tính" in text
     assert "“Khác”" in text
     assert "/admin/waves/demo/edit" in text
+
+
+def test_the_export_command_says_why_it_cannot_calibrate(calibrated_wave, tmp_path):
+    db.session.execute(
+        sa.update(Answer)
+        .where(Answer.item_code == "sex", Answer.value == "other")
+        .values(value="female")
+    )
+    db.session.commit()
+    target = tmp_path / "out.json"
+    runner = calibrated_wave_runner()
+    result = runner.invoke(
+        args=["sipas", "export", "demo", "--format", "json", "-o", str(target)]
+    )
+    assert result.exit_code == 1
+    assert "Không thể hiệu chỉnh trọng số" in result.output
+    assert "other" in result.output
+    assert not target.exists()
+
+
+def calibrated_wave_runner():  # type: ignore[no-untyped-def]
+    from flask import current_app
+
+    return current_app.test_cli_runner()

@@ -176,7 +176,7 @@ def test_calibration_file_errors_are_explained(runner, tmp_path):
     )
     result = stats_of_survey(runner, tmp_path, "--calibrate", str(spec))
     assert result.exit_code == 1
-    assert "Không hiệu chỉnh được quyền số" in result.output
+    assert "Không thể hiệu chỉnh trọng số" in result.output
     assert "female" in result.output
 
 

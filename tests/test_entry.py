@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sipas.extensions import db
 from sipas.models import PaperEntry, Response, Role, Unit
 from sipas.questionnaire.entry_keys import NO_ANSWER_KEY, KeyProblem, decode
+from sipas.questionnaire.numbering import question_numbers
 from sipas.questionnaire.paper_codes import option_keys
 from sipas.questionnaire.serials import check_digit, format_serial
 from sipas.services.questionnaires import parsed
@@ -246,6 +247,58 @@ def test_answer_page_shows_keys_and_skip_instructions(desk):
     page = open_form(client, wave, unit, 1).get_data(as_text=True)
     assert 'id="k-A1" name="k_A1"' in page
     assert 'maxlength="2"' in page  # the field question has 12 options: keys 01–12
-    assert "on_time = 3" in page  # the apology question is asked only when late
-    assert "E_filter = 1" in page
+    numbers = question_numbers(parsed(wave.questionnaire))
+    with desk_app(client).test_request_context(), force_locale("vi"):
+        # the apology question is asked only when late (key 3 of question 4)
+        late = _(
+            "only if question %(number)s is %(keys)s",
+            number=numbers["on_time"],
+            keys="3",
+        )
+        complained = _(
+            "only if question %(number)s is %(keys)s",
+            number=numbers["E_filter"],
+            keys="1",
+        )
+    assert late in page
+    assert complained in page
     assert 'data-show-item="E_filter" data-show-values="yes"' in page
+
+
+def _question_names(app, questionnaire) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """What the screens should call each question: "Câu 6", as the paper does."""
+    with app.test_request_context(), force_locale("vi"):
+        return {
+            code: _("Question %(number)s", number=number)
+            for code, number in question_numbers(questionnaire).items()
+        }
+
+
+def test_entry_and_review_name_questions_by_their_paper_number(desk):
+    wave, unit, client, _user = desk
+    questionnaire = parsed(wave.questionnaire)
+    names = _question_names(desk_app(client), questionnaire)
+    answer_page = open_form(client, wave, unit, 1).get_data(as_text=True)
+    review = post_form(client, wave, unit, 1, typed_form(wave), step="review")
+    for page in (answer_page, review.get_data(as_text=True)):
+        for item in questionnaire.items:
+            label = item.label.get_text("vi")
+            assert f'<span class="item-code">{names[item.code]}</span> {label}' in (
+                page
+            ), item.code
+            # a criterion keeps its printed code; other codes are internal
+            shown = f'<span class="criterion-code">[{item.code}]</span>' in page
+            assert shown == item.is_criterion, item.code
+        assert '<span class="item-code">unofficial_payment</span>' not in page
+    assert f'aria-label="Sửa {names["A2"].lower()}"' in review.get_data(as_text=True)
+
+
+def test_errors_name_the_question_by_its_number(desk):
+    wave, unit, client, _user = desk
+    names = _question_names(desk_app(client), parsed(wave.questionnaire))
+    response = post_form(
+        client, wave, unit, 1, typed_form(wave, on_time="7"), step="review"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'<a href="#k-on_time">{names["on_time"]}: ' in page

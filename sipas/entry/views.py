@@ -25,6 +25,7 @@ from sipas.i18n import current_language
 from sipas.models import Role, Unit, Wave, WaveStatus, WaveUnit
 from sipas.models.base import utcnow
 from sipas.questionnaire.entry_keys import decode, encode_value, keyed_items
+from sipas.questionnaire.numbering import numbering
 from sipas.questionnaire.serials import format_serial
 from sipas.services.paper_entry import (
     FIRST,
@@ -198,8 +199,10 @@ def _save(wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict):  # type
 def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
     """What the templates show per item."""
     language = current_language()
-    keyed_list = keyed_items(parsed(wave.questionnaire))
+    questionnaire = parsed(wave.questionnaire)
+    keyed_list = keyed_items(questionnaire)
     by_code = {keyed.item.code: keyed for keyed in keyed_list}
+    numbers = numbering(questionnaire)
     rows = []
     for keyed in keyed_list:
         item = keyed.item
@@ -207,10 +210,11 @@ def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
             {
                 "keyed": keyed,
                 "item": item,
+                "question": numbers[item.code],
                 "label": item.label.get_text(language),
                 "legend": legend(keyed, language),
                 "typed": typed.get(item.code, ""),
-                "condition": _condition(item, by_code),
+                "condition": _condition(item, by_code, numbers),
                 "answer": (
                     answer_text(
                         item,
@@ -226,13 +230,18 @@ def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
     return rows
 
 
-def _condition(item, by_code) -> str | None:  # type: ignore[no-untyped-def]
-    """When a skipped-on-paper item is asked: "on_time = 3" (keys of its filter)."""
+def _condition(item, by_code, numbers) -> str | None:  # type: ignore[no-untyped-def]
+    """When a skipped-on-paper item is asked: "only if question 4 is 3" (the keys
+    of its filter)."""
     if item.show_if is None:
         return None
     target = by_code[item.show_if.item]
     keys = [encode_value(target, code) for code in item.show_if.values]
-    return f"{target.item.code} = {' / '.join(keys)}"
+    return _(
+        "only if question %(number)s is %(keys)s",
+        number=numbers[target.item.code].number,
+        keys=" / ".join(keys),
+    )
 
 
 def _answer_page(  # type: ignore[no-untyped-def]

@@ -91,6 +91,8 @@ def _enter_form(
         page.screenshot(path=str(shot), full_page=True)
     page.wait_for_url("**/form")  # the review, after the last key
     assert page.evaluate("document.activeElement.value") == "save"
+    if check_accessibility:
+        assert_accessible(page)
     page.keyboard.press("Enter")
     page.wait_for_url("**/entry/?wave=demo*")
 

@@ -221,7 +221,7 @@ def test_enter_in_an_answer_goes_on_rather_than_switching_language(live_server, 
     page = phone
     page.goto(f"{base_url}/s/{UNIT}")
     page.locator("input[type=radio]").first.check()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator("html").get_attribute("lang") == "vi"
     assert page.locator(".error-summary").is_visible()  # the rest is unanswered

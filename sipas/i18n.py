@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 
 from sipas.extensions import babel
@@ -21,6 +21,26 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+#: A year: the language choice should outlive a browser session.
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def is_language(code: str | None) -> bool:
+    """True for a language the interface speaks."""
+    return code in current_app.config["LANGUAGES"]
+
+
+def remember_language(response: Response, code: str) -> None:
+    """Set the cookie that makes ``code`` the visitor's language from now on."""
+    response.set_cookie(
+        current_app.config["LANGUAGE_COOKIE"],
+        code,
+        max_age=LANGUAGE_COOKIE_SECONDS,
+        samesite="Lax",
+        httponly=True,
+    )
 
 
 def current_language() -> str:

@@ -95,6 +95,7 @@ ACCESS: dict[str, Access] = {
     # paper entry
     "entry.index": Access(ENTRY),
     "entry.serial_check": Access(ENTRY),
+    "entry.open_form": Access(ENTRY),
     "entry.form": Access(ENTRY),
     "entry.review": Access(ENTRY),
     "entry.settle_form": Access(ENTRY),

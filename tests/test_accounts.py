@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -199,6 +200,27 @@ def test_login_goes_to_next_when_local_only(demo_client):
     data["csrf_token"] = token(demo_client)
     response = demo_client.post("/auth/login?next=//evil.example/x", data=data)
     assert response.location == "/admin/"
+
+
+def _autofocused(page: str) -> list[str]:
+    """Names of the inputs of ``page`` that take the focus when it opens."""
+    inputs = re.findall(r"<input[^>]*>", page)
+    return [
+        re.search(r'name="([^"]+)"', tag).group(1)  # type: ignore[union-attr]
+        for tag in inputs
+        if re.search(r"\sautofocus[\s=>]", tag)
+    ]
+
+
+def test_login_puts_the_cursor_where_typing_starts(demo_client):
+    page = demo_client.get("/auth/login").get_data(as_text=True)
+    assert _autofocused(page) == ["username"]
+    data = {"csrf_token": CSRF_PATTERN.search(page).group(1), "username": "admin"}
+    wrong = demo_client.post("/auth/login", data={**data, "password": "not-it"})
+    # the username is kept: the password is what to type again
+    assert _autofocused(wrong.get_data(as_text=True)) == ["password"]
+    blank = demo_client.post("/auth/login", data={**data, "username": ""})
+    assert _autofocused(blank.get_data(as_text=True)) == ["username"]
 
 
 def test_logout_is_audited_and_ends_the_session(demo_client):

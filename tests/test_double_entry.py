@@ -17,9 +17,11 @@ from sipas.models import (
     Unit,
     WaveStatus,
 )
+from sipas.questionnaire.numbering import question_numbers
 from sipas.services import reporting
 from sipas.services.paper_entry import response_uuid
 from sipas.services.paper_figures import surveyor_figures
+from sipas.services.questionnaires import parsed
 from sipas.stats.indices import Options
 from tests.conftest import CSRF_PATTERN
 from tests.entry_helpers import issue, post_form, typed_form
@@ -116,6 +118,24 @@ def test_differences_are_listed_for_a_third_person_only(team):
     assert 'name="choice_sex"' in page
     assert 'name="choice_A1"' not in page
     assert "Rất hài lòng" in page  # B's C3, as text
+
+
+def test_the_settle_page_names_questions_by_their_paper_number(team):
+    wave, unit, clients, _users = team
+    post_form(clients["a"], wave, unit, 2, typed_form(wave))
+    post_form(clients["b"], wave, unit, 2, typed_form(wave, C3="5", sex="2"))
+    questionnaire = parsed(wave.questionnaire)
+    numbers = question_numbers(questionnaire)
+    page = _settle_page(clients["c"], wave, 2).get_data(as_text=True)
+    sex = questionnaire.item("sex").label.get_text("vi")
+    assert f'<span class="item-code">Câu {numbers["sex"]}</span> {sex}' in page
+    assert f"Câu trả lời cho câu {numbers['sex']} trên phiếu giấy" in page
+    assert '<span class="criterion-code">[C3]</span>' in page
+    assert '<span class="item-code">sex</span>' not in page
+    missing = _settle(clients["c"], wave, 2, {"C3": "second"})
+    assert f'<a href="#choice-sex">Câu {numbers["sex"]}: ' in missing.get_data(
+        as_text=True
+    )
 
 
 def test_settlement_makes_one_response_with_the_settled_values(team):

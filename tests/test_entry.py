@@ -3,6 +3,8 @@ the review and what a saved entry records."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -11,8 +13,9 @@ from flask_babel import gettext as _
 from sipas.extensions import db
 from sipas.models import PaperEntry, Response, Role, Unit
 from sipas.questionnaire.entry_keys import NO_ANSWER_KEY, KeyProblem, decode
+from sipas.questionnaire.numbering import question_numbers
 from sipas.questionnaire.paper_codes import option_keys
-from sipas.questionnaire.serials import check_digit, format_serial
+from sipas.questionnaire.serials import check_digit, form_code, format_serial
 from sipas.services.questionnaires import parsed
 from tests.entry_helpers import (
     form_data,
@@ -246,6 +249,160 @@ def test_answer_page_shows_keys_and_skip_instructions(desk):
     page = open_form(client, wave, unit, 1).get_data(as_text=True)
     assert 'id="k-A1" name="k_A1"' in page
     assert 'maxlength="2"' in page  # the field question has 12 options: keys 01–12
-    assert "on_time = 3" in page  # the apology question is asked only when late
-    assert "E_filter = 1" in page
+    numbers = question_numbers(parsed(wave.questionnaire))
+    with desk_app(client).test_request_context(), force_locale("vi"):
+        # the apology question is asked only when late (key 3 of question 4)
+        late = _(
+            "only if question %(number)s is %(keys)s",
+            number=numbers["on_time"],
+            keys="3",
+        )
+        complained = _(
+            "only if question %(number)s is %(keys)s",
+            number=numbers["E_filter"],
+            keys="1",
+        )
+    assert late in page
+    assert complained in page
     assert 'data-show-item="E_filter" data-show-values="yes"' in page
+
+
+def _question_names(app, questionnaire) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """What the screens should call each question: "Câu 6", as the paper does."""
+    with app.test_request_context(), force_locale("vi"):
+        return {
+            code: _("Question %(number)s", number=number)
+            for code, number in question_numbers(questionnaire).items()
+        }
+
+
+def test_entry_and_review_name_questions_by_their_paper_number(desk):
+    wave, unit, client, _user = desk
+    questionnaire = parsed(wave.questionnaire)
+    names = _question_names(desk_app(client), questionnaire)
+    answer_page = open_form(client, wave, unit, 1).get_data(as_text=True)
+    review = post_form(client, wave, unit, 1, typed_form(wave), step="review")
+    for page in (answer_page, review.get_data(as_text=True)):
+        for item in questionnaire.items:
+            label = item.label.get_text("vi")
+            assert f'<span class="item-code">{names[item.code]}</span> {label}' in (
+                page
+            ), item.code
+            # a criterion keeps its printed code; other codes are internal
+            shown = f'<span class="criterion-code">[{item.code}]</span>' in page
+            assert shown == item.is_criterion, item.code
+        assert '<span class="item-code">unofficial_payment</span>' not in page
+    assert f'aria-label="Sửa {names["A2"].lower()}"' in review.get_data(as_text=True)
+
+
+def test_errors_name_the_question_by_its_number(desk):
+    wave, unit, client, _user = desk
+    names = _question_names(desk_app(client), parsed(wave.questionnaire))
+    response = post_form(
+        client, wave, unit, 1, typed_form(wave, on_time="7"), step="review"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'<a href="#k-on_time">{names["on_time"]}: ' in page
+
+
+# -- the serial box: typed or scanned -------------------------------------------------
+
+
+def test_a_scanned_form_code_opens_its_form_without_choosing(desk):
+    wave, unit, client, _user = desk
+    scanned = form_code(wave.code, unit.code, 2)
+    # the scanner types into /entry/ before any round or unit is chosen
+    opened = client.get("/entry/open", query_string={"serial": scanned})
+    assert opened.status_code == 302
+    assert opened.location == (f"{form_url(wave, unit)}?serial={format_serial(2)}")
+    page = client.get(opened.location)
+    assert page.status_code == 200
+    assert 'id="k-field"' in page.get_data(as_text=True)
+
+
+def test_a_scanned_code_wins_over_the_unit_chosen_on_the_page(desk):
+    wave, unit, client, _user = desk
+    other = _unit("QN-CAMPHA-TT")
+    scanned = form_code(wave.code, other.code, 9)
+    opened = client.get(
+        "/entry/open",
+        query_string={"wave": wave.code, "unit": unit.code, "serial": scanned},
+    )
+    assert opened.location == f"{form_url(wave, other)}?serial={format_serial(9)}"
+
+
+def test_a_typed_serial_opens_the_form_of_the_chosen_unit(desk):
+    wave, unit, client, _user = desk
+    opened = client.get(
+        "/entry/open",
+        query_string={
+            "wave": wave.code,
+            "unit": unit.code,
+            "serial": format_serial(1).replace("-", ""),
+        },
+    )
+    assert opened.location == f"{form_url(wave, unit)}?serial={format_serial(1)}"
+
+
+@pytest.mark.parametrize(
+    ("serial", "message"),
+    [
+        (
+            "SIPAS:demo:QN-HALONG",
+            "A form number has six digits, a dash and a check digit.",
+        ),
+        (
+            format_serial(1),
+            "Choose the survey round and the unit first, or scan the code printed "
+            "on the form.",
+        ),
+    ],
+)
+def test_the_serial_box_explains_what_it_cannot_open(desk, serial, message):
+    wave, _unit_, client, _user = desk
+    refused = client.get(
+        "/entry/open", query_string={"wave": wave.code, "serial": serial}
+    )
+    assert refused.status_code == 302
+    assert refused.location == f"/entry/?wave={wave.code}"
+    page = client.get(refused.location).get_data(as_text=True)
+    assert vi(desk_app(client), message) in page
+
+
+def test_a_scanned_form_of_a_unit_outside_the_scope_is_refused(demo_app, login_as):
+    wave, unit = demo_target()
+    issue(wave, unit, 1)
+    db.session.commit()
+    client = demo_app.test_client()
+    login_as(client, Role.surveyor, unit=_unit("QN-CAMPHA"))
+    refused = client.get(
+        "/entry/open", query_string={"serial": form_code(wave.code, unit.code, 1)}
+    )
+    assert refused.location == "/entry/"
+    page = client.get("/entry/").get_data(as_text=True)
+    assert f"{wave.code} · {unit.code}" in page
+    assert db.session.scalar(sa.select(sa.func.count(PaperEntry.id))) == 0
+
+
+def test_one_round_and_one_unit_go_straight_to_the_serial_box(demo_app, login_as):
+    client = demo_app.test_client()
+    login_as(client, Role.surveyor, unit=_unit("QN-HALONG-TT"))
+    html = client.get("/entry/").get_data(as_text=True)
+    assert 'class="entry-choose"' not in html  # no "Tiếp tục" to press first
+    assert '<input type="hidden" name="unit" value="QN-HALONG-TT">' in html
+    assert 'data-serial-url="/entry/demo/serial?u=QN-HALONG-TT"' in html
+    serial_box = re.search(r"<input[^>]*name=\"serial\"[^>]*>", html).group(0)
+    assert "autofocus" in serial_box
+    # room for the whole printed code, which a scanner types
+    maxlength = int(re.search(r'maxlength="(\d+)"', serial_box).group(1))
+    assert maxlength >= len(form_code("demo", "QN-HALONG-TT", 999999))
+
+
+def test_several_units_are_chosen_first_but_a_scan_needs_no_choice(demo_app, login_as):
+    client = demo_app.test_client()
+    login_as(client, Role.surveyor, unit=_unit("QN"))
+    html = client.get("/entry/").get_data(as_text=True)
+    assert 'class="entry-choose"' in html
+    serial_box = re.search(r"<input[^>]*name=\"serial\"[^>]*>", html).group(0)
+    assert "autofocus" in serial_box

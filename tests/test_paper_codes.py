@@ -5,17 +5,14 @@ from __future__ import annotations
 import pytest
 
 from sipas.questionnaire import load_file, load_text
+from sipas.questionnaire.numbering import QuestionNumber, numbering, question_numbers
 from sipas.questionnaire.paper_codes import (
     choice_for_key,
     key_for_choice,
     key_length,
     option_keys,
 )
-from sipas.questionnaire.paper_skips import (
-    depends_on,
-    question_numbers,
-    skip_rules,
-)
+from sipas.questionnaire.paper_skips import depends_on, skip_rules
 from sipas.questionnaire.schema import Choice, Item, ItemType, LocalizedText
 from tests.conftest import QUESTIONNAIRE_DIR
 from tests.test_questionnaire_loader import MINIMAL
@@ -138,3 +135,16 @@ def test_a_filter_whose_dependents_end_the_form_resumes_nowhere():
     rule = skip_rules(load_text(text, "end.yaml").questionnaire)["filter"]
     assert rule.dependents == ("A1", "comment")
     assert rule.resume_at is None
+
+
+def test_questions_are_numbered_once_and_only_criteria_keep_their_code(sipas_2017):
+    named = numbering(sipas_2017)
+    assert [named[item.code].number for item in sipas_2017.items] == list(
+        range(1, len(sipas_2017.items) + 1)
+    )
+    assert named["field"] == QuestionNumber(1, None)
+    assert named["unofficial_payment"].printed_code is None
+    assert {code for code, name in named.items() if name.printed_code} == {
+        item.code for item in sipas_2017.criteria
+    }
+    assert named["A1"].printed_code == "A1"

@@ -18,7 +18,7 @@ from PIL import Image
 from sipas.extensions import db
 from sipas.models import AuditEvent, PaperForm, Role, WaveStatus
 from sipas.questionnaire import load_text
-from sipas.questionnaire.paper_skips import question_numbers
+from sipas.questionnaire.numbering import question_numbers
 from sipas.questionnaire.serials import form_code, format_serial
 from sipas.reports import paper_pdf
 from sipas.reports.paper_pdf import render_forms
@@ -225,12 +225,16 @@ def test_every_form_starts_on_a_page_of_its_own_with_its_serial(printed):
 
 
 @needs_poppler
-def test_the_form_asks_every_question_with_its_code_and_keys(printed):
+def test_the_form_numbers_every_question_and_prints_only_criterion_codes(printed):
     forms, pdf = printed
     questionnaire = parsed(forms[0].wave.questionnaire)
+    numbers = question_numbers(questionnaire)
     text = reading_text(pdf, 1, 4)
     for item in questionnaire.items:
-        assert f"[{item.code}]" in text, item.code
+        with force_locale("vi"):
+            assert _("Question %(number)s.", number=numbers[item.code]) in text
+        # a criterion's code names it in the results too; other codes are internal
+        assert (f"[{item.code}]" in text) == item.is_criterion, item.code
     assert "Nơi ngồi chờ tại Bộ phận Tiếp nhận và Trả kết quả" in text
     assert "Tiếp nhận, giải quyết góp ý, phản ánh, kiến nghị" in text
     assert "01 Đất đai" in text  # 12 fields: two-digit keys
@@ -455,7 +459,8 @@ def test_any_questionnaire_prints_numbers_text_and_a_skip_to_the_end(app, tmp_pa
         )
     page = reading_text(pdf, 2, 2)
     assert format_serial(42) in page
-    assert "Số lần đến [visits]" in page
+    assert "Câu 1. Số lần đến" in page
+    assert "[visits]" not in page
     assert squeeze(skip) in page
     assert page.count(squeeze(condition)) == 2  # A1 and comment
     assert "SIPAS:w1:U1:" + format_serial(42) in page

@@ -6,6 +6,7 @@ import pytest
 
 from sipas.questionnaire.serials import (
     FormCode,
+    FormNumber,
     SerialError,
     check_digit,
     form_code,
@@ -13,6 +14,7 @@ from sipas.questionnaire.serials import (
     is_valid,
     parse_form_code,
     parse_serial,
+    read_form_number,
 )
 
 
@@ -70,3 +72,38 @@ def test_form_code_round_trip():
     assert parse_form_code(text) == FormCode("2026-q1", "QN-HALONG-TT", 42)
     with pytest.raises(SerialError):
         parse_form_code("SIPAS:2026-q1:QN-HALONG-TT")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (format_serial(42), FormNumber(42)),
+        (" " + format_serial(42).replace("-", " "), FormNumber(42)),
+        (
+            form_code("2026-q1", "QN-HALONG-TT", 42),
+            FormNumber(42, "2026-q1", "QN-HALONG-TT"),
+        ),
+        (form_code("demo", "U1", 7) + "\n", FormNumber(7, "demo", "U1")),
+    ],
+)
+def test_the_serial_box_reads_a_typed_serial_or_a_scanned_code(text, expected):
+    assert read_form_number(text) == expected
+
+
+def _wrong_check_digit(text: str) -> str:
+    return text[:-1] + str((int(text[-1]) + 1) % 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("SIPAS:demo:U1", "format"),
+        (_wrong_check_digit(form_code("demo", "U1", 42)), "check"),
+        ("SIPAS::U1:000042-" + form_code("d", "U", 42)[-1], "format"),
+        ("sipas-demo", "format"),
+    ],
+)
+def test_a_damaged_scan_is_refused_with_its_reason(text, reason):
+    with pytest.raises(SerialError) as error:
+        read_form_number(text)
+    assert error.value.reason == reason

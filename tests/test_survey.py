@@ -275,6 +275,64 @@ def test_language_switch_persists(demo_client):
     assert 'lang="en"' in html
 
 
+def test_language_button_keeps_the_typed_answers_of_the_step(
+    demo_client, survey_page, questionnaire
+):
+    first = survey_page(demo_client.get(URL))
+    required = [item.code for item in questionnaire.sections[0].items if item.required]
+    partial = {required[0]: section_answers(questionnaire, first.section)[required[0]]}
+    data = first.post_data(partial)
+    del data["move"]  # the language button is what was pressed
+    switched = demo_client.post(URL, data={**data, "language": "en"})
+    # not refused for the unanswered required questions: the same step, in English
+    assert switched.status_code == 302
+    assert f"step={first.section}" in switched.location
+    assert "sipas_lang=en" in switched.headers["Set-Cookie"]
+    page = survey_page(demo_client.get(switched.location))
+    assert page.section == first.section
+    assert 'lang="en"' in page.html
+    assert f'value="{partial[required[0]]}" checked' in page.html
+    assert page.html.count(" checked") == 1
+    draft = db.session.get(ResponseDraft, first.form_id)
+    assert draft.answers[required[0]] == partial[required[0]]
+    assert draft.language == "en"
+    assert count(Response) == 0
+
+
+def test_language_button_on_a_wrong_answer_shows_it_in_the_new_language(
+    demo_client, survey_page, questionnaire
+):
+    page = first_step_with(
+        demo_client, survey_page, questionnaire, lambda item: item.max_choices
+    )
+    item = questionnaire.item("expectations")
+    data = page.post_data(
+        {"expectations": [c.code for c in item.choices[: item.max_choices + 1]]}
+    )
+    del data["move"]
+    response = demo_client.post(URL, data={**data, "language": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'lang="en"' in html
+    assert "Please choose at most 3 options." in html
+    assert "sipas_lang=en" in response.headers["Set-Cookie"]
+
+
+def test_full_title_heads_the_first_step_only(demo_client, survey_page, questionnaire):
+    title = questionnaire.title.get_text("vi")
+    first = survey_page(demo_client.get(URL))
+    assert title in first.html
+    answers = section_answers(questionnaire, first.section)
+    second = demo_client.get(
+        demo_client.post(URL, data=first.post_data(answers)).location
+    )
+    html = second.get_data(as_text=True)
+    assert title not in html
+    assert "Khảo sát sự hài lòng của người dân" in html  # the short reminder
+    assert "Trung tâm Phục vụ hành chính công phường Hạ Long" in html
+    assert "Bước 2/" in html
+
+
 def test_language_switch_refuses_other_sites(demo_client):
     switched = demo_client.get("/lang/en?next=https://example.org/")
     assert switched.location == "/"

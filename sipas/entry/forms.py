@@ -41,8 +41,12 @@ class SerialForm(FlaskForm):
 
     serial = StringField(
         _l("Form number"),
-        description=_l("Six digits, a dash and the check digit, e.g. 000123-1."),
-        render_kw={"autocomplete": "off", "inputmode": "numeric", "maxlength": 12},
+        description=_l(
+            "Six digits, a dash and the check digit, e.g. 000123-1; or scan the "
+            "code printed on the form."
+        ),
+        # room for a scanned form code: SIPAS:<round>:<unit>:<serial>
+        render_kw={"autocomplete": "off", "inputmode": "numeric", "maxlength": 100},
     )
 
 

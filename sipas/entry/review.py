@@ -27,6 +27,7 @@ from sipas.questionnaire.entry_keys import (
     encode,
     keyed_items,
 )
+from sipas.questionnaire.numbering import numbering
 from sipas.questionnaire.personal_data import mask_personal_data
 from sipas.services.paper_entry import (
     Disagreement,
@@ -120,8 +121,10 @@ def _settled_answers(case: Disagreement) -> tuple[Decoded, dict[str, str]]:
 
 def _rows(case: Disagreement) -> list[dict]:
     language = current_language()
+    questionnaire = parsed(case.wave.questionnaire)
+    numbers = numbering(questionnaire)
     rows = []
-    for keyed in keyed_items(parsed(case.wave.questionnaire)):
+    for keyed in keyed_items(questionnaire):
         item = keyed.item
         code = item.code
 
@@ -139,6 +142,7 @@ def _rows(case: Disagreement) -> list[dict]:
             {
                 "item": item,
                 "keyed": keyed,
+                "question": numbers[code],
                 "label": item.label.get_text(language),
                 "legend": legend(keyed, language),
                 "first": text(case.first.answers),

@@ -25,7 +25,13 @@ from sipas.i18n import current_language
 from sipas.models import Role, Unit, Wave, WaveStatus, WaveUnit
 from sipas.models.base import utcnow
 from sipas.questionnaire.entry_keys import decode, encode_value, keyed_items
-from sipas.questionnaire.serials import format_serial
+from sipas.questionnaire.numbering import numbering
+from sipas.questionnaire.serials import (
+    FormNumber,
+    SerialError,
+    format_serial,
+    read_form_number,
+)
 from sipas.services.paper_entry import (
     FIRST,
     EntryRefused,
@@ -93,12 +99,61 @@ def index():  # type: ignore[no-untyped-def]
     units = wave_units(wave, visible) if wave else []
     choose.unit.choices = [(u.code, f"{u.code} · {u.name}") for u in units]
     unit = next((u for u in units if u.code == choose.unit.data), None)
+    if unit is None and len(units) == 1:
+        unit = units[0]
     return render_template(
         "entry/index.html",
         choose=choose,
         wave=wave,
         unit=unit,
+        # one round and one unit: nothing to choose, the serial box comes first
+        has_choice=len(waves) > 1 or len(units) > 1,
         serial_form=SerialForm(request.args),
+    )
+
+
+@bp.get("/open")
+@role_required(*ENTRY_ROLES)
+def open_form():  # type: ignore[no-untyped-def]
+    """The serial box's target: a typed serial for the chosen round and unit, or a
+    scanned form code, which names its own round and unit."""
+    chosen = {"wave": request.args.get("wave"), "unit": request.args.get("unit")}
+    try:
+        number = read_form_number(request.args.get("serial", ""))
+    except SerialError as error:
+        flash(serial_message(SerialState(error.reason)), "error")
+        return redirect(url_for(".index", **chosen))
+    wave_code = number.wave_code or chosen["wave"] or ""
+    unit_code = number.unit_code or chosen["unit"] or ""
+    if _enterable(wave_code, unit_code) is None:
+        flash(_unenterable_message(number), "error")
+        return redirect(url_for(".index", **chosen))
+    serial = format_serial(number.serial)
+    return redirect(
+        url_for(".form", wave_code=wave_code, unit_code=unit_code, serial=serial)
+    )
+
+
+def _enterable(wave_code: str, unit_code: str) -> tuple[Wave, Unit] | None:
+    """The open wave and one of its units in the user's scope, or None."""
+    visible = visible_unit_ids(current_user)
+    wave = next((w for w in open_waves(visible) if w.code == wave_code), None)
+    units = wave_units(wave, visible) if wave else []
+    unit = next((u for u in units if u.code == unit_code), None)
+    return (wave, unit) if wave and unit else None
+
+
+def _unenterable_message(number: FormNumber) -> str:
+    if number.wave_code is None:
+        return _(
+            "Choose the survey round and the unit first, or scan the code printed "
+            "on the form."
+        )
+    return _(
+        "This form belongs to %(wave)s · %(unit)s, which is not open for entry or "
+        "not among your units.",
+        wave=number.wave_code,
+        unit=number.unit_code,
     )
 
 
@@ -198,8 +253,10 @@ def _save(wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict):  # type
 def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
     """What the templates show per item."""
     language = current_language()
-    keyed_list = keyed_items(parsed(wave.questionnaire))
+    questionnaire = parsed(wave.questionnaire)
+    keyed_list = keyed_items(questionnaire)
     by_code = {keyed.item.code: keyed for keyed in keyed_list}
+    numbers = numbering(questionnaire)
     rows = []
     for keyed in keyed_list:
         item = keyed.item
@@ -207,10 +264,11 @@ def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
             {
                 "keyed": keyed,
                 "item": item,
+                "question": numbers[item.code],
                 "label": item.label.get_text(language),
                 "legend": legend(keyed, language),
                 "typed": typed.get(item.code, ""),
-                "condition": _condition(item, by_code),
+                "condition": _condition(item, by_code, numbers),
                 "answer": (
                     answer_text(
                         item,
@@ -226,13 +284,18 @@ def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
     return rows
 
 
-def _condition(item, by_code) -> str | None:  # type: ignore[no-untyped-def]
-    """When a skipped-on-paper item is asked: "on_time = 3" (keys of its filter)."""
+def _condition(item, by_code, numbers) -> str | None:  # type: ignore[no-untyped-def]
+    """When a skipped-on-paper item is asked: "only if question 4 is 3" (the keys
+    of its filter)."""
     if item.show_if is None:
         return None
     target = by_code[item.show_if.item]
     keys = [encode_value(target, code) for code in item.show_if.values]
-    return f"{target.item.code} = {' / '.join(keys)}"
+    return _(
+        "only if question %(number)s is %(keys)s",
+        number=numbers[target.item.code].number,
+        keys=" / ".join(keys),
+    )
 
 
 def _answer_page(  # type: ignore[no-untyped-def]

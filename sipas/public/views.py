@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from sipas.extensions import db
+from sipas.i18n import is_language, remember_language
 from sipas.public import bp
 from sipas.services.waves import open_targets
-
-#: A year: the language choice should outlive a browser session.
-LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 @bp.get("/")
@@ -26,14 +24,8 @@ def index():  # type: ignore[no-untyped-def]
 def set_language(code: str):  # type: ignore[no-untyped-def]
     """Remember the chosen language and go back to the page the visitor was on."""
     response = redirect(_safe_next(request.args.get("next")))
-    if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(
-            current_app.config["LANGUAGE_COOKIE"],
-            code,
-            max_age=LANGUAGE_COOKIE_SECONDS,
-            samesite="Lax",
-            httponly=True,
-        )
+    if is_language(code):
+        remember_language(response, code)
     return response
 
 

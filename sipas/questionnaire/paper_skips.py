@@ -77,8 +77,3 @@ def _leading_values(filter_item: Item, later: tuple[Item, ...]) -> tuple[str, ..
     }
     ordered = tuple(code for code in filter_item.choice_codes if code in wanted)
     return ordered + tuple(sorted(wanted - set(ordered)))
-
-
-def question_numbers(questionnaire: Questionnaire) -> dict[str, int]:
-    """The number printed before each question (1, 2, … across sections)."""
-    return {item.code: number for number, item in enumerate(questionnaire.items, 1)}

@@ -96,3 +96,22 @@ def parse_form_code(text: str) -> FormCode:
     if len(parts) != 4 or parts[0] != CODE_PREFIX or not parts[1] or not parts[2]:
         raise SerialError("format", text)
     return FormCode(parts[1], parts[2], parse_serial(parts[3]))
+
+
+@dataclass(frozen=True)
+class FormNumber:
+    """What went into the entry screen's serial box: typed or scanned."""
+
+    serial: int
+    #: The round and unit the scanned code names; None for a typed serial.
+    wave_code: str | None = None
+    unit_code: str | None = None
+
+
+def read_form_number(text: str) -> FormNumber:
+    """A typed serial (``000123-4``) or a scanned form code (``SIPAS:…``, which a
+    barcode scanner types as keys); raises SerialError."""
+    if text.strip().startswith(f"{CODE_PREFIX}:"):
+        code = parse_form_code(text)
+        return FormNumber(code.serial, code.wave_code, code.unit_code)
+    return FormNumber(parse_serial(text))

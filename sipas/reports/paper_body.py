@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableStyle
 
+from sipas.questionnaire.numbering import printed_code, question_numbers
 from sipas.questionnaire.paper_codes import option_keys
-from sipas.questionnaire.paper_skips import SkipRule, question_numbers, skip_rules
+from sipas.questionnaire.paper_skips import SkipRule, skip_rules
 from sipas.questionnaire.schema import (
     DEFAULT_TEXT_MAX_LENGTH,
     Item,
@@ -83,15 +84,19 @@ class FormBody:
         return _("%(first)s or %(last)s", first=", ".join(labels[:-1]), last=labels[-1])
 
     def question_heading(self, item: Item) -> str:
-        """ "Câu 6. wording [A1]" as paragraph markup; the code small, for entry."""
+        """ "Câu 6. wording [A1]" as paragraph markup; a criterion's code small
+        after it (other questions' codes are internal: the number names them)."""
         number = _("Question %(number)s.", number=self.numbers[item.code])
         label = self.text(item.label)
         if item.type is ItemType.multi_choice and item.max_choices:
             phrase = _("choose up to %(n)s", n=item.max_choices)
             if phrase.lower() not in item.label.get_text(self.language).lower():
                 label += f" ({escape(phrase)})"
-        code = f'<font size="7" color="#555555">[{escape(item.code)}]</font>'
-        return f"<b>{escape(number)}</b> {label} {code}"
+        heading = f"<b>{escape(number)}</b> {label}"
+        code = printed_code(item)
+        if code is None:
+            return heading
+        return f'{heading} <font size="7" color="#555555">[{escape(code)}]</font>'
 
     # -- instructions --------------------------------------------------------------
 
@@ -125,8 +130,9 @@ class FormBody:
                 "and go on with the question it names."
             ),
             _(
-                "The small number next to each box and the code in brackets are "
-                "used when the form is entered; you need not mind them."
+                "The small number next to each box and the criterion code in "
+                "brackets are used when the form is entered and counted; you need "
+                "not mind them."
             ),
             _(
                 "This form is anonymous: please do not write your name, phone "

@@ -25,6 +25,8 @@ class Move(StrEnum):
 
     back = "back"
     next = "next"
+    #: the language switch: keep what was typed and show the same step again
+    stay = "stay"
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,10 @@ def post_step(
 ) -> StepOutcome:
     """Check the answers of one step, keep them in the draft, and move on.
 
-    Going back keeps what was typed without insisting on required answers; going on
-    requires this step to be complete. After the last step the whole questionnaire is
-    validated again and stored as one response (idempotent on ``form_uuid``).
+    Going back or staying (a language switch) keeps what was typed without insisting
+    on required answers; going on requires this step to be complete. After the last
+    step the whole questionnaire is validated again and stored as one response
+    (idempotent on ``form_uuid``).
     """
     questionnaire = questionnaire_of(target)
     draft = find_draft(form_uuid, target)
@@ -79,13 +82,15 @@ def post_step(
         # a step posted before the earlier ones were answered: back to where they are
         return StepOutcome(section=reached)
     merged = {**(draft.answers if draft else {}), **posted}
-    checked_sections = () if move is Move.back else (section.code,)
+    checked_sections = (section.code,) if move is Move.next else ()
     validated = validate_answers(questionnaire, merged, section_codes=checked_sections)
     problems = _problems_of_step(validated.problems, section, posted, move)
     if problems:
         return StepOutcome(problems=problems)
     answers = dict(validated.answers)
-    if move is Move.back:
+    if move is Move.stay:
+        destination = section
+    elif move is Move.back:
         destination = previous_section(questionnaire, answers, section.code) or section
     else:
         destination = next_section(questionnaire, answers, section.code)
@@ -114,7 +119,7 @@ def _problems_of_step(
 ) -> tuple[AnswerProblem, ...]:
     """Problems to fix on this step (including anything posted that is wrong)."""
     own_codes = {item.code for item in section.items} | set(posted)
-    if move is Move.back:
+    if move is not Move.next:
         return tuple(
             p for p in problems if p.item_code in posted and p.kind != "required"
         )

@@ -23,7 +23,7 @@ from sipas.questionnaire import (
 from sipas.questionnaire.schema import DEFAULT_TEXT_MAX_LENGTH
 
 #: Names posted by the page itself, never answers.
-CONTROL_FIELDS = frozenset({"csrf_token", "form_id", "section", "move"})
+CONTROL_FIELDS = frozenset({"csrf_token", "form_id", "section", "move", "language"})
 
 #: What each problem kind means to the respondent; gettext fills the placeholders.
 PROBLEM_MESSAGES: dict[ProblemKind, Callable[[AnswerProblem], str]] = {

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import uuid as uuid_module
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from sipas.errors import render_error
 from sipas.extensions import db
-from sipas.i18n import current_language
+from sipas.i18n import current_language, is_language, remember_language
 from sipas.models import ResponseDraft
 from sipas.questionnaire import Questionnaire, Section
 from sipas.questionnaire.logic import is_visible
@@ -90,39 +100,55 @@ def _reachable_section(
 @bp.post("/s/<unit_code>")
 @rate_limited("phone", "RATE_LIMIT_PHONE_PER_MINUTE", client_address)
 def post_step(unit_code: str):  # type: ignore[no-untyped-def]
-    """Validate one step, keep it, and go on; the last step stores the response."""
+    """Validate one step, keep it, and go on; the last step stores the response.
+
+    The language buttons send the step too: what was typed is kept (required
+    answers not insisted on) and the same step comes back in the other language.
+    """
     target = _target_or_404(unit_code)
     questionnaire = phone.questionnaire_of(target)
     form_uuid = _parse_uuid(request.form.get("form_id")) or abort(400)
     if responses.find_by_uuid(form_uuid) is not None:
         return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
     section = _section_or_400(questionnaire, request.form.get("section"))
-    form = form_class(questionnaire, section, current_language())()
+    language, move = _language_and_move()
+    with force_locale(language):
+        form = form_class(questionnaire, section, language)()
+        outcome = phone.post_step(
+            target, form_uuid, section, form.answers(), move=move, language=language
+        )
+        if outcome.problems:
+            form.show_problems(outcome.problems)
+            page = _render_posted_step(target, questionnaire, section, form, form_uuid)
+            response = make_response(page, 422)
+        else:
+            db.session.commit()
+            response = _after_step(unit_code, form_uuid, outcome)
+    if move is phone.Move.stay:
+        remember_language(response, language)
+    return response
+
+
+def _language_and_move() -> tuple[str, phone.Move]:
+    """The language the step is answered in, and what was pressed: a language
+    button (``language=en``) stays on the step."""
+    chosen = request.form.get("language")
+    if chosen is not None:
+        return (chosen if is_language(chosen) else current_language()), phone.Move.stay
     move = phone.Move.back if request.form.get("move") == "back" else phone.Move.next
-    outcome = phone.post_step(
-        target,
-        form_uuid,
-        section,
-        form.answers(),
-        move=move,
-        language=current_language(),
-    )
-    if outcome.problems:
-        form.show_problems(outcome.problems)
-        draft = phone.find_draft(form_uuid, target)
-        answers = {**(draft.answers if draft else {}), **form.answers()}
-        return _render_step(
-            target, questionnaire, section, form, form_uuid, answers
-        ), 422
-    db.session.commit()
+    return current_language(), move
+
+
+def _after_step(
+    unit_code: str, form_uuid: uuid_module.UUID, outcome: phone.StepOutcome
+) -> Response:
+    """The thank-you page once stored, else the step to show next."""
     if outcome.response is not None:
         return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
+    section_code = outcome.section.code if outcome.section else None
     return redirect(
         url_for(
-            ".questionnaire_page",
-            unit_code=unit_code,
-            step=outcome.section.code,
-            f=form_uuid,
+            ".questionnaire_page", unit_code=unit_code, step=section_code, f=form_uuid
         )
     )
 
@@ -143,9 +169,20 @@ def render_after_csrf_failure():  # type: ignore[no-untyped-def]
         return render_error(error.code or 400)
     form = form_class(questionnaire, section, current_language())()
     form.form_errors.append(csrf_failure_message())
+    return _render_posted_step(target, questionnaire, section, form, form_uuid), 400
+
+
+def _render_posted_step(
+    target: SurveyTarget,
+    questionnaire: Questionnaire,
+    section: Section,
+    form: SectionForm,
+    form_uuid: uuid_module.UUID,
+) -> str:
+    """The step again with what was posted over the draft (nothing stored)."""
     draft = phone.find_draft(form_uuid, target)
     answers = {**(draft.answers if draft else {}), **form.answers()}
-    return _render_step(target, questionnaire, section, form, form_uuid, answers), 400
+    return _render_step(target, questionnaire, section, form, form_uuid, answers)
 
 
 def _render_step(

@@ -15,7 +15,10 @@
     function ask() {
       var digits = input.value.replace(/[\s\-–.]/g, "");
       verdict = null;
-      if (digits.length < 7) { status.textContent = ""; form.classList.remove("serial-ok", "serial-bad"); return; }
+      // a scanned form code (SIPAS:…) arrives key by key and ends with Enter, which
+      // sends it as it is: the server reads round, unit and serial from it
+      var scanned = /^[A-Za-z]/.test(digits);
+      if (!url || scanned || digits.length < 7) { status.textContent = ""; form.classList.remove("serial-ok", "serial-bad"); return; }
       asked = input.value;
       fetch(url + "&s=" + encodeURIComponent(input.value), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (answer) { return answer.ok ? answer.json() : null; })
@@ -182,7 +185,7 @@
     if (first) { first.focus(); first.select(); }
   }
 
-  var serialForm = document.querySelector("[data-serial-url]");
+  var serialForm = document.querySelector(".serial-form");
   if (serialForm && window.fetch) { serialBox(serialForm); }
   var entryForm = document.querySelector("[data-entry-form]");
   if (entryForm) { answerPage(entryForm); }

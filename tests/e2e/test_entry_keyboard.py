@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import Channel, PaperEntry, Response, Role, Unit, Wave
 from sipas.questionnaire.entry_keys import decode
-from sipas.questionnaire.serials import format_serial
+from sipas.questionnaire.serials import form_code, format_serial
 from sipas.services import accounts, reporting, synthetic
 from sipas.services.questionnaires import parsed
 from sipas.stats.indices import Options
@@ -27,15 +27,19 @@ UNIT = "QN-HALONG-TT"
 @pytest.fixture(scope="module")
 def entry_server(tmp_path_factory):
     """A server of its own (other tests count responses): the demo data, 60 web
-    responses, form 1 issued to the centre, two surveyors."""
+    responses, forms 1–3 issued to the centre, two surveyors of the centre and one
+    of the province."""
     app = demo_app(tmp_path_factory.mktemp("entry"))
     with app.app_context():
         wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
         synthetic.add_demo_responses(wave, 60, seed=5)
         unit = db.session.scalar(sa.select(Unit).filter_by(code=UNIT))
-        issue(wave, unit, 1)
+        issue(wave, unit, 1, 2, 3)
         for name in ("typist-1", "typist-2"):
             accounts.create_user(name, STAFF_PASSWORD, Role.surveyor, unit=unit)
+        # a surveyor of the whole province: several units to choose from
+        province = db.session.scalar(sa.select(Unit).filter_by(code="QN"))
+        accounts.create_user("typist-3", STAFF_PASSWORD, Role.surveyor, unit=province)
         db.session.commit()
     with serving(app) as served:
         yield served
@@ -87,6 +91,8 @@ def _enter_form(
         page.screenshot(path=str(shot), full_page=True)
     page.wait_for_url("**/form")  # the review, after the last key
     assert page.evaluate("document.activeElement.value") == "save"
+    if check_accessibility:
+        assert_accessible(page)
     page.keyboard.press("Enter")
     page.wait_for_url("**/entry/?wave=demo*")
 
@@ -146,3 +152,53 @@ def test_double_entry_and_settlement_with_the_keyboard(
         (3, "admin"),
     ]
     assert typed[0][2] >= len(_plan(app))
+
+
+def _wait_for_answer_page(page, serial: int) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_url(f"**/entry/demo/{UNIT}/form?serial={format_serial(serial)}")
+    wait_until(page, "() => document.activeElement.id === 'k-field'")
+
+
+def test_a_barcode_scanner_opens_the_form_before_anything_is_chosen(
+    entry_server, desk, output_dir
+):
+    """A surveyor of several units scans form 2: the scanner types the printed code
+    and Enter into /entry/, which opens that form of that unit at once."""
+    url, _app = entry_server
+    log_in(desk, url, "typist-3", STAFF_PASSWORD)
+    desk.wait_for_url("**/entry/")
+    assert desk.locator(".entry-choose").is_visible()  # units to choose from …
+    wait_until(desk, "() => document.activeElement.name === 'serial'")
+    assert_accessible(desk)
+    desk.screenshot(path=str(output_dir / "entry-index-province.png"), full_page=True)
+    # … but the code printed on the form names its round and unit
+    desk.keyboard.type(form_code("demo", UNIT, 2))
+    desk.keyboard.press("Enter")
+    _wait_for_answer_page(desk, 2)
+
+
+def test_a_scan_into_the_serial_box_of_a_chosen_unit_is_not_cut_short(
+    entry_server, desk
+):
+    """The serial box of a chosen unit checks typed serials as they come; a scanned
+    code must arrive whole (it used to be cut at 12 characters and overwritten)."""
+    url, _app = entry_server
+    log_in(desk, url, "typist-3", STAFF_PASSWORD)
+    desk.goto(f"{url}/entry/?wave=demo&unit={UNIT}")
+    wait_until(desk, "() => document.activeElement.name === 'serial'")
+    desk.keyboard.type(form_code("demo", UNIT, 3))
+    desk.keyboard.press("Enter")
+    _wait_for_answer_page(desk, 3)
+
+
+def test_one_round_and_one_unit_start_at_the_serial_box(entry_server, desk, output_dir):
+    """A surveyor of one centre in one open round has nothing to choose: after the
+    login the cursor is in the serial box, and the serial opens the form."""
+    url, _app = entry_server
+    log_in(desk, url, "typist-2", STAFF_PASSWORD)
+    desk.wait_for_url("**/entry/")
+    assert desk.locator(".entry-choose").count() == 0
+    wait_until(desk, "() => document.activeElement.name === 'serial'")
+    desk.screenshot(path=str(output_dir / "entry-index-one-unit.png"), full_page=True)
+    desk.keyboard.type(format_serial(3))
+    _wait_for_answer_page(desk, 3)

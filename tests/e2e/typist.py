@@ -12,6 +12,7 @@ from sipas.questionnaire.entry_keys import (
     encode_value,
     keyed_items,
 )
+from tests.e2e.conftest import wait_until
 
 
 def key_plan(
@@ -49,9 +50,10 @@ def type_form(page, plan: list[tuple[str, bool]], delay_ms: float = 0) -> int:  
 
 
 def log_in(page, url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    """Log in with the keyboard: the username box, Tab, the password, Enter."""
+    """Log in with the keyboard: the username (where the page puts the cursor), Tab,
+    the password, Enter."""
     page.goto(f"{url}/auth/login")
-    page.locator("#username").focus()
+    wait_until(page, "() => document.activeElement.id === 'username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)

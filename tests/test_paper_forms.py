@@ -319,6 +319,10 @@ def test_the_english_form_uses_the_english_wording(demo_app, tmp_path):
     assert "Question 6. The waiting area has enough seats [A1]" in text
     assert "Page 1/" in text
     assert "Nơi ngồi chờ" not in text
+    # the column heads of the rating grid keep their words whole
+    assert "Dissatisfied" in text
+    assert "Dissatisfie d" not in text
+    assert "dissat isfied" not in text
 
 
 # -- the command -----------------------------------------------------------------

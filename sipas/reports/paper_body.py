@@ -11,6 +11,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableStyle
 
@@ -295,12 +296,11 @@ class FormBody:
         """Scale questions sharing their options: a row each, a column per option."""
         first = items[0]
         keys = option_keys(first)
+        labels = [self.text(choice.label) for choice in first.choices]
+        style = _grid_head_style(labels, GRID_COLUMN - 5)
         head = [""] + [
-            Paragraph(
-                f"<b>{escape(key)}</b><br/>{self.text(choice.label)}",
-                STYLES["grid_head"],
-            )
-            for (key, _code), choice in zip(keys, first.choices, strict=True)
+            Paragraph(f"<b>{escape(key)}</b><br/>{label}", style)
+            for (key, _code), label in zip(keys, labels, strict=True)
         ]
         rows: list[list[object]] = [head]
         for item in items:
@@ -332,6 +332,26 @@ class FormBody:
         if condition:
             return [Paragraph(escape(condition), STYLES["condition"]), table]
         return [table]
+
+
+def _grid_head_style(labels: list[str], width: float) -> ParagraphStyle:
+    """The column heads' style, smaller when a word of a label would not fit the
+    column: a word is never broken ("Very dissat-isfied")."""
+    base = STYLES["grid_head"]
+    widest = max(
+        (
+            stringWidth(word, base.fontName, 1)
+            for label in labels
+            for word in label.split()
+        ),
+        default=0.0,
+    )
+    if widest * base.fontSize <= width:
+        return base
+    size = max(5.0, width / widest)
+    return ParagraphStyle(
+        "grid_head_small", parent=base, fontSize=size, leading=size * 1.2
+    )
 
 
 def _runs(items: tuple[Item, ...]) -> list[list[Item]]:

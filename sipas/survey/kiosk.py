@@ -42,6 +42,16 @@ KIOSK_TEXTS: dict[str, LazyString] = {
     "not_enrolled": _l("This device is not registered"),
     "unsent": _l("Waiting to be sent: %(n)s"),
     "choose_up_to": _l("Choose up to %(n)s options"),
+    "chosen": _l("Chosen: %(n)s"),
+    "limit_reached": _l(
+        "You have chosen %(n)s options, the most allowed. Tap a chosen one to "
+        "remove it before choosing another."
+    ),
+    "characters_left": _l("Characters left: %(n)s"),
+    "number_between": _l("Enter a whole number from %(min)s to %(max)s."),
+    "number_from": _l("Enter a whole number of at least %(min)s."),
+    "number_to": _l("Enter a whole number of at most %(max)s."),
+    "number": _l("Enter a whole number."),
 }
 
 

@@ -128,8 +128,9 @@
 
   function currentItem() { return visibleItems()[state.index]; }
 
+  // a null value (skipped, or left empty) stores nothing for the question
   function answerAndNext(item, value) {
-    state.answers[item.code] = value;
+    if (value === null) { delete state.answers[item.code]; } else { state.answers[item.code] = value; }
     // answers to questions hidden now are dropped (as the server does)
     items.forEach(function (other) {
       if (!isVisible(other, state.answers)) { delete state.answers[other.code]; }
@@ -155,76 +156,127 @@
     var bar = el("div", {"class": "progress-bar", role: "progressbar", "aria-labelledby": "k-progress",
       "aria-valuemin": "0", "aria-valuemax": String(total), "aria-valuenow": String(n)},
       [progressFill(n, total)]);
-    var head = el("div", {"class": "q-head"}, [progressText, bar]);
-    var parts = [head, heading];
+    var parts = [el("div", {"class": "q-head"}, [progressText, bar]), heading];
     if (item.hint) { parts.push(el("p", {"class": "hint", text: tr(item.hint)})); }
+    var actions = [];
+    if (!item.required) { actions.push(button(t("skip"), function () { answerAndNext(item, null); }, "big skip")); }
+    var body = {scale: choiceBody, single_choice: choiceBody, multi_choice: multiBody}[item.type] || textBody;
+    parts = parts.concat(body(item, state.answers[item.code], actions));
     var readAloud = null;
     if (viVoice && language === "vi") {
       readAloud = button(t("read_aloud"), function () { speak(item); }, "tool read-aloud");
     }
-    var answer = state.answers[item.code];
-    var body;
-    if (item.type === "scale" || item.type === "single_choice") {
-      body = el("div", {"class": "choices " + (item.type === "scale" ? "scale" : "single"),
-        role: "group", "aria-labelledby": "k-question"});
-      item.choices.forEach(function (choice, index) {
-        var b = el("button", {type: "button", "class": "choice" + (choice.not_applicable ? " na" : ""),
-          "aria-pressed": String(answer === choice.code), "data-code": choice.code});
-        if (item.type === "scale" && !choice.not_applicable) { b.appendChild(face(choice.code)); }
-        if (item.type === "scale") {
-          b.appendChild(el("span", {"class": "key", "aria-hidden": "true", text: choice.code}));
-        }
-        b.appendChild(el("span", {"class": "label", text: tr(choice.label)}));
-        b.addEventListener("click", function () { answerAndNext(item, choice.code); });
-        body.appendChild(b);
-      });
-    } else if (item.type === "multi_choice") {
-      var picked = chosen(answer);
-      body = el("div", {"class": "choices multi", role: "group", "aria-labelledby": "k-question"});
-      var go = button(t("next"), function () { answerAndNext(item, picked.slice()); }, "big primary");
-      var limit = item.max_choices;
-      if (limit) { parts.push(el("p", {"class": "hint", text: t("choose_up_to", {n: limit})})); }
-      function refresh() {
-        go.disabled = item.required && picked.length === 0;
-        body.querySelectorAll("button").forEach(function (b) {
-          var on = picked.indexOf(b.dataset.code) >= 0;
-          b.setAttribute("aria-pressed", String(on));
-          b.disabled = !on && limit && picked.length >= limit;
-        });
-      }
-      item.choices.forEach(function (choice) {
-        var b = el("button", {type: "button", "class": "choice toggle", "data-code": choice.code},
-          [el("span", {"class": "label", text: tr(choice.label)})]);
-        b.addEventListener("click", function () {
-          var at = picked.indexOf(choice.code);
-          if (at >= 0) { picked.splice(at, 1); } else { picked.push(choice.code); }
-          refresh();
-        });
-        body.appendChild(b);
-      });
-      refresh();
-      parts.push(body);
-      body = el("div", {"class": "actions"}, [go]);
-    } else {
-      var field = el("textarea", {id: "k-text", rows: "4", "aria-labelledby": "k-question"});
-      if (item.type === "number") {
-        field = el("input", {id: "k-text", type: "text", inputmode: "numeric", "aria-labelledby": "k-question"});
-      }
-      if (item.max_length) { field.setAttribute("maxlength", String(item.max_length)); }
-      field.value = answer || "";
-      var actions = [button(t("next"), function () {
-        var value = field.value.normalize("NFC").trim();
-        if (value) { answerAndNext(item, value); }
-        else if (!item.required) { delete state.answers[item.code]; next(); }
-      }, "big primary")];
-      if (!item.required) {
-        actions.unshift(button(t("skip"), function () { delete state.answers[item.code]; next(); }, "big"));
-      }
-      body = el("div", {"class": "text-answer"}, [field, el("div", {"class": "actions"}, actions)]);
-    }
-    parts.push(body);
-    parts.push(el("div", {"class": "nav"}, [button(t("back"), back, "big back"), readAloud]));
+    parts.push(el("div", {"class": "nav"}, [button(t("back"), back, "big back"), readAloud,
+      el("div", {"class": "actions"}, actions)]));
     show([el("section", {"class": "screen question-screen", "data-type": item.type}, parts)], heading);
+  }
+
+  // the options' grid: long lists get more columns (see kiosk.css)
+  function choiceGroup(item, kind) {
+    var count = item.choices.length;
+    var size = kind === "scale" ? "" : (count > 8 ? " long many" : (count > 6 ? " long" : ""));
+    return el("div", {"class": "choices " + kind + size, role: "group", "aria-labelledby": "k-question"});
+  }
+
+  // scale and single choice: a tap answers and goes on
+  function choiceBody(item, answer) {
+    var scale = item.type === "scale";
+    var group = choiceGroup(item, scale ? "scale" : "single");
+    item.choices.forEach(function (choice) {
+      var b = el("button", {type: "button", "class": "choice" + (choice.not_applicable ? " na" : ""),
+        "aria-pressed": String(answer === choice.code), "data-code": choice.code});
+      if (scale && !choice.not_applicable) { b.appendChild(face(choice.code)); }
+      if (scale) { b.appendChild(el("span", {"class": "key", "aria-hidden": "true", text: choice.code})); }
+      b.appendChild(el("span", {"class": "label", text: tr(choice.label)}));
+      b.addEventListener("click", function () { answerAndNext(item, choice.code); });
+      group.appendChild(b);
+    });
+    return [group];
+  }
+
+  // multiple choice: taps toggle; at the maximum a further tap is refused and said so
+  function multiBody(item, answer, actions) {
+    var picked = chosen(answer), limit = item.max_choices;
+    var group = choiceGroup(item, "multi");
+    var note = el("p", {"class": "limit-note", role: "status"});
+    var count = el("span", {"class": "count"});
+    var go = button(t("next"), function () { answerAndNext(item, picked.slice()); }, "big primary");
+    function refresh() {
+      go.disabled = item.required && picked.length === 0;
+      count.textContent = t("chosen", {n: picked.length});
+      group.querySelectorAll("button").forEach(function (b) {
+        var on = picked.indexOf(b.dataset.code) >= 0;
+        b.setAttribute("aria-pressed", String(on));
+        if (!on && limit && picked.length >= limit) { b.setAttribute("aria-disabled", "true"); }
+        else { b.removeAttribute("aria-disabled"); }
+      });
+    }
+    item.choices.forEach(function (choice) {
+      var b = el("button", {type: "button", "class": "choice toggle", "data-code": choice.code},
+        [el("span", {"class": "label", text: tr(choice.label)})]);
+      b.addEventListener("click", function () {
+        var at = picked.indexOf(choice.code);
+        note.textContent = "";
+        if (at >= 0) { picked.splice(at, 1); }
+        else if (limit && picked.length >= limit) { note.textContent = t("limit_reached", {n: limit}); }
+        else { picked.push(choice.code); }
+        refresh();
+      });
+      group.appendChild(b);
+    });
+    refresh();
+    actions.push(go);
+    var hint = el("p", {"class": "hint"}, [
+      limit ? document.createTextNode(t("choose_up_to", {n: limit}) + " · ") : null, count]);
+    return [hint, group, note];
+  }
+
+  // text and number: typed, checked before going on (the server's own limits)
+  function textBody(item, answer, actions) {
+    var number = item.type === "number";
+    var field = number ?
+      el("input", {id: "k-text", type: "text", inputmode: "numeric", autocomplete: "off"}) :
+      el("textarea", {id: "k-text", rows: "4"});
+    var help = el("p", {"class": "hint", id: "k-text-hint"});
+    var error = el("p", {"class": "field-error", id: "k-text-error", role: "alert"});
+    field.setAttribute("aria-labelledby", "k-question");
+    field.setAttribute("aria-describedby", "k-text-hint k-text-error");
+    if (item.max_length && !number) { field.setAttribute("maxlength", String(item.max_length)); }
+    field.value = answer || "";
+    var go = button(t("next"), function () {
+      var value = field.value.normalize("NFC").trim();
+      if (!value) { answerAndNext(item, null); return; }
+      if (number && !numberAllowed(item, value)) {
+        error.textContent = numberRule(item);
+        field.setAttribute("aria-invalid", "true");
+        return;
+      }
+      answerAndNext(item, number ? value.replace(/ /g, "") : value);
+    }, "big primary");
+    function refresh() {
+      go.disabled = item.required && !field.value.trim();
+      if (number) { help.textContent = numberRule(item); }
+      else if (item.max_length) { help.textContent = t("characters_left", {n: item.max_length - field.value.length}); }
+    }
+    field.addEventListener("input", function () {
+      error.textContent = "";
+      field.removeAttribute("aria-invalid");
+      refresh();
+    });
+    refresh();
+    actions.push(go);
+    return [el("div", {"class": "text-answer"}, [field, help, error])];
+  }
+  function numberAllowed(item, value) {
+    var text = value.replace(/ /g, "");
+    if (!/^-?[0-9]+$/.test(text)) { return false; }
+    var n = parseInt(text, 10);
+    return !((item.min_value !== null && n < item.min_value) || (item.max_value !== null && n > item.max_value));
+  }
+  function numberRule(item) {
+    var low = item.min_value !== null, high = item.max_value !== null;
+    var key = low && high ? "number_between" : (low ? "number_from" : (high ? "number_to" : "number"));
+    return t(key, {min: item.min_value, max: item.max_value});
   }
 
   function speak(item) {

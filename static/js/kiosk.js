@@ -3,7 +3,9 @@
 (function () {
   "use strict";
   var settings = JSON.parse(document.getElementById("kiosk-settings").textContent);
-  var TOKEN_KEY = "sipas.kiosk.token", UNIT_KEY = "sipas.kiosk.unit";
+  var TOKEN_KEY = "sipas.kiosk.token", UNIT_KEY = "sipas.kiosk.unit", UNIT_NAME_KEY = "sipas.kiosk.unit_name";
+  // the token the server last refused (401): revoked, or replaced by a new one
+  var REFUSED_KEY = "sipas.kiosk.refused";
   var main = document.getElementById("k-main");
   var statusLine = document.getElementById("k-status");
   var html = document.documentElement;
@@ -11,6 +13,7 @@
   var state = null;          // the current respondent: {answers, started_at, index}
   var language = "vi";
   var idleTimer = null, resetTimer = null, thanksTimer = null;
+  var redraw = null;         // draws the screen again (in another language)
   var viVoice = null;
 
   // ---- enrolment: the token travels in the URL fragment, never to the server ----
@@ -19,11 +22,30 @@
     if (match) {
       localStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
       localStorage.setItem(UNIT_KEY, settings.unit);
+      localStorage.setItem(UNIT_NAME_KEY, settings.unit_name);
     }
     if (match || /\/enrol$/.test(window.location.pathname)) {
       history.replaceState(null, "", "/kiosk/" + encodeURIComponent(settings.unit));
     }
   })();
+
+  // why this kiosk may not take answers now (null: it may). Without a network the
+  // token cannot be checked: the kiosk goes on, and its outbox waits.
+  function blockedReason() {
+    var token = localStorage.getItem(TOKEN_KEY);
+    if (!token) { return "not_set_up"; }
+    if (localStorage.getItem(UNIT_KEY) !== settings.unit) { return "other_unit"; }
+    if (localStorage.getItem(REFUSED_KEY) === token) { return "revoked"; }
+    return null;
+  }
+  function refused(token) {
+    localStorage.setItem(REFUSED_KEY, token);
+    if (html.dataset.screen === "start" || html.dataset.screen === "blocked") { startScreen(); }
+    else if (html.dataset.screen === "thanks") { thanksScreen(); }
+  }
+  function accepted(token) {
+    if (localStorage.getItem(REFUSED_KEY) === token) { localStorage.removeItem(REFUSED_KEY); }
+  }
 
   function t(key, values) {
     var text = (settings.texts[language] || settings.texts.vi)[key] || key;
@@ -109,20 +131,38 @@
   function startScreen() {
     clearTimers();
     resetRespondent();
-    renderStart();
+    redraw = blockedReason() ? blockedScreen : renderStart;
+    redraw();
   }
   function renderStart() {
+    html.dataset.screen = "start";
     show([el("section", {"class": "screen start"}, [
       el("h1", {text: t("invite")}),
       el("p", {"class": "title", text: tr(questionnaire.title)}),
       button(t("start"), begin, "big start-button")
     ])]);
-    html.dataset.screen = "start";
+  }
+  // not enrolled (here): say so before any question, take no answers, and tell
+  // staff how to enrol it; finished answers still in the outbox are counted
+  function blockedScreen() {
+    var reason = blockedReason();
+    if (!reason) { startScreen(); return; }
+    html.dataset.screen = "blocked";
+    var unit = localStorage.getItem(UNIT_NAME_KEY) || localStorage.getItem(UNIT_KEY) || "";
+    show([el("section", {"class": "screen blocked", "data-reason": reason}, [
+      el("h1", {text: t(reason)}),
+      el("p", {"class": "lead", text: t(reason + "_hint", {unit: unit})}),
+      el("p", {"class": "kept", id: "k-kept"}),
+      el("p", {"class": "staff", text: t("staff_enrol", {path: t("enrol_path")})})
+    ])]);
+    showUnsent();
   }
 
   function begin() {
+    if (blockedReason()) { startScreen(); return; }
     state = {answers: {}, started_at: new Date().toISOString(), index: 0};
     html.dataset.screen = "question";
+    redraw = questionScreen;
     questionScreen();
   }
 
@@ -300,15 +340,21 @@
     };
     state = null;
     clearTimers();
+    thanksScreen();
+    thanksTimer = window.setTimeout(startScreen, 8000);
+    outboxPut(record).then(sync, function (error) { statusLine.textContent = String(error); });
+  }
+  // the thank-you never pretends: a kiosk the server refused keeps the answers
+  function thanksScreen() {
+    var kept = blockedReason() !== null;
     html.dataset.screen = "thanks";
+    redraw = thanksScreen;
     show([el("section", {"class": "screen thanks"}, [
       face("5"),
       el("h1", {text: t("thanks")}),
-      el("p", {text: t("thanks_hint")}),
-      button(t("start"), startScreen, "big")
+      el("p", {text: t(kept ? "thanks_kept" : "thanks_hint")}),
+      kept ? null : button(t("start"), startScreen, "big")
     ])]);
-    thanksTimer = window.setTimeout(startScreen, 8000);
-    outboxPut(record).then(sync, function (error) { statusLine.textContent = String(error); });
   }
 
   // ---- idle: ask, then forget the unfinished answers ----
@@ -373,7 +419,7 @@
   document.querySelectorAll("#k-langs button").forEach(function (b) {
     b.addEventListener("click", function () {
       setLanguage(b.dataset.lang);
-      if (state) { questionScreen(); } else if (html.dataset.screen === "start") { renderStart(); }
+      if (redraw) { redraw(); }
     });
   });
   document.getElementById("k-contrast").addEventListener("click", function () {
@@ -423,7 +469,7 @@
   function sendBatches(pending) {
     if (!pending.length) { return Promise.resolve(); }
     var token = localStorage.getItem(TOKEN_KEY);
-    if (!token) { statusLine.textContent = t("not_enrolled"); return Promise.resolve(); }
+    if (!token || localStorage.getItem(REFUSED_KEY) === token) { return Promise.resolve(); }
     var batch = pending.slice(0, 200);
     return fetch(settings.sync, {
       method: "POST",
@@ -432,8 +478,9 @@
       credentials: "omit",
       cache: "no-store"
     }).then(function (response) {
-      if (response.status === 401) { statusLine.textContent = t("not_enrolled"); throw new Error("401"); }
+      if (response.status === 401) { refused(token); throw new Error("401"); }
       if (!response.ok) { throw new Error(String(response.status)); }
+      accepted(token);
       return response.json();
     }).then(function (body) {
       var acknowledged = (body.acknowledged || []).filter(function (u) {
@@ -449,14 +496,25 @@
   function showUnsent() {
     return outboxAll().then(function (pending) {
       var count = (pending || []).length;
-      if (statusLine.textContent !== t("not_enrolled") || !count) {
-        statusLine.textContent = count ? t("unsent", {n: count}) : "";
-      }
+      statusLine.textContent = count ? t("unsent", {n: count}) : "";
+      var kept = document.getElementById("k-kept");
+      if (kept) { kept.textContent = count ? t("kept", {n: count}) : ""; }
       html.dataset.unsent = String(count);
     });
   }
-  window.addEventListener("online", sync);
+  // is the token still good? (a revoked kiosk must stop taking respondents even
+  // when it has nothing to send)
+  function checkEnrolment() {
+    var token = localStorage.getItem(TOKEN_KEY);
+    if (!token || !navigator.onLine) { return Promise.resolve(); }
+    return fetch(settings.ping, {headers: {"Authorization": "Bearer " + token}, credentials: "omit", cache: "no-store"})
+      .then(function (response) {
+        if (response.status === 401) { refused(token); } else if (response.ok) { accepted(token); }
+      }, function () {});
+  }
+  window.addEventListener("online", function () { checkEnrolment().then(sync); });
   window.setInterval(sync, 30000);
+  window.setInterval(checkEnrolment, 300000);
 
   // ---- voice ----
   function findVoice() {
@@ -496,7 +554,7 @@
     body.sections.forEach(function (s) { s.items.forEach(function (i) { items.push(i); byCode[i.code] = i; }); });
     html.classList.add("kiosk-ready");
     startScreen();
-    sync();
+    checkEnrolment().then(sync);
   });
   // exposed for tests and the benchmark
   window.sipasKiosk = {sync: sync, outboxAll: outboxAll};

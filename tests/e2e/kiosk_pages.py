@@ -9,6 +9,8 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.models import Channel, Response, Unit
@@ -53,6 +55,12 @@ def kiosk(browser, request):
     page.orientation = "portrait" if height > width else "landscape"
     yield page
     context.close()
+
+
+def vi(app, message: str, **values: object) -> str:  # type: ignore[no-untyped-def]
+    """The Vietnamese interface text of ``message``."""
+    with app.test_request_context(), force_locale("vi"):
+        return _(message, **values)
 
 
 def kiosk_count(app) -> int:  # type: ignore[no-untyped-def]

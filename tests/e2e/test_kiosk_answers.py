@@ -15,8 +15,6 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.models import Channel, Response, Unit, UnitLevel, Wave, WaveStatus, WaveUnit
@@ -34,6 +32,7 @@ from tests.e2e.kiosk_pages import (
     kiosk_count,
     open_kiosk,
     screen_type,
+    vi,
     wait_for_sync,
 )
 from tests.factories import make_unit
@@ -114,12 +113,6 @@ def answers_server(tmp_path_factory):
 kiosk = kiosk_pages.kiosk
 #: The tests below on the portrait screen only.
 portrait = pytest.mark.parametrize("kiosk", [(1080, 1920)], indirect=True)
-
-
-def vi(app, message: str, **values: object) -> str:  # type: ignore[no-untyped-def]
-    """The Vietnamese interface text of ``message``."""
-    with app.test_request_context(), force_locale("vi"):
-        return _(message, **values)
 
 
 def labels(app, unit: str) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -539,9 +539,12 @@
       return cache.add(window.location.pathname);
     }).catch(function () {});
   }
+  // whether the service worker sees (and caches) this request is known when it is
+  // made: the worker may take control while the answer is on its way
+  var seenByWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
   fetch(settings.questionnaire, {credentials: "omit"}).then(function (response) {
     if (!response.ok) { throw new Error(String(response.status)); }
-    if (window.caches && !(navigator.serviceWorker && navigator.serviceWorker.controller)) {
+    if (window.caches && !seenByWorker) {
       var copy = response.clone();
       caches.open("sipas-kiosk-v1").then(function (cache) {
         return cache.put(settings.questionnaire, copy);

@@ -55,6 +55,7 @@ KIOSK_TEXTS: dict[str, LazyString] = {
     "number_from": _l("Enter a whole number of at least %(min)s."),
     "number_to": _l("Enter a whole number of at most %(max)s."),
     "number": _l("Enter a whole number."),
+    "more_below": _l("Scroll down to see more"),
     # a kiosk that may not take answers, and why (static/js/kiosk.js blockedReason)
     "not_set_up": _l("This kiosk is not set up"),
     "not_set_up_hint": _l(

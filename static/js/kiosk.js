@@ -119,7 +119,23 @@
     var focus = focusTarget || main.querySelector("h1");
     if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus({preventScroll: true}); }
     window.scrollTo(0, 0);
+    showScrollCue();
   }
+
+  // ---- a screen taller than the window says so, at the bottom, until scrolled ----
+  var cue = button("", function () {
+    window.scrollBy({top: Math.round(window.innerHeight * 0.6), behavior: "smooth"});
+  }, "scroll-cue");
+  cue.id = "k-more";
+  cue.hidden = true;
+  document.body.appendChild(cue);
+  function showScrollCue() {
+    var below = document.documentElement.scrollHeight - (window.scrollY + window.innerHeight);
+    cue.textContent = t("more_below");
+    cue.hidden = below <= 4;
+  }
+  window.addEventListener("scroll", showScrollCue, {passive: true});
+  window.addEventListener("resize", showScrollCue);
 
   function resetRespondent() {
     state = null;

@@ -71,6 +71,24 @@ def kiosk_count(app) -> int:  # type: ignore[no-untyped-def]
         )
 
 
+def newest_answers(app) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The stored answers of the newest kiosk response, values sorted per item."""
+    with app.app_context():
+        response = db.session.scalar(
+            sa.select(Response)
+            .filter_by(channel=Channel.kiosk)
+            .order_by(Response.id.desc())
+            .limit(1)
+        )
+        assert not (response.status_reason or "").startswith("invalid"), (
+            response.status_reason
+        )
+        stored: dict[str, list[str]] = {}
+        for answer in response.answers:
+            stored.setdefault(answer.item_code, []).append(answer.value)
+        return {code: sorted(values) for code, values in stored.items()}
+
+
 def unsent(page) -> int:  # type: ignore[no-untyped-def]
     """Finished questionnaires still in the kiosk's IndexedDB outbox."""
     return page.evaluate("window.sipasKiosk.outboxAll().then(r => r.length)")

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Channel, Response, Unit, UnitLevel, Wave, WaveStatus, WaveUnit
+from sipas.models import Unit, UnitLevel, Wave, WaveStatus, WaveUnit
 from sipas.services import questionnaires
 from sipas.services.waves import find_open_target
 from tests.e2e import kiosk_pages
@@ -30,6 +30,7 @@ from tests.e2e.kiosk_pages import (
     enrol_device,
     go_on,
     kiosk_count,
+    newest_answers,
     open_kiosk,
     screen_type,
     vi,
@@ -121,24 +122,6 @@ def labels(app, unit: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
         target = find_open_target(unit)
         parsed = questionnaires.parsed(target.wave.questionnaire)
         return {item.code: item.label["vi"] for item in parsed.items}
-
-
-def newest_answers(app) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
-    """The stored answers of the newest kiosk response, values sorted per item."""
-    with app.app_context():
-        response = db.session.scalar(
-            sa.select(Response)
-            .filter_by(channel=Channel.kiosk)
-            .order_by(Response.id.desc())
-            .limit(1)
-        )
-        assert not (response.status_reason or "").startswith("invalid"), (
-            response.status_reason
-        )
-        stored: dict[str, list[str]] = {}
-        for answer in response.answers:
-            stored.setdefault(answer.item_code, []).append(answer.value)
-        return {code: sorted(values) for code, values in stored.items()}
 
 
 def pressed(page) -> list[str]:  # type: ignore[no-untyped-def]

@@ -47,8 +47,7 @@ KIOSK_TEXTS: dict[str, LazyString] = {
     "choose_up_to": _l("Choose up to %(n)s options"),
     "chosen": _l("Chosen: %(n)s"),
     "limit_reached": _l(
-        "You have chosen %(n)s options, the most allowed. Tap a chosen one to "
-        "remove it before choosing another."
+        "You have chosen %(n)s, the most allowed. To change, first remove one of them."
     ),
     "characters_left": _l("Characters left: %(n)s"),
     "number_between": _l("Enter a whole number from %(min)s to %(max)s."),

@@ -130,12 +130,15 @@
   cue.hidden = true;
   document.body.appendChild(cue);
   function showScrollCue() {
-    var below = document.documentElement.scrollHeight - (window.scrollY + window.innerHeight);
+    var screen = main.firstElementChild;
+    var below = screen ? screen.getBoundingClientRect().bottom - window.innerHeight : 0;
     cue.textContent = t("more_below");
     cue.hidden = below <= 4;
   }
   window.addEventListener("scroll", showScrollCue, {passive: true});
   window.addEventListener("resize", showScrollCue);
+  // a screen that grows (a message appears, a text field is filled) is measured again
+  if (window.ResizeObserver) { new ResizeObserver(showScrollCue).observe(main); }
 
   function resetRespondent() {
     state = null;

@@ -112,8 +112,6 @@ def answers_server(tmp_path_factory):
 
 
 kiosk = kiosk_pages.kiosk
-#: The tests below on the portrait screen only.
-portrait = pytest.mark.parametrize("kiosk", [(1080, 1920)], indirect=True)
 
 
 def labels(app, unit: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -135,8 +133,9 @@ def next_button(page):  # type: ignore[no-untyped-def]
     return page.locator(".actions button.primary")
 
 
-def check_multi_limit(page, app, limit: int) -> None:  # type: ignore[no-untyped-def]
-    """Pick ``limit`` options, see the next one refused, and go on with them."""
+def check_multi_limit(page, app, limit: int, picture=None) -> None:  # type: ignore[no-untyped-def]
+    """Pick ``limit`` options, see the next one refused, and go on with them;
+    ``picture``: where to save the refusal on screen (and in high contrast)."""
     options = page.locator(".choices button")
     for index in range(limit):
         options.nth(index).tap()
@@ -152,11 +151,17 @@ def check_multi_limit(page, app, limit: int) -> None:  # type: ignore[no-untyped
     note.wait_for(state="visible")
     assert note.inner_text() == vi(
         app,
-        "You have chosen %(n)s options, the most allowed. Tap a chosen one to "
-        "remove it before choosing another.",
+        "You have chosen %(n)s, the most allowed. To change, first remove one of them.",
         n=limit,
     )
     assert pressed(page)[:limit] == ["true"] * limit
+    if picture:
+        assert_accessible(page)
+        page.screenshot(path=str(picture))
+        page.locator("#k-contrast").tap()
+        assert_accessible(page)
+        page.screenshot(path=str(picture).replace(".png", "-contrast.png"))
+        page.locator("#k-contrast").tap()
     # taking one back frees a place
     options.nth(0).tap()
     assert extra.get_attribute("aria-disabled") is None
@@ -174,8 +179,7 @@ def start(page, served, unit: str, token: str) -> tuple[dict[str, str], int]:  #
     return labels(app, unit), stored_before
 
 
-@portrait
-def test_shipped_questionnaire_at_its_limits(answers_server, kiosk):
+def test_shipped_questionnaire_at_its_limits(answers_server, kiosk, output_dir):
     page, app = kiosk, answers_server[1]
     label, stored_before = start(page, answers_server, UNIT, TOKEN)
 
@@ -197,8 +201,8 @@ def test_shipped_questionnaire_at_its_limits(answers_server, kiosk):
     answer_until(page, label["expectations"])
     assert set(pressed(page)) == {"false"}
     assert next_button(page).is_enabled()
-    check_multi_limit(page, app, 3)
-    assert_accessible(page)
+    shot = output_dir / f"kiosk-multi-limit-{page.orientation}.png"
+    check_multi_limit(page, app, 3, shot)
     go_on(page, lambda: next_button(page).tap())
 
     # the comment: 1000 characters are taken, a 1001st cannot be typed
@@ -210,6 +214,7 @@ def test_shipped_questionnaire_at_its_limits(answers_server, kiosk):
     page.keyboard.type("x")
     assert field.input_value() == comment
     assert vi(app, "Characters left: %(n)s", n=0) in page.inner_text(".question-screen")
+    page.screenshot(path=str(output_dir / f"kiosk-text-full-{page.orientation}.png"))
     go_on(page, lambda: next_button(page).tap())
 
     # the respondent questions: skipped to the end
@@ -229,8 +234,7 @@ def test_shipped_questionnaire_at_its_limits(answers_server, kiosk):
     )
 
 
-@portrait
-def test_required_multi_choice_text_and_numbers(answers_server, kiosk):
+def test_required_multi_choice_text_and_numbers(answers_server, kiosk, output_dir):
     page, app = kiosk, answers_server[1]
     label, stored_before = start(page, answers_server, TYPES_UNIT, TYPES_TOKEN)
 
@@ -252,6 +256,10 @@ def test_required_multi_choice_text_and_numbers(answers_server, kiosk):
         assert page.inner_text("h1") == label["visits"]
         assert page.locator("[role=alert]").inner_text() == refusal
         assert field.get_attribute("aria-invalid") == "true"
+    assert_accessible(page)
+    page.screenshot(
+        path=str(output_dir / f"kiosk-number-refused-{page.orientation}.png")
+    )
     field.fill("1")  # the least is taken …
     go_on(page, lambda: next_button(page).tap())
     go_on(page, lambda: page.locator(".nav .back").tap())

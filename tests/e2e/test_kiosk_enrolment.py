@@ -99,9 +99,9 @@ def test_a_kiosk_without_its_token_says_so_and_takes_nothing(
     assert kiosk_count(app) == before
 
 
-def test_a_kiosk_enrolled_for_another_unit_says_so(kiosk_server, browser):
+def test_a_kiosk_enrolled_for_another_unit_says_so(kiosk_server, kiosk, output_dir):
     url, app = kiosk_server
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page = kiosk
     open_kiosk(page, url)  # enrolled for UNIT …
     page.goto(f"{url}/kiosk/{OTHER_UNIT}")  # … and opened at another's address
     text = blocked_screen(page, "other_unit")
@@ -117,7 +117,7 @@ def test_a_kiosk_enrolled_for_another_unit_says_so(kiosk_server, browser):
         in text
     )
     assert staff_hint(app) in text
-    page.close()
+    page.screenshot(path=str(output_dir / f"kiosk-other-unit-{page.orientation}.png"))
 
 
 def test_a_revoked_kiosk_keeps_its_outbox_until_enrolled_again(
@@ -155,9 +155,11 @@ def test_a_revoked_kiosk_keeps_its_outbox_until_enrolled_again(
     wait_for_sync(page, app, before + 1)
 
 
-def test_a_kiosk_revoked_during_a_respondent_tells_the_truth(kiosk_server, browser):
+def test_a_kiosk_revoked_during_a_respondent_tells_the_truth(
+    kiosk_server, kiosk, output_dir
+):
     url, app = kiosk_server
-    page = browser.new_page(viewport={"width": 1920, "height": 1080}, has_touch=True)
+    page = kiosk
     device_id, token = new_device(app)
     open_kiosk(page, url, token=token)
     page.locator(".start-button").wait_for()
@@ -172,6 +174,7 @@ def test_a_kiosk_revoked_during_a_respondent_tells_the_truth(kiosk_server, brows
     )
     page.get_by_text(honest).wait_for(timeout=10000)
     assert page.locator(".screen.thanks button").count() == 0
+    assert_accessible(page)
+    page.screenshot(path=str(output_dir / f"kiosk-thanks-kept-{page.orientation}.png"))
     blocked_screen(page, "revoked")
     assert unsent(page) == 1
-    page.close()

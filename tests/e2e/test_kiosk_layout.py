@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from tests.e2e import kiosk_pages as ui
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, wait_until
 
 kiosk_server = ui.kiosk_server
 kiosk = ui.kiosk
@@ -37,6 +37,27 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40]
 
 
+def check_fits(page, question: str) -> bool:  # type: ignore[no-untyped-def]
+    """Every button in view, or the cue shown (True: the screen scrolls)."""
+    seen = page.evaluate(MEASURE)
+    assert seen["small"] == [], question
+    if seen["outside"]:
+        assert seen["cue"], f"«{question}»: {seen['outside']} off screen, no cue"
+    else:
+        assert not seen["cue"], f"«{question}» fits but shows the cue"
+    return bool(seen["outside"])
+
+
+def refuse_one_over(page) -> None:  # type: ignore[no-untyped-def]
+    """Choose options of a multiple choice until one is refused, and tap it."""
+    for option in page.locator(".choices button").all():
+        if option.get_attribute("aria-disabled") == "true":
+            option.tap(force=True)
+            page.locator(".limit-note").wait_for()
+            return
+        option.tap()
+
+
 def test_every_question_fits_or_says_it_scrolls(kiosk_server, kiosk, output_dir):
     url, app = kiosk_server
     page = kiosk
@@ -46,19 +67,18 @@ def test_every_question_fits_or_says_it_scrolls(kiosk_server, kiosk, output_dir)
     pictured: set[str] = set()
     while (kind := ui.screen_type(page)) != "thanks":
         question = page.inner_text("h1")
-        seen = page.evaluate(MEASURE)
-        assert seen["small"] == [], question
-        if seen["outside"]:
-            assert seen["cue"], f"«{question}»: {seen['outside']} off screen, no cue"
+        if check_fits(page, question):
             scrolling.append(question)
-        else:
-            assert not seen["cue"], f"«{question}» fits but shows the cue"
         layout = (".choices.long", ".choices.many", ".nav .skip")
         name = kind + "".join(str(page.locator(css).count()) for css in layout)
-        if name not in pictured or seen["cue"]:
+        if name not in pictured:
             pictured.add(name)
             picture = f"kiosk-fit-{page.orientation}-{slug(question)}.png"
             page.screenshot(path=str(output_dir / picture))
+        if kind == "multi_choice":  # with the message of a refused tap, too
+            refuse_one_over(page)
+            if check_fits(page, question):
+                scrolling.append(f"{question} (refused)")
         ui.go_on(page, lambda kind=kind: ui.answer_one(page, kind))
     # at these sizes nothing should need scrolling at all
     assert scrolling == []
@@ -67,9 +87,11 @@ def test_every_question_fits_or_says_it_scrolls(kiosk_server, kiosk, output_dir)
 def test_the_scroll_cue_shows_where_a_screen_runs_below(
     kiosk_server, browser, output_dir
 ):
-    """A smaller landscape screen: question 1 does not fit, and says so."""
+    """The portrait kiosk at 200 % zoom: question 1 does not fit, and says so."""
     url, app = kiosk_server
-    page = browser.new_page(viewport={"width": 1280, "height": 720}, has_touch=True)
+    page = browser.new_page(
+        viewport={"width": 540, "height": 960}, device_scale_factor=2, has_touch=True
+    )
     ui.open_kiosk(page, url)
     page.locator(".start-button").tap()
     cue = page.locator("#k-more")
@@ -77,9 +99,10 @@ def test_the_scroll_cue_shows_where_a_screen_runs_below(
     assert cue.inner_text() == ui.vi(app, "Scroll down to see more")
     assert page.evaluate(MEASURE)["outside"]
     assert_accessible(page)
-    page.screenshot(path=str(output_dir / "kiosk-scroll-cue-1280x720.png"))
+    page.screenshot(path=str(output_dir / "kiosk-scroll-cue-portrait-200-percent.png"))
     cue.tap()  # it scrolls, and goes once the end is in sight
-    page.mouse.wheel(0, 2000)
+    wait_until(page, "() => window.scrollY >= Math.round(window.innerHeight * 0.6)")
+    page.mouse.wheel(0, 5000)
     cue.wait_for(state="hidden")
     assert page.locator(".nav .back").is_visible()
     page.close()

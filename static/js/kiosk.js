@@ -307,6 +307,7 @@
       if (!value) { answerAndNext(item, null); return; }
       if (number && !numberAllowed(item, value)) {
         error.textContent = numberRule(item);
+        help.textContent = "";          // the same words, now said as the error
         field.setAttribute("aria-invalid", "true");
         return;
       }

@@ -35,9 +35,9 @@ HEADERS = {
     # Flask-WTF's HTTPS referrer check still gets the same-site referrer)
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    # features Chromium knows only: an unknown name is reported on every page
     "Permissions-Policy": (
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-        "serial=(), bluetooth=()"
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=()"
     ),
     "Cross-Origin-Opener-Policy": "same-origin",
 }

@@ -7,6 +7,8 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, Device, Role
@@ -66,18 +68,47 @@ def test_a_name_is_required(demo_client, login_as):
     assert db.session.scalar(sa.select(sa.func.count(Device.id))) == 0
 
 
-def test_revoking_stops_the_token_and_is_audited(demo_client, login_as):
+def test_revoking_asks_first_then_stops_the_token_and_is_audited(demo_client, login_as):
     login_as(demo_client, Role.admin)
     token = ENROL.search(_register(demo_client).get_data(as_text=True)).group(2)
     device = db.session.scalar(sa.select(Device))
+    confirm_url = f"/admin/devices/{device.id}/revoke"
+    # the list links to a page that asks (no JavaScript needed) …
+    listing = demo_client.get("/admin/devices").get_data(as_text=True)
+    assert f'href="{confirm_url}"' in listing
+    assert f'action="{confirm_url}"' not in listing
+    page = demo_client.get(confirm_url)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    with force_locale("vi"):
+        assert _("Revoke kiosk %(name)s?", name="Quầy 1") in html
+    assert f'action="{confirm_url}"' in html
+    assert 'href="/admin/devices"' in html  # cancel
+    assert device.is_active
+    # … and its form revokes
     answer = demo_client.post(
-        f"/admin/devices/{device.id}/revoke", data={"csrf_token": _token(demo_client)}
+        confirm_url,
+        data={"csrf_token": CSRF_PATTERN.search(html).group(1), "confirm": "yes"},
     )
     assert answer.status_code == 302
     db.session.refresh(device)
     assert not device.is_active
     assert devices.authenticate(f"Bearer {token}") is None
     assert _actions()[-1] == "device.revoke"
+
+
+def test_a_post_without_the_confirmation_revokes_nothing(demo_client, login_as):
+    login_as(demo_client, Role.admin)
+    _register(demo_client)
+    device = db.session.scalar(sa.select(Device))
+    answer = demo_client.post(
+        f"/admin/devices/{device.id}/revoke", data={"csrf_token": _token(demo_client)}
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == f"/admin/devices/{device.id}/revoke"
+    db.session.refresh(device)
+    assert device.is_active
+    assert "device.revoke" not in _actions()
 
 
 def test_a_new_token_is_shown_once_and_replaces_the_old(demo_client, login_as):

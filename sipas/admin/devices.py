@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from sipas.admin import bp
-from sipas.admin.forms_devices import DeviceForm
+from sipas.admin.forms_devices import DeviceForm, RevokeForm
 from sipas.auth.decorators import role_required
 from sipas.extensions import db
 from sipas.models import Device, Role, Unit
@@ -77,11 +77,24 @@ def device_create():  # type: ignore[no-untyped-def]
     return _page(DeviceForm(devices.enrolable_units()), _enrolment(device, token))
 
 
+@bp.get("/devices/<int:device_id>/revoke")
+@role_required(Role.admin)
+def device_revoke_confirm(device_id: int):  # type: ignore[no-untyped-def]
+    """Ask first (a page, so it works without JavaScript): what stops, what the
+    kiosk keeps."""
+    device = _device_or_404(device_id)
+    return render_template(
+        "admin/devices/revoke.html", device=device, form=RevokeForm(), since=_since
+    )
+
+
 @bp.post("/devices/<int:device_id>/revoke")
 @role_required(Role.admin)
 def device_revoke(device_id: int):  # type: ignore[no-untyped-def]
-    """Deactivate a kiosk: its token stops working at once."""
+    """Deactivate a kiosk once confirmed: its token stops working at once."""
     device = _device_or_404(device_id)
+    if not RevokeForm().validate_on_submit():
+        return redirect(url_for("admin.device_revoke_confirm", device_id=device.id))
     devices.revoke_device(device, current_user)
     db.session.commit()
     flash(_("Kiosk %(name)s revoked.", name=device.name), "success")

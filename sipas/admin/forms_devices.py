@@ -6,8 +6,8 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from sipas.models import Unit
 
@@ -32,3 +32,9 @@ class DeviceForm(FlaskForm):
     def __init__(self, units: list[Unit], **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self.unit.choices = [(unit.id, f"{unit.code} — {unit.name}") for unit in units]
+
+
+class RevokeForm(FlaskForm):
+    """The confirmation page's form: revoking takes this deliberate second step."""
+
+    confirm = HiddenField(default="yes", validators=[InputRequired(), AnyOf(["yes"])])

@@ -36,13 +36,51 @@ KIOSK_TEXTS: dict[str, LazyString] = {
     "thanks_hint": _l(
         "Your answers have been recorded. This screen returns to the start by itself."
     ),
+    "thanks_kept": _l(
+        "Your answers are kept on this kiosk and will be sent once it is enrolled "
+        "again."
+    ),
     "read_aloud": _l("Read aloud"),
     "contrast": _l("High contrast"),
     "language": _l("Language"),
-    "not_enrolled": _l("This device is not registered"),
     "unsent": _l("Waiting to be sent: %(n)s"),
     "choose_up_to": _l("Choose up to %(n)s options"),
+    "chosen": _l("Chosen: %(n)s"),
+    "limit_reached": _l(
+        "You have chosen %(n)s, the most allowed. To change, first remove one of them."
+    ),
+    "characters_left": _l("Characters left: %(n)s"),
+    "number_between": _l("Enter a whole number from %(min)s to %(max)s."),
+    "number_from": _l("Enter a whole number of at least %(min)s."),
+    "number_to": _l("Enter a whole number of at most %(max)s."),
+    "number": _l("Enter a whole number."),
+    "more_below": _l("Scroll down to see more"),
+    # a kiosk that may not take answers, and why (static/js/kiosk.js blockedReason)
+    "not_set_up": _l("This kiosk is not set up"),
+    "not_set_up_hint": _l(
+        "It cannot take answers yet. Please tell the staff at the desk."
+    ),
+    "revoked": _l("This kiosk is no longer registered"),
+    "revoked_hint": _l(
+        "It has been revoked or given a new token, and takes no new answers. "
+        "Please tell the staff at the desk."
+    ),
+    "other_unit": _l("This kiosk is set up for another unit"),
+    "other_unit_hint": _l(
+        "It is enrolled for %(unit)s and takes no answers here. Please tell the "
+        "staff at the desk."
+    ),
+    "staff_enrol": _l(
+        "For staff: in %(path)s, register this kiosk (or issue it a new token), "
+        "then open the enrolment link on this device."
+    ),
+    "kept": _l(
+        "Finished questionnaires kept on this device: %(n)s. They will be sent "
+        "once the kiosk is enrolled again."
+    ),
 }
+#: Where staff enrol a kiosk: the back office's menu entries (same messages).
+ENROL_PATH = (_l("Back office"), _l("Kiosks"))
 
 
 def _texts() -> dict[str, dict[str, str]]:
@@ -50,6 +88,7 @@ def _texts() -> dict[str, dict[str, str]]:
     for language in SUPPORTED_LANGUAGES:
         with force_locale(language):
             texts[language] = {key: str(msg) for key, msg in KIOSK_TEXTS.items()}
+            texts[language]["enrol_path"] = " → ".join(map(str, ENROL_PATH))
     return texts
 
 
@@ -69,10 +108,12 @@ def kiosk_page(unit_code: str):  # type: ignore[no-untyped-def]
     target = find_open_target(unit_code)
     settings = {
         "unit": unit.code,
+        "unit_name": unit.name,
         "idle": current_app.config["KIOSK_IDLE_SECONDS"],
         "reset": current_app.config["KIOSK_RESET_SECONDS"],
         "questionnaire": url_for(".kiosk_questionnaire", unit_code=unit.code),
         "sync": "/api/sync",
+        "ping": "/api/ping",
         "sw": url_for(".kiosk_service_worker"),
         "scope": "/kiosk/",
         "version": current_app.config.get("KIOSK_APP_VERSION", "2026.11.25"),

@@ -3,7 +3,9 @@
 (function () {
   "use strict";
   var settings = JSON.parse(document.getElementById("kiosk-settings").textContent);
-  var TOKEN_KEY = "sipas.kiosk.token", UNIT_KEY = "sipas.kiosk.unit";
+  var TOKEN_KEY = "sipas.kiosk.token", UNIT_KEY = "sipas.kiosk.unit", UNIT_NAME_KEY = "sipas.kiosk.unit_name";
+  // the token the server last refused (401): revoked, or replaced by a new one
+  var REFUSED_KEY = "sipas.kiosk.refused";
   var main = document.getElementById("k-main");
   var statusLine = document.getElementById("k-status");
   var html = document.documentElement;
@@ -11,6 +13,7 @@
   var state = null;          // the current respondent: {answers, started_at, index}
   var language = "vi";
   var idleTimer = null, resetTimer = null, thanksTimer = null;
+  var redraw = null;         // draws the screen again (in another language)
   var viVoice = null;
 
   // ---- enrolment: the token travels in the URL fragment, never to the server ----
@@ -19,11 +22,30 @@
     if (match) {
       localStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
       localStorage.setItem(UNIT_KEY, settings.unit);
+      localStorage.setItem(UNIT_NAME_KEY, settings.unit_name);
     }
     if (match || /\/enrol$/.test(window.location.pathname)) {
       history.replaceState(null, "", "/kiosk/" + encodeURIComponent(settings.unit));
     }
   })();
+
+  // why this kiosk may not take answers now (null: it may). Without a network the
+  // token cannot be checked: the kiosk goes on, and its outbox waits.
+  function blockedReason() {
+    var token = localStorage.getItem(TOKEN_KEY);
+    if (!token) { return "not_set_up"; }
+    if (localStorage.getItem(UNIT_KEY) !== settings.unit) { return "other_unit"; }
+    if (localStorage.getItem(REFUSED_KEY) === token) { return "revoked"; }
+    return null;
+  }
+  function refused(token) {
+    localStorage.setItem(REFUSED_KEY, token);
+    if (html.dataset.screen === "start" || html.dataset.screen === "blocked") { startScreen(); }
+    else if (html.dataset.screen === "thanks") { thanksScreen(); }
+  }
+  function accepted(token) {
+    if (localStorage.getItem(REFUSED_KEY) === token) { localStorage.removeItem(REFUSED_KEY); }
+  }
 
   function t(key, values) {
     var text = (settings.texts[language] || settings.texts.vi)[key] || key;
@@ -97,7 +119,26 @@
     var focus = focusTarget || main.querySelector("h1");
     if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus({preventScroll: true}); }
     window.scrollTo(0, 0);
+    showScrollCue();
   }
+
+  // ---- a screen taller than the window says so, at the bottom, until scrolled ----
+  var cue = button("", function () {
+    window.scrollBy({top: Math.round(window.innerHeight * 0.6), behavior: "smooth"});
+  }, "scroll-cue");
+  cue.id = "k-more";
+  cue.hidden = true;
+  document.body.appendChild(cue);
+  function showScrollCue() {
+    var screen = main.firstElementChild;
+    var below = screen ? screen.getBoundingClientRect().bottom - window.innerHeight : 0;
+    cue.textContent = t("more_below");
+    cue.hidden = below <= 4;
+  }
+  window.addEventListener("scroll", showScrollCue, {passive: true});
+  window.addEventListener("resize", showScrollCue);
+  // a screen that grows (a message appears, a text field is filled) is measured again
+  if (window.ResizeObserver) { new ResizeObserver(showScrollCue).observe(main); }
 
   function resetRespondent() {
     state = null;
@@ -109,27 +150,46 @@
   function startScreen() {
     clearTimers();
     resetRespondent();
-    renderStart();
+    redraw = blockedReason() ? blockedScreen : renderStart;
+    redraw();
   }
   function renderStart() {
+    html.dataset.screen = "start";
     show([el("section", {"class": "screen start"}, [
       el("h1", {text: t("invite")}),
       el("p", {"class": "title", text: tr(questionnaire.title)}),
       button(t("start"), begin, "big start-button")
     ])]);
-    html.dataset.screen = "start";
+  }
+  // not enrolled (here): say so before any question, take no answers, and tell
+  // staff how to enrol it; finished answers still in the outbox are counted
+  function blockedScreen() {
+    var reason = blockedReason();
+    if (!reason) { startScreen(); return; }
+    html.dataset.screen = "blocked";
+    var unit = localStorage.getItem(UNIT_NAME_KEY) || localStorage.getItem(UNIT_KEY) || "";
+    show([el("section", {"class": "screen blocked", "data-reason": reason}, [
+      el("h1", {text: t(reason)}),
+      el("p", {"class": "lead", text: t(reason + "_hint", {unit: unit})}),
+      el("p", {"class": "kept", id: "k-kept"}),
+      el("p", {"class": "staff", text: t("staff_enrol", {path: t("enrol_path")})})
+    ])]);
+    showUnsent();
   }
 
   function begin() {
+    if (blockedReason()) { startScreen(); return; }
     state = {answers: {}, started_at: new Date().toISOString(), index: 0};
     html.dataset.screen = "question";
+    redraw = questionScreen;
     questionScreen();
   }
 
   function currentItem() { return visibleItems()[state.index]; }
 
+  // a null value (skipped, or left empty) stores nothing for the question
   function answerAndNext(item, value) {
-    state.answers[item.code] = value;
+    if (value === null) { delete state.answers[item.code]; } else { state.answers[item.code] = value; }
     // answers to questions hidden now are dropped (as the server does)
     items.forEach(function (other) {
       if (!isVisible(other, state.answers)) { delete state.answers[other.code]; }
@@ -155,76 +215,128 @@
     var bar = el("div", {"class": "progress-bar", role: "progressbar", "aria-labelledby": "k-progress",
       "aria-valuemin": "0", "aria-valuemax": String(total), "aria-valuenow": String(n)},
       [progressFill(n, total)]);
-    var head = el("div", {"class": "q-head"}, [progressText, bar]);
-    var parts = [head, heading];
+    var parts = [el("div", {"class": "q-head"}, [progressText, bar]), heading];
     if (item.hint) { parts.push(el("p", {"class": "hint", text: tr(item.hint)})); }
+    var actions = [];
+    if (!item.required) { actions.push(button(t("skip"), function () { answerAndNext(item, null); }, "big skip")); }
+    var body = {scale: choiceBody, single_choice: choiceBody, multi_choice: multiBody}[item.type] || textBody;
+    parts = parts.concat(body(item, state.answers[item.code], actions));
     var readAloud = null;
     if (viVoice && language === "vi") {
       readAloud = button(t("read_aloud"), function () { speak(item); }, "tool read-aloud");
     }
-    var answer = state.answers[item.code];
-    var body;
-    if (item.type === "scale" || item.type === "single_choice") {
-      body = el("div", {"class": "choices " + (item.type === "scale" ? "scale" : "single"),
-        role: "group", "aria-labelledby": "k-question"});
-      item.choices.forEach(function (choice, index) {
-        var b = el("button", {type: "button", "class": "choice" + (choice.not_applicable ? " na" : ""),
-          "aria-pressed": String(answer === choice.code), "data-code": choice.code});
-        if (item.type === "scale" && !choice.not_applicable) { b.appendChild(face(choice.code)); }
-        if (item.type === "scale") {
-          b.appendChild(el("span", {"class": "key", "aria-hidden": "true", text: choice.code}));
-        }
-        b.appendChild(el("span", {"class": "label", text: tr(choice.label)}));
-        b.addEventListener("click", function () { answerAndNext(item, choice.code); });
-        body.appendChild(b);
-      });
-    } else if (item.type === "multi_choice") {
-      var picked = chosen(answer);
-      body = el("div", {"class": "choices multi", role: "group", "aria-labelledby": "k-question"});
-      var go = button(t("next"), function () { answerAndNext(item, picked.slice()); }, "big primary");
-      var limit = item.max_choices;
-      if (limit) { parts.push(el("p", {"class": "hint", text: t("choose_up_to", {n: limit})})); }
-      function refresh() {
-        go.disabled = item.required && picked.length === 0;
-        body.querySelectorAll("button").forEach(function (b) {
-          var on = picked.indexOf(b.dataset.code) >= 0;
-          b.setAttribute("aria-pressed", String(on));
-          b.disabled = !on && limit && picked.length >= limit;
-        });
-      }
-      item.choices.forEach(function (choice) {
-        var b = el("button", {type: "button", "class": "choice toggle", "data-code": choice.code},
-          [el("span", {"class": "label", text: tr(choice.label)})]);
-        b.addEventListener("click", function () {
-          var at = picked.indexOf(choice.code);
-          if (at >= 0) { picked.splice(at, 1); } else { picked.push(choice.code); }
-          refresh();
-        });
-        body.appendChild(b);
-      });
-      refresh();
-      parts.push(body);
-      body = el("div", {"class": "actions"}, [go]);
-    } else {
-      var field = el("textarea", {id: "k-text", rows: "4", "aria-labelledby": "k-question"});
-      if (item.type === "number") {
-        field = el("input", {id: "k-text", type: "text", inputmode: "numeric", "aria-labelledby": "k-question"});
-      }
-      if (item.max_length) { field.setAttribute("maxlength", String(item.max_length)); }
-      field.value = answer || "";
-      var actions = [button(t("next"), function () {
-        var value = field.value.normalize("NFC").trim();
-        if (value) { answerAndNext(item, value); }
-        else if (!item.required) { delete state.answers[item.code]; next(); }
-      }, "big primary")];
-      if (!item.required) {
-        actions.unshift(button(t("skip"), function () { delete state.answers[item.code]; next(); }, "big"));
-      }
-      body = el("div", {"class": "text-answer"}, [field, el("div", {"class": "actions"}, actions)]);
-    }
-    parts.push(body);
-    parts.push(el("div", {"class": "nav"}, [button(t("back"), back, "big back"), readAloud]));
+    parts.push(el("div", {"class": "nav"}, [button(t("back"), back, "big back"), readAloud,
+      el("div", {"class": "actions"}, actions)]));
     show([el("section", {"class": "screen question-screen", "data-type": item.type}, parts)], heading);
+  }
+
+  // the options' grid: long lists get more columns (see kiosk.css)
+  function choiceGroup(item, kind) {
+    var count = item.choices.length;
+    var size = kind === "scale" ? "" : (count > 8 ? " long many" : (count > 6 ? " long" : ""));
+    return el("div", {"class": "choices " + kind + size, role: "group", "aria-labelledby": "k-question"});
+  }
+
+  // scale and single choice: a tap answers and goes on
+  function choiceBody(item, answer) {
+    var scale = item.type === "scale";
+    var group = choiceGroup(item, scale ? "scale" : "single");
+    item.choices.forEach(function (choice) {
+      var b = el("button", {type: "button", "class": "choice" + (choice.not_applicable ? " na" : ""),
+        "aria-pressed": String(answer === choice.code), "data-code": choice.code});
+      if (scale && !choice.not_applicable) { b.appendChild(face(choice.code)); }
+      if (scale) { b.appendChild(el("span", {"class": "key", "aria-hidden": "true", text: choice.code})); }
+      b.appendChild(el("span", {"class": "label", text: tr(choice.label)}));
+      b.addEventListener("click", function () { answerAndNext(item, choice.code); });
+      group.appendChild(b);
+    });
+    return [group];
+  }
+
+  // multiple choice: taps toggle; at the maximum a further tap is refused and said so
+  function multiBody(item, answer, actions) {
+    var picked = chosen(answer), limit = item.max_choices;
+    var group = choiceGroup(item, "multi");
+    var note = el("p", {"class": "limit-note", role: "status"});
+    var count = el("span", {"class": "count"});
+    var go = button(t("next"), function () { answerAndNext(item, picked.slice()); }, "big primary");
+    function refresh() {
+      go.disabled = item.required && picked.length === 0;
+      count.textContent = t("chosen", {n: picked.length});
+      group.querySelectorAll("button").forEach(function (b) {
+        var on = picked.indexOf(b.dataset.code) >= 0;
+        b.setAttribute("aria-pressed", String(on));
+        if (!on && limit && picked.length >= limit) { b.setAttribute("aria-disabled", "true"); }
+        else { b.removeAttribute("aria-disabled"); }
+      });
+    }
+    item.choices.forEach(function (choice) {
+      var b = el("button", {type: "button", "class": "choice toggle", "data-code": choice.code},
+        [el("span", {"class": "label", text: tr(choice.label)})]);
+      b.addEventListener("click", function () {
+        var at = picked.indexOf(choice.code);
+        note.textContent = "";
+        if (at >= 0) { picked.splice(at, 1); }
+        else if (limit && picked.length >= limit) { note.textContent = t("limit_reached", {n: limit}); }
+        else { picked.push(choice.code); }
+        refresh();
+      });
+      group.appendChild(b);
+    });
+    refresh();
+    actions.push(go);
+    var hint = el("p", {"class": "hint"}, [
+      limit ? document.createTextNode(t("choose_up_to", {n: limit}) + " · ") : null, count]);
+    return [hint, group, note];
+  }
+
+  // text and number: typed, checked before going on (the server's own limits)
+  function textBody(item, answer, actions) {
+    var number = item.type === "number";
+    var field = number ?
+      el("input", {id: "k-text", type: "text", inputmode: "numeric", autocomplete: "off"}) :
+      el("textarea", {id: "k-text", rows: "4"});
+    var help = el("p", {"class": "hint", id: "k-text-hint"});
+    var error = el("p", {"class": "field-error", id: "k-text-error", role: "alert"});
+    field.setAttribute("aria-labelledby", "k-question");
+    field.setAttribute("aria-describedby", "k-text-hint k-text-error");
+    if (item.max_length && !number) { field.setAttribute("maxlength", String(item.max_length)); }
+    field.value = answer || "";
+    var go = button(t("next"), function () {
+      var value = field.value.normalize("NFC").trim();
+      if (!value) { answerAndNext(item, null); return; }
+      if (number && !numberAllowed(item, value)) {
+        error.textContent = numberRule(item);
+        help.textContent = "";          // the same words, now said as the error
+        field.setAttribute("aria-invalid", "true");
+        return;
+      }
+      answerAndNext(item, number ? value.replace(/ /g, "") : value);
+    }, "big primary");
+    function refresh() {
+      go.disabled = item.required && !field.value.trim();
+      if (number) { help.textContent = numberRule(item); }
+      else if (item.max_length) { help.textContent = t("characters_left", {n: item.max_length - field.value.length}); }
+    }
+    field.addEventListener("input", function () {
+      error.textContent = "";
+      field.removeAttribute("aria-invalid");
+      refresh();
+    });
+    refresh();
+    actions.push(go);
+    return [el("div", {"class": "text-answer"}, [field, help, error])];
+  }
+  function numberAllowed(item, value) {
+    var text = value.replace(/ /g, "");
+    if (!/^-?[0-9]+$/.test(text)) { return false; }
+    var n = parseInt(text, 10);
+    return !((item.min_value !== null && n < item.min_value) || (item.max_value !== null && n > item.max_value));
+  }
+  function numberRule(item) {
+    var low = item.min_value !== null, high = item.max_value !== null;
+    var key = low && high ? "number_between" : (low ? "number_from" : (high ? "number_to" : "number"));
+    return t(key, {min: item.min_value, max: item.max_value});
   }
 
   function speak(item) {
@@ -248,15 +360,21 @@
     };
     state = null;
     clearTimers();
+    thanksScreen();
+    thanksTimer = window.setTimeout(startScreen, 8000);
+    outboxPut(record).then(sync, function (error) { statusLine.textContent = String(error); });
+  }
+  // the thank-you never pretends: a kiosk the server refused keeps the answers
+  function thanksScreen() {
+    var kept = blockedReason() !== null;
     html.dataset.screen = "thanks";
+    redraw = thanksScreen;
     show([el("section", {"class": "screen thanks"}, [
       face("5"),
       el("h1", {text: t("thanks")}),
-      el("p", {text: t("thanks_hint")}),
-      button(t("start"), startScreen, "big")
+      el("p", {text: t(kept ? "thanks_kept" : "thanks_hint")}),
+      kept ? null : button(t("start"), startScreen, "big")
     ])]);
-    thanksTimer = window.setTimeout(startScreen, 8000);
-    outboxPut(record).then(sync, function (error) { statusLine.textContent = String(error); });
   }
 
   // ---- idle: ask, then forget the unfinished answers ----
@@ -321,7 +439,7 @@
   document.querySelectorAll("#k-langs button").forEach(function (b) {
     b.addEventListener("click", function () {
       setLanguage(b.dataset.lang);
-      if (state) { questionScreen(); } else if (html.dataset.screen === "start") { renderStart(); }
+      if (redraw) { redraw(); }
     });
   });
   document.getElementById("k-contrast").addEventListener("click", function () {
@@ -371,7 +489,7 @@
   function sendBatches(pending) {
     if (!pending.length) { return Promise.resolve(); }
     var token = localStorage.getItem(TOKEN_KEY);
-    if (!token) { statusLine.textContent = t("not_enrolled"); return Promise.resolve(); }
+    if (!token || localStorage.getItem(REFUSED_KEY) === token) { return Promise.resolve(); }
     var batch = pending.slice(0, 200);
     return fetch(settings.sync, {
       method: "POST",
@@ -380,8 +498,9 @@
       credentials: "omit",
       cache: "no-store"
     }).then(function (response) {
-      if (response.status === 401) { statusLine.textContent = t("not_enrolled"); throw new Error("401"); }
+      if (response.status === 401) { refused(token); throw new Error("401"); }
       if (!response.ok) { throw new Error(String(response.status)); }
+      accepted(token);
       return response.json();
     }).then(function (body) {
       var acknowledged = (body.acknowledged || []).filter(function (u) {
@@ -397,14 +516,25 @@
   function showUnsent() {
     return outboxAll().then(function (pending) {
       var count = (pending || []).length;
-      if (statusLine.textContent !== t("not_enrolled") || !count) {
-        statusLine.textContent = count ? t("unsent", {n: count}) : "";
-      }
+      statusLine.textContent = count ? t("unsent", {n: count}) : "";
+      var kept = document.getElementById("k-kept");
+      if (kept) { kept.textContent = count ? t("kept", {n: count}) : ""; }
       html.dataset.unsent = String(count);
     });
   }
-  window.addEventListener("online", sync);
+  // is the token still good? (a revoked kiosk must stop taking respondents even
+  // when it has nothing to send)
+  function checkEnrolment() {
+    var token = localStorage.getItem(TOKEN_KEY);
+    if (!token || !navigator.onLine) { return Promise.resolve(); }
+    return fetch(settings.ping, {headers: {"Authorization": "Bearer " + token}, credentials: "omit", cache: "no-store"})
+      .then(function (response) {
+        if (response.status === 401) { refused(token); } else if (response.ok) { accepted(token); }
+      }, function () {});
+  }
+  window.addEventListener("online", function () { checkEnrolment().then(sync); });
   window.setInterval(sync, 30000);
+  window.setInterval(checkEnrolment, 300000);
 
   // ---- voice ----
   function findVoice() {
@@ -429,9 +559,12 @@
       return cache.add(window.location.pathname);
     }).catch(function () {});
   }
+  // whether the service worker sees (and caches) this request is known when it is
+  // made: the worker may take control while the answer is on its way
+  var seenByWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
   fetch(settings.questionnaire, {credentials: "omit"}).then(function (response) {
     if (!response.ok) { throw new Error(String(response.status)); }
-    if (window.caches && !(navigator.serviceWorker && navigator.serviceWorker.controller)) {
+    if (window.caches && !seenByWorker) {
       var copy = response.clone();
       caches.open("sipas-kiosk-v1").then(function (cache) {
         return cache.put(settings.questionnaire, copy);
@@ -444,7 +577,7 @@
     body.sections.forEach(function (s) { s.items.forEach(function (i) { items.push(i); byCode[i.code] = i; }); });
     html.classList.add("kiosk-ready");
     startScreen();
-    sync();
+    checkEnrolment().then(sync);
   });
   // exposed for tests and the benchmark
   window.sipasKiosk = {sync: sync, outboxAll: outboxAll};

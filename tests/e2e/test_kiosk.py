@@ -6,126 +6,34 @@ fast answers, so the counts below take every kiosk response whatever its status.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import time
 import uuid as uuid_module
 
-import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.models import Channel, Response, ResponseStatus, Unit
-from sipas.models.devices import Device
+from sipas.models import Channel, Response, ResponseStatus
 from sipas.services import questionnaires, reporting, responses
 from sipas.services.waves import find_open_target
 from sipas.stats.indices import Options
-from tests.e2e.conftest import assert_accessible, demo_app, serving, wait_until
+from tests.e2e import kiosk_pages
+from tests.e2e.conftest import assert_accessible, wait_until
+from tests.e2e.kiosk_pages import (
+    TOKEN,
+    UNIT,
+    answer_one,
+    complete_one,
+    kiosk_count,
+    open_kiosk,
+    screen_type,
+    unsent,
+    wait_for_next,
+)
 
-UNIT = "QN-HALONG-TT"
-TOKEN = secrets.token_urlsafe(32)
-
-
-def _enrol_device() -> None:
-    """A registered kiosk for the unit, with the test's token."""
-    unit = db.session.scalar(sa.select(Unit).filter_by(code=UNIT))
-    db.session.add(
-        Device(
-            unit=unit,
-            name="Kiosk test",
-            token_hash=hashlib.sha256(TOKEN.encode()).hexdigest(),
-        )
-    )
-
-
-@pytest.fixture(scope="module")
-def kiosk_server(tmp_path_factory):
-    """A server of its own: the tests count the kiosk responses it stores."""
-    app = demo_app(tmp_path_factory.mktemp("kiosk"))
-    with app.app_context():
-        _enrol_device()
-        db.session.commit()
-    with serving(app) as served:
-        yield served
-
-
-def kiosk_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(
-            sa.select(sa.func.count(Response.id)).filter_by(channel=Channel.kiosk)
-        )
-
-
-@pytest.fixture(params=[(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
-def kiosk(browser, request):
-    width, height = request.param
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, has_touch=True
-    )
-    page = context.new_page()
-    page.orientation = "portrait" if height > width else "landscape"
-    yield page
-    context.close()
-
-
-def unsent(page) -> int:
-    """Finished questionnaires still in the kiosk's IndexedDB outbox."""
-    return page.evaluate("window.sipasKiosk.outboxAll().then(r => r.length)")
-
-
-def open_kiosk(page, url: str, *, enrol: bool = True) -> None:
-    if enrol:
-        page.goto(f"{url}/kiosk/{UNIT}/enrol#token={TOKEN}")
-    else:
-        page.goto(f"{url}/kiosk/{UNIT}")
-    page.wait_for_selector(".start-button")
-
-
-def screen_type(page) -> str:
-    """'start', 'thanks' or the type of the question on screen."""
-    page.wait_for_selector(".screen")
-    if page.locator(".screen.thanks").count():
-        return "thanks"
-    if page.locator(".screen.start").count():
-        return "start"
-    return page.get_attribute(".question-screen", "data-type")
-
-
-def answer_one(page, kind: str, *, tap: bool = True) -> None:
-    """Answer the question on screen as a respondent would."""
-    act = (lambda loc: loc.tap()) if tap else (lambda loc: loc.click())
-    if kind == "scale":
-        act(page.locator('.choices button[data-code="4"]'))
-    elif kind == "single_choice":
-        act(page.locator(".choices button").first)
-    elif kind == "multi_choice":
-        act(page.locator(".choices button").first)
-        act(page.locator(".actions button.primary"))
-    else:
-        act(page.locator(".actions button.primary"))  # empty text: go on
-
-
-def wait_for_next(page, progress: str) -> None:
-    """Wait until another question than the one ``progress`` named is on screen."""
-    wait_until(
-        page, "b => document.querySelector('#k-progress').textContent !== b", progress
-    )
-
-
-def complete_one(page, *, tap: bool = True) -> int:
-    """From the start screen to the thank-you; the number of questions asked."""
-    start = page.locator(".start-button")
-    start.tap() if tap else start.click()
-    asked = 0
-    while (kind := screen_type(page)) != "thanks":
-        before = page.inner_text("#k-progress")
-        answer_one(page, kind, tap=tap)
-        asked += 1
-        if screen_type(page) != "thanks":
-            wait_for_next(page, before)
-    return asked
+kiosk_server = kiosk_pages.kiosk_server
+kiosk = kiosk_pages.kiosk
 
 
 def test_offline_kiosk_loses_nothing(kiosk_server, browser):

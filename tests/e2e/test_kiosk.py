@@ -224,13 +224,13 @@ def test_phone_keeps_the_last_step_when_offline(kiosk_server, browser):
         if page.locator("#q-E_filter").count():
             page.locator("#q-E_filter input[value='yes']").check()
         answer_visible_questions(page, questionnaire)
-        page.locator("button[value=next]").click()
+        page.locator(".actions button[value=next]").click()
         page.wait_for_load_state()
     answer_visible_questions(page, questionnaire)
     form_id = page.locator("input[name=form_id]").input_value()
 
     context.set_offline(True)
-    page.locator("button[value=next]").click()
+    page.locator(".actions button[value=next]").click()
     note = page.locator("#offline-note")
     note.wait_for(state="visible")
     with app.test_request_context(), force_locale("vi"):

@@ -22,7 +22,7 @@ CHANNEL_LABELS = {
 
 #: Reason codes the quality rules and the kiosk sync give a flagged response.
 REASON_LABELS = {
-    "too_fast": _l("Answered too fast"),
+    "too_fast": _l("Answered too fast for the number of questions"),
     "device_rate": _l("Too many responses from one kiosk in a minute"),
     "straight_lining": _l("The same answer to every criterion"),
     "no_open_wave": _l("No open survey round"),
@@ -35,6 +35,10 @@ def reason_label(reason: str | None) -> str:
         return ""
     if reason in REASON_LABELS:
         return str(REASON_LABELS[reason])
+    codes = reason.split(",")
+    if len(codes) > 1 and all(code in REASON_LABELS for code in codes):
+        # several quality signals together (sipas/questionnaire/quality.py)
+        return " + ".join(str(REASON_LABELS[code]) for code in codes)
     if reason.startswith("invalid:"):
         return str(_l("Invalid answers: %(detail)s", detail=reason[len("invalid:") :]))
     return reason
@@ -46,4 +50,5 @@ def configure_labels(app: Flask) -> None:
         wave_status_label=lambda status: str(WAVE_STATUS_LABELS[status]),
         channel_label=lambda channel: str(CHANNEL_LABELS[channel]),
         reason_label=reason_label,
+        signal_label=lambda code: str(REASON_LABELS[code]),
     )

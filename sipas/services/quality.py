@@ -129,6 +129,11 @@ def has_signal(code: str):  # type: ignore[no-untyped-def]
     return Response.quality_signals.bitwise_and(signal_bit(code)) != 0
 
 
+def has_any_signal():  # type: ignore[no-untyped-def]
+    """SQL condition: the response raised at least one signal."""
+    return Response.quality_signals != 0
+
+
 @dataclass(frozen=True)
 class RuleCount:
     """What one rule did to the responses shown: how many it helped exclude, and

@@ -317,8 +317,11 @@ def test_the_page_counts_what_each_quality_rule_did(demo_client, login_as):
     assert rows[names[TOO_FAST]] == ("3", "0")
     assert rows[names[FAR_TOO_FAST]] == ("1", "0")
     assert rows[names[DEVICE_RATE]] == ("0", "0")
-    # each response once in the total
+    # each response once in the total, also said above the figures
     assert list(rows.values())[-1] == ("3", "3")
+    assert re.search(
+        r'id="quality-note">[^<]*3 phiếu không được tính[^<]*3 phiếu', html
+    )
     # each count links to the responses behind it
     quality = section(html, "quality-title")
     assert (

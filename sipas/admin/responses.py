@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import SelectField
 
 from sipas.admin import bp
 from sipas.admin.forms_waves import (
@@ -21,7 +22,7 @@ from sipas.admin.forms_waves import (
 )
 from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
-from sipas.i18n import current_language
+from sipas.i18n import current_language, format_day
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import Channel, Response, ResponseStatus, Role, Unit, Wave, WaveUnit
 from sipas.services import response_admin
@@ -220,13 +221,26 @@ def _render_accept(form: BulkAcceptForm, status: int = 200):  # type: ignore[no-
         form=form,
         count=count,
         checked=uuids,
-        filters=[shown[name] for name in BULK_FIELDS if source.get(name)],
+        filters=_described(shown, [n for n in BULK_FIELDS if source.get(n)]),
         hidden=kept
         + [("scope", source.get("scope", "filter"))]
         + [("response", str(u)) for u in uuids or ()],
         back=url_for("admin.responses", status="flagged", **dict(kept)),
     )
     return page, status
+
+
+def _described(form: ResponseFilterForm, names: list[str]) -> list[tuple[str, str]]:
+    """(label, chosen value in words) of the filter fields ``names``."""
+    described = []
+    for name in names:
+        field = form[name]
+        if isinstance(field, SelectField):
+            value = {c.value: str(c.label) for c in field.choices}.get(field.data)
+        else:
+            value = format_day(field.data) if field.data else None
+        described.append((str(field.label.text), value or str(field.data or "")))
+    return described
 
 
 @bp.get("/responses/accept")

@@ -153,4 +153,15 @@ def test_an_administrator_accepts_flagged_responses_in_bulk(
         )
         assert campha == 2  # Cẩm Phả's were not in the filter
     _shoot(page, output_dir, "quality-dashboard-after")
+
+    # one accepted response keeps its signals and shows the reason
+    page.goto(f"{url}/admin/responses?status=complete&signal=too_fast")
+    page.locator("table tbody tr th a").first.click()
+    details = page.locator("dl.details").inner_text()
+    assert "Cùng một mức đánh giá cho mọi tiêu chí + Trả lời quá nhanh" in details
+    assert "Người dân hài lòng, đã gọi điện xác minh" in details or (
+        "Đã xem từng phiếu" in details
+    )
+    assert_accessible(page)
+    _shoot(page, output_dir, "quality-response")
     context.close()

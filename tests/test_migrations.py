@@ -260,6 +260,7 @@ def test_stored_responses_are_judged_again_by_the_new_quality_decision(tmp_path)
             # the fourth in a minute alone: counted, marked
             15: ("complete", None, 4),
         }
+        db.session.rollback()  # PostgreSQL: the read's lock would block the DROP
         downgrade(revision="security1a2b3c4d")
         statuses = run(sa.text("SELECT status FROM responses ORDER BY id")).scalars()
         assert list(statuses)[:2] == ["complete", "complete"]

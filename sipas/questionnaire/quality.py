@@ -78,7 +78,17 @@ class Verdict(enum.StrEnum):
 
 
 def decide(signals: Collection[str]) -> Verdict:
-    """The decision for a response with ``signals`` (codes), by the module's table."""
+    """The decision for a response with ``signals`` (codes), by their total weight
+    (each distinct signal counted once):
+
+    ======  =====================================================
+    weight  decision
+    ======  =====================================================
+    0       ``counted``
+    1       ``review``: counted, marked for an administrator
+    >= 2    ``excluded``: flagged, out of the statistics until accepted
+    ======  =====================================================
+    """
     weight = sum(_BY_CODE[code].weight for code in set(signals))
     if weight >= EXCLUDE_AT:
         return Verdict.excluded

@@ -82,10 +82,19 @@ class DefaultConfig:
     KIOSK_IDLE_SECONDS = 45
     KIOSK_RESET_SECONDS = 60
 
-    #: Quality rules (sipas/services/quality.py): a response answered in fewer
-    #: seconds, or more than this many from one kiosk within a minute, is kept but
-    #: flagged and left out of statistics until reviewed.
-    QUALITY_MIN_SECONDS = 60
+    #: Quality rules (sipas/questionnaire/quality.py): each raises a signal; one
+    #: signal marks a response for review and it still counts, two exclude it.
+    #: "Too fast": fewer seconds than this per answered question, per channel
+    #: (paper is exempt: its timings are the typist's). The floors sit well below
+    #: the time needed to read a criterion (6-12 syllables; Zhang & Conrad 2014
+    #: use 300 ms a word) and at about a quarter of a typical pace, under the
+    #: "half the median" of Leiner 2019: see README, Kiosks and spam rules.
+    QUALITY_SECONDS_PER_ANSWER_WEB = 1.0
+    #: One question per screen: a tap on the answer, then the next screen.
+    QUALITY_SECONDS_PER_ANSWER_KIOSK = 1.5
+    #: The interviewer reads every question aloud before the answer.
+    QUALITY_SECONDS_PER_ANSWER_INTERVIEW = 2.0
+    #: More responses than this from one kiosk within a minute.
     QUALITY_MAX_PER_DEVICE_MINUTE = 3
 
     #: Estimates with fewer responses, or a smaller effective sample size, are marked

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from sipas.models import Channel, WaveStatus
+from sipas.questionnaire.quality import SIGNAL_CODES, signal_codes
 
 WAVE_STATUS_LABELS = {
     WaveStatus.draft: _l("Draft"),
@@ -22,11 +23,16 @@ CHANNEL_LABELS = {
 
 #: Reason codes the quality rules and the kiosk sync give a flagged response.
 REASON_LABELS = {
-    "too_fast": _l("Answered too fast"),
+    "too_fast": _l("Answered too fast for the number of questions"),
+    "far_too_fast": _l("Far too fast: under half that time"),
     "device_rate": _l("Too many responses from one kiosk in a minute"),
     "straight_lining": _l("The same answer to every criterion"),
     "no_open_wave": _l("No open survey round"),
 }
+
+
+#: The quality signals' names, in the order pages list them.
+SIGNAL_LABELS = {code: REASON_LABELS[code] for code in SIGNAL_CODES}
 
 
 def reason_label(reason: str | None) -> str:
@@ -35,6 +41,10 @@ def reason_label(reason: str | None) -> str:
         return ""
     if reason in REASON_LABELS:
         return str(REASON_LABELS[reason])
+    codes = reason.split(",")
+    if len(codes) > 1 and all(code in REASON_LABELS for code in codes):
+        # several quality signals together (sipas/questionnaire/quality.py)
+        return " + ".join(str(REASON_LABELS[code]) for code in codes)
     if reason.startswith("invalid:"):
         return str(_l("Invalid answers: %(detail)s", detail=reason[len("invalid:") :]))
     return reason
@@ -46,4 +56,6 @@ def configure_labels(app: Flask) -> None:
         wave_status_label=lambda status: str(WAVE_STATUS_LABELS[status]),
         channel_label=lambda channel: str(CHANNEL_LABELS[channel]),
         reason_label=reason_label,
+        signal_label=lambda code: str(SIGNAL_LABELS[code]),
+        signal_names=lambda mask: [str(SIGNAL_LABELS[c]) for c in signal_codes(mask)],
     )

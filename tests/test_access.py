@@ -85,6 +85,8 @@ ACCESS: dict[str, Access] = {
     "admin.response": Access(READERS, scoped=True),
     "admin.response_original": Access(ADMINS),
     "admin.response_status": Access(ADMINS),
+    "admin.accept_many_confirm": Access(ADMINS),
+    "admin.accept_many": Access(ADMINS),
     # results
     "admin.dashboard": Access(READERS),
     "admin.wave_dashboard": Access(READERS, scoped=True),

@@ -11,7 +11,15 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.i18n import format_percent
-from sipas.models import Role, Unit, Wave, WaveUnit
+from sipas.labels import SIGNAL_LABELS
+from sipas.models import ResponseStatus, Role, Unit, Wave, WaveUnit
+from sipas.questionnaire.quality import (
+    DEVICE_RATE,
+    FAR_TOO_FAST,
+    STRAIGHT_LINING,
+    TOO_FAST,
+    signal_mask,
+)
 from sipas.reports.figures import change_text, interval_text, significance_text
 from sipas.services import dashboards, synthetic
 from tests.factories import make_previous_wave, make_response
@@ -285,3 +293,59 @@ def test_units_the_design_cannot_compare_are_said_so_in_words(
         assert "Không khác biệt rõ" not in row
     assert 'id="untestable-legend"' in html
     assert "không cặp nào trong 10 cặp đơn vị so sánh được" in html
+
+
+def _quality_rows(html: str) -> dict[str, tuple[str, str]]:
+    """Rule → (excluded, counted but marked) as the quality section shows them."""
+    rows = re.findall(
+        r'<th scope="row">([^<]+)</th>\s*<td class="num">(.*?)</td>\s*'
+        r'<td class="num">(.*?)</td>',
+        section(html, "quality-title"),
+    )
+    return {
+        label: (re.sub("<[^>]+>", "", excluded), re.sub("<[^>]+>", "", marked))
+        for label, excluded, marked in rows
+    }
+
+
+def _judged(unit_code: str, signals: list[str], status: ResponseStatus) -> None:
+    response = make_response(unit_code).response
+    response.quality_signals = signal_mask(signals)
+    response.status = status
+
+
+def test_the_page_counts_what_each_quality_rule_did(demo_client, login_as):
+    flagged, counted = ResponseStatus.flagged, ResponseStatus.complete
+    for _ in range(3):  # satisfied straight-liners: counted, marked
+        _judged("QN-HALONG-TT", [STRAIGHT_LINING], counted)
+    for _ in range(2):  # quick straight-liners: excluded
+        _judged("QN-HALONG-TT", [STRAIGHT_LINING, TOO_FAST], flagged)
+    _judged("QN-HALONG-TT", [TOO_FAST, FAR_TOO_FAST], flagged)
+    _judged("QN-HALONG-TT", [], counted)
+    _judged("QN-CAMPHA-TT", [STRAIGHT_LINING, DEVICE_RATE], flagged)
+    db.session.commit()
+    login_as(demo_client, Role.admin)
+    html = page(demo_client, "/admin/results/demo?unit=QN-HALONG-TT")
+    rows = _quality_rows(html)
+    with demo_client.application.test_request_context():
+        names = {code: str(label) for code, label in SIGNAL_LABELS.items()}
+    assert rows[names[STRAIGHT_LINING]] == ("2", "3")
+    assert rows[names[TOO_FAST]] == ("3", "0")
+    assert rows[names[FAR_TOO_FAST]] == ("1", "0")
+    assert rows[names[DEVICE_RATE]] == ("0", "0")
+    # each response once in the total, also said above the figures
+    assert list(rows.values())[-1] == ("3", "3")
+    assert re.search(
+        r'id="quality-note">[^<]*3 phiếu không được tính[^<]*3 phiếu', html
+    )
+    # each count links to the responses behind it
+    quality = section(html, "quality-title")
+    assert (
+        "/admin/responses?wave=demo&amp;unit=QN-HALONG-TT&amp;status=flagged"
+        "&amp;signal=straight_lining" in quality
+    )
+    assert "status=complete&amp;signal=straight_lining" in quality
+    # the whole wave adds Cẩm Phả's response
+    rows = _quality_rows(page(demo_client, "/admin/results/demo"))
+    assert rows[names[STRAIGHT_LINING]] == ("3", "3")
+    assert rows[names[DEVICE_RATE]] == ("1", "0")

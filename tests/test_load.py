@@ -9,11 +9,13 @@ import sqlalchemy as sa
 
 from sipas.database import engine_options
 from sipas.extensions import db
-from sipas.models import Answer, Response, WaveStatus
+from sipas.models import Answer, Response, ResponseStatus, WaveStatus
+from sipas.questionnaire.quality import DEVICE_RATE, signal_bit
 from tests.factories import demo_target
 from tests.test_sync_api import count_responses, kiosk, kiosk_response, stored, sync
 
 __all__ = ["kiosk"]  # the fixture, used by name below
+DEVICE_RATE_BIT = signal_bit(DEVICE_RATE)
 
 
 def test_the_device_rate_counts_responses_of_an_earlier_batch(demo_client, kiosk):
@@ -22,9 +24,11 @@ def test_the_device_rate_counts_responses_of_an_earlier_batch(demo_client, kiosk
     sync(demo_client, token, first)
     later = [kiosk_response(submitted_ago=15), kiosk_response(submitted_ago=-200)]
     sync(demo_client, token, later)
-    assert [stored(item).status_reason for item in first] == [None, None, None]
-    # the fourth in the minute is flagged; one far from the others is not
-    assert [stored(item).status_reason for item in later] == ["device_rate", None]
+    assert [stored(item).quality_signals for item in first] == [0, 0, 0]
+    # the fourth in the minute raises the signal (alone, it still counts); one far
+    # from the others does not
+    assert [stored(item).quality_signals for item in later] == [DEVICE_RATE_BIT, 0]
+    assert stored(later[0]).status is ResponseStatus.complete
 
 
 def test_the_same_response_twice_in_one_batch_is_stored_once(demo_client, kiosk):

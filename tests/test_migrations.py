@@ -52,9 +52,38 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
         )
 
 
+def _old_wave(run, definition) -> None:  # type: ignore[no-untyped-def]
+    """Questionnaire version 1 with ``definition``, unit 1 and open wave 1, as rows
+    of an older revision."""
+    import json
+
+    import sqlalchemy as sa
+
+    run(
+        sa.text(
+            "INSERT INTO questionnaire_versions (id, code, version, revision, "
+            "sha256, definition, source, created_at) "
+            "VALUES (1, 'q', 1, 1, 'x', :d, 's', '2026-01-01')"
+        ),
+        {"d": json.dumps(definition)},
+    )
+    run(
+        sa.text(
+            "INSERT INTO units (id, code, name, level, created_at) "
+            "VALUES (1, 'U', 'U', 'centre', '2026-01-01')"
+        )
+    )
+    run(
+        sa.text(
+            "INSERT INTO waves (id, code, title, questionnaire_id, status, "
+            "weighting, created_at) VALUES (1, 'w', 'w', 1, 'open', 'none', "
+            "'2026-01-01')"
+        )
+    )
+
+
 def test_criteria_masks_are_backfilled_from_answers(tmp_path):
     """Responses stored before the masks existed get them from their answers."""
-    import json
 
     import sqlalchemy as sa
 
@@ -74,27 +103,7 @@ def test_criteria_masks_are_backfilled_from_answers(tmp_path):
     with app.app_context():
         upgrade(revision="5e37da175848")
         run = db.session.execute
-        run(
-            sa.text(
-                "INSERT INTO questionnaire_versions (id, code, version, revision, "
-                "sha256, definition, source, created_at) "
-                "VALUES (1, 'q', 1, 1, 'x', :d, 's', '2026-01-01')"
-            ),
-            {"d": json.dumps(definition)},
-        )
-        run(
-            sa.text(
-                "INSERT INTO units (id, code, name, level, created_at) "
-                "VALUES (1, 'U', 'U', 'centre', '2026-01-01')"
-            )
-        )
-        run(
-            sa.text(
-                "INSERT INTO waves (id, code, title, questionnaire_id, status, "
-                "weighting, created_at) VALUES (1, 'w', 'w', 1, 'open', 'none', "
-                "'2026-01-01')"
-            )
-        )
+        _old_wave(run, definition)
         run(
             sa.text(
                 "INSERT INTO responses (id, uuid, wave_id, unit_id, questionnaire_id, "
@@ -144,3 +153,116 @@ def test_flask_db_sets_up_alembic_only_when_it_runs(tmp_path):
         cwd=ROOT,
     )
     assert "(head)" in current.stdout
+
+
+def _insert_response(run, response_id, channel, status, reason, seconds, answers):  # type: ignore[no-untyped-def]
+    """A response row of the previous revision, with its answer rows."""
+    import sqlalchemy as sa
+
+    run(
+        sa.text(
+            "INSERT INTO responses (id, uuid, wave_id, unit_id, questionnaire_id, "
+            "channel, language, device_code, started_at, submitted_at, "
+            "duration_seconds, status, status_reason) VALUES (:id, :uuid, 1, 1, 1, "
+            ":channel, 'vi', :device, NULL, :submitted, :seconds, :status, :reason)"
+        ),
+        {
+            "id": response_id,
+            "uuid": f"{response_id:032x}",
+            "channel": channel,
+            "device": "kiosk-1" if channel == "kiosk" else None,
+            # 12 to 15 are 15 s apart, the others far from each other
+            "submitted": f"2026-01-01 10:{response_id:02d}:00.000000"
+            if response_id < 12
+            else f"2026-01-01 11:00:{15 * (response_id % 4):02d}.000000",
+            "seconds": seconds,
+            "status": status,
+            "reason": reason,
+        },
+    )
+    for item, value in answers.items():
+        run(
+            sa.text("INSERT INTO answers VALUES (:r, :i, :v)"),
+            {"r": response_id, "i": item, "v": value},
+        )
+
+
+def test_stored_responses_are_judged_again_by_the_new_quality_decision(tmp_path):
+    """The quality migration records each response's signals and applies the new
+    decision to the statuses the old rules set, in a few statements."""
+
+    import sqlalchemy as sa
+
+    criteria = [f"C{k}" for k in range(12)]
+    others = [f"Q{k}" for k in range(23)]
+    definition = {
+        "sections": [
+            {
+                "items": [{"code": c, "type": "scale", "factor": "C"} for c in criteria]
+                + [{"code": q, "type": "single_choice"} for q in others]
+            }
+        ]
+    }
+    fours = {c: "4" for c in criteria}
+    varied = {c: str(2 + k % 4) for k, c in enumerate(criteria)}
+    rest = {q: "1" for q in others}
+    app = app_with_migrations(tmp_path / "old.db")
+    with app.app_context():
+        upgrade(revision="security1a2b3c4d")
+        run = db.session.execute
+        _old_wave(run, definition)
+        rows = {
+            # id: (channel, status, reason, seconds, answers)
+            1: ("web", "flagged", "straight_lining", 300, {**fours, **rest}),
+            2: ("paper", "flagged", "straight_lining", None, fours),
+            3: ("web", "flagged", "too_fast", 54, {**varied, **rest}),
+            5: ("web", "flagged", "too_fast", 25, {**fours, **rest}),
+            6: ("web", "complete", "Đã kiểm tra", 10, {**fours, **rest}),
+            7: ("kiosk", "flagged", "invalid:C1:required", 300, varied),
+            8: ("web", "flagged", "too_fast", 10, {**varied, **rest}),
+            9: ("web", "complete", None, 25, {**fours, **rest}),
+        }
+        # four kiosk responses 15 s apart: the fourth was flagged device_rate
+        for kiosk_id in (12, 13, 14, 15):
+            reason = "device_rate" if kiosk_id == 15 else None
+            status = "flagged" if reason else "complete"
+            rows[kiosk_id] = ("kiosk", status, reason, 300, {**varied, **rest})
+        for response_id, row in rows.items():
+            _insert_response(run, response_id, *row)
+        db.session.commit()
+        upgrade()
+        found = {
+            row.id: (row.status, row.status_reason, row.quality_signals)
+            for row in run(
+                sa.text(
+                    "SELECT id, status, status_reason, quality_signals FROM responses"
+                )
+            )
+        }
+        assert found == {
+            # satisfied straight-liners count again, their signal kept
+            1: ("complete", None, 1),
+            2: ("complete", None, 1),
+            # 54 s for 35 answers is not too fast any more
+            3: ("complete", None, 0),
+            # quick and straight-lined: still excluded, both signals named
+            5: ("flagged", "straight_lining,too_fast", 3),
+            # an administrator's decision stands; its signals are recorded
+            6: ("complete", "Đã kiểm tra", 11),
+            7: ("flagged", "invalid:C1:required", 0),
+            # 10 s for 35 answers: far too fast, excluded on its own
+            8: ("flagged", "too_fast,far_too_fast", 10),
+            # complete before, two signals now: excluded
+            9: ("flagged", "straight_lining,too_fast", 3),
+            12: ("complete", None, 0),
+            13: ("complete", None, 0),
+            14: ("complete", None, 0),
+            # the fourth in a minute alone: counted, marked
+            15: ("complete", None, 4),
+        }
+        db.session.rollback()  # PostgreSQL: the read's lock would block the DROP
+        downgrade(revision="security1a2b3c4d")
+        statuses = run(sa.text("SELECT status FROM responses ORDER BY id")).scalars()
+        assert list(statuses)[:2] == ["complete", "complete"]
+        db.session.remove()  # give its connection back before closing them all
+        db.engine.dispose()

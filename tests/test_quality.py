@@ -1,4 +1,5 @@
-"""Spam and quality rules: each rule, its setting, and who is exempt."""
+"""Quality rules: each raises a signal, kept on the response; one signal marks a
+response for review and it counts, a combination excludes it."""
 
 from __future__ import annotations
 
@@ -9,29 +10,103 @@ import pytest
 
 from sipas.extensions import db
 from sipas.models import Channel, ResponseStatus
-from sipas.services import quality, responses
+from sipas.questionnaire import quality as rules
+from sipas.questionnaire.quality import (
+    DEVICE_RATE,
+    FAR_TOO_FAST,
+    STRAIGHT_LINING,
+    TOO_FAST,
+    Verdict,
+    answered_questions,
+    decide,
+)
+from sipas.services import responses
 from sipas.services.questionnaires import parsed
 from tests.factories import demo_target, valid_answers
 
 
-def test_too_fast_rule():
-    assert quality.is_too_fast(59, 60)
-    assert not quality.is_too_fast(60, 60)
-    assert not quality.is_too_fast(None, 60)
+@pytest.mark.parametrize(
+    ("signals", "verdict"),
+    [
+        ((), Verdict.counted),
+        ((STRAIGHT_LINING,), Verdict.review),
+        ((TOO_FAST,), Verdict.review),
+        ((DEVICE_RATE,), Verdict.review),
+        ((STRAIGHT_LINING, TOO_FAST), Verdict.excluded),
+        ((TOO_FAST, DEVICE_RATE), Verdict.excluded),
+        ((STRAIGHT_LINING, DEVICE_RATE), Verdict.excluded),
+        ((STRAIGHT_LINING, TOO_FAST, DEVICE_RATE), Verdict.excluded),
+        # under half the floor pace: conclusive alone
+        ((TOO_FAST, FAR_TOO_FAST), Verdict.excluded),
+        ((FAR_TOO_FAST,), Verdict.excluded),
+        # one rule seen twice is still one piece of evidence
+        ((STRAIGHT_LINING, STRAIGHT_LINING), Verdict.review),
+    ],
+)
+def test_the_decision_table(signals, verdict):
+    assert decide(signals) is verdict
+
+
+def test_a_conclusive_signal_added_later_excludes_alone(monkeypatch):
+    """The table is open: a new signal is one more entry with its weight."""
+    burst = rules.Signal("phone_burst", 8, weight=rules.EXCLUDE_AT)
+    monkeypatch.setattr(rules, "_BY_CODE", {**rules._BY_CODE, "phone_burst": burst})
+    assert decide(["phone_burst"]) is Verdict.excluded
+    assert decide([STRAIGHT_LINING]) is Verdict.review
+
+
+def test_signal_masks_round_trip():
+    mask = rules.signal_mask([DEVICE_RATE, STRAIGHT_LINING])
+    assert mask == 5
+    assert rules.signal_codes(mask) == (STRAIGHT_LINING, DEVICE_RATE)
+    assert rules.signal_codes(0) == ()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "answered", "per_answer", "too_fast"),
+    [
+        (54, 35, 1.0, False),  # the real 54-second phone response
+        (34, 35, 1.0, True),
+        (35, 35, 1.0, False),
+        (20, 12, 1.0, False),  # a short route through the questionnaire
+        (20, 30, 1.0, True),
+        (50, 35, 1.5, True),  # kiosk
+        (65, 35, 2.0, True),  # interview
+        (None, 35, 1.0, False),  # unknown duration: not judged
+        (0, 0, 1.0, False),  # nothing answered: nothing to judge
+    ],
+)
+def test_too_fast_is_scaled_by_the_questions_answered(
+    seconds, answered, per_answer, too_fast
+):
+    assert rules.is_too_fast(seconds, answered, per_answer) is too_fast
+
+
+@pytest.mark.parametrize(
+    ("seconds", "signals"),
+    [(40, ()), (39, (TOO_FAST,)), (20, (TOO_FAST,)), (19, (TOO_FAST, FAR_TOO_FAST))],
+)
+def test_far_under_the_floor_pace_is_a_signal_of_its_own(seconds, signals):
+    assert rules.speed_signals(seconds, 40, 1.0) == signals
+
+
+def test_answered_questions_count_a_multi_choice_once():
+    answers = {"A1": "4", "expectations": ("a", "b"), "comment": "", "sex": ()}
+    assert answered_questions(answers) == 2
 
 
 def test_device_rate_rule():
-    assert not quality.is_device_rate_exceeded(2, 3)
-    assert quality.is_device_rate_exceeded(3, 3)
+    assert not rules.is_device_rate_exceeded(2, 3)
+    assert rules.is_device_rate_exceeded(3, 3)
 
 
 def test_straight_lining_needs_ten_identical_answers():
     ten_fours = {f"A{k}": 4 for k in range(10)}
-    assert quality.is_straight_lining(ten_fours)
-    assert not quality.is_straight_lining({f"A{k}": 4 for k in range(9)})
-    assert not quality.is_straight_lining({**ten_fours, "A3": 5})
+    assert rules.is_straight_lining(ten_fours)
+    assert not rules.is_straight_lining({f"A{k}": 4 for k in range(9)})
+    assert not rules.is_straight_lining({**ten_fours, "A3": 5})
     # not applicable / unanswered criteria are left out
-    assert quality.is_straight_lining({**ten_fours, "B1": None})
+    assert rules.is_straight_lining({**ten_fours, "B1": None})
 
 
 def _record(channel, seconds=None, device=None, answers=None, submitted=None):  # type: ignore[no-untyped-def]
@@ -53,17 +128,85 @@ def _record(channel, seconds=None, device=None, answers=None, submitted=None):  
     ).response
 
 
-@pytest.mark.parametrize("channel", [Channel.web, Channel.kiosk, Channel.interview])
-def test_a_quick_response_is_flagged(demo_app, channel):
-    response = _record(channel, seconds=20)
+def _answers(**changes):  # type: ignore[no-untyped-def]
+    wave, _ = demo_target()
+    return {**valid_answers(parsed(wave.questionnaire)), **changes}
+
+
+def _satisfied_throughout():  # type: ignore[no-untyped-def]
+    """ "Hài lòng" (4) to every criterion: an honest straight-liner."""
+    wave, _ = demo_target()
+    criteria = parsed(wave.questionnaire).criteria
+    return _answers(**{item.code: "4" for item in criteria})
+
+
+def _signals(response) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    return rules.signal_codes(response.quality_signals)
+
+
+@pytest.mark.parametrize(
+    ("channel", "setting", "per_answer"),
+    [
+        (Channel.web, "QUALITY_SECONDS_PER_ANSWER_WEB", 1.0),
+        (Channel.kiosk, "QUALITY_SECONDS_PER_ANSWER_KIOSK", 1.5),
+        (Channel.interview, "QUALITY_SECONDS_PER_ANSWER_INTERVIEW", 2.0),
+    ],
+)
+def test_speed_thresholds_per_channel_scale_with_the_answers(
+    demo_app, channel, setting, per_answer
+):
+    assert demo_app.config[setting] == per_answer  # the documented default
+    answered = answered_questions(_answers())
+    limit = per_answer * answered
+    slow = _record(channel, seconds=int(limit) + 1)
+    quick = _record(channel, seconds=int(limit) - 1)
+    assert _signals(slow) == ()
+    assert _signals(quick) == (TOO_FAST,)
+    # too fast alone: marked, and it counts
+    assert quick.status is ResponseStatus.complete
+    # the setting moves the line
+    demo_app.config[setting] = per_answer / 2
+    assert _signals(_record(channel, seconds=int(limit) - 1)) == ()
+
+
+def test_a_54_second_phone_response_counts_unmarked(demo_app):
+    response = _record(Channel.web, seconds=54)
+    assert answered_questions(_answers()) >= 33
+    assert response.status is ResponseStatus.complete
+    assert response.quality_signals == 0
+
+
+def test_fewer_answers_allow_a_shorter_time(demo_app):
+    """Skipped optional questions shorten the floor: 20 answers at 1 s each."""
+    answers = _answers()
+    for code in ("comment", "expectations", "sex", "age_group", "ethnicity"):
+        answers[code] = ""
+    answered = answered_questions(answers)
+    response = _record(Channel.web, seconds=answered + 1, answers=answers)
+    assert _signals(response) == ()
+    assert _signals(_record(Channel.web, seconds=answered + 1)) == (TOO_FAST,)
+
+
+@pytest.mark.parametrize("channel", [Channel.web, Channel.paper, Channel.kiosk])
+def test_a_citizen_satisfied_with_everything_counts(demo_app, channel):
+    response = _record(channel, seconds=300, answers=_satisfied_throughout())
+    assert response.status is ResponseStatus.complete
+    assert response.status_reason is None
+    assert _signals(response) == (STRAIGHT_LINING,)
+
+
+def test_straight_lining_and_speeding_together_exclude(demo_app):
+    response = _record(Channel.web, seconds=25, answers=_satisfied_throughout())
     assert response.status is ResponseStatus.flagged
-    assert response.status_reason == "too_fast"
-    assert _record(channel, seconds=90).status is ResponseStatus.complete
+    assert response.status_reason == "straight_lining,too_fast"
+    assert _signals(response) == (STRAIGHT_LINING, TOO_FAST)
 
 
-def test_the_minimum_time_is_a_setting(demo_app):
-    demo_app.config["QUALITY_MIN_SECONDS"] = 10
-    assert _record(Channel.web, seconds=20).status is ResponseStatus.complete
+@pytest.mark.parametrize("channel", [Channel.web, Channel.kiosk, Channel.interview])
+def test_a_speed_run_is_excluded_on_its_own(demo_app, channel):
+    response = _record(channel, seconds=8)
+    assert response.status is ResponseStatus.flagged
+    assert response.status_reason == "too_fast,far_too_fast"
 
 
 def test_paper_forms_are_exempt_from_the_time_rules(demo_app):
@@ -76,6 +219,7 @@ def test_paper_forms_are_exempt_from_the_time_rules(demo_app):
             submitted=start + timedelta(seconds=k),
         )
         assert response.status is ResponseStatus.complete
+        assert response.quality_signals == 0
 
 
 def test_a_fourth_response_in_a_minute_from_one_device(demo_app):
@@ -87,34 +231,29 @@ def test_a_fourth_response_in_a_minute_from_one_device(demo_app):
         for k in range(4)
     ]
     db.session.flush()
-    assert [r.status_reason for r in made] == [None, None, None, "device_rate"]
+    assert [_signals(r) for r in made[:3]] == [(), (), ()]
+    # the fourth counts, marked; a fifth that is also quick is excluded
+    assert _signals(made[3]) == (DEVICE_RATE,)
+    assert made[3].status is ResponseStatus.complete
+    moment = start + timedelta(seconds=50)
+    quick = _record(Channel.kiosk, 40, "kiosk-1", submitted=moment)
+    assert quick.status is ResponseStatus.flagged
+    assert quick.status_reason == "too_fast,device_rate"
     # another kiosk, or the same one a minute later, is fine
-    assert _record(Channel.kiosk, 120, "kiosk-2", submitted=start).status_reason is None
+    assert _record(Channel.kiosk, 120, "kiosk-2", submitted=start).quality_signals == 0
     later = _record(
         Channel.kiosk, 120, "kiosk-1", submitted=start + timedelta(minutes=3)
     )
-    assert later.status is ResponseStatus.complete
+    assert later.quality_signals == 0
 
 
-def test_identical_scores_everywhere_are_flagged_on_every_channel(demo_app):
-    wave, _ = demo_target()
-    questionnaire = parsed(wave.questionnaire)
-    answers = valid_answers(questionnaire)
-    answers.update({item.code: "3" for item in questionnaire.criteria})
-    for channel in (Channel.web, Channel.paper):
-        response = _record(channel, seconds=600, answers=answers)
-        assert response.status is ResponseStatus.flagged
-        assert response.status_reason == "straight_lining"
-
-
-def test_flagged_responses_are_listed_with_the_reason_in_vietnamese(
-    demo_client, login_as
-):
+def test_excluded_responses_are_listed_with_the_reasons_in_words(demo_client, login_as):
     from sipas.models import Role
 
-    _record(Channel.web, seconds=5)
+    _record(Channel.web, seconds=5, answers=_satisfied_throughout())
     db.session.commit()
     login_as(demo_client, Role.admin)
     html = demo_client.get("/admin/responses?status=flagged").get_data(as_text=True)
-    assert "too_fast" not in html
-    assert "Answered too fast" in html or "Trả lời quá nhanh" in html
+    assert "straight_lining,too_fast" not in html
+    shown = "Cùng một mức đánh giá cho mọi tiêu chí + Trả lời quá nhanh so với số câu"
+    assert shown in html

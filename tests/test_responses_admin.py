@@ -20,8 +20,12 @@ from sipas.models import (
     Unit,
     UnitLevel,
 )
+from sipas.questionnaire import quality as rules
+from sipas.services import response_admin
 from sipas.services.reporting import wave_analysis
+from sipas.services.response_admin import ResponseFilters
 from sipas.services.synthetic import add_demo_responses
+from sipas.services.unit_tree import subtree_ids
 from sipas.services.wave_design import valid_counts
 from sipas.stats.indices import Options
 from tests.factories import demo_target, make_response, make_unit
@@ -205,3 +209,180 @@ def test_an_analyst_gets_403_on_every_post(demo_client, login_as, action):
     assert not db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action.like("response.%"))
     ).all()
+
+
+QUICK_STRAIGHT = rules.signal_mask([rules.STRAIGHT_LINING, rules.TOO_FAST])
+
+
+def _flagged(unit_code: str, signals: int = QUICK_STRAIGHT) -> Response:
+    """A response excluded by the quality rules (as if recorded with ``signals``)."""
+    response = make_response(unit_code).response
+    response.status = ResponseStatus.flagged
+    response.status_reason = ",".join(rules.signal_codes(signals))
+    response.quality_signals = signals
+    return response
+
+
+def _review_set():
+    """Three flagged in Hạ Long (two quick straight-liners, one far too fast), one
+    in Cẩm Phả, and one counted but marked in Hạ Long."""
+    far = rules.signal_mask([rules.TOO_FAST, rules.FAR_TOO_FAST])
+    halong = [
+        _flagged("QN-HALONG-TT"),
+        _flagged("QN-HALONG-TT"),
+        _flagged("QN-HALONG-TT", far),
+    ]
+    campha = _flagged("QN-CAMPHA-TT")
+    marked = make_response("QN-HALONG-TT").response
+    marked.quality_signals = rules.signal_mask([rules.STRAIGHT_LINING])
+    db.session.commit()
+    return halong, campha, marked
+
+
+def _counted_on_the_dashboard(client) -> str:  # type: ignore[no-untyped-def]
+    html = client.get("/admin/results/demo").get_data(as_text=True)
+    return re.search(r"(\d+) phiếu trả lời từ", html).group(1)
+
+
+def test_the_list_filters_by_quality_signal(demo_client, login_as):
+    halong, campha, marked = _review_set()
+    login_as(demo_client, Role.admin)
+    straight = listed(demo_client, "?signal=straight_lining")
+    assert set(straight) == {str(r.uuid) for r in (*halong[:2], campha, marked)}
+    assert listed(demo_client, "?signal=far_too_fast") == [str(halong[2].uuid)]
+    # counted but marked for review
+    assert listed(demo_client, "?status=complete&signal=any") == [str(marked.uuid)]
+    html = demo_client.get(f"/admin/responses/{marked.uuid}").get_data(as_text=True)
+    assert "Cùng một mức đánh giá cho mọi tiêu chí" in html
+
+
+def test_flagged_responses_are_accepted_in_bulk_with_one_reason(demo_client, login_as):
+    halong, campha, marked = _review_set()
+    login_as(demo_client, Role.admin)
+    assert _counted_on_the_dashboard(demo_client) == "1"
+    scope = {"scope": "filter", "unit": "QN-HALONG", "signal": "straight_lining"}
+    confirm = demo_client.get("/admin/responses/accept", query_string=scope)
+    assert confirm.status_code == 200
+    page = confirm.get_data(as_text=True)
+    assert re.search(r'id="accept-count">\s*2 ', page)
+    assert 'name="expected" type="hidden" value="2"' in page
+    response = post(
+        demo_client,
+        "/admin/responses/accept",
+        {**scope, "reason": "Người dân hài lòng thật", "expected": "2"},
+    )
+    assert response.status_code == 302
+    assert "status=flagged" in response.location
+    for item in (*halong, campha):
+        db.session.refresh(item)
+    assert [r.status for r in halong] == [
+        ResponseStatus.complete,
+        ResponseStatus.complete,
+        ResponseStatus.flagged,
+    ]
+    assert halong[0].status_reason == "Người dân hài lòng thật"
+    assert halong[0].quality_signals == QUICK_STRAIGHT  # the signals stay
+    assert campha.status is ResponseStatus.flagged  # another unit: untouched
+    (event,) = events("response.accept_many")
+    assert event.details["count"] == 2
+    assert event.details["reason"] == "Người dân hài lòng thật"
+    assert event.details["filters"]["signal"] == "straight_lining"
+    # the results page counts them at once (its cache follows the data)
+    assert _counted_on_the_dashboard(demo_client) == "3"
+
+
+def test_the_checked_responses_are_accepted_in_bulk(demo_client, login_as):
+    halong, campha, marked = _review_set()
+    login_as(demo_client, Role.admin)
+    chosen = [str(halong[0].uuid), str(campha.uuid)]
+    data = {"scope": "checked", "response": chosen}
+    page = demo_client.get("/admin/responses/accept", query_string=data)
+    assert re.search(r'id="accept-count">\s*2 ', page.get_data(as_text=True))
+    data.update(reason="Đã gọi điện xác minh", expected="2")
+    assert post(demo_client, "/admin/responses/accept", data).status_code == 302
+    statuses = {}
+    for item in (*halong, campha):
+        db.session.refresh(item)
+        statuses[str(item.uuid)] = item.status
+    assert {u for u, s in statuses.items() if s is ResponseStatus.complete} == set(
+        chosen
+    )
+    assert events("response.accept_many")[0].details["responses"] == chosen
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        ({"reason": "", "expected": "3"}, 400),  # no reason
+        ({"reason": "Đã xem", "expected": "2"}, 409),  # not what was confirmed
+    ],
+)
+def test_a_bulk_accept_needs_a_reason_and_the_confirmed_count(
+    demo_client, login_as, data, status
+):
+    halong, campha, marked = _review_set()
+    login_as(demo_client, Role.admin)
+    scope = {"scope": "filter", "unit": "QN-HALONG"}
+    response = post(demo_client, "/admin/responses/accept", {**scope, **data})
+    assert response.status_code == status
+    if status == 409:  # the page shows the number as it is now
+        html = response.get_data(as_text=True)
+        assert 'name="expected" type="hidden" value="3"' in html
+    assert listed(demo_client, "?status=flagged&unit=QN-HALONG") != []
+    for item in halong:
+        db.session.refresh(item)
+        assert item.status is ResponseStatus.flagged
+    assert events("response.accept_many") == []
+
+
+def test_a_bulk_accept_without_the_csrf_token_is_refused(demo_client, login_as):
+    halong, campha, marked = _review_set()
+    login_as(demo_client, Role.admin)
+    data = {"scope": "filter", "reason": "Đã xem", "expected": "4"}
+    assert demo_client.post("/admin/responses/accept", data=data).status_code == 400
+    db.session.refresh(campha)
+    assert campha.status is ResponseStatus.flagged
+    assert events("response.accept_many") == []
+
+
+def test_an_analyst_cannot_accept_in_bulk_within_or_outside_the_scope(
+    demo_client, login_as
+):
+    halong, campha, marked = _review_set()
+    commune = db.session.scalar(sa.select(Unit).filter_by(code="QN-CAMPHA"))
+    login_as(demo_client, Role.analyst, unit=commune)
+    page = demo_client.get("/admin/responses?status=flagged").get_data(as_text=True)
+    assert "/admin/responses/accept" not in page
+    for unit_code, expected in (("QN-HALONG", "3"), ("QN-CAMPHA", "1")):
+        data = {
+            "scope": "filter",
+            "unit": unit_code,
+            "reason": "x",
+            "expected": expected,
+        }
+        assert post(demo_client, "/admin/responses/accept", data).status_code == 403
+        query = {"scope": "filter", "unit": unit_code}
+        confirm = demo_client.get("/admin/responses/accept", query_string=query)
+        assert confirm.status_code == 403
+    for item in (*halong, campha):
+        db.session.refresh(item)
+        assert item.status is ResponseStatus.flagged
+    assert events("response.accept_many") == []
+
+
+def test_a_bulk_accept_never_reaches_outside_the_readers_units(demo_app):
+    """The service takes the scope: a filter naming another unit changes nothing."""
+    halong, campha, marked = _review_set()
+    campha_only = subtree_ids(campha.unit.parent_id)
+    halong_filter = ResponseFilters(unit_id=halong[0].unit_id)
+    assert response_admin.count_acceptable(halong_filter, campha_only) == 0
+    with pytest.raises(response_admin.SelectionChanged):
+        response_admin.accept_many(
+            halong_filter, campha_only, None, "x", None, expected=3
+        )
+    changed = response_admin.accept_many(
+        ResponseFilters(), campha_only, None, "Đã xem", None, expected=1
+    )
+    assert changed == 1
+    db.session.refresh(halong[0])
+    assert halong[0].status is ResponseStatus.flagged

@@ -13,11 +13,14 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import Channel, Device, Response, ResponseStatus, WaveStatus
 from sipas.questionnaire import Questionnaire
+from sipas.questionnaire.quality import DEVICE_RATE, signal_bit
 from sipas.services import devices
 from sipas.services.questionnaires import parsed
 from sipas.services.reporting import wave_analysis
 from sipas.stats.indices import Options
 from tests.factories import demo_target, valid_answers
+
+DEVICE_RATE_BIT = signal_bit(DEVICE_RATE)
 
 
 def varied_answers(questionnaire: Questionnaire) -> dict[str, object]:
@@ -244,7 +247,7 @@ def test_a_spam_speed_run_is_flagged_and_not_counted(demo_client, kiosk):
     body = sync(demo_client, token, spam).get_json()
     assert len(body["acknowledged"]) == 5
     reasons = {stored(item).status_reason for item in spam}
-    assert reasons == {"too_fast"}
+    assert reasons == {"too_fast,far_too_fast"}
     assert all(stored(item).status is ResponseStatus.flagged for item in spam)
     assert wave_analysis(wave, Options()).n_rows == before
 
@@ -253,8 +256,10 @@ def test_too_many_from_one_kiosk_in_a_minute(demo_client, kiosk):
     _, token = kiosk
     burst = [kiosk_response(seconds=120, submitted_ago=40 - 10 * k) for k in range(5)]
     sync(demo_client, token, burst)
-    statuses = [stored(item).status_reason for item in burst]
-    assert statuses == [None, None, None, "device_rate", "device_rate"]
+    # alone, the signal marks them for review; they still count
+    signals = [stored(item).quality_signals for item in burst]
+    assert signals == [0, 0, 0, DEVICE_RATE_BIT, DEVICE_RATE_BIT]
+    assert {stored(item).status for item in burst} == {ResponseStatus.complete}
     assert db.session.scalar(sa.select(sa.func.count(Device.id))) == 1
 
 

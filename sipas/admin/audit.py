@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "response.void": _l("Response voided"),
     "response.restore": _l("Response restored"),
     "response.accept": _l("Flagged response accepted"),
+    "response.accept_many": _l("Flagged responses accepted together"),
     "responses.import": _l("Responses imported from a file"),
     "paper.issue": _l("Paper forms issued"),
     "paper.reprint": _l("Paper forms printed again"),

@@ -29,7 +29,7 @@ from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import Unit, Wave, WaveStatus
 from sipas.reports import figures
-from sipas.services import dashboards, exports
+from sipas.services import dashboards, exports, quality
 from sipas.services.accounts import record_event
 from sipas.services.margins import mismatch_problem
 from sipas.services.questionnaires import parsed
@@ -148,9 +148,11 @@ def wave_dashboard(wave_code: str):  # type: ignore[no-untyped-def]
     group = request.args.get("by", "")
     if group not in groups:
         group = next(iter(groups), "")
+    in_scope = subtree_ids(root.id) if root is not None else None
     page = {
         "wave": wave,
         "root": root,
+        "quality": quality.quality_summary(wave.id, in_scope),
         "crumbs": _crumbs(root),
         "form": _choice_form(wave, root),
         "links": _links(wave, root),

@@ -18,14 +18,17 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import HiddenInput
 
 from sipas.extensions import db
+from sipas.labels import SIGNAL_LABELS
 from sipas.models import (
     QuestionnaireVersion,
     ResponseStatus,
@@ -36,6 +39,7 @@ from sipas.models import (
 from sipas.questionnaire import Questionnaire
 from sipas.services.margins import MarginError, parse_margins
 from sipas.services.questionnaires import parsed
+from sipas.services.response_admin import ANY_SIGNAL
 from sipas.services.wave_admin import WaveDesign
 
 LEVEL_LABELS = {
@@ -253,6 +257,7 @@ class ResponseFilterForm(FlaskForm):
     unit = SelectField(_l("Unit (with the units below it)"), validators=[Optional()])
     channel = SelectField(_l("Channel"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
+    signal = SelectField(_l("Quality signal"), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 
@@ -265,3 +270,13 @@ class ResponseFilterForm(FlaskForm):
         )
         self.channel.choices = choices_of(channel_labels, every)
         self.status.choices = choices_of(STATUS_LABELS, every)
+        self.signal.choices = choices_of(
+            {ANY_SIGNAL: _l("Any quality signal"), **SIGNAL_LABELS}, every
+        )
+
+
+class BulkAcceptForm(ReasonForm):
+    """Accept many flagged responses with one reason; ``expected`` is the count the
+    confirmation showed, so a set that changed since is not accepted unseen."""
+
+    expected = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

@@ -3,22 +3,35 @@ reason (void, restore, accept a flagged one) — never a deletion."""
 
 from __future__ import annotations
 
+import uuid as uuid_module
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import SelectField
 
 from sipas.admin import bp
-from sipas.admin.forms_waves import STATUS_LABELS, ReasonForm, ResponseFilterForm
+from sipas.admin.forms_waves import (
+    STATUS_LABELS,
+    BulkAcceptForm,
+    ReasonForm,
+    ResponseFilterForm,
+)
 from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
-from sipas.i18n import current_language
+from sipas.i18n import current_language, format_day
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import Channel, Response, ResponseStatus, Role, Unit, Wave, WaveUnit
 from sipas.services import response_admin
 from sipas.services.privacy import holds_personal_data, record_original_shown
-from sipas.services.response_admin import ResponseFilters, StatusChangeRefused
+from sipas.services.response_admin import (
+    ResponseFilters,
+    SelectionChanged,
+    StatusChangeRefused,
+)
 from sipas.services.unit_tree import visible_unit_ids
 
 
@@ -44,6 +57,7 @@ def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:  # type
         status=ResponseStatus(form.status.data) if form.status.data else None,
         date_from=form.date_from.data,
         date_to=form.date_to.data,
+        signal=form.signal.data or None,
     )
 
 
@@ -60,17 +74,30 @@ def responses():  # type: ignore[no-untyped-def]
     flagged = response_admin.count_responses(
         ResponseFilters(status=ResponseStatus.flagged), visible
     )
+    reviewing = filters.status is ResponseStatus.flagged
+    can_edit = current_user.role is Role.admin
     return render_template(
         "admin/responses/list.html",
         form=form,
         pagination=response_admin.list_responses(filters, visible, max(page, 1)),
         flagged=flagged,
-        reviewing=filters.status is ResponseStatus.flagged,
+        reviewing=reviewing,
         reason_form=ReasonForm(),
         status_labels=STATUS_LABELS,
         query={k: v for k, v in request.args.items() if k != "page" and v},
-        can_edit=current_user.role is Role.admin,
+        can_edit=can_edit,
+        bulk=_bulk_choice(filters, visible) if reviewing and can_edit else None,
     )
+
+
+def _bulk_choice(filters: ResponseFilters, visible: set[int] | None) -> dict | None:
+    """What the list's bulk accept form carries: the filters, and how many flagged
+    responses they match (None when there is none)."""
+    count = response_admin.count_acceptable(filters, visible)
+    if not count:
+        return None
+    hidden = [(n, v) for n in BULK_FIELDS for v in request.args.getlist(n) if v]
+    return {"count": count, "hidden": hidden}
 
 
 def _response_in_scope(text: str) -> Response:
@@ -156,3 +183,107 @@ def _back_to(response: Response) -> str:
     if target.startswith("/admin/responses") and not target.startswith("//"):
         return target
     return url_for("admin.response", response_uuid=str(response.uuid))
+
+
+#: Query fields that say which flagged responses a bulk accept takes.
+BULK_FIELDS = ("wave", "unit", "channel", "signal", "date_from", "date_to")
+
+
+def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]:  # type: ignore[no-untyped-def]
+    """The filters of a bulk accept and, for the checked ones, their UUIDs."""
+    visible = visible_unit_ids(current_user)
+    waves, units = _choices(visible)
+    form = ResponseFilterForm(waves, units, CHANNEL_LABELS, formdata=source)
+    form.validate()
+    if source.get("scope") != "checked":
+        return _filters(form, waves, units), None
+    uuids = []
+    for text in source.getlist("response"):
+        try:
+            uuids.append(uuid_module.UUID(text))
+        except ValueError:
+            abort(400)
+    return _filters(form, waves, units), uuids
+
+
+def _render_accept(form: BulkAcceptForm, status: int = 200):  # type: ignore[no-untyped-def]
+    """The confirmation: how many flagged responses the scope holds, and why."""
+    source = request.values
+    visible = visible_unit_ids(current_user)
+    filters, uuids = _bulk_scope(source)
+    count = response_admin.count_acceptable(filters, visible, uuids)
+    form.expected.data, form.expected.raw_data = count, None  # the count as it is now
+    waves, units = _choices(visible)
+    shown = ResponseFilterForm(waves, units, CHANNEL_LABELS, formdata=source)
+    kept = [(n, v) for n in BULK_FIELDS for v in source.getlist(n) if v]
+    page = render_template(
+        "admin/responses/accept.html",
+        form=form,
+        count=count,
+        checked=uuids,
+        filters=_described(shown, [n for n in BULK_FIELDS if source.get(n)]),
+        hidden=kept
+        + [("scope", source.get("scope", "filter"))]
+        + [("response", str(u)) for u in uuids or ()],
+        back=url_for("admin.responses", status="flagged", **dict(kept)),
+    )
+    return page, status
+
+
+def _described(form: ResponseFilterForm, names: list[str]) -> list[tuple[str, str]]:
+    """(label, chosen value in words) of the filter fields ``names``."""
+    described = []
+    for name in names:
+        field = form[name]
+        if isinstance(field, SelectField):
+            value = {c.value: str(c.label) for c in field.choices}.get(field.data)
+        else:
+            value = format_day(field.data) if field.data else None
+        described.append((str(field.label.text), value or str(field.data or "")))
+    return described
+
+
+@bp.get("/responses/accept")
+@role_required(Role.admin)
+def accept_many_confirm():  # type: ignore[no-untyped-def]
+    """Confirm accepting many flagged responses: how many, which, and a reason."""
+    return _render_accept(BulkAcceptForm(formdata=None))
+
+
+@bp.post("/responses/accept")
+@role_required(Role.admin)
+def accept_many():  # type: ignore[no-untyped-def]
+    """Accept the confirmed flagged responses with one reason, in one update."""
+    form = BulkAcceptForm()
+    if not form.validate_on_submit():
+        return _render_accept(form, 400)
+    filters, uuids = _bulk_scope(request.form)
+    try:
+        changed = response_admin.accept_many(
+            filters,
+            visible_unit_ids(current_user),
+            uuids,
+            form.reason.data,
+            current_user,
+            expected=form.expected.data,
+        )
+    except SelectionChanged:
+        flash(
+            _(
+                "The flagged responses changed since you looked: "
+                "please check the number again."
+            ),
+            "error",
+        )
+        return _render_accept(form, 409)
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d response accepted: it counts in the statistics again.",
+            "%(num)d responses accepted: they count in the statistics again.",
+            changed,
+        ),
+        "success",
+    )
+    kept = {n: request.form[n] for n in BULK_FIELDS if request.form.get(n)}
+    return redirect(url_for("admin.responses", status="flagged", **kept))

@@ -71,6 +71,12 @@ class Response(db.Model):
     #: change), so wave statistics group responses instead of reading answer rows.
     criteria_answered: Mapped[int | None] = mapped_column(sa.BigInteger)
     criteria_satisfied: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: Bit mask of the quality signals the response raised, whatever the decision
+    #: (bits: sipas/questionnaire/quality.py SIGNALS): kept when an administrator
+    #: accepts or voids it, so reviews can find and count them.
+    quality_signals: Mapped[int] = mapped_column(
+        sa.Integer, default=0, server_default="0"
+    )
 
     wave: Mapped[Wave] = relationship()
     unit: Mapped[Unit] = relationship()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 import uuid as uuid_module
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from sipas.models import Channel, Response, ResponseStatus, User
 from sipas.questionnaire import ItemType
 from sipas.questionnaire.personal_data import mask_personal_data
 from sipas.services.accounts import record_event
+from sipas.services.quality import has_any_signal, has_signal
 from sipas.services.questionnaires import parsed
 from sipas.services.unit_tree import subtree_ids
 
@@ -45,6 +46,14 @@ class StatusChangeRefused(ValueError):
     """The response is not in a status the action applies to, or no reason given."""
 
 
+class SelectionChanged(StatusChangeRefused):
+    """The responses a bulk change would touch are not as many as confirmed."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} responses match now")
+        self.count = count
+
+
 @dataclass(frozen=True)
 class ResponseFilters:
     """What the list is narrowed to; None = no condition."""
@@ -58,6 +67,12 @@ class ResponseFilters:
     date_from: date | None = None
     #: submitted on or before this day (UTC)
     date_to: date | None = None
+    #: a quality signal's code, or ANY_SIGNAL
+    signal: str | None = None
+
+
+#: The signal filter that matches a response with any quality signal.
+ANY_SIGNAL = "any"
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,10 @@ def _conditions(filters: ResponseFilters, visible: set[int] | None) -> list:
         conditions.append(Response.channel == filters.channel)
     if filters.status is not None:
         conditions.append(Response.status == filters.status)
+    if filters.signal == ANY_SIGNAL:
+        conditions.append(has_any_signal())
+    elif filters.signal is not None:
+        conditions.append(has_signal(filters.signal))
     if filters.date_from is not None:
         conditions.append(Response.submitted_at >= _midnight(filters.date_from))
     if filters.date_to is not None:
@@ -198,3 +217,84 @@ def available_actions(response: Response) -> list[str]:
         for name, (allowed, _s, _a) in ACTIONS.items()
         if response.status in allowed
     ]
+
+
+def _acceptable(
+    filters: ResponseFilters,
+    visible: set[int] | None,
+    uuids: list[uuid_module.UUID] | None,
+) -> list:
+    """Conditions of the flagged responses a bulk accept would change: those the
+    filters match in ``visible`` units, only ``uuids`` among them when given."""
+    conditions = _conditions(replace(filters, status=ResponseStatus.flagged), visible)
+    if uuids is not None:
+        conditions.append(Response.uuid.in_(uuids))
+    return conditions
+
+
+def count_acceptable(
+    filters: ResponseFilters,
+    visible: set[int] | None,
+    uuids: list[uuid_module.UUID] | None = None,
+) -> int:
+    """How many flagged responses :func:`accept_many` would count again."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Response.id)).where(
+            *_acceptable(filters, visible, uuids)
+        )
+    )
+
+
+def accept_many(
+    filters: ResponseFilters,
+    visible: set[int] | None,
+    uuids: list[uuid_module.UUID] | None,
+    reason: str,
+    user: User | None,
+    *,
+    expected: int,
+) -> int:
+    """Accept every flagged response the filters match (only ``uuids`` among them
+    when given) with one reason, in one UPDATE; one audit event. Their quality
+    signals stay. Refused (SelectionChanged) unless ``expected`` of them match,
+    the number the person confirmed. How many changed."""
+    reason = unicodedata.normalize("NFC", reason or "").strip()
+    if not reason:
+        raise StatusChangeRefused("a reason is required")
+    count = count_acceptable(filters, visible, uuids)
+    if count != expected or not count:
+        raise SelectionChanged(count)
+    changed = db.session.execute(
+        sa.update(Response)
+        .where(*_acceptable(filters, visible, uuids))
+        .values(status=ResponseStatus.complete, status_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire_all()  # rows loaded before show their new status
+    record_event(
+        "response.accept_many",
+        user=user,
+        object_type="wave" if filters.wave_id is not None else None,
+        object_id=str(filters.wave_id) if filters.wave_id is not None else None,
+        details={
+            "count": changed,
+            "reason": reason,
+            "filters": _described(filters),
+            "responses": [str(u) for u in uuids] if uuids is not None else None,
+        },
+    )
+    log.info("%d flagged responses accepted at once", changed)
+    return changed
+
+
+def _described(filters: ResponseFilters) -> dict[str, str]:
+    """The filters as text, for the audit log."""
+    values = {
+        "wave_id": filters.wave_id,
+        "unit_id": filters.unit_id,
+        "channel": filters.channel,
+        "signal": filters.signal,
+        "date_from": filters.date_from,
+        "date_to": filters.date_to,
+    }
+    return {name: str(value) for name, value in values.items() if value is not None}

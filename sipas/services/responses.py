@@ -31,6 +31,7 @@ from sipas.questionnaire import (
     criteria_masks,
     validate_answers,
 )
+from sipas.questionnaire.quality import Verdict
 from sipas.services import quality
 from sipas.services.questionnaires import parsed
 
@@ -234,19 +235,24 @@ def _judge(
     validated: ValidatedAnswers,
     earlier_in_minute: int | None = None,
 ) -> None:
-    """Criteria masks, and the flag of invalid answers or of a quality rule."""
+    """Criteria masks, the quality signals, and the flag of invalid answers or of
+    signals that together exclude the response (sipas/questionnaire/quality.py)."""
     response.criteria_answered, response.criteria_satisfied = criteria_masks(
         questionnaire, validated.answers
     )
+    assessment = quality.assess(
+        response, questionnaire, validated.answers, earlier_in_minute
+    )
+    response.quality_signals = assessment.mask
     if not validated.is_valid:
         response.status = ResponseStatus.flagged
         response.status_reason = invalid_reason(validated.problems)
-    elif reason := quality.assess(
-        response, questionnaire, validated.answers, earlier_in_minute
-    ):
+    elif assessment.verdict is Verdict.excluded:
         response.status = ResponseStatus.flagged
-        response.status_reason = reason
-        log.info("response %s flagged: %s", response.uuid, reason)
+        response.status_reason = assessment.reason
+        log.info("response %s flagged: %s", response.uuid, assessment.reason)
+    elif assessment.signals:
+        log.info("response %s counted, marked: %s", response.uuid, assessment.reason)
 
 
 def _has_insert_ignoring_conflicts() -> bool:
@@ -330,6 +336,7 @@ def _row_values(submission: Submission, response: Response) -> dict[str, object]
         "status_reason": response.status_reason,
         "criteria_answered": response.criteria_answered,
         "criteria_satisfied": response.criteria_satisfied,
+        "quality_signals": response.quality_signals,
     }
 
 

@@ -106,6 +106,7 @@ ACCESS: dict[str, Access] = {
     # kiosk devices
     "admin.devices_list": Access(ADMINS),
     "admin.device_create": Access(ADMINS),
+    "admin.device_revoke_confirm": Access(ADMINS),
     "admin.device_revoke": Access(ADMINS),
     "admin.device_token": Access(ADMINS),
     # one's own account

@@ -39,7 +39,8 @@ from sipas.models import (  # noqa: E402
     WaveStatus,
     WaveUnit,
 )
-from sipas.services import questionnaires, reporting  # noqa: E402
+from sipas.services import questionnaires  # noqa: E402
+from sipas.services.results import sums  # noqa: E402
 from sipas.stats.indices import Options  # noqa: E402
 
 N_PROVINCES, N_CENTRES = 34, 250
@@ -212,11 +213,11 @@ def measure(url: str) -> dict[str, float]:
             ("by_unit", "unit"),
         ):
             started = time.perf_counter()
-            analysis = reporting.wave_analysis(wave, Options(), by=by)
+            analysis = sums.wave_analysis(wave, Options(), by=by)
             figures[name] = time.perf_counter() - started
         figures["sipas"] = analysis.overall.overall.estimate.value
         started = time.perf_counter()
-        reporting.wave_shares(wave, SHARE_ITEMS, Options())
+        sums.wave_shares(wave, SHARE_ITEMS, Options())
         figures["shares"] = time.perf_counter() - started
     figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures

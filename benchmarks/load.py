@@ -281,7 +281,7 @@ def register_kiosks(database_url: str, count: int) -> list[str]:
     from sipas import create_app
     from sipas.extensions import db
     from sipas.models import Unit
-    from sipas.services import devices
+    from sipas.services.responses import devices
 
     app = create_app(
         {

@@ -28,7 +28,8 @@ from benchmarks.bench_reporting import app_for, load  # noqa: E402
 from sipas.extensions import db  # noqa: E402
 from sipas.models import Response, Wave  # noqa: E402
 from sipas.questionnaire.personal_data import mask_personal_data  # noqa: E402
-from sipas.services import exports, privacy  # noqa: E402
+from sipas.services.responses import privacy  # noqa: E402
+from sipas.services.results import exports  # noqa: E402
 
 CLEAN = [
     "Cán bộ hướng dẫn tận tình, thủ tục nhanh gọn.",

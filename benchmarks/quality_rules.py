@@ -50,10 +50,11 @@ from sipas.questionnaire.quality import (  # noqa: E402
     answered_questions,
     signal_bit,
 )
-from sipas.services import demo, questionnaires, responses  # noqa: E402
-from sipas.services.quality import quality_summary  # noqa: E402
+from sipas.services import demo, questionnaires  # noqa: E402
 from sipas.services.questionnaires import parsed  # noqa: E402
-from sipas.services.reporting import wave_analysis  # noqa: E402
+from sipas.services.responses import store  # noqa: E402
+from sipas.services.responses.quality import quality_summary  # noqa: E402
+from sipas.services.results.sums import wave_analysis  # noqa: E402
 from sipas.services.synthetic import synthetic_answers  # noqa: E402
 from sipas.stats.indices import Options  # noqa: E402
 
@@ -96,7 +97,7 @@ class Mix:
         return synthetic_answers(self.questionnaire, self.rng, self.quality[unit_id])
 
     def _submission(self, unit, channel, seconds, submitted, device=None):  # type: ignore[no-untyped-def]
-        return responses.Submission(
+        return store.Submission(
             uuid=uuid.UUID(int=self.rng.getrandbits(128), version=4),
             wave=self.wave,
             unit=unit.unit,
@@ -174,7 +175,7 @@ def build(count: int, straight_share: float, spam_share: float, seed: int) -> di
     items.sort(key=lambda item: item[1].submitted_at)
     for start in range(0, len(items), BATCH):
         chunk = items[start : start + BATCH]
-        responses.record_many([(s, a) for _k, s, a in chunk])
+        store.record_many([(s, a) for _k, s, a in chunk])
         db.session.commit()
     return {submission.uuid: kind for kind, submission, _a in items}
 

@@ -32,7 +32,7 @@ from sipas.models import Unit, UnitLevel, Wave, WaveStatus, WaveUnit  # noqa: E4
 from sipas.reports.pdf import render  # noqa: E402
 from sipas.reports.pdf_heading import Masthead  # noqa: E402
 from sipas.services import questionnaires  # noqa: E402
-from sipas.services.report import report_results  # noqa: E402
+from sipas.services.results.report import report_results  # noqa: E402
 
 N_PROVINCES, CENTRES_PER_PROVINCE = 34, 10
 

@@ -22,7 +22,8 @@ from sipas.cli_users import user_cli
 from sipas.extensions import db
 from sipas.models import Wave
 from sipas.questionnaire import QuestionnaireError, load_file
-from sipas.services import demo, phone, questionnaires, synthetic
+from sipas.services import demo, questionnaires, synthetic
+from sipas.services.responses import phone
 from sipas.stats_command import stats_command
 
 sipas_cli = AppGroup("sipas", help="SIPAS administration commands.")

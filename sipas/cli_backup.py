@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.i18n import format_number
-from sipas.services import backup
-from sipas.services.accounts import record_event
+from sipas.services.audit import record_event
+from sipas.services.backup import common
 
 
-def _fail(error: backup.BackupError) -> None:
+def _fail(error: common.BackupError) -> None:
     db.session.rollback()
     click.echo(str(error.message), err=True)
     sys.exit(1)
@@ -45,9 +45,9 @@ class PageProgress:
             self.bar.__exit__(None, None, None)
 
 
-def _describe(info: backup.BackupInfo) -> str:
+def _describe(info: common.BackupInfo) -> str:
     names = {
-        "kind": backup.KIND_NAMES[info.kind],
+        "kind": common.KIND_NAMES[info.kind],
         "size": format_number(info.size),
         "revision": info.revision or "–",
     }
@@ -77,8 +77,8 @@ def backup_command(output: Path, force: bool) -> None:
     """Back up the whole database while the application keeps running."""
     progress = PageProgress()
     try:
-        info = backup.create_backup(output, force=force, progress=progress)
-    except backup.BackupError as error:
+        info = common.create_backup(output, force=force, progress=progress)
+    except common.BackupError as error:
         _fail(error)
     finally:
         progress.close()
@@ -94,9 +94,9 @@ def backup_command(output: Path, force: bool) -> None:
 def restore_command(backup_file: Path, yes: bool) -> None:
     """Replace ALL data of the database with a backup made by `flask sipas backup`."""
     try:
-        info = backup.inspect_backup(backup_file)
-        revision = backup.check_restore(info)
-    except backup.BackupError as error:
+        info = common.inspect_backup(backup_file)
+        revision = common.check_restore(info)
+    except common.BackupError as error:
         _fail(error)
     click.echo(_describe(info))
     database = db.engine.url.render_as_string(hide_password=True)
@@ -110,8 +110,8 @@ def restore_command(backup_file: Path, yes: bool) -> None:
             abort=True,
         )
     try:
-        dropped = backup.restore_backup(info)
-    except backup.BackupError as error:
+        dropped = common.restore_backup(info)
+    except common.BackupError as error:
         _fail(error)
     _record("backup.restore", backup_file, info, dropped_tables=dropped)
     click.echo(
@@ -124,7 +124,7 @@ def restore_command(backup_file: Path, yes: bool) -> None:
                 tables=", ".join(dropped),
             )
         )
-    if revision is backup.Revision.older:
+    if revision is common.Revision.older:
         click.echo(
             _(
                 "The backup is from an older schema revision (%(revision)s): run "

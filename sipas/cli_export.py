@@ -9,9 +9,9 @@ import click
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.services import dashboards
-from sipas.services.accounts import record_event
-from sipas.services.wave_design import WeightingError
+from sipas.services.audit import record_event
+from sipas.services.results import dashboard
+from sipas.services.waves.design import WeightingError
 from sipas.stats.calibrate import CalibrationError
 
 FORMATS = ("csv", "xlsx", "json")
@@ -45,16 +45,16 @@ def export_command(
     wave_code: str, fmt: str, output: Path, unit_code: str | None
 ) -> None:
     """Write a wave's results (or a unit subtree's) to a file."""
-    wave = dashboards.wave_by_code(wave_code)
+    wave = dashboard.wave_by_code(wave_code)
     if wave is None:
         _fail(_("There is no survey round with the code “%(code)s”.", code=wave_code))
     root = None
     if unit_code:
-        root = dashboards.unit_by_code(unit_code)
+        root = dashboard.unit_by_code(unit_code)
         if root is None:
             _fail(_("There is no unit with the code “%(code)s”.", code=unit_code))
     try:
-        body = dashboards.export_file(wave, root, fmt)
+        body = dashboard.export_file(wave, root, fmt)
     except WeightingError as error:
         _fail(
             _(

@@ -9,7 +9,8 @@ import click
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.services import dashboards, response_import
+from sipas.services.responses import imports
+from sipas.services.results import dashboard
 
 
 @click.command("import")
@@ -23,14 +24,14 @@ from sipas.services import dashboards, response_import
 def import_command(wave_code: str, path: Path, valid_only: bool) -> None:
     """Check a file of responses (stats CSV or labelled XLSX) and store its rows;
     nothing is stored while any row is wrong, unless --valid-only."""
-    wave = dashboards.wave_by_code(wave_code)
+    wave = dashboard.wave_by_code(wave_code)
     if wave is None:
         click.echo(
             _("There is no survey round with the code “%(code)s”.", code=wave_code),
             err=True,
         )
         sys.exit(1)
-    report = response_import.import_file(
+    report = imports.import_file(
         wave, path.name, path.read_bytes(), None, valid_only=valid_only
     )
     if report.file_error:
@@ -62,4 +63,4 @@ def import_command(wave_code: str, path: Path, valid_only: bool) -> None:
         )
         sys.exit(1)
     db.session.commit()
-    click.echo(str(response_import.summary(report)))
+    click.echo(str(imports.summary(report)))

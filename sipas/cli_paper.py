@@ -13,8 +13,8 @@ from sipas.cli_options import language_option, pdf_output_option
 from sipas.extensions import db
 from sipas.questionnaire.serials import format_serial
 from sipas.services.accounts import find_unit
-from sipas.services.paper_forms import PaperFormsRefused, forms_pdf, issue_forms
-from sipas.services.wave_admin import find_wave
+from sipas.services.paper.issuing import PaperFormsRefused, forms_pdf, issue_forms
+from sipas.services.waves.admin import find_wave
 
 
 def _fail(message: str) -> None:

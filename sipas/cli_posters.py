@@ -13,8 +13,8 @@ from flask_babel import ngettext
 from sipas.cli_options import language_option, pdf_output_option
 from sipas.extensions import db
 from sipas.services.accounts import find_unit
-from sipas.services.posters import NoUnits, posters_pdf
-from sipas.services.wave_admin import find_wave
+from sipas.services.paper.posters import NoUnits, posters_pdf
+from sipas.services.waves.admin import find_wave
 
 
 def _fail(message: str) -> None:

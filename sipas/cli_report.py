@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from sipas.cli_options import language_option, pdf_output_option
 from sipas.extensions import db
 from sipas.models import Unit, Wave
-from sipas.services.accounts import record_event
-from sipas.services.report import NoResponses, build_report
+from sipas.services.audit import record_event
+from sipas.services.results.report import NoResponses, build_report
 
 
 def _fail(message: str) -> None:

@@ -12,7 +12,7 @@ import click
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.services import privacy
+from sipas.services.responses import privacy
 
 
 @click.command("retention")

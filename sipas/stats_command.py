@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sipas.questionnaire import Questionnaire, QuestionnaireError, load_file
 from sipas.reports.stats_table import render_table
 from sipas.services import questionnaires
-from sipas.services.reporting import factor_structure
+from sipas.services.results.sums import factor_structure
 from sipas.stats.analysis import CalibrationSpec, MarginSpec, analyse
 from sipas.stats.calibrate import CalibrationError, CalibrationMethod, trim_weights
 from sipas.stats.design import LonelyPsu, LonelyPsuError

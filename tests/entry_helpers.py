@@ -90,7 +90,7 @@ def make_disagreement(wave: Wave, unit: Unit, serial: int) -> None:
     answer differing (flushed)."""
     from sipas.models import Role
     from sipas.services import accounts
-    from sipas.services.paper_entry import NewEntry, save_entry
+    from sipas.services.paper.entry import NewEntry, save_entry
 
     issue(wave, unit, serial)
     questionnaire = parsed(wave.questionnaire)

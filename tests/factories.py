@@ -10,8 +10,8 @@ from sipas.extensions import db
 from sipas.models import Channel, Unit, UnitLevel, Wave
 from sipas.questionnaire import Item, ItemType, Questionnaire
 from sipas.questionnaire.logic import is_visible
-from sipas.services import responses
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import store as responses
 
 
 def answer_for(item: Item, *, gave_feedback: bool = True) -> object:

@@ -21,8 +21,8 @@ from werkzeug.routing import Rule
 from sipas.extensions import db
 from sipas.models import Device, Role, Unit, UnitLevel, User, Wave
 from sipas.services import accounts
-from sipas.services.devices import create_device
-from sipas.services.paper_forms import issue_forms, recent_batches
+from sipas.services.paper.issuing import issue_forms, recent_batches
+from sipas.services.responses.devices import create_device
 from tests.conftest import CSRF_PATTERN, STAFF_PASSWORD
 from tests.entry_helpers import make_disagreement
 from tests.factories import make_response, make_unit

@@ -12,7 +12,7 @@ from flask_babel import force_locale, gettext
 from sipas.extensions import db
 from sipas.models import AuditEvent, Role, Unit, User
 from sipas.models.base import utcnow
-from sipas.services import accounts
+from sipas.services import accounts, clock
 from tests.conftest import CSRF_PATTERN, STAFF_PASSWORD, login
 
 ADMIN_PASSWORD = "admin-test-password"
@@ -52,7 +52,7 @@ def token(client, path: str = "/auth/login") -> str:
 def move_clock(monkeypatch, minutes: float) -> None:
     """Make the accounts' clock run ``minutes`` ahead of real time."""
     later = utcnow() + timedelta(minutes=minutes)
-    monkeypatch.setattr(accounts, "now", lambda: later)
+    monkeypatch.setattr(clock, "now", lambda: later)
 
 
 def unit(code: str) -> Unit:
@@ -93,7 +93,7 @@ def test_the_lock_says_when_to_retry_in_vietnam_time(demo_app, demo_client):
     first = db.session.scalar(
         sa.select(AuditEvent.occurred_at).filter_by(action="login_failed")
     )
-    retry = accounts.as_utc(first) + timedelta(minutes=15, hours=7)  # UTC+7
+    retry = clock.as_utc(first) + timedelta(minutes=15, hours=7)  # UTC+7
     html = login(demo_client, "admin", ADMIN_PASSWORD).get_data(as_text=True)
     assert retry.strftime("%d/%m/%Y %H:%M") in locked(demo_app)
     assert locked(demo_app) in html

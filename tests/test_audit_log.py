@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, Role
-from sipas.services import accounts, audit_log
+from sipas.services import accounts, audit
 from tests.conftest import login
 
 
@@ -85,8 +85,8 @@ def test_fifty_events_a_page(admin_client):
 
 
 def test_page_query_is_newest_first():
-    filters = audit_log.AuditFilter()
-    sql = str(audit_log.events_query(filters))
+    filters = audit.AuditFilter()
+    sql = str(audit.events_query(filters))
     assert "ORDER BY audit_events.occurred_at DESC" in sql
 
 

@@ -13,7 +13,9 @@ from sqlalchemy.engine import make_url
 from sipas.database import init_migrations
 from sipas.extensions import db
 from sipas.models import AuditEvent, Response
-from sipas.services import backup, dashboards, demo, exports, questionnaires, synthetic
+from sipas.services import demo, questionnaires, synthetic
+from sipas.services.backup import common
+from sipas.services.results import dashboard, exports
 from tests.conftest import QUESTIONNAIRE_DIR, make_app
 from tests.factories import make_response
 
@@ -31,8 +33,8 @@ def table_contents() -> dict[str, list[str]]:
 
 
 def results_json() -> str:
-    wave = dashboards.wave_by_code("demo")
-    return exports.results_json(dashboards.compute_results(wave, None))
+    wave = dashboard.wave_by_code("demo")
+    return exports.results_json(dashboard.compute_results(wave, None))
 
 
 def load_demo() -> None:
@@ -46,7 +48,7 @@ def fill_demo(app, count: int = 60) -> None:
     and add responses to the demo wave."""
     init_migrations(app)
     stamp()
-    synthetic.add_demo_responses(dashboards.wave_by_code("demo"), count, seed=3)
+    synthetic.add_demo_responses(dashboard.wave_by_code("demo"), count, seed=3)
     make_response()
     db.session.commit()
 
@@ -111,7 +113,7 @@ def test_sqlite_round_trip_restores_identical_content(filled, runner, tmp_path):
     assert made.exit_code == 0, made.output
     progress_bar, summary = made.output.strip().splitlines()
     assert "SQLite" in progress_bar
-    revision = next(iter(backup.migration_revisions()[1]))
+    revision = next(iter(common.migration_revisions()[1]))
     assert revision in summary
     assert ", 61 " in summary  # responses in the backup
     assert actions()[-1] == "backup.create"
@@ -135,7 +137,7 @@ def test_sqlite_backup_is_one_checked_file_private_to_its_owner(
 ):
     target = tmp_path / "b.sqlite"
     assert runner.invoke(args=["sipas", "backup", "-o", str(target)]).exit_code == 0
-    assert target.read_bytes()[:16] == backup.SQLITE_MAGIC
+    assert target.read_bytes()[:16] == common.SQLITE_MAGIC
     assert target.stat().st_mode & 0o077 == 0
     assert files_beside_the_database(tmp_path) == ["b.sqlite"]
     with sqlite3.connect(target) as copy:
@@ -148,9 +150,9 @@ def test_backup_is_the_database_as_it_was_while_others_keep_writing(
 ):
     """Another connection writes between the copy's steps without waiting; the copy
     is the database as it was when the backup began."""
-    monkeypatch.setattr(backup, "PAGES_PER_STEP", 5)
+    monkeypatch.setattr(common, "PAGES_PER_STEP", 5)
     stored = response_count()
-    writer = sqlite3.connect(backup.sqlite_path(), timeout=0.2, isolation_level=None)
+    writer = sqlite3.connect(common.sqlite_path(), timeout=0.2, isolation_level=None)
     steps = []
 
     def write_meanwhile(copied: int, total: int) -> None:
@@ -158,14 +160,14 @@ def test_backup_is_the_database_as_it_was_while_others_keep_writing(
         writer.execute("DELETE FROM answers WHERE response_id = ?", (len(steps),))
         writer.execute("DELETE FROM responses WHERE id = ?", (len(steps),))
 
-    info = backup.create_backup(tmp_path / "b.sqlite", progress=write_meanwhile)
+    info = common.create_backup(tmp_path / "b.sqlite", progress=write_meanwhile)
     writer.close()
 
     assert len(steps) > 10
     assert steps == sorted(steps)  # the copy never started again
     assert response_count() == stored - len(steps)
     assert info.responses == stored
-    assert backup.inspect_backup(info.path).responses == stored
+    assert common.inspect_backup(info.path).responses == stored
 
 
 def test_restore_asks_first(filled, runner, tmp_path):
@@ -194,7 +196,7 @@ def test_an_existing_file_is_replaced_only_with_force(filled, runner, tmp_path):
     assert target.read_bytes() == b"yesterday"
     forced = runner.invoke(args=["sipas", "backup", "-o", str(target), "--force"])
     assert forced.exit_code == 0, forced.output
-    assert target.read_bytes()[:16] == backup.SQLITE_MAGIC
+    assert target.read_bytes()[:16] == common.SQLITE_MAGIC
     assert files_beside_the_database(tmp_path) == ["b.sqlite"]
 
 
@@ -263,7 +265,7 @@ def test_a_database_never_set_up_by_migrations_is_not_restored(runner, tmp_path)
 
 
 def test_the_password_goes_to_pg_dump_in_the_environment_only():
-    from sipas.services.backup_postgres import libpq_target
+    from sipas.services.backup.postgresql import libpq_target
 
     url = make_url(
         "postgresql+psycopg://sipas:s3cr%40t@db.local:5433/survey?sslmode=require"
@@ -290,7 +292,7 @@ def pg_app(tmp_path_factory):
         with app.app_context():
             upgrade()
             load_demo()
-            synthetic.add_demo_responses(dashboards.wave_by_code("demo"), 40, seed=5)
+            synthetic.add_demo_responses(dashboard.wave_by_code("demo"), 40, seed=5)
             db.session.commit()
             yield app
             db.session.remove()
@@ -305,7 +307,7 @@ def test_postgresql_round_trip_restores_identical_content(pg_app, tmp_path):
     made = runner.invoke(args=["sipas", "backup", "-o", str(target)])
 
     assert made.exit_code == 0, made.output
-    assert target.read_bytes()[:5] == backup.POSTGRES_MAGIC
+    assert target.read_bytes()[:5] == common.POSTGRES_MAGIC
     assert ", 40 " in made.output
     change_everything()
     # a table a later migration would have made, pointing at a table the restore
@@ -371,18 +373,18 @@ def test_postgresql_refuses_a_sqlite_backup_and_sqlite_a_postgresql_one(
 def test_an_open_connection_sees_the_old_data_or_the_new(filled, tmp_path):
     """The app keeps serving during a SQLite restore: a reader in the middle of a
     transaction goes on seeing the old data; its next transaction sees the backup's."""
-    info = backup.create_backup(tmp_path / "b.sqlite")
+    info = common.create_backup(tmp_path / "b.sqlite")
     change_everything()
-    reader = sqlite3.connect(backup.sqlite_path(), isolation_level=None)
+    reader = sqlite3.connect(common.sqlite_path(), isolation_level=None)
     count = "SELECT count(*) FROM responses"
     reader.execute("BEGIN")
     changed = reader.execute(count).fetchone()[0]
 
-    backup.restore_backup(backup.inspect_backup(info.path))
+    common.restore_backup(common.inspect_backup(info.path))
 
     assert reader.execute(count).fetchone()[0] == changed
     reader.execute("COMMIT")
     assert reader.execute(count).fetchone()[0] == info.responses != changed
     reader.close()
-    with backup.sqlite_path().open("rb") as live:
+    with common.sqlite_path().open("rb") as live:
         assert live.read(20)[18:20] == b"\x02\x02"  # still in WAL mode

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Answer, Response, Role, Wave
-from sipas.services import reporting, synthetic
+from sipas.services import synthetic
+from sipas.services.results import sums
 from sipas.stats.calibrate import (
     MarginMismatch,
     make_margin,
@@ -107,9 +108,9 @@ def blank_sex_count(wave: Wave) -> int:
 
 def test_the_wave_is_calibrated_although_some_skipped_the_question(calibrated_wave):
     assert blank_sex_count(calibrated_wave) > 0
-    calibrated = reporting.wave_analysis(calibrated_wave, Options()).overall.overall
+    calibrated = sums.wave_analysis(calibrated_wave, Options()).overall.overall
     calibrated_wave.calibration_margins = None
-    plain = reporting.wave_analysis(calibrated_wave, Options()).overall.overall
+    plain = sums.wave_analysis(calibrated_wave, Options()).overall.overall
     assert np.isfinite(calibrated.estimate.value)
     assert calibrated.estimate.value != pytest.approx(plain.estimate.value)
 

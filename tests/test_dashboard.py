@@ -21,7 +21,8 @@ from sipas.questionnaire.quality import (
     signal_mask,
 )
 from sipas.reports.figures import change_text, interval_text, significance_text
-from sipas.services import dashboards, synthetic
+from sipas.services import synthetic
+from sipas.services.results import dashboard
 from tests.factories import make_previous_wave, make_response
 
 
@@ -44,7 +45,7 @@ def filled_wave(demo_app):
 def computed(app, wave, root=None):  # type: ignore[no-untyped-def]
     """The results as the page computes them (Vietnamese, configured thresholds)."""
     with app.test_request_context():
-        return dashboards.compute_results(wave, root)
+        return dashboard.compute_results(wave, root)
 
 
 def page(client, url: str) -> str:  # type: ignore[no-untyped-def]

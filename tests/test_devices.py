@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sipas.extensions import db
 from sipas.models import AuditEvent, Device, Role
 from sipas.models.base import utcnow
-from sipas.services import devices
+from sipas.services.responses import devices
 from tests.conftest import CSRF_PATTERN
 from tests.factories import demo_target
 

@@ -18,10 +18,10 @@ from sipas.models import (
     WaveStatus,
 )
 from sipas.questionnaire.numbering import question_numbers
-from sipas.services import reporting
-from sipas.services.paper_entry import response_uuid
-from sipas.services.paper_figures import surveyor_figures
+from sipas.services.paper.entry import response_uuid
+from sipas.services.paper.figures import surveyor_figures
 from sipas.services.questionnaires import parsed
+from sipas.services.results import sums
 from sipas.stats.indices import Options
 from tests.conftest import CSRF_PATTERN
 from tests.entry_helpers import issue, post_form, typed_form
@@ -33,7 +33,7 @@ def _unit(code: str) -> Unit:
 
 
 def _rows(wave) -> int:  # type: ignore[no-untyped-def]
-    return reporting.wave_analysis(wave, Options()).n_rows
+    return sums.wave_analysis(wave, Options()).n_rows
 
 
 def _paper_responses() -> list[Response]:

@@ -16,8 +16,9 @@ from openpyxl import load_workbook
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, Response, Role, Unit, Wave, WaveUnit
-from sipas.services import dashboards, exports, synthetic
-from sipas.services.unit_tree import subtree_ids
+from sipas.services import synthetic
+from sipas.services.results import dashboard, exports
+from sipas.services.units.tree import subtree_ids
 
 BOM = b"\xef\xbb\xbf"
 VIETNAM = "Asia/Ho_Chi_Minh"
@@ -84,7 +85,7 @@ def cli_csv(runner, tmp_path, *unit: str) -> bytes:  # type: ignore[no-untyped-d
 
 def computed(app, wave, root=None):  # type: ignore[no-untyped-def]
     with app.test_request_context():
-        return dashboards.compute_results(wave, root)
+        return dashboard.compute_results(wave, root)
 
 
 def subtree_responses(wave: Wave, root: Unit) -> int:

@@ -29,8 +29,9 @@ from sipas.questionnaire import (
     normalize_text,
     validate_answers,
 )
-from sipas.services import accounts, demo, devices, questionnaires, response_import
+from sipas.services import accounts, demo, questionnaires
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import devices, imports
 from tests.conftest import CSRF_PATTERN, QUESTIONNAIRE_DIR, SurveyPage, login, make_app
 from tests.test_sync_api import kiosk, kiosk_response, stored, sync
 
@@ -345,9 +346,7 @@ def test_import_never_fails_and_stores_no_garbage(fuzz_app, import_files):
             wave = db.session.scalar(
                 sa.select(Wave).filter_by(code=demo.DEMO_WAVE_CODE)
             )
-            report = response_import.import_file(
-                wave, name, data, None, valid_only=valid_only
-            )
+            report = imports.import_file(wave, name, data, None, valid_only=valid_only)
             if report.imported:
                 db.session.commit()
             else:

@@ -7,8 +7,8 @@ import re
 
 from sipas.extensions import db
 from sipas.questionnaire import ItemType
-from sipas.services import phone
-from sipas.services.waves import find_open_target
+from sipas.services.responses import phone
+from sipas.services.waves.lookup import find_open_target
 from tests.factories import make_unit
 
 UNIT = "QN-HALONG-TT"

@@ -22,8 +22,8 @@ from sipas.questionnaire.numbering import question_numbers
 from sipas.questionnaire.serials import form_code, format_serial
 from sipas.reports import paper_pdf
 from sipas.reports.paper_pdf import render_forms
-from sipas.services import paper_forms
-from sipas.services.paper_forms import (
+from sipas.services.paper import issuing
+from sipas.services.paper.issuing import (
     MAX_BATCH,
     PaperFormsRefused,
     batch_forms,
@@ -101,7 +101,7 @@ def _second_unit_code(wave, unit) -> str:  # type: ignore[no-untyped-def]
 def test_a_serial_taken_meanwhile_is_never_issued_twice(demo_app, monkeypatch):
     wave, unit = demo_target()
     issue_forms(wave, unit, 2, None)
-    real_next = paper_forms._next_serial
+    real_next = issuing._next_serial
     calls = []
 
     def stale_next(wave):  # type: ignore[no-untyped-def]
@@ -109,7 +109,7 @@ def test_a_serial_taken_meanwhile_is_never_issued_twice(demo_app, monkeypatch):
         calls.append(wave.code)
         return 1 if len(calls) == 1 else real_next(wave)
 
-    monkeypatch.setattr(paper_forms, "_next_serial", stale_next)
+    monkeypatch.setattr(issuing, "_next_serial", stale_next)
     forms = issue_forms(wave, unit, 2, None)
     db.session.commit()
     assert len(calls) == 2

@@ -25,9 +25,10 @@ from sipas.models import (
     Wave,
     WaveStatus,
 )
-from sipas.services import exports, privacy
 from sipas.services.questionnaires import parsed
-from sipas.services.wave_admin import change_status
+from sipas.services.responses import privacy
+from sipas.services.results import exports
+from sipas.services.waves.admin import change_status
 from tests.conftest import CSRF_PATTERN
 from tests.entry_helpers import issue, typed_form
 from tests.factories import demo_target, make_response, valid_answers
@@ -135,7 +136,7 @@ def test_the_settle_page_masks_other_surveyors_comments(
     from sipas.questionnaire.entry_keys import decode
     from sipas.questionnaire.serials import format_serial
     from sipas.services import accounts
-    from sipas.services.paper_entry import NewEntry, save_entry
+    from sipas.services.paper.entry import NewEntry, save_entry
 
     wave, unit = demo_target()
     issue(wave, unit, 7)

@@ -20,8 +20,8 @@ from sipas.questionnaire.quality import (
     answered_questions,
     decide,
 )
-from sipas.services import responses
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import store
 from tests.factories import demo_target, valid_answers
 
 
@@ -112,7 +112,7 @@ def test_straight_lining_needs_ten_identical_answers():
 def _record(channel, seconds=None, device=None, answers=None, submitted=None):  # type: ignore[no-untyped-def]
     wave, unit = demo_target()
     submitted = submitted or datetime.now(UTC)
-    submission = responses.Submission(
+    submission = store.Submission(
         uuid=uuid.uuid4(),
         wave=wave,
         unit=unit,
@@ -123,7 +123,7 @@ def _record(channel, seconds=None, device=None, answers=None, submitted=None):  
         submitted_at=submitted,
         device_code=device,
     )
-    return responses.record(
+    return store.record(
         submission, answers or valid_answers(parsed(wave.questionnaire))
     ).response
 

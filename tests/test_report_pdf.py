@@ -23,7 +23,7 @@ from sipas.reports.pdf import render, render_report
 from sipas.reports.pdf_findings import change_text, significance_text
 from sipas.reports.pdf_heading import Masthead, dateline
 from sipas.services import synthetic
-from sipas.services.report import report_pdf, report_results
+from sipas.services.results.report import report_pdf, report_results
 from tests.conftest import OUTPUT_ROOT
 from tests.factories import make_previous_wave
 

@@ -16,8 +16,10 @@ from flask_babel import force_locale
 from sipas.extensions import db
 from sipas.models import Answer, AuditEvent, Channel, Response, Role, Unit
 from sipas.questionnaire import validate_answers
-from sipas.services import dashboards, exports, response_import, responses
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import imports as response_import
+from sipas.services.responses import store
+from sipas.services.results import dashboard, exports
 from sipas.services.synthetic import synthetic_answers
 from tests.conftest import CSRF_PATTERN
 from tests.factories import demo_target, valid_answers
@@ -191,8 +193,8 @@ def test_valid_only_imports_exactly_the_valid_rows(wave, questionnaire):
     assert response.unit.code == "QN-HALONG-TT"
     # the same masks and answers as a response recorded one by one
     expected = valid_answers(questionnaire)
-    recorded = responses.record(
-        responses.Submission(uuid.uuid4(), wave, response.unit, Channel.paper),
+    recorded = store.record(
+        store.Submission(uuid.uuid4(), wave, response.unit, Channel.paper),
         expected,
     ).response
     assert (response.criteria_answered, response.criteria_satisfied) == (
@@ -278,13 +280,13 @@ def diverse_responses(wave, count: int = 80) -> None:
         answers = synthetic_answers(questionnaire, rng, rng.uniform(3.0, 4.6))
         if not validate_answers(questionnaire, answers).is_valid:
             continue
-        submission = responses.Submission(
+        submission = store.Submission(
             uuid.UUID(int=rng.getrandbits(128), version=4),
             wave,
             rng.choice(units),
             rng.choice(list(Channel)),
         )
-        responses.record(submission, answers)
+        store.record(submission, answers)
         count -= 1
     db.session.commit()
 
@@ -297,7 +299,7 @@ def forget_responses(wave) -> None:
 
 
 def results(wave) -> str:
-    return exports.results_json(dashboards.compute_results(wave, None))
+    return exports.results_json(dashboard.compute_results(wave, None))
 
 
 def test_stats_csv_round_trip_gives_the_same_statistics(wave):

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import Answer, Response, WaveStatus
 from sipas.questionnaire import ProblemKind
-from sipas.services import responses
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import store
 from tests.factories import demo_target, make_response, valid_answers
 
 
@@ -48,14 +48,14 @@ def test_concurrent_duplicate_is_caught_by_the_unique_constraint(demo_app, monke
     make_response(response_uuid=form_uuid)
     db.session.commit()
     # Pretend the first lookup missed, as when another request commits in between.
-    real_find = responses.find_by_uuid
+    real_find = store.find_by_uuid
     calls = []
 
     def late_find(value):
         calls.append(value)
         return None if len(calls) == 1 else real_find(value)
 
-    monkeypatch.setattr(responses, "find_by_uuid", late_find)
+    monkeypatch.setattr(store, "find_by_uuid", late_find)
     again = make_response(response_uuid=form_uuid)
     db.session.commit()
     assert not again.is_new
@@ -67,7 +67,7 @@ def test_invalid_answers_store_nothing(demo_app):
     answers = valid_answers(parsed(wave.questionnaire))
     answers["A1"] = "7"
     del answers["B1"]
-    with pytest.raises(responses.InvalidAnswers) as caught:
+    with pytest.raises(store.InvalidAnswers) as caught:
         make_response(answers=answers)
     kinds = {(p.item_code, p.kind) for p in caught.value.problems}
     assert ("A1", ProblemKind.not_a_choice) in kinds
@@ -78,14 +78,14 @@ def test_invalid_answers_store_nothing(demo_app):
 
 def test_failure_half_way_leaves_nothing(demo_app, monkeypatch):
     """An error while the answers are written rolls back the response too."""
-    original = responses._new_response
+    original = store._new_response
 
     def broken(submission, answers):
         response = original(submission, answers)
         response.answers.append(Answer(item_code="A1", value="4"))  # duplicate key
         return response
 
-    monkeypatch.setattr(responses, "_new_response", broken)
+    monkeypatch.setattr(store, "_new_response", broken)
     with pytest.raises(sa.exc.IntegrityError):
         make_response()
     db.session.rollback()
@@ -96,20 +96,20 @@ def test_closed_wave_refuses(demo_app):
     wave, _unit = demo_target()
     wave.status = WaveStatus.closed
     db.session.flush()
-    with pytest.raises(responses.SubmissionRefused):
+    with pytest.raises(store.SubmissionRefused):
         make_response()
 
 
 def test_unit_outside_the_wave_refuses(demo_app):
-    with pytest.raises(responses.SubmissionRefused):
+    with pytest.raises(store.SubmissionRefused):
         make_response(unit_code="QN-HALONG")
 
 
 def test_receipt_code_is_short_stable_and_readable():
     value = uuid.UUID("12345678-1234-4234-8234-123456789abc")
-    code = responses.receipt_code(value)
-    assert code == responses.receipt_code(value)
+    code = store.receipt_code(value)
+    assert code == store.receipt_code(value)
     assert len(code) == 11
     assert code[5] == "-"
     assert not set(code) & set("ILOU")
-    assert code != responses.receipt_code(uuid.uuid4())
+    assert code != store.receipt_code(uuid.uuid4())

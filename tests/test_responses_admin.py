@@ -21,12 +21,12 @@ from sipas.models import (
     UnitLevel,
 )
 from sipas.questionnaire import quality as rules
-from sipas.services import response_admin
-from sipas.services.reporting import wave_analysis
-from sipas.services.response_admin import ResponseFilters
+from sipas.services.responses import admin as response_admin
+from sipas.services.responses.admin import ResponseFilters
+from sipas.services.results.sums import wave_analysis
 from sipas.services.synthetic import add_demo_responses
-from sipas.services.unit_tree import subtree_ids
-from sipas.services.wave_design import valid_counts
+from sipas.services.units.tree import subtree_ids
+from sipas.services.waves.design import valid_counts
 from sipas.stats.indices import Options
 from tests.factories import demo_target, make_response, make_unit
 

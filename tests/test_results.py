@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Response, Unit, Wave
-from sipas.services import reporting, results, synthetic
-from sipas.services.lineage import with_predecessors
+from sipas.services import synthetic
+from sipas.services.results import compute, sums
+from sipas.services.units.lineage import with_predecessors
 from sipas.stats.indices import Options
 from tests.factories import make_previous_wave
 
@@ -38,8 +39,8 @@ def values(indices) -> list[float]:
 
 
 def test_whole_wave_equals_the_wave_analysis(filled_wave):
-    shown = results.wave_results(filled_wave)
-    analysis = reporting.wave_analysis(filled_wave, Options())
+    shown = compute.wave_results(filled_wave)
+    analysis = sums.wave_analysis(filled_wave, Options())
     assert shown.responses == 900
     assert shown.responding_units == len(CENTRES)
     assert values(shown.indices) == pytest.approx(values(analysis.overall), nan_ok=True)
@@ -51,8 +52,8 @@ def test_whole_wave_equals_the_wave_analysis(filled_wave):
 def test_a_subtree_is_a_domain_of_the_whole_design(filled_wave):
     """A commune holding one centre: the same estimate and SE as that centre's group
     of the by-unit breakdown (which the R oracle checks)."""
-    shown = results.wave_results(filled_wave, unit("QN-HALONG"))
-    by_unit = reporting.wave_analysis(filled_wave, Options(), by="unit")
+    shown = compute.wave_results(filled_wave, unit("QN-HALONG"))
+    by_unit = sums.wave_analysis(filled_wave, Options(), by="unit")
     centre = next(g.indices for g in by_unit.groups if g.value == "QN-HALONG-TT")
     assert values(shown.indices) == pytest.approx(values(centre), nan_ok=True)
     assert shown.indices.overall.estimate.variance == pytest.approx(
@@ -72,7 +73,7 @@ def test_a_subtree_is_a_domain_of_the_whole_design(filled_wave):
 def test_units_are_ranked_best_first_with_marks_where_they_cannot_be_told_apart(
     filled_wave,
 ):
-    shown = results.wave_results(filled_wave)
+    shown = compute.wave_results(filled_wave)
     # one province: the ranking goes down to the units below it
     ranked = shown.ranking
     assert {r.unit.code for r in ranked} == {
@@ -99,7 +100,7 @@ def test_two_units_with_equal_answers_are_indistinguishable(demo_app):
     wave.psu_level = None
     synthetic.add_demo_responses(wave, 600, seed=2)
     db.session.flush()
-    shown = results.wave_results(wave)
+    shown = compute.wave_results(wave)
     ranked = shown.ranking
     assert len(ranked) == 5
     # every pair is either distinguishable or not; the marks are symmetric and the
@@ -114,7 +115,7 @@ def test_two_units_with_equal_answers_are_indistinguishable(demo_app):
 
 
 def test_breakdowns_follow_the_questionnaire_order_with_labels(filled_wave):
-    shown = results.wave_results(
+    shown = compute.wave_results(
         filled_wave, channel_labels={"web": "Điện thoại / web"}
     )
     codes = [b.code for b in shown.breakdowns]
@@ -129,7 +130,7 @@ def test_breakdowns_follow_the_questionnaire_order_with_labels(filled_wave):
 
 def test_shares_of_a_subtree_count_only_its_responses(filled_wave):
     root = unit("QN-HALONG")
-    shown = results.wave_results(filled_wave, root)
+    shown = compute.wave_results(filled_wave, root)
     harassment = next(t for t in shown.perceptions if t.code == "harassment")
     n_answered = {s.estimate.n for s in harassment.shares}
     assert n_answered == {shown.responses}
@@ -139,7 +140,7 @@ def test_shares_of_a_subtree_count_only_its_responses(filled_wave):
 
 
 def test_criteria_weakest_first(filled_wave):
-    shown = results.wave_results(filled_wave)
+    shown = compute.wave_results(filled_wave)
     weakest = [r.estimate.value for r in shown.criteria_weakest_first]
     assert weakest == sorted(weakest)
     assert len(weakest) == 22
@@ -148,10 +149,10 @@ def test_criteria_weakest_first(filled_wave):
 def test_change_against_themake_previous_wave(filled_wave):
     filled_wave.starts_on = date(2026, 1, 1)
     previous = make_previous_wave(filled_wave, 500, seed=8)
-    shown = results.wave_results(filled_wave)
+    shown = compute.wave_results(filled_wave)
     assert shown.previous_wave == previous
     changes = {c.code: c for c in shown.changes}
-    overall = dict(reporting.compare_waves(filled_wave, previous, Options()))["overall"]
+    overall = dict(sums.compare_waves(filled_wave, previous, Options()))["overall"]
     assert changes["overall"].difference == overall
     assert changes["overall"].previous.estimate.n == 500
 
@@ -160,8 +161,8 @@ def test_a_draft_or_later_wave_is_not_the_previous_one(filled_wave):
     filled_wave.starts_on = date(2026, 1, 1)
     later = make_previous_wave(filled_wave, 50, seed=9)
     later.starts_on = date(2026, 6, 1)
-    assert results.previous_wave(filled_wave) is None
-    assert results.previous_wave(later) == filled_wave
+    assert compute.previous_wave(filled_wave) is None
+    assert compute.previous_wave(later) == filled_wave
 
 
 def test_results_follow_a_merged_unit_to_its_successor(filled_wave):
@@ -175,7 +176,7 @@ def test_results_follow_a_merged_unit_to_its_successor(filled_wave):
     followed = with_predecessors({uong_bi.id, unit("QN-UONGBI-TT").id})
     assert unit("QN-TIENYEN-TT").id in followed
     assert unit("QN-HALONG-TT").id not in followed
-    shown = results.wave_results(filled_wave, uong_bi)
+    shown = compute.wave_results(filled_wave, uong_bi)
     before = {c.code: c for c in shown.changes}["overall"].previous.estimate.n
     counts = dict(
         db.session.execute(
@@ -191,7 +192,7 @@ def test_units_that_are_single_sampling_units_are_never_called_alike(filled_wave
     """The demo design samples whole centres (each ranked unit is one PSU): the
     design measures no error for any difference, so every pair is "cannot be
     compared", never "not distinguishable"."""
-    ranked = results.wave_results(filled_wave).ranking
+    ranked = compute.wave_results(filled_wave).ranking
     codes = {r.unit.code for r in ranked}
     for r in ranked:
         assert r.indistinguishable == ()
@@ -206,7 +207,7 @@ def test_with_responses_as_sampling_units_every_pair_is_tested(demo_app):
     wave.psu_level = None
     synthetic.add_demo_responses(wave, 3000, seed=2)
     db.session.flush()
-    ranked = results.wave_results(wave).ranking
+    ranked = compute.wave_results(wave).ranking
     assert all(r.untestable == () for r in ranked)
     different = sum(4 - len(r.indistinguishable) for r in ranked) // 2
     assert different > 0  # the units differ in quality (synthetic): some pairs show it

@@ -21,8 +21,9 @@ from openpyxl import load_workbook
 from sipas.extensions import db
 from sipas.models import Answer, Response, Role, Unit
 from sipas.questionnaire.logic import normalize_text
-from sipas.services import exports, unit_files
 from sipas.services.questionnaires import parsed
+from sipas.services.results import exports
+from sipas.services.units import imports
 from sipas.spreadsheets import csv_cell, from_csv_cell
 from tests.factories import demo_target, make_response, valid_answers
 
@@ -240,7 +241,7 @@ def test_unit_list_cells_are_neutralised_and_import_back(admin):
     db.session.commit()
     data = admin.get("/admin/units/export.csv").get_data()
     assert ",'=1+1 Xã Tiên Yên,".encode() in data
-    report = unit_files.import_units("units.csv", data, None)
+    report = imports.import_units("units.csv", data, None)
     assert report.ok
     assert (report.created, report.updated) == (0, 0)
     db.session.refresh(unit)

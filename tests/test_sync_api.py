@@ -14,9 +14,9 @@ from sipas.extensions import db
 from sipas.models import Channel, Device, Response, ResponseStatus, WaveStatus
 from sipas.questionnaire import Questionnaire
 from sipas.questionnaire.quality import DEVICE_RATE, signal_bit
-from sipas.services import devices
 from sipas.services.questionnaires import parsed
-from sipas.services.reporting import wave_analysis
+from sipas.services.responses import devices
+from sipas.services.results.sums import wave_analysis
 from sipas.stats.indices import Options
 from tests.factories import demo_target, valid_answers
 

@@ -11,10 +11,10 @@ from openpyxl import Workbook
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, Unit, UnitLevel
-from sipas.services import unit_files
-from sipas.services import units as unit_service
-from sipas.services.unit_import import FileError, UnitRecord, plan_import, read_table
-from sipas.services.unit_rules import fold, highlight, parse_date, parse_level
+from sipas.services.units import admin as unit_service
+from sipas.services.units import imports as unit_files
+from sipas.services.units.rows import FileError, UnitRecord, plan_import, read_table
+from sipas.services.units.rules import fold, highlight, parse_date, parse_level
 
 HEADER = "code,name,level,parent_code,valid_from,valid_to,successor_code\n"
 

@@ -2,7 +2,12 @@
 
 from sipas.models import Role, UnitLevel
 from sipas.services import accounts
-from sipas.services.unit_tree import can_see, can_see_any, subtree_ids, visible_unit_ids
+from sipas.services.units.tree import (
+    can_see,
+    can_see_any,
+    subtree_ids,
+    visible_unit_ids,
+)
 from tests.factories import make_unit
 
 

@@ -97,7 +97,7 @@ def test_search_finds_nothing_for_an_unknown_word(admin):
 
 
 def test_the_tree_of_ten_thousand_units_loads_in_one_query(app, client, login_as):
-    from sipas.services.units import load_tree, search
+    from sipas.services.units.admin import load_tree, search
 
     rows = [{"id": 1, "code": "P", "name": "Tỉnh", "level": "province"}]
     rows += [
@@ -369,10 +369,10 @@ def test_oversized_files_are_refused_with_a_message(admin, monkeypatch, limit):
     # Smaller limits than the real 5 MB: the test client leaks the temporary
     # file it spools large bodies to.
     import sipas.admin.units as views
-    from sipas.services import unit_files
+    from sipas.services.units import imports
 
     if limit == "file":
-        monkeypatch.setattr(unit_files, "MAX_IMPORT_BYTES", 1000)
+        monkeypatch.setattr(imports, "MAX_IMPORT_BYTES", 1000)
     else:
         monkeypatch.setattr(views, "IMPORT_BODY_LIMIT", 1000)
     data = (HEADER + "QN-MOI,Phường Mới,commune,QN,,,\n" * 40).encode()

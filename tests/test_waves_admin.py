@@ -23,8 +23,8 @@ from sipas.models import (
     WaveStatus,
     WaveUnit,
 )
-from sipas.services.margins import MarginError, margins_text, parse_margins
 from sipas.services.questionnaires import parsed
+from sipas.services.waves.margins import MarginError, margins_text, parse_margins
 from tests.factories import demo_target, make_response, make_unit
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

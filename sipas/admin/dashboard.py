@@ -29,18 +29,20 @@ from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import Unit, Wave, WaveStatus
 from sipas.reports import figures
-from sipas.services import dashboards, exports, quality
-from sipas.services.accounts import record_event
-from sipas.services.margins import mismatch_problem
+from sipas.services.audit import record_event
 from sipas.services.questionnaires import parsed
-from sipas.services.unit_tree import (
+from sipas.services.responses import quality
+from sipas.services.results import dashboard as dashboards
+from sipas.services.results import exports
+from sipas.services.units.tree import (
     ancestors,
     can_see,
     can_see_any,
     subtree_ids,
     visible_unit_ids,
 )
-from sipas.services.wave_design import WeightingError
+from sipas.services.waves.design import WeightingError
+from sipas.services.waves.margins import mismatch_problem
 from sipas.stats.calibrate import MarginMismatch
 
 #: Download formats and their media types.

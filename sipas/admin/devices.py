@@ -16,9 +16,9 @@ from sipas.auth.decorators import role_required
 from sipas.extensions import db
 from sipas.models import Device, Role, Unit
 from sipas.models.base import utcnow
-from sipas.services import devices
-from sipas.services.accounts import as_utc
-from sipas.services.qr_svg import qr_svg
+from sipas.reports.qr_svg import qr_svg
+from sipas.services.clock import as_utc
+from sipas.services.responses import devices
 
 
 def _device_or_404(device_id: int) -> Device:

@@ -8,7 +8,7 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from sipas.models import Unit
-from sipas.services.paper_forms import MAX_BATCH
+from sipas.services.paper.issuing import MAX_BATCH
 
 LANGUAGE_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 

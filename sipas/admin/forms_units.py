@@ -9,8 +9,8 @@ from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sipas.models import UnitLevel
-from sipas.services.unit_rules import CODE_MAX, NAME_MAX, clean
-from sipas.services.units import UnitData
+from sipas.services.units.admin import UnitData
+from sipas.services.units.rules import CODE_MAX, NAME_MAX, clean
 
 #: Level names shown in pages, top of the hierarchy first.
 LEVEL_LABELS = {

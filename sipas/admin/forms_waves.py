@@ -37,10 +37,10 @@ from sipas.models import (
     Weighting,
 )
 from sipas.questionnaire import Questionnaire
-from sipas.services.margins import MarginError, parse_margins
 from sipas.services.questionnaires import parsed
-from sipas.services.response_admin import ANY_SIGNAL
-from sipas.services.wave_admin import WaveDesign
+from sipas.services.responses.admin import ANY_SIGNAL
+from sipas.services.waves.admin import WaveDesign
+from sipas.services.waves.margins import MarginError, parse_margins
 
 LEVEL_LABELS = {
     UnitLevel.province: _l("Province"),

@@ -22,7 +22,7 @@ from sipas.auth.decorators import role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import PaperForm, Role, Unit, Wave
-from sipas.services.paper_forms import (
+from sipas.services.paper.issuing import (
     MAX_BATCH,
     PaperFormsRefused,
     batch_forms,

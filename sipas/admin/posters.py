@@ -14,7 +14,12 @@ from sipas.auth.decorators import role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import Role
-from sipas.services.posters import NoUnits, poster_units, poster_waves, posters_pdf
+from sipas.services.paper.posters import (
+    NoUnits,
+    poster_units,
+    poster_waves,
+    posters_pdf,
+)
 
 
 def public_base_url() -> str:

@@ -15,11 +15,11 @@ from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import Unit, Wave
-from sipas.services.accounts import record_event
-from sipas.services.report import NoResponses
-from sipas.services.report import report_pdf as build_pdf
-from sipas.services.unit_tree import can_see_any, visible_unit_ids
-from sipas.services.wave_design import WeightingError
+from sipas.services.audit import record_event
+from sipas.services.results.report import NoResponses
+from sipas.services.results.report import report_pdf as build_pdf
+from sipas.services.units.tree import can_see_any, visible_unit_ids
+from sipas.services.waves.design import WeightingError
 from sipas.stats.calibrate import MarginMismatch
 
 

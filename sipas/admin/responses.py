@@ -25,14 +25,14 @@ from sipas.extensions import db
 from sipas.i18n import current_language, format_day
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import Channel, Response, ResponseStatus, Role, Unit, Wave, WaveUnit
-from sipas.services import response_admin
-from sipas.services.privacy import holds_personal_data, record_original_shown
-from sipas.services.response_admin import (
+from sipas.services.responses import admin
+from sipas.services.responses.admin import (
     ResponseFilters,
     SelectionChanged,
     StatusChangeRefused,
 )
-from sipas.services.unit_tree import visible_unit_ids
+from sipas.services.responses.privacy import holds_personal_data, record_original_shown
+from sipas.services.units.tree import visible_unit_ids
 
 
 def _choices(visible: set[int] | None) -> tuple[list[Wave], list[Unit]]:
@@ -71,7 +71,7 @@ def responses():  # type: ignore[no-untyped-def]
     form.validate()
     filters = _filters(form, waves, units)
     page = request.args.get("page", 1, type=int)
-    flagged = response_admin.count_responses(
+    flagged = admin.count_responses(
         ResponseFilters(status=ResponseStatus.flagged), visible
     )
     reviewing = filters.status is ResponseStatus.flagged
@@ -79,7 +79,7 @@ def responses():  # type: ignore[no-untyped-def]
     return render_template(
         "admin/responses/list.html",
         form=form,
-        pagination=response_admin.list_responses(filters, visible, max(page, 1)),
+        pagination=admin.list_responses(filters, visible, max(page, 1)),
         flagged=flagged,
         reviewing=reviewing,
         reason_form=ReasonForm(),
@@ -93,7 +93,7 @@ def responses():  # type: ignore[no-untyped-def]
 def _bulk_choice(filters: ResponseFilters, visible: set[int] | None) -> dict | None:
     """What the list's bulk accept form carries: the filters, and how many flagged
     responses they match (None when there is none)."""
-    count = response_admin.count_acceptable(filters, visible)
+    count = admin.count_acceptable(filters, visible)
     if not count:
         return None
     hidden = [(n, v) for n in BULK_FIELDS for v in request.args.getlist(n) if v]
@@ -101,7 +101,7 @@ def _bulk_choice(filters: ResponseFilters, visible: set[int] | None) -> dict | N
 
 
 def _response_in_scope(text: str) -> Response:
-    response = response_admin.find_response(text)
+    response = admin.find_response(text)
     if response is None:
         abort(404)
     require_scope(response.unit)
@@ -119,12 +119,12 @@ def _render_response(  # type: ignore[no-untyped-def]
     page = render_template(
         "admin/responses/response.html",
         response=response,
-        items=response_admin.answered_items(response, language, original=original),
+        items=admin.answered_items(response, language, original=original),
         original=original,
         has_personal_data=holds_personal_data(response),
         original_form=FlaskForm(),
-        entered_by=response_admin.entered_by(response),
-        actions=response_admin.available_actions(response),
+        entered_by=admin.entered_by(response),
+        actions=admin.available_actions(response),
         reason_form=form or ReasonForm(),
         status_labels=STATUS_LABELS,
         can_edit=current_user.role is Role.admin,
@@ -161,9 +161,7 @@ def response_status(response_uuid: str, action: str):  # type: ignore[no-untyped
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            response_admin.change_status(
-                response, action, form.reason.data, current_user
-            )
+            admin.change_status(response, action, form.reason.data, current_user)
         except StatusChangeRefused:
             flash(_("This change does not apply to the response now."), "error")
         else:
@@ -211,7 +209,7 @@ def _render_accept(form: BulkAcceptForm, status: int = 200):  # type: ignore[no-
     source = request.values
     visible = visible_unit_ids(current_user)
     filters, uuids = _bulk_scope(source)
-    count = response_admin.count_acceptable(filters, visible, uuids)
+    count = admin.count_acceptable(filters, visible, uuids)
     form.expected.data, form.expected.raw_data = count, None  # the count as it is now
     waves, units = _choices(visible)
     shown = ResponseFilterForm(waves, units, CHANNEL_LABELS, formdata=source)
@@ -259,7 +257,7 @@ def accept_many():  # type: ignore[no-untyped-def]
         return _render_accept(form, 400)
     filters, uuids = _bulk_scope(request.form)
     try:
-        changed = response_admin.accept_many(
+        changed = admin.accept_many(
             filters,
             visible_unit_ids(current_user),
             uuids,

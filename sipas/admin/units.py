@@ -27,14 +27,14 @@ from sipas.extensions import csrf, db
 from sipas.i18n import format_day
 from sipas.models import Role, Unit, UnitLevel
 from sipas.security import logged_in_user, rate_limited
-from sipas.services import unit_files
-from sipas.services import units as unit_service
-from sipas.services.accounts import record_event
-from sipas.services.unit_rules import highlight
-from sipas.services.unit_tree import ancestors
+from sipas.services.audit import record_event
+from sipas.services.units import admin as unit_service
+from sipas.services.units import imports
+from sipas.services.units.rules import highlight
+from sipas.services.units.tree import ancestors
 
 #: Request bodies up to this size reach the import view (a 5 MB file and the form).
-IMPORT_BODY_LIMIT = unit_files.MAX_IMPORT_BYTES + 64 * 1024
+IMPORT_BODY_LIMIT = imports.MAX_IMPORT_BYTES + 64 * 1024
 
 
 class LineFormat:
@@ -175,12 +175,12 @@ def units_import():  # type: ignore[no-untyped-def]
     except RequestEntityTooLarge:
         form, submitted = ImportForm(formdata=None), False
         too_large = _("The file is larger than 5 MB.")
-        report = unit_files.ImportReport(file_error=too_large)
+        report = imports.ImportReport(file_error=too_large)
     if "csrf_token" in form.errors:  # the answer the site's own check would give
         raise CSRFError(form.errors["csrf_token"][0])
     if submitted:
         upload = form.file.data
-        report = unit_files.import_units(
+        report = imports.import_units(
             upload.filename or "", upload.read(), current_user
         )
         if report.ok:
@@ -204,13 +204,13 @@ def units_import():  # type: ignore[no-untyped-def]
 @bp.get("/units/template.csv")
 @role_required(Role.admin)
 def units_template():  # type: ignore[no-untyped-def]
-    return _csv_download(unit_files.template_csv(), "units-template.csv")
+    return _csv_download(imports.template_csv(), "units-template.csv")
 
 
 @bp.get("/units/export.csv")
 @role_required(Role.admin)
 def units_export():  # type: ignore[no-untyped-def]
-    data = unit_files.export_csv()
+    data = imports.export_csv()
     details = {"bytes": len(data)}
     record_event("unit.export", user=current_user, object_type="unit", details=details)
     db.session.commit()

@@ -34,12 +34,10 @@ from sipas.extensions import db
 from sipas.labels import WAVE_STATUS_LABELS
 from sipas.models import ResponseStatus, Role, Unit, UnitLevel, Wave, WaveStatus
 from sipas.security import body_limit, logged_in_user, rate_limited
-from sipas.services.margins import margins_method, margins_text
-from sipas.services.privacy import erase_after
-from sipas.services.progress import channel_progress, waves_overview
-from sipas.services.response_admin import ResponseFilters, count_responses
-from sipas.services.unit_tree import visible_unit_ids
-from sipas.services.wave_admin import (
+from sipas.services.responses.admin import ResponseFilters, count_responses
+from sipas.services.responses.privacy import erase_after
+from sipas.services.units.tree import visible_unit_ids
+from sipas.services.waves.admin import (
     WaveChangeRefused,
     change_status,
     create_wave,
@@ -48,7 +46,9 @@ from sipas.services.wave_admin import (
     questionnaire_versions,
     update_wave,
 )
-from sipas.services.wave_targets import (
+from sipas.services.waves.margins import margins_method, margins_text
+from sipas.services.waves.progress import channel_progress, waves_overview
+from sipas.services.waves.targets import (
     UnreadableFile,
     parse_grid,
     parse_import,

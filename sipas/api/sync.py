@@ -13,7 +13,7 @@ from sipas.extensions import db
 from sipas.models import Device
 from sipas.models.base import utcnow
 from sipas.security import bearer_token, rate_limited
-from sipas.services import devices
+from sipas.services.responses import devices
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from sipas.questionnaire.entry_keys import (
     KeyedItem,
     KeyProblem,
 )
-from sipas.services.paper_entry import SerialState
+from sipas.services.paper.entry import SerialState
 
 #: Prefix of the answer inputs' names (item codes could clash with other fields).
 KEY_PREFIX = "k_"

@@ -29,7 +29,7 @@ from sipas.questionnaire.entry_keys import (
 )
 from sipas.questionnaire.numbering import numbering
 from sipas.questionnaire.personal_data import mask_personal_data
-from sipas.services.paper_entry import (
+from sipas.services.paper.entry import (
     Disagreement,
     EntryRefused,
     disagreement,
@@ -37,10 +37,10 @@ from sipas.services.paper_entry import (
     may_settle,
     settle,
 )
-from sipas.services.paper_figures import set_counts_unverified, surveyor_figures
+from sipas.services.paper.figures import set_counts_unverified, surveyor_figures
 from sipas.services.questionnaires import parsed
-from sipas.services.responses import SubmissionRefused
-from sipas.services.unit_tree import visible_unit_ids
+from sipas.services.responses.store import SubmissionRefused
+from sipas.services.units.tree import visible_unit_ids
 
 #: The settlement choices per differing item.
 FIRST_CHOICE, SECOND_CHOICE, OTHER_CHOICE = "first", "second", "other"

@@ -32,7 +32,7 @@ from sipas.questionnaire.serials import (
     format_serial,
     read_form_number,
 )
-from sipas.services.paper_entry import (
+from sipas.services.paper.entry import (
     FIRST,
     EntryRefused,
     NewEntry,
@@ -42,7 +42,7 @@ from sipas.services.paper_entry import (
     save_entry,
 )
 from sipas.services.questionnaires import parsed
-from sipas.services.unit_tree import visible_unit_ids
+from sipas.services.units.tree import visible_unit_ids
 
 ENTRY_ROLES = (Role.admin, Role.surveyor)
 

@@ -17,8 +17,8 @@ from sipas.extensions import db
 from sipas.models import Unit
 from sipas.questionnaire import Item, Questionnaire
 from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
-from sipas.services import phone
-from sipas.services.waves import find_open_target
+from sipas.services.responses import phone
+from sipas.services.waves.lookup import find_open_target
 from sipas.survey import bp
 
 #: Interface texts of the kiosk, sent to the page in every language (the respondent

@@ -25,8 +25,8 @@ from sipas.questionnaire import Questionnaire, Section
 from sipas.questionnaire.logic import is_visible
 from sipas.questionnaire.steps import step_number
 from sipas.security import client_address, rate_limited
-from sipas.services import phone, responses
-from sipas.services.waves import SurveyTarget, find_open_target
+from sipas.services.responses import phone, store
+from sipas.services.waves.lookup import SurveyTarget, find_open_target
 from sipas.survey import bp
 from sipas.survey.forms import SectionForm, csrf_failure_message, form_class, prefill
 
@@ -47,7 +47,7 @@ def _current_form_uuid(unit_code: str) -> uuid_module.UUID:
     """This browser's form instance for the unit; a new one after a submission."""
     stored = session.get(_session_key(unit_code))
     form_uuid = _parse_uuid(stored) if stored else None
-    if form_uuid is None or responses.find_by_uuid(form_uuid) is not None:
+    if form_uuid is None or store.find_by_uuid(form_uuid) is not None:
         form_uuid = uuid_module.uuid4()
         session[_session_key(unit_code)] = str(form_uuid)
     return form_uuid
@@ -73,7 +73,7 @@ def questionnaire_page(unit_code: str):  # type: ignore[no-untyped-def]
     target = _target_or_404(unit_code)
     questionnaire = phone.questionnaire_of(target)
     form_uuid = _parse_uuid(request.args.get("f"))
-    if form_uuid is not None and responses.find_by_uuid(form_uuid) is not None:
+    if form_uuid is not None and store.find_by_uuid(form_uuid) is not None:
         # back button after sending: the same thank-you, never a second response
         return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
     if form_uuid is None or phone.find_draft(form_uuid, target) is None:
@@ -108,7 +108,7 @@ def post_step(unit_code: str):  # type: ignore[no-untyped-def]
     target = _target_or_404(unit_code)
     questionnaire = phone.questionnaire_of(target)
     form_uuid = _parse_uuid(request.form.get("form_id")) or abort(400)
-    if responses.find_by_uuid(form_uuid) is not None:
+    if store.find_by_uuid(form_uuid) is not None:
         return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
     section = _section_or_400(questionnaire, request.form.get("section"))
     language, move = _language_and_move()
@@ -225,12 +225,12 @@ def _render_step(
 @bp.get("/s/<unit_code>/thanks/<uuid:form_id>")
 def thanks(unit_code: str, form_id: uuid_module.UUID):  # type: ignore[no-untyped-def]
     """The thank-you page with the receipt code; the same for every retry."""
-    response = responses.find_by_uuid(form_id)
+    response = store.find_by_uuid(form_id)
     if response is None or response.unit.code != unit_code:
         abort(404)
     return render_template(
         "survey/thanks.html",
         response=response,
         unit=response.unit,
-        receipt=responses.receipt_code(response.uuid),
+        receipt=store.receipt_code(response.uuid),
     )

@@ -16,9 +16,10 @@ from sipas.extensions import db
 from sipas.i18n import format_percent
 from sipas.models import Unit, Wave
 from sipas.questionnaire.serials import format_serial
-from sipas.services import results, synthetic
-from sipas.services.devices import create_device, revoke_device
-from sipas.services.paper_forms import issue_forms
+from sipas.services import synthetic
+from sipas.services.paper.issuing import issue_forms
+from sipas.services.responses.devices import create_device, revoke_device
+from sipas.services.results import compute
 from tests.e2e.conftest import assert_accessible, demo_app, serving
 from tests.entry_helpers import make_disagreement
 
@@ -90,7 +91,7 @@ def test_admin_creates_a_wave_reads_results_and_downloads(
     page.goto(f"{url}/admin/results/demo")
     with app.app_context():
         wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
-        sipas = results.wave_results(wave, group_items=[]).indices.overall
+        sipas = compute.wave_results(wave, group_items=[]).indices.overall
     with app.test_request_context(), force_locale("vi"):
         shown = format_percent(sipas.estimate.value)
     assert re.fullmatch(r"\d{1,3},\d\d%", shown)

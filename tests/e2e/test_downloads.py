@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, Role, Wave
-from sipas.services import accounts, exports, synthetic
+from sipas.services import accounts, synthetic
 from sipas.services.questionnaires import parsed
+from sipas.services.results import exports
 from tests.e2e.conftest import demo_app, serving
 from tests.factories import make_response, valid_answers
 

@@ -11,8 +11,9 @@ from sipas.extensions import db
 from sipas.models import Channel, PaperEntry, Response, Role, Unit, Wave
 from sipas.questionnaire.entry_keys import decode
 from sipas.questionnaire.serials import form_code, format_serial
-from sipas.services import accounts, reporting, synthetic
+from sipas.services import accounts, synthetic
 from sipas.services.questionnaires import parsed
+from sipas.services.results import sums
 from sipas.stats.indices import Options
 from tests.conftest import STAFF_PASSWORD
 from tests.e2e.conftest import assert_accessible, demo_app, serving, wait_until
@@ -56,7 +57,7 @@ def desk(browser):
 def _rows(app) -> int:  # type: ignore[no-untyped-def]
     with app.app_context():
         wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
-        return reporting.wave_analysis(wave, Options()).n_rows
+        return sums.wave_analysis(wave, Options()).n_rows
 
 
 def _plan(app, **changes: str):  # type: ignore[no-untyped-def]

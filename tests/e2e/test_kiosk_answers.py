@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import Unit, UnitLevel, Wave, WaveStatus, WaveUnit
 from sipas.services import questionnaires
-from sipas.services.waves import find_open_target
+from sipas.services.waves.lookup import find_open_target
 from tests.e2e import kiosk_pages
 from tests.e2e.conftest import assert_accessible, demo_app, serving
 from tests.e2e.kiosk_pages import (

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Device, Unit
-from sipas.services import devices
+from sipas.services.responses import devices
 from tests.e2e import kiosk_pages
 from tests.e2e.conftest import assert_accessible
 from tests.e2e.kiosk_pages import (

@@ -15,8 +15,9 @@ from flask_babel import force_locale
 from sipas.extensions import db
 from sipas.labels import SIGNAL_LABELS
 from sipas.models import AuditEvent, Channel, Response, ResponseStatus, Unit, Wave
-from sipas.services import responses, synthetic
+from sipas.services import synthetic
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import store
 from tests.e2e.conftest import assert_accessible, demo_app, serving
 from tests.e2e.test_back_office import vi
 from tests.factories import valid_answers
@@ -40,7 +41,7 @@ def _record_straight_liners(wave: Wave) -> None:
     for unit_code, seconds, count in STRAIGHT_LINERS:
         unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
         for _ in range(count):
-            submission = responses.Submission(
+            submission = store.Submission(
                 uuid=uuid.uuid4(),
                 wave=wave,
                 unit=unit,
@@ -48,7 +49,7 @@ def _record_straight_liners(wave: Wave) -> None:
                 started_at=now - timedelta(seconds=seconds),
                 submitted_at=now,
             )
-            responses.record(submission, answers)
+            store.record(submission, answers)
 
 
 @pytest.fixture(scope="module")

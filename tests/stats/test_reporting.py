@@ -10,7 +10,9 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Wave
-from sipas.services import exports, reporting, synthetic
+from sipas.services import synthetic
+from sipas.services.results import exports
+from sipas.services.results import sums as reporting
 from sipas.stats.indices import Options
 from sipas.stats.output import analysis_json
 
@@ -80,7 +82,7 @@ def test_breakdown_by_unit_level(filled_wave):
 
 
 def test_weights_follow_unit_populations(filled_wave):
-    from sipas.services.wave_design import unit_designs
+    from sipas.services.waves.design import unit_designs
 
     designs = unit_designs(filled_wave)
     for design in designs.values():

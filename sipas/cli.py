@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
@@ -20,10 +19,10 @@ from sipas.cli_report import report_command
 from sipas.cli_retention import retention_command
 from sipas.cli_users import user_cli
 from sipas.extensions import db
-from sipas.models import Wave
 from sipas.questionnaire import QuestionnaireError, load_file
 from sipas.services import demo, questionnaires, synthetic
 from sipas.services.responses import phone
+from sipas.services.waves.lookup import wave_by_code
 from sipas.stats_command import stats_command
 
 sipas_cli = AppGroup("sipas", help="SIPAS administration commands.")
@@ -161,7 +160,7 @@ def demo_command(n_responses: int, seed: int) -> None:
 
 def _add_synthetic_responses(count: int, seed: int) -> None:
     """Fill the demo wave in committed batches, with a progress bar."""
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=demo.DEMO_WAVE_CODE))
+    wave = wave_by_code(demo.DEMO_WAVE_CODE)
     added = 0
     with click.progressbar(length=count, label=_("Synthetic responses")) as bar:
 

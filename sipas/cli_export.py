@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from sipas.extensions import db
 from sipas.services.audit import record_event
 from sipas.services.results import dashboard
+from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.design import WeightingError
+from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.calibrate import CalibrationError
 
 FORMATS = ("csv", "xlsx", "json")
@@ -45,12 +47,12 @@ def export_command(
     wave_code: str, fmt: str, output: Path, unit_code: str | None
 ) -> None:
     """Write a wave's results (or a unit subtree's) to a file."""
-    wave = dashboard.wave_by_code(wave_code)
+    wave = wave_by_code(wave_code)
     if wave is None:
         _fail(_("There is no survey round with the code “%(code)s”.", code=wave_code))
     root = None
     if unit_code:
-        root = dashboard.unit_by_code(unit_code)
+        root = unit_by_code(unit_code)
         if root is None:
             _fail(_("There is no unit with the code “%(code)s”.", code=unit_code))
     try:

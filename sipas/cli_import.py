@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.services.responses import imports
-from sipas.services.results import dashboard
+from sipas.services.waves.lookup import wave_by_code
 
 
 @click.command("import")
@@ -24,7 +24,7 @@ from sipas.services.results import dashboard
 def import_command(wave_code: str, path: Path, valid_only: bool) -> None:
     """Check a file of responses (stats CSV or labelled XLSX) and store its rows;
     nothing is stored while any row is wrong, unless --valid-only."""
-    wave = dashboard.wave_by_code(wave_code)
+    wave = wave_by_code(wave_code)
     if wave is None:
         click.echo(
             _("There is no survey round with the code “%(code)s”.", code=wave_code),

@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from sipas.cli_options import language_option, pdf_output_option
 from sipas.extensions import db
 from sipas.questionnaire.serials import format_serial
-from sipas.services.accounts import find_unit
 from sipas.services.paper.issuing import PaperFormsRefused, forms_pdf, issue_forms
-from sipas.services.waves.admin import find_wave
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 
 
 def _fail(message: str) -> None:
@@ -36,10 +36,10 @@ def paper_command(
     language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
     if language not in current_app.config["LANGUAGES"]:
         _fail(_("Unknown language “%(language)s”.", language=language))
-    wave = find_wave(wave_code)
+    wave = wave_by_code(wave_code)
     if wave is None:
         _fail(_("No survey round has the code “%(code)s”.", code=wave_code))
-    unit = find_unit(unit_code)
+    unit = unit_by_code(unit_code)
     if unit is None:
         _fail(_("No unit has the code “%(code)s”.", code=unit_code))
     try:

@@ -12,9 +12,9 @@ from flask_babel import ngettext
 
 from sipas.cli_options import language_option, pdf_output_option
 from sipas.extensions import db
-from sipas.services.accounts import find_unit
 from sipas.services.paper.posters import NoUnits, posters_pdf
-from sipas.services.waves.admin import find_wave
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 
 
 def _fail(message: str) -> None:
@@ -57,11 +57,11 @@ def posters_command(
         _fail(_("Unknown language “%(language)s”.", language=language))
     unit = wave = None
     if unit_code is not None:
-        unit = find_unit(unit_code)
+        unit = unit_by_code(unit_code)
         if unit is None:
             _fail(_("No unit has the code “%(code)s”.", code=unit_code))
     else:
-        wave = find_wave(wave_code)
+        wave = wave_by_code(wave_code)
         if wave is None:
             _fail(_("No survey round has the code “%(code)s”.", code=wave_code))
     try:

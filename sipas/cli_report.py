@@ -6,16 +6,16 @@ import sys
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from sipas.cli_options import language_option, pdf_output_option
 from sipas.extensions import db
-from sipas.models import Unit, Wave
 from sipas.services.audit import record_event
 from sipas.services.results.report import NoResponses, build_report
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 
 
 def _fail(message: str) -> None:
@@ -43,12 +43,12 @@ def report_command(
     language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
     if language not in current_app.config["LANGUAGES"]:
         _fail(_("Unknown language “%(language)s”.", language=language))
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
+    wave = wave_by_code(wave_code)
     if wave is None:
         _fail(_("No survey round has the code “%(code)s”.", code=wave_code))
     root = None
     if unit_code:
-        root = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
+        root = unit_by_code(unit_code)
         if root is None:
             _fail(_("No unit has the code “%(code)s”.", code=unit_code))
     try:

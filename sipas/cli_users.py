@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sipas.extensions import db
 from sipas.models import Role, Unit, User
 from sipas.services import accounts
+from sipas.services.units.lookup import unit_by_code
 
 user_cli = AppGroup("user", help="Manage staff accounts.")
 
@@ -27,7 +28,7 @@ def _fail(message: object) -> None:
 def _unit(code: str | None) -> Unit | None:
     if code is None:
         return None
-    unit = accounts.find_unit(code)
+    unit = unit_by_code(code)
     if unit is None:
         _fail(_("Unknown unit “%(code)s”.", code=code))
     return unit

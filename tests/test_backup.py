@@ -16,6 +16,7 @@ from sipas.models import AuditEvent, Response
 from sipas.services import demo, questionnaires, synthetic
 from sipas.services.backup import common
 from sipas.services.results import dashboard, exports
+from sipas.services.waves.lookup import wave_by_code
 from tests.conftest import QUESTIONNAIRE_DIR, make_app
 from tests.factories import make_response
 
@@ -33,7 +34,7 @@ def table_contents() -> dict[str, list[str]]:
 
 
 def results_json() -> str:
-    wave = dashboard.wave_by_code("demo")
+    wave = wave_by_code("demo")
     return exports.results_json(dashboard.compute_results(wave, None))
 
 
@@ -48,7 +49,7 @@ def fill_demo(app, count: int = 60) -> None:
     and add responses to the demo wave."""
     init_migrations(app)
     stamp()
-    synthetic.add_demo_responses(dashboard.wave_by_code("demo"), count, seed=3)
+    synthetic.add_demo_responses(wave_by_code("demo"), count, seed=3)
     make_response()
     db.session.commit()
 
@@ -292,7 +293,7 @@ def pg_app(tmp_path_factory):
         with app.app_context():
             upgrade()
             load_demo()
-            synthetic.add_demo_responses(dashboard.wave_by_code("demo"), 40, seed=5)
+            synthetic.add_demo_responses(wave_by_code("demo"), 40, seed=5)
             db.session.commit()
             yield app
             db.session.remove()

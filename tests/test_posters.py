@@ -19,7 +19,7 @@ from sipas.extensions import db
 from sipas.models import AuditEvent, Role, Unit, Wave, WaveStatus
 from sipas.reports import poster_pdf
 from sipas.reports.poster_pdf import qr_code, render_posters, survey_url
-from sipas.services.paper.issuing import units_of
+from sipas.services.waves.lookup import units_of
 from tests.conftest import CSRF_PATTERN, OUTPUT_ROOT
 from tests.factories import demo_target, make_unit
 from tests.test_paper_forms import needs_poppler, squeeze, write

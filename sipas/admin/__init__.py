@@ -7,14 +7,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # the modules register their routes on bp
 from sipas.admin import (  # noqa: E402, F401
     audit,
-    dashboard,
     devices,
     paper,
     posters,
-    report,
     responses,
+    results,
     units,
     users,
-    views,
     waves,
 )

@@ -21,13 +21,6 @@ from sipas.services.clock import as_utc
 from sipas.services.responses import devices
 
 
-def _device_or_404(device_id: int) -> Device:
-    device = db.session.get(Device, device_id)
-    if device is None:
-        abort(404)
-    return device
-
-
 def _since(moment: datetime | None) -> str:
     """ "5 phút trước" for a past moment, or an em dash for never."""
     if moment is None:
@@ -82,7 +75,7 @@ def device_create():  # type: ignore[no-untyped-def]
 def device_revoke_confirm(device_id: int):  # type: ignore[no-untyped-def]
     """Ask first (a page, so it works without JavaScript): what stops, what the
     kiosk keeps."""
-    device = _device_or_404(device_id)
+    device = db.get_or_404(Device, device_id)
     return render_template(
         "admin/devices/revoke.html", device=device, form=RevokeForm(), since=_since
     )
@@ -92,7 +85,7 @@ def device_revoke_confirm(device_id: int):  # type: ignore[no-untyped-def]
 @role_required(Role.admin)
 def device_revoke(device_id: int):  # type: ignore[no-untyped-def]
     """Deactivate a kiosk once confirmed: its token stops working at once."""
-    device = _device_or_404(device_id)
+    device = db.get_or_404(Device, device_id)
     if not RevokeForm().validate_on_submit():
         return redirect(url_for("admin.device_revoke_confirm", device_id=device.id))
     devices.revoke_device(device, current_user)
@@ -105,7 +98,7 @@ def device_revoke(device_id: int):  # type: ignore[no-untyped-def]
 @role_required(Role.admin)
 def device_token(device_id: int):  # type: ignore[no-untyped-def]
     """A new token (the old one stops working); shown once like the first."""
-    device = _device_or_404(device_id)
+    device = db.get_or_404(Device, device_id)
     token = devices.reissue_token(device, current_user)
     db.session.commit()
     flash(_("New token issued for %(name)s.", name=device.name), "success")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -33,13 +32,13 @@ from sipas.models import (
     QuestionnaireVersion,
     ResponseStatus,
     UnitLevel,
-    Wave,
     Weighting,
 )
 from sipas.questionnaire import Questionnaire
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.admin import ANY_SIGNAL
 from sipas.services.waves.admin import WaveDesign
+from sipas.services.waves.lookup import wave_by_code
 from sipas.services.waves.margins import MarginError, parse_margins
 
 LEVEL_LABELS = {
@@ -205,7 +204,7 @@ class WaveForm(WaveDesignForm):
         return parsed(version) if version is not None else None
 
     def validate_code(self, field) -> None:  # type: ignore[no-untyped-def]
-        if db.session.scalar(sa.select(Wave.id).filter_by(code=field.data)):
+        if wave_by_code(field.data) is not None:
             raise ValidationError(_l("A survey round with this code exists."))
 
 

@@ -31,8 +31,8 @@ from sipas.services.paper.issuing import (
     printable_waves,
     recent_batches,
     record_reprint,
-    units_of,
 )
+from sipas.services.waves.lookup import units_of
 
 
 def _chosen_wave(waves: list[Wave]) -> Wave | None:

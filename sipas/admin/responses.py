@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid as uuid_module
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -24,7 +23,7 @@ from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.i18n import current_language, format_day
 from sipas.labels import CHANNEL_LABELS
-from sipas.models import Channel, Response, ResponseStatus, Role, Unit, Wave, WaveUnit
+from sipas.models import Channel, Response, ResponseStatus, Role, Unit, Wave
 from sipas.services.responses import admin
 from sipas.services.responses.admin import (
     ResponseFilters,
@@ -32,18 +31,14 @@ from sipas.services.responses.admin import (
     StatusChangeRefused,
 )
 from sipas.services.responses.privacy import holds_personal_data, record_original_shown
+from sipas.services.units.lookup import visible_units
 from sipas.services.units.tree import visible_unit_ids
+from sipas.services.waves.lookup import visible_waves
 
 
 def _choices(visible: set[int] | None) -> tuple[list[Wave], list[Unit]]:
     """Waves with units in scope, and the units in scope, for the filter selects."""
-    waves = sa.select(Wave).order_by(Wave.id.desc())
-    units = sa.select(Unit).order_by(Unit.code)
-    if visible is not None:
-        in_scope = sa.select(WaveUnit.wave_id).where(WaveUnit.unit_id.in_(visible))
-        waves = waves.where(Wave.id.in_(in_scope))
-        units = units.where(Unit.id.in_(visible))
-    return list(db.session.scalars(waves)), list(db.session.scalars(units))
+    return visible_waves(visible), visible_units(visible)
 
 
 def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:  # type: ignore[no-untyped-def]

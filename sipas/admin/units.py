@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from types import SimpleNamespace
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -30,6 +30,7 @@ from sipas.security import logged_in_user, rate_limited
 from sipas.services.audit import record_event
 from sipas.services.units import admin as unit_service
 from sipas.services.units import imports
+from sipas.services.units.lookup import unit_by_id_or_404
 from sipas.services.units.rules import highlight
 from sipas.services.units.tree import ancestors
 
@@ -90,7 +91,7 @@ def unit_new():  # type: ignore[no-untyped-def]
 @role_required(Role.admin)
 def unit_page(unit_id: int):  # type: ignore[no-untyped-def]
     """One unit: its details and the forms to edit, move and merge it."""
-    unit = _unit_or_404(unit_id)
+    unit = unit_by_id_or_404(unit_id)
     form = UnitForm(obj=None if request.method == "POST" else _form_values(unit))
     return _change_unit(
         unit,
@@ -104,7 +105,7 @@ def unit_page(unit_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/units/<int:unit_id>/move")
 @role_required(Role.admin)
 def unit_move(unit_id: int):  # type: ignore[no-untyped-def]
-    unit = _unit_or_404(unit_id)
+    unit = unit_by_id_or_404(unit_id)
     form = MoveForm(prefix="move")
     return _change_unit(
         unit,
@@ -120,7 +121,7 @@ def unit_move(unit_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/units/<int:unit_id>/merge")
 @role_required(Role.admin)
 def unit_merge(unit_id: int):  # type: ignore[no-untyped-def]
-    unit = _unit_or_404(unit_id)
+    unit = unit_by_id_or_404(unit_id)
     form = MergeForm(prefix="merge")
     return _change_unit(
         unit,
@@ -223,13 +224,6 @@ def _csv_download(data: bytes, filename: str) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _unit_or_404(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        abort(404)
-    return unit
 
 
 def _form_values(unit: Unit) -> SimpleNamespace:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -14,25 +14,18 @@ from sipas.auth.views import start_session
 from sipas.extensions import db
 from sipas.models import Role, User
 from sipas.services import accounts
-
-
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+from sipas.services.units.lookup import all_units, unit_by_code
 
 
 def _with_units(form: RoleScopeForm) -> RoleScopeForm:
     form.unit.choices = [SelectChoice("", _("— none (administrators) —"))] + [
-        SelectChoice(unit.code, f"{unit.code} — {unit.name}")
-        for unit in accounts.scope_units()
+        SelectChoice(unit.code, f"{unit.code} — {unit.name}") for unit in all_units()
     ]
     return form
 
 
 def _chosen(form: RoleScopeForm) -> tuple[Role, object]:
-    return Role(form.role.data), accounts.find_unit(form.unit.data or "")
+    return Role(form.role.data), unit_by_code(form.unit.data)
 
 
 @bp.get("/users")
@@ -71,7 +64,7 @@ def user_create():  # type: ignore[no-untyped-def]
 @role_required(Role.admin)
 def user_edit(user_id: int):  # type: ignore[no-untyped-def]
     """Change the role and unit scope; links to disable and reset the password."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     form = _with_units(
         RoleScopeForm(
             data={"role": user.role.value, "unit": user.unit.code if user.unit else ""}
@@ -92,7 +85,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 
 
 def _set_enabled(user_id: int, enabled: bool):  # type: ignore[no-untyped-def]
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     try:
         accounts.set_enabled(user, enabled, actor=current_user)
     except accounts.AccountError as error:
@@ -125,7 +118,7 @@ def user_enable(user_id: int):  # type: ignore[no-untyped-def]
 @role_required(Role.admin)
 def user_password(user_id: int):  # type: ignore[no-untyped-def]
     """Set a new password for an account (its sessions end)."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     form = PasswordResetForm(user.username)
     if form.validate_on_submit():
         accounts.reset_password(user, form.new_password.data, actor=current_user)

@@ -3,7 +3,6 @@ targets (grid and file import) and live progress."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
@@ -36,16 +35,17 @@ from sipas.models import ResponseStatus, Role, Unit, UnitLevel, Wave, WaveStatus
 from sipas.security import body_limit, logged_in_user, rate_limited
 from sipas.services.responses.admin import ResponseFilters, count_responses
 from sipas.services.responses.privacy import erase_after
+from sipas.services.units.lookup import all_units
 from sipas.services.units.tree import visible_unit_ids
 from sipas.services.waves.admin import (
     WaveChangeRefused,
     change_status,
     create_wave,
-    find_wave,
     next_statuses,
     questionnaire_versions,
     update_wave,
 )
+from sipas.services.waves.lookup import wave_or_404, wave_units
 from sipas.services.waves.margins import margins_method, margins_text
 from sipas.services.waves.progress import channel_progress, waves_overview
 from sipas.services.waves.targets import (
@@ -54,7 +54,6 @@ from sipas.services.waves.targets import (
     parse_import,
     read_rows,
     store_targets,
-    wave_units,
 )
 
 #: Largest population and target file (a row per unit: a province is far below).
@@ -75,7 +74,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/waves/new", methods=["GET", "POST"])
 @role_required(Role.admin)
 def wave_new():  # type: ignore[no-untyped-def]
-    units = db.session.scalars(sa.select(Unit).order_by(Unit.code)).all()
+    units = all_units()
     form = WaveForm(questionnaire_versions(), units)
     if request.method == "GET":
         form.text_retention_days.data = current_app.config["TEXT_RETENTION_DAYS"]
@@ -101,9 +100,7 @@ def wave_new():  # type: ignore[no-untyped-def]
 
 def _wave_in_scope(code: str) -> tuple[Wave, set[int] | None]:
     """The wave and the user's visible units; 404 unknown, 403 none of its units."""
-    wave = find_wave(code)
-    if wave is None:
-        abort(404)
+    wave = wave_or_404(code)
     visible = visible_unit_ids(current_user)
     if visible is not None and not wave_units(wave, visible):
         abort(403)

@@ -41,6 +41,7 @@ from sipas.services.paper.figures import set_counts_unverified, surveyor_figures
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.store import SubmissionRefused
 from sipas.services.units.tree import visible_unit_ids
+from sipas.services.waves.lookup import wave_or_404
 
 #: The settlement choices per differing item.
 FIRST_CHOICE, SECOND_CHOICE, OTHER_CHOICE = "first", "second", "other"
@@ -55,9 +56,7 @@ def review():  # type: ignore[no-untyped-def]
 
 
 def _case_or_404(wave_code: str, serial: int) -> Disagreement:
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
-    if wave is None:
-        abort(404)
+    wave = wave_or_404(wave_code)
     case = disagreement(wave, serial)
     if case is None:
         abort(404)
@@ -178,9 +177,7 @@ def stats():  # type: ignore[no-untyped-def]
 @bp.post("/stats/<wave_code>/setting")
 @role_required(Role.admin)
 def wave_setting(wave_code: str):  # type: ignore[no-untyped-def]
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
-    if wave is None:
-        abort(404)
+    wave = wave_or_404(wave_code)
     form = SettingForm()
     if not form.validate_on_submit():
         abort(400)

@@ -3,7 +3,6 @@ answer as keys, review, save."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,7 +21,7 @@ from sipas.entry.forms import (
 )
 from sipas.extensions import db
 from sipas.i18n import current_language
-from sipas.models import Role, Unit, Wave, WaveStatus, WaveUnit
+from sipas.models import Role, Unit, Wave, WaveStatus
 from sipas.models.base import utcnow
 from sipas.questionnaire.entry_keys import decode, encode_value, keyed_items
 from sipas.questionnaire.numbering import numbering
@@ -42,45 +41,25 @@ from sipas.services.paper.entry import (
     save_entry,
 )
 from sipas.services.questionnaires import parsed
+from sipas.services.units.lookup import unit_by_code, unit_or_404
 from sipas.services.units.tree import visible_unit_ids
+from sipas.services.waves.lookup import units_of, visible_waves, wave_or_404
 
 ENTRY_ROLES = (Role.admin, Role.surveyor)
 
 
 def open_waves(visible: set[int] | None) -> list[Wave]:
     """Open waves with at least one unit in ``visible`` (None = all)."""
-    # a subquery, not JOIN … DISTINCT: PostgreSQL cannot compare the JSON columns
-    with_units = sa.select(WaveUnit.wave_id)
-    if visible is not None:
-        with_units = with_units.where(WaveUnit.unit_id.in_(visible))
-    query = (
-        sa.select(Wave)
-        .where(Wave.status == WaveStatus.open, Wave.id.in_(with_units))
-        .order_by(Wave.code)
-    )
-    return list(db.session.scalars(query))
-
-
-def wave_units(wave: Wave, visible: set[int] | None) -> list[Unit]:
-    query = (
-        sa.select(Unit)
-        .join(WaveUnit, WaveUnit.unit_id == Unit.id)
-        .where(WaveUnit.wave_id == wave.id)
-        .order_by(Unit.code)
-    )
-    if visible is not None:
-        query = query.where(Unit.id.in_(visible))
-    return list(db.session.scalars(query))
+    return visible_waves(visible, (WaveStatus.open,))
 
 
 def _target(wave_code: str, unit_code: str) -> tuple[Wave, Unit]:
     """An open wave and one of its units in the user's scope (404 / 403)."""
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
-    unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
-    if wave is None or unit is None or wave.status is not WaveStatus.open:
+    wave, unit = wave_or_404(wave_code), unit_or_404(unit_code)
+    if wave.status is not WaveStatus.open:
         abort(404)
     require_scope(unit)
-    if unit not in wave_units(wave, None):
+    if unit not in units_of(wave):
         abort(404)
     return wave, unit
 
@@ -96,7 +75,7 @@ def index():  # type: ignore[no-untyped-def]
     wave = next((w for w in waves if w.code == choose.wave.data), None)
     if wave is None and len(waves) == 1:
         wave = waves[0]
-    units = wave_units(wave, visible) if wave else []
+    units = units_of(wave, visible) if wave else []
     choose.unit.choices = [(u.code, f"{u.code} · {u.name}") for u in units]
     unit = next((u for u in units if u.code == choose.unit.data), None)
     if unit is None and len(units) == 1:
@@ -138,7 +117,7 @@ def _enterable(wave_code: str, unit_code: str) -> tuple[Wave, Unit] | None:
     """The open wave and one of its units in the user's scope, or None."""
     visible = visible_unit_ids(current_user)
     wave = next((w for w in open_waves(visible) if w.code == wave_code), None)
-    units = wave_units(wave, visible) if wave else []
+    units = units_of(wave, visible) if wave else []
     unit = next((u for u in units if u.code == unit_code), None)
     return (wave, unit) if wave and unit else None
 
@@ -161,10 +140,8 @@ def _unenterable_message(number: FormNumber) -> str:
 @role_required(*ENTRY_ROLES)
 def serial_check(wave_code: str):  # type: ignore[no-untyped-def]
     """JSON verdict on a typed serial, asked by the serial box as it is typed."""
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
-    if wave is None:
-        abort(404)
-    unit = db.session.scalar(sa.select(Unit).filter_by(code=request.args.get("u", "")))
+    wave = wave_or_404(wave_code)
+    unit = unit_by_code(request.args.get("u"))
     if unit is None:
         check = SerialCheck(SerialState.not_issued)
     else:

@@ -46,11 +46,6 @@ def find_user(username: str) -> User | None:
     )
 
 
-def find_unit(code: str) -> Unit | None:
-    """The unit with ``code``, if any."""
-    return db.session.scalar(sa.select(Unit).filter_by(code=code.strip()))
-
-
 def all_users() -> list[User]:
     """Every account, by username, with its unit loaded."""
     return list(
@@ -60,11 +55,6 @@ def all_users() -> list[User]:
             .order_by(sa.func.lower(User.username))
         )
     )
-
-
-def scope_units() -> list[Unit]:
-    """Units an account may be scoped to, by code."""
-    return list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
 
 
 def password_problem(

@@ -12,6 +12,7 @@ from sipas.extensions import db
 from sipas.models import Role, Unit, UnitLevel, Wave, WaveStatus, WaveUnit, Weighting
 from sipas.services import accounts
 from sipas.services.questionnaires import latest_version
+from sipas.services.waves.lookup import wave_by_code
 
 DEMO_WAVE_CODE = "demo"
 DEMO_QUESTIONNAIRE = "sipas-2017"
@@ -117,7 +118,7 @@ def _ensure_units() -> tuple[dict[str, Unit], int]:
 
 
 def _ensure_wave(units: dict[str, Unit]) -> bool:
-    if db.session.scalar(sa.select(Wave).filter_by(code=DEMO_WAVE_CODE)) is not None:
+    if wave_by_code(DEMO_WAVE_CODE) is not None:
         return False
     version = latest_version(DEMO_QUESTIONNAIRE)
     if version is None:

@@ -7,17 +7,15 @@ server through POST /api/sync (sipas.api) with the device's token.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Response, abort, current_app, jsonify, render_template, url_for
+from flask import Response, current_app, jsonify, render_template, url_for
 from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 
 from sipas.assets import asset_url
-from sipas.extensions import db
-from sipas.models import Unit
 from sipas.questionnaire import Item, Questionnaire
 from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
 from sipas.services.responses import phone
+from sipas.services.units.lookup import unit_or_404
 from sipas.services.waves.lookup import find_open_target
 from sipas.survey import bp
 
@@ -92,19 +90,12 @@ def _texts() -> dict[str, dict[str, str]]:
     return texts
 
 
-def _unit_or_404(unit_code: str) -> Unit:
-    unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
-    if unit is None:
-        abort(404)
-    return unit
-
-
 @bp.get("/kiosk/<unit_code>")
 @bp.get("/kiosk/<unit_code>/enrol")
 def kiosk_page(unit_code: str):  # type: ignore[no-untyped-def]
     """The kiosk app (the enrolment URL serves the same page; the token is in the
     URL fragment, which the browser never sends)."""
-    unit = _unit_or_404(unit_code)
+    unit = unit_or_404(unit_code)
     target = find_open_target(unit_code)
     settings = {
         "unit": unit.code,
@@ -173,7 +164,7 @@ def questionnaire_json(questionnaire: Questionnaire) -> dict:
 @bp.get("/kiosk/<unit_code>/questionnaire.json")
 def kiosk_questionnaire(unit_code: str):  # type: ignore[no-untyped-def]
     """The open wave's questionnaire for the kiosk (404 when nothing is open)."""
-    _unit_or_404(unit_code)
+    unit_or_404(unit_code)
     target = find_open_target(unit_code)
     if target is None:
         return jsonify({"error": "no_open_wave"}), 404

@@ -21,11 +21,14 @@ from sipas.questionnaire.serials import SERIAL_DIGITS, format_serial
 from sipas.reports.paper_pdf import render_forms
 from sipas.services import questionnaires
 from sipas.services.audit import record_event
+from sipas.services.waves.lookup import visible_waves
 
 log = logging.getLogger(__name__)
 
 #: Most forms one batch may hold (a print run, not a year's supply).
 MAX_BATCH = 5000
+#: Rounds forms may be issued for.
+PRINTABLE = (WaveStatus.draft, WaveStatus.open)
 #: Highest running number a serial can carry.
 MAX_SERIAL = 10**SERIAL_DIGITS - 1
 #: Attempts when another batch of the same wave took the serials first.
@@ -227,22 +230,4 @@ def forms_pdf(forms: list[PaperForm], language: str) -> bytes:
 
 def printable_waves() -> list[Wave]:
     """Waves forms may be issued for (draft or open), newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Wave)
-            .where(Wave.status != WaveStatus.closed)
-            .order_by(Wave.created_at.desc(), Wave.id.desc())
-        )
-    )
-
-
-def units_of(wave: Wave) -> list[Unit]:
-    """The units taking part in ``wave``, by code."""
-    return list(
-        db.session.scalars(
-            sa.select(Unit)
-            .join(WaveUnit, WaveUnit.unit_id == Unit.id)
-            .where(WaveUnit.wave_id == wave.id)
-            .order_by(Unit.code)
-        )
-    )
+    return visible_waves(None, PRINTABLE)

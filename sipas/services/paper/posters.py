@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import sqlalchemy as sa
-
-from sipas.extensions import db
 from sipas.models import Unit, User, Wave
 from sipas.reports.poster_pdf import render_posters
 from sipas.services.audit import record_event
-from sipas.services.paper.issuing import printable_waves, units_of
+from sipas.services.paper.issuing import printable_waves
+from sipas.services.units.lookup import all_units
+from sipas.services.waves.lookup import units_of
 
 __all__ = ["NoUnits", "PosterBatch", "poster_units", "poster_waves", "posters_pdf"]
 
@@ -19,8 +18,7 @@ __all__ = ["NoUnits", "PosterBatch", "poster_units", "poster_waves", "posters_pd
 def poster_units(today: date | None = None) -> list[Unit]:
     """Units that exist today (a closed unit's poster would lead nowhere), by code."""
     day = today or date.today()
-    units = db.session.scalars(sa.select(Unit).order_by(Unit.code))
-    return [unit for unit in units if unit.is_valid_on(day)]
+    return [unit for unit in all_units() if unit.is_valid_on(day)]
 
 
 def poster_waves() -> list[Wave]:

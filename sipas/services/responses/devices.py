@@ -21,6 +21,7 @@ from sipas.models.base import utcnow
 from sipas.questionnaire import normalize_text
 from sipas.services.audit import record_event
 from sipas.services.responses import store
+from sipas.services.units.lookup import all_units
 from sipas.services.waves.lookup import SurveyTarget, find_open_target
 
 log = logging.getLogger(__name__)
@@ -334,4 +335,4 @@ def _moment(value: object) -> datetime | None:
 
 def enrolable_units() -> list[Unit]:
     """Units a kiosk can be registered for, by code."""
-    return list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
+    return all_units()

@@ -22,7 +22,6 @@ from sipas.models import (
     User,
     Wave,
     WaveStatus,
-    WaveUnit,
 )
 from sipas.models.base import utcnow
 from sipas.services.audit import record_event
@@ -36,6 +35,7 @@ from sipas.services.responses.rows import (
 )
 from sipas.services.units.rows import FileError, RowError, read_records
 from sipas.services.units.tree import visible_unit_ids
+from sipas.services.waves.lookup import visible_waves, wave_units
 
 log = logging.getLogger(__name__)
 
@@ -128,18 +128,7 @@ def import_file(
 def import_waves(user: User) -> list[Wave]:
     """The open waves ``user`` may import into: all for admins, else those with a
     unit in the user's scope."""
-    waves = db.session.scalars(
-        sa.select(Wave).where(Wave.status == WaveStatus.open).order_by(Wave.code)
-    ).all()
-    visible = visible_unit_ids(user)
-    if visible is None:
-        return list(waves)
-    in_scope = set(
-        db.session.scalars(
-            sa.select(WaveUnit.wave_id).where(WaveUnit.unit_id.in_(visible))
-        )
-    )
-    return [wave for wave in waves if wave.id in in_scope]
+    return visible_waves(visible_unit_ids(user), (WaveStatus.open,))
 
 
 def summary(report: ImportReport) -> str:
@@ -168,9 +157,7 @@ def _vocabulary(wave: Wave) -> Vocabulary:
 
 def _context(wave: Wave, user: User | None) -> Context:
     units = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
-    in_wave = db.session.scalars(
-        sa.select(WaveUnit.unit_id).where(WaveUnit.wave_id == wave.id)
-    )
+    in_wave = (wave_unit.unit_id for wave_unit in wave_units(wave))
     allowed = visible_unit_ids(user) if user is not None else None
     return Context(
         wave_code=wave.code,

@@ -74,32 +74,6 @@ def group_choices(wave: Wave) -> dict[str, str]:
     }
 
 
-def visible_waves(visible: Collection[int] | None) -> list[Wave]:
-    """Waves with units in ``visible`` (None: every wave), newest first."""
-    query = sa.select(Wave)
-    if visible is not None:
-        query = query.where(
-            sa.exists().where(
-                WaveUnit.wave_id == Wave.id, WaveUnit.unit_id.in_(sorted(visible))
-            )
-        )
-    return list(
-        db.session.scalars(
-            query.order_by(Wave.starts_on.desc().nulls_last(), Wave.id.desc())
-        )
-    )
-
-
-def wave_by_code(code: str) -> Wave | None:
-    """The wave with ``code``, if any."""
-    return db.session.scalar(sa.select(Wave).filter_by(code=code))
-
-
-def unit_by_code(code: str) -> Unit | None:
-    """The unit with ``code``, if any."""
-    return db.session.scalar(sa.select(Unit).filter_by(code=code))
-
-
 def root_choices(wave: Wave, visible: Collection[int] | None) -> list[Unit]:
     """Subtrees of the wave one may ask results for, within ``visible``."""
     return [

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sipas.extensions import db
 from sipas.models import Response, Unit, UnitLevel, User
 from sipas.services.audit import record_event
+from sipas.services.units.lookup import unit_by_code
 from sipas.services.units.rows import COLUMNS, UnitRecord
 from sipas.services.units.rules import code_error, dates_error, fold, level_allows
 from sipas.services.units.tree import subtree_ids
@@ -123,10 +124,6 @@ class UnitError(Exception):
         self.errors = dict(errors)
 
 
-def by_code(code: str | None) -> Unit | None:
-    return db.session.scalar(sa.select(Unit).filter_by(code=code)) if code else None
-
-
 def has_responses(unit: Unit) -> bool:
     """True if any response was collected for ``unit``."""
     query = sa.select(Response.id).where(Response.unit_id == unit.id).limit(1)
@@ -203,7 +200,7 @@ def _check(data: UnitData, unit: Unit | None) -> tuple[Unit | None, Unit | None]
     errors: dict[str, str] = {}
     if problem := code_error(data.code):
         errors["code"] = problem
-    elif (other := by_code(data.code)) is not None and other is not unit:
+    elif (other := unit_by_code(data.code)) is not None and other is not unit:
         errors["code"] = _l("Another unit already has this code.")
     elif unit is not None and data.code != unit.code and has_responses(unit):
         errors["code"] = _l("The code cannot change: responses were collected here.")
@@ -239,7 +236,7 @@ def _parent_for(
     field_name = "parent_code"
     if not parent_code:
         return None
-    parent = by_code(parent_code)
+    parent = unit_by_code(parent_code)
     if parent is None:
         message = _l("No unit has the code %(code)s.", code=parent_code)
         raise UnitError({field_name: message})
@@ -266,7 +263,7 @@ def _children_problem(unit: Unit, level: UnitLevel) -> str | None:
 
 
 def _successor_for(unit: Unit | None, code: str) -> Unit:
-    successor = by_code(code)
+    successor = unit_by_code(code)
     if successor is None:
         raise UnitError(
             {"successor_code": _l("No unit has the code %(code)s.", code=code)}

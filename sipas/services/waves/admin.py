@@ -67,11 +67,6 @@ class WaveDesign:
         }
 
 
-def find_wave(code: str) -> Wave | None:
-    """The wave with ``code``, if any."""
-    return db.session.scalar(sa.select(Wave).filter_by(code=code))
-
-
 def questionnaire_versions() -> list[QuestionnaireVersion]:
     """Every stored questionnaire version, newest first."""
     return list(

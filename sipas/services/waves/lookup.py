@@ -1,7 +1,9 @@
-"""Finding the survey round a unit is collecting answers for."""
+"""Finding survey rounds: by code, those a user may see, the units of one, and the
+round a unit is collecting answers for."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,6 +12,55 @@ from sqlalchemy.orm import joinedload
 
 from sipas.extensions import db
 from sipas.models import Unit, Wave, WaveStatus, WaveUnit
+
+
+def wave_by_code(code: str | None) -> Wave | None:
+    """The wave with ``code``, if any."""
+    return db.session.scalar(sa.select(Wave).filter_by(code=code)) if code else None
+
+
+def wave_or_404(code: str) -> Wave:
+    """The wave with ``code``; a 404 when there is none (for views)."""
+    return db.one_or_404(sa.select(Wave).filter_by(code=code))
+
+
+def visible_waves(
+    visible: Collection[int] | None, statuses: Collection[WaveStatus] | None = None
+) -> list[Wave]:
+    """The waves a user may see: those with a unit in ``visible`` (None: every
+    wave), of the given ``statuses`` if any, newest first."""
+    query = sa.select(Wave)
+    if visible is not None:
+        query = query.where(
+            sa.exists().where(
+                WaveUnit.wave_id == Wave.id, WaveUnit.unit_id.in_(sorted(visible))
+            )
+        )
+    if statuses is not None:
+        query = query.where(Wave.status.in_(list(statuses)))
+    return list(
+        db.session.scalars(
+            query.order_by(Wave.starts_on.desc().nulls_last(), Wave.id.desc())
+        )
+    )
+
+
+def wave_units(wave: Wave, visible: Collection[int] | None = None) -> list[WaveUnit]:
+    """The wave's units (those in ``visible`` when given), by unit code."""
+    query = (
+        sa.select(WaveUnit)
+        .join(Unit)
+        .where(WaveUnit.wave_id == wave.id)
+        .order_by(Unit.code)
+    )
+    if visible is not None:
+        query = query.where(WaveUnit.unit_id.in_(sorted(visible)))
+    return list(db.session.scalars(query))
+
+
+def units_of(wave: Wave, visible: Collection[int] | None = None) -> list[Unit]:
+    """The units taking part in ``wave`` (those in ``visible`` when given), by code."""
+    return [wave_unit.unit for wave_unit in wave_units(wave, visible)]
 
 
 @dataclass(frozen=True)

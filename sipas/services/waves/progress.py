@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Channel, Response, ResponseStatus, Unit, Wave, WaveUnit
+from sipas.models import Channel, Response, ResponseStatus, Unit, Wave
+from sipas.services.waves.lookup import visible_waves, wave_units
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,7 @@ def waves_overview(visible: set[int] | None = None) -> list[WaveProgress]:
     """Progress of every wave, newest first, with one grouped count query; only the
     units in ``visible`` (None: all), and only waves that have some of them."""
     counts = _counts()
-    waves = db.session.scalars(sa.select(Wave).order_by(Wave.id.desc())).all()
-    overview = [_wave_progress(wave, counts, visible) for wave in waves]
-    return [p for p in overview if visible is None or p.units]
+    return [_wave_progress(wave, counts, visible) for wave in visible_waves(visible)]
 
 
 def _counts() -> dict[tuple[int, int], int]:
@@ -67,10 +66,7 @@ def _counts() -> dict[tuple[int, int], int]:
 def _wave_progress(
     wave: Wave, counts: dict[tuple[int, int], int], visible: set[int] | None
 ) -> WaveProgress:
-    query = sa.select(WaveUnit).join(Unit).where(WaveUnit.wave_id == wave.id)
-    if visible is not None:
-        query = query.where(WaveUnit.unit_id.in_(visible))
-    wave_units = db.session.scalars(query.order_by(Unit.code)).all()
+    in_scope = wave_units(wave, visible)
     units = tuple(
         UnitProgress(
             unit=wu.unit,
@@ -78,7 +74,7 @@ def _wave_progress(
             population=wu.population,
             responses=counts.get((wave.id, wu.unit_id), 0),
         )
-        for wu in wave_units
+        for wu in in_scope
     )
     return WaveProgress(wave=wave, units=units)
 
@@ -158,15 +154,12 @@ def channel_progress(wave: Wave, visible: set[int] | None = None) -> ChannelProg
     counts: dict[int, dict[Channel, int]] = {}
     for unit_id, channel, n in rows:
         counts.setdefault(unit_id, {})[Channel(channel)] = n
-    query = sa.select(WaveUnit).join(Unit).where(WaveUnit.wave_id == wave.id)
-    if visible is not None:
-        query = query.where(WaveUnit.unit_id.in_(visible))
     units = tuple(
         UnitChannelProgress(
             unit=wu.unit,
             target_sample=wu.target_sample,
             by_channel={c: counts.get(wu.unit_id, {}).get(c, 0) for c in Channel},
         )
-        for wu in db.session.scalars(query.order_by(Unit.code))
+        for wu in wave_units(wave, visible)
     )
     return ChannelProgress(wave=wave, units=units)

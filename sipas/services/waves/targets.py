@@ -11,13 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from sipas.extensions import db
-from sipas.models import Unit, User, Wave, WaveUnit
+from sipas.models import User, Wave, WaveUnit
 from sipas.services.audit import record_event
+from sipas.services.waves.lookup import wave_units
 
 #: Columns of the import file, in this order.
 IMPORT_COLUMNS = ("unit_code", "population", "target_sample")
@@ -34,19 +34,6 @@ class ParsedTargets:
     values: dict[int, Targets] = field(default_factory=dict)
     #: grid: {"population-<wave unit id>": message}; file: {row number: message}
     errors: dict[str | int, str] = field(default_factory=dict)
-
-
-def wave_units(wave: Wave, visible: set[int] | None = None) -> list[WaveUnit]:
-    """The wave's units (those in ``visible`` when given), by unit code."""
-    query = (
-        sa.select(WaveUnit)
-        .join(Unit)
-        .where(WaveUnit.wave_id == wave.id)
-        .order_by(Unit.code)
-    )
-    if visible is not None:
-        query = query.where(WaveUnit.unit_id.in_(visible))
-    return list(db.session.scalars(query))
 
 
 def _count(raw: object) -> tuple[int | None, str | None]:

@@ -1,7 +1,9 @@
-"""Results pages: a wave's dashboard for a unit subtree, and its downloads."""
+"""Results pages: a wave's dashboard for a unit subtree, its downloads and its PDF
+report."""
 
 from __future__ import annotations
 
+import io
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -10,9 +12,11 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -32,8 +36,19 @@ from sipas.reports import figures
 from sipas.services.audit import record_event
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import quality
-from sipas.services.results import dashboard as dashboards
 from sipas.services.results import exports
+from sipas.services.results.dashboard import (
+    compute_results,
+    counted_responses,
+    depth,
+    export_file,
+    fingerprint,
+    group_choices,
+    root_choices,
+)
+from sipas.services.results.report import NoResponses
+from sipas.services.results.report import report_pdf as build_pdf
+from sipas.services.units.lookup import unit_or_404
 from sipas.services.units.tree import (
     ancestors,
     can_see,
@@ -42,6 +57,7 @@ from sipas.services.units.tree import (
     visible_unit_ids,
 )
 from sipas.services.waves.design import WeightingError
+from sipas.services.waves.lookup import visible_waves, wave_or_404
 from sipas.services.waves.margins import mismatch_problem
 from sipas.stats.calibrate import MarginMismatch
 
@@ -75,30 +91,25 @@ def dashboard():  # type: ignore[no-untyped-def]
     if chosen:
         unit = request.args.get("unit") or None
         return redirect(url_for("admin.wave_dashboard", wave_code=chosen, unit=unit))
-    waves = dashboards.visible_waves(visible_unit_ids(current_user))
+    waves = visible_waves(visible_unit_ids(current_user))
     # a round still in preparation has nothing to show yet
     waves = [w for w in waves if w.status is not WaveStatus.draft] or waves
     if waves:
         return redirect(url_for("admin.wave_dashboard", wave_code=waves[0].code))
-    return render_template("admin/dashboard/none.html")
+    return render_template("admin/results/none.html")
 
 
 def _wave_and_root(wave_code: str) -> tuple[Wave, Unit | None]:
     """The wave and unit subtree asked for: 404 if unknown, 403 outside the scope.
     Without ``?unit=``: the whole wave, or the analyst's own unit."""
-    wave = dashboards.wave_by_code(wave_code)
-    if wave is None:
-        abort(404)
+    wave = wave_or_404(wave_code)
     if not can_see_any(current_user, [wu.unit_id for wu in wave.wave_units]):
         abort(403)
     code = request.args.get("unit")
     if not code:
         scoped = visible_unit_ids(current_user) is not None
         return wave, current_user.unit if scoped else None
-    unit = dashboards.unit_by_code(code)
-    if unit is None:
-        abort(404)
-    return wave, require_scope(unit)
+    return wave, require_scope(unit_or_404(code))
 
 
 def _choice_form(wave: Wave, root: Unit | None) -> ResultsChoiceForm:
@@ -107,13 +118,13 @@ def _choice_form(wave: Wave, root: Unit | None) -> ResultsChoiceForm:
         formdata=None, wave=wave.code, unit=root.code if root else ""
     )
     form.wave.choices = [
-        (w.code, f"{w.title} ({w.code})") for w in dashboards.visible_waves(visible)
+        (w.code, f"{w.title} ({w.code})") for w in visible_waves(visible)
     ]
-    units = dashboards.root_choices(wave, visible)
+    units = root_choices(wave, visible)
     if root is not None and root not in units:
         units.append(root)
     form.unit.choices = ([("", _("Whole survey round"))] if visible is None else []) + [
-        (u.code, "\u2003" * dashboards.depth(u) + u.name) for u in units
+        (u.code, "\u2003" * depth(u) + u.name) for u in units
     ]
     return form
 
@@ -146,7 +157,7 @@ def _crumbs(root: Unit | None) -> list[tuple[str | None, str]]:
 def wave_dashboard(wave_code: str):  # type: ignore[no-untyped-def]
     """The results of a wave for a unit subtree, with charts and tables."""
     wave, root = _wave_and_root(wave_code)
-    groups = dashboards.group_choices(wave)
+    groups = group_choices(wave)
     group = request.args.get("by", "")
     if group not in groups:
         group = next(iter(groups), "")
@@ -164,21 +175,21 @@ def wave_dashboard(wave_code: str):  # type: ignore[no-untyped-def]
     try:
         section = _results_section(wave, root, group)
     except (WeightingError, MarginMismatch) as error:
-        return results_unavailable(error, page)
-    return render_template("admin/dashboard/wave.html", section=section, **page)
+        return _results_unavailable(error, page)
+    return render_template("admin/results/wave.html", section=section, **page)
 
 
-def results_unavailable(error: WeightingError | MarginMismatch, page: dict) -> str:
+def _results_unavailable(error: WeightingError | MarginMismatch, page: dict) -> str:
     """The page saying why a wave's results cannot be computed, and what to do:
     units without a population, or calibration margins that do not fit."""
     if isinstance(error, WeightingError):
         return render_template(
-            "admin/dashboard/weighting.html", units=error.unit_codes, **page
+            "admin/results/weighting.html", units=error.unit_codes, **page
         )
     problem = mismatch_problem(
         parsed(page["wave"].questionnaire), error, current_language()
     )
-    return render_template("admin/dashboard/calibration.html", problem=problem, **page)
+    return render_template("admin/results/calibration.html", problem=problem, **page)
 
 
 def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None:
@@ -187,10 +198,10 @@ def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None
     subtree has no counted responses; reused while nothing they depend on has
     changed."""
     in_scope = subtree_ids(root.id) if root is not None else None
-    if not dashboards.counted_responses(wave, in_scope):
+    if not counted_responses(wave, in_scope):
         return None
     key = (
-        dashboards.fingerprint(wave),
+        fingerprint(wave),
         root.id if root is not None else None,
         current_language(),
         group,
@@ -200,15 +211,15 @@ def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
-    results = dashboards.compute_results(wave, root, [group] if group else [])
+    results = compute_results(wave, root, [group] if group else [])
     section = Markup(  # noqa: S704  (a rendered, autoescaped template)
         render_template(
-            "admin/dashboard/_results.html",
+            "admin/results/_results.html",
             r=results,
             fig=figures,
             changes=figures.change_rows(results),
             small_count=figures.small_count(results),
-            groups=dashboards.group_choices(wave),
+            groups=group_choices(wave),
             group=group,
         )
     )
@@ -228,9 +239,9 @@ def download(wave_code: str, fmt: str):  # type: ignore[no-untyped-def]
         abort(404)
     wave, root = _wave_and_root(wave_code)
     try:
-        body = dashboards.export_file(wave, root, fmt)
+        body = export_file(wave, root, fmt)
     except (WeightingError, MarginMismatch) as error:
-        return results_unavailable(error, {"wave": wave, "root": root}), 409
+        return _results_unavailable(error, {"wave": wave, "root": root}), 409
     name = exports.export_filename(wave, root, fmt)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if isinstance(body, bytes):
@@ -261,3 +272,33 @@ def _audited_when_served(chunks: Iterable[bytes], event: dict) -> Iterator[bytes
     db.session.commit()
     record_event(user=current_user, **event)
     db.session.commit()
+
+
+@bp.get("/results/<wave_code>/report.pdf")
+@role_required(*READERS)
+def report_pdf(wave_code: str) -> Response | tuple[str, int]:
+    """The report as a download, recorded in the audit log."""
+    wave, root = _wave_and_root(wave_code)
+    try:
+        data = build_pdf(wave, root, current_language())
+    except NoResponses:
+        flash(_("This survey round has no response in this scope yet."), "warning")
+        return redirect(url_for("admin.index"))
+    except (WeightingError, MarginMismatch) as error:
+        return _results_unavailable(error, {"wave": wave, "root": root}), 409
+    unit_code = root.code if root is not None else "all"
+    record_event(
+        "report.pdf",
+        user=current_user,
+        object_type="wave",
+        object_id=wave.code,
+        details={"unit": unit_code, "bytes": len(data)},
+    )
+    db.session.commit()
+    filename = f"sipas-{wave.code}-{unit_code}.pdf"
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=filename,
+    )

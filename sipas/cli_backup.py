@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.i18n import format_number
+from sipas.services import backup
 from sipas.services.audit import record_event
 from sipas.services.backup import common
 
@@ -77,7 +78,7 @@ def backup_command(output: Path, force: bool) -> None:
     """Back up the whole database while the application keeps running."""
     progress = PageProgress()
     try:
-        info = common.create_backup(output, force=force, progress=progress)
+        info = backup.create_backup(output, force=force, progress=progress)
     except common.BackupError as error:
         _fail(error)
     finally:
@@ -94,8 +95,8 @@ def backup_command(output: Path, force: bool) -> None:
 def restore_command(backup_file: Path, yes: bool) -> None:
     """Replace ALL data of the database with a backup made by `flask sipas backup`."""
     try:
-        info = common.inspect_backup(backup_file)
-        revision = common.check_restore(info)
+        info = backup.inspect_backup(backup_file)
+        revision = backup.check_restore(info)
     except common.BackupError as error:
         _fail(error)
     click.echo(_describe(info))
@@ -110,7 +111,7 @@ def restore_command(backup_file: Path, yes: bool) -> None:
             abort=True,
         )
     try:
-        dropped = common.restore_backup(info)
+        dropped = backup.restore_backup(info)
     except common.BackupError as error:
         _fail(error)
     _record("backup.restore", backup_file, info, dropped_tables=dropped)

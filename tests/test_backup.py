@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 from sipas.database import init_migrations
 from sipas.extensions import db
 from sipas.models import AuditEvent, Response
-from sipas.services import demo, questionnaires, synthetic
-from sipas.services.backup import common
+from sipas.services import backup, demo, questionnaires, synthetic
+from sipas.services.backup import common, sqlite
 from sipas.services.results import dashboard, exports
 from sipas.services.waves.lookup import wave_by_code
 from tests.conftest import QUESTIONNAIRE_DIR, make_app
@@ -151,9 +151,9 @@ def test_backup_is_the_database_as_it_was_while_others_keep_writing(
 ):
     """Another connection writes between the copy's steps without waiting; the copy
     is the database as it was when the backup began."""
-    monkeypatch.setattr(common, "PAGES_PER_STEP", 5)
+    monkeypatch.setattr(sqlite, "PAGES_PER_STEP", 5)
     stored = response_count()
-    writer = sqlite3.connect(common.sqlite_path(), timeout=0.2, isolation_level=None)
+    writer = sqlite3.connect(sqlite.database_file(), timeout=0.2, isolation_level=None)
     steps = []
 
     def write_meanwhile(copied: int, total: int) -> None:
@@ -161,14 +161,14 @@ def test_backup_is_the_database_as_it_was_while_others_keep_writing(
         writer.execute("DELETE FROM answers WHERE response_id = ?", (len(steps),))
         writer.execute("DELETE FROM responses WHERE id = ?", (len(steps),))
 
-    info = common.create_backup(tmp_path / "b.sqlite", progress=write_meanwhile)
+    info = backup.create_backup(tmp_path / "b.sqlite", progress=write_meanwhile)
     writer.close()
 
     assert len(steps) > 10
     assert steps == sorted(steps)  # the copy never started again
     assert response_count() == stored - len(steps)
     assert info.responses == stored
-    assert common.inspect_backup(info.path).responses == stored
+    assert backup.inspect_backup(info.path).responses == stored
 
 
 def test_restore_asks_first(filled, runner, tmp_path):
@@ -374,18 +374,18 @@ def test_postgresql_refuses_a_sqlite_backup_and_sqlite_a_postgresql_one(
 def test_an_open_connection_sees_the_old_data_or_the_new(filled, tmp_path):
     """The app keeps serving during a SQLite restore: a reader in the middle of a
     transaction goes on seeing the old data; its next transaction sees the backup's."""
-    info = common.create_backup(tmp_path / "b.sqlite")
+    info = backup.create_backup(tmp_path / "b.sqlite")
     change_everything()
-    reader = sqlite3.connect(common.sqlite_path(), isolation_level=None)
+    reader = sqlite3.connect(sqlite.database_file(), isolation_level=None)
     count = "SELECT count(*) FROM responses"
     reader.execute("BEGIN")
     changed = reader.execute(count).fetchone()[0]
 
-    common.restore_backup(common.inspect_backup(info.path))
+    backup.restore_backup(backup.inspect_backup(info.path))
 
     assert reader.execute(count).fetchone()[0] == changed
     reader.execute("COMMIT")
     assert reader.execute(count).fetchone()[0] == info.responses != changed
     reader.close()
-    with common.sqlite_path().open("rb") as live:
+    with sqlite.database_file().open("rb") as live:
         assert live.read(20)[18:20] == b"\x02\x02"  # still in WAL mode

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from sipas.i18n import format_number, format_percent
 from sipas.reports.svg import ChartRow, interval_chart
-from sipas.services.results.compute import OVERALL, Change, RankedUnit, WaveResults
+from sipas.reports.wave_results import OVERALL, Change, RankedUnit, WaveResults
 from sipas.stats.compare import Comparison, Difference
 from sipas.stats.indices import IndexResult
 from sipas.stats.intervals import Interval

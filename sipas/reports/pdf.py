@@ -38,7 +38,7 @@ from sipas.reports.pdf_styles import (
     MUTED,
     PAGE_SIZE,
 )
-from sipas.services.results.compute import WaveResults
+from sipas.reports.wave_results import WaveResults
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sipas.reports.pdf_styles import (
     para,
     pct,
 )
-from sipas.services.results.compute import OVERALL, Change, ShareTable, WaveResults
+from sipas.reports.wave_results import OVERALL, Change, ShareTable, WaveResults
 
 
 def breakdown_part(results: WaveResults) -> list[Flowable]:

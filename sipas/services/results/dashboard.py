@@ -14,11 +14,10 @@ from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import Response, ResponseStatus, Unit, Wave, WaveUnit
+from sipas.reports.wave_results import Thresholds, WaveResults
 from sipas.services.questionnaires import parsed
 from sipas.services.results import exports, workbook
 from sipas.services.results.compute import (
-    Thresholds,
-    WaveResults,
     previous_wave,
     respondent_items,
     responding_root_choices,

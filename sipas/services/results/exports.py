@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Unit, Wave
 from sipas.questionnaire.personal_data import mask_personal_data
+from sipas.reports.wave_results import ShareTable, WaveResults
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.privacy import text_item_codes
-from sipas.services.results.compute import ShareTable, WaveResults
 from sipas.services.waves.design import unit_designs
 from sipas.spreadsheets import CsvWriter
 from sipas.stats.indices import Options

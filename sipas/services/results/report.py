@@ -24,7 +24,8 @@ from sipas.models import (
 )
 from sipas.reports.pdf import RenderedReport, render
 from sipas.reports.pdf_heading import Masthead
-from sipas.services.results.compute import Thresholds, WaveResults, wave_results
+from sipas.reports.wave_results import Thresholds, WaveResults
+from sipas.services.results.compute import wave_results
 from sipas.services.units.tree import ancestors, subtree_ids
 
 #: Levels whose issuing body is their People's Committee (UBND).

@@ -20,7 +20,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sipas.models import Wave
 from sipas.questionnaire import Item, ItemType, Questionnaire
 from sipas.reports.figures import change_rows, comparison_text
-from sipas.services.results.compute import OVERALL, ShareTable, WaveResults
+from sipas.reports.wave_results import OVERALL, ShareTable, WaveResults
 from sipas.services.results.exports import MULTI_SEPARATOR, counted_batches
 from sipas.services.waves.design import unit_designs
 from sipas.spreadsheets import append_row

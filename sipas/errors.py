@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from sipas.extensions import db
 
@@ -97,8 +98,24 @@ def _without_database() -> None:
     g._login_user = current_app.login_manager.anonymous_user()
 
 
+def database_down(error: Exception) -> Response:
+    """The 503 answer while the database is unreachable: JSON with Retry-After for
+    kiosks (they keep their responses and try again), the friendly page else."""
+    log.error("database unavailable: %s", error)
+    _without_database()
+    if request.blueprint == "api":
+        answer = jsonify(error=DATABASE_DOWN_FOR_DEVICES, retry=True)
+        answer.status_code = 503
+    else:
+        body, status = render_error(503)
+        answer = current_app.make_response((body, status))
+    answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return answer
+
+
 def register_error_handlers(app: Flask) -> None:
-    """HTTP errors, CSRF failures and an unreachable database get friendly pages."""
+    """HTTP errors, CSRF failures and an unreachable database get friendly pages
+    (the survey blueprint answers its own CSRF failures: sipas/survey/views.py)."""
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
@@ -107,33 +124,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
-        if request.blueprint == "survey":
-            from sipas.survey.views import render_after_csrf_failure
-
-            try:
-                return render_after_csrf_failure()
-            except DATABASE_UNAVAILABLE as down:
-                # an error raised by a handler would be a bare 500
-                return _database_down(down)
         return render_error(
             400, _l("This form has expired. Please go back and try again.")
         )
 
-    def _database_down(error: Exception):  # type: ignore[no-untyped-def]
-        log.error("database unavailable: %s", error)
-        _without_database()
-        if request.blueprint == "api":
-            # a kiosk keeps its responses and tries again on any answer but 200
-            answer = jsonify(error=DATABASE_DOWN_FOR_DEVICES, retry=True)
-            answer.status_code = 503
-        else:
-            body, status = render_error(503)
-            answer = app.make_response((body, status))
-        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return answer
-
     for error_class in DATABASE_UNAVAILABLE:
-        app.register_error_handler(error_class, _database_down)
+        app.register_error_handler(error_class, database_down)
 
 
 def _specific_message(error: HTTPException) -> str | None:

@@ -12,7 +12,7 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.auth.decorators import role_required
 from sipas.models import Role
 from sipas.services import accounts, audit, clock

@@ -10,7 +10,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_devices import DeviceForm, RevokeForm
 from sipas.auth.decorators import role_required
 from sipas.extensions import db

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_paper import IssueForm
 from sipas.auth.decorators import role_required
 from sipas.extensions import db

@@ -8,7 +8,7 @@ from flask import current_app, flash, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_posters import UNIT, PosterForm
 from sipas.auth.decorators import role_required
 from sipas.extensions import db

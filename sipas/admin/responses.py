@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_waves import (
     STATUS_LABELS,
     BulkAcceptForm,

@@ -27,7 +27,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import SelectField
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.i18n import current_language

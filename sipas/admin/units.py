@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_units import (
     LEVEL_LABELS,
     ImportForm,

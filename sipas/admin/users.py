@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_users import PasswordResetForm, RoleScopeForm, UserCreateForm
 from sipas.auth.decorators import role_required
 from sipas.auth.views import start_session

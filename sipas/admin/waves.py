@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_waves import (
     LEVEL_LABELS,
     METHOD_LABELS,

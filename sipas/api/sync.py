@@ -7,7 +7,7 @@ import logging
 from flask import jsonify, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from sipas.api import bp
+from sipas.api.blueprint import bp
 from sipas.database import end_reads, reads_first
 from sipas.extensions import db
 from sipas.models import Device

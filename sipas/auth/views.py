@@ -18,7 +18,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from sipas.auth import bp
+from sipas.auth.blueprint import bp
 from sipas.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm
 from sipas.extensions import db
 from sipas.models import Role, User

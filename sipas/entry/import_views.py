@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sipas.auth.decorators import role_required
-from sipas.entry import bp
+from sipas.entry.blueprint import bp
 from sipas.entry.forms_import import DecisionForm, ResponseFileForm
 from sipas.extensions import csrf, db
 from sipas.models import Role, Wave

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from sipas.auth.decorators import require_scope, role_required
-from sipas.entry import bp
+from sipas.entry.blueprint import bp
 from sipas.entry.forms import (
     SettingForm,
     SettleForm,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sipas.extensions import db
 from sipas.i18n import is_language, remember_language
-from sipas.public import bp
+from sipas.public.blueprint import bp
 from sipas.services.waves.lookup import open_targets
 
 

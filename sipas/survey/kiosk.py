@@ -17,7 +17,7 @@ from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
 from sipas.services.responses import phone
 from sipas.services.units.lookup import unit_or_404
 from sipas.services.waves.lookup import find_open_target
-from sipas.survey import bp
+from sipas.survey.blueprint import bp
 
 #: Interface texts of the kiosk, sent to the page in every language (the respondent
 #: switches language without a request). Keys are used by static/js/kiosk.js.

@@ -14,10 +14,11 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from sipas.errors import render_error
+from sipas.errors import DATABASE_UNAVAILABLE, database_down, render_error
 from sipas.extensions import db
 from sipas.i18n import current_language, is_language, remember_language
 from sipas.models import ResponseDraft
@@ -27,7 +28,7 @@ from sipas.questionnaire.steps import step_number
 from sipas.security import client_address, rate_limited
 from sipas.services.responses import phone, store
 from sipas.services.waves.lookup import SurveyTarget, find_open_target
-from sipas.survey import bp
+from sipas.survey.blueprint import bp
 from sipas.survey.forms import SectionForm, csrf_failure_message, form_class, prefill
 
 
@@ -153,7 +154,18 @@ def _after_step(
     )
 
 
-def render_after_csrf_failure():  # type: ignore[no-untyped-def]
+@bp.errorhandler(CSRFError)
+def csrf_failure(error: CSRFError):  # type: ignore[no-untyped-def]
+    """An expired form on a step: the step again with what was posted (not stored)
+    and an explanation, never a lost questionnaire."""
+    try:
+        return _render_after_csrf_failure()
+    except DATABASE_UNAVAILABLE as down:
+        # an error raised by a handler would be a bare 500
+        return database_down(down)
+
+
+def _render_after_csrf_failure():  # type: ignore[no-untyped-def]
     """The step again with what was posted (not stored) and an explanation."""
     unit_code = (request.view_args or {}).get("unit_code", "")
     target = find_open_target(unit_code)

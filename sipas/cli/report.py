@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from sipas.cli_options import language_option, pdf_output_option
+from sipas.cli.options import language_option, pdf_output_option
 from sipas.extensions import db
 from sipas.services.audit import record_event
 from sipas.services.results.report import NoResponses, build_report

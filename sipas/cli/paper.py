@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
-from sipas.cli_options import language_option, pdf_output_option
+from sipas.cli.options import language_option, pdf_output_option
 from sipas.extensions import db
 from sipas.questionnaire.serials import format_serial
 from sipas.services.paper.issuing import PaperFormsRefused, forms_pdf, issue_forms

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from sipas.cli_options import language_option, pdf_output_option
+from sipas.cli.options import language_option, pdf_output_option
 from sipas.extensions import db
 from sipas.services.paper.posters import NoUnits, posters_pdf
 from sipas.services.units.lookup import unit_by_code

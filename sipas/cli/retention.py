@@ -1,4 +1,5 @@
-"""`flask sipas retention [--dry-run]`: erase original free text past its retention.
+"""`flask sipas retention [--dry-run]`: erase original free text past its retention;
+`flask sipas purge-drafts`: forget unfinished phone questionnaires.
 
 Meant for a daily cron job or systemd timer. For every closed wave whose
 ``text_retention_days`` have passed since its close, the original free-text answers
@@ -9,10 +10,11 @@ changes nothing.
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.services.responses import privacy
+from sipas.services.responses import phone, privacy
 
 
 @click.command("retention")
@@ -54,3 +56,11 @@ def retention_command(dry_run: bool) -> None:
         click.echo(_("Dry run: nothing was changed."))
     else:
         db.session.commit()
+
+
+@click.command("purge-drafts")
+def purge_drafts_command() -> None:
+    """Forget unfinished phone questionnaires older than DRAFT_RETENTION_DAYS."""
+    removed = phone.purge_stale_drafts(current_app.config["DRAFT_RETENTION_DAYS"])
+    db.session.commit()
+    click.echo(_("%(removed)d unfinished questionnaires removed.", removed=removed))

@@ -20,7 +20,7 @@ def answer_for(item: Item, *, gave_feedback: bool = True) -> object:
         return "yes" if gave_feedback else "no"
     if item.type is ItemType.scale:
         # satisfied throughout, but not the same score everywhere: identical answers
-        # to every criterion would be flagged as straight-lining (services/quality.py)
+        # to every criterion raise the straight-lining signal (responses/quality.py)
         return "5" if item.code == "D3" else "4"
     if item.type is ItemType.single_choice:
         return item.choices[0].code

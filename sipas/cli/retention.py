@@ -3,8 +3,8 @@
 
 Meant for a daily cron job or systemd timer. For every closed wave whose
 ``text_retention_days`` have passed since its close, the original free-text answers
-are replaced by their masked text (see sipas.services.privacy); running it again
-changes nothing.
+are replaced by their masked text (see sipas.services.responses.privacy); running
+it again changes nothing.
 """
 
 from __future__ import annotations

@@ -89,8 +89,8 @@ class Response(db.Model):
         sa.Index("ix_responses_wave_unit_status", "wave_id", "unit_id", "status"),
         # the device-rate quality rule counts one device's recent responses
         sa.Index("ix_responses_device_submitted", "device_code", "submitted_at"),
-        # covers the grouped query of wave statistics (services/patterns.py), so the
-        # database answers it from the index alone, already in group order
+        # covers the grouped query of wave statistics (services/results/query.py),
+        # so the database answers it from the index alone, already in group order
         sa.Index(
             "ix_responses_patterns",
             "wave_id",

@@ -13,7 +13,8 @@ The map, one line per package or module:
 - ``units/``         lookup · tree · lineage · rules · rows (parse a file) ·
                      imports (store it) · admin
 - ``waves/``         lookup · admin · design · targets · margins · progress
-- ``responses/``     store · phone · devices · quality · privacy · rows · imports · admin
+- ``responses/``     store · phone · devices · quality · privacy · rows · imports ·
+                     admin
 - ``paper/``         issuing · entry · figures · posters
 - ``results/``       query → sums → compute (``WaveResults``) → dashboard · report ·
                      exports · workbook

@@ -37,7 +37,7 @@ from tests.e2e.kiosk_pages import (
     wait_for_sync,
 )
 from tests.factories import make_unit
-from tests.test_questionnaire_loader import MINIMAL
+from tests.questionnaire.test_loader import MINIMAL
 
 TYPES_UNIT = "QN-KIOSK-THU"
 TYPES_TOKEN = secrets.token_urlsafe(32)

@@ -1,7 +1,7 @@
 """Indices of a wave straight from the database, with SQL GROUP BY doing the heavy pass.
 
 The database counts responses per unit, channel and criteria masks
-(:mod:`sipas.services.patterns`); Python only sees those counts — never the answer
+(:mod:`sipas.services.results.query`); Python only sees those counts — never the answer
 rows — and turns them into the per-PSU sums of :mod:`sipas.stats`, so the numbers
 equal those of the exported stats CSV (a test checks exactly that, which also checks
 the masks against the answers).

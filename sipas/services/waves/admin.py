@@ -49,7 +49,7 @@ class WaveDesign:
     strata_level: UnitLevel | None
     psu_level: UnitLevel | None
     weighting: Weighting
-    #: As stored on the wave (see sipas.services.margins), None: no calibration.
+    #: As stored on the wave (see sipas.services.waves.margins), None: no calibration.
     calibration_margins: dict[str, Any] | None
     #: Days the original free-text answers are kept after the close; None: for good.
     text_retention_days: int | None = None

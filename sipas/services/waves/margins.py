@@ -8,7 +8,7 @@ joined with ``|``::
     sex: male=4900, female=5100
     sex,age_group: male|18_25=1200, female|18_25=1300
 
-Stored as the statistics read it (:func:`sipas.services.reporting.calibration_spec`):
+Stored as the statistics read it (:func:`sipas.services.results.sums.calibration_spec`):
 ``{"method": "poststratify" | "rake", "margins": [{"columns": [...], "population":
 {"value|value": count}}]}``.
 """

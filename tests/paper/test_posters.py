@@ -22,8 +22,8 @@ from sipas.reports.poster_pdf import qr_code, render_posters, survey_url
 from sipas.services.waves.lookup import units_of
 from tests.conftest import CSRF_PATTERN, OUTPUT_ROOT
 from tests.factories import demo_target, make_unit
-from tests.test_paper_forms import needs_poppler, squeeze, write
-from tests.test_report_pdf import page_count
+from tests.paper.test_issuing import needs_poppler, squeeze, write
+from tests.results.test_report_pdf import page_count
 
 #: Page images a human can look at (gitignored).
 IMAGES = OUTPUT_ROOT / "posters"

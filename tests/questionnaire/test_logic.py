@@ -19,7 +19,7 @@ from sipas.questionnaire import (
     visible_items,
     visible_sections,
 )
-from tests.test_questionnaire_loader import MINIMAL
+from tests.questionnaire.test_loader import MINIMAL
 
 CHAINED = MINIMAL.replace(
     """      - {code: comment, type: text, max_length: 50,""",

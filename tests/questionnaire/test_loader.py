@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,9 @@ from sipas.questionnaire import (
     parse_definition,
 )
 from sipas.questionnaire.logic import is_visible
+from tests.conftest import ROOT
 
-QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
+QUESTIONNAIRES = ROOT / "questionnaires"
 
 MINIMAL = textwrap.dedent(
     """\

@@ -32,8 +32,8 @@ from sipas.questionnaire import (
 from sipas.services import accounts, demo, questionnaires
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import devices, imports
+from tests.api.test_sync import kiosk, kiosk_response, stored, sync
 from tests.conftest import CSRF_PATTERN, QUESTIONNAIRE_DIR, SurveyPage, login, make_app
-from tests.test_sync_api import kiosk, kiosk_response, stored, sync
 
 __all__ = ["kiosk"]  # the fixture, used by name below
 

@@ -34,8 +34,8 @@ from sipas.services.paper.issuing import (
 from sipas.services.questionnaires import parsed
 from tests.conftest import CSRF_PATTERN, OUTPUT_ROOT
 from tests.factories import demo_target, make_unit
-from tests.test_questionnaire_loader import MINIMAL
-from tests.test_report_pdf import page_count, pdf_text
+from tests.questionnaire.test_loader import MINIMAL
+from tests.results.test_report_pdf import page_count, pdf_text
 
 #: Page images a human can look at (gitignored).
 IMAGES = OUTPUT_ROOT / "paper"

@@ -12,8 +12,7 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from sipas.i18n import format_day, format_number, format_percent
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from sipas.database import engine_options
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, WaveStatus
 from sipas.questionnaire.quality import DEVICE_RATE, signal_bit
+from tests.api.test_sync import count_responses, kiosk, kiosk_response, stored, sync
 from tests.factories import demo_target
-from tests.test_sync_api import count_responses, kiosk, kiosk_response, stored, sync
 
 __all__ = ["kiosk"]  # the fixture, used by name below
 DEVICE_RATE_BIT = signal_bit(DEVICE_RATE)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import AuditEvent, Role
 from sipas.services import accounts, audit
-from tests.conftest import login
+from tests.conftest import ROOT, login
 
 
 def event_at(action: str, moment: datetime, user=None, **details) -> AuditEvent:
@@ -118,13 +118,12 @@ def test_there_is_no_route_that_changes_events(demo_app):
 def test_every_recorded_action_has_a_readable_name():
     """Each action code written anywhere in the code has a label for the log page."""
     import re
-    from pathlib import Path
 
     from sipas.admin.audit import ACTION_LABELS
 
     source = "\n".join(
         path.read_text(encoding="utf-8")
-        for path in (Path(__file__).parent.parent / "sipas").rglob("*.py")
+        for path in (ROOT / "sipas").rglob("*.py")
         if path.name != "audit.py"
     )
     written = set(re.findall(r'record_event\(\s*"([a-z_.]+)"', source))

@@ -25,6 +25,7 @@ from sipas.services.questionnaires import parsed
 from sipas.services.results import exports
 from sipas.services.units import imports
 from sipas.spreadsheets import csv_cell, from_csv_cell
+from tests.conftest import ROOT
 from tests.factories import demo_target, make_response, valid_answers
 
 #: Hostile comments and the bytes of their stats CSV cell.
@@ -37,7 +38,7 @@ HOSTILE = {
     "=cmd|' /C calc'!A0": b"'=cmd|' /C calc'!A0",
 }
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-SOURCE = Path(__file__).resolve().parent.parent / "sipas"
+SOURCE = ROOT / "sipas"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from sipas.questionnaire.paper_codes import (
 from sipas.questionnaire.paper_skips import depends_on, skip_rules
 from sipas.questionnaire.schema import Choice, Item, ItemType, LocalizedText
 from tests.conftest import QUESTIONNAIRE_DIR
-from tests.test_questionnaire_loader import MINIMAL
+from tests.questionnaire.test_loader import MINIMAL
 
 
 def _item(item_type: ItemType, codes: list[str]) -> Item:

@@ -109,6 +109,8 @@ def make_app(database_path: Path, **settings: object) -> Flask:
         or database_url(database_path),
         "QUESTIONNAIRE_DIR": str(QUESTIONNAIRE_DIR),
         "ADMIN_PASSWORD": "admin-test-password",
+        # hashing a password properly takes 0.1 s; the suite hashes thousands
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
     config.update(settings)
     app = create_app(config)

@@ -62,16 +62,19 @@ system-deps:
 
 axe: .cache/npm/node_modules/axe-core/axe.min.js
 
-## The whole suite on SQLite and, at the same time (two cores), again on a throwaway
-## PostgreSQL cluster on 127.0.0.1; that run's report follows the first one's.
+## The suite on SQLite and, at the same time (two cores), again on a throwaway
+## PostgreSQL cluster on 127.0.0.1; that run's report follows the first one's. Every
+## test of the app runs on both databases; the browser tests are shared out between
+## the two runs, and the tests without a database run on SQLite only (--split-run,
+## tests/conftest.py). `pytest` alone runs everything on SQLite.
 PG_LOG := test-output/pytest-postgresql.log
 test: install-test system-deps axe
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p test-output
 	@SIPAS_TEST_OUTPUT=test-output/postgresql $(BIN)/python -m pytest --db postgresql \
-	    -p no:cacheprovider > $(PG_LOG) 2>&1 & postgresql=$$!; \
-	$(BIN)/python -m pytest; sqlite=$$?; \
+	    --split-run -p no:cacheprovider > $(PG_LOG) 2>&1 & postgresql=$$!; \
+	$(BIN)/python -m pytest --split-run; sqlite=$$?; \
 	wait $$postgresql; pg=$$?; \
 	echo "======== the same suite on PostgreSQL ($(PG_LOG)) ========"; \
 	cat $(PG_LOG); \

@@ -10,6 +10,9 @@ from pathlib import Path
 
 from flask import Flask
 
+#: werkzeug's password hashing method for staff accounts (about 0.1 s a hash).
+PASSWORD_HASH_DEFAULT = "scrypt"  # noqa: S105  (a method name, not a password)
+
 
 class DefaultConfig:
     """Settings that work for `make run` on one machine with SQLite."""
@@ -55,6 +58,10 @@ class DefaultConfig:
     #: Production mode: refuses to start without a strong SIPAS_SECRET_KEY and
     #: sends cookies over HTTPS only (sipas/config.py check_production).
     PRODUCTION = False
+    #: How staff passwords are hashed (werkzeug's method string). The default costs
+    #: about 0.1 s per hash, as it should; the test suite sets a cheap one, which
+    #: production mode refuses.
+    PASSWORD_HASH_METHOD = PASSWORD_HASH_DEFAULT
     #: Reverse proxies (nginx) in front of the app whose X-Forwarded-* headers are
     #: believed: 0 when clients connect directly, 1 behind one nginx.
     TRUSTED_PROXIES = 0
@@ -225,6 +232,11 @@ def check_production(config: dict) -> None:
         problem = "SIPAS_SECRET_KEY is a published example value"
     elif len(key) < MIN_SECRET_KEY_LENGTH:
         problem = f"SIPAS_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    elif config.get("PASSWORD_HASH_METHOD", PASSWORD_HASH_DEFAULT) != (
+        PASSWORD_HASH_DEFAULT
+    ):
+        problem = "SIPAS_PASSWORD_HASH_METHOD weakens password hashes"
+        how_to = "leave it unset (it is for the test suite only)"
     else:
         return
     raise ProductionConfigError(f"production mode: {problem}; {how_to}.")

@@ -25,6 +25,38 @@ QUESTIONNAIRE_DIR = ROOT / "questionnaires"
 OUTPUT_ROOT = Path(os.environ.get("SIPAS_TEST_OUTPUT", ROOT / "test-output"))
 
 
+#: `make test` runs the suite twice at once, once per database, on the two cores
+#: (``--split-run``). Browser tests drive the same pages whatever the database, so
+#: each runs in one of the two runs: these files in the PostgreSQL one, the others
+#: in the SQLite one (kept about even in time). Tests that use no database (the
+#: pure engine and questionnaire, the R oracle) run in the SQLite run only.
+BROWSER_TESTS_ON_POSTGRESQL = frozenset(
+    {
+        "test_back_office.py",
+        "test_downloads.py",
+        "test_entry_keyboard.py",
+        "test_kiosk_enrolment.py",
+        "test_quality_review.py",
+    }
+)
+NO_DATABASE = (
+    "tests/stats/test_against_r.py",
+    "tests/stats/test_coded.py",
+    "tests/stats/test_design.py",
+    "tests/stats/test_flatfile.py",
+    "tests/stats/test_properties.py",
+    "tests/stats/test_shares_compare.py",
+    "tests/stats/test_stats_command.py",
+    "tests/stats/test_trim.py",
+    "tests/test_paper_codes.py",
+    "tests/test_personal_data.py",
+    "tests/test_questionnaire_loader.py",
+    "tests/test_questionnaire_logic.py",
+    "tests/test_serials.py",
+    "tests/test_svg.py",
+)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--db",
@@ -32,18 +64,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="sqlite",
         help="database the tests run on (postgresql: a throwaway cluster on 127.0.0.1)",
     )
+    parser.addoption(
+        "--split-run",
+        action="store_true",
+        help="one of make test's two runs (one per database): leave the browser "
+        "tests of the other run, and on PostgreSQL the tests without a database",
+    )
 
 
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Tests of SQLite's own settings do not apply to a PostgreSQL run."""
-    if config.getoption("--db") == "sqlite":
+    """Tests of SQLite's own settings do not apply to a PostgreSQL run; a split run
+    leaves the other run's share."""
+    on_postgresql = config.getoption("--db") == "postgresql"
+    if config.getoption("--split-run"):
+        kept = [item for item in items if _in_this_run(item, on_postgresql)]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+    if not on_postgresql:
         return
     skip = pytest.mark.skip(reason="checks a SQLite setting")
     for item in items:
         if item.get_closest_marker("sqlite_only"):
             item.add_marker(skip)
+
+
+def _in_this_run(item: pytest.Item, on_postgresql: bool) -> bool:
+    """Whether a split run on this database takes ``item``."""
+    path = item.path.relative_to(ROOT).as_posix()
+    if path.startswith("tests/e2e/"):
+        return (item.path.name in BROWSER_TESTS_ON_POSTGRESQL) == on_postgresql
+    return not (on_postgresql and path in NO_DATABASE)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -109,6 +161,8 @@ def make_app(database_path: Path, **settings: object) -> Flask:
         or database_url(database_path),
         "QUESTIONNAIRE_DIR": str(QUESTIONNAIRE_DIR),
         "ADMIN_PASSWORD": "admin-test-password",
+        # hashing a password properly takes 0.1 s; the suite hashes thousands
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
     config.update(settings)
     app = create_app(config)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sipas import create_app
-from sipas.config import ProductionConfigError
-from sipas.models import Role
+from sipas.config import PASSWORD_HASH_DEFAULT, ProductionConfigError
+from sipas.models import Role, User
 from tests.conftest import ROOT, make_app
 
 STRONG_KEY = "0d9f4c2b7a1e6f3d8c5b2a9e7f1d4c6b"
@@ -110,6 +110,7 @@ def test_templates_have_no_style_attributes_or_inline_handlers():
 
 
 def production_app(tmp_path, **settings):
+    settings.setdefault("PASSWORD_HASH_METHOD", PASSWORD_HASH_DEFAULT)
     return make_app(tmp_path / "sipas.db", PRODUCTION=True, **settings)
 
 
@@ -138,6 +139,23 @@ def test_production_refuses_the_key_generated_into_instance(tmp_path, monkeypatc
     monkeypatch.setenv("SIPAS_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     with pytest.raises(ProductionConfigError, match="SIPAS_SECRET_KEY is not set"):
         create_app()
+
+
+def test_production_refuses_the_test_suites_cheap_password_hashing(tmp_path):
+    """make_app gives the suite a cheap hash; production mode must never run so."""
+    with pytest.raises(ProductionConfigError, match="PASSWORD_HASH_METHOD"):
+        production_app(
+            tmp_path, SECRET_KEY=STRONG_KEY, PASSWORD_HASH_METHOD="pbkdf2:sha256:1"
+        )
+
+
+def test_passwords_are_hashed_with_scrypt_by_default(app):
+    user = User(username="hash-check", role=Role.admin)
+    with app.test_request_context():
+        app.config["PASSWORD_HASH_METHOD"] = PASSWORD_HASH_DEFAULT
+        user.set_password("a long enough password")
+    assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("a long enough password")
 
 
 def test_production_with_a_strong_key_has_secure_cookies(tmp_path):

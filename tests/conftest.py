@@ -39,22 +39,7 @@ BROWSER_TESTS_ON_POSTGRESQL = frozenset(
         "test_quality_review.py",
     }
 )
-NO_DATABASE = (
-    "tests/stats/test_against_r.py",
-    "tests/stats/test_coded.py",
-    "tests/stats/test_design.py",
-    "tests/stats/test_flatfile.py",
-    "tests/stats/test_properties.py",
-    "tests/stats/test_shares_compare.py",
-    "tests/stats/test_stats_command.py",
-    "tests/stats/test_trim.py",
-    "tests/test_paper_codes.py",
-    "tests/test_personal_data.py",
-    "tests/test_questionnaire_loader.py",
-    "tests/test_questionnaire_logic.py",
-    "tests/test_serials.py",
-    "tests/test_svg.py",
-)
+NO_DATABASE = ("tests/stats/", "tests/questionnaire/", "tests/reports/")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -95,7 +80,7 @@ def _in_this_run(item: pytest.Item, on_postgresql: bool) -> bool:
     path = item.path.relative_to(ROOT).as_posix()
     if path.startswith("tests/e2e/"):
         return (item.path.name in BROWSER_TESTS_ON_POSTGRESQL) == on_postgresql
-    return not (on_postgresql and path in NO_DATABASE)
+    return not (on_postgresql and path.startswith(NO_DATABASE))
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -35,7 +35,6 @@ BROWSER_TESTS_ON_POSTGRESQL = frozenset(
         "test_back_office.py",
         "test_downloads.py",
         "test_entry_keyboard.py",
-        "test_kiosk_enrolment.py",
         "test_quality_review.py",
     }
 )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask_babel import gettext as _
 
+from sipas.cli.common import fail
 from sipas.extensions import db
 from sipas.i18n import format_number
 from sipas.services import backup
@@ -15,10 +16,8 @@ from sipas.services.audit import record_event
 from sipas.services.backup import common
 
 
-def _fail(error: common.BackupError) -> None:
-    db.session.rollback()
-    click.echo(str(error.message), err=True)
-    sys.exit(1)
+def _fail(error: common.BackupError) -> NoReturn:
+    fail(str(error.message))
 
 
 class PageProgress:

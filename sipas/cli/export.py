@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask_babel import gettext as _
 
+from sipas.cli.common import fail, unit_or_fail, wave_or_fail
 from sipas.extensions import db
 from sipas.services.audit import record_event
 from sipas.services.results import dashboard
-from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.design import WeightingError
-from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.calibrate import CalibrationError
 
 FORMATS = ("csv", "xlsx", "json")
-
-
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(1)
 
 
 @click.command("export")
@@ -47,18 +40,14 @@ def export_command(
     wave_code: str, fmt: str, output: Path, unit_code: str | None
 ) -> None:
     """Write a wave's results (or a unit subtree's) to a file."""
-    wave = wave_by_code(wave_code)
-    if wave is None:
-        _fail(_("There is no survey round with the code “%(code)s”.", code=wave_code))
+    wave = wave_or_fail(wave_code)
     root = None
     if unit_code:
-        root = unit_by_code(unit_code)
-        if root is None:
-            _fail(_("There is no unit with the code “%(code)s”.", code=unit_code))
+        root = unit_or_fail(unit_code)
     try:
         body = dashboard.export_file(wave, root, fmt)
     except WeightingError as error:
-        _fail(
+        fail(
             _(
                 "The responses cannot be weighted: these units have no population "
                 "in the survey round: %(units)s",
@@ -66,7 +55,7 @@ def export_command(
             )
         )
     except CalibrationError as error:
-        _fail(_("The weights cannot be calibrated: %(reason)s", reason=str(error)))
+        fail(_("The weights cannot be calibrated: %(reason)s", reason=str(error)))
     with output.open("wb") as handle:
         handle.writelines([body] if isinstance(body, bytes) else body)
     record_event(

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from flask_babel import gettext as _
 
+from sipas.cli.common import wave_or_fail
 from sipas.extensions import db
 from sipas.services.responses import imports
-from sipas.services.waves.lookup import wave_by_code
 
 
 @click.command("import")
@@ -24,13 +24,7 @@ from sipas.services.waves.lookup import wave_by_code
 def import_command(wave_code: str, path: Path, valid_only: bool) -> None:
     """Check a file of responses (stats CSV or labelled XLSX) and store its rows;
     nothing is stored while any row is wrong, unless --valid-only."""
-    wave = wave_by_code(wave_code)
-    if wave is None:
-        click.echo(
-            _("There is no survey round with the code “%(code)s”.", code=wave_code),
-            err=True,
-        )
-        sys.exit(1)
+    wave = wave_or_fail(wave_code)
     report = imports.import_file(
         wave, path.name, path.read_bytes(), None, valid_only=valid_only
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,17 +9,15 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from sipas.cli.options import language_option, pdf_output_option
+from sipas.cli.common import (
+    fail,
+    language_option,
+    pdf_output_option,
+    unit_or_fail,
+    wave_or_fail,
+)
 from sipas.extensions import db
 from sipas.services.paper.posters import NoUnits, posters_pdf
-from sipas.services.units.lookup import unit_by_code
-from sipas.services.waves.lookup import wave_by_code
-
-
-def _fail(message: str) -> None:
-    db.session.rollback()
-    click.echo(message, err=True)
-    sys.exit(1)
 
 
 @click.command("posters")
@@ -46,35 +43,31 @@ def posters_command(
 ) -> None:
     """Write the QR poster of a unit, or of every unit of a survey round, as a PDF."""
     if (unit_code is None) == (wave_code is None):
-        _fail(_("Give either --unit or --wave."))
+        fail(_("Give either --unit or --wave."))
     base_url = base_url or current_app.config.get("PUBLIC_BASE_URL")
     if not base_url:
-        _fail(_("Give --base-url or set PUBLIC_BASE_URL: the address in the QR code."))
+        fail(_("Give --base-url or set PUBLIC_BASE_URL: the address in the QR code."))
     if not base_url.startswith(("http://", "https://")):
-        _fail(_("The base URL must start with http:// or https://."))
+        fail(_("The base URL must start with http:// or https://."))
     language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
     if language not in current_app.config["LANGUAGES"]:
-        _fail(_("Unknown language “%(language)s”.", language=language))
+        fail(_("Unknown language “%(language)s”.", language=language))
     unit = wave = None
     if unit_code is not None:
-        unit = unit_by_code(unit_code)
-        if unit is None:
-            _fail(_("No unit has the code “%(code)s”.", code=unit_code))
+        unit = unit_or_fail(unit_code)
     else:
-        wave = wave_by_code(wave_code)
-        if wave is None:
-            _fail(_("No survey round has the code “%(code)s”.", code=wave_code))
+        wave = wave_or_fail(wave_code)
     try:
         batch = posters_pdf(
             base_url=base_url, language=language, user=None, unit=unit, wave=wave
         )
     except NoUnits:
-        _fail(_("This survey round has no units yet."))
+        fail(_("This survey round has no units yet."))
     path = Path(output)
     try:
         path.write_bytes(batch.data)
     except OSError as error:
-        _fail(str(error))
+        fail(str(error))
     db.session.commit()
     click.echo(
         ngettext(

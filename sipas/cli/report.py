@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,17 +9,16 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from sipas.cli.options import language_option, pdf_output_option
+from sipas.cli.common import (
+    fail,
+    language_option,
+    pdf_output_option,
+    unit_or_fail,
+    wave_or_fail,
+)
 from sipas.extensions import db
 from sipas.services.audit import record_event
 from sipas.services.results.report import NoResponses, build_report
-from sipas.services.units.lookup import unit_by_code
-from sipas.services.waves.lookup import wave_by_code
-
-
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(1)
 
 
 def _progress(stage: str) -> None:
@@ -42,19 +40,15 @@ def report_command(
     """Write the PDF report of a wave (or of one unit's subtree)."""
     language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
     if language not in current_app.config["LANGUAGES"]:
-        _fail(_("Unknown language “%(language)s”.", language=language))
-    wave = wave_by_code(wave_code)
-    if wave is None:
-        _fail(_("No survey round has the code “%(code)s”.", code=wave_code))
+        fail(_("Unknown language “%(language)s”.", language=language))
+    wave = wave_or_fail(wave_code)
     root = None
     if unit_code:
-        root = unit_by_code(unit_code)
-        if root is None:
-            _fail(_("No unit has the code “%(code)s”.", code=unit_code))
+        root = unit_or_fail(unit_code)
     try:
         report = build_report(wave, root, language, progress=_progress)
     except NoResponses:
-        _fail(_("This survey round has no response in this scope yet."))
+        fail(_("This survey round has no response in this scope yet."))
     path = Path(output)
     path.write_bytes(report.data)
     record_event(

@@ -8,37 +8,27 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from sipas.cli.common import fail, unit_or_fail
 from sipas.extensions import db
 from sipas.models import Role, Unit, User
 from sipas.services import accounts
-from sipas.services.units.lookup import unit_by_code
 
 user_cli = AppGroup("user", help="Manage staff accounts.")
 
 ROLE_NAMES = click.Choice([role.value for role in Role])
 
 
-def _fail(message: object) -> None:
-    """Print ``message`` on stderr, undo the transaction and exit with status 1."""
-    db.session.rollback()
-    click.echo(str(message), err=True)
-    sys.exit(1)
-
-
 def _unit(code: str | None) -> Unit | None:
     if code is None:
         return None
-    unit = unit_by_code(code)
-    if unit is None:
-        _fail(_("Unknown unit “%(code)s”.", code=code))
-    return unit
+    return unit_or_fail(code)
 
 
 def _user(username: str) -> User:
     user = accounts.find_user(username)
     if user is None:
-        _fail(_("Unknown user “%(name)s”.", name=username))
-    return user  # type: ignore[return-value]
+        fail(_("Unknown user “%(name)s”.", name=username))
+    return user
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -64,14 +54,14 @@ def create_command(
     """Create an account; the password is asked twice without echo."""
     unit = _unit(unit_code)
     if accounts.find_user(username) is not None:
-        _fail(_("The username “%(name)s” is taken.", name=username))
+        fail(_("The username “%(name)s” is taken.", name=username))
     password = _read_password(password_stdin)
     try:
         user = accounts.create_user(
             username, password, Role(role), unit, actor=None, check_policy=True
         )
     except accounts.AccountError as error:
-        _fail(error.message)
+        fail(error.message)
     db.session.commit()
     click.echo(
         _("Account “%(name)s” created (%(role)s).", name=user.username, role=role)
@@ -89,7 +79,7 @@ def set_role_command(username: str, role: str, unit_code: str | None) -> None:
     try:
         accounts.update_role(user, Role(role), unit, actor=None)
     except accounts.AccountError as error:
-        _fail(error.message)
+        fail(error.message)
     db.session.commit()
     click.echo(_("Account “%(name)s” is now %(role)s.", name=user.username, role=role))
 

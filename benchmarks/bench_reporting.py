@@ -41,6 +41,7 @@ from sipas.models import (  # noqa: E402
 )
 from sipas.services import questionnaires  # noqa: E402
 from sipas.services.results import sums  # noqa: E402
+from sipas.services.waves.lookup import wave_by_code  # noqa: E402
 from sipas.stats.indices import Options  # noqa: E402
 
 N_PROVINCES, N_CENTRES = 34, 250
@@ -206,7 +207,7 @@ def measure(url: str) -> dict[str, float]:
     app = app_for(url)
     figures: dict[str, float] = {}
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="bench"))
+        wave = wave_by_code("bench")
         for name, by in (
             ("whole", None),
             ("by_channel", "channel"),

@@ -56,6 +56,7 @@ from sipas.services.responses import store  # noqa: E402
 from sipas.services.responses.quality import quality_summary  # noqa: E402
 from sipas.services.results.sums import wave_analysis  # noqa: E402
 from sipas.services.synthetic import synthetic_answers  # noqa: E402
+from sipas.services.waves.lookup import wave_by_code  # noqa: E402
 from sipas.stats.indices import Options  # noqa: E402
 
 CHANNELS = (
@@ -162,7 +163,7 @@ class Mix:
 def build(count: int, straight_share: float, spam_share: float, seed: int) -> dict:
     """Record the round; {response uuid: kind}."""
     rng = random.Random(seed)
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=demo.DEMO_WAVE_CODE))
+    wave = wave_by_code(demo.DEMO_WAVE_CODE)
     mix = Mix(wave, rng)
     spam_count = round(count * spam_share)
     items = []
@@ -216,7 +217,7 @@ def sipas_with(wave: Wave, counted: set[int], truth: float | None = None) -> flo
 
 
 def report(kinds: dict) -> None:
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=demo.DEMO_WAVE_CODE))
+    wave = wave_by_code(demo.DEMO_WAVE_CODE)
     rows = db.session.execute(
         sa.select(
             Response.id,

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sipas.extensions import db
-from sipas.models import Response, ResponseStatus, Role, Unit, Wave
+from sipas.models import Response, ResponseStatus, Role
 from sipas.questionnaire import (
     ItemType,
     Questionnaire,
@@ -32,6 +32,8 @@ from sipas.questionnaire import (
 from sipas.services import accounts, demo, questionnaires
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import devices, imports
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 from tests.api.test_sync import kiosk, kiosk_response, stored, sync
 from tests.conftest import CSRF_PATTERN, QUESTIONNAIRE_DIR, SurveyPage, login, make_app
 
@@ -63,7 +65,7 @@ def fuzz_app(tmp_path_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-de
         db.create_all()
         questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
         demo.ensure_demo("admin-test-password")
-        unit = db.session.scalar(sa.select(Unit).filter_by(code=UNIT))
+        unit = unit_by_code(UNIT)
         _, token = devices.create_device(unit, "Fuzz", None)
         accounts.create_user("fuzz-admin", PASSWORD, Role.admin)
         db.session.commit()
@@ -76,7 +78,7 @@ def fuzz_app(tmp_path_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-de
 @pytest.fixture(scope="module")
 def questionnaire(fuzz_app: Flask) -> Questionnaire:
     with fuzz_app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code=demo.DEMO_WAVE_CODE))
+        wave = wave_by_code(demo.DEMO_WAVE_CODE)
         return parsed(wave.questionnaire)
 
 
@@ -343,9 +345,7 @@ def test_import_never_fails_and_stores_no_garbage(fuzz_app, import_files):
     def check(file: tuple[str, bytes], valid_only: bool) -> None:
         name, data = file
         with fuzz_app.app_context():
-            wave = db.session.scalar(
-                sa.select(Wave).filter_by(code=demo.DEMO_WAVE_CODE)
-            )
+            wave = wave_by_code(demo.DEMO_WAVE_CODE)
             report = imports.import_file(wave, name, data, None, valid_only=valid_only)
             if report.imported:
                 db.session.commit()

@@ -19,10 +19,12 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from sipas.extensions import db
-from sipas.models import Device, Role, Unit, UnitLevel, User, Wave
+from sipas.models import Device, Role, Unit, UnitLevel, User
 from sipas.services import accounts
 from sipas.services.paper.issuing import issue_forms, recent_batches
 from sipas.services.responses.devices import create_device
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 from tests.conftest import CSRF_PATTERN, STAFF_PASSWORD
 from tests.entry_helpers import make_disagreement
 from tests.factories import make_response, make_unit
@@ -232,17 +234,20 @@ def outcome(response, method: str) -> str:  # type: ignore[no-untyped-def]
 def fixtures(demo_app: Flask) -> Fixtures:
     other = make_unit("HN", "Thành phố Hà Nội", UnitLevel.province)
     target = accounts.create_user(
-        "target-account", STAFF_PASSWORD, Role.surveyor, unit=_unit("QN-HALONG-TT")
+        "target-account",
+        STAFF_PASSWORD,
+        Role.surveyor,
+        unit=unit_by_code("QN-HALONG-TT"),
     )
     response = make_response("QN-HALONG-TT")
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
-    make_disagreement(wave, _unit("QN-HALONG-TT"), PAPER_SERIAL)
+    wave = wave_by_code("demo")
+    make_disagreement(wave, unit_by_code("QN-HALONG-TT"), PAPER_SERIAL)
     db.session.commit()
     return Fixtures(
         app=demo_app,
         target_user=target,
         other_province=other,
-        unit_id=_unit("QN-HALONG-TT").id,
+        unit_id=unit_by_code("QN-HALONG-TT").id,
         response_uuid=response.response.uuid,
     )
 
@@ -252,8 +257,8 @@ def _paper_batch() -> str:
     batches = recent_batches(limit=1)
     if batches:
         return batches[0].batch
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
-    forms = issue_forms(wave, _unit("QN-HALONG-TT"), 1, None)
+    wave = wave_by_code("demo")
+    forms = issue_forms(wave, unit_by_code("QN-HALONG-TT"), 1, None)
     db.session.commit()
     return forms[0].batch
 
@@ -262,13 +267,9 @@ def _device_id() -> int:
     """A kiosk of the demo centre (registered on first use)."""
     device = db.session.scalar(sa.select(Device).limit(1))
     if device is None:
-        device, _token = create_device(_unit("QN-HALONG-TT"), "Quầy 1", None)
+        device, _token = create_device(unit_by_code("QN-HALONG-TT"), "Quầy 1", None)
         db.session.commit()
     return device.id
-
-
-def _unit(code: str) -> Unit:
-    return db.session.scalar(sa.select(Unit).filter_by(code=code))
 
 
 def logged_in(visitor: str, fixtures: Fixtures, login_as) -> FlaskClient:  # type: ignore[no-untyped-def]
@@ -280,7 +281,7 @@ def logged_in(visitor: str, fixtures: Fixtures, login_as) -> FlaskClient:  # typ
     elif visitor == "admin":
         login_as(client, Role.admin)
     else:
-        login_as(client, Role(visitor), unit=_unit("QN"))
+        login_as(client, Role(visitor), unit=unit_by_code("QN"))
     return client
 
 

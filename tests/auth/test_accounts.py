@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
 from sipas.extensions import db
-from sipas.models import AuditEvent, Role, Unit, User
+from sipas.models import AuditEvent, Role, User
 from sipas.models.base import utcnow
 from sipas.services import accounts, clock
+from sipas.services.units.lookup import unit_by_code
 from tests.conftest import CSRF_PATTERN, STAFF_PASSWORD, login
 
 ADMIN_PASSWORD = "admin-test-password"
@@ -53,10 +54,6 @@ def move_clock(monkeypatch, minutes: float) -> None:
     """Make the accounts' clock run ``minutes`` ahead of real time."""
     later = utcnow() + timedelta(minutes=minutes)
     monkeypatch.setattr(clock, "now", lambda: later)
-
-
-def unit(code: str) -> Unit:
-    return db.session.scalar(sa.select(Unit).filter_by(code=code))
 
 
 def user(name: str) -> User:
@@ -233,7 +230,7 @@ def test_logout_is_audited_and_ends_the_session(demo_client):
 
 def test_surveyor_lands_on_the_account_page(demo_app, login_as):
     client = demo_app.test_client()
-    surveyor = login_as(client, Role.surveyor, unit=unit("QN-HALONG-TT"))
+    surveyor = login_as(client, Role.surveyor, unit=unit_by_code("QN-HALONG-TT"))
     page = client.get("/auth/account")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -244,7 +241,9 @@ def test_surveyor_lands_on_the_account_page(demo_app, login_as):
 
 
 def test_surveyor_login_redirect(demo_app):
-    accounts.create_user("dtv", STAFF_PASSWORD, Role.surveyor, unit("QN-HALONG-TT"))
+    accounts.create_user(
+        "dtv", STAFF_PASSWORD, Role.surveyor, unit_by_code("QN-HALONG-TT")
+    )
     db.session.commit()
     client = demo_app.test_client()
     response = login(client, "dtv", STAFF_PASSWORD)
@@ -304,7 +303,7 @@ def test_password_policy_errors_in_vietnamese(
     demo_app, login_as, current, new, again, message
 ):
     client = demo_app.test_client()
-    account = login_as(client, Role.analyst, unit=unit("QN"))
+    account = login_as(client, Role.analyst, unit=unit_by_code("QN"))
     response = change(client, current, new.format(username=account.username), again)
     assert response.status_code == 200
     assert vi(demo_app, message, n=10) in response.get_data(as_text=True)
@@ -314,7 +313,7 @@ def test_password_policy_errors_in_vietnamese(
 
 def test_password_change_ends_other_sessions(demo_app, login_as):
     client, thief = demo_app.test_client(), demo_app.test_client()
-    account = login_as(client, Role.analyst, unit=unit("QN"))
+    account = login_as(client, Role.analyst, unit=unit_by_code("QN"))
     login(thief, account.username, STAFF_PASSWORD)
     assert thief.get("/admin/").status_code == 200
     response = change(client, STAFF_PASSWORD, "a-brand-new-password")
@@ -329,7 +328,7 @@ def test_password_change_ends_other_sessions(demo_app, login_as):
 
 def test_disabling_ends_the_sessions(demo_app, login_as):
     client = demo_app.test_client()
-    account = login_as(client, Role.analyst, unit=unit("QN"))
+    account = login_as(client, Role.analyst, unit=unit_by_code("QN"))
     assert client.get("/admin/").status_code == 200
     accounts.set_enabled(user(account.username), False, actor=None)
     db.session.commit()
@@ -362,7 +361,9 @@ def post(client, path: str, **data):
 
 
 def test_users_list_shows_role_scope_state_and_last_login(demo_app, admin_client):
-    accounts.create_user("phantich", STAFF_PASSWORD, Role.analyst, unit("QN-CAMPHA"))
+    accounts.create_user(
+        "phantich", STAFF_PASSWORD, Role.analyst, unit_by_code("QN-CAMPHA")
+    )
     db.session.commit()
     html = admin_client.get("/admin/users").get_data(as_text=True)
     assert "phantich" in html
@@ -434,7 +435,9 @@ def test_admin_scope_is_ignored(admin_client):
 
 
 def test_edit_role_and_scope(admin_client):
-    account = accounts.create_user("pt", STAFF_PASSWORD, Role.analyst, unit("QN"))
+    account = accounts.create_user(
+        "pt", STAFF_PASSWORD, Role.analyst, unit_by_code("QN")
+    )
     db.session.commit()
     assert admin_client.get(f"/admin/users/{account.id}").status_code == 200
     response = post(
@@ -464,7 +467,9 @@ def test_admin_cannot_demote_or_disable_themselves(demo_app, admin_client):
 
 
 def test_disable_and_enable(admin_client, demo_app):
-    account = accounts.create_user("dtv2", STAFF_PASSWORD, Role.surveyor, unit("QN"))
+    account = accounts.create_user(
+        "dtv2", STAFF_PASSWORD, Role.surveyor, unit_by_code("QN")
+    )
     db.session.commit()
     assert post(admin_client, f"/admin/users/{account.id}/disable").status_code == 302
     assert not user("dtv2").is_enabled
@@ -476,7 +481,9 @@ def test_disable_and_enable(admin_client, demo_app):
 
 
 def test_reset_password(admin_client, demo_app):
-    account = accounts.create_user("dtv3", STAFF_PASSWORD, Role.surveyor, unit("QN"))
+    account = accounts.create_user(
+        "dtv3", STAFF_PASSWORD, Role.surveyor, unit_by_code("QN")
+    )
     db.session.commit()
     other = demo_app.test_client()
     login(other, "dtv3", STAFF_PASSWORD)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import QuestionnaireVersion, Unit, User, Wave
+from sipas.services.waves.lookup import wave_by_code
 from tests.conftest import QUESTIONNAIRE_DIR
 
 
@@ -94,7 +95,7 @@ def test_demo_is_idempotent_and_prints_password_once(app):
     assert second.exit_code == 0
     assert "mật khẩu" not in second.output
     assert table_counts() == after_first
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave = wave_by_code("demo")
     assert wave.status == "open"
     assert len(wave.wave_units) >= 3
     assert all(wu.population for wu in wave.wave_units)

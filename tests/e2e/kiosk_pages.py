@@ -13,8 +13,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.models import Channel, Response, Unit
+from sipas.models import Channel, Response
 from sipas.models.devices import Device
+from sipas.services.units.lookup import unit_by_code
 from tests.e2e.conftest import demo_app, serving, wait_until
 
 UNIT = "QN-HALONG-TT"
@@ -23,7 +24,7 @@ TOKEN = secrets.token_urlsafe(32)
 
 def enrol_device(unit_code: str = UNIT, token: str = TOKEN) -> Device:
     """A registered kiosk for the unit with ``token`` (added, not committed)."""
-    unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
+    unit = unit_by_code(unit_code)
     device = Device(
         unit=unit,
         name=f"Kiosk test {secrets.token_hex(3)}",

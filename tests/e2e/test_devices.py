@@ -5,11 +5,11 @@ phone size."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Device, Unit
+from sipas.models import Device
 from sipas.services.responses import devices
+from sipas.services.units.lookup import unit_by_code
 from tests.e2e import kiosk_pages
 from tests.e2e.conftest import assert_accessible
 from tests.e2e.kiosk_pages import UNIT, vi
@@ -20,7 +20,7 @@ SIZES = {"desk": (1366, 768), "phone": (360, 740)}
 
 def register(app, name: str) -> int:  # type: ignore[no-untyped-def]
     with app.app_context():
-        unit = db.session.scalar(sa.select(Unit).filter_by(code=UNIT))
+        unit = unit_by_code(UNIT)
         device, _token = devices.create_device(unit, name, None)
         db.session.commit()
         return device.id

@@ -11,10 +11,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.models import AuditEvent, Role, Wave
+from sipas.models import AuditEvent, Role
 from sipas.services import accounts, synthetic
 from sipas.services.questionnaires import parsed
 from sipas.services.results import exports
+from sipas.services.waves.lookup import wave_by_code
 from tests.e2e.conftest import demo_app, serving
 from tests.factories import make_response, valid_answers
 
@@ -35,7 +36,7 @@ def big_round(tmp_path_factory):
     ``RESPONSES`` responses."""
     app = demo_app(tmp_path_factory.mktemp("downloads"))
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        wave = wave_by_code("demo")
         synthetic.add_demo_responses(wave, RESPONSES, seed=13)
         answers = {**valid_answers(parsed(wave.questionnaire)), "comment": HOSTILE}
         make_response(CENTRE, answers)

@@ -14,11 +14,11 @@ import textwrap
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Unit, UnitLevel, Wave, WaveStatus, WaveUnit
+from sipas.models import UnitLevel, Wave, WaveStatus, WaveUnit
 from sipas.services import questionnaires
+from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import find_open_target
 from tests.e2e import kiosk_pages
 from tests.e2e.conftest import assert_accessible, demo_app, serving
@@ -82,7 +82,7 @@ def _add_types_wave(folder) -> None:  # type: ignore[no-untyped-def]
     path = folder / "kiosk-types.yaml"
     path.write_text(TYPES_QUESTIONNAIRE, encoding="utf-8")
     questionnaires.sync([path])
-    province = db.session.scalar(sa.select(Unit).filter_by(code="QN"))
+    province = unit_by_code("QN")
     unit = make_unit(TYPES_UNIT, "Bộ phận Một cửa thử", UnitLevel.centre, province)
     wave = Wave(
         code="kiosk-types",

@@ -14,10 +14,12 @@ from flask_babel import force_locale
 
 from sipas.extensions import db
 from sipas.labels import SIGNAL_LABELS
-from sipas.models import AuditEvent, Channel, Response, ResponseStatus, Unit, Wave
+from sipas.models import AuditEvent, Channel, Response, ResponseStatus, Wave
 from sipas.services import synthetic
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import store
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 from tests.e2e.conftest import assert_accessible, demo_app, serving
 from tests.e2e.test_back_office import vi
 from tests.factories import valid_answers
@@ -39,7 +41,7 @@ def _record_straight_liners(wave: Wave) -> None:
     answers.update({item.code: "4" for item in questionnaire.criteria})
     now = datetime.now(UTC)
     for unit_code, seconds, count in STRAIGHT_LINERS:
-        unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
+        unit = unit_by_code(unit_code)
         for _ in range(count):
             submission = store.Submission(
                 uuid=uuid.uuid4(),
@@ -57,7 +59,7 @@ def review_server(tmp_path_factory):
     """The demo round with 300 ordinary responses and the straight-liners above."""
     app = demo_app(tmp_path_factory.mktemp("quality-review"))
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        wave = wave_by_code("demo")
         synthetic.add_demo_responses(wave, 300, seed=13)
         _record_straight_liners(wave)
         db.session.commit()

@@ -11,12 +11,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.models import PaperEntry, Response, Role, Unit
+from sipas.models import PaperEntry, Response, Role
 from sipas.questionnaire.entry_keys import NO_ANSWER_KEY, KeyProblem, decode
 from sipas.questionnaire.numbering import question_numbers
 from sipas.questionnaire.paper_codes import option_keys
 from sipas.questionnaire.serials import check_digit, form_code, format_serial
 from sipas.services.questionnaires import parsed
+from sipas.services.units.lookup import unit_by_code
 from tests.entry_helpers import (
     form_data,
     form_url,
@@ -38,19 +39,15 @@ def desk_app(client):  # type: ignore[no-untyped-def]
     return client.application
 
 
-def _unit(code: str) -> Unit:
-    return db.session.scalar(sa.select(Unit).filter_by(code=code))
-
-
 @pytest.fixture
 def desk(demo_app, login_as):
     """The demo wave and centre with forms 1–5 issued, a surveyor logged in."""
     wave, unit = demo_target()
     issue(wave, unit, 1, 2, 3, 4, 5)
-    issue(wave, _unit("QN-CAMPHA-TT"), 9)
+    issue(wave, unit_by_code("QN-CAMPHA-TT"), 9)
     db.session.commit()
     client = demo_app.test_client()
-    user = login_as(client, Role.surveyor, unit=_unit("QN"))
+    user = login_as(client, Role.surveyor, unit=unit_by_code("QN"))
     return wave, unit, client, user
 
 
@@ -150,12 +147,12 @@ def test_serial_reuse_and_blind_rule(desk, login_as, demo_app):
     refused = open_form(client, wave, unit, 1)
     assert refused.status_code == 302
     second = demo_app.test_client()
-    login_as(second, Role.surveyor, unit=_unit("QN-HALONG"))
+    login_as(second, Role.surveyor, unit=unit_by_code("QN-HALONG"))
     check = _serial(second, wave, unit, format_serial(1))
     assert (check["state"], check["round"]) == ("ok", 2)
     assert post_form(second, wave, unit, 1, typed_form(wave)).status_code == 302
     third = demo_app.test_client()
-    login_as(third, Role.surveyor, unit=_unit("QN"))
+    login_as(third, Role.surveyor, unit=unit_by_code("QN"))
     assert _serial(third, wave, unit, format_serial(1))["state"] == "entered_twice"
     assert post_form(client, wave, unit, 2, typed_form(wave)).status_code == 302
 
@@ -172,7 +169,7 @@ def test_saving_twice_by_the_same_surveyor_is_refused_on_submit(desk):
 def test_units_outside_the_scope_are_refused(demo_app, login_as):
     wave, unit = demo_target()
     client = demo_app.test_client()
-    login_as(client, Role.surveyor, unit=_unit("QN-CAMPHA"))
+    login_as(client, Role.surveyor, unit=unit_by_code("QN-CAMPHA"))
     assert open_form(client, wave, unit, 1).status_code == 403
     response = client.get(
         f"/entry/{wave.code}/serial", query_string={"s": "1", "u": unit.code}
@@ -236,7 +233,7 @@ def test_save_records_who_when_and_how_long(desk):
 
 def test_index_offers_open_waves_and_units_in_scope(demo_app, login_as):
     client = demo_app.test_client()
-    login_as(client, Role.surveyor, unit=_unit("QN-CAMPHA"))
+    login_as(client, Role.surveyor, unit=unit_by_code("QN-CAMPHA"))
     page = client.get("/entry/", query_string={"wave": "demo", "unit": "QN-CAMPHA-TT"})
     html = page.get_data(as_text=True)
     assert "QN-CAMPHA-TT" in html
@@ -323,7 +320,7 @@ def test_a_scanned_form_code_opens_its_form_without_choosing(desk):
 
 def test_a_scanned_code_wins_over_the_unit_chosen_on_the_page(desk):
     wave, unit, client, _user = desk
-    other = _unit("QN-CAMPHA-TT")
+    other = unit_by_code("QN-CAMPHA-TT")
     scanned = form_code(wave.code, other.code, 9)
     opened = client.get(
         "/entry/open",
@@ -375,7 +372,7 @@ def test_a_scanned_form_of_a_unit_outside_the_scope_is_refused(demo_app, login_a
     issue(wave, unit, 1)
     db.session.commit()
     client = demo_app.test_client()
-    login_as(client, Role.surveyor, unit=_unit("QN-CAMPHA"))
+    login_as(client, Role.surveyor, unit=unit_by_code("QN-CAMPHA"))
     refused = client.get(
         "/entry/open", query_string={"serial": form_code(wave.code, unit.code, 1)}
     )
@@ -387,7 +384,7 @@ def test_a_scanned_form_of_a_unit_outside_the_scope_is_refused(demo_app, login_a
 
 def test_one_round_and_one_unit_go_straight_to_the_serial_box(demo_app, login_as):
     client = demo_app.test_client()
-    login_as(client, Role.surveyor, unit=_unit("QN-HALONG-TT"))
+    login_as(client, Role.surveyor, unit=unit_by_code("QN-HALONG-TT"))
     html = client.get("/entry/").get_data(as_text=True)
     assert 'class="entry-choose"' not in html  # no "Tiếp tục" to press first
     assert '<input type="hidden" name="unit" value="QN-HALONG-TT">' in html
@@ -401,7 +398,7 @@ def test_one_round_and_one_unit_go_straight_to_the_serial_box(demo_app, login_as
 
 def test_several_units_are_chosen_first_but_a_scan_needs_no_choice(demo_app, login_as):
     client = demo_app.test_client()
-    login_as(client, Role.surveyor, unit=_unit("QN"))
+    login_as(client, Role.surveyor, unit=unit_by_code("QN"))
     html = client.get("/entry/").get_data(as_text=True)
     assert 'class="entry-choose"' in html
     serial_box = re.search(r"<input[^>]*name=\"serial\"[^>]*>", html).group(0)

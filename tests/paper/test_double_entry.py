@@ -14,7 +14,6 @@ from sipas.models import (
     Response,
     ResponseStatus,
     Role,
-    Unit,
     WaveStatus,
 )
 from sipas.questionnaire.numbering import question_numbers
@@ -22,14 +21,11 @@ from sipas.services.paper.entry import response_uuid
 from sipas.services.paper.figures import surveyor_figures
 from sipas.services.questionnaires import parsed
 from sipas.services.results import sums
+from sipas.services.units.lookup import unit_by_code
 from sipas.stats.indices import Options
 from tests.conftest import CSRF_PATTERN
 from tests.entry_helpers import issue, post_form, typed_form
 from tests.factories import demo_target, make_response
-
-
-def _unit(code: str) -> Unit:
-    return db.session.scalar(sa.select(Unit).filter_by(code=code))
 
 
 def _rows(wave) -> int:  # type: ignore[no-untyped-def]
@@ -60,7 +56,7 @@ def team(demo_app, login_as):
         ("admin", Role.admin),
     ):
         clients[name] = demo_app.test_client()
-        scope = None if role is Role.admin else _unit("QN")
+        scope = None if role is Role.admin else unit_by_code("QN")
         users[name] = login_as(clients[name], role, unit=scope)
     return wave, unit, clients, users
 

@@ -17,7 +17,6 @@ from sipas.models import (
     Response,
     ResponseStatus,
     Role,
-    Unit,
     UnitLevel,
 )
 from sipas.questionnaire import quality as rules
@@ -25,6 +24,7 @@ from sipas.services.responses import admin as response_admin
 from sipas.services.responses.admin import ResponseFilters
 from sipas.services.results.sums import wave_analysis
 from sipas.services.synthetic import add_demo_responses
+from sipas.services.units.lookup import unit_by_code
 from sipas.services.units.tree import subtree_ids
 from sipas.services.waves.design import valid_counts
 from sipas.stats.indices import Options
@@ -91,7 +91,7 @@ def test_the_list_is_paginated(demo_client, login_as):
 
 def test_an_analyst_sees_only_the_scope(demo_client, login_as):
     web, kiosk, paper, flagged = _stored()
-    commune = db.session.scalar(sa.select(Unit).filter_by(code="QN-CAMPHA"))
+    commune = unit_by_code("QN-CAMPHA")
     login_as(demo_client, Role.analyst, unit=commune)
     assert listed(demo_client) == [str(paper.uuid)]
     assert listed(demo_client, "?unit=QN-HALONG-TT") == [str(paper.uuid)]
@@ -349,7 +349,7 @@ def test_an_analyst_cannot_accept_in_bulk_within_or_outside_the_scope(
     demo_client, login_as
 ):
     halong, campha, marked = _review_set()
-    commune = db.session.scalar(sa.select(Unit).filter_by(code="QN-CAMPHA"))
+    commune = unit_by_code("QN-CAMPHA")
     login_as(demo_client, Role.analyst, unit=commune)
     page = demo_client.get("/admin/responses?status=flagged").get_data(as_text=True)
     assert "/admin/responses/accept" not in page

@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from sipas.extensions import db
-from sipas.models import Answer, AuditEvent, Channel, Response, Role, Unit
+from sipas.models import Answer, AuditEvent, Channel, Response, Role
 from sipas.questionnaire import validate_answers
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import imports as response_import
 from sipas.services.responses import store
 from sipas.services.results import dashboard, exports
 from sipas.services.synthetic import synthetic_answers
+from sipas.services.units.lookup import unit_by_code
 from tests.conftest import CSRF_PATTERN
 from tests.factories import demo_target, valid_answers
 
@@ -249,7 +250,7 @@ def test_a_response_id_of_another_wave_is_refused(wave, questionnaire):
     data = csv_file([make_row(questionnaire)])
     from sipas.models import WaveUnit
 
-    unit = db.session.scalar(sa.select(Unit).filter_by(code="QN-HALONG-TT"))
+    unit = unit_by_code("QN-HALONG-TT")
     db.session.add(WaveUnit(wave=other, unit=unit, population=10))
     assert run(other, data).imported == 1
     report = run(wave, data)
@@ -259,7 +260,7 @@ def test_a_response_id_of_another_wave_is_refused(wave, questionnaire):
 def test_surveyors_may_import_only_their_units(wave, questionnaire, demo_app):
     from sipas.services import accounts
 
-    commune = db.session.scalar(sa.select(Unit).filter_by(code="QN-HALONG"))
+    commune = unit_by_code("QN-HALONG")
     surveyor = accounts.create_user(
         "surveyor-a", "correct-horse-battery-1", Role.surveyor, unit=commune
     )
@@ -487,7 +488,7 @@ def test_another_session_cannot_use_a_kept_file(
 def test_page_refuses_surveyor_rows_outside_their_units(
     demo_client, login_as, wave, questionnaire
 ):
-    commune = db.session.scalar(sa.select(Unit).filter_by(code="QN-HALONG"))
+    commune = unit_by_code("QN-HALONG")
     login_as(demo_client, Role.surveyor, unit=commune)
     rows = [make_row(questionnaire), make_row(questionnaire, unit="QN-CAMPHA-TT")]
     answer = upload(demo_client, csv_file(rows))

@@ -29,6 +29,7 @@ from sipas.services.questionnaires import parsed
 from sipas.services.responses import privacy
 from sipas.services.results import exports
 from sipas.services.waves.admin import change_status
+from sipas.services.waves.lookup import wave_by_code
 from tests.conftest import CSRF_PATTERN
 from tests.entry_helpers import issue, typed_form
 from tests.factories import demo_target, make_response, valid_answers
@@ -222,7 +223,7 @@ def test_the_wave_form_sets_the_retention_and_the_page_shows_it(
     login_as(demo_client, Role.admin)
     saved = _save_design(demo_client, "30")
     assert saved.status_code == 302, saved.get_data(as_text=True)
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave = wave_by_code("demo")
     assert wave.text_retention_days == 30
     [event] = _events("wave.update")
     assert event.details["text_retention_days"] == {"from": None, "to": 30}

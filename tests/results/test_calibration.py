@@ -12,6 +12,7 @@ from sipas.extensions import db
 from sipas.models import Answer, Response, Role, Wave
 from sipas.services import synthetic
 from sipas.services.results import sums
+from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.calibrate import (
     MarginMismatch,
     make_margin,
@@ -87,7 +88,7 @@ def test_a_category_without_respondents_names_itself():
 @pytest.fixture
 def calibrated_wave(demo_app):
     """The demo wave, 400 responses, calibrated on sex; some left sex blank."""
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave = wave_by_code("demo")
     synthetic.add_demo_responses(wave, 400, seed=11)
     wave.calibration_margins = {
         "method": "poststratify",

@@ -10,10 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Response, Unit, Wave
+from sipas.models import Response
 from sipas.services import synthetic
 from sipas.services.results import compute, sums
 from sipas.services.units.lineage import with_predecessors
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.indices import Options
 from tests.factories import make_previous_wave
 
@@ -22,14 +24,10 @@ CENTRES = ("QN-TTHCC", "QN-HALONG-TT", "QN-CAMPHA-TT", "QN-UONGBI-TT", "QN-TIENY
 
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave = wave_by_code("demo")
     assert synthetic.add_demo_responses(wave, 900, seed=5) == 900
     db.session.commit()
     return wave
-
-
-def unit(code: str) -> Unit:
-    return db.session.scalar(sa.select(Unit).filter_by(code=code))
 
 
 def values(indices) -> list[float]:
@@ -52,7 +50,7 @@ def test_whole_wave_equals_the_wave_analysis(filled_wave):
 def test_a_subtree_is_a_domain_of_the_whole_design(filled_wave):
     """A commune holding one centre: the same estimate and SE as that centre's group
     of the by-unit breakdown (which the R oracle checks)."""
-    shown = compute.wave_results(filled_wave, unit("QN-HALONG"))
+    shown = compute.wave_results(filled_wave, unit_by_code("QN-HALONG"))
     by_unit = sums.wave_analysis(filled_wave, Options(), by="unit")
     centre = next(g.indices for g in by_unit.groups if g.value == "QN-HALONG-TT")
     assert values(shown.indices) == pytest.approx(values(centre), nan_ok=True)
@@ -63,7 +61,7 @@ def test_a_subtree_is_a_domain_of_the_whole_design(filled_wave):
     expected = db.session.scalar(
         sa.select(sa.func.count()).where(
             Response.wave_id == filled_wave.id,
-            Response.unit_id == unit("QN-HALONG-TT").id,
+            Response.unit_id == unit_by_code("QN-HALONG-TT").id,
         )
     )
     assert shown.responses == expected
@@ -95,7 +93,7 @@ def test_units_are_ranked_best_first_with_marks_where_they_cannot_be_told_apart(
 
 
 def test_two_units_with_equal_answers_are_indistinguishable(demo_app):
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave = wave_by_code("demo")
     wave.strata_level = None  # one stratum, responses as PSUs: a real test
     wave.psu_level = None
     synthetic.add_demo_responses(wave, 600, seed=2)
@@ -129,7 +127,7 @@ def test_breakdowns_follow_the_questionnaire_order_with_labels(filled_wave):
 
 
 def test_shares_of_a_subtree_count_only_its_responses(filled_wave):
-    root = unit("QN-HALONG")
+    root = unit_by_code("QN-HALONG")
     shown = compute.wave_results(filled_wave, root)
     harassment = next(t for t in shown.perceptions if t.code == "harassment")
     n_answered = {s.estimate.n for s in harassment.shares}
@@ -170,12 +168,12 @@ def test_results_follow_a_merged_unit_to_its_successor(filled_wave):
     Bí's change."""
     filled_wave.starts_on = date(2026, 1, 1)
     previous = make_previous_wave(filled_wave, 500, seed=8)
-    tien_yen, uong_bi = unit("QN-TIENYEN"), unit("QN-UONGBI")
+    tien_yen, uong_bi = unit_by_code("QN-TIENYEN"), unit_by_code("QN-UONGBI")
     tien_yen.valid_to, tien_yen.successor = date(2026, 12, 31), uong_bi
     db.session.flush()
-    followed = with_predecessors({uong_bi.id, unit("QN-UONGBI-TT").id})
-    assert unit("QN-TIENYEN-TT").id in followed
-    assert unit("QN-HALONG-TT").id not in followed
+    followed = with_predecessors({uong_bi.id, unit_by_code("QN-UONGBI-TT").id})
+    assert unit_by_code("QN-TIENYEN-TT").id in followed
+    assert unit_by_code("QN-HALONG-TT").id not in followed
     shown = compute.wave_results(filled_wave, uong_bi)
     before = {c.code: c for c in shown.changes}["overall"].previous.estimate.n
     counts = dict(
@@ -185,7 +183,11 @@ def test_results_follow_a_merged_unit_to_its_successor(filled_wave):
             .group_by(Response.unit_id)
         ).all()
     )
-    assert before == counts[unit("QN-UONGBI-TT").id] + counts[unit("QN-TIENYEN-TT").id]
+    assert (
+        before
+        == counts[unit_by_code("QN-UONGBI-TT").id]
+        + counts[unit_by_code("QN-TIENYEN-TT").id]
+    )
 
 
 def test_units_that_are_single_sampling_units_are_never_called_alike(filled_wave):
@@ -202,7 +204,7 @@ def test_units_that_are_single_sampling_units_are_never_called_alike(filled_wave
 
 
 def test_with_responses_as_sampling_units_every_pair_is_tested(demo_app):
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave = wave_by_code("demo")
     wave.strata_level = None
     wave.psu_level = None
     synthetic.add_demo_responses(wave, 3000, seed=2)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.i18n import format_percent
 from sipas.labels import SIGNAL_LABELS
-from sipas.models import ResponseStatus, Role, Unit, Wave, WaveUnit
+from sipas.models import ResponseStatus, Role, WaveUnit
 from sipas.questionnaire.quality import (
     DEVICE_RATE,
     FAR_TOO_FAST,
@@ -23,20 +23,14 @@ from sipas.questionnaire.quality import (
 from sipas.reports.figures import change_text, interval_text, significance_text
 from sipas.services import synthetic
 from sipas.services.results import dashboard
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 from tests.factories import make_previous_wave, make_response
-
-
-def unit(code: str) -> Unit:
-    return db.session.scalar(sa.select(Unit).filter_by(code=code))
-
-
-def demo_wave() -> Wave:
-    return db.session.scalar(sa.select(Wave).filter_by(code="demo"))
 
 
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = demo_wave()
+    wave = wave_by_code("demo")
     synthetic.add_demo_responses(wave, 600, seed=5)
     db.session.commit()
     return wave
@@ -116,7 +110,7 @@ def test_criteria_are_listed_weakest_first(
 
 
 def test_units_that_cannot_be_told_apart_are_marked(demo_app, demo_client, login_as):
-    wave = demo_wave()
+    wave = wave_by_code("demo")
     wave.strata_level = None  # responses as PSUs: close units become ties
     wave.psu_level = None
     synthetic.add_demo_responses(wave, 400, seed=2)
@@ -159,7 +153,7 @@ def test_units_without_population_give_a_clear_page(filled_wave, demo_client, lo
     wave_unit = db.session.scalar(
         sa.select(WaveUnit).where(
             WaveUnit.wave_id == filled_wave.id,
-            WaveUnit.unit_id == unit("QN-CAMPHA-TT").id,
+            WaveUnit.unit_id == unit_by_code("QN-CAMPHA-TT").id,
         )
     )
     wave_unit.population = None
@@ -173,10 +167,10 @@ def test_units_without_population_give_a_clear_page(filled_wave, demo_client, lo
 def test_analysts_see_their_own_subtree_by_default(
     filled_wave, demo_app, demo_client, login_as
 ):
-    login_as(demo_client, Role.analyst, unit=unit("QN-HALONG"))
+    login_as(demo_client, Role.analyst, unit=unit_by_code("QN-HALONG"))
     assert demo_client.get("/admin/results").location.endswith("/admin/results/demo")
     html = page(demo_client, "/admin/results/demo")
-    results = computed(demo_app, filled_wave, unit("QN-HALONG"))
+    results = computed(demo_app, filled_wave, unit_by_code("QN-HALONG"))
     with demo_app.test_request_context():
         sipas = format_percent(results.indices.overall.estimate.value)
     assert f"<strong>{sipas}</strong>" in html
@@ -190,7 +184,7 @@ def test_analysts_see_their_own_subtree_by_default(
 def test_analysts_cannot_open_units_outside_their_scope(
     filled_wave, demo_client, login_as
 ):
-    login_as(demo_client, Role.analyst, unit=unit("QN-HALONG"))
+    login_as(demo_client, Role.analyst, unit=unit_by_code("QN-HALONG"))
     assert demo_client.get("/admin/results/demo?unit=QN-CAMPHA").status_code == 403
     assert demo_client.get("/admin/results/demo?unit=QN-HALONG-TT").status_code == 200
     assert demo_client.get("/admin/results/demo?unit=NOPE").status_code == 404
@@ -199,7 +193,7 @@ def test_analysts_cannot_open_units_outside_their_scope(
 
 def test_surveyors_and_visitors_cannot_read_results(demo_client, login_as):
     assert demo_client.get("/admin/results/demo").status_code == 302  # to login
-    login_as(demo_client, Role.surveyor, unit=unit("QN-HALONG"))
+    login_as(demo_client, Role.surveyor, unit=unit_by_code("QN-HALONG"))
     assert demo_client.get("/admin/results/demo").status_code == 403
     assert demo_client.get("/admin/results").status_code == 403
 

@@ -18,19 +18,17 @@ from sipas.extensions import db
 from sipas.models import AuditEvent, Response, Role, Unit, Wave, WaveUnit
 from sipas.services import synthetic
 from sipas.services.results import dashboard, exports
+from sipas.services.units.lookup import unit_by_code
 from sipas.services.units.tree import subtree_ids
+from sipas.services.waves.lookup import wave_by_code
 
 BOM = b"\xef\xbb\xbf"
 VIETNAM = "Asia/Ho_Chi_Minh"
 
 
-def unit(code: str) -> Unit:
-    return db.session.scalar(sa.select(Unit).filter_by(code=code))
-
-
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave = wave_by_code("demo")
     synthetic.add_demo_responses(wave, 300, seed=3)
     db.session.commit()
     return wave
@@ -47,7 +45,7 @@ def big_wave(demo_app, monkeypatch):
     """The demo wave with 1,200 responses: three chunks of the streamed CSV, read
     in three batches."""
     monkeypatch.setattr(exports, "BATCH", 500)
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave = wave_by_code("demo")
     synthetic.add_demo_responses(wave, 1200, seed=5)
     db.session.commit()
     return wave
@@ -146,7 +144,7 @@ def test_csv_of_a_unit_holds_only_its_subtree(filled_wave, admin_client):
     )
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert {row["unit"] for row in rows} == {"QN-HALONG-TT"}
-    assert len(rows) == subtree_responses(filled_wave, unit("QN-HALONG"))
+    assert len(rows) == subtree_responses(filled_wave, unit_by_code("QN-HALONG"))
 
 
 def test_downloads_are_audited(filled_wave, admin_client):
@@ -219,7 +217,7 @@ def test_json_has_the_design_document_shape(filled_wave, demo_app, admin_client)
     for key in ("rows", "strata", "psus", "df", "level", "ci_method", "questionnaire"):
         assert key in meta
     assert meta["unit"] == "QN-HALONG"
-    assert meta["rows"] == subtree_responses(filled_wave, unit("QN-HALONG"))
+    assert meta["rows"] == subtree_responses(filled_wave, unit_by_code("QN-HALONG"))
     assert len(document["criteria"]) == 22
     assert {"code", "factor", "n", "satisfied", "index", "se", "df", "ci"} <= set(
         document["criteria"][0]
@@ -228,7 +226,7 @@ def test_json_has_the_design_document_shape(filled_wave, demo_app, admin_client)
     fractions += [f["index"] for f in document["factors"]]
     fractions += [*document["overall"]["ci"], document["overall"]["index"]]
     assert all(0 <= value <= 1 for value in fractions)
-    results = computed(demo_app, filled_wave, unit("QN-HALONG"))
+    results = computed(demo_app, filled_wave, unit_by_code("QN-HALONG"))
     assert document["overall"]["index"] == pytest.approx(
         results.indices.overall.estimate.value
     )
@@ -240,7 +238,7 @@ def test_json_has_the_design_document_shape(filled_wave, demo_app, admin_client)
 
 
 def test_downloads_respect_the_scope(filled_wave, demo_client, login_as):
-    login_as(demo_client, Role.analyst, unit=unit("QN-HALONG"))
+    login_as(demo_client, Role.analyst, unit=unit_by_code("QN-HALONG"))
     assert (
         demo_client.get("/admin/results/demo/download.csv?unit=QN-CAMPHA").status_code
         == 403
@@ -253,7 +251,7 @@ def test_downloads_respect_the_scope(filled_wave, demo_client, login_as):
 
 def test_a_wave_that_cannot_be_weighted_gives_a_message(filled_wave, admin_client):
     db.session.scalar(
-        sa.select(WaveUnit).where(WaveUnit.unit_id == unit("QN-CAMPHA-TT").id)
+        sa.select(WaveUnit).where(WaveUnit.unit_id == unit_by_code("QN-CAMPHA-TT").id)
     ).population = None
     db.session.commit()
     for fmt in ("csv", "xlsx", "json"):

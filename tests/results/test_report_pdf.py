@@ -24,6 +24,8 @@ from sipas.reports.pdf_findings import change_text, significance_text
 from sipas.reports.pdf_heading import Masthead, dateline
 from sipas.services import synthetic
 from sipas.services.results.report import report_pdf, report_results
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 from tests.conftest import OUTPUT_ROOT
 from tests.factories import make_previous_wave
 
@@ -87,7 +89,7 @@ def write(tmp_path: Path, data: bytes, name: str = "report.pdf") -> Path:
 
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave = wave_by_code("demo")
     synthetic.add_demo_responses(wave, 900, seed=5)
     db.session.commit()
     return wave
@@ -182,7 +184,7 @@ def test_every_page_renders_and_one_image_per_section_is_kept(filled_wave, tmp_p
 def _wide_wave(demo_app, provinces: int = 34) -> Wave:
     """A wave over ``provinces`` provinces of one centre each, under one country."""
     country = Unit(code="VN", name="Việt Nam", level=UnitLevel.province)
-    base = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    base = wave_by_code("demo")
     wave = Wave(
         code="national",
         title="Khảo sát toàn quốc",
@@ -312,10 +314,6 @@ def test_a_wave_without_responses_sends_the_admin_back_with_a_message(
     assert response.status_code == 302
 
 
-def _unit(code: str) -> Unit:
-    return db.session.scalar(sa.select(Unit).filter_by(code=code))
-
-
 def test_an_admin_downloads_the_report_of_a_subtree(demo_app, filled_wave, login_as):
     client = demo_app.test_client()
     login_as(client, Role.admin)
@@ -336,7 +334,7 @@ def test_report_access_follows_role_and_scope(demo_client, filled_wave, login_as
     anonymous = demo_client.get(url)
     assert anonymous.status_code == 302
     assert "/auth/login" in anonymous.location
-    login_as(demo_client, Role.analyst, unit=_unit("QN-HALONG"))
+    login_as(demo_client, Role.analyst, unit=unit_by_code("QN-HALONG"))
     assert demo_client.get(url + "?unit=QN-CAMPHA").status_code == 403
     assert demo_client.get(url + "?unit=NOUNIT").status_code == 404
     assert demo_client.get("/admin/results/nowave/report.pdf").status_code == 404
@@ -346,7 +344,7 @@ def test_report_access_follows_role_and_scope(demo_client, filled_wave, login_as
 
 
 def test_a_surveyor_cannot_download_the_report(demo_client, filled_wave, login_as):
-    login_as(demo_client, Role.surveyor, unit=_unit("QN-HALONG"))
+    login_as(demo_client, Role.surveyor, unit=unit_by_code("QN-HALONG"))
     assert demo_client.get("/admin/results/demo/report.pdf").status_code == 403
 
 
@@ -376,7 +374,9 @@ def test_the_issuing_body_and_place_come_from_the_settings(
 ):
     demo_app.config["REPORT_ISSUER"] = "UBND TỈNH QUẢNG NINH\nSỞ NỘI VỤ"
     demo_app.config["REPORT_PLACE"] = "Hạ Long"
-    text = pdf_text(write(tmp_path, report_pdf(filled_wave, _unit("QN-HALONG"), "vi")))
+    text = pdf_text(
+        write(tmp_path, report_pdf(filled_wave, unit_by_code("QN-HALONG"), "vi"))
+    )
     assert "UBND TỈNH QUẢNG NINH" in text
     assert "SỞ NỘI VỤ" in text
     assert "Hạ Long," in text
@@ -384,7 +384,9 @@ def test_the_issuing_body_and_place_come_from_the_settings(
 
 
 def test_without_settings_the_root_unit_issues_the_report(filled_wave, tmp_path):
-    text = pdf_text(write(tmp_path, report_pdf(filled_wave, _unit("QN-HALONG"), "vi")))
+    text = pdf_text(
+        write(tmp_path, report_pdf(filled_wave, unit_by_code("QN-HALONG"), "vi"))
+    )
     assert "UBND PHƯỜNG HẠ LONG" in text
     assert "Quảng Ninh," in text  # the place is the province
 

@@ -19,11 +19,12 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from sipas.extensions import db
-from sipas.models import Answer, Response, Role, Unit
+from sipas.models import Answer, Response, Role
 from sipas.questionnaire.logic import normalize_text
 from sipas.services.questionnaires import parsed
 from sipas.services.results import exports
 from sipas.services.units import imports
+from sipas.services.units.lookup import unit_by_code
 from sipas.spreadsheets import csv_cell, from_csv_cell
 from tests.conftest import ROOT
 from tests.factories import demo_target, make_response, valid_answers
@@ -237,7 +238,7 @@ def test_the_statistics_are_those_of_the_raw_file(hostile, admin, runner, tmp_pa
 
 
 def test_unit_list_cells_are_neutralised_and_import_back(admin):
-    unit = db.session.scalar(sa.select(Unit).filter_by(code="QN-TIENYEN"))
+    unit = unit_by_code("QN-TIENYEN")
     unit.name = "=1+1 Xã Tiên Yên"
     db.session.commit()
     data = admin.get("/admin/units/export.csv").get_data()

@@ -6,20 +6,19 @@ import json
 
 import numpy as np
 import pytest
-import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Wave
 from sipas.services import synthetic
 from sipas.services.results import exports
 from sipas.services.results import sums as reporting
+from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.indices import Options
 from sipas.stats.output import analysis_json
 
 
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+    wave = wave_by_code("demo")
     assert synthetic.add_demo_responses(wave, 600, seed=3) == 600
     db.session.commit()
     return wave

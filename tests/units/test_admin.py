@@ -12,13 +12,10 @@ from openpyxl import Workbook
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, Role, Unit, UnitLevel
+from sipas.services.units.lookup import unit_by_code
 from tests.factories import make_response, make_unit
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def _unit(code: str) -> Unit:
-    return db.session.scalar(sa.select(Unit).filter_by(code=code))
 
 
 def _token(client) -> str:  # type: ignore[no-untyped-def]
@@ -62,8 +59,8 @@ def test_the_tree_shows_every_unit_nested_with_levels_and_dates(admin):
 
 
 def test_the_tree_marks_merged_units(admin):
-    campha = _unit("QN-CAMPHA")
-    campha.valid_to, campha.successor = date(2025, 12, 31), _unit("QN-HALONG")
+    campha = unit_by_code("QN-CAMPHA")
+    campha.valid_to, campha.successor = date(2025, 12, 31), unit_by_code("QN-HALONG")
     db.session.commit()
     page = admin.get("/admin/units").get_data(as_text=True)
     line = page[page.index(">QN-CAMPHA<") :].split("</summary>")[0]
@@ -81,10 +78,12 @@ def test_the_tree_marks_merged_units(admin):
     ],
 )
 def test_search_ignores_diacritics_and_case(admin, query, found, marked):
-    make_unit("QN-DONGTRIEU", "Phường Đông Triều", UnitLevel.commune, _unit("QN"))
+    make_unit(
+        "QN-DONGTRIEU", "Phường Đông Triều", UnitLevel.commune, unit_by_code("QN")
+    )
     db.session.commit()
     page = admin.get("/admin/units", query_string={"q": query}).get_data(as_text=True)
-    assert f'href="/admin/units/{_unit(found).id}"' in page
+    assert f'href="/admin/units/{unit_by_code(found).id}"' in page
     assert f"<mark>{marked}</mark>" in page
     assert "Tỉnh Quảng Ninh ›" in page  # the path of the hit
     assert "<details" not in page
@@ -137,7 +136,7 @@ def test_an_admin_creates_a_unit(admin):
         "/admin/units/new", data={"csrf_token": _token(admin), **data}
     )
     assert response.status_code == 302
-    unit = _unit("QN-DONGTRIEU")
+    unit = unit_by_code("QN-DONGTRIEU")
     assert unit.parent.code == "QN"
     assert unit.valid_from == date(2025, 7, 1)
     assert [e.object_id for e in _audit("unit.create")] == ["QN-DONGTRIEU"]
@@ -168,14 +167,14 @@ def test_create_refuses_broken_rules_on_the_field(admin, changes, field):
 
 
 def test_editing_saves_and_audits_the_changes(admin):
-    unit = _unit("QN-TIENYEN")
+    unit = unit_by_code("QN-TIENYEN")
     data = _unit_form(code="QN-TIENYEN", name="Xã Tiên Yên (mới)", valid_from="")
     response = admin.post(
         f"/admin/units/{unit.id}", data={"csrf_token": _token(admin), **data}
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert _unit("QN-TIENYEN").name == "Xã Tiên Yên (mới)"
+    assert unit_by_code("QN-TIENYEN").name == "Xã Tiên Yên (mới)"
     (event,) = _audit("unit.update")
     assert event.details["changed"]["name"] == ["Xã Tiên Yên", "Xã Tiên Yên (mới)"]
 
@@ -183,7 +182,7 @@ def test_editing_saves_and_audits_the_changes(admin):
 def test_the_code_cannot_change_once_responses_exist(admin):
     make_response("QN-HALONG-TT")
     db.session.commit()
-    unit = _unit("QN-HALONG-TT")
+    unit = unit_by_code("QN-HALONG-TT")
     data = _unit_form(
         code="QN-HL-TT", name=unit.name, level="centre", parent_code="QN-HALONG"
     )
@@ -192,11 +191,11 @@ def test_the_code_cannot_change_once_responses_exist(admin):
     )
     assert response.status_code == 400
     assert 'id="code-error"' in response.get_data(as_text=True)
-    assert _unit("QN-HALONG-TT") is not None
+    assert unit_by_code("QN-HALONG-TT") is not None
 
 
 def test_a_level_above_a_child_is_refused(admin):
-    unit = _unit("QN-HALONG")
+    unit = unit_by_code("QN-HALONG")
     data = _unit_form(code="QN-HALONG", level="centre", parent_code="QN")
     response = admin.post(
         f"/admin/units/{unit.id}", data={"csrf_token": _token(admin), **data}
@@ -207,10 +206,10 @@ def test_a_level_above_a_child_is_refused(admin):
 
 @pytest.mark.parametrize("successor", ["QN-CAMPHA", "QN-HALONG"])
 def test_successors_cannot_loop(admin, successor):
-    campha = _unit("QN-CAMPHA")
-    campha.valid_to, campha.successor = date(2025, 12, 31), _unit("QN-HALONG")
+    campha = unit_by_code("QN-CAMPHA")
+    campha.valid_to, campha.successor = date(2025, 12, 31), unit_by_code("QN-HALONG")
     db.session.commit()
-    halong = _unit("QN-HALONG")
+    halong = unit_by_code("QN-HALONG")
     data = _unit_form(
         code="QN-HALONG",
         name=halong.name,
@@ -223,14 +222,14 @@ def test_successors_cannot_loop(admin, successor):
     assert response.status_code == 400
     assert 'id="successor_code-error"' in response.get_data(as_text=True)
     db.session.expire_all()
-    assert _unit("QN-HALONG").successor is None
+    assert unit_by_code("QN-HALONG").successor is None
 
 
 # --- move and merge -----------------------------------------------------------------
 
 
 def test_moving_under_itself_or_a_descendant_is_refused(admin):
-    halong = _unit("QN-HALONG")
+    halong = unit_by_code("QN-HALONG")
     make_unit("QN-HALONG-X", level=UnitLevel.centre, parent=halong)
     db.session.commit()
     for target in ("QN-HALONG", "QN-HALONG-TT"):
@@ -241,25 +240,25 @@ def test_moving_under_itself_or_a_descendant_is_refused(admin):
         assert response.status_code == 400
         assert 'id="move-parent_code-error"' in response.get_data(as_text=True)
     db.session.expire_all()
-    assert _unit("QN-HALONG").parent.code == "QN"
+    assert unit_by_code("QN-HALONG").parent.code == "QN"
     assert _audit("unit.move") == []
 
 
 def test_moving_changes_the_parent_and_is_audited(admin):
-    centre = _unit("QN-TIENYEN-TT")
+    centre = unit_by_code("QN-TIENYEN-TT")
     response = admin.post(
         f"/admin/units/{centre.id}/move",
         data={"move-csrf_token": _token(admin), "move-parent_code": "QN-CAMPHA"},
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert _unit("QN-TIENYEN-TT").parent.code == "QN-CAMPHA"
+    assert unit_by_code("QN-TIENYEN-TT").parent.code == "QN-CAMPHA"
     (event,) = _audit("unit.move")
     assert event.details == {"from": "QN-TIENYEN", "to": "QN-CAMPHA"}
 
 
 def test_merging_sets_the_successor_and_the_end_in_one_step(admin):
-    campha = _unit("QN-CAMPHA")
+    campha = unit_by_code("QN-CAMPHA")
     response = admin.post(
         f"/admin/units/{campha.id}/merge",
         data={
@@ -270,7 +269,7 @@ def test_merging_sets_the_successor_and_the_end_in_one_step(admin):
     )
     assert response.status_code == 302
     db.session.expire_all()
-    campha = _unit("QN-CAMPHA")
+    campha = unit_by_code("QN-CAMPHA")
     assert campha.successor.code == "QN-HALONG"
     assert campha.valid_to == date(2025, 12, 31)
     (event,) = _audit("unit.merge")
@@ -291,7 +290,7 @@ def test_merging_sets_the_successor_and_the_end_in_one_step(admin):
     ],
 )
 def test_a_wrong_merge_is_refused(admin, successor, end, field):
-    campha = _unit("QN-CAMPHA")
+    campha = unit_by_code("QN-CAMPHA")
     response = admin.post(
         f"/admin/units/{campha.id}/merge",
         data={
@@ -303,7 +302,7 @@ def test_a_wrong_merge_is_refused(admin, successor, end, field):
     assert response.status_code == 400
     assert f'id="{field}-error"' in response.get_data(as_text=True)
     db.session.expire_all()
-    assert _unit("QN-CAMPHA").successor is None
+    assert unit_by_code("QN-CAMPHA").successor is None
 
 
 # --- files --------------------------------------------------------------------------
@@ -323,7 +322,7 @@ def test_importing_a_good_csv_reports_the_counts(admin):
     data = (HEADER + "QN-MOI;Phường Mới;xã;QN;;;\n").replace(",", ";").encode()
     response = _upload(admin, "units.csv", data)
     assert response.status_code == 302
-    assert _unit("QN-MOI").level is UnitLevel.commune
+    assert unit_by_code("QN-MOI").level is UnitLevel.commune
     page = admin.get("/admin/units").get_data(as_text=True)
     assert "QN-MOI" in page
     assert _audit("unit.import")[0].details["created"] == 1
@@ -337,7 +336,7 @@ def test_importing_an_xlsx(admin):
     book.save(buffer)
     response = _upload(admin, "units.xlsx", buffer.getvalue())
     assert response.status_code == 302
-    assert _unit("QN-MOI").parent.code == "QN"
+    assert unit_by_code("QN-MOI").parent.code == "QN"
 
 
 def test_a_file_with_wrong_rows_shows_each_and_imports_nothing(admin):
@@ -379,7 +378,7 @@ def test_oversized_files_are_refused_with_a_message(admin, monkeypatch, limit):
     response = _upload(admin, "units.csv", data)
     assert response.status_code == 400
     assert 'class="error-summary"' in response.get_data(as_text=True)
-    assert _unit("QN-MOI") is None
+    assert unit_by_code("QN-MOI") is None
 
 
 def test_a_file_larger_than_the_sites_default_limit_is_accepted(admin, app):
@@ -406,7 +405,7 @@ def test_an_import_without_the_csrf_token_is_refused(admin):
     )
     assert response.status_code == 400
     assert 'type="file"' not in response.get_data(as_text=True)  # the error page
-    assert _unit("QN-MOI") is None
+    assert unit_by_code("QN-MOI") is None
 
 
 def test_export_then_import_round_trips(admin):
@@ -446,7 +445,7 @@ UNIT_PAGES = [
 
 @pytest.mark.parametrize("role", [Role.analyst, Role.surveyor])
 def test_only_administrators_open_unit_pages(demo_client, login_as, role):
-    unit = _unit("QN-HALONG")
+    unit = unit_by_code("QN-HALONG")
     login_page = demo_client.get("/auth/login").get_data(as_text=True)
     token = TOKEN.search(login_page).group(1)  # stays valid after logging in
     login_as(demo_client, role)
@@ -457,7 +456,7 @@ def test_only_administrators_open_unit_pages(demo_client, login_as, role):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(demo_client):
-    unit = _unit("QN-HALONG")
+    unit = unit_by_code("QN-HALONG")
     for method, url in UNIT_PAGES:
         if method == "get":
             response = demo_client.get(url.format(id=unit.id))

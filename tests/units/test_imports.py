@@ -13,6 +13,7 @@ from sipas.extensions import db
 from sipas.models import AuditEvent, Unit, UnitLevel
 from sipas.services.units import admin as unit_service
 from sipas.services.units import imports as unit_files
+from sipas.services.units.lookup import unit_by_code
 from sipas.services.units.rows import FileError, UnitRecord, plan_import, read_table
 from sipas.services.units.rules import fold, highlight, parse_date, parse_level
 
@@ -247,7 +248,7 @@ def test_a_good_xlsx_is_imported(demo_app):
     report = unit_files.import_units("Đơn vị.xlsx", buffer.getvalue(), None)
     assert report.ok, report.errors
     assert report.created == 2
-    old = db.session.scalar(sa.select(Unit).filter_by(code="QN-CU"))
+    old = unit_by_code("QN-CU")
     assert old.successor.code == "QN-MOI"
     assert old.valid_to == date(2025, 6, 30)
 
@@ -273,8 +274,8 @@ def test_a_file_with_wrong_rows_changes_nothing(demo_app):
 
 
 def test_export_then_import_changes_nothing(demo_app):
-    halong = db.session.scalar(sa.select(Unit).filter_by(code="QN-HALONG"))
-    campha = db.session.scalar(sa.select(Unit).filter_by(code="QN-CAMPHA"))
+    halong = unit_by_code("QN-HALONG")
+    campha = unit_by_code("QN-CAMPHA")
     unit_service.merge_unit(campha, "QN-HALONG", date(2025, 12, 31), None)
     assert campha.successor is halong
     before, exported = _units(), unit_files.export_csv()

@@ -17,13 +17,14 @@ from sipas.models import (
     Channel,
     QuestionnaireVersion,
     Role,
-    Unit,
     UnitLevel,
     Wave,
     WaveStatus,
     WaveUnit,
 )
 from sipas.services.questionnaires import parsed
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 from sipas.services.waves.margins import MarginError, margins_text, parse_margins
 from tests.factories import demo_target, make_response, make_unit
 
@@ -47,7 +48,7 @@ def events(action: str) -> list[AuditEvent]:
 
 def wave_form(**changes) -> dict:
     version = db.session.scalar(sa.select(QuestionnaireVersion))
-    province = db.session.scalar(sa.select(Unit).filter_by(code="QN"))
+    province = unit_by_code("QN")
     form = {
         "code": "2026-q2",
         "title": "Khảo sát quý II năm 2026",
@@ -124,7 +125,7 @@ def test_an_admin_creates_a_wave_with_its_design_and_units(demo_client, login_as
     form = wave_form(calibration_margins="sex: male=4900, female=5000, other=100")
     response = post(demo_client, "/admin/waves/new", form)
     assert response.status_code == 302
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="2026-q2"))
+    wave = wave_by_code("2026-q2")
     assert wave.status is WaveStatus.draft
     assert wave.strata_level is UnitLevel.province
     assert wave.psu_level is UnitLevel.centre
@@ -153,12 +154,12 @@ def test_an_admin_creates_a_wave_with_its_design_and_units(demo_client, login_as
 
 def test_units_below_a_commune_of_its_level(demo_client, login_as):
     login_as(demo_client, Role.admin)
-    commune = db.session.scalar(sa.select(Unit).filter_by(code="QN-HALONG"))
+    commune = unit_by_code("QN-HALONG")
     form = wave_form(
         root_unit=str(commune.id), calibration_method="", calibration_margins=""
     )
     assert post(demo_client, "/admin/waves/new", form).status_code == 302
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="2026-q2"))
+    wave = wave_by_code("2026-q2")
     assert [wu.unit.code for wu in wave.wave_units] == ["QN-HALONG-TT"]
     assert wave.calibration_margins is None
 
@@ -171,7 +172,7 @@ def test_invalid_margins_create_nothing_and_are_explained(demo_client, login_as)
     html = response.get_data(as_text=True)
     assert "nobody" in html
     assert "A1" in html
-    assert db.session.scalar(sa.select(Wave).filter_by(code="2026-q2")) is None
+    assert wave_by_code("2026-q2") is None
     assert not events("wave.create")
 
 
@@ -399,7 +400,7 @@ def test_an_analyst_reads_only_the_units_in_scope(demo_client, login_as):
     make_response("QN-HALONG-TT")
     make_response("QN-CAMPHA-TT")
     db.session.commit()
-    commune = db.session.scalar(sa.select(Unit).filter_by(code="QN-HALONG"))
+    commune = unit_by_code("QN-HALONG")
     login_as(demo_client, Role.analyst, unit=commune)
     listing = demo_client.get("/admin/").get_data(as_text=True)
     assert "/admin/waves/demo" in listing

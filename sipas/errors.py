@@ -118,12 +118,12 @@ def register_error_handlers(app: Flask) -> None:
     (the survey blueprint answers its own CSRF failures: sipas/survey/views.py)."""
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(error: HTTPException):
         status = error.code or 500
         return render_error(status, _specific_message(error))
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf_error(error: CSRFError):
         return render_error(
             400, _l("This form has expired. Please go back and try again.")
         )

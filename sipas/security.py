@@ -90,11 +90,11 @@ def _is_private_page() -> bool:
 # ---- larger bodies for uploads ----
 
 
-def body_limit(max_bytes: int):  # type: ignore[no-untyped-def]
+def body_limit(max_bytes: int):
     """Accept bodies up to ``max_bytes`` (not MAX_CONTENT_LENGTH) on this upload
     view, from logged-in users only; larger ones get the friendly 413 page."""
 
-    def decorator(view):  # type: ignore[no-untyped-def]
+    def decorator(view):
         view.sipas_body_limit = max_bytes
         return view
 
@@ -137,16 +137,16 @@ def rate_limited(
     *,
     window: int = 60,
     methods: tuple[str, ...] = ("POST",),
-):  # type: ignore[no-untyped-def]
+):
     """Refuse more than ``config[setting]`` requests per ``window`` seconds per key.
 
     Put it above the view's other decorators: the count is committed at once,
     before the view starts its own transaction.
     """
 
-    def decorator(view):  # type: ignore[no-untyped-def]
+    def decorator(view):
         @functools.wraps(view)
-        def wrapper(*args, **kwargs) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs) -> ResponseReturnValue:
             limit = int(current_app.config[setting])
             enabled = current_app.config["RATE_LIMIT_ENABLED"] and limit > 0
             if enabled and request.method in methods:

@@ -111,7 +111,7 @@ def _filter_form() -> tuple[AuditFilterForm, audit.AuditFilter]:
 
 @bp.get("/audit", endpoint="audit_log")
 @role_required(Role.admin)
-def audit_log_page():  # type: ignore[no-untyped-def]
+def audit_log_page():
     """Who did what, when and to which object."""
     form, filters = _filter_form()
     page = audit.events_page(filters, request.args.get("page", 1, type=int))

@@ -49,14 +49,14 @@ def _enrolment(device: Device, token: str) -> dict:
 
 @bp.get("/devices")
 @role_required(Role.admin)
-def devices_list():  # type: ignore[no-untyped-def]
+def devices_list():
     """Every kiosk by unit, and the form to register one."""
     return _page(DeviceForm(devices.enrolable_units()))
 
 
 @bp.post("/devices")
 @role_required(Role.admin)
-def device_create():  # type: ignore[no-untyped-def]
+def device_create():
     """Register a kiosk; the page shows its enrolment link once, never again."""
     form = DeviceForm(devices.enrolable_units())
     if not form.validate_on_submit():
@@ -72,7 +72,7 @@ def device_create():  # type: ignore[no-untyped-def]
 
 @bp.get("/devices/<int:device_id>/revoke")
 @role_required(Role.admin)
-def device_revoke_confirm(device_id: int):  # type: ignore[no-untyped-def]
+def device_revoke_confirm(device_id: int):
     """Ask first (a page, so it works without JavaScript): what stops, what the
     kiosk keeps."""
     device = db.get_or_404(Device, device_id)
@@ -83,7 +83,7 @@ def device_revoke_confirm(device_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/devices/<int:device_id>/revoke")
 @role_required(Role.admin)
-def device_revoke(device_id: int):  # type: ignore[no-untyped-def]
+def device_revoke(device_id: int):
     """Deactivate a kiosk once confirmed: its token stops working at once."""
     device = db.get_or_404(Device, device_id)
     if not RevokeForm().validate_on_submit():
@@ -96,7 +96,7 @@ def device_revoke(device_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/devices/<int:device_id>/token")
 @role_required(Role.admin)
-def device_token(device_id: int):  # type: ignore[no-untyped-def]
+def device_token(device_id: int):
     """A new token (the old one stops working); shown once like the first."""
     device = db.get_or_404(Device, device_id)
     token = devices.reissue_token(device, current_user)

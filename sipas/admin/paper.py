@@ -61,7 +61,7 @@ def _pdf_download(forms: list[PaperForm], data: bytes) -> Response:
 
 @bp.route("/paper", methods=["GET", "POST"])
 @role_required(Role.admin)
-def paper_forms():  # type: ignore[no-untyped-def]
+def paper_forms():
     """Choose a wave, then a unit and a count: the forms are issued and downloaded."""
     waves = printable_waves()
     wave = _chosen_wave(waves)

@@ -29,7 +29,7 @@ def public_base_url() -> str:
 
 @bp.route("/posters", methods=["GET", "POST"])
 @role_required(Role.admin)
-def posters():  # type: ignore[no-untyped-def]
+def posters():
     """Choose a unit or a survey round and a language; the PDF is downloaded."""
     units = {unit.code: unit for unit in poster_units()}
     waves = {wave.code: wave for wave in poster_waves()}

@@ -41,7 +41,7 @@ def _choices(visible: set[int] | None) -> tuple[list[Wave], list[Unit]]:
     return visible_waves(visible), visible_units(visible)
 
 
-def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:  # type: ignore[no-untyped-def]
+def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:
     """The valid filters of the form (an invalid one is left out)."""
     wave_ids = {w.code: w.id for w in waves}
     unit_ids = {u.code: u.id for u in units}
@@ -58,7 +58,7 @@ def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:  # type
 
 @bp.get("/responses")
 @role_required(*READERS)
-def responses():  # type: ignore[no-untyped-def]
+def responses():
     """Responses in the user's scope, filtered, newest first, a page at a time."""
     visible = visible_unit_ids(current_user)
     waves, units = _choices(visible)
@@ -103,7 +103,7 @@ def _response_in_scope(text: str) -> Response:
     return response
 
 
-def _render_response(  # type: ignore[no-untyped-def]
+def _render_response(
     response: Response,
     form: ReasonForm | None = None,
     status=200,
@@ -129,14 +129,14 @@ def _render_response(  # type: ignore[no-untyped-def]
 
 @bp.get("/responses/<response_uuid>")
 @role_required(*READERS)
-def response(response_uuid: str):  # type: ignore[no-untyped-def]
+def response(response_uuid: str):
     """One response in full, labelled in the page language."""
     return _render_response(_response_in_scope(response_uuid))
 
 
 @bp.post("/responses/<response_uuid>/original")
 @role_required(Role.admin)
-def response_original(response_uuid: str):  # type: ignore[no-untyped-def]
+def response_original(response_uuid: str):
     """The response with its free-text answers unmasked, for an administrator who
     asks for it (a form button, so it is never a mere link); audited."""
     response = _response_in_scope(response_uuid)
@@ -150,7 +150,7 @@ def response_original(response_uuid: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/responses/<response_uuid>/<any(void, restore, accept):action>")
 @role_required(Role.admin)
-def response_status(response_uuid: str, action: str):  # type: ignore[no-untyped-def]
+def response_status(response_uuid: str, action: str):
     """Void, restore or accept one response, with a reason."""
     response = _response_in_scope(response_uuid)
     form = ReasonForm()
@@ -182,7 +182,7 @@ def _back_to(response: Response) -> str:
 BULK_FIELDS = ("wave", "unit", "channel", "signal", "date_from", "date_to")
 
 
-def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]:  # type: ignore[no-untyped-def]
+def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]:
     """The filters of a bulk accept and, for the checked ones, their UUIDs."""
     visible = visible_unit_ids(current_user)
     waves, units = _choices(visible)
@@ -199,7 +199,7 @@ def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]
     return _filters(form, waves, units), uuids
 
 
-def _render_accept(form: BulkAcceptForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_accept(form: BulkAcceptForm, status: int = 200):
     """The confirmation: how many flagged responses the scope holds, and why."""
     source = request.values
     visible = visible_unit_ids(current_user)
@@ -238,14 +238,14 @@ def _described(form: ResponseFilterForm, names: list[str]) -> list[tuple[str, st
 
 @bp.get("/responses/accept")
 @role_required(Role.admin)
-def accept_many_confirm():  # type: ignore[no-untyped-def]
+def accept_many_confirm():
     """Confirm accepting many flagged responses: how many, which, and a reason."""
     return _render_accept(BulkAcceptForm(formdata=None))
 
 
 @bp.post("/responses/accept")
 @role_required(Role.admin)
-def accept_many():  # type: ignore[no-untyped-def]
+def accept_many():
     """Accept the confirmed flagged responses with one reason, in one update."""
     form = BulkAcceptForm()
     if not form.validate_on_submit():

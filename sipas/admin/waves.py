@@ -62,7 +62,7 @@ TARGETS_BODY_LIMIT = 5 * 1024 * 1024
 
 @bp.get("/")
 @role_required(*READERS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     """Every wave with units in the user's scope: status, dates and progress."""
     visible = visible_unit_ids(current_user)
     flagged = count_responses(ResponseFilters(status=ResponseStatus.flagged), visible)
@@ -73,7 +73,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/waves/new", methods=["GET", "POST"])
 @role_required(Role.admin)
-def wave_new():  # type: ignore[no-untyped-def]
+def wave_new():
     units = all_units()
     form = WaveForm(questionnaire_versions(), units)
     if request.method == "GET":
@@ -107,7 +107,7 @@ def _wave_in_scope(code: str) -> tuple[Wave, set[int] | None]:
     return wave, visible
 
 
-def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **forms):  # type: ignore[no-untyped-def]
+def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **forms):
     status_form = forms.pop("status_form", None) or StatusForm()
     status_form.status.choices = choices_of(
         {s: WAVE_STATUS_LABELS[s] for s in next_statuses(wave)}
@@ -133,14 +133,14 @@ def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **form
 
 @bp.get("/waves/<code>")
 @role_required(*READERS)
-def wave(code: str):  # type: ignore[no-untyped-def]
+def wave(code: str):
     """Details, status, design, unit targets and progress of one wave."""
     return _render_wave(*_wave_in_scope(code))
 
 
 @bp.get("/waves/<code>/progress.json")
 @role_required(*READERS)
-def wave_progress(code: str):  # type: ignore[no-untyped-def]
+def wave_progress(code: str):
     """Responses per unit and channel against target, for the page's polling."""
     wave, visible = _wave_in_scope(code)
     return jsonify(channel_progress(wave, visible).as_json())
@@ -148,7 +148,7 @@ def wave_progress(code: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/waves/<code>/status")
 @role_required(Role.admin)
-def wave_status(code: str):  # type: ignore[no-untyped-def]
+def wave_status(code: str):
     wave, visible = _wave_in_scope(code)
     form = StatusForm()
     form.status.choices = choices_of({s: s for s in next_statuses(wave)})
@@ -168,7 +168,7 @@ def wave_status(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/waves/<code>/edit", methods=["GET", "POST"])
 @role_required(Role.admin)
-def wave_edit(code: str):  # type: ignore[no-untyped-def]
+def wave_edit(code: str):
     """Dates and design of a wave."""
     wave, _visible = _wave_in_scope(code)
     form = WaveDesignForm(obj=wave)
@@ -189,7 +189,7 @@ def wave_edit(code: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/waves/<code>/targets")
 @role_required(Role.admin)
-def wave_targets(code: str):  # type: ignore[no-untyped-def]
+def wave_targets(code: str):
     """Save the grid: every cell checked, nothing saved if one is wrong."""
     wave, visible = _wave_in_scope(code)
     form = TargetsForm()
@@ -211,7 +211,7 @@ def wave_targets(code: str):  # type: ignore[no-untyped-def]
 @body_limit(TARGETS_BODY_LIMIT)
 @rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin)
-def wave_targets_import(code: str):  # type: ignore[no-untyped-def]
+def wave_targets_import(code: str):
     """Populations and targets from a file; nothing stored if a row is wrong."""
     wave, visible = _wave_in_scope(code)
     form = ImportForm()

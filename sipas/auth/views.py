@@ -91,7 +91,7 @@ def landing_url(user: User) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @rate_limited("login", "RATE_LIMIT_LOGIN_PER_MINUTE", client_address)
-def login():  # type: ignore[no-untyped-def]
+def login():
     """Check the password, unless throttled; every outcome is audited."""
     form = LoginForm()
     if form.validate_on_submit():
@@ -117,7 +117,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     """End the session (audited)."""
     if current_user.is_authenticated:
         audit.record_event("logout", user=current_user)
@@ -129,14 +129,14 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.get("/account")
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account():
     """Who is logged in: role, unit scope and a link to change the password."""
     return render_template("auth/account.html", user=current_user)
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password():
     """Change one's own password; every other session of the account ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():

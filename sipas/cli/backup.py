@@ -135,7 +135,7 @@ def restore_command(backup_file: Path, yes: bool) -> None:
         )
 
 
-def _record(action: str, path: Path, info, **details: object) -> None:  # type: ignore[no-untyped-def]
+def _record(action: str, path: Path, info, **details: object) -> None:
     """Audit a backup or restore of ``path`` (the command line has no user)."""
     record_event(
         action,

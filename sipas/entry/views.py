@@ -66,7 +66,7 @@ def _target(wave_code: str, unit_code: str) -> tuple[Wave, Unit]:
 
 @bp.get("/")
 @role_required(*ENTRY_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index():
     """Choose the round and unit; then the serial box."""
     visible = visible_unit_ids(current_user)
     choose = ChooseForm(request.args)
@@ -93,7 +93,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/open")
 @role_required(*ENTRY_ROLES)
-def open_form():  # type: ignore[no-untyped-def]
+def open_form():
     """The serial box's target: a typed serial for the chosen round and unit, or a
     scanned form code, which names its own round and unit."""
     chosen = {"wave": request.args.get("wave"), "unit": request.args.get("unit")}
@@ -138,7 +138,7 @@ def _unenterable_message(number: FormNumber) -> str:
 
 @bp.get("/<wave_code>/serial")
 @role_required(*ENTRY_ROLES)
-def serial_check(wave_code: str):  # type: ignore[no-untyped-def]
+def serial_check(wave_code: str):
     """JSON verdict on a typed serial, asked by the serial box as it is typed."""
     wave = wave_or_404(wave_code)
     unit = unit_by_code(request.args.get("u"))
@@ -158,7 +158,7 @@ def serial_check(wave_code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<wave_code>/<unit_code>/form", methods=["GET", "POST"])
 @role_required(*ENTRY_ROLES)
-def form(wave_code: str, unit_code: str):  # type: ignore[no-untyped-def]
+def form(wave_code: str, unit_code: str):
     """The answer page: every question as keys; then the review; then save."""
     wave, unit = _target(wave_code, unit_code)
     entry_form = EntryForm()
@@ -192,7 +192,7 @@ def form(wave_code: str, unit_code: str):  # type: ignore[no-untyped-def]
     return _save(wave, unit, entry_form, decoded.answers)
 
 
-def _save(wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict):  # type: ignore[no-untyped-def]
+def _save(wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict):
     try:
         saved = save_entry(
             NewEntry(
@@ -261,7 +261,7 @@ def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
     return rows
 
 
-def _condition(item, by_code, numbers) -> str | None:  # type: ignore[no-untyped-def]
+def _condition(item, by_code, numbers) -> str | None:
     """When a skipped-on-paper item is asked: "only if question 4 is 3" (the keys
     of its filter)."""
     if item.show_if is None:
@@ -275,9 +275,7 @@ def _condition(item, by_code, numbers) -> str | None:  # type: ignore[no-untyped
     )
 
 
-def _answer_page(  # type: ignore[no-untyped-def]
-    wave, unit, check: SerialCheck, entry_form, typed, errors, focus=None
-):
+def _answer_page(wave, unit, check: SerialCheck, entry_form, typed, errors, focus=None):
     return render_template(
         "entry/form.html",
         wave=wave,
@@ -291,7 +289,7 @@ def _answer_page(  # type: ignore[no-untyped-def]
     )
 
 
-def _review_page(wave, unit, check: SerialCheck, entry_form, typed, answers):  # type: ignore[no-untyped-def]
+def _review_page(wave, unit, check: SerialCheck, entry_form, typed, answers):
     return render_template(
         "entry/review_form.html",
         wave=wave,

@@ -15,13 +15,13 @@ from sipas.services.waves.lookup import open_targets
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index():
     """What this site is, and a link per unit that is collecting answers."""
     return render_template("public/index.html", targets=open_targets())
 
 
 @bp.get("/lang/<code>")
-def set_language(code: str):  # type: ignore[no-untyped-def]
+def set_language(code: str):
     """Remember the chosen language and go back to the page the visitor was on."""
     response = redirect(_safe_next(request.args.get("next")))
     if is_language(code):
@@ -45,7 +45,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz():
     """200 when the database answers, 503 otherwise (for load balancers)."""
     try:
         db.session.execute(text("SELECT 1"))

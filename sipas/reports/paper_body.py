@@ -68,7 +68,7 @@ class FormBody:
 
     # -- texts -------------------------------------------------------------------
 
-    def text(self, localized) -> str:  # type: ignore[no-untyped-def]
+    def text(self, localized) -> str:
         """Questionnaire wording in the form's language, escaped for paragraphs."""
         return escape(localized.get_text(self.language))
 
@@ -385,7 +385,7 @@ def _table(
 ) -> Table:
     """A table in the form's font (ReportLab sets empty cells in Helvetica, which
     would then be listed in the PDF)."""
-    table = Table(rows, colWidths=widths, **settings)  # type: ignore[arg-type]
+    table = Table(rows, colWidths=widths, **settings)
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR), *commands]))
     return table
 

@@ -42,7 +42,7 @@ register_fonts()
 def _style(name: str, **settings: object) -> ParagraphStyle:
     base = {"fontName": REGULAR, "fontSize": 10, "leading": 13.5, "textColor": INK}
     base.update(settings)
-    return ParagraphStyle(name, **base)  # type: ignore[arg-type]
+    return ParagraphStyle(name, **base)
 
 
 STYLES = {

@@ -91,7 +91,7 @@ def add_demo_responses(
     return added
 
 
-def _one(rng, wave, questionnaire, wave_units, sizes, quality):  # type: ignore[no-untyped-def]
+def _one(rng, wave, questionnaire, wave_units, sizes, quality):
     unit_id = rng.choices(wave_units, weights=sizes)[0].unit_id
     channel = rng.choices([c for c, _ in CHANNEL_MIX], [p for _, p in CHANNEL_MIX])[0]
     submitted = utcnow() - timedelta(minutes=rng.randint(0, 60 * 24 * 60))

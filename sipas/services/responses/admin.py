@@ -174,7 +174,7 @@ def answered_items(
     return items
 
 
-def _choice_order(item):  # type: ignore[no-untyped-def]
+def _choice_order(item):
     codes = item.choice_codes
     return lambda value: codes.index(value) if value in codes else len(codes)
 

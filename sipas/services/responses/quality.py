@@ -124,12 +124,12 @@ def assess(
     return Assessment(signals, decide(signals))
 
 
-def has_signal(code: str):  # type: ignore[no-untyped-def]
+def has_signal(code: str):
     """SQL condition: the response raised signal ``code``."""
     return Response.quality_signals.bitwise_and(signal_bit(code)) != 0
 
 
-def has_any_signal():  # type: ignore[no-untyped-def]
+def has_any_signal():
     """SQL condition: the response raised at least one signal."""
     return Response.quality_signals != 0
 

@@ -63,7 +63,7 @@ def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
     ]
 
 
-def _per_unit(designs: dict[int, UnitDesign], value) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _per_unit(designs: dict[int, UnitDesign], value) -> np.ndarray:
     """An array indexed by unit id holding ``value(design)`` of each unit."""
     table = np.zeros(max(designs, default=0) + 1)
     for unit_id, design in designs.items():
@@ -73,7 +73,7 @@ def _per_unit(designs: dict[int, UnitDesign], value) -> np.ndarray:  # type: ign
 
 def _pattern_design(
     designs: dict[int, UnitDesign], patterns: Patterns, per_response: bool
-):  # type: ignore[no-untyped-def]
+):
     """The design and each pattern row's PSU (per unit, unless responses are PSUs)."""
     if per_response:
         strata = [designs[u].stratum for u in patterns.unit_id]
@@ -240,7 +240,7 @@ def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analys
     )
 
 
-def _wave_design(wave: Wave, designs: dict[int, UnitDesign]):  # type: ignore[no-untyped-def]
+def _wave_design(wave: Wave, designs: dict[int, UnitDesign]):
     """The design of all counted responses, and a function (unit, response) → PSU."""
     per_response = any(d.psu is None for d in designs.values())
     if per_response:
@@ -302,7 +302,7 @@ def wave_shares(
     return {item: [s for s in shares if s.item == item] for item in item_codes}
 
 
-def _option_counts(wave, item_codes, questionnaire, per_response, within=None):  # type: ignore[no-untyped-def]
+def _option_counts(wave, item_codes, questionnaire, per_response, within=None):
     """Responses per (unit, PSU key, item, option), and per (unit, key, item) those
     that answered: the option counts' sum for a single choice, distinct responses for
     a multiple choice (one query each, driven by the answers' item index)."""
@@ -316,7 +316,7 @@ def _option_counts(wave, item_codes, questionnaire, per_response, within=None): 
     if within is not None:
         counted.append(Response.unit_id.in_(sorted(within)))
 
-    def grouped(items, *columns):  # type: ignore[no-untyped-def]
+    def grouped(items, *columns):
         return db.session.execute(
             sa.select(Response.unit_id, key, Answer.item_code, *columns)
             .select_from(Answer)
@@ -389,7 +389,7 @@ def calibration_spec(margins: dict | None) -> CalibrationSpec | None:
     )
 
 
-def _calibrated(design, psu_index, weight, patterns, spec, criteria):  # type: ignore[no-untyped-def]
+def _calibrated(design, psu_index, weight, patterns, spec, criteria):
     """Calibrate the pattern records and return a function computing a domain."""
     counts = patterns.count.astype(np.float64)
     margins = []
@@ -411,7 +411,7 @@ def _calibrated(design, psu_index, weight, patterns, spec, criteria):  # type: i
         patterns.satisfied_mask & patterns.answered_mask, len(criteria)
     )
 
-    def compute(domain, factors, options):  # type: ignore[no-untyped-def]
+    def compute(domain, factors, options):
         return calibrated_indices(
             design,
             psu_index,

@@ -65,7 +65,7 @@ def _header(sheet: WriteOnlyWorksheet, texts: Iterable[str]) -> list[WriteOnlyCe
     return cells
 
 
-def _labeller(item: Item, language: str):  # type: ignore[no-untyped-def]
+def _labeller(item: Item, language: str):
     """A function turning a stored answer of ``item`` into what the sheet shows."""
     if item.type is ItemType.number:
         return lambda value: int(value) if value.lstrip("-").isdigit() else value
@@ -120,7 +120,7 @@ def _responses_sheet(
     _response_rows(sheet, wave, questionnaire, unit_ids, channel_labels, language)
 
 
-def _response_rows(  # type: ignore[no-untyped-def]
+def _response_rows(
     sheet, wave: Wave, questionnaire: Questionnaire, unit_ids, channel_labels, language
 ) -> None:
     designs = unit_designs(wave)
@@ -204,7 +204,7 @@ def _figure_columns() -> list[Column]:
     ]
 
 
-def _tables(results: WaveResults):  # type: ignore[no-untyped-def]
+def _tables(results: WaveResults):
     """(sheet title, columns, rows) of each dashboard table."""
     yield _summary(results)
     yield _criteria(results)
@@ -220,7 +220,7 @@ def _tables(results: WaveResults):  # type: ignore[no-untyped-def]
         yield _changes(results)
 
 
-def _summary(results: WaveResults):  # type: ignore[no-untyped-def]
+def _summary(results: WaveResults):
     small = results.thresholds.is_small
     indices = results.indices
     rows = [
@@ -234,7 +234,7 @@ def _summary(results: WaveResults):  # type: ignore[no-untyped-def]
     return _("Summary"), columns, rows
 
 
-def _criteria(results: WaveResults):  # type: ignore[no-untyped-def]
+def _criteria(results: WaveResults):
     small = results.thresholds.is_small
     rows = [
         [r.code, results.criterion_label(r.code), r.factor, *_figures(r, small(r))]
@@ -249,7 +249,7 @@ def _criteria(results: WaveResults):  # type: ignore[no-untyped-def]
     return _("Criteria"), columns, rows
 
 
-def _ranking(results: WaveResults):  # type: ignore[no-untyped-def]
+def _ranking(results: WaveResults):
     small = results.thresholds.is_small
     names = {r.unit.code: r.unit.name for r in results.ranking}
     rows = [
@@ -276,14 +276,14 @@ def _ranking(results: WaveResults):  # type: ignore[no-untyped-def]
     return _("Ranking"), columns, rows
 
 
-def _group_figures(indices: Indices, small) -> list[object]:  # type: ignore[no-untyped-def]
+def _group_figures(indices: Indices, small) -> list[object]:
     return [
         *_figures(indices.overall, small(indices.overall)),
         *[_number(f.estimate.value) for f in indices.factors],
     ]
 
 
-def _breakdowns(results: WaveResults):  # type: ignore[no-untyped-def]
+def _breakdowns(results: WaveResults):
     small = results.thresholds.is_small
     rows = [
         [breakdown.title, row.label, *_group_figures(row.indices, small)]
@@ -300,7 +300,7 @@ def _breakdowns(results: WaveResults):  # type: ignore[no-untyped-def]
     return _("Breakdowns"), columns, rows
 
 
-def _shares(title: str, tables: Sequence[ShareTable]):  # type: ignore[no-untyped-def]
+def _shares(title: str, tables: Sequence[ShareTable]):
     rows = [
         [
             table.title,
@@ -324,7 +324,7 @@ def _shares(title: str, tables: Sequence[ShareTable]):  # type: ignore[no-untype
     return title, columns, rows
 
 
-def _changes(results: WaveResults):  # type: ignore[no-untyped-def]
+def _changes(results: WaveResults):
     rows = [
         [
             row.change.code,

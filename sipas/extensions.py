@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised by the app factory."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
@@ -24,6 +26,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # db.Model is a class made at run time (Base plus Flask-SQLAlchemy's mixins);
+    # the type checker sees Base, whose columns and constructor the models use.
+    Model = Base
+else:
+    #: Base class of every model.
+    Model = db.Model
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()

@@ -96,7 +96,7 @@ def typed_keys(form: Mapping[str, str]) -> dict[str, str]:
 
 SERIAL_MESSAGES: dict[SerialState, Callable[[], str]] = {
     SerialState.ok: lambda: _("Form number accepted."),
-    SerialState.format: lambda: _(
+    SerialState.malformed: lambda: _(
         "A form number has six digits, a dash and a check digit."
     ),
     SerialState.check: lambda: _(

@@ -12,7 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from sipas.extensions import db
+from sipas.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def _without_database() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection may be gone already
         log.warning("rollback failed; the connection is dropped", exc_info=True)
-    g._login_user = current_app.login_manager.anonymous_user()
+    g._login_user = login_manager.anonymous_user()
 
 
 def database_down(error: Exception) -> Response:

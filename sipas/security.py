@@ -176,10 +176,10 @@ def _too_many_requests(error: TooManyRequests) -> ResponseReturnValue:
     from sipas.errors import render_error
 
     if request.blueprint == "api":
-        body, status = jsonify(error="Quá nhiều yêu cầu, vui lòng thử lại sau."), 429
+        body = jsonify(error="Quá nhiều yêu cầu, vui lòng thử lại sau.")
+        response = current_app.make_response((body, 429))
     else:
-        body, status = render_error(429)
-    response = current_app.make_response((body, status))
+        response = current_app.make_response(render_error(429))
     response.headers["Retry-After"] = str(error.retry_after)
     response.headers["Cache-Control"] = "no-store"
     return response

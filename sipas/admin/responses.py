@@ -4,6 +4,7 @@ reason (void, restore, accept a flagged one) — never a deletion."""
 from __future__ import annotations
 
 import uuid as uuid_module
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -209,6 +210,7 @@ def _render_accept(form: BulkAcceptForm, status: int = 200):
     waves, units = _choices(visible)
     shown = ResponseFilterForm(waves, units, CHANNEL_LABELS, formdata=source)
     kept = [(n, v) for n in BULK_FIELDS for v in source.getlist(n) if v]
+    back_filters: dict[str, Any] = dict(kept)  # url_for's values are Any
     page = render_template(
         "admin/responses/accept.html",
         form=form,
@@ -218,7 +220,7 @@ def _render_accept(form: BulkAcceptForm, status: int = 200):
         hidden=kept
         + [("scope", source.get("scope", "filter"))]
         + [("response", str(u)) for u in uuids or ()],
-        back=url_for("admin.responses", status="flagged", **dict(kept)),
+        back=url_for("admin.responses", status="flagged", **back_filters),
     )
     return page, status
 

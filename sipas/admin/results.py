@@ -20,6 +20,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -244,9 +245,12 @@ def download(wave_code: str, fmt: str):
         return _results_unavailable(error, {"wave": wave, "root": root}), 409
     name = exports.export_filename(wave, root, fmt)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    chunks: Iterable[bytes]
     if isinstance(body, bytes):
         headers["Content-Length"] = str(len(body))
-        body = [body]
+        chunks = [body]
+    else:
+        chunks = body
     details = {"wave": wave.code, "unit": root.code if root else None, "format": fmt}
     event = {
         "action": f"export.{fmt}",
@@ -255,7 +259,7 @@ def download(wave_code: str, fmt: str):
         "details": details,
     }
     return Response(
-        stream_with_context(_audited_when_served(body, event)),
+        stream_with_context(_audited_when_served(chunks, event)),
         mimetype=FORMATS[fmt],
         headers=headers,
     )
@@ -276,7 +280,7 @@ def _audited_when_served(chunks: Iterable[bytes], event: dict) -> Iterator[bytes
 
 @bp.get("/results/<wave_code>/report.pdf")
 @role_required(*READERS)
-def report_pdf(wave_code: str) -> Response | tuple[str, int]:
+def report_pdf(wave_code: str) -> ResponseReturnValue:
     """The report as a download, recorded in the audit log."""
     wave, root = _wave_and_root(wave_code)
     try:

@@ -133,7 +133,7 @@ def unit_merge(unit_id: int):
         lambda: _(
             "Unit %(code)s merged into %(successor)s.",
             code=unit.code,
-            successor=unit.successor.code,
+            successor=form.successor_code.data,
         ),
     )
 

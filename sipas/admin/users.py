@@ -12,7 +12,7 @@ from sipas.admin.forms_users import PasswordResetForm, RoleScopeForm, UserCreate
 from sipas.auth.decorators import role_required
 from sipas.auth.views import start_session
 from sipas.extensions import db
-from sipas.models import Role, User
+from sipas.models import Role, Unit, User
 from sipas.services import accounts
 from sipas.services.units.lookup import all_units, unit_by_code
 
@@ -24,7 +24,7 @@ def _with_units(form: RoleScopeForm) -> RoleScopeForm:
     return form
 
 
-def _chosen(form: RoleScopeForm) -> tuple[Role, object]:
+def _chosen(form: RoleScopeForm) -> tuple[Role, Unit | None]:
     return Role(form.role.data), unit_by_code(form.unit.data)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from flask_babel import gettext as _
@@ -14,8 +15,11 @@ from sipas.services import backup
 from sipas.services.audit import record_event
 from sipas.services.backup import common
 
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
-def _fail(error: common.BackupError) -> None:
+
+def _fail(error: common.BackupError) -> NoReturn:
     db.session.rollback()
     click.echo(str(error.message), err=True)
     sys.exit(1)
@@ -25,7 +29,7 @@ class PageProgress:
     """A progress bar over the SQLite pages copied, made when the total is known."""
 
     def __init__(self) -> None:
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
         self.copied = 0
 
     def __call__(self, copied: int, total: int) -> None:

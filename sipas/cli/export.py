@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask_babel import gettext as _
@@ -19,7 +20,7 @@ from sipas.stats.calibrate import CalibrationError
 FORMATS = ("csv", "xlsx", "json")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -18,13 +19,9 @@ from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
-
-
-def _progress(stage: str) -> None:
-    click.echo(stage, err=True)
 
 
 def _progress(stage: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 from flask.cli import AppGroup
@@ -18,7 +19,7 @@ user_cli = AppGroup("user", help="Manage staff accounts.")
 ROLE_NAMES = click.Choice([role.value for role in Role])
 
 
-def _fail(message: object) -> None:
+def _fail(message: object) -> NoReturn:
     """Print ``message`` on stderr, undo the transaction and exit with status 1."""
     db.session.rollback()
     click.echo(str(message), err=True)
@@ -38,7 +39,7 @@ def _user(username: str) -> User:
     user = accounts.find_user(username)
     if user is None:
         _fail(_("Unknown user “%(name)s”.", name=username))
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _read_password(from_stdin: bool) -> str:

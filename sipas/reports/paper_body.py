@@ -273,7 +273,7 @@ class FormBody:
         # box, key, gaps and the column's right padding around the wording
         widest = max(_text_width(label) for label in labels) + room + 32
         columns = max(1, min(len(keys), MAX_COLUMNS, int(available // widest)))
-        cells = [
+        cells: list[object] = [
             Option(key, label, room)
             for (key, _code), label in zip(keys, labels, strict=True)
         ]
@@ -298,7 +298,7 @@ class FormBody:
         keys = option_keys(first)
         labels = [self.text(choice.label) for choice in first.choices]
         style = _grid_head_style(labels, GRID_COLUMN - 5)
-        head = [""] + [
+        head: list[object] = [""] + [
             Paragraph(f"<b>{escape(key)}</b><br/>{label}", style)
             for (key, _code), label in zip(keys, labels, strict=True)
         ]

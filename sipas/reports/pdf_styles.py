@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TypeGuard
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -100,7 +101,7 @@ def markup(text: str, style: str = "body") -> Paragraph:
     return Paragraph(text, STYLES[style])
 
 
-def is_known(value: float | None) -> bool:
+def is_known(value: float | None) -> TypeGuard[float]:
     """True for a finite number (an index of an empty domain is NaN)."""
     return value is not None and math.isfinite(value)
 

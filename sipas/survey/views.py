@@ -121,7 +121,7 @@ def post_step(unit_code: str):
         if outcome.problems:
             form.show_problems(outcome.problems)
             page = _render_posted_step(target, questionnaire, section, form, form_uuid)
-            response = make_response(page, 422)
+            response: Response = make_response(page, 422)
         else:
             db.session.commit()
             response = _after_step(unit_code, form_uuid, outcome)

@@ -107,7 +107,7 @@ def assess(
     ``earlier_in_minute``: the device's responses in the minute before, when the
     caller has counted them already (a batch); else they are counted here.
     """
-    found = set()
+    found: set[str] = set()
     if response.channel not in TIME_RULES_EXEMPT:
         minimum = seconds_per_answer(response.channel)
         if minimum is not None:

@@ -215,8 +215,9 @@ def _ranking(
         return tuple(other for other in order if found.get((code, other)) is result)
 
     def next_is(position: int, result: Comparison) -> bool:
-        following = order[position + 1] if position + 1 < len(order) else None
-        return found.get((order[position], following)) is result
+        if position + 1 == len(order):
+            return False
+        return found.get((order[position], order[position + 1])) is result
 
     return tuple(
         RankedUnit(

@@ -83,9 +83,9 @@ def _pattern_design(
         ]
         return build_design(strata, psus)
     unit_ids = sorted(designs)
-    design, unit_psu = build_design(
-        [designs[u].stratum for u in unit_ids], [designs[u].psu for u in unit_ids]
-    )
+    # here every unit has its PSU (one without would make the responses the PSUs)
+    unit_psus = [psu for u in unit_ids if (psu := designs[u].psu) is not None]
+    design, unit_psu = build_design([designs[u].stratum for u in unit_ids], unit_psus)
     lookup = np.zeros(max(unit_ids, default=0) + 1, dtype=np.int64)
     lookup[unit_ids] = unit_psu
     return design, lookup[patterns.unit_id]
@@ -108,6 +108,13 @@ class WaveData:
     #: domain mask → indices on calibrated weights (calibrated waves)
     calibrated: Callable | None
 
+    @property
+    def answer_codes(self) -> np.ndarray:
+        """The records' criterion answer codes, which only uncalibrated waves keep."""
+        if self.codes is None:
+            raise TypeError("a calibrated wave's indices come from its calibration")
+        return self.codes
+
     def rows_of_units(self, unit_ids: Collection[int]) -> np.ndarray:
         """True for the records of responses from ``unit_ids``."""
         return np.isin(self.patterns.unit_id, np.fromiter(unit_ids, np.int64))
@@ -120,7 +127,7 @@ class WaveData:
                     self.design.n_psus,
                     self.psu_index,
                     self.weight,
-                    self.codes,
+                    self.answer_codes,
                     counts=self.patterns.count,
                 ),
                 options,
@@ -157,7 +164,7 @@ class WaveData:
         columns = (
             self.psu_index,
             self.weight,
-            self.codes,
+            self.answer_codes,
             domains.codes,
             self.patterns.count,
         )
@@ -243,12 +250,18 @@ def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analys
 def _wave_design(wave: Wave, designs: dict[int, UnitDesign]):
     """The design of all counted responses, and a function (unit, response) → PSU."""
     per_response = any(d.psu is None for d in designs.values())
+    pairs: Sequence[tuple[int, int]]
     if per_response:
-        pairs = db.session.execute(
-            sa.select(Response.unit_id, Response.id).where(
-                Response.wave_id == wave.id, Response.status == ResponseStatus.complete
+        pairs = (
+            db.session.execute(
+                sa.select(Response.unit_id, Response.id).where(
+                    Response.wave_id == wave.id,
+                    Response.status == ResponseStatus.complete,
+                )
             )
-        ).all()
+            .tuples()
+            .all()
+        )
     else:
         pairs = [(unit_id, 0) for unit_id in designs]
     strata = [designs[u].stratum for u, _ in pairs]

@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -25,6 +26,9 @@ from sipas.services.results.exports import MULTI_SEPARATOR, counted_batches
 from sipas.services.waves.design import unit_designs
 from sipas.spreadsheets import append_row
 from sipas.stats.indices import IndexResult, Indices
+
+#: What a cell of these sheets holds.
+CellValue = str | float | datetime | None
 
 PERCENT = "0.00%"
 BOLD = Font(bold=True)
@@ -56,7 +60,7 @@ def results_workbook(
     return buffer.getvalue()
 
 
-def _header(sheet: WriteOnlyWorksheet, texts: Iterable[str]) -> list[WriteOnlyCell]:
+def _header(sheet: WriteOnlyWorksheet, texts: Iterable[str]) -> list[Cell]:
     cells = []
     for text in texts:
         cell = WriteOnlyCell(sheet, value=text)
@@ -161,7 +165,7 @@ def _table_sheet(
     workbook: Workbook,
     title: str,
     columns: Sequence[Column],
-    rows: Iterable[Sequence[object]],
+    rows: Iterable[Sequence[CellValue]],
 ) -> None:
     """A sheet with one bold, frozen header row; share columns as percentages."""
     sheet = workbook.create_sheet(title[:31])
@@ -183,7 +187,7 @@ def _number(value: float | None) -> float | None:
     return value if value is not None and value == value else None  # NaN → empty
 
 
-def _figures(result: IndexResult, small: bool) -> list[object]:
+def _figures(result: IndexResult, small: bool) -> list[CellValue]:
     """n, index, lower, upper and the small-n mark of one estimate."""
     return [
         result.estimate.n,
@@ -276,7 +280,7 @@ def _ranking(results: WaveResults):
     return _("Ranking"), columns, rows
 
 
-def _group_figures(indices: Indices, small) -> list[object]:
+def _group_figures(indices: Indices, small) -> list[CellValue]:
     return [
         *_figures(indices.overall, small(indices.overall)),
         *[_number(f.estimate.value) for f in indices.factors],

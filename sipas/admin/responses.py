@@ -7,6 +7,7 @@ import uuid as uuid_module
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -59,7 +60,7 @@ def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:
 
 @bp.get("/responses")
 @role_required(*READERS)
-def responses():
+def responses() -> ResponseReturnValue:
     """Responses in the user's scope, filtered, newest first, a page at a time."""
     visible = visible_unit_ids(current_user)
     waves, units = _choices(visible)
@@ -130,14 +131,14 @@ def _render_response(
 
 @bp.get("/responses/<response_uuid>")
 @role_required(*READERS)
-def response(response_uuid: str):
+def response(response_uuid: str) -> ResponseReturnValue:
     """One response in full, labelled in the page language."""
     return _render_response(_response_in_scope(response_uuid))
 
 
 @bp.post("/responses/<response_uuid>/original")
 @role_required(Role.admin)
-def response_original(response_uuid: str):
+def response_original(response_uuid: str) -> ResponseReturnValue:
     """The response with its free-text answers unmasked, for an administrator who
     asks for it (a form button, so it is never a mere link); audited."""
     response = _response_in_scope(response_uuid)
@@ -151,7 +152,7 @@ def response_original(response_uuid: str):
 
 @bp.post("/responses/<response_uuid>/<any(void, restore, accept):action>")
 @role_required(Role.admin)
-def response_status(response_uuid: str, action: str):
+def response_status(response_uuid: str, action: str) -> ResponseReturnValue:
     """Void, restore or accept one response, with a reason."""
     response = _response_in_scope(response_uuid)
     form = ReasonForm()
@@ -240,14 +241,14 @@ def _described(form: ResponseFilterForm, names: list[str]) -> list[tuple[str, st
 
 @bp.get("/responses/accept")
 @role_required(Role.admin)
-def accept_many_confirm():
+def accept_many_confirm() -> ResponseReturnValue:
     """Confirm accepting many flagged responses: how many, which, and a reason."""
     return _render_accept(BulkAcceptForm(formdata=None))
 
 
 @bp.post("/responses/accept")
 @role_required(Role.admin)
-def accept_many():
+def accept_many() -> ResponseReturnValue:
     """Accept the confirmed flagged responses with one reason, in one update."""
     form = BulkAcceptForm()
     if not form.validate_on_submit():
@@ -280,5 +281,7 @@ def accept_many():
         ),
         "success",
     )
-    kept = {n: request.form[n] for n in BULK_FIELDS if request.form.get(n)}
+    kept: dict[str, Any] = {  # url_for's values are Any
+        n: request.form[n] for n in BULK_FIELDS if request.form.get(n)
+    }
     return redirect(url_for("admin.responses", status="flagged", **kept))

@@ -85,7 +85,7 @@ class ResultsChoiceForm(FlaskForm):
 
 @bp.get("/results")
 @role_required(*READERS)
-def dashboard():
+def dashboard() -> ResponseReturnValue:
     """The chosen wave and unit, else the newest wave the user can see (one that
     is open or closed, if there is one)."""
     chosen = request.args.get("wave")
@@ -155,7 +155,7 @@ def _crumbs(root: Unit | None) -> list[tuple[str | None, str]]:
 
 @bp.get("/results/<wave_code>")
 @role_required(*READERS)
-def wave_dashboard(wave_code: str):
+def wave_dashboard(wave_code: str) -> ResponseReturnValue:
     """The results of a wave for a unit subtree, with charts and tables."""
     wave, root = _wave_and_root(wave_code)
     groups = group_choices(wave)
@@ -233,7 +233,7 @@ def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None
 
 @bp.get("/results/<wave_code>/download.<fmt>")
 @role_required(*READERS)
-def download(wave_code: str, fmt: str):
+def download(wave_code: str, fmt: str) -> ResponseReturnValue:
     """The wave's results for a unit subtree as CSV, XLSX or JSON, audited once
     the whole file has gone out."""
     if fmt not in FORMATS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -30,14 +31,14 @@ def _chosen(form: RoleScopeForm) -> tuple[Role, Unit | None]:
 
 @bp.get("/users")
 @role_required(Role.admin)
-def users():
+def users() -> ResponseReturnValue:
     """Every account with its role, scope, state and last login."""
     return render_template("admin/users/list.html", users=accounts.all_users())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @role_required(Role.admin)
-def user_create():
+def user_create() -> ResponseReturnValue:
     """A new account with an initial password that follows the policy."""
     form = _with_units(UserCreateForm())
     if form.validate_on_submit():
@@ -62,7 +63,7 @@ def user_create():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required(Role.admin)
-def user_edit(user_id: int):
+def user_edit(user_id: int) -> ResponseReturnValue:
     """Change the role and unit scope; links to disable and reset the password."""
     user = db.get_or_404(User, user_id)
     form = _with_units(
@@ -102,21 +103,21 @@ def _set_enabled(user_id: int, enabled: bool):
 
 @bp.post("/users/<int:user_id>/disable")
 @role_required(Role.admin)
-def user_disable(user_id: int):
+def user_disable(user_id: int) -> ResponseReturnValue:
     """Disable an account: it can no longer log in and its sessions end."""
     return _set_enabled(user_id, False)
 
 
 @bp.post("/users/<int:user_id>/enable")
 @role_required(Role.admin)
-def user_enable(user_id: int):
+def user_enable(user_id: int) -> ResponseReturnValue:
     """Allow a disabled account to log in again."""
     return _set_enabled(user_id, True)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @role_required(Role.admin)
-def user_password(user_id: int):
+def user_password(user_id: int) -> ResponseReturnValue:
     """Set a new password for an account (its sessions end)."""
     user = db.get_or_404(User, user_id)
     form = PasswordResetForm(user.username)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -32,7 +33,7 @@ SESSION_KEY = "response_uploads"
 @bp.route("/import", methods=["GET", "POST"])
 @rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin, Role.surveyor)
-def import_responses():
+def import_responses() -> ResponseReturnValue:
     """Check a file of responses; store it whole, or show the problems and ask."""
     request.max_content_length = IMPORT_BODY_LIMIT
     waves = imports.import_waves(current_user)

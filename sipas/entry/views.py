@@ -3,7 +3,10 @@ answer as keys, review, save."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -66,7 +69,7 @@ def _target(wave_code: str, unit_code: str) -> tuple[Wave, Unit]:
 
 @bp.get("/")
 @role_required(*ENTRY_ROLES)
-def index():
+def index() -> ResponseReturnValue:
     """Choose the round and unit; then the serial box."""
     visible = visible_unit_ids(current_user)
     choose = ChooseForm(request.args)
@@ -93,10 +96,13 @@ def index():
 
 @bp.get("/open")
 @role_required(*ENTRY_ROLES)
-def open_form():
+def open_form() -> ResponseReturnValue:
     """The serial box's target: a typed serial for the chosen round and unit, or a
     scanned form code, which names its own round and unit."""
-    chosen = {"wave": request.args.get("wave"), "unit": request.args.get("unit")}
+    chosen: dict[str, Any] = {  # url_for's values are Any
+        "wave": request.args.get("wave"),
+        "unit": request.args.get("unit"),
+    }
     try:
         number = read_form_number(request.args.get("serial", ""))
     except SerialError as error:
@@ -138,7 +144,7 @@ def _unenterable_message(number: FormNumber) -> str:
 
 @bp.get("/<wave_code>/serial")
 @role_required(*ENTRY_ROLES)
-def serial_check(wave_code: str):
+def serial_check(wave_code: str) -> ResponseReturnValue:
     """JSON verdict on a typed serial, asked by the serial box as it is typed."""
     wave = wave_or_404(wave_code)
     unit = unit_by_code(request.args.get("u"))
@@ -158,7 +164,7 @@ def serial_check(wave_code: str):
 
 @bp.route("/<wave_code>/<unit_code>/form", methods=["GET", "POST"])
 @role_required(*ENTRY_ROLES)
-def form(wave_code: str, unit_code: str):
+def form(wave_code: str, unit_code: str) -> ResponseReturnValue:
     """The answer page: every question as keys; then the review; then save."""
     wave, unit = _target(wave_code, unit_code)
     entry_form = EntryForm()

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -69,7 +70,7 @@ def _section_or_400(questionnaire: Questionnaire, code: str | None) -> Section:
 
 
 @bp.get("/s/<unit_code>")
-def questionnaire_page(unit_code: str):
+def questionnaire_page(unit_code: str) -> ResponseReturnValue:
     """Show the step the respondent is on (or asked for with ?step=)."""
     target = _target_or_404(unit_code)
     questionnaire = phone.questionnaire_of(target)
@@ -100,7 +101,7 @@ def _reachable_section(
 
 @bp.post("/s/<unit_code>")
 @rate_limited("phone", "RATE_LIMIT_PHONE_PER_MINUTE", client_address)
-def post_step(unit_code: str):
+def post_step(unit_code: str) -> ResponseReturnValue:
     """Validate one step, keep it, and go on; the last step stores the response.
 
     The language buttons send the step too: what was typed is kept (required
@@ -235,7 +236,7 @@ def _render_step(
 
 
 @bp.get("/s/<unit_code>/thanks/<uuid:form_id>")
-def thanks(unit_code: str, form_id: uuid_module.UUID):
+def thanks(unit_code: str, form_id: uuid_module.UUID) -> ResponseReturnValue:
     """The thank-you page with the receipt code; the same for every retry."""
     response = store.find_by_uuid(form_id)
     if response is None or response.unit.code != unit_code:

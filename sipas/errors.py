@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -118,12 +119,12 @@ def register_error_handlers(app: Flask) -> None:
     (the survey blueprint answers its own CSRF failures: sipas/survey/views.py)."""
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
         return render_error(status, _specific_message(error))
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError):
+    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_error(
             400, _l("This form has expired. Please go back and try again.")
         )

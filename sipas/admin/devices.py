@@ -29,7 +29,9 @@ def _since(moment: datetime | None) -> str:
     return format_timedelta(as_utc(moment) - utcnow(), add_direction=True, threshold=1)
 
 
-def _page(form: DeviceForm, enrolment: dict | None = None, status: int = 200):
+def _page(
+    form: DeviceForm, enrolment: dict | None = None, status: int = 200
+) -> ResponseReturnValue:
     return (
         render_template(
             "admin/devices/list.html",

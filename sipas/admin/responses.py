@@ -108,10 +108,10 @@ def _response_in_scope(text: str) -> Response:
 def _render_response(
     response: Response,
     form: ReasonForm | None = None,
-    status=200,
+    status: int = 200,
     *,
     original: bool = False,
-):
+) -> tuple[str, int]:
     language = current_language()
     page = render_template(
         "admin/responses/response.html",
@@ -201,7 +201,7 @@ def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]
     return _filters(form, waves, units), uuids
 
 
-def _render_accept(form: BulkAcceptForm, status: int = 200):
+def _render_accept(form: BulkAcceptForm, status: int = 200) -> ResponseReturnValue:
     """The confirmation: how many flagged responses the scope holds, and why."""
     source = request.values
     visible = visible_unit_ids(current_user)

@@ -145,7 +145,7 @@ def _change_unit(
     form: FlaskForm,
     change: Callable[[], object],
     done: Callable[[], str],
-):
+) -> ResponseReturnValue:
     """Validate ``form``, make the ``change``, commit and come back to the unit's
     page; or show the page again with the form's errors."""
     if form.validate_on_submit():
@@ -253,7 +253,7 @@ def _render_unit(
     edit_form: UnitForm | None = None,
     move_form: MoveForm | None = None,
     merge_form: MergeForm | None = None,
-):
+) -> ResponseReturnValue:
     failed = any(f is not None and f.errors for f in (edit_form, move_form, merge_form))
     page = render_template(
         "admin/units/unit.html",

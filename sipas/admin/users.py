@@ -85,7 +85,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
     return render_template("admin/users/edit.html", form=form, user=user)
 
 
-def _set_enabled(user_id: int, enabled: bool):
+def _set_enabled(user_id: int, enabled: bool) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     try:
         accounts.set_enabled(user, enabled, actor=current_user)

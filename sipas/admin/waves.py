@@ -118,7 +118,9 @@ def _wave_in_scope(code: str) -> tuple[Wave, set[int] | None]:
     return wave, visible
 
 
-def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **forms):
+def _render_wave(
+    wave: Wave, visible: set[int] | None, status: int = 200, **forms
+) -> ResponseReturnValue:
     status_form = forms.pop("status_form", None) or StatusForm()
     status_form.status.choices = choices_of(
         {s: WAVE_STATUS_LABELS[s] for s in next_statuses(wave)}

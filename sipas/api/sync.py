@@ -35,7 +35,7 @@ def _larger_bodies() -> None:
     request.max_content_length = MAX_SYNC_BYTES
 
 
-def _error(message: str, status: int):
+def _error(message: str, status: int) -> ResponseReturnValue:
     return jsonify(error=message), status
 
 
@@ -43,13 +43,13 @@ def _device() -> Device | None:
     return devices.authenticate(request.headers.get("Authorization"))
 
 
-def _unauthorised():
+def _unauthorised() -> ResponseReturnValue:
     log.warning("api request refused: no valid device token (%s)", request.path)
     return _error(NOT_REGISTERED, 401)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def _too_large(error: RequestEntityTooLarge):
+def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     return _error(TOO_LARGE, 413)
 
 

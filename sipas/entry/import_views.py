@@ -84,7 +84,7 @@ def _file_form(waves: list[Wave], **kwargs) -> ResponseFileForm:
     return form
 
 
-def _decide(waves: list[Wave]):
+def _decide(waves: list[Wave]) -> ResponseReturnValue:
     """Import the valid rows of a kept file, or forget it."""
     form = DecisionForm()
     if not form.validate_on_submit():
@@ -111,7 +111,7 @@ def _decide(waves: list[Wave]):
     return redirect(url_for("entry.import_responses"))
 
 
-def _render(form, report=None, decision=None, filename=""):
+def _render(form, report=None, decision=None, filename="") -> str:
     errors = report.errors[:SHOWN_ERRORS] if report else ()
     return render_template(
         "entry/import.html",

@@ -198,7 +198,9 @@ def form(wave_code: str, unit_code: str) -> ResponseReturnValue:
     return _save(wave, unit, entry_form, decoded.answers)
 
 
-def _save(wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict):
+def _save(
+    wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict
+) -> ResponseReturnValue:
     try:
         saved = save_entry(
             NewEntry(
@@ -281,7 +283,15 @@ def _condition(item, by_code, numbers) -> str | None:
     )
 
 
-def _answer_page(wave, unit, check: SerialCheck, entry_form, typed, errors, focus=None):
+def _answer_page(
+    wave: Wave,
+    unit: Unit,
+    check: SerialCheck,
+    entry_form: EntryForm,
+    typed: dict[str, str],
+    errors: dict[str, str],
+    focus: str | None = None,
+) -> str:
     return render_template(
         "entry/form.html",
         wave=wave,
@@ -295,7 +305,14 @@ def _answer_page(wave, unit, check: SerialCheck, entry_form, typed, errors, focu
     )
 
 
-def _review_page(wave, unit, check: SerialCheck, entry_form, typed, answers):
+def _review_page(
+    wave: Wave,
+    unit: Unit,
+    check: SerialCheck,
+    entry_form: EntryForm,
+    typed: dict[str, str],
+    answers: dict,
+) -> str:
     return render_template(
         "entry/review_form.html",
         wave=wave,

@@ -13,6 +13,7 @@ from sipas.extensions import db
 from sipas.models import Answer, Channel, Response, ResponseStatus, Wave, WaveUnit
 from sipas.models.base import utcnow
 from sipas.questionnaire import (
+    AnswerValue,
     Item,
     ItemType,
     Questionnaire,
@@ -56,7 +57,7 @@ def _answer(item: Item, rng: random.Random, quality: float, answers: dict) -> ob
 
 def synthetic_answers(
     questionnaire: Questionnaire, rng: random.Random, quality: float
-) -> dict[str, object]:
+) -> dict[str, AnswerValue]:
     """One plausible, valid set of answers."""
     answers: dict[str, object] = {}
     for item in questionnaire.items:

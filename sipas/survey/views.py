@@ -156,7 +156,7 @@ def _after_step(
 
 
 @bp.errorhandler(CSRFError)
-def csrf_failure(error: CSRFError):
+def csrf_failure(error: CSRFError) -> ResponseReturnValue:
     """An expired form on a step: the step again with what was posted (not stored)
     and an explanation, never a lost questionnaire."""
     try:
@@ -166,7 +166,7 @@ def csrf_failure(error: CSRFError):
         return database_down(down)
 
 
-def _render_after_csrf_failure():
+def _render_after_csrf_failure() -> ResponseReturnValue:
     """The step again with what was posted (not stored) and an explanation."""
     unit_code = (request.view_args or {}).get("unit_code", "")
     target = find_open_target(unit_code)

@@ -63,7 +63,9 @@ def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
     ]
 
 
-def _per_unit(designs: dict[int, UnitDesign], value) -> np.ndarray:
+def _per_unit(
+    designs: dict[int, UnitDesign], value: Callable[[UnitDesign], float]
+) -> np.ndarray:
     """An array indexed by unit id holding ``value(design)`` of each unit."""
     table = np.zeros(max(designs, default=0) + 1)
     for unit_id, design in designs.items():
@@ -73,7 +75,7 @@ def _per_unit(designs: dict[int, UnitDesign], value) -> np.ndarray:
 
 def _pattern_design(
     designs: dict[int, UnitDesign], patterns: Patterns, per_response: bool
-):
+) -> tuple[Design, np.ndarray]:
     """The design and each pattern row's PSU (per unit, unless responses are PSUs)."""
     if per_response:
         strata = [designs[u].stratum for u in patterns.unit_id]
@@ -91,6 +93,10 @@ def _pattern_design(
     return design, lookup[patterns.unit_id]
 
 
+#: Indices of a domain (record mask) under the wave's calibrated weights.
+CalibratedIndices = Callable[[np.ndarray, Sequence[FactorStructure], Options], Indices]
+
+
 @dataclass(frozen=True)
 class WaveData:
     """A wave's counted answer patterns placed in its design: one database query,
@@ -106,7 +112,7 @@ class WaveData:
     #: the records' criterion answer codes (uncalibrated waves)
     codes: np.ndarray | None
     #: domain mask → indices on calibrated weights (calibrated waves)
-    calibrated: Callable | None
+    calibrated: CalibratedIndices | None
 
     @property
     def answer_codes(self) -> np.ndarray:
@@ -247,7 +253,9 @@ def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analys
     )
 
 
-def _wave_design(wave: Wave, designs: dict[int, UnitDesign]):
+def _wave_design(
+    wave: Wave, designs: dict[int, UnitDesign]
+) -> tuple[Design, bool, Callable[[int, int], int]]:
     """The design of all counted responses, and a function (unit, response) → PSU."""
     per_response = any(d.psu is None for d in designs.values())
     pairs: Sequence[tuple[int, int]]
@@ -402,7 +410,14 @@ def calibration_spec(margins: dict | None) -> CalibrationSpec | None:
     )
 
 
-def _calibrated(design, psu_index, weight, patterns, spec, criteria):
+def _calibrated(
+    design: Design,
+    psu_index: np.ndarray,
+    weight: np.ndarray,
+    patterns: Patterns,
+    spec: CalibrationSpec,
+    criteria: tuple[str, ...],
+) -> CalibratedIndices:
     """Calibrate the pattern records and return a function computing a domain."""
     counts = patterns.count.astype(np.float64)
     margins = []
@@ -424,7 +439,9 @@ def _calibrated(design, psu_index, weight, patterns, spec, criteria):
         patterns.satisfied_mask & patterns.answered_mask, len(criteria)
     )
 
-    def compute(domain, factors, options):
+    def compute(
+        domain: np.ndarray, factors: Sequence[FactorStructure], options: Options
+    ) -> Indices:
         return calibrated_indices(
             design,
             psu_index,

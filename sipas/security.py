@@ -50,6 +50,7 @@ def configure_security(app: Flask) -> None:
     """Proxy headers, security headers, the nonce for templates, 429 pages."""
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops > 0:
+        # Flask's documented way to wrap its WSGI app, which mypy sees as a method
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )

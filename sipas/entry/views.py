@@ -174,11 +174,11 @@ def form(wave_code: str, unit_code: str) -> ResponseReturnValue:
         else request.args.get("serial")
     )
     check = check_serial(wave, unit, serial_text or "", current_user)
-    if not check.ok:
+    if not check.ok or check.serial is None:  # an accepted serial has its number
         flash(serial_message(check.state), "error")
         return redirect(url_for(".index", wave=wave.code, unit=unit.code))
     if request.method == "GET":
-        entry_form.serial.data = format_serial(check.serial)  # type: ignore[arg-type]
+        entry_form.serial.data = format_serial(check.serial)
         entry_form.started_at.data = utcnow().isoformat()
         return _answer_page(wave, unit, check, entry_form, {}, {})
     if not entry_form.validate_on_submit():

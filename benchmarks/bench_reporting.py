@@ -67,7 +67,7 @@ EXPECTATIONS = ["information", "simpler_procedures", "shorter_time", "online_ser
 SHARE_ITEMS = ["harassment", "unofficial_payment", "trips", "expectations"]
 
 
-def app_for(url: str):  # type: ignore[no-untyped-def]
+def app_for(url: str):
     return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
@@ -108,7 +108,7 @@ def make_wave(centres: int = N_CENTRES) -> Wave:
     return wave
 
 
-def _answers_of_batch(rng, size: int, quality: np.ndarray):  # type: ignore[no-untyped-def]
+def _answers_of_batch(rng, size: int, quality: np.ndarray):
     """Scale answers (0 = skipped), feedback flag and the answer rows of a batch."""
     scale = np.clip(np.rint(quality[:, None] + rng.normal(0, 0.9, (size, 22))), 1, 5)
     scale = scale.astype(np.int64)
@@ -155,7 +155,7 @@ def fill(wave: Wave, n: int, seed: int = 5) -> None:
         copy_rows(answer_rows(rng, ids, scale, feedback))
 
 
-def answer_rows(rng, ids, scale, feedback) -> list[tuple[int, str, str]]:  # type: ignore[no-untyped-def]
+def answer_rows(rng, ids, scale, feedback) -> list[tuple[int, str, str]]:
     """(response_id, item_code, value) rows of a batch."""
     rows = []
     picks = {

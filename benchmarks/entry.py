@@ -48,7 +48,7 @@ UNIT = "QN-HALONG-TT"
 PASSWORD = "benchmark-password-1"  # noqa: S105  (a throwaway database)
 
 
-def prepared_app(folder: str, forms: int):  # type: ignore[no-untyped-def]
+def prepared_app(folder: str, forms: int):
     """The demo data, ``forms`` forms issued to one centre, a surveyor; and the
     key plan of a full form."""
     app = make_app(Path(folder) / "bench.db")
@@ -66,7 +66,7 @@ def prepared_app(folder: str, forms: int):  # type: ignore[no-untyped-def]
     return app, plan
 
 
-def type_forms(url: str, plan, forms: int, delay: float) -> list[int]:  # type: ignore[no-untyped-def]
+def type_forms(url: str, plan, forms: int, delay: float) -> list[int]:
     """Type ``forms`` forms; the keys pressed for each (serial and Enter included)."""
     from playwright.sync_api import sync_playwright
 

@@ -101,7 +101,7 @@ def stats_csv(unit_codes: list[str], n: int, seed: int = 3) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()
 
 
-def timed(label: str, rows: int, call):  # type: ignore[no-untyped-def]
+def timed(label: str, rows: int, call):
     start = time.perf_counter()
     report = call()
     seconds = time.perf_counter() - start
@@ -132,7 +132,7 @@ def main() -> None:
             )
             broken = data + b"ffffffff-0000-4000-8000-000000000000,7\n"
 
-            def run(payload: bytes):  # type: ignore[no-untyped-def]
+            def run(payload: bytes):
                 report = imports.import_file(wave, "bench.csv", payload, None)
                 db.session.commit()
                 return report

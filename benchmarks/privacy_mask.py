@@ -64,7 +64,7 @@ def add_comments(texts: list[str]) -> None:
     db.session.commit()
 
 
-def timed(action) -> float:  # type: ignore[no-untyped-def]
+def timed(action) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started

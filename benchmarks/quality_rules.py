@@ -97,7 +97,7 @@ class Mix:
     def _answers(self, unit_id: int) -> dict[str, object]:
         return synthetic_answers(self.questionnaire, self.rng, self.quality[unit_id])
 
-    def _submission(self, unit, channel, seconds, submitted, device=None):  # type: ignore[no-untyped-def]
+    def _submission(self, unit, channel, seconds, submitted, device=None):
         return store.Submission(
             uuid=uuid.UUID(int=self.rng.getrandbits(128), version=4),
             wave=self.wave,
@@ -134,7 +134,7 @@ class Mix:
         kind = "satisfied straight-liner" if straight else "honest"
         return kind, self._submission(unit, channel, seconds, self._moment()), answers
 
-    def spam(self, channel: Channel, submitted: datetime, unit=None, device=None):  # type: ignore[no-untyped-def]
+    def spam(self, channel: Channel, submitted: datetime, unit=None, device=None):
         unit = unit or self._unit()
         answers = self._answers(unit.unit_id)
         same = str(self.rng.randint(1, 5)) if self.rng.random() < 0.5 else None
@@ -181,7 +181,7 @@ def build(count: int, straight_share: float, spam_share: float, seed: int) -> di
     return {submission.uuid: kind for kind, submission, _a in items}
 
 
-def old_reason(row) -> str | None:  # type: ignore[no-untyped-def]
+def old_reason(row) -> str | None:
     """The reason the rules before issue 13 flagged a stored response with."""
     timed = row.channel is not Channel.paper
     raised = {
@@ -250,7 +250,7 @@ def report(kinds: dict) -> None:
     db.session.rollback()
 
 
-def _per_rule(rows, kinds, old, summary) -> None:  # type: ignore[no-untyped-def]
+def _per_rule(rows, kinds, old, summary) -> None:
     by_id = {r.id: r for r in rows}
     print("Old rules: responses excluded, by the reason recorded (honest / spam)")
     for code in OLD_ORDER:

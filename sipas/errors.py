@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -12,7 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from sipas.extensions import db
+from sipas.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def _without_database() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection may be gone already
         log.warning("rollback failed; the connection is dropped", exc_info=True)
-    g._login_user = current_app.login_manager.anonymous_user()
+    g._login_user = login_manager.anonymous_user()
 
 
 def database_down(error: Exception) -> Response:
@@ -118,12 +119,12 @@ def register_error_handlers(app: Flask) -> None:
     (the survey blueprint answers its own CSRF failures: sipas/survey/views.py)."""
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
         return render_error(status, _specific_message(error))
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_error(
             400, _l("This form has expired. Please go back and try again.")
         )

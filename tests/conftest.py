@@ -241,10 +241,10 @@ def survey_page():
     return lambda response: SurveyPage(response.get_data(as_text=True))
 
 
-def login(client: FlaskClient, username: str, password: str):  # type: ignore[no-untyped-def]
+def login(client: FlaskClient, username: str, password: str):
     """Log ``client`` in through the login form (with its CSRF token)."""
     page = client.get("/auth/login").get_data(as_text=True)
-    token = CSRF_PATTERN.search(page).group(1)  # type: ignore[union-attr]
+    token = CSRF_PATTERN.search(page).group(1)
     return client.post(
         "/auth/login",
         data={"csrf_token": token, "username": username, "password": password},
@@ -261,7 +261,7 @@ def login_as(app: Flask):
     from sipas.models import Role, Unit
     from sipas.services import accounts
 
-    def _login_as(client: FlaskClient, role: Role, unit: Unit | None = None):  # type: ignore[no-untyped-def]
+    def _login_as(client: FlaskClient, role: Role, unit: Unit | None = None):
         username = f"{role.value}-{uuid.uuid4().hex[:6]}"
         user = accounts.create_user(username, STAFF_PASSWORD, role, unit=unit)
         db.session.commit()

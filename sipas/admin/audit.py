@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -111,7 +112,7 @@ def _filter_form() -> tuple[AuditFilterForm, audit.AuditFilter]:
 
 @bp.get("/audit", endpoint="audit_log")
 @role_required(Role.admin)
-def audit_log_page():  # type: ignore[no-untyped-def]
+def audit_log_page() -> ResponseReturnValue:
     """Who did what, when and to which object."""
     form, filters = _filter_form()
     page = audit.events_page(filters, request.args.get("page", 1, type=int))

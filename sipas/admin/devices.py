@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,7 +29,9 @@ def _since(moment: datetime | None) -> str:
     return format_timedelta(as_utc(moment) - utcnow(), add_direction=True, threshold=1)
 
 
-def _page(form: DeviceForm, enrolment: dict | None = None, status: int = 200):
+def _page(
+    form: DeviceForm, enrolment: dict | None = None, status: int = 200
+) -> ResponseReturnValue:
     return (
         render_template(
             "admin/devices/list.html",
@@ -49,14 +52,14 @@ def _enrolment(device: Device, token: str) -> dict:
 
 @bp.get("/devices")
 @role_required(Role.admin)
-def devices_list():  # type: ignore[no-untyped-def]
+def devices_list() -> ResponseReturnValue:
     """Every kiosk by unit, and the form to register one."""
     return _page(DeviceForm(devices.enrolable_units()))
 
 
 @bp.post("/devices")
 @role_required(Role.admin)
-def device_create():  # type: ignore[no-untyped-def]
+def device_create() -> ResponseReturnValue:
     """Register a kiosk; the page shows its enrolment link once, never again."""
     form = DeviceForm(devices.enrolable_units())
     if not form.validate_on_submit():
@@ -72,7 +75,7 @@ def device_create():  # type: ignore[no-untyped-def]
 
 @bp.get("/devices/<int:device_id>/revoke")
 @role_required(Role.admin)
-def device_revoke_confirm(device_id: int):  # type: ignore[no-untyped-def]
+def device_revoke_confirm(device_id: int) -> ResponseReturnValue:
     """Ask first (a page, so it works without JavaScript): what stops, what the
     kiosk keeps."""
     device = db.get_or_404(Device, device_id)
@@ -83,7 +86,7 @@ def device_revoke_confirm(device_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/devices/<int:device_id>/revoke")
 @role_required(Role.admin)
-def device_revoke(device_id: int):  # type: ignore[no-untyped-def]
+def device_revoke(device_id: int) -> ResponseReturnValue:
     """Deactivate a kiosk once confirmed: its token stops working at once."""
     device = db.get_or_404(Device, device_id)
     if not RevokeForm().validate_on_submit():
@@ -96,7 +99,7 @@ def device_revoke(device_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/devices/<int:device_id>/token")
 @role_required(Role.admin)
-def device_token(device_id: int):  # type: ignore[no-untyped-def]
+def device_token(device_id: int) -> ResponseReturnValue:
     """A new token (the old one stops working); shown once like the first."""
     device = db.get_or_404(Device, device_id)
     token = devices.reissue_token(device, current_user)

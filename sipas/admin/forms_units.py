@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -25,6 +27,9 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 class DayField(DateField):
     """A date typed as YYYY-MM-DD (the browser's date input) or dd/mm/yyyy."""
+
+    #: the date, None when left empty (Any, as for every WTForms field: no types)
+    data: Any
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not "".join(valuelist).strip():

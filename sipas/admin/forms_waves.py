@@ -107,7 +107,7 @@ class WaveDesignForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.strata_level.choices = _level_choices(_l("One stratum"))
         self.psu_level.choices = _level_choices(_l("Each response is its own PSU"))
@@ -119,7 +119,7 @@ class WaveDesignForm(FlaskForm):
         version = getattr(self, "wave_questionnaire", None)
         return parsed(version) if version is not None else None
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         is_valid = super().validate(extra_validators)
         questionnaire = self.margins_questionnaire()
         if questionnaire is not None:
@@ -137,7 +137,7 @@ class WaveDesignForm(FlaskForm):
                 is_valid = False
         return is_valid
 
-    def validate_ends_on(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_ends_on(self, field) -> None:
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The last day cannot come before the first day."))
 
@@ -182,7 +182,7 @@ class WaveForm(WaveDesignForm):
         _l("Units of level taking part"), default=UnitLevel.centre.value
     )
 
-    def __init__(self, versions, units, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, versions, units, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.questionnaire.choices = [
             SelectChoice(
@@ -203,7 +203,7 @@ class WaveForm(WaveDesignForm):
         version = self.questionnaire_version()
         return parsed(version) if version is not None else None
 
-    def validate_code(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_code(self, field) -> None:
         if wave_by_code(field.data) is not None:
             raise ValidationError(_l("A survey round with this code exists."))
 
@@ -260,7 +260,7 @@ class ResponseFilterForm(FlaskForm):
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 
-    def __init__(self, waves, units, channel_labels, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, waves, units, channel_labels, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         every = _l("All")
         self.wave.choices = choices_of({w.code: w.title for w in waves}, every)

@@ -14,6 +14,7 @@ from flask import (
     request,
     send_file,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from sipas.admin.blueprint import bp
@@ -61,7 +62,7 @@ def _pdf_download(forms: list[PaperForm], data: bytes) -> Response:
 
 @bp.route("/paper", methods=["GET", "POST"])
 @role_required(Role.admin)
-def paper_forms():  # type: ignore[no-untyped-def]
+def paper_forms() -> ResponseReturnValue:
     """Choose a wave, then a unit and a count: the forms are issued and downloaded."""
     waves = printable_waves()
     wave = _chosen_wave(waves)
@@ -71,7 +72,7 @@ def paper_forms():  # type: ignore[no-untyped-def]
         language=current_language(),
     )
     if wave is not None and form.validate_on_submit():
-        unit = db.session.get(Unit, form.unit.data)
+        unit = db.get_or_404(Unit, form.unit.data)
         try:
             forms = issue_forms(wave, unit, form.count.data, current_user)
         except PaperFormsRefused as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import current_app, flash, render_template, request, send_file
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,7 +30,7 @@ def public_base_url() -> str:
 
 @bp.route("/posters", methods=["GET", "POST"])
 @role_required(Role.admin)
-def posters():  # type: ignore[no-untyped-def]
+def posters() -> ResponseReturnValue:
     """Choose a unit or a survey round and a language; the PDF is downloaded."""
     units = {unit.code: unit for unit in poster_units()}
     waves = {wave.code: wave for wave in poster_waves()}

@@ -4,8 +4,10 @@ reason (void, restore, accept a flagged one) — never a deletion."""
 from __future__ import annotations
 
 import uuid as uuid_module
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -41,7 +43,7 @@ def _choices(visible: set[int] | None) -> tuple[list[Wave], list[Unit]]:
     return visible_waves(visible), visible_units(visible)
 
 
-def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:  # type: ignore[no-untyped-def]
+def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:
     """The valid filters of the form (an invalid one is left out)."""
     wave_ids = {w.code: w.id for w in waves}
     unit_ids = {u.code: u.id for u in units}
@@ -58,7 +60,7 @@ def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:  # type
 
 @bp.get("/responses")
 @role_required(*READERS)
-def responses():  # type: ignore[no-untyped-def]
+def responses() -> ResponseReturnValue:
     """Responses in the user's scope, filtered, newest first, a page at a time."""
     visible = visible_unit_ids(current_user)
     waves, units = _choices(visible)
@@ -103,13 +105,13 @@ def _response_in_scope(text: str) -> Response:
     return response
 
 
-def _render_response(  # type: ignore[no-untyped-def]
+def _render_response(
     response: Response,
     form: ReasonForm | None = None,
-    status=200,
+    status: int = 200,
     *,
     original: bool = False,
-):
+) -> tuple[str, int]:
     language = current_language()
     page = render_template(
         "admin/responses/response.html",
@@ -129,14 +131,14 @@ def _render_response(  # type: ignore[no-untyped-def]
 
 @bp.get("/responses/<response_uuid>")
 @role_required(*READERS)
-def response(response_uuid: str):  # type: ignore[no-untyped-def]
+def response(response_uuid: str) -> ResponseReturnValue:
     """One response in full, labelled in the page language."""
     return _render_response(_response_in_scope(response_uuid))
 
 
 @bp.post("/responses/<response_uuid>/original")
 @role_required(Role.admin)
-def response_original(response_uuid: str):  # type: ignore[no-untyped-def]
+def response_original(response_uuid: str) -> ResponseReturnValue:
     """The response with its free-text answers unmasked, for an administrator who
     asks for it (a form button, so it is never a mere link); audited."""
     response = _response_in_scope(response_uuid)
@@ -150,7 +152,7 @@ def response_original(response_uuid: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/responses/<response_uuid>/<any(void, restore, accept):action>")
 @role_required(Role.admin)
-def response_status(response_uuid: str, action: str):  # type: ignore[no-untyped-def]
+def response_status(response_uuid: str, action: str) -> ResponseReturnValue:
     """Void, restore or accept one response, with a reason."""
     response = _response_in_scope(response_uuid)
     form = ReasonForm()
@@ -182,7 +184,7 @@ def _back_to(response: Response) -> str:
 BULK_FIELDS = ("wave", "unit", "channel", "signal", "date_from", "date_to")
 
 
-def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]:  # type: ignore[no-untyped-def]
+def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]:
     """The filters of a bulk accept and, for the checked ones, their UUIDs."""
     visible = visible_unit_ids(current_user)
     waves, units = _choices(visible)
@@ -199,7 +201,7 @@ def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]
     return _filters(form, waves, units), uuids
 
 
-def _render_accept(form: BulkAcceptForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_accept(form: BulkAcceptForm, status: int = 200) -> ResponseReturnValue:
     """The confirmation: how many flagged responses the scope holds, and why."""
     source = request.values
     visible = visible_unit_ids(current_user)
@@ -209,6 +211,7 @@ def _render_accept(form: BulkAcceptForm, status: int = 200):  # type: ignore[no-
     waves, units = _choices(visible)
     shown = ResponseFilterForm(waves, units, CHANNEL_LABELS, formdata=source)
     kept = [(n, v) for n in BULK_FIELDS for v in source.getlist(n) if v]
+    back_filters: dict[str, Any] = dict(kept)  # url_for's values are Any
     page = render_template(
         "admin/responses/accept.html",
         form=form,
@@ -218,7 +221,7 @@ def _render_accept(form: BulkAcceptForm, status: int = 200):  # type: ignore[no-
         hidden=kept
         + [("scope", source.get("scope", "filter"))]
         + [("response", str(u)) for u in uuids or ()],
-        back=url_for("admin.responses", status="flagged", **dict(kept)),
+        back=url_for("admin.responses", status="flagged", **back_filters),
     )
     return page, status
 
@@ -238,14 +241,14 @@ def _described(form: ResponseFilterForm, names: list[str]) -> list[tuple[str, st
 
 @bp.get("/responses/accept")
 @role_required(Role.admin)
-def accept_many_confirm():  # type: ignore[no-untyped-def]
+def accept_many_confirm() -> ResponseReturnValue:
     """Confirm accepting many flagged responses: how many, which, and a reason."""
     return _render_accept(BulkAcceptForm(formdata=None))
 
 
 @bp.post("/responses/accept")
 @role_required(Role.admin)
-def accept_many():  # type: ignore[no-untyped-def]
+def accept_many() -> ResponseReturnValue:
     """Accept the confirmed flagged responses with one reason, in one update."""
     form = BulkAcceptForm()
     if not form.validate_on_submit():
@@ -278,5 +281,7 @@ def accept_many():  # type: ignore[no-untyped-def]
         ),
         "success",
     )
-    kept = {n: request.form[n] for n in BULK_FIELDS if request.form.get(n)}
+    kept: dict[str, Any] = {  # url_for's values are Any
+        n: request.form[n] for n in BULK_FIELDS if request.form.get(n)
+    }
     return redirect(url_for("admin.responses", status="flagged", **kept))

@@ -20,6 +20,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -84,7 +85,7 @@ class ResultsChoiceForm(FlaskForm):
 
 @bp.get("/results")
 @role_required(*READERS)
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     """The chosen wave and unit, else the newest wave the user can see (one that
     is open or closed, if there is one)."""
     chosen = request.args.get("wave")
@@ -154,7 +155,7 @@ def _crumbs(root: Unit | None) -> list[tuple[str | None, str]]:
 
 @bp.get("/results/<wave_code>")
 @role_required(*READERS)
-def wave_dashboard(wave_code: str):  # type: ignore[no-untyped-def]
+def wave_dashboard(wave_code: str) -> ResponseReturnValue:
     """The results of a wave for a unit subtree, with charts and tables."""
     wave, root = _wave_and_root(wave_code)
     groups = group_choices(wave)
@@ -232,7 +233,7 @@ def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None
 
 @bp.get("/results/<wave_code>/download.<fmt>")
 @role_required(*READERS)
-def download(wave_code: str, fmt: str):  # type: ignore[no-untyped-def]
+def download(wave_code: str, fmt: str) -> ResponseReturnValue:
     """The wave's results for a unit subtree as CSV, XLSX or JSON, audited once
     the whole file has gone out."""
     if fmt not in FORMATS:
@@ -244,9 +245,12 @@ def download(wave_code: str, fmt: str):  # type: ignore[no-untyped-def]
         return _results_unavailable(error, {"wave": wave, "root": root}), 409
     name = exports.export_filename(wave, root, fmt)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    chunks: Iterable[bytes]
     if isinstance(body, bytes):
         headers["Content-Length"] = str(len(body))
-        body = [body]
+        chunks = [body]
+    else:
+        chunks = body
     details = {"wave": wave.code, "unit": root.code if root else None, "format": fmt}
     event = {
         "action": f"export.{fmt}",
@@ -255,7 +259,7 @@ def download(wave_code: str, fmt: str):  # type: ignore[no-untyped-def]
         "details": details,
     }
     return Response(
-        stream_with_context(_audited_when_served(body, event)),
+        stream_with_context(_audited_when_served(chunks, event)),
         mimetype=FORMATS[fmt],
         headers=headers,
     )
@@ -276,7 +280,7 @@ def _audited_when_served(chunks: Iterable[bytes], event: dict) -> Iterator[bytes
 
 @bp.get("/results/<wave_code>/report.pdf")
 @role_required(*READERS)
-def report_pdf(wave_code: str) -> Response | tuple[str, int]:
+def report_pdf(wave_code: str) -> ResponseReturnValue:
     """The report as a download, recorded in the audit log."""
     wave, root = _wave_and_root(wave_code)
     try:

@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,7 +32,15 @@ from sipas.admin.forms_waves import (
 from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
 from sipas.labels import WAVE_STATUS_LABELS
-from sipas.models import ResponseStatus, Role, Unit, UnitLevel, Wave, WaveStatus
+from sipas.models import (
+    QuestionnaireVersion,
+    ResponseStatus,
+    Role,
+    Unit,
+    UnitLevel,
+    Wave,
+    WaveStatus,
+)
 from sipas.security import body_limit, logged_in_user, rate_limited
 from sipas.services.responses.admin import ResponseFilters, count_responses
 from sipas.services.responses.privacy import erase_after
@@ -62,7 +71,7 @@ TARGETS_BODY_LIMIT = 5 * 1024 * 1024
 
 @bp.get("/")
 @role_required(*READERS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Every wave with units in the user's scope: status, dates and progress."""
     visible = visible_unit_ids(current_user)
     flagged = count_responses(ResponseFilters(status=ResponseStatus.flagged), visible)
@@ -73,7 +82,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/waves/new", methods=["GET", "POST"])
 @role_required(Role.admin)
-def wave_new():  # type: ignore[no-untyped-def]
+def wave_new() -> ResponseReturnValue:
     units = all_units()
     form = WaveForm(questionnaire_versions(), units)
     if request.method == "GET":
@@ -83,9 +92,11 @@ def wave_new():  # type: ignore[no-untyped-def]
             wave = create_wave(
                 code=form.code.data,
                 title=form.title.data,
-                questionnaire=form.questionnaire_version(),
+                questionnaire=db.get_or_404(
+                    QuestionnaireVersion, form.questionnaire.data
+                ),
                 design=form.design(),
-                root=db.session.get(Unit, form.root_unit.data),
+                root=db.get_or_404(Unit, form.root_unit.data),
                 unit_level=UnitLevel(form.unit_level.data),
                 user=current_user,
             )
@@ -107,7 +118,9 @@ def _wave_in_scope(code: str) -> tuple[Wave, set[int] | None]:
     return wave, visible
 
 
-def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **forms):  # type: ignore[no-untyped-def]
+def _render_wave(
+    wave: Wave, visible: set[int] | None, status: int = 200, **forms
+) -> ResponseReturnValue:
     status_form = forms.pop("status_form", None) or StatusForm()
     status_form.status.choices = choices_of(
         {s: WAVE_STATUS_LABELS[s] for s in next_statuses(wave)}
@@ -133,14 +146,14 @@ def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **form
 
 @bp.get("/waves/<code>")
 @role_required(*READERS)
-def wave(code: str):  # type: ignore[no-untyped-def]
+def wave(code: str) -> ResponseReturnValue:
     """Details, status, design, unit targets and progress of one wave."""
     return _render_wave(*_wave_in_scope(code))
 
 
 @bp.get("/waves/<code>/progress.json")
 @role_required(*READERS)
-def wave_progress(code: str):  # type: ignore[no-untyped-def]
+def wave_progress(code: str) -> ResponseReturnValue:
     """Responses per unit and channel against target, for the page's polling."""
     wave, visible = _wave_in_scope(code)
     return jsonify(channel_progress(wave, visible).as_json())
@@ -148,7 +161,7 @@ def wave_progress(code: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/waves/<code>/status")
 @role_required(Role.admin)
-def wave_status(code: str):  # type: ignore[no-untyped-def]
+def wave_status(code: str) -> ResponseReturnValue:
     wave, visible = _wave_in_scope(code)
     form = StatusForm()
     form.status.choices = choices_of({s: s for s in next_statuses(wave)})
@@ -168,7 +181,7 @@ def wave_status(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/waves/<code>/edit", methods=["GET", "POST"])
 @role_required(Role.admin)
-def wave_edit(code: str):  # type: ignore[no-untyped-def]
+def wave_edit(code: str) -> ResponseReturnValue:
     """Dates and design of a wave."""
     wave, _visible = _wave_in_scope(code)
     form = WaveDesignForm(obj=wave)
@@ -189,7 +202,7 @@ def wave_edit(code: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/waves/<code>/targets")
 @role_required(Role.admin)
-def wave_targets(code: str):  # type: ignore[no-untyped-def]
+def wave_targets(code: str) -> ResponseReturnValue:
     """Save the grid: every cell checked, nothing saved if one is wrong."""
     wave, visible = _wave_in_scope(code)
     form = TargetsForm()
@@ -211,7 +224,7 @@ def wave_targets(code: str):  # type: ignore[no-untyped-def]
 @body_limit(TARGETS_BODY_LIMIT)
 @rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin)
-def wave_targets_import(code: str):  # type: ignore[no-untyped-def]
+def wave_targets_import(code: str) -> ResponseReturnValue:
     """Populations and targets from a file; nothing stored if a row is wrong."""
     wave, visible = _wave_in_scope(code)
     form = ImportForm()

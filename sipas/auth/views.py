@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -91,7 +92,7 @@ def landing_url(user: User) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @rate_limited("login", "RATE_LIMIT_LOGIN_PER_MINUTE", client_address)
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     """Check the password, unless throttled; every outcome is audited."""
     form = LoginForm()
     if form.validate_on_submit():
@@ -117,7 +118,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """End the session (audited)."""
     if current_user.is_authenticated:
         audit.record_event("logout", user=current_user)
@@ -129,14 +130,14 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.get("/account")
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account() -> ResponseReturnValue:
     """Who is logged in: role, unit scope and a link to change the password."""
     return render_template("auth/account.html", user=current_user)
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     """Change one's own password; every other session of the account ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from flask_babel import gettext as _
@@ -15,6 +15,9 @@ from sipas.services import backup
 from sipas.services.audit import record_event
 from sipas.services.backup import common
 
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
 
 def _fail(error: common.BackupError) -> NoReturn:
     fail(str(error.message))
@@ -24,7 +27,7 @@ class PageProgress:
     """A progress bar over the SQLite pages copied, made when the total is known."""
 
     def __init__(self) -> None:
-        self.bar = None
+        self.bar: ProgressBar[int] | None = None
         self.copied = 0
 
     def __call__(self, copied: int, total: int) -> None:
@@ -134,7 +137,7 @@ def restore_command(backup_file: Path, yes: bool) -> None:
         )
 
 
-def _record(action: str, path: Path, info, **details: object) -> None:  # type: ignore[no-untyped-def]
+def _record(action: str, path: Path, info, **details: object) -> None:
     """Audit a backup or restore of ``path`` (the command line has no user)."""
     record_event(
         action,

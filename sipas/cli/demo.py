@@ -10,8 +10,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from sipas.extensions import db
+from sipas.models import Wave
 from sipas.services import demo, synthetic
-from sipas.services.waves.lookup import wave_by_code
 
 
 @click.command("demo")
@@ -67,12 +67,11 @@ def demo_command(n_responses: int, seed: int) -> None:
             )
         )
     if n_responses:
-        _add_synthetic_responses(n_responses, seed)
+        _add_synthetic_responses(report.wave, n_responses, seed)
 
 
-def _add_synthetic_responses(count: int, seed: int) -> None:
+def _add_synthetic_responses(wave: Wave, count: int, seed: int) -> None:
     """Fill the demo wave in committed batches, with a progress bar."""
-    wave = wave_by_code(demo.DEMO_WAVE_CODE)
     added = 0
     with click.progressbar(length=count, label=_("Synthetic responses")) as bar:
 

@@ -55,7 +55,7 @@ def posters_command(
     unit = wave = None
     if unit_code is not None:
         unit = unit_or_fail(unit_code)
-    else:
+    elif wave_code is not None:
         wave = wave_or_fail(wave_code)
     try:
         batch = posters_pdf(

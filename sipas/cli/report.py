@@ -25,10 +25,6 @@ def _progress(stage: str) -> None:
     click.echo(stage, err=True)
 
 
-def _progress(stage: str) -> None:
-    click.echo(stage, err=True)
-
-
 @click.command("report")
 @click.argument("wave_code")
 @click.option("--unit", "unit_code", default=None, help="Code of the subtree's root.")

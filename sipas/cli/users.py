@@ -61,7 +61,7 @@ def create_command(
             username, password, Role(role), unit, actor=None, check_policy=True
         )
     except accounts.AccountError as error:
-        fail(error.message)
+        fail(str(error.message))
     db.session.commit()
     click.echo(
         _("Account “%(name)s” created (%(role)s).", name=user.username, role=role)
@@ -79,7 +79,7 @@ def set_role_command(username: str, role: str, unit_code: str | None) -> None:
     try:
         accounts.update_role(user, Role(role), unit, actor=None)
     except accounts.AccountError as error:
-        fail(error.message)
+        fail(str(error.message))
     db.session.commit()
     click.echo(_("Account “%(name)s” is now %(role)s.", name=user.username, role=role))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -32,7 +33,7 @@ SESSION_KEY = "response_uploads"
 @bp.route("/import", methods=["GET", "POST"])
 @rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin, Role.surveyor)
-def import_responses():  # type: ignore[no-untyped-def]
+def import_responses() -> ResponseReturnValue:
     """Check a file of responses; store it whole, or show the problems and ask."""
     request.max_content_length = IMPORT_BODY_LIMIT
     waves = imports.import_waves(current_user)
@@ -77,13 +78,13 @@ def _keep(data: bytes, wave: Wave, name: str) -> str:
     return token
 
 
-def _file_form(waves: list[Wave], **kwargs) -> ResponseFileForm:  # type: ignore[no-untyped-def]
+def _file_form(waves: list[Wave], **kwargs) -> ResponseFileForm:
     form = ResponseFileForm(**kwargs)
     form.wave.choices = [(w.code, f"{w.code} — {w.title}") for w in waves]
     return form
 
 
-def _decide(waves: list[Wave]):  # type: ignore[no-untyped-def]
+def _decide(waves: list[Wave]) -> ResponseReturnValue:
     """Import the valid rows of a kept file, or forget it."""
     form = DecisionForm()
     if not form.validate_on_submit():
@@ -110,7 +111,7 @@ def _decide(waves: list[Wave]):  # type: ignore[no-untyped-def]
     return redirect(url_for("entry.import_responses"))
 
 
-def _render(form, report=None, decision=None, filename=""):  # type: ignore[no-untyped-def]
+def _render(form, report=None, decision=None, filename="") -> str:
     errors = report.errors[:SHOWN_ERRORS] if report else ()
     return render_template(
         "entry/import.html",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -49,7 +50,7 @@ FIRST_CHOICE, SECOND_CHOICE, OTHER_CHOICE = "first", "second", "other"
 
 @bp.get("/review")
 @role_required(*ENTRY_ROLES)
-def review():  # type: ignore[no-untyped-def]
+def review() -> ResponseReturnValue:
     """Forms whose two entries differ, for a supervisor or a third surveyor."""
     cases = disagreements(current_user, visible_unit_ids(current_user))
     return render_template("entry/review.html", cases=cases)
@@ -68,7 +69,7 @@ def _case_or_404(wave_code: str, serial: int) -> Disagreement:
 
 @bp.route("/review/<wave_code>/<int:serial>", methods=["GET", "POST"])
 @role_required(*ENTRY_ROLES)
-def settle_form(wave_code: str, serial: int):  # type: ignore[no-untyped-def]
+def settle_form(wave_code: str, serial: int) -> ResponseReturnValue:
     """The two entries side by side; a choice per differing item; settle."""
     case = _case_or_404(wave_code, serial)
     form = SettleForm()
@@ -156,7 +157,7 @@ def _rows(case: Disagreement) -> list[dict]:
 
 @bp.get("/stats")
 @role_required(Role.admin)
-def stats():  # type: ignore[no-untyped-def]
+def stats() -> ResponseReturnValue:
     """Per-surveyor figures of one wave, and its rule for unverified forms."""
     waves = list(db.session.scalars(sa.select(Wave).order_by(Wave.code)))
     wave = next((w for w in waves if w.code == request.args.get("wave")), None)
@@ -176,7 +177,7 @@ def stats():  # type: ignore[no-untyped-def]
 
 @bp.post("/stats/<wave_code>/setting")
 @role_required(Role.admin)
-def wave_setting(wave_code: str):  # type: ignore[no-untyped-def]
+def wave_setting(wave_code: str) -> ResponseReturnValue:
     wave = wave_or_404(wave_code)
     form = SettingForm()
     if not form.validate_on_submit():

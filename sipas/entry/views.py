@@ -3,7 +3,10 @@ answer as keys, review, save."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -66,7 +69,7 @@ def _target(wave_code: str, unit_code: str) -> tuple[Wave, Unit]:
 
 @bp.get("/")
 @role_required(*ENTRY_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Choose the round and unit; then the serial box."""
     visible = visible_unit_ids(current_user)
     choose = ChooseForm(request.args)
@@ -93,10 +96,13 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/open")
 @role_required(*ENTRY_ROLES)
-def open_form():  # type: ignore[no-untyped-def]
+def open_form() -> ResponseReturnValue:
     """The serial box's target: a typed serial for the chosen round and unit, or a
     scanned form code, which names its own round and unit."""
-    chosen = {"wave": request.args.get("wave"), "unit": request.args.get("unit")}
+    chosen: dict[str, Any] = {  # url_for's values are Any
+        "wave": request.args.get("wave"),
+        "unit": request.args.get("unit"),
+    }
     try:
         number = read_form_number(request.args.get("serial", ""))
     except SerialError as error:
@@ -138,7 +144,7 @@ def _unenterable_message(number: FormNumber) -> str:
 
 @bp.get("/<wave_code>/serial")
 @role_required(*ENTRY_ROLES)
-def serial_check(wave_code: str):  # type: ignore[no-untyped-def]
+def serial_check(wave_code: str) -> ResponseReturnValue:
     """JSON verdict on a typed serial, asked by the serial box as it is typed."""
     wave = wave_or_404(wave_code)
     unit = unit_by_code(request.args.get("u"))
@@ -158,7 +164,7 @@ def serial_check(wave_code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<wave_code>/<unit_code>/form", methods=["GET", "POST"])
 @role_required(*ENTRY_ROLES)
-def form(wave_code: str, unit_code: str):  # type: ignore[no-untyped-def]
+def form(wave_code: str, unit_code: str) -> ResponseReturnValue:
     """The answer page: every question as keys; then the review; then save."""
     wave, unit = _target(wave_code, unit_code)
     entry_form = EntryForm()
@@ -168,11 +174,11 @@ def form(wave_code: str, unit_code: str):  # type: ignore[no-untyped-def]
         else request.args.get("serial")
     )
     check = check_serial(wave, unit, serial_text or "", current_user)
-    if not check.ok:
+    if not check.ok or check.serial is None:  # an accepted serial has its number
         flash(serial_message(check.state), "error")
         return redirect(url_for(".index", wave=wave.code, unit=unit.code))
     if request.method == "GET":
-        entry_form.serial.data = format_serial(check.serial)  # type: ignore[arg-type]
+        entry_form.serial.data = format_serial(check.serial)
         entry_form.started_at.data = utcnow().isoformat()
         return _answer_page(wave, unit, check, entry_form, {}, {})
     if not entry_form.validate_on_submit():
@@ -192,7 +198,9 @@ def form(wave_code: str, unit_code: str):  # type: ignore[no-untyped-def]
     return _save(wave, unit, entry_form, decoded.answers)
 
 
-def _save(wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict):  # type: ignore[no-untyped-def]
+def _save(
+    wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict
+) -> ResponseReturnValue:
     try:
         saved = save_entry(
             NewEntry(
@@ -261,7 +269,7 @@ def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
     return rows
 
 
-def _condition(item, by_code, numbers) -> str | None:  # type: ignore[no-untyped-def]
+def _condition(item, by_code, numbers) -> str | None:
     """When a skipped-on-paper item is asked: "only if question 4 is 3" (the keys
     of its filter)."""
     if item.show_if is None:
@@ -275,9 +283,15 @@ def _condition(item, by_code, numbers) -> str | None:  # type: ignore[no-untyped
     )
 
 
-def _answer_page(  # type: ignore[no-untyped-def]
-    wave, unit, check: SerialCheck, entry_form, typed, errors, focus=None
-):
+def _answer_page(
+    wave: Wave,
+    unit: Unit,
+    check: SerialCheck,
+    entry_form: EntryForm,
+    typed: dict[str, str],
+    errors: dict[str, str],
+    focus: str | None = None,
+) -> str:
     return render_template(
         "entry/form.html",
         wave=wave,
@@ -291,7 +305,14 @@ def _answer_page(  # type: ignore[no-untyped-def]
     )
 
 
-def _review_page(wave, unit, check: SerialCheck, entry_form, typed, answers):  # type: ignore[no-untyped-def]
+def _review_page(
+    wave: Wave,
+    unit: Unit,
+    check: SerialCheck,
+    entry_form: EntryForm,
+    typed: dict[str, str],
+    answers: dict,
+) -> str:
     return render_template(
         "entry/review_form.html",
         wave=wave,

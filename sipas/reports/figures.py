@@ -179,9 +179,11 @@ def comparison_text(unit: RankedUnit, names: dict[str, str]) -> str:
 def next_mark(unit: RankedUnit) -> str:
     """≈ when the next unit was tested and not told apart, † when the design cannot
     compare the two, else nothing."""
-    return {Comparison.indistinguishable: "≈", Comparison.untestable: "†"}.get(
-        unit.comparison_with_next, ""
-    )
+    marks: dict[Comparison | None, str] = {
+        Comparison.indistinguishable: "≈",
+        Comparison.untestable: "†",
+    }
+    return marks.get(unit.comparison_with_next, "")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ server through POST /api/sync (sipas.api) with the device's token.
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -92,7 +93,7 @@ def _texts() -> dict[str, dict[str, str]]:
 
 @bp.get("/kiosk/<unit_code>")
 @bp.get("/kiosk/<unit_code>/enrol")
-def kiosk_page(unit_code: str):  # type: ignore[no-untyped-def]
+def kiosk_page(unit_code: str) -> ResponseReturnValue:
     """The kiosk app (the enrolment URL serves the same page; the token is in the
     URL fragment, which the browser never sends)."""
     unit = unit_or_404(unit_code)
@@ -162,7 +163,7 @@ def questionnaire_json(questionnaire: Questionnaire) -> dict:
 
 
 @bp.get("/kiosk/<unit_code>/questionnaire.json")
-def kiosk_questionnaire(unit_code: str):  # type: ignore[no-untyped-def]
+def kiosk_questionnaire(unit_code: str) -> ResponseReturnValue:
     """The open wave's questionnaire for the kiosk (404 when nothing is open)."""
     unit_or_404(unit_code)
     target = find_open_target(unit_code)
@@ -177,7 +178,7 @@ def kiosk_questionnaire(unit_code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/kiosk/sw.js")
-def kiosk_service_worker():  # type: ignore[no-untyped-def]
+def kiosk_service_worker() -> ResponseReturnValue:
     """The service worker, served under /kiosk/ so it may control the kiosk pages."""
     folder = current_app.static_folder or ""
     with open(f"{folder}/js/kiosk-sw.js", encoding="utf-8") as handle:

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -69,7 +70,7 @@ def _section_or_400(questionnaire: Questionnaire, code: str | None) -> Section:
 
 
 @bp.get("/s/<unit_code>")
-def questionnaire_page(unit_code: str):  # type: ignore[no-untyped-def]
+def questionnaire_page(unit_code: str) -> ResponseReturnValue:
     """Show the step the respondent is on (or asked for with ?step=)."""
     target = _target_or_404(unit_code)
     questionnaire = phone.questionnaire_of(target)
@@ -100,7 +101,7 @@ def _reachable_section(
 
 @bp.post("/s/<unit_code>")
 @rate_limited("phone", "RATE_LIMIT_PHONE_PER_MINUTE", client_address)
-def post_step(unit_code: str):  # type: ignore[no-untyped-def]
+def post_step(unit_code: str) -> ResponseReturnValue:
     """Validate one step, keep it, and go on; the last step stores the response.
 
     The language buttons send the step too: what was typed is kept (required
@@ -121,7 +122,7 @@ def post_step(unit_code: str):  # type: ignore[no-untyped-def]
         if outcome.problems:
             form.show_problems(outcome.problems)
             page = _render_posted_step(target, questionnaire, section, form, form_uuid)
-            response = make_response(page, 422)
+            response: Response = make_response(page, 422)
         else:
             db.session.commit()
             response = _after_step(unit_code, form_uuid, outcome)
@@ -155,7 +156,7 @@ def _after_step(
 
 
 @bp.errorhandler(CSRFError)
-def csrf_failure(error: CSRFError):  # type: ignore[no-untyped-def]
+def csrf_failure(error: CSRFError) -> ResponseReturnValue:
     """An expired form on a step: the step again with what was posted (not stored)
     and an explanation, never a lost questionnaire."""
     try:
@@ -165,7 +166,7 @@ def csrf_failure(error: CSRFError):  # type: ignore[no-untyped-def]
         return database_down(down)
 
 
-def _render_after_csrf_failure():  # type: ignore[no-untyped-def]
+def _render_after_csrf_failure() -> ResponseReturnValue:
     """The step again with what was posted (not stored) and an explanation."""
     unit_code = (request.view_args or {}).get("unit_code", "")
     target = find_open_target(unit_code)
@@ -235,7 +236,7 @@ def _render_step(
 
 
 @bp.get("/s/<unit_code>/thanks/<uuid:form_id>")
-def thanks(unit_code: str, form_id: uuid_module.UUID):  # type: ignore[no-untyped-def]
+def thanks(unit_code: str, form_id: uuid_module.UUID) -> ResponseReturnValue:
     """The thank-you page with the receipt code; the same for every retry."""
     response = store.find_by_uuid(form_id)
     if response is None or response.unit.code != unit_code:

@@ -184,7 +184,7 @@ def start_kiosks(
 ) -> tuple[list[Kiosk], list[threading.Thread], threading.Event]:
     stop = threading.Event()
     kiosks = [
-        Kiosk(server.base_url, token, answers, seed, **options)  # type: ignore[arg-type]
+        Kiosk(server.base_url, token, answers, seed, **options)
         for seed, token in enumerate(register_kiosks(url, count))
     ]
     threads = [threading.Thread(target=k.run, args=(stop,)) for k in kiosks]
@@ -193,7 +193,7 @@ def start_kiosks(
     return kiosks, threads, stop
 
 
-def wait_for(condition, seconds: float = 15) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, seconds: float = 15) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "timed out"
@@ -222,7 +222,7 @@ def fresh_database(cluster: Cluster) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):  # type: ignore[no-untyped-def]
+def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'faults.db'}"
     return fresh_database(request.getfixturevalue("cluster"))

@@ -50,7 +50,7 @@ PASSWORD = "fuzz-admin-password-1"
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def fuzz_app(tmp_path_factory) -> Iterator[Flask]:
     """One demo app for the module (examples add to it), with a kiosk and an admin.
 
     No application context stays pushed: each request gets its own, and so its own
@@ -283,7 +283,7 @@ def test_phone_steps_never_500_and_store_no_garbage(fuzz_app, questionnaire):
         form_id=st.one_of(st.none(), uuids.filter(lambda u: isinstance(u, str))),
         move=st.sampled_from(["next", "back", "", "jump"]),
     )
-    def check(extra, section, keep_csrf, form_id, move) -> None:  # type: ignore[no-untyped-def]
+    def check(extra, section, keep_csrf, form_id, move) -> None:
         client = fuzz_app.test_client()
         page = client.get(f"/s/{UNIT}")
         assert page.status_code == 200
@@ -367,7 +367,7 @@ def test_the_import_page_never_500(fuzz_app, import_files):
     def check(file: tuple[str, bytes]) -> None:
         name, data = file
         page = client.get("/entry/import").get_data(as_text=True)
-        token = CSRF_PATTERN.search(page).group(1)  # type: ignore[union-attr]
+        token = CSRF_PATTERN.search(page).group(1)
         answer = client.post(
             "/entry/import",
             data={

@@ -74,7 +74,7 @@ def test_a_batch_is_few_statements(demo_client, kiosk):
     _, token = kiosk
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, *args):
         statements.append(statement)
 
     sync(demo_client, token, [kiosk_response(submitted_ago=300)])
@@ -117,7 +117,7 @@ def test_a_sync_checks_its_batch_before_it_takes_the_write_lock(demo_client, kio
     db.session.commit()  # the test's own reads: the request starts afresh
     statements: list[str] = []
 
-    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+    def record(conn, cursor, statement, *args):
         statements.append(" ".join(statement.split()))
 
     sa.event.listen(db.engine, "before_cursor_execute", record)

@@ -52,7 +52,7 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
         )
 
 
-def _old_wave(run, definition) -> None:  # type: ignore[no-untyped-def]
+def _old_wave(run, definition) -> None:
     """Questionnaire version 1 with ``definition``, unit 1 and open wave 1, as rows
     of an older revision."""
     import json
@@ -155,7 +155,7 @@ def test_flask_db_sets_up_alembic_only_when_it_runs(tmp_path):
     assert "(head)" in current.stdout
 
 
-def _insert_response(run, response_id, channel, status, reason, seconds, answers):  # type: ignore[no-untyped-def]
+def _insert_response(run, response_id, channel, status, reason, seconds, answers):
     """A response row of the previous revision, with its answer rows."""
     import sqlalchemy as sa
 

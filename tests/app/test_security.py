@@ -196,7 +196,7 @@ def test_one_trusted_proxy_makes_https_and_the_client_address_right(tmp_path):
     seen = {}
 
     @app.get("/whoami-test")
-    def whoami():  # type: ignore[no-untyped-def]
+    def whoami():
         from flask import request
 
         seen.update(address=request.remote_addr, secure=request.is_secure)

@@ -191,10 +191,10 @@ def build_path(rule: Rule, fixtures: Fixtures) -> str:
 
 def csrf_token(client: FlaskClient) -> str:
     page = client.get("/auth/login").get_data(as_text=True)
-    return CSRF_PATTERN.search(page).group(1)  # type: ignore[union-attr]
+    return CSRF_PATTERN.search(page).group(1)
 
 
-def request(client: FlaskClient, rule: Rule, path: str):  # type: ignore[no-untyped-def]
+def request(client: FlaskClient, rule: Rule, path: str):
     """GET the route, or POST (with a valid CSRF token) if it only takes POST."""
     if "GET" in rule.methods:
         return client.get(path)
@@ -217,7 +217,7 @@ def expected(visitor: str, access: Access) -> str:
     return "allowed"
 
 
-def outcome(response, method: str) -> str:  # type: ignore[no-untyped-def]
+def outcome(response, method: str) -> str:
     location = response.headers.get("Location", "")
     if response.status_code == 302 and location.startswith("/auth/login"):
         return "login"
@@ -272,7 +272,7 @@ def _device_id() -> int:
     return device.id
 
 
-def logged_in(visitor: str, fixtures: Fixtures, login_as) -> FlaskClient:  # type: ignore[no-untyped-def]
+def logged_in(visitor: str, fixtures: Fixtures, login_as) -> FlaskClient:
     client = fixtures.app.test_client()
     if visitor == "anonymous":
         return client

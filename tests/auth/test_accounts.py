@@ -203,7 +203,7 @@ def _autofocused(page: str) -> list[str]:
     """Names of the inputs of ``page`` that take the focus when it opens."""
     inputs = re.findall(r"<input[^>]*>", page)
     return [
-        re.search(r'name="([^"]+)"', tag).group(1)  # type: ignore[union-attr]
+        re.search(r'name="([^"]+)"', tag).group(1)
         for tag in inputs
         if re.search(r"\sautofocus[\s=>]", tag)
     ]

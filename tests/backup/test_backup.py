@@ -278,6 +278,20 @@ def test_the_password_goes_to_pg_dump_in_the_environment_only():
     assert environment["PGPASSWORD"] == "s3cr@t"
 
 
+def test_a_database_error_without_a_driver_error_is_a_backup_error(
+    app, monkeypatch, tmp_path
+):
+    """A pool timeout is an SQLAlchemyError with no .orig (the driver's error)."""
+    from sipas.services.backup import postgresql
+
+    def pool_timeout(output, *, force):
+        raise sa.exc.TimeoutError("QueuePool limit of size 5 reached")
+
+    monkeypatch.setattr(postgresql, "_backup", pool_timeout)
+    with app.test_request_context(), pytest.raises(common.BackupError, match="Pool"):
+        postgresql.backup(tmp_path / "sipas.dump", force=False)
+
+
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory):
     """An app on a throwaway PostgreSQL cluster, schema by `flask db upgrade`,

@@ -16,7 +16,7 @@ PASSWORD = "mat-khau-dai-du"
 def cli(demo_app):
     runner = demo_app.test_cli_runner()
 
-    def run(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    def run(*args: str, stdin: str | None = None):
         result = runner.invoke(args=["sipas", "user", *args], input=stdin)
         db.session.expire_all()
         return result

@@ -58,13 +58,13 @@ def kiosk(browser, request):
     context.close()
 
 
-def vi(app, message: str, **values: object) -> str:  # type: ignore[no-untyped-def]
+def vi(app, message: str, **values: object) -> str:
     """The Vietnamese interface text of ``message``."""
     with app.test_request_context(), force_locale("vi"):
         return _(message, **values)
 
 
-def kiosk_count(app) -> int:  # type: ignore[no-untyped-def]
+def kiosk_count(app) -> int:
     """Kiosk responses the server has stored, whatever their status."""
     with app.app_context():
         return db.session.scalar(
@@ -72,7 +72,7 @@ def kiosk_count(app) -> int:  # type: ignore[no-untyped-def]
         )
 
 
-def newest_answers(app) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def newest_answers(app) -> dict[str, list[str]]:
     """The stored answers of the newest kiosk response, values sorted per item."""
     with app.app_context():
         response = db.session.scalar(
@@ -90,12 +90,12 @@ def newest_answers(app) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
         return {code: sorted(values) for code, values in stored.items()}
 
 
-def unsent(page) -> int:  # type: ignore[no-untyped-def]
+def unsent(page) -> int:
     """Finished questionnaires still in the kiosk's IndexedDB outbox."""
     return page.evaluate("window.sipasKiosk.outboxAll().then(r => r.length)")
 
 
-def open_kiosk(page, url: str, unit: str = UNIT, token: str | None = TOKEN) -> None:  # type: ignore[no-untyped-def]
+def open_kiosk(page, url: str, unit: str = UNIT, token: str | None = TOKEN) -> None:
     """Open the kiosk of ``unit`` (through its enrolment link when ``token`` is
     given) and wait for its first screen."""
     if token:
@@ -105,7 +105,7 @@ def open_kiosk(page, url: str, unit: str = UNIT, token: str | None = TOKEN) -> N
     page.wait_for_selector("html[data-screen]")
 
 
-def screen_type(page) -> str:  # type: ignore[no-untyped-def]
+def screen_type(page) -> str:
     """'start', 'thanks', 'blocked' or the type of the question on screen."""
     page.wait_for_selector(".screen")
     for name in ("thanks", "start", "blocked"):
@@ -114,7 +114,7 @@ def screen_type(page) -> str:  # type: ignore[no-untyped-def]
     return page.get_attribute(".question-screen", "data-type")
 
 
-def answer_one(page, kind: str, *, tap: bool = True) -> None:  # type: ignore[no-untyped-def]
+def answer_one(page, kind: str, *, tap: bool = True) -> None:
     """Answer the question on screen as a respondent would."""
     act = (lambda loc: loc.tap()) if tap else (lambda loc: loc.click())
     if kind == "scale":
@@ -128,7 +128,7 @@ def answer_one(page, kind: str, *, tap: bool = True) -> None:  # type: ignore[no
         act(page.locator(".actions button.primary"))  # empty text: go on
 
 
-def wait_for_next(page, progress: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for_next(page, progress: str) -> None:
     """Wait until another question than the one ``progress`` named is on screen."""
     wait_until(
         page,
@@ -138,14 +138,14 @@ def wait_for_next(page, progress: str) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def go_on(page, act) -> None:  # type: ignore[no-untyped-def]
+def go_on(page, act) -> None:
     """Run ``act`` (a tap that leaves the question) and wait for the next screen."""
     before = page.inner_text("#k-progress")
     act()
     wait_for_next(page, before)
 
 
-def complete_one(page, *, tap: bool = True) -> int:  # type: ignore[no-untyped-def]
+def complete_one(page, *, tap: bool = True) -> int:
     """From the start screen to the thank-you; the number of questions asked."""
     start = page.locator(".start-button")
     start.tap() if tap else start.click()
@@ -156,7 +156,7 @@ def complete_one(page, *, tap: bool = True) -> int:  # type: ignore[no-untyped-d
     return asked
 
 
-def answer_until(page, label: str) -> None:  # type: ignore[no-untyped-def]
+def answer_until(page, label: str) -> None:
     """Answer question after question until the one asking ``label`` is on screen."""
     while page.inner_text("h1") != label:
         kind = screen_type(page)
@@ -164,7 +164,7 @@ def answer_until(page, label: str) -> None:  # type: ignore[no-untyped-def]
         go_on(page, lambda kind=kind: answer_one(page, kind))
 
 
-def wait_for_sync(page, app, expected: int, seconds: float = 20) -> None:  # type: ignore[no-untyped-def]
+def wait_for_sync(page, app, expected: int, seconds: float = 20) -> None:
     """Wait until the server holds ``expected`` kiosk responses and the outbox is
     empty."""
     deadline = time.monotonic() + seconds

@@ -63,13 +63,13 @@ def analyst(browser, big_round):
     context.close()
 
 
-def vi(app, message: str) -> str:  # type: ignore[no-untyped-def]
+def vi(app, message: str) -> str:
     """The Vietnamese interface text of ``message``."""
     with app.test_request_context(), force_locale("vi"):
         return _(message)
 
 
-def cli_export(app, tmp_path, *unit: str) -> bytes:  # type: ignore[no-untyped-def]
+def cli_export(app, tmp_path, *unit: str) -> bytes:
     """The stats CSV as `flask sipas export demo --format csv` writes it."""
     target = tmp_path / "cli.csv"
     args = ["sipas", "export", "demo", "--format", "csv", "-o", str(target)]
@@ -79,7 +79,7 @@ def cli_export(app, tmp_path, *unit: str) -> bytes:  # type: ignore[no-untyped-d
     return target.read_bytes()
 
 
-def web_exports(app) -> list[dict]:  # type: ignore[no-untyped-def]
+def web_exports(app) -> list[dict]:
     """Details of the downloads the pages recorded (the command's say ``cli``)."""
     with app.app_context():
         events = db.session.scalars(

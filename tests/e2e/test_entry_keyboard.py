@@ -56,13 +56,13 @@ def desk(browser):
     context.close()
 
 
-def _rows(app) -> int:  # type: ignore[no-untyped-def]
+def _rows(app) -> int:
     with app.app_context():
         wave = wave_by_code("demo")
         return sums.wave_analysis(wave, Options()).n_rows
 
 
-def _plan(app, **changes: str):  # type: ignore[no-untyped-def]
+def _plan(app, **changes: str):
     with app.app_context():
         wave = wave_by_code("demo")
         questionnaire = parsed(wave.questionnaire)
@@ -72,7 +72,7 @@ def _plan(app, **changes: str):  # type: ignore[no-untyped-def]
 
 def _enter_form(
     page, url: str, plan, check_accessibility: bool = False, shot=None
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page.goto(f"{url}/entry/?wave=demo&unit={UNIT}")
     # the page puts the focus in the serial box; keys typed before would be lost
     wait_until(page, "() => document.activeElement.name === 'serial'")
@@ -157,7 +157,7 @@ def test_double_entry_and_settlement_with_the_keyboard(
     assert typed[0][2] >= len(_plan(app))
 
 
-def _wait_for_answer_page(page, serial: int) -> None:  # type: ignore[no-untyped-def]
+def _wait_for_answer_page(page, serial: int) -> None:
     page.wait_for_url(f"**/entry/demo/{UNIT}/form?serial={format_serial(serial)}")
     wait_until(page, "() => document.activeElement.id === 'k-field'")
 

@@ -67,12 +67,12 @@ def review_server(tmp_path_factory):
         yield served
 
 
-def _counted(page) -> int:  # type: ignore[no-untyped-def]
+def _counted(page) -> int:
     text = page.locator("section.headline").inner_text()
     return int(re.search(r"([\d.]+) phiếu trả lời từ", text).group(1).replace(".", ""))
 
 
-def _quality_row(page, app, code: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _quality_row(page, app, code: str) -> list[str]:
     """(excluded, counted but marked) of one rule on the results page."""
     with app.test_request_context(), force_locale("vi"):
         label = str(SIGNAL_LABELS[code])
@@ -80,7 +80,7 @@ def _quality_row(page, app, code: str) -> list[str]:  # type: ignore[no-untyped-
     return row.locator("td").all_inner_texts()
 
 
-def _shoot(page, output_dir, name: str) -> None:  # type: ignore[no-untyped-def]
+def _shoot(page, output_dir, name: str) -> None:
     for width, height in ((1366, 768), (360, 740)):
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(output_dir / f"{name}-{width}.png"), full_page=True)

@@ -29,13 +29,13 @@ from tests.entry_helpers import (
 from tests.factories import demo_target
 
 
-def vi(app, message: str) -> str:  # type: ignore[no-untyped-def]
+def vi(app, message: str) -> str:
     """The Vietnamese interface text of ``message``."""
     with app.test_request_context(), force_locale("vi"):
         return _(message)
 
 
-def desk_app(client):  # type: ignore[no-untyped-def]
+def desk_app(client):
     return client.application
 
 
@@ -113,7 +113,7 @@ def test_skip_rules_apply_as_on_paper(demo_app):
 # -- serial checks -------------------------------------------------------------------
 
 
-def _serial(client, wave, unit, text):  # type: ignore[no-untyped-def]
+def _serial(client, wave, unit, text):
     response = client.get(
         f"/entry/{wave.code}/serial", query_string={"s": text, "u": unit.code}
     )
@@ -264,7 +264,7 @@ def test_answer_page_shows_keys_and_skip_instructions(desk):
     assert 'data-show-item="E_filter" data-show-values="yes"' in page
 
 
-def _question_names(app, questionnaire) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _question_names(app, questionnaire) -> dict[str, str]:
     """What the screens should call each question: "Câu 6", as the paper does."""
     with app.test_request_context(), force_locale("vi"):
         return {

@@ -28,7 +28,7 @@ from tests.entry_helpers import issue, post_form, typed_form
 from tests.factories import demo_target, make_response
 
 
-def _rows(wave) -> int:  # type: ignore[no-untyped-def]
+def _rows(wave) -> int:
     return sums.wave_analysis(wave, Options()).n_rows
 
 
@@ -61,13 +61,13 @@ def team(demo_app, login_as):
     return wave, unit, clients, users
 
 
-def _settle_page(client, wave, serial):  # type: ignore[no-untyped-def]
+def _settle_page(client, wave, serial):
     return client.get(f"/entry/review/{wave.code}/{serial}")
 
 
-def _settle(client, wave, serial, choices: dict[str, str], **others: str):  # type: ignore[no-untyped-def]
+def _settle(client, wave, serial, choices: dict[str, str], **others: str):
     page = _settle_page(client, wave, serial).get_data(as_text=True)
-    data = {"csrf_token": CSRF_PATTERN.search(page).group(1)}  # type: ignore[union-attr]
+    data = {"csrf_token": CSRF_PATTERN.search(page).group(1)}
     data.update({f"choice_{code}": choice for code, choice in choices.items()})
     data.update({f"other_{code}": value for code, value in others.items()})
     return client.post(f"/entry/review/{wave.code}/{serial}", data=data)
@@ -204,7 +204,7 @@ def test_the_wave_setting_is_audited_and_applied(team):
     post_form(clients["a"], wave, unit, 1, typed_form(wave))
     before = _rows(wave)
     page = clients["admin"].get("/entry/stats", query_string={"wave": wave.code})
-    token = CSRF_PATTERN.search(page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    token = CSRF_PATTERN.search(page.get_data(as_text=True)).group(1)
     url = f"/entry/stats/{wave.code}/setting"
     turned_on = clients["admin"].post(
         url, data={"csrf_token": token, "counts_unverified": "y"}

@@ -94,7 +94,7 @@ def test_serials_run_on_across_batches_and_units(demo_app):
     )
 
 
-def _second_unit_code(wave, unit) -> str:  # type: ignore[no-untyped-def]
+def _second_unit_code(wave, unit) -> str:
     return next(wu.unit.code for wu in wave.wave_units if wu.unit_id != unit.id)
 
 
@@ -104,7 +104,7 @@ def test_a_serial_taken_meanwhile_is_never_issued_twice(demo_app, monkeypatch):
     real_next = issuing._next_serial
     calls = []
 
-    def stale_next(wave):  # type: ignore[no-untyped-def]
+    def stale_next(wave):
         # the first attempt reads the counter as another batch had not yet taken 1–2
         calls.append(wave.code)
         return 1 if len(calls) == 1 else real_next(wave)
@@ -124,7 +124,7 @@ def test_each_wave_numbers_its_own_forms(demo_app):
     assert serials(issue_forms(other_wave, unit, 2, None)) == [1, 2]
 
 
-def _copy_of(wave, code: str):  # type: ignore[no-untyped-def]
+def _copy_of(wave, code: str):
     from sipas.models import Wave, WaveUnit
 
     copy = Wave(
@@ -197,7 +197,7 @@ def test_refusals_speak_vietnamese(demo_app):
 
 
 @pytest.fixture
-def printed(demo_app, tmp_path):  # type: ignore[no-untyped-def]
+def printed(demo_app, tmp_path):
     """Three forms of the demo wave and their PDF in Vietnamese."""
     wave, unit = demo_target()
     issue_forms(wave, unit, 4, None)  # the printed ones do not start at 1
@@ -268,7 +268,7 @@ def test_the_codes_drawn_are_the_form_codes(demo_app, monkeypatch):
     drawn: list[str] = []
     real = paper_pdf.code_graphics
 
-    def spy(code: str):  # type: ignore[no-untyped-def]
+    def spy(code: str):
         drawn.append(code)
         return real(code)
 
@@ -365,14 +365,14 @@ def test_the_command_refuses_with_exit_1(demo_app, tmp_path, arguments, message)
 # -- the page --------------------------------------------------------------------
 
 
-def _issue_on_the_page(client, count: int):  # type: ignore[no-untyped-def]
+def _issue_on_the_page(client, count: int):
     """Open the page, then post its form for the demo centre."""
     page = client.get("/admin/paper")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "QN-HALONG-TT" in html
     _wave, unit = demo_target()
-    token = CSRF_PATTERN.search(html).group(1)  # type: ignore[union-attr]
+    token = CSRF_PATTERN.search(html).group(1)
     return client.post(
         "/admin/paper?wave=demo",
         data={"csrf_token": token, "unit": unit.id, "count": count, "language": "vi"},

@@ -100,7 +100,7 @@ def test_each_page_draws_the_qr_code_of_its_unit(demo_app, monkeypatch):
     drawn: list[str] = []
     real = poster_pdf.qr_code
 
-    def spy(url: str):  # type: ignore[no-untyped-def]
+    def spy(url: str):
         drawn.append(url)
         return real(url)
 
@@ -114,7 +114,7 @@ def test_the_qr_code_is_at_least_9_cm_wide(demo_app, monkeypatch):
     sizes: list[float] = []
     real = poster_pdf.draw_qr
 
-    def spy(canvas, qr, x, y, size):  # type: ignore[no-untyped-def]
+    def spy(canvas, qr, x, y, size):
         sizes.append(size)
         real(canvas, qr, x, y, size)
 
@@ -231,10 +231,10 @@ def test_every_page_renders_and_the_images_are_kept(wave_batch, tmp_path):
 # -- the page ------------------------------------------------------------------------
 
 
-def _download(client, **data):  # type: ignore[no-untyped-def]
+def _download(client, **data):
     page = client.get("/admin/posters")
     assert page.status_code == 200
-    token = CSRF_PATTERN.search(page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    token = CSRF_PATTERN.search(page.get_data(as_text=True)).group(1)
     return client.post(
         "/admin/posters", data={"csrf_token": token, "language": "vi", **data}
     )
@@ -438,7 +438,7 @@ def test_the_printed_modules_are_those_of_the_address(demo_app, monkeypatch, tmp
     drawn: list[tuple] = []
     real = poster_pdf.draw_qr
 
-    def spy(canvas, qr, x, y, size):  # type: ignore[no-untyped-def]
+    def spy(canvas, qr, x, y, size):
         drawn.append((qr, x, y, size))
         real(canvas, qr, x, y, size)
 

@@ -20,7 +20,7 @@ def rows() -> list[ChartRow]:
     ]
 
 
-def chart(**kwargs) -> ET.Element:  # type: ignore[no-untyped-def]
+def chart(**kwargs) -> ET.Element:
     markup = interval_chart(
         rows(),
         title="Chỉ số <yếu tố>",

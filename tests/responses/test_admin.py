@@ -239,7 +239,7 @@ def _review_set():
     return halong, campha, marked
 
 
-def _counted_on_the_dashboard(client) -> str:  # type: ignore[no-untyped-def]
+def _counted_on_the_dashboard(client) -> str:
     html = client.get("/admin/results/demo").get_data(as_text=True)
     return re.search(r"(\d+) phiếu trả lời từ", html).group(1)
 

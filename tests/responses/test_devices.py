@@ -20,12 +20,12 @@ from tests.factories import demo_target
 ENROL = re.compile(r'value="(http://localhost/kiosk/QN-HALONG-TT/enrol#token=([^"]+))"')
 
 
-def _token(client) -> str:  # type: ignore[no-untyped-def]
+def _token(client) -> str:
     page = client.get("/admin/devices").get_data(as_text=True)
-    return CSRF_PATTERN.search(page).group(1)  # type: ignore[union-attr]
+    return CSRF_PATTERN.search(page).group(1)
 
 
-def _register(client, name: str = "Quầy 1"):  # type: ignore[no-untyped-def]
+def _register(client, name: str = "Quầy 1"):
     _, unit = demo_target()
     return client.post(
         "/admin/devices",

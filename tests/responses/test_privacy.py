@@ -70,7 +70,7 @@ def _events(action: str) -> list[AuditEvent]:
 
 
 def _token(page: str) -> str:
-    return CSRF_PATTERN.search(page).group(1)  # type: ignore[union-attr]
+    return CSRF_PATTERN.search(page).group(1)
 
 
 def _shows_no_secret(text: str) -> None:
@@ -192,7 +192,7 @@ def test_xlsx_download_is_masked(commented, demo_client, login_as):
 # --- the wave setting ------------------------------------------------------
 
 
-def _save_design(client, days: str):  # type: ignore[no-untyped-def]
+def _save_design(client, days: str):
     """Post the demo wave's edit form with ``days`` of retention."""
     form = client.get("/admin/waves/demo/edit").get_data(as_text=True)
     return client.post(

@@ -109,7 +109,7 @@ def test_straight_lining_needs_ten_identical_answers():
     assert rules.is_straight_lining({**ten_fours, "B1": None})
 
 
-def _record(channel, seconds=None, device=None, answers=None, submitted=None):  # type: ignore[no-untyped-def]
+def _record(channel, seconds=None, device=None, answers=None, submitted=None):
     wave, unit = demo_target()
     submitted = submitted or datetime.now(UTC)
     submission = store.Submission(
@@ -128,19 +128,19 @@ def _record(channel, seconds=None, device=None, answers=None, submitted=None):  
     ).response
 
 
-def _answers(**changes):  # type: ignore[no-untyped-def]
+def _answers(**changes):
     wave, _ = demo_target()
     return {**valid_answers(parsed(wave.questionnaire)), **changes}
 
 
-def _satisfied_throughout():  # type: ignore[no-untyped-def]
+def _satisfied_throughout():
     """ "Hài lòng" (4) to every criterion: an honest straight-liner."""
     wave, _ = demo_target()
     criteria = parsed(wave.questionnaire).criteria
     return _answers(**{item.code: "4" for item in criteria})
 
 
-def _signals(response) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _signals(response) -> tuple[str, ...]:
     return rules.signal_codes(response.quality_signals)
 
 

@@ -26,7 +26,7 @@ from sipas.stats.indices import Options
 SEX = {"male": 4900, "female": 5000, "other": 100}
 
 
-def weighted_share(weights, mask) -> float:  # type: ignore[no-untyped-def]
+def weighted_share(weights, mask) -> float:
     return float(weights[mask].sum() / weights.sum())
 
 
@@ -171,7 +171,7 @@ def test_the_export_command_says_why_it_cannot_calibrate(calibrated_wave, tmp_pa
     assert not target.exists()
 
 
-def calibrated_wave_runner():  # type: ignore[no-untyped-def]
+def calibrated_wave_runner():
     from flask import current_app
 
     return current_app.test_cli_runner()

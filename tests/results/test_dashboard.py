@@ -36,13 +36,13 @@ def filled_wave(demo_app):
     return wave
 
 
-def computed(app, wave, root=None):  # type: ignore[no-untyped-def]
+def computed(app, wave, root=None):
     """The results as the page computes them (Vietnamese, configured thresholds)."""
     with app.test_request_context():
         return dashboard.compute_results(wave, root)
 
 
-def page(client, url: str) -> str:  # type: ignore[no-untyped-def]
+def page(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)

@@ -62,7 +62,7 @@ def own_contexts(demo_app):
     context.push()
 
 
-def export_events(app, fmt: str = "csv") -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+def export_events(app, fmt: str = "csv") -> list[AuditEvent]:
     """The download events of ``fmt`` recorded so far."""
     with app.app_context():
         return db.session.scalars(
@@ -70,7 +70,7 @@ def export_events(app, fmt: str = "csv") -> list[AuditEvent]:  # type: ignore[no
         ).all()
 
 
-def cli_csv(runner, tmp_path, *unit: str) -> bytes:  # type: ignore[no-untyped-def]
+def cli_csv(runner, tmp_path, *unit: str) -> bytes:
     """The stats CSV as `flask sipas export demo` writes it."""
     target = tmp_path / "cli.csv"
     with runner.app.app_context():  # as `flask` gives its commands
@@ -81,7 +81,7 @@ def cli_csv(runner, tmp_path, *unit: str) -> bytes:  # type: ignore[no-untyped-d
     return target.read_bytes()
 
 
-def computed(app, wave, root=None):  # type: ignore[no-untyped-def]
+def computed(app, wave, root=None):
     with app.test_request_context():
         return dashboard.compute_results(wave, root)
 

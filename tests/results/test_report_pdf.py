@@ -51,7 +51,7 @@ def page_count(pdf: Path) -> int:
     info = subprocess.run(
         ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
     ).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
 
 
 def page_texts(pdf: Path) -> list[str]:

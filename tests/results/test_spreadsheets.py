@@ -123,13 +123,13 @@ def admin(demo_client, login_as):
     return demo_client
 
 
-def download(client, fmt: str) -> bytes:  # type: ignore[no-untyped-def]
+def download(client, fmt: str) -> bytes:
     response = client.get(f"/admin/results/demo/download.{fmt}")
     assert response.status_code == 200
     return response.get_data()
 
 
-def cli_export(runner, tmp_path, fmt: str = "csv") -> bytes:  # type: ignore[no-untyped-def]
+def cli_export(runner, tmp_path, fmt: str = "csv") -> bytes:
     target = tmp_path / f"cli.{fmt}"
     args = ["sipas", "export", "demo", "--format", fmt, "-o", str(target)]
     result = runner.invoke(args=args)
@@ -219,7 +219,7 @@ def test_a_neutralised_file_imports_back_the_original_comments(
     }
 
 
-def stats(runner, path: Path) -> dict:  # type: ignore[no-untyped-def]
+def stats(runner, path: Path) -> dict:
     args = ["sipas", "stats", str(path), "--questionnaire", "sipas-2017"]
     result = runner.invoke(args=[*args, "--format", "json", "--by", "channel"])
     assert result.exit_code == 0, result.output

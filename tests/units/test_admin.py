@@ -18,7 +18,7 @@ from tests.factories import make_response, make_unit
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def _token(client) -> str:  # type: ignore[no-untyped-def]
+def _token(client) -> str:
     return TOKEN.search(client.get("/admin/units/new").get_data(as_text=True)).group(1)
 
 
@@ -41,7 +41,7 @@ def _unit_form(**changes: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def admin(demo_client, login_as):  # type: ignore[no-untyped-def]
+def admin(demo_client, login_as):
     """The demo client logged in as an administrator."""
     login_as(demo_client, Role.admin)
     return demo_client
@@ -113,7 +113,7 @@ def test_the_tree_of_ten_thousand_units_loads_in_one_query(app, client, login_as
     db.session.commit()
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, *args):
         statements.append(statement)
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
@@ -310,7 +310,7 @@ def test_a_wrong_merge_is_refused(admin, successor, end, field):
 HEADER = "code,name,level,parent_code,valid_from,valid_to,successor_code\n"
 
 
-def _upload(client, filename: str, data: bytes):  # type: ignore[no-untyped-def]
+def _upload(client, filename: str, data: bytes):
     return client.post(
         "/admin/units/import",
         data={"csrf_token": _token(client), "file": (io.BytesIO(data), filename)},

@@ -24,11 +24,11 @@ def _csv(body: str, header: str = HEADER) -> bytes:
     return (header + body).encode("utf-8")
 
 
-def _plan(body: str, stored: dict[str, UnitRecord] | None = None):  # type: ignore[no-untyped-def]
+def _plan(body: str, stored: dict[str, UnitRecord] | None = None):
     return plan_import(read_table("units.csv", _csv(body)), stored or {})
 
 
-def _problems(plan) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+def _problems(plan) -> list[tuple[int, str]]:
     return [(error.row, error.column) for error in plan.errors]
 
 

@@ -89,8 +89,10 @@ def backup(output: Path, *, force: bool) -> BackupInfo:
     try:
         return _backup(output, force=force)
     except sa.exc.SQLAlchemyError as error:
+        # the driver's own message when there is one (a pool timeout has none)
+        cause = error.orig if isinstance(error, sa.exc.DBAPIError) else None
         raise BackupError(
-            _l("The database cannot be read: %(error)s", error=error.orig or error)
+            _l("The database cannot be read: %(error)s", error=cause or error)
         ) from error
 
 
@@ -207,7 +209,8 @@ def _restore_through_psql(path: Path, leftovers: list[str]) -> None:
             env=environment,
             check=False,
         )
-        script.stdout.close()
+        if script.stdout is not None:  # always: stdout=PIPE
+            script.stdout.close()
         failed_restore = script.wait() != 0
         errors.seek(0)
         message = errors.read() + finished.stderr

@@ -56,7 +56,9 @@ class SerialState(StrEnum):
     """What the entry screen says about a typed serial."""
 
     ok = "ok"
-    format = "format"
+    #: not a serial's shape (named so as not to hide str.format on every member;
+    #: the value is SerialError's reason)
+    malformed = "format"
     check = "check"
     not_issued = "not_issued"
     entered_twice = "entered_twice"

@@ -67,13 +67,12 @@ def surveyor_figures(wave: Wave) -> list[SurveyorFigures]:
     )
     users: dict[int, User] = {}
     for rounds in by_serial.values():
-        pair = (rounds.get(FIRST), rounds.get(SECOND))
+        first, second = rounds.get(FIRST), rounds.get(SECOND)
+        pair = (first, second)
         differ = compared = 0
-        if all(pair):
-            differ = len(
-                differing_items(questionnaire, pair[0].answers, pair[1].answers)
-            )
-            compared = compared_items(pair[0].answers, pair[1].answers)
+        if first is not None and second is not None:
+            differ = len(differing_items(questionnaire, first.answers, second.answers))
+            compared = compared_items(first.answers, second.answers)
         for entry in filter(None, pair):
             users[entry.entered_by_id] = entry.entered_by
             row = tally[entry.entered_by_id]

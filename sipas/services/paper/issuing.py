@@ -209,8 +209,8 @@ def recent_batches(limit: int = 50) -> list[Batch]:
     return [
         Batch(
             batch=batch,
-            wave=db.session.get(Wave, wave_id),
-            unit=db.session.get(Unit, unit_id),
+            wave=db.session.get_one(Wave, wave_id),
+            unit=db.session.get_one(Unit, unit_id),
             first_serial=first,
             last_serial=last,
             count=count,

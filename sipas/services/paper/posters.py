@@ -52,19 +52,21 @@ def posters_pdf(
     if unit is not None:
         units = [unit]
         name = f"sipas-poster-{unit.code}"
+        object_type, object_id = "unit", unit.code
     elif wave is not None:
         units = units_of(wave)
         if not units:
             raise NoUnits(wave.code)
         name = f"sipas-posters-{wave.code}"
+        object_type, object_id = "wave", wave.code
     else:
         raise ValueError("a unit or a wave is needed")
     data = render_posters(units, base_url, wave=wave, language=language)
     record_event(
         "poster.pdf",
         user=user,
-        object_type="unit" if unit is not None else "wave",
-        object_id=unit.code if unit is not None else wave.code,  # type: ignore[union-attr]
+        object_type=object_type,
+        object_id=object_id,
         details={
             "wave": wave.code if wave is not None else None,
             "units": len(units),

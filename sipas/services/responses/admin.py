@@ -12,6 +12,7 @@ import unicodedata
 import uuid as uuid_module
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
@@ -85,8 +86,10 @@ class AnsweredItem:
     values: tuple[str, ...]
 
 
-def _conditions(filters: ResponseFilters, visible: set[int] | None) -> list:
-    conditions = []
+def _conditions(
+    filters: ResponseFilters, visible: set[int] | None
+) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
     if visible is not None:
         conditions.append(Response.unit_id.in_(visible))
     if filters.wave_id is not None:
@@ -128,9 +131,9 @@ def list_responses(
 
 def count_responses(filters: ResponseFilters, visible: set[int] | None) -> int:
     """How many responses match (e.g. flagged ones waiting for review)."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count(Response.id)).where(*_conditions(filters, visible))
-    )
+    ).scalar_one()
 
 
 def find_response(text: str) -> Response | None:
@@ -174,7 +177,7 @@ def answered_items(
     return items
 
 
-def _choice_order(item):  # type: ignore[no-untyped-def]
+def _choice_order(item):
     codes = item.choice_codes
     return lambda value: codes.index(value) if value in codes else len(codes)
 
@@ -223,7 +226,7 @@ def _acceptable(
     filters: ResponseFilters,
     visible: set[int] | None,
     uuids: list[uuid_module.UUID] | None,
-) -> list:
+) -> list[sa.ColumnElement[bool]]:
     """Conditions of the flagged responses a bulk accept would change: those the
     filters match in ``visible`` units, only ``uuids`` among them when given."""
     conditions = _conditions(replace(filters, status=ResponseStatus.flagged), visible)
@@ -238,11 +241,11 @@ def count_acceptable(
     uuids: list[uuid_module.UUID] | None = None,
 ) -> int:
     """How many flagged responses :func:`accept_many` would count again."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count(Response.id)).where(
             *_acceptable(filters, visible, uuids)
         )
-    )
+    ).scalar_one()
 
 
 def accept_many(
@@ -264,11 +267,14 @@ def accept_many(
     count = count_acceptable(filters, visible, uuids)
     if count != expected or not count:
         raise SelectionChanged(count)
-    changed = db.session.execute(
-        sa.update(Response)
-        .where(*_acceptable(filters, visible, uuids))
-        .values(status=ResponseStatus.complete, status_reason=reason)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(
+            sa.update(Response)
+            .where(*_acceptable(filters, visible, uuids))
+            .values(status=ResponseStatus.complete, status_reason=reason)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     db.session.expire_all()  # rows loaded before show their new status
     record_event(

@@ -226,7 +226,7 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None) -> int:
     return len(rows)
 
 
-def _response_values(wave: Wave, row: ParsedRow, now, entered_by) -> dict:  # type: ignore[no-untyped-def]
+def _response_values(wave: Wave, row: ParsedRow, now, entered_by) -> dict:
     return {
         "uuid": row.uuid,
         "wave_id": wave.id,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -88,6 +89,7 @@ def post_step(
     if problems:
         return StepOutcome(problems=problems)
     answers = dict(validated.answers)
+    destination: Section | None
     if move is Move.stay:
         destination = section
     elif move is Move.back:
@@ -130,7 +132,7 @@ def _save_draft(
     target: SurveyTarget,
     form_uuid: uuid_module.UUID,
     draft: ResponseDraft | None,
-    answers: dict[str, object],
+    answers: Mapping[str, object],
     section_code: str,
     language: str,
 ) -> ResponseDraft:
@@ -151,7 +153,7 @@ def _submit(
     target: SurveyTarget,
     form_uuid: uuid_module.UUID,
     draft: ResponseDraft | None,
-    answers: dict[str, object],
+    answers: Mapping[str, object],
     language: str,
 ) -> Response:
     """Store the response and forget the draft, in the caller's transaction."""
@@ -180,7 +182,10 @@ def _json_ready(answers: Mapping[str, object]) -> dict[str, object]:
 def purge_stale_drafts(older_than_days: int) -> int:
     """Delete drafts untouched for ``older_than_days``; return how many."""
     cutoff = utcnow() - timedelta(days=older_than_days)
-    result = db.session.execute(
-        sa.delete(ResponseDraft).where(ResponseDraft.updated_at < cutoff)
+    result = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(
+            sa.delete(ResponseDraft).where(ResponseDraft.updated_at < cutoff)
+        ),
     )
     return result.rowcount or 0

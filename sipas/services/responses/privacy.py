@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -207,8 +207,12 @@ def _erase_answers(wave: Wave, codes: frozenset[str], dry_run: bool) -> int:
     return len(changes)
 
 
+#: The models that keep answers as JSON.
+_JsonAnswers = TypeVar("_JsonAnswers", PaperEntry, ResponseDraft)
+
+
 def _erase_json(
-    model: type[PaperEntry] | type[ResponseDraft],
+    model: type[_JsonAnswers],
     wave: Wave,
     codes: frozenset[str],
     dry_run: bool,

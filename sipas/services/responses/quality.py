@@ -107,7 +107,7 @@ def assess(
     ``earlier_in_minute``: the device's responses in the minute before, when the
     caller has counted them already (a batch); else they are counted here.
     """
-    found = set()
+    found: set[str] = set()
     if response.channel not in TIME_RULES_EXEMPT:
         minimum = seconds_per_answer(response.channel)
         if minimum is not None:
@@ -124,12 +124,12 @@ def assess(
     return Assessment(signals, decide(signals))
 
 
-def has_signal(code: str):  # type: ignore[no-untyped-def]
+def has_signal(code: str):
     """SQL condition: the response raised signal ``code``."""
     return Response.quality_signals.bitwise_and(signal_bit(code)) != 0
 
 
-def has_any_signal():  # type: ignore[no-untyped-def]
+def has_any_signal():
     """SQL condition: the response raised at least one signal."""
     return Response.quality_signals != 0
 

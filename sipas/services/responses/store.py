@@ -263,15 +263,19 @@ def _insert_ignoring_conflicts(
     rows: list[dict[str, object]],
 ) -> dict[uuid_module.UUID, int]:
     """Insert response rows whose UUID is not stored yet; {uuid: id} of those."""
+    table = Response.__table__
+    statement: sa.Insert
     if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects import postgresql
+
+        statement = postgresql.insert(table).on_conflict_do_nothing(
+            index_elements=["uuid"]
+        )
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = (
-        insert(Response.__table__)
-        .on_conflict_do_nothing(index_elements=["uuid"])
-        .returning(Response.__table__.c.uuid, Response.__table__.c.id)
-    )
+        from sqlalchemy.dialects import sqlite
+
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["uuid"])
+    statement = statement.returning(table.c.uuid, table.c.id)
     return dict(db.session.execute(statement, rows).all())
 
 

@@ -158,7 +158,7 @@ def _items_of(
     return []
 
 
-def _breakdown(data, code, title, options, rows, labels) -> GroupBreakdown:  # type: ignore[no-untyped-def]
+def _breakdown(data, code, title, options, rows, labels) -> GroupBreakdown:
     """The indices per value of ``code`` among the subtree's records."""
     domains = domains_of(data.patterns, data.designs, code)
     groups = data.domain_indices(domains, options, rows, design_effects=False)
@@ -215,8 +215,9 @@ def _ranking(
         return tuple(other for other in order if found.get((code, other)) is result)
 
     def next_is(position: int, result: Comparison) -> bool:
-        following = order[position + 1] if position + 1 < len(order) else None
-        return found.get((order[position], following)) is result
+        if position + 1 == len(order):
+            return False
+        return found.get((order[position], order[position + 1])) is result
 
     return tuple(
         RankedUnit(
@@ -237,7 +238,7 @@ def _value(result: IndexResult) -> float:
     return value if np.isfinite(value) else -1.0
 
 
-def _comparisons(data, results, order, options) -> dict[tuple[str, str], Comparison]:  # type: ignore[no-untyped-def]
+def _comparisons(data, results, order, options) -> dict[tuple[str, str], Comparison]:
     """How the SIPAS of every pair of units compares, both ways round."""
     found = {}
     for first, second in itertools.combinations(order, 2):
@@ -247,7 +248,7 @@ def _comparisons(data, results, order, options) -> dict[tuple[str, str], Compari
     return found
 
 
-def _share_tables(wave, questionnaire, section, in_scope, options, language, *, ranked):  # type: ignore[no-untyped-def]
+def _share_tables(wave, questionnaire, section, in_scope, options, language, *, ranked):
     """Option shares of the choice questions of one section."""
     codes = _items_of(questionnaire, section, ItemType.single_choice)
     codes += _items_of(questionnaire, section, ItemType.multi_choice)

@@ -63,7 +63,9 @@ def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
     ]
 
 
-def _per_unit(designs: dict[int, UnitDesign], value) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _per_unit(
+    designs: dict[int, UnitDesign], value: Callable[[UnitDesign], float]
+) -> np.ndarray:
     """An array indexed by unit id holding ``value(design)`` of each unit."""
     table = np.zeros(max(designs, default=0) + 1)
     for unit_id, design in designs.items():
@@ -73,7 +75,7 @@ def _per_unit(designs: dict[int, UnitDesign], value) -> np.ndarray:  # type: ign
 
 def _pattern_design(
     designs: dict[int, UnitDesign], patterns: Patterns, per_response: bool
-):  # type: ignore[no-untyped-def]
+) -> tuple[Design, np.ndarray]:
     """The design and each pattern row's PSU (per unit, unless responses are PSUs)."""
     if per_response:
         strata = [designs[u].stratum for u in patterns.unit_id]
@@ -83,12 +85,16 @@ def _pattern_design(
         ]
         return build_design(strata, psus)
     unit_ids = sorted(designs)
-    design, unit_psu = build_design(
-        [designs[u].stratum for u in unit_ids], [designs[u].psu for u in unit_ids]
-    )
+    # here every unit has its PSU (one without would make the responses the PSUs)
+    unit_psus = [psu for u in unit_ids if (psu := designs[u].psu) is not None]
+    design, unit_psu = build_design([designs[u].stratum for u in unit_ids], unit_psus)
     lookup = np.zeros(max(unit_ids, default=0) + 1, dtype=np.int64)
     lookup[unit_ids] = unit_psu
     return design, lookup[patterns.unit_id]
+
+
+#: Indices of a domain (record mask) under the wave's calibrated weights.
+CalibratedIndices = Callable[[np.ndarray, Sequence[FactorStructure], Options], Indices]
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,14 @@ class WaveData:
     #: the records' criterion answer codes (uncalibrated waves)
     codes: np.ndarray | None
     #: domain mask → indices on calibrated weights (calibrated waves)
-    calibrated: Callable | None
+    calibrated: CalibratedIndices | None
+
+    @property
+    def answer_codes(self) -> np.ndarray:
+        """The records' criterion answer codes, which only uncalibrated waves keep."""
+        if self.codes is None:
+            raise TypeError("a calibrated wave's indices come from its calibration")
+        return self.codes
 
     def rows_of_units(self, unit_ids: Collection[int]) -> np.ndarray:
         """True for the records of responses from ``unit_ids``."""
@@ -120,7 +133,7 @@ class WaveData:
                     self.design.n_psus,
                     self.psu_index,
                     self.weight,
-                    self.codes,
+                    self.answer_codes,
                     counts=self.patterns.count,
                 ),
                 options,
@@ -157,7 +170,7 @@ class WaveData:
         columns = (
             self.psu_index,
             self.weight,
-            self.codes,
+            self.answer_codes,
             domains.codes,
             self.patterns.count,
         )
@@ -240,15 +253,23 @@ def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analys
     )
 
 
-def _wave_design(wave: Wave, designs: dict[int, UnitDesign]):  # type: ignore[no-untyped-def]
+def _wave_design(
+    wave: Wave, designs: dict[int, UnitDesign]
+) -> tuple[Design, bool, Callable[[int, int], int]]:
     """The design of all counted responses, and a function (unit, response) → PSU."""
     per_response = any(d.psu is None for d in designs.values())
+    pairs: Sequence[tuple[int, int]]
     if per_response:
-        pairs = db.session.execute(
-            sa.select(Response.unit_id, Response.id).where(
-                Response.wave_id == wave.id, Response.status == ResponseStatus.complete
+        pairs = (
+            db.session.execute(
+                sa.select(Response.unit_id, Response.id).where(
+                    Response.wave_id == wave.id,
+                    Response.status == ResponseStatus.complete,
+                )
             )
-        ).all()
+            .tuples()
+            .all()
+        )
     else:
         pairs = [(unit_id, 0) for unit_id in designs]
     strata = [designs[u].stratum for u, _ in pairs]
@@ -302,7 +323,7 @@ def wave_shares(
     return {item: [s for s in shares if s.item == item] for item in item_codes}
 
 
-def _option_counts(wave, item_codes, questionnaire, per_response, within=None):  # type: ignore[no-untyped-def]
+def _option_counts(wave, item_codes, questionnaire, per_response, within=None):
     """Responses per (unit, PSU key, item, option), and per (unit, key, item) those
     that answered: the option counts' sum for a single choice, distinct responses for
     a multiple choice (one query each, driven by the answers' item index)."""
@@ -316,7 +337,7 @@ def _option_counts(wave, item_codes, questionnaire, per_response, within=None): 
     if within is not None:
         counted.append(Response.unit_id.in_(sorted(within)))
 
-    def grouped(items, *columns):  # type: ignore[no-untyped-def]
+    def grouped(items, *columns):
         return db.session.execute(
             sa.select(Response.unit_id, key, Answer.item_code, *columns)
             .select_from(Answer)
@@ -389,7 +410,14 @@ def calibration_spec(margins: dict | None) -> CalibrationSpec | None:
     )
 
 
-def _calibrated(design, psu_index, weight, patterns, spec, criteria):  # type: ignore[no-untyped-def]
+def _calibrated(
+    design: Design,
+    psu_index: np.ndarray,
+    weight: np.ndarray,
+    patterns: Patterns,
+    spec: CalibrationSpec,
+    criteria: tuple[str, ...],
+) -> CalibratedIndices:
     """Calibrate the pattern records and return a function computing a domain."""
     counts = patterns.count.astype(np.float64)
     margins = []
@@ -411,7 +439,9 @@ def _calibrated(design, psu_index, weight, patterns, spec, criteria):  # type: i
         patterns.satisfied_mask & patterns.answered_mask, len(criteria)
     )
 
-    def compute(domain, factors, options):  # type: ignore[no-untyped-def]
+    def compute(
+        domain: np.ndarray, factors: Sequence[FactorStructure], options: Options
+    ) -> Indices:
         return calibrated_indices(
             design,
             psu_index,

@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -25,6 +26,9 @@ from sipas.services.results.exports import MULTI_SEPARATOR, counted_batches
 from sipas.services.waves.design import unit_designs
 from sipas.spreadsheets import append_row
 from sipas.stats.indices import IndexResult, Indices
+
+#: What a cell of these sheets holds.
+CellValue = str | float | datetime | None
 
 PERCENT = "0.00%"
 BOLD = Font(bold=True)
@@ -56,7 +60,7 @@ def results_workbook(
     return buffer.getvalue()
 
 
-def _header(sheet: WriteOnlyWorksheet, texts: Iterable[str]) -> list[WriteOnlyCell]:
+def _header(sheet: WriteOnlyWorksheet, texts: Iterable[str]) -> list[Cell]:
     cells = []
     for text in texts:
         cell = WriteOnlyCell(sheet, value=text)
@@ -65,7 +69,7 @@ def _header(sheet: WriteOnlyWorksheet, texts: Iterable[str]) -> list[WriteOnlyCe
     return cells
 
 
-def _labeller(item: Item, language: str):  # type: ignore[no-untyped-def]
+def _labeller(item: Item, language: str):
     """A function turning a stored answer of ``item`` into what the sheet shows."""
     if item.type is ItemType.number:
         return lambda value: int(value) if value.lstrip("-").isdigit() else value
@@ -120,7 +124,7 @@ def _responses_sheet(
     _response_rows(sheet, wave, questionnaire, unit_ids, channel_labels, language)
 
 
-def _response_rows(  # type: ignore[no-untyped-def]
+def _response_rows(
     sheet, wave: Wave, questionnaire: Questionnaire, unit_ids, channel_labels, language
 ) -> None:
     designs = unit_designs(wave)
@@ -161,7 +165,7 @@ def _table_sheet(
     workbook: Workbook,
     title: str,
     columns: Sequence[Column],
-    rows: Iterable[Sequence[object]],
+    rows: Iterable[Sequence[CellValue]],
 ) -> None:
     """A sheet with one bold, frozen header row; share columns as percentages."""
     sheet = workbook.create_sheet(title[:31])
@@ -183,7 +187,7 @@ def _number(value: float | None) -> float | None:
     return value if value is not None and value == value else None  # NaN → empty
 
 
-def _figures(result: IndexResult, small: bool) -> list[object]:
+def _figures(result: IndexResult, small: bool) -> list[CellValue]:
     """n, index, lower, upper and the small-n mark of one estimate."""
     return [
         result.estimate.n,
@@ -204,7 +208,7 @@ def _figure_columns() -> list[Column]:
     ]
 
 
-def _tables(results: WaveResults):  # type: ignore[no-untyped-def]
+def _tables(results: WaveResults):
     """(sheet title, columns, rows) of each dashboard table."""
     yield _summary(results)
     yield _criteria(results)
@@ -220,7 +224,7 @@ def _tables(results: WaveResults):  # type: ignore[no-untyped-def]
         yield _changes(results)
 
 
-def _summary(results: WaveResults):  # type: ignore[no-untyped-def]
+def _summary(results: WaveResults):
     small = results.thresholds.is_small
     indices = results.indices
     rows = [
@@ -234,7 +238,7 @@ def _summary(results: WaveResults):  # type: ignore[no-untyped-def]
     return _("Summary"), columns, rows
 
 
-def _criteria(results: WaveResults):  # type: ignore[no-untyped-def]
+def _criteria(results: WaveResults):
     small = results.thresholds.is_small
     rows = [
         [r.code, results.criterion_label(r.code), r.factor, *_figures(r, small(r))]
@@ -249,7 +253,7 @@ def _criteria(results: WaveResults):  # type: ignore[no-untyped-def]
     return _("Criteria"), columns, rows
 
 
-def _ranking(results: WaveResults):  # type: ignore[no-untyped-def]
+def _ranking(results: WaveResults):
     small = results.thresholds.is_small
     names = {r.unit.code: r.unit.name for r in results.ranking}
     rows = [
@@ -276,14 +280,14 @@ def _ranking(results: WaveResults):  # type: ignore[no-untyped-def]
     return _("Ranking"), columns, rows
 
 
-def _group_figures(indices: Indices, small) -> list[object]:  # type: ignore[no-untyped-def]
+def _group_figures(indices: Indices, small) -> list[CellValue]:
     return [
         *_figures(indices.overall, small(indices.overall)),
         *[_number(f.estimate.value) for f in indices.factors],
     ]
 
 
-def _breakdowns(results: WaveResults):  # type: ignore[no-untyped-def]
+def _breakdowns(results: WaveResults):
     small = results.thresholds.is_small
     rows = [
         [breakdown.title, row.label, *_group_figures(row.indices, small)]
@@ -300,7 +304,7 @@ def _breakdowns(results: WaveResults):  # type: ignore[no-untyped-def]
     return _("Breakdowns"), columns, rows
 
 
-def _shares(title: str, tables: Sequence[ShareTable]):  # type: ignore[no-untyped-def]
+def _shares(title: str, tables: Sequence[ShareTable]):
     rows = [
         [
             table.title,
@@ -324,7 +328,7 @@ def _shares(title: str, tables: Sequence[ShareTable]):  # type: ignore[no-untype
     return title, columns, rows
 
 
-def _changes(results: WaveResults):  # type: ignore[no-untyped-def]
+def _changes(results: WaveResults):
     rows = [
         [
             row.change.code,

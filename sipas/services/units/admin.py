@@ -270,7 +270,8 @@ def _successor_for(unit: Unit | None, code: str) -> Unit:
         )
     if unit is not None and successor.id == unit.id:
         raise UnitError({"successor_code": _l("A unit cannot be its own successor.")})
-    node, seen = successor, set()
+    node: Unit | None = successor
+    seen: set[int] = set()
     while node is not None and node.id not in seen:
         if unit is not None and node.id == unit.id:
             message = _l("These successors lead back to the unit itself.")

@@ -125,7 +125,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
         raise FileError(_l("The XLSX file cannot be read.")) from error
     try:
         sheet = book.worksheets[0]
-        records = [
+        records: list[tuple[int, tuple[object, ...]]] = [
             (number, tuple(cells))
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
         ]

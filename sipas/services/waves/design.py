@@ -90,7 +90,10 @@ def unit_designs(wave: Wave) -> dict[int, UnitDesign]:
         stratum_unit = _ancestor_at(wu.unit, wave.strata_level)
         psu_unit = _ancestor_at(wu.unit, wave.psu_level)
         weight = (
-            wu.population / n if wave.weighting is Weighting.unit_population else 1.0
+            wu.population / n
+            # a population is always there: its absence was refused above
+            if wave.weighting is Weighting.unit_population and wu.population
+            else 1.0
         )
         designs[wu.unit_id] = UnitDesign(
             unit=wu.unit,

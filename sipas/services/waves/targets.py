@@ -83,7 +83,10 @@ def _read_rows(filename: str, stream: IO[bytes]) -> list[list[object]]:
     if filename.lower().endswith(".xlsx"):
         workbook = load_workbook(stream, read_only=True, data_only=True)
         try:
-            return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+            sheet = workbook.active
+            if sheet is None:  # a workbook without a worksheet
+                return []
+            return [list(row) for row in sheet.iter_rows(values_only=True)]
         finally:
             workbook.close()
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")

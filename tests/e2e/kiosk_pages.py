@@ -145,10 +145,18 @@ def go_on(page, act) -> None:
     wait_for_next(page, before)
 
 
-def complete_one(page, *, tap: bool = True) -> int:
-    """From the start screen to the thank-you; the number of questions asked."""
+def start_one(page, *, tap: bool = True) -> None:
+    """Tap the start button and wait for the first question."""
     start = page.locator(".start-button")
     start.tap() if tap else start.click()
+    page.locator("#k-progress").wait_for()
+
+
+def complete_one(page, *, tap: bool = True, started: bool = False) -> int:
+    """From the start screen (or, ``started``, the first question) to the
+    thank-you; the number of questions asked."""
+    if not started:
+        start_one(page, tap=tap)
     asked = 0
     while (kind := screen_type(page)) != "thanks":
         go_on(page, lambda kind=kind: answer_one(page, kind, tap=tap))

@@ -71,6 +71,7 @@ PG_LOG := test-output/pytest-postgresql.log
 test: install-test system-deps axe
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	@mkdir -p test-output
 	@SIPAS_TEST_OUTPUT=test-output/postgresql $(BIN)/python -m pytest --db postgresql \
 	    --split-run -p no:cacheprovider > $(PG_LOG) 2>&1 & postgresql=$$!; \
@@ -81,9 +82,11 @@ test: install-test system-deps axe
 	echo "SQLite run: exit $$sqlite; PostgreSQL run: exit $$pg"; \
 	test $$sqlite = 0 && test $$pg = 0
 
-lint:
+## ruff, then mypy (settings in pyproject.toml; its cache is .mypy_cache).
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 fmt:
 	$(BIN)/ruff check --fix .
@@ -111,4 +114,4 @@ translations-compile: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations --statistics
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .cache .pytest_cache .ruff_cache .mypy_cache

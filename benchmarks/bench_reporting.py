@@ -39,7 +39,9 @@ from sipas.models import (  # noqa: E402
     WaveStatus,
     WaveUnit,
 )
-from sipas.services import questionnaires, reporting  # noqa: E402
+from sipas.services import questionnaires  # noqa: E402
+from sipas.services.results import sums  # noqa: E402
+from sipas.services.waves.lookup import wave_by_code  # noqa: E402
 from sipas.stats.indices import Options  # noqa: E402
 
 N_PROVINCES, N_CENTRES = 34, 250
@@ -65,7 +67,7 @@ EXPECTATIONS = ["information", "simpler_procedures", "shorter_time", "online_ser
 SHARE_ITEMS = ["harassment", "unofficial_payment", "trips", "expectations"]
 
 
-def app_for(url: str):  # type: ignore[no-untyped-def]
+def app_for(url: str):
     return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
@@ -106,7 +108,7 @@ def make_wave(centres: int = N_CENTRES) -> Wave:
     return wave
 
 
-def _answers_of_batch(rng, size: int, quality: np.ndarray):  # type: ignore[no-untyped-def]
+def _answers_of_batch(rng, size: int, quality: np.ndarray):
     """Scale answers (0 = skipped), feedback flag and the answer rows of a batch."""
     scale = np.clip(np.rint(quality[:, None] + rng.normal(0, 0.9, (size, 22))), 1, 5)
     scale = scale.astype(np.int64)
@@ -153,7 +155,7 @@ def fill(wave: Wave, n: int, seed: int = 5) -> None:
         copy_rows(answer_rows(rng, ids, scale, feedback))
 
 
-def answer_rows(rng, ids, scale, feedback) -> list[tuple[int, str, str]]:  # type: ignore[no-untyped-def]
+def answer_rows(rng, ids, scale, feedback) -> list[tuple[int, str, str]]:
     """(response_id, item_code, value) rows of a batch."""
     rows = []
     picks = {
@@ -205,18 +207,18 @@ def measure(url: str) -> dict[str, float]:
     app = app_for(url)
     figures: dict[str, float] = {}
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="bench"))
+        wave = wave_by_code("bench")
         for name, by in (
             ("whole", None),
             ("by_channel", "channel"),
             ("by_unit", "unit"),
         ):
             started = time.perf_counter()
-            analysis = reporting.wave_analysis(wave, Options(), by=by)
+            analysis = sums.wave_analysis(wave, Options(), by=by)
             figures[name] = time.perf_counter() - started
         figures["sipas"] = analysis.overall.overall.estimate.value
         started = time.perf_counter()
-        reporting.wave_shares(wave, SHARE_ITEMS, Options())
+        sums.wave_shares(wave, SHARE_ITEMS, Options())
         figures["shares"] = time.perf_counter() - started
     figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures

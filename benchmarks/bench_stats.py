@@ -49,7 +49,7 @@ for (code in strsplit(commandArgs(TRUE)[2], ",")[[1]]) {
 """
 
 
-def make_data(n: int, seed: int = 1):  # type: ignore[no-untyped-def]
+def make_data(n: int, seed: int = 1):
     """Strata, PSUs, unequal weights, PSU effects; factor E mostly skipped."""
     rng = np.random.default_rng(seed)
     psu = rng.integers(0, N_PSUS, n)
@@ -64,7 +64,7 @@ def make_data(n: int, seed: int = 1):  # type: ignore[no-untyped-def]
     return stratum, psu, weight, answers.astype(np.int8)
 
 
-def write_csv(path: Path, stratum, psu, weight, answers) -> None:  # type: ignore[no-untyped-def]
+def write_csv(path: Path, stratum, psu, weight, answers) -> None:
     """The stats CSV of DESIGN §5 (blank for a skipped answer, 9 not applicable)."""
     text = np.where(answers == 0, "", answers.astype(str))
     with path.open("w", newline="") as handle:
@@ -103,7 +103,7 @@ def timed_child(args: list[str], repeat: int = 1) -> tuple[float, float]:
     return statistics.median(seconds), max(peaks)
 
 
-def from_arrays(stratum, psu, weight, answers) -> float:  # type: ignore[no-untyped-def]
+def from_arrays(stratum, psu, weight, answers) -> float:
     """Seconds for the engine on integer-coded arrays (best of three)."""
     strata = Coded(tuple(f"S{s}" for s in range(N_STRATA)), stratum)
     psus = Coded(tuple(f"P{p}" for p in range(N_PSUS)), psu)

@@ -32,11 +32,13 @@ import sqlalchemy as sa  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from sipas.extensions import db  # noqa: E402
-from sipas.models import PaperEntry, Role, Unit, Wave  # noqa: E402
+from sipas.models import PaperEntry, Role  # noqa: E402
 from sipas.questionnaire.entry_keys import decode  # noqa: E402
 from sipas.questionnaire.serials import format_serial  # noqa: E402
 from sipas.services import accounts, demo, questionnaires  # noqa: E402
 from sipas.services.questionnaires import parsed  # noqa: E402
+from sipas.services.units.lookup import unit_by_code  # noqa: E402
+from sipas.services.waves.lookup import wave_by_code  # noqa: E402
 from tests.conftest import QUESTIONNAIRE_DIR, make_app  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.e2e.typist import key_plan, log_in, type_form  # noqa: E402
@@ -46,7 +48,7 @@ UNIT = "QN-HALONG-TT"
 PASSWORD = "benchmark-password-1"  # noqa: S105  (a throwaway database)
 
 
-def prepared_app(folder: str, forms: int):  # type: ignore[no-untyped-def]
+def prepared_app(folder: str, forms: int):
     """The demo data, ``forms`` forms issued to one centre, a surveyor; and the
     key plan of a full form."""
     app = make_app(Path(folder) / "bench.db")
@@ -54,8 +56,8 @@ def prepared_app(folder: str, forms: int):  # type: ignore[no-untyped-def]
         db.create_all()
         questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
         demo.ensure_demo(PASSWORD)
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
-        unit = db.session.scalar(sa.select(Unit).filter_by(code=UNIT))
+        wave = wave_by_code("demo")
+        unit = unit_by_code(UNIT)
         issue(wave, unit, *range(1, forms + 1))
         accounts.create_user("typist", PASSWORD, Role.surveyor, unit=unit)
         questionnaire = parsed(wave.questionnaire)
@@ -64,7 +66,7 @@ def prepared_app(folder: str, forms: int):  # type: ignore[no-untyped-def]
     return app, plan
 
 
-def type_forms(url: str, plan, forms: int, delay: float) -> list[int]:  # type: ignore[no-untyped-def]
+def type_forms(url: str, plan, forms: int, delay: float) -> list[int]:
     """Type ``forms`` forms; the keys pressed for each (serial and Enter included)."""
     from playwright.sync_api import sync_playwright
 

@@ -35,7 +35,7 @@ from benchmarks.bench_reporting import (  # noqa: E402
 )
 from sipas.extensions import db  # noqa: E402
 from sipas.models import Response  # noqa: E402
-from sipas.services import response_import  # noqa: E402
+from sipas.services.responses import imports  # noqa: E402
 
 #: Required single-choice items the benchmark's table leaves out, with their options.
 PROCEDURE = {
@@ -101,7 +101,7 @@ def stats_csv(unit_codes: list[str], n: int, seed: int = 3) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()
 
 
-def timed(label: str, rows: int, call):  # type: ignore[no-untyped-def]
+def timed(label: str, rows: int, call):
     start = time.perf_counter()
     report = call()
     seconds = time.perf_counter() - start
@@ -132,8 +132,8 @@ def main() -> None:
             )
             broken = data + b"ffffffff-0000-4000-8000-000000000000,7\n"
 
-            def run(payload: bytes):  # type: ignore[no-untyped-def]
-                report = response_import.import_file(wave, "bench.csv", payload, None)
+            def run(payload: bytes):
+                report = imports.import_file(wave, "bench.csv", payload, None)
                 db.session.commit()
                 return report
 

@@ -54,7 +54,7 @@ def measure(page, url: str) -> Load:
     load = Load()
     local: set[str] = set()
 
-    def on_response(event):  # type: ignore[no-untyped-def]
+    def on_response(event):
         response = event["response"]
         load.hosts.add(urlsplit(response["url"]).netloc)
         if (
@@ -64,7 +64,7 @@ def measure(page, url: str) -> Load:
         ):
             local.add(event["requestId"])
 
-    def on_finished(event):  # type: ignore[no-untyped-def]
+    def on_finished(event):
         if event["requestId"] in local:
             load.from_worker += 1
         else:

@@ -46,6 +46,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from benchmarks._server import ROOT, Gunicorn, prepared_database  # noqa: E402
 from sipas.questionnaire import Questionnaire, load_file  # noqa: E402
+from sipas.services.units.lookup import unit_by_code
 from tests.factories import section_answers, valid_answers  # noqa: E402
 
 UNITS = ("QN-TTHCC", "QN-HALONG-TT", "QN-CAMPHA-TT", "QN-UONGBI-TT", "QN-TIENYEN-TT")
@@ -280,8 +281,7 @@ def register_kiosks(database_url: str, count: int) -> list[str]:
     """Register ``count`` kiosks over the demo units; their tokens."""
     from sipas import create_app
     from sipas.extensions import db
-    from sipas.models import Unit
-    from sipas.services import devices
+    from sipas.services.responses import devices
 
     app = create_app(
         {
@@ -294,7 +294,7 @@ def register_kiosks(database_url: str, count: int) -> list[str]:
     with app.app_context():
         for k in range(count):
             code = UNITS[k % len(UNITS)]
-            unit = db.session.scalar(sa.select(Unit).filter_by(code=code))
+            unit = unit_by_code(code)
             _, token = devices.create_device(unit, f"Tải thử {k + 1}", None)
             tokens.append(token)
         db.session.commit()

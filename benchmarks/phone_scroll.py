@@ -25,7 +25,7 @@ UNIT = "QN-HALONG-TT"
 VIEWPORT = {"width": 360, "height": 740}
 
 
-def walk(browser, base_url: str, language: str, questionnaire) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+def walk(browser, base_url: str, language: str, questionnaire) -> tuple[int, int, int]:
     """(steps, total height in px, steps showing the full title) in ``language``."""
     context = browser.new_context(viewport=VIEWPORT, has_touch=True, is_mobile=True)
     page = context.new_page()

@@ -28,7 +28,9 @@ from benchmarks.bench_reporting import app_for, load  # noqa: E402
 from sipas.extensions import db  # noqa: E402
 from sipas.models import Response, Wave  # noqa: E402
 from sipas.questionnaire.personal_data import mask_personal_data  # noqa: E402
-from sipas.services import exports, privacy  # noqa: E402
+from sipas.services.responses import privacy  # noqa: E402
+from sipas.services.results import exports  # noqa: E402
+from sipas.services.waves.lookup import wave_by_code  # noqa: E402
 
 CLEAN = [
     "Cán bộ hướng dẫn tận tình, thủ tục nhanh gọn.",
@@ -62,7 +64,7 @@ def add_comments(texts: list[str]) -> None:
     db.session.commit()
 
 
-def timed(action) -> float:  # type: ignore[no-untyped-def]
+def timed(action) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started
@@ -85,7 +87,7 @@ def main() -> None:
         app = app_for(url)
         with app.app_context(), app.test_request_context():
             add_comments(texts)
-            wave = db.session.scalar(sa.select(Wave).filter_by(code="bench"))
+            wave = wave_by_code("bench")
             plain = mock.patch.object(exports, "mask_personal_data", lambda t: t)
             with plain:
                 unmasked = export_seconds(wave)

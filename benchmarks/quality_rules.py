@@ -50,11 +50,13 @@ from sipas.questionnaire.quality import (  # noqa: E402
     answered_questions,
     signal_bit,
 )
-from sipas.services import demo, questionnaires, responses  # noqa: E402
-from sipas.services.quality import quality_summary  # noqa: E402
+from sipas.services import demo, questionnaires  # noqa: E402
 from sipas.services.questionnaires import parsed  # noqa: E402
-from sipas.services.reporting import wave_analysis  # noqa: E402
+from sipas.services.responses import store  # noqa: E402
+from sipas.services.responses.quality import quality_summary  # noqa: E402
+from sipas.services.results.sums import wave_analysis  # noqa: E402
 from sipas.services.synthetic import synthetic_answers  # noqa: E402
+from sipas.services.waves.lookup import wave_by_code  # noqa: E402
 from sipas.stats.indices import Options  # noqa: E402
 
 CHANNELS = (
@@ -95,8 +97,8 @@ class Mix:
     def _answers(self, unit_id: int) -> dict[str, object]:
         return synthetic_answers(self.questionnaire, self.rng, self.quality[unit_id])
 
-    def _submission(self, unit, channel, seconds, submitted, device=None):  # type: ignore[no-untyped-def]
-        return responses.Submission(
+    def _submission(self, unit, channel, seconds, submitted, device=None):
+        return store.Submission(
             uuid=uuid.UUID(int=self.rng.getrandbits(128), version=4),
             wave=self.wave,
             unit=unit.unit,
@@ -132,7 +134,7 @@ class Mix:
         kind = "satisfied straight-liner" if straight else "honest"
         return kind, self._submission(unit, channel, seconds, self._moment()), answers
 
-    def spam(self, channel: Channel, submitted: datetime, unit=None, device=None):  # type: ignore[no-untyped-def]
+    def spam(self, channel: Channel, submitted: datetime, unit=None, device=None):
         unit = unit or self._unit()
         answers = self._answers(unit.unit_id)
         same = str(self.rng.randint(1, 5)) if self.rng.random() < 0.5 else None
@@ -161,7 +163,7 @@ class Mix:
 def build(count: int, straight_share: float, spam_share: float, seed: int) -> dict:
     """Record the round; {response uuid: kind}."""
     rng = random.Random(seed)
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=demo.DEMO_WAVE_CODE))
+    wave = wave_by_code(demo.DEMO_WAVE_CODE)
     mix = Mix(wave, rng)
     spam_count = round(count * spam_share)
     items = []
@@ -174,12 +176,12 @@ def build(count: int, straight_share: float, spam_share: float, seed: int) -> di
     items.sort(key=lambda item: item[1].submitted_at)
     for start in range(0, len(items), BATCH):
         chunk = items[start : start + BATCH]
-        responses.record_many([(s, a) for _k, s, a in chunk])
+        store.record_many([(s, a) for _k, s, a in chunk])
         db.session.commit()
     return {submission.uuid: kind for kind, submission, _a in items}
 
 
-def old_reason(row) -> str | None:  # type: ignore[no-untyped-def]
+def old_reason(row) -> str | None:
     """The reason the rules before issue 13 flagged a stored response with."""
     timed = row.channel is not Channel.paper
     raised = {
@@ -215,7 +217,7 @@ def sipas_with(wave: Wave, counted: set[int], truth: float | None = None) -> flo
 
 
 def report(kinds: dict) -> None:
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=demo.DEMO_WAVE_CODE))
+    wave = wave_by_code(demo.DEMO_WAVE_CODE)
     rows = db.session.execute(
         sa.select(
             Response.id,
@@ -248,7 +250,7 @@ def report(kinds: dict) -> None:
     db.session.rollback()
 
 
-def _per_rule(rows, kinds, old, summary) -> None:  # type: ignore[no-untyped-def]
+def _per_rule(rows, kinds, old, summary) -> None:
     by_id = {r.id: r for r in rows}
     print("Old rules: responses excluded, by the reason recorded (honest / spam)")
     for code in OLD_ORDER:

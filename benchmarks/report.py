@@ -35,7 +35,7 @@ CENTRES = N_PROVINCES * 10
 PASSWORD = "benchmark-password-1"  # noqa: S105  (a throwaway database)
 
 
-def _logged_in_client(app):  # type: ignore[no-untyped-def]
+def _logged_in_client(app):
     with app.app_context():
         accounts.create_user("bench-admin", PASSWORD, Role.admin)
         db.session.commit()
@@ -57,7 +57,7 @@ def _logged_in_client(app):  # type: ignore[no-untyped-def]
     return client
 
 
-def _timed_get(client, url: str, repeat: int) -> tuple[list[float], int]:  # type: ignore[no-untyped-def]
+def _timed_get(client, url: str, repeat: int) -> tuple[list[float], int]:
     """Seconds of each GET of ``url`` (the first is cold) and the body size."""
     seconds, size = [], 0
     for _ in range(repeat):

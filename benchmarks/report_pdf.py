@@ -19,7 +19,6 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,7 +31,8 @@ from sipas.models import Unit, UnitLevel, Wave, WaveStatus, WaveUnit  # noqa: E4
 from sipas.reports.pdf import render  # noqa: E402
 from sipas.reports.pdf_heading import Masthead  # noqa: E402
 from sipas.services import questionnaires  # noqa: E402
-from sipas.services.report import report_results  # noqa: E402
+from sipas.services.results.report import report_results  # noqa: E402
+from sipas.services.waves.lookup import wave_by_code  # noqa: E402
 
 N_PROVINCES, CENTRES_PER_PROVINCE = 34, 10
 
@@ -76,7 +76,7 @@ def measure(url: str) -> dict[str, float]:
     """Seconds for the results and for the PDF, its pages and size."""
     app = app_for(url)
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="bench"))
+        wave = wave_by_code("bench")
         started = time.perf_counter()
         results = report_results(wave, None, "vi")
         computed = time.perf_counter()

@@ -95,7 +95,7 @@ class DefaultConfig:
     #: (paper is exempt: its timings are the typist's). The floors sit well below
     #: the time needed to read a criterion (6-12 syllables; Zhang & Conrad 2014
     #: use 300 ms a word) and at about a quarter of a typical pace, under the
-    #: "half the median" of Leiner 2019: see README, Kiosks and spam rules.
+    #: "half the median" of Leiner 2019: see docs/administrators.md, Quality rules.
     QUALITY_SECONDS_PER_ANSWER_WEB = 1.0
     #: One question per screen: a tap on the answer, then the next screen.
     QUALITY_SECONDS_PER_ANSWER_KIOSK = 1.5

@@ -81,7 +81,7 @@ class _MigrationCommands(click.Group):
         super().__init__("db", help="Perform database migrations (Flask-Migrate).")
         self._app = app
 
-    def make_context(  # type: ignore[override]
+    def make_context(
         self, info_name: str | None, args: list[str], parent=None, **extra
     ) -> click.Context:
         """Hand the command line to Flask-Migrate's own `db` group."""
@@ -102,7 +102,7 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -113,7 +113,7 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
+    def _on_begin(connection):
         writes = (
             has_request_context()
             and request.method not in ("GET", "HEAD")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
-from sipas.extensions import db
+from sipas.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -94,46 +96,41 @@ def _without_database() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection may be gone already
         log.warning("rollback failed; the connection is dropped", exc_info=True)
-    g._login_user = current_app.login_manager.anonymous_user()
+    g._login_user = login_manager.anonymous_user()
+
+
+def database_down(error: Exception) -> Response:
+    """The 503 answer while the database is unreachable: JSON with Retry-After for
+    kiosks (they keep their responses and try again), the friendly page else."""
+    log.error("database unavailable: %s", error)
+    _without_database()
+    if request.blueprint == "api":
+        answer = jsonify(error=DATABASE_DOWN_FOR_DEVICES, retry=True)
+        answer.status_code = 503
+    else:
+        body, status = render_error(503)
+        answer = current_app.make_response((body, status))
+    answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return answer
 
 
 def register_error_handlers(app: Flask) -> None:
-    """HTTP errors, CSRF failures and an unreachable database get friendly pages."""
+    """HTTP errors, CSRF failures and an unreachable database get friendly pages
+    (the survey blueprint answers its own CSRF failures: sipas/survey/views.py)."""
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
         return render_error(status, _specific_message(error))
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
-        if request.blueprint == "survey":
-            from sipas.survey.views import render_after_csrf_failure
-
-            try:
-                return render_after_csrf_failure()
-            except DATABASE_UNAVAILABLE as down:
-                # an error raised by a handler would be a bare 500
-                return _database_down(down)
+    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_error(
             400, _l("This form has expired. Please go back and try again.")
         )
 
-    def _database_down(error: Exception):  # type: ignore[no-untyped-def]
-        log.error("database unavailable: %s", error)
-        _without_database()
-        if request.blueprint == "api":
-            # a kiosk keeps its responses and tries again on any answer but 200
-            answer = jsonify(error=DATABASE_DOWN_FOR_DEVICES, retry=True)
-            answer.status_code = 503
-        else:
-            body, status = render_error(503)
-            answer = app.make_response((body, status))
-        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return answer
-
     for error_class in DATABASE_UNAVAILABLE:
-        app.register_error_handler(error_class, _database_down)
+        app.register_error_handler(error_class, database_down)
 
 
 def _specific_message(error: HTTPException) -> str | None:

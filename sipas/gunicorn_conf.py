@@ -54,7 +54,7 @@ access_log_format = (
 preload_app = True
 
 
-def post_fork(server, worker) -> None:  # type: ignore[no-untyped-def]
+def post_fork(server, worker) -> None:
     """Drop database connections inherited from the master: a connection must
     never be shared between processes."""
     from sipas.extensions import db

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel.numbers import format_decimal
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
+from werkzeug.wrappers import Response
 
 from sipas.extensions import babel
 

@@ -50,6 +50,7 @@ def configure_security(app: Flask) -> None:
     """Proxy headers, security headers, the nonce for templates, 429 pages."""
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops > 0:
+        # Flask's documented way to wrap its WSGI app, which mypy sees as a method
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
@@ -90,11 +91,11 @@ def _is_private_page() -> bool:
 # ---- larger bodies for uploads ----
 
 
-def body_limit(max_bytes: int):  # type: ignore[no-untyped-def]
+def body_limit(max_bytes: int):
     """Accept bodies up to ``max_bytes`` (not MAX_CONTENT_LENGTH) on this upload
     view, from logged-in users only; larger ones get the friendly 413 page."""
 
-    def decorator(view):  # type: ignore[no-untyped-def]
+    def decorator(view):
         view.sipas_body_limit = max_bytes
         return view
 
@@ -137,16 +138,16 @@ def rate_limited(
     *,
     window: int = 60,
     methods: tuple[str, ...] = ("POST",),
-):  # type: ignore[no-untyped-def]
+):
     """Refuse more than ``config[setting]`` requests per ``window`` seconds per key.
 
     Put it above the view's other decorators: the count is committed at once,
     before the view starts its own transaction.
     """
 
-    def decorator(view):  # type: ignore[no-untyped-def]
+    def decorator(view):
         @functools.wraps(view)
-        def wrapper(*args, **kwargs) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs) -> ResponseReturnValue:
             limit = int(current_app.config[setting])
             enabled = current_app.config["RATE_LIMIT_ENABLED"] and limit > 0
             if enabled and request.method in methods:
@@ -176,10 +177,10 @@ def _too_many_requests(error: TooManyRequests) -> ResponseReturnValue:
     from sipas.errors import render_error
 
     if request.blueprint == "api":
-        body, status = jsonify(error="Quá nhiều yêu cầu, vui lòng thử lại sau."), 429
+        body = jsonify(error="Quá nhiều yêu cầu, vui lòng thử lại sau.")
+        response = current_app.make_response((body, 429))
     else:
-        body, status = render_error(429)
-    response = current_app.make_response((body, status))
+        response = current_app.make_response(render_error(429))
     response.headers["Retry-After"] = str(error.retry_after)
     response.headers["Cache-Control"] = "no-store"
     return response

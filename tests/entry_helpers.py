@@ -32,13 +32,13 @@ def form_url(wave: Wave, unit: Unit) -> str:
     return f"/entry/{wave.code}/{unit.code}/form"
 
 
-def open_form(client: FlaskClient, wave: Wave, unit: Unit, serial: int):  # type: ignore[no-untyped-def]
+def open_form(client: FlaskClient, wave: Wave, unit: Unit, serial: int):
     return client.get(
         form_url(wave, unit), query_string={"serial": format_serial(serial)}
     )
 
 
-def form_data(  # type: ignore[no-untyped-def]
+def form_data(
     client: FlaskClient,
     wave: Wave,
     unit: Unit,
@@ -63,7 +63,7 @@ def form_data(  # type: ignore[no-untyped-def]
     }
 
 
-def post_form(  # type: ignore[no-untyped-def]
+def post_form(
     client: FlaskClient,
     wave: Wave,
     unit: Unit,
@@ -90,7 +90,7 @@ def make_disagreement(wave: Wave, unit: Unit, serial: int) -> None:
     answer differing (flushed)."""
     from sipas.models import Role
     from sipas.services import accounts
-    from sipas.services.paper_entry import NewEntry, save_entry
+    from sipas.services.paper.entry import NewEntry, save_entry
 
     issue(wave, unit, serial)
     questionnaire = parsed(wave.questionnaire)

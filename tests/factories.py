@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-import sqlalchemy as sa
-
 from sipas.extensions import db
 from sipas.models import Channel, Unit, UnitLevel, Wave
 from sipas.questionnaire import Item, ItemType, Questionnaire
 from sipas.questionnaire.logic import is_visible
-from sipas.services import responses
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import store as responses
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 
 
 def answer_for(item: Item, *, gave_feedback: bool = True) -> object:
@@ -20,7 +20,7 @@ def answer_for(item: Item, *, gave_feedback: bool = True) -> object:
         return "yes" if gave_feedback else "no"
     if item.type is ItemType.scale:
         # satisfied throughout, but not the same score everywhere: identical answers
-        # to every criterion would be flagged as straight-lining (services/quality.py)
+        # to every criterion raise the straight-lining signal (responses/quality.py)
         return "5" if item.code == "D3" else "4"
     if item.type is ItemType.single_choice:
         return item.choices[0].code
@@ -57,8 +57,8 @@ def valid_answers(
 
 def demo_target(unit_code: str = "QN-HALONG-TT") -> tuple[Wave, Unit]:
     """The demo wave and one of its centres."""
-    wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
-    unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
+    wave = wave_by_code("demo")
+    unit = unit_by_code(unit_code)
     return wave, unit
 
 

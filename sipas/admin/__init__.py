@@ -1,20 +1,17 @@
-"""Back office for administrators and analysts."""
+"""Back office for administrators and analysts: one module per area, each
+registering its routes on the blueprint."""
 
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-# the modules register their routes on bp
-from sipas.admin import (  # noqa: E402, F401
+from sipas.admin import (  # noqa: F401  (each registers its routes)
     audit,
-    dashboard,
     devices,
     paper,
     posters,
-    report,
     responses,
+    results,
     units,
     users,
-    views,
     waves,
 )
+from sipas.admin.blueprint import bp
+
+__all__ = ["bp"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,10 +13,10 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.auth.decorators import role_required
 from sipas.models import Role
-from sipas.services import accounts, audit_log
+from sipas.services import accounts, audit, clock
 
 #: Readable names of the actions recorded so far; others show their code.
 ACTION_LABELS = {
@@ -92,18 +93,18 @@ def detail_text(value: Any) -> str:
     return "–" if value is None else str(value)
 
 
-def _filter_form() -> tuple[AuditFilterForm, audit_log.AuditFilter]:
+def _filter_form() -> tuple[AuditFilterForm, audit.AuditFilter]:
     form = AuditFilterForm(request.args)
     form.action.choices = [SelectChoice("", _("All actions"))] + [
-        SelectChoice(code, action_label(code)) for code in audit_log.recorded_actions()
+        SelectChoice(code, action_label(code)) for code in audit.recorded_actions()
     ]
     form.user.choices = [SelectChoice("", _("All users"))] + [
         SelectChoice(str(user.id), user.username) for user in accounts.all_users()
     ]
     if not form.validate():
-        return form, audit_log.AuditFilter()
+        return form, audit.AuditFilter()
     user_id = int(form.user.data) if form.user.data else None
-    filters = audit_log.AuditFilter(
+    filters = audit.AuditFilter(
         form.action.data or None, user_id, form.start.data, form.end.data
     )
     return form, filters
@@ -111,11 +112,11 @@ def _filter_form() -> tuple[AuditFilterForm, audit_log.AuditFilter]:
 
 @bp.get("/audit", endpoint="audit_log")
 @role_required(Role.admin)
-def audit_log_page():  # type: ignore[no-untyped-def]
+def audit_log_page() -> ResponseReturnValue:
     """Who did what, when and to which object."""
     form, filters = _filter_form()
-    page = audit_log.events_page(filters, request.args.get("page", 1, type=int))
-    names = audit_log.usernames(
+    page = audit.events_page(filters, request.args.get("page", 1, type=int))
+    names = audit.usernames(
         {event.user_id for event in page.items if event.user_id}
         | {
             int(event.object_id)
@@ -132,5 +133,5 @@ def audit_log_page():  # type: ignore[no-untyped-def]
         query=query,
         action_label=action_label,
         detail_text=detail_text,
-        iso_time=lambda moment: accounts.as_utc(moment).isoformat(),
+        iso_time=lambda moment: clock.as_utc(moment).isoformat(),
     )

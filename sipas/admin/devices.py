@@ -6,26 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_devices import DeviceForm, RevokeForm
 from sipas.auth.decorators import role_required
 from sipas.extensions import db
 from sipas.models import Device, Role, Unit
 from sipas.models.base import utcnow
-from sipas.services import devices
-from sipas.services.accounts import as_utc
-from sipas.services.qr_svg import qr_svg
-
-
-def _device_or_404(device_id: int) -> Device:
-    device = db.session.get(Device, device_id)
-    if device is None:
-        abort(404)
-    return device
+from sipas.reports.qr_svg import qr_svg
+from sipas.services.clock import as_utc
+from sipas.services.responses import devices
 
 
 def _since(moment: datetime | None) -> str:
@@ -35,7 +29,9 @@ def _since(moment: datetime | None) -> str:
     return format_timedelta(as_utc(moment) - utcnow(), add_direction=True, threshold=1)
 
 
-def _page(form: DeviceForm, enrolment: dict | None = None, status: int = 200):
+def _page(
+    form: DeviceForm, enrolment: dict | None = None, status: int = 200
+) -> ResponseReturnValue:
     return (
         render_template(
             "admin/devices/list.html",
@@ -56,14 +52,14 @@ def _enrolment(device: Device, token: str) -> dict:
 
 @bp.get("/devices")
 @role_required(Role.admin)
-def devices_list():  # type: ignore[no-untyped-def]
+def devices_list() -> ResponseReturnValue:
     """Every kiosk by unit, and the form to register one."""
     return _page(DeviceForm(devices.enrolable_units()))
 
 
 @bp.post("/devices")
 @role_required(Role.admin)
-def device_create():  # type: ignore[no-untyped-def]
+def device_create() -> ResponseReturnValue:
     """Register a kiosk; the page shows its enrolment link once, never again."""
     form = DeviceForm(devices.enrolable_units())
     if not form.validate_on_submit():
@@ -79,10 +75,10 @@ def device_create():  # type: ignore[no-untyped-def]
 
 @bp.get("/devices/<int:device_id>/revoke")
 @role_required(Role.admin)
-def device_revoke_confirm(device_id: int):  # type: ignore[no-untyped-def]
+def device_revoke_confirm(device_id: int) -> ResponseReturnValue:
     """Ask first (a page, so it works without JavaScript): what stops, what the
     kiosk keeps."""
-    device = _device_or_404(device_id)
+    device = db.get_or_404(Device, device_id)
     return render_template(
         "admin/devices/revoke.html", device=device, form=RevokeForm(), since=_since
     )
@@ -90,9 +86,9 @@ def device_revoke_confirm(device_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/devices/<int:device_id>/revoke")
 @role_required(Role.admin)
-def device_revoke(device_id: int):  # type: ignore[no-untyped-def]
+def device_revoke(device_id: int) -> ResponseReturnValue:
     """Deactivate a kiosk once confirmed: its token stops working at once."""
-    device = _device_or_404(device_id)
+    device = db.get_or_404(Device, device_id)
     if not RevokeForm().validate_on_submit():
         return redirect(url_for("admin.device_revoke_confirm", device_id=device.id))
     devices.revoke_device(device, current_user)
@@ -103,9 +99,9 @@ def device_revoke(device_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/devices/<int:device_id>/token")
 @role_required(Role.admin)
-def device_token(device_id: int):  # type: ignore[no-untyped-def]
+def device_token(device_id: int) -> ResponseReturnValue:
     """A new token (the old one stops working); shown once like the first."""
-    device = _device_or_404(device_id)
+    device = db.get_or_404(Device, device_id)
     token = devices.reissue_token(device, current_user)
     db.session.commit()
     flash(_("New token issued for %(name)s.", name=device.name), "success")

@@ -29,7 +29,7 @@ class DeviceForm(FlaskForm):
         ],
     )
 
-    def __init__(self, units: list[Unit], **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, units: list[Unit], **kwargs):
         super().__init__(**kwargs)
         self.unit.choices = [(unit.id, f"{unit.code} — {unit.name}") for unit in units]
 

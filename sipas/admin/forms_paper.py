@@ -8,7 +8,7 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from sipas.models import Unit
-from sipas.services.paper_forms import MAX_BATCH
+from sipas.services.paper.issuing import MAX_BATCH
 
 LANGUAGE_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -31,7 +31,7 @@ class IssueForm(FlaskForm):
     )
     language = SelectField(_l("Language of the forms"))
 
-    def __init__(self, units: list[Unit], languages: tuple[str, ...], **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, units: list[Unit], languages: tuple[str, ...], **kwargs):
         super().__init__(**kwargs)
         self.unit.choices = [(unit.id, f"{unit.code} — {unit.name}") for unit in units]
         self.language.choices = [

@@ -29,7 +29,7 @@ class PosterForm(FlaskForm):
     wave = SelectField(_l("Survey round"), validate_choice=False)
     language = SelectField(_l("Language of the posters"))
 
-    def __init__(  # type: ignore[no-untyped-def]
+    def __init__(
         self,
         units: list[Unit],
         waves: list[Wave],
@@ -47,7 +47,7 @@ class PosterForm(FlaskForm):
             SelectChoice(code, LANGUAGE_LABELS.get(code, code)) for code in languages
         ]
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
         field, message = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -9,8 +11,8 @@ from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sipas.models import UnitLevel
-from sipas.services.unit_rules import CODE_MAX, NAME_MAX, clean
-from sipas.services.units import UnitData
+from sipas.services.units.admin import UnitData
+from sipas.services.units.rules import CODE_MAX, NAME_MAX, clean
 
 #: Level names shown in pages, top of the hierarchy first.
 LEVEL_LABELS = {
@@ -25,6 +27,9 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 class DayField(DateField):
     """A date typed as YYYY-MM-DD (the browser's date input) or dd/mm/yyyy."""
+
+    #: the date, None when left empty (Any, as for every WTForms field: no types)
+    data: Any
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not "".join(valuelist).strip():

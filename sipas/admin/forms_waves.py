@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -33,14 +32,14 @@ from sipas.models import (
     QuestionnaireVersion,
     ResponseStatus,
     UnitLevel,
-    Wave,
     Weighting,
 )
 from sipas.questionnaire import Questionnaire
-from sipas.services.margins import MarginError, parse_margins
 from sipas.services.questionnaires import parsed
-from sipas.services.response_admin import ANY_SIGNAL
-from sipas.services.wave_admin import WaveDesign
+from sipas.services.responses.admin import ANY_SIGNAL
+from sipas.services.waves.admin import WaveDesign
+from sipas.services.waves.lookup import wave_by_code
+from sipas.services.waves.margins import MarginError, parse_margins
 
 LEVEL_LABELS = {
     UnitLevel.province: _l("Province"),
@@ -108,7 +107,7 @@ class WaveDesignForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.strata_level.choices = _level_choices(_l("One stratum"))
         self.psu_level.choices = _level_choices(_l("Each response is its own PSU"))
@@ -120,7 +119,7 @@ class WaveDesignForm(FlaskForm):
         version = getattr(self, "wave_questionnaire", None)
         return parsed(version) if version is not None else None
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         is_valid = super().validate(extra_validators)
         questionnaire = self.margins_questionnaire()
         if questionnaire is not None:
@@ -138,7 +137,7 @@ class WaveDesignForm(FlaskForm):
                 is_valid = False
         return is_valid
 
-    def validate_ends_on(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_ends_on(self, field) -> None:
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The last day cannot come before the first day."))
 
@@ -183,7 +182,7 @@ class WaveForm(WaveDesignForm):
         _l("Units of level taking part"), default=UnitLevel.centre.value
     )
 
-    def __init__(self, versions, units, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, versions, units, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.questionnaire.choices = [
             SelectChoice(
@@ -204,8 +203,8 @@ class WaveForm(WaveDesignForm):
         version = self.questionnaire_version()
         return parsed(version) if version is not None else None
 
-    def validate_code(self, field) -> None:  # type: ignore[no-untyped-def]
-        if db.session.scalar(sa.select(Wave.id).filter_by(code=field.data)):
+    def validate_code(self, field) -> None:
+        if wave_by_code(field.data) is not None:
             raise ValidationError(_l("A survey round with this code exists."))
 
 
@@ -261,7 +260,7 @@ class ResponseFilterForm(FlaskForm):
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 
-    def __init__(self, waves, units, channel_labels, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, waves, units, channel_labels, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         every = _l("All")
         self.wave.choices = choices_of({w.code: w.title for w in waves}, every)

@@ -14,15 +14,16 @@ from flask import (
     request,
     send_file,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_paper import IssueForm
 from sipas.auth.decorators import role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import PaperForm, Role, Unit, Wave
-from sipas.services.paper_forms import (
+from sipas.services.paper.issuing import (
     MAX_BATCH,
     PaperFormsRefused,
     batch_forms,
@@ -31,8 +32,8 @@ from sipas.services.paper_forms import (
     printable_waves,
     recent_batches,
     record_reprint,
-    units_of,
 )
+from sipas.services.waves.lookup import units_of
 
 
 def _chosen_wave(waves: list[Wave]) -> Wave | None:
@@ -61,7 +62,7 @@ def _pdf_download(forms: list[PaperForm], data: bytes) -> Response:
 
 @bp.route("/paper", methods=["GET", "POST"])
 @role_required(Role.admin)
-def paper_forms():  # type: ignore[no-untyped-def]
+def paper_forms() -> ResponseReturnValue:
     """Choose a wave, then a unit and a count: the forms are issued and downloaded."""
     waves = printable_waves()
     wave = _chosen_wave(waves)
@@ -71,7 +72,7 @@ def paper_forms():  # type: ignore[no-untyped-def]
         language=current_language(),
     )
     if wave is not None and form.validate_on_submit():
-        unit = db.session.get(Unit, form.unit.data)
+        unit = db.get_or_404(Unit, form.unit.data)
         try:
             forms = issue_forms(wave, unit, form.count.data, current_user)
         except PaperFormsRefused as error:

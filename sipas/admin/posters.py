@@ -5,16 +5,22 @@ from __future__ import annotations
 import io
 
 from flask import current_app, flash, render_template, request, send_file
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_posters import UNIT, PosterForm
 from sipas.auth.decorators import role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import Role
-from sipas.services.posters import NoUnits, poster_units, poster_waves, posters_pdf
+from sipas.services.paper.posters import (
+    NoUnits,
+    poster_units,
+    poster_waves,
+    posters_pdf,
+)
 
 
 def public_base_url() -> str:
@@ -24,7 +30,7 @@ def public_base_url() -> str:
 
 @bp.route("/posters", methods=["GET", "POST"])
 @role_required(Role.admin)
-def posters():  # type: ignore[no-untyped-def]
+def posters() -> ResponseReturnValue:
     """Choose a unit or a survey round and a language; the PDF is downloaded."""
     units = {unit.code: unit for unit in poster_units()}
     waves = {wave.code: wave for wave in poster_waves()}

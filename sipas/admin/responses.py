@@ -4,16 +4,17 @@ reason (void, restore, accept a flagged one) — never a deletion."""
 from __future__ import annotations
 
 import uuid as uuid_module
+from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_waves import (
     STATUS_LABELS,
     BulkAcceptForm,
@@ -24,29 +25,25 @@ from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.i18n import current_language, format_day
 from sipas.labels import CHANNEL_LABELS
-from sipas.models import Channel, Response, ResponseStatus, Role, Unit, Wave, WaveUnit
-from sipas.services import response_admin
-from sipas.services.privacy import holds_personal_data, record_original_shown
-from sipas.services.response_admin import (
+from sipas.models import Channel, Response, ResponseStatus, Role, Unit, Wave
+from sipas.services.responses import admin
+from sipas.services.responses.admin import (
     ResponseFilters,
     SelectionChanged,
     StatusChangeRefused,
 )
-from sipas.services.unit_tree import visible_unit_ids
+from sipas.services.responses.privacy import holds_personal_data, record_original_shown
+from sipas.services.units.lookup import visible_units
+from sipas.services.units.tree import visible_unit_ids
+from sipas.services.waves.lookup import visible_waves
 
 
 def _choices(visible: set[int] | None) -> tuple[list[Wave], list[Unit]]:
     """Waves with units in scope, and the units in scope, for the filter selects."""
-    waves = sa.select(Wave).order_by(Wave.id.desc())
-    units = sa.select(Unit).order_by(Unit.code)
-    if visible is not None:
-        in_scope = sa.select(WaveUnit.wave_id).where(WaveUnit.unit_id.in_(visible))
-        waves = waves.where(Wave.id.in_(in_scope))
-        units = units.where(Unit.id.in_(visible))
-    return list(db.session.scalars(waves)), list(db.session.scalars(units))
+    return visible_waves(visible), visible_units(visible)
 
 
-def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:  # type: ignore[no-untyped-def]
+def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:
     """The valid filters of the form (an invalid one is left out)."""
     wave_ids = {w.code: w.id for w in waves}
     unit_ids = {u.code: u.id for u in units}
@@ -63,7 +60,7 @@ def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:  # type
 
 @bp.get("/responses")
 @role_required(*READERS)
-def responses():  # type: ignore[no-untyped-def]
+def responses() -> ResponseReturnValue:
     """Responses in the user's scope, filtered, newest first, a page at a time."""
     visible = visible_unit_ids(current_user)
     waves, units = _choices(visible)
@@ -71,7 +68,7 @@ def responses():  # type: ignore[no-untyped-def]
     form.validate()
     filters = _filters(form, waves, units)
     page = request.args.get("page", 1, type=int)
-    flagged = response_admin.count_responses(
+    flagged = admin.count_responses(
         ResponseFilters(status=ResponseStatus.flagged), visible
     )
     reviewing = filters.status is ResponseStatus.flagged
@@ -79,7 +76,7 @@ def responses():  # type: ignore[no-untyped-def]
     return render_template(
         "admin/responses/list.html",
         form=form,
-        pagination=response_admin.list_responses(filters, visible, max(page, 1)),
+        pagination=admin.list_responses(filters, visible, max(page, 1)),
         flagged=flagged,
         reviewing=reviewing,
         reason_form=ReasonForm(),
@@ -93,7 +90,7 @@ def responses():  # type: ignore[no-untyped-def]
 def _bulk_choice(filters: ResponseFilters, visible: set[int] | None) -> dict | None:
     """What the list's bulk accept form carries: the filters, and how many flagged
     responses they match (None when there is none)."""
-    count = response_admin.count_acceptable(filters, visible)
+    count = admin.count_acceptable(filters, visible)
     if not count:
         return None
     hidden = [(n, v) for n in BULK_FIELDS for v in request.args.getlist(n) if v]
@@ -101,30 +98,30 @@ def _bulk_choice(filters: ResponseFilters, visible: set[int] | None) -> dict | N
 
 
 def _response_in_scope(text: str) -> Response:
-    response = response_admin.find_response(text)
+    response = admin.find_response(text)
     if response is None:
         abort(404)
     require_scope(response.unit)
     return response
 
 
-def _render_response(  # type: ignore[no-untyped-def]
+def _render_response(
     response: Response,
     form: ReasonForm | None = None,
-    status=200,
+    status: int = 200,
     *,
     original: bool = False,
-):
+) -> tuple[str, int]:
     language = current_language()
     page = render_template(
         "admin/responses/response.html",
         response=response,
-        items=response_admin.answered_items(response, language, original=original),
+        items=admin.answered_items(response, language, original=original),
         original=original,
         has_personal_data=holds_personal_data(response),
         original_form=FlaskForm(),
-        entered_by=response_admin.entered_by(response),
-        actions=response_admin.available_actions(response),
+        entered_by=admin.entered_by(response),
+        actions=admin.available_actions(response),
         reason_form=form or ReasonForm(),
         status_labels=STATUS_LABELS,
         can_edit=current_user.role is Role.admin,
@@ -134,14 +131,14 @@ def _render_response(  # type: ignore[no-untyped-def]
 
 @bp.get("/responses/<response_uuid>")
 @role_required(*READERS)
-def response(response_uuid: str):  # type: ignore[no-untyped-def]
+def response(response_uuid: str) -> ResponseReturnValue:
     """One response in full, labelled in the page language."""
     return _render_response(_response_in_scope(response_uuid))
 
 
 @bp.post("/responses/<response_uuid>/original")
 @role_required(Role.admin)
-def response_original(response_uuid: str):  # type: ignore[no-untyped-def]
+def response_original(response_uuid: str) -> ResponseReturnValue:
     """The response with its free-text answers unmasked, for an administrator who
     asks for it (a form button, so it is never a mere link); audited."""
     response = _response_in_scope(response_uuid)
@@ -155,15 +152,13 @@ def response_original(response_uuid: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/responses/<response_uuid>/<any(void, restore, accept):action>")
 @role_required(Role.admin)
-def response_status(response_uuid: str, action: str):  # type: ignore[no-untyped-def]
+def response_status(response_uuid: str, action: str) -> ResponseReturnValue:
     """Void, restore or accept one response, with a reason."""
     response = _response_in_scope(response_uuid)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            response_admin.change_status(
-                response, action, form.reason.data, current_user
-            )
+            admin.change_status(response, action, form.reason.data, current_user)
         except StatusChangeRefused:
             flash(_("This change does not apply to the response now."), "error")
         else:
@@ -189,7 +184,7 @@ def _back_to(response: Response) -> str:
 BULK_FIELDS = ("wave", "unit", "channel", "signal", "date_from", "date_to")
 
 
-def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]:  # type: ignore[no-untyped-def]
+def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]:
     """The filters of a bulk accept and, for the checked ones, their UUIDs."""
     visible = visible_unit_ids(current_user)
     waves, units = _choices(visible)
@@ -206,16 +201,17 @@ def _bulk_scope(source) -> tuple[ResponseFilters, list[uuid_module.UUID] | None]
     return _filters(form, waves, units), uuids
 
 
-def _render_accept(form: BulkAcceptForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_accept(form: BulkAcceptForm, status: int = 200) -> ResponseReturnValue:
     """The confirmation: how many flagged responses the scope holds, and why."""
     source = request.values
     visible = visible_unit_ids(current_user)
     filters, uuids = _bulk_scope(source)
-    count = response_admin.count_acceptable(filters, visible, uuids)
+    count = admin.count_acceptable(filters, visible, uuids)
     form.expected.data, form.expected.raw_data = count, None  # the count as it is now
     waves, units = _choices(visible)
     shown = ResponseFilterForm(waves, units, CHANNEL_LABELS, formdata=source)
     kept = [(n, v) for n in BULK_FIELDS for v in source.getlist(n) if v]
+    back_filters: dict[str, Any] = dict(kept)  # url_for's values are Any
     page = render_template(
         "admin/responses/accept.html",
         form=form,
@@ -225,7 +221,7 @@ def _render_accept(form: BulkAcceptForm, status: int = 200):  # type: ignore[no-
         hidden=kept
         + [("scope", source.get("scope", "filter"))]
         + [("response", str(u)) for u in uuids or ()],
-        back=url_for("admin.responses", status="flagged", **dict(kept)),
+        back=url_for("admin.responses", status="flagged", **back_filters),
     )
     return page, status
 
@@ -245,21 +241,21 @@ def _described(form: ResponseFilterForm, names: list[str]) -> list[tuple[str, st
 
 @bp.get("/responses/accept")
 @role_required(Role.admin)
-def accept_many_confirm():  # type: ignore[no-untyped-def]
+def accept_many_confirm() -> ResponseReturnValue:
     """Confirm accepting many flagged responses: how many, which, and a reason."""
     return _render_accept(BulkAcceptForm(formdata=None))
 
 
 @bp.post("/responses/accept")
 @role_required(Role.admin)
-def accept_many():  # type: ignore[no-untyped-def]
+def accept_many() -> ResponseReturnValue:
     """Accept the confirmed flagged responses with one reason, in one update."""
     form = BulkAcceptForm()
     if not form.validate_on_submit():
         return _render_accept(form, 400)
     filters, uuids = _bulk_scope(request.form)
     try:
-        changed = response_admin.accept_many(
+        changed = admin.accept_many(
             filters,
             visible_unit_ids(current_user),
             uuids,
@@ -285,5 +281,7 @@ def accept_many():  # type: ignore[no-untyped-def]
         ),
         "success",
     )
-    kept = {n: request.form[n] for n in BULK_FIELDS if request.form.get(n)}
+    kept: dict[str, Any] = {  # url_for's values are Any
+        n: request.form[n] for n in BULK_FIELDS if request.form.get(n)
+    }
     return redirect(url_for("admin.responses", status="flagged", **kept))

@@ -7,14 +7,15 @@ import functools
 from collections.abc import Callable
 from types import SimpleNamespace
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_units import (
     LEVEL_LABELS,
     ImportForm,
@@ -27,14 +28,15 @@ from sipas.extensions import csrf, db
 from sipas.i18n import format_day
 from sipas.models import Role, Unit, UnitLevel
 from sipas.security import logged_in_user, rate_limited
-from sipas.services import unit_files
-from sipas.services import units as unit_service
-from sipas.services.accounts import record_event
-from sipas.services.unit_rules import highlight
-from sipas.services.unit_tree import ancestors
+from sipas.services.audit import record_event
+from sipas.services.units import admin as unit_service
+from sipas.services.units import imports
+from sipas.services.units.lookup import unit_by_id_or_404
+from sipas.services.units.rules import highlight
+from sipas.services.units.tree import ancestors
 
 #: Request bodies up to this size reach the import view (a 5 MB file and the form).
-IMPORT_BODY_LIMIT = unit_files.MAX_IMPORT_BYTES + 64 * 1024
+IMPORT_BODY_LIMIT = imports.MAX_IMPORT_BYTES + 64 * 1024
 
 
 class LineFormat:
@@ -54,7 +56,7 @@ class LineFormat:
 
 @bp.get("/units")
 @role_required(Role.admin)
-def units():  # type: ignore[no-untyped-def]
+def units() -> ResponseReturnValue:
     """The whole tree, or the units matching the search with their path."""
     query = request.args.get("q", "").strip()
     tree = unit_service.load_tree()
@@ -71,7 +73,7 @@ def units():  # type: ignore[no-untyped-def]
 
 @bp.route("/units/new", methods=["GET", "POST"])
 @role_required(Role.admin)
-def unit_new():  # type: ignore[no-untyped-def]
+def unit_new() -> ResponseReturnValue:
     form = UnitForm(parent_code=request.args.get("parent", ""))
     if form.validate_on_submit():
         try:
@@ -88,9 +90,9 @@ def unit_new():  # type: ignore[no-untyped-def]
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @role_required(Role.admin)
-def unit_page(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_page(unit_id: int) -> ResponseReturnValue:
     """One unit: its details and the forms to edit, move and merge it."""
-    unit = _unit_or_404(unit_id)
+    unit = unit_by_id_or_404(unit_id)
     form = UnitForm(obj=None if request.method == "POST" else _form_values(unit))
     return _change_unit(
         unit,
@@ -103,8 +105,8 @@ def unit_page(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/units/<int:unit_id>/move")
 @role_required(Role.admin)
-def unit_move(unit_id: int):  # type: ignore[no-untyped-def]
-    unit = _unit_or_404(unit_id)
+def unit_move(unit_id: int) -> ResponseReturnValue:
+    unit = unit_by_id_or_404(unit_id)
     form = MoveForm(prefix="move")
     return _change_unit(
         unit,
@@ -119,8 +121,8 @@ def unit_move(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/units/<int:unit_id>/merge")
 @role_required(Role.admin)
-def unit_merge(unit_id: int):  # type: ignore[no-untyped-def]
-    unit = _unit_or_404(unit_id)
+def unit_merge(unit_id: int) -> ResponseReturnValue:
+    unit = unit_by_id_or_404(unit_id)
     form = MergeForm(prefix="merge")
     return _change_unit(
         unit,
@@ -132,7 +134,7 @@ def unit_merge(unit_id: int):  # type: ignore[no-untyped-def]
         lambda: _(
             "Unit %(code)s merged into %(successor)s.",
             code=unit.code,
-            successor=unit.successor.code,
+            successor=form.successor_code.data,
         ),
     )
 
@@ -143,7 +145,7 @@ def _change_unit(
     form: FlaskForm,
     change: Callable[[], object],
     done: Callable[[], str],
-):  # type: ignore[no-untyped-def]
+) -> ResponseReturnValue:
     """Validate ``form``, make the ``change``, commit and come back to the unit's
     page; or show the page again with the form's errors."""
     if form.validate_on_submit():
@@ -165,7 +167,7 @@ def _change_unit(
 @bp.route("/units/import", methods=["GET", "POST"])
 @rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin)
-def units_import():  # type: ignore[no-untyped-def]
+def units_import() -> ResponseReturnValue:
     """Upload a unit file; everything is written, or nothing and a report."""
     request.max_content_length = IMPORT_BODY_LIMIT
     report = None
@@ -175,12 +177,12 @@ def units_import():  # type: ignore[no-untyped-def]
     except RequestEntityTooLarge:
         form, submitted = ImportForm(formdata=None), False
         too_large = _("The file is larger than 5 MB.")
-        report = unit_files.ImportReport(file_error=too_large)
+        report = imports.ImportReport(file_error=too_large)
     if "csrf_token" in form.errors:  # the answer the site's own check would give
         raise CSRFError(form.errors["csrf_token"][0])
     if submitted:
         upload = form.file.data
-        report = unit_files.import_units(
+        report = imports.import_units(
             upload.filename or "", upload.read(), current_user
         )
         if report.ok:
@@ -203,14 +205,14 @@ def units_import():  # type: ignore[no-untyped-def]
 
 @bp.get("/units/template.csv")
 @role_required(Role.admin)
-def units_template():  # type: ignore[no-untyped-def]
-    return _csv_download(unit_files.template_csv(), "units-template.csv")
+def units_template() -> ResponseReturnValue:
+    return _csv_download(imports.template_csv(), "units-template.csv")
 
 
 @bp.get("/units/export.csv")
 @role_required(Role.admin)
-def units_export():  # type: ignore[no-untyped-def]
-    data = unit_files.export_csv()
+def units_export() -> ResponseReturnValue:
+    data = imports.export_csv()
     details = {"bytes": len(data)}
     record_event("unit.export", user=current_user, object_type="unit", details=details)
     db.session.commit()
@@ -223,13 +225,6 @@ def _csv_download(data: bytes, filename: str) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _unit_or_404(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        abort(404)
-    return unit
 
 
 def _form_values(unit: Unit) -> SimpleNamespace:
@@ -258,7 +253,7 @@ def _render_unit(
     edit_form: UnitForm | None = None,
     move_form: MoveForm | None = None,
     merge_form: MergeForm | None = None,
-):  # type: ignore[no-untyped-def]
+) -> ResponseReturnValue:
     failed = any(f is not None and f.errors for f in (edit_form, move_form, merge_form))
     page = render_template(
         "admin/units/unit.html",

@@ -2,49 +2,43 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_users import PasswordResetForm, RoleScopeForm, UserCreateForm
 from sipas.auth.decorators import role_required
 from sipas.auth.views import start_session
 from sipas.extensions import db
-from sipas.models import Role, User
+from sipas.models import Role, Unit, User
 from sipas.services import accounts
-
-
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+from sipas.services.units.lookup import all_units, unit_by_code
 
 
 def _with_units(form: RoleScopeForm) -> RoleScopeForm:
     form.unit.choices = [SelectChoice("", _("— none (administrators) —"))] + [
-        SelectChoice(unit.code, f"{unit.code} — {unit.name}")
-        for unit in accounts.scope_units()
+        SelectChoice(unit.code, f"{unit.code} — {unit.name}") for unit in all_units()
     ]
     return form
 
 
-def _chosen(form: RoleScopeForm) -> tuple[Role, object]:
-    return Role(form.role.data), accounts.find_unit(form.unit.data or "")
+def _chosen(form: RoleScopeForm) -> tuple[Role, Unit | None]:
+    return Role(form.role.data), unit_by_code(form.unit.data)
 
 
 @bp.get("/users")
 @role_required(Role.admin)
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     """Every account with its role, scope, state and last login."""
     return render_template("admin/users/list.html", users=accounts.all_users())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @role_required(Role.admin)
-def user_create():  # type: ignore[no-untyped-def]
+def user_create() -> ResponseReturnValue:
     """A new account with an initial password that follows the policy."""
     form = _with_units(UserCreateForm())
     if form.validate_on_submit():
@@ -69,9 +63,9 @@ def user_create():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required(Role.admin)
-def user_edit(user_id: int):  # type: ignore[no-untyped-def]
+def user_edit(user_id: int) -> ResponseReturnValue:
     """Change the role and unit scope; links to disable and reset the password."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     form = _with_units(
         RoleScopeForm(
             data={"role": user.role.value, "unit": user.unit.code if user.unit else ""}
@@ -91,8 +85,8 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
     return render_template("admin/users/edit.html", form=form, user=user)
 
 
-def _set_enabled(user_id: int, enabled: bool):  # type: ignore[no-untyped-def]
-    user = _user_or_404(user_id)
+def _set_enabled(user_id: int, enabled: bool) -> ResponseReturnValue:
+    user = db.get_or_404(User, user_id)
     try:
         accounts.set_enabled(user, enabled, actor=current_user)
     except accounts.AccountError as error:
@@ -109,23 +103,23 @@ def _set_enabled(user_id: int, enabled: bool):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/disable")
 @role_required(Role.admin)
-def user_disable(user_id: int):  # type: ignore[no-untyped-def]
+def user_disable(user_id: int) -> ResponseReturnValue:
     """Disable an account: it can no longer log in and its sessions end."""
     return _set_enabled(user_id, False)
 
 
 @bp.post("/users/<int:user_id>/enable")
 @role_required(Role.admin)
-def user_enable(user_id: int):  # type: ignore[no-untyped-def]
+def user_enable(user_id: int) -> ResponseReturnValue:
     """Allow a disabled account to log in again."""
     return _set_enabled(user_id, True)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @role_required(Role.admin)
-def user_password(user_id: int):  # type: ignore[no-untyped-def]
+def user_password(user_id: int) -> ResponseReturnValue:
     """Set a new password for an account (its sessions end)."""
-    user = _user_or_404(user_id)
+    user = db.get_or_404(User, user_id)
     form = PasswordResetForm(user.username)
     if form.validate_on_submit():
         accounts.reset_password(user, form.new_password.data, actor=current_user)

@@ -3,7 +3,6 @@ targets (grid and file import) and live progress."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
@@ -14,10 +13,11 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sipas.admin import bp
+from sipas.admin.blueprint import bp
 from sipas.admin.forms_waves import (
     LEVEL_LABELS,
     METHOD_LABELS,
@@ -32,29 +32,37 @@ from sipas.admin.forms_waves import (
 from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
 from sipas.labels import WAVE_STATUS_LABELS
-from sipas.models import ResponseStatus, Role, Unit, UnitLevel, Wave, WaveStatus
+from sipas.models import (
+    QuestionnaireVersion,
+    ResponseStatus,
+    Role,
+    Unit,
+    UnitLevel,
+    Wave,
+    WaveStatus,
+)
 from sipas.security import body_limit, logged_in_user, rate_limited
-from sipas.services.margins import margins_method, margins_text
-from sipas.services.privacy import erase_after
-from sipas.services.progress import channel_progress, waves_overview
-from sipas.services.response_admin import ResponseFilters, count_responses
-from sipas.services.unit_tree import visible_unit_ids
-from sipas.services.wave_admin import (
+from sipas.services.responses.admin import ResponseFilters, count_responses
+from sipas.services.responses.privacy import erase_after
+from sipas.services.units.lookup import all_units
+from sipas.services.units.tree import visible_unit_ids
+from sipas.services.waves.admin import (
     WaveChangeRefused,
     change_status,
     create_wave,
-    find_wave,
     next_statuses,
     questionnaire_versions,
     update_wave,
 )
-from sipas.services.wave_targets import (
+from sipas.services.waves.lookup import wave_or_404, wave_units
+from sipas.services.waves.margins import margins_method, margins_text
+from sipas.services.waves.progress import channel_progress, waves_overview
+from sipas.services.waves.targets import (
     UnreadableFile,
     parse_grid,
     parse_import,
     read_rows,
     store_targets,
-    wave_units,
 )
 
 #: Largest population and target file (a row per unit: a province is far below).
@@ -63,7 +71,7 @@ TARGETS_BODY_LIMIT = 5 * 1024 * 1024
 
 @bp.get("/")
 @role_required(*READERS)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Every wave with units in the user's scope: status, dates and progress."""
     visible = visible_unit_ids(current_user)
     flagged = count_responses(ResponseFilters(status=ResponseStatus.flagged), visible)
@@ -74,8 +82,8 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/waves/new", methods=["GET", "POST"])
 @role_required(Role.admin)
-def wave_new():  # type: ignore[no-untyped-def]
-    units = db.session.scalars(sa.select(Unit).order_by(Unit.code)).all()
+def wave_new() -> ResponseReturnValue:
+    units = all_units()
     form = WaveForm(questionnaire_versions(), units)
     if request.method == "GET":
         form.text_retention_days.data = current_app.config["TEXT_RETENTION_DAYS"]
@@ -84,9 +92,11 @@ def wave_new():  # type: ignore[no-untyped-def]
             wave = create_wave(
                 code=form.code.data,
                 title=form.title.data,
-                questionnaire=form.questionnaire_version(),
+                questionnaire=db.get_or_404(
+                    QuestionnaireVersion, form.questionnaire.data
+                ),
                 design=form.design(),
-                root=db.session.get(Unit, form.root_unit.data),
+                root=db.get_or_404(Unit, form.root_unit.data),
                 unit_level=UnitLevel(form.unit_level.data),
                 user=current_user,
             )
@@ -101,16 +111,16 @@ def wave_new():  # type: ignore[no-untyped-def]
 
 def _wave_in_scope(code: str) -> tuple[Wave, set[int] | None]:
     """The wave and the user's visible units; 404 unknown, 403 none of its units."""
-    wave = find_wave(code)
-    if wave is None:
-        abort(404)
+    wave = wave_or_404(code)
     visible = visible_unit_ids(current_user)
     if visible is not None and not wave_units(wave, visible):
         abort(403)
     return wave, visible
 
 
-def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **forms):  # type: ignore[no-untyped-def]
+def _render_wave(
+    wave: Wave, visible: set[int] | None, status: int = 200, **forms
+) -> ResponseReturnValue:
     status_form = forms.pop("status_form", None) or StatusForm()
     status_form.status.choices = choices_of(
         {s: WAVE_STATUS_LABELS[s] for s in next_statuses(wave)}
@@ -136,14 +146,14 @@ def _render_wave(wave: Wave, visible: set[int] | None, status: int = 200, **form
 
 @bp.get("/waves/<code>")
 @role_required(*READERS)
-def wave(code: str):  # type: ignore[no-untyped-def]
+def wave(code: str) -> ResponseReturnValue:
     """Details, status, design, unit targets and progress of one wave."""
     return _render_wave(*_wave_in_scope(code))
 
 
 @bp.get("/waves/<code>/progress.json")
 @role_required(*READERS)
-def wave_progress(code: str):  # type: ignore[no-untyped-def]
+def wave_progress(code: str) -> ResponseReturnValue:
     """Responses per unit and channel against target, for the page's polling."""
     wave, visible = _wave_in_scope(code)
     return jsonify(channel_progress(wave, visible).as_json())
@@ -151,7 +161,7 @@ def wave_progress(code: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/waves/<code>/status")
 @role_required(Role.admin)
-def wave_status(code: str):  # type: ignore[no-untyped-def]
+def wave_status(code: str) -> ResponseReturnValue:
     wave, visible = _wave_in_scope(code)
     form = StatusForm()
     form.status.choices = choices_of({s: s for s in next_statuses(wave)})
@@ -171,7 +181,7 @@ def wave_status(code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/waves/<code>/edit", methods=["GET", "POST"])
 @role_required(Role.admin)
-def wave_edit(code: str):  # type: ignore[no-untyped-def]
+def wave_edit(code: str) -> ResponseReturnValue:
     """Dates and design of a wave."""
     wave, _visible = _wave_in_scope(code)
     form = WaveDesignForm(obj=wave)
@@ -192,7 +202,7 @@ def wave_edit(code: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/waves/<code>/targets")
 @role_required(Role.admin)
-def wave_targets(code: str):  # type: ignore[no-untyped-def]
+def wave_targets(code: str) -> ResponseReturnValue:
     """Save the grid: every cell checked, nothing saved if one is wrong."""
     wave, visible = _wave_in_scope(code)
     form = TargetsForm()
@@ -214,7 +224,7 @@ def wave_targets(code: str):  # type: ignore[no-untyped-def]
 @body_limit(TARGETS_BODY_LIMIT)
 @rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin)
-def wave_targets_import(code: str):  # type: ignore[no-untyped-def]
+def wave_targets_import(code: str) -> ResponseReturnValue:
     """Populations and targets from a file; nothing stored if a row is wrong."""
     wave, visible = _wave_in_scope(code)
     form = ImportForm()

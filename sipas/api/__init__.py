@@ -1,11 +1,7 @@
 """JSON endpoints for kiosk devices, authenticated by their bearer token (no
 session, no CSRF token: a device is not a browser form)."""
 
-from flask import Blueprint
+from sipas.api import sync  # noqa: F401  (registers its routes)
+from sipas.api.blueprint import bp
 
-from sipas.extensions import csrf
-
-bp = Blueprint("api", __name__, url_prefix="/api")
-csrf.exempt(bp)
-
-from sipas.api import sync  # noqa: E402, F401
+__all__ = ["bp"]

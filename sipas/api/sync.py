@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from sipas.api import bp
+from sipas.api.blueprint import bp
 from sipas.database import end_reads, reads_first
 from sipas.extensions import db
 from sipas.models import Device
 from sipas.models.base import utcnow
 from sipas.security import bearer_token, rate_limited
-from sipas.services import devices
+from sipas.services.responses import devices
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ def _larger_bodies() -> None:
     request.max_content_length = MAX_SYNC_BYTES
 
 
-def _error(message: str, status: int):
+def _error(message: str, status: int) -> ResponseReturnValue:
     return jsonify(error=message), status
 
 
@@ -41,19 +43,19 @@ def _device() -> Device | None:
     return devices.authenticate(request.headers.get("Authorization"))
 
 
-def _unauthorised():
+def _unauthorised() -> ResponseReturnValue:
     log.warning("api request refused: no valid device token (%s)", request.path)
     return _error(NOT_REGISTERED, 401)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def _too_large(error: RequestEntityTooLarge):
+def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     return _error(TOO_LARGE, 413)
 
 
 @bp.post("/sync")
 @rate_limited("sync", "RATE_LIMIT_SYNC_PER_MINUTE", bearer_token)
-def sync():
+def sync() -> ResponseReturnValue:
     """Store the responses a kiosk sends; acknowledge each by its UUID."""
     reads_first()
     device = _device()
@@ -77,14 +79,17 @@ def sync():
     result = devices.store_sync(device, plan)
     devices.heartbeat(device, body.get("app_version"), body.get("unsent"))
     db.session.commit()
-    payload = {"acknowledged": result.acknowledged, "server_time": _now()}
+    payload: dict[str, Any] = {
+        "acknowledged": result.acknowledged,
+        "server_time": _now(),
+    }
     if result.pending:
         payload["pending"] = result.pending
     return jsonify(payload)
 
 
 @bp.get("/ping")
-def ping():
+def ping() -> ResponseReturnValue:
     """Heartbeat: the device is alive and its token valid."""
     device = _device()
     if device is None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, Flask
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from sipas.auth import views  # noqa: F401  (registers its routes)
+from sipas.auth.blueprint import bp
 from sipas.extensions import db, login_manager
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
+__all__ = ["bp", "configure_login"]
 
 
 def configure_login(app: Flask) -> None:
@@ -35,6 +37,3 @@ def configure_login(app: Flask) -> None:
         if not hmac.compare_digest(user.session_stamp.encode(), stamp.encode()):
             return None
         return user
-
-
-from sipas.auth import views  # noqa: E402, F401  (registers the routes)

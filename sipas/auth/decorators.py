@@ -10,7 +10,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from sipas.models import Role, Unit
-from sipas.services.unit_tree import can_see
+from sipas.services.units.tree import can_see
 
 #: Who may read results: dashboards, downloads, reports, progress, responses.
 READERS = (Role.admin, Role.analyst)

@@ -14,16 +14,17 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from sipas.auth import bp
+from sipas.auth.blueprint import bp
 from sipas.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm
 from sipas.extensions import db
 from sipas.models import Role, User
 from sipas.security import client_address, rate_limited
-from sipas.services import accounts
+from sipas.services import accounts, audit, clock
 
 #: Session key holding the time (POSIX seconds) of the user's last request.
 SEEN_KEY = "seen_at"
@@ -34,7 +35,7 @@ def format_moment(moment: datetime | None) -> str:
     """A stored UTC time in Vietnam's time zone: "25/11/2026 23:05"."""
     if moment is None:
         return ""
-    return format_datetime(accounts.as_utc(moment), "dd/MM/yyyy HH:mm")
+    return format_datetime(clock.as_utc(moment), "dd/MM/yyyy HH:mm")
 
 
 @bp.app_context_processor
@@ -50,12 +51,12 @@ def _end_idle_session() -> None:
     """Log out a session idle for longer than SESSION_LIFETIME_MINUTES."""
     if "_user_id" not in session:
         return
-    moment = accounts.now().timestamp()
+    moment = clock.now().timestamp()
     seen = session.get(SEEN_KEY)
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     if seen is not None and moment - float(seen) > lifetime:
         if current_user.is_authenticated:
-            accounts.record_event("session_expired", user=current_user)
+            audit.record_event("session_expired", user=current_user)
             db.session.commit()
         logout_user()
         session.pop(SEEN_KEY, None)
@@ -67,7 +68,7 @@ def _end_idle_session() -> None:
 def start_session(user: User) -> None:
     login_user(user)
     session.permanent = True
-    session[SEEN_KEY] = accounts.now().timestamp()
+    session[SEEN_KEY] = clock.now().timestamp()
 
 
 def _local_path(target: str | None) -> str | None:
@@ -91,7 +92,7 @@ def landing_url(user: User) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @rate_limited("login", "RATE_LIMIT_LOGIN_PER_MINUTE", client_address)
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     """Check the password, unless throttled; every outcome is audited."""
     form = LoginForm()
     if form.validate_on_submit():
@@ -117,10 +118,10 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """End the session (audited)."""
     if current_user.is_authenticated:
-        accounts.record_event("logout", user=current_user)
+        audit.record_event("logout", user=current_user)
         db.session.commit()
     logout_user()
     session.pop(SEEN_KEY, None)
@@ -129,14 +130,14 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.get("/account")
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account() -> ResponseReturnValue:
     """Who is logged in: role, unit scope and a link to change the password."""
     return render_template("auth/account.html", user=current_user)
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     """Change one's own password; every other session of the account ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -17,7 +17,7 @@ from sipas.questionnaire.entry_keys import (
     KeyedItem,
     KeyProblem,
 )
-from sipas.services.paper_entry import SerialState
+from sipas.services.paper.entry import SerialState
 
 #: Prefix of the answer inputs' names (item codes could clash with other fields).
 KEY_PREFIX = "k_"
@@ -96,7 +96,7 @@ def typed_keys(form: Mapping[str, str]) -> dict[str, str]:
 
 SERIAL_MESSAGES: dict[SerialState, Callable[[], str]] = {
     SerialState.ok: lambda: _("Form number accepted."),
-    SerialState.format: lambda: _(
+    SerialState.malformed: lambda: _(
         "A form number has six digits, a dash and a check digit."
     ),
     SerialState.check: lambda: _(
@@ -138,9 +138,10 @@ def key_message(problem: KeyProblem) -> str:
 
 def legend(keyed: KeyedItem, language: str) -> str:
     """The keys of an item with their meaning, as shown under its input."""
+    # the keys are in the order of the options (option_keys)
     parts = [
-        f"{key} {keyed.item.choice(code).label.get_text(language)}"  # type: ignore[union-attr]
-        for key, code in keyed.keys
+        f"{key} {choice.label.get_text(language)}"
+        for (key, _code), choice in zip(keyed.keys, keyed.item.choices, strict=True)
     ]
     if not keyed.keys:
         parts.append(
@@ -162,6 +163,6 @@ def answer_text(item: Item, value: EntryValue, language: str, *, present: bool) 
         return str(value)
     codes = [value] if isinstance(value, str) else value
     return "; ".join(
-        item.choice(code).label.get_text(language) if item.choice(code) else code  # type: ignore[union-attr]
+        choice.label.get_text(language) if (choice := item.choice(code)) else code
         for code in codes
     )

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sipas.auth.decorators import role_required
-from sipas.entry import bp
+from sipas.entry.blueprint import bp
 from sipas.entry.forms_import import DecisionForm, ResponseFileForm
 from sipas.extensions import csrf, db
 from sipas.models import Role, Wave
 from sipas.security import logged_in_user, rate_limited
-from sipas.services import response_import, uploads
+from sipas.services import uploads
+from sipas.services.responses import imports
 
 #: Request bodies up to this size reach the import view (a 50 MB file and the form).
-IMPORT_BODY_LIMIT = response_import.MAX_IMPORT_BYTES + 64 * 1024
+IMPORT_BODY_LIMIT = imports.MAX_IMPORT_BYTES + 64 * 1024
 #: Problems listed on the page; the total is given too.
 SHOWN_ERRORS = 500
 #: Checked files a session may keep waiting for a decision.
@@ -31,16 +33,16 @@ SESSION_KEY = "response_uploads"
 @bp.route("/import", methods=["GET", "POST"])
 @rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin, Role.surveyor)
-def import_responses():  # type: ignore[no-untyped-def]
+def import_responses() -> ResponseReturnValue:
     """Check a file of responses; store it whole, or show the problems and ask."""
     request.max_content_length = IMPORT_BODY_LIMIT
-    waves = response_import.import_waves(current_user)
+    waves = imports.import_waves(current_user)
     try:
         deciding = request.method == "POST" and "token" in request.form
     except RequestEntityTooLarge:
         form = _file_form(waves, formdata=None)
         too_large = _("The file is larger than 50 MB.")
-        report = response_import.ImportReport(file_error=too_large)
+        report = imports.ImportReport(file_error=too_large)
         return _render(form, report), 413
     if deciding:
         return _decide(waves)
@@ -53,10 +55,10 @@ def import_responses():  # type: ignore[no-untyped-def]
     wave = next(w for w in waves if w.code == form.wave.data)
     upload = form.file.data
     name, data = upload.filename or "", upload.read()
-    report = response_import.import_file(wave, name, data, current_user)
+    report = imports.import_file(wave, name, data, current_user)
     if report.ok:
         db.session.commit()
-        flash(str(response_import.summary(report)), "success")
+        flash(str(imports.summary(report)), "success")
         return redirect(url_for("entry.import_responses"))
     db.session.rollback()
     decision = None
@@ -76,13 +78,13 @@ def _keep(data: bytes, wave: Wave, name: str) -> str:
     return token
 
 
-def _file_form(waves: list[Wave], **kwargs) -> ResponseFileForm:  # type: ignore[no-untyped-def]
+def _file_form(waves: list[Wave], **kwargs) -> ResponseFileForm:
     form = ResponseFileForm(**kwargs)
     form.wave.choices = [(w.code, f"{w.code} — {w.title}") for w in waves]
     return form
 
 
-def _decide(waves: list[Wave]):  # type: ignore[no-untyped-def]
+def _decide(waves: list[Wave]) -> ResponseReturnValue:
     """Import the valid rows of a kept file, or forget it."""
     form = DecisionForm()
     if not form.validate_on_submit():
@@ -101,15 +103,15 @@ def _decide(waves: list[Wave]):  # type: ignore[no-untyped-def]
     if form.nothing.data or data is None or wave is None:
         flash(_("Nothing was imported."), "info")
         return redirect(url_for("entry.import_responses"))
-    report = response_import.import_file(
+    report = imports.import_file(
         wave, entry["name"], data, current_user, valid_only=True
     )
     db.session.commit()
-    flash(str(response_import.summary(report)), "success")
+    flash(str(imports.summary(report)), "success")
     return redirect(url_for("entry.import_responses"))
 
 
-def _render(form, report=None, decision=None, filename=""):  # type: ignore[no-untyped-def]
+def _render(form, report=None, decision=None, filename="") -> str:
     errors = report.errors[:SHOWN_ERRORS] if report else ()
     return render_template(
         "entry/import.html",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from sipas.auth.decorators import require_scope, role_required
-from sipas.entry import bp
+from sipas.entry.blueprint import bp
 from sipas.entry.forms import (
     SettingForm,
     SettleForm,
@@ -29,7 +30,7 @@ from sipas.questionnaire.entry_keys import (
 )
 from sipas.questionnaire.numbering import numbering
 from sipas.questionnaire.personal_data import mask_personal_data
-from sipas.services.paper_entry import (
+from sipas.services.paper.entry import (
     Disagreement,
     EntryRefused,
     disagreement,
@@ -37,10 +38,11 @@ from sipas.services.paper_entry import (
     may_settle,
     settle,
 )
-from sipas.services.paper_figures import set_counts_unverified, surveyor_figures
+from sipas.services.paper.figures import set_counts_unverified, surveyor_figures
 from sipas.services.questionnaires import parsed
-from sipas.services.responses import SubmissionRefused
-from sipas.services.unit_tree import visible_unit_ids
+from sipas.services.responses.store import SubmissionRefused
+from sipas.services.units.tree import visible_unit_ids
+from sipas.services.waves.lookup import wave_or_404
 
 #: The settlement choices per differing item.
 FIRST_CHOICE, SECOND_CHOICE, OTHER_CHOICE = "first", "second", "other"
@@ -48,16 +50,14 @@ FIRST_CHOICE, SECOND_CHOICE, OTHER_CHOICE = "first", "second", "other"
 
 @bp.get("/review")
 @role_required(*ENTRY_ROLES)
-def review():  # type: ignore[no-untyped-def]
+def review() -> ResponseReturnValue:
     """Forms whose two entries differ, for a supervisor or a third surveyor."""
     cases = disagreements(current_user, visible_unit_ids(current_user))
     return render_template("entry/review.html", cases=cases)
 
 
 def _case_or_404(wave_code: str, serial: int) -> Disagreement:
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
-    if wave is None:
-        abort(404)
+    wave = wave_or_404(wave_code)
     case = disagreement(wave, serial)
     if case is None:
         abort(404)
@@ -69,7 +69,7 @@ def _case_or_404(wave_code: str, serial: int) -> Disagreement:
 
 @bp.route("/review/<wave_code>/<int:serial>", methods=["GET", "POST"])
 @role_required(*ENTRY_ROLES)
-def settle_form(wave_code: str, serial: int):  # type: ignore[no-untyped-def]
+def settle_form(wave_code: str, serial: int) -> ResponseReturnValue:
     """The two entries side by side; a choice per differing item; settle."""
     case = _case_or_404(wave_code, serial)
     form = SettleForm()
@@ -157,7 +157,7 @@ def _rows(case: Disagreement) -> list[dict]:
 
 @bp.get("/stats")
 @role_required(Role.admin)
-def stats():  # type: ignore[no-untyped-def]
+def stats() -> ResponseReturnValue:
     """Per-surveyor figures of one wave, and its rule for unverified forms."""
     waves = list(db.session.scalars(sa.select(Wave).order_by(Wave.code)))
     wave = next((w for w in waves if w.code == request.args.get("wave")), None)
@@ -177,10 +177,8 @@ def stats():  # type: ignore[no-untyped-def]
 
 @bp.post("/stats/<wave_code>/setting")
 @role_required(Role.admin)
-def wave_setting(wave_code: str):  # type: ignore[no-untyped-def]
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
-    if wave is None:
-        abort(404)
+def wave_setting(wave_code: str) -> ResponseReturnValue:
+    wave = wave_or_404(wave_code)
     form = SettingForm()
     if not form.validate_on_submit():
         abort(400)

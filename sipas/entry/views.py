@@ -3,13 +3,15 @@ answer as keys, review, save."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from typing import Any
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from sipas.auth.decorators import require_scope, role_required
-from sipas.entry import bp
+from sipas.entry.blueprint import bp
 from sipas.entry.forms import (
     ChooseForm,
     EntryForm,
@@ -22,7 +24,7 @@ from sipas.entry.forms import (
 )
 from sipas.extensions import db
 from sipas.i18n import current_language
-from sipas.models import Role, Unit, Wave, WaveStatus, WaveUnit
+from sipas.models import Role, Unit, Wave, WaveStatus
 from sipas.models.base import utcnow
 from sipas.questionnaire.entry_keys import decode, encode_value, keyed_items
 from sipas.questionnaire.numbering import numbering
@@ -32,7 +34,7 @@ from sipas.questionnaire.serials import (
     format_serial,
     read_form_number,
 )
-from sipas.services.paper_entry import (
+from sipas.services.paper.entry import (
     FIRST,
     EntryRefused,
     NewEntry,
@@ -42,52 +44,32 @@ from sipas.services.paper_entry import (
     save_entry,
 )
 from sipas.services.questionnaires import parsed
-from sipas.services.unit_tree import visible_unit_ids
+from sipas.services.units.lookup import unit_by_code, unit_or_404
+from sipas.services.units.tree import visible_unit_ids
+from sipas.services.waves.lookup import units_of, visible_waves, wave_or_404
 
 ENTRY_ROLES = (Role.admin, Role.surveyor)
 
 
 def open_waves(visible: set[int] | None) -> list[Wave]:
     """Open waves with at least one unit in ``visible`` (None = all)."""
-    # a subquery, not JOIN … DISTINCT: PostgreSQL cannot compare the JSON columns
-    with_units = sa.select(WaveUnit.wave_id)
-    if visible is not None:
-        with_units = with_units.where(WaveUnit.unit_id.in_(visible))
-    query = (
-        sa.select(Wave)
-        .where(Wave.status == WaveStatus.open, Wave.id.in_(with_units))
-        .order_by(Wave.code)
-    )
-    return list(db.session.scalars(query))
-
-
-def wave_units(wave: Wave, visible: set[int] | None) -> list[Unit]:
-    query = (
-        sa.select(Unit)
-        .join(WaveUnit, WaveUnit.unit_id == Unit.id)
-        .where(WaveUnit.wave_id == wave.id)
-        .order_by(Unit.code)
-    )
-    if visible is not None:
-        query = query.where(Unit.id.in_(visible))
-    return list(db.session.scalars(query))
+    return visible_waves(visible, (WaveStatus.open,))
 
 
 def _target(wave_code: str, unit_code: str) -> tuple[Wave, Unit]:
     """An open wave and one of its units in the user's scope (404 / 403)."""
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
-    unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
-    if wave is None or unit is None or wave.status is not WaveStatus.open:
+    wave, unit = wave_or_404(wave_code), unit_or_404(unit_code)
+    if wave.status is not WaveStatus.open:
         abort(404)
     require_scope(unit)
-    if unit not in wave_units(wave, None):
+    if unit not in units_of(wave):
         abort(404)
     return wave, unit
 
 
 @bp.get("/")
 @role_required(*ENTRY_ROLES)
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Choose the round and unit; then the serial box."""
     visible = visible_unit_ids(current_user)
     choose = ChooseForm(request.args)
@@ -96,7 +78,7 @@ def index():  # type: ignore[no-untyped-def]
     wave = next((w for w in waves if w.code == choose.wave.data), None)
     if wave is None and len(waves) == 1:
         wave = waves[0]
-    units = wave_units(wave, visible) if wave else []
+    units = units_of(wave, visible) if wave else []
     choose.unit.choices = [(u.code, f"{u.code} · {u.name}") for u in units]
     unit = next((u for u in units if u.code == choose.unit.data), None)
     if unit is None and len(units) == 1:
@@ -114,10 +96,13 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/open")
 @role_required(*ENTRY_ROLES)
-def open_form():  # type: ignore[no-untyped-def]
+def open_form() -> ResponseReturnValue:
     """The serial box's target: a typed serial for the chosen round and unit, or a
     scanned form code, which names its own round and unit."""
-    chosen = {"wave": request.args.get("wave"), "unit": request.args.get("unit")}
+    chosen: dict[str, Any] = {  # url_for's values are Any
+        "wave": request.args.get("wave"),
+        "unit": request.args.get("unit"),
+    }
     try:
         number = read_form_number(request.args.get("serial", ""))
     except SerialError as error:
@@ -138,7 +123,7 @@ def _enterable(wave_code: str, unit_code: str) -> tuple[Wave, Unit] | None:
     """The open wave and one of its units in the user's scope, or None."""
     visible = visible_unit_ids(current_user)
     wave = next((w for w in open_waves(visible) if w.code == wave_code), None)
-    units = wave_units(wave, visible) if wave else []
+    units = units_of(wave, visible) if wave else []
     unit = next((u for u in units if u.code == unit_code), None)
     return (wave, unit) if wave and unit else None
 
@@ -159,12 +144,10 @@ def _unenterable_message(number: FormNumber) -> str:
 
 @bp.get("/<wave_code>/serial")
 @role_required(*ENTRY_ROLES)
-def serial_check(wave_code: str):  # type: ignore[no-untyped-def]
+def serial_check(wave_code: str) -> ResponseReturnValue:
     """JSON verdict on a typed serial, asked by the serial box as it is typed."""
-    wave = db.session.scalar(sa.select(Wave).filter_by(code=wave_code))
-    if wave is None:
-        abort(404)
-    unit = db.session.scalar(sa.select(Unit).filter_by(code=request.args.get("u", "")))
+    wave = wave_or_404(wave_code)
+    unit = unit_by_code(request.args.get("u"))
     if unit is None:
         check = SerialCheck(SerialState.not_issued)
     else:
@@ -181,7 +164,7 @@ def serial_check(wave_code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<wave_code>/<unit_code>/form", methods=["GET", "POST"])
 @role_required(*ENTRY_ROLES)
-def form(wave_code: str, unit_code: str):  # type: ignore[no-untyped-def]
+def form(wave_code: str, unit_code: str) -> ResponseReturnValue:
     """The answer page: every question as keys; then the review; then save."""
     wave, unit = _target(wave_code, unit_code)
     entry_form = EntryForm()
@@ -191,11 +174,11 @@ def form(wave_code: str, unit_code: str):  # type: ignore[no-untyped-def]
         else request.args.get("serial")
     )
     check = check_serial(wave, unit, serial_text or "", current_user)
-    if not check.ok:
+    if not check.ok or check.serial is None:  # an accepted serial has its number
         flash(serial_message(check.state), "error")
         return redirect(url_for(".index", wave=wave.code, unit=unit.code))
     if request.method == "GET":
-        entry_form.serial.data = format_serial(check.serial)  # type: ignore[arg-type]
+        entry_form.serial.data = format_serial(check.serial)
         entry_form.started_at.data = utcnow().isoformat()
         return _answer_page(wave, unit, check, entry_form, {}, {})
     if not entry_form.validate_on_submit():
@@ -215,7 +198,9 @@ def form(wave_code: str, unit_code: str):  # type: ignore[no-untyped-def]
     return _save(wave, unit, entry_form, decoded.answers)
 
 
-def _save(wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict):  # type: ignore[no-untyped-def]
+def _save(
+    wave: Wave, unit: Unit, entry_form: EntryForm, answers: dict
+) -> ResponseReturnValue:
     try:
         saved = save_entry(
             NewEntry(
@@ -284,7 +269,7 @@ def _rows(wave: Wave, typed: dict, answers: dict | None = None) -> list[dict]:
     return rows
 
 
-def _condition(item, by_code, numbers) -> str | None:  # type: ignore[no-untyped-def]
+def _condition(item, by_code, numbers) -> str | None:
     """When a skipped-on-paper item is asked: "only if question 4 is 3" (the keys
     of its filter)."""
     if item.show_if is None:
@@ -298,9 +283,15 @@ def _condition(item, by_code, numbers) -> str | None:  # type: ignore[no-untyped
     )
 
 
-def _answer_page(  # type: ignore[no-untyped-def]
-    wave, unit, check: SerialCheck, entry_form, typed, errors, focus=None
-):
+def _answer_page(
+    wave: Wave,
+    unit: Unit,
+    check: SerialCheck,
+    entry_form: EntryForm,
+    typed: dict[str, str],
+    errors: dict[str, str],
+    focus: str | None = None,
+) -> str:
     return render_template(
         "entry/form.html",
         wave=wave,
@@ -314,7 +305,14 @@ def _answer_page(  # type: ignore[no-untyped-def]
     )
 
 
-def _review_page(wave, unit, check: SerialCheck, entry_form, typed, answers):  # type: ignore[no-untyped-def]
+def _review_page(
+    wave: Wave,
+    unit: Unit,
+    check: SerialCheck,
+    entry_form: EntryForm,
+    typed: dict[str, str],
+    answers: dict,
+) -> str:
     return render_template(
         "entry/review_form.html",
         wave=wave,

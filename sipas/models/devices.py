@@ -7,12 +7,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sipas.extensions import db
+from sipas.extensions import Model
 from sipas.models.base import Timestamp, utcnow
 from sipas.models.units import Unit
 
 
-class Device(db.Model):
+class Device(Model):
     """One kiosk; only the SHA-256 hash of its token is kept."""
 
     __tablename__ = "devices"

@@ -8,14 +8,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sipas.extensions import db
+from sipas.extensions import Model
 from sipas.models.base import Timestamp, utcnow
 from sipas.models.units import Unit
 from sipas.models.users import User
 from sipas.models.waves import Wave
 
 
-class PaperForm(db.Model):
+class PaperForm(Model):
     """One printed form: its serial is unique within the wave."""
 
     __tablename__ = "paper_forms"
@@ -44,7 +44,7 @@ class PaperForm(db.Model):
         return f"<PaperForm {self.wave_id}:{self.serial}>"
 
 
-class PaperEntry(db.Model):
+class PaperEntry(Model):
     """One typing of a paper form: the first entry, the blind second entry by
     another surveyor, or the settlement of their differences."""
 

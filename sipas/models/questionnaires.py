@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sipas.extensions import db
+from sipas.extensions import Model
 from sipas.models.base import Timestamp, utcnow
 
 
-class QuestionnaireVersion(db.Model):
+class QuestionnaireVersion(Model):
     """One immutable version of a questionnaire file; responses point at it."""
 
     __tablename__ = "questionnaire_versions"

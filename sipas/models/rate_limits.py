@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sipas.extensions import db
+from sipas.extensions import Model
 
 
-class RateLimitCounter(db.Model):
+class RateLimitCounter(Model):
     """Requests ``key`` made in the fixed window starting at ``window_start``."""
 
     __tablename__ = "rate_limits"

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sipas.extensions import db
+from sipas.extensions import Model
 from sipas.models.base import Timestamp, enum_column, utcnow
 from sipas.models.questionnaires import QuestionnaireVersion
 from sipas.models.units import Unit
@@ -34,7 +34,7 @@ class ResponseStatus(enum.StrEnum):
     void = "void"
 
 
-class Response(db.Model):
+class Response(Model):
     """One filled questionnaire. Anonymous: no name, phone or ID of the respondent."""
 
     __tablename__ = "responses"
@@ -89,8 +89,8 @@ class Response(db.Model):
         sa.Index("ix_responses_wave_unit_status", "wave_id", "unit_id", "status"),
         # the device-rate quality rule counts one device's recent responses
         sa.Index("ix_responses_device_submitted", "device_code", "submitted_at"),
-        # covers the grouped query of wave statistics (services/patterns.py), so the
-        # database answers it from the index alone, already in group order
+        # covers the grouped query of wave statistics (services/results/query.py),
+        # so the database answers it from the index alone, already in group order
         sa.Index(
             "ix_responses_patterns",
             "wave_id",
@@ -106,7 +106,7 @@ class Response(db.Model):
         return f"<Response {self.uuid}>"
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One answer value; a multi-choice answer is one row per chosen option."""
 
     __tablename__ = "answers"
@@ -126,7 +126,7 @@ class Answer(db.Model):
     )
 
 
-class ResponseDraft(db.Model):
+class ResponseDraft(Model):
     """Unsent answers of a phone questionnaire, keyed by its form instance."""
 
     __tablename__ = "response_drafts"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sipas.extensions import db
+from sipas.extensions import Model
 from sipas.models.base import Timestamp, enum_column, utcnow
 
 
@@ -21,7 +21,7 @@ class UnitLevel(enum.StrEnum):
     centre = "centre"
 
 
-class Unit(db.Model):
+class Unit(Model):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from sipas.extensions import db
+from sipas.extensions import Model
 from sipas.models.base import Timestamp, enum_column, utcnow
 from sipas.models.units import Unit
 
@@ -23,7 +23,7 @@ class Role(enum.StrEnum):
     surveyor = "surveyor"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sipas.extensions import db
+from sipas.extensions import Model
 from sipas.models.base import Timestamp, enum_column, utcnow
 from sipas.models.questionnaires import QuestionnaireVersion
 from sipas.models.units import Unit, UnitLevel
@@ -30,7 +30,7 @@ class Weighting(enum.StrEnum):
     none = "none"
 
 
-class Wave(db.Model):
+class Wave(Model):
     __tablename__ = "waves"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,7 +88,7 @@ class Wave(db.Model):
         return f"<Wave {self.code}>"
 
 
-class WaveUnit(db.Model):
+class WaveUnit(Model):
     """A unit taking part in a wave, with its population and target sample."""
 
     __tablename__ = "wave_units"

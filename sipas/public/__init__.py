@@ -1,7 +1,6 @@
 """Landing page, language switch and health check."""
 
-from flask import Blueprint
+from sipas.public import views  # noqa: F401  (registers its routes)
+from sipas.public.blueprint import bp
 
-bp = Blueprint("public", __name__)
-
-from sipas.public import views  # noqa: E402, F401  (registers the routes)
+__all__ = ["bp"]

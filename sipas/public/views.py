@@ -5,23 +5,24 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from sipas.extensions import db
 from sipas.i18n import is_language, remember_language
-from sipas.public import bp
-from sipas.services.waves import open_targets
+from sipas.public.blueprint import bp
+from sipas.services.waves.lookup import open_targets
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """What this site is, and a link per unit that is collecting answers."""
     return render_template("public/index.html", targets=open_targets())
 
 
 @bp.get("/lang/<code>")
-def set_language(code: str):  # type: ignore[no-untyped-def]
+def set_language(code: str) -> ResponseReturnValue:
     """Remember the chosen language and go back to the page the visitor was on."""
     response = redirect(_safe_next(request.args.get("next")))
     if is_language(code):
@@ -45,7 +46,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> ResponseReturnValue:
     """200 when the database answers, 503 otherwise (for load balancers)."""
     try:
         db.session.execute(text("SELECT 1"))

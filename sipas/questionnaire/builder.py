@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sipas.questionnaire.checks import NodeChecks, Problem
+from sipas.questionnaire.checks import Node, NodeChecks, Problem
 from sipas.questionnaire.schema import (
     NOT_APPLICABLE_CODE,
     SCALE_ANSWER_CODES,
@@ -113,7 +113,7 @@ class Builder(NodeChecks):
             description=description,
         )
 
-    def check_languages(self, root: Mapping) -> None:
+    def check_languages(self, root: Node) -> None:
         languages = root.get("languages")
         if list(languages or []) != list(SUPPORTED_LANGUAGES):
             self.problem(
@@ -122,7 +122,7 @@ class Builder(NodeChecks):
                 f"languages must be {list(SUPPORTED_LANGUAGES)} (Vietnamese first)",
             )
 
-    def build_factors(self, root: Mapping) -> list[Factor]:
+    def build_factors(self, root: Node) -> list[Factor]:
         factors = []
         listing = self.sequence(root, "factors", "the questionnaire")
         for index, raw in enumerate(listing):
@@ -151,7 +151,7 @@ class Builder(NodeChecks):
             factors.append(Factor(code=code, name=name, weight=float(weight)))
         return factors
 
-    def build_choice_lists(self, root: Mapping) -> None:
+    def build_choice_lists(self, root: Node) -> None:
         lists = root.get("choice_lists")
         if lists is None:
             return
@@ -169,7 +169,7 @@ class Builder(NodeChecks):
                 continue
             self.choice_lists[name] = self.build_choices(name, listing)
 
-    def build_choices(self, name: str, listing: list) -> tuple[Choice, ...]:
+    def build_choices(self, name: str, listing: list[Any]) -> tuple[Choice, ...]:
         choices: list[Choice] = []
         for index, raw in enumerate(listing):
             node = self.mapping(raw, listing, index, f"an option of {name!r}")
@@ -196,7 +196,7 @@ class Builder(NodeChecks):
             )
         return tuple(choices)
 
-    def build_sections(self, root: Mapping) -> list[Section]:
+    def build_sections(self, root: Node) -> list[Section]:
         sections: list[Section] = []
         seen: set[str] = set()
         listing = self.sequence(root, "sections", "the questionnaire")
@@ -218,7 +218,7 @@ class Builder(NodeChecks):
                 sections.append(Section(code, title, tuple(items), description))
         return sections
 
-    def build_items(self, section: Mapping) -> list[Item]:
+    def build_items(self, section: Node) -> list[Item]:
         items = []
         listing = self.sequence(section, "items", "a section")
         for index, raw in enumerate(listing):
@@ -229,7 +229,7 @@ class Builder(NodeChecks):
                     items.append(item)
         return items
 
-    def check_factors_used(self, root: Mapping, factors: list[Factor]) -> None:
+    def check_factors_used(self, root: Node, factors: list[Factor]) -> None:
         used = {item.factor for item in self.seen_items.values() if item.factor}
         nodes = {
             node.get("code"): node
@@ -243,7 +243,7 @@ class Builder(NodeChecks):
 
     # -- one item --------------------------------------------------------------------
 
-    def build_item(self, node: Mapping) -> Item | None:
+    def build_item(self, node: Node) -> Item | None:
         """Check one item against everything asked before it; build it if sound."""
         self.keys(node, ITEM_KEYS, frozenset({"code", "type", "label"}), "an item")
         code = self.code(node, "item")
@@ -286,7 +286,7 @@ class Builder(NodeChecks):
         self.seen_items[code] = item
         return item
 
-    def item_type(self, node: Mapping, code: str | None) -> ItemType | None:
+    def item_type(self, node: Node, code: str | None) -> ItemType | None:
         value = node.get("type")
         if value is None:
             return None
@@ -300,7 +300,7 @@ class Builder(NodeChecks):
             return None
 
     def item_choices(
-        self, node: Mapping, code: str | None, item_type: ItemType | None
+        self, node: Node, code: str | None, item_type: ItemType | None
     ) -> tuple[Choice, ...]:
         name = node.get("choices")
         if item_type is None:
@@ -325,7 +325,7 @@ class Builder(NodeChecks):
         return choices
 
     def check_scale_list(
-        self, node: Mapping, code: str | None, name: str, choices: tuple[Choice, ...]
+        self, node: Node, code: str | None, name: str, choices: tuple[Choice, ...]
     ) -> None:
         codes = {choice.code for choice in choices}
         allowed = set(SCALE_ANSWER_CODES) | {NOT_APPLICABLE_CODE}
@@ -344,7 +344,7 @@ class Builder(NodeChecks):
                 )
 
     def item_factor(
-        self, node: Mapping, code: str | None, item_type: ItemType | None
+        self, node: Node, code: str | None, item_type: ItemType | None
     ) -> str | None:
         factor = node.get("factor")
         if factor is None:
@@ -354,12 +354,12 @@ class Builder(NodeChecks):
                 node, "factor", f"item {code}: only scale items belong to a factor"
             )
             return None
-        if factor not in self.factor_codes:
+        if not isinstance(factor, str) or factor not in self.factor_codes:
             self.problem(node, "factor", f"item {code} names unknown factor {factor!r}")
             return None
         return factor
 
-    def item_show_if(self, node: Mapping, code: str | None) -> ShowIf | None:
+    def item_show_if(self, node: Node, code: str | None) -> ShowIf | None:
         raw = node.get("show_if")
         if raw is None:
             return None
@@ -372,7 +372,10 @@ class Builder(NodeChecks):
         if target_code == code:
             self.problem(rule, "item", f"item {code}: show_if points at itself")
             return None
-        target = self.seen_items.get(target_code)
+        # a list or mapping here (a YAML slip) is no item code, and not hashable
+        target = (
+            self.seen_items.get(target_code) if isinstance(target_code, str) else None
+        )
         if target is None:
             self.problem(
                 rule,
@@ -394,11 +397,11 @@ class Builder(NodeChecks):
                     f"item {code}: {value!r} is not an option of {target_code}",
                 )
                 return None
-        return ShowIf(item=target_code, values=tuple(values))
+        return ShowIf(item=target.code, values=tuple(values))
 
     def item_limits(
         self,
-        node: Mapping,
+        node: Node,
         code: str | None,
         item_type: ItemType | None,
         n_choices: int,

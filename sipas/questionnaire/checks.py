@@ -11,16 +11,20 @@ from sipas.questionnaire.schema import SUPPORTED_LANGUAGES, LocalizedText
 
 CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
+#: A mapping as YAML gives it: keys and values of any type until checked.
+Node = Mapping[Any, Any]
+
 
 def line_of(container: Any, key: Any = None) -> int | None:
     """Line of ``key`` in a mapping or of element ``key`` in a list, else the node's."""
-    key_lines = getattr(container, "key_lines", None)
+    key_lines: Mapping[Any, int] | None = getattr(container, "key_lines", None)
     if key_lines is not None and key in key_lines:
         return key_lines[key]
-    item_lines = getattr(container, "item_lines", None)
+    item_lines: list[int] | None = getattr(container, "item_lines", None)
     if item_lines is not None and isinstance(key, int) and 0 <= key < len(item_lines):
         return item_lines[key]
-    return getattr(container, "line", None)
+    line: int | None = getattr(container, "line", None)
+    return line
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class NodeChecks:
 
     # -- generic checks -------------------------------------------------------------
 
-    def mapping(self, node: Any, where: Any, key: Any, what: str) -> Mapping | None:
+    def mapping(self, node: Any, where: Any, key: Any, what: str) -> Node | None:
         """``node`` if it is a mapping, else a problem and None."""
         if isinstance(node, Mapping):
             return node
@@ -58,7 +62,11 @@ class NodeChecks:
         return None
 
     def keys(
-        self, node: Mapping, allowed: frozenset, required: frozenset, what: str
+        self,
+        node: Node,
+        allowed: frozenset[str],
+        required: frozenset[str],
+        what: str,
     ) -> None:
         """Refuse unknown keys and report missing ones."""
         for key in node:
@@ -68,7 +76,7 @@ class NodeChecks:
             self.problem(node, None, f"{what} lacks required key {key!r}")
 
     def code(
-        self, node: Mapping, what: str, pattern: re.Pattern | None = CODE_PATTERN
+        self, node: Node, what: str, pattern: re.Pattern[str] | None = CODE_PATTERN
     ) -> str | None:
         """The ``code`` of a node, checked to be a string of the right shape."""
         value = node.get("code")
@@ -89,7 +97,7 @@ class NodeChecks:
             return None
         return value
 
-    def text(self, node: Mapping, key: str, what: str) -> LocalizedText | None:
+    def text(self, node: Node, key: str, what: str) -> LocalizedText | None:
         """A localized text present in every language of the file."""
         value = node.get(key)
         if value is None:
@@ -115,7 +123,7 @@ class NodeChecks:
         return LocalizedText({k: str(v) for k, v in value.items()}) if ok else None
 
     def integer(
-        self, node: Mapping, key: str, what: str, minimum: int | None = None
+        self, node: Node, key: str, what: str, minimum: int | None = None
     ) -> int | None:
         """An int value (not a bool), optionally at least ``minimum``."""
         value = node.get(key)
@@ -129,7 +137,7 @@ class NodeChecks:
             return None
         return value
 
-    def boolean(self, node: Mapping, key: str, what: str) -> bool:
+    def boolean(self, node: Node, key: str, what: str) -> bool:
         """A true/false value (absent means false)."""
         value = node.get(key, False)
         if not isinstance(value, bool):
@@ -137,7 +145,7 @@ class NodeChecks:
             return False
         return value
 
-    def sequence(self, node: Mapping, key: str, what: str) -> list:
+    def sequence(self, node: Node, key: str, what: str) -> list[Any]:
         """A non-empty list under ``key``."""
         value = node.get(key)
         if value is None:

@@ -169,7 +169,9 @@ def _decode_number(item: Item, text: str) -> str | KeyProblem:
     return KeyProblem.out_of_range if too_low or too_high else str(number)
 
 
-def encode(questionnaire: Questionnaire, answers: Mapping[str, EntryValue]) -> dict:
+def encode(
+    questionnaire: Questionnaire, answers: Mapping[str, EntryValue]
+) -> dict[str, str]:
     """The keys that type ``answers`` back in ({item code: typed string})."""
     typed: dict[str, str] = {}
     for keyed in keyed_items(questionnaire):

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -39,33 +39,37 @@ class LoadedQuestionnaire:
     source: str
 
 
-class _Map(dict):
+class _Map(dict[Any, Any]):
     """A YAML mapping that knows the line of itself and of each key."""
 
     line: int | None = None
     key_lines: dict[Any, int]
 
 
-class _Seq(list):
+class _Seq(list[Any]):
     """A YAML sequence that knows the line of itself and of each element."""
 
     line: int | None = None
     item_lines: list[int]
 
 
-#: libyaml's parser when PyYAML was built with it (several times faster); its nodes
-#: carry the same line marks
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    # the checker wants a class it can see; CSafeLoader has the same interface
+    _SafeLoader = yaml.SafeLoader
+else:
+    #: libyaml's parser when PyYAML was built with it (several times faster); its
+    #: nodes carry the same line marks
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _LineLoader(_SafeLoader):
     """SafeLoader that records line numbers and refuses duplicate keys."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[int, Any]] = []
 
-    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
         mapping = _Map()
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
@@ -78,7 +82,7 @@ class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
 
-    def construct_sequence(self, node, deep=False):  # type: ignore[no-untyped-def]
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> _Seq:
         sequence = _Seq(self.construct_object(child, deep=True) for child in node.value)
         sequence.line = node.start_mark.line + 1
         sequence.item_lines = [child.start_mark.line + 1 for child in node.value]

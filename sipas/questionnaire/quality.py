@@ -1,7 +1,8 @@
 """Response quality: the rules that raise a signal, and the decision they lead to.
 
-Pure: plain values in, plain values out. ``sipas.services.quality`` gathers the
-inputs (settings, a device's recent responses) and stores what these return.
+Pure: plain values in, plain values out. ``sipas.services.responses.quality``
+gathers the inputs (settings, a device's recent responses) and stores what these
+return.
 
 A signal is evidence, not a verdict. Each signal weighs; a response is left out of
 the statistics only when the weight of its signals reaches :data:`EXCLUDE_AT`:

@@ -1,1 +1,3 @@
-"""Human-readable renderings of results: tables now, PDF reports later."""
+"""Renderers: each takes a document (results, forms, posters) and returns bytes or
+markup; none imports a service. ``wave_results`` holds the result data classes that
+the results service fills and every renderer reads."""

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from sipas.i18n import format_number, format_percent
 from sipas.reports.svg import ChartRow, interval_chart
-from sipas.services.results import OVERALL, Change, RankedUnit, WaveResults
+from sipas.reports.wave_results import OVERALL, Change, RankedUnit, WaveResults
 from sipas.stats.compare import Comparison, Difference
 from sipas.stats.indices import IndexResult
 from sipas.stats.intervals import Interval
@@ -179,9 +179,11 @@ def comparison_text(unit: RankedUnit, names: dict[str, str]) -> str:
 def next_mark(unit: RankedUnit) -> str:
     """≈ when the next unit was tested and not told apart, † when the design cannot
     compare the two, else nothing."""
-    return {Comparison.indistinguishable: "≈", Comparison.untestable: "†"}.get(
-        unit.comparison_with_next, ""
-    )
+    marks: dict[Comparison | None, str] = {
+        Comparison.indistinguishable: "≈",
+        Comparison.untestable: "†",
+    }
+    return marks.get(unit.comparison_with_next, "")
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ class FormBody:
 
     # -- texts -------------------------------------------------------------------
 
-    def text(self, localized) -> str:  # type: ignore[no-untyped-def]
+    def text(self, localized) -> str:
         """Questionnaire wording in the form's language, escaped for paragraphs."""
         return escape(localized.get_text(self.language))
 
@@ -273,7 +273,7 @@ class FormBody:
         # box, key, gaps and the column's right padding around the wording
         widest = max(_text_width(label) for label in labels) + room + 32
         columns = max(1, min(len(keys), MAX_COLUMNS, int(available // widest)))
-        cells = [
+        cells: list[object] = [
             Option(key, label, room)
             for (key, _code), label in zip(keys, labels, strict=True)
         ]
@@ -298,7 +298,7 @@ class FormBody:
         keys = option_keys(first)
         labels = [self.text(choice.label) for choice in first.choices]
         style = _grid_head_style(labels, GRID_COLUMN - 5)
-        head = [""] + [
+        head: list[object] = [""] + [
             Paragraph(f"<b>{escape(key)}</b><br/>{label}", style)
             for (key, _code), label in zip(keys, labels, strict=True)
         ]
@@ -385,7 +385,7 @@ def _table(
 ) -> Table:
     """A table in the form's font (ReportLab sets empty cells in Helvetica, which
     would then be listed in the PDF)."""
-    table = Table(rows, colWidths=widths, **settings)  # type: ignore[arg-type]
+    table = Table(rows, colWidths=widths, **settings)
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR), *commands]))
     return table
 

@@ -32,7 +32,7 @@ KEY_SIZE = 8.5
 def _style(name: str, **settings: object) -> ParagraphStyle:
     base = {"fontName": REGULAR, "fontSize": 9.5, "leading": 12.5, "textColor": INK}
     base.update(settings)
-    return ParagraphStyle(name, **base)  # type: ignore[arg-type]
+    return ParagraphStyle(name, **base)
 
 
 STYLES = {
@@ -93,7 +93,7 @@ STYLES = {
 }
 
 
-def draw_box(canvas, x: float, y: float, marked: bool = False) -> None:  # type: ignore[no-untyped-def]
+def draw_box(canvas, x: float, y: float, marked: bool = False) -> None:
     """A tick box with its lower left corner at (x, y); ``marked`` draws an ×."""
     canvas.saveState()
     canvas.setStrokeColor(INK)
@@ -106,7 +106,7 @@ def draw_box(canvas, x: float, y: float, marked: bool = False) -> None:  # type:
     canvas.restoreState()
 
 
-def draw_key(canvas, x: float, y: float, key: str) -> None:  # type: ignore[no-untyped-def]
+def draw_key(canvas, x: float, y: float, key: str) -> None:
     """The key typed for an option, beside its box."""
     canvas.setFont(BOLD, KEY_SIZE)
     canvas.setFillColor(KEY_INK)
@@ -131,7 +131,7 @@ class Option(Flowable):
     def _label_x(self) -> float:
         return BOX + 3 + self.key_room + 4
 
-    def wrap(self, available_width: float, available_height: float):  # type: ignore[no-untyped-def]
+    def wrap(self, available_width: float, available_height: float):
         self.width = available_width
         label_width = max(available_width - self._label_x(), 1)
         _, label_height = self.label.wrap(label_width, available_height)
@@ -154,7 +154,7 @@ class KeyedBox(Flowable):
         super().__init__()
         self.key = key
 
-    def wrap(self, available_width: float, available_height: float):  # type: ignore[no-untyped-def]
+    def wrap(self, available_width: float, available_height: float):
         self.width = available_width
         self.height = BOX
         return self.width, self.height
@@ -174,7 +174,7 @@ class WritingLines(Flowable):
         self.lines = lines
         self.spacing = spacing
 
-    def wrap(self, available_width: float, available_height: float):  # type: ignore[no-untyped-def]
+    def wrap(self, available_width: float, available_height: float):
         self.width = available_width
         self.height = self.lines * self.spacing + 2
         return self.width, self.height
@@ -198,7 +198,7 @@ class DigitBoxes(Flowable):
         self.digits = digits
         self.side = side
 
-    def wrap(self, available_width: float, available_height: float):  # type: ignore[no-untyped-def]
+    def wrap(self, available_width: float, available_height: float):
         self.width = self.digits * self.side
         self.height = self.side + 2
         return self.width, self.height

@@ -38,7 +38,7 @@ from sipas.reports.pdf_styles import (
     MUTED,
     PAGE_SIZE,
 )
-from sipas.services.results import WaveResults
+from sipas.reports.wave_results import WaveResults
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def _numbered_canvas(footer: str, pages: list[int]) -> type[Canvas]:
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            super().__init__(*args, **kwargs)
             self._pages: list[dict] = []
 
         def showPage(self) -> None:  # noqa: N802  (ReportLab's name)

@@ -12,7 +12,7 @@ from sipas.models import Wave, Weighting
 from sipas.questionnaire import Item, ItemType, Questionnaire
 from sipas.reports.pdf_sections import design_sentences, level_name
 from sipas.reports.pdf_styles import count, markup, para
-from sipas.services.results import WaveResults
+from sipas.reports.wave_results import WaveResults
 from sipas.stats.intervals import CiMethod
 
 CI_METHOD_NAMES = {

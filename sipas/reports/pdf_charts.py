@@ -178,7 +178,7 @@ def ranking_chart(
         return x0 + (min(max(value, lo), hi) - lo) / (hi - lo) * plot
 
     if is_known(reference):
-        x = x_of(reference)  # type: ignore[arg-type]
+        x = x_of(reference)
         drawing.add(
             Line(
                 x,

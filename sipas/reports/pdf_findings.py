@@ -20,7 +20,7 @@ from sipas.reports.pdf_styles import (
     para,
     pct,
 )
-from sipas.services.results import OVERALL, Change, ShareTable, WaveResults
+from sipas.reports.wave_results import OVERALL, Change, ShareTable, WaveResults
 
 
 def breakdown_part(results: WaveResults) -> list[Flowable]:
@@ -66,7 +66,11 @@ def _share_table(table: ShareTable, results: WaveResults, *, ranked: bool) -> Fl
     rows: list[list[object]] = [header]
     for position, share in enumerate(table.shares, start=1):
         label = table.labels.get(share.option, share.option)
-        row = [label, pct(share.estimate.value), interval_text(share.interval)]
+        row: list[object] = [
+            label,
+            pct(share.estimate.value),
+            interval_text(share.interval),
+        ]
         rows.append([str(position), *row] if ranked else row)
     right = (0, 2, 3) if ranked else (1, 2)
     return data_table(rows, [w * FRAME_WIDTH for w in widths], right_columns=right)

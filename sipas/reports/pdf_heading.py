@@ -13,7 +13,7 @@ from reportlab.platypus import Flowable, HRFlowable, Spacer, Table
 
 from sipas.reports.fonts import BOLD, REGULAR
 from sipas.reports.pdf_styles import FRAME_WIDTH, INK, markup, para
-from sipas.services.results import WaveResults
+from sipas.reports.wave_results import WaveResults
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from sipas.reports.pdf_styles import (
     para,
     pct,
 )
-from sipas.services.results import WaveResults
+from sipas.reports.wave_results import WaveResults
 from sipas.stats.indices import IndexResult
 
 #: Names of unit levels inside sentences ("each province is a stratum").

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TypeGuard
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -42,7 +43,7 @@ register_fonts()
 def _style(name: str, **settings: object) -> ParagraphStyle:
     base = {"fontName": REGULAR, "fontSize": 10, "leading": 13.5, "textColor": INK}
     base.update(settings)
-    return ParagraphStyle(name, **base)  # type: ignore[arg-type]
+    return ParagraphStyle(name, **base)
 
 
 STYLES = {
@@ -100,7 +101,7 @@ def markup(text: str, style: str = "body") -> Paragraph:
     return Paragraph(text, STYLES[style])
 
 
-def is_known(value: float | None) -> bool:
+def is_known(value: float | None) -> TypeGuard[float]:
     """True for a finite number (an index of an empty domain is NaN)."""
     return value is not None and math.isfinite(value)
 

@@ -78,7 +78,7 @@ def _style(name: str, **settings: object) -> ParagraphStyle:
         "alignment": TA_CENTER,
     }
     base.update(settings)
-    return ParagraphStyle(name, **base)  # type: ignore[arg-type]
+    return ParagraphStyle(name, **base)
 
 
 HEADLINE = _style("poster_headline", fontName=BOLD, fontSize=31, leading=38)

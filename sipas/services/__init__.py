@@ -1,1 +1,22 @@
-"""Database work without request objects. Services flush; the caller commits."""
+"""Database work without request objects. Services flush; the caller commits.
+
+The map, one line per package or module:
+
+- ``accounts``       staff accounts: creation, passwords, roles, scope, login throttling
+- ``audit``          the audit trail: events recorded (``record_event``) and read back
+- ``clock``          now() (tests move it) and stored timestamps read as UTC
+- ``questionnaires`` questionnaire files stored as frozen versions, parsed once
+- ``rate_limits``    fixed-window counters in the database, seen by every worker
+- ``uploads``        files kept between an import's check and the user's decision
+- ``demo``           the demo province, round and admin account
+- ``synthetic``      realistic generated responses (demo, benchmarks, tests)
+- ``units/``         lookup · tree · lineage · rules · rows (parse a file) ·
+                     imports (store it) · admin
+- ``waves/``         lookup · admin · design · targets · margins · progress
+- ``responses/``     store · phone · devices · quality · privacy · rows · imports ·
+                     admin
+- ``paper/``         issuing · entry · figures · posters
+- ``results/``       query → sums → compute (``WaveResults``) → dashboard · report ·
+                     exports · workbook
+- ``backup/``        common · sqlite · postgresql (the package chooses between them)
+"""

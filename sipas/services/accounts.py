@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, Role, Unit, User
-from sipas.models.base import utcnow
+from sipas.services import clock
+from sipas.services.audit import record_event
 
 #: Shortest password accepted.
 PASSWORD_MIN_LENGTH = 10
@@ -27,16 +28,6 @@ class AccountError(ValueError):
     def __init__(self, message: object) -> None:
         super().__init__(str(message))
         self.message = message
-
-
-def now() -> datetime:
-    """The current time (UTC); tests replace it to move the clock."""
-    return utcnow()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` with its UTC zone (SQLite hands stored timestamps back naive)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def normalise_username(username: str) -> str:
@@ -55,11 +46,6 @@ def find_user(username: str) -> User | None:
     )
 
 
-def find_unit(code: str) -> Unit | None:
-    """The unit with ``code``, if any."""
-    return db.session.scalar(sa.select(Unit).filter_by(code=code.strip()))
-
-
 def all_users() -> list[User]:
     """Every account, by username, with its unit loaded."""
     return list(
@@ -69,11 +55,6 @@ def all_users() -> list[User]:
             .order_by(sa.func.lower(User.username))
         )
     )
-
-
-def scope_units() -> list[Unit]:
-    """Units an account may be scoped to, by code."""
-    return list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
 
 
 def password_problem(
@@ -216,7 +197,7 @@ def reset_password(user: User, new: str, *, actor: User | None) -> None:
 
 def _store_password(user: User, password: str) -> None:
     user.set_password(password)
-    user.password_changed_at = now()
+    user.password_changed_at = clock.now()
     user.renew_session_stamp()
 
 
@@ -241,7 +222,7 @@ def authenticate(username: str, password: str, ip: str | None = None) -> LoginOu
             "login_failed", user=None, details={"username": name.lower(), "ip": ip}
         )
         return LoginOutcome()
-    user.last_login_at = now()
+    user.last_login_at = clock.now()
     record_event("login", user=user, details={"ip": ip})
     return LoginOutcome(user=user)
 
@@ -256,7 +237,7 @@ def throttled_until(username: str, ip: str | None) -> datetime | None:
     """
     limit = int(current_app.config["LOGIN_MAX_FAILURES"])
     window = timedelta(minutes=int(current_app.config["LOGIN_WINDOW_MINUTES"]))
-    since = now() - window
+    since = clock.now() - window
     failed = sa.select(AuditEvent.occurred_at).where(
         AuditEvent.action == "login_failed", AuditEvent.occurred_at > since
     )
@@ -269,7 +250,7 @@ def throttled_until(username: str, ip: str | None) -> datetime | None:
     if ip:
         queries.append(failed.where(AuditEvent.details["ip"].as_string() == ip))
     blocks = [_nth_latest(query, limit) for query in queries]
-    ends = [as_utc(moment) + window for moment in blocks if moment is not None]
+    ends = [clock.as_utc(moment) + window for moment in blocks if moment is not None]
     return max(ends) if ends else None
 
 
@@ -289,25 +270,3 @@ def _last_login(name: str) -> datetime | None:
             AuditEvent.action == "login", AuditEvent.user_id == user.id
         )
     )
-
-
-def record_event(
-    action: str,
-    *,
-    user: User | None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    details: dict | None = None,
-) -> AuditEvent:
-    """Append one audit event."""
-    event = AuditEvent(
-        occurred_at=now(),
-        action=action,
-        user_id=user.id if user else None,
-        object_type=object_type,
-        object_id=object_id,
-        details=details,
-    )
-    db.session.add(event)
-    db.session.flush()
-    return event

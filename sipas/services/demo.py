@@ -12,6 +12,7 @@ from sipas.extensions import db
 from sipas.models import Role, Unit, UnitLevel, Wave, WaveStatus, WaveUnit, Weighting
 from sipas.services import accounts
 from sipas.services.questionnaires import latest_version
+from sipas.services.waves.lookup import wave_by_code
 
 DEMO_WAVE_CODE = "demo"
 DEMO_QUESTIONNAIRE = "sipas-2017"
@@ -78,6 +79,8 @@ class DemoReport:
     """What `ensure_demo` created; a second run creates nothing."""
 
     units_created: int
+    #: the demo wave, made now or found
+    wave: Wave
     wave_created: bool
     admin_password: str | None
 
@@ -85,10 +88,13 @@ class DemoReport:
 def ensure_demo(admin_password: str | None = None) -> DemoReport:
     """Create whatever part of the demo data is missing; change nothing that exists."""
     units, created = _ensure_units()
-    wave_created = _ensure_wave(units)
+    wave, wave_created = _ensure_wave(units)
     password = _ensure_admin(admin_password)
     return DemoReport(
-        units_created=created, wave_created=wave_created, admin_password=password
+        units_created=created,
+        wave=wave,
+        wave_created=wave_created,
+        admin_password=password,
     )
 
 
@@ -116,9 +122,11 @@ def _ensure_units() -> tuple[dict[str, Unit], int]:
     return existing, created
 
 
-def _ensure_wave(units: dict[str, Unit]) -> bool:
-    if db.session.scalar(sa.select(Wave).filter_by(code=DEMO_WAVE_CODE)) is not None:
-        return False
+def _ensure_wave(units: dict[str, Unit]) -> tuple[Wave, bool]:
+    """The demo wave, and whether it was made now."""
+    existing = wave_by_code(DEMO_WAVE_CODE)
+    if existing is not None:
+        return existing, False
     version = latest_version(DEMO_QUESTIONNAIRE)
     if version is None:
         raise DemoNeedsQuestionnaire(DEMO_QUESTIONNAIRE)
@@ -139,7 +147,7 @@ def _ensure_wave(units: dict[str, Unit]) -> bool:
     ]
     db.session.add(wave)
     db.session.flush()
-    return True
+    return wave, True
 
 
 def _ensure_admin(password: str | None) -> str | None:

@@ -13,6 +13,7 @@ from sipas.extensions import db
 from sipas.models import QuestionnaireVersion
 from sipas.questionnaire import (
     LoadedQuestionnaire,
+    Problem,
     Questionnaire,
     QuestionnaireError,
     load_file,
@@ -40,7 +41,8 @@ def questionnaire_files(directory: str | Path) -> list[Path]:
 
 def load_all(paths: Iterable[str | Path]) -> list[LoadedQuestionnaire]:
     """Load every file; one QuestionnaireError lists the problems of all of them."""
-    loaded, problems = [], []
+    loaded: list[LoadedQuestionnaire] = []
+    problems: list[Problem] = []
     for path in paths:
         try:
             loaded.append(load_file(path))

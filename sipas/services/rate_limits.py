@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -78,5 +79,8 @@ def purge_expired(now: float | None = None) -> int:
     """Delete the counters of windows that have ended; return how many."""
     moment = int(clock() if now is None else now)
     table = RateLimitCounter.__table__
-    deleted = db.session.execute(sa.delete(table).where(table.c.expires_at <= moment))
+    deleted = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(sa.delete(table).where(table.c.expires_at <= moment)),
+    )
     return deleted.rowcount

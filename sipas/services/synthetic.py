@@ -13,6 +13,7 @@ from sipas.extensions import db
 from sipas.models import Answer, Channel, Response, ResponseStatus, Wave, WaveUnit
 from sipas.models.base import utcnow
 from sipas.questionnaire import (
+    AnswerValue,
     Item,
     ItemType,
     Questionnaire,
@@ -56,7 +57,7 @@ def _answer(item: Item, rng: random.Random, quality: float, answers: dict) -> ob
 
 def synthetic_answers(
     questionnaire: Questionnaire, rng: random.Random, quality: float
-) -> dict[str, object]:
+) -> dict[str, AnswerValue]:
     """One plausible, valid set of answers."""
     answers: dict[str, object] = {}
     for item in questionnaire.items:
@@ -91,7 +92,7 @@ def add_demo_responses(
     return added
 
 
-def _one(rng, wave, questionnaire, wave_units, sizes, quality):  # type: ignore[no-untyped-def]
+def _one(rng, wave, questionnaire, wave_units, sizes, quality):
     unit_id = rng.choices(wave_units, weights=sizes)[0].unit_id
     channel = rng.choices([c for c, _ in CHANNEL_MIX], [p for _, p in CHANNEL_MIX])[0]
     submitted = utcnow() - timedelta(minutes=rng.randint(0, 60 * 24 * 60))

@@ -102,7 +102,7 @@ class Calibration:
         return x
 
 
-def _category_sums(margin: Margin, values: NDArray) -> NDArray:
+def _category_sums(margin: Margin, values: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sums of ``values`` (records × m) per category (categories × m)."""
     n = len(margin.labels)
     return np.column_stack(
@@ -113,7 +113,13 @@ def _category_sums(margin: Margin, values: NDArray) -> NDArray:
     )
 
 
-def _residualize_poststratified(x, margin, old_weights, new_weights, counts):  # type: ignore[no-untyped-def]
+def _residualize_poststratified(
+    x: NDArray[np.float64],
+    margin: Margin,
+    old_weights: NDArray[np.float64],
+    new_weights: NDArray[np.float64],
+    counts: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """x - psw·(Σ x·oldw/psw / Σ oldw) per post-stratum."""
     numerators = _category_sums(margin, x * (old_weights / new_weights)[:, None])
     denominators = np.bincount(
@@ -123,7 +129,12 @@ def _residualize_poststratified(x, margin, old_weights, new_weights, counts):  #
     return x - means[margin.category] * (new_weights * counts)[:, None]
 
 
-def _subtract_plain_means(x, margin, weights, counts):  # type: ignore[no-untyped-def]
+def _subtract_plain_means(
+    x: NDArray[np.float64],
+    margin: Margin,
+    weights: NDArray[np.float64],
+    counts: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """x - w·ave(x/w): R's plain (unweighted) category means for raking."""
     totals = _category_sums(margin, x / weights[:, None])
     sizes = np.bincount(margin.category, weights=counts, minlength=len(margin.labels))

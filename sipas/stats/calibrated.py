@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,11 +73,15 @@ def _domain(
     safe_x = np.where(x_tot > 0, x_tot, 1.0)
     values = weights[:, None] * (s - np.nan_to_num(ratios) * a) / safe_x
     residual = calibration.residualize(values, counts)
-    z = np.column_stack(
-        [
-            np.bincount(psu, weights=residual[:, k], minlength=design.n_psus)
-            for k in range(residual.shape[1])
-        ]
+    # np.bincount with weights sums floats; numpy's stubs say every bincount is int
+    z = cast(
+        "NDArray[np.float64]",
+        np.column_stack(
+            [
+                np.bincount(psu, weights=residual[:, k], minlength=design.n_psus)
+                for k in range(residual.shape[1])
+            ]
+        ),
     )
     every_psu = np.bincount(psu, minlength=design.n_psus) > 0
     rows = int(counts.sum())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +23,7 @@ class Coded(Sequence[str]):
     codes: NDArray[np.int64]
 
     @classmethod
-    def of(cls, values: Sequence[str] | NDArray) -> Coded:
+    def of(cls, values: Sequence[str] | NDArray[Any]) -> Coded:
         """Number the distinct values of a column (any sequence of strings)."""
         number: dict[str, int] = {}
         codes = np.fromiter(
@@ -56,6 +57,7 @@ class Coded(Sequence[str]):
     def __len__(self) -> int:
         return len(self.codes)
 
+    # rows by position only: Sequence also takes a slice, which no caller needs
     def __getitem__(self, row: int) -> str:  # type: ignore[override]
         return self.labels[int(self.codes[row])]
 
@@ -66,7 +68,8 @@ class Coded(Sequence[str]):
     def rows_with(self, label: str) -> NDArray[np.bool_]:
         """True for the rows whose value is ``label``."""
         try:
-            return self.codes == self.labels.index(label)
+            rows: NDArray[np.bool_] = self.codes == self.labels.index(label)
+            return rows
         except ValueError:
             return np.zeros(len(self.codes), dtype=bool)
 

@@ -83,7 +83,12 @@ def domain_difference(
     `svycontrast(svyby(..., covmat=TRUE), c(1, -1))` does; df is that of the PSUs
     holding rows of either domain.
     """
-    if first.psu_totals is None or second.psu_totals is None:
+    if (
+        first.psu_totals is None
+        or second.psu_totals is None
+        or first.psu_has_rows is None
+        or second.psu_has_rows is None
+    ):
         raise ValueError("both estimates need their per-PSU linearised totals")
     has_rows = first.psu_has_rows | second.psu_has_rows
     z = first.psu_totals - second.psu_totals

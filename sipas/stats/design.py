@@ -167,7 +167,7 @@ def column_variances(
         )
         else present
     )
-    variances = (per_stratum * counted).sum(axis=0)
+    variances: NDArray[np.float64] = (per_stratum * counted).sum(axis=0)
     if lonely_psu is LonelyPsu.average:
         n_present, n_lonely = present.sum(axis=0), lonely_present.sum(axis=0)
         scaled = n_present > n_lonely
@@ -182,4 +182,7 @@ def column_degrees_of_freedom(
     member = np.zeros((design.n_strata, design.n_psus))
     member[design.psu_stratum, np.arange(design.n_psus)] = 1.0
     present_strata = (member @ psu_has_rows.astype(float)) > 0
-    return (psu_has_rows.sum(axis=0) - present_strata.sum(axis=0)).astype(np.int64)
+    dof: NDArray[np.int64] = (
+        psu_has_rows.sum(axis=0) - present_strata.sum(axis=0)
+    ).astype(np.int64)
+    return dof

@@ -11,11 +11,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sipas.stats.coded import Coded
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 REQUIRED_COLUMNS = ("response_id", "stratum", "psu", "weight")
 #: Answer code of each accepted scale value: 1–5 answered, 9 (not applicable) and
@@ -107,7 +111,9 @@ def _header_problems(
     return problems
 
 
-def _read_rows(reader, header: list[str], criteria: Sequence[str]) -> FlatData:  # type: ignore[no-untyped-def]
+def _read_rows(
+    reader: Iterable[list[str]], header: list[str], criteria: Sequence[str]
+) -> FlatData:
     index = {name: i for i, name in enumerate(header)}
     criteria_at = [index.get(code) for code in criteria]
     other_names = [n for n in header if n not in REQUIRED_COLUMNS and n not in criteria]
@@ -286,7 +292,7 @@ def _has_quotes(path: str) -> bool:
             return data.find(b'"') >= 0
 
 
-def _int8_values(column) -> NDArray[np.int8]:  # type: ignore[no-untyped-def]
+def _int8_values(column: pa.ChunkedArray) -> NDArray[np.int8]:
     """An int8 Arrow column as numpy, 0 where null, read from its buffers (a validity
     bitmap and the values) without loading pyarrow.compute."""
     parts = []
@@ -301,7 +307,7 @@ def _int8_values(column) -> NDArray[np.int8]:  # type: ignore[no-untyped-def]
     return np.concatenate(parts)
 
 
-def _coded(column) -> Coded:  # type: ignore[no-untyped-def]
+def _coded(column: pa.ChunkedArray) -> Coded:
     """A dictionary-encoded Arrow column as a Coded column."""
     combined = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     return Coded.from_dictionary(

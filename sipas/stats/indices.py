@@ -104,7 +104,8 @@ def overall_coefficients(
     """Factor weights (normalised) times each factor's equal criterion weights."""
     total_weight = sum(f.weight for f in factors)
     return sum(
-        (f.weight / total_weight) * factor_coefficients(f, position) for f in factors
+        ((f.weight / total_weight) * factor_coefficients(f, position) for f in factors),
+        start=np.zeros(len(position)),
     )
 
 

@@ -31,7 +31,7 @@ def _common(result: IndexResult, method: str) -> dict[str, Any]:
 
 
 def _criterion(result: IndexResult, method: str) -> dict[str, Any]:
-    row = {
+    row: dict[str, Any] = {
         "code": result.code,
         "factor": result.factor,
         "n": result.estimate.n,

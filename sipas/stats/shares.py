@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,12 +40,16 @@ def indicator_sums(
 ) -> CriterionSums:
     """Per-PSU sums of 0/1 numerator and denominator columns (rows × m each)."""
 
-    def per_psu(values: NDArray) -> NDArray:
-        return np.column_stack(
-            [
-                np.bincount(psu, weights=values[:, k], minlength=n_psus)
-                for k in range(values.shape[1])
-            ]
+    # np.bincount with weights sums floats; numpy's stubs say every bincount is int
+    def per_psu(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        return cast(
+            "NDArray[np.float64]",
+            np.column_stack(
+                [
+                    np.bincount(psu, weights=values[:, k], minlength=n_psus)
+                    for k in range(values.shape[1])
+                ]
+            ),
         )
 
     w = weights[:, None]
@@ -55,7 +60,9 @@ def indicator_sums(
         answered_count=np.rint(per_psu(answered)).astype(np.int64),
         satisfied_count=np.rint(per_psu(chosen)).astype(np.int64),
         row_count=np.bincount(psu, minlength=n_psus).astype(np.int64),
-        row_weight=np.bincount(psu, weights=weights, minlength=n_psus),
+        row_weight=cast(
+            "NDArray[np.float64]", np.bincount(psu, weights=weights, minlength=n_psus)
+        ),
     )
 
 

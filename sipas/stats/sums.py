@@ -7,11 +7,14 @@ are also made from row arrays, so both routes feed one engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sipas.stats.design import number_values
+
+_Scalar = TypeVar("_Scalar", bound=np.generic)
 
 #: Scale answers 4 and 5 count as satisfied; 1–5 count as answered; 9 and blank do not.
 SATISFIED_FROM = 4
@@ -54,7 +57,7 @@ GRAM_BLOCK_ROWS = 1 << 13
 N_CODES = 6
 
 
-def answer_codes(answers: NDArray) -> NDArray[np.int8]:
+def answer_codes(answers: NDArray[Any]) -> NDArray[np.int8]:
     """Rows × criteria of int8 codes: 1–5 as answered, 0 for 9, blank or NaN."""
     if answers.dtype == np.int8 and (
         answers.size == 0 or (answers.min() >= 0 and answers.max() <= 5)
@@ -68,7 +71,7 @@ def criterion_sums(
     n_psus: int,
     psu_of_row: NDArray[np.int64],
     weights: NDArray[np.float64],
-    answers: NDArray,
+    answers: NDArray[Any],
     in_domain: NDArray[np.bool_] | None = None,
     counts: NDArray[np.int64] | None = None,
 ) -> CriterionSums:
@@ -93,7 +96,7 @@ def domain_sums(
     n_psus: int,
     psu_of_row: NDArray[np.int64],
     weights: NDArray[np.float64],
-    answers: NDArray,
+    answers: NDArray[Any],
     domain_of_row: NDArray[np.int64],
     n_domains: int,
     counts: NDArray[np.int64] | None = None,
@@ -125,7 +128,8 @@ def domain_sums(
             gram, weight_sq = _cross_products(
                 sorted_totals[rows], sorted_squares[rows], sorted_codes[:, rows]
             )
-            grams = {
+            # NDArray[Any]: unpacked into CriterionSums, whose fields hold floats, ints
+            grams: dict[str, NDArray[Any]] = {
                 "gram_ss": gram[:k, :k],
                 "gram_sa": gram[:k, k:],
                 "gram_aa": gram[k:, k:],
@@ -134,7 +138,7 @@ def domain_sums(
             weight_sq = (sorted_codes[:, rows] > 0) @ sorted_squares[rows]
             grams = {}
         mine = cell_domain == d
-        spread = {
+        spread: dict[str, NDArray[Any]] = {
             name: _spread(values[mine], cell_psu[mine], n_psus)
             for name, values in per_cell.items()
         }
@@ -148,7 +152,9 @@ def domain_sums(
     return result
 
 
-def _spread(values: NDArray, psus: NDArray[np.int64], n_psus: int) -> NDArray:
+def _spread(
+    values: NDArray[_Scalar], psus: NDArray[np.int64], n_psus: int
+) -> NDArray[_Scalar]:
     """Rows of some PSUs put in an array over all PSUs of the design (0 elsewhere)."""
     spread = np.zeros((n_psus, *values.shape[1:]), dtype=values.dtype)
     spread[psus] = values
@@ -170,7 +176,7 @@ def _per_cell_sums(
     totals: NDArray[np.float64],
     by_criterion: NDArray[np.int8],
     counts: NDArray[np.int64] | None,
-) -> dict[str, NDArray]:
+) -> dict[str, NDArray[Any]]:
     """The per-PSU fields of CriterionSums, one row per (domain, PSU) cell: Σw and
     response counts per (cell, answer code) from two bincounts per criterion over one
     integer key, summed over the codes that count as answered or satisfied."""

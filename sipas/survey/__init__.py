@@ -1,10 +1,7 @@
-"""Citizen-facing questionnaire pages."""
+"""Citizen-facing questionnaire pages: the phone steps and the kiosk."""
 
-from flask import Blueprint
+from sipas.survey import views  # noqa: F401, I001  (the step routes come first)
+from sipas.survey import kiosk  # noqa: F401
+from sipas.survey.blueprint import bp
 
-bp = Blueprint("survey", __name__)
-
-from sipas.survey import views  # noqa: E402, F401  (registers the routes)
-
-# isort: split
-from sipas.survey import kiosk  # noqa: E402, F401
+__all__ = ["bp"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
@@ -130,7 +131,7 @@ def _field_for(item: Item, language: str) -> Field:
     return StringField(label, render_kw={"inputmode": "numeric"})
 
 
-def prefill(form: SectionForm, answers: Mapping[str, object]) -> None:
+def prefill(form: SectionForm, answers: Mapping[str, Any]) -> None:
     """Show stored draft answers in a freshly built (GET) form."""
     for item, field in form.item_fields():
         value = answers.get(item.code)

@@ -7,19 +7,18 @@ server through POST /api/sync (sipas.api) with the device's token.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Response, abort, current_app, jsonify, render_template, url_for
+from flask import Response, current_app, jsonify, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 
 from sipas.assets import asset_url
-from sipas.extensions import db
-from sipas.models import Unit
 from sipas.questionnaire import Item, Questionnaire
 from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
-from sipas.services import phone
-from sipas.services.waves import find_open_target
-from sipas.survey import bp
+from sipas.services.responses import phone
+from sipas.services.units.lookup import unit_or_404
+from sipas.services.waves.lookup import find_open_target
+from sipas.survey.blueprint import bp
 
 #: Interface texts of the kiosk, sent to the page in every language (the respondent
 #: switches language without a request). Keys are used by static/js/kiosk.js.
@@ -92,19 +91,12 @@ def _texts() -> dict[str, dict[str, str]]:
     return texts
 
 
-def _unit_or_404(unit_code: str) -> Unit:
-    unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
-    if unit is None:
-        abort(404)
-    return unit
-
-
 @bp.get("/kiosk/<unit_code>")
 @bp.get("/kiosk/<unit_code>/enrol")
-def kiosk_page(unit_code: str):  # type: ignore[no-untyped-def]
+def kiosk_page(unit_code: str) -> ResponseReturnValue:
     """The kiosk app (the enrolment URL serves the same page; the token is in the
     URL fragment, which the browser never sends)."""
-    unit = _unit_or_404(unit_code)
+    unit = unit_or_404(unit_code)
     target = find_open_target(unit_code)
     settings = {
         "unit": unit.code,
@@ -171,9 +163,9 @@ def questionnaire_json(questionnaire: Questionnaire) -> dict:
 
 
 @bp.get("/kiosk/<unit_code>/questionnaire.json")
-def kiosk_questionnaire(unit_code: str):  # type: ignore[no-untyped-def]
+def kiosk_questionnaire(unit_code: str) -> ResponseReturnValue:
     """The open wave's questionnaire for the kiosk (404 when nothing is open)."""
-    _unit_or_404(unit_code)
+    unit_or_404(unit_code)
     target = find_open_target(unit_code)
     if target is None:
         return jsonify({"error": "no_open_wave"}), 404
@@ -186,7 +178,7 @@ def kiosk_questionnaire(unit_code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/kiosk/sw.js")
-def kiosk_service_worker():  # type: ignore[no-untyped-def]
+def kiosk_service_worker() -> ResponseReturnValue:
     """The service worker, served under /kiosk/ so it may control the kiosk pages."""
     folder = current_app.static_folder or ""
     with open(f"{folder}/js/kiosk-sw.js", encoding="utf-8") as handle:

@@ -13,11 +13,13 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from sipas.errors import render_error
+from sipas.errors import DATABASE_UNAVAILABLE, database_down, render_error
 from sipas.extensions import db
 from sipas.i18n import current_language, is_language, remember_language
 from sipas.models import ResponseDraft
@@ -25,9 +27,9 @@ from sipas.questionnaire import Questionnaire, Section
 from sipas.questionnaire.logic import is_visible
 from sipas.questionnaire.steps import step_number
 from sipas.security import client_address, rate_limited
-from sipas.services import phone, responses
-from sipas.services.waves import SurveyTarget, find_open_target
-from sipas.survey import bp
+from sipas.services.responses import phone, store
+from sipas.services.waves.lookup import SurveyTarget, find_open_target
+from sipas.survey.blueprint import bp
 from sipas.survey.forms import SectionForm, csrf_failure_message, form_class, prefill
 
 
@@ -47,7 +49,7 @@ def _current_form_uuid(unit_code: str) -> uuid_module.UUID:
     """This browser's form instance for the unit; a new one after a submission."""
     stored = session.get(_session_key(unit_code))
     form_uuid = _parse_uuid(stored) if stored else None
-    if form_uuid is None or responses.find_by_uuid(form_uuid) is not None:
+    if form_uuid is None or store.find_by_uuid(form_uuid) is not None:
         form_uuid = uuid_module.uuid4()
         session[_session_key(unit_code)] = str(form_uuid)
     return form_uuid
@@ -68,12 +70,12 @@ def _section_or_400(questionnaire: Questionnaire, code: str | None) -> Section:
 
 
 @bp.get("/s/<unit_code>")
-def questionnaire_page(unit_code: str):  # type: ignore[no-untyped-def]
+def questionnaire_page(unit_code: str) -> ResponseReturnValue:
     """Show the step the respondent is on (or asked for with ?step=)."""
     target = _target_or_404(unit_code)
     questionnaire = phone.questionnaire_of(target)
     form_uuid = _parse_uuid(request.args.get("f"))
-    if form_uuid is not None and responses.find_by_uuid(form_uuid) is not None:
+    if form_uuid is not None and store.find_by_uuid(form_uuid) is not None:
         # back button after sending: the same thank-you, never a second response
         return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
     if form_uuid is None or phone.find_draft(form_uuid, target) is None:
@@ -99,7 +101,7 @@ def _reachable_section(
 
 @bp.post("/s/<unit_code>")
 @rate_limited("phone", "RATE_LIMIT_PHONE_PER_MINUTE", client_address)
-def post_step(unit_code: str):  # type: ignore[no-untyped-def]
+def post_step(unit_code: str) -> ResponseReturnValue:
     """Validate one step, keep it, and go on; the last step stores the response.
 
     The language buttons send the step too: what was typed is kept (required
@@ -108,7 +110,7 @@ def post_step(unit_code: str):  # type: ignore[no-untyped-def]
     target = _target_or_404(unit_code)
     questionnaire = phone.questionnaire_of(target)
     form_uuid = _parse_uuid(request.form.get("form_id")) or abort(400)
-    if responses.find_by_uuid(form_uuid) is not None:
+    if store.find_by_uuid(form_uuid) is not None:
         return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
     section = _section_or_400(questionnaire, request.form.get("section"))
     language, move = _language_and_move()
@@ -120,7 +122,7 @@ def post_step(unit_code: str):  # type: ignore[no-untyped-def]
         if outcome.problems:
             form.show_problems(outcome.problems)
             page = _render_posted_step(target, questionnaire, section, form, form_uuid)
-            response = make_response(page, 422)
+            response: Response = make_response(page, 422)
         else:
             db.session.commit()
             response = _after_step(unit_code, form_uuid, outcome)
@@ -153,7 +155,18 @@ def _after_step(
     )
 
 
-def render_after_csrf_failure():  # type: ignore[no-untyped-def]
+@bp.errorhandler(CSRFError)
+def csrf_failure(error: CSRFError) -> ResponseReturnValue:
+    """An expired form on a step: the step again with what was posted (not stored)
+    and an explanation, never a lost questionnaire."""
+    try:
+        return _render_after_csrf_failure()
+    except DATABASE_UNAVAILABLE as down:
+        # an error raised by a handler would be a bare 500
+        return database_down(down)
+
+
+def _render_after_csrf_failure() -> ResponseReturnValue:
     """The step again with what was posted (not stored) and an explanation."""
     unit_code = (request.view_args or {}).get("unit_code", "")
     target = find_open_target(unit_code)
@@ -223,14 +236,14 @@ def _render_step(
 
 
 @bp.get("/s/<unit_code>/thanks/<uuid:form_id>")
-def thanks(unit_code: str, form_id: uuid_module.UUID):  # type: ignore[no-untyped-def]
+def thanks(unit_code: str, form_id: uuid_module.UUID) -> ResponseReturnValue:
     """The thank-you page with the receipt code; the same for every retry."""
-    response = responses.find_by_uuid(form_id)
+    response = store.find_by_uuid(form_id)
     if response is None or response.unit.code != unit_code:
         abort(404)
     return render_template(
         "survey/thanks.html",
         response=response,
         unit=response.unit,
-        receipt=responses.receipt_code(response.uuid),
+        receipt=store.receipt_code(response.uuid),
     )

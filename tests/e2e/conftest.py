@@ -32,7 +32,7 @@ AXE_SCRIPT = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js
 OUTPUT = OUTPUT_ROOT / "e2e"
 
 
-def demo_app(folder: Path):  # type: ignore[no-untyped-def]
+def demo_app(folder: Path):
     """An app on a database of its own with the questionnaires and the demo data;
     more can be added inside ``with app.app_context()`` before it is served."""
     path = folder / "sipas.db"
@@ -48,7 +48,7 @@ def demo_app(folder: Path):  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def serving(app) -> Iterator[tuple[str, object]]:  # type: ignore[no-untyped-def]
+def serving(app) -> Iterator[tuple[str, object]]:
     """``app`` served by a threaded werkzeug server on a free port of 127.0.0.1."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -88,7 +88,7 @@ def browser():
 CSP_VIOLATIONS: list[str] = []
 
 
-def _record_csp_violation(message) -> None:  # type: ignore[no-untyped-def]
+def _record_csp_violation(message) -> None:
     """Chromium writes every blocked script, style or source to the console."""
     if "Content Security Policy" in message.text:
         CSP_VIOLATIONS.append(f"{message.location.get('url')}: {message.text}")
@@ -97,20 +97,20 @@ def _record_csp_violation(message) -> None:  # type: ignore[no-untyped-def]
 class CspWatchingBrowser:
     """The browser, whose every context and page reports CSP violations."""
 
-    def __init__(self, browser) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, browser) -> None:
         self._browser = browser
 
-    def new_context(self, **options):  # type: ignore[no-untyped-def]
+    def new_context(self, **options):
         context = self._browser.new_context(**options)
         context.on("console", _record_csp_violation)
         return context
 
-    def new_page(self, **options):  # type: ignore[no-untyped-def]
+    def new_page(self, **options):
         page = self._browser.new_page(**options)
         page.on("console", _record_csp_violation)
         return page
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str):
         return getattr(self._browser, name)
 
 
@@ -141,7 +141,7 @@ def output_dir() -> Path:
     return OUTPUT
 
 
-def wait_until(page, expression: str, arg=None, seconds: float = 10) -> None:  # type: ignore[no-untyped-def]
+def wait_until(page, expression: str, arg=None, seconds: float = 10) -> None:
     """Poll ``expression`` (a JS function of ``arg``) until it is truthy.
 
     Instead of page.wait_for_function, whose polling evaluates strings inside the

@@ -13,8 +13,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.models import Channel, Response, Unit
+from sipas.models import Channel, Response
 from sipas.models.devices import Device
+from sipas.services.units.lookup import unit_by_code
 from tests.e2e.conftest import demo_app, serving, wait_until
 
 UNIT = "QN-HALONG-TT"
@@ -23,7 +24,7 @@ TOKEN = secrets.token_urlsafe(32)
 
 def enrol_device(unit_code: str = UNIT, token: str = TOKEN) -> Device:
     """A registered kiosk for the unit with ``token`` (added, not committed)."""
-    unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
+    unit = unit_by_code(unit_code)
     device = Device(
         unit=unit,
         name=f"Kiosk test {secrets.token_hex(3)}",
@@ -57,13 +58,13 @@ def kiosk(browser, request):
     context.close()
 
 
-def vi(app, message: str, **values: object) -> str:  # type: ignore[no-untyped-def]
+def vi(app, message: str, **values: object) -> str:
     """The Vietnamese interface text of ``message``."""
     with app.test_request_context(), force_locale("vi"):
         return _(message, **values)
 
 
-def kiosk_count(app) -> int:  # type: ignore[no-untyped-def]
+def kiosk_count(app) -> int:
     """Kiosk responses the server has stored, whatever their status."""
     with app.app_context():
         return db.session.scalar(
@@ -71,7 +72,7 @@ def kiosk_count(app) -> int:  # type: ignore[no-untyped-def]
         )
 
 
-def newest_answers(app) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def newest_answers(app) -> dict[str, list[str]]:
     """The stored answers of the newest kiosk response, values sorted per item."""
     with app.app_context():
         response = db.session.scalar(
@@ -89,12 +90,12 @@ def newest_answers(app) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
         return {code: sorted(values) for code, values in stored.items()}
 
 
-def unsent(page) -> int:  # type: ignore[no-untyped-def]
+def unsent(page) -> int:
     """Finished questionnaires still in the kiosk's IndexedDB outbox."""
     return page.evaluate("window.sipasKiosk.outboxAll().then(r => r.length)")
 
 
-def open_kiosk(page, url: str, unit: str = UNIT, token: str | None = TOKEN) -> None:  # type: ignore[no-untyped-def]
+def open_kiosk(page, url: str, unit: str = UNIT, token: str | None = TOKEN) -> None:
     """Open the kiosk of ``unit`` (through its enrolment link when ``token`` is
     given) and wait for its first screen."""
     if token:
@@ -104,7 +105,7 @@ def open_kiosk(page, url: str, unit: str = UNIT, token: str | None = TOKEN) -> N
     page.wait_for_selector("html[data-screen]")
 
 
-def screen_type(page) -> str:  # type: ignore[no-untyped-def]
+def screen_type(page) -> str:
     """'start', 'thanks', 'blocked' or the type of the question on screen."""
     page.wait_for_selector(".screen")
     for name in ("thanks", "start", "blocked"):
@@ -113,7 +114,7 @@ def screen_type(page) -> str:  # type: ignore[no-untyped-def]
     return page.get_attribute(".question-screen", "data-type")
 
 
-def answer_one(page, kind: str, *, tap: bool = True) -> None:  # type: ignore[no-untyped-def]
+def answer_one(page, kind: str, *, tap: bool = True) -> None:
     """Answer the question on screen as a respondent would."""
     act = (lambda loc: loc.tap()) if tap else (lambda loc: loc.click())
     if kind == "scale":
@@ -127,7 +128,7 @@ def answer_one(page, kind: str, *, tap: bool = True) -> None:  # type: ignore[no
         act(page.locator(".actions button.primary"))  # empty text: go on
 
 
-def wait_for_next(page, progress: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for_next(page, progress: str) -> None:
     """Wait until another question than the one ``progress`` named is on screen."""
     wait_until(
         page,
@@ -137,23 +138,21 @@ def wait_for_next(page, progress: str) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def go_on(page, act) -> None:  # type: ignore[no-untyped-def]
+def go_on(page, act) -> None:
     """Run ``act`` (a tap that leaves the question) and wait for the next screen."""
     before = page.inner_text("#k-progress")
     act()
     wait_for_next(page, before)
 
 
-def start_one(page, *, tap: bool = True) -> None:  # type: ignore[no-untyped-def]
+def start_one(page, *, tap: bool = True) -> None:
     """Tap the start button and wait for the first question."""
     start = page.locator(".start-button")
     start.tap() if tap else start.click()
     page.locator("#k-progress").wait_for()
 
 
-def complete_one(  # type: ignore[no-untyped-def]
-    page, *, tap: bool = True, started: bool = False
-) -> int:
+def complete_one(page, *, tap: bool = True, started: bool = False) -> int:
     """From the start screen (or, ``started``, the first question) to the
     thank-you; the number of questions asked."""
     if not started:
@@ -165,7 +164,7 @@ def complete_one(  # type: ignore[no-untyped-def]
     return asked
 
 
-def answer_until(page, label: str) -> None:  # type: ignore[no-untyped-def]
+def answer_until(page, label: str) -> None:
     """Answer question after question until the one asking ``label`` is on screen."""
     while page.inner_text("h1") != label:
         kind = screen_type(page)
@@ -173,7 +172,7 @@ def answer_until(page, label: str) -> None:  # type: ignore[no-untyped-def]
         go_on(page, lambda kind=kind: answer_one(page, kind))
 
 
-def wait_for_sync(page, app, expected: int, seconds: float = 20) -> None:  # type: ignore[no-untyped-def]
+def wait_for_sync(page, app, expected: int, seconds: float = 20) -> None:
     """Wait until the server holds ``expected`` kiosk responses and the outbox is
     empty."""
     deadline = time.monotonic() + seconds

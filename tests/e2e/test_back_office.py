@@ -8,17 +8,18 @@ import subprocess
 
 import openpyxl
 import pytest
-import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.i18n import format_percent
-from sipas.models import Unit, Wave
 from sipas.questionnaire.serials import format_serial
-from sipas.services import results, synthetic
-from sipas.services.devices import create_device, revoke_device
-from sipas.services.paper_forms import issue_forms
+from sipas.services import synthetic
+from sipas.services.paper.issuing import issue_forms
+from sipas.services.responses.devices import create_device, revoke_device
+from sipas.services.results import compute
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 from tests.e2e.conftest import assert_accessible, demo_app, serving
 from tests.entry_helpers import make_disagreement
 
@@ -33,9 +34,9 @@ def filled_server(tmp_path_factory):
     revoked). None of these adds a response."""
     app = demo_app(tmp_path_factory.mktemp("back-office"))
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        wave = wave_by_code("demo")
         synthetic.add_demo_responses(wave, 400, seed=4)
-        unit = db.session.scalar(sa.select(Unit).filter_by(code="QN-HALONG-TT"))
+        unit = unit_by_code("QN-HALONG-TT")
         issue_forms(wave, unit, 20, None)
         make_disagreement(wave, unit, 21)
         create_device(unit, "Quầy 1", None)
@@ -89,8 +90,8 @@ def test_admin_creates_a_wave_reads_results_and_downloads(
     # the results of the demo wave, figures as the results service makes them
     page.goto(f"{url}/admin/results/demo")
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
-        sipas = results.wave_results(wave, group_items=[]).indices.overall
+        wave = wave_by_code("demo")
+        sipas = compute.wave_results(wave, group_items=[]).indices.overall
     with app.test_request_context(), force_locale("vi"):
         shown = format_percent(sipas.estimate.value)
     assert re.fullmatch(r"\d{1,3},\d\d%", shown)

@@ -5,11 +5,11 @@ phone size."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Device, Unit
-from sipas.services import devices
+from sipas.models import Device
+from sipas.services.responses import devices
+from sipas.services.units.lookup import unit_by_code
 from tests.e2e import kiosk_pages
 from tests.e2e.conftest import assert_accessible
 from tests.e2e.kiosk_pages import UNIT, vi
@@ -18,15 +18,15 @@ kiosk_server = kiosk_pages.kiosk_server
 SIZES = {"desk": (1366, 768), "phone": (360, 740)}
 
 
-def register(app, name: str) -> int:  # type: ignore[no-untyped-def]
+def register(app, name: str) -> int:
     with app.app_context():
-        unit = db.session.scalar(sa.select(Unit).filter_by(code=UNIT))
+        unit = unit_by_code(UNIT)
         device, _token = devices.create_device(unit, name, None)
         db.session.commit()
         return device.id
 
 
-def is_active(app, device_id: int) -> bool:  # type: ignore[no-untyped-def]
+def is_active(app, device_id: int) -> bool:
     with app.app_context():
         return db.session.get(Device, device_id).is_active
 
@@ -49,7 +49,7 @@ def admin(browser, kiosk_server, request):
     context.close()
 
 
-def focus_by_tab(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def focus_by_tab(page, name: str) -> None:
     """Press Tab until the focused element's accessible text is ``name``."""
     for _press in range(80):
         page.keyboard.press("Tab")
@@ -58,7 +58,7 @@ def focus_by_tab(page, name: str) -> None:  # type: ignore[no-untyped-def]
     raise AssertionError(f"«{name}» is not reachable with Tab")
 
 
-def picture_both_sizes(page, output_dir, name: str) -> None:  # type: ignore[no-untyped-def]
+def picture_both_sizes(page, output_dir, name: str) -> None:
     """Screenshots at both sizes; the page never scrolls sideways (a wide table
     scrolls in its own box)."""
     for size, (width, height) in SIZES.items():

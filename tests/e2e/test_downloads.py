@@ -11,9 +11,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.models import AuditEvent, Role, Wave
-from sipas.services import accounts, exports, synthetic
+from sipas.models import AuditEvent, Role
+from sipas.services import accounts, synthetic
 from sipas.services.questionnaires import parsed
+from sipas.services.results import exports
+from sipas.services.waves.lookup import wave_by_code
 from tests.e2e.conftest import demo_app, serving
 from tests.factories import make_response, valid_answers
 
@@ -34,7 +36,7 @@ def big_round(tmp_path_factory):
     ``RESPONSES`` responses."""
     app = demo_app(tmp_path_factory.mktemp("downloads"))
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        wave = wave_by_code("demo")
         synthetic.add_demo_responses(wave, RESPONSES, seed=13)
         answers = {**valid_answers(parsed(wave.questionnaire)), "comment": HOSTILE}
         make_response(CENTRE, answers)
@@ -61,13 +63,13 @@ def analyst(browser, big_round):
     context.close()
 
 
-def vi(app, message: str) -> str:  # type: ignore[no-untyped-def]
+def vi(app, message: str) -> str:
     """The Vietnamese interface text of ``message``."""
     with app.test_request_context(), force_locale("vi"):
         return _(message)
 
 
-def cli_export(app, tmp_path, *unit: str) -> bytes:  # type: ignore[no-untyped-def]
+def cli_export(app, tmp_path, *unit: str) -> bytes:
     """The stats CSV as `flask sipas export demo --format csv` writes it."""
     target = tmp_path / "cli.csv"
     args = ["sipas", "export", "demo", "--format", "csv", "-o", str(target)]
@@ -77,7 +79,7 @@ def cli_export(app, tmp_path, *unit: str) -> bytes:  # type: ignore[no-untyped-d
     return target.read_bytes()
 
 
-def web_exports(app) -> list[dict]:  # type: ignore[no-untyped-def]
+def web_exports(app) -> list[dict]:
     """Details of the downloads the pages recorded (the command's say ``cli``)."""
     with app.app_context():
         events = db.session.scalars(

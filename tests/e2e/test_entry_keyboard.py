@@ -8,11 +8,14 @@ import pytest
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Channel, PaperEntry, Response, Role, Unit, Wave
+from sipas.models import Channel, PaperEntry, Response, Role
 from sipas.questionnaire.entry_keys import decode
 from sipas.questionnaire.serials import form_code, format_serial
-from sipas.services import accounts, reporting, synthetic
+from sipas.services import accounts, synthetic
 from sipas.services.questionnaires import parsed
+from sipas.services.results import sums
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.indices import Options
 from tests.conftest import STAFF_PASSWORD
 from tests.e2e.conftest import assert_accessible, demo_app, serving, wait_until
@@ -31,14 +34,14 @@ def entry_server(tmp_path_factory):
     of the province."""
     app = demo_app(tmp_path_factory.mktemp("entry"))
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        wave = wave_by_code("demo")
         synthetic.add_demo_responses(wave, 60, seed=5)
-        unit = db.session.scalar(sa.select(Unit).filter_by(code=UNIT))
+        unit = unit_by_code(UNIT)
         issue(wave, unit, 1, 2, 3)
         for name in ("typist-1", "typist-2"):
             accounts.create_user(name, STAFF_PASSWORD, Role.surveyor, unit=unit)
         # a surveyor of the whole province: several units to choose from
-        province = db.session.scalar(sa.select(Unit).filter_by(code="QN"))
+        province = unit_by_code("QN")
         accounts.create_user("typist-3", STAFF_PASSWORD, Role.surveyor, unit=province)
         db.session.commit()
     with serving(app) as served:
@@ -53,15 +56,15 @@ def desk(browser):
     context.close()
 
 
-def _rows(app) -> int:  # type: ignore[no-untyped-def]
+def _rows(app) -> int:
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
-        return reporting.wave_analysis(wave, Options()).n_rows
+        wave = wave_by_code("demo")
+        return sums.wave_analysis(wave, Options()).n_rows
 
 
-def _plan(app, **changes: str):  # type: ignore[no-untyped-def]
+def _plan(app, **changes: str):
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        wave = wave_by_code("demo")
         questionnaire = parsed(wave.questionnaire)
         answers = decode(questionnaire, typed_form(wave, **changes)).answers
         return key_plan(questionnaire, answers)
@@ -69,7 +72,7 @@ def _plan(app, **changes: str):  # type: ignore[no-untyped-def]
 
 def _enter_form(
     page, url: str, plan, check_accessibility: bool = False, shot=None
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page.goto(f"{url}/entry/?wave=demo&unit={UNIT}")
     # the page puts the focus in the serial box; keys typed before would be lost
     wait_until(page, "() => document.activeElement.name === 'serial'")
@@ -154,7 +157,7 @@ def test_double_entry_and_settlement_with_the_keyboard(
     assert typed[0][2] >= len(_plan(app))
 
 
-def _wait_for_answer_page(page, serial: int) -> None:  # type: ignore[no-untyped-def]
+def _wait_for_answer_page(page, serial: int) -> None:
     page.wait_for_url(f"**/entry/demo/{UNIT}/form?serial={format_serial(serial)}")
     wait_until(page, "() => document.activeElement.id === 'k-field'")
 

@@ -15,8 +15,10 @@ from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.models import Channel, Response, ResponseStatus
-from sipas.services import questionnaires, reporting, responses
-from sipas.services.waves import find_open_target
+from sipas.services import questionnaires
+from sipas.services.responses import store
+from sipas.services.results import sums
+from sipas.services.waves.lookup import find_open_target
 from sipas.stats.indices import Options
 from tests.e2e import kiosk_pages
 from tests.e2e.conftest import assert_accessible, wait_until
@@ -101,7 +103,7 @@ def test_offline_kiosk_loses_nothing(kiosk_server, browser):
         assert {r.status for r in stored} == {ResponseStatus.flagged}
         assert all("too_fast" in r.status_reason.split(",") for r in stored)
         wave = stored[0].wave
-        counted = reporting.wave_analysis(wave, Options()).n_rows
+        counted = sums.wave_analysis(wave, Options()).n_rows
         assert counted == db.session.scalar(
             sa.select(sa.func.count()).where(
                 Response.wave_id == wave.id,
@@ -237,7 +239,7 @@ def test_phone_keeps_the_last_step_when_offline(kiosk_server, browser):
     assert note.inner_text() == expected
     assert page.evaluate(f"localStorage.getItem('sipas.pending.{form_id}') !== null")
     with app.app_context():
-        assert responses.find_by_uuid(uuid_module.UUID(form_id)) is None
+        assert store.find_by_uuid(uuid_module.UUID(form_id)) is None
 
     context.set_offline(False)
     page.wait_for_url(f"**/s/{UNIT}/thanks/{form_id}", timeout=15000)

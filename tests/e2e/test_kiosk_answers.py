@@ -14,12 +14,12 @@ import textwrap
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Unit, UnitLevel, Wave, WaveStatus, WaveUnit
+from sipas.models import UnitLevel, Wave, WaveStatus, WaveUnit
 from sipas.services import questionnaires
-from sipas.services.waves import find_open_target
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import find_open_target
 from tests.e2e import kiosk_pages
 from tests.e2e.conftest import assert_accessible, demo_app, serving
 from tests.e2e.kiosk_pages import (
@@ -37,7 +37,7 @@ from tests.e2e.kiosk_pages import (
     wait_for_sync,
 )
 from tests.factories import make_unit
-from tests.test_questionnaire_loader import MINIMAL
+from tests.questionnaire.test_loader import MINIMAL
 
 TYPES_UNIT = "QN-KIOSK-THU"
 TYPES_TOKEN = secrets.token_urlsafe(32)
@@ -76,13 +76,13 @@ TYPES_QUESTIONNAIRE = MINIMAL.replace("code: mini", "code: kiosk-types").split(
 )
 
 
-def _add_types_wave(folder) -> None:  # type: ignore[no-untyped-def]
+def _add_types_wave(folder) -> None:
     """An open round of the small questionnaire at a unit of its own, and a kiosk
     enrolled there."""
     path = folder / "kiosk-types.yaml"
     path.write_text(TYPES_QUESTIONNAIRE, encoding="utf-8")
     questionnaires.sync([path])
-    province = db.session.scalar(sa.select(Unit).filter_by(code="QN"))
+    province = unit_by_code("QN")
     unit = make_unit(TYPES_UNIT, "Bộ phận Một cửa thử", UnitLevel.centre, province)
     wave = Wave(
         code="kiosk-types",
@@ -114,7 +114,7 @@ def answers_server(tmp_path_factory):
 kiosk = kiosk_pages.kiosk
 
 
-def labels(app, unit: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def labels(app, unit: str) -> dict[str, str]:
     """Vietnamese question text by item code, from the unit's questionnaire."""
     with app.app_context():
         target = find_open_target(unit)
@@ -122,18 +122,18 @@ def labels(app, unit: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
         return {item.code: item.label["vi"] for item in parsed.items}
 
 
-def pressed(page) -> list[str]:  # type: ignore[no-untyped-def]
+def pressed(page) -> list[str]:
     """aria-pressed of every option on screen, in order."""
     return [
         b.get_attribute("aria-pressed") for b in page.locator(".choices button").all()
     ]
 
 
-def next_button(page):  # type: ignore[no-untyped-def]
+def next_button(page):
     return page.locator(".actions button.primary")
 
 
-def check_multi_limit(page, app, limit: int, picture=None) -> None:  # type: ignore[no-untyped-def]
+def check_multi_limit(page, app, limit: int, picture=None) -> None:
     """Pick ``limit`` options, see the next one refused, and go on with them;
     ``picture``: where to save the refusal on screen (and in high contrast)."""
     options = page.locator(".choices button")
@@ -169,7 +169,7 @@ def check_multi_limit(page, app, limit: int, picture=None) -> None:  # type: ign
     assert next_button(page).is_enabled()
 
 
-def start(page, served, unit: str, token: str) -> tuple[dict[str, str], int]:  # type: ignore[no-untyped-def]
+def start(page, served, unit: str, token: str) -> tuple[dict[str, str], int]:
     """Begin a respondent at ``unit``'s kiosk: the questions' text by code and the
     kiosk responses stored so far."""
     url, app = served

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Device, Unit
-from sipas.services import devices
+from sipas.services.responses import devices
 from tests.e2e import kiosk_pages
 from tests.e2e.conftest import assert_accessible
 from tests.e2e.kiosk_pages import (
@@ -32,7 +32,7 @@ kiosk = kiosk_pages.kiosk
 OTHER_UNIT = "QN-TIENYEN-TT"
 
 
-def blocked_screen(page, reason: str) -> str:  # type: ignore[no-untyped-def]
+def blocked_screen(page, reason: str) -> str:
     """Wait for the screen saying why the kiosk takes no answers; its text."""
     page.locator(f".screen.blocked[data-reason={reason}]").wait_for(timeout=10000)
     assert page.locator(".start-button").count() == 0
@@ -40,7 +40,7 @@ def blocked_screen(page, reason: str) -> str:  # type: ignore[no-untyped-def]
     return page.inner_text(".screen.blocked")
 
 
-def staff_hint(app) -> str:  # type: ignore[no-untyped-def]
+def staff_hint(app) -> str:
     """How staff enrol a kiosk, naming the back office's menu as it is."""
     path = f"{vi(app, 'Back office')} → {vi(app, 'Kiosks')}"
     return vi(
@@ -51,7 +51,7 @@ def staff_hint(app) -> str:  # type: ignore[no-untyped-def]
     )
 
 
-def kept(app, n: int) -> str:  # type: ignore[no-untyped-def]
+def kept(app, n: int) -> str:
     return vi(
         app,
         "Finished questionnaires kept on this device: %(n)s. They will be sent "
@@ -60,7 +60,7 @@ def kept(app, n: int) -> str:  # type: ignore[no-untyped-def]
     )
 
 
-def new_device(app) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def new_device(app) -> tuple[int, str]:
     """Another kiosk of the unit: its id and token."""
     token = secrets.token_urlsafe(32)
     with app.app_context():
@@ -69,7 +69,7 @@ def new_device(app) -> tuple[int, str]:  # type: ignore[no-untyped-def]
         return device.id, token
 
 
-def revoke(app, device_id: int) -> None:  # type: ignore[no-untyped-def]
+def revoke(app, device_id: int) -> None:
     with app.app_context():
         devices.revoke_device(db.session.get(Device, device_id), None)
         db.session.commit()

@@ -37,7 +37,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40]
 
 
-def check_fits(page, question: str) -> bool:  # type: ignore[no-untyped-def]
+def check_fits(page, question: str) -> bool:
     """Every button in view, or the cue shown (True: the screen scrolls)."""
     seen = page.evaluate(MEASURE)
     assert seen["small"] == [], question
@@ -48,7 +48,7 @@ def check_fits(page, question: str) -> bool:  # type: ignore[no-untyped-def]
     return bool(seen["outside"])
 
 
-def refuse_one_over(page) -> None:  # type: ignore[no-untyped-def]
+def refuse_one_over(page) -> None:
     """Choose options of a multiple choice until one is refused, and tap it."""
     for option in page.locator(".choices button").all():
         if option.get_attribute("aria-disabled") == "true":

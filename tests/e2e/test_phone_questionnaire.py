@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 UNIT = "QN-HALONG-TT"
 
 
-def answer_visible_questions(page, questionnaire, keep: bool = False) -> None:  # type: ignore[no-untyped-def]
+def answer_visible_questions(page, questionnaire, keep: bool = False) -> None:
     """Answer every question shown on the current step, as a person would
     (``keep``: leave the questions already answered as they are)."""
     section_code = page.locator("input[name=section]").input_value()
@@ -40,7 +40,7 @@ def answer_visible_questions(page, questionnaire, keep: bool = False) -> None:  
             block.locator("textarea, input").first.fill(str(value))
 
 
-def stored_responses(app) -> int:  # type: ignore[no-untyped-def]
+def stored_responses(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Response))
 
@@ -129,7 +129,7 @@ def test_error_is_announced_beside_the_question(live_server, phone, output_dir):
     page.screenshot(path=str(output_dir / "phone-error.png"), full_page=True)
 
 
-def _checked(page, codes) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+def _checked(page, codes) -> dict[str, str | None]:
     """The option checked on the page for each question code (None: none)."""
     return {
         code: page.evaluate(
@@ -140,7 +140,7 @@ def _checked(page, codes) -> dict[str, str | None]:  # type: ignore[no-untyped-d
     }
 
 
-def _switch_language(page, name: str, language: str) -> None:  # type: ignore[no-untyped-def]
+def _switch_language(page, name: str, language: str) -> None:
     with page.expect_navigation():  # to the same step (the same address)
         page.get_by_role("button", name=name).click()
     assert page.locator("html").get_attribute("lang") == language

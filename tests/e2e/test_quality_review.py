@@ -14,9 +14,12 @@ from flask_babel import force_locale
 
 from sipas.extensions import db
 from sipas.labels import SIGNAL_LABELS
-from sipas.models import AuditEvent, Channel, Response, ResponseStatus, Unit, Wave
-from sipas.services import responses, synthetic
+from sipas.models import AuditEvent, Channel, Response, ResponseStatus, Wave
+from sipas.services import synthetic
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import store
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import wave_by_code
 from tests.e2e.conftest import assert_accessible, demo_app, serving
 from tests.e2e.test_back_office import vi
 from tests.factories import valid_answers
@@ -38,9 +41,9 @@ def _record_straight_liners(wave: Wave) -> None:
     answers.update({item.code: "4" for item in questionnaire.criteria})
     now = datetime.now(UTC)
     for unit_code, seconds, count in STRAIGHT_LINERS:
-        unit = db.session.scalar(sa.select(Unit).filter_by(code=unit_code))
+        unit = unit_by_code(unit_code)
         for _ in range(count):
-            submission = responses.Submission(
+            submission = store.Submission(
                 uuid=uuid.uuid4(),
                 wave=wave,
                 unit=unit,
@@ -48,7 +51,7 @@ def _record_straight_liners(wave: Wave) -> None:
                 started_at=now - timedelta(seconds=seconds),
                 submitted_at=now,
             )
-            responses.record(submission, answers)
+            store.record(submission, answers)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +59,7 @@ def review_server(tmp_path_factory):
     """The demo round with 300 ordinary responses and the straight-liners above."""
     app = demo_app(tmp_path_factory.mktemp("quality-review"))
     with app.app_context():
-        wave = db.session.scalar(sa.select(Wave).filter_by(code="demo"))
+        wave = wave_by_code("demo")
         synthetic.add_demo_responses(wave, 300, seed=13)
         _record_straight_liners(wave)
         db.session.commit()
@@ -64,12 +67,12 @@ def review_server(tmp_path_factory):
         yield served
 
 
-def _counted(page) -> int:  # type: ignore[no-untyped-def]
+def _counted(page) -> int:
     text = page.locator("section.headline").inner_text()
     return int(re.search(r"([\d.]+) phiếu trả lời từ", text).group(1).replace(".", ""))
 
 
-def _quality_row(page, app, code: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _quality_row(page, app, code: str) -> list[str]:
     """(excluded, counted but marked) of one rule on the results page."""
     with app.test_request_context(), force_locale("vi"):
         label = str(SIGNAL_LABELS[code])
@@ -77,7 +80,7 @@ def _quality_row(page, app, code: str) -> list[str]:  # type: ignore[no-untyped-
     return row.locator("td").all_inner_texts()
 
 
-def _shoot(page, output_dir, name: str) -> None:  # type: ignore[no-untyped-def]
+def _shoot(page, output_dir, name: str) -> None:
     for width, height in ((1366, 768), (360, 740)):
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(output_dir / f"{name}-{width}.png"), full_page=True)

@@ -36,7 +36,7 @@ def key_plan(
     return plan
 
 
-def type_form(page, plan: list[tuple[str, bool]], delay_ms: float = 0) -> int:  # type: ignore[no-untyped-def]
+def type_form(page, plan: list[tuple[str, bool]], delay_ms: float = 0) -> int:
     """Type ``plan`` where the focus is; the last key opens the review. Returns the
     number of keys pressed."""
     keys = 0
@@ -49,7 +49,7 @@ def type_form(page, plan: list[tuple[str, bool]], delay_ms: float = 0) -> int:  
     return keys
 
 
-def log_in(page, url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, url: str, username: str, password: str) -> None:
     """Log in with the keyboard: the username (where the page puts the cursor), Tab,
     the password, Enter."""
     page.goto(f"{url}/auth/login")

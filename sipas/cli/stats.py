@@ -1,0 +1,248 @@
+"""`flask sipas stats FILE.csv …`: indices of a flat response file (DESIGN §5)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn
+
+import click
+import numpy as np
+from flask import current_app
+from flask_babel import gettext as _
+
+from sipas.questionnaire import Questionnaire, QuestionnaireError, load_file
+from sipas.reports.stats_table import render_table
+from sipas.services import questionnaires
+from sipas.services.results.sums import factor_structure
+from sipas.stats.analysis import CalibrationSpec, MarginSpec, analyse
+from sipas.stats.calibrate import CalibrationError, CalibrationMethod, trim_weights
+from sipas.stats.design import LonelyPsu, LonelyPsuError
+from sipas.stats.flatfile import (
+    MAX_ERRORS,
+    FileProblem,
+    FileProblemKind,
+    FlatData,
+    FlatFileError,
+    read_flat_file,
+)
+from sipas.stats.indices import Options
+from sipas.stats.intervals import CiMethod
+from sipas.stats.output import analysis_json
+
+
+def resolve_questionnaire(code_or_path: str) -> Questionnaire:
+    """A questionnaire file, else the stored version or shipped file with that code."""
+    path = Path(code_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return load_file(path).questionnaire
+    try:
+        version = questionnaires.latest_version(code_or_path)
+    except Exception:  # noqa: BLE001  (no database yet: fall back to the shipped file)
+        version = None
+    if version is not None:
+        return questionnaires.parsed(version)
+    shipped = Path(current_app.config["QUESTIONNAIRE_DIR"]) / f"{code_or_path}.yaml"
+    return load_file(shipped).questionnaire
+
+
+def problem_text(problem: FileProblem) -> str:
+    """One file problem in the user's language, naming row and column."""
+    kind, row, column, value = problem.kind, problem.row, problem.column, problem.value
+    messages = {
+        FileProblemKind.missing_column: lambda: _(
+            "The file lacks the column “%(column)s”.", column=column
+        ),
+        FileProblemKind.unknown_item: lambda: _(
+            "Column “%(column)s” is not an item of this questionnaire.", column=column
+        ),
+        FileProblemKind.bad_value: lambda: _(
+            "Row %(row)d, column %(column)s: “%(value)s” is not an answer "
+            "(1–5, 9 or empty).",
+            row=row,
+            column=column,
+            value=value,
+        ),
+        FileProblemKind.bad_weight: lambda: _(
+            "Row %(row)d, column weight: “%(value)s” is not a positive number.",
+            row=row,
+            value=value,
+        ),
+        FileProblemKind.missing_stratum: lambda: _(
+            "Row %(row)d, column stratum: the stratum is missing.", row=row
+        ),
+        FileProblemKind.missing_psu: lambda: _(
+            "Row %(row)d, column psu: the PSU is missing.", row=row
+        ),
+        FileProblemKind.wrong_width: lambda: _(
+            "Row %(row)d does not have as many fields as the header.", row=row
+        ),
+        FileProblemKind.empty: lambda: _("The file has no data rows."),
+    }
+    return messages[kind]()
+
+
+def _calibration_spec(path: str) -> CalibrationSpec:
+    """Read {"method": "poststratify" or "rake", "margins": [{columns, population}]}."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return CalibrationSpec(
+            method=CalibrationMethod(raw["method"]),
+            margins=tuple(
+                MarginSpec(tuple(m["columns"]), dict(m["population"]))
+                for m in raw["margins"]
+            ),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        _fail(
+            _(
+                "%(file)s is not a calibration file: %(reason)s",
+                file=path,
+                reason=str(error),
+            )
+        )
+        raise  # unreachable: _fail exits
+
+
+def _adjust_weights(
+    data: FlatData, unweighted: bool, upper: float | None, lower: float | None
+) -> FlatData:
+    """Weights of 1, or trimmed weights, as asked."""
+    if unweighted:
+        return replace(data, weights=np.ones(data.n_rows))
+    if upper is None and lower is None:
+        return data
+    trimmed = trim_weights(
+        data.weights,
+        upper=np.inf if upper is None else upper,
+        lower=-np.inf if lower is None else lower,
+    )
+    return replace(data, weights=trimmed)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("stats")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--questionnaire",
+    "questionnaire_ref",
+    required=True,
+    help="Questionnaire code (stored or shipped) or YAML path.",
+)
+@click.option(
+    "--ci",
+    "ci_method",
+    default="logit",
+    type=click.Choice([m.value for m in CiMethod]),
+    show_default=True,
+)
+@click.option(
+    "--level", default=0.95, type=click.FloatRange(0.5, 0.999), show_default=True
+)
+@click.option(
+    "--lonely-psu",
+    default="adjust",
+    type=click.Choice([m.value for m in LonelyPsu]),
+    show_default=True,
+)
+@click.option("--by", default=None, help="Column whose values are domains.")
+@click.option("--unweighted", is_flag=True, help="Give every row weight 1.")
+@click.option(
+    "--trim-upper",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Cap weights here and share the excess (R's trimWeights).",
+)
+@click.option(
+    "--trim-lower",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Raise weights to at least this.",
+)
+@click.option(
+    "--calibrate",
+    "calibration_file",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True),
+    help="JSON of known population counts: post-stratify or rake the weights.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    default="json",
+    type=click.Choice(["json", "table"]),
+    show_default=True,
+)
+def stats_command(
+    file: str,
+    questionnaire_ref: str,
+    ci_method: str,
+    level: float,
+    lonely_psu: str,
+    by: str | None,
+    unweighted: bool,
+    trim_upper: float | None,
+    trim_lower: float | None,
+    calibration_file: str | None,
+    output_format: str,
+) -> None:
+    """Weighted SIPAS indices with design-based intervals for a stats CSV."""
+    try:
+        questionnaire = resolve_questionnaire(questionnaire_ref)
+    except QuestionnaireError as error:
+        _fail(str(error))
+    criteria = [item.code for item in questionnaire.criteria]
+    try:
+        item_codes = [item.code for item in questionnaire.items]
+        data = read_flat_file(file, criteria, item_codes)
+    except OSError as error:
+        _fail(_("Cannot read %(file)s: %(reason)s", file=file, reason=error.strerror))
+    except UnicodeDecodeError:
+        _fail(_("%(file)s is not a UTF-8 text file.", file=file))
+    except FlatFileError as error:
+        lines = [problem_text(problem) for problem in error.problems]
+        if len(error.problems) >= MAX_ERRORS:
+            lines.append(
+                _(
+                    "Only the first %(n)d problems are listed; the file may have more.",
+                    n=MAX_ERRORS,
+                )
+            )
+        _fail("\n".join(lines))
+    if by is not None and by not in data.others:
+        _fail(_("The file has no column “%(column)s” to group by.", column=by))
+    data = _adjust_weights(data, unweighted, trim_upper, trim_lower)
+    if ci_method in (CiMethod.wilson, CiMethod.clopper_pearson) and not unweighted:
+        _fail(
+            _(
+                "Wilson and Clopper–Pearson intervals are for unweighted data: "
+                "add --unweighted."
+            )
+        )
+    options = Options(CiMethod(ci_method), level, LonelyPsu(lonely_psu))
+    calibration = _calibration_spec(calibration_file) if calibration_file else None
+    try:
+        analysis = analyse(
+            data, criteria, factor_structure(questionnaire), options, by, calibration
+        )
+    except CalibrationError as error:
+        _fail(_("The weights cannot be calibrated: %(reason)s", reason=str(error)))
+    except LonelyPsuError as error:
+        _fail(
+            _(
+                "Stratum “%(stratum)s” has only one PSU; "
+                "choose another --lonely-psu rule.",
+                stratum=error.stratum,
+            )
+        )
+    if output_format == "json":
+        document = analysis_json(analysis, questionnaire.code)
+        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+    else:
+        click.echo(render_table(analysis, questionnaire))

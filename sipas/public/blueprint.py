@@ -1,0 +1,6 @@
+"""The `public` blueprint, on which the modules of this package register their
+routes."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)

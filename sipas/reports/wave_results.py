@@ -1,0 +1,152 @@
+"""The results of a wave for one unit subtree, as data: what the results service
+computes and every page, file and report renders. Both sides import this module;
+it imports neither."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sipas.models import Unit, Wave
+from sipas.questionnaire import Questionnaire
+from sipas.stats.compare import Comparison, Difference
+from sipas.stats.design import Design
+from sipas.stats.estimate import is_small_sample
+from sipas.stats.indices import IndexResult, Indices, Options
+from sipas.stats.shares import Share
+
+#: Code of the overall (SIPAS) index in comparisons.
+OVERALL = "overall"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Below these an estimate is marked as resting on too few responses."""
+
+    min_n: int = 30
+    min_effective_n: float = 30.0
+
+    def is_small(self, result: IndexResult) -> bool:
+        """True when ``result`` should carry a small-sample warning."""
+        return is_small_sample(result.estimate, self.min_n, self.min_effective_n)
+
+
+@dataclass(frozen=True)
+class RankedUnit:
+    """A unit below the root with its SIPAS, rank, and how it compares with the
+    other units: told apart, not told apart, or not testable under the design."""
+
+    unit: Unit
+    rank: int
+    indices: Indices
+    #: units tested and found within what chance explains of this one
+    indistinguishable: tuple[str, ...]
+    #: True when the difference to the next unit was tested and is not significant
+    tied_with_next: bool
+    #: units the design cannot compare with this one (no measured error)
+    untestable: tuple[str, ...] = ()
+    #: True when the difference to the next unit cannot be tested
+    untestable_with_next: bool = False
+
+    @property
+    def comparison_with_next(self) -> Comparison | None:
+        """How this unit compares with the next one (None for the last)."""
+        if self.untestable_with_next:
+            return Comparison.untestable
+        if self.tied_with_next:
+            return Comparison.indistinguishable
+        return None
+
+    @property
+    def overall(self) -> IndexResult:
+        """The unit's SIPAS."""
+        return self.indices.overall
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One group of a breakdown: the answer code, its label and its indices."""
+
+    value: str
+    label: str
+    indices: Indices
+
+
+@dataclass(frozen=True)
+class GroupBreakdown:
+    """The indices per group of one variable (channel or a respondent question)."""
+
+    code: str
+    title: str
+    rows: tuple[GroupRow, ...]
+
+
+@dataclass(frozen=True)
+class ShareTable:
+    """The shares of the options of one question (perceptions, expectations)."""
+
+    code: str
+    title: str
+    shares: tuple[Share, ...]
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One index now and in the previous wave, and whether the change is real."""
+
+    code: str
+    current: IndexResult
+    previous: IndexResult
+    difference: Difference
+
+
+@dataclass(frozen=True)
+class WaveResults:
+    """What a wave's results page or report shows for one unit subtree."""
+
+    wave: Wave
+    root: Unit | None
+    questionnaire: Questionnaire
+    options: Options
+    thresholds: Thresholds
+    language: str
+    responses: int
+    responding_units: int
+    indices: Indices
+    ranking: tuple[RankedUnit, ...]
+    breakdowns: tuple[GroupBreakdown, ...]
+    perceptions: tuple[ShareTable, ...]
+    expectations: tuple[ShareTable, ...]
+    previous_wave: Wave | None
+    changes: tuple[Change, ...]
+    breadcrumbs: tuple[Unit, ...] = field(default=())
+    #: the whole wave's design (strata and PSUs), for the JSON document's meta
+    design: Design | None = None
+
+    @property
+    def criteria_weakest_first(self) -> list[IndexResult]:
+        """The criteria with an index, lowest first."""
+        known = [r for r in self.indices.criteria if np.isfinite(r.estimate.value)]
+        return sorted(known, key=lambda r: (r.estimate.value, r.code))
+
+    @property
+    def small_results(self) -> list[IndexResult]:
+        """Criteria, factors and the overall index resting on too few responses."""
+        all_results = (*self.indices.criteria, *self.indices.factors)
+        return [
+            r
+            for r in (*all_results, self.indices.overall)
+            if self.thresholds.is_small(r)
+        ]
+
+    def factor_name(self, code: str) -> str:
+        """The factor's name in the results' language."""
+        factor = next(f for f in self.questionnaire.factors if f.code == code)
+        return factor.name.get_text(self.language)
+
+    def criterion_label(self, code: str) -> str:
+        """The criterion's wording in the results' language."""
+        return self.questionnaire.item(code).label.get_text(self.language)

@@ -1,0 +1,1 @@
+"""Paper forms: issuing numbered forms, typing them in twice, figures, posters."""

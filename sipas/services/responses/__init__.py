@@ -1,0 +1,1 @@
+"""Responses: storing them from every channel, quality, privacy, files and review."""

@@ -1,0 +1,283 @@
+"""Response files: check the whole file, then store all rows, the valid rows only,
+or nothing; idempotent on ``response_id`` (the response's UUID)."""
+
+from __future__ import annotations
+
+import logging
+import uuid as uuid_module
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from sipas.extensions import db
+from sipas.labels import CHANNEL_LABELS
+from sipas.models import (
+    Answer,
+    Response,
+    ResponseStatus,
+    Unit,
+    User,
+    Wave,
+    WaveStatus,
+)
+from sipas.models.base import utcnow
+from sipas.services.audit import record_event
+from sipas.services.questionnaires import parsed
+from sipas.services.responses.rows import (
+    Context,
+    ParsedRow,
+    Vocabulary,
+    plan_rows,
+    vocabulary,
+)
+from sipas.services.units.rows import FileError, RowError, read_records
+from sipas.services.units.tree import visible_unit_ids
+from sipas.services.waves.lookup import visible_waves, wave_units
+
+log = logging.getLogger(__name__)
+
+#: Largest file accepted for an import (about 150 000 rows of the stats CSV).
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+#: Rows written per statement, and response ids looked up per query.
+BATCH = 2000
+
+#: The workbook's headings of the columns that are not answers (see workbook.py).
+COLUMN_TITLES = {
+    "response_id": _l("Response"),
+    "unit": _l("Unit code"),
+    "unit_name": _l("Unit"),
+    "channel": _l("Channel"),
+    "submitted_at": _l("Submitted at"),
+    "weight": _l("Weight"),
+}
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import found and did."""
+
+    #: Rows of answers in the file.
+    rows: int = 0
+    #: Rows stored by this import.
+    imported: int = 0
+    #: Valid rows whose response_id was stored before (by an earlier import).
+    already: int = 0
+    #: Rows with at least one problem.
+    bad_rows: int = 0
+    errors: tuple[RowError, ...] = ()
+    #: Why the file could not be read at all.
+    file_error: str | None = None
+    #: Rows that would be stored if the valid rows only were imported.
+    valid: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.file_error is None
+
+
+def import_file(
+    wave: Wave,
+    filename: str,
+    data: bytes,
+    user: User | None,
+    *,
+    valid_only: bool = False,
+) -> ImportReport:
+    """Check a CSV/XLSX file of responses for ``wave`` and store its rows.
+
+    Nothing is stored while any row is wrong, unless ``valid_only``: then the
+    rows without problems are (never when the header itself is wrong). Rows whose
+    response_id is already stored count as already imported. Surveyors may only
+    import rows of units within their scope. The caller commits.
+    """
+    if wave.status is not WaveStatus.open:
+        return ImportReport(
+            file_error=_l("Answers can only be added to an open survey round.")
+        )
+    if len(data) > MAX_IMPORT_BYTES:
+        return ImportReport(file_error=_l("The file is larger than 50 MB."))
+    try:
+        records = read_records(filename, data)
+        plan = plan_rows(records, _vocabulary(wave), _context(wave, user))
+    except FileError as error:
+        return ImportReport(file_error=error.args[0])
+    errors = list(plan.errors)
+    fresh, already, elsewhere = _split_stored(wave, plan.rows)
+    errors.extend(elsewhere)
+    errors.sort(key=lambda error: error.row)
+    bad_rows = plan.bad_rows + len(elsewhere)
+    valid = 0 if plan.header_broken else len(fresh)
+    report = ImportReport(
+        rows=len(plan.rows) + plan.bad_rows,
+        already=len(already),
+        bad_rows=bad_rows,
+        errors=tuple(errors),
+        valid=valid,
+    )
+    if errors and (not valid_only or plan.header_broken):
+        return report
+    imported = _store(wave, fresh, user)
+    report = ImportReport(**{**report.__dict__, "imported": imported})
+    _audit(wave, filename, report, user, valid_only)
+    return report
+
+
+def import_waves(user: User) -> list[Wave]:
+    """The open waves ``user`` may import into: all for admins, else those with a
+    unit in the user's scope."""
+    return visible_waves(visible_unit_ids(user), (WaveStatus.open,))
+
+
+def summary(report: ImportReport) -> str:
+    """One line for people: what was stored, skipped and refused."""
+    return _l(
+        "Imported %(imported)s, skipped %(already)s already imported, "
+        "%(bad)s rows with errors.",
+        imported=report.imported,
+        already=report.already,
+        bad=report.bad_rows,
+    )
+
+
+def _vocabulary(wave: Wave) -> Vocabulary:
+    """Headings and channel names in Vietnamese and English (the workbook's)."""
+    titles: dict[str, list[str]] = {column: [] for column in COLUMN_TITLES}
+    channels: dict = {channel: [] for channel in CHANNEL_LABELS}
+    for language in ("vi", "en"):
+        with force_locale(language):
+            for column, title in COLUMN_TITLES.items():
+                titles[column].append(str(title))
+            for channel, label in CHANNEL_LABELS.items():
+                channels[channel].append(str(label))
+    return vocabulary(parsed(wave.questionnaire), titles, channels)
+
+
+def _context(wave: Wave, user: User | None) -> Context:
+    units = dict(db.session.execute(sa.select(Unit.code, Unit.id)).all())
+    in_wave = (wave_unit.unit_id for wave_unit in wave_units(wave))
+    allowed = visible_unit_ids(user) if user is not None else None
+    return Context(
+        wave_code=wave.code,
+        units=units,
+        wave_unit_ids=frozenset(in_wave),
+        allowed_unit_ids=frozenset(allowed) if allowed is not None else None,
+    )
+
+
+def _split_stored(
+    wave: Wave, rows: list[ParsedRow]
+) -> tuple[list[ParsedRow], list[ParsedRow], list[RowError]]:
+    """Rows not stored yet, rows stored before in this wave, and a problem for each
+    row whose id belongs to a response of another wave."""
+    stored = _stored_waves(row.uuid for row in rows)
+    fresh, already, errors = [], [], []
+    for row in rows:
+        wave_id = stored.get(row.uuid)
+        if wave_id is None:
+            fresh.append(row)
+        elif wave_id == wave.id:
+            already.append(row)
+        else:
+            message = _l("This response_id is already stored in another survey round.")
+            errors.append(RowError(row.row, "response_id", message))
+    return fresh, already, errors
+
+
+def _stored_waves(uuids: Iterable[uuid_module.UUID]) -> dict[uuid_module.UUID, int]:
+    """The wave of each of ``uuids`` already stored, a batch of ids per query."""
+    wanted = list(uuids)
+    found: dict[uuid_module.UUID, int] = {}
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        found.update(
+            db.session.execute(
+                sa.select(Response.uuid, Response.wave_id).where(
+                    Response.uuid.in_(chunk)
+                )
+            ).all()
+        )
+    return found
+
+
+def _store(wave: Wave, rows: list[ParsedRow], user: User | None) -> int:
+    """Insert responses and their answers with Core statements, a batch at a time."""
+    now = utcnow()
+    entered_by = user.id if user is not None else None
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        # Core statements on the tables: the ORM's bulk path costs more than SQLite
+        db.session.execute(
+            Response.__table__.insert(),
+            [_response_values(wave, row, now, entered_by) for row in batch],
+        )
+        ids = _stored_ids([row.uuid for row in batch])
+        answers = [
+            {"response_id": ids[row.uuid], "item_code": code, "value": value}
+            for row in batch
+            for code, answer in row.answers.items()
+            for value in ((answer,) if isinstance(answer, str) else answer)
+        ]
+        if answers:
+            db.session.execute(Answer.__table__.insert(), answers)
+    db.session.flush()
+    return len(rows)
+
+
+def _response_values(wave: Wave, row: ParsedRow, now, entered_by) -> dict:
+    return {
+        "uuid": row.uuid,
+        "wave_id": wave.id,
+        "unit_id": row.unit_id,
+        "questionnaire_id": wave.questionnaire_id,
+        "channel": row.channel,
+        "language": "vi",
+        "entered_by_id": entered_by,
+        "submitted_at": now,
+        "status": ResponseStatus.complete,
+        "criteria_answered": row.criteria_answered,
+        "criteria_satisfied": row.criteria_satisfied,
+    }
+
+
+def _stored_ids(uuids: Collection[uuid_module.UUID]) -> dict[uuid_module.UUID, int]:
+    return dict(
+        db.session.execute(
+            sa.select(Response.uuid, Response.id).where(Response.uuid.in_(uuids))
+        ).all()
+    )
+
+
+def _audit(
+    wave: Wave,
+    filename: str,
+    report: ImportReport,
+    user: User | None,
+    valid_only: bool,
+) -> None:
+    record_event(
+        "responses.import",
+        user=user,
+        object_type="wave",
+        object_id=str(wave.id),
+        details={
+            "wave": wave.code,
+            "file": filename,
+            "rows": report.rows,
+            "imported": report.imported,
+            "already": report.already,
+            "errors": len(report.errors),
+            "bad_rows": report.bad_rows,
+            "valid_only": valid_only,
+        },
+    )
+    log.info(
+        "response import %s into %s: %s stored, %s already there, %s rows refused",
+        filename,
+        wave.code,
+        report.imported,
+        report.already,
+        report.bad_rows,
+    )

@@ -1,0 +1,423 @@
+"""Response files (CSV/XLSX) read and checked without the database.
+
+Two layouts: the stats CSV of DESIGN §5 with a ``unit`` column (answers as codes),
+and the labelled layout of our workbook's sheet of response forms (question wording
+in a first header row, codes in a second one, answers as option labels). Headers are
+matched by code or by wording, answers by code or by label (Vietnamese or English),
+so both layouts go through the same rules. Everything the rows are checked against
+(units, the wave, the user's scope) comes in as plain values in :class:`Context`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid as uuid_module
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from sipas.models import Channel
+from sipas.questionnaire import (
+    AnswerProblem,
+    AnswerValue,
+    Item,
+    ItemType,
+    ProblemKind,
+    Questionnaire,
+    criteria_masks,
+    validate_answers,
+)
+from sipas.services.units.rows import FileError, RowError
+from sipas.services.units.rules import clean
+
+#: Columns of the stats CSV and the workbook that are not answers.
+RESPONSE_ID, UNIT, CHANNEL, WAVE = "response_id", "unit", "channel", "wave"
+#: Accepted and not imported: the wave's design gives weights, strata and PSUs.
+IGNORED_COLUMNS = ("stratum", "psu", "weight", "unit_name", "submitted_at")
+FIXED_COLUMNS = (RESPONSE_ID, UNIT, CHANNEL, WAVE, *IGNORED_COLUMNS)
+#: Multi-choice codes or labels are joined with this in one cell.
+MULTI_SEPARATOR = ";"
+#: Records a problem of the row being checked: (column, reason).
+Fail = Callable[[str, str], None]
+#: Namespace of the response ids made for rows without one.
+ROW_NAMESPACE = uuid_module.uuid5(uuid_module.NAMESPACE_URL, "sipas:response-import")
+
+
+def fold(text: str) -> str:
+    """Text compared without regard to case, spacing or Unicode form."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What headers and cells may say, worked out once per questionnaire.
+
+    :param headings: folded heading (code, column name, wording) → column.
+    :param options: item code → folded code or label → option code.
+    :param channels: folded code or label → channel.
+    """
+
+    questionnaire: Questionnaire
+    headings: Mapping[str, str]
+    options: Mapping[str, Mapping[str, str]]
+    channels: Mapping[str, Channel]
+
+
+def vocabulary(
+    questionnaire: Questionnaire,
+    column_titles: Mapping[str, Sequence[str]],
+    channel_titles: Mapping[Channel, Sequence[str]],
+) -> Vocabulary:
+    """The vocabulary of ``questionnaire``, with the fixed columns' and channels'
+    translated titles (the workbook's headings) as further names."""
+    headings: dict[str, str] = {}
+    for column in FIXED_COLUMNS:
+        for title in column_titles.get(column, ()):
+            headings.setdefault(fold(title), column)
+    for item in questionnaire.items:
+        for text in item.label.values():
+            headings[fold(text)] = item.code
+    for name in (*FIXED_COLUMNS, *(item.code for item in questionnaire.items)):
+        headings[fold(name)] = name
+    options = {item.code: _option_names(item) for item in questionnaire.items}
+    channels = {fold(channel.value): channel for channel in Channel}
+    for channel, titles in channel_titles.items():
+        for title in titles:
+            channels.setdefault(fold(title), channel)
+    return Vocabulary(questionnaire, headings, options, channels)
+
+
+def _option_names(item: Item) -> dict[str, str]:
+    """Folded labels, then codes (a code wins over another option's label)."""
+    names: dict[str, str] = {}
+    for choice in item.choices:
+        for label in choice.label.values():
+            names[fold(label)] = choice.code
+    for choice in item.choices:
+        names[fold(choice.code)] = choice.code
+    return names
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the header is and what each column holds (None: unknown column)."""
+
+    header_row: int
+    headings: tuple[str, ...]
+    columns: tuple[str | None, ...]
+    #: True when the header names questions by their wording (labelled layout).
+    labelled: bool
+
+
+def find_layout(
+    records: Sequence[tuple[int, tuple[object, ...]]], words: Vocabulary
+) -> tuple[Layout, list[RowError]]:
+    """The header (the first row, or the second under a row of wording) and a
+    problem for each column that is neither a question nor a known column."""
+    if not records:
+        raise FileError(_l("The file is empty."))
+    first = _header(records[0], words)
+    header = first
+    if len(records) > 1:
+        second = _header(records[1], words)
+        by_code = all(
+            c is not None and fold(h) == fold(c)
+            for h, c in zip(second.headings, second.columns, strict=True)
+            if h
+        )
+        if by_code and UNIT in second.columns:
+            header = Layout(second.header_row, second.headings, second.columns, True)
+    if UNIT not in header.columns:
+        raise FileError(
+            _l("The file needs a column %(column)s with the unit codes.", column=UNIT)
+        )
+    errors = [
+        RowError(
+            header.header_row,
+            heading,
+            _l("Unknown column: not a question code or a column of the stats file."),
+        )
+        for heading, column in zip(header.headings, header.columns, strict=True)
+        if heading and column is None
+    ]
+    seen: dict[str, str] = {}
+    for heading, column in zip(header.headings, header.columns, strict=True):
+        if column is None:
+            continue
+        if column in seen:
+            errors.append(
+                RowError(
+                    header.header_row,
+                    heading,
+                    _l("This column repeats the column %(other)s.", other=seen[column]),
+                )
+            )
+        seen[column] = heading
+    return header, errors
+
+
+def _header(record: tuple[int, tuple[object, ...]], words: Vocabulary) -> Layout:
+    number, cells = record
+    headings = tuple(clean(cell) for cell in cells)
+    columns = tuple(words.headings.get(fold(h)) if h else None for h in headings)
+    labelled = any(
+        c is not None and fold(h) != fold(c)
+        for h, c in zip(headings, columns, strict=True)
+    )
+    return Layout(number, headings, columns, labelled)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What rows are checked against, loaded once by the caller.
+
+    :param units: unit code → unit id, for every stored unit.
+    :param wave_unit_ids: ids of the units taking part in the wave.
+    :param allowed_unit_ids: units the importing user may enter data for (None: all).
+    """
+
+    wave_code: str
+    units: Mapping[str, int]
+    wave_unit_ids: frozenset[int]
+    allowed_unit_ids: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """One checked row, ready to store."""
+
+    row: int
+    uuid: uuid_module.UUID
+    unit_id: int
+    channel: Channel
+    answers: Mapping[str, AnswerValue]
+    criteria_answered: int
+    criteria_satisfied: int
+
+
+@dataclass
+class Plan:
+    """The rows that may be stored and every problem found, in file order."""
+
+    layout: Layout
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    #: Rows with at least one problem.
+    bad_rows: int = 0
+
+    @property
+    def header_broken(self) -> bool:
+        """True when the header itself is wrong: then no row may be imported."""
+        return any(error.row == self.layout.header_row for error in self.errors)
+
+
+def plan_rows(
+    records: Sequence[tuple[int, tuple[object, ...]]],
+    words: Vocabulary,
+    context: Context,
+) -> Plan:
+    """Check every row of a file (its header included) without the database."""
+    layout, header_errors = find_layout(records, words)
+    plan = Plan(layout=layout, errors=header_errors)
+    checker = _RowChecker(layout, words, context)
+    start = next(i for i, (n, _c) in enumerate(records) if n == layout.header_row)
+    for number, cells in records[start + 1 :]:
+        row, errors = checker.check(number, cells)
+        if errors:
+            plan.errors.extend(errors)
+            plan.bad_rows += 1
+        elif row is not None:
+            plan.rows.append(row)
+    return plan
+
+
+class _RowChecker:
+    """Checks rows one by one, remembering the ids seen so far."""
+
+    def __init__(self, layout: Layout, words: Vocabulary, context: Context) -> None:
+        self.layout, self.words, self.context = layout, words, context
+        self.questionnaire = words.questionnaire
+        self.positions = {
+            column: i for i, column in enumerate(layout.columns) if column is not None
+        }
+        self.heading = {
+            column: layout.headings[i] for column, i in self.positions.items()
+        }
+        self.items = [
+            (i, self.questionnaire.item(c))
+            for c, i in self.positions.items()
+            if self.questionnaire.has_item(c)
+        ]
+        self.seen_ids: dict[uuid_module.UUID, int] = {}
+        self.occurrences: dict[tuple[str, ...], int] = {}
+
+    def cell(self, cells: tuple[object, ...], column: str) -> str:
+        position = self.positions.get(column)
+        if position is None or position >= len(cells):
+            return ""
+        return clean(cells[position])
+
+    def check(
+        self, number: int, cells: tuple[object, ...]
+    ) -> tuple[ParsedRow | None, list[RowError]]:
+        errors: list[RowError] = []
+
+        def fail(column: str, message: str) -> None:
+            errors.append(RowError(number, self.heading.get(column, column), message))
+
+        response_uuid = self._uuid(number, cells, fail)
+        unit_id = self._unit(cells, fail)
+        channel = self._channel(cells, fail)
+        wave = self.cell(cells, WAVE)
+        if wave and wave != self.context.wave_code:
+            fail(
+                WAVE,
+                _l(
+                    "This row belongs to survey round %(code)s, not %(target)s.",
+                    code=wave,
+                    target=self.context.wave_code,
+                ),
+            )
+        answers = self._answers(cells, fail)
+        if errors or response_uuid is None or unit_id is None or channel is None:
+            return None, errors
+        answered, satisfied = criteria_masks(self.questionnaire, answers)
+        parsed = ParsedRow(
+            number, response_uuid, unit_id, channel, answers, answered, satisfied
+        )
+        return parsed, errors
+
+    def _uuid(
+        self, number: int, cells: tuple[object, ...], fail: Fail
+    ) -> uuid_module.UUID | None:
+        text = self.cell(cells, RESPONSE_ID)
+        if text:
+            try:
+                value = uuid_module.UUID(text)
+            except ValueError:
+                fail(
+                    RESPONSE_ID,
+                    _l(
+                        "The response_id must be a UUID such as "
+                        "0f8fad5b-d9cb-469f-a165-70867728950e."
+                    ),
+                )
+                return None
+        else:
+            value = self._derived_uuid(cells)
+        first = self.seen_ids.setdefault(value, number)
+        if first != number:
+            fail(
+                RESPONSE_ID,
+                _l("The response_id is already on row %(row)s.", row=first),
+            )
+            return None
+        return value
+
+    def _derived_uuid(self, cells: tuple[object, ...]) -> uuid_module.UUID:
+        """A stable id from the row's content: the same file gives the same ids, and
+        identical rows (two respondents answering alike) still differ."""
+        content = tuple(clean(cell) for cell in cells)
+        occurrence = self.occurrences.get(content, 0)
+        self.occurrences[content] = occurrence + 1
+        name = "\x1f".join((self.context.wave_code, *content, str(occurrence)))
+        return uuid_module.uuid5(ROW_NAMESPACE, name)
+
+    def _unit(self, cells: tuple[object, ...], fail: Fail) -> int | None:
+        code = self.cell(cells, UNIT)
+        unit_id = self.context.units.get(code)
+        if not code:
+            fail(UNIT, _l("Enter the unit code."))
+        elif unit_id is None:
+            fail(UNIT, _l("No unit has the code %(code)s.", code=code))
+        elif unit_id not in self.context.wave_unit_ids:
+            fail(
+                UNIT,
+                _l(
+                    "The unit %(code)s does not take part in this survey round.",
+                    code=code,
+                ),
+            )
+        elif (
+            self.context.allowed_unit_ids is not None
+            and unit_id not in self.context.allowed_unit_ids
+        ):
+            fail(
+                UNIT,
+                _l("The unit %(code)s is outside the units you work for.", code=code),
+            )
+        else:
+            return unit_id
+        return None
+
+    def _channel(self, cells: tuple[object, ...], fail: Fail) -> Channel | None:
+        text = self.cell(cells, CHANNEL)
+        if not text:
+            return Channel.paper
+        channel = self.words.channels.get(fold(text))
+        if channel is None:
+            fail(
+                CHANNEL,
+                _l("Unknown channel: use web, kiosk, paper or interview."),
+            )
+        return channel
+
+    def _answers(self, cells: tuple[object, ...], fail: Fail) -> dict[str, AnswerValue]:
+        raw: dict[str, object] = {}
+        for position, item in self.items:
+            value = clean(cells[position]) if position < len(cells) else ""
+            if value:
+                raw[item.code] = self._codes(item, value)
+        validated = validate_answers(self.questionnaire, raw)
+        for problem in validated.problems:
+            fail(problem.item_code, self._message(problem, raw))
+        broken = {p.item_code for p in validated.problems}
+        for code in raw:
+            if code in validated.answers or code in broken:
+                continue
+            rule = self.questionnaire.item(code).show_if
+            if rule is not None and rule.item not in broken:
+                broken.add(code)
+                fail(
+                    code,
+                    _l(
+                        "This question is skipped by the answer to %(item)s, so it "
+                        "must stay empty.",
+                        item=self.heading.get(rule.item, rule.item),
+                    ),
+                )
+        return dict(validated.answers)
+
+    def _codes(self, item: Item, value: str) -> object:
+        """A cell's codes or labels as option codes (unknown text kept as is)."""
+        names = self.words.options[item.code]
+        if not names:
+            return value
+        if item.type is ItemType.multi_choice:
+            parts = [p.strip() for p in value.split(MULTI_SEPARATOR) if p.strip()]
+            return [names.get(fold(p), p) for p in parts]
+        return names.get(value) or names.get(fold(value), value)
+
+    def _message(self, problem: AnswerProblem, raw: Mapping[str, object]) -> str:
+        item = self.questionnaire.item(problem.item_code)
+        kind = problem.kind
+        if kind is ProblemKind.required:
+            return _l("This question must be answered.")
+        if kind is ProblemKind.too_many_choices:
+            return _l("At most %(n)s options may be chosen.", n=problem.limit)
+        if kind is ProblemKind.too_long:
+            return _l("At most %(n)s characters.", n=problem.limit)
+        if kind is ProblemKind.not_a_number:
+            return _l("Write a whole number.")
+        if kind is ProblemKind.out_of_range:
+            return _l("The number is outside the allowed range.")
+        if item.type is ItemType.scale:
+            return _l("A scale answer is 1 to 5, 9 (not applicable) or empty.")
+        value = raw.get(item.code)
+        shown = MULTI_SEPARATOR.join(value) if isinstance(value, list) else str(value)
+        return _l(
+            "“%(value)s” is not one of the options: %(options)s.",
+            value=shown,
+            options=", ".join(item.choice_codes),
+        )

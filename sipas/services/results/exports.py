@@ -1,0 +1,308 @@
+"""A wave's downloads: the stats CSV (DESIGN §5, the export format and the statistics
+input) and the results as JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from sipas.extensions import db
+from sipas.models import Answer, Response, ResponseStatus, Unit, Wave
+from sipas.questionnaire.personal_data import mask_personal_data
+from sipas.reports.wave_results import ShareTable, WaveResults
+from sipas.services.questionnaires import parsed
+from sipas.services.responses.privacy import text_item_codes
+from sipas.services.waves.design import unit_designs
+from sipas.spreadsheets import CsvWriter
+from sipas.stats.indices import Options
+from sipas.stats.output import indices_json
+
+#: Multi-choice answers are joined with this in one cell.
+MULTI_SEPARATOR = ";"
+#: Responses fetched per query.
+BATCH = 2000
+#: Rows of the stats CSV per streamed chunk.
+CHUNK_ROWS = 500
+
+
+def stats_csv_rows(
+    wave: Wave, unit_ids: Collection[int] | None = None
+) -> Iterator[list[str]]:
+    """Header, then one row per counted response (of ``unit_ids`` if given), fetched
+    in batches.
+
+    Everything the rows need from ``wave`` is read before the header is yielded:
+    the rows may then be made in another session (a streamed download outlives the
+    session of its request).
+    """
+    questionnaire = parsed(wave.questionnaire)
+    criteria = [item.code for item in questionnaire.criteria]
+    others = [i.code for i in questionnaire.items if not i.is_criterion]
+    designs = {
+        unit_id: (design.stratum, design.psu, repr(design.weight), design.unit.code)
+        for unit_id, design in unit_designs(wave).items()
+    }
+    wave_code = wave.code
+    batches = counted_batches(wave, unit_ids)
+    yield [
+        "response_id",
+        "stratum",
+        "psu",
+        "weight",
+        *criteria,
+        "unit",
+        "channel",
+        "wave",
+        *others,
+    ]
+    for responses, answers in batches:
+        for response in responses:
+            stratum, psu, weight, unit_code = designs[response.unit_id]
+            values = answers.get(response.id, {})
+            yield [
+                str(response.uuid),
+                stratum,
+                psu or str(response.uuid),
+                weight,
+                *[values.get(code, "") for code in criteria],
+                unit_code,
+                str(response.channel),
+                wave_code,
+                *[values.get(code, "") for code in others],
+            ]
+
+
+def counted_batches(
+    wave: Wave, unit_ids: Collection[int] | None = None
+) -> Iterator[tuple[Sequence[Response], dict[int, dict[str, str]]]]:
+    """The wave's counted responses (of ``unit_ids`` if given) in id order, a batch
+    at a time, with their answers (multi-choice values joined, personal data in free
+    text masked). ``wave`` is read at the call, the batches as they are taken."""
+    text_codes = text_item_codes(parsed(wave.questionnaire))
+    conditions = [
+        Response.wave_id == wave.id,
+        Response.status == ResponseStatus.complete,
+    ]
+    if unit_ids is not None:
+        conditions.append(Response.unit_id.in_(sorted(unit_ids)))
+    return _batches(conditions, text_codes)
+
+
+def _batches(
+    conditions: list[sa.ColumnElement[bool]], text_codes: frozenset[str]
+) -> Iterator[tuple[Sequence[Response], dict[int, dict[str, str]]]]:
+    """Responses meeting ``conditions`` in id order, ``BATCH`` at a time, with
+    their answers."""
+    last_id = 0
+    while True:
+        responses = db.session.scalars(
+            sa.select(Response)
+            .where(*conditions, Response.id > last_id)
+            .order_by(Response.id)
+            .limit(BATCH)
+        ).all()
+        if not responses:
+            return
+        yield responses, _answers_of([r.id for r in responses], text_codes)
+        last_id = responses[-1].id
+
+
+def _answers_of(
+    response_ids: list[int], text_codes: frozenset[str]
+) -> dict[int, dict[str, str]]:
+    """Answers of a batch of responses; multi-choice values joined, free text
+    (``text_codes``) masked."""
+    found: dict[int, dict[str, list[str]]] = {}
+    for response_id, code, value in db.session.execute(
+        sa.select(Answer.response_id, Answer.item_code, Answer.value)
+        .where(Answer.response_id.in_(response_ids))
+        .order_by(Answer.response_id, Answer.item_code, Answer.value)
+    ):
+        if code in text_codes:
+            value = mask_personal_data(value)
+        found.setdefault(response_id, {}).setdefault(code, []).append(value)
+    return {
+        rid: {code: MULTI_SEPARATOR.join(vals) for code, vals in codes.items()}
+        for rid, codes in found.items()
+    }
+
+
+def stats_csv(wave: Wave) -> str:
+    """The whole file as text (UTF-8 BOM added by whoever writes bytes for Excel)."""
+    buffer = io.StringIO()
+    writer = CsvWriter(buffer, lineterminator="\n")
+    writer.writerows(stats_csv_rows(wave))
+    return buffer.getvalue()
+
+
+#: Byte order mark: tells Excel the file is UTF-8 (DESIGN §5 allows it).
+BOM = "\ufeff"
+
+
+def stats_csv_chunks(
+    wave: Wave, unit_ids: Collection[int] | None = None
+) -> Iterator[bytes]:
+    """The stats CSV as UTF-8 bytes with a BOM, a few hundred rows per chunk.
+
+    The header (and so the wave's weights) is made before the first chunk is
+    returned: a wave that cannot be weighted fails here, not half-way through a
+    download.
+    """
+    rows = stats_csv_rows(wave, unit_ids)
+    header = next(rows)
+
+    def chunks() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = CsvWriter(buffer, lineterminator="\n")
+        buffer.write(BOM)
+        writer.writerow(header)
+        for number, row in enumerate(rows, start=1):
+            writer.writerow(row)
+            if number % CHUNK_ROWS == 0:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
+
+    return chunks()
+
+
+def _number(value: float | None) -> float | None:
+    """JSON has no NaN: undefined numbers are null."""
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _share_rows(tables: Sequence[ShareTable], options: Options) -> list[dict]:
+    method = str(options.ci_method)
+    return [
+        {
+            "item": table.code,
+            "question": table.title,
+            "shares": [
+                {
+                    "option": share.option,
+                    "label": table.labels.get(share.option, share.option),
+                    "n": share.estimate.n,
+                    "chosen": share.estimate.satisfied,
+                    "share": _number(share.estimate.value),
+                    "se": _number(share.estimate.se),
+                    "df": share.estimate.df,
+                    "ci": [
+                        _number(share.interval.lower),
+                        _number(share.interval.upper),
+                    ],
+                    **_method_note(share.interval.method, method),
+                }
+                for share in table.shares
+            ],
+        }
+        for table in tables
+    ]
+
+
+def _method_note(method: str, default: str) -> dict[str, str]:
+    return {} if method == default else {"ci_method": str(method)}
+
+
+def _meta(results: WaveResults) -> dict[str, Any]:
+    options, overall = results.options, results.indices.overall.estimate
+    strata = psus = 0
+    if results.design is not None and overall.psu_has_rows is not None:
+        has_rows = overall.psu_has_rows
+        psus = int(has_rows.sum())
+        strata = len(set(results.design.psu_stratum[has_rows].tolist()))
+    return {
+        "rows": results.responses,
+        "strata": strata,
+        "psus": psus,
+        "df": overall.df,
+        "level": options.level,
+        "ci_method": str(options.ci_method),
+        "index_ci_method": str(options.index_ci_method),
+        "lonely_psu": str(options.lonely_psu),
+        "questionnaire": results.questionnaire.code,
+        "wave": results.wave.code,
+        "unit": results.root.code if results.root is not None else None,
+        "responding_units": results.responding_units,
+        "previous_wave": results.previous_wave.code if results.previous_wave else None,
+        "min_n": results.thresholds.min_n,
+        "min_effective_n": results.thresholds.min_effective_n,
+    }
+
+
+def results_document(results: WaveResults) -> dict[str, Any]:
+    """The results as JSON: the §5 document (meta, criteria, factors, overall) plus
+    the dashboard's ranking, breakdowns, shares and changes; fractions in [0, 1]."""
+    options = results.options
+    ci, index_ci = str(options.ci_method), str(options.index_ci_method)
+    return {
+        "meta": _meta(results),
+        **indices_json(results.indices, ci, index_ci),
+        "ranking": [
+            {
+                "rank": ranked.rank,
+                "unit": ranked.unit.code,
+                "name": ranked.unit.name,
+                "n": ranked.overall.estimate.n,
+                **indices_json(ranked.indices, ci, index_ci)["overall"],
+                "indistinguishable": list(ranked.indistinguishable),
+                "untestable": list(ranked.untestable),
+                "tied_with_next": ranked.tied_with_next,
+                "untestable_with_next": ranked.untestable_with_next,
+            }
+            for ranked in results.ranking
+        ],
+        "breakdowns": [
+            {
+                "column": breakdown.code,
+                "title": breakdown.title,
+                "groups": [
+                    {
+                        "value": row.value,
+                        "label": row.label,
+                        "n": row.indices.overall.estimate.n,
+                        **indices_json(row.indices, ci, index_ci),
+                    }
+                    for row in breakdown.rows
+                ],
+            }
+            for breakdown in results.breakdowns
+        ],
+        "perceptions": _share_rows(results.perceptions, options),
+        "expectations": _share_rows(results.expectations, options),
+        "changes": [
+            {
+                "code": change.code,
+                "current": _number(change.current.estimate.value),
+                "previous": _number(change.previous.estimate.value),
+                "difference": _number(change.difference.value),
+                "se": _number(change.difference.se),
+                "df": _number(change.difference.df),
+                "ci": [
+                    _number(change.difference.lower),
+                    _number(change.difference.upper),
+                ],
+                "p_value": _number(change.difference.p_value),
+                "significant": change.difference.is_significant,
+            }
+            for change in results.changes
+        ],
+    }
+
+
+def results_json(results: WaveResults) -> str:
+    """The results document as pretty-printed UTF-8 JSON text."""
+    return json.dumps(results_document(results), ensure_ascii=False, indent=2)
+
+
+def export_filename(wave: Wave, root: Unit | None, extension: str) -> str:
+    """``sipas-<wave>[-<unit>].<extension>``, safe as a file name."""
+    parts = ["sipas", wave.code] + ([root.code] if root is not None else [])
+    stem = "-".join(re.sub(r"[^A-Za-z0-9_.-]+", "_", part) for part in parts)
+    return f"{stem}.{extension}"

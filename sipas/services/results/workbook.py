@@ -1,0 +1,357 @@
+"""A wave's results as an Excel workbook: every counted response with its answers
+as option labels, and the tables of the dashboard as numbers Excel computes with."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from sipas.models import Wave
+from sipas.questionnaire import Item, ItemType, Questionnaire
+from sipas.reports.figures import change_rows, comparison_text
+from sipas.reports.wave_results import OVERALL, ShareTable, WaveResults
+from sipas.services.results.exports import MULTI_SEPARATOR, counted_batches
+from sipas.services.waves.design import unit_designs
+from sipas.spreadsheets import append_row
+from sipas.stats.indices import IndexResult, Indices
+
+#: What a cell of these sheets holds.
+CellValue = str | float | datetime | None
+
+PERCENT = "0.00%"
+BOLD = Font(bold=True)
+#: Multi-choice labels are joined with this in one cell.
+LABEL_SEPARATOR = "; "
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table sheet: its heading, width and whether it is a share."""
+
+    heading: str
+    width: float = 14
+    is_percent: bool = False
+
+
+def results_workbook(
+    results: WaveResults,
+    unit_ids: Collection[int] | None,
+    channel_labels: dict[str, str],
+) -> bytes:
+    """The workbook as bytes: responses first, then the dashboard's tables."""
+    workbook = Workbook(write_only=True)
+    _responses_sheet(workbook, results, unit_ids, channel_labels)
+    for title, columns, rows in _tables(results):
+        _table_sheet(workbook, title, columns, rows)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _header(sheet: WriteOnlyWorksheet, texts: Iterable[str]) -> list[Cell]:
+    cells = []
+    for text in texts:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = BOLD
+        cells.append(cell)
+    return cells
+
+
+def _labeller(item: Item, language: str):
+    """A function turning a stored answer of ``item`` into what the sheet shows."""
+    if item.type is ItemType.number:
+        return lambda value: int(value) if value.lstrip("-").isdigit() else value
+    if not item.choices:
+        return lambda value: value
+    labels = {c.code: c.label.get_text(language) for c in item.choices}
+    if item.type is ItemType.multi_choice:
+        return lambda value: LABEL_SEPARATOR.join(
+            labels.get(code, code) for code in value.split(MULTI_SEPARATOR)
+        )
+    return lambda value: labels.get(value, value)
+
+
+def _responses_sheet(
+    workbook: Workbook,
+    results: WaveResults,
+    unit_ids: Collection[int] | None,
+    channel_labels: dict[str, str],
+) -> None:
+    """One row per counted response: wording in the first header row, codes in the
+    second, answers as option labels."""
+    wave, questionnaire, language = (
+        results.wave,
+        results.questionnaire,
+        results.language,
+    )
+    sheet = workbook.create_sheet(_("Response forms"))
+    items = list(questionnaire.items)
+    fixed = [
+        (_("Response"), "response_id", 38),
+        (_("Unit code"), "unit", 16),
+        (_("Unit"), "unit_name", 30),
+        (_("Channel"), "channel", 16),
+        (_("Submitted at"), "submitted_at", 20),
+        (_("Weight"), "weight", 12),
+    ]
+    for position, (_heading, _code, width) in enumerate(fixed, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = width
+    for position, item in enumerate(items, start=len(fixed) + 1):
+        width = 24 if item.type in (ItemType.text, ItemType.multi_choice) else 18
+        sheet.column_dimensions[get_column_letter(position)].width = width
+    sheet.freeze_panes = "B3"
+    append_row(
+        sheet,
+        _header(
+            sheet,
+            [h for h, _c, _w in fixed] + [i.label.get_text(language) for i in items],
+        ),
+    )
+    codes = [c for _h, c, _w in fixed] + [i.code for i in items]
+    append_row(sheet, _header(sheet, codes))
+    _response_rows(sheet, wave, questionnaire, unit_ids, channel_labels, language)
+
+
+def _response_rows(
+    sheet, wave: Wave, questionnaire: Questionnaire, unit_ids, channel_labels, language
+) -> None:
+    designs = unit_designs(wave)
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    labellers = [(i.code, _labeller(i, language)) for i in questionnaire.items]
+    for responses, answers in counted_batches(wave, unit_ids):
+        for response in responses:
+            design = designs[response.unit_id]
+            values = answers.get(response.id, {})
+            submitted = _local_time(response.submitted_at, zone)
+            append_row(
+                sheet,
+                [
+                    str(response.uuid),
+                    design.unit.code,
+                    design.unit.name,
+                    channel_labels.get(str(response.channel), str(response.channel)),
+                    submitted,
+                    design.weight,
+                    *[
+                        label(values[code]) if code in values else None
+                        for code, label in labellers
+                    ],
+                ],
+            )
+
+
+def _local_time(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A stored UTC time as the local wall-clock time Excel shows (no zone)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite gives back naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _table_sheet(
+    workbook: Workbook,
+    title: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[CellValue]],
+) -> None:
+    """A sheet with one bold, frozen header row; share columns as percentages."""
+    sheet = workbook.create_sheet(title[:31])
+    for position, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = column.width
+    sheet.freeze_panes = "A2"
+    append_row(sheet, _header(sheet, [c.heading for c in columns]))
+    for row in rows:
+        cells = []
+        for column, value in zip(columns, row, strict=True):
+            cell = WriteOnlyCell(sheet, value=value)
+            if column.is_percent:
+                cell.number_format = PERCENT
+            cells.append(cell)
+        append_row(sheet, cells)
+
+
+def _number(value: float | None) -> float | None:
+    return value if value is not None and value == value else None  # NaN → empty
+
+
+def _figures(result: IndexResult, small: bool) -> list[CellValue]:
+    """n, index, lower, upper and the small-n mark of one estimate."""
+    return [
+        result.estimate.n,
+        _number(result.estimate.value),
+        _number(result.interval.lower),
+        _number(result.interval.upper),
+        _("yes") if small else "",
+    ]
+
+
+def _figure_columns() -> list[Column]:
+    return [
+        Column("n", 10),
+        Column(_("Index"), 12, True),
+        Column(_("Lower bound"), 14, True),
+        Column(_("Upper bound"), 14, True),
+        Column(_("Too few responses"), 16),
+    ]
+
+
+def _tables(results: WaveResults):
+    """(sheet title, columns, rows) of each dashboard table."""
+    yield _summary(results)
+    yield _criteria(results)
+    if results.ranking:
+        yield _ranking(results)
+    if results.breakdowns:
+        yield _breakdowns(results)
+    if results.perceptions:
+        yield _shares(_("Perceptions"), results.perceptions)
+    if results.expectations:
+        yield _shares(_("Expectations"), results.expectations)
+    if results.changes:
+        yield _changes(results)
+
+
+def _summary(results: WaveResults):
+    small = results.thresholds.is_small
+    indices = results.indices
+    rows = [
+        [OVERALL, _("SIPAS index"), *_figures(indices.overall, small(indices.overall))]
+    ]
+    rows += [
+        [r.code, results.factor_name(r.code), *_figures(r, small(r))]
+        for r in indices.factors
+    ]
+    columns = [Column(_("Code"), 10), Column(_("Index name"), 44), *_figure_columns()]
+    return _("Summary"), columns, rows
+
+
+def _criteria(results: WaveResults):
+    small = results.thresholds.is_small
+    rows = [
+        [r.code, results.criterion_label(r.code), r.factor, *_figures(r, small(r))]
+        for r in results.criteria_weakest_first
+    ]
+    columns = [
+        Column(_("Code"), 10),
+        Column(_("Criterion"), 70),
+        Column(_("Factor"), 10),
+        *_figure_columns(),
+    ]
+    return _("Criteria"), columns, rows
+
+
+def _ranking(results: WaveResults):
+    small = results.thresholds.is_small
+    names = {r.unit.code: r.unit.name for r in results.ranking}
+    rows = [
+        [
+            r.rank,
+            r.unit.code,
+            r.unit.name,
+            *_figures(r.overall, small(r.overall)),
+            comparison_text(r, names),
+            ", ".join(r.indistinguishable),
+            ", ".join(r.untestable),
+        ]
+        for r in results.ranking
+    ]
+    columns = [
+        Column(_("Rank"), 8),
+        Column(_("Unit code"), 16),
+        Column(_("Unit"), 36),
+        *_figure_columns(),
+        Column(_("Comparison with the other units"), 60),
+        Column(_("Not distinguishable from"), 30),
+        Column(_("Cannot be compared under this design with"), 30),
+    ]
+    return _("Ranking"), columns, rows
+
+
+def _group_figures(indices: Indices, small) -> list[CellValue]:
+    return [
+        *_figures(indices.overall, small(indices.overall)),
+        *[_number(f.estimate.value) for f in indices.factors],
+    ]
+
+
+def _breakdowns(results: WaveResults):
+    small = results.thresholds.is_small
+    rows = [
+        [breakdown.title, row.label, *_group_figures(row.indices, small)]
+        for breakdown in results.breakdowns
+        for row in breakdown.rows
+    ]
+    factors = [Column(f.code, 10, True) for f in results.questionnaire.factors]
+    columns = [
+        Column(_("Variable"), 30),
+        Column(_("Group"), 30),
+        *_figure_columns(),
+        *factors,
+    ]
+    return _("Breakdowns"), columns, rows
+
+
+def _shares(title: str, tables: Sequence[ShareTable]):
+    rows = [
+        [
+            table.title,
+            table.labels.get(share.option, share.option),
+            share.estimate.n,
+            _number(share.estimate.value),
+            _number(share.interval.lower),
+            _number(share.interval.upper),
+        ]
+        for table in tables
+        for share in table.shares
+    ]
+    columns = [
+        Column(_("Question"), 50),
+        Column(_("Answer"), 50),
+        Column("n", 10),
+        Column(_("Share"), 12, True),
+        Column(_("Lower bound"), 14, True),
+        Column(_("Upper bound"), 14, True),
+    ]
+    return title, columns, rows
+
+
+def _changes(results: WaveResults):
+    rows = [
+        [
+            row.change.code,
+            row.label,
+            _number(row.change.current.estimate.value),
+            _number(row.change.previous.estimate.value),
+            _number(row.change.difference.value),
+            _number(row.change.difference.lower),
+            _number(row.change.difference.upper),
+            _number(row.change.difference.p_value),
+            _("yes") if row.change.difference.is_significant else _("no"),
+        ]
+        for row in change_rows(results)
+    ]
+    columns = [
+        Column(_("Code"), 10),
+        Column(_("Index name"), 60),
+        Column(_("Now"), 12, True),
+        Column(_("Before"), 12, True),
+        Column(_("Change"), 12, True),
+        Column(_("Lower bound"), 14, True),
+        Column(_("Upper bound"), 14, True),
+        Column("p", 10),
+        Column(_("Significant"), 12),
+    ]
+    return _("Change"), columns, rows

@@ -1,0 +1,1 @@
+"""Units: the tree, its rules and lineage, files of units, and their admin."""

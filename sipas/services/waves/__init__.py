@@ -1,0 +1,1 @@
+"""Survey rounds: finding them, their design, targets, margins and progress."""

@@ -1,0 +1,268 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from sipas.database import init_migrations
+from sipas.extensions import db
+from tests.conftest import ROOT, database_url, make_app
+
+
+def app_with_migrations(path):
+    """An app whose Flask-Migrate is set up (the CLI does it when `flask db` runs)."""
+    app = make_app(path)
+    init_migrations(app)
+    return app
+
+
+def test_upgrade_matches_models_and_downgrade_empties(tmp_path):
+    app = app_with_migrations(tmp_path / "migrated.db")
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True}
+            )
+            differences = compare_metadata(context, db.metadata)
+        assert differences == []
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            tables = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
+        assert tables == set()
+        db.session.remove()  # give its connection back before closing them all
+        db.engine.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
+    with db.engine.connect() as connection:
+        pragma = connection.exec_driver_sql
+        assert pragma("PRAGMA journal_mode").scalar() == "wal"
+        assert pragma("PRAGMA foreign_keys").scalar() == 1
+        assert (
+            pragma("PRAGMA busy_timeout").scalar()
+            == app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        )
+
+
+def _old_wave(run, definition) -> None:
+    """Questionnaire version 1 with ``definition``, unit 1 and open wave 1, as rows
+    of an older revision."""
+    import json
+
+    import sqlalchemy as sa
+
+    run(
+        sa.text(
+            "INSERT INTO questionnaire_versions (id, code, version, revision, "
+            "sha256, definition, source, created_at) "
+            "VALUES (1, 'q', 1, 1, 'x', :d, 's', '2026-01-01')"
+        ),
+        {"d": json.dumps(definition)},
+    )
+    run(
+        sa.text(
+            "INSERT INTO units (id, code, name, level, created_at) "
+            "VALUES (1, 'U', 'U', 'centre', '2026-01-01')"
+        )
+    )
+    run(
+        sa.text(
+            "INSERT INTO waves (id, code, title, questionnaire_id, status, "
+            "weighting, created_at) VALUES (1, 'w', 'w', 1, 'open', 'none', "
+            "'2026-01-01')"
+        )
+    )
+
+
+def test_criteria_masks_are_backfilled_from_answers(tmp_path):
+    """Responses stored before the masks existed get them from their answers."""
+
+    import sqlalchemy as sa
+
+    definition = {
+        "sections": [
+            {
+                "items": [
+                    {"code": "A1", "type": "scale", "factor": "A"},
+                    {"code": "sex", "type": "single_choice"},
+                    {"code": "A2", "type": "scale", "factor": "A"},
+                    {"code": "overall", "type": "scale"},
+                ]
+            }
+        ]
+    }
+    app = app_with_migrations(tmp_path / "old.db")
+    with app.app_context():
+        upgrade(revision="5e37da175848")
+        run = db.session.execute
+        _old_wave(run, definition)
+        run(
+            sa.text(
+                "INSERT INTO responses (id, uuid, wave_id, unit_id, questionnaire_id, "
+                "channel, language, submitted_at, status) VALUES (1, "
+                "'0123456789abcdef0123456789abcdef', 1, 1, 1, 'web', 'vi', "
+                "'2026-01-01', 'complete')"
+            )
+        )
+        for item, value in (("A1", "5"), ("A2", "2"), ("overall", "4"), ("sex", "4")):
+            run(
+                sa.text("INSERT INTO answers VALUES (1, :i, :v)"),
+                {"i": item, "v": value},
+            )
+        db.session.commit()
+        upgrade()
+        masks = run(
+            sa.text("SELECT criteria_answered, criteria_satisfied FROM responses")
+        ).one()
+        assert tuple(masks) == (0b11, 0b01)  # A1 and A2 answered; only A1 satisfied
+        db.session.remove()  # give its connection back before closing them all
+        db.engine.dispose()
+
+
+def test_flask_db_sets_up_alembic_only_when_it_runs(tmp_path):
+    """Other commands and workers start without importing Alembic; `flask db` works."""
+    env = {"SIPAS_DATABASE_URL": database_url(tmp_path / "cli.db"), "PATH": ""}
+    probe = "import sys, wsgi; print('alembic' in sys.modules)"
+    started = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert started.stdout.strip() == "False"
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
+    subprocess.run(
+        [*flask, "upgrade"], capture_output=True, check=True, env=env, cwd=ROOT
+    )
+    current = subprocess.run(
+        [*flask, "-d", "migrations", "current"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert "(head)" in current.stdout
+
+
+def _insert_response(run, response_id, channel, status, reason, seconds, answers):
+    """A response row of the previous revision, with its answer rows."""
+    import sqlalchemy as sa
+
+    run(
+        sa.text(
+            "INSERT INTO responses (id, uuid, wave_id, unit_id, questionnaire_id, "
+            "channel, language, device_code, started_at, submitted_at, "
+            "duration_seconds, status, status_reason) VALUES (:id, :uuid, 1, 1, 1, "
+            ":channel, 'vi', :device, NULL, :submitted, :seconds, :status, :reason)"
+        ),
+        {
+            "id": response_id,
+            "uuid": f"{response_id:032x}",
+            "channel": channel,
+            "device": "kiosk-1" if channel == "kiosk" else None,
+            # 12 to 15 are 15 s apart, the others far from each other
+            "submitted": f"2026-01-01 10:{response_id:02d}:00.000000"
+            if response_id < 12
+            else f"2026-01-01 11:00:{15 * (response_id % 4):02d}.000000",
+            "seconds": seconds,
+            "status": status,
+            "reason": reason,
+        },
+    )
+    for item, value in answers.items():
+        run(
+            sa.text("INSERT INTO answers VALUES (:r, :i, :v)"),
+            {"r": response_id, "i": item, "v": value},
+        )
+
+
+def test_stored_responses_are_judged_again_by_the_new_quality_decision(tmp_path):
+    """The quality migration records each response's signals and applies the new
+    decision to the statuses the old rules set, in a few statements."""
+
+    import sqlalchemy as sa
+
+    criteria = [f"C{k}" for k in range(12)]
+    others = [f"Q{k}" for k in range(23)]
+    definition = {
+        "sections": [
+            {
+                "items": [{"code": c, "type": "scale", "factor": "C"} for c in criteria]
+                + [{"code": q, "type": "single_choice"} for q in others]
+            }
+        ]
+    }
+    fours = {c: "4" for c in criteria}
+    varied = {c: str(2 + k % 4) for k, c in enumerate(criteria)}
+    rest = {q: "1" for q in others}
+    app = app_with_migrations(tmp_path / "old.db")
+    with app.app_context():
+        upgrade(revision="security1a2b3c4d")
+        run = db.session.execute
+        _old_wave(run, definition)
+        rows = {
+            # id: (channel, status, reason, seconds, answers)
+            1: ("web", "flagged", "straight_lining", 300, {**fours, **rest}),
+            2: ("paper", "flagged", "straight_lining", None, fours),
+            3: ("web", "flagged", "too_fast", 54, {**varied, **rest}),
+            5: ("web", "flagged", "too_fast", 25, {**fours, **rest}),
+            6: ("web", "complete", "Đã kiểm tra", 10, {**fours, **rest}),
+            7: ("kiosk", "flagged", "invalid:C1:required", 300, varied),
+            8: ("web", "flagged", "too_fast", 10, {**varied, **rest}),
+            9: ("web", "complete", None, 25, {**fours, **rest}),
+        }
+        # four kiosk responses 15 s apart: the fourth was flagged device_rate
+        for kiosk_id in (12, 13, 14, 15):
+            reason = "device_rate" if kiosk_id == 15 else None
+            status = "flagged" if reason else "complete"
+            rows[kiosk_id] = ("kiosk", status, reason, 300, {**varied, **rest})
+        for response_id, row in rows.items():
+            _insert_response(run, response_id, *row)
+        db.session.commit()
+        upgrade()
+        found = {
+            row.id: (row.status, row.status_reason, row.quality_signals)
+            for row in run(
+                sa.text(
+                    "SELECT id, status, status_reason, quality_signals FROM responses"
+                )
+            )
+        }
+        assert found == {
+            # satisfied straight-liners count again, their signal kept
+            1: ("complete", None, 1),
+            2: ("complete", None, 1),
+            # 54 s for 35 answers is not too fast any more
+            3: ("complete", None, 0),
+            # quick and straight-lined: still excluded, both signals named
+            5: ("flagged", "straight_lining,too_fast", 3),
+            # an administrator's decision stands; its signals are recorded
+            6: ("complete", "Đã kiểm tra", 11),
+            7: ("flagged", "invalid:C1:required", 0),
+            # 10 s for 35 answers: far too fast, excluded on its own
+            8: ("flagged", "too_fast,far_too_fast", 10),
+            # complete before, two signals now: excluded
+            9: ("flagged", "straight_lining,too_fast", 3),
+            12: ("complete", None, 0),
+            13: ("complete", None, 0),
+            14: ("complete", None, 0),
+            # the fourth in a minute alone: counted, marked
+            15: ("complete", None, 4),
+        }
+        db.session.rollback()  # PostgreSQL: the read's lock would block the DROP
+        downgrade(revision="security1a2b3c4d")
+        statuses = run(sa.text("SELECT status FROM responses ORDER BY id")).scalars()
+        assert list(statuses)[:2] == ["complete", "complete"]
+        db.session.remove()  # give its connection back before closing them all
+        db.engine.dispose()

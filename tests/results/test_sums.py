@@ -1,0 +1,217 @@
+"""Indices from the database (SQL GROUP BY) equal those of the exported stats CSV."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sipas.extensions import db
+from sipas.services import synthetic
+from sipas.services.results import exports
+from sipas.services.results import sums as reporting
+from sipas.services.waves.lookup import wave_by_code
+from sipas.stats.indices import Options
+from sipas.stats.output import analysis_json
+
+
+@pytest.fixture
+def filled_wave(demo_app):
+    wave = wave_by_code("demo")
+    assert synthetic.add_demo_responses(wave, 600, seed=3) == 600
+    db.session.commit()
+    return wave
+
+
+def cli_json(runner, tmp_path, wave, *extra):
+    path = tmp_path / "wave.csv"
+    path.write_text(exports.stats_csv(wave), encoding="utf-8")
+    result = runner.invoke(
+        args=["sipas", "stats", str(path), "--questionnaire", "sipas-2017", *extra]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def assert_same(database: dict, exported: dict) -> None:
+    """Every number equal up to floating-point summation order."""
+    if isinstance(database, dict):
+        assert set(database) == set(exported)
+        for key in database:
+            assert_same(database[key], exported[key])
+    elif isinstance(database, list):
+        assert len(database) == len(exported)
+        for a, b in zip(database, exported, strict=True):
+            assert_same(a, b)
+    elif isinstance(database, float):
+        assert exported == pytest.approx(database, rel=1e-10, abs=1e-12)
+    else:
+        assert database == exported
+
+
+@pytest.mark.parametrize("by", [None, "channel", "unit", "sex"])
+def test_database_route_equals_export_and_cli(filled_wave, runner, tmp_path, by):
+    from_db = analysis_json(
+        reporting.wave_analysis(filled_wave, Options(), by=by), "sipas-2017"
+    )
+    extra = ("--by", by) if by else ()
+    from_csv = cli_json(runner, tmp_path, filled_wave, *extra)
+    assert_same(from_db, from_csv)
+    assert from_db["meta"]["rows"] == 600
+
+
+def test_responses_are_their_own_psus_without_a_psu_level(
+    filled_wave, runner, tmp_path
+):
+    filled_wave.psu_level = None
+    db.session.commit()
+    analysis = reporting.wave_analysis(filled_wave, Options(), by="channel")
+    assert analysis.design.n_psus == 600
+    from_db = analysis_json(analysis, "sipas-2017")
+    assert_same(from_db, cli_json(runner, tmp_path, filled_wave, "--by", "channel"))
+
+
+def test_breakdown_by_unit_level(filled_wave):
+    analysis = reporting.wave_analysis(filled_wave, Options(), by="unit_level")
+    assert [g.value for g in analysis.groups] == ["centre"]
+    assert analysis.groups[0].indices.overall.estimate.value == pytest.approx(
+        analysis.overall.overall.estimate.value
+    )
+
+
+def test_weights_follow_unit_populations(filled_wave):
+    from sipas.services.waves.design import unit_designs
+
+    designs = unit_designs(filled_wave)
+    for design in designs.values():
+        wave_unit = next(
+            wu for wu in filled_wave.wave_units if wu.unit_id == design.unit.id
+        )
+        assert design.weight == pytest.approx(wave_unit.population / design.responses)
+        assert design.psu == design.unit.code
+        assert design.stratum == "QN"
+
+
+@pytest.mark.parametrize("psu_level", ["centre", None])
+def test_shares_from_the_database_equal_those_of_the_export(filled_wave, psu_level):
+    filled_wave.psu_level = psu_level
+    db.session.commit()
+    from sipas.stats.design import build_design
+    from sipas.stats.flatfile import read_flat_text
+    from sipas.stats.shares import indicator_sums, option_shares
+
+    items = ["harassment", "trips", "expectations"]
+    from_db = reporting.wave_shares(filled_wave, items, Options())
+    text = exports.stats_csv(filled_wave)
+    criteria = [
+        f"{f}{i}"
+        for f, n in zip("ABCDE", (4, 5, 6, 3, 4), strict=True)
+        for i in range(1, n + 1)
+    ]
+    data = read_flat_text(text, criteria, [*criteria, *items])
+    design, psu = build_design(data.strata, data.psus)
+    for item in items:
+        cells = [set(v.split(";")) - {""} for v in data.others[item]]
+        options = sorted({o for c in cells for o in c})
+        chosen = np.column_stack([[o in c for c in cells] for o in options]).astype(
+            float
+        )
+        answered = np.column_stack([[bool(c) for c in cells]] * len(options)).astype(
+            float
+        )
+        sums = indicator_sums(design.n_psus, psu, data.weights, chosen, answered)
+        expected = option_shares(design, sums, [(item, o) for o in options], Options())
+        got = from_db[item]
+        assert [s.option for s in got] == options
+        for share, reference in zip(got, expected, strict=True):
+            assert share.estimate.value == pytest.approx(
+                reference.estimate.value, rel=1e-10
+            )
+            assert share.estimate.se == pytest.approx(reference.estimate.se, rel=1e-9)
+            assert share.interval.lower == pytest.approx(
+                reference.interval.lower, rel=1e-9
+            )
+    expectation_total = sum(s.estimate.value for s in from_db["expectations"])
+    assert 1 < expectation_total <= 3  # several choices per respondent
+
+
+def test_compare_two_waves(filled_wave):
+    from sipas.models import Wave as WaveModel
+    from sipas.models import WaveStatus, WaveUnit
+
+    previous = WaveModel(
+        code="demo-2025",
+        title="2025",
+        questionnaire=filled_wave.questionnaire,
+        status=WaveStatus.open,
+        strata_level=filled_wave.strata_level,
+        psu_level=filled_wave.psu_level,
+        weighting=filled_wave.weighting,
+    )
+    previous.wave_units = [
+        WaveUnit(unit=wu.unit, population=wu.population, target_sample=wu.target_sample)
+        for wu in filled_wave.wave_units
+    ]
+    db.session.add(previous)
+    db.session.flush()
+    assert synthetic.add_demo_responses(previous, 400, seed=11) == 400
+    differences = dict(reporting.compare_waves(filled_wave, previous, Options()))
+    assert {"A1", "A", "overall"} <= set(differences)
+    overall = differences["overall"]
+    now = reporting.wave_analysis(filled_wave, Options()).overall.overall.estimate
+    before = reporting.wave_analysis(previous, Options()).overall.overall.estimate
+    assert overall.value == pytest.approx(now.value - before.value)
+    assert overall.se == pytest.approx(np.sqrt(now.variance + before.variance))
+    assert 0 <= overall.p_value <= 1
+
+
+def test_compare_two_domains_of_a_wave(filled_wave):
+    from sipas.stats.compare import domain_difference
+
+    analysis = reporting.wave_analysis(filled_wave, Options(), by="channel")
+    groups = {g.value: g.indices for g in analysis.groups}
+    differences = dict(reporting.compare_domains(analysis, "web", "kiosk"))
+    assert {"A1", "E", "overall"} <= set(differences)
+    web, kiosk = groups["web"].overall.estimate, groups["kiosk"].overall.estimate
+    overall = differences["overall"]
+    assert overall.value == pytest.approx(web.value - kiosk.value)
+    assert overall == domain_difference(analysis.design, web, kiosk)
+    # the same PSUs carry both domains: not the independent-samples variance
+    assert overall.se != pytest.approx(np.sqrt(web.variance + kiosk.variance))
+    same = dict(reporting.compare_domains(analysis, "web", "web"))
+    assert all(d.value == 0 and d.se == 0 for d in same.values())
+
+
+@pytest.mark.parametrize("method", ["poststratify", "rake"])
+def test_calibrated_wave_equals_export_and_cli(filled_wave, runner, tmp_path, method):
+    sex = {"female": 6900, "male": 6400, "other": 150, "": 1200}
+    ages = {
+        "18_25": 2500,
+        "26_35": 3600,
+        "36_45": 3400,
+        "46_60": 3300,
+        "over_60": 1500,
+        "": 350,
+    }
+    if method == "poststratify":
+        margins = [{"columns": ["sex"], "population": sex}]
+    else:
+        margins = [
+            {"columns": ["sex"], "population": sex},
+            {"columns": ["age_group"], "population": ages},
+        ]
+    filled_wave.calibration_margins = {"method": method, "margins": margins}
+    db.session.flush()
+    from_db = analysis_json(
+        reporting.wave_analysis(filled_wave, Options(), by="channel"), "sipas-2017"
+    )
+    spec = tmp_path / "calibration.json"
+    spec.write_text(json.dumps(filled_wave.calibration_margins), encoding="utf-8")
+    from_csv = cli_json(
+        runner, tmp_path, filled_wave, "--by", "channel", "--calibrate", str(spec)
+    )
+    assert_same(from_db, from_csv)
+    filled_wave.calibration_margins = None
+    uncalibrated = reporting.wave_analysis(filled_wave, Options()).overall.overall
+    assert uncalibrated.estimate.value != pytest.approx(from_db["overall"]["index"])

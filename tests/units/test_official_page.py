@@ -121,3 +121,16 @@ def test_only_administrators_may_load(demo_client, login_as):
     data = {"csrf_token": token, "province": "22", "action": "confirm"}
     assert demo_client.post(URL, data=data).status_code in (400, 403)
     assert unit_by_official_code("06652", UnitLevel.commune) is None
+
+
+def test_a_unit_page_shows_its_official_code_and_the_old_units(demo_client, login_as):
+    login_as(demo_client, Role.admin)
+    _send(demo_client, "confirm", history=True)
+    ha_long = unit_by_code("QN-HALONG")
+    page = demo_client.get(f"/admin/units/{ha_long.id}").get_data(as_text=True)
+    assert "Mã chính thức" in page
+    assert "06688 · danh mục từ 1/7/2025" in page
+    assert "Phường Hồng Hải (X06688-cu)" in page  # the same code, before 1/7/2025
+    old = unit_by_code("X06688-cu")
+    page = demo_client.get(f"/admin/units/{old.id}").get_data(as_text=True)
+    assert "06688 · danh mục trước 1/7/2025" in page

@@ -20,14 +20,6 @@ def vi(app, message: str, **values: str) -> str:
         return _(message, **values)
 
 
-@pytest.fixture(params=[(1366, 768), (360, 740)], ids=["desktop", "phone"])
-def window(browser, request):
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    yield context.new_page()
-    context.close()
-
-
 def test_admin_previews_then_loads_a_province(window, output_dir, tmp_path):
     app = demo_app(tmp_path)
     page = window

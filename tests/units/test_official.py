@@ -170,3 +170,19 @@ def _recorder(statements: list):
         statements.append(statement)
 
     return record
+
+
+def test_units_an_office_made_by_hand_are_taken_by_their_names(app):
+    province = make_unit("QNINH", "Tỉnh Quảng Ninh", UnitLevel.province)
+    ha_tu = make_unit("HATU", "Phường Hà Tu", UnitLevel.commune, parent=province)
+    make_unit("HATU-TT", level=UnitLevel.centre, parent=ha_tu)
+    elsewhere = make_unit("OTHER", "Tỉnh Khác", UnitLevel.province)
+    make_unit("HL2", "Phường Hạ Long", UnitLevel.commune, parent=elsewhere)
+    report = official.load_official("22")
+    assert unit_by_code("QNINH").official_code == "22"
+    assert unit_by_code("HATU").official_code == "06652"
+    assert unit_by_code("HATU-TT").parent.code == "HATU"
+    assert unit_by_code("X06652") is None
+    assert unit_by_code("HL2").official_code is None  # under another province
+    assert unit_by_code("X06688").parent.code == "QNINH"
+    assert (report.total("updated"), report.total("created")) == (2, 53)

@@ -131,7 +131,9 @@ def preview_official(
 def _plan(province_code: str, with_history: bool) -> _Plan:
     units = official_units(province_code, with_history)
     db.session.flush()
-    return _Plan(units, _stored(units))
+    stored = _stored(units)
+    stored.update(_same_named(units, stored))
+    return _Plan(units, stored)
 
 
 def _report(province_code: str, with_history: bool, plan: _Plan) -> OfficialReport:
@@ -149,6 +151,35 @@ def _stored(units: list[OfficialUnit]) -> dict[Key, Any]:
     codes = sorted({unit.official_code for unit in units})
     rows = db.session.execute(sa.select(*_COLUMNS).where(Unit.official_code.in_(codes)))
     return {(row.official_era, row.level, row.official_code): row for row in rows}
+
+
+def _same_named(units: list[OfficialUnit], stored: dict[Key, Any]) -> dict[Key, Any]:
+    """Units an office made before, without an official code, taken for official
+    ones: the province by its exact name, a commune by its name under it (one query;
+    a name two such units share is left alone)."""
+    new = [u for u in units if u.era is OfficialEra.from_2025 and u.key not in stored]
+    if not new:
+        return {}
+    rows = db.session.execute(
+        sa.select(*_COLUMNS).where(
+            Unit.official_code.is_(None), Unit.name.in_({u.name for u in new})
+        )
+    ).all()
+    names = Counter((row.level, row.name) for row in rows)
+    by_name = {(r.level, r.name): r for r in rows if names[(r.level, r.name)] == 1}
+    province = units[0]
+    found = {}
+    province_row = stored.get(province.key) or by_name.get(
+        (UnitLevel.province, province.name)
+    )
+    if province_row is not None and province.key not in stored:
+        found[province.key] = province_row
+    for unit in new:
+        row = by_name.get((UnitLevel.commune, unit.name))
+        if row is not None and province_row is not None:
+            if row.parent_id == province_row.id:
+                found[unit.key] = row
+    return found
 
 
 def _conflicts(units: list[OfficialUnit], stored: dict[Key, Any]) -> list[str]:
@@ -171,6 +202,8 @@ def _values(
     values: dict[str, Any] = {
         "name": unit.name,
         "parent_id": _ids(stored, unit.parent),
+        "official_era": unit.era,
+        "official_code": unit.official_code,
     }
     if unit.era is OfficialEra.before_2025:
         values["valid_to"] = OLD_LIST_TO
@@ -241,8 +274,6 @@ def _new_row(unit: OfficialUnit, stored: dict[Key, Any]) -> dict[str, Any]:
     row = {
         "code": unit.code,
         "level": unit.level,
-        "official_era": unit.era,
-        "official_code": unit.official_code,
         "valid_from": NEW_LIST_FROM if unit.era is OfficialEra.from_2025 else None,
         "valid_to": None,
         "successor_id": None,

@@ -130,7 +130,7 @@ class OfficialLoadForm(FlaskForm):
     too; sent once to preview, once more to confirm."""
 
     province = SelectField(
-        _l("Province"),
+        _l("Province or city"),
         validators=[DataRequired(_l("Choose a province."))],
     )
     with_history = BooleanField(

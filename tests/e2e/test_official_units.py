@@ -35,7 +35,7 @@ def test_admin_previews_then_loads_a_province(window, output_dir, tmp_path):
         page.get_by_role("link", name=title).click()
         page.wait_for_url(f"{url}/admin/units/official")
         assert_accessible(page)
-        page.get_by_label(vi(app, "Province"), exact=True).select_option("22")
+        page.get_by_label(vi(app, "Province or city"), exact=True).select_option("22")
         page.get_by_label(vi(app, "With the units before 1/7/2025")).check()
         page.screenshot(path=str(output_dir / f"admin-units-official-{width}.png"))
         page.get_by_role("button", name=vi(app, "Preview the changes")).click()
@@ -54,7 +54,10 @@ def test_admin_previews_then_loads_a_province(window, output_dir, tmp_path):
         page.wait_for_load_state()
         assert "Tỉnh Quảng Ninh" in page.inner_text(".flash")
         assert_accessible(page)
-        page.screenshot(path=str(output_dir / f"admin-units-official-done-{width}.png"))
+        page.screenshot(
+            path=str(output_dir / f"admin-units-official-done-{width}.png"),
+            full_page=True,
+        )
         with app.app_context():
             assert unit_by_official_code("06652", UnitLevel.commune).name == (
                 "Phường Hà Tu"

@@ -2,8 +2,9 @@
 request, the units before that date as closed units followed by the new ones.
 
 Set-based: one query reads what exists, one INSERT … RETURNING per level creates and
-one executemany per level updates. Only units with an official code are touched, so
-the service centres an office added stay where they are.
+one executemany per level updates. Only the official units are touched (and units an
+office made by hand under their exact names, which become them), so the service
+centres an office added stay where they are.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ WRITE_ORDER = (
     (OfficialEra.before_2025, UnitLevel.commune),
 )
 Group = tuple[OfficialEra, UnitLevel]
+#: What a load does to each unit.
+_KINDS = ("created", "updated", "unchanged")
 _COLUMNS = (
     Unit.id,
     Unit.code,
@@ -100,7 +103,7 @@ class _Plan:
     stored: dict[Key, Any]
 
     def change(self, unit: OfficialUnit) -> str:
-        """ "created", "updated" or "unchanged"."""
+        """What the load does to ``unit``: created, updated or unchanged."""
         row = self.stored.get(unit.key)
         if row is None:
             return "created"
@@ -116,9 +119,6 @@ class _Plan:
             for era, level in WRITE_ORDER
             if any(counts[((era, level), kind)] for kind in _KINDS)
         )
-
-
-_KINDS = ("created", "updated", "unchanged")
 
 
 def preview_official(

@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "unit.move": _l("Unit moved"),
     "unit.merge": _l("Unit merged into a successor"),
     "unit.import": _l("Units imported"),
+    "unit.load_official": _l("Official units of a province loaded"),
     "unit.export": _l("Units exported"),
     "wave.create": _l("Survey round created"),
     "wave.update": _l("Survey round changed"),

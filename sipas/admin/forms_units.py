@@ -1,4 +1,4 @@
-"""Forms of the unit pages: create/edit, move, merge, import."""
+"""Forms of the unit pages: create/edit, move, merge, import, official lists."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sipas.models import UnitLevel
 from sipas.services.units.admin import UnitData
+from sipas.services.units.official_data import official_provinces
 from sipas.services.units.rules import CODE_MAX, NAME_MAX, clean
 
 #: Level names shown in pages, top of the hierarchy first.
@@ -122,3 +123,28 @@ class ImportForm(FlaskForm):
         validators=[FileRequired(_l("Choose a file."))],
         render_kw={"accept": ".csv,.xlsx"},
     )
+
+
+class OfficialLoadForm(FlaskForm):
+    """A province of the official list, and whether its units before 1/7/2025 come
+    too; sent once to preview, once more to confirm."""
+
+    province = SelectField(
+        _l("Province or city"),
+        validators=[DataRequired(_l("Choose a province."))],
+    )
+    with_history = BooleanField(
+        _l("With the units before 1/7/2025"),
+        description=_l(
+            "The districts and communes of before the merger, closed on 30/06/2025 "
+            "and followed by the new communes, so earlier survey rounds carry on "
+            "into the new tree."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.province.choices = [
+            SelectChoice("", _l("Choose a province")),
+            *(SelectChoice(code, name) for code, name in official_provinces()),
+        ]

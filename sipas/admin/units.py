@@ -1,5 +1,5 @@
 """Unit pages (administrators only): tree and search, create/edit, move, merge,
-import and export."""
+import and export, a province's official units."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
@@ -21,19 +22,38 @@ from sipas.admin.forms_units import (
     ImportForm,
     MergeForm,
     MoveForm,
+    OfficialLoadForm,
     UnitForm,
 )
 from sipas.auth.decorators import role_required
 from sipas.extensions import csrf, db
 from sipas.i18n import format_day
-from sipas.models import Role, Unit, UnitLevel
+from sipas.models import OfficialEra, Role, Unit, UnitLevel
 from sipas.security import logged_in_user, rate_limited
 from sipas.services.audit import record_event
 from sipas.services.units import admin as unit_service
-from sipas.services.units import imports
-from sipas.services.units.lookup import unit_by_id_or_404
+from sipas.services.units import imports, official
+from sipas.services.units.lookup import unit_by_id_or_404, unit_by_official_code
+from sipas.services.units.official_data import data_version
 from sipas.services.units.rules import highlight
 from sipas.services.units.tree import ancestors
+
+#: What each line of the preview of an official load counts.
+OFFICIAL_GROUPS = {
+    (OfficialEra.from_2025, UnitLevel.province): _l("Province (since 1/7/2025)"),
+    (OfficialEra.from_2025, UnitLevel.commune): _l(
+        "Communes, wards and special zones (since 1/7/2025)"
+    ),
+    (OfficialEra.before_2025, UnitLevel.province): _l(
+        "Provinces before 1/7/2025 (closed)"
+    ),
+    (OfficialEra.before_2025, UnitLevel.district): _l(
+        "Districts before 1/7/2025 (closed)"
+    ),
+    (OfficialEra.before_2025, UnitLevel.commune): _l(
+        "Communes, wards and townships before 1/7/2025 (closed)"
+    ),
+}
 
 #: Request bodies up to this size reach the import view (a 5 MB file and the form).
 IMPORT_BODY_LIMIT = imports.MAX_IMPORT_BYTES + 64 * 1024
@@ -201,6 +221,54 @@ def units_import() -> ResponseReturnValue:
         db.session.rollback()
     status = 400 if form.errors or (report and not report.ok) else 200
     return render_template("admin/units/import.html", form=form, report=report), status
+
+
+@bp.route("/units/official", methods=["GET", "POST"])
+@role_required(Role.admin)
+def units_official() -> ResponseReturnValue:
+    """A province's official units: choose it, see what changes, then confirm."""
+    form = OfficialLoadForm()
+    preview = None
+    if form.validate_on_submit():
+        code, history = form.province.data, form.with_history.data
+        if request.form.get("action") == "confirm":
+            try:
+                report = official.load_official(
+                    code, with_history=history, user=current_user
+                )
+            except official.CodeTaken:
+                db.session.rollback()  # the preview below names the codes
+            else:
+                db.session.commit()
+                flash(_official_summary(report), "success")
+                return redirect(_official_page(report))
+        preview = official.preview_official(code, with_history=history)
+    return render_template(
+        "admin/units/official.html",
+        form=form,
+        preview=preview,
+        groups=OFFICIAL_GROUPS,
+        source=data_version(),
+    ), (400 if form.errors or (preview and preview.conflicts) else 200)
+
+
+def _official_summary(report: official.OfficialReport) -> str:
+    return _(
+        "%(province)s: %(created)s units created, %(updated)s updated, "
+        "%(unchanged)s unchanged.",
+        province=report.province_name,
+        created=report.total("created"),
+        updated=report.total("updated"),
+        unchanged=report.total("unchanged"),
+    )
+
+
+def _official_page(report: official.OfficialReport) -> str:
+    """The page of the province just loaded."""
+    province = unit_by_official_code(report.province_code, UnitLevel.province)
+    if province is None:  # cannot happen after a load; the tree is a safe place
+        return url_for("admin.units")
+    return url_for("admin.unit_page", unit_id=province.id)
 
 
 @bp.get("/units/template.csv")

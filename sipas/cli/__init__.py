@@ -15,6 +15,7 @@ from sipas.cli.questionnaire import questionnaire_cli
 from sipas.cli.report import report_command
 from sipas.cli.retention import purge_drafts_command, retention_command
 from sipas.cli.stats import stats_command
+from sipas.cli.units import units_cli
 from sipas.cli.users import user_cli
 
 sipas_cli = AppGroup("sipas", help="SIPAS administration commands.")
@@ -23,6 +24,7 @@ for command in (
     demo_command,
     stats_command,
     user_cli,
+    units_cli,
     report_command,
     export_command,
     import_command,

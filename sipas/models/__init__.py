@@ -11,7 +11,7 @@ from sipas.models.responses import (
     ResponseDraft,
     ResponseStatus,
 )
-from sipas.models.units import Unit, UnitLevel
+from sipas.models.units import OfficialEra, Unit, UnitLevel
 from sipas.models.users import Role, User
 from sipas.models.waves import Wave, WaveStatus, WaveUnit, Weighting
 
@@ -20,6 +20,7 @@ __all__ = [
     "AuditEvent",
     "Channel",
     "Device",
+    "OfficialEra",
     "PaperEntry",
     "PaperForm",
     "QuestionnaireVersion",

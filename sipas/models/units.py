@@ -21,6 +21,15 @@ class UnitLevel(enum.StrEnum):
     centre = "centre"
 
 
+class OfficialEra(enum.StrEnum):
+    """Which official list an official code belongs to: on 1/7/2025 the lists were
+    renumbered and codes reused (80 was Long An, then Tây Ninh), so a code means
+    nothing without its era."""
+
+    before_2025 = "before-2025-07"
+    from_2025 = "2025-07"
+
+
 class Unit(Model):
     __tablename__ = "units"
 
@@ -36,6 +45,11 @@ class Unit(Model):
     valid_to: Mapped[date | None] = mapped_column(sa.Date)
     #: The unit that took over after a merger, so results can follow it across waves.
     successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    #: Code in the General Statistics Office's list of its era, zero-padded (province
+    #: 2 digits, district 3, commune 5); None for units the office made up (centres).
+    official_code: Mapped[str | None] = mapped_column(sa.String(5))
+    #: The list ``official_code`` comes from; codes join only within one era.
+    official_era: Mapped[OfficialEra | None] = mapped_column(enum_column(OfficialEra))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     parent: Mapped[Unit | None] = relationship(
@@ -52,6 +66,14 @@ class Unit(Model):
         sa.CheckConstraint(
             "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from",
             name="valid_dates",
+        ),
+        # an index, not a constraint: SQLite adds it without rebuilding the table
+        sa.Index(
+            "ix_units_official_code",
+            "official_era",
+            "level",
+            "official_code",
+            unique=True,
         ),
     )
 

@@ -9,7 +9,16 @@ from datetime import date
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Role, Unit, UnitLevel, Wave, WaveStatus, WaveUnit, Weighting
+from sipas.models import (
+    OfficialEra,
+    Role,
+    Unit,
+    UnitLevel,
+    Wave,
+    WaveStatus,
+    WaveUnit,
+    Weighting,
+)
 from sipas.services import accounts
 from sipas.services.questionnaires import latest_version
 from sipas.services.waves.lookup import wave_by_code
@@ -70,6 +79,17 @@ DEMO_UNITS: tuple[
 )
 
 
+#: Official codes (list of 1/7/2025) of the demo's province and communes, so that
+#: loading Quảng Ninh's official units finds them instead of doubling them.
+DEMO_OFFICIAL_CODES = {
+    "QN": "22",
+    "QN-HALONG": "06688",
+    "QN-CAMPHA": "06793",
+    "QN-UONGBI": "06811",
+    "QN-TIENYEN": "06862",
+}
+
+
 class DemoNeedsQuestionnaire(Exception):
     """The questionnaire of the demo wave has not been stored yet."""
 
@@ -118,8 +138,16 @@ def _ensure_units() -> tuple[dict[str, Unit], int]:
             )
             db.session.add(existing[code])
             created += 1
+        _mark_official(existing[code])
     db.session.flush()
     return existing, created
+
+
+def _mark_official(unit: Unit) -> None:
+    """Give a demo province or commune its official code, once."""
+    official_code = DEMO_OFFICIAL_CODES.get(unit.code)
+    if official_code and unit.official_code is None:
+        unit.official_code, unit.official_era = official_code, OfficialEra.from_2025
 
 
 def _ensure_wave(units: dict[str, Unit]) -> tuple[Wave, bool]:

@@ -71,6 +71,7 @@ ACCESS: dict[str, Access] = {
     "admin.unit_page": Access(ADMINS),
     "admin.unit_move": Access(ADMINS),
     "admin.unit_merge": Access(ADMINS),
+    "admin.units_official": Access(ADMINS),
     "admin.units_import": Access(ADMINS),
     "admin.units_template": Access(ADMINS),
     "admin.units_export": Access(ADMINS),

@@ -133,6 +133,15 @@ def phone(browser):
     context.close()
 
 
+@pytest.fixture(params=[(1366, 768), (360, 740)], ids=["desktop", "phone"])
+def window(browser, request):
+    """A back-office window on a desk and on a phone (the wide tables scroll)."""
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height})
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def output_dir() -> Path:
     """Screenshots land here for people to look at."""

@@ -154,15 +154,6 @@ PAPER_AND_KIOSK_PAGES = (
 )
 
 
-@pytest.fixture(params=[(1366, 768), (360, 740)], ids=["desktop", "phone"])
-def window(browser, request):
-    """A browser window of each size: on a phone the wide tables scroll."""
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    yield context.new_page()
-    context.close()
-
-
 def test_back_office_pages_pass_axe(filled_server, window, output_dir):
     """Every back-office page an administrator opens meets WCAG 2.1 AA (axe), on a
     desk and on a phone."""

@@ -7,7 +7,7 @@ from collections.abc import Collection
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Unit
+from sipas.models import OfficialEra, Unit, UnitLevel
 
 
 def unit_by_code(code: str | None) -> Unit | None:
@@ -37,3 +37,15 @@ def visible_units(visible: Collection[int] | None) -> list[Unit]:
     if visible is not None:
         query = query.where(Unit.id.in_(sorted(visible)))
     return list(db.session.scalars(query))
+
+
+def unit_by_official_code(
+    official_code: str, level: UnitLevel, era: OfficialEra = OfficialEra.from_2025
+) -> Unit | None:
+    """The unit with this official code in the list of ``era`` (codes were reused
+    across eras, so never look one up without its era)."""
+    return db.session.scalar(
+        sa.select(Unit).filter_by(
+            official_code=official_code, level=level, official_era=era
+        )
+    )

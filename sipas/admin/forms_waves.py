@@ -158,7 +158,6 @@ class WaveDesignForm(FlaskForm):
             {choice: words[0] for choice, words in DESIGN_CHOICES.items()}
         ),
         default=DesignChoice.by_unit.value,
-        validators=[InputRequired(_l("Please choose how people were chosen."))],
     )
     strata_level = SelectField(_l("Strata: units of level"), validators=[Optional()])
     psu_level = SelectField(_l("Primary sampling units: units of level"))
@@ -218,6 +217,9 @@ class WaveDesignForm(FlaskForm):
         self.weighting.data = settings.weighting.value
 
     def validate(self, extra_validators=None) -> bool:
+        if not self.design_choice.raw_data:
+            # a post without the choice (a script, an old page) sets the fields
+            self.design_choice.data = DesignChoice.custom.value
         is_valid = super().validate(extra_validators)
         if is_valid:
             # the page shows what will be stored, whatever the hidden fields said

@@ -41,6 +41,8 @@ class DeviceForm(FlaskForm):
         collecting, idle = units
         #: ids of the units that may be chosen
         self.collecting_ids = {unit.id for unit in collecting}
+        #: how many units are listed but cannot be chosen
+        self.idle_count = len(idle)
         idle_group = str(_l("No survey round open (cannot be chosen)"))
         self.unit.choices = [
             SelectChoice(unit.id, f"{unit.code} — {unit.name}") for unit in collecting

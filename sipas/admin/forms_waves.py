@@ -287,6 +287,9 @@ class WaveForm(WaveDesignForm):
         self.root_unit.choices = [
             SelectChoice(u.id, f"{u.code} · {u.name}") for u in units
         ]
+        if self.questionnaire.data is None and versions:
+            # the newest version, whose respondent questions the margins grid shows
+            self.questionnaire.data = versions[0].id
         self.unit_level.choices = _level_choices()
 
     def questionnaire_version(self) -> QuestionnaireVersion | None:

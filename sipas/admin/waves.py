@@ -60,7 +60,13 @@ from sipas.services.waves.admin import (
     questionnaire_versions,
     update_wave,
 )
-from sipas.services.waves.design import choice_of, taking_part_level, wave_settings
+from sipas.services.waves.design import (
+    DesignChoice,
+    choice_of,
+    design_settings,
+    taking_part_level,
+    wave_settings,
+)
 from sipas.services.waves.lookup import wave_or_404, wave_units
 from sipas.services.waves.margins import (
     crossed_margins,
@@ -126,8 +132,14 @@ def wave_new() -> ResponseReturnValue:
 def _design_page(form: WaveDesignForm, cells: Mapping[str, str]) -> dict:
     """What the design fields need besides the form: choices in words, the
     settings of each choice, and the margins grid."""
+    level = form.taking_part() or UnitLevel.centre
     return {
         "design_choices": DESIGN_CHOICES,
+        "choice_settings": {
+            choice.value: design_settings(choice, level)
+            for choice in DesignChoice
+            if choice is not DesignChoice.custom
+        },
         "margin_grid": margin_grid(
             margin_questions(form.margins_questionnaire()),
             cells,

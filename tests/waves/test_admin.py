@@ -206,6 +206,10 @@ def test_invalid_margins_create_nothing_and_are_explained(demo_client, login_as)
         re.S,
     ), html
     assert re.search(r'id="margin-sex-other-error">[^<]*0[^<]*<', html)
+    # and listed at the top, each a link to its cell
+    summary = re.search(r'class="error-summary".*?</div>', html, re.S).group(0)
+    assert 'href="#margin-sex-female"' in summary
+    assert "Giới tính · Nữ" in summary
     assert wave_by_code("2026-q2") is None
     assert not events("wave.create")
 

@@ -31,6 +31,14 @@ def window(browser, request):
     context.close()
 
 
+def _devices_page(server, window) -> tuple[object, object, int]:
+    """The kiosks page in ``window`` after logging in: (page, app, width)."""
+    url, app = server
+    _log_in(window, url, app)
+    window.goto(f"{url}/admin/devices")
+    return window, app, window.viewport_size["width"]
+
+
 def _log_in(page, url, app) -> None:
     page.goto(f"{url}/auth/login")
     page.get_by_label(vi(app, "Username")).fill("admin")
@@ -139,11 +147,7 @@ def test_a_round_with_a_design_in_words_and_margins_in_a_grid(
 
 
 def test_the_menu_has_five_groups_in_one_row_and_tabs(server, window, output_dir):
-    url, app = server
-    page = window
-    width = page.viewport_size["width"]
-    _log_in(page, url, app)
-    page.goto(f"{url}/admin/devices")
+    page, app, width = _devices_page(server, window)
     menu = page.get_by_role("navigation", name=vi(app, "Back office"))
     links = menu.get_by_role("link")
     assert links.count() == 5
@@ -166,11 +170,7 @@ def test_the_menu_has_five_groups_in_one_row_and_tabs(server, window, output_dir
 
 
 def test_kiosk_registration_offers_only_collecting_units(server, window, output_dir):
-    url, app = server
-    page = window
-    width = page.viewport_size["width"]
-    _log_in(page, url, app)
-    page.goto(f"{url}/admin/devices")
+    page, app, width = _devices_page(server, window)
     select = page.get_by_label(vi(app, "Unit"), exact=True)
     disabled = select.locator("option[disabled]")
     assert "QN-HALONG — Phường Hạ Long" in disabled.all_inner_texts()

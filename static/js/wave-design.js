@@ -1,7 +1,7 @@
 // The design fields of a survey round, a little quicker with a script (the form is
 // complete without it): choosing how people were chosen shows its technical settings,
 // changing a technical setting picks "another design", and each margin question
-// shows its running total.
+// shows its running total and a button that empties it.
 (function () {
   "use strict";
   var form = document.querySelector("#design_choice");
@@ -48,5 +48,16 @@
     }
     inputs.forEach(function (input) { input.addEventListener("input", update); });
     update();
+    // a question is left out by emptying it: one button does it
+    var clear = document.createElement("button");
+    clear.type = "button";
+    clear.className = "button button-secondary button-small";
+    clear.textContent = table.getAttribute("data-clear-label");
+    clear.addEventListener("click", function () {
+      inputs.forEach(function (input) { input.value = ""; });
+      update();
+      inputs[0].focus();
+    });
+    total.parentNode.insertBefore(clear, total.nextSibling);
   });
 }());

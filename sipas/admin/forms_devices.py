@@ -7,7 +7,14 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    ValidationError,
+)
 
 from sipas.models import Unit
 
@@ -29,9 +36,34 @@ class DeviceForm(FlaskForm):
         ],
     )
 
-    def __init__(self, units: list[Unit], **kwargs):
+    def __init__(self, units: tuple[list[Unit], list[Unit]], **kwargs):
         super().__init__(**kwargs)
-        self.unit.choices = [(unit.id, f"{unit.code} — {unit.name}") for unit in units]
+        collecting, idle = units
+        #: ids of the units that may be chosen
+        self.collecting_ids = {unit.id for unit in collecting}
+        #: how many units are listed but cannot be chosen
+        self.idle_count = len(idle)
+        idle_group = str(_l("No survey round open (cannot be chosen)"))
+        self.unit.choices = [
+            SelectChoice(unit.id, f"{unit.code} — {unit.name}") for unit in collecting
+        ] + [
+            SelectChoice(
+                unit.id,
+                f"{unit.code} — {unit.name}",
+                optgroup=idle_group,
+                render_kw={"disabled": True},
+            )
+            for unit in idle
+        ]
+
+    def validate_unit(self, field) -> None:
+        if field.data not in self.collecting_ids:
+            raise ValidationError(
+                _l(
+                    "This unit has no survey round open: a kiosk there takes no "
+                    "answers."
+                )
+            )
 
 
 class RevokeForm(FlaskForm):

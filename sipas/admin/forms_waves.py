@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -34,12 +36,19 @@ from sipas.models import (
     UnitLevel,
     Weighting,
 )
-from sipas.questionnaire import Questionnaire
+from sipas.questionnaire import Item, Questionnaire
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.admin import ANY_SIGNAL
+from sipas.services.results.compute import respondent_items
 from sipas.services.waves.admin import WaveDesign
+from sipas.services.waves.design import (
+    DesignChoice,
+    DesignSettings,
+    choice_of,
+    design_settings,
+)
 from sipas.services.waves.lookup import wave_by_code
-from sipas.services.waves.margins import MarginError, parse_margins
+from sipas.services.waves.margins import parse_margin_grid
 
 LEVEL_LABELS = {
     UnitLevel.province: _l("Province"),
@@ -55,6 +64,60 @@ METHOD_LABELS = {
     "": _l("No calibration"),
     "poststratify": _l("Post-stratification (one margin)"),
     "rake": _l("Raking (one or more margins)"),
+}
+#: Each design choice in words: what it is, how people were asked, what it allows.
+DESIGN_CHOICES = {
+    DesignChoice.by_unit: (
+        _l("Ask people at each unit: everyone served, or people chosen at random"),
+        _l(
+            "Everyone who comes to the unit during the survey period is invited to "
+            "answer, or people are chosen at random at each unit (for example one "
+            "in five). The usual choice for a survey at the one-stop desks."
+        ),
+        (
+            _l("Units can be compared with each other."),
+            _l("Confidence intervals are computed for each unit."),
+            _l(
+                "Results add up to the whole province by each unit's number of "
+                "people served (enter it on the round's page)."
+            ),
+        ),
+    ),
+    DesignChoice.two_stage: (
+        _l("Choose communes first, then people there"),
+        _l(
+            "Only some communes (wards) are surveyed, chosen at random; at each "
+            "chosen commune, people who come are invited to answer."
+        ),
+        (
+            _l(
+                "Results speak for the whole province, counting the uncertainty of "
+                "surveying only some communes."
+            ),
+            _l("Confidence intervals are wider."),
+            _l("Not meant for comparing communes with each other."),
+        ),
+    ),
+    DesignChoice.convenience: (
+        _l("No sampling design (voluntary feedback)"),
+        _l(
+            "Whoever wishes answers, for example through a QR code in the hall; "
+            "nobody is invited by list or by turn."
+        ),
+        (
+            _l("Describes the opinions of the people who answered."),
+            _l("Cannot be generalised to the whole province."),
+            _l("Confidence intervals and comparisons are only indicative."),
+        ),
+    ),
+    DesignChoice.custom: (
+        _l("Another design (set the technical settings below)"),
+        _l(
+            "For statisticians: strata, primary sampling units and weighting are set "
+            "under “Technical settings”."
+        ),
+        (_l("What the results allow depends on the settings."),),
+    ),
 }
 STATUS_LABELS = {
     ResponseStatus.complete: _l("Complete"),
@@ -77,26 +140,31 @@ def _level_choices(blank: object = None) -> list[SelectChoice]:
     return choices_of(LEVEL_LABELS, blank)
 
 
+def margin_questions(questionnaire: Questionnaire | None) -> list[Item]:
+    """The questions about the respondent that margins may be given for."""
+    if questionnaire is None:
+        return []
+    return [questionnaire.item(code) for code in respondent_items(questionnaire)]
+
+
 class WaveDesignForm(FlaskForm):
     """Dates and sampling design: what may be edited after creation."""
 
     starts_on = DateField(_l("First day"), validators=[Optional()])
     ends_on = DateField(_l("Last day"), validators=[Optional()])
+    design_choice = RadioField(
+        _l("How were the people who answer chosen?"),
+        choices=choices_of(
+            {choice: words[0] for choice, words in DESIGN_CHOICES.items()}
+        ),
+        default=DesignChoice.by_unit.value,
+    )
     strata_level = SelectField(_l("Strata: units of level"), validators=[Optional()])
     psu_level = SelectField(_l("Primary sampling units: units of level"))
     weighting = SelectField(
         _l("Weighting"),
         choices=choices_of(WEIGHTING_LABELS),
         default=Weighting.unit_population.value,
-    )
-    calibration_method = SelectField(
-        _l("Calibration"), choices=choices_of(METHOD_LABELS), validators=[Optional()]
-    )
-    calibration_margins = TextAreaField(
-        _l("Calibration margins"),
-        filters=[_nfc],
-        validators=[Length(max=20000)],
-        render_kw={"rows": 5, "spellcheck": "false"},
     )
     text_retention_days = IntegerField(
         _l("Keep original comments for (days after the close)"),
@@ -111,31 +179,58 @@ class WaveDesignForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.strata_level.choices = _level_choices(_l("One stratum"))
         self.psu_level.choices = _level_choices(_l("Each response is its own PSU"))
+        #: set by the view: the stored margins of several questions, kept as they are
+        self.kept_margins: list[dict] = []
         #: set by validate(): the margins as stored on the wave
         self.margins_spec: dict | None = None
+        #: set by validate(): {grid cell name: message}
+        self.margin_errors: dict[str, str] = {}
 
     def margins_questionnaire(self) -> Questionnaire | None:
         """The questionnaire the margins are checked against."""
         version = getattr(self, "wave_questionnaire", None)
         return parsed(version) if version is not None else None
 
+    def taking_part(self) -> UnitLevel | None:
+        """The level of the units taking part (set by the edit view)."""
+        return getattr(self, "wave_unit_level", None)
+
+    def chosen_settings(self) -> DesignSettings:
+        """Strata, PSUs and weighting: those of the design choice, or as set."""
+        level = self.taking_part()
+        choice = self.design_choice.data
+        if level is not None and choice != DesignChoice.custom:
+            return design_settings(DesignChoice(choice), level)
+        return DesignSettings(
+            UnitLevel(self.strata_level.data) if self.strata_level.data else None,
+            UnitLevel(self.psu_level.data) if self.psu_level.data else None,
+            Weighting(self.weighting.data),
+        )
+
+    def show_settings(self, settings: DesignSettings) -> None:
+        """Show ``settings`` in the choice and the technical fields."""
+        self.design_choice.data = choice_of(settings, self.taking_part()).value
+        self.strata_level.data = (
+            settings.strata_level.value if settings.strata_level else ""
+        )
+        self.psu_level.data = settings.psu_level.value if settings.psu_level else ""
+        self.weighting.data = settings.weighting.value
+
     def validate(self, extra_validators=None) -> bool:
+        if not self.design_choice.raw_data:
+            # a post without the choice (a script, an old page) sets the fields
+            self.design_choice.data = DesignChoice.custom.value
         is_valid = super().validate(extra_validators)
-        questionnaire = self.margins_questionnaire()
-        if questionnaire is not None:
-            try:
-                self.margins_spec = parse_margins(
-                    self.calibration_margins.data or "",
-                    self.calibration_method.data,
-                    questionnaire,
-                )
-            except MarginError as error:
-                self.calibration_margins.errors = [
-                    *self.calibration_margins.errors,
-                    *error.messages,
-                ]
-                is_valid = False
-        return is_valid
+        if is_valid:
+            # the page shows what will be stored, whatever the hidden fields said
+            self.show_settings(self.chosen_settings())
+        grid = parse_margin_grid(
+            request.form,
+            margin_questions(self.margins_questionnaire()),
+            self.kept_margins,
+        )
+        self.margins_spec, self.margin_errors = grid.spec, grid.errors
+        return is_valid and not grid.errors
 
     def validate_ends_on(self, field) -> None:
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
@@ -143,14 +238,13 @@ class WaveDesignForm(FlaskForm):
 
     def design(self) -> WaveDesign:
         """The validated design."""
+        settings = self.chosen_settings()
         return WaveDesign(
             starts_on=self.starts_on.data,
             ends_on=self.ends_on.data,
-            strata_level=UnitLevel(self.strata_level.data)
-            if self.strata_level.data
-            else None,
-            psu_level=UnitLevel(self.psu_level.data) if self.psu_level.data else None,
-            weighting=Weighting(self.weighting.data),
+            strata_level=settings.strata_level,
+            psu_level=settings.psu_level,
+            weighting=settings.weighting,
             calibration_margins=self.margins_spec,
             text_retention_days=self.text_retention_days.data,
         )
@@ -193,6 +287,9 @@ class WaveForm(WaveDesignForm):
         self.root_unit.choices = [
             SelectChoice(u.id, f"{u.code} · {u.name}") for u in units
         ]
+        if self.questionnaire.data is None and versions:
+            # the newest version, whose respondent questions the margins grid shows
+            self.questionnaire.data = versions[0].id
         self.unit_level.choices = _level_choices()
 
     def questionnaire_version(self) -> QuestionnaireVersion | None:
@@ -202,6 +299,9 @@ class WaveForm(WaveDesignForm):
     def margins_questionnaire(self) -> Questionnaire | None:
         version = self.questionnaire_version()
         return parsed(version) if version is not None else None
+
+    def taking_part(self) -> UnitLevel | None:
+        return UnitLevel(self.unit_level.data) if self.unit_level.data else None
 
     def validate_code(self, field) -> None:
         if wave_by_code(field.data) is not None:

@@ -3,6 +3,8 @@ targets (grid and file import) and live progress."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import (
     abort,
     current_app,
@@ -19,6 +21,7 @@ from flask_login import current_user
 
 from sipas.admin.blueprint import bp
 from sipas.admin.forms_waves import (
+    DESIGN_CHOICES,
     LEVEL_LABELS,
     METHOD_LABELS,
     WEIGHTING_LABELS,
@@ -28,9 +31,11 @@ from sipas.admin.forms_waves import (
     WaveDesignForm,
     WaveForm,
     choices_of,
+    margin_questions,
 )
 from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
+from sipas.i18n import current_language
 from sipas.labels import WAVE_STATUS_LABELS
 from sipas.models import (
     QuestionnaireVersion,
@@ -42,6 +47,7 @@ from sipas.models import (
     WaveStatus,
 )
 from sipas.security import body_limit, logged_in_user, rate_limited
+from sipas.services.questionnaires import parsed
 from sipas.services.responses.admin import ResponseFilters, count_responses
 from sipas.services.responses.privacy import erase_after
 from sipas.services.units.lookup import all_units
@@ -54,8 +60,20 @@ from sipas.services.waves.admin import (
     questionnaire_versions,
     update_wave,
 )
+from sipas.services.waves.design import (
+    DesignChoice,
+    choice_of,
+    design_settings,
+    taking_part_level,
+    wave_settings,
+)
 from sipas.services.waves.lookup import wave_or_404, wave_units
-from sipas.services.waves.margins import margins_method, margins_text
+from sipas.services.waves.margins import (
+    crossed_margins,
+    margin_cells,
+    margin_grid,
+    margins_in_words,
+)
 from sipas.services.waves.progress import channel_progress, waves_overview
 from sipas.services.waves.targets import (
     UnreadableFile,
@@ -106,7 +124,29 @@ def wave_new() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Survey round %(code)s created.", code=wave.code), "success")
             return redirect(url_for("admin.wave", code=wave.code))
-    return render_template("admin/waves/new.html", form=form)
+    return render_template(
+        "admin/waves/new.html", form=form, **_design_page(form, request.form)
+    )
+
+
+def _design_page(form: WaveDesignForm, cells: Mapping[str, str]) -> dict:
+    """What the design fields need besides the form: choices in words, the
+    settings of each choice, and the margins grid."""
+    level = form.taking_part() or UnitLevel.centre
+    return {
+        "design_choices": DESIGN_CHOICES,
+        "choice_settings": {
+            choice.value: design_settings(choice, level)
+            for choice in DesignChoice
+            if choice is not DesignChoice.custom
+        },
+        "margin_grid": margin_grid(
+            margin_questions(form.margins_questionnaire()),
+            cells,
+            form.margin_errors,
+            current_language(),
+        ),
+    }
 
 
 def _wave_in_scope(code: str) -> tuple[Wave, set[int] | None]:
@@ -136,7 +176,12 @@ def _render_wave(
         level_labels=LEVEL_LABELS,
         weighting_labels=WEIGHTING_LABELS,
         method_labels=METHOD_LABELS,
-        margins=margins_text(wave.calibration_margins),
+        design_choice=DESIGN_CHOICES[
+            choice_of(wave_settings(wave), taking_part_level(wave))
+        ],
+        margins=margins_in_words(
+            wave.calibration_margins, parsed(wave.questionnaire), current_language()
+        ),
         texts_erase_after=erase_after(wave),
         can_edit=current_user.role is Role.admin,
         **forms,
@@ -186,18 +231,20 @@ def wave_edit(code: str) -> ResponseReturnValue:
     wave, _visible = _wave_in_scope(code)
     form = WaveDesignForm(obj=wave)
     form.wave_questionnaire = wave.questionnaire
+    form.wave_unit_level = taking_part_level(wave)
+    form.kept_margins = crossed_margins(wave.calibration_margins)
+    cells: Mapping[str, str] = request.form
     if request.method == "GET":
-        form.strata_level.data = wave.strata_level.value if wave.strata_level else ""
-        form.psu_level.data = wave.psu_level.value if wave.psu_level else ""
-        form.weighting.data = wave.weighting.value
-        form.calibration_method.data = margins_method(wave.calibration_margins)
-        form.calibration_margins.data = margins_text(wave.calibration_margins)
+        form.show_settings(wave_settings(wave))
+        cells = margin_cells(wave.calibration_margins)
     if form.validate_on_submit():
         changed = update_wave(wave, form.design(), current_user)
         db.session.commit()
         flash(_("Design saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("admin.wave", code=wave.code))
-    return render_template("admin/waves/edit.html", wave=wave, form=form)
+    return render_template(
+        "admin/waves/edit.html", wave=wave, form=form, **_design_page(form, cells)
+    )
 
 
 @bp.post("/waves/<code>/targets")

@@ -17,7 +17,7 @@ from sipas.questionnaire import Item, Questionnaire
 from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
 from sipas.services.responses import phone
 from sipas.services.units.lookup import unit_or_404
-from sipas.services.waves.lookup import find_open_target
+from sipas.services.waves.lookup import find_open_target, open_targets_near
 from sipas.survey.blueprint import bp
 
 #: Interface texts of the kiosk, sent to the page in every language (the respondent
@@ -79,7 +79,7 @@ KIOSK_TEXTS: dict[str, LazyString] = {
     ),
 }
 #: Where staff enrol a kiosk: the back office's menu entries (same messages).
-ENROL_PATH = (_l("Back office"), _l("Kiosks"))
+ENROL_PATH = (_l("Back office"), _l("Rounds"), _l("Kiosks"))
 
 
 def _texts() -> dict[str, dict[str, str]]:
@@ -112,7 +112,12 @@ def kiosk_page(unit_code: str) -> ResponseReturnValue:
         "texts": _texts(),
     }
     return render_template(
-        "survey/kiosk.html", unit=unit, has_wave=target is not None, settings=settings
+        "survey/kiosk.html",
+        unit=unit,
+        has_wave=target is not None,
+        settings=settings,
+        instead=open_targets_near(unit) if target is None else [],
+        enrol_path=" → ".join(map(str, ENROL_PATH)),
     )
 
 

@@ -42,7 +42,7 @@ def blocked_screen(page, reason: str) -> str:
 
 def staff_hint(app) -> str:
     """How staff enrol a kiosk, naming the back office's menu as it is."""
-    path = f"{vi(app, 'Back office')} → {vi(app, 'Kiosks')}"
+    path = " → ".join(vi(app, label) for label in ("Back office", "Rounds", "Kiosks"))
     return vi(
         app,
         "For staff: in %(path)s, register this kiosk (or issue it a new token), "

@@ -14,6 +14,7 @@ from sipas.extensions import db
 from sipas.models import AuditEvent, Device, Role
 from sipas.models.base import utcnow
 from sipas.services.responses import devices
+from sipas.services.units.lookup import unit_by_code
 from tests.conftest import CSRF_PATTERN
 from tests.factories import demo_target
 
@@ -147,3 +148,37 @@ def test_the_list_shows_last_contact_version_and_unsent(demo_client, login_as):
 def test_only_administrators_manage_kiosks(demo_client, login_as):
     login_as(demo_client, Role.analyst)
     assert demo_client.get("/admin/devices").status_code == 403
+
+
+def test_only_units_collecting_in_an_open_round_can_be_chosen(demo_client, login_as):
+    login_as(demo_client, Role.admin)
+    with force_locale("vi"):
+        html = demo_client.get("/admin/devices").get_data(as_text=True)
+        reason = _("No survey round open (cannot be chosen)")
+    enabled = re.findall(r"<option(?![^>]*disabled)[^>]*>([^<]+)</option>", html)
+    assert sorted(label.split(" — ")[0] for label in enabled) == [
+        "QN-CAMPHA-TT",
+        "QN-HALONG-TT",
+        "QN-TIENYEN-TT",
+        "QN-TTHCC",
+        "QN-UONGBI-TT",
+    ]
+    # the others are shown greyed, under the reason
+    group = re.search(
+        rf'<optgroup label="{re.escape(reason)}">(.*?)</optgroup>', html, re.S
+    )
+    assert group, html
+    assert re.search(
+        r"<option disabled[^>]*>QN-HALONG — Phường Hạ Long", group.group(1)
+    )
+
+
+def test_a_unit_without_an_open_round_is_refused(demo_client, login_as):
+    login_as(demo_client, Role.admin)
+    ward = unit_by_code("QN-HALONG")
+    answer = demo_client.post(
+        "/admin/devices",
+        data={"csrf_token": _token(demo_client), "unit": ward.id, "name": "Quầy 1"},
+    )
+    assert answer.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Device.id))) == 0

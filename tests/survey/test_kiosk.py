@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import re
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 from sipas.extensions import db
+from sipas.models import UnitLevel
 from sipas.questionnaire import ItemType
 from sipas.services.responses import phone
-from sipas.services.waves.lookup import find_open_target
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.lookup import find_open_target, open_targets
 from tests.factories import make_unit
 
 UNIT = "QN-HALONG-TT"
@@ -132,3 +137,29 @@ def test_service_worker_headers_and_assets(demo_client):
         static = demo_client.get(asset)
         assert static.status_code == 200
         static.close()
+
+
+def test_a_ward_without_a_round_names_the_units_a_kiosk_could_serve(demo_app):
+    client = demo_app.test_client()
+    with force_locale("vi"):
+        html = client.get("/kiosk/QN-HALONG").get_data(as_text=True)
+        hint = _(
+            "For staff: this unit has no survey round open. A kiosk can collect "
+            "answers for:"
+        )
+    assert hint in html
+    # the ward's own centre, and only it: the nearest units first
+    links = re.findall(r'<a href="/kiosk/([^"]+)">', html)
+    assert links == ["QN-HALONG-TT"]
+    assert find_open_target("QN-HALONG-TT") is not None
+
+
+def test_a_unit_with_nothing_below_names_its_neighbours(demo_app):
+    province = unit_by_code("QN")
+    make_unit("QN-NEW", "Xã Mới", level=UnitLevel.commune, parent=province)
+    db.session.commit()
+    html = demo_app.test_client().get("/kiosk/QN-NEW").get_data(as_text=True)
+    links = re.findall(r'<a href="/kiosk/([^"]+)">', html)
+    # every centre of the province collects in the demo round
+    assert sorted(links) == sorted(t.unit.code for t in open_targets())
+    assert len(links) == 5

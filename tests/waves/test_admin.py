@@ -25,7 +25,7 @@ from sipas.models import (
 from sipas.services.questionnaires import parsed
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
-from sipas.services.waves.margins import MarginError, margins_text, parse_margins
+from sipas.services.waves.margins import margin_cells, parse_margin_grid
 from tests.factories import demo_target, make_response, make_unit
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -55,12 +55,13 @@ def wave_form(**changes) -> dict:
         "questionnaire": str(version.id),
         "starts_on": "2026-04-01",
         "ends_on": "2026-06-30",
+        "design_choice": "custom",
         "strata_level": "province",
         "psu_level": "centre",
         "weighting": "unit_population",
-        "calibration_method": "rake",
-        "calibration_margins": "sex: male=4900, female=5000, other=100\n"
-        "sex,age_group: male|18_25=10000",
+        "margin-sex-male": "4900",
+        "margin-sex-female": "5.000",
+        "margin-sex-other": "100",
         "root_unit": str(province.id),
         "unit_level": "centre",
     }
@@ -68,7 +69,7 @@ def wave_form(**changes) -> dict:
     return form
 
 
-# -- margins as text -------------------------------------------------------------
+# -- margins as a grid ------------------------------------------------------------
 
 
 @pytest.fixture
@@ -76,45 +77,71 @@ def questionnaire(demo_app):
     return parsed(db.session.scalar(sa.select(QuestionnaireVersion)))
 
 
-def test_margins_text_becomes_the_stored_spec_and_back(questionnaire):
-    text = (
-        "sex: male=4900, female=5100\n"
-        "sex, age_group: male|18_25=6000, female|18_25=4000"
-    )
-    spec = parse_margins(text, "rake", questionnaire)
-    assert spec == {
+def _respondent_questions(questionnaire):
+    return [questionnaire.item(code) for code in ("sex", "age_group", "ethnicity")]
+
+
+def test_the_grid_becomes_the_stored_spec_and_back(questionnaire):
+    cells = {
+        "margin-sex-male": "4900",
+        "margin-sex-female": "5.100",
+        "margin-sex-other": "0",
+        "margin-ethnicity-kinh": "9000",
+        "margin-ethnicity-minority": "1000",
+    }
+    crossed = {"columns": ["sex", "age_group"], "population": {"male|18_25": 10000}}
+    grid = parse_margin_grid(cells, _respondent_questions(questionnaire), [crossed])
+    assert grid.errors == {}
+    assert grid.spec == {
         "method": "rake",
         "margins": [
-            {"columns": ["sex"], "population": {"male": 4900, "female": 5100}},
             {
-                "columns": ["sex", "age_group"],
-                "population": {"male|18_25": 6000, "female|18_25": 4000},
+                "columns": ["sex"],
+                "population": {"male": 4900, "female": 5100, "other": 0},
             },
+            {"columns": ["ethnicity"], "population": {"kinh": 9000, "minority": 1000}},
+            crossed,
         ],
     }
-    assert parse_margins(margins_text(spec), "rake", questionnaire) == spec
-    assert parse_margins("", "", questionnaire) is None
+    assert margin_cells(grid.spec)["margin-sex-female"] == "5100"
+    assert "margin-sex|age_group" not in str(margin_cells(grid.spec))
+    one = parse_margin_grid(
+        {"margin-ethnicity-kinh": "1", "margin-ethnicity-minority": "2"},
+        _respondent_questions(questionnaire),
+    )
+    assert one.spec["method"] == "poststratify"
+    assert parse_margin_grid({}, _respondent_questions(questionnaire)).spec is None
 
 
 @pytest.mark.parametrize(
-    ("text", "method", "expected"),
+    ("cells", "cell", "expected"),
     [
-        ("nosuch: a=1", "rake", "no question nosuch"),
-        ("A1: 1=5", "rake", "A1 is not a single-choice"),
-        ("sex: man=5", "rake", '"man" is not an option code'),
-        ("sex: male=5, male=6", "rake", "given twice"),
-        ("sex: male=many", "rake", "whole number"),
-        ("sex,age_group: male=5", "rake", 'needs 2 values joined with "|"'),
-        ("sex male=5", "rake", "question: value=count"),
-        ("sex: male=5\nethnicity: kinh=6", "rake", "same population total"),
-        ("sex: male=5\nethnicity: kinh=5", "poststratify", "exactly one margin"),
-        ("sex: male=5", "", "Choose a calibration method"),
+        ({"margin-sex-male": "many"}, "margin-sex-male", "whole number"),
+        ({"margin-sex-male": "-5"}, "margin-sex-male", "whole number"),
+        ({"margin-sex-male": "5"}, "margin-sex-female", "0 if there are none"),
+        (
+            {
+                "margin-sex-male": "5",
+                "margin-sex-female": "5",
+                "margin-sex-other": "0",
+                "margin-ethnicity-kinh": "3",
+                "margin-ethnicity-minority": "3",
+            },
+            "margin-ethnicity-total",
+            "same number of people",
+        ),
+        (
+            {"margin-ethnicity-kinh": "0", "margin-ethnicity-minority": "0"},
+            "margin-ethnicity-total",
+            "add up to zero",
+        ),
     ],
 )
-def test_wrong_margins_say_what_is_wrong(questionnaire, text, method, expected):
-    with force_locale("en"), pytest.raises(MarginError) as error:
-        parse_margins(text, method, questionnaire)
-    assert any(expected in message for message in error.value.messages)
+def test_wrong_cells_say_what_is_wrong(questionnaire, cells, cell, expected):
+    with force_locale("en"):
+        grid = parse_margin_grid(cells, _respondent_questions(questionnaire))
+    assert grid.spec is None
+    assert expected in grid.errors[cell]
 
 
 # -- creating a wave ------------------------------------------------------------
@@ -122,15 +149,14 @@ def test_wrong_margins_say_what_is_wrong(questionnaire, text, method, expected):
 
 def test_an_admin_creates_a_wave_with_its_design_and_units(demo_client, login_as):
     admin = login_as(demo_client, Role.admin)
-    form = wave_form(calibration_margins="sex: male=4900, female=5000, other=100")
-    response = post(demo_client, "/admin/waves/new", form)
+    response = post(demo_client, "/admin/waves/new", wave_form())
     assert response.status_code == 302
     wave = wave_by_code("2026-q2")
     assert wave.status is WaveStatus.draft
     assert wave.strata_level is UnitLevel.province
     assert wave.psu_level is UnitLevel.centre
     assert wave.calibration_margins == {
-        "method": "rake",
+        "method": "poststratify",
         "margins": [
             {
                 "columns": ["sex"],
@@ -156,7 +182,8 @@ def test_units_below_a_commune_of_its_level(demo_client, login_as):
     login_as(demo_client, Role.admin)
     commune = unit_by_code("QN-HALONG")
     form = wave_form(
-        root_unit=str(commune.id), calibration_method="", calibration_margins=""
+        root_unit=str(commune.id),
+        **{f"margin-sex-{code}": "" for code in ("male", "female", "other")},
     )
     assert post(demo_client, "/admin/waves/new", form).status_code == 302
     wave = wave_by_code("2026-q2")
@@ -166,12 +193,23 @@ def test_units_below_a_commune_of_its_level(demo_client, login_as):
 
 def test_invalid_margins_create_nothing_and_are_explained(demo_client, login_as):
     login_as(demo_client, Role.admin)
-    form = wave_form(calibration_margins="sex: male=10, nobody=5\nA1: 1=15")
-    response = post(demo_client, "/admin/waves/new", form)
+    form = wave_form(**{"margin-sex-female": "nhiều", "margin-sex-other": ""})
+    with force_locale("vi"):
+        response = post(demo_client, "/admin/waves/new", form)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "nobody" in html
-    assert "A1" in html
+    # each message next to its cell, tied to the input
+    assert re.search(
+        r'id="margin-sex-female"[^>]*value="nhiều"[^>]*aria-invalid="true"'
+        r'[^>]*aria-describedby="margin-sex-female-error"',
+        html,
+        re.S,
+    ), html
+    assert re.search(r'id="margin-sex-other-error">[^<]*0[^<]*<', html)
+    # and listed at the top, each a link to its cell
+    summary = re.search(r'class="error-summary".*?</div>', html, re.S).group(0)
+    assert 'href="#margin-sex-female"' in summary
+    assert "Giới tính · Nữ" in summary
     assert wave_by_code("2026-q2") is None
     assert not events("wave.create")
 
@@ -219,11 +257,13 @@ def test_editing_the_design_is_audited(demo_client, login_as):
     form = {
         "starts_on": "2026-01-01",
         "ends_on": "2026-12-31",
+        "design_choice": "custom",
         "strata_level": "province",
         "psu_level": "",
         "weighting": "none",
-        "calibration_method": "poststratify",
-        "calibration_margins": "sex: male=50, female=50, other=0",
+        "margin-sex-male": "50",
+        "margin-sex-female": "50",
+        "margin-sex-other": "0",
     }
     assert post(demo_client, "/admin/waves/demo/edit", form).status_code == 302
     wave, _unit = demo_target()
@@ -231,8 +271,9 @@ def test_editing_the_design_is_audited(demo_client, login_as):
     assert wave.psu_level is None
     assert wave.ends_on.isoformat() == "2026-12-31"
     assert wave.calibration_margins["method"] == "poststratify"
-    page = demo_client.get("/admin/waves/demo").get_data(as_text=True)
-    assert "sex: male=50, female=50, other=0" in page
+    with force_locale("vi"):
+        page = demo_client.get("/admin/waves/demo").get_data(as_text=True)
+    assert re.search(r"Giới tính:</strong>\s*Nam 50 · Nữ 50 · Khác 0", page), page
     (event,) = events("wave.update")
     assert set(event.details) == {
         "ends_on",
@@ -240,6 +281,62 @@ def test_editing_the_design_is_audited(demo_client, login_as):
         "weighting",
         "calibration_margins",
     }
+    # the edit page shows the stored margins in the grid, unfolded
+    page = demo_client.get("/admin/waves/demo/edit").get_data(as_text=True)
+    assert re.search(r'id="margin-sex-male"[^>]*value="50"', page)
+    assert re.search(r'<details class="margin" open data-margin="sex">', page)
+    assert re.search(r'value="custom"[^>]*checked|checked[^>]*value="custom"', page)
+
+
+# -- the design in words ---------------------------------------------------------
+
+DESIGNS = {
+    "by_unit": (UnitLevel.centre, None, "unit_population"),
+    "two_stage": (UnitLevel.province, UnitLevel.commune, "unit_population"),
+    "convenience": (None, None, "none"),
+}
+
+
+@pytest.mark.parametrize("choice", sorted(DESIGNS))
+def test_a_design_chosen_in_words_sets_the_technical_settings(
+    demo_client, login_as, choice
+):
+    login_as(demo_client, Role.admin)
+    # the technical fields still say something else: the choice decides
+    form = wave_form(design_choice=choice, strata_level="district", weighting="none")
+    assert post(demo_client, "/admin/waves/new", form).status_code == 302
+    wave = wave_by_code("2026-q2")
+    assert (wave.strata_level, wave.psu_level, wave.weighting.value) == DESIGNS[choice]
+
+
+def test_the_form_and_the_round_say_what_each_design_allows(demo_client, login_as):
+    login_as(demo_client, Role.admin)
+    with force_locale("vi"):
+        page = demo_client.get("/admin/waves/new").get_data(as_text=True)
+    for phrase in (
+        "Tất cả người dân đến giao dịch trong thời gian khảo sát",
+        "Chọn xã/phường trước, rồi chọn người dân tại đó",
+        "Không theo thiết kế mẫu (lấy ý kiến tự nguyện)",
+        "So sánh được giữa các đơn vị",
+        "Không suy rộng được cho toàn tỉnh",
+    ):
+        assert phrase.lower() in page.lower(), phrase
+    assert re.search(r'value="by_unit"[^>]*checked|checked[^>]*value="by_unit"', page)
+    assert '<details class="technical">' in page
+    post(demo_client, "/admin/waves/new", wave_form(design_choice="by_unit"))
+    with force_locale("vi"):
+        page = demo_client.get("/admin/waves/2026-q2").get_data(as_text=True)
+    design = page[page.index("data-design") :]
+    assert "So sánh được giữa các đơn vị" in design[: design.index("</ul>")]
+
+
+def test_the_demo_round_shows_its_design_as_another_design(demo_client, login_as):
+    login_as(demo_client, Role.admin)
+    with force_locale("en"):
+        page = demo_client.get("/admin/waves/demo/edit").get_data(as_text=True)
+    assert re.search(r'value="custom"[^>]*checked|checked[^>]*value="custom"', page)
+    # an expert's settings are shown open, not hidden
+    assert '<details class="technical" open>' in page
 
 
 # -- targets ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from sipas.questionnaire import normalize_text
 from sipas.services.audit import record_event
 from sipas.services.responses import store
 from sipas.services.units.lookup import all_units
-from sipas.services.waves.lookup import SurveyTarget, find_open_target
+from sipas.services.waves.lookup import SurveyTarget, find_open_target, open_unit_ids
 
 log = logging.getLogger(__name__)
 
@@ -333,6 +333,12 @@ def _moment(value: object) -> datetime | None:
     return moment if moment >= _EARLIEST_MOMENT else None
 
 
-def enrolable_units() -> list[Unit]:
-    """Units a kiosk can be registered for, by code."""
-    return all_units()
+def enrolable_units() -> tuple[list[Unit], list[Unit]]:
+    """Units a kiosk can be registered for (those collecting in an open wave), and
+    the others, each by code."""
+    collecting = open_unit_ids()
+    units = all_units()
+    return (
+        [unit for unit in units if unit.id in collecting],
+        [unit for unit in units if unit.id not in collecting],
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -104,3 +106,64 @@ def unit_designs(wave: Wave) -> dict[int, UnitDesign]:
         )
     del all_units
     return designs
+
+
+class DesignChoice(enum.StrEnum):
+    """How the respondents were chosen, as a provincial office would say it."""
+
+    #: everyone served in the period was asked, or people were drawn at random at
+    #: each unit: the units are strata, each respondent is drawn on their own
+    by_unit = "by_unit"
+    #: some communes (or centres) were chosen first, then people there
+    two_stage = "two_stage"
+    #: whoever chose to answer: no sampling design at all
+    convenience = "convenience"
+    #: strata, PSUs and weighting set by hand
+    custom = "custom"
+
+
+@dataclass(frozen=True)
+class DesignSettings:
+    """The technical settings a design choice stands for."""
+
+    strata_level: UnitLevel | None
+    psu_level: UnitLevel | None
+    weighting: Weighting
+
+
+def design_settings(choice: DesignChoice, unit_level: UnitLevel) -> DesignSettings:
+    """Strata, PSUs and weighting of ``choice`` for a wave of ``unit_level`` units
+    (``custom`` has none: a ValueError)."""
+    if choice is DesignChoice.by_unit:
+        return DesignSettings(unit_level, None, Weighting.unit_population)
+    if choice is DesignChoice.two_stage:
+        # communes are the clusters; a centre under the province itself (no commune
+        # above it) is a certainty unit whose respondents are drawn one by one
+        cluster = UnitLevel.commune if unit_level is UnitLevel.centre else unit_level
+        strata = None if unit_level is UnitLevel.province else UnitLevel.province
+        return DesignSettings(strata, cluster, Weighting.unit_population)
+    if choice is DesignChoice.convenience:
+        return DesignSettings(None, None, Weighting.none)
+    raise ValueError(choice)
+
+
+def choice_of(settings: DesignSettings, unit_level: UnitLevel | None) -> DesignChoice:
+    """The choice whose settings are ``settings``, or ``custom``."""
+    if unit_level is not None:
+        for choice in DesignChoice:
+            if choice is not DesignChoice.custom and settings == design_settings(
+                choice, unit_level
+            ):
+                return choice
+    return DesignChoice.custom
+
+
+def wave_settings(wave: Wave) -> DesignSettings:
+    """The wave's strata level, PSU level and weighting."""
+    return DesignSettings(wave.strata_level, wave.psu_level, wave.weighting)
+
+
+def taking_part_level(wave: Wave) -> UnitLevel | None:
+    """The level of the units taking part in ``wave`` (the most common one)."""
+    levels = Counter(wave_unit.unit.level for wave_unit in wave.wave_units)
+    return levels.most_common(1)[0][0] if levels else None

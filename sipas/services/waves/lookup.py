@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from sipas.extensions import db
 from sipas.models import Unit, Wave, WaveStatus, WaveUnit
+from sipas.services.units.tree import is_within
 
 
 def wave_by_code(code: str | None) -> Wave | None:
@@ -122,3 +123,23 @@ def open_targets(day: date | None = None) -> list[SurveyTarget]:
             seen.add(unit.id)
             targets.append(SurveyTarget(unit=unit, wave=wave))
     return sorted(targets, key=lambda t: (_depth(t.unit), t.unit.name))
+
+
+def open_unit_ids(day: date | None = None) -> set[int]:
+    """Ids of the units collecting answers in an open wave today."""
+    return {target.unit.id for target in open_targets(day)}
+
+
+def open_targets_near(
+    unit: Unit, day: date | None = None, limit: int = 8
+) -> list[SurveyTarget]:
+    """Other units collecting in an open wave today, nearest first: those below
+    ``unit``, else below its parent, and so on up the tree (at most ``limit``)."""
+    targets = [t for t in open_targets(day) if t.unit.id != unit.id]
+    node: Unit | None = unit
+    while node is not None:
+        near = [t for t in targets if is_within(t.unit, node)]
+        if near:
+            return near[:limit]
+        node = node.parent
+    return []

@@ -1,206 +1,152 @@
-"""Calibration margins of a wave, written as structured text and checked against the
-questionnaire.
-
-One margin per line, the question codes before the colon (several, comma-separated,
-for a crossed margin) and ``value=count`` pairs after it, values of a crossed margin
-joined with ``|``::
-
-    sex: male=4900, female=5100
-    sex,age_group: male|18_25=1200, female|18_25=1300
+"""Calibration margins of a wave: a grid of population counts per answer to the
+questions about the respondent, checked cell by cell.
 
 Stored as the statistics read it (:func:`sipas.services.results.sums.calibration_spec`):
 ``{"method": "poststratify" | "rake", "margins": [{"columns": [...], "population":
-{"value|value": count}}]}``.
+{"value|value": count}}]}``. The grid writes one question per margin; crossed margins
+(several columns) come from the command line or JSON and are kept as they are.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
 
-from sipas.questionnaire import Item, ItemType, Questionnaire
+from sipas.questionnaire import Item, Questionnaire
+from sipas.services.waves.targets import parse_count
 from sipas.stats.calibrate import CROSS_SEPARATOR, CalibrationMethod, MarginMismatch
 
-_COUNT = re.compile(r"\d+")
+
+def cell_name(question: str, option: str) -> str:
+    """The grid input holding the population of ``option`` of ``question``."""
+    return f"margin-{question}-{option}"
 
 
-class MarginError(ValueError):
-    """The margins text is wrong; ``messages`` says where and why, line by line."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("; ".join(messages))
-        self.messages = messages
+def total_name(question: str) -> str:
+    """Where the grid says what is wrong with the total of ``question``."""
+    return f"margin-{question}-total"
 
 
-def parse_margins(
-    text: str, method: str | None, questionnaire: Questionnaire
-) -> dict[str, Any] | None:
-    """The stored form of ``text`` (None when there is no calibration), or a
-    MarginError listing every problem."""
-    lines = [
-        (number, line.strip())
-        for number, line in enumerate(
-            unicodedata.normalize("NFC", text or "").splitlines(), start=1
-        )
-        if line.strip()
+@dataclass
+class ParsedMargins:
+    """The stored form of the grid (None: no calibration) and its problems."""
+
+    spec: dict[str, Any] | None = None
+    #: {cell or total name: message}; nothing may be stored while there is one
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def parse_margin_grid(
+    cells: Mapping[str, str],
+    questions: Sequence[Item],
+    kept: Sequence[dict[str, Any]] = (),
+) -> ParsedMargins:
+    """The margins of the grid ``cells`` for ``questions`` (a question with every
+    cell empty is not a margin), plus the crossed margins ``kept`` as stored."""
+    parsed = ParsedMargins()
+    margins = [
+        margin
+        for item in questions
+        if (margin := _question_margin(item, cells, parsed.errors)) is not None
     ]
-    if not method:
-        if lines:
-            raise MarginError(
-                [_("Choose a calibration method, or leave margins empty.")]
-            )
-        return None
-    method = CalibrationMethod(method).value
-    problems: list[str] = []
-    margins = []
-    for number, line in lines:
-        margin = _parse_line(number, line, questionnaire, problems)
-        if margin is not None:
-            margins.append(margin)
-    problems.extend(_check_set(method, margins, len(lines)))
-    if problems:
-        raise MarginError(problems)
-    return {"method": method, "margins": margins}
-
-
-def _parse_line(
-    number: int, line: str, questionnaire: Questionnaire, problems: list[str]
-) -> dict[str, Any] | None:
-    """One margin, or None after adding its problems to ``problems``."""
-    head, colon, body = line.partition(":")
-    if not colon:
-        problems.append(
-            _('Line %(line)s: write "question: value=count, …".', line=number)
-        )
-        return None
-    columns = [c.strip() for c in head.split(",") if c.strip()]
-    found = len(problems)
-    choices = [_choice_codes(number, c, questionnaire, problems) for c in columns]
-    if not columns:
-        problems.append(
-            _("Line %(line)s: name a question before the colon.", line=number)
-        )
-    elif len(set(columns)) != len(columns):
-        problems.append(_("Line %(line)s: a question is named twice.", line=number))
-    population: dict[str, int] = {}
-    for pair in (p.strip() for p in body.split(",")):
-        if pair:
-            _parse_pair(number, pair, choices, population, problems)
-    if not population and len(problems) == found:
-        problems.append(_("Line %(line)s: give at least one value=count.", line=number))
-    if len(problems) > found:
-        return None
-    return {"columns": columns, "population": population}
-
-
-def _choice_codes(
-    number: int, code: str, questionnaire: Questionnaire, problems: list[str]
-) -> tuple[str, ...] | None:
-    """The option codes of single-choice question ``code``, or None (a problem)."""
-    if not questionnaire.has_item(code):
-        problems.append(
-            _(
-                "Line %(line)s: the questionnaire has no question %(code)s.",
-                line=number,
-                code=code,
-            )
-        )
-        return None
-    item = questionnaire.item(code)
-    if item.type is not ItemType.single_choice:
-        problems.append(
-            _(
-                "Line %(line)s: %(code)s is not a single-choice question.",
-                line=number,
-                code=code,
-            )
-        )
-        return None
-    return item.choice_codes
-
-
-def _parse_pair(
-    number: int,
-    pair: str,
-    choices: list[tuple[str, ...] | None],
-    population: dict[str, int],
-    problems: list[str],
-) -> None:
-    """Add ``value=count`` to ``population`` or its problem to ``problems``."""
-    value, equals, count = (part.strip() for part in pair.partition("="))
-    if not equals or not _COUNT.fullmatch(count):
-        problems.append(
-            _(
-                'Line %(line)s: "%(pair)s" is not value=count with a whole number.',
-                line=number,
-                pair=pair,
-            )
-        )
-        return
-    parts = [part.strip() for part in value.split(CROSS_SEPARATOR)]
-    if len(parts) != len(choices):
-        problems.append(
-            _(
-                'Line %(line)s: "%(value)s" needs %(n)s values joined with "|".',
-                line=number,
-                value=value,
-                n=len(choices),
-            )
-        )
-        return
-    for part, codes in zip(parts, choices, strict=True):
-        if codes is not None and part not in codes:
-            problems.append(
-                _(
-                    'Line %(line)s: "%(value)s" is not an option code (%(codes)s).',
-                    line=number,
-                    value=part,
-                    codes=", ".join(codes),
-                )
-            )
-            return
-    key = CROSS_SEPARATOR.join(parts)
-    if key in population:
-        problems.append(
-            _('Line %(line)s: "%(value)s" is given twice.', line=number, value=key)
-        )
-        return
-    population[key] = int(count)
-
-
-def _check_set(method: str, margins: list[dict[str, Any]], n_lines: int) -> list[str]:
-    """Problems of the margins taken together."""
-    if not n_lines:
-        return [_("Give at least one margin, or choose no calibration.")]
-    if method == CalibrationMethod.poststratify and n_lines != 1:
-        return [_("Post-stratification takes exactly one margin (one line).")]
+    margins.extend(kept)
+    if parsed.errors or not margins:
+        return parsed
     totals = {sum(m["population"].values()) for m in margins}
+    used = [m["columns"][0] for m in margins if len(m["columns"]) == 1]
     if len(totals) > 1:
-        return [_("Every margin must add up to the same population total.")]
-    if totals == {0}:
-        return [_("The population counts add up to zero.")]
-    return []
+        for code in used:
+            parsed.errors[total_name(code)] = _(
+                "Every question must add up to the same number of people."
+            )
+    elif totals == {0}:
+        for code in used:
+            parsed.errors[total_name(code)] = _("The numbers add up to zero.")
+    if not parsed.errors:
+        method = CalibrationMethod.poststratify if len(margins) == 1 else "rake"
+        parsed.spec = {"method": CalibrationMethod(method).value, "margins": margins}
+    return parsed
 
 
-def margins_text(stored: dict[str, Any] | None) -> str:
-    """The text a person edits for stored margins (inverse of ``parse_margins``)."""
-    if not stored:
-        return ""
-    return "\n".join(
-        ", ".join(m["columns"])
-        + ": "
-        + ", ".join(f"{value}={count}" for value, count in m["population"].items())
-        for m in stored["margins"]
+def _question_margin(
+    item: Item, cells: Mapping[str, str], errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """One question's margin, None when its cells are empty or wrong (``errors``)."""
+    counts = {}
+    for code in item.choice_codes:
+        name = cell_name(item.code, code)
+        counts[code], problem = parse_count(cells.get(name))
+        if problem:
+            errors[name] = problem
+    if all(count is None for count in counts.values()):
+        return None
+    for code, count in counts.items():
+        name = cell_name(item.code, code)
+        if count is None and name not in errors:
+            errors[name] = _("Enter the number of people (0 if there are none).")
+    if any(name.startswith(f"margin-{item.code}-") for name in errors):
+        return None
+    return {"columns": [item.code], "population": counts}
+
+
+def margin_cells(stored: dict[str, Any] | None) -> dict[str, str]:
+    """The grid's cells for stored margins (those of one question)."""
+    cells = {}
+    for margin in (stored or {}).get("margins", []):
+        if len(margin["columns"]) == 1:
+            for value, count in margin["population"].items():
+                cells[cell_name(margin["columns"][0], value)] = str(count)
+    return cells
+
+
+def crossed_margins(stored: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The stored margins of several questions at once (the grid keeps them)."""
+    return [m for m in (stored or {}).get("margins", []) if len(m["columns"]) > 1]
+
+
+@dataclass(frozen=True)
+class MarginInWords:
+    """A stored margin named by its questions' and answers' labels."""
+
+    questions: tuple[str, ...]
+    #: (answer label, population) in the stored order
+    counts: tuple[tuple[str, int], ...]
+
+
+def margins_in_words(
+    stored: dict[str, Any] | None, questionnaire: Questionnaire, language: str
+) -> list[MarginInWords]:
+    """Every stored margin with labels instead of codes (codes when unknown)."""
+    described = []
+    for margin in (stored or {}).get("margins", []):
+        items = [
+            questionnaire.item(c) if questionnaire.has_item(c) else None
+            for c in margin["columns"]
+        ]
+        described.append(
+            MarginInWords(
+                tuple(
+                    item.label.get_text(language) if item else code
+                    for item, code in zip(items, margin["columns"], strict=True)
+                ),
+                tuple(
+                    (_key_label(items, key, language), count)
+                    for key, count in margin["population"].items()
+                ),
+            )
+        )
+    return described
+
+
+def _key_label(items: list[Item | None], key: str, language: str) -> str:
+    """ "Nam × Từ 18 đến 25 tuổi" for the key "male|18_25"."""
+    return " × ".join(
+        _choice_label(item, part, language) if item else part
+        for item, part in zip(items, key.split(CROSS_SEPARATOR), strict=False)
     )
-
-
-def margins_method(stored: dict[str, Any] | None) -> str:
-    """The stored calibration method, or "" for none."""
-    return stored["method"] if stored else ""
 
 
 @dataclass(frozen=True)
@@ -224,17 +170,11 @@ def mismatch_problem(
     if len(items) != len(codes):
         return MarginProblem(codes, error.unknown, error.unanswered)
 
-    def answer_label(key: str) -> str:
-        parts = key.split(CROSS_SEPARATOR)
-        return " × ".join(
-            _choice_label(item, part, language)
-            for item, part in zip(items, parts, strict=False)
-        )
-
+    labelled: list[Item | None] = list(items)
     return MarginProblem(
         tuple(item.label.get_text(language) for item in items),
-        tuple(answer_label(key) for key in error.unknown),
-        tuple(answer_label(key) for key in error.unanswered),
+        tuple(_key_label(labelled, key, language) for key in error.unknown),
+        tuple(_key_label(labelled, key, language) for key in error.unanswered),
     )
 
 
@@ -243,3 +183,55 @@ def _choice_label(item: Item, code: str, language: str) -> str:
         if choice.code == code:
             return choice.label.get_text(language)
     return code
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One input of the margins grid."""
+
+    name: str
+    label: str
+    value: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class GridQuestion:
+    """One question of the margins grid with a cell per answer."""
+
+    code: str
+    label: str
+    cells: tuple[GridCell, ...]
+    total_error: str | None
+
+    @property
+    def is_open(self) -> bool:
+        """Shown unfolded: it holds numbers or problems."""
+        return bool(self.total_error) or any(c.value or c.error for c in self.cells)
+
+
+def margin_grid(
+    questions: Sequence[Item],
+    cells: Mapping[str, str],
+    errors: Mapping[str, str],
+    language: str,
+) -> list[GridQuestion]:
+    """The grid as the page shows it: labels, what was typed, and the problems."""
+    return [
+        GridQuestion(
+            item.code,
+            item.label.get_text(language),
+            tuple(
+                GridCell(
+                    name,
+                    choice.label.get_text(language),
+                    cells.get(name, ""),
+                    errors.get(name),
+                )
+                for choice in item.choices
+                if (name := cell_name(item.code, choice.code))
+            ),
+            errors.get(total_name(item.code)),
+        )
+        for item in questions
+    ]

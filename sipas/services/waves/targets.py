@@ -36,7 +36,7 @@ class ParsedTargets:
     errors: dict[str | int, str] = field(default_factory=dict)
 
 
-def _count(raw: object) -> tuple[int | None, str | None]:
+def parse_count(raw: object) -> tuple[int | None, str | None]:
     """A cell as a non-negative whole number or None when empty; else an error."""
     if raw is None:
         return None, None
@@ -59,7 +59,7 @@ def parse_grid(units: Iterable[WaveUnit], form: Mapping[str, str]) -> ParsedTarg
         numbers = []
         for prefix in ("population", "target"):
             name = f"{prefix}-{wu.id}"
-            number, error = _count(form.get(name))
+            number, error = parse_count(form.get(name))
             if error:
                 parsed.errors[name] = error
             numbers.append(number)
@@ -125,8 +125,8 @@ def _row_problem(
         return _("Unit %(code)s is not part of this survey round.", code=code or "–")
     if wave_unit.id in parsed.values:
         return _("Unit %(code)s appears twice.", code=code)
-    population, error = _count(cells[1])
-    target, target_error = _count(cells[2])
+    population, error = parse_count(cells[1])
+    target, target_error = parse_count(cells[2])
     if error or target_error:
         return _("Population and target sample must be whole numbers ≥ 0.")
     parsed.values[wave_unit.id] = (population, target)

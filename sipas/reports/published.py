@@ -1,0 +1,48 @@
+"""The published results of a round for the public pages and the hall poster, as
+data: what the results service hands the renderers. Imports no service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sipas.models import Unit
+from sipas.reports.wave_results import WaveResults
+from sipas.stats.shares import Share
+
+
+@dataclass(frozen=True)
+class PerceptionFigure:
+    """The share of respondents who gave one of the answers that point at a
+    problem (harassment, unofficial payments, late results, repeated trips)."""
+
+    #: the question's code in the questionnaire
+    code: str
+    #: the question's wording, from the questionnaire
+    question: str
+    #: the counted answers' wording, from the questionnaire ("3 lần; Trên 3 lần")
+    answer: str
+    share: Share
+
+    @property
+    def value(self) -> float:
+        """The share, a fraction."""
+        return self.share.estimate.value
+
+
+@dataclass(frozen=True)
+class PublishedResults:
+    """What the public page and poster of a round (or of one unit in it) show."""
+
+    results: WaveResults
+    perceptions: tuple[PerceptionFigure, ...]
+    published_at: datetime
+
+    @property
+    def unit(self) -> Unit | None:
+        """The unit the page is about (None: the whole round)."""
+        return self.results.root
+
+    def is_small(self, figure: PerceptionFigure) -> bool:
+        """True when a perception figure rests on too few responses to publish."""
+        return self.results.thresholds.is_small_estimate(figure.share.estimate)

@@ -148,7 +148,7 @@ def _confidence_note(doc: PublishedResults, overall: IndexResult) -> str:
 def _not_enough(doc: PublishedResults) -> str:
     return _(
         "Fewer than %(n)s answers: the figure is not published.",
-        n=doc.results.thresholds.min_n,
+        n=format_number(doc.results.thresholds.min_n),
     )
 
 

@@ -18,6 +18,6 @@ The map, one line per package or module:
                      admin
 - ``paper/``         issuing · entry · figures · posters
 - ``results/``       query → sums → compute (``WaveResults``) → dashboard · report ·
-                     exports · workbook
+                     exports · workbook · publication
 - ``backup/``        common · sqlite · postgresql (the package chooses between them)
 """

@@ -18,7 +18,11 @@ from sipas.models import Unit, Wave
 from sipas.public.blueprint import bp
 from sipas.public.method import method_paragraph
 from sipas.reports import figures
-from sipas.reports.results_poster_pdf import POSTER_SIZES, render_results_poster
+from sipas.reports.results_poster_pdf import (
+    POSTER_SIZES,
+    answers_text,
+    render_results_poster,
+)
 from sipas.services.clock import as_utc
 from sipas.services.results.dashboard import fingerprint
 from sipas.services.results.publication import published_results
@@ -90,6 +94,7 @@ def _published_page(wave: Wave, unit: Unit | None) -> ResponseReturnValue:
         fig=figures,
         method=method_paragraph(document.results),
         poster_sizes=POSTER_SIZES,
+        answers_text=answers_text,
         title=_page_title(wave, unit),
     )
     return _cacheable(make_response(page), tag, wave)

@@ -20,8 +20,8 @@ class PerceptionFigure:
     code: str
     #: the question's wording, from the questionnaire
     question: str
-    #: the counted answers' wording, from the questionnaire ("3 lần; Trên 3 lần")
-    answer: str
+    #: the counted answers' wording, from the questionnaire ("3 lần", "Trên 3 lần")
+    answers: tuple[str, ...]
     share: Share
 
     @property

@@ -228,11 +228,17 @@ def _draw_perceptions(canvas: Canvas, doc: PublishedResults, top: float) -> floa
 
 def _perception_paragraph(canvas: Canvas, figure: PerceptionFigure, width: float):
     text = _(
-        "%(question)s — answered “%(answer)s”",
+        "%(question)s — answered %(answers)s",
         question=figure.question,
-        answer=figure.answer,
+        answers=answers_text(figure),
     )
     return _paragraph(canvas, text, QUESTION, width)
+
+
+def answers_text(figure: PerceptionFigure) -> str:
+    """The counted answers in quotes: “3 lần” or “Trên 3 lần”."""
+    separator = " " + _("or") + " "
+    return separator.join(f"“{answer}”" for answer in figure.answers)
 
 
 def _draw_share(

@@ -87,6 +87,9 @@ def test_publish_read_anonymously_unpublish(browser, closed_round, output_dir):
     admin.get_by_role("button", name=vi(app, "Publish the results")).click()
     admin.wait_for_url(f"{url}/admin/waves/demo#publication")
     assert_accessible(admin)
+    admin.locator("#publication").screenshot(
+        path=str(output_dir / "admin-wave-publication.png")
+    )
 
     read_as_citizen(browser, public, "round", output_dir)
     read_as_citizen(browser, f"{public}/{UNIT}", "unit", output_dir)

@@ -79,7 +79,7 @@ def perception_figures(
             PerceptionFigure(
                 code=problem.item,
                 question=item.label.get_text(language),
-                answer="; ".join(labels[a] for a in problem.answers),
+                answers=tuple(labels[a] for a in problem.answers),
                 share=share,
             )
         )

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from sipas.i18n import current_language
 from sipas.models import Unit, Wave
 from sipas.public.blueprint import bp
+from sipas.public.cache import kept
 from sipas.public.method import method_paragraph
 from sipas.reports import figures
 from sipas.reports.results_poster_pdf import (
@@ -67,11 +68,15 @@ def published_poster(wave_code: str, unit_code: str) -> ResponseReturnValue:
     tag = _etag(wave, unit, f"poster-{size}")
     if request.if_none_match.contains(tag):
         return _cacheable(Response(status=304), tag, wave)
-    document = published_results(wave, unit)
     page_url = url_for(
         ".published_unit", wave_code=wave.code, unit_code=unit.code, _external=True
     )
-    data = render_results_poster(document, page_url, size, current_language())
+    data = kept(
+        f"{tag}-{page_url}",
+        lambda: render_results_poster(
+            published_results(wave, unit), page_url, size, current_language()
+        ),
+    )
     response = send_file(
         io.BytesIO(data),
         mimetype="application/pdf",
@@ -86,8 +91,13 @@ def _published_page(wave: Wave, unit: Unit | None) -> ResponseReturnValue:
     tag = _etag(wave, unit, "page")
     if request.if_none_match.contains(tag):
         return _cacheable(Response(status=304), tag, wave)
+    page = kept(tag, lambda: _render_page(wave, unit).encode())
+    return _cacheable(make_response(page), tag, wave)
+
+
+def _render_page(wave: Wave, unit: Unit | None) -> str:
     document = published_results(wave, unit)
-    page = render_template(
+    return render_template(
         "public/results/wave.html",
         doc=document,
         r=document.results,
@@ -97,7 +107,6 @@ def _published_page(wave: Wave, unit: Unit | None) -> ResponseReturnValue:
         answers_text=answers_text,
         title=_page_title(wave, unit),
     )
-    return _cacheable(make_response(page), tag, wave)
 
 
 def _page_title(wave: Wave, unit: Unit | None) -> str:

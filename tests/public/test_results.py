@@ -143,3 +143,23 @@ def test_list_and_landing_page_link_the_published_round(published, demo_client):
 
 def test_list_is_empty_before_publication(closed_wave, demo_client):
     assert "/ket-qua/demo" not in page(demo_client, "/ket-qua")
+
+
+def test_a_new_visitor_gets_the_page_without_computing_again(
+    published, demo_client, monkeypatch
+):
+    from sipas.public import results as views
+
+    calls = []
+    compute = views.published_results
+    monkeypatch.setattr(
+        views, "published_results", lambda *a: calls.append(a) or compute(*a)
+    )
+    first = page(demo_client, "/ket-qua/demo")
+    assert page(demo_client, "/ket-qua/demo") == first  # no If-None-Match sent
+    assert len(calls) == 1
+    unpublish_wave(published, None, "Sửa số liệu")
+    publish_wave(published, None)
+    db.session.commit()
+    page(demo_client, "/ket-qua/demo")
+    assert len(calls) == 2  # a new publication is a new page

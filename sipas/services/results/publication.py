@@ -42,9 +42,10 @@ PROBLEM_ANSWERS = (
 def published_results(wave: Wave, root: Unit | None) -> PublishedResults:
     """The round's results for the subtree under ``root`` as the public page and
     the poster show them (the caller checks that the round is published)."""
+    if wave.published_at is None:
+        raise ValueError(f"the results of {wave.code} are not published")
     results = compute_results(wave, root, group_items=())
     in_scope = subtree_ids(root.id) if root is not None else None
-    assert wave.published_at is not None  # noqa: S101  (the lookup checked it)
     return PublishedResults(
         results=results,
         perceptions=perception_figures(

@@ -25,7 +25,7 @@ from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from sipas.i18n import format_day, format_number, format_percent
+from sipas.i18n import format_day, format_number, format_percent, local_day
 from sipas.reports.figures import finite
 from sipas.reports.fonts import BOLD, REGULAR
 from sipas.reports.paper_pdf import draw_qr
@@ -97,7 +97,7 @@ def _draw_title(canvas: Canvas, doc: PublishedResults, top: float) -> float:
     line = _(
         "%(round)s · published on %(day)s",
         round=results.wave.title,
-        day=format_day(doc.published_at.date()),
+        day=format_day(local_day(doc.published_at)),
     )
     paragraph, height = _paragraph(canvas, line, SUB, CONTENT)
     top -= height + 4

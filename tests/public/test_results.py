@@ -163,3 +163,18 @@ def test_a_new_visitor_gets_the_page_without_computing_again(
     db.session.commit()
     page(demo_client, "/ket-qua/demo")
     assert len(calls) == 2  # a new publication is a new page
+
+
+def test_publication_is_dated_in_the_sites_time_zone(
+    closed_wave, demo_client, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from sipas.services import clock
+
+    # 18:30 UTC is 01:30 the next morning in Hà Nội
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 4, 18, 30, tzinfo=UTC))
+    publish_wave(closed_wave, None)
+    db.session.commit()
+    assert "Công bố ngày 05/12/2026" in page(demo_client, "/ket-qua/demo")
+    assert "Công bố ngày 05/12/2026" in page(demo_client, "/ket-qua")

@@ -3,11 +3,12 @@ data: what the results service hands the renderers. Imports no service."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
 from sipas.models import Unit
-from sipas.reports.wave_results import WaveResults
+from sipas.reports.wave_results import RankedUnit, WaveResults
 from sipas.stats.shares import Share
 
 
@@ -42,6 +43,22 @@ class PublishedResults:
     def unit(self) -> Unit | None:
         """The unit the page is about (None: the whole round)."""
         return self.results.root
+
+    @property
+    def ranking_shown(self) -> tuple[RankedUnit, ...]:
+        """The ranked units whose SIPAS may be published, best first."""
+        return tuple(u for u in self.results.ranking if self._publishable(u))
+
+    @property
+    def ranking_hidden(self) -> tuple[RankedUnit, ...]:
+        """The ranked units with too few answers (listed without rank or figure)."""
+        return tuple(u for u in self.results.ranking if not self._publishable(u))
+
+    def _publishable(self, unit: RankedUnit) -> bool:
+        value = unit.overall.estimate.value
+        return math.isfinite(value) and not self.results.thresholds.is_small(
+            unit.overall
+        )
 
     def is_small(self, figure: PerceptionFigure) -> bool:
         """True when a perception figure rests on too few responses to publish."""

@@ -178,3 +178,22 @@ def test_publication_is_dated_in_the_sites_time_zone(
     db.session.commit()
     assert "Công bố ngày 05/12/2026" in page(demo_client, "/ket-qua/demo")
     assert "Công bố ngày 05/12/2026" in page(demo_client, "/ket-qua")
+
+
+def test_a_ranked_unit_with_too_few_answers_has_no_rank_nor_figure(
+    published, demo_app, demo_client
+):
+    with demo_app.test_request_context():
+        ranking = published_results(published, None).results.ranking
+    counts = sorted(u.overall.estimate.n for u in ranking)
+    demo_app.config["STATS_MIN_N"] = counts[1] + 1  # the two smallest hidden
+    with demo_app.test_request_context():
+        doc = published_results(published, None)
+    assert len(doc.ranking_hidden) == 2
+    html = page(demo_client, "/ket-qua/demo")
+    table = html[html.index('class="public-table ranking"') :]
+    ranks = re.findall(r'<td class="num">([^<\s]+)', table)
+    assert ranks == [str(k) for k in range(1, len(doc.ranking_shown) + 1)] + ["–"] * 2
+    for unit in doc.ranking_hidden:
+        row = table[table.index(unit.unit.name) :]
+        assert row.index("chưa đủ số phiếu") < row.index("</tr>")

@@ -91,6 +91,7 @@ def test_publish_read_anonymously_unpublish(browser, closed_round, output_dir):
         path=str(output_dir / "admin-wave-publication.png")
     )
 
+    read_as_citizen(browser, f"{url}/ket-qua", "list", output_dir)
     read_as_citizen(browser, public, "round", output_dir)
     read_as_citizen(browser, f"{public}/{UNIT}", "unit", output_dir)
     landing = browser.new_page()

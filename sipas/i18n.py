@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
 from werkzeug.wrappers import Response
 
 from sipas.extensions import babel
@@ -84,6 +84,13 @@ def format_day(value: date | datetime | None) -> str:
     return format_date(value, day_pattern)
 
 
+def local_day(moment: datetime) -> date:
+    """The day a stored moment falls on in the site's time zone (a publication made
+    at 01:00 in Hà Nội is dated that day, not the day before in UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return to_user_timezone(aware).date()
+
+
 def configure_i18n(app: Flask) -> None:
     """Flask-Babel with our locale selector and the formatting filters for templates."""
     translations_dir = str(app.config.get("TRANSLATIONS_DIR") or _translations_dir(app))
@@ -93,7 +100,10 @@ def configure_i18n(app: Flask) -> None:
         default_translation_directories=translations_dir,
     )
     app.jinja_env.filters.update(
-        percent=format_percent, number=format_number, day=format_day
+        percent=format_percent,
+        number=format_number,
+        day=format_day,
+        local_day=local_day,
     )
     app.jinja_env.globals.update(current_language=current_language)
 

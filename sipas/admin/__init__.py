@@ -6,6 +6,7 @@ from sipas.admin import (  # noqa: F401  (each registers its routes)
     devices,
     paper,
     posters,
+    publication,
     responses,
     results,
     units,

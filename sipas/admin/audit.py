@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "wave.update": _l("Survey round changed"),
     "wave.status": _l("Survey round status changed"),
     "wave.reopen": _l("Survey round reopened"),
+    "wave.publish": _l("Survey round results published"),
+    "wave.unpublish": _l("Survey round results unpublished"),
     "wave.targets": _l("Populations and targets changed"),
     "wave.paper_setting": _l("Rule for unverified paper forms changed"),
     "response.void": _l("Response voided"),

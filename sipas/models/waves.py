@@ -71,6 +71,12 @@ class Wave(Model):
     text_retention_days: Mapped[int | None]
     #: When the original free-text answers were erased (None: not yet).
     texts_erased_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: When the results were published on /ket-qua (None: not public, or
+    #: unpublished since; the audit log keeps every publication).
+    published_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: User name of the administrator who published them (a name, not a key: the
+    #: audit log keeps who did what; None while not published).
+    published_by: Mapped[str | None] = mapped_column(sa.String(80))
 
     questionnaire: Mapped[QuestionnaireVersion] = relationship()
     wave_units: Mapped[list[WaveUnit]] = relationship(
@@ -86,6 +92,11 @@ class Wave(Model):
 
     def __repr__(self) -> str:
         return f"<Wave {self.code}>"
+
+    @property
+    def is_published(self) -> bool:
+        """True while the results are public."""
+        return self.published_at is not None
 
 
 class WaveUnit(Model):

@@ -1,6 +1,6 @@
-"""Landing page, language switch and health check."""
+"""Landing page, language switch, health check and the published results."""
 
-from sipas.public import views  # noqa: F401  (registers its routes)
+from sipas.public import results, views  # noqa: F401  (register their routes)
 from sipas.public.blueprint import bp
 
 __all__ = ["bp"]

@@ -13,7 +13,7 @@ from sipas.models import Unit, Wave
 from sipas.questionnaire import Questionnaire
 from sipas.stats.compare import Comparison, Difference
 from sipas.stats.design import Design
-from sipas.stats.estimate import is_small_sample
+from sipas.stats.estimate import Estimate, is_small_sample
 from sipas.stats.indices import IndexResult, Indices, Options
 from sipas.stats.shares import Share
 
@@ -30,7 +30,11 @@ class Thresholds:
 
     def is_small(self, result: IndexResult) -> bool:
         """True when ``result`` should carry a small-sample warning."""
-        return is_small_sample(result.estimate, self.min_n, self.min_effective_n)
+        return self.is_small_estimate(result.estimate)
+
+    def is_small_estimate(self, estimate: Estimate) -> bool:
+        """True when ``estimate`` (an index or a share) rests on too few responses."""
+        return is_small_sample(estimate, self.min_n, self.min_effective_n)
 
 
 @dataclass(frozen=True)

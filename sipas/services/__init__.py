@@ -12,11 +12,12 @@ The map, one line per package or module:
 - ``synthetic``      realistic generated responses (demo, benchmarks, tests)
 - ``units/``         lookup · tree · lineage · rules · rows (parse a file) ·
                      imports (store it) · admin
-- ``waves/``         lookup · admin · design · targets · margins · progress
+- ``waves/``         lookup · admin · publication · design · targets · margins ·
+                     progress
 - ``responses/``     store · phone · devices · quality · privacy · rows · imports ·
                      admin
 - ``paper/``         issuing · entry · figures · posters
 - ``results/``       query → sums → compute (``WaveResults``) → dashboard · report ·
-                     exports · workbook
+                     exports · workbook · publication
 - ``backup/``        common · sqlite · postgresql (the package chooses between them)
 """

@@ -83,6 +83,10 @@ ACCESS: dict[str, Access] = {
     "admin.wave_edit": Access(ADMINS),
     "admin.wave_targets": Access(ADMINS),
     "admin.wave_targets_import": Access(ADMINS),
+    "admin.wave_publish_confirm": Access(ADMINS),
+    "admin.wave_publish": Access(ADMINS),
+    "admin.wave_unpublish": Access(ADMINS),
+    "admin.wave_results_poster": Access(READERS),
     # responses
     "admin.responses": Access(READERS),
     "admin.response": Access(READERS, scoped=True),
@@ -162,6 +166,10 @@ URL_OVERRIDES: dict[str, dict[str, Callable[[Fixtures], Any]]] = {
         "admin.wave_edit",
         "admin.wave_targets",
         "admin.wave_targets_import",
+        "admin.wave_publish_confirm",
+        "admin.wave_publish",
+        "admin.wave_unpublish",
+        "admin.wave_results_poster",
     )
 }
 
@@ -309,6 +317,50 @@ def test_each_route_answers_each_visitor(fixtures, login_as, visitor):
         if got != want:
             wrong.append(f"{rule.endpoint} {path}: {got}, expected {want}")
     assert not wrong, f"as {visitor}:\n" + "\n".join(wrong)
+
+
+#: The public pages of published results: every visitor gets the same answer, a
+#: 404 while the round is not published, the page once it is.
+PUBLIC_RESULTS = (
+    "public.published_list",
+    "public.published_wave",
+    "public.published_unit",
+    "public.published_poster",
+)
+
+
+def test_every_published_results_route_is_in_the_table(demo_app):
+    endpoints = {
+        rule.endpoint
+        for rule in demo_app.url_map.iter_rules()
+        if rule.rule.startswith("/ket-qua")
+    }
+    assert endpoints == set(PUBLIC_RESULTS)
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_published_results_answer_every_visitor_only_once_published(
+    fixtures, login_as, visitor
+):
+    from sipas.models import WaveStatus
+    from sipas.services.waves.admin import change_status
+    from sipas.services.waves.publication import publish_wave
+
+    client = logged_in(visitor, fixtures, login_as)
+    rules = [
+        r for r in fixtures.app.url_map.iter_rules() if r.endpoint in PUBLIC_RESULTS
+    ]
+    paths = {r.endpoint: build_path(r, fixtures) for r in rules}
+    before = {e: client.get(p).status_code for e, p in paths.items()}
+    assert before == {
+        e: 200 if e == "public.published_list" else 404 for e in PUBLIC_RESULTS
+    }
+    wave = wave_by_code("demo")
+    change_status(wave, WaveStatus.closed, None)
+    publish_wave(wave, None)
+    db.session.commit()
+    after = {e: client.get(p).status_code for e, p in paths.items()}
+    assert after == dict.fromkeys(PUBLIC_RESULTS, 200)
 
 
 def test_table_entries_make_sense():

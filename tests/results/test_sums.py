@@ -15,6 +15,13 @@ from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.indices import Options
 from sipas.stats.output import analysis_json
 
+#: The criteria codes of the demo questionnaire (the stats CSV's scale columns).
+CRITERIA = [
+    f"{f}{i}"
+    for f, n in zip("ABCDE", (4, 5, 6, 3, 4), strict=True)
+    for i in range(1, n + 1)
+]
+
 
 @pytest.fixture
 def filled_wave(demo_app):
@@ -104,12 +111,7 @@ def test_shares_from_the_database_equal_those_of_the_export(filled_wave, psu_lev
     items = ["harassment", "trips", "expectations"]
     from_db = reporting.wave_shares(filled_wave, items, Options())
     text = exports.stats_csv(filled_wave)
-    criteria = [
-        f"{f}{i}"
-        for f, n in zip("ABCDE", (4, 5, 6, 3, 4), strict=True)
-        for i in range(1, n + 1)
-    ]
-    data = read_flat_text(text, criteria, [*criteria, *items])
+    data = read_flat_text(text, CRITERIA, [*CRITERIA, *items])
     design, psu = build_design(data.strata, data.psus)
     for item in items:
         cells = [set(v.split(";")) - {""} for v in data.others[item]]
@@ -134,6 +136,42 @@ def test_shares_from_the_database_equal_those_of_the_export(filled_wave, psu_lev
             )
     expectation_total = sum(s.estimate.value for s in from_db["expectations"])
     assert 1 < expectation_total <= 3  # several choices per respondent
+
+
+@pytest.mark.parametrize("psu_level", ["centre", None])
+def test_combined_options_share_is_that_of_the_indicator(filled_wave, psu_level):
+    """ "More than two trips" (3 or more) is one share with its own variance, as
+    R's svyciprop(~I(trips %in% c("3", "4plus"))) gives it; a group nobody chose
+    is there with 0."""
+    filled_wave.psu_level = psu_level
+    db.session.commit()
+    from sipas.stats.design import build_design
+    from sipas.stats.flatfile import read_flat_text
+    from sipas.stats.shares import indicator_sums, option_shares
+
+    combined = {"trips": {"many": ("3", "4plus"), "none": ("never",)}}
+    got = {
+        s.option: s
+        for s in reporting.wave_shares(
+            filled_wave, ["trips"], Options(), combined=combined
+        )["trips"]
+    }
+    data = read_flat_text(
+        exports.stats_csv(filled_wave), CRITERIA, [*CRITERIA, "trips"]
+    )
+    design, psu = build_design(data.strata, data.psus)
+    trips = data.others["trips"]
+    chosen = np.array([[t in ("3", "4plus")] for t in trips], dtype=float)
+    answered = np.array([[t != ""] for t in trips], dtype=float)
+    sums = indicator_sums(design.n_psus, psu, data.weights, chosen, answered)
+    (expected,) = option_shares(design, sums, [("trips", "many")], Options())
+    assert got["many"].estimate.value == pytest.approx(expected.estimate.value)
+    assert got["many"].estimate.se == pytest.approx(expected.estimate.se, rel=1e-9)
+    assert got["many"].estimate.value == pytest.approx(
+        got["3"].estimate.value + got["4plus"].estimate.value
+    )
+    assert got["none"].estimate.value == 0
+    assert got["none"].estimate.n == got["many"].estimate.n
 
 
 def test_compare_two_waves(filled_wave):

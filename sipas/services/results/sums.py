@@ -11,7 +11,7 @@ the masks against the answers).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -281,15 +281,20 @@ def wave_shares(
     item_codes: list[str],
     options: Options,
     within: Collection[int] | None = None,
+    combined: Mapping[str, Mapping[str, Collection[str]]] | None = None,
 ) -> dict[str, list[Share]]:
     """Share of each option of each item among those who answered it (SQL counts);
-    with ``within``, among the responses of those units (a domain of the design)."""
+    with ``within``, among the responses of those units (a domain of the design);
+    ``combined`` ({item: {name: options}}) adds the share of single-choice answers
+    that chose any of ``options``, as one more option called ``name``."""
     questionnaire = parsed(wave.questionnaire)
     designs = unit_designs(wave)
     design, per_response, psu_of = _wave_design(wave, designs)
     chosen, answered = _option_counts(
         wave, item_codes, questionnaire, per_response, within
     )
+    if combined:
+        chosen = [*chosen, *_combined_rows(chosen, answered, combined)]
     columns = sorted({(item, value) for _u, _k, item, value, _n in chosen})
     position = {column: j for j, column in enumerate(columns)}
     shape = (design.n_psus, len(columns))
@@ -318,6 +323,24 @@ def wave_shares(
     )
     shares = option_shares(design, sums, columns, options)
     return {item: [s for s in shares if s.item == item] for item in item_codes}
+
+
+def _combined_rows(chosen, answered, combined):
+    """The option counts of ``chosen`` again under the name of each group of
+    ``combined`` their option belongs to (a single choice is in one group once),
+    and a zero wherever the item was answered, so a group nobody chose is there
+    with a share of 0."""
+    zeros = [
+        (unit_id, k, item, name, 0)
+        for (unit_id, k, item) in answered
+        for name in combined.get(item, {})
+    ]
+    return zeros + [
+        (unit_id, k, item, name, count)
+        for unit_id, k, item, value, count in chosen
+        for name, group in combined.get(item, {}).items()
+        if value in group
+    ]
 
 
 def _option_counts(wave, item_codes, questionnaire, per_response, within=None):

@@ -170,6 +170,9 @@ def change_status(
     is_reopening = previous is WaveStatus.closed
     if is_reopening and not reason:
         raise WaveChangeRefused("a reopening needs a reason")
+    if is_reopening and wave.is_published:
+        # new answers would change figures the public already read
+        raise WaveChangeRefused("a published round is unpublished before reopening")
     wave.status = status
     # retention of the original free text counts from the (last) close
     wave.closed_at = utcnow() if status is WaveStatus.closed else None
@@ -184,7 +187,9 @@ def change_status(
 
 
 def next_statuses(wave: Wave) -> list[WaveStatus]:
-    """The statuses the wave may move to now."""
+    """The statuses the wave may move to now (none while its results are public)."""
+    if wave.is_published:
+        return []
     return [to for frm, to in sorted(TRANSITIONS) if frm is wave.status]
 
 

@@ -1,5 +1,5 @@
-"""Finding survey rounds: by code, those a user may see, the units of one, and the
-round a unit is collecting answers for."""
+"""Finding survey rounds: by code, those a user may see, the units of one, the
+round a unit is collecting answers for, and the rounds whose results are public."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask import abort
 from sqlalchemy.orm import joinedload
 
 from sipas.extensions import db
 from sipas.models import Unit, Wave, WaveStatus, WaveUnit
-from sipas.services.units.tree import is_within
+from sipas.services.units.lookup import unit_or_404
+from sipas.services.units.tree import is_within, subtree_ids
 
 
 def wave_by_code(code: str | None) -> Wave | None:
@@ -23,6 +25,37 @@ def wave_by_code(code: str | None) -> Wave | None:
 def wave_or_404(code: str) -> Wave:
     """The wave with ``code``; a 404 when there is none (for views)."""
     return db.one_or_404(sa.select(Wave).filter_by(code=code))
+
+
+def published_waves() -> list[Wave]:
+    """The rounds whose results are public, newest publication first."""
+    return list(
+        db.session.scalars(
+            sa.select(Wave)
+            .where(Wave.published_at.is_not(None))
+            .order_by(Wave.published_at.desc(), Wave.id.desc())
+        )
+    )
+
+
+def published_wave_or_404(code: str) -> Wave:
+    """The round with ``code`` if its results are public; a 404 otherwise (also
+    for a round unpublished since, so its address tells nothing)."""
+    return db.one_or_404(
+        sa.select(Wave).filter_by(code=code).where(Wave.published_at.is_not(None))
+    )
+
+
+def published_unit_or_404(wave: Wave, unit_code: str) -> Unit:
+    """A unit of the published ``wave``, or one above its units (a district over
+    its communes); a 404 for any other code."""
+    unit = unit_or_404(unit_code)
+    taking_part = sa.select(WaveUnit.unit_id).where(
+        WaveUnit.wave_id == wave.id, WaveUnit.unit_id.in_(subtree_ids(unit.id))
+    )
+    if db.session.scalar(taking_part.limit(1)) is None:
+        abort(404)
+    return unit
 
 
 def visible_waves(

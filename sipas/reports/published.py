@@ -1,0 +1,65 @@
+"""The published results of a round for the public pages and the hall poster, as
+data: what the results service hands the renderers. Imports no service."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sipas.models import Unit
+from sipas.reports.wave_results import RankedUnit, WaveResults
+from sipas.stats.shares import Share
+
+
+@dataclass(frozen=True)
+class PerceptionFigure:
+    """The share of respondents who gave one of the answers that point at a
+    problem (harassment, unofficial payments, late results, repeated trips)."""
+
+    #: the question's code in the questionnaire
+    code: str
+    #: the question's wording, from the questionnaire
+    question: str
+    #: the counted answers' wording, from the questionnaire ("3 lần", "Trên 3 lần")
+    answers: tuple[str, ...]
+    share: Share
+
+    @property
+    def value(self) -> float:
+        """The share, a fraction."""
+        return self.share.estimate.value
+
+
+@dataclass(frozen=True)
+class PublishedResults:
+    """What the public page and poster of a round (or of one unit in it) show."""
+
+    results: WaveResults
+    perceptions: tuple[PerceptionFigure, ...]
+    published_at: datetime
+
+    @property
+    def unit(self) -> Unit | None:
+        """The unit the page is about (None: the whole round)."""
+        return self.results.root
+
+    @property
+    def ranking_shown(self) -> tuple[RankedUnit, ...]:
+        """The ranked units whose SIPAS may be published, best first."""
+        return tuple(u for u in self.results.ranking if self._publishable(u))
+
+    @property
+    def ranking_hidden(self) -> tuple[RankedUnit, ...]:
+        """The ranked units with too few answers (listed without rank or figure)."""
+        return tuple(u for u in self.results.ranking if not self._publishable(u))
+
+    def _publishable(self, unit: RankedUnit) -> bool:
+        value = unit.overall.estimate.value
+        return math.isfinite(value) and not self.results.thresholds.is_small(
+            unit.overall
+        )
+
+    def is_small(self, figure: PerceptionFigure) -> bool:
+        """True when a perception figure rests on too few responses to publish."""
+        return self.results.thresholds.is_small_estimate(figure.share.estimate)

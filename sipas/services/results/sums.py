@@ -11,7 +11,7 @@ the masks against the answers).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -260,16 +260,13 @@ def _wave_design(
     per_response = any(d.psu is None for d in designs.values())
     pairs: Sequence[tuple[int, int]]
     if per_response:
-        pairs = (
-            db.session.execute(
-                sa.select(Response.unit_id, Response.id).where(
-                    Response.wave_id == wave.id,
-                    Response.status == ResponseStatus.complete,
-                )
+        # rows unpack like tuples (Result.tuples() is deprecated in SQLAlchemy 2.1)
+        pairs = db.session.execute(
+            sa.select(Response.unit_id, Response.id).where(
+                Response.wave_id == wave.id,
+                Response.status == ResponseStatus.complete,
             )
-            .tuples()
-            .all()
-        )
+        ).all()
     else:
         pairs = [(unit_id, 0) for unit_id in designs]
     strata = [designs[u].stratum for u, _ in pairs]
@@ -284,15 +281,20 @@ def wave_shares(
     item_codes: list[str],
     options: Options,
     within: Collection[int] | None = None,
+    merged: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, list[Share]]:
     """Share of each option of each item among those who answered it (SQL counts);
-    with ``within``, among the responses of those units (a domain of the design)."""
+    with ``within``, among the responses of those units (a domain of the design).
+    ``merged`` (item → options) counts those options of a single-choice item as one,
+    coded ``"+".join(options)`` (e.g. "3+4plus": more than two trips)."""
     questionnaire = parsed(wave.questionnaire)
     designs = unit_designs(wave)
     design, per_response, psu_of = _wave_design(wave, designs)
     chosen, answered = _option_counts(
         wave, item_codes, questionnaire, per_response, within
     )
+    if merged:
+        chosen = _merge_options(chosen, merged)
     columns = sorted({(item, value) for _u, _k, item, value, _n in chosen})
     position = {column: j for j, column in enumerate(columns)}
     shape = (design.n_psus, len(columns))
@@ -321,6 +323,15 @@ def wave_shares(
     )
     shares = option_shares(design, sums, columns, options)
     return {item: [s for s in shares if s.item == item] for item in item_codes}
+
+
+def _merge_options(chosen, merged: Mapping[str, Collection[str]]) -> list:
+    """The (unit, key, item, option, count) rows with ``merged`` options recoded."""
+    codes = {item: "+".join(options) for item, options in merged.items()}
+    return [
+        (unit_id, k, item, codes[item] if value in merged.get(item, ()) else value, n)
+        for unit_id, k, item, value, n in chosen
+    ]
 
 
 def _option_counts(wave, item_codes, questionnaire, per_response, within=None):

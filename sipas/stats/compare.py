@@ -119,6 +119,13 @@ def domain_difference(
     return _difference(first.value - second.value, variance, df, level)
 
 
+def _testable(first: Estimate, second: Estimate) -> bool:
+    """Both estimates have a design variance and their per-PSU totals."""
+    if not (first.has_design_variance and second.has_design_variance):
+        return False
+    return first.psu_totals is not None and second.psu_totals is not None
+
+
 def compare_domains(
     design: Design,
     first: Estimate,
@@ -128,9 +135,7 @@ def compare_domains(
 ) -> Comparison:
     """Whether two domains of one design differ; untestable when either estimate
     has no design variance (its error is unknown, so any test would overstate)."""
-    if not (first.has_design_variance and second.has_design_variance):
-        return Comparison.untestable
-    if first.psu_totals is None or second.psu_totals is None:
+    if not _testable(first, second):
         return Comparison.untestable
     return domain_difference(design, first, second, level, lonely_psu).comparison
 
@@ -145,9 +150,7 @@ def domain_standing(
     """How a domain compares with the whole it is part of (the covariance of the
     two is counted, as for any two domains of one design); untestable when either
     has no design variance."""
-    if not (domain.has_design_variance and whole.has_design_variance):
-        return Standing.untestable
-    if domain.psu_totals is None or whole.psu_totals is None:
+    if not _testable(domain, whole):
         return Standing.untestable
     return standing(domain_difference(design, domain, whole, level, lonely_psu))
 

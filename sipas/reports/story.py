@@ -189,7 +189,8 @@ def standing_text(results: WaveResults, standing: Standing) -> str:
     )
 
 
-def _dot_row(results: WaveResults, ranked: RankedUnit) -> DotRow:
+def dot_row(results: WaveResults, ranked: RankedUnit) -> DotRow:
+    """A ranked unit as a row of the dot chart, with its mark and tooltip."""
     result = ranked.overall
     standing = ranked.standing()
     label = f"{ranked.rank}. {ranked.unit.name}"
@@ -216,7 +217,7 @@ def ranking_figure(results: WaveResults, width: float = 1000) -> Markup:
     """The units' SIPAS as dots with intervals and the scope's SIPAS as a line."""
     overall = results.indices.overall.estimate.value
     return ranking_chart(
-        [_dot_row(results, ranked) for ranked in results.ranking],
+        [dot_row(results, ranked) for ranked in results.ranking],
         overall,
         f"{scope_name(results)}: {shown_percent(overall, 1)}",
         title=_(

@@ -42,8 +42,9 @@ from sipas.stats.compare import Standing
 SMALL = 7
 #: Colours of a change on the cards (as on the page).
 CHANGE_COLOURS = {"up": "#1d6b3a", "down": "#b00020"}
-#: Most rows one drawing holds; longer rankings and heat maps take several.
-ROWS_PER_DRAWING = 36
+#: Most rows one drawing holds (three-line names fit a page); longer rankings and
+#: heat maps take several.
+ROWS_PER_DRAWING = 20
 
 
 def _drawing(width: float, height: float) -> Drawing:

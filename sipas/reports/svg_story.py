@@ -9,14 +9,13 @@ lines. Callers pass the texts already formatted in their language.
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import count
 
 from markupsafe import Markup, escape
 
-from sipas.reports.svg import GRID, INK
+from sipas.reports.svg import FONT, GRID, INK, LINE, text_lines, wrap
 from sipas.stats.compare import Standing
 
 #: Marks of a unit against its scope: (fill, stroke); shapes in `_marker`.
@@ -50,37 +49,7 @@ HEAT_SCALE = (
     ("#fde725", INK),
 )
 SUPPRESSED = "#eef0f2"
-FONT = 13
-LINE = 16
-CHAR = 7.2  # average width of a character at FONT px, for wrapping
 _ids = count(1)
-
-
-def wrap(text: str, width: float, size: float = FONT) -> list[str]:
-    """``text`` in lines that fit ``width`` px (never cut: a long word stays
-    whole on its line)."""
-    chars = max(8, int(width / (CHAR * size / FONT)))
-    return textwrap.wrap(text, chars, break_long_words=False) or [""]
-
-
-def text_lines(
-    lines: Sequence[str],
-    x: float,
-    middle: float,
-    anchor: str = "end",
-    size: float = FONT,
-    weight: str = "normal",
-) -> str:
-    """Multi-line SVG text centred vertically on ``middle``."""
-    first = middle - (len(lines) - 1) * LINE / 2 + size * 0.35
-    spans = "".join(
-        f'<tspan x="{x:.1f}" y="{first + k * LINE:.1f}">{escape(line)}</tspan>'
-        for k, line in enumerate(lines)
-    )
-    return (
-        f'<text text-anchor="{anchor}" font-size="{size}" font-weight="{weight}" '
-        f'fill="{INK}">{spans}</text>'
-    )
 
 
 def _open(width: float, height: float, title: str, desc: str, css: str) -> list[str]:

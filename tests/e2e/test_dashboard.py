@@ -19,6 +19,14 @@ from tests.factories import make_exit_survey
 pytestmark = pytest.mark.e2e
 
 URL = "/admin/results/tn-2026"
+#: Sections of the page kept as pictures for people to look at.
+SECTIONS = (
+    "standing-title",
+    "heat-title",
+    "trend-title",
+    "factors-title",
+    "criteria-title",
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +67,7 @@ def test_the_first_screen_shows_the_key_figures(story_server, browser, output_di
     # every index card says how it changed since 2025, in words
     changes = page.locator(".cards-index .card-change")
     assert changes.count() == 6
-    for section in ("standing-title", "heat-title", "trend-title"):
+    for section in SECTIONS:
         page.locator(f"section[aria-labelledby={section}]").screenshot(
             path=str(output_dir / f"dashboard-1366-{section.split('-')[0]}.png")
         )

@@ -195,15 +195,26 @@ def _ticks(low: float, high: float, step: float) -> list[float]:
     return [low + k * step for k in range(round((high - low) / step) + 1)]
 
 
+def ranking_scale(
+    rows: Sequence[DotRow], reference: float
+) -> tuple[float, float, float]:
+    """The axis (low, high, step) holding every unit's interval and the scope's
+    value: one for all the drawings of a long ranking, so they compare."""
+    return zoomed_range(
+        [v for r in rows for v in (r.lower, r.upper, r.value)] + [reference]
+    )
+
+
 def ranking_drawing(
-    rows: Sequence[DotRow], reference: float, reference_text: str
+    rows: Sequence[DotRow],
+    reference: float,
+    reference_text: str,
+    scale: tuple[float, float, float],
 ) -> Drawing:
     """One dot per unit with its interval and mark; the scope's value dashed."""
     label_width, value_width = 0.36 * FRAME_WIDTH, 36
     x0, x1 = label_width + 8, FRAME_WIDTH - value_width
-    low, high, step = zoomed_range(
-        [v for r in rows for v in (r.lower, r.upper, r.value)] + [reference]
-    )
+    low, high, step = scale
 
     def x_of(value: float) -> float:
         return x0 + (min(max(value, low), high) - low) / (high - low) * (x1 - x0)
@@ -485,26 +496,31 @@ def _ranking_part(results: WaveResults) -> list[Flowable]:
         para(_("Units against %(scope)s", scope=scope), "h2"),
     ]
     reference = f"{scope}: {format_percent(overall, 1)}"
-    flow += [ranking_drawing(chunk, overall, reference) for chunk in _chunks(rows)]
-    flow.append(standing_legend(results))
-    data = story.heat_map_data(results)
+    scale = ranking_scale(rows, overall)
     flow += [
-        CondPageBreak(5 * cm),
+        ranking_drawing(chunk, overall, reference, scale) for chunk in _chunks(rows)
+    ]
+    flow.append(standing_legend(results))
+    return flow + _heat_part(results, scope)
+
+
+def _heat_part(results: WaveResults, scope: str) -> list[Flowable]:
+    """The heat map's title and key kept with its first drawing."""
+    data = story.heat_map_data(results)
+    reference_row, *unit_rows = data.rows
+    drawings = [heat_drawing(data, [reference_row, *c]) for c in _chunks(unit_rows)]
+    note = _(
+        "Colour: the criterion's index (darker is lower); white triangle: "
+        "significantly below %(scope)s; *: too few responses.",
+        scope=scope,
+    )
+    head = [
         para(_("Which unit is weak on what"), "h2"),
         heat_key(data),
-        para(
-            _(
-                "Colour: the criterion's index (darker is lower); white triangle: "
-                "significantly below %(scope)s; *: too few responses.",
-                scope=scope,
-            ),
-            "note",
-        ),
+        para(note, "note"),
+        drawings[0],
     ]
-    reference_row, *unit_rows = data.rows
-    for chunk in _chunks(unit_rows):
-        flow.append(heat_drawing(data, [reference_row, *chunk]))
-    return flow
+    return [KeepTogether(head), *drawings[1:]]
 
 
 def _trend_part(results: WaveResults) -> list[Flowable]:

@@ -66,16 +66,19 @@ def text_lines(
     anchor: str = "end",
     size: float = FONT,
     weight: str = "normal",
+    halo: bool = False,
 ) -> str:
-    """Multi-line SVG text centred vertically on ``middle``."""
+    """Multi-line SVG text centred vertically on ``middle``; with ``halo``, a white
+    outline keeps it readable over grid lines."""
     first = middle - (len(lines) - 1) * LINE / 2 + size * 0.35
     spans = "".join(
         f'<tspan x="{x:.1f}" y="{first + k * LINE:.1f}">{escape(line)}</tspan>'
         for k, line in enumerate(lines)
     )
+    outline = ' stroke="#ffffff" stroke-width="4" paint-order="stroke"' if halo else ""
     return (
         f'<text text-anchor="{anchor}" font-size="{size}" font-weight="{weight}" '
-        f'fill="{INK}">{spans}</text>'
+        f'fill="{INK}"{outline}>{spans}</text>'
     )
 
 

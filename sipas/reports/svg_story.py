@@ -204,7 +204,8 @@ def _dot_row(row: DotRow, lines: list[str], place: RowPlace, x_of) -> str:
     its mark and its value."""
     top, height = place.top, place.height
     if place.stacked:
-        label = text_lines(lines, 0, top + 4 + LINE * len(lines) / 2, "start")
+        label_middle = top + 4 + LINE * len(lines) / 2
+        label = text_lines(lines, 0, label_middle, "start", halo=True)
         middle = top + LINE * len(lines) + 14
         rule_from = 0.0
     else:

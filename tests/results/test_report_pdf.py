@@ -242,6 +242,8 @@ def test_a_34_province_ranking_takes_more_pages_and_repeats_its_header(
     assert len(pages_with_header) >= 2
     for position, page in enumerate(pages_with_header[:2], start=1):
         keep_page(long, page + 1, f"IV-34-units-{position}.png")
+    for page in (2, 3):  # the summary's ranking and heat map of 34 provinces
+        keep_page(long, page, f"summary-34-units-{page}.png")
     text = pdf_text(long)
     known = [
         r

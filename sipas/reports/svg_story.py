@@ -166,13 +166,13 @@ def ranking_chart(
         x = x_of(tick)
         line = (x, top, x, bottom)
         parts.append(_grid(line, (x, bottom + 20), "middle", tick_text(tick)))
+    if _finite(reference):  # under the rows: names and dots stay on top
+        parts.append(_reference(x_of(reference), reference_text, top, bottom, width))
     y = top
     for row, lines, height in zip(rows, labels, heights, strict=True):
         place = RowPlace(y, height, label_width, width, stacked)
         parts.append(_dot_row(row, lines, place, x_of))
         y += height
-    if _finite(reference):
-        parts.append(_reference(x_of(reference), reference_text, top, bottom, width))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every text above is escaped)
 

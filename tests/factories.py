@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import uuid
+from datetime import date
 
 from sipas.extensions import db
-from sipas.models import Channel, Unit, UnitLevel, Wave
+from sipas.models import Channel, Unit, UnitLevel, Wave, WaveStatus, WaveUnit, Weighting
 from sipas.questionnaire import Item, ItemType, Questionnaire
 from sipas.questionnaire.logic import is_visible
-from sipas.services.questionnaires import parsed
+from sipas.services.questionnaires import latest_version, parsed
 from sipas.services.responses import store as responses
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
@@ -118,3 +120,116 @@ def make_previous_wave(
     db.session.flush()
     synthetic.add_demo_responses(previous, responses, seed=seed)
     return previous
+
+
+#: Shares of the headline perception answers in `scored_answers` (near published
+#: provincial levels: a few percent harassed or paying extra, under 10% late).
+PERCEPTION_ODDS = {
+    ("harassment", "yes"): 0.04,
+    ("unofficial_payment", "yes"): 0.03,
+    ("on_time", "late"): 0.08,
+}
+
+
+def scored_answers(
+    questionnaire: Questionnaire, rng: random.Random, satisfied: float
+) -> dict[str, object]:
+    """Valid answers whose scale items are satisfied (4 or 5) with probability
+    ``satisfied``, else 2 or 3; perceptions drawn at `PERCEPTION_ODDS`, trips
+    mostly once or twice."""
+    answers: dict[str, object] = {}
+    for item in questionnaire.items:
+        if not is_visible(item, answers, questionnaire):
+            continue
+        answer = answer_for(item)
+        if item.type is ItemType.scale:
+            good = rng.random() < satisfied
+            answer = rng.choice(["4", "5"] if good else ["2", "3"])
+        elif item.code == "trips":
+            answer = rng.choices(["1", "2", "3", "4plus"], [60, 30, 7, 3])[0]
+        for (code, option), odds in PERCEPTION_ODDS.items():
+            if item.code == code:
+                others = [c.code for c in item.choices if c.code != option]
+                answer = option if rng.random() < odds else others[0]
+        answers[item.code] = answer
+    return answers
+
+
+def add_scored_responses(
+    wave: Wave, unit_code: str, count: int, satisfied: float, seed: int
+) -> None:
+    """``count`` web responses from one unit of ``wave`` (see `scored_answers`)."""
+    rng = random.Random(f"{seed}-{unit_code}")  # noqa: S311  (test data)
+    questionnaire = parsed(wave.questionnaire)
+    unit = unit_by_code(unit_code)
+    responses.record_many(
+        [
+            (
+                responses.Submission(
+                    uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    wave=wave,
+                    unit=unit,
+                    channel=Channel.web,
+                ),
+                scored_answers(questionnaire, rng, satisfied),
+            )
+            for _ in range(count)
+        ]
+    )
+
+
+#: A province of the exit-survey fixture: its centres, by code, with their names
+#: (long, as real ones are) and how satisfied their visitors are.
+EXIT_SURVEY_CENTRES = {
+    "TN-TTHCC": ("Trung tâm Phục vụ hành chính công tỉnh Thử Nghiệm", 0.93),
+    "TN-DONGHAI": ("Bộ phận Một cửa phường Đông Hải (trung tâm cũ)", 0.85),
+    "TN-BACSON": ("Bộ phận tiếp nhận và trả kết quả xã Bắc Sơn", 0.84),
+    "TN-NAMTHANH": ("Bộ phận Một cửa phường Nam Thành", 0.80),
+    "TN-TAYLAM": ("Bộ phận Một cửa xã Tây Lâm", 0.62),
+}
+
+
+def exit_survey_units() -> dict[str, Unit]:
+    """The fixture province and its centres (made once)."""
+    province = unit_by_code("TN") or make_unit(
+        "TN", "Tỉnh Thử Nghiệm", level=UnitLevel.province
+    )
+    return {
+        code: unit_by_code(code) or make_unit(code, name, parent=province)
+        for code, (name, _satisfied) in EXIT_SURVEY_CENTRES.items()
+    }
+
+
+def make_exit_survey(
+    code: str,
+    starts_on: date,
+    per_centre: int = 150,
+    seed: int = 1,
+    shift: float = 0.0,
+    status: WaveStatus = WaveStatus.open,
+) -> Wave:
+    """A round of the fixture province as a provincial exit survey (each centre a
+    stratum, people sampled at random inside), centres differing clearly; ``shift``
+    moves every centre's satisfaction (an earlier round)."""
+    units = exit_survey_units()
+    wave = Wave(
+        code=code,
+        title=f"Khảo sát sự hài lòng năm {starts_on.year}",
+        questionnaire=latest_version("sipas-2017"),
+        starts_on=starts_on,
+        status=WaveStatus.open,
+        strata_level=UnitLevel.centre,
+        psu_level=None,
+        weighting=Weighting.unit_population,
+    )
+    wave.wave_units = [
+        WaveUnit(unit=unit, population=2000 + 500 * k)
+        for k, unit in enumerate(units.values())
+    ]
+    db.session.add(wave)
+    db.session.flush()
+    for unit_code, (_name, satisfied) in EXIT_SURVEY_CENTRES.items():
+        add_scored_responses(wave, unit_code, per_centre, satisfied + shift, seed)
+    wave.status = status
+    db.session.flush()
+    return wave

@@ -33,7 +33,7 @@ from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import Unit, Wave, WaveStatus
-from sipas.reports import figures
+from sipas.reports import figures, story
 from sipas.services.audit import record_event
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import quality
@@ -218,6 +218,7 @@ def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None
             "admin/results/_results.html",
             r=results,
             fig=figures,
+            story=story,
             changes=figures.change_rows(results),
             small_count=figures.small_count(results),
             groups=group_choices(wave),

@@ -137,12 +137,6 @@ def criteria_chart(results: WaveResults) -> Markup:
     return _chart(results, labelled, _("Criteria, weakest first"))
 
 
-def ranking_chart(results: WaveResults) -> Markup:
-    """The units' SIPAS as dots with their intervals, best first."""
-    labelled = [(f"{u.rank}. {u.unit.name}", u.overall) for u in results.ranking]
-    return _chart(results, labelled, _("Units ranked by SIPAS index"), dots=True)
-
-
 def comparison_text(unit: RankedUnit, names: dict[str, str]) -> str:
     """How a ranked unit compares with the others, in words an official reads:
     "cannot be compared under this design" is never shown as "no difference"."""

@@ -30,6 +30,7 @@ from sipas.reports.pdf_sections import (
     overall_section,
     ranking_section,
 )
+from sipas.reports.pdf_story import summary_section
 from sipas.reports.pdf_styles import (
     MARGIN_BOTTOM,
     MARGIN_LEFT,
@@ -85,6 +86,7 @@ def render(results: WaveResults, head: Masthead) -> RenderedReport:
         story = [
             *masthead(head),
             *title_block(results),
+            *summary_section(results),
             *general_section(results),
             *overall_section(results),
             *breakdown_part(results),

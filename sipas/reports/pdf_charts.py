@@ -1,13 +1,12 @@
 """Charts of the PDF report, drawn with reportlab.graphics in the embedded font.
 
 Factor indices are bars from 0 to 100% with their interval as a whisker (bars that
-start elsewhere exaggerate differences); the unit ranking is dot-and-whisker on an
-axis zoomed to the data, with the subtree's SIPAS as a dashed reference line.
+start elsewhere exaggerate differences). The summary's charts (ranking, heat map,
+trend) are in `pdf_story`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -134,83 +133,4 @@ def factor_chart(rows: Sequence[ChartRow], width: float = FRAME_WIDTH) -> Drawin
         )
         _whisker(drawing, x0 + max(lower, 0) * plot, x0 + min(upper, 1) * plot, y, 3.5)
         drawing.add(_label(x0 + plot + 6, y - 3, format_percent(value), font))
-    return drawing
-
-
-def _zoomed_axis(
-    rows: Sequence[ChartRow], reference: float | None
-) -> tuple[float, float, float]:
-    """Lower and upper end of an axis holding every interval, and its tick step."""
-    points = [b for row in rows if (b := _bounds(row.result)) is not None]
-    lows = [b[1] for b in points] + ([reference] if is_known(reference) else [])
-    highs = [b[2] for b in points] + ([reference] if is_known(reference) else [])
-    if not lows:
-        return 0.0, 1.0, 0.2
-    span = max(highs) - min(lows)
-    step = 0.01 if span < 0.06 else 0.02 if span < 0.12 else 0.05 if span < 0.3 else 0.1
-    lo = max(0.0, math.floor(min(lows) / step) * step)
-    hi = min(1.0, math.ceil(max(highs) / step) * step)
-    if hi <= lo:
-        lo, hi = max(0.0, lo - step), min(1.0, hi + step)
-    return lo, hi, step
-
-
-def ranking_chart(
-    rows: Sequence[ChartRow],
-    reference: float | None,
-    reference_label: str,
-    width: float = FRAME_WIDTH,
-) -> Drawing:
-    """One dot per unit at its SIPAS with its interval; the subtree's SIPAS dashed."""
-    label_width = 0.38 * width
-    plot = width - label_width - 14
-    row_height = 13
-    legend = 14
-    height = 18 + legend + row_height * len(rows)
-    drawing = _drawing(width, height)
-    x0 = label_width + 6
-    lo, hi, step = _zoomed_axis(rows, reference)
-    ticks = [lo + k * step for k in range(round((hi - lo) / step) + 1)]
-    top = height - legend
-    _axis(drawing, x0, plot, top, ticks, lo, hi)
-
-    def x_of(value: float) -> float:
-        return x0 + (min(max(value, lo), hi) - lo) / (hi - lo) * plot
-
-    if is_known(reference):
-        x = x_of(reference)
-        drawing.add(
-            Line(
-                x,
-                12,
-                x,
-                top,
-                strokeColor=ACCENT,
-                strokeWidth=0.8,
-                strokeDashArray=[3, 2],
-            )
-        )
-        text = f"{reference_label}: {format_percent(reference)}"
-        drawing.add(
-            String(
-                x,
-                top + 4,
-                text,
-                fontName=REGULAR,
-                fontSize=TICK_SIZE,
-                fillColor=ACCENT,
-                textAnchor="middle",
-            )
-        )
-    for k, row in enumerate(rows):
-        y = top - (k + 0.5) * row_height
-        drawing.add(_label(0, y - 3, _fit(row.label, label_width)))
-        bounds = _bounds(row.result)
-        if bounds is None:
-            continue
-        value, lower, upper = bounds
-        _whisker(drawing, x_of(lower), x_of(upper), y, 2.5)
-        drawing.add(
-            Rect(x_of(value) - 2.5, y - 2.5, 5, 5, fillColor=ACCENT, strokeColor=None)
-        )
     return drawing

@@ -15,7 +15,7 @@ from sipas.labels import WAVE_STATUS_LABELS
 from sipas.models import UnitLevel, Wave, Weighting
 from sipas.reports.figures import next_mark, ranking_summary_text
 from sipas.reports.fonts import REGULAR
-from sipas.reports.pdf_charts import ChartRow, factor_chart, ranking_chart
+from sipas.reports.pdf_charts import ChartRow, factor_chart
 from sipas.reports.pdf_heading import scope_text
 from sipas.reports.pdf_styles import (
     FRAME_WIDTH,
@@ -37,8 +37,6 @@ LEVEL_NAMES = {
     UnitLevel.commune: _l("commune"),
     UnitLevel.centre: _l("service centre"),
 }
-#: Most units one ranking chart shows; longer rankings take several charts.
-CHART_ROWS = 45
 
 
 def heading(number: str, title: str) -> list[Flowable]:
@@ -366,24 +364,4 @@ def ranking_section(results: WaveResults) -> list[Flowable]:
         *_untestable_note(results),
         *small_note(results, [u.overall for u in ranked]),
     ]
-    chart_rows = [ChartRow(f"{u.rank}. {u.unit.name}", u.overall) for u in ranked]
-    for start in range(0, len(chart_rows), CHART_ROWS):
-        story += [
-            Spacer(1, 6),
-            ranking_chart(
-                chart_rows[start : start + CHART_ROWS],
-                results.indices.overall.estimate.value,
-                _("SIPAS of the scope"),
-            ),
-        ]
-    story.append(
-        para(
-            _(
-                "Dots: SIPAS of each unit; whiskers: %(level)s confidence interval; "
-                "dashed line: SIPAS of the whole scope.",
-                level=format_percent(results.options.level, 0),
-            ),
-            "note",
-        )
-    )
     return story

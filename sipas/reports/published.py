@@ -8,27 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sipas.models import Unit
-from sipas.reports.wave_results import RankedUnit, WaveResults
-from sipas.stats.shares import Share
-
-
-@dataclass(frozen=True)
-class PerceptionFigure:
-    """The share of respondents who gave one of the answers that point at a
-    problem (harassment, unofficial payments, late results, repeated trips)."""
-
-    #: the question's code in the questionnaire
-    code: str
-    #: the question's wording, from the questionnaire
-    question: str
-    #: the counted answers' wording, from the questionnaire ("3 lần", "Trên 3 lần")
-    answers: tuple[str, ...]
-    share: Share
-
-    @property
-    def value(self) -> float:
-        """The share, a fraction."""
-        return self.share.estimate.value
+from sipas.reports.wave_results import KeyShare, RankedUnit, WaveResults
 
 
 @dataclass(frozen=True)
@@ -36,8 +16,13 @@ class PublishedResults:
     """What the public page and poster of a round (or of one unit in it) show."""
 
     results: WaveResults
-    perceptions: tuple[PerceptionFigure, ...]
     published_at: datetime
+
+    @property
+    def perceptions(self) -> tuple[KeyShare, ...]:
+        """The headline perception figures (harassment, unofficial payments, late
+        results, repeated trips), as the dashboard shows them."""
+        return self.results.key_shares
 
     @property
     def unit(self) -> Unit | None:
@@ -60,6 +45,6 @@ class PublishedResults:
             unit.overall
         )
 
-    def is_small(self, figure: PerceptionFigure) -> bool:
+    def is_small(self, figure: KeyShare) -> bool:
         """True when a perception figure rests on too few responses to publish."""
         return self.results.thresholds.is_small_estimate(figure.share.estimate)

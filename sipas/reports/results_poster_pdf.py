@@ -31,7 +31,8 @@ from sipas.reports.fonts import BOLD, REGULAR
 from sipas.reports.paper_pdf import draw_qr
 from sipas.reports.pdf_styles import INK, MUTED, RULE  # registers the fonts
 from sipas.reports.poster_pdf import ACCENT, PALE, qr_code
-from sipas.reports.published import PerceptionFigure, PublishedResults
+from sipas.reports.published import PublishedResults
+from sipas.reports.wave_results import KeyShare
 from sipas.stats.indices import IndexResult
 from sipas.stats.intervals import Interval
 
@@ -226,7 +227,7 @@ def _draw_perceptions(canvas: Canvas, doc: PublishedResults, top: float) -> floa
     return top - 0.1 * cm
 
 
-def _perception_paragraph(canvas: Canvas, figure: PerceptionFigure, width: float):
+def _perception_paragraph(canvas: Canvas, figure: KeyShare, width: float):
     text = _(
         "%(question)s — answered %(answers)s",
         question=figure.question,
@@ -235,14 +236,14 @@ def _perception_paragraph(canvas: Canvas, figure: PerceptionFigure, width: float
     return _paragraph(canvas, text, QUESTION, width)
 
 
-def answers_text(figure: PerceptionFigure) -> str:
+def answers_text(figure: KeyShare) -> str:
     """The counted answers in quotes: “3 lần” or “Trên 3 lần”."""
     separator = " " + _("or") + " "
     return separator.join(f"“{answer}”" for answer in figure.answers)
 
 
 def _draw_share(
-    canvas: Canvas, doc: PublishedResults, figure: PerceptionFigure, x: float, y: float
+    canvas: Canvas, doc: PublishedResults, figure: KeyShare, x: float, y: float
 ) -> None:
     if doc.is_small(figure) or not finite(figure.value):
         canvas.setFillColor(MUTED)

@@ -8,6 +8,7 @@ prints as vectors. Callers pass the texts already formatted in their language.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import count
@@ -20,14 +21,16 @@ BAR = "#1f5f8b"
 GRID = "#8a96a3"
 SMALL = "#8a4b00"
 
-WIDTH = 760
+WIDTH = 1000
 ROW_HEIGHT = 26
 TOP = 8
 AXIS_HEIGHT = 30
-VALUE_WIDTH = 70
-#: Characters of a label shown before it is shortened (the full text stays in the
-#: row's tooltip and in the table beside the chart).
-LABEL_CHARACTERS = 38
+VALUE_WIDTH = 80
+#: Share of the width given to the labels; longer ones wrap onto more lines.
+LABEL_SHARE = 0.38
+FONT = 13
+LINE = 16
+CHAR = 7.2  # average width of a character at FONT px, for wrapping
 _ids = count(1)
 
 
@@ -49,14 +52,33 @@ def _finite(*values: float) -> bool:
     return all(v is not None and math.isfinite(v) for v in values)
 
 
-def _label_width(rows: Sequence[ChartRow]) -> int:
-    longest = max((min(len(r.label), LABEL_CHARACTERS) for r in rows), default=4)
-    return 20 + int(7.8 * longest)
+def wrap(text: str, width: float, size: float = FONT) -> list[str]:
+    """``text`` in lines that fit ``width`` px (never cut: a long word stays
+    whole on its line)."""
+    chars = max(8, int(width / (CHAR * size / FONT)))
+    return textwrap.wrap(text, chars, break_long_words=False) or [""]
 
 
-def _short(label: str) -> str:
+def text_lines(
+    lines: Sequence[str],
+    x: float,
+    middle: float,
+    anchor: str = "end",
+    size: float = FONT,
+    weight: str = "normal",
+    halo: bool = False,
+) -> str:
+    """Multi-line SVG text centred vertically on ``middle``; with ``halo``, a white
+    outline keeps it readable over grid lines."""
+    first = middle - (len(lines) - 1) * LINE / 2 + size * 0.35
+    spans = "".join(
+        f'<tspan x="{x:.1f}" y="{first + k * LINE:.1f}">{escape(line)}</tspan>'
+        for k, line in enumerate(lines)
+    )
+    outline = ' stroke="#ffffff" stroke-width="4" paint-order="stroke"' if halo else ""
     return (
-        label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1] + "…"
+        f'<text text-anchor="{anchor}" font-size="{size}" font-weight="{weight}" '
+        f'fill="{INK}"{outline}>{spans}</text>'
     )
 
 
@@ -115,26 +137,31 @@ def interval_chart(
     that close units can be told apart by eye.
     """
     chart_id = f"chart-{next(_ids)}"
-    label_width = _label_width(rows)
-    plot_left, plot_right = label_width, WIDTH - VALUE_WIDTH
+    label_width = LABEL_SHARE * WIDTH
+    plot_left, plot_right = label_width + 12, WIDTH - VALUE_WIDTH
     low, high = _range(rows, from_zero=not dots)
 
     def x_of(value: float) -> float:
         share = (min(max(value, low), high) - low) / (high - low)
         return plot_left + share * (plot_right - plot_left)
 
-    plot_bottom = TOP + ROW_HEIGHT * len(rows)
+    labels = [wrap(row.label, label_width) for row in rows]
+    heights = [max(ROW_HEIGHT, LINE * len(lines) + 10) for lines in labels]
+    plot_bottom = TOP + sum(heights)
     height = plot_bottom + AXIS_HEIGHT
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
         *_axis(x_of, _ticks(low, high), TOP, plot_bottom, tick_text),
     ]
-    for position, row in enumerate(rows):
-        parts.append(_row(row, TOP + position * ROW_HEIGHT, x_of, plot_left, dots))
+    top = float(TOP)
+    for row, lines, row_height in zip(rows, labels, heights, strict=True):
+        place = (top, row_height, plot_left)
+        parts.append(_row(row, lines, place, x_of, dots))
+        top += row_height
     parts.append(
         f'<line x1="{plot_left}" y1="{TOP}" x2="{plot_left}" y2="{plot_bottom}" '
         f'stroke="{INK}" stroke-width="1"/></svg>'
@@ -144,18 +171,19 @@ def interval_chart(
 
 def _row(
     row: ChartRow,
-    top: float,
+    lines: list[str],
+    place: tuple[float, float, float],
     x_of: Callable[[float], float],
-    plot_left: float,
     dots: bool,
 ) -> str:
-    """One row: its label, the bar or dot, the whisker and the value."""
-    middle = top + ROW_HEIGHT / 2
+    """One row: its label (wrapped, never cut), the bar or dot, the whisker and
+    the value."""
+    top, row_height, plot_left = place
+    middle = top + row_height / 2
     colour = SMALL if row.is_small else BAR
     parts = [
         f"<g><title>{escape(row.label)}: {escape(row.value_text)}</title>",
-        f'<text x="{plot_left - 8}" y="{middle + 4:.1f}" text-anchor="end" '
-        f'font-size="13" fill="{INK}">{escape(_short(row.label))}</text>',
+        text_lines(lines, plot_left - 8, middle),
     ]
     if _finite(row.value):
         x = x_of(row.value)
@@ -169,8 +197,9 @@ def _row(
         else:
             fill = "#ffffff" if row.is_small else colour
             parts.append(
-                f'<rect x="{plot_left}" y="{top + 5}" width="{x - plot_left:.1f}" '
-                f'height="{ROW_HEIGHT - 10}" fill="{fill}" stroke="{colour}" '
+                f'<rect x="{plot_left}" y="{middle - 8:.1f}" '
+                f'width="{x - plot_left:.1f}" '
+                f'height="16" fill="{fill}" stroke="{colour}" '
                 f'stroke-width="1.5"{dash}/>'
             )
         if _finite(row.lower, row.upper):

@@ -11,7 +11,7 @@ import numpy as np
 
 from sipas.models import Unit, Wave
 from sipas.questionnaire import Questionnaire
-from sipas.stats.compare import Comparison, Difference
+from sipas.stats.compare import Comparison, Difference, Standing
 from sipas.stats.design import Design
 from sipas.stats.estimate import Estimate, is_small_sample
 from sipas.stats.indices import IndexResult, Indices, Options
@@ -53,6 +53,13 @@ class RankedUnit:
     untestable: tuple[str, ...] = ()
     #: True when the difference to the next unit cannot be tested
     untestable_with_next: bool = False
+    #: index code ("overall", factor or criterion) → where the unit stands against
+    #: the same index of the whole scope (tested as two domains of one design)
+    standings: Mapping[str, Standing] = field(default_factory=dict)
+
+    def standing(self, code: str = OVERALL) -> Standing:
+        """Where this unit stands against the scope on index ``code``."""
+        return self.standings.get(code, Standing.untestable)
 
     @property
     def comparison_with_next(self) -> Comparison | None:
@@ -108,6 +115,35 @@ class Change:
 
 
 @dataclass(frozen=True)
+class KeyShare:
+    """A headline perception figure: the share of those who answered ``item`` that
+    chose one of ``options`` (harassment, unofficial payments, late results …)."""
+
+    #: what the figure measures (a key of the renderers' short names)
+    code: str
+    item: str
+    options: tuple[str, ...]
+    #: the question's wording and the counted answers' labels, from the questionnaire
+    question: str
+    answers: tuple[str, ...]
+    share: Share
+
+    @property
+    def value(self) -> float:
+        """The share, a fraction."""
+        return self.share.estimate.value
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """The scope's indices in one wave of the same questionnaire (earlier waves
+    followed across unit mergers)."""
+
+    wave: Wave
+    indices: Indices
+
+
+@dataclass(frozen=True)
 class WaveResults:
     """What a wave's results page or report shows for one unit subtree."""
 
@@ -129,6 +165,15 @@ class WaveResults:
     breadcrumbs: tuple[Unit, ...] = field(default=())
     #: the whole wave's design (strata and PSUs), for the JSON document's meta
     design: Design | None = None
+    #: the headline perception figures (those the questionnaire asks)
+    key_shares: tuple[KeyShare, ...] = ()
+    #: this and every earlier wave of the questionnaire with responses in scope,
+    #: oldest first
+    trend: tuple[TrendPoint, ...] = ()
+
+    def change_of(self, code: str) -> Change | None:
+        """The change of index ``code`` against the previous wave, if known."""
+        return next((c for c in self.changes if c.code == code), None)
 
     @property
     def criteria_weakest_first(self) -> list[IndexResult]:

@@ -55,6 +55,28 @@ class Difference:
         return Comparison.indistinguishable
 
 
+class Standing(StrEnum):
+    """Where a domain stands against the whole it belongs to."""
+
+    above = "above"
+    below = "below"
+    #: tested: the difference is within what chance explains
+    not_different = "not_different"
+    #: the design cannot measure the difference's error
+    untestable = "untestable"
+
+
+def standing(difference: Difference) -> Standing:
+    """Above or below when the difference is significant, else not different or
+    untestable."""
+    comparison = difference.comparison
+    if comparison is Comparison.untestable:
+        return Standing.untestable
+    if comparison is Comparison.indistinguishable:
+        return Standing.not_different
+    return Standing.above if difference.value > 0 else Standing.below
+
+
 def _difference(value: float, variance: float, df: float, level: float) -> Difference:
     se = math.sqrt(max(variance, 0.0))
     if se < UNMEASURED_SE:
@@ -97,6 +119,13 @@ def domain_difference(
     return _difference(first.value - second.value, variance, df, level)
 
 
+def _testable(first: Estimate, second: Estimate) -> bool:
+    """Both estimates have a design variance and their per-PSU totals."""
+    if not (first.has_design_variance and second.has_design_variance):
+        return False
+    return first.psu_totals is not None and second.psu_totals is not None
+
+
 def compare_domains(
     design: Design,
     first: Estimate,
@@ -106,11 +135,24 @@ def compare_domains(
 ) -> Comparison:
     """Whether two domains of one design differ; untestable when either estimate
     has no design variance (its error is unknown, so any test would overstate)."""
-    if not (first.has_design_variance and second.has_design_variance):
-        return Comparison.untestable
-    if first.psu_totals is None or second.psu_totals is None:
+    if not _testable(first, second):
         return Comparison.untestable
     return domain_difference(design, first, second, level, lonely_psu).comparison
+
+
+def domain_standing(
+    design: Design,
+    domain: Estimate,
+    whole: Estimate,
+    level: float = 0.95,
+    lonely_psu: LonelyPsu = LonelyPsu.adjust,
+) -> Standing:
+    """How a domain compares with the whole it is part of (the covariance of the
+    two is counted, as for any two domains of one design); untestable when either
+    has no design variance."""
+    if not _testable(domain, whole):
+        return Standing.untestable
+    return standing(domain_difference(design, domain, whole, level, lonely_psu))
 
 
 def independent_difference(

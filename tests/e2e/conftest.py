@@ -181,3 +181,25 @@ def axe_violations(page) -> list[dict]:
 def assert_accessible(page) -> None:
     violations = axe_violations(page)
     assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+
+
+def admin_window(browser, url: str, app, width: int, height: int, **options):
+    """A new browser window of that size, logged in as the demo admin: (context,
+    page). Labels are looked up in Vietnamese, the default language."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    def vi(message: str) -> str:
+        with app.test_request_context(), force_locale("vi"):
+            return _(message)
+
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, **options
+    )
+    page = context.new_page()
+    page.goto(f"{url}/auth/login")
+    page.get_by_label(vi("Username")).fill("admin")
+    page.get_by_label(vi("Password")).fill("admin-test-password")
+    page.get_by_role("button", name=vi("Log in")).click()
+    page.wait_for_url(f"{url}/admin/")
+    return context, page

@@ -20,7 +20,7 @@ from sipas.services.questionnaires import parsed
 from sipas.services.responses import store
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
-from tests.e2e.conftest import assert_accessible, demo_app, serving
+from tests.e2e.conftest import admin_window, assert_accessible, demo_app, serving
 from tests.e2e.test_back_office import vi
 from tests.factories import valid_answers
 
@@ -68,7 +68,7 @@ def review_server(tmp_path_factory):
 
 
 def _counted(page) -> int:
-    text = page.locator("section.headline").inner_text()
+    text = page.locator("section.key-figures h2").inner_text()
     return int(re.search(r"([\d.]+) phiếu trả lời từ", text).group(1).replace(".", ""))
 
 
@@ -91,13 +91,7 @@ def test_an_administrator_accepts_flagged_responses_in_bulk(
     review_server, browser, output_dir
 ):
     url, app = review_server
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.goto(f"{url}/auth/login")
-    page.get_by_label(vi(app, "Username")).fill("admin")
-    page.get_by_label(vi(app, "Password")).fill("admin-test-password")
-    page.get_by_role("button", name=vi(app, "Log in")).click()
-    page.wait_for_url(f"{url}/admin/")
+    context, page = admin_window(browser, url, app, 1366, 768)
 
     # the results of Hạ Long: 3 quick straight-liners excluded, 4 counted and marked
     page.goto(f"{url}/admin/results/demo?unit=QN-HALONG-TT")

@@ -82,7 +82,7 @@ def test_round_page_shows_the_computed_figures(published, demo_app, demo_client)
     # the questionnaire's wording of the four perception questions
     for figure in doc.perceptions:
         assert figure.question in html
-    assert [f.code for f in doc.perceptions] == [
+    assert [f.item for f in doc.perceptions] == [
         "harassment",
         "unofficial_payment",
         "on_time",

@@ -45,7 +45,7 @@ def test_each_row_has_its_label_value_and_whisker():
     root = chart()
     groups = root.findall("svg:g", NS)
     assert len(groups) == 3
-    texts = [[t.text for t in g.findall("svg:text", NS)] for g in groups]
+    texts = [["".join(t.itertext()) for t in g.findall("svg:text", NS)] for g in groups]
     assert texts[0] == ["Tiếp cận dịch vụ <A> & co", "82,66%"]
     assert texts[1] == ["Thủ tục hành chính", "75,00%"]
     # an undefined estimate keeps its label but draws nothing
@@ -81,17 +81,26 @@ def test_dots_zoom_to_the_intervals():
     assert ticks[-1] == "90 %"
 
 
-def test_long_labels_are_shortened_but_kept_whole_in_the_tooltip():
-    label = "Công chức trực tiếp giải quyết công việc có thái độ giao tiếp lịch sự"
+def test_long_labels_wrap_onto_lines_and_nothing_is_cut():
+    label = (
+        "Tiếp cận dịch vụ hành chính công của cơ quan hành chính nhà nước: "
+        "công chức trực tiếp giải quyết công việc có thái độ giao tiếp lịch sự"
+    )
     markup = interval_chart(
-        [ChartRow(label, 0.5, 0.4, 0.6, "50%")],
+        [ChartRow(label, 0.5, 0.4, 0.6, "50%"), ChartRow("Ngắn", 0.6, 0.5, 0.7, "60%")],
         title="t",
         desc="d",
         tick_text=str,
     )
     root = ET.fromstring(str(markup))  # noqa: S314  (our own markup)
-    group = root.find("svg:g", NS)
-    assert group.find("svg:title", NS).text.startswith(label)
-    shown = group.find("svg:text", NS).text
-    assert shown.endswith("…")
-    assert len(shown) < len(label)
+    first, second = root.findall("svg:g", NS)
+    assert first.find("svg:title", NS).text.startswith(label)
+    lines = [span.text for span in first.find("svg:text", NS).findall("svg:tspan", NS)]
+    assert len(lines) >= 2
+    assert " ".join(lines) == label
+    assert "…" not in str(markup)
+    # the long label's row is taller, so the next row starts below its last line
+    first_bar, second_bar = (g.find("svg:rect", NS) for g in (first, second))
+    last_line = float(first.find("svg:text", NS).findall("svg:tspan", NS)[-1].get("y"))
+    assert float(second_bar.get("y")) > last_line
+    assert float(first_bar.get("y")) < last_line

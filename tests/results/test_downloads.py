@@ -212,6 +212,9 @@ def test_json_has_the_design_document_shape(filled_wave, demo_app, admin_client)
         "perceptions",
         "expectations",
         "changes",
+        "heatmap",
+        "key_shares",
+        "trend",
     }
     meta = document["meta"]
     for key in ("rows", "strata", "psus", "df", "level", "ci_method", "questionnaire"):
@@ -235,6 +238,21 @@ def test_json_has_the_design_document_shape(filled_wave, demo_app, admin_client)
     assert channel["groups"][0]["criteria"]
     harassment = document["perceptions"][0]
     assert {s["option"] for s in harassment["shares"]} <= {"yes", "no"}
+    # the heat map's cells: each ranked unit's criteria and where they stand
+    assert [row["unit"] for row in document["heatmap"]] == [
+        r.unit.code for r in results.ranking
+    ]
+    for row, ranked in zip(document["heatmap"], results.ranking, strict=True):
+        assert [c["code"] for c in row["criteria"]] == [
+            c.code for c in ranked.indices.criteria
+        ]
+        assert {c["standing"] for c in row["criteria"]} <= {
+            "above",
+            "below",
+            "not_different",
+            "untestable",
+        }
+    assert document["trend"][-1]["overall"] == document["overall"]
 
 
 def test_downloads_respect_the_scope(filled_wave, demo_client, login_as):

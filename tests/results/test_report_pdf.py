@@ -27,7 +27,7 @@ from sipas.services.results.report import report_pdf, report_results
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
 from tests.conftest import OUTPUT_ROOT
-from tests.factories import make_previous_wave
+from tests.factories import make_exit_survey, make_previous_wave
 
 #: Page images a human can look at (gitignored).
 IMAGES = OUTPUT_ROOT / "report"
@@ -242,6 +242,8 @@ def test_a_34_province_ranking_takes_more_pages_and_repeats_its_header(
     assert len(pages_with_header) >= 2
     for position, page in enumerate(pages_with_header[:2], start=1):
         keep_page(long, page + 1, f"IV-34-units-{position}.png")
+    for page in (2, 3):  # the summary's ranking and heat map of 34 provinces
+        keep_page(long, page, f"summary-34-units-{page}.png")
     text = pdf_text(long)
     known = [
         r
@@ -419,3 +421,49 @@ def test_units_the_design_cannot_compare_are_marked_and_explained(
     assert squeeze(note) in text
     assert "≈" not in text.split(titles()["IV"])[1].split(titles()["V"])[0]
     assert "không cặp nào trong 10 cặp đơn vị so sánh được" in text
+
+
+def test_the_summary_draws_the_dashboards_charts_in_its_order(demo_app, tmp_path):
+    """Key figures, the units against the province, the heat map and the trend,
+    as vector drawings (their labels are text in the PDF), before section I."""
+    make_exit_survey("tn-2025", date(2025, 3, 1), 120, seed=3, shift=-0.04)
+    wave = make_exit_survey("tn-2026", date(2026, 3, 1), 150, seed=4)
+    db.session.commit()
+    pdf = write(tmp_path, report_pdf(wave, None, "vi"), "summary.pdf")
+    texts = page_texts(pdf)
+    text = squeeze(" ".join(texts))
+    results = report_results(wave, None, "vi")
+    with force_locale("vi"):
+        headings = [
+            _("Key figures"),
+            _("Units against %(scope)s", scope="Tỉnh Thử Nghiệm"),
+            _("Which unit is weak on what"),
+            _("Across survey rounds"),
+            titles()["I"],
+        ]
+        sipas = format_percent(results.indices.overall.estimate.value)
+        reference = "Tỉnh Thử Nghiệm: " + format_percent(
+            results.indices.overall.estimate.value, 1
+        )
+        harassed = _("Harassed or troubled by officials")
+    positions = [text.index(squeeze(h)) for h in headings]
+    assert positions == sorted(positions)
+    summary = text[: positions[-1]]
+    assert sipas in summary  # the SIPAS card
+    assert harassed.split()[0] in summary  # a perception card
+    assert reference in summary  # the ranking's reference line
+    # full unit names, never cut, in the ranking and the heat map
+    for ranked in results.ranking:
+        assert summary.count(ranked.unit.name.split()[-1]) >= 2
+    assert "…" not in summary
+    # the heat map's column heads and the trend's rounds
+    assert all(f" {c.code} " in summary for c in results.indices.criteria)
+    assert "Khảo sát sự hài lòng năm 2025" in summary
+    # drawn, not pasted as pictures
+    fonts = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert len(fonts.strip().splitlines()) <= 2  # the header lines only: no image
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    for page in range(1, 4):
+        keep_page(pdf, page, f"summary-{page}.png")

@@ -149,7 +149,8 @@ def test_combined_options_share_is_that_of_the_indicator(filled_wave, psu_level)
     from sipas.stats.flatfile import read_flat_text
     from sipas.stats.shares import indicator_sums, option_shares
 
-    combined = {"trips": {"many": ("3", "4plus"), "none": ("never",)}}
+    # "3" is a group named as its own single option: counted once, not twice
+    combined = {"trips": {"many": ("3", "4plus"), "none": ("never",), "3": ("3",)}}
     got = {
         s.option: s
         for s in reporting.wave_shares(
@@ -172,6 +173,11 @@ def test_combined_options_share_is_that_of_the_indicator(filled_wave, psu_level)
     )
     assert got["none"].estimate.value == 0
     assert got["none"].estimate.n == got["many"].estimate.n
+    three = np.array([[t == "3"] for t in trips], dtype=float)
+    sums_three = indicator_sums(design.n_psus, psu, data.weights, three, answered)
+    (expected_three,) = option_shares(design, sums_three, [("trips", "3")], Options())
+    assert got["3"].estimate.value == pytest.approx(expected_three.estimate.value)
+    assert got["3"].estimate.value > 0
 
 
 def test_compare_two_waves(filled_wave):

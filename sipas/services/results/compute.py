@@ -16,12 +16,9 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import (
-    QuestionnaireVersion,
     Response,
-    ResponseStatus,
     Unit,
     Wave,
-    WaveStatus,
 )
 from sipas.questionnaire import ItemType, Questionnaire
 from sipas.reports.wave_results import (
@@ -35,14 +32,15 @@ from sipas.reports.wave_results import (
     WaveResults,
 )
 from sipas.services.questionnaires import parsed
-from sipas.services.results import sums
+from sipas.services.results import headline, sums
 from sipas.services.results.query import Breakdown, domains_of
-from sipas.services.units.lineage import with_predecessors
 from sipas.services.units.tree import ancestors, subtree_ids
 from sipas.stats.coded import Coded
 from sipas.stats.compare import (
     Comparison,
+    Standing,
     compare_domains,
+    domain_standing,
     independent_difference,
     index_differences,
 )
@@ -104,7 +102,11 @@ def wave_results(
                 labels,
             )
         )
-    previous = previous_wave(wave)
+    earlier = [
+        (w, headline.scope_indices(w, in_scope, options))
+        for w in headline.earlier_rounds(wave)
+    ]
+    previous, before = earlier[0] if earlier else (None, None)
     return WaveResults(
         wave=wave,
         root=root,
@@ -115,7 +117,7 @@ def wave_results(
         responses=responses,
         responding_units=len(units),
         indices=indices,
-        ranking=_ranking(data, root, units, options),
+        ranking=_ranking(data, root, units, options, indices),
         breakdowns=tuple(b for b in breakdowns if b.rows),
         perceptions=_share_tables(
             wave,
@@ -136,9 +138,13 @@ def wave_results(
             ranked=True,
         ),
         previous_wave=previous,
-        changes=_changes(indices, previous, in_scope, options),
+        changes=_changes(indices, before, options),
         breadcrumbs=tuple(ancestors(root)) if root is not None else (),
         design=data.design,
+        key_shares=headline.key_shares(
+            wave, questionnaire, in_scope, options, language
+        ),
+        trend=headline.trend(wave, indices, earlier),
     )
 
 
@@ -192,7 +198,11 @@ def _ranking_groups(
 
 
 def _ranking(
-    data: sums.WaveData, root: Unit | None, units: set[int], options: Options
+    data: sums.WaveData,
+    root: Unit | None,
+    units: set[int],
+    options: Options,
+    scope: Indices,
 ) -> tuple[RankedUnit, ...]:
     """The units one level below the root, best SIPAS first, with marks where two
     units cannot be told apart."""
@@ -228,9 +238,28 @@ def _ranking(
             tied_with_next=next_is(position, Comparison.indistinguishable),
             untestable=with_result(code, Comparison.untestable),
             untestable_with_next=next_is(position, Comparison.untestable),
+            standings=_standings(data, results[code], scope, options),
         )
         for position, code in enumerate(order)
     )
+
+
+def _standings(
+    data: sums.WaveData, unit: Indices, scope: Indices, options: Options
+) -> dict[str, Standing]:
+    """Where a unit stands against its scope on every index both estimate."""
+    theirs = _by_code(scope)
+    return {
+        code: domain_standing(
+            data.design,
+            mine.estimate,
+            theirs[code].estimate,
+            options.level,
+            options.lonely_psu,
+        )
+        for code, mine in _by_code(unit).items()
+        if code in theirs
+    }
 
 
 def _value(result: IndexResult) -> float:
@@ -268,46 +297,17 @@ def _share_tables(wave, questionnaire, section, in_scope, options, language, *, 
 
 def previous_wave(wave: Wave) -> Wave | None:
     """The latest earlier wave of the same questionnaire that has responses."""
-    same_code = sa.select(QuestionnaireVersion.id).where(
-        QuestionnaireVersion.code == wave.questionnaire.code
-    )
-    has_responses = sa.exists().where(
-        Response.wave_id == Wave.id, Response.status == ResponseStatus.complete
-    )
-    earlier: sa.ColumnElement[bool] = Wave.id < wave.id
-    if wave.starts_on is not None:
-        earlier = sa.or_(
-            Wave.starts_on < wave.starts_on,
-            sa.and_(Wave.starts_on.is_(None), Wave.id < wave.id),
-        )
-    return db.session.scalar(
-        sa.select(Wave)
-        .where(
-            Wave.id != wave.id,
-            Wave.questionnaire_id.in_(same_code),
-            Wave.status != WaveStatus.draft,
-            earlier,
-            has_responses,
-        )
-        .order_by(Wave.starts_on.desc().nulls_last(), Wave.id.desc())
-        .limit(1)
-    )
+    earlier = headline.earlier_rounds(wave)
+    return earlier[0] if earlier else None
 
 
 def _changes(
-    indices: Indices, previous: Wave | None, in_scope: set[int] | None, options: Options
+    indices: Indices, before: Indices | None, options: Options
 ) -> tuple[Change, ...]:
-    """Each index against the previous wave, the subtree followed across mergers."""
-    if previous is None:
+    """Each index against the previous wave's (the subtree followed across
+    mergers), tested as two independent samples."""
+    if before is None:
         return ()
-    data = sums.wave_data(previous)
-    if in_scope is None:
-        before = data.indices(options)
-    else:
-        rows = data.rows_of_units(with_predecessors(in_scope))
-        if not rows.any():
-            return ()
-        before = data.indices(options, rows)
     differences = dict(
         index_differences(
             indices, before, partial(independent_difference, level=options.level)

@@ -18,11 +18,11 @@ from sipas.reports.wave_results import Thresholds, WaveResults
 from sipas.services.questionnaires import parsed
 from sipas.services.results import exports, workbook
 from sipas.services.results.compute import (
-    previous_wave,
     respondent_items,
     responding_root_choices,
     wave_results,
 )
+from sipas.services.results.headline import earlier_rounds
 from sipas.services.units.tree import ancestors, subtree_ids
 
 
@@ -100,12 +100,11 @@ def counted_responses(wave: Wave, unit_ids: Collection[int] | None) -> int:
 def fingerprint(wave: Wave) -> str:
     """A digest that changes whenever the wave's results may change: its counted
     responses (answers never change once stored), design, unit populations, the unit
-    tree and the previous wave it is compared with."""
+    tree and the earlier waves it is compared with."""
     digest = hashlib.sha256()
     _add_wave(digest, wave)
-    previous = previous_wave(wave)
-    if previous is not None:
-        _add_wave(digest, previous)
+    for earlier in earlier_rounds(wave):  # the trend and the change
+        _add_wave(digest, earlier)
     units = db.session.execute(
         sa.select(
             Unit.id, Unit.parent_id, Unit.code, Unit.name, Unit.successor_id

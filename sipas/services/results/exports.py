@@ -255,8 +255,32 @@ def results_document(results: WaveResults) -> dict[str, Any]:
                 "untestable": list(ranked.untestable),
                 "tied_with_next": ranked.tied_with_next,
                 "untestable_with_next": ranked.untestable_with_next,
+                "standing": str(ranked.standing()),
             }
             for ranked in results.ranking
+        ],
+        "heatmap": _heat_map(results),
+        "key_shares": [
+            {
+                "code": key.code,
+                "item": key.item,
+                "options": list(key.options),
+                "n": key.share.estimate.n,
+                "share": _number(key.share.estimate.value),
+                "ci": [
+                    _number(key.share.interval.lower),
+                    _number(key.share.interval.upper),
+                ],
+            }
+            for key in results.key_shares
+        ],
+        "trend": [
+            {
+                "wave": point.wave.code,
+                "title": point.wave.title,
+                **indices_json(point.indices, ci, index_ci),
+            }
+            for point in results.trend
         ],
         "breakdowns": [
             {
@@ -294,6 +318,33 @@ def results_document(results: WaveResults) -> dict[str, Any]:
             for change in results.changes
         ],
     }
+
+
+def _heat_map(results: WaveResults) -> list[dict[str, Any]]:
+    """The criteria × units table the dashboard's heat map draws: each ranked unit's
+    criteria with their standing against the scope ("below": a marked cell) and
+    whether they rest on too few responses (a suppressed cell)."""
+    return [
+        {
+            "unit": ranked.unit.code,
+            "name": ranked.unit.name,
+            "criteria": [
+                {
+                    "code": result.code,
+                    "n": result.estimate.n,
+                    "index": _number(result.estimate.value),
+                    "ci": [
+                        _number(result.interval.lower),
+                        _number(result.interval.upper),
+                    ],
+                    "standing": str(ranked.standing(result.code)),
+                    "small": results.thresholds.is_small(result),
+                }
+                for result in ranked.indices.criteria
+            ],
+        }
+        for ranked in results.ranking
+    ]
 
 
 def results_json(results: WaveResults) -> str:

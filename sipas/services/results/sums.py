@@ -329,7 +329,8 @@ def _combined_rows(chosen, answered, combined):
     """The option counts of ``chosen`` again under the name of each group of
     ``combined`` their option belongs to (a single choice is in one group once),
     and a zero wherever the item was answered, so a group nobody chose is there
-    with a share of 0."""
+    with a share of 0. A group named as its own single option ("yes": ("yes",))
+    is that option's column: its rows are not counted twice."""
     zeros = [
         (unit_id, k, item, name, 0)
         for (unit_id, k, item) in answered
@@ -339,7 +340,7 @@ def _combined_rows(chosen, answered, combined):
         (unit_id, k, item, name, count)
         for unit_id, k, item, value, count in chosen
         for name, group in combined.get(item, {}).items()
-        if value in group
+        if value in group and name != value
     ]
 
 

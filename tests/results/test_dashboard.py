@@ -25,7 +25,7 @@ from sipas.services import synthetic
 from sipas.services.results import dashboard
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
-from tests.factories import make_previous_wave, make_response
+from tests.factories import make_exit_survey, make_previous_wave, make_response
 
 
 @pytest.fixture
@@ -344,3 +344,18 @@ def test_the_page_counts_what_each_quality_rule_did(demo_client, login_as):
     rows = _quality_rows(page(demo_client, "/admin/results/demo"))
     assert rows[names[STRAIGHT_LINING]] == ("3", "3")
     assert rows[names[DEVICE_RATE]] == ("1", "0")
+
+
+def test_the_standing_summary_counts_only_what_occurs(demo_app, demo_client, login_as):
+    """Four centres above the province and one below: the sentence says so, with
+    no "0 units …" parts."""
+    make_exit_survey("tn-2026", date(2026, 3, 1))
+    login_as(demo_client, Role.admin)
+    html = page(demo_client, "/admin/results/tn-2026")
+    summary = re.search(r'<p class="ranking-summary">(.*?)</p>', html, re.S)
+    assert summary is not None
+    text = summary.group(1)
+    assert text.startswith("Trong 5 đơn vị: 4 đơn vị cao hơn")
+    assert "1 đơn vị thấp hơn có ý nghĩa thống kê" in text
+    assert "0 đơn vị" not in text
+    assert "không kiểm định được" not in text

@@ -118,3 +118,12 @@ def make_previous_wave(
     db.session.flush()
     synthetic.add_demo_responses(previous, responses, seed=seed)
     return previous
+
+
+def sample_whole_centres(wave: Wave) -> Wave:
+    """Give ``wave`` the design the demo had before issue 15 (one stratum, each
+    centre one PSU), under which no two centres can be compared (committed)."""
+    wave.strata_level = UnitLevel.province
+    wave.psu_level = UnitLevel.centre
+    db.session.commit()
+    return wave

@@ -9,7 +9,6 @@ The map, one line per package or module:
 - ``rate_limits``    fixed-window counters in the database, seen by every worker
 - ``uploads``        files kept between an import's check and the user's decision
 - ``demo``           the demo province, round and admin account
-- ``synthetic``      realistic generated responses (demo, benchmarks, tests)
 - ``units/``         lookup · tree · lineage · rules · rows (parse a file) ·
                      imports (store it) · admin
 - ``waves/``         lookup · admin · design · targets · margins · progress
@@ -18,5 +17,7 @@ The map, one line per package or module:
 - ``paper/``         issuing · entry · figures · posters
 - ``results/``       query → sums → compute (``WaveResults``) → dashboard · report ·
                      exports · workbook
+- ``synthetic/``     model · answers · store · paper · rounds: responses drawn
+                     from an explicit model (the demo rounds, benchmarks, tests)
 - ``backup/``        common · sqlite · postgresql (the package chooses between them)
 """

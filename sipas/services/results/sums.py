@@ -260,16 +260,16 @@ def _wave_design(
     per_response = any(d.psu is None for d in designs.values())
     pairs: Sequence[tuple[int, int]]
     if per_response:
-        pairs = (
-            db.session.execute(
+        # rows unpack as tuples (Result.tuples() is deprecated in SQLAlchemy 2.1)
+        pairs = [
+            (unit_id, response_id)
+            for unit_id, response_id in db.session.execute(
                 sa.select(Response.unit_id, Response.id).where(
                     Response.wave_id == wave.id,
                     Response.status == ResponseStatus.complete,
                 )
             )
-            .tuples()
-            .all()
-        )
+        ]
     else:
         pairs = [(unit_id, 0) for unit_id in designs]
     strata = [designs[u].stratum for u, _ in pairs]

@@ -64,5 +64,8 @@ def test_demo_dashboard_shows_results_and_a_ranking_that_compares(
     page.screenshot(
         path=output_dir / f"demo-dashboard-{width}x{height}-full.png", full_page=True
     )
+    page.locator("section[aria-labelledby=ranking-title]").screenshot(
+        path=output_dir / f"demo-ranking-{width}x{height}.png"
+    )
     assert_accessible(page)
     context.close()

@@ -32,16 +32,29 @@ from sipas.services.results import compute, sums
 from sipas.services.synthetic import rounds
 from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.indices import Options
+from tests.e2e.conftest import demo_app as app_with_demo
 
 RESPONSES = 6000
 
 
+@pytest.fixture(scope="module")
+def filled_app(tmp_path_factory):
+    """An app of its own whose demo has its two rounds filled, loaded once for
+    the tests that only read it; and what the filling reported."""
+    app = app_with_demo(tmp_path_factory.mktemp("demo-rounds"))
+    with app.app_context():
+        report = rounds.fill_demo_rounds(wave_by_code("demo"), RESPONSES, seed=1)
+        db.session.commit()
+    return app, report
+
+
 @pytest.fixture
-def filled(demo_app):
-    """The demo with its two rounds filled (the current one is the demo wave)."""
-    report = rounds.fill_demo_rounds(wave_by_code("demo"), RESPONSES, seed=1)
-    db.session.commit()
-    return report
+def filled(filled_app):
+    """Inside the filled demo's app: what filling it reported."""
+    app, report = filled_app
+    with app.app_context():
+        yield report
+        db.session.rollback()
 
 
 def digest() -> str:
@@ -91,8 +104,9 @@ def test_two_rounds_last_year_closed_this_year_open(filled):
         assert all(wu.population for wu in wave.wave_units)
 
 
-def test_a_second_run_adds_nothing(demo_app):
-    runner = demo_app.test_cli_runner()
+def test_a_second_run_adds_nothing(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["sipas", "questionnaire", "sync"]).exit_code == 0
     args = ["sipas", "demo", "--responses", "400", "--seed", "3"]
     first = runner.invoke(args=args)
     assert first.exit_code == 0, first.output
@@ -109,7 +123,8 @@ def test_a_second_run_adds_nothing(demo_app):
     ] == counts
 
 
-def test_the_same_seed_draws_the_same_data(demo_app):
+@pytest.mark.usefixtures("demo_app")
+def test_the_same_seed_draws_the_same_data():
     wave = wave_by_code("demo")
     rounds.fill_demo_rounds(wave, 300, seed=4)
     db.session.commit()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -67,11 +67,23 @@ def add_responses(
     added: list[uuid.UUID] = []
     for start in range(0, fill.count, BATCH):
         size = min(BATCH, fill.count - start)
-        rows = [context.one(rng) for _ in range(size)]
-        added += insert_new(rows)
+        new = insert_new([context.one(rng) for _ in range(size)])
+        added += new
         if progress:
             progress(size)
+        if start == 0 and not new and _stored(fill.wave) >= fill.count:
+            # an earlier run stored this first batch, and (in one transaction) as
+            # many responses as asked: the rest are there too
+            if progress:
+                progress(fill.count - size)
+            break
     return added
+
+
+def _stored(wave: Wave) -> int:
+    """Responses of ``wave`` stored so far."""
+    query = sa.select(sa.func.count()).select_from(Response)
+    return db.session.scalar(query.where(Response.wave_id == wave.id)) or 0
 
 
 @dataclass
@@ -231,15 +243,17 @@ def insert_new(
             sa.select(Response.uuid, Response.id).where(Response.uuid.in_(new_uuids))
         ).all()
     )
-    _insert_answers(
-        (ids[r["uuid"]], code, value)
-        for r, answers in fresh
-        for code, value in answer_pairs(answers)
-    )
+    answer_rows: list[tuple[int, str, str]] = []
+    for response, answers in fresh:
+        response_id = ids[response["uuid"]]
+        answer_rows += [
+            (response_id, code, value) for code, value in answer_pairs(answers)
+        ]
+    _insert_answers(answer_rows)
     return new_uuids
 
 
-def _insert_answers(rows: Iterable[tuple[int, str, str]]) -> None:
+def _insert_answers(rows: list[tuple[int, str, str]]) -> None:
     """Answer rows as plain tuples through the driver: a million rows cost the
     database's time only (a Core insert builds a parameter dict per row)."""
     connection = db.session.connection()
@@ -251,4 +265,4 @@ def _insert_answers(rows: Iterable[tuple[int, str, str]]) -> None:
     statement = (
         f"INSERT INTO {table.name} ({columns}) VALUES ({marker}, {marker}, {marker})"  # noqa: S608  (no outside input)
     )
-    connection.exec_driver_sql(statement, list(rows))
+    connection.exec_driver_sql(statement, rows)

@@ -152,6 +152,8 @@ class _State:
         odds += model.centre_criterion.get(self.who.unit_code, {}).get(code, 0.0)
         if self.late:
             odds += model.late_effect.get(code, 0.0)
+        if self.who.current_round:
+            odds += model.criterion_round_change.get(code, 0.0)
         satisfied = rng.random() < _sigmoid(odds)
         self.satisfied.append(satisfied)
         if satisfied:

@@ -82,7 +82,13 @@ class ResponseModel:
         )
     )
     #: Change from last round to this one, for every centre ...
-    round_change: float = 0.18
+    round_change: float = 0.15
+    #: ... for some criteria on top (new equipment; complete results slipped) ...
+    criterion_round_change: Levels = field(
+        default_factory=lambda: _frozen(
+            {"A3": 0.2, "B5": 0.1, "C1": -0.2, "D2": -0.3, "E4": -0.05}
+        )
+    )
     #: ... and for some on top (a centre that acted on last year's results).
     centre_round_change: Levels = field(
         default_factory=lambda: _frozen({"QN-TIENYEN-TT": 0.3, "QN-CAMPHA-TT": -0.1})

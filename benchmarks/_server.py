@@ -56,7 +56,7 @@ def prepare(database_url: str) -> None:
     for args in (
         ["db", "upgrade"],
         ["sipas", "questionnaire", "sync"],
-        ["sipas", "demo"],
+        ["sipas", "demo", "--responses", "0"],
     ):
         subprocess.run(
             [str(BIN / "flask"), *args],

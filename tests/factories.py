@@ -232,4 +232,12 @@ def make_exit_survey(
         add_scored_responses(wave, unit_code, per_centre, satisfied + shift, seed)
     wave.status = status
     db.session.flush()
+
+
+def sample_whole_centres(wave: Wave) -> Wave:
+    """Give ``wave`` the design the demo had before issue 15 (one stratum, each
+    centre one PSU), under which no two centres can be compared (committed)."""
+    wave.strata_level = UnitLevel.province
+    wave.psu_level = UnitLevel.centre
+    db.session.commit()
     return wave

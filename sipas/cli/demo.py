@@ -1,5 +1,6 @@
-"""`flask sipas demo [--responses N] [--seed S]`: the demo province, its open survey
-round and admin account, and synthetic responses on request."""
+"""`flask sipas demo [--responses N] [--seed S]`: the demo province, its admin
+account, and two survey rounds filled with synthetic responses (last year's,
+closed, and this year's, open), idempotently."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.models import Wave
-from sipas.services import demo, synthetic
+from sipas.services import demo
+from sipas.services.synthetic import rounds
 
 
 @click.command("demo")
 @click.option(
     "--responses",
     "n_responses",
-    default=0,
+    default=rounds.CURRENT_RESPONSES,
     type=click.IntRange(0),
-    help="Also add this many synthetic responses to the demo wave.",
+    show_default=True,
+    help="Synthetic responses of this year's demo round (last year's gets 70 % "
+    "as many); 0 for none. A second run with the same seed adds nothing.",
 )
 @click.option(
     "--seed",
@@ -30,7 +34,7 @@ from sipas.services import demo, synthetic
     help="Random seed; the same seed makes the same responses.",
 )
 def demo_command(n_responses: int, seed: int) -> None:
-    """Create the demo province, units, open wave `demo` and admin account."""
+    """Create the demo province, units, rounds and admin account, with responses."""
     try:
         report = demo.ensure_demo(current_app.config.get("ADMIN_PASSWORD"))
     except demo.DemoNeedsQuestionnaire as error:
@@ -71,20 +75,18 @@ def demo_command(n_responses: int, seed: int) -> None:
 
 
 def _add_synthetic_responses(wave: Wave, count: int, seed: int) -> None:
-    """Fill the demo wave in committed batches, with a progress bar."""
-    added = 0
-    with click.progressbar(length=count, label=_("Synthetic responses")) as bar:
-
-        def step(size: int) -> None:
-            db.session.commit()
-            bar.update(size)
-
-        added = synthetic.add_demo_responses(wave, count, seed, progress=step)
+    """Fill the demo rounds, with a progress bar; one commit at the end."""
+    total = count + round(count * rounds.PREVIOUS_SHARE)
+    with click.progressbar(length=total, label=_("Synthetic responses")) as bar:
+        report = rounds.fill_demo_rounds(wave, count, seed, progress=bar.update)
     db.session.commit()
     click.echo(
         _(
-            "%(added)d responses added (%(present)d were already there).",
-            added=added,
-            present=count - added,
+            "%(added)d responses added to this year's round and %(previous)d to last "
+            "year's (%(void)d voided, %(paper)d paper forms).",
+            added=report.current_added,
+            previous=report.previous_added,
+            void=report.voided,
+            paper=report.paper.total,
         )
     )

@@ -9,15 +9,18 @@ The map, one line per package or module:
 - ``rate_limits``    fixed-window counters in the database, seen by every worker
 - ``uploads``        files kept between an import's check and the user's decision
 - ``demo``           the demo province, round and admin account
-- ``synthetic``      realistic generated responses (demo, benchmarks, tests)
 - ``units/``         lookup · tree · lineage · rules · rows (parse a file) ·
-                     imports (store it) · admin
+                     imports (store it) · admin · official_data (the GSO lists) ·
+                     official (load a province's official units)
 - ``waves/``         lookup · admin · publication · design · targets · margins ·
                      progress
 - ``responses/``     store · phone · devices · quality · privacy · rows · imports ·
                      admin
 - ``paper/``         issuing · entry · figures · posters
-- ``results/``       query → sums → compute (``WaveResults``) → dashboard · report ·
-                     exports · workbook · publication
+- ``results/``       query → sums → compute (``WaveResults``, with headline:
+                     perception figures and trend) → dashboard · report · exports ·
+                     workbook · publication
+- ``synthetic/``     model · answers · store · paper · rounds: responses drawn
+                     from an explicit model (the demo rounds, benchmarks, tests)
 - ``backup/``        common · sqlite · postgresql (the package chooses between them)
 """

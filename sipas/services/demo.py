@@ -164,8 +164,10 @@ def _ensure_wave(units: dict[str, Unit]) -> tuple[Wave, bool]:
         questionnaire=version,
         starts_on=date(2026, 1, 1),
         status=WaveStatus.open,
-        strata_level=UnitLevel.province,
-        psu_level=UnitLevel.centre,
+        # a provincial exit survey: each centre a stratum, respondents sampled
+        # inside it (each response its own PSU), weighted by dossiers handled
+        strata_level=UnitLevel.centre,
+        psu_level=None,
         weighting=Weighting.unit_population,
     )
     wave.wave_units = [

@@ -19,10 +19,17 @@ SERVICE_MODULES = {
     "demo",
     "questionnaires",
     "rate_limits",
-    "synthetic",
     "uploads",
 }
-SERVICE_PACKAGES = {"backup", "paper", "responses", "results", "units", "waves"}
+SERVICE_PACKAGES = {
+    "backup",
+    "paper",
+    "responses",
+    "results",
+    "synthetic",
+    "units",
+    "waves",
+}
 #: What sipas/stats and sipas/questionnaire may import besides the standard library.
 PURE_THIRD_PARTY = {"numpy", "scipy", "pyarrow", "yaml"}
 

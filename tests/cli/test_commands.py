@@ -87,11 +87,11 @@ def test_demo_is_idempotent_and_prints_password_once(app):
     runner = app.test_cli_runner()
     app.config["ADMIN_PASSWORD"] = None
     runner.invoke(args=["sipas", "questionnaire", "sync"])
-    first = runner.invoke(args=["sipas", "demo"])
+    first = runner.invoke(args=["sipas", "demo", "--responses", "300"])
     assert first.exit_code == 0, first.output
     assert "mật khẩu" in first.output
     after_first = table_counts()
-    second = runner.invoke(args=["sipas", "demo"])
+    second = runner.invoke(args=["sipas", "demo", "--responses", "300"])
     assert second.exit_code == 0
     assert "mật khẩu" not in second.output
     assert table_counts() == after_first
@@ -105,7 +105,7 @@ def test_demo_uses_the_configured_admin_password(app):
     app.config["ADMIN_PASSWORD"] = "mật-khẩu-thử"
     runner = app.test_cli_runner()
     runner.invoke(args=["sipas", "questionnaire", "sync"])
-    result = runner.invoke(args=["sipas", "demo"])
+    result = runner.invoke(args=["sipas", "demo", "--responses", "0"])
     assert "mật khẩu" not in result.output
     user = db.session.scalar(sa.select(User).filter_by(username="admin"))
     assert user.check_password("mật-khẩu-thử")

@@ -17,7 +17,7 @@ from sipas.services.units.lineage import with_predecessors
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.indices import Options
-from tests.factories import make_previous_wave
+from tests.factories import make_previous_wave, sample_whole_centres
 
 CENTRES = ("QN-TTHCC", "QN-HALONG-TT", "QN-CAMPHA-TT", "QN-UONGBI-TT", "QN-TIENYEN-TT")
 
@@ -194,6 +194,7 @@ def test_units_that_are_single_sampling_units_are_never_called_alike(filled_wave
     """The demo design samples whole centres (each ranked unit is one PSU): the
     design measures no error for any difference, so every pair is "cannot be
     compared", never "not distinguishable"."""
+    sample_whole_centres(filled_wave)
     ranked = compute.wave_results(filled_wave).ranking
     codes = {r.unit.code for r in ranked}
     for r in ranked:

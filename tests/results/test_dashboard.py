@@ -25,7 +25,12 @@ from sipas.services import synthetic
 from sipas.services.results import dashboard
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
-from tests.factories import make_exit_survey, make_previous_wave, make_response
+from tests.factories import (
+    make_exit_survey,
+    make_previous_wave,
+    make_response,
+    sample_whole_centres,
+)
 
 
 @pytest.fixture
@@ -249,6 +254,7 @@ def test_units_that_are_single_psus_are_not_called_different(
 ):
     """In the demo design every centre is one PSU: the design gives their indices
     no variance, so the page says their differences cannot be tested."""
+    sample_whole_centres(filled_wave)
     ranking = computed(demo_app, filled_wave).ranking
     assert all(r.overall.estimate.df < 1 for r in ranking)
     login_as(demo_client, Role.admin)
@@ -278,6 +284,7 @@ def test_units_the_design_cannot_compare_are_said_so_in_words(
     filled_wave, demo_client, login_as
 ):
     """The demo design samples whole centres: no row may read as "no difference"."""
+    sample_whole_centres(filled_wave)
     login_as(demo_client, Role.admin)
     html = section(page(demo_client, "/admin/results/demo"), "ranking-title")
     rows = re.findall(r"<tr>\s*<td class=\"num\">(.*?)</tr>", html, re.S)

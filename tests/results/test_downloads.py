@@ -21,6 +21,7 @@ from sipas.services.results import dashboard, exports
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.units.tree import subtree_ids
 from sipas.services.waves.lookup import wave_by_code
+from tests.factories import sample_whole_centres
 
 BOM = b"\xef\xbb\xbf"
 VIETNAM = "Asia/Ho_Chi_Minh"
@@ -343,6 +344,7 @@ def test_a_wave_without_responses_downloads_empty_files(admin_client):
 def test_xlsx_ranking_says_which_units_the_design_cannot_compare(
     filled_wave, admin_client
 ):
+    sample_whole_centres(filled_wave)
     response = admin_client.get("/admin/results/demo/download.xlsx")
     ranking = load_workbook(io.BytesIO(response.data))["Xếp hạng"]
     header = [c.value for c in ranking[1]]
@@ -358,6 +360,7 @@ def test_xlsx_ranking_says_which_units_the_design_cannot_compare(
 def test_json_ranking_separates_untested_from_indistinguishable(
     filled_wave, admin_client
 ):
+    sample_whole_centres(filled_wave)
     document = json.loads(admin_client.get("/admin/results/demo/download.json").data)
     for row in document["ranking"]:
         assert row["indistinguishable"] == []

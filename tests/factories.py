@@ -232,6 +232,7 @@ def make_exit_survey(
         add_scored_responses(wave, unit_code, per_centre, satisfied + shift, seed)
     wave.status = status
     db.session.flush()
+    return wave
 
 
 def sample_whole_centres(wave: Wave) -> Wave:

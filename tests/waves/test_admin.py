@@ -26,7 +26,7 @@ from sipas.services.questionnaires import parsed
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
 from sipas.services.waves.margins import margin_cells, parse_margin_grid
-from tests.factories import demo_target, make_response, make_unit
+from tests.factories import demo_target, make_response, make_unit, sample_whole_centres
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -259,7 +259,7 @@ def test_editing_the_design_is_audited(demo_client, login_as):
         "ends_on": "2026-12-31",
         "design_choice": "custom",
         "strata_level": "province",
-        "psu_level": "",
+        "psu_level": "commune",
         "weighting": "none",
         "margin-sex-male": "50",
         "margin-sex-female": "50",
@@ -268,7 +268,10 @@ def test_editing_the_design_is_audited(demo_client, login_as):
     assert post(demo_client, "/admin/waves/demo/edit", form).status_code == 302
     wave, _unit = demo_target()
     db.session.refresh(wave)
-    assert wave.psu_level is None
+    assert (wave.strata_level, wave.psu_level) == (
+        UnitLevel.province,
+        UnitLevel.commune,
+    )
     assert wave.ends_on.isoformat() == "2026-12-31"
     assert wave.calibration_margins["method"] == "poststratify"
     with force_locale("vi"):
@@ -277,6 +280,7 @@ def test_editing_the_design_is_audited(demo_client, login_as):
     (event,) = events("wave.update")
     assert set(event.details) == {
         "ends_on",
+        "strata_level",
         "psu_level",
         "weighting",
         "calibration_margins",
@@ -330,10 +334,18 @@ def test_the_form_and_the_round_say_what_each_design_allows(demo_client, login_a
     assert "So sánh được giữa các đơn vị" in design[: design.index("</ul>")]
 
 
-def test_the_demo_round_shows_its_design_as_another_design(demo_client, login_as):
+def test_the_demo_round_shows_its_design_in_words(demo_client, login_as):
+    """The demo samples people at each centre: the first answer, settings folded."""
     login_as(demo_client, Role.admin)
-    with force_locale("en"):
-        page = demo_client.get("/admin/waves/demo/edit").get_data(as_text=True)
+    page = demo_client.get("/admin/waves/demo/edit").get_data(as_text=True)
+    assert re.search(r'value="by_unit"[^>]*checked|checked[^>]*value="by_unit"', page)
+    assert '<details class="technical">' in page
+
+
+def test_a_design_no_answer_describes_shows_as_another_design(demo_client, login_as):
+    sample_whole_centres(wave_by_code("demo"))
+    login_as(demo_client, Role.admin)
+    page = demo_client.get("/admin/waves/demo/edit").get_data(as_text=True)
     assert re.search(r'value="custom"[^>]*checked|checked[^>]*value="custom"', page)
     # an expert's settings are shown open, not hidden
     assert '<details class="technical" open>' in page

@@ -69,16 +69,20 @@ def qr_code(url: str) -> QrCodeWidget:
     )
 
 
+#: what every paragraph of this poster starts from (ReportLab inherits a parent's
+#: settings)
+BASE = ParagraphStyle(
+    "poster_base",
+    fontName=REGULAR,
+    fontSize=16,
+    leading=21,
+    textColor=INK,
+    alignment=TA_CENTER,
+)
+
+
 def _style(name: str, **settings: object) -> ParagraphStyle:
-    base: dict[str, object] = {
-        "fontName": REGULAR,
-        "fontSize": 16,
-        "leading": 21,
-        "textColor": INK,
-        "alignment": TA_CENTER,
-    }
-    base.update(settings)
-    return ParagraphStyle(name, **base)
+    return ParagraphStyle(name, parent=BASE, **settings)
 
 
 HEADLINE = _style("poster_headline", fontName=BOLD, fontSize=31, leading=38)

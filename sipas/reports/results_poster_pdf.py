@@ -46,16 +46,20 @@ QR_SIDE = 3.6 * cm
 BAR_FILL = colors.HexColor("#9db8d6")
 
 
+#: what every paragraph of this poster starts from (ReportLab inherits a parent's
+#: settings)
+BASE = ParagraphStyle(
+    "rp_base",
+    fontName=REGULAR,
+    fontSize=11,
+    leading=14,
+    textColor=INK,
+    alignment=TA_LEFT,
+)
+
+
 def _style(name: str, **settings: object) -> ParagraphStyle:
-    base: dict[str, object] = {
-        "fontName": REGULAR,
-        "fontSize": 11,
-        "leading": 14,
-        "textColor": INK,
-        "alignment": TA_LEFT,
-    }
-    base.update(settings)
-    return ParagraphStyle(name, **base)
+    return ParagraphStyle(name, parent=BASE, **settings)
 
 
 UNIT = _style("rp_unit", fontName=BOLD, fontSize=22, leading=27, textColor=ACCENT)

@@ -6,7 +6,7 @@ import json
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,10 +47,34 @@ def demo_app(folder: Path):
     return app
 
 
+def _closed_when_done(body: Iterable[bytes]) -> Iterator[bytes]:
+    """``body`` passed through, closed once served, dropped or collected."""
+    try:
+        yield from body
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
+def closing_bodies(app):
+    """``app`` whose response bodies are always closed.
+
+    werkzeug's development server skips ``close()`` when the browser drops the
+    connection mid-response (a navigation cancels a favicon fetch); the file of a
+    static response is then closed by the garbage collector, whose ResourceWarning
+    lands in whichever test runs at that moment."""
+
+    def wsgi(environ, start_response):
+        return _closed_when_done(app(environ, start_response))
+
+    return wsgi
+
+
 @contextmanager
 def serving(app) -> Iterator[tuple[str, object]]:
     """``app`` served by a threaded werkzeug server on a free port of 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

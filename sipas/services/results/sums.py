@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Wave
-from sipas.questionnaire import ItemType, Questionnaire
+from sipas.questionnaire import Aggregate, IndexNode, ItemType, Questionnaire
 from sipas.services.questionnaires import parsed
 from sipas.services.results.query import (
     Breakdown,
@@ -49,6 +49,7 @@ from sipas.stats.indices import FactorStructure, Indices, Options, compute_indic
 from sipas.stats.masks import codes_from_masks, mask_bits
 from sipas.stats.shares import Share, option_shares
 from sipas.stats.sums import CriterionSums, criterion_sums, domain_sums
+from sipas.stats.tree import NodeStructure
 
 
 def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
@@ -61,6 +62,21 @@ def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
         )
         for factor in questionnaire.factors
     ]
+
+
+def index_structure(questionnaire: Questionnaire) -> NodeStructure:
+    """The index tree (declared, or factors → criteria) as the statistics need it."""
+    return _node_structure(questionnaire.index_tree)
+
+
+def _node_structure(node: IndexNode) -> NodeStructure:
+    return NodeStructure(
+        code=node.code,
+        weight=node.weight,
+        pooled=node.aggregate is Aggregate.pooled,
+        children=tuple(_node_structure(child) for child in node.children),
+        criteria=node.items,
+    )
 
 
 def _per_unit(

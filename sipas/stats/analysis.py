@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,7 +19,8 @@ from sipas.stats.calibrated import calibrated_indices
 from sipas.stats.design import Design, build_design
 from sipas.stats.flatfile import FlatData
 from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
-from sipas.stats.sums import SATISFIED_FROM, criterion_sums
+from sipas.stats.sums import SATISFIED_FROM, CriterionSums, criterion_sums
+from sipas.stats.tree import NodeStructure, compute_tree
 
 
 @dataclass(frozen=True)
@@ -90,17 +91,27 @@ def analyse(
     options: Options,
     by: str | None = None,
     calibration: CalibrationSpec | None = None,
+    tree: NodeStructure | None = None,
 ) -> Analysis:
     """Indices of the whole sample and, with ``by``, of each domain of that column.
 
     Domains are subpopulations of the full design: their sums keep every PSU of the
-    design (zero where the domain has no rows), never a cut-down design.
+    design (zero where the domain has no rows), never a cut-down design. With
+    ``tree``, every node of that index tree too (not yet under calibration).
     """
     if calibration is not None:
         return _analyse_calibrated(data, criteria, factors, options, by, calibration)
     design, psu_of_row = build_design(data.strata, data.psus)
+
+    def indices_of(sums: CriterionSums) -> Indices:
+        indices = compute_indices(design, sums, criteria, factors, options)
+        if tree is None:
+            return indices
+        nodes = compute_tree(design, sums, criteria, tree, options)
+        return replace(indices, tree=nodes)
+
     whole = criterion_sums(design.n_psus, psu_of_row, data.weights, data.answers)
-    overall = compute_indices(design, whole, criteria, factors, options)
+    overall = indices_of(whole)
     groups: list[GroupIndices] = []
     if by is not None:
         column = data.others[by]
@@ -112,8 +123,7 @@ def analyse(
                 data.answers,
                 column.rows_with(value),
             )
-            indices = compute_indices(design, sums, criteria, factors, options)
-            groups.append(GroupIndices(column=by, value=value, indices=indices))
+            groups.append(GroupIndices(by, value, indices_of(sums)))
     df = design.n_psus - design.n_strata
     return Analysis(design, data.n_rows, df, options, overall, tuple(groups))
 

@@ -168,3 +168,73 @@ def test_the_2017_files_derived_tree_gives_todays_factors_and_overall(tmp_path):
         assert node.estimate.deff == result.estimate.deff
         assert node.estimate.df == result.estimate.df
         assert node.interval == result.interval
+
+
+#: TREE written in the questionnaire format, appended to the 2017 file.
+TREE_YAML = """
+indices:
+  - code: policy
+    label: {vi: "Chính sách", en: "Policy"}
+    weight: 2
+    children:
+      - {code: pA, label: {vi: "A", en: "A"}, items: [A1, A2, A3, A4]}
+      - {code: pB, label: {vi: "B", en: "B"}, weight: 3, aggregate: pooled,
+         items: [B1, B2, B3, B4, B5]}
+  - code: services
+    label: {vi: "Dịch vụ", en: "Services"}
+    aggregate: pooled
+    children:
+      - {code: sC, label: {vi: "C", en: "C"}, items: [C1, C2, C3, C4, C5, C6]}
+      - {code: sD, label: {vi: "D", en: "D"}, items: [D1, D2, D3]}
+  - {code: sE, label: {vi: "E", en: "E"}, weight: 0.5, items: [E1, E2, E3, E4]}
+"""
+
+
+def stats_json(runner, *args: str) -> dict:
+    result = runner.invoke(args=["sipas", "stats", *args, "--by", "group"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def flatten(node: dict) -> list[dict]:
+    return [node, *(n for child in node["children"] for n in flatten(child))]
+
+
+def test_the_stats_json_has_the_2017_tree_beside_todays_fields(runner, tmp_path):
+    csv_path = write_survey_csv(tmp_path / "survey.csv")
+    document = stats_json(runner, str(csv_path), "--questionnaire", "sipas-2017")
+    for domain in [document, *document["groups"]]:
+        root = domain["indices"]
+        assert root["code"] == "overall"
+        assert {k: v for k, v in root.items() if k not in ("code", "children")} == (
+            domain["overall"]
+        )
+        assert [
+            {k: v for k, v in n.items() if k != "children"} for n in root["children"]
+        ] == domain["factors"]
+        assert all(n["children"] == [] for n in root["children"])
+
+
+def test_a_declared_tree_in_the_stats_json_agrees_with_r(runner, tmp_path):
+    source = (ROOT / "questionnaires" / "sipas-2017.yaml").read_text(encoding="utf-8")
+    questionnaire = tmp_path / "tree.yaml"
+    questionnaire.write_text(source + TREE_YAML, encoding="utf-8")
+    csv_path = write_survey_csv(tmp_path / "survey.csv")
+    document = stats_json(runner, str(csv_path), "--questionnaire", str(questionnaire))
+    theirs = r_tree(tmp_path, csv_path, "adjust")
+    domains = [(document, theirs["nodes"])]
+    domains += [
+        (mine, group["nodes"])
+        for mine, group in zip(document["groups"], theirs["groups"], strict=True)
+    ]
+    for mine, reference in domains:
+        nodes = flatten(mine["indices"])
+        assert len(nodes) == len(reference)
+        for node, expected in zip(nodes, reference, strict=True):
+            assert node["df"] == expected["df"]
+            assert abs(node["index"] - expected["index"]) <= TOLERANCE
+            assert abs(node["se"] - expected["se"]) <= TOLERANCE
+            for bound in (0, 1):
+                assert abs(node["ci"][bound] - expected["ci"][bound]) <= (
+                    INTERVAL_TOLERANCE
+                )

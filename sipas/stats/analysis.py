@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from sipas.stats.design import Design, build_design
 from sipas.stats.flatfile import FlatData
 from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
 from sipas.stats.sums import SATISFIED_FROM, CriterionSums, criterion_sums
-from sipas.stats.tree import NodeStructure, compute_tree
+from sipas.stats.tree import NodeStructure, with_tree
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,7 @@ def analyse(
 
     def indices_of(sums: CriterionSums) -> Indices:
         indices = compute_indices(design, sums, criteria, factors, options)
-        if tree is None:
-            return indices
-        nodes = compute_tree(design, sums, criteria, tree, options)
-        return replace(indices, tree=nodes)
+        return with_tree(indices, design, sums, criteria, tree, options)
 
     whole = criterion_sums(design.n_psus, psu_of_row, data.weights, data.answers)
     overall = indices_of(whole)

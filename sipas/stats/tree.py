@@ -10,14 +10,14 @@ totals, as for the factors and the overall index.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sipas.stats.design import Design
 from sipas.stats.estimate import Estimate, PooledTerm, combination_estimate
-from sipas.stats.indices import Options, result_interval
+from sipas.stats.indices import Indices, Options, result_interval
 from sipas.stats.intervals import Interval
 from sipas.stats.sums import CriterionSums
 
@@ -100,6 +100,22 @@ def compute_tree(
     """Every node's index, SE, df, deff and interval over one domain's sums."""
     position = {code: k for k, code in enumerate(criteria_codes)}
     return _node_result(design, sums, root, position, options)
+
+
+def with_tree(
+    indices: Indices,
+    design: Design,
+    sums: CriterionSums,
+    criteria_codes: Sequence[str],
+    root: NodeStructure | None,
+    options: Options,
+) -> Indices:
+    """``indices`` with every node of the tree ``root`` added (unchanged without)."""
+    if root is None:
+        return indices
+    return replace(
+        indices, tree=compute_tree(design, sums, criteria_codes, root, options)
+    )
 
 
 def _node_result(

@@ -49,7 +49,7 @@ from sipas.stats.indices import FactorStructure, Indices, Options, compute_indic
 from sipas.stats.masks import codes_from_masks, mask_bits
 from sipas.stats.shares import Share, option_shares
 from sipas.stats.sums import CriterionSums, criterion_sums, domain_sums
-from sipas.stats.tree import NodeStructure
+from sipas.stats.tree import NodeStructure, with_tree
 
 
 def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
@@ -129,6 +129,9 @@ class WaveData:
     codes: np.ndarray | None
     #: domain mask → indices on calibrated weights (calibrated waves)
     calibrated: CalibratedIndices | None
+    #: the questionnaire's index tree (its nodes are not yet computed on calibrated
+    #: weights)
+    tree: NodeStructure | None = None
 
     @property
     def answer_codes(self) -> np.ndarray:
@@ -212,7 +215,10 @@ class WaveData:
         ]
 
     def _indices_of(self, sums: CriterionSums, options: Options) -> Indices:
-        return compute_indices(self.design, sums, self.criteria, self.factors, options)
+        indices = compute_indices(
+            self.design, sums, self.criteria, self.factors, options
+        )
+        return with_tree(indices, self.design, sums, self.criteria, self.tree, options)
 
 
 def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
@@ -247,6 +253,7 @@ def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
         weight,
         codes,
         calibrated,
+        index_structure(questionnaire),
     )
 
 

@@ -97,10 +97,12 @@ def analyse(
 
     Domains are subpopulations of the full design: their sums keep every PSU of the
     design (zero where the domain has no rows), never a cut-down design. With
-    ``tree``, every node of that index tree too (not yet under calibration).
+    ``tree``, every node of that index tree too.
     """
     if calibration is not None:
-        return _analyse_calibrated(data, criteria, factors, options, by, calibration)
+        return _analyse_calibrated(
+            data, criteria, factors, options, by, calibration, tree
+        )
     design, psu_of_row = build_design(data.strata, data.psus)
 
     def indices_of(sums: CriterionSums) -> Indices:
@@ -132,6 +134,7 @@ def _analyse_calibrated(
     options: Options,
     by: str | None,
     spec: CalibrationSpec,
+    tree: NodeStructure | None,
 ) -> Analysis:
     """As `analyse`, on post-stratified or raked weights."""
     design, psu_of_row = build_design(data.strata, data.psus)
@@ -150,6 +153,7 @@ def _analyse_calibrated(
             criteria,
             factors,
             options,
+            tree=tree,
         )
 
     overall = indices(np.ones(data.n_rows, dtype=bool))

@@ -25,7 +25,12 @@ from sipas.stats.indices import Options, compute_indices
 from sipas.stats.sums import criterion_sums
 from sipas.stats.tree import NodeResult, NodeStructure, compute_tree
 from tests.conftest import ROOT
-from tests.stats.survey_data import CRITERIA, write_survey_csv
+from tests.stats.survey_data import (
+    CRITERIA,
+    POSTSTRATIFY_SPEC,
+    RAKE_SPEC,
+    write_survey_csv,
+)
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
@@ -88,9 +93,12 @@ def ours(sample: Sample, root: NodeStructure, options: Options, group=None):
     return design, sums, compute_tree(design, sums, CRITERIA, root, options)
 
 
-def r_tree(tmp_path: Path, csv_path: Path, lonely: str) -> dict:
+def r_tree(
+    tmp_path: Path, csv_path: Path, lonely: str, calibration: str | None = None
+) -> dict:
     """R's numbers for TREE (fresh when Rscript is there, kept as golden)."""
-    golden = GOLDEN / f"tree-{lonely}.json"
+    name = "-".join(part for part in ("tree", lonely, calibration) if part)
+    golden = GOLDEN / f"{name}.json"
     if not shutil.which("Rscript"):
         if not golden.exists():
             pytest.fail(f"neither Rscript nor {golden} is available")
@@ -106,6 +114,7 @@ def r_tree(tmp_path: Path, csv_path: Path, lonely: str) -> dict:
             lonely,
             "0.95",
             "group",
+            *calibration_file(tmp_path, calibration),
         ],
         capture_output=True,
         text=True,
@@ -116,6 +125,16 @@ def r_tree(tmp_path: Path, csv_path: Path, lonely: str) -> dict:
     if not golden.exists() or json.loads(golden.read_text()) != result:
         golden.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     return result
+
+
+def calibration_file(tmp_path: Path, calibration: str | None) -> list[str]:
+    """The calibration spec written for both sides, as an argument list."""
+    if calibration is None:
+        return []
+    path = tmp_path / "calibration.json"
+    spec = {"poststratify": POSTSTRATIFY_SPEC, "rake": RAKE_SPEC}[calibration]
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return [str(path)]
 
 
 def compare(mine: NodeResult, theirs: list[dict], where: str) -> None:
@@ -200,9 +219,16 @@ def flatten(node: dict) -> list[dict]:
     return [node, *(n for child in node["children"] for n in flatten(child))]
 
 
-def test_the_stats_json_has_the_2017_tree_beside_todays_fields(runner, tmp_path):
+@pytest.mark.parametrize("calibration", [None, "rake"])
+def test_the_stats_json_has_the_2017_tree_beside_todays_fields(
+    runner, tmp_path, calibration
+):
     csv_path = write_survey_csv(tmp_path / "survey.csv")
-    document = stats_json(runner, str(csv_path), "--questionnaire", "sipas-2017")
+    spec = calibration_file(tmp_path, calibration)
+    extra = ["--calibrate", *spec] if spec else []
+    document = stats_json(
+        runner, str(csv_path), "--questionnaire", "sipas-2017", *extra
+    )
     for domain in [document, *document["groups"]]:
         root = domain["indices"]
         assert root["code"] == "overall"
@@ -215,13 +241,18 @@ def test_the_stats_json_has_the_2017_tree_beside_todays_fields(runner, tmp_path)
         assert all(n["children"] == [] for n in root["children"])
 
 
-def test_a_declared_tree_in_the_stats_json_agrees_with_r(runner, tmp_path):
+@pytest.mark.parametrize("calibration", [None, "poststratify", "rake"])
+def test_a_declared_tree_in_the_stats_json_agrees_with_r(runner, tmp_path, calibration):
     source = (ROOT / "questionnaires" / "sipas-2017.yaml").read_text(encoding="utf-8")
     questionnaire = tmp_path / "tree.yaml"
     questionnaire.write_text(source + TREE_YAML, encoding="utf-8")
     csv_path = write_survey_csv(tmp_path / "survey.csv")
-    document = stats_json(runner, str(csv_path), "--questionnaire", str(questionnaire))
-    theirs = r_tree(tmp_path, csv_path, "adjust")
+    spec = calibration_file(tmp_path, calibration)
+    extra = ["--calibrate", *spec] if spec else []
+    document = stats_json(
+        runner, str(csv_path), "--questionnaire", str(questionnaire), *extra
+    )
+    theirs = r_tree(tmp_path, csv_path, "adjust", calibration)
     domains = [(document, theirs["nodes"])]
     domains += [
         (mine, group["nodes"])

@@ -1,14 +1,16 @@
 # Reference numbers for an index tree from R's survey package: each node by
 # svycontrast on the totals (Σw·sat_k, Σw·answered_k), as DESIGN §5 defines the indices.
-# Usage: Rscript tree.R FILE.csv TREE.json LONELY LEVEL [BY]
+# Usage: Rscript tree.R FILE.csv TREE.json LONELY LEVEL [BY|-] [CALIBRATION.json]
 # TREE.json: {"code", "weight", "pooled", "children": [...], "criteria": [...]}
 suppressMessages({library(survey); library(jsonlite)})
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE))), "design.R"))
 args <- commandArgs(trailingOnly = TRUE)
 data <- read.csv(args[1], colClasses = "character", check.names = FALSE)
 tree <- fromJSON(args[2], simplifyVector = FALSE)
 options(survey.lonely.psu = args[3])
 level <- as.numeric(args[4])
-by <- if (length(args) >= 5) args[5] else NA
+by <- if (length(args) >= 5 && args[5] != "-") args[5] else NA
+calibration <- if (length(args) >= 6) fromJSON(args[6], simplifyVector = FALSE) else NULL
 data$weight <- as.numeric(data$weight)
 
 all_criteria <- function(node) {
@@ -21,7 +23,7 @@ for (code in criteria) {
   data[[paste0("x_", code)]] <- as.numeric(answered)
   data[[paste0("y_", code)]] <- as.numeric(answered & v >= 4)
 }
-des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, data = data, nest = TRUE)
+des <- calibrated_design(data, calibration)
 
 # the node's index as an R expression in the totals y_k, x_k
 expression_of <- function(node) {

@@ -129,8 +129,7 @@ class WaveData:
     codes: np.ndarray | None
     #: domain mask → indices on calibrated weights (calibrated waves)
     calibrated: CalibratedIndices | None
-    #: the questionnaire's index tree (its nodes are not yet computed on calibrated
-    #: weights)
+    #: the questionnaire's index tree (a calibrated wave's ``calibrated`` has it too)
     tree: NodeStructure | None = None
 
     @property
@@ -227,6 +226,7 @@ def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
     questionnaire = parsed(wave.questionnaire)
     criteria = tuple(item.code for item in questionnaire.criteria)
     factors = tuple(factor_structure(questionnaire))
+    tree = index_structure(questionnaire)
     designs = unit_designs(wave)
     per_response = any(d.psu is None for d in designs.values())
     spec = calibration_spec(wave.calibration_margins)
@@ -242,7 +242,9 @@ def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
         calibrated = None
     else:
         codes = None
-        calibrated = _calibrated(design, psu_index, weight, patterns, spec, criteria)
+        calibrated = _calibrated(
+            design, psu_index, weight, patterns, spec, criteria, tree
+        )
     return WaveData(
         design,
         criteria,
@@ -253,7 +255,7 @@ def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
         weight,
         codes,
         calibrated,
-        index_structure(questionnaire),
+        tree,
     )
 
 
@@ -461,6 +463,7 @@ def _calibrated(
     patterns: Patterns,
     spec: CalibrationSpec,
     criteria: tuple[str, ...],
+    tree: NodeStructure | None = None,
 ) -> CalibratedIndices:
     """Calibrate the pattern records and return a function computing a domain."""
     counts = patterns.count.astype(np.float64)
@@ -497,6 +500,7 @@ def _calibrated(
             factors,
             options,
             counts,
+            tree,
         )
 
     return compute

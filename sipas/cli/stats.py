@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sipas.questionnaire import Questionnaire, QuestionnaireError, load_file
 from sipas.reports.stats_table import render_table
 from sipas.services import questionnaires
-from sipas.services.results.sums import factor_structure
+from sipas.services.results.sums import factor_structure, index_structure
 from sipas.stats.analysis import CalibrationSpec, MarginSpec, analyse
 from sipas.stats.calibrate import CalibrationError, CalibrationMethod, trim_weights
 from sipas.stats.design import LonelyPsu, LonelyPsuError
@@ -229,7 +229,13 @@ def stats_command(
     calibration = _calibration_spec(calibration_file) if calibration_file else None
     try:
         analysis = analyse(
-            data, criteria, factor_structure(questionnaire), options, by, calibration
+            data,
+            criteria,
+            factor_structure(questionnaire),
+            options,
+            by,
+            calibration,
+            index_structure(questionnaire),
         )
     except CalibrationError as error:
         _fail(_("The weights cannot be calibrated: %(reason)s", reason=str(error)))

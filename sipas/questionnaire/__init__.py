@@ -26,8 +26,10 @@ from sipas.questionnaire.logic import (
     visible_sections,
 )
 from sipas.questionnaire.schema import (
+    Aggregate,
     Choice,
     Factor,
+    IndexNode,
     Item,
     ItemType,
     LocalizedText,
@@ -40,7 +42,9 @@ __all__ = [
     "AnswerProblem",
     "AnswerValue",
     "Choice",
+    "Aggregate",
     "Factor",
+    "IndexNode",
     "Item",
     "ItemType",
     "LoadedQuestionnaire",

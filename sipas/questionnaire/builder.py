@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sipas.questionnaire.checks import Node, NodeChecks, Problem
+from sipas.questionnaire.index_tree import IndexTreeChecks
 from sipas.questionnaire.schema import (
     NOT_APPLICABLE_CODE,
     SCALE_ANSWER_CODES,
@@ -41,9 +42,10 @@ TOP_KEYS = frozenset(
         "factors",
         "choice_lists",
         "sections",
+        "indices",
     }
 )
-TOP_REQUIRED = TOP_KEYS - {"description"}
+TOP_REQUIRED = TOP_KEYS - {"description", "indices"}
 FACTOR_KEYS = frozenset({"code", "name", "weight"})
 CHOICE_KEYS = frozenset({"code", "label", "not_applicable"})
 SECTION_KEYS = frozenset({"code", "title", "description", "items"})
@@ -96,6 +98,7 @@ class Builder(NodeChecks):
         self.build_choice_lists(root)
         sections = self.build_sections(root)
         self.check_factors_used(root, factors)
+        indices = IndexTreeChecks(self).build(root, self.seen_items)
         if (
             len(self.problems) > before
             or code is None
@@ -111,6 +114,7 @@ class Builder(NodeChecks):
             factors=tuple(factors),
             sections=tuple(sections),
             description=description,
+            indices=indices,
         )
 
     def check_languages(self, root: Node) -> None:
@@ -132,15 +136,8 @@ class Builder(NodeChecks):
             self.keys(node, FACTOR_KEYS, frozenset({"code", "name"}), "a factor")
             code = self.code(node, "factor")
             name = self.text(node, "name", f"factor {code}")
-            weight = node.get("weight", 1.0)
-            if (
-                isinstance(weight, bool)
-                or not isinstance(weight, int | float)
-                or weight <= 0
-            ):
-                self.problem(
-                    node, "weight", f"factor {code} weight must be a positive number"
-                )
+            weight = self.positive_number(node, "weight", f"factor {code}")
+            if weight is None:
                 continue
             if code is None or name is None:
                 continue
@@ -148,7 +145,7 @@ class Builder(NodeChecks):
                 self.problem(node, "code", f"duplicate factor code {code!r}")
                 continue
             self.factor_codes.add(code)
-            factors.append(Factor(code=code, name=name, weight=float(weight)))
+            factors.append(Factor(code=code, name=name, weight=weight))
         return factors
 
     def build_choice_lists(self, root: Node) -> None:

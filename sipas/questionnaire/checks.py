@@ -137,6 +137,14 @@ class NodeChecks:
             return None
         return value
 
+    def positive_number(self, node: Node, key: str, what: str) -> float | None:
+        """A number above 0 under ``key`` (1 when absent)."""
+        value = node.get(key, 1.0)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            self.problem(node, key, f"{what} {key} must be a positive number")
+            return None
+        return float(value)
+
     def boolean(self, node: Node, key: str, what: str) -> bool:
         """A true/false value (absent means false)."""
         value = node.get(key, False)

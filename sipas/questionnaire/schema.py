@@ -100,6 +100,42 @@ class Factor:
     weight: float = 1.0
 
 
+class Aggregate(StrEnum):
+    """How an index node combines what is under it."""
+
+    #: weighted mean of the children's indices (of the items' indices for a leaf)
+    mean = "mean"
+    #: one share: satisfied answers over all valid answers of all its items
+    pooled = "pooled"
+
+
+#: Code of the root of every index tree (the SIPAS index of the questionnaire).
+OVERALL_CODE = "overall"
+
+
+@dataclass(frozen=True)
+class IndexNode:
+    """A node of the index tree: children nodes, or (a leaf) criteria item codes."""
+
+    code: str
+    label: LocalizedText
+    weight: float = 1.0
+    aggregate: Aggregate = Aggregate.mean
+    children: tuple[IndexNode, ...] = ()
+    items: tuple[str, ...] = ()
+
+    def walk(self) -> Iterator[IndexNode]:
+        """This node and every node under it, parents before children."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    @property
+    def item_codes(self) -> tuple[str, ...]:
+        """Every criterion under this node, in tree order."""
+        return tuple(code for node in self.walk() for code in node.items)
+
+
 @dataclass(frozen=True)
 class Item:
     """One question."""
@@ -159,6 +195,9 @@ class Questionnaire:
     factors: tuple[Factor, ...]
     sections: tuple[Section, ...]
     description: LocalizedText | None = None
+    #: The declared top nodes of the index tree (``indices:``); empty when the file
+    #: has none, and the tree is then derived from the factors
+    indices: tuple[IndexNode, ...] = ()
     #: Lookup of items by code, derived from ``sections``.
     _items_by_code: Mapping[str, Item] = field(
         init=False, repr=False, compare=False, hash=False
@@ -198,3 +237,22 @@ class Questionnaire:
     def criteria_of(self, factor_code: str) -> tuple[Item, ...]:
         """The criteria that belong to factor ``factor_code``."""
         return tuple(item for item in self.criteria if item.factor == factor_code)
+
+    @property
+    def index_tree(self) -> IndexNode:
+        """The root of the index tree: the declared nodes, or factors → criteria.
+
+        The root is the weighted mean of the top nodes; without ``indices:`` those are
+        the factors (with their weights), each the plain mean of its criteria, which
+        is the overall index as it has always been computed.
+        """
+        top = self.indices or tuple(
+            IndexNode(
+                code=factor.code,
+                label=factor.name,
+                weight=factor.weight,
+                items=tuple(item.code for item in self.criteria_of(factor.code)),
+            )
+            for factor in self.factors
+        )
+        return IndexNode(code=OVERALL_CODE, label=self.title, children=top)

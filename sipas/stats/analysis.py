@@ -19,7 +19,8 @@ from sipas.stats.calibrated import calibrated_indices
 from sipas.stats.design import Design, build_design
 from sipas.stats.flatfile import FlatData
 from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
-from sipas.stats.sums import SATISFIED_FROM, criterion_sums
+from sipas.stats.sums import SATISFIED_FROM, CriterionSums, criterion_sums
+from sipas.stats.tree import NodeStructure, with_tree
 
 
 @dataclass(frozen=True)
@@ -90,17 +91,26 @@ def analyse(
     options: Options,
     by: str | None = None,
     calibration: CalibrationSpec | None = None,
+    tree: NodeStructure | None = None,
 ) -> Analysis:
     """Indices of the whole sample and, with ``by``, of each domain of that column.
 
     Domains are subpopulations of the full design: their sums keep every PSU of the
-    design (zero where the domain has no rows), never a cut-down design.
+    design (zero where the domain has no rows), never a cut-down design. With
+    ``tree``, every node of that index tree too.
     """
     if calibration is not None:
-        return _analyse_calibrated(data, criteria, factors, options, by, calibration)
+        return _analyse_calibrated(
+            data, criteria, factors, options, by, calibration, tree
+        )
     design, psu_of_row = build_design(data.strata, data.psus)
+
+    def indices_of(sums: CriterionSums) -> Indices:
+        indices = compute_indices(design, sums, criteria, factors, options)
+        return with_tree(indices, design, sums, criteria, tree, options)
+
     whole = criterion_sums(design.n_psus, psu_of_row, data.weights, data.answers)
-    overall = compute_indices(design, whole, criteria, factors, options)
+    overall = indices_of(whole)
     groups: list[GroupIndices] = []
     if by is not None:
         column = data.others[by]
@@ -112,8 +122,7 @@ def analyse(
                 data.answers,
                 column.rows_with(value),
             )
-            indices = compute_indices(design, sums, criteria, factors, options)
-            groups.append(GroupIndices(column=by, value=value, indices=indices))
+            groups.append(GroupIndices(by, value, indices_of(sums)))
     df = design.n_psus - design.n_strata
     return Analysis(design, data.n_rows, df, options, overall, tuple(groups))
 
@@ -125,6 +134,7 @@ def _analyse_calibrated(
     options: Options,
     by: str | None,
     spec: CalibrationSpec,
+    tree: NodeStructure | None,
 ) -> Analysis:
     """As `analyse`, on post-stratified or raked weights."""
     design, psu_of_row = build_design(data.strata, data.psus)
@@ -143,6 +153,7 @@ def _analyse_calibrated(
             criteria,
             factors,
             options,
+            tree=tree,
         )
 
     overall = indices(np.ones(data.n_rows, dtype=bool))

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from sipas.stats.calibrate import Calibration
 from sipas.stats.design import Design, degrees_of_freedom, total_variance
-from sipas.stats.estimate import Estimate, srs_variance
+from sipas.stats.estimate import Estimate, PooledTerm, srs_variance
 from sipas.stats.indices import (
     FactorStructure,
     IndexResult,
@@ -27,6 +27,7 @@ from sipas.stats.indices import (
     overall_coefficients,
     result_interval,
 )
+from sipas.stats.tree import NodeResult, NodeStructure, node_combination
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class _Domain:
     counts: NDArray[np.float64]
     #: weight of one response of each record (0 outside the domain)
     unit_weights: NDArray[np.float64]
+    calibration: Calibration
 
 
 def _psus_with(domain: _Domain, rows_used: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -98,6 +100,7 @@ def _domain(
         psu,
         counts,
         unit_weights,
+        calibration,
     )
 
 
@@ -145,7 +148,10 @@ def _criterion(domain: _Domain, k: int, options: Options) -> Estimate:
 
 
 def _combination(
-    domain: _Domain, coefficients: NDArray[np.float64], options: Options
+    domain: _Domain,
+    coefficients: NDArray[np.float64],
+    options: Options,
+    pooled: Sequence[PooledTerm] = (),
 ) -> Estimate:
     used = coefficients != 0
     value = float(np.sum(coefficients[used] * domain.ratios[used]))
@@ -153,12 +159,51 @@ def _combination(
     u = domain.satisfied @ gradient - domain.answered @ (
         gradient * np.nan_to_num(domain.ratios)
     )
+    z_total = domain.z @ coefficients
+    for coefficient, members in pooled:
+        ratio, pooled_u, pooled_z = _pooled(domain, members)
+        value += coefficient * ratio
+        u = u + coefficient * pooled_u
+        z_total = z_total + coefficient * pooled_z
     population = float(domain.weights.sum())
     n = int(domain.counts[domain.weights > 0].sum())
     srs = srs_variance(float(domain.weights @ (u * u)) * population**2, n, population)
     rows_used = domain.weights > 0
-    return _estimate(
-        domain, options, value, domain.z @ coefficients, rows_used, None, srs, None
+    return _estimate(domain, options, value, z_total, rows_used, None, srs, None)
+
+
+def _pooled(
+    domain: _Domain, members: NDArray[np.bool_]
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """A pooled ratio ΣY/ΣX over ``members``: its value, its per-record linearised
+    value (per unit of weight) and its residualised totals per PSU."""
+    x_total = float(domain.x_totals[members].sum())
+    if x_total <= 0:
+        return float("nan"), np.zeros(len(domain.weights)), np.zeros(len(domain.z))
+    satisfied = domain.satisfied[:, members].sum(axis=1)
+    answered = domain.answered[:, members].sum(axis=1)
+    ratio = float(domain.weights @ satisfied) / x_total
+    u = (satisfied - ratio * answered) / x_total
+    residual = domain.calibration.residualize(
+        (domain.weights * u)[:, None], domain.counts
+    )
+    z = np.bincount(domain.psu, weights=residual[:, 0], minlength=domain.design.n_psus)
+    return ratio, u, z.astype(np.float64)
+
+
+def _tree(
+    domain: _Domain, node: NodeStructure, position: dict[str, int], options: Options
+) -> NodeResult:
+    """Every node of the tree under calibrated weights."""
+    combination = node_combination(node, position)
+    estimate = _combination(
+        domain, combination.coefficients, options, combination.pooled
+    )
+    return NodeResult(
+        node.code,
+        estimate,
+        result_interval(estimate, options.index_ci_method, options),
+        tuple(_tree(domain, child, position, options) for child in node.children),
     )
 
 
@@ -173,10 +218,12 @@ def calibrated_indices(
     factors: Sequence[FactorStructure],
     options: Options,
     counts: NDArray[np.float64] | None = None,
+    tree: NodeStructure | None = None,
 ) -> Indices:
     """Criterion, factor and overall indices of one domain under calibrated weights.
 
-    Records are rows, or patterns standing for ``counts`` identical responses.
+    Records are rows, or patterns standing for ``counts`` identical responses; with
+    ``tree``, every node of that index tree too.
     """
     counts = np.ones(len(psu)) if counts is None else np.asarray(counts, float)
     domain = _domain(design, psu, calibration, satisfied, answered, in_domain, counts)
@@ -195,4 +242,5 @@ def calibrated_indices(
         estimate = _combination(domain, coefficients, options)
         interval = result_interval(estimate, options.index_ci_method, options)
         results.append(IndexResult(code, estimate, interval))
-    return Indices(tuple(criteria), tuple(results[:-1]), results[-1])
+    nodes = None if tree is None else _tree(domain, tree, position, options)
+    return Indices(tuple(criteria), tuple(results[:-1]), results[-1], nodes)

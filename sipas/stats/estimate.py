@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,16 +136,23 @@ def criterion_estimates(
     return estimates
 
 
+#: A pooled ratio in a combination: its coefficient and the criteria it pools.
+PooledTerm = tuple[float, NDArray[np.bool_]]
+
+
 def combination_estimate(
     design: Design,
     sums: CriterionSums,
     coefficients: NDArray[np.float64],
     lonely_psu: LonelyPsu,
+    pooled: Sequence[PooledTerm] = (),
 ) -> Estimate:
-    """Σ_k c_k·R_k with variance from one combined linearisation variable.
+    """Σ_k c_k·R_k + Σ_p c_p·(ΣY_p/ΣX_p) with variance from one combined
+    linearisation variable.
 
     Equivalent to `svycontrast` on the totals (Σw·sat_k, Σw·answered_k): the delta
     method with their full covariance, so criteria answered by the same people count.
+    Each pooled term is one ratio of the summed totals of its criteria.
     """
     y_tot = sums.satisfied_weight.sum(axis=0)
     x_tot = sums.answered_weight.sum(axis=0)
@@ -153,6 +161,13 @@ def combination_estimate(
     value = float(np.sum(coefficients[used] * ratios[used]))
     gradient_y = np.where(used, coefficients / np.where(x_tot > 0, x_tot, 1), 0.0)
     gradient_x = -gradient_y * np.nan_to_num(ratios)
+    for coefficient, members in pooled:
+        pooled_x = float(x_tot[members].sum())
+        ratio = float(y_tot[members].sum()) / pooled_x if pooled_x > 0 else np.nan
+        value += coefficient * ratio
+        slope = coefficient / pooled_x if pooled_x > 0 else 0.0
+        gradient_y = gradient_y + np.where(members, slope, 0.0)
+        gradient_x = gradient_x - np.where(members, slope * np.nan_to_num(ratio), 0.0)
     z = sums.satisfied_weight @ gradient_y + sums.answered_weight @ gradient_x
     has_rows = sums.row_count > 0
     variance = total_variance(design, z, has_rows, lonely_psu)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,6 +12,9 @@ from sipas.stats.design import Design, LonelyPsu
 from sipas.stats.estimate import Estimate, combination_estimate, criterion_estimates
 from sipas.stats.intervals import CiMethod, Interval, proportion_interval
 from sipas.stats.sums import CriterionSums
+
+if TYPE_CHECKING:  # tree.py builds on this module
+    from sipas.stats.tree import NodeResult
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class Indices:
     criteria: tuple[IndexResult, ...]
     factors: tuple[IndexResult, ...]
     overall: IndexResult
+    #: every node of the questionnaire's index tree, when it was asked for
+    tree: NodeResult | None = None
 
 
 def compute_indices(

@@ -7,6 +7,7 @@ from typing import Any
 
 from sipas.stats.analysis import Analysis
 from sipas.stats.indices import IndexResult, Indices
+from sipas.stats.tree import NodeResult
 
 
 def _number(value: float | None) -> float | None:
@@ -16,7 +17,7 @@ def _number(value: float | None) -> float | None:
     return float(value)
 
 
-def _common(result: IndexResult, method: str) -> dict[str, Any]:
+def _common(result: IndexResult | NodeResult, method: str) -> dict[str, Any]:
     estimate = result.estimate
     row: dict[str, Any] = {
         "index": _number(estimate.value),
@@ -42,16 +43,30 @@ def _criterion(result: IndexResult, method: str) -> dict[str, Any]:
     return row
 
 
+def _node(node: NodeResult, method: str) -> dict[str, Any]:
+    """One node of the index tree with its children, parents first."""
+    return {
+        "code": node.code,
+        **_common(node, method),
+        "children": [_node(child, method) for child in node.children],
+    }
+
+
 def indices_json(
     indices: Indices, ci_method: str, index_ci_method: str
 ) -> dict[str, Any]:
-    """Criteria, factors and overall of one domain."""
+    """Criteria, factors and overall of one domain, and its index tree if computed."""
     return {
         "criteria": [_criterion(r, ci_method) for r in indices.criteria],
         "factors": [
             {"code": r.code, **_common(r, index_ci_method)} for r in indices.factors
         ],
         "overall": _common(indices.overall, index_ci_method),
+        **(
+            {"indices": _node(indices.tree, index_ci_method)}
+            if indices.tree is not None
+            else {}
+        ),
     }
 
 

@@ -208,6 +208,7 @@ def test_json_has_the_design_document_shape(filled_wave, demo_app, admin_client)
         "criteria",
         "factors",
         "overall",
+        "indices",
         "ranking",
         "breakdowns",
         "perceptions",
@@ -230,6 +231,8 @@ def test_json_has_the_design_document_shape(filled_wave, demo_app, admin_client)
     fractions += [f["index"] for f in document["factors"]]
     fractions += [*document["overall"]["ci"], document["overall"]["index"]]
     assert all(0 <= value <= 1 for value in fractions)
+    assert document["indices"]["index"] == document["overall"]["index"]
+    assert [n["code"] for n in document["indices"]["children"]] == list("ABCDE")
     results = computed(demo_app, filled_wave, unit_by_code("QN-HALONG"))
     assert document["overall"]["index"] == pytest.approx(
         results.indices.overall.estimate.value

@@ -2,6 +2,7 @@
 # Usage: Rscript oracle.R FILE.csv CRITERIA(comma) FACTORS(A=A1+A2;B=...) LONELY CI LEVEL
 #        [BY|-] [CALIBRATION.json]
 suppressMessages({library(survey); library(jsonlite)})
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE))), "design.R"))
 args <- commandArgs(trailingOnly = TRUE)
 data <- read.csv(args[1], colClasses = "character", check.names = FALSE)
 criteria <- strsplit(args[2], ",")[[1]]
@@ -18,38 +19,7 @@ for (code in criteria) {
   data[[paste0("x_", code)]] <- as.numeric(answered)
   data[[paste0("y_", code)]] <- as.numeric(answered & v >= 4)
 }
-# Each margin is one key column (crossed values joined with "|"). The documented rule
-# for unanswered margin questions: records with an empty value that the population
-# does not name make a cell of their own, kept at its share of the design weights
-# (target share * N), and the named counts are multiplied by (1 - share).
-margin_cell <- function(margin, k) {
-  columns <- unlist(margin$columns)
-  key <- paste0("margin_", k)
-  values <- do.call(paste, c(unname(as.list(data[columns])), sep = "|"))
-  population <- unlist(margin$population)
-  unanswered <- Reduce(`|`, lapply(columns, function(c) data[[c]] == "")) &
-    !(values %in% names(population))
-  if (any(unanswered)) {
-    share <- sum(data$weight[unanswered]) / sum(data$weight)
-    cell <- paste(rep("", length(columns)), collapse = "|")
-    values[unanswered] <- cell
-    population <- c(population * (1 - share), setNames(share * sum(population), cell))
-  }
-  frame <- data.frame(names(population), unname(population), stringsAsFactors = FALSE)
-  names(frame) <- c(key, "Freq")
-  list(key = key, values = values, formula = as.formula(paste("~", key)), frame = frame)
-}
-cells <- if (is.null(calibration)) list() else
-  lapply(seq_along(calibration$margins), function(k) margin_cell(calibration$margins[[k]], k))
-for (cell in cells) data[[cell$key]] <- cell$values
-des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, data = data, nest = TRUE)
-if (!is.null(calibration)) {
-  if (calibration$method == "poststratify") {
-    des <- postStratify(des, cells[[1]]$formula, cells[[1]]$frame)
-  } else {
-    des <- rake(des, lapply(cells, `[[`, "formula"), lapply(cells, `[[`, "frame"))
-  }
-}
+des <- calibrated_design(data, calibration)
 expit <- function(x) 1 / (1 + exp(-x))
 
 criterion <- function(design, code) {

@@ -81,7 +81,7 @@ def test_by_needs_an_existing_column(runner, tmp_path):
 def test_json_has_the_contract_shape(runner, tmp_path):
     result = stats_of_survey(runner, tmp_path)
     document = json.loads(result.output)
-    assert set(document) == {"meta", "criteria", "factors", "overall"}
+    assert set(document) == {"meta", "criteria", "factors", "overall", "indices"}
     assert set(document["meta"]) == {
         "rows",
         "strata",

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Wave
-from sipas.questionnaire import ItemType, Questionnaire
+from sipas.questionnaire import Aggregate, IndexNode, ItemType, Questionnaire
 from sipas.services.questionnaires import parsed
 from sipas.services.results.query import (
     Breakdown,
@@ -49,6 +49,7 @@ from sipas.stats.indices import FactorStructure, Indices, Options, compute_indic
 from sipas.stats.masks import codes_from_masks, mask_bits
 from sipas.stats.shares import Share, option_shares
 from sipas.stats.sums import CriterionSums, criterion_sums, domain_sums
+from sipas.stats.tree import NodeStructure, with_tree
 
 
 def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
@@ -61,6 +62,21 @@ def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
         )
         for factor in questionnaire.factors
     ]
+
+
+def index_structure(questionnaire: Questionnaire) -> NodeStructure:
+    """The index tree (declared, or factors → criteria) as the statistics need it."""
+    return _node_structure(questionnaire.index_tree)
+
+
+def _node_structure(node: IndexNode) -> NodeStructure:
+    return NodeStructure(
+        code=node.code,
+        weight=node.weight,
+        pooled=node.aggregate is Aggregate.pooled,
+        children=tuple(_node_structure(child) for child in node.children),
+        criteria=node.items,
+    )
 
 
 def _per_unit(
@@ -113,6 +129,8 @@ class WaveData:
     codes: np.ndarray | None
     #: domain mask → indices on calibrated weights (calibrated waves)
     calibrated: CalibratedIndices | None
+    #: the questionnaire's index tree (a calibrated wave's ``calibrated`` has it too)
+    tree: NodeStructure | None = None
 
     @property
     def answer_codes(self) -> np.ndarray:
@@ -196,7 +214,10 @@ class WaveData:
         ]
 
     def _indices_of(self, sums: CriterionSums, options: Options) -> Indices:
-        return compute_indices(self.design, sums, self.criteria, self.factors, options)
+        indices = compute_indices(
+            self.design, sums, self.criteria, self.factors, options
+        )
+        return with_tree(indices, self.design, sums, self.criteria, self.tree, options)
 
 
 def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
@@ -205,6 +226,7 @@ def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
     questionnaire = parsed(wave.questionnaire)
     criteria = tuple(item.code for item in questionnaire.criteria)
     factors = tuple(factor_structure(questionnaire))
+    tree = index_structure(questionnaire)
     designs = unit_designs(wave)
     per_response = any(d.psu is None for d in designs.values())
     spec = calibration_spec(wave.calibration_margins)
@@ -220,7 +242,9 @@ def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
         calibrated = None
     else:
         codes = None
-        calibrated = _calibrated(design, psu_index, weight, patterns, spec, criteria)
+        calibrated = _calibrated(
+            design, psu_index, weight, patterns, spec, criteria, tree
+        )
     return WaveData(
         design,
         criteria,
@@ -231,6 +255,7 @@ def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
         weight,
         codes,
         calibrated,
+        tree,
     )
 
 
@@ -438,6 +463,7 @@ def _calibrated(
     patterns: Patterns,
     spec: CalibrationSpec,
     criteria: tuple[str, ...],
+    tree: NodeStructure | None = None,
 ) -> CalibratedIndices:
     """Calibrate the pattern records and return a function computing a domain."""
     counts = patterns.count.astype(np.float64)
@@ -474,6 +500,7 @@ def _calibrated(
             factors,
             options,
             counts,
+            tree,
         )
 
     return compute

@@ -1,0 +1,117 @@
+"""Read a questionnaire written as an XLSForm-style workbook into the YAML tree.
+
+The workbook is turned into exactly the tree the YAML file would give (so the stored
+definition, its hash and every rule of :class:`Builder` are shared) and then checked
+by the same builder. Each tree node remembers the cells it came from, so the builder's
+problems too are reported at sheet, row and column.
+
+Sheets (each named after the YAML key it fills):
+
+* ``settings`` — one row: ``form_id`` (code), ``version``, ``title::vi``,
+  ``title::en``, ``description::vi``, ``description::en``;
+* ``factors`` — ``name``, ``label::vi``, ``label::en``, ``weight``;
+* ``choices`` — ``list_name``, ``name``, ``label::vi``, ``label::en``,
+  ``not_applicable``;
+* ``survey`` — ``type``, ``name``, ``label::vi``, ``label::en``, ``hint::vi``,
+  ``hint::en``, ``required``, ``relevant``, ``factor``, ``max``, ``max_length``,
+  ``min_value``, ``max_value``. A ``begin_group`` row opens a section (its hint is
+  the section's description), ``end_group`` closes it;
+* ``indices`` — reserved for the index tree (``indices:`` in YAML), not read yet.
+"""
+
+from __future__ import annotations
+
+from sipas.questionnaire.builder import Builder
+from sipas.questionnaire.checks import Problem
+from sipas.questionnaire.loader import LoadedQuestionnaire, _plain, definition_sha256
+from sipas.questionnaire.loader import LocatedMap as Tree
+from sipas.questionnaire.schema import Questionnaire
+from sipas.questionnaire.xlsform_relevant import N_
+from sipas.questionnaire.xlsform_sheets import (
+    Cell,
+    Sheet,
+    SheetProblem,
+    open_workbook,
+    problem,
+    read_sheet,
+    sheet_problem,
+)
+from sipas.questionnaire.xlsform_survey import SurveyReader
+
+REQUIRED_SHEETS = ("settings", "survey", "choices")
+KNOWN_SHEETS = (*REQUIRED_SHEETS, "factors", "indices")
+
+
+class WorkbookError(Exception):
+    """A workbook could not be used; ``problems`` lists all of it, in sheet order."""
+
+    def __init__(self, problems: list[SheetProblem]) -> None:
+        order = {name: index for index, name in enumerate(KNOWN_SHEETS)}
+        self.problems = tuple(
+            sorted(
+                problems,
+                key=lambda p: (
+                    order.get(p.sheet or "", -1),
+                    p.row or 0,
+                    p.column or "",
+                ),
+            )
+        )
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def read_workbook(data: bytes, source: str = "workbook.xlsx") -> LoadedQuestionnaire:
+    """Read and validate a workbook; every problem raised at once in WorkbookError."""
+    problems: list[SheetProblem] = []
+    workbook = open_workbook(data, problems)
+    if workbook is None:
+        raise WorkbookError(problems)
+    sheets = {
+        ws.title.strip().lower(): read_sheet(ws, problems) for ws in workbook.worksheets
+    }
+    for name in REQUIRED_SHEETS:
+        if name not in sheets:
+            problems.append(
+                sheet_problem(name, N_("the sheet “%(sheet)s” is missing"), sheet=name)
+            )
+    if any(name not in sheets for name in REQUIRED_SHEETS):
+        raise WorkbookError(problems)
+    _refuse_indices(sheets.get("indices"), problems)
+    reader = SurveyReader(problems)
+    tree = reader.read(sheets)
+    questionnaire = _run_builder(tree, reader.cells, source, problems)
+    if problems or questionnaire is None:
+        raise WorkbookError(problems)
+    definition = _plain(tree)
+    return LoadedQuestionnaire(
+        questionnaire, definition, definition_sha256(definition), source
+    )
+
+
+def _refuse_indices(sheet: Sheet | None, problems: list[SheetProblem]) -> None:
+    """The index tree is not read from workbooks yet; say so instead of ignoring it."""
+    if sheet is not None and sheet.rows:
+        problems.append(
+            problem(
+                sheet.rows[0].first,
+                N_("the “indices” sheet is not supported yet; use “factors”"),
+            )
+        )
+
+
+def _run_builder(
+    tree: Tree, cells: list[Cell], source: str, problems: list[SheetProblem]
+) -> Questionnaire | None:
+    """Check the tree with the YAML rules; place their problems at their cells."""
+    found: list[Problem] = []
+    questionnaire = Builder(source, found).build(tree)
+    placed = {(p.sheet, p.row) for p in problems}
+    for finding in found:
+        cell = cells[finding.line] if finding.line is not None else None
+        if cell is not None and (cell.sheet, cell.row) in placed:
+            continue  # already said in the workbook's own words
+        problems.append(problem(cell, "%(message)s", message=finding.message))
+    return questionnaire
+
+
+__all__ = ["WorkbookError", "read_workbook"]

@@ -1,0 +1,407 @@
+"""Turn the located rows of a workbook into the questionnaire tree the YAML gives.
+
+Every node of the tree carries ``line``/``key_lines``/``item_lines`` like the YAML
+loader's nodes, but their numbers index :attr:`SurveyReader.cells`, so a problem the
+builder finds can be placed at its sheet, row and column.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sipas.questionnaire.loader import LocatedList as Listing
+from sipas.questionnaire.loader import LocatedMap as Tree
+from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
+from sipas.questionnaire.xlsform_relevant import (
+    N_,
+    RelevantRefused,
+    Target,
+    translate,
+)
+from sipas.questionnaire.xlsform_sheets import (
+    Cell,
+    Row,
+    Sheet,
+    SheetProblem,
+    as_text,
+    problem,
+    sheet_problem,
+)
+
+#: XLSForm types and ours, each to the item type it becomes (None: a group marker).
+CHOICE_TYPES = {
+    "select_one": "single_choice",
+    "select_multiple": "multi_choice",
+    "scale": "scale",
+}
+PLAIN_TYPES = {"text": "text", "integer": "number"}
+GROUP_TYPES = ("begin_group", "end_group")
+KNOWN_TYPES = (*CHOICE_TYPES, *PLAIN_TYPES, *GROUP_TYPES)
+
+#: Columns of each sheet; ``::`` columns take a language of the form after them.
+COLUMNS = {
+    "settings": ("form_id", "version", "title::", "description::"),
+    "factors": ("name", "label::", "weight"),
+    "choices": ("list_name", "name", "label::", "not_applicable"),
+    "survey": (
+        "type",
+        "name",
+        "label::",
+        "hint::",
+        "required",
+        "relevant",
+        "factor",
+        "max",
+        "max_length",
+        "min_value",
+        "max_value",
+    ),
+}
+NUMBER_KEYS = ("max", "max_length", "min_value", "max_value")
+TRUE_WORDS = frozenset({"yes", "true", "true()", "1", "có"})
+FALSE_WORDS = frozenset({"no", "false", "false()", "0", "không"})
+_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+
+
+class SurveyReader:
+    """Reads the sheets into a :class:`Tree`; ``problems`` collects what is wrong."""
+
+    def __init__(self, problems: list[SheetProblem]) -> None:
+        self.problems = problems
+        self.cells: list[Cell] = []
+        self.lists: dict[str, list[str]] = {}
+        self.rows_by_name: dict[str, Row] = {}
+        self.earlier: dict[str, Target] = {}
+
+    # -- located nodes ---------------------------------------------------------------
+
+    def locate(self, cell: Cell) -> int:
+        """The 'line' number standing for ``cell``."""
+        self.cells.append(cell)
+        return len(self.cells) - 1
+
+    def node(self, cell: Cell) -> Tree:
+        tree = Tree()
+        tree.line = self.locate(cell)
+        tree.key_lines = {}
+        return tree
+
+    def listing(self, cell: Cell) -> Listing:
+        located = Listing()
+        located.line = self.locate(cell)
+        located.item_lines = []
+        return located
+
+    def put(self, tree: Tree, key: str, value: Any, cell: Cell) -> None:
+        tree[key] = value
+        tree.key_lines[key] = self.locate(cell)
+
+    def append(self, listing: Listing, value: Any, cell: Cell) -> None:
+        listing.append(value)
+        listing.item_lines.append(self.locate(cell))
+
+    def refuse(self, cell: Cell | None, message: str, /, **params: object) -> None:
+        self.problems.append(problem(cell, message, **params))
+
+    # -- the questionnaire -----------------------------------------------------------
+
+    def read(self, sheets: dict[str, Sheet]) -> Tree:
+        """The tree of the whole workbook (problems recorded, never raised)."""
+        for name, sheet in sheets.items():
+            self.check_headers(name, sheet)
+        settings = sheets["settings"]
+        if not settings.rows:
+            self.problems.append(
+                sheet_problem("settings", N_("the sheet has no row of values"))
+            )
+            return self.node(Cell("settings", 2, "A", ""))
+        row = settings.rows[0]
+        root = self.node(row.first)
+        self.put(root, "code", row.text("form_id"), row.cell("form_id"))
+        self.put(
+            root, "version", _whole(row.values.get("version")), row.cell("version")
+        )
+        languages = self.listing(row.first)
+        for language in SUPPORTED_LANGUAGES:
+            self.append(languages, language, row.first)
+        self.put(root, "languages", languages, row.first)
+        self.put_text(root, "title", row, "title", required=True)
+        self.put_text(root, "description", row, "description", required=False)
+        if "factors" in sheets:
+            self.put(root, "factors", self.factors(sheets["factors"]), row.first)
+        self.put(root, "choice_lists", self.choice_lists(sheets["choices"]), row.first)
+        self.put(root, "sections", self.sections(sheets["survey"]), row.first)
+        return root
+
+    def check_headers(self, name: str, sheet: Sheet) -> None:
+        columns = COLUMNS.get(name)
+        if columns is None:
+            return
+        for heading, cell in sheet.headers.items():
+            base, _, language = heading.partition("::")
+            known = f"{base}::" in columns if language else heading in columns
+            if not known or (language and language not in SUPPORTED_LANGUAGES):
+                self.refuse(cell, N_("unknown column “%(column)s”"), column=heading)
+        needed = "title::" if name == "settings" else "label::"
+        for language in SUPPORTED_LANGUAGES:
+            if f"{needed}{language}" not in sheet.headers:
+                self.refuse(
+                    Cell(name, 1, "", ""),
+                    N_("the column “%(column)s” is missing"),
+                    column=f"{needed}{language}",
+                )
+
+    def put_text(
+        self, tree: Tree, key: str, row: Row, base: str, *, required: bool
+    ) -> None:
+        """Put a text per language from ``base::vi``, ``base::en`` … under ``key``."""
+        present = [lang for lang in SUPPORTED_LANGUAGES if row.text(f"{base}::{lang}")]
+        if not present:
+            if required:
+                self.refuse(
+                    row.cell(f"{base}::{SUPPORTED_LANGUAGES[0]}"),
+                    N_("the %(column)s is missing"),
+                    column=base,
+                )
+            return
+        texts = self.node(row.cell(f"{base}::{present[0]}"))
+        for language in SUPPORTED_LANGUAGES:
+            column = f"{base}::{language}"
+            if language in present:
+                self.put(texts, language, row.text(column), row.cell(column))
+            else:
+                self.refuse(
+                    row.cell(column),
+                    N_("the %(column)s in language “%(language)s” is missing"),
+                    column=base,
+                    language=language,
+                )
+        self.put(tree, key, texts, texts_cell(row, base, present[0]))
+
+    # -- factors and choices ---------------------------------------------------------
+
+    def factors(self, sheet: Sheet) -> Listing:
+        listing = self.listing(Cell(sheet.name, 1, "A", ""))
+        for row in sheet.rows:
+            factor = self.node(row.first)
+            self.put(factor, "code", row.text("name"), row.cell("name"))
+            self.put_text(factor, "name", row, "label", required=True)
+            if "weight" in row.values:
+                weight = _number(row.values["weight"])
+                if weight is None:
+                    self.refuse(
+                        row.cell("weight"),
+                        N_("the weight “%(value)s” is not a number"),
+                        value=row.text("weight"),
+                    )
+                else:
+                    self.put(factor, "weight", weight, row.cell("weight"))
+            self.append(listing, factor, row.first)
+        return listing
+
+    def choice_lists(self, sheet: Sheet) -> Tree:
+        lists = self.node(Cell(sheet.name, 1, "A", ""))
+        for row in sheet.rows:
+            name, code = row.text("list_name"), row.text("name")
+            if not name or not code:
+                missing = "list_name" if not name else "name"
+                self.refuse(
+                    row.cell(missing),
+                    N_("the %(column)s is missing"),
+                    column=missing,
+                )
+                continue
+            if name not in lists:
+                self.put(lists, name, self.listing(row.cell("list_name")), row.first)
+                self.lists[name] = []
+            choice = self.node(row.first)
+            self.put(choice, "code", code, row.cell("name"))
+            self.put_text(choice, "label", row, "label", required=True)
+            if "not_applicable" in row.values:
+                self.put_flag(choice, "not_applicable", row)
+            self.append(lists[name], choice, row.first)
+            self.lists[name].append(code)
+        return lists
+
+    def put_flag(self, tree: Tree, key: str, row: Row) -> None:
+        word = row.text(key).lower()
+        if word in TRUE_WORDS or word in FALSE_WORDS:
+            self.put(tree, key, word in TRUE_WORDS, row.cell(key))
+        else:
+            self.refuse(row.cell(key), N_("“%(value)s” must be yes or no"), value=word)
+
+    # -- sections and items ----------------------------------------------------------
+
+    def sections(self, sheet: Sheet) -> Listing:
+        listing = self.listing(Cell(sheet.name, 1, "A", ""))
+        names = [row.text("name") for row in sheet.rows]
+        section: Tree | None = None
+        opened: Row | None = None
+        for position, row in enumerate(sheet.rows):
+            kind, list_name = _split_type(row.text("type"))
+            if kind == "begin_group":
+                if opened is not None:
+                    self.refuse(row.cell("type"), N_("groups cannot be nested"))
+                section, opened = self.section(row), row
+                self.append(listing, section, row.first)
+            elif kind == "end_group":
+                if opened is None:
+                    self.refuse(row.cell("type"), N_("end_group without begin_group"))
+                section, opened = None, None
+            elif section is None:
+                self.refuse(
+                    row.cell("type"),
+                    N_(
+                        "a question outside a group: put it between a begin_group "
+                        "and an end_group row"
+                    ),
+                )
+            else:
+                item = self.item(row, kind, list_name, names[position + 1 :])
+                if item is not None:
+                    self.append(section["items"], item, row.first)
+        if opened is not None:
+            self.refuse(opened.cell("type"), N_("this group has no end_group row"))
+        return listing
+
+    def section(self, row: Row) -> Tree:
+        section = self.node(row.first)
+        self.put(section, "code", row.text("name"), row.cell("name"))
+        self.put_text(section, "title", row, "label", required=True)
+        self.put_text(section, "description", row, "hint", required=False)
+        self.put(section, "items", self.listing(row.first), row.first)
+        return section
+
+    def item(
+        self, row: Row, kind: str, list_name: str, later: list[str]
+    ) -> Tree | None:
+        item_type = CHOICE_TYPES.get(kind) or PLAIN_TYPES.get(kind)
+        if item_type is None:
+            self.refuse(
+                row.cell("type"),
+                N_("unknown type “%(type)s” (known: %(known)s)"),
+                type=row.text("type"),
+                known=", ".join(KNOWN_TYPES),
+            )
+            return None
+        name = row.text("name")
+        if name in self.rows_by_name:
+            self.refuse(
+                row.cell("name"),
+                N_("the name “%(name)s” is already used on row %(row)d"),
+                name=name,
+                row=self.rows_by_name[name].number,
+            )
+        item = self.node(row.first)
+        self.put(item, "code", name, row.cell("name"))
+        self.put(item, "type", item_type, row.cell("type"))
+        if kind in CHOICE_TYPES:
+            self.put_choices(item, row, list_name)
+        self.put_text(item, "label", row, "label", required=True)
+        self.put_text(item, "hint", row, "hint", required=False)
+        if "required" in row.values:
+            self.put_flag(item, "required", row)
+        if "factor" in row.values:
+            self.put(item, "factor", row.text("factor"), row.cell("factor"))
+        for key in NUMBER_KEYS:
+            if key in row.values:
+                self.put(item, key, _whole(row.values[key]), row.cell(key))
+        if "relevant" in row.values:
+            self.put_show_if(item, row, later)
+        self.rows_by_name.setdefault(name, row)
+        if kind in CHOICE_TYPES and name:
+            self.earlier[name] = Target(
+                kind == "select_multiple", tuple(self.lists.get(list_name, ()))
+            )
+        return item
+
+    def put_choices(self, item: Tree, row: Row, list_name: str) -> None:
+        if not list_name:
+            self.refuse(
+                row.cell("type"),
+                N_("“%(type)s” needs the name of a choice list after it"),
+                type=row.text("type"),
+            )
+        elif not self.lists.get(list_name):
+            self.refuse(
+                row.cell("type"),
+                N_(
+                    "the choice list “%(list)s” is missing or empty on the choices "
+                    "sheet"
+                ),
+                list=list_name,
+            )
+        else:
+            self.put(item, "choices", list_name, row.cell("type"))
+
+    def put_show_if(self, item: Tree, row: Row, later: list[str]) -> None:
+        expression = row.text("relevant")
+        cell = row.cell("relevant")
+        for name in _REFERENCE.findall(expression):
+            if name == item["code"]:
+                self.refuse(cell, N_("relevant points at the question itself"))
+                return
+            if name in later and name not in self.rows_by_name:
+                self.refuse(
+                    cell,
+                    N_(
+                        "relevant points forward to %(item)s, asked later; a "
+                        "question can depend only on an earlier one"
+                    ),
+                    item=name,
+                )
+                return
+            if name not in self.rows_by_name:
+                self.refuse(
+                    cell, N_("relevant points at %(item)s: no such question"), item=name
+                )
+                return
+        try:
+            rule = translate(expression, self.earlier)
+        except RelevantRefused as refusal:
+            self.refuse(cell, refusal.message, **refusal.params)
+            return
+        show_if = self.node(cell)
+        self.put(show_if, "item", rule.item, cell)
+        values = self.listing(cell)
+        for value in rule.values:
+            self.append(values, value, cell)
+        self.put(show_if, "in", values, cell)
+        self.put(item, "show_if", show_if, cell)
+
+
+def texts_cell(row: Row, base: str, language: str) -> Cell:
+    """The cell standing for a text per language: its first language's cell."""
+    return row.cell(f"{base}::{language}")
+
+
+def _split_type(text: str) -> tuple[str, str]:
+    """``select_one yes_no`` → (``select_one``, ``yes_no``); XLSForm spaces allowed."""
+    words = text.split()
+    if len(words) >= 2 and words[0].lower() in ("begin", "end"):
+        return f"{words[0].lower()}_{words[1].lower()}", " ".join(words[2:])
+    if not words:
+        return "", ""
+    return words[0].lower(), " ".join(words[1:])
+
+
+def _whole(value: Any) -> Any:
+    """A cell meant as a whole number: ints kept, ``3.0`` and ``"3"`` made 3."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return value
+
+
+def _number(value: Any) -> int | float | None:
+    """A weight: a number cell, or text like ``0,5`` / ``0.5``; None if not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    try:
+        return float(as_text(value).replace(",", "."))
+    except ValueError:
+        return None

@@ -1,0 +1,269 @@
+"""The XLSForm-style workbook: round trip with the YAML, each problem at its cell."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from sipas.questionnaire import ItemType, load_file, load_text
+from sipas.questionnaire.xlsform import WorkbookError, read_workbook
+from sipas.questionnaire.xlsform_sheets import MAX_WORKBOOK_BYTES
+from sipas.questionnaire.xlsform_write import write_workbook
+from tests.conftest import ROOT
+from tests.questionnaire.test_loader import MINIMAL
+
+Edit = Callable[[Workbook], None]
+
+
+def minimal_workbook(edit: Edit | None = None) -> bytes:
+    """The loader tests' minimal questionnaire as a workbook, with ``edit`` applied.
+
+    Layout: survey row 2 begins group ``main``, rows 3–5 are ``filter``, ``A1``
+    (relevant in H4) and ``comment``; choices rows 2–7 are satisfaction5, 8–9 yes_no;
+    factors row 2 is ``A`` (weight in D2).
+    """
+    data = write_workbook(load_text(MINIMAL, "mini.yaml").definition)
+    if edit is None:
+        return data
+    workbook = load_workbook(io.BytesIO(data))
+    edit(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def problems_of(data: bytes) -> list[tuple[str | None, str, str]]:
+    """(sheet, cell, English text) of each problem reading ``data``."""
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(data)
+    return [
+        (p.sheet, f"{p.column or ''}{p.row or ''}", p.text)
+        for p in caught.value.problems
+    ]
+
+
+def put(sheet: str, cell: str, value: object) -> Edit:
+    def edit(workbook: Workbook) -> None:
+        workbook[sheet][cell] = value
+
+    return edit
+
+
+@pytest.mark.parametrize("name", ["sipas-2017-v2.yaml", "sipas-2017.yaml"])
+def test_shipped_questionnaire_round_trips_to_the_same_hash(name):
+    loaded = load_file(ROOT / "questionnaires" / name)
+    again = read_workbook(write_workbook(loaded.definition), "form.xlsx")
+    assert again.definition == loaded.definition
+    assert again.sha256 == loaded.sha256
+    assert again.questionnaire == loaded.questionnaire
+
+
+def test_minimal_workbook_reads_as_the_yaml():
+    loaded = read_workbook(minimal_workbook())
+    item = loaded.questionnaire.item("A1")
+    assert item.type is ItemType.scale
+    assert item.factor == "A"
+    assert item.show_if is not None
+    assert item.show_if.values == ("yes",)
+    assert loaded.sha256 == load_text(MINIMAL, "mini.yaml").sha256
+
+
+def test_xlsform_spellings_and_number_cells_are_accepted():
+    def edit(workbook: Workbook) -> None:
+        survey, choices = workbook["survey"], workbook["choices"]
+        survey["A2"], survey["A6"] = "begin group", "end group"
+        survey["G3"] = "TRUE"
+        choices["B2"] = 1  # a number typed where the code "1" is meant
+        workbook["factors"]["D2"] = "0,5"  # Vietnamese decimal comma
+
+    loaded = read_workbook(minimal_workbook(edit))
+    assert loaded.questionnaire.factors[0].weight == 0.5
+    assert loaded.questionnaire.item("A1").choice_codes[0] == "1"
+
+
+BAD_CELLS = [
+    pytest.param(
+        put("survey", "A4", "likert satisfaction5"),
+        "survey",
+        "A4",
+        "unknown type",
+        id="unknown-type",
+    ),
+    pytest.param(
+        put("survey", "D3", None),
+        "survey",
+        "D3",
+        "language “en” is missing",
+        id="missing-english-label",
+    ),
+    pytest.param(
+        put("survey", "B5", "filter"),
+        "survey",
+        "B5",
+        "already used on row 3",
+        id="duplicate-item-name",
+    ),
+    pytest.param(
+        put("choices", "B3", "1"),
+        "choices",
+        "B3",
+        "duplicate option code '1'",
+        id="duplicate-option",
+    ),
+    pytest.param(
+        put("survey", "A3", "select_one answers"),
+        "survey",
+        "A3",
+        "“answers” is missing or empty",
+        id="choice-list-missing",
+    ),
+    pytest.param(
+        put("survey", "A3", "select_one"),
+        "survey",
+        "A3",
+        "needs the name of a choice list",
+        id="choice-list-not-named",
+    ),
+    pytest.param(
+        put("survey", "H3", "${A1} = '1'"),
+        "survey",
+        "H3",
+        "points forward to A1",
+        id="relevant-forward",
+    ),
+    pytest.param(
+        put("survey", "H4", "${ghost} = 'yes'"),
+        "survey",
+        "H4",
+        "no such question",
+        id="relevant-at-nothing",
+    ),
+    pytest.param(
+        put("survey", "H4", "string-length(${filter}) > 0"),
+        "survey",
+        "H4",
+        "cannot read the condition",
+        id="relevant-unsupported",
+    ),
+    pytest.param(
+        put("survey", "H4", "${filter} = 'maybe'"),
+        "survey",
+        "H4",
+        "“maybe” is not an option of filter",
+        id="relevant-not-an-option",
+    ),
+    pytest.param(
+        put("survey", "H5", "${comment} = 'x'"),
+        "survey",
+        "H5",
+        "points at the question itself",
+        id="relevant-at-itself",
+    ),
+    pytest.param(
+        put("factors", "D2", "nặng"),
+        "factors",
+        "D2",
+        "“nặng” is not a number",
+        id="weight-not-a-number",
+    ),
+    pytest.param(
+        put("survey", "C3", '=CONCAT("Có", " góp ý?")'),
+        "survey",
+        "C3",
+        "formula",
+        id="formula",
+    ),
+    pytest.param(
+        lambda workbook: workbook["survey"].merge_cells("C3:D3"),
+        "survey",
+        "C3",
+        "merged cells C3:D3",
+        id="merged-cells",
+    ),
+    pytest.param(
+        put("survey", "A5", "note"),
+        "survey",
+        "A5",
+        "unknown type “note”",
+        id="note",
+    ),
+    pytest.param(
+        put("survey", "N1", "lable::vi"),
+        "survey",
+        "N1",
+        "unknown column “lable::vi”",
+        id="unknown-column",
+    ),
+    pytest.param(
+        put("choices", "E7", None),
+        "survey",
+        "A4",
+        "only code 9 is not_applicable",
+        id="yaml-rule-placed-at-its-cell",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "sheet", "cell", "words"), BAD_CELLS)
+def test_each_bad_input_is_reported_at_its_cell(edit, sheet, cell, words):
+    found = problems_of(minimal_workbook(edit))
+    assert any(
+        (where_sheet, where) == (sheet, cell) and words in text
+        for where_sheet, where, text in found
+    ), found
+
+
+def test_all_problems_are_reported_at_once():
+    def edit(workbook: Workbook) -> None:
+        for change in (
+            put("survey", "A4", "likert satisfaction5"),
+            put("survey", "D5", None),
+            put("factors", "D2", "heavy"),
+        ):
+            change(workbook)
+
+    cells = {(sheet, cell) for sheet, cell, _ in problems_of(minimal_workbook(edit))}
+    assert {("survey", "A4"), ("survey", "D5"), ("factors", "D2")} <= cells
+
+
+def zip_without_workbook() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "không phải bảng tính")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        pytest.param(MINIMAL.encode(), "not an Excel workbook", id="text-file"),
+        pytest.param(zip_without_workbook(), "not an Excel workbook", id="plain-zip"),
+        pytest.param(b"", "not an Excel workbook", id="empty"),
+        pytest.param(b"\0" * (MAX_WORKBOOK_BYTES + 1), "at most 20 MB", id="too-big"),
+    ],
+)
+def test_a_file_that_is_not_a_usable_workbook_is_refused(data, words):
+    [(sheet, cell, text)] = problems_of(data)
+    assert (sheet, cell) == (None, "")
+    assert words in text
+
+
+def test_missing_sheets_are_named():
+    def edit(workbook: Workbook) -> None:
+        del workbook["choices"]
+
+    found = problems_of(minimal_workbook(edit))
+    assert ("choices", "", "the sheet “choices” is missing") in found
+
+
+def test_indices_sheet_is_reserved_not_ignored():
+    def edit(workbook: Workbook) -> None:
+        workbook.create_sheet("indices").append(["name"])
+        workbook["indices"].append(["services"])
+
+    found = problems_of(minimal_workbook(edit))
+    assert any(sheet == "indices" and "not supported yet" in t for sheet, _, t in found)

@@ -23,6 +23,9 @@ from sipas.questionnaire.xlsform_relevant import N_
 
 #: Largest workbook accepted; checked on the bytes before openpyxl sees them.
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+#: Largest unpacked content: a small zip can unpack to gigabytes of XML.
+MAX_UNPACKED_BYTES = 10 * MAX_WORKBOOK_BYTES
+_MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,17 @@ def open_workbook(data: bytes, problems: list[SheetProblem]) -> Any | None:
             problem(
                 None,
                 N_("the file is %(size)d MB; at most %(limit)d MB is accepted"),
-                size=len(data) // (1024 * 1024),
-                limit=MAX_WORKBOOK_BYTES // (1024 * 1024),
+                size=-(-len(data) // _MB),
+                limit=MAX_WORKBOOK_BYTES // _MB,
+            )
+        )
+        return None
+    if _unpacked_size(data) > MAX_UNPACKED_BYTES:
+        problems.append(
+            problem(
+                None,
+                N_("the workbook unpacks to more than %(limit)d MB"),
+                limit=MAX_UNPACKED_BYTES // _MB,
             )
         )
         return None
@@ -131,6 +143,15 @@ def open_workbook(data: bytes, problems: list[SheetProblem]) -> Any | None:
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         problems.append(problem(None, N_("the file is not an Excel workbook (.xlsx)")))
         return None
+
+
+def _unpacked_size(data: bytes) -> int:
+    """Total size of the zip's members as declared (0 if it is no zip: said later)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        return 0
 
 
 def read_sheet(worksheet: Worksheet, problems: list[SheetProblem]) -> Sheet:

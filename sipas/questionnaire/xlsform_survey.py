@@ -58,6 +58,13 @@ COLUMNS = {
         "max_value",
     ),
 }
+#: Columns a sheet cannot do without.
+REQUIRED_COLUMNS = {
+    "settings": ("form_id", "version"),
+    "factors": ("name",),
+    "choices": ("list_name", "name"),
+    "survey": ("type", "name"),
+}
 NUMBER_KEYS = ("max", "max_length", "min_value", "max_value")
 TRUE_WORDS = frozenset({"yes", "true", "true()", "1", "có"})
 FALSE_WORDS = frozenset({"no", "false", "false()", "0", "không"})
@@ -144,12 +151,13 @@ class SurveyReader:
             if not known or (language and language not in SUPPORTED_LANGUAGES):
                 self.refuse(cell, N_("unknown column “%(column)s”"), column=heading)
         needed = "title::" if name == "settings" else "label::"
-        for language in SUPPORTED_LANGUAGES:
-            if f"{needed}{language}" not in sheet.headers:
+        required = REQUIRED_COLUMNS[name]
+        for column in (*required, *(needed + lang for lang in SUPPORTED_LANGUAGES)):
+            if column not in sheet.headers:
                 self.refuse(
                     Cell(name, 1, "", ""),
                     N_("the column “%(column)s” is missing"),
-                    column=f"{needed}{language}",
+                    column=column,
                 )
 
     def put_text(

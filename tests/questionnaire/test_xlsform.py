@@ -230,6 +230,14 @@ def test_all_problems_are_reported_at_once():
     assert {("survey", "A4"), ("survey", "D5"), ("factors", "D2")} <= cells
 
 
+def zip_bomb() -> bytes:
+    """A small zip whose member unpacks to 201 MB of zeros."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (201 * 1024 * 1024))
+    return buffer.getvalue()
+
+
 def zip_without_workbook() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -237,17 +245,22 @@ def zip_without_workbook() -> bytes:
     return buffer.getvalue()
 
 
+def too_big() -> bytes:
+    return b"\0" * (MAX_WORKBOOK_BYTES + 1)
+
+
 @pytest.mark.parametrize(
-    ("data", "words"),
+    ("make", "words"),
     [
-        pytest.param(MINIMAL.encode(), "not an Excel workbook", id="text-file"),
-        pytest.param(zip_without_workbook(), "not an Excel workbook", id="plain-zip"),
-        pytest.param(b"", "not an Excel workbook", id="empty"),
-        pytest.param(b"\0" * (MAX_WORKBOOK_BYTES + 1), "at most 20 MB", id="too-big"),
+        pytest.param(MINIMAL.encode, "not an Excel workbook", id="text-file"),
+        pytest.param(zip_without_workbook, "not an Excel workbook", id="plain-zip"),
+        pytest.param(bytes, "not an Excel workbook", id="empty"),
+        pytest.param(too_big, "the file is 21 MB; at most 20 MB", id="too-big"),
+        pytest.param(zip_bomb, "unpacks to more than 200 MB", id="zip-bomb"),
     ],
 )
-def test_a_file_that_is_not_a_usable_workbook_is_refused(data, words):
-    [(sheet, cell, text)] = problems_of(data)
+def test_a_file_that_is_not_a_usable_workbook_is_refused(make, words):
+    [(sheet, cell, text)] = problems_of(make())
     assert (sheet, cell) == (None, "")
     assert words in text
 
@@ -258,6 +271,16 @@ def test_missing_sheets_are_named():
 
     found = problems_of(minimal_workbook(edit))
     assert ("choices", "", "the sheet “choices” is missing") in found
+
+
+def test_missing_columns_are_named():
+    def edit(workbook: Workbook) -> None:
+        workbook["survey"].delete_cols(4)  # label::en
+        workbook["choices"].delete_cols(1)  # list_name
+
+    found = problems_of(minimal_workbook(edit))
+    assert ("survey", "1", "the column “label::en” is missing") in found
+    assert ("choices", "1", "the column “list_name” is missing") in found
 
 
 def test_indices_sheet_is_reserved_not_ignored():

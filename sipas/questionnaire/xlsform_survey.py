@@ -167,10 +167,9 @@ class SurveyReader:
         present = [lang for lang in SUPPORTED_LANGUAGES if row.text(f"{base}::{lang}")]
         if not present:
             if required:
+                column = f"{base}::{SUPPORTED_LANGUAGES[0]}"
                 self.refuse(
-                    row.cell(f"{base}::{SUPPORTED_LANGUAGES[0]}"),
-                    N_("the %(column)s is missing"),
-                    column=base,
+                    row.cell(column), N_("“%(column)s” is empty"), column=column
                 )
             return
         texts = self.node(row.cell(f"{base}::{present[0]}"))
@@ -181,9 +180,8 @@ class SurveyReader:
             else:
                 self.refuse(
                     row.cell(column),
-                    N_("the %(column)s in language “%(language)s” is missing"),
-                    column=base,
-                    language=language,
+                    N_("“%(column)s” is empty: give the text in every language"),
+                    column=column,
                 )
         self.put(tree, key, texts, texts_cell(row, base, present[0]))
 
@@ -216,7 +214,7 @@ class SurveyReader:
                 missing = "list_name" if not name else "name"
                 self.refuse(
                     row.cell(missing),
-                    N_("the %(column)s is missing"),
+                    N_("“%(column)s” is empty"),
                     column=missing,
                 )
                 continue

@@ -7,6 +7,7 @@ import zipfile
 from collections.abc import Callable
 
 import pytest
+from babel.messages.pofile import read_po
 from openpyxl import Workbook, load_workbook
 
 from sipas.questionnaire import ItemType, load_file, load_text
@@ -97,7 +98,7 @@ BAD_CELLS = [
         put("survey", "D3", None),
         "survey",
         "D3",
-        "language “en” is missing",
+        "“label::en” is empty",
         id="missing-english-label",
     ),
     pytest.param(
@@ -290,3 +291,23 @@ def test_indices_sheet_is_reserved_not_ignored():
 
     found = problems_of(minimal_workbook(edit))
     assert any(sheet == "indices" and "not supported yet" in t for sheet, _, t in found)
+
+
+def test_problems_read_in_vietnamese():
+    def edit(workbook: Workbook) -> None:
+        for change in (
+            put("survey", "A4", "likert satisfaction5"),
+            put("survey", "H5", "${filter} = 'có'"),
+            put("factors", "D2", "nặng"),
+        ):
+            change(workbook)
+
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(minimal_workbook(edit))
+    path = ROOT / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="vi")
+    texts = [catalog[p.message].string % dict(p.params) for p in caught.value.problems]
+    assert "không nhận ra kiểu “likert satisfaction5”" in texts[0]
+    assert "“có” không phải là một lựa chọn của filter" in texts[1]
+    assert "trọng số “nặng” không phải là số" in texts[2]

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
@@ -39,11 +41,19 @@ def _headings(sheet: str) -> list[str]:
 
 
 def _sheet(workbook: Workbook, name: str, rows: list[dict[str, Any]]) -> None:
+    """One sheet: bold frozen headings, then the rows, columns wide enough to read."""
     worksheet: Worksheet = workbook.create_sheet(name)
     headings = _headings(name)
     worksheet.append(headings)
+    for cell in worksheet[1]:
+        cell.font = Font(bold=True)
+    worksheet.freeze_panes = "A2"
     for row in rows:
         worksheet.append([row.get(heading) for heading in headings])
+    for index, heading in enumerate(headings, start=1):
+        longest = max((len(str(row.get(heading) or "")) for row in rows), default=0)
+        width = min(max(len(heading), longest) + 2, 60)
+        worksheet.column_dimensions[get_column_letter(index)].width = width
 
 
 def _texts(prefix: str, texts: Mapping[str, str] | None) -> dict[str, str]:

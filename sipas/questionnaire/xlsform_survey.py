@@ -79,6 +79,7 @@ class SurveyReader:
         self.cells: list[Cell] = []
         self.lists: dict[str, list[str]] = {}
         self.rows_by_name: dict[str, Row] = {}
+        self.named: dict[tuple[str, str], Row] = {}
         self.earlier: dict[str, Target] = {}
 
     # -- located nodes ---------------------------------------------------------------
@@ -107,6 +108,21 @@ class SurveyReader:
     def append(self, listing: Listing, value: Any, cell: Cell) -> None:
         listing.append(value)
         listing.item_lines.append(self.locate(cell))
+
+    def unique(self, kind: str, row: Row) -> None:
+        """Refuse an empty ``name``, or one already given to a ``kind`` above."""
+        name = row.text("name")
+        if not name:
+            self.refuse(row.cell("name"), N_("“%(column)s” is empty"), column="name")
+        elif (kind, name) in self.named:
+            self.refuse(
+                row.cell("name"),
+                N_("the name “%(name)s” is already used on row %(row)d"),
+                name=name,
+                row=self.named[kind, name].number,
+            )
+        else:
+            self.named[kind, name] = row
 
     def refuse(self, cell: Cell | None, message: str, /, **params: object) -> None:
         self.problems.append(problem(cell, message, **params))
@@ -190,6 +206,7 @@ class SurveyReader:
     def factors(self, sheet: Sheet) -> Listing:
         listing = self.listing(Cell(sheet.name, 1, "A", ""))
         for row in sheet.rows:
+            self.unique("factor", row)
             factor = self.node(row.first)
             self.put(factor, "code", row.text("name"), row.cell("name"))
             self.put_text(factor, "name", row, "label", required=True)
@@ -221,6 +238,7 @@ class SurveyReader:
             if name not in lists:
                 self.put(lists, name, self.listing(row.cell("list_name")), row.first)
                 self.lists[name] = []
+            self.unique(f"choice of {name}", row)
             choice = self.node(row.first)
             self.put(choice, "code", code, row.cell("name"))
             self.put_text(choice, "label", row, "label", required=True)
@@ -272,6 +290,7 @@ class SurveyReader:
         return listing
 
     def section(self, row: Row) -> Tree:
+        self.unique("section", row)
         section = self.node(row.first)
         self.put(section, "code", row.text("name"), row.cell("name"))
         self.put_text(section, "title", row, "label", required=True)
@@ -292,13 +311,7 @@ class SurveyReader:
             )
             return None
         name = row.text("name")
-        if name in self.rows_by_name:
-            self.refuse(
-                row.cell("name"),
-                N_("the name “%(name)s” is already used on row %(row)d"),
-                name=name,
-                row=self.rows_by_name[name].number,
-            )
+        self.unique("item", row)
         item = self.node(row.first)
         self.put(item, "code", name, row.cell("name"))
         self.put(item, "type", item_type, row.cell("type"))

@@ -112,8 +112,22 @@ BAD_CELLS = [
         put("choices", "B3", "1"),
         "choices",
         "B3",
-        "duplicate option code '1'",
+        "already used on row 2",
         id="duplicate-option",
+    ),
+    pytest.param(
+        put("survey", "B5", None),
+        "survey",
+        "B5",
+        "“name” is empty",
+        id="item-without-name",
+    ),
+    pytest.param(
+        put("survey", "A4", "begin_group"),
+        "survey",
+        "A4",
+        "groups cannot be nested",
+        id="nested-group",
     ),
     pytest.param(
         put("survey", "A3", "select_one answers"),

@@ -228,6 +228,11 @@ def translate(expression: str, earlier: Mapping[str, Target]) -> ShowIfRule:
 def write(rule: ShowIfRule, target: Target) -> str:
     """The ``relevant`` expression that :func:`translate` reads back as ``rule``."""
     quoted = [_quote(value) for value in rule.values]
+    left_out = [code for code in target.options if code not in rule.values]
+    others = [code for code in target.options if code != (left_out or [""])[0]]
+    shorter = len(left_out) == 1 and len(others) > 1 and not target.is_multi
+    if shorter and list(rule.values) == others:
+        return f"${{{rule.item}}} != {_quote(left_out[0])}"
     if target.is_multi:
         parts = [f"selected(${{{rule.item}}}, {value})" for value in quoted]
     else:

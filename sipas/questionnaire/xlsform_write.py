@@ -50,6 +50,10 @@ def _sheet(workbook: Workbook, name: str, rows: list[dict[str, Any]]) -> None:
     worksheet.freeze_panes = "A2"
     for row in rows:
         worksheet.append([row.get(heading) for heading in headings])
+    for line in worksheet.iter_rows(min_row=2):
+        for cell in line:
+            if cell.data_type == "f":  # a text that starts with "=" stays text
+                cell.data_type = "s"
     for index, heading in enumerate(headings, start=1):
         longest = max((len(str(row.get(heading) or "")) for row in rows), default=0)
         width = min(max(len(heading), longest) + 2, 60)

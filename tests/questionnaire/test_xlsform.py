@@ -86,6 +86,18 @@ def test_xlsform_spellings_and_number_cells_are_accepted():
     assert loaded.questionnaire.item("A1").choice_codes[0] == "1"
 
 
+def test_text_starting_with_equals_stays_text_and_sheet_names_ignore_case():
+    definition = load_text(MINIMAL, "mini.yaml").definition
+    definition["sections"][0]["items"][2]["label"]["en"] = "=other comments"
+    workbook = load_workbook(io.BytesIO(write_workbook(definition)))
+    workbook["survey"].title = "renamed"  # openpyxl renames a clash of case to Survey1
+    workbook["renamed"].title = "Survey"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    loaded = read_workbook(buffer.getvalue())
+    assert loaded.questionnaire.item("comment").label["en"] == "=other comments"
+
+
 BAD_CELLS = [
     pytest.param(
         put("survey", "A4", "likert satisfaction5"),

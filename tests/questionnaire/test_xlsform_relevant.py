@@ -83,3 +83,20 @@ def test_quote_in_an_option_is_written_readably():
     target = Target(False, ("it's",))
     rule = ShowIfRule("q", ("it's",))
     assert translate(write(rule, target), {"q": target}) == rule
+
+
+@pytest.mark.parametrize(
+    ("values", "written"),
+    [
+        (("early", "on_time", "late"), "${on_time} != 'not_received'"),
+        (
+            ("on_time", "early", "late"),
+            "${on_time} = 'on_time' or ${on_time} = 'early' or ${on_time} = 'late'",
+        ),
+        (("late",), "${on_time} = 'late'"),
+    ],
+)
+def test_all_options_but_one_in_their_order_are_written_with_not_equal(values, written):
+    rule = ShowIfRule("on_time", values)
+    assert write(rule, EARLIER["on_time"]) == written
+    assert translate(written, EARLIER) == rule

@@ -13,6 +13,19 @@ from typing import Any
 from sipas.questionnaire.loader import LocatedList as Listing
 from sipas.questionnaire.loader import LocatedMap as Tree
 from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
+from sipas.questionnaire.xlsform_columns import (
+    CHOICE_TYPES,
+    COLUMNS,
+    FALSE_WORDS,
+    KNOWN_TYPES,
+    NUMBER_KEYS,
+    PLAIN_TYPES,
+    REQUIRED_COLUMNS,
+    TRUE_WORDS,
+    number,
+    split_type,
+    whole,
+)
 from sipas.questionnaire.xlsform_relevant import (
     N_,
     RelevantRefused,
@@ -24,50 +37,10 @@ from sipas.questionnaire.xlsform_sheets import (
     Row,
     Sheet,
     SheetProblem,
-    as_text,
     problem,
     sheet_problem,
 )
 
-#: XLSForm types and ours, each to the item type it becomes (None: a group marker).
-CHOICE_TYPES = {
-    "select_one": "single_choice",
-    "select_multiple": "multi_choice",
-    "scale": "scale",
-}
-PLAIN_TYPES = {"text": "text", "integer": "number"}
-GROUP_TYPES = ("begin_group", "end_group")
-KNOWN_TYPES = (*CHOICE_TYPES, *PLAIN_TYPES, *GROUP_TYPES)
-
-#: Columns of each sheet; ``::`` columns take a language of the form after them.
-COLUMNS = {
-    "settings": ("form_id", "version", "title::", "description::"),
-    "factors": ("name", "label::", "weight"),
-    "choices": ("list_name", "name", "label::", "not_applicable"),
-    "survey": (
-        "type",
-        "name",
-        "label::",
-        "hint::",
-        "required",
-        "relevant",
-        "factor",
-        "max",
-        "max_length",
-        "min_value",
-        "max_value",
-    ),
-}
-#: Columns a sheet cannot do without.
-REQUIRED_COLUMNS = {
-    "settings": ("form_id", "version"),
-    "factors": ("name",),
-    "choices": ("list_name", "name"),
-    "survey": ("type", "name"),
-}
-NUMBER_KEYS = ("max", "max_length", "min_value", "max_value")
-TRUE_WORDS = frozenset({"yes", "true", "true()", "1", "có"})
-FALSE_WORDS = frozenset({"no", "false", "false()", "0", "không"})
 _REFERENCE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -90,22 +63,26 @@ class SurveyReader:
         return len(self.cells) - 1
 
     def node(self, cell: Cell) -> Tree:
+        """A new mapping standing at ``cell``."""
         tree = Tree()
         tree.line = self.locate(cell)
         tree.key_lines = {}
         return tree
 
     def listing(self, cell: Cell) -> Listing:
+        """A new list standing at ``cell``."""
         located = Listing()
         located.line = self.locate(cell)
         located.item_lines = []
         return located
 
     def put(self, tree: Tree, key: str, value: Any, cell: Cell) -> None:
+        """Set ``key`` of ``tree``, remembering the cell it came from."""
         tree[key] = value
         tree.key_lines[key] = self.locate(cell)
 
     def append(self, listing: Listing, value: Any, cell: Cell) -> None:
+        """Append to ``listing``, remembering the cell it came from."""
         listing.append(value)
         listing.item_lines.append(self.locate(cell))
 
@@ -142,9 +119,7 @@ class SurveyReader:
         row = settings.rows[0]
         root = self.node(row.first)
         self.put(root, "code", row.text("form_id"), row.cell("form_id"))
-        self.put(
-            root, "version", _whole(row.values.get("version")), row.cell("version")
-        )
+        self.put(root, "version", whole(row.values.get("version")), row.cell("version"))
         languages = self.listing(row.first)
         for language in SUPPORTED_LANGUAGES:
             self.append(languages, language, row.first)
@@ -158,6 +133,7 @@ class SurveyReader:
         return root
 
     def check_headers(self, name: str, sheet: Sheet) -> None:
+        """Refuse unknown columns and name the missing ones of a known sheet."""
         columns = COLUMNS.get(name)
         if columns is None:
             return
@@ -199,11 +175,12 @@ class SurveyReader:
                     N_("“%(column)s” is empty: give the text in every language"),
                     column=column,
                 )
-        self.put(tree, key, texts, texts_cell(row, base, present[0]))
+        self.put(tree, key, texts, row.cell(f"{base}::{present[0]}"))
 
     # -- factors and choices ---------------------------------------------------------
 
     def factors(self, sheet: Sheet) -> Listing:
+        """The ``factors`` list from its sheet."""
         listing = self.listing(Cell(sheet.name, 1, "A", ""))
         for row in sheet.rows:
             self.unique("factor", row)
@@ -211,7 +188,7 @@ class SurveyReader:
             self.put(factor, "code", row.text("name"), row.cell("name"))
             self.put_text(factor, "name", row, "label", required=True)
             if "weight" in row.values:
-                weight = _number(row.values["weight"])
+                weight = number(row.values["weight"])
                 if weight is None:
                     self.refuse(
                         row.cell("weight"),
@@ -224,6 +201,7 @@ class SurveyReader:
         return listing
 
     def choice_lists(self, sheet: Sheet) -> Tree:
+        """The ``choice_lists`` mapping from the choices sheet, lists in order."""
         lists = self.node(Cell(sheet.name, 1, "A", ""))
         for row in sheet.rows:
             name, code = row.text("list_name"), row.text("name")
@@ -249,6 +227,7 @@ class SurveyReader:
         return lists
 
     def put_flag(self, tree: Tree, key: str, row: Row) -> None:
+        """Put a yes/no cell as true/false, or refuse another word."""
         word = row.text(key).lower()
         if word in TRUE_WORDS or word in FALSE_WORDS:
             self.put(tree, key, word in TRUE_WORDS, row.cell(key))
@@ -258,12 +237,13 @@ class SurveyReader:
     # -- sections and items ----------------------------------------------------------
 
     def sections(self, sheet: Sheet) -> Listing:
+        """The ``sections`` list from the survey sheet's groups."""
         listing = self.listing(Cell(sheet.name, 1, "A", ""))
         names = [row.text("name") for row in sheet.rows]
         section: Tree | None = None
         opened: Row | None = None
         for position, row in enumerate(sheet.rows):
-            kind, list_name = _split_type(row.text("type"))
+            kind, list_name = split_type(row.text("type"))
             if kind == "begin_group":
                 if opened is not None:
                     self.refuse(row.cell("type"), N_("groups cannot be nested"))
@@ -290,6 +270,7 @@ class SurveyReader:
         return listing
 
     def section(self, row: Row) -> Tree:
+        """A section opened by a begin_group row (items appended later)."""
         self.unique("section", row)
         section = self.node(row.first)
         self.put(section, "code", row.text("name"), row.cell("name"))
@@ -301,6 +282,7 @@ class SurveyReader:
     def item(
         self, row: Row, kind: str, list_name: str, later: list[str]
     ) -> Tree | None:
+        """An item from its survey row (None when its type is unknown)."""
         item_type = CHOICE_TYPES.get(kind) or PLAIN_TYPES.get(kind)
         if item_type is None:
             self.refuse(
@@ -325,7 +307,7 @@ class SurveyReader:
             self.put(item, "factor", row.text("factor"), row.cell("factor"))
         for key in NUMBER_KEYS:
             if key in row.values:
-                self.put(item, key, _whole(row.values[key]), row.cell(key))
+                self.put(item, key, whole(row.values[key]), row.cell(key))
         if "relevant" in row.values:
             self.put_show_if(item, row, later)
         self.rows_by_name.setdefault(name, row)
@@ -336,6 +318,7 @@ class SurveyReader:
         return item
 
     def put_choices(self, item: Tree, row: Row, list_name: str) -> None:
+        """Name the item's choice list, refusing one missing or empty."""
         if not list_name:
             self.refuse(
                 row.cell("type"),
@@ -355,6 +338,7 @@ class SurveyReader:
             self.put(item, "choices", list_name, row.cell("type"))
 
     def put_show_if(self, item: Tree, row: Row, later: list[str]) -> None:
+        """The row's ``relevant`` as ``show_if``, or a problem at its cell."""
         expression = row.text("relevant")
         cell = row.cell("relevant")
         for name in _REFERENCE.findall(expression):
@@ -388,39 +372,3 @@ class SurveyReader:
             self.append(values, value, cell)
         self.put(show_if, "in", values, cell)
         self.put(item, "show_if", show_if, cell)
-
-
-def texts_cell(row: Row, base: str, language: str) -> Cell:
-    """The cell standing for a text per language: its first language's cell."""
-    return row.cell(f"{base}::{language}")
-
-
-def _split_type(text: str) -> tuple[str, str]:
-    """``select_one yes_no`` → (``select_one``, ``yes_no``); XLSForm spaces allowed."""
-    words = text.split()
-    if len(words) >= 2 and words[0].lower() in ("begin", "end"):
-        return f"{words[0].lower()}_{words[1].lower()}", " ".join(words[2:])
-    if not words:
-        return "", ""
-    return words[0].lower(), " ".join(words[1:])
-
-
-def _whole(value: Any) -> Any:
-    """A cell meant as a whole number: ints kept, ``3.0`` and ``"3"`` made 3."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return value
-
-
-def _number(value: Any) -> int | float | None:
-    """A weight: a number cell, or text like ``0,5`` / ``0.5``; None if not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return value
-    try:
-        return float(as_text(value).replace(",", "."))
-    except ValueError:
-        return None

@@ -17,8 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
+from sipas.questionnaire.xlsform_columns import COLUMNS, NUMBER_KEYS
 from sipas.questionnaire.xlsform_relevant import ShowIfRule, Target, write
-from sipas.questionnaire.xlsform_survey import COLUMNS, NUMBER_KEYS
 
 ITEM_TYPES = {
     "single_choice": "select_one",

@@ -80,6 +80,8 @@ def read_workbook(data: bytes, source: str = "workbook.xlsx") -> LoadedQuestionn
     reader = SurveyReader(problems)
     tree = reader.read(sheets)
     questionnaire = _run_builder(tree, reader.cells, source, problems)
+    if questionnaire is None and not problems:  # the builder refused without a word
+        problems.append(sheet_problem(None, N_("the workbook holds no questionnaire")))
     if problems or questionnaire is None:
         raise WorkbookError(problems)
     definition = _plain(tree)

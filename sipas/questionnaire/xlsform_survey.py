@@ -110,13 +110,7 @@ class SurveyReader:
         """The tree of the whole workbook (problems recorded, never raised)."""
         for name, sheet in sheets.items():
             self.check_headers(name, sheet)
-        settings = sheets["settings"]
-        if not settings.rows:
-            self.problems.append(
-                sheet_problem("settings", N_("the sheet has no row of values"))
-            )
-            return self.node(Cell("settings", 2, "A", ""))
-        row = settings.rows[0]
+        row = self.settings_row(sheets["settings"])
         root = self.node(row.first)
         self.put(root, "code", row.text("form_id"), row.cell("form_id"))
         self.put(root, "version", whole(row.values.get("version")), row.cell("version"))
@@ -131,6 +125,23 @@ class SurveyReader:
         self.put(root, "choice_lists", self.choice_lists(sheets["choices"]), row.first)
         self.put(root, "sections", self.sections(sheets["survey"]), row.first)
         return root
+
+    def settings_row(self, sheet: Sheet) -> Row:
+        """The row of values of the settings sheet, its required cells checked."""
+        if not sheet.rows:
+            self.problems.append(
+                sheet_problem(sheet.name, N_("the sheet has no row of values"))
+            )
+            letters = {heading: cell.column for heading, cell in sheet.headers.items()}
+            first = Cell(sheet.name, 2, "A", "")
+            sheet.rows.append(Row(sheet.name, 2, {}, {}, first, letters))
+        row = sheet.rows[0]
+        for column in ("form_id", "version"):
+            if not row.text(column):
+                self.refuse(
+                    row.cell(column), N_("“%(column)s” is empty"), column=column
+                )
+        return row
 
     def check_headers(self, name: str, sheet: Sheet) -> None:
         """Refuse unknown columns and name the missing ones of a known sheet."""

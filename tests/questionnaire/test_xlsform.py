@@ -310,6 +310,19 @@ def test_missing_columns_are_named():
     assert ("choices", "1", "the column “list_name” is missing") in found
 
 
+def test_settings_without_values_still_reads_the_other_sheets():
+    def edit(workbook: Workbook) -> None:
+        workbook["settings"].delete_rows(2)
+        workbook["survey"]["A4"] = "likert satisfaction5"
+
+    found = problems_of(minimal_workbook(edit))
+    assert ("settings", "", "the sheet has no row of values") in found
+    assert ("settings", "A2", "“form_id” is empty") in found
+    assert ("settings", "C2", "“title::vi” is empty") in found
+    assert ("survey", "A4") in {(sheet, cell) for sheet, cell, _ in found}
+    assert not [text for _, _, text in found if "lacks required key" in text]
+
+
 def test_indices_sheet_is_reserved_not_ignored():
     def edit(workbook: Workbook) -> None:
         workbook.create_sheet("indices").append(["name"])

@@ -9,6 +9,7 @@ here, before any meaning is read: the size (before parsing), that the bytes are 
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,6 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sipas.questionnaire.xlsform_relevant import N_
@@ -138,9 +138,12 @@ def open_workbook(data: bytes, problems: list[SheetProblem]) -> Any | None:
         )
         return None
     try:
-        # not read_only: merged ranges are only known to ordinary worksheets
-        return load_workbook(io.BytesIO(data), data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        with warnings.catch_warnings():
+            # Excel and Google Sheets write extensions openpyxl warns it drops
+            warnings.simplefilter("ignore")
+            # not read_only: merged ranges are only known to ordinary worksheets
+            return load_workbook(io.BytesIO(data), data_only=False)
+    except Exception:  # noqa: BLE001 - untrusted bytes break openpyxl in many ways
         problems.append(problem(None, N_("the file is not an Excel workbook (.xlsx)")))
         return None
 

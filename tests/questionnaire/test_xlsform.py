@@ -272,6 +272,21 @@ def zip_without_workbook() -> bytes:
     return buffer.getvalue()
 
 
+def with_broken(part: str) -> Callable[[], bytes]:
+    """The minimal workbook with one of its XML parts replaced by junk."""
+
+    def make() -> bytes:
+        source = zipfile.ZipFile(io.BytesIO(minimal_workbook()))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for member in source.infolist():
+                broken = member.filename == part
+                archive.writestr(member, b"<junk" if broken else source.read(member))
+        return buffer.getvalue()
+
+    return make
+
+
 def too_big() -> bytes:
     return b"\0" * (MAX_WORKBOOK_BYTES + 1)
 
@@ -282,6 +297,14 @@ def too_big() -> bytes:
         pytest.param(MINIMAL.encode, "not an Excel workbook", id="text-file"),
         pytest.param(zip_without_workbook, "not an Excel workbook", id="plain-zip"),
         pytest.param(bytes, "not an Excel workbook", id="empty"),
+        pytest.param(
+            with_broken("xl/workbook.xml"), "not an Excel workbook", id="bad-xml"
+        ),
+        pytest.param(
+            with_broken("xl/worksheets/sheet1.xml"),
+            "not an Excel workbook",
+            id="bad-sheet-xml",
+        ),
         pytest.param(too_big, "the file is 21 MB; at most 20 MB", id="too-big"),
         pytest.param(zip_bomb, "unpacks to more than 200 MB", id="zip-bomb"),
     ],

@@ -38,8 +38,8 @@ from sipas.questionnaire.xlsform_sheets import (
 )
 from sipas.questionnaire.xlsform_survey import SurveyReader
 
-REQUIRED_SHEETS = ("settings", "survey", "choices")
-KNOWN_SHEETS = (*REQUIRED_SHEETS, "factors", "indices")
+REQUIRED_SHEETS = ("settings", "survey", "choices", "factors")
+KNOWN_SHEETS = (*REQUIRED_SHEETS, "indices")
 
 
 class WorkbookError(Exception):

@@ -120,8 +120,7 @@ class SurveyReader:
         self.put(root, "languages", languages, row.first)
         self.put_text(root, "title", row, "title", required=True)
         self.put_text(root, "description", row, "description", required=False)
-        if "factors" in sheets:
-            self.put(root, "factors", self.factors(sheets["factors"]), row.first)
+        self.put(root, "factors", self.factors(sheets["factors"]), row.first)
         self.put(root, "choice_lists", self.choice_lists(sheets["choices"]), row.first)
         self.put(root, "sections", self.sections(sheets["survey"]), row.first)
         return root
@@ -136,6 +135,8 @@ class SurveyReader:
             first = Cell(sheet.name, 2, "A", "")
             sheet.rows.append(Row(sheet.name, 2, {}, {}, first, letters))
         row = sheet.rows[0]
+        for extra in sheet.rows[1:]:
+            self.refuse(extra.first, N_("the settings take one row of values only"))
         for column in ("form_id", "version"):
             if not row.text(column):
                 self.refuse(

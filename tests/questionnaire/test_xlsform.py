@@ -212,6 +212,13 @@ BAD_CELLS = [
         id="merged-cells",
     ),
     pytest.param(
+        put("settings", "A3", "mini2"),
+        "settings",
+        "A3",
+        "one row of values only",
+        id="second-settings-row",
+    ),
+    pytest.param(
         put("survey", "A5", "note"),
         "survey",
         "A5",
@@ -318,9 +325,11 @@ def test_a_file_that_is_not_a_usable_workbook_is_refused(make, words):
 def test_missing_sheets_are_named():
     def edit(workbook: Workbook) -> None:
         del workbook["choices"]
+        del workbook["factors"]
 
     found = problems_of(minimal_workbook(edit))
     assert ("choices", "", "the sheet “choices” is missing") in found
+    assert ("factors", "", "the sheet “factors” is missing") in found
 
 
 def test_missing_columns_are_named():

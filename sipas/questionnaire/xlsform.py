@@ -26,6 +26,7 @@ from sipas.questionnaire.checks import Problem
 from sipas.questionnaire.loader import LoadedQuestionnaire, _plain, definition_sha256
 from sipas.questionnaire.loader import LocatedMap as Tree
 from sipas.questionnaire.schema import Questionnaire
+from sipas.questionnaire.xlsform_columns import suggestion
 from sipas.questionnaire.xlsform_relevant import N_
 from sipas.questionnaire.xlsform_sheets import (
     Cell,
@@ -69,11 +70,7 @@ def read_workbook(data: bytes, source: str = "workbook.xlsx") -> LoadedQuestionn
     sheets = {
         ws.title.strip().lower(): read_sheet(ws, problems) for ws in workbook.worksheets
     }
-    for name in REQUIRED_SHEETS:
-        if name not in sheets:
-            problems.append(
-                sheet_problem(name, N_("the sheet “%(sheet)s” is missing"), sheet=name)
-            )
+    _name_missing_sheets(sheets, problems)
     if any(name not in sheets for name in REQUIRED_SHEETS):
         raise WorkbookError(problems)
     _refuse_indices(sheets.get("indices"), problems)
@@ -88,6 +85,27 @@ def read_workbook(data: bytes, source: str = "workbook.xlsx") -> LoadedQuestionn
     return LoadedQuestionnaire(
         questionnaire, definition, definition_sha256(definition), source
     )
+
+
+def _name_missing_sheets(
+    sheets: dict[str, Sheet], problems: list[SheetProblem]
+) -> None:
+    """Name each required sheet that is missing, and a sheet that may misspell it."""
+    others = [name for name in sheets if name not in KNOWN_SHEETS]
+    for name in REQUIRED_SHEETS:
+        if name in sheets:
+            continue
+        found = suggestion(name, others) if others else None
+        problems.append(
+            sheet_problem(name, N_("the sheet “%(sheet)s” is missing"), sheet=name)
+            if found is None
+            else sheet_problem(
+                name,
+                N_("the sheet “%(sheet)s” is missing: is “%(found)s” meant to be it?"),
+                sheet=name,
+                found=sheets[found].name,
+            )
+        )
 
 
 def _refuse_indices(sheet: Sheet | None, problems: list[SheetProblem]) -> None:

@@ -7,8 +7,10 @@ columns here when it is read.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
+from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
 from sipas.questionnaire.xlsform_sheets import as_text
 
 #: XLSForm types and ours (``scale``), each to the item type it becomes.
@@ -81,3 +83,20 @@ def number(value: Any) -> int | float | None:
         return float(as_text(value).replace(",", "."))
     except ValueError:
         return None
+
+
+def headings(sheet: str) -> list[str]:
+    """The sheet's columns with each ``::`` column once per language."""
+    expanded: list[str] = []
+    for column in COLUMNS[sheet]:
+        if column.endswith("::"):
+            expanded.extend(f"{column}{language}" for language in SUPPORTED_LANGUAGES)
+        else:
+            expanded.append(column)
+    return expanded
+
+
+def suggestion(word: str, known: list[str] | tuple[str, ...]) -> str | None:
+    """The known word ``word`` is most likely a misspelling of, if any is close."""
+    close = difflib.get_close_matches(word.lower(), list(known), n=1, cutoff=0.75)
+    return close[0] if close else None

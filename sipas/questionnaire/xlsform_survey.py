@@ -22,8 +22,10 @@ from sipas.questionnaire.xlsform_columns import (
     PLAIN_TYPES,
     REQUIRED_COLUMNS,
     TRUE_WORDS,
+    headings,
     number,
     split_type,
+    suggestion,
     whole,
 )
 from sipas.questionnaire.xlsform_relevant import (
@@ -153,7 +155,7 @@ class SurveyReader:
             base, _, language = heading.partition("::")
             known = f"{base}::" in columns if language else heading in columns
             if not known or (language and language not in SUPPORTED_LANGUAGES):
-                self.refuse(cell, N_("unknown column “%(column)s”"), column=heading)
+                self.unknown_column(name, heading, cell)
         needed = "title::" if name == "settings" else "label::"
         required = REQUIRED_COLUMNS[name]
         for column in (*required, *(needed + lang for lang in SUPPORTED_LANGUAGES)):
@@ -163,6 +165,19 @@ class SurveyReader:
                     N_("the column “%(column)s” is missing"),
                     column=column,
                 )
+
+    def unknown_column(self, sheet: str, heading: str, cell: Cell) -> None:
+        """Refuse a column, suggesting the known one it may misspell."""
+        guess = suggestion(heading, headings(sheet))
+        if guess is None:
+            self.refuse(cell, N_("unknown column “%(column)s”"), column=heading)
+        else:
+            self.refuse(
+                cell,
+                N_("unknown column “%(column)s”: did you mean “%(suggestion)s”?"),
+                column=heading,
+                suggestion=guess,
+            )
 
     def put_text(
         self, tree: Tree, key: str, row: Row, base: str, *, required: bool
@@ -297,11 +312,15 @@ class SurveyReader:
         """An item from its survey row (None when its type is unknown)."""
         item_type = CHOICE_TYPES.get(kind) or PLAIN_TYPES.get(kind)
         if item_type is None:
+            guess = suggestion(kind, KNOWN_TYPES)
             self.refuse(
                 row.cell("type"),
-                N_("unknown type “%(type)s” (known: %(known)s)"),
+                N_("unknown type “%(type)s”: did you mean “%(suggestion)s”?")
+                if guess
+                else N_("unknown type “%(type)s” (known: %(known)s)"),
                 type=row.text("type"),
                 known=", ".join(KNOWN_TYPES),
+                suggestion=guess,
             )
             return None
         name = row.text("name")

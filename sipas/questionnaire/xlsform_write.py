@@ -16,8 +16,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
-from sipas.questionnaire.xlsform_columns import COLUMNS, NUMBER_KEYS
+from sipas.questionnaire import xlsform_columns as columns
+from sipas.questionnaire.xlsform_columns import NUMBER_KEYS
 from sipas.questionnaire.xlsform_relevant import ShowIfRule, Target, write
 
 ITEM_TYPES = {
@@ -29,21 +29,10 @@ ITEM_TYPES = {
 }
 
 
-def _headings(sheet: str) -> list[str]:
-    """The sheet's columns with each ``::`` column once per language."""
-    headings: list[str] = []
-    for column in COLUMNS[sheet]:
-        if column.endswith("::"):
-            headings.extend(f"{column}{language}" for language in SUPPORTED_LANGUAGES)
-        else:
-            headings.append(column)
-    return headings
-
-
 def _sheet(workbook: Workbook, name: str, rows: list[dict[str, Any]]) -> None:
     """One sheet: bold frozen headings, then the rows, columns wide enough to read."""
     worksheet: Worksheet = workbook.create_sheet(name)
-    headings = _headings(name)
+    headings = columns.headings(name)
     worksheet.append(headings)
     for cell in worksheet[1]:
         cell.font = Font(bold=True)

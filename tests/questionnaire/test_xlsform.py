@@ -219,6 +219,13 @@ BAD_CELLS = [
         id="second-settings-row",
     ),
     pytest.param(
+        put("survey", "A3", "select_on yes_no"),
+        "survey",
+        "A3",
+        "unknown type “select_on yes_no”: did you mean “select_one”?",
+        id="misspelt-type",
+    ),
+    pytest.param(
         put("survey", "A5", "note"),
         "survey",
         "A5",
@@ -229,7 +236,7 @@ BAD_CELLS = [
         put("survey", "N1", "lable::vi"),
         "survey",
         "N1",
-        "unknown column “lable::vi”",
+        "unknown column “lable::vi”: did you mean “label::vi”?",
         id="unknown-column",
     ),
     pytest.param(
@@ -340,6 +347,18 @@ def test_missing_columns_are_named():
     found = problems_of(minimal_workbook(edit))
     assert ("survey", "1", "the column “label::en” is missing") in found
     assert ("choices", "1", "the column “list_name” is missing") in found
+
+
+def test_a_misspelt_sheet_is_pointed_at():
+    def edit(workbook: Workbook) -> None:
+        workbook["survey"].title = "Survery"
+
+    found = problems_of(minimal_workbook(edit))
+    assert (
+        "survey",
+        "",
+        "the sheet “survey” is missing: is “Survery” meant to be it?",
+    ) in found
 
 
 def test_settings_without_values_still_reads_the_other_sheets():

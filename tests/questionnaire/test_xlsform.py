@@ -301,6 +301,25 @@ def with_broken(part: str) -> Callable[[], bytes]:
     return make
 
 
+def entity_bomb() -> bytes:
+    """The minimal workbook whose first cell expands to a billion "lol"s."""
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" if i > 1 else "&lol;"}'
+        + f'{(f"&lol{i - 1};" if i > 1 else "&lol;") * 9}">'
+        for i in range(1, 10)
+    )
+    source = zipfile.ZipFile(io.BytesIO(minimal_workbook()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                text = content.decode().replace("<t>", "<t>&lol9;", 1)
+                content = f"<!DOCTYPE worksheet [{entities}]>{text}".encode()
+            archive.writestr(member, content)
+    return buffer.getvalue()
+
+
 def too_big() -> bytes:
     return b"\0" * (MAX_WORKBOOK_BYTES + 1)
 
@@ -319,6 +338,7 @@ def too_big() -> bytes:
             "not an Excel workbook",
             id="bad-sheet-xml",
         ),
+        pytest.param(entity_bomb, "not an Excel workbook", id="entity-bomb"),
         pytest.param(too_big, "the file is 21 MB; at most 20 MB", id="too-big"),
         pytest.param(zip_bomb, "unpacks to more than 200 MB", id="zip-bomb"),
     ],

@@ -299,6 +299,13 @@ class SurveyReader:
     def section(self, row: Row) -> Tree:
         """A section opened by a begin_group row (items appended later)."""
         self.unique("section", row)
+        for heading in row.values:
+            if heading.partition("::")[0] not in ("type", "name", "label", "hint"):
+                self.refuse(
+                    row.cell(heading),
+                    N_("a group cannot have “%(column)s”: put it on its questions"),
+                    column=heading,
+                )
         section = self.node(row.first)
         self.put(section, "code", row.text("name"), row.cell("name"))
         self.put_text(section, "title", row, "label", required=True)

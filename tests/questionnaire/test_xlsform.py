@@ -226,6 +226,13 @@ BAD_CELLS = [
         id="misspelt-type",
     ),
     pytest.param(
+        put("survey", "H2", "${filter} = 'yes'"),
+        "survey",
+        "H2",
+        "a group cannot have “relevant”",
+        id="relevant-on-a-group",
+    ),
+    pytest.param(
         put("survey", "A5", "note"),
         "survey",
         "A5",

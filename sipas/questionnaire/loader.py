@@ -103,12 +103,12 @@ _LineLoader.add_constructor(
 )
 
 
-def _plain(value: Any) -> Any:
+def plain_tree(value: Any) -> Any:
     """The YAML tree as plain dicts and lists (what gets stored as JSON)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_tree(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain_tree(v) for v in value]
     return value
 
 
@@ -153,7 +153,7 @@ def load_text(text: str, source: str) -> LoadedQuestionnaire:
     questionnaire = Builder(source, problems).build(tree)
     if problems or questionnaire is None:
         raise QuestionnaireError(problems)
-    definition = _plain(tree)
+    definition = plain_tree(tree)
     return LoadedQuestionnaire(
         questionnaire, definition, definition_sha256(definition), source
     )

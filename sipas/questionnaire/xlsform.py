@@ -5,25 +5,20 @@ definition, its hash and every rule of :class:`Builder` are shared) and then che
 by the same builder. Each tree node remembers the cells it came from, so the builder's
 problems too are reported at sheet, row and column.
 
-Sheets (each named after the YAML key it fills):
-
-* ``settings`` — one row: ``form_id`` (code), ``version``, ``title::vi``,
-  ``title::en``, ``description::vi``, ``description::en``;
-* ``factors`` — ``name``, ``label::vi``, ``label::en``, ``weight``;
-* ``choices`` — ``list_name``, ``name``, ``label::vi``, ``label::en``,
-  ``not_applicable``;
-* ``survey`` — ``type``, ``name``, ``label::vi``, ``label::en``, ``hint::vi``,
-  ``hint::en``, ``required``, ``relevant``, ``factor``, ``max``, ``max_length``,
-  ``min_value``, ``max_value``. A ``begin_group`` row opens a section (its hint is
-  the section's description), ``end_group`` closes it;
-* ``indices`` — reserved for the index tree (``indices:`` in YAML), not read yet.
+Sheets ``survey``, ``choices``, ``factors`` and ``settings``, each named after the YAML
+key it fills; their columns are in :mod:`.xlsform_columns` and docs/development.md
+("A questionnaire as a workbook"). An ``indices`` sheet is reserved for the index tree.
 """
 
 from __future__ import annotations
 
 from sipas.questionnaire.builder import Builder
 from sipas.questionnaire.checks import Problem
-from sipas.questionnaire.loader import LoadedQuestionnaire, _plain, definition_sha256
+from sipas.questionnaire.loader import (
+    LoadedQuestionnaire,
+    definition_sha256,
+    plain_tree,
+)
 from sipas.questionnaire.loader import LocatedMap as Tree
 from sipas.questionnaire.schema import Questionnaire
 from sipas.questionnaire.xlsform_columns import suggestion
@@ -52,8 +47,9 @@ class WorkbookError(Exception):
             sorted(
                 problems,
                 key=lambda p: (
-                    order.get(p.sheet or "", -1),
+                    order.get((p.sheet or "").lower(), -1),
                     p.row or 0,
+                    len(p.column or ""),
                     p.column or "",
                 ),
             )
@@ -81,7 +77,7 @@ def read_workbook(data: bytes, source: str = "workbook.xlsx") -> LoadedQuestionn
         problems.append(sheet_problem(None, N_("the workbook holds no questionnaire")))
     if problems or questionnaire is None:
         raise WorkbookError(problems)
-    definition = _plain(tree)
+    definition = plain_tree(tree)
     return LoadedQuestionnaire(
         questionnaire, definition, definition_sha256(definition), source
     )

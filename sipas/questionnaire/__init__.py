@@ -1,6 +1,7 @@
 """Questionnaires as data: the frozen schema, the YAML loader, skip rules, validation.
 
-Pure: standard library and PyYAML only, nothing from Flask or SQLAlchemy.
+Pure: standard library, PyYAML and openpyxl (workbooks) only, nothing from Flask or
+SQLAlchemy.
 """
 
 from sipas.questionnaire.checks import Problem
@@ -37,6 +38,9 @@ from sipas.questionnaire.schema import (
     Section,
     ShowIf,
 )
+from sipas.questionnaire.xlsform import WorkbookError, read_workbook
+from sipas.questionnaire.xlsform_sheets import SheetProblem
+from sipas.questionnaire.xlsform_write import write_workbook
 
 __all__ = [
     "AnswerProblem",
@@ -54,8 +58,10 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireError",
     "Section",
+    "SheetProblem",
     "ShowIf",
     "ValidatedAnswers",
+    "WorkbookError",
     "criteria_masks",
     "criteria_values",
     "definition_sha256",
@@ -64,7 +70,9 @@ __all__ = [
     "load_text",
     "normalize_text",
     "parse_definition",
+    "read_workbook",
     "validate_answers",
     "visible_items",
     "visible_sections",
+    "write_workbook",
 ]

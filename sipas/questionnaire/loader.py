@@ -39,15 +39,15 @@ class LoadedQuestionnaire:
     source: str
 
 
-class _Map(dict[Any, Any]):
-    """A YAML mapping that knows the line of itself and of each key."""
+class LocatedMap(dict[Any, Any]):
+    """A tree mapping that knows the line (or cell number) of itself and each key."""
 
     line: int | None = None
     key_lines: dict[Any, int]
 
 
-class _Seq(list[Any]):
-    """A YAML sequence that knows the line of itself and of each element."""
+class LocatedList(list[Any]):
+    """A tree list that knows the line (or cell number) of itself and each element."""
 
     line: int | None = None
     item_lines: list[int]
@@ -69,8 +69,10 @@ class _LineLoader(_SafeLoader):
         super().__init__(stream)
         self.duplicates: list[tuple[int, Any]] = []
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
-        mapping = _Map()
+    def construct_mapping(
+        self, node: yaml.MappingNode, deep: bool = False
+    ) -> LocatedMap:
+        mapping = LocatedMap()
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
         self.flatten_mapping(node)
@@ -82,8 +84,12 @@ class _LineLoader(_SafeLoader):
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
 
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> _Seq:
-        sequence = _Seq(self.construct_object(child, deep=True) for child in node.value)
+    def construct_sequence(
+        self, node: yaml.SequenceNode, deep: bool = False
+    ) -> LocatedList:
+        sequence = LocatedList(
+            self.construct_object(child, deep=True) for child in node.value
+        )
         sequence.line = node.start_mark.line + 1
         sequence.item_lines = [child.start_mark.line + 1 for child in node.value]
         return sequence
@@ -97,12 +103,12 @@ _LineLoader.add_constructor(
 )
 
 
-def _plain(value: Any) -> Any:
+def plain_tree(value: Any) -> Any:
     """The YAML tree as plain dicts and lists (what gets stored as JSON)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_tree(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain_tree(v) for v in value]
     return value
 
 
@@ -147,7 +153,7 @@ def load_text(text: str, source: str) -> LoadedQuestionnaire:
     questionnaire = Builder(source, problems).build(tree)
     if problems or questionnaire is None:
         raise QuestionnaireError(problems)
-    definition = _plain(tree)
+    definition = plain_tree(tree)
     return LoadedQuestionnaire(
         questionnaire, definition, definition_sha256(definition), source
     )

@@ -1,0 +1,412 @@
+"""Turn the located rows of a workbook into the questionnaire tree the YAML gives.
+
+Every node of the tree carries ``line``/``key_lines``/``item_lines`` like the YAML
+loader's nodes, but their numbers index :attr:`SurveyReader.cells`, so a problem the
+builder finds can be placed at its sheet, row and column.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sipas.questionnaire.loader import LocatedList as Listing
+from sipas.questionnaire.loader import LocatedMap as Tree
+from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
+from sipas.questionnaire.xlsform_columns import (
+    CHOICE_TYPES,
+    COLUMNS,
+    FALSE_WORDS,
+    KNOWN_TYPES,
+    NUMBER_KEYS,
+    PLAIN_TYPES,
+    REQUIRED_COLUMNS,
+    TRUE_WORDS,
+    headings,
+    number,
+    split_type,
+    suggestion,
+    whole,
+)
+from sipas.questionnaire.xlsform_relevant import (
+    N_,
+    RelevantRefused,
+    Target,
+    translate,
+)
+from sipas.questionnaire.xlsform_sheets import (
+    Cell,
+    Row,
+    Sheet,
+    SheetProblem,
+    problem,
+    sheet_problem,
+)
+
+_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+
+
+class SurveyReader:
+    """Reads the sheets into a :class:`Tree`; ``problems`` collects what is wrong."""
+
+    def __init__(self, problems: list[SheetProblem]) -> None:
+        self.problems = problems
+        self.cells: list[Cell] = []
+        self.lists: dict[str, list[str]] = {}
+        self.rows_by_name: dict[str, Row] = {}
+        self.named: dict[tuple[str, str], Row] = {}
+        self.earlier: dict[str, Target] = {}
+
+    # -- located nodes ---------------------------------------------------------------
+
+    def locate(self, cell: Cell) -> int:
+        """The 'line' number standing for ``cell``."""
+        self.cells.append(cell)
+        return len(self.cells) - 1
+
+    def node(self, cell: Cell) -> Tree:
+        """A new mapping standing at ``cell``."""
+        tree = Tree()
+        tree.line = self.locate(cell)
+        tree.key_lines = {}
+        return tree
+
+    def listing(self, cell: Cell) -> Listing:
+        """A new list standing at ``cell``."""
+        located = Listing()
+        located.line = self.locate(cell)
+        located.item_lines = []
+        return located
+
+    def put(self, tree: Tree, key: str, value: Any, cell: Cell) -> None:
+        """Set ``key`` of ``tree``, remembering the cell it came from."""
+        tree[key] = value
+        tree.key_lines[key] = self.locate(cell)
+
+    def append(self, listing: Listing, value: Any, cell: Cell) -> None:
+        """Append to ``listing``, remembering the cell it came from."""
+        listing.append(value)
+        listing.item_lines.append(self.locate(cell))
+
+    def unique(self, kind: str, row: Row) -> None:
+        """Refuse an empty ``name``, or one already given to a ``kind`` above."""
+        name = row.text("name")
+        if not name:
+            self.refuse(row.cell("name"), N_("“%(column)s” is empty"), column="name")
+        elif (kind, name) in self.named:
+            self.refuse(
+                row.cell("name"),
+                N_("the name “%(name)s” is already used on row %(row)d"),
+                name=name,
+                row=self.named[kind, name].number,
+            )
+        else:
+            self.named[kind, name] = row
+
+    def refuse(self, cell: Cell | None, message: str, /, **params: object) -> None:
+        self.problems.append(problem(cell, message, **params))
+
+    # -- the questionnaire -----------------------------------------------------------
+
+    def read(self, sheets: dict[str, Sheet]) -> Tree:
+        """The tree of the whole workbook (problems recorded, never raised)."""
+        for name, sheet in sheets.items():
+            self.check_headers(name, sheet)
+        row = self.settings_row(sheets["settings"])
+        root = self.node(row.first)
+        self.put(root, "code", row.text("form_id"), row.cell("form_id"))
+        self.put(root, "version", whole(row.values.get("version")), row.cell("version"))
+        languages = self.listing(row.first)
+        for language in SUPPORTED_LANGUAGES:
+            self.append(languages, language, row.first)
+        self.put(root, "languages", languages, row.first)
+        self.put_text(root, "title", row, "title", required=True)
+        self.put_text(root, "description", row, "description", required=False)
+        self.put(root, "factors", self.factors(sheets["factors"]), row.first)
+        self.put(root, "choice_lists", self.choice_lists(sheets["choices"]), row.first)
+        self.put(root, "sections", self.sections(sheets["survey"]), row.first)
+        return root
+
+    def settings_row(self, sheet: Sheet) -> Row:
+        """The row of values of the settings sheet, its required cells checked."""
+        if not sheet.rows:
+            self.problems.append(
+                sheet_problem(sheet.name, N_("the sheet has no row of values"))
+            )
+            letters = {heading: cell.column for heading, cell in sheet.headers.items()}
+            first = Cell(sheet.name, 2, "A", "")
+            sheet.rows.append(Row(sheet.name, 2, {}, {}, first, letters))
+        row = sheet.rows[0]
+        for extra in sheet.rows[1:]:
+            self.refuse(extra.first, N_("the settings take one row of values only"))
+        for column in ("form_id", "version"):
+            if not row.text(column):
+                self.refuse(
+                    row.cell(column), N_("“%(column)s” is empty"), column=column
+                )
+        return row
+
+    def check_headers(self, name: str, sheet: Sheet) -> None:
+        """Refuse unknown columns and name the missing ones of a known sheet."""
+        columns = COLUMNS.get(name)
+        if columns is None:
+            return
+        for heading, cell in sheet.headers.items():
+            base, _, language = heading.partition("::")
+            known = f"{base}::" in columns if language else heading in columns
+            if not known or (language and language not in SUPPORTED_LANGUAGES):
+                self.unknown_column(name, heading, cell)
+        needed = "title::" if name == "settings" else "label::"
+        required = REQUIRED_COLUMNS[name]
+        for column in (*required, *(needed + lang for lang in SUPPORTED_LANGUAGES)):
+            if column not in sheet.headers:
+                self.refuse(
+                    Cell(name, 1, "", ""),
+                    N_("the column “%(column)s” is missing"),
+                    column=column,
+                )
+
+    def unknown_column(self, sheet: str, heading: str, cell: Cell) -> None:
+        """Refuse a column, suggesting the known one it may misspell."""
+        guess = suggestion(heading, headings(sheet))
+        if guess is None:
+            self.refuse(cell, N_("unknown column “%(column)s”"), column=heading)
+        else:
+            self.refuse(
+                cell,
+                N_("unknown column “%(column)s”: did you mean “%(suggestion)s”?"),
+                column=heading,
+                suggestion=guess,
+            )
+
+    def put_text(
+        self, tree: Tree, key: str, row: Row, base: str, *, required: bool
+    ) -> None:
+        """Put a text per language from ``base::vi``, ``base::en`` … under ``key``."""
+        present = [lang for lang in SUPPORTED_LANGUAGES if row.text(f"{base}::{lang}")]
+        if not present:
+            if required:
+                column = f"{base}::{SUPPORTED_LANGUAGES[0]}"
+                self.refuse(
+                    row.cell(column), N_("“%(column)s” is empty"), column=column
+                )
+            return
+        texts = self.node(row.cell(f"{base}::{present[0]}"))
+        for language in SUPPORTED_LANGUAGES:
+            column = f"{base}::{language}"
+            if language in present:
+                self.put(texts, language, row.text(column), row.cell(column))
+            else:
+                self.refuse(
+                    row.cell(column),
+                    N_("“%(column)s” is empty: give the text in every language"),
+                    column=column,
+                )
+        self.put(tree, key, texts, row.cell(f"{base}::{present[0]}"))
+
+    # -- factors and choices ---------------------------------------------------------
+
+    def factors(self, sheet: Sheet) -> Listing:
+        """The ``factors`` list from its sheet."""
+        listing = self.listing(Cell(sheet.name, 1, "A", ""))
+        for row in sheet.rows:
+            self.unique("factor", row)
+            factor = self.node(row.first)
+            self.put(factor, "code", row.text("name"), row.cell("name"))
+            self.put_text(factor, "name", row, "label", required=True)
+            if "weight" in row.values:
+                weight = number(row.values["weight"])
+                if weight is None:
+                    self.refuse(
+                        row.cell("weight"),
+                        N_("the weight “%(value)s” is not a number"),
+                        value=row.text("weight"),
+                    )
+                else:
+                    self.put(factor, "weight", weight, row.cell("weight"))
+            self.append(listing, factor, row.first)
+        return listing
+
+    def choice_lists(self, sheet: Sheet) -> Tree:
+        """The ``choice_lists`` mapping from the choices sheet, lists in order."""
+        lists = self.node(Cell(sheet.name, 1, "A", ""))
+        for row in sheet.rows:
+            name, code = row.text("list_name"), row.text("name")
+            if not name or not code:
+                missing = "list_name" if not name else "name"
+                self.refuse(
+                    row.cell(missing),
+                    N_("“%(column)s” is empty"),
+                    column=missing,
+                )
+                continue
+            if name not in lists:
+                self.put(lists, name, self.listing(row.cell("list_name")), row.first)
+                self.lists[name] = []
+            self.unique(f"choice of {name}", row)
+            choice = self.node(row.first)
+            self.put(choice, "code", code, row.cell("name"))
+            self.put_text(choice, "label", row, "label", required=True)
+            if "not_applicable" in row.values:
+                self.put_flag(choice, "not_applicable", row)
+            self.append(lists[name], choice, row.first)
+            self.lists[name].append(code)
+        return lists
+
+    def put_flag(self, tree: Tree, key: str, row: Row) -> None:
+        """Put a yes/no cell as true/false, or refuse another word."""
+        word = row.text(key).lower()
+        if word in TRUE_WORDS or word in FALSE_WORDS:
+            self.put(tree, key, word in TRUE_WORDS, row.cell(key))
+        else:
+            self.refuse(row.cell(key), N_("“%(value)s” must be yes or no"), value=word)
+
+    # -- sections and items ----------------------------------------------------------
+
+    def sections(self, sheet: Sheet) -> Listing:
+        """The ``sections`` list from the survey sheet's groups."""
+        listing = self.listing(Cell(sheet.name, 1, "A", ""))
+        names = [row.text("name") for row in sheet.rows]
+        section: Tree | None = None
+        opened: Row | None = None
+        for position, row in enumerate(sheet.rows):
+            kind, list_name = split_type(row.text("type"))
+            if kind == "begin_group":
+                if opened is not None:
+                    self.refuse(row.cell("type"), N_("groups cannot be nested"))
+                section, opened = self.section(row), row
+                self.append(listing, section, row.first)
+            elif kind == "end_group":
+                if opened is None:
+                    self.refuse(row.cell("type"), N_("end_group without begin_group"))
+                section, opened = None, None
+            elif section is None:
+                self.refuse(
+                    row.cell("type"),
+                    N_(
+                        "a question outside a group: put it between a begin_group "
+                        "and an end_group row"
+                    ),
+                )
+            else:
+                item = self.item(row, kind, list_name, names[position + 1 :])
+                if item is not None:
+                    self.append(section["items"], item, row.first)
+        if opened is not None:
+            self.refuse(opened.cell("type"), N_("this group has no end_group row"))
+        return listing
+
+    def section(self, row: Row) -> Tree:
+        """A section opened by a begin_group row (items appended later)."""
+        self.unique("section", row)
+        for heading in row.values:
+            if heading.partition("::")[0] not in ("type", "name", "label", "hint"):
+                self.refuse(
+                    row.cell(heading),
+                    N_("a group cannot have “%(column)s”: put it on its questions"),
+                    column=heading,
+                )
+        section = self.node(row.first)
+        self.put(section, "code", row.text("name"), row.cell("name"))
+        self.put_text(section, "title", row, "label", required=True)
+        self.put_text(section, "description", row, "hint", required=False)
+        self.put(section, "items", self.listing(row.first), row.first)
+        return section
+
+    def item(
+        self, row: Row, kind: str, list_name: str, later: list[str]
+    ) -> Tree | None:
+        """An item from its survey row (None when its type is unknown)."""
+        item_type = CHOICE_TYPES.get(kind) or PLAIN_TYPES.get(kind)
+        if item_type is None:
+            guess = suggestion(kind, KNOWN_TYPES)
+            self.refuse(
+                row.cell("type"),
+                N_("unknown type “%(type)s”: did you mean “%(suggestion)s”?")
+                if guess
+                else N_("unknown type “%(type)s” (known: %(known)s)"),
+                type=row.text("type"),
+                known=", ".join(KNOWN_TYPES),
+                suggestion=guess,
+            )
+            return None
+        name = row.text("name")
+        self.unique("item", row)
+        item = self.node(row.first)
+        self.put(item, "code", name, row.cell("name"))
+        self.put(item, "type", item_type, row.cell("type"))
+        if kind in CHOICE_TYPES:
+            self.put_choices(item, row, list_name)
+        self.put_text(item, "label", row, "label", required=True)
+        self.put_text(item, "hint", row, "hint", required=False)
+        if "required" in row.values:
+            self.put_flag(item, "required", row)
+        if "factor" in row.values:
+            self.put(item, "factor", row.text("factor"), row.cell("factor"))
+        for key in NUMBER_KEYS:
+            if key in row.values:
+                self.put(item, key, whole(row.values[key]), row.cell(key))
+        if "relevant" in row.values:
+            self.put_show_if(item, row, later)
+        self.rows_by_name.setdefault(name, row)
+        if kind in CHOICE_TYPES and name:
+            self.earlier[name] = Target(
+                kind == "select_multiple", tuple(self.lists.get(list_name, ()))
+            )
+        return item
+
+    def put_choices(self, item: Tree, row: Row, list_name: str) -> None:
+        """Name the item's choice list, refusing one missing or empty."""
+        if not list_name:
+            self.refuse(
+                row.cell("type"),
+                N_("“%(type)s” needs the name of a choice list after it"),
+                type=row.text("type"),
+            )
+        elif not self.lists.get(list_name):
+            self.refuse(
+                row.cell("type"),
+                N_(
+                    "the choice list “%(list)s” is missing or empty on the choices "
+                    "sheet"
+                ),
+                list=list_name,
+            )
+        else:
+            self.put(item, "choices", list_name, row.cell("type"))
+
+    def put_show_if(self, item: Tree, row: Row, later: list[str]) -> None:
+        """The row's ``relevant`` as ``show_if``, or a problem at its cell."""
+        expression = row.text("relevant")
+        cell = row.cell("relevant")
+        for name in _REFERENCE.findall(expression):
+            if name == item["code"]:
+                self.refuse(cell, N_("relevant points at the question itself"))
+                return
+            if name in later and name not in self.rows_by_name:
+                self.refuse(
+                    cell,
+                    N_(
+                        "relevant points forward to %(item)s, asked later; a "
+                        "question can depend only on an earlier one"
+                    ),
+                    item=name,
+                )
+                return
+            if name not in self.rows_by_name:
+                self.refuse(
+                    cell, N_("relevant points at %(item)s: no such question"), item=name
+                )
+                return
+        try:
+            rule = translate(expression, self.earlier)
+        except RelevantRefused as refusal:
+            self.refuse(cell, refusal.message, **refusal.params)
+            return
+        show_if = self.node(cell)
+        self.put(show_if, "item", rule.item, cell)
+        values = self.listing(cell)
+        for value in rule.values:
+            self.append(values, value, cell)
+        self.put(show_if, "in", values, cell)
+        self.put(item, "show_if", show_if, cell)

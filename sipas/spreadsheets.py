@@ -20,6 +20,7 @@ from typing import IO, Any
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 
 #: The characters a spreadsheet reads as the start of a formula, after any quotes.
 _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
@@ -70,13 +71,13 @@ class CsvWriter:
             self.writerow(row)
 
 
-def append_row(sheet: WriteOnlyWorksheet, row: Iterable[object]) -> None:
+def append_row(sheet: Worksheet | WriteOnlyWorksheet, row: Iterable[object]) -> None:
     """``sheet.append(row)``, with text (a value or a cell's) that could be a
     formula written as a string-typed, quote-prefixed cell."""
     sheet.append([_xlsx_value(sheet, value) for value in row])
 
 
-def _xlsx_value(sheet: WriteOnlyWorksheet, value: object) -> object:
+def _xlsx_value(sheet: Worksheet | WriteOnlyWorksheet, value: object) -> object:
     text = value.value if isinstance(value, Cell) else value
     if not (isinstance(text, str) and could_be_formula(text)):
         return value

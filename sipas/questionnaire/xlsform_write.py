@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sipas.questionnaire import xlsform_columns as columns
 from sipas.questionnaire.xlsform_columns import NUMBER_KEYS
 from sipas.questionnaire.xlsform_relevant import ShowIfRule, Target, write
+from sipas.spreadsheets import append_row
 
 ITEM_TYPES = {
     "single_choice": "select_one",
@@ -33,16 +34,12 @@ def _sheet(workbook: Workbook, name: str, rows: list[dict[str, Any]]) -> None:
     """One sheet: bold frozen headings, then the rows, columns wide enough to read."""
     worksheet: Worksheet = workbook.create_sheet(name)
     headings = columns.headings(name)
-    worksheet.append(headings)
+    append_row(worksheet, headings)
     for cell in worksheet[1]:
         cell.font = Font(bold=True)
     worksheet.freeze_panes = "A2"
-    for row in rows:
-        worksheet.append([row.get(heading) for heading in headings])
-    for line in worksheet.iter_rows(min_row=2):
-        for cell in line:
-            if cell.data_type == "f":  # a text that starts with "=" stays text
-                cell.data_type = "s"
+    for row in rows:  # a text that starts with "=" stays text
+        append_row(worksheet, [row.get(heading) for heading in headings])
     for index, heading in enumerate(headings, start=1):
         longest = max((len(str(row.get(heading) or "")) for row in rows), default=0)
         width = min(max(len(heading), longest) + 2, 60)

@@ -22,12 +22,13 @@ from sipas.stats.indices import (
     FactorStructure,
     IndexResult,
     Indices,
+    NodeResult,
     Options,
     factor_coefficients,
     overall_coefficients,
     result_interval,
 )
-from sipas.stats.tree import NodeResult, NodeStructure, node_combination
+from sipas.stats.tree import NodeStructure, node_combination
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,9 +11,6 @@ from sipas.stats.design import Design, LonelyPsu
 from sipas.stats.estimate import Estimate, combination_estimate, criterion_estimates
 from sipas.stats.intervals import CiMethod, Interval, proportion_interval
 from sipas.stats.sums import CriterionSums
-
-if TYPE_CHECKING:  # tree.py builds on this module
-    from sipas.stats.tree import NodeResult
 
 
 @dataclass(frozen=True)
@@ -48,6 +44,22 @@ class IndexResult:
     estimate: Estimate
     interval: Interval
     factor: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One node's estimate and interval, with its children's."""
+
+    code: str
+    estimate: Estimate
+    interval: Interval
+    children: tuple[NodeResult, ...] = ()
+
+    def walk(self) -> Iterator[NodeResult]:
+        """This node and every node under it, parents before children."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,7 @@ import math
 from typing import Any
 
 from sipas.stats.analysis import Analysis
-from sipas.stats.indices import IndexResult, Indices
-from sipas.stats.tree import NodeResult
+from sipas.stats.indices import IndexResult, Indices, NodeResult
 
 
 def _number(value: float | None) -> float | None:

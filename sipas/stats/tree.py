@@ -9,16 +9,15 @@ totals, as for the factors and the overall index.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sipas.stats.design import Design
-from sipas.stats.estimate import Estimate, PooledTerm, combination_estimate
-from sipas.stats.indices import Indices, Options, result_interval
-from sipas.stats.intervals import Interval
+from sipas.stats.estimate import PooledTerm, combination_estimate
+from sipas.stats.indices import Indices, NodeResult, Options, result_interval
 from sipas.stats.sums import CriterionSums
 
 
@@ -38,22 +37,6 @@ class NodeStructure:
         """Every criterion under this node."""
         own = self.criteria
         return own + tuple(c for child in self.children for c in child.all_criteria)
-
-
-@dataclass(frozen=True)
-class NodeResult:
-    """One node's estimate and interval, with its children's."""
-
-    code: str
-    estimate: Estimate
-    interval: Interval
-    children: tuple[NodeResult, ...] = ()
-
-    def walk(self) -> Iterator[NodeResult]:
-        """This node and every node under it, parents before children."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
 
 
 @dataclass(frozen=True)

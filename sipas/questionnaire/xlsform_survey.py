@@ -56,6 +56,8 @@ class SurveyReader:
         self.rows_by_name: dict[str, Row] = {}
         self.named: dict[tuple[str, str], Row] = {}
         self.earlier: dict[str, Target] = {}
+        #: (item code, survey row) of each criterion with an ``index`` cell, in order
+        self.memberships: list[tuple[str, Row]] = []
 
     # -- located nodes ---------------------------------------------------------------
 
@@ -214,18 +216,23 @@ class SurveyReader:
             factor = self.node(row.first)
             self.put(factor, "code", row.text("name"), row.cell("name"))
             self.put_text(factor, "name", row, "label", required=True)
-            if "weight" in row.values:
-                weight = number(row.values["weight"])
-                if weight is None:
-                    self.refuse(
-                        row.cell("weight"),
-                        N_("the weight “%(value)s” is not a number"),
-                        value=row.text("weight"),
-                    )
-                else:
-                    self.put(factor, "weight", weight, row.cell("weight"))
+            self.put_weight(factor, row)
             self.append(listing, factor, row.first)
         return listing
+
+    def put_weight(self, tree: Tree, row: Row) -> None:
+        """Put the row's ``weight`` (a number above 0), if it has one."""
+        if "weight" not in row.values:
+            return
+        weight = number(row.values["weight"])
+        if weight is None:
+            message = N_("the weight “%(value)s” is not a number")
+        elif weight <= 0:
+            message = N_("the weight “%(value)s” must be above 0")
+        else:
+            self.put(tree, "weight", weight, row.cell("weight"))
+            return
+        self.refuse(row.cell("weight"), message, value=row.text("weight"))
 
     def choice_lists(self, sheet: Sheet) -> Tree:
         """The ``choice_lists`` mapping from the choices sheet, lists in order."""
@@ -343,6 +350,8 @@ class SurveyReader:
             self.put_flag(item, "required", row)
         if "factor" in row.values:
             self.put(item, "factor", row.text("factor"), row.cell("factor"))
+        if "index" in row.values:
+            self.note_index(row, kind, name)
         for key in NUMBER_KEYS:
             if key in row.values:
                 self.put(item, key, whole(row.values[key]), row.cell(key))
@@ -354,6 +363,19 @@ class SurveyReader:
                 kind == "select_multiple", tuple(self.lists.get(list_name, ()))
             )
         return item
+
+    def note_index(self, row: Row, kind: str, name: str) -> None:
+        """Remember the index node a criterion counts in (the ``indices`` sheet's)."""
+        if kind != "scale" or not row.text("factor"):
+            self.refuse(
+                row.cell("index"),
+                N_(
+                    "only a scale question with a factor counts in an index node: "
+                    "leave “index” empty here"
+                ),
+            )
+        elif name:
+            self.memberships.append((name, row))
 
     def put_choices(self, item: Tree, row: Row, list_name: str) -> None:
         """Name the item's choice list, refusing one missing or empty."""

@@ -240,6 +240,13 @@ BAD_CELLS = [
         id="weight-not-a-number",
     ),
     pytest.param(
+        put("factors", "D2", 0),
+        "factors",
+        "D2",
+        "the weight “0” must be above 0",
+        id="weight-zero",
+    ),
+    pytest.param(
         put("survey", "C3", '=CONCAT("Có", " góp ý?")'),
         "survey",
         "C3",

@@ -1,14 +1,11 @@
 """Turn the located rows of a workbook into the questionnaire tree the YAML gives.
 
-Every node of the tree carries ``line``/``key_lines``/``item_lines`` like the YAML
-loader's nodes, but their numbers index :attr:`SurveyReader.cells`, so a problem the
-builder finds can be placed at its sheet, row and column.
+The nodes are made by :class:`.CellTree`, so each knows the cell it came from.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sipas.questionnaire.loader import LocatedList as Listing
 from sipas.questionnaire.loader import LocatedMap as Tree
@@ -16,18 +13,16 @@ from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
 from sipas.questionnaire.xlsform_columns import (
     CHOICE_TYPES,
     COLUMNS,
-    FALSE_WORDS,
     KNOWN_TYPES,
     NUMBER_KEYS,
     PLAIN_TYPES,
     REQUIRED_COLUMNS,
-    TRUE_WORDS,
     headings,
-    number,
     split_type,
     suggestion,
     whole,
 )
+from sipas.questionnaire.xlsform_nodes import CellTree
 from sipas.questionnaire.xlsform_relevant import (
     N_,
     RelevantRefused,
@@ -39,74 +34,22 @@ from sipas.questionnaire.xlsform_sheets import (
     Row,
     Sheet,
     SheetProblem,
-    problem,
     sheet_problem,
 )
 
 _REFERENCE = re.compile(r"\$\{([^}]*)\}")
 
 
-class SurveyReader:
+class SurveyReader(CellTree):
     """Reads the sheets into a :class:`Tree`; ``problems`` collects what is wrong."""
 
     def __init__(self, problems: list[SheetProblem]) -> None:
-        self.problems = problems
-        self.cells: list[Cell] = []
+        super().__init__(problems)
         self.lists: dict[str, list[str]] = {}
         self.rows_by_name: dict[str, Row] = {}
-        self.named: dict[tuple[str, str], Row] = {}
         self.earlier: dict[str, Target] = {}
         #: (item code, survey row) of each criterion with an ``index`` cell, in order
         self.memberships: list[tuple[str, Row]] = []
-
-    # -- located nodes ---------------------------------------------------------------
-
-    def locate(self, cell: Cell) -> int:
-        """The 'line' number standing for ``cell``."""
-        self.cells.append(cell)
-        return len(self.cells) - 1
-
-    def node(self, cell: Cell) -> Tree:
-        """A new mapping standing at ``cell``."""
-        tree = Tree()
-        tree.line = self.locate(cell)
-        tree.key_lines = {}
-        return tree
-
-    def listing(self, cell: Cell) -> Listing:
-        """A new list standing at ``cell``."""
-        located = Listing()
-        located.line = self.locate(cell)
-        located.item_lines = []
-        return located
-
-    def put(self, tree: Tree, key: str, value: Any, cell: Cell) -> None:
-        """Set ``key`` of ``tree``, remembering the cell it came from."""
-        tree[key] = value
-        tree.key_lines[key] = self.locate(cell)
-
-    def append(self, listing: Listing, value: Any, cell: Cell) -> None:
-        """Append to ``listing``, remembering the cell it came from."""
-        listing.append(value)
-        listing.item_lines.append(self.locate(cell))
-
-    def unique(self, kind: str, row: Row) -> None:
-        """Refuse an empty ``name``, or one already given to a ``kind`` above."""
-        name = row.text("name")
-        if not name:
-            self.refuse(row.cell("name"), N_("“%(column)s” is empty"), column="name")
-        elif (kind, name) in self.named:
-            self.refuse(
-                row.cell("name"),
-                N_("the name “%(name)s” is already used on row %(row)d"),
-                name=name,
-                row=self.named[kind, name].number,
-            )
-        else:
-            self.named[kind, name] = row
-
-    def refuse(self, cell: Cell | None, message: str, /, **params: object) -> None:
-        self.problems.append(problem(cell, message, **params))
 
     # -- the questionnaire -----------------------------------------------------------
 
@@ -181,31 +124,6 @@ class SurveyReader:
                 suggestion=guess,
             )
 
-    def put_text(
-        self, tree: Tree, key: str, row: Row, base: str, *, required: bool
-    ) -> None:
-        """Put a text per language from ``base::vi``, ``base::en`` … under ``key``."""
-        present = [lang for lang in SUPPORTED_LANGUAGES if row.text(f"{base}::{lang}")]
-        if not present:
-            if required:
-                column = f"{base}::{SUPPORTED_LANGUAGES[0]}"
-                self.refuse(
-                    row.cell(column), N_("“%(column)s” is empty"), column=column
-                )
-            return
-        texts = self.node(row.cell(f"{base}::{present[0]}"))
-        for language in SUPPORTED_LANGUAGES:
-            column = f"{base}::{language}"
-            if language in present:
-                self.put(texts, language, row.text(column), row.cell(column))
-            else:
-                self.refuse(
-                    row.cell(column),
-                    N_("“%(column)s” is empty: give the text in every language"),
-                    column=column,
-                )
-        self.put(tree, key, texts, row.cell(f"{base}::{present[0]}"))
-
     # -- factors and choices ---------------------------------------------------------
 
     def factors(self, sheet: Sheet) -> Listing:
@@ -219,20 +137,6 @@ class SurveyReader:
             self.put_weight(factor, row)
             self.append(listing, factor, row.first)
         return listing
-
-    def put_weight(self, tree: Tree, row: Row) -> None:
-        """Put the row's ``weight`` (a number above 0), if it has one."""
-        if "weight" not in row.values:
-            return
-        weight = number(row.values["weight"])
-        if weight is None:
-            message = N_("the weight “%(value)s” is not a number")
-        elif weight <= 0:
-            message = N_("the weight “%(value)s” must be above 0")
-        else:
-            self.put(tree, "weight", weight, row.cell("weight"))
-            return
-        self.refuse(row.cell("weight"), message, value=row.text("weight"))
 
     def choice_lists(self, sheet: Sheet) -> Tree:
         """The ``choice_lists`` mapping from the choices sheet, lists in order."""
@@ -259,14 +163,6 @@ class SurveyReader:
             self.append(lists[name], choice, row.first)
             self.lists[name].append(code)
         return lists
-
-    def put_flag(self, tree: Tree, key: str, row: Row) -> None:
-        """Put a yes/no cell as true/false, or refuse another word."""
-        word = row.text(key).lower()
-        if word in TRUE_WORDS or word in FALSE_WORDS:
-            self.put(tree, key, word in TRUE_WORDS, row.cell(key))
-        else:
-            self.refuse(row.cell(key), N_("“%(value)s” must be yes or no"), value=word)
 
     # -- sections and items ----------------------------------------------------------
 

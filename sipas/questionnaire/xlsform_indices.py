@@ -5,10 +5,13 @@ the implicit ``overall``), ``label::…``, optional ``weight`` and ``aggregate``
 whose ``name`` a criterion gives in the survey's ``index`` column is a leaf listing
 those criteria, in survey order; a node named as ``parent`` has the nodes under it as
 ``children``, in row order. Rows list nodes, so a parent chain can go round in a
-circle: each circle is refused at its first row's ``parent`` cell.
+circle (refused at its first row's ``parent`` cell) or run deeper than anyone needs
+(refused below :data:`MAX_DEPTH`); both are found in one pass over the rows.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from sipas.questionnaire.loader import LocatedMap as Tree
 from sipas.questionnaire.schema import OVERALL_CODE, Aggregate
@@ -17,6 +20,40 @@ from sipas.questionnaire.xlsform_sheets import Cell, Row, Sheet
 from sipas.questionnaire.xlsform_survey import SurveyReader
 
 AGGREGATES = tuple(aggregate.value for aggregate in Aggregate)
+#: Deepest tree read (the published ones have 2 or 3 levels); bounds every recursion.
+MAX_DEPTH = 10
+#: The depth :func:`parent_depths` gives a node on, or under, a circle of parents.
+ON_CIRCLE = -1
+
+
+def parent_depths(
+    parents: Mapping[str, str],
+) -> tuple[dict[str, int], list[list[str]]]:
+    """Each node's depth (1: a top node) and the circles (child to parent), in one pass.
+
+    ``parents`` maps a node to its parent's name ('' for a top node); a parent that is
+    no node counts as the top. Nodes on or under a circle get :data:`ON_CIRCLE`.
+    """
+    depths: dict[str, int] = {}
+    circles: list[list[str]] = []
+    for name in parents:
+        path: list[str] = []
+        positions: dict[str, int] = {}
+        current = name
+        while current in parents and current not in depths:
+            if current in positions:  # came round: from there on, the path is a circle
+                circle = path[positions[current] :]
+                circles.append(circle)
+                depths.update(dict.fromkeys(circle, ON_CIRCLE))
+                break
+            positions[current] = len(path)
+            path.append(current)
+            current = parents[current]
+        for node in reversed(path):
+            if node not in depths:
+                above = depths.get(parents[node], 0)
+                depths[node] = ON_CIRCLE if above == ON_CIRCLE else above + 1
+    return depths, circles
 
 
 class IndicesReader:
@@ -27,6 +64,8 @@ class IndicesReader:
         self.rows: dict[str, Row] = {}
         self.children: dict[str, list[Row]] = {}
         self.items: dict[str, list[tuple[str, Row]]] = {}
+        #: nodes one level below :data:`MAX_DEPTH`, refused (and so not built)
+        self.too_deep: set[str] = set()
 
     def put_tree(self, root: Tree, sheet: Sheet | None) -> None:
         """Put ``indices`` on ``root`` when the workbook declares a tree."""
@@ -36,7 +75,7 @@ class IndicesReader:
             return
         for row in sheet.rows:
             self.name_node(row)
-        self.link_parents(sheet.rows)
+        self.link_parents()
         self.link_items()
         listing = self.reader.listing(Cell(sheet.name, 1, "A", ""))
         for row in self.children.get("", []):
@@ -60,41 +99,41 @@ class IndicesReader:
         if name and name not in self.rows:
             self.rows[name] = row
 
-    def link_parents(self, rows: list[Row]) -> None:
-        """File each node under its parent; refuse unknown parents and circles."""
-        circled: set[str] = set()
-        for row in rows:
-            name, parent = row.text("name"), row.text("parent")
-            if self.rows.get(name) is not row:
-                continue
+    def link_parents(self) -> None:
+        """File each node under its parent; refuse unknown parents, circles, depth."""
+        parents = {name: row.text("parent") for name, row in self.rows.items()}
+        depths, circles = parent_depths(parents)
+        for circle in circles:
+            self.refuse_circle(circle)
+        on_circle = {name for circle in circles for name in circle}
+        for name, row in self.rows.items():
+            parent = parents[name]
             if parent and parent not in self.rows:
                 self.reader.refuse(
                     row.cell("parent"),
                     N_("the parent “%(name)s” is not a node of this sheet"),
                     name=parent,
                 )
-                continue
-            chain = self.chain(name)
-            if chain[-1] and chain[0] == name:  # on a circle: filed under no one
-                if name not in circled:
-                    circled.update(chain)
+            elif name not in on_circle and depths[name] <= MAX_DEPTH + 1:
+                self.children.setdefault(parent, []).append(row)
+                if depths[name] > MAX_DEPTH:
+                    self.too_deep.add(name)  # filed, so its parent is not "empty"
                     self.reader.refuse(
                         row.cell("parent"),
-                        N_("the parents go round in a circle: %(chain)s"),
-                        chain=" → ".join(chain),
+                        N_("the tree is more than %(limit)d levels deep here"),
+                        limit=MAX_DEPTH,
                     )
-                continue
-            self.children.setdefault(parent, []).append(row)
 
-    def chain(self, name: str) -> list[str]:
-        """``name`` and its parents up to a top node (then ''), or round a circle."""
-        chain = [name]
-        while chain[-1] and chain.count(chain[-1]) == 1:
-            row = self.rows.get(chain[-1])
-            chain.append(row.text("parent") if row is not None else "")
-        if chain[-1]:  # a circle: start it where it closes
-            chain = chain[chain.index(chain[-1]) :]
-        return chain
+    def refuse_circle(self, circle: list[str]) -> None:
+        """Refuse a circle of parents at the parent cell of its first row."""
+        first = min(circle, key=lambda name: self.rows[name].number)
+        start = circle.index(first)
+        chain = [*circle[start:], *circle[:start], first]
+        self.reader.refuse(
+            self.rows[first].cell("parent"),
+            N_("the parents go round in a circle: %(chain)s"),
+            chain=" → ".join(chain),
+        )
 
     def link_items(self) -> None:
         """File each criterion's ``index`` under its node, which must be a leaf."""
@@ -132,6 +171,8 @@ class IndicesReader:
         if name in self.children:
             children = reader.listing(row.cell("name"))
             for child in self.children[name]:
+                if child.text("name") in self.too_deep:
+                    continue
                 built = self.node(child)
                 if built is not None:
                     reader.append(children, built, child.first)

@@ -17,6 +17,7 @@ from sipas.questionnaire.xlsform_copies import (
     stale_copies,
     workbook_copies,
 )
+from sipas.questionnaire.xlsform_indices import parent_depths
 from sipas.questionnaire.xlsform_write import write_workbook
 from tests.conftest import ROOT
 from tests.questionnaire.test_index_tree import TREE
@@ -310,6 +311,42 @@ def test_tree_problems_read_in_vietnamese():
         "nút chỉ số “spare” không có câu hỏi nào: ghi tên nút vào cột “index” "
         "của các câu hỏi thuộc nút, hoặc vào cột “parent” của các nút con",
     ]
+
+
+def chained(count: int) -> Edit:
+    """Put ``count`` nodes n1 … n<count> above ``services``, each above the next."""
+
+    def edit(workbook: Workbook) -> None:
+        sheet = workbook["indices"]
+        sheet["B3"] = f"n{count}"  # services hangs below the whole chain
+        for number in range(1, count + 1):
+            parent = f"n{number - 1}" if number > 1 else None
+            sheet.append([f"n{number}", parent, f"Mức {number}", f"Level {number}"])
+
+    return edit
+
+
+def test_a_tree_deeper_than_the_limit_is_refused_where_it_passes_it():
+    # n1 … n8 above services above access and steps: 10 levels, accepted
+    read_workbook(tree_workbook(chained(8)))
+    found = problems_of(tree_workbook(chained(9)))
+    assert found == [
+        ("indices", "B4", "the tree is more than 10 levels deep here"),
+        ("indices", "B5", "the tree is more than 10 levels deep here"),
+    ]
+
+
+def test_a_long_chain_of_parents_is_read_in_one_pass():
+    count = 3000  # walking each node's chain again and again would take minutes
+    found = problems_of(tree_workbook(chained(count)))
+    assert found == [("indices", "B16", "the tree is more than 10 levels deep here")]
+
+
+def test_parent_depths_finds_every_circle_once_and_what_hangs_below():
+    parents = {"a": "", "b": "a", "c": "d", "d": "c", "e": "c", "f": "f", "g": "x"}
+    depths, circles = parent_depths(parents)
+    assert depths == {"a": 1, "b": 2, "c": -1, "d": -1, "e": -1, "f": -1, "g": 1}
+    assert circles == [["c", "d"], ["f"]]
 
 
 def test_every_questionnaire_file_gives_a_workbook_of_the_same_hash(tmp_path):

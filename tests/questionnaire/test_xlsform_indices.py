@@ -29,7 +29,15 @@ from tests.questionnaire.test_xlsform import (
     workbook_of,
 )
 
-DRAFT = ROOT / "questionnaires" / "drafts" / "sipas-2023.yaml"
+#: The national form: a draft today, shipped beside the 2017 files once it is final.
+NATIONAL = next(
+    path
+    for path in (
+        ROOT / "questionnaires" / "sipas-2023.yaml",
+        ROOT / "questionnaires" / "drafts" / "sipas-2023.yaml",
+    )
+    if path.exists()
+)
 
 
 def tree_workbook(edit: Edit | None = None) -> bytes:
@@ -60,7 +68,7 @@ def national_file(folder: Path) -> Path:
     leaves named after factors; the loader takes the list under the root, labelled.
     Once the file itself has that shape this changes nothing.
     """
-    with DRAFT.open(encoding="utf-8") as stream:
+    with NATIONAL.open(encoding="utf-8") as stream:
         definition = yaml.safe_load(stream)
     tree = definition["indices"]
     if isinstance(tree, dict):
@@ -68,14 +76,15 @@ def national_file(folder: Path) -> Path:
         tree = tree["children"]
     names = {factor["code"]: factor["name"] for factor in definition["factors"]}
     definition["indices"] = [with_label(node, names) for node in tree]
-    path = folder / DRAFT.name
+    path = folder / NATIONAL.name
     path.write_text(yaml.safe_dump(definition, allow_unicode=True), encoding="utf-8")
     return path
 
 
 def shipped_files(folder: Path) -> list[Path]:
-    """Every shipped questionnaire file and the national draft (loader-shaped)."""
-    return [*sorted((ROOT / "questionnaires").glob("*.yaml")), national_file(folder)]
+    """Every shipped questionnaire file and the national form (loader-shaped)."""
+    others = sorted((ROOT / "questionnaires").glob("*.yaml"))
+    return [*(p for p in others if p.name != NATIONAL.name), national_file(folder)]
 
 
 def test_a_tree_round_trips_to_the_same_hash():
@@ -91,11 +100,12 @@ def test_the_national_form_round_trips_with_its_tree(tmp_path):
     again = read_workbook(write_workbook(loaded.definition))
     assert again.sha256 == loaded.sha256
     tree = again.questionnaire.index_tree
-    assert [(node.code, node.weight) for node in tree.children] == [
-        ("POLICY", 0.6),
-        ("SERVICES", 0.4),
-    ]
-    assert len(tree.item_codes) == len(loaded.questionnaire.criteria) == 51
+    assert tree == loaded.questionnaire.index_tree
+    assert len(tree.children) == 2  # the two domains, each over its factors
+    assert all(domain.children for domain in tree.children)
+    assert sorted(tree.item_codes) == sorted(
+        item.code for item in loaded.questionnaire.criteria
+    )
 
 
 def test_the_tree_is_one_row_per_node_and_an_index_cell_per_criterion():

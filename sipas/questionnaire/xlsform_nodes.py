@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sipas.questionnaire.checks import CODE_PATTERN
 from sipas.questionnaire.loader import LocatedList as Listing
 from sipas.questionnaire.loader import LocatedMap as Tree
 from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
@@ -55,11 +56,20 @@ class CellTree:
         listing.append(value)
         listing.item_lines.append(self.locate(cell))
 
-    def unique(self, kind: str, row: Row) -> None:
-        """Refuse an empty ``name``, or one already given to a ``kind`` above."""
+    def unique(self, kind: str, row: Row, *, is_code: bool = True) -> None:
+        """Refuse an empty, malformed (for a code) or taken ``name`` of a ``kind``."""
         name = row.text("name")
         if not name:
             self.refuse(row.cell("name"), N_("“%(column)s” is empty"), column="name")
+        elif is_code and not CODE_PATTERN.match(name):
+            self.refuse(
+                row.cell("name"),
+                N_(
+                    "the name “%(name)s” must start with a letter and hold only "
+                    "letters without accents, digits and _"
+                ),
+                name=name,
+            )
         elif (kind, name) in self.named:
             self.refuse(
                 row.cell("name"),

@@ -154,7 +154,7 @@ class SurveyReader(CellTree):
             if name not in lists:
                 self.put(lists, name, self.listing(row.cell("list_name")), row.first)
                 self.lists[name] = []
-            self.unique(f"choice of {name}", row)
+            self.unique(f"choice of {name}", row, is_code=False)
             choice = self.node(row.first)
             self.put(choice, "code", code, row.cell("name"))
             self.put_text(choice, "label", row, "label", required=True)

@@ -142,6 +142,13 @@ BAD_CELLS = [
         id="duplicate-option",
     ),
     pytest.param(
+        put("survey", "B5", "ý kiến"),
+        "survey",
+        "B5",
+        "the name “ý kiến” must start with a letter and hold only letters without",
+        id="name-not-a-code",
+    ),
+    pytest.param(
         put("survey", "B5", None),
         "survey",
         "B5",

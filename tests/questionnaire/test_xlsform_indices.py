@@ -219,6 +219,13 @@ BAD_TREES = [
         id="duplicate-node",
     ),
     pytest.param(
+        both(put("indices", "A2", "Chính sách"), put("survey", "J3", "Chính sách")),
+        "indices",
+        "A2",
+        "the name “Chính sách” must start with a letter",
+        id="name-not-a-code",
+    ),
+    pytest.param(
         put("indices", "A2", "overall"),
         "indices",
         "A2",

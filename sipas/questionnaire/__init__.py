@@ -39,10 +39,11 @@ from sipas.questionnaire.schema import (
     ShowIf,
 )
 from sipas.questionnaire.xlsform import WorkbookError, read_workbook
-from sipas.questionnaire.xlsform_sheets import SheetProblem
+from sipas.questionnaire.xlsform_sheets import MAX_WORKBOOK_BYTES, SheetProblem
 from sipas.questionnaire.xlsform_write import write_workbook
 
 __all__ = [
+    "MAX_WORKBOOK_BYTES",
     "AnswerProblem",
     "AnswerValue",
     "Choice",

@@ -31,7 +31,7 @@ SERVICE_PACKAGES = {
     "waves",
 }
 #: What sipas/stats and sipas/questionnaire may import besides the standard library.
-PURE_THIRD_PARTY = {"numpy", "scipy", "pyarrow", "yaml", "openpyxl"}
+PURE_THIRD_PARTY = {"numpy", "scipy", "pyarrow", "yaml", "openpyxl", "threadpoolctl"}
 #: The app's own modules they may import: plain code with no framework either.
 PURE_SIPAS = {"sipas.spreadsheets"}
 

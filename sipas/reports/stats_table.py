@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_babel import gettext as _
-
-from sipas.i18n import current_language, format_number, format_percent
+from sipas.config import setting
+from sipas.language import current_language, format_number, format_percent
+from sipas.language import gettext as _
 from sipas.questionnaire import Questionnaire
 from sipas.stats.analysis import Analysis
 from sipas.stats.estimate import is_small_sample
@@ -20,9 +19,8 @@ def _clip(text: str, width: int = LABEL_WIDTH) -> str:
 
 def _is_small(result: IndexResult) -> bool:
     """Below the publishing thresholds set in the configuration."""
-    config = current_app.config
     return is_small_sample(
-        result.estimate, config["STATS_MIN_N"], config["STATS_MIN_EFFECTIVE_N"]
+        result.estimate, setting("STATS_MIN_N"), setting("STATS_MIN_EFFECTIVE_N")
     )
 
 
@@ -82,8 +80,8 @@ def render_table(analysis: Analysis, questionnaire: Questionnaire) -> str:
             _(
                 "* Too few responses to publish: n below %(n)d or effective n below "
                 "%(n_eff)s.",
-                n=current_app.config["STATS_MIN_N"],
-                n_eff=format_number(current_app.config["STATS_MIN_EFFECTIVE_N"]),
+                n=setting("STATS_MIN_N"),
+                n_eff=format_number(setting("STATS_MIN_EFFECTIVE_N")),
             ),
         ]
     return "\n".join(lines)

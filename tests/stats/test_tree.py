@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from sipas.questionnaire import load_file
-from sipas.services.results.sums import factor_structure, index_structure
 from sipas.stats.design import LonelyPsu, build_design
 from sipas.stats.indices import NodeResult, Options, compute_indices
+from sipas.stats.structure import factor_structure, index_structure
 from sipas.stats.sums import criterion_sums
 from sipas.stats.tree import NodeStructure, compute_tree
 from tests.conftest import ROOT

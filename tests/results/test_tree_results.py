@@ -1,0 +1,120 @@
+"""The index tree of a round whose questionnaire declares domains: the dashboard's
+domain cards and tree table, the workbook's sheet and the PDF's section, each with
+the engine's figures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sipas.extensions import db
+from sipas.models import Role, WaveStatus
+from sipas.reports.figures import interval_text, shown_percent
+from sipas.reports.story import change_mark
+from sipas.services import synthetic
+from sipas.services.results import dashboard
+from sipas.services.waves.lookup import wave_by_code
+from tests.factories import DOMAINS, add_domain_questionnaire, make_exit_survey
+from tests.results.test_dashboard import page, section
+
+
+@pytest.fixture
+def domain_round(demo_app, tmp_path):
+    """A closed and an open round of the two-domain form, the later one better."""
+    form = add_domain_questionnaire(tmp_path)
+    make_exit_survey(
+        "domains-2025",
+        date(2025, 5, 1),
+        per_centre=60,
+        seed=3,
+        shift=-0.08,
+        status=WaveStatus.closed,
+        questionnaire=form,
+    )
+    wave = make_exit_survey(
+        "domains-2026", date(2026, 5, 1), per_centre=60, seed=4, questionnaire=form
+    )
+    db.session.commit()
+    return wave
+
+
+def computed(app, wave):
+    """The results as the page computes them (Vietnamese)."""
+    with app.test_request_context():
+        return dashboard.compute_results(wave, None)
+
+
+def cards(html: str) -> dict[str, str]:
+    """Each headline index card's title → its HTML."""
+    found = {}
+    block = section(html, "headline-title").split('class="cards cards-index', 1)[1]
+    block = block.split("</ul>", 1)[0]
+    for card in block.split('<li class="card')[1:]:
+        title = card.split('<h3 class="card-title">', 1)[1].split("</h3>", 1)[0]
+        found[title] = card
+    return found
+
+
+def test_the_engine_takes_sipas_from_the_declared_tree(demo_app, domain_round):
+    results = computed(demo_app, domain_round)
+    root = results.indices.tree
+    policy, services = (d.estimate.value for d in root.children)
+    assert [d.code for d in root.children] == list(DOMAINS)
+    assert root.estimate.value == pytest.approx(0.6 * policy + 0.4 * services)
+    # SIPAS is the tree's root, which the plain mean of the five factors is not
+    assert results.indices.overall.estimate == root.estimate
+    factor_mean = sum(f.estimate.value for f in results.indices.factors) / 5
+    assert root.estimate.value != pytest.approx(factor_mean, abs=1e-9)
+
+
+def test_the_dashboard_shows_each_domain_with_its_interval_and_change(
+    demo_app, demo_client, login_as, domain_round
+):
+    login_as(demo_client, Role.admin)
+    html = page(demo_client, "/admin/results/domains-2026")
+    results = computed(demo_app, domain_round)
+    shown = cards(html)
+    with demo_app.test_request_context():
+        for domain in results.domains:
+            card = shown[domain.node.label.get_text("vi")]
+            assert shown_percent(domain.result.estimate.value) in card
+            assert interval_text(domain.result.interval) in card
+            change = results.node_change(domain.code)
+            assert change is not None
+            assert change.previous.estimate.value < change.current.estimate.value
+            mark = change_mark(change)
+            assert f"{mark.points} · {mark.verdict}" in card
+        sipas = shown["Chỉ số SIPAS"]
+        assert shown_percent(results.indices.tree.estimate.value) in sipas
+    assert len(shown) == 1 + len(DOMAINS)
+
+
+def test_the_tree_table_lists_every_node_indented_by_depth(
+    demo_app, demo_client, login_as, domain_round
+):
+    login_as(demo_client, Role.admin)
+    table = section(page(demo_client, "/admin/results/domains-2026"), "tree-title")
+    results = computed(demo_app, domain_round)
+    rows = table.split("<tr class=")[1:]
+    assert len(rows) == len(results.tree) == 1 + 2 + 5
+    with demo_app.test_request_context():
+        for html, row in zip(rows, results.tree, strict=True):
+            assert html.startswith(f'"tree-depth-{row.depth}')
+            assert '<th scope="row">' in html
+            assert shown_percent(row.result.estimate.value) in html
+            assert interval_text(row.result.interval) in html
+            if row.depth > 0:
+                assert results.node_label(row) in html
+            if row.depth == 2:
+                assert f"{results.parent_label(row)} › " in html
+
+
+def test_a_2017_round_shows_no_tree_and_its_factor_cards(demo_client, login_as):
+    synthetic.add_demo_responses(wave_by_code("demo"), 300, seed=5)
+    db.session.commit()
+    login_as(demo_client, Role.admin)
+    html = page(demo_client, "/admin/results/demo")
+    assert 'id="tree-title"' not in html
+    assert "cards-domains" not in html
+    assert len(cards(html)) == 6  # SIPAS and the five factors

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -18,7 +19,7 @@ from sipas.stats.indices import IndexResult
 from sipas.stats.intervals import Interval
 
 
-def finite(value: float | None) -> bool:
+def finite(value: float | None) -> TypeGuard[float]:
     """True for a number that can be shown."""
     return value is not None and math.isfinite(value)
 

@@ -4,9 +4,11 @@ the engine's figures."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 
 from sipas.extensions import db
 from sipas.models import Role, WaveStatus
@@ -118,3 +120,37 @@ def test_a_2017_round_shows_no_tree_and_its_factor_cards(demo_client, login_as):
     assert 'id="tree-title"' not in html
     assert "cards-domains" not in html
     assert len(cards(html)) == 6  # SIPAS and the five factors
+
+
+def flatten(node: dict, depth: int = 0, parent: str | None = None) -> list[tuple]:
+    """(node, depth, parent code) of a JSON tree, parents first."""
+    rows = [(node, depth, parent)]
+    for child in node["children"]:
+        rows += flatten(child, depth + 1, node["code"])
+    return rows
+
+
+def test_the_workbook_sheet_of_indices_equals_the_json(
+    demo_client, login_as, domain_round
+):
+    login_as(demo_client, Role.admin)
+    document = demo_client.get("/admin/results/domains-2026/download.json").get_json()
+    data = demo_client.get("/admin/results/domains-2026/download.xlsx").data
+    book = load_workbook(io.BytesIO(data))
+    sheet = book["Chỉ số"]
+    heading = [c.value for c in sheet[1]]
+    assert heading[:4] == ["Mã", "Tên chỉ số", "Cấp", "Chỉ số cấp trên"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    nodes = flatten(document["indices"])
+    assert len(rows) == len(nodes) == 8
+    for row, (node, depth, parent) in zip(rows, nodes, strict=True):
+        code, _name, level, above, index, se, df, deff, lower, upper = row
+        assert (code, level, above or None) == (node["code"], depth, parent)
+        assert [index, se, df, deff, lower, upper] == pytest.approx(
+            [node["index"], node["se"], node["df"], node["deff"], *node["ci"]]
+        )
+    names = [row[1] for row in rows]
+    assert names[:2] == ["Chỉ số SIPAS", DOMAINS["ACCESS"][0]]
+    assert sheet.cell(row=2, column=5).number_format == "0.00%"
+    # the JSON's overall is the tree's root
+    assert document["overall"]["index"] == document["indices"]["index"]

@@ -8,17 +8,22 @@ import io
 from datetime import date
 
 import pytest
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from sipas.extensions import db
+from sipas.i18n import format_percent
 from sipas.models import Role, WaveStatus
 from sipas.reports.figures import interval_text, shown_percent
+from sipas.reports.pdf import render_report
 from sipas.reports.story import change_mark
 from sipas.services import synthetic
 from sipas.services.results import dashboard
 from sipas.services.waves.lookup import wave_by_code
 from tests.factories import DOMAINS, add_domain_questionnaire, make_exit_survey
 from tests.results.test_dashboard import page, section
+from tests.results.test_report_pdf import keep_page, page_texts, squeeze, write
 
 
 @pytest.fixture
@@ -154,3 +159,65 @@ def test_the_workbook_sheet_of_indices_equals_the_json(
     assert sheet.cell(row=2, column=5).number_format == "0.00%"
     # the JSON's overall is the tree's root
     assert document["overall"]["index"] == document["indices"]["index"]
+
+
+def test_the_pdf_report_has_the_domains_in_its_summary_and_the_whole_tree(
+    demo_app, demo_client, login_as, domain_round, tmp_path
+):
+    login_as(demo_client, Role.admin)
+    response = demo_client.get("/admin/results/domains-2026/report.pdf")
+    assert response.status_code == 200
+    pdf = write(tmp_path, response.data)
+    pages = [squeeze(text) for text in page_texts(pdf)]
+    results = computed(demo_app, domain_round)
+    with force_locale("vi"):
+        tree_title = _("Index tree")
+        key_figures = _("Key figures")
+        section_two = "II. " + _("Overall results and results by factor")
+        values = {
+            results.node_label(row): (
+                format_percent(row.result.estimate.value),
+                interval_text(row.result.interval),
+            )
+            for row in results.tree[1:]
+        }
+    summary = next(k for k, page in enumerate(pages) if key_figures in page)
+    tree = next(k for k, page in enumerate(pages) if tree_title in page)
+    assert summary < tree
+    assert section_two in " ".join(pages[: tree + 1])
+    for vi, *_rest in DOMAINS.values():
+        # the summary's cards
+        assert vi in pages[summary]
+        assert values[vi][0] in pages[summary]
+    shown = " ".join(pages[tree : tree + 2])
+    for name, (value, interval) in values.items():
+        assert name in shown
+        assert f"{value} {interval}" in shown
+    assert "Chỉ số SIPAS gộp từ 2 lĩnh vực" in shown
+    for vi, *_rest in DOMAINS.values():
+        assert f"{vi} đạt {values[vi][0]} (KTC 95%: {values[vi][1]})" in shown
+    for k in (summary, tree):
+        keep_page(pdf, k + 1, f"tree-page-{k + 1}.png")
+
+
+def test_the_pdf_compares_each_domain_with_the_previous_round(
+    demo_app, domain_round, tmp_path
+):
+    with demo_app.test_request_context():
+        results = dashboard.compute_results(domain_round, None)
+        data = render_report(results)
+        changes = {d.code: results.node_change(d.code) for d in results.domains}
+        shown = {
+            code: [
+                format_percent(change.current.estimate.value),
+                format_percent(change.previous.estimate.value),
+            ]
+            for code, change in changes.items()
+        }
+    pages = [squeeze(text) for text in page_texts(write(tmp_path, data))]
+    with force_locale("vi"):
+        title = "VI. " + _("Comparison with the previous survey round")
+    section = " ".join(pages[next(k for k, p in enumerate(pages) if title in p) :])
+    for code, (vi, _en, _weight, _factors) in DOMAINS.items():
+        now, before = shown[code]
+        assert f"{vi} {now} {before}" in section

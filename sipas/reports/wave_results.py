@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -216,7 +217,7 @@ class WaveResults:
             return self.change_of(OVERALL)
         return next((c for c in self.node_changes if c.code == code), None)
 
-    @property
+    @cached_property
     def tree(self) -> list[TreeRow]:
         """Every node of the index tree with its figures, parents first (empty when
         the tree was not computed)."""
@@ -224,7 +225,7 @@ class WaveResults:
             return []
         return tree_rows(self.questionnaire.index_tree, self.indices.tree)
 
-    @property
+    @cached_property
     def domains(self) -> list[TreeRow]:
         """The nodes between SIPAS and the factors (policy, services …): the top
         nodes when any of them is made of nodes, else none (the 2017 form)."""

@@ -216,6 +216,7 @@ def test_json_has_the_design_document_shape(filled_wave, demo_app, admin_client)
         "perceptions",
         "expectations",
         "changes",
+        "tree_changes",
         "heatmap",
         "key_shares",
         "trend",

@@ -157,8 +157,15 @@ def test_the_workbook_sheet_of_indices_equals_the_json(
     names = [row[1] for row in rows]
     assert names[:2] == ["Chỉ số SIPAS", DOMAINS["ACCESS"][0]]
     assert sheet.cell(row=2, column=5).number_format == "0.00%"
-    # the JSON's overall is the tree's root
+    # the JSON's overall is the tree's root, and each domain has its change
     assert document["overall"]["index"] == document["indices"]["index"]
+    changes = {change["code"]: change for change in document["tree_changes"]}
+    for node, _depth, _parent in nodes[1:]:
+        change = changes[node["code"]]
+        assert change["current"] == pytest.approx(node["index"])
+        assert change["difference"] == pytest.approx(
+            change["current"] - change["previous"]
+        )
 
 
 def test_the_pdf_report_has_the_domains_in_its_summary_and_the_whole_tree(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -71,6 +71,17 @@ class Indices:
     overall: IndexResult
     #: every node of the questionnaire's index tree, when it was asked for
     tree: NodeResult | None = None
+
+
+def rooted(indices: Indices, tree: NodeResult) -> Indices:
+    """``indices`` with the tree ``tree`` and its root as the overall (SIPAS) index.
+
+    The root of a declared tree is the questionnaire's SIPAS (a weighted mean of its
+    domains, say), which the factor means need not give; the tree derived from the
+    factors has the very same combination as the factor mean, so nothing changes.
+    """
+    overall = IndexResult(indices.overall.code, tree.estimate, tree.interval)
+    return replace(indices, overall=overall, tree=tree)
 
 
 def compute_indices(

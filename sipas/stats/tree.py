@@ -10,14 +10,20 @@ totals, as for the factors and the overall index.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sipas.stats.design import Design
 from sipas.stats.estimate import PooledTerm, combination_estimate
-from sipas.stats.indices import Indices, NodeResult, Options, result_interval
+from sipas.stats.indices import (
+    Indices,
+    NodeResult,
+    Options,
+    result_interval,
+    rooted,
+)
 from sipas.stats.sums import CriterionSums
 
 
@@ -93,12 +99,11 @@ def with_tree(
     root: NodeStructure | None,
     options: Options,
 ) -> Indices:
-    """``indices`` with every node of the tree ``root`` added (unchanged without)."""
+    """``indices`` with every node of the tree ``root`` added and its root as the
+    overall index (unchanged without)."""
     if root is None:
         return indices
-    return replace(
-        indices, tree=compute_tree(design, sums, criteria_codes, root, options)
-    )
+    return rooted(indices, compute_tree(design, sums, criteria_codes, root, options))
 
 
 def _node_result(

@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "unit.import": _l("Units imported"),
     "unit.load_official": _l("Official units of a province loaded"),
     "unit.export": _l("Units exported"),
+    "questionnaire.upload": _l("Questionnaire file uploaded and checked"),
+    "questionnaire.publish": _l("Questionnaire version published"),
     "wave.create": _l("Survey round created"),
     "wave.update": _l("Survey round changed"),
     "wave.status": _l("Survey round status changed"),

@@ -28,6 +28,7 @@ from sipas.questionnaire.xlsform_sheets import MAX_WORKBOOK_BYTES
 from sipas.services import uploads
 from sipas.services.audit import record_event
 from sipas.services.questionnaires.lookup import waves_on_code
+from sipas.services.questionnaires.messages import translated
 from sipas.services.questionnaires.store import Stored, store, version_by_sha256
 
 #: Largest file accepted, workbook or YAML (the workbook reader's own limit).
@@ -67,12 +68,15 @@ class UploadRefused(Exception):
 
 def _sheet_problem(found: SheetProblem) -> UploadProblem:
     cell = f"{found.column or ''}{found.row or ''}" or None
-    message = _(found.message, **dict(found.params))  # noqa: INT001 - ids marked N_
+    params = dict(found.params)
+    if found.message == "%(message)s":  # a finding of the checks, placed at its cell
+        params["message"] = translated(str(params["message"]))
+    message = _(found.message, **params)  # noqa: INT001 - ids marked N_
     return UploadProblem(message, found.sheet, cell, found.header)
 
 
 def _yaml_problem(found: Problem, name: str) -> UploadProblem:
-    return UploadProblem(_(found.message), sheet=name, line=found.line)  # noqa: INT001
+    return UploadProblem(translated(found.message), sheet=name, line=found.line)
 
 
 def too_large() -> str:

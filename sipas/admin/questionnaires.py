@@ -17,6 +17,7 @@ from sipas.extensions import csrf, db
 from sipas.i18n import current_language
 from sipas.models import Role
 from sipas.questionnaire import LoadedQuestionnaire
+from sipas.security import logged_in_user, rate_limited
 from sipas.services.questionnaires import formats, preview, upload
 from sipas.services.questionnaires.lookup import version_or_404, versions_with_waves
 from sipas.services.questionnaires.store import version_by_sha256
@@ -51,6 +52,7 @@ def _render_list(
 # before this view raises its size limit from the site's default to the upload's.
 @csrf.exempt
 @bp.post("/questionnaires/upload")
+@rate_limited("import", "RATE_LIMIT_IMPORTS_PER_HOUR", logged_in_user, window=3600)
 @role_required(Role.admin)
 def questionnaire_upload() -> ResponseReturnValue:
     """Check an uploaded file: its problems, or on to its preview."""
@@ -77,7 +79,7 @@ def questionnaire_upload() -> ResponseReturnValue:
 
 
 def _pending_or_gone(token: str) -> tuple[str, LoadedQuestionnaire]:
-    """The kept upload read again, or back to the list when it is gone."""
+    """The kept upload read again (404 when it is gone)."""
     kept = upload.pending(token)
     if kept is None:
         abort(404)
@@ -88,10 +90,24 @@ def _pending_or_gone(token: str) -> tuple[str, LoadedQuestionnaire]:
         abort(404)
 
 
+def _gone() -> ResponseReturnValue:
+    """Back to the list, saying why the preview is not there any more."""
+    flash(
+        _(
+            "This upload is no longer kept (it was published or discarded, or a day "
+            "has passed). Please upload the file again."
+        ),
+        "error",
+    )
+    return redirect(url_for("admin.questionnaires"))
+
+
 @bp.get("/questionnaires/preview/<token>")
 @role_required(Role.admin)
 def questionnaire_preview(token: str) -> ResponseReturnValue:
     """The phone steps, a kiosk screen and the paper form of an upload."""
+    if upload.pending(token) is None:
+        return _gone()
     name, loaded = _pending_or_gone(token)
     language = current_language()
     questionnaire = loaded.questionnaire
@@ -153,6 +169,8 @@ def questionnaire_decide(token: str) -> ResponseReturnValue:
     """Publish the previewed upload as a frozen version, or discard it."""
     if not DecisionForm().validate_on_submit():
         abort(400)
+    if upload.pending(token) is None:
+        return _gone()
     if request.form.get("action") != "publish":
         upload.discard_pending(token)
         flash(_("The upload was discarded; nothing was stored."), "success")

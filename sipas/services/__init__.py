@@ -9,8 +9,9 @@ The map, one line per package or module:
 - ``uploads``        files kept between an import's check and the user's decision
 - ``demo``           the demo province, round and admin account
 - ``questionnaires/`` store · files (server files, ``sync``) · upload (check,
-                     keep for the preview, publish) · preview (paper) · formats
-                     (XLSX, YAML) · lookup (versions, their rounds, parsed once)
+                     keep for the preview, publish) · messages (findings translated)
+                     · preview (paper) · formats (XLSX, YAML) · lookup (versions,
+                     their rounds, parsed once)
 - ``units/``         lookup · tree · lineage · rules · rows (parse a file) ·
                      imports (store it) · admin · official_data (the GSO lists) ·
                      official (load a province's official units)

@@ -190,7 +190,9 @@ def test_publish_stores_a_frozen_version_by_its_uploader(admin):
     assert _events("questionnaire.publish")[-1].object_id == str(version.id)
     assert f"tải lên bởi {version.uploaded_by.username}" in page
     # the kept file is gone: the preview cannot be published twice
-    assert admin.get(f"/admin/questionnaires/preview/{token}").status_code == 404
+    gone = admin.get(f"/admin/questionnaires/preview/{token}", follow_redirects=True)
+    assert "không còn được giữ" in gone.get_data(as_text=True)
+    assert admin.get(f"/admin/questionnaires/preview/{token}/kiosk").status_code == 404
 
 
 def test_discard_stores_nothing(admin):
@@ -198,7 +200,8 @@ def test_discard_stores_nothing(admin):
     token = _preview_token(_upload(admin, "mini.xlsx", minimal_workbook()))
     _decide(admin, token, "discard")
     assert _count() == before
-    assert admin.get(f"/admin/questionnaires/preview/{token}").status_code == 404
+    gone = admin.get(f"/admin/questionnaires/preview/{token}")
+    assert gone.headers["Location"].endswith("/admin/questionnaires")
 
 
 def test_identical_content_says_so_and_stores_nothing(admin):

@@ -96,7 +96,7 @@ def test_upload_preview_publish_and_a_round_on_it(server, browser, output_dir, s
     assert "survey" in table.inner_text()
     formula = table.locator("tr", has_text="=A1")
     assert formula.locator("td").first.inner_text() == "choices"
-    assert formula.locator("code").inner_text() == "C"
+    assert formula.locator("code").inner_text() == "C3"
     assert "slider" in table.locator("tr", has_text="survey").first.inner_text()
     _look(page, output_dir, "questionnaires-problems")
     with app.app_context():
@@ -122,12 +122,14 @@ def test_upload_preview_publish_and_a_round_on_it(server, browser, output_dir, s
     with page.expect_popup() as popup:
         page.get_by_role("link", name=vi(app, "Open the kiosk screen")).click()
     kiosk = popup.value
-    kiosk.set_viewport_size({"width": 1080, "height": 1920})
+    screen = (1920, 1080) if width > 1000 else (1080, 1920)  # landscape, portrait
+    kiosk.set_viewport_size({"width": screen[0], "height": screen[1]})
     kiosk.get_by_role("button", name=vi(app, "Start")).click()
     first = questionnaire.items[0].label.get_text("vi")
     assert first in kiosk.locator("main").inner_text()
     assert_accessible(kiosk)
-    kiosk.screenshot(path=str(output_dir / f"questionnaire-preview-kiosk-{width}.png"))
+    name = f"questionnaire-preview-kiosk-{screen[0]}x{screen[1]}.png"
+    kiosk.screenshot(path=str(output_dir / name))
     kiosk.close()
 
     page.get_by_role("button", name=vi(app, "Publish"), exact=True).click()

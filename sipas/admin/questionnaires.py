@@ -36,7 +36,7 @@ def questionnaires() -> ResponseReturnValue:
 
 
 def _render_list(
-    form: UploadForm, problems: tuple[upload.UploadProblem, ...] = (), status=200
+    form: UploadForm, problems: tuple[upload.UploadProblem, ...] = (), status: int = 200
 ) -> ResponseReturnValue:
     page = render_template(
         "admin/questionnaires/index.html",
@@ -78,16 +78,23 @@ def questionnaire_upload() -> ResponseReturnValue:
     return redirect(url_for("admin.questionnaire_preview", token=token))
 
 
-def _pending_or_gone(token: str) -> tuple[str, LoadedQuestionnaire]:
-    """The kept upload read again (404 when it is gone)."""
+def _read_pending(token: str) -> tuple[str, LoadedQuestionnaire] | None:
+    """The kept upload's name and questionnaire, read again; None when it is gone."""
     kept = upload.pending(token)
     if kept is None:
-        abort(404)
+        return None
     name, data = kept
     try:
         return name, upload.read_upload(name, data)
     except upload.UploadRefused:  # cannot happen: it was checked when kept
+        return None
+
+
+def _pending_or_404(token: str) -> LoadedQuestionnaire:
+    found = _read_pending(token)
+    if found is None:
         abort(404)
+    return found[1]
 
 
 def _gone() -> ResponseReturnValue:
@@ -106,9 +113,10 @@ def _gone() -> ResponseReturnValue:
 @role_required(Role.admin)
 def questionnaire_preview(token: str) -> ResponseReturnValue:
     """The phone steps, a kiosk screen and the paper form of an upload."""
-    if upload.pending(token) is None:
+    found = _read_pending(token)
+    if found is None:
         return _gone()
-    name, loaded = _pending_or_gone(token)
+    name, loaded = found
     language = current_language()
     questionnaire = loaded.questionnaire
     steps = [
@@ -133,7 +141,7 @@ def questionnaire_preview(token: str) -> ResponseReturnValue:
 @role_required(Role.admin)
 def questionnaire_preview_kiosk(token: str) -> ResponseReturnValue:
     """The kiosk app on the upload: answers stay in the page, nothing is sent."""
-    _name, loaded = _pending_or_gone(token)
+    loaded = _pending_or_404(token)
     title = _("Preview: %(title)s", title=loaded.questionnaire.title.get_text("vi"))
     settings = {
         "unit": "preview",
@@ -153,7 +161,7 @@ def questionnaire_preview_kiosk(token: str) -> ResponseReturnValue:
 @role_required(Role.admin)
 def questionnaire_preview_paper(token: str, kind: str) -> ResponseReturnValue:
     """A specimen paper form of the upload, or its first page as an image."""
-    _name, loaded = _pending_or_gone(token)
+    loaded = _pending_or_404(token)
     pdf = preview.paper_pdf(loaded.questionnaire, current_language())
     if kind == "pdf":
         return Response(pdf, mimetype="application/pdf")
@@ -169,14 +177,14 @@ def questionnaire_decide(token: str) -> ResponseReturnValue:
     """Publish the previewed upload as a frozen version, or discard it."""
     if not DecisionForm().validate_on_submit():
         abort(400)
-    if upload.pending(token) is None:
+    found = _read_pending(token)
+    if found is None:
         return _gone()
     if request.form.get("action") != "publish":
         upload.discard_pending(token)
         flash(_("The upload was discarded; nothing was stored."), "success")
         return redirect(url_for("admin.questionnaires"))
-    _name, loaded = _pending_or_gone(token)
-    publication = upload.publish(loaded, current_user)
+    publication = upload.publish(found[1], current_user)
     db.session.commit()
     upload.discard_pending(token)
     for message in _publication_messages(publication):

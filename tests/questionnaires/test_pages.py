@@ -285,3 +285,22 @@ def test_an_upload_without_its_csrf_token_is_refused(admin):
     assert response.status_code == 400
     assert _count() == before
     assert not _events("questionnaire.upload")
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("empty.yaml", b""),
+        ("list.yaml", b"- a\n- b\n"),
+        ("binary.yml", bytes(range(256))),
+        ("empty.xlsx", b""),
+        ("zip.xlsx", b"PK\x03\x04" + b"\0" * 60),
+        ("text.xlsx", b"code: mini"),
+    ],
+)
+def test_files_that_are_no_questionnaire_are_refused_in_words(admin, name, data):
+    before = _count()
+    response = _upload(admin, name, data)
+    assert response.status_code == 400
+    assert "Không lưu gì" in response.get_data(as_text=True)
+    assert _count() == before

@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "unit.export": _l("Units exported"),
     "questionnaire.upload": _l("Questionnaire file uploaded and checked"),
     "questionnaire.publish": _l("Questionnaire version published"),
+    "questionnaire.download": _l("Questionnaire version downloaded"),
     "wave.create": _l("Survey round created"),
     "wave.update": _l("Survey round changed"),
     "wave.status": _l("Survey round status changed"),

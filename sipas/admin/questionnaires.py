@@ -18,6 +18,7 @@ from sipas.i18n import current_language
 from sipas.models import Role
 from sipas.questionnaire import LoadedQuestionnaire
 from sipas.security import logged_in_user, rate_limited
+from sipas.services.audit import record_event
 from sipas.services.questionnaires import formats, preview, upload
 from sipas.services.questionnaires.lookup import version_or_404, versions_with_waves
 from sipas.services.questionnaires.store import version_by_sha256
@@ -227,6 +228,15 @@ def questionnaire_download(version_id: int, kind: str) -> ResponseReturnValue:
         data = formats.to_yaml(version.definition).encode("utf-8")
         mimetype = formats.YAML_MIMETYPE
     name = formats.file_name(version, kind)
+    details = {"format": kind, "code": version.code, "revision": version.revision}
+    record_event(
+        "questionnaire.download",
+        user=current_user,
+        object_type="questionnaire_version",
+        object_id=str(version.id),
+        details=details,
+    )
+    db.session.commit()
     return Response(
         data,
         mimetype=mimetype,

@@ -247,6 +247,8 @@ def test_a_download_uploads_again_to_the_same_hash(admin, kind):
     else:
         again = load_text(response.get_data(as_text=True), "download.yaml")
     assert again.sha256 == version.sha256
+    (event,) = _events("questionnaire.download")
+    assert event.details == {"format": kind, "code": "sipas-2017", "revision": 2}
 
 
 # --- who may ----------------------------------------------------------------------

@@ -17,13 +17,13 @@ SERVICE_MODULES = {
     "audit",
     "clock",
     "demo",
-    "questionnaires",
     "rate_limits",
     "uploads",
 }
 SERVICE_PACKAGES = {
     "backup",
     "paper",
+    "questionnaires",
     "responses",
     "results",
     "synthetic",

@@ -10,6 +10,8 @@ import click
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 from sipas.extensions import db
 
@@ -141,3 +143,26 @@ def end_reads() -> None:
     written, the commit only closes it); the next transaction writes."""
     g.pop(_READS_FIRST, None)
     db.session.commit()
+
+
+def plain_rows(statement: ClauseElement) -> list[tuple[Any, ...]]:
+    """The rows of a Core ``statement`` as the database driver's own tuples.
+
+    For hot paths that read millions of plain values (an export's answers):
+    SQLAlchemy's Row objects and result processing cost as much as the query. Only
+    for columns the driver already returns as Python wants them (ints, text).
+    """
+    connection = db.session.connection()
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    assert isinstance(compiled, SQLCompiler)  # noqa: S101  (a statement, not DDL)
+    parameters: Any = compiled.construct_params()
+    if compiled.positional:
+        parameters = tuple(parameters[name] for name in compiled.positiontup or ())
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(compiled.string, parameters)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()

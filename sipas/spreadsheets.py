@@ -43,9 +43,14 @@ def could_be_formula(text: str) -> bool:
 
 def csv_cell(value: object) -> object:
     """``value`` for a CSV cell: text that could be a formula with a leading ``'``."""
-    if isinstance(value, str) and could_be_formula(value):
-        return QUOTE + value
+    if isinstance(value, str):
+        return csv_text(value)
     return value
+
+
+def csv_text(text: str) -> str:
+    """``text`` for a CSV cell, with a leading ``'`` if it could be a formula."""
+    return QUOTE + text if could_be_formula(text) else text
 
 
 def from_csv_cell(text: str) -> str:
@@ -58,12 +63,18 @@ def from_csv_cell(text: str) -> str:
 class CsvWriter:
     """``csv.writer`` whose text cells cannot become formulas (see :func:`csv_cell`)."""
 
-    def __init__(self, out: IO[str], **options: Any) -> None:
+    def __init__(self, out: IO[str], neutralised: bool = False, **options: Any) -> None:
+        """``neutralised``: the rows' cells went through :func:`csv_cell` already
+        (a writer of many rows that knows which columns can hold text)."""
         self._writer = csv.writer(out, **options)
+        self._neutralised = neutralised
 
     def writerow(self, row: Iterable[object]) -> None:
         """Write one row, neutralised."""
-        self._writer.writerow([csv_cell(value) for value in row])
+        if self._neutralised:
+            self._writer.writerow(row)
+        else:
+            self._writer.writerow([csv_cell(value) for value in row])
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         """Write rows, neutralised."""

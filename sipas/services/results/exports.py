@@ -7,19 +7,22 @@ import io
 import json
 import math
 import re
+import uuid as uuid_module
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from sipas.database import plain_rows
 from sipas.extensions import db
-from sipas.models import Answer, Response, ResponseStatus, Unit, Wave
+from sipas.models import Answer, Channel, Response, ResponseStatus, Unit, Wave
 from sipas.questionnaire.personal_data import mask_personal_data
 from sipas.reports.wave_results import Change, ShareTable, WaveResults
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.privacy import text_item_codes
 from sipas.services.waves.design import unit_designs
-from sipas.spreadsheets import CsvWriter
+from sipas.spreadsheets import CsvWriter, csv_text
 from sipas.stats.indices import Options
 from sipas.stats.output import indices_json
 
@@ -31,11 +34,21 @@ BATCH = 2000
 CHUNK_ROWS = 500
 
 
+class CountedResponse(NamedTuple):
+    """What the downloads show of a counted response (a row, not an ORM object)."""
+
+    id: int
+    uuid: uuid_module.UUID
+    unit_id: int
+    channel: Channel
+    submitted_at: datetime | None
+
+
 def stats_csv_rows(
     wave: Wave, unit_ids: Collection[int] | None = None
 ) -> Iterator[list[str]]:
     """Header, then one row per counted response (of ``unit_ids`` if given), fetched
-    in batches.
+    in batches; cells that could read as a formula are neutralised here already.
 
     Everything the rows need from ``wave`` is read before the header is yielded:
     the rows may then be made in another session (a streamed download outlives the
@@ -44,11 +57,19 @@ def stats_csv_rows(
     questionnaire = parsed(wave.questionnaire)
     criteria = [item.code for item in questionnaire.criteria]
     others = [i.code for i in questionnaire.items if not i.is_criterion]
+    # free text is what a person typed; every other answer is a code or a number
+    texts = text_item_codes(questionnaire)
+    other_columns = [(code, code in texts) for code in others]
     designs = {
-        unit_id: (design.stratum, design.psu, repr(design.weight), design.unit.code)
+        unit_id: (
+            csv_text(design.stratum),
+            None if design.psu is None else csv_text(design.psu),  # None: each
+            repr(design.weight),  # response is its own PSU
+            csv_text(design.unit.code),
+        )
         for unit_id, design in unit_designs(wave).items()
     }
-    wave_code = wave.code
+    wave_code = csv_text(wave.code)
     batches = counted_batches(wave, unit_ids)
     yield [
         "response_id",
@@ -64,23 +85,31 @@ def stats_csv_rows(
     for responses, answers in batches:
         for response in responses:
             stratum, psu, weight, unit_code = designs[response.unit_id]
-            values = answers.get(response.id, {})
+            values = answers.get(response.id, _NO_ANSWERS)
+            response_id = str(response.uuid)
             yield [
-                str(response.uuid),
+                response_id,
                 stratum,
-                psu or str(response.uuid),
+                psu or response_id,
                 weight,
                 *[values.get(code, "") for code in criteria],
                 unit_code,
-                str(response.channel),
+                response.channel.value,
                 wave_code,
-                *[values.get(code, "") for code in others],
+                *[
+                    csv_text(values.get(code, "")) if is_text else values.get(code, "")
+                    for code, is_text in other_columns
+                ],
             ]
+
+
+#: The answers of a response that has none.
+_NO_ANSWERS: dict[str, str] = {}
 
 
 def counted_batches(
     wave: Wave, unit_ids: Collection[int] | None = None
-) -> Iterator[tuple[Sequence[Response], dict[int, dict[str, str]]]]:
+) -> Iterator[tuple[Sequence[CountedResponse], dict[int, dict[str, str]]]]:
     """The wave's counted responses (of ``unit_ids`` if given) in id order, a batch
     at a time, with their answers (multi-choice values joined, personal data in free
     text masked). ``wave`` is read at the call, the batches as they are taken."""
@@ -96,17 +125,21 @@ def counted_batches(
 
 def _batches(
     conditions: list[sa.ColumnElement[bool]], text_codes: frozenset[str]
-) -> Iterator[tuple[Sequence[Response], dict[int, dict[str, str]]]]:
+) -> Iterator[tuple[Sequence[CountedResponse], dict[int, dict[str, str]]]]:
     """Responses meeting ``conditions`` in id order, ``BATCH`` at a time, with
-    their answers."""
+    their answers: plain rows, no ORM object per response."""
     last_id = 0
+    columns = [getattr(Response, name) for name in CountedResponse._fields]
     while True:
-        responses = db.session.scalars(
-            sa.select(Response)
-            .where(*conditions, Response.id > last_id)
-            .order_by(Response.id)
-            .limit(BATCH)
-        ).all()
+        responses = [
+            CountedResponse(*row)
+            for row in db.session.connection().execute(
+                sa.select(*columns)
+                .where(*conditions, Response.id > last_id)
+                .order_by(Response.id)
+                .limit(BATCH)
+            )
+        ]
         if not responses:
             return
         yield responses, _answers_of([r.id for r in responses], text_codes)
@@ -116,27 +149,32 @@ def _batches(
 def _answers_of(
     response_ids: list[int], text_codes: frozenset[str]
 ) -> dict[int, dict[str, str]]:
-    """Answers of a batch of responses; multi-choice values joined, free text
-    (``text_codes``) masked."""
-    found: dict[int, dict[str, list[str]]] = {}
-    for response_id, code, value in db.session.execute(
+    """Answers of a batch of responses; multi-choice values joined (in the order
+    of their values), free text (``text_codes``) masked."""
+    found: dict[int, dict[str, str]] = {}
+    answers: dict[str, str] = _NO_ANSWERS
+    current = None
+    rows = plain_rows(
         sa.select(Answer.response_id, Answer.item_code, Answer.value)
         .where(Answer.response_id.in_(response_ids))
         .order_by(Answer.response_id, Answer.item_code, Answer.value)
-    ):
+    )
+    for response_id, code, value in rows:
+        if response_id != current:
+            current, answers = response_id, {}
+            found[response_id] = answers
         if code in text_codes:
             value = mask_personal_data(value)
-        found.setdefault(response_id, {}).setdefault(code, []).append(value)
-    return {
-        rid: {code: MULTI_SEPARATOR.join(vals) for code, vals in codes.items()}
-        for rid, codes in found.items()
-    }
+        if code in answers:  # a further option of a multi-choice answer
+            value = answers[code] + MULTI_SEPARATOR + value
+        answers[code] = value
+    return found
 
 
 def stats_csv(wave: Wave) -> str:
     """The whole file as text (UTF-8 BOM added by whoever writes bytes for Excel)."""
     buffer = io.StringIO()
-    writer = CsvWriter(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer, lineterminator="\n", neutralised=True)
     writer.writerows(stats_csv_rows(wave))
     return buffer.getvalue()
 
@@ -159,7 +197,7 @@ def stats_csv_chunks(
 
     def chunks() -> Iterator[bytes]:
         buffer = io.StringIO()
-        writer = CsvWriter(buffer, lineterminator="\n")
+        writer = CsvWriter(buffer, lineterminator="\n", neutralised=True)
         buffer.write(BOM)
         writer.writerow(header)
         for number, row in enumerate(rows, start=1):

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import IO, Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -96,3 +97,99 @@ def _xlsx_value(sheet: Worksheet | WriteOnlyWorksheet, value: object) -> object:
     cell.data_type = "s"  # openpyxl makes text starting with "=" a formula
     cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
     return cell
+
+
+class StreamedSheet:
+    """A worksheet of a :class:`StreamedWorkbook`, written row after row.
+
+    Text is always written as text (never a formula, URL or number), and text that
+    a person editing the cell could turn into a formula gets Excel's quote prefix.
+    """
+
+    def __init__(self, book: StreamedWorkbook, worksheet: Any) -> None:
+        self._book = book
+        self._sheet = worksheet
+        self.rows = 0  #: rows written so far
+
+    def widths(self, widths: Iterable[float]) -> None:
+        """Column widths in characters, from the first column."""
+        for column, width in enumerate(widths):
+            self._sheet.set_column(column, column, width)
+
+    def freeze(self, rows: int, columns: int = 0) -> None:
+        """Keep the first ``rows`` rows and ``columns`` columns in view."""
+        self._sheet.freeze_panes(rows, columns)
+
+    def heading(self, texts: Iterable[str]) -> None:
+        """A row of bold text."""
+        self.write_row(texts, bold=True)
+
+    def write_row(
+        self,
+        values: Iterable[object],
+        formats: Sequence[Any] | None = None,
+        bold: bool = False,
+    ) -> None:
+        """One row: text, numbers, datetimes; None or "" leaves the cell empty.
+        ``formats`` (one per cell, or None) apply to numbers, e.g. percentages."""
+        sheet, row, styles = self._sheet, self.rows, self._book.text_styles[bold]
+        for column, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                quoted = value[:1] in _FIRST and could_be_formula(value)
+                sheet.write_string(row, column, value, styles[quoted])
+            elif isinstance(value, datetime):
+                sheet.write_datetime(row, column, value, self._book.moment)
+            else:
+                style = formats[column] if formats else None
+                sheet.write_number(row, column, value, style)
+        self.rows += 1
+
+
+class StreamedWorkbook:
+    """An .xlsx written in constant memory, a row at a time (XlsxWriter), whatever
+    the number of rows: a sheet holds at most :data:`SHEET_ROWS`."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        import xlsxwriter  # imported here: only the workbook downloads need it
+
+        self._book = xlsxwriter.Workbook(
+            target,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        #: text formats by (bold, could be a formula)
+        self.text_styles = {
+            bold: {
+                quoted: self._book.add_format({"bold": bold, "quote_prefix": quoted})
+                for quoted in (False, True)
+            }
+            for bold in (False, True)
+        }
+        self.moment = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self._number_formats: dict[str, Any] = {}
+
+    def number_format(self, pattern: str) -> Any:
+        """The cell format that shows numbers as ``pattern`` (e.g. "0.00%")."""
+        if pattern not in self._number_formats:
+            self._number_formats[pattern] = self._book.add_format(
+                {"num_format": pattern}
+            )
+        return self._number_formats[pattern]
+
+    def sheet(self, title: str) -> StreamedSheet:
+        """A new sheet at the end (titles are cut to Excel's 31 characters)."""
+        return StreamedSheet(self, self._book.add_worksheet(title[:31]))
+
+    def close(self) -> None:
+        """Finish the file."""
+        self._book.close()
+
+
+#: Rows an Excel sheet can hold.
+SHEET_ROWS = 1_048_576

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Wave
@@ -18,7 +19,7 @@ from sipas.questionnaire.personal_data import mask_personal_data
 from sipas.services import synthetic
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.privacy import text_item_codes
-from sipas.services.results import exports
+from sipas.services.results import dashboard, exports, workbook
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.units.tree import subtree_ids
 from sipas.services.waves.design import unit_designs
@@ -130,3 +131,27 @@ def test_a_units_csv_is_byte_for_byte_what_it_was(varied_wave):
     made = new_csv(varied_wave, subtree)
     assert made == reference_csv(varied_wave, subtree)
     assert len(made.splitlines()) < len(new_csv(varied_wave).splitlines())
+
+
+def test_responses_beyond_a_sheet_continue_on_further_sheets_as_the_first_says(
+    varied_wave, demo_app, monkeypatch
+):
+    monkeypatch.setattr(workbook, "SHEET_ROWS", 160)  # 157 responses a sheet
+    counted = exports.count_counted(varied_wave)
+    with demo_app.test_request_context():
+        results = dashboard.compute_results(varied_wave, None)
+        data = workbook.results_workbook(results, None, {})
+    book = load_workbook(io.BytesIO(data))
+    parts = [s for s in book.worksheets if s.title.startswith("Phiếu trả lời")]
+    assert [s.title for s in parts] == [
+        "Phiếu trả lời",
+        "Phiếu trả lời (2)",
+        "Phiếu trả lời (3)",
+    ]
+    note = parts[0].cell(row=1, column=1).value
+    assert f"{counted} phiếu" in note
+    assert "phần 1 / 3" in note
+    assert all(s.freeze_panes == "B4" for s in parts)
+    ids = [row[0].value for s in parts for row in s.iter_rows(min_row=4)]
+    assert len(ids) == len(set(ids)) == counted
+    assert [s.max_row - 3 for s in parts] == [157, 157, counted - 314]

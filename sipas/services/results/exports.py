@@ -107,6 +107,25 @@ def stats_csv_rows(
 _NO_ANSWERS: dict[str, str] = {}
 
 
+def count_counted(wave: Wave, unit_ids: Collection[int] | None = None) -> int:
+    """How many responses of ``wave`` (of ``unit_ids`` if given) are counted."""
+    query = sa.select(sa.func.count()).select_from(Response)
+    return db.session.scalar(query.where(*_counted(wave, unit_ids))) or 0
+
+
+def _counted(
+    wave: Wave, unit_ids: Collection[int] | None
+) -> list[sa.ColumnElement[bool]]:
+    """The conditions of ``wave``'s counted responses (of ``unit_ids`` if given)."""
+    conditions = [
+        Response.wave_id == wave.id,
+        Response.status == ResponseStatus.complete,
+    ]
+    if unit_ids is not None:
+        conditions.append(Response.unit_id.in_(sorted(unit_ids)))
+    return conditions
+
+
 def counted_batches(
     wave: Wave, unit_ids: Collection[int] | None = None
 ) -> Iterator[tuple[Sequence[CountedResponse], dict[int, dict[str, str]]]]:
@@ -114,13 +133,7 @@ def counted_batches(
     at a time, with their answers (multi-choice values joined, personal data in free
     text masked). ``wave`` is read at the call, the batches as they are taken."""
     text_codes = text_item_codes(parsed(wave.questionnaire))
-    conditions = [
-        Response.wave_id == wave.id,
-        Response.status == ResponseStatus.complete,
-    ]
-    if unit_ids is not None:
-        conditions.append(Response.unit_id.in_(sorted(unit_ids)))
-    return _batches(conditions, text_codes)
+    return _batches(_counted(wave, unit_ids), text_codes)
 
 
 def _batches(

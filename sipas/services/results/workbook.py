@@ -4,34 +4,32 @@ as option labels, and the tables of the dashboard as numbers Excel computes with
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from sipas.i18n import format_number
 from sipas.models import Wave
 from sipas.questionnaire import Item, ItemType, Questionnaire
 from sipas.reports.figures import change_rows, comparison_text
 from sipas.reports.wave_results import OVERALL, ShareTable, WaveResults
-from sipas.services.results.exports import MULTI_SEPARATOR, counted_batches
+from sipas.services.results.exports import (
+    MULTI_SEPARATOR,
+    count_counted,
+    counted_batches,
+)
 from sipas.services.waves.design import unit_designs
-from sipas.spreadsheets import append_row
+from sipas.spreadsheets import SHEET_ROWS, StreamedWorkbook
 from sipas.stats.indices import IndexResult, Indices
 
 #: What a cell of these sheets holds.
 CellValue = str | float | datetime | None
 
 PERCENT = "0.00%"
-BOLD = Font(bold=True)
 #: Multi-choice labels are joined with this in one cell.
 LABEL_SEPARATOR = "; "
 
@@ -51,22 +49,13 @@ def results_workbook(
     channel_labels: dict[str, str],
 ) -> bytes:
     """The workbook as bytes: responses first, then the dashboard's tables."""
-    workbook = Workbook(write_only=True)
-    _responses_sheet(workbook, results, unit_ids, channel_labels)
+    buffer = io.BytesIO()
+    workbook = StreamedWorkbook(buffer)
+    _responses_sheets(workbook, results, unit_ids, channel_labels)
     for title, columns, rows in _tables(results):
         _table_sheet(workbook, title, columns, rows)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook.close()
     return buffer.getvalue()
-
-
-def _header(sheet: WriteOnlyWorksheet, texts: Iterable[str]) -> list[Cell]:
-    cells = []
-    for text in texts:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = BOLD
-        cells.append(cell)
-    return cells
 
 
 def _labeller(item: Item, language: str):
@@ -83,20 +72,20 @@ def _labeller(item: Item, language: str):
     return lambda value: labels.get(value, value)
 
 
-def _responses_sheet(
-    workbook: Workbook,
+def _responses_sheets(
+    workbook: StreamedWorkbook,
     results: WaveResults,
     unit_ids: Collection[int] | None,
     channel_labels: dict[str, str],
 ) -> None:
     """One row per counted response: wording in the first header row, codes in the
-    second, answers as option labels."""
+    second, answers as option labels; more responses than a sheet holds continue on
+    further sheets, as the first one says."""
     wave, questionnaire, language = (
         results.wave,
         results.questionnaire,
         results.language,
     )
-    sheet = workbook.create_sheet(_("Response forms"))
     items = list(questionnaire.items)
     fixed = [
         (_("Response"), "response_id", 38),
@@ -106,27 +95,55 @@ def _responses_sheet(
         (_("Submitted at"), "submitted_at", 20),
         (_("Weight"), "weight", 12),
     ]
-    for position, (_heading, _code, width) in enumerate(fixed, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = width
-    for position, item in enumerate(items, start=len(fixed) + 1):
-        width = 24 if item.type in (ItemType.text, ItemType.multi_choice) else 18
-        sheet.column_dimensions[get_column_letter(position)].width = width
-    sheet.freeze_panes = "B3"
-    append_row(
-        sheet,
-        _header(
-            sheet,
-            [h for h, _c, _w in fixed] + [i.label.get_text(language) for i in items],
-        ),
-    )
+    widths = [w for _h, _c, w in fixed] + [
+        24 if item.type in (ItemType.text, ItemType.multi_choice) else 18
+        for item in items
+    ]
+    headings = [h for h, _c, _w in fixed] + [i.label.get_text(language) for i in items]
     codes = [c for _h, c, _w in fixed] + [i.code for i in items]
-    append_row(sheet, _header(sheet, codes))
-    _response_rows(sheet, wave, questionnaire, unit_ids, channel_labels, language)
+    title = _("Response forms")
+    per_sheet = SHEET_ROWS - 3  # two heading rows, and a note on the first sheet
+    total = count_counted(wave, unit_ids)
+    n_sheets = max(1, -(-total // per_sheet))
+    sheet = None
+    for number, row in enumerate(
+        _response_rows(wave, questionnaire, unit_ids, channel_labels, language)
+    ):
+        if number % per_sheet == 0:
+            part = number // per_sheet + 1
+            sheet = workbook.sheet(title if part == 1 else f"{title} ({part})")
+            sheet.widths(widths)
+            if n_sheets > 1:
+                sheet.write_row([_sheet_note(title, part, n_sheets, total)])
+            sheet.heading(headings)
+            sheet.heading(codes)
+            sheet.freeze(sheet.rows, 1)
+        assert sheet is not None  # noqa: S101  (made at row 0)
+        sheet.write_row(row)
+    if sheet is None:  # no responses: the headings alone
+        sheet = workbook.sheet(title)
+        sheet.widths(widths)
+        sheet.heading(headings)
+        sheet.heading(codes)
+        sheet.freeze(2, 1)
+
+
+def _sheet_note(title: str, part: int, parts: int, total: int) -> str:
+    """What a sheet of responses holds when they take several sheets."""
+    return _(
+        "%(total)s responses, more than one sheet can hold: this sheet is part "
+        "%(part)d of %(parts)d; the parts are the sheets “%(title)s”, “%(title)s "
+        "(2)” and so on.",
+        total=format_number(total),
+        part=part,
+        parts=parts,
+        title=title,
+    )
 
 
 def _response_rows(
-    sheet, wave: Wave, questionnaire: Questionnaire, unit_ids, channel_labels, language
-) -> None:
+    wave: Wave, questionnaire: Questionnaire, unit_ids, channel_labels, language
+) -> Iterator[list[CellValue]]:
     designs = unit_designs(wave)
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     labellers = [(i.code, _labeller(i, language)) for i in questionnaire.items]
@@ -134,22 +151,18 @@ def _response_rows(
         for response in responses:
             design = designs[response.unit_id]
             values = answers.get(response.id, {})
-            submitted = _local_time(response.submitted_at, zone)
-            append_row(
-                sheet,
-                [
-                    str(response.uuid),
-                    design.unit.code,
-                    design.unit.name,
-                    channel_labels.get(str(response.channel), str(response.channel)),
-                    submitted,
-                    design.weight,
-                    *[
-                        label(values[code]) if code in values else None
-                        for code, label in labellers
-                    ],
+            yield [
+                str(response.uuid),
+                design.unit.code,
+                design.unit.name,
+                channel_labels.get(str(response.channel), str(response.channel)),
+                _local_time(response.submitted_at, zone),
+                design.weight,
+                *[
+                    label(values[code]) if code in values else None
+                    for code, label in labellers
                 ],
-            )
+            ]
 
 
 def _local_time(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -162,25 +175,20 @@ def _local_time(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
 
 
 def _table_sheet(
-    workbook: Workbook,
+    workbook: StreamedWorkbook,
     title: str,
     columns: Sequence[Column],
     rows: Iterable[Sequence[CellValue]],
 ) -> None:
     """A sheet with one bold, frozen header row; share columns as percentages."""
-    sheet = workbook.create_sheet(title[:31])
-    for position, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = column.width
-    sheet.freeze_panes = "A2"
-    append_row(sheet, _header(sheet, [c.heading for c in columns]))
+    sheet = workbook.sheet(title)
+    sheet.widths(c.width for c in columns)
+    sheet.freeze(1)
+    sheet.heading(c.heading for c in columns)
+    percent = workbook.number_format(PERCENT)
+    formats = [percent if c.is_percent else None for c in columns]
     for row in rows:
-        cells = []
-        for column, value in zip(columns, row, strict=True):
-            cell = WriteOnlyCell(sheet, value=value)
-            if column.is_percent:
-                cell.number_format = PERCENT
-            cells.append(cell)
-        append_row(sheet, cells)
+        sheet.write_row(row, formats)
 
 
 def _number(value: float | None) -> float | None:

@@ -4,7 +4,6 @@ and rate limits (counted in the database by sipas.services.rate_limits)."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -117,12 +116,6 @@ KeyFunction = Callable[[], str]
 def client_address() -> str:
     """The client's address (the proxy's view of it behind TRUSTED_PROXIES)."""
     return request.remote_addr or "unknown"
-
-
-def bearer_token() -> str:
-    """A short hash of the Authorization header: one kiosk device, one key."""
-    header = request.headers.get("Authorization", "")
-    return hashlib.sha256(header.encode()).hexdigest()[:32]
 
 
 def logged_in_user() -> str:

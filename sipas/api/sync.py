@@ -14,7 +14,7 @@ from sipas.database import end_reads, reads_first
 from sipas.extensions import db
 from sipas.models import Device
 from sipas.models.base import utcnow
-from sipas.security import bearer_token, rate_limited
+from sipas.security import client_address, rate_limited
 from sipas.services.responses import devices
 
 log = logging.getLogger(__name__)
@@ -48,13 +48,20 @@ def _unauthorised() -> ResponseReturnValue:
     return _error(NOT_REGISTERED, 401)
 
 
+def _sync_key() -> str:
+    """Requests are counted per device (its token), not per spelling of the header;
+    without a token, per address."""
+    key = devices.device_key(request.headers.get("Authorization"))
+    return f"device-{key}" if key else f"address-{client_address()}"
+
+
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     return _error(TOO_LARGE, 413)
 
 
 @bp.post("/sync")
-@rate_limited("sync", "RATE_LIMIT_SYNC_PER_MINUTE", bearer_token)
+@rate_limited("sync", "RATE_LIMIT_SYNC_PER_MINUTE", _sync_key)
 def sync() -> ResponseReturnValue:
     """Store the responses a kiosk sends; acknowledge each by its UUID."""
     reads_first()

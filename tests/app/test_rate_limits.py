@@ -148,6 +148,21 @@ def test_kiosk_sync_gets_json_429_per_device(demo_client, limited):
     assert demo_client.post("/api/sync", json={}, headers=other).status_code == 401
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    ["Bearer  {t}", "Bearer {t} ", " Bearer {t}", "bearer {t}", "BEARER   {t}  "],
+)
+def test_a_device_cannot_spell_its_header_around_the_limit(
+    demo_client, limited, spelling
+):
+    token = "same-device-token"
+    for _ in range(2):
+        headers = {"Authorization": f"Bearer {token}"}
+        demo_client.post("/api/sync", json={}, headers=headers)
+    respelt = {"Authorization": spelling.format(t=token)}
+    assert demo_client.post("/api/sync", json={}, headers=respelt).status_code == 429
+
+
 def test_login_posts_are_limited_per_address(demo_client, limited):
     for _ in range(2):
         posted = demo_client.post(

@@ -109,13 +109,26 @@ def _audit(action: str, device: Device, user: User | None) -> None:
     )
 
 
-def authenticate(authorization: str | None) -> Device | None:
-    """The active device whose token is in an ``Authorization: Bearer`` header."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
+def bearer_token_of(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer TOKEN`` header, however spaced."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def device_key(authorization: str | None) -> str | None:
+    """Who is asking, as far as an ``Authorization`` header tells (its token's
+    hash: one device, one key, however the header is spaced); no query."""
+    token = bearer_token_of(authorization)
+    return None if token is None else hash_token(token)
+
+
+def authenticate(authorization: str | None) -> Device | None:
+    """The active device whose token is in an ``Authorization: Bearer`` header."""
+    token = bearer_token_of(authorization)
+    if token is None:
         return None
     digest = hash_token(token)
     device = db.session.scalar(sa.select(Device).filter_by(token_hash=digest))

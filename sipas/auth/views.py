@@ -66,6 +66,9 @@ def _end_idle_session() -> None:
 
 
 def start_session(user: User) -> None:
+    """Log ``user`` in on a fresh session: nothing of the anonymous one (its CSRF
+    token included) carries over."""
+    session.clear()
     login_user(user)
     session.permanent = True
     session[SEEN_KEY] = clock.now().timestamp()
@@ -119,9 +122,11 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the session (audited)."""
+    """End the session, on the server too: a copy of its cookie no longer works
+    (and the user's sessions elsewhere end with it). Audited."""
     if current_user.is_authenticated:
         audit.record_event("logout", user=current_user)
+        accounts.end_sessions(current_user)
         db.session.commit()
     logout_user()
     session.pop(SEEN_KEY, None)

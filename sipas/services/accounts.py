@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, Role, Unit, User
@@ -217,6 +220,8 @@ def authenticate(username: str, password: str, ip: str | None = None) -> LoginOu
         record_event("login_throttled", user=None, details={"username": name, "ip": ip})
         return LoginOutcome(retry_at=retry_at)
     user = find_user(name)
+    if user is None:
+        _spend_a_password_check(password)  # unknown names answer as slowly as known
     if user is None or not user.is_enabled or not user.check_password(password):
         record_event(
             "login_failed", user=None, details={"username": name.lower(), "ip": ip}
@@ -225,6 +230,25 @@ def authenticate(username: str, password: str, ip: str | None = None) -> LoginOu
     user.last_login_at = clock.now()
     record_event("login", user=user, details={"ip": ip})
     return LoginOutcome(user=user)
+
+
+def _spend_a_password_check(password: str) -> None:
+    """Check ``password`` against a hash no account has, as long as a real check
+    takes: the answer's timing must not tell which usernames exist."""
+    check_password_hash(
+        _unmatchable_hash(current_app.config["PASSWORD_HASH_METHOD"]), password
+    )
+
+
+@cache
+def _unmatchable_hash(method: str) -> str:
+    """A hash of a random password, made once per hashing method."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` (logging out: a copied cookie stops working)."""
+    user.renew_session_stamp()
 
 
 def throttled_until(username: str, ip: str | None) -> datetime | None:

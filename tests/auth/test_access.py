@@ -19,13 +19,14 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from sipas.extensions import db
-from sipas.models import Device, Role, Unit, UnitLevel, User
+from sipas.models import Device, QuestionnaireVersion, Role, Unit, UnitLevel, User
 from sipas.services import accounts
 from sipas.services.paper.issuing import issue_forms, recent_batches
+from sipas.services.questionnaires import upload
 from sipas.services.responses.devices import create_device
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
-from tests.conftest import CSRF_PATTERN, STAFF_PASSWORD
+from tests.conftest import CSRF_PATTERN, QUESTIONNAIRE_DIR, STAFF_PASSWORD
 from tests.entry_helpers import make_disagreement
 from tests.factories import make_response, make_unit
 
@@ -87,6 +88,14 @@ ACCESS: dict[str, Access] = {
     "admin.wave_publish": Access(ADMINS),
     "admin.wave_unpublish": Access(ADMINS),
     "admin.wave_results_poster": Access(READERS),
+    # questionnaires
+    "admin.questionnaires": Access(ADMINS),
+    "admin.questionnaire_upload": Access(ADMINS),
+    "admin.questionnaire_preview": Access(ADMINS),
+    "admin.questionnaire_preview_kiosk": Access(ADMINS),
+    "admin.questionnaire_preview_paper": Access(ADMINS),
+    "admin.questionnaire_decide": Access(ADMINS),
+    "admin.questionnaire_download": Access(ADMINS),
     # responses
     "admin.responses": Access(READERS),
     "admin.response": Access(READERS, scoped=True),
@@ -151,7 +160,21 @@ URL_VALUES: dict[str, Callable[[Fixtures], Any]] = {
     "serial": lambda f: PAPER_SERIAL,
     "batch": lambda f: _paper_batch(),
     "device_id": lambda f: _device_id(),
+    "token": lambda f: _preview_token(),
+    "version_id": lambda f: _version_id(),
+    "kind": lambda f: "xlsx",
 }
+
+
+def _preview_token() -> str:
+    """A pending upload of the shipped 2017 form, waiting for its preview."""
+    data = (QUESTIONNAIRE_DIR / "sipas-2017-v2.yaml").read_bytes()
+    return upload.keep_pending("sipas-2017-v2.yaml", data)
+
+
+def _version_id() -> int:
+    return db.session.scalar(sa.select(sa.func.min(QuestionnaireVersion.id)))
+
 
 #: The paper form entered twice with a difference (entry.settle_form).
 PAPER_SERIAL = 1
@@ -172,6 +195,7 @@ URL_OVERRIDES: dict[str, dict[str, Callable[[Fixtures], Any]]] = {
         "admin.wave_results_poster",
     )
 }
+URL_OVERRIDES["admin.questionnaire_preview_paper"] = {"kind": lambda f: "pdf"}
 
 
 def covered_rules(app: Flask) -> list[Rule]:

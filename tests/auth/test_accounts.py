@@ -228,6 +228,43 @@ def test_logout_is_audited_and_ends_the_session(demo_client):
     assert demo_client.get("/admin/").status_code == 302
 
 
+def test_a_cookie_saved_before_logout_no_longer_opens_a_session(demo_app):
+    client = demo_app.test_client()
+    login(client, "admin", ADMIN_PASSWORD)
+    saved = client.get_cookie("session").value
+    client.post("/auth/logout", data={"csrf_token": token(client)})
+    replay = demo_app.test_client()
+    replay.set_cookie("session", saved)
+    assert replay.get("/admin/").status_code == 302
+
+
+def test_the_csrf_token_of_the_login_page_dies_with_the_login(demo_app):
+    client = demo_app.test_client()
+    before = token(client)
+    login(client, "admin", ADMIN_PASSWORD)
+    assert token(client, "/auth/password") != before
+    refused = client.post(
+        "/auth/password",
+        data={"csrf_token": before, "current": ADMIN_PASSWORD, "new": "x" * 12},
+    )
+    assert refused.status_code == 400
+
+
+def test_an_unknown_username_costs_a_password_check(demo_app, monkeypatch):
+    checked = []
+    original = accounts.check_password_hash
+
+    def counting(hashed: str, password: str) -> bool:
+        checked.append(password)
+        return original(hashed, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", counting)
+    with demo_app.test_request_context():
+        outcome = accounts.authenticate("nobody-by-this-name", "a-guess-123")
+    assert outcome.user is None
+    assert checked == ["a-guess-123"]
+
+
 def test_surveyor_lands_on_the_account_page(demo_app, login_as):
     client = demo_app.test_client()
     surveyor = login_as(client, Role.surveyor, unit=unit_by_code("QN-HALONG-TT"))

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from sipas.admin.blueprint import bp
+from sipas.admin.paging import requested_page
 from sipas.auth.decorators import role_required
 from sipas.models import Role
 from sipas.services import accounts, audit, clock
@@ -121,7 +122,7 @@ def _filter_form() -> tuple[AuditFilterForm, audit.AuditFilter]:
 def audit_log_page() -> ResponseReturnValue:
     """Who did what, when and to which object."""
     form, filters = _filter_form()
-    page = audit.events_page(filters, request.args.get("page", 1, type=int))
+    page = audit.events_page(filters, requested_page())
     names = audit.usernames(
         {event.user_id for event in page.items if event.user_id}
         | {

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import Field, SelectField
 
 from sipas.admin.blueprint import bp
 from sipas.admin.forms_waves import (
@@ -21,6 +21,7 @@ from sipas.admin.forms_waves import (
     ReasonForm,
     ResponseFilterForm,
 )
+from sipas.admin.paging import requested_page
 from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.i18n import current_language, format_day
@@ -47,15 +48,21 @@ def _filters(form: ResponseFilterForm, waves, units) -> ResponseFilters:
     """The valid filters of the form (an invalid one is left out)."""
     wave_ids = {w.code: w.id for w in waves}
     unit_ids = {u.code: u.id for u in units}
+    channel, status = _chosen(form.channel), _chosen(form.status)
     return ResponseFilters(
-        wave_id=wave_ids.get(form.wave.data or ""),
-        unit_id=unit_ids.get(form.unit.data or ""),
-        channel=Channel(form.channel.data) if form.channel.data else None,
-        status=ResponseStatus(form.status.data) if form.status.data else None,
+        wave_id=wave_ids.get(_chosen(form.wave) or ""),
+        unit_id=unit_ids.get(_chosen(form.unit) or ""),
+        channel=Channel(channel) if channel else None,
+        status=ResponseStatus(status) if status else None,
         date_from=form.date_from.data,
         date_to=form.date_to.data,
-        signal=form.signal.data or None,
+        signal=_chosen(form.signal),
     )
+
+
+def _chosen(field: Field) -> str | None:
+    """The field's value, unless it is none of its choices (a crafted link)."""
+    return None if field.errors else field.data or None
 
 
 @bp.get("/responses")
@@ -67,7 +74,7 @@ def responses() -> ResponseReturnValue:
     form = ResponseFilterForm(waves, units, CHANNEL_LABELS, formdata=request.args)
     form.validate()
     filters = _filters(form, waves, units)
-    page = request.args.get("page", 1, type=int)
+    page = requested_page()
     flagged = admin.count_responses(
         ResponseFilters(status=ResponseStatus.flagged), visible
     )

@@ -71,8 +71,8 @@ def sync() -> ResponseReturnValue:
     try:
         body = request.get_json(force=True)
         batch = devices.batch_of(body)
-    except BadRequest as error:
-        log.warning("device %s sent unreadable JSON: %s", device.id, error)
+    except (BadRequest, RecursionError) as error:  # RecursionError: nested too deep
+        log.warning("device %s sent unreadable JSON: %s", device.id, type(error))
         return _error(MALFORMED.format(detail="nội dung không đọc được"), 400)
     except devices.SyncRequestError as error:
         log.warning("device %s sent a malformed sync request: %s", device.id, error)

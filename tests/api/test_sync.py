@@ -289,3 +289,17 @@ def test_a_device_clock_far_ahead_is_not_believed(demo_client, kiosk):
     sync(demo_client, token, [item])
     submitted = stored(item).submitted_at.replace(tzinfo=UTC)
     assert submitted - datetime.now(UTC) < timedelta(minutes=1)
+
+
+def test_deeply_nested_json_is_a_clear_400(demo_client, kiosk):
+    _device, token = kiosk
+    response = demo_client.post(
+        "/api/sync",
+        data="[" * 100_000 + "]" * 100_000,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 400
+    assert response.json["error"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sipas.questionnaire.logic import AnswerValue, visible_sections
-from sipas.questionnaire.schema import Questionnaire, Section
+from sipas.questionnaire.logic import AnswerValue, is_visible, visible_sections
+from sipas.questionnaire.schema import Item, Questionnaire, Section
 
 
 def steps(
@@ -42,9 +42,31 @@ def previous_section(
 def step_number(
     questionnaire: Questionnaire, answers: Mapping[str, AnswerValue], current: str
 ) -> tuple[int, int]:
-    """(position of ``current`` from 1, number of steps) for the progress bar."""
-    codes = [section.code for section in steps(questionnaire, answers)]
-    if current not in codes:
-        codes.append(current)
-        codes.sort(key=questionnaire.section_index)
+    """(position of ``current`` from 1, number of steps) for the progress bar.
+
+    The number counts the steps still to come as if every filter not yet answered
+    opened its questions (the national form's service steps before "used a
+    service" is answered), so it only falls when a filter closes them, and never
+    jumps up near the end."""
+    codes = [
+        section.code
+        for section in questionnaire.sections
+        if section.code == current
+        or any(_may_be_asked(item, answers, questionnaire) for item in section.items)
+    ]
     return codes.index(current) + 1, len(codes)
+
+
+def _may_be_asked(
+    item: Item, answers: Mapping[str, AnswerValue], questionnaire: Questionnaire
+) -> bool:
+    """True if ``item`` is asked, or would be should its unanswered filter open it."""
+    rule = item.show_if
+    if rule is None:
+        return True
+    target = questionnaire.item(rule.item)
+    if not _may_be_asked(target, answers, questionnaire):
+        return False
+    if answers.get(rule.item) in (None, "", [], ()):
+        return True
+    return is_visible(item, answers, questionnaire)

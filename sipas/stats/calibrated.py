@@ -27,6 +27,7 @@ from sipas.stats.indices import (
     factor_coefficients,
     overall_coefficients,
     result_interval,
+    with_tree_root,
 )
 from sipas.stats.tree import NodeStructure, node_combination
 
@@ -244,4 +245,6 @@ def calibrated_indices(
         interval = result_interval(estimate, options.index_ci_method, options)
         results.append(IndexResult(code, estimate, interval))
     nodes = None if tree is None else _tree(domain, tree, position, options)
-    return Indices(tuple(criteria), tuple(results[:-1]), results[-1], nodes)
+    return with_tree_root(
+        Indices(tuple(criteria), tuple(results[:-1]), results[-1]), nodes
+    )

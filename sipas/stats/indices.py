@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -71,6 +71,16 @@ class Indices:
     overall: IndexResult
     #: every node of the questionnaire's index tree, when it was asked for
     tree: NodeResult | None = None
+
+
+def with_tree_root(indices: Indices, tree: NodeResult | None) -> Indices:
+    """``indices`` with ``tree``, whose root is then the overall index: a declared
+    tree (the national form's domains weighted 0,6 and 0,4) is what SIPAS means,
+    and the factors' mean would tell another figure. Unchanged without a tree."""
+    if tree is None:
+        return indices
+    root = IndexResult(indices.overall.code, tree.estimate, tree.interval)
+    return replace(indices, overall=root, tree=tree)
 
 
 def compute_indices(

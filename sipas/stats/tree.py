@@ -10,14 +10,20 @@ totals, as for the factors and the overall index.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sipas.stats.design import Design
 from sipas.stats.estimate import PooledTerm, combination_estimate
-from sipas.stats.indices import Indices, NodeResult, Options, result_interval
+from sipas.stats.indices import (
+    Indices,
+    NodeResult,
+    Options,
+    result_interval,
+    with_tree_root,
+)
 from sipas.stats.sums import CriterionSums
 
 
@@ -93,11 +99,12 @@ def with_tree(
     root: NodeStructure | None,
     options: Options,
 ) -> Indices:
-    """``indices`` with every node of the tree ``root`` added (unchanged without)."""
+    """``indices`` with every node of the tree ``root`` added, the root as the
+    overall index (unchanged without)."""
     if root is None:
         return indices
-    return replace(
-        indices, tree=compute_tree(design, sums, criteria_codes, root, options)
+    return with_tree_root(
+        indices, compute_tree(design, sums, criteria_codes, root, options)
     )
 
 

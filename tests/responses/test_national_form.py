@@ -1,0 +1,52 @@
+"""File import of responses on the national form (sipas-2023): the round's own
+export imported back gives the same results, and a three-way or need answer that
+is not an option is named by row and column."""
+
+from __future__ import annotations
+
+import pytest
+
+from sipas.services.questionnaires import parsed
+from sipas.services.results import exports
+from tests.factories import make_national_wave
+from tests.responses.test_imports import (
+    csv_file,
+    diverse_responses,
+    english,
+    forget_responses,
+    make_row,
+    results,
+    run,
+    stored_count,
+)
+
+
+@pytest.fixture
+def wave(demo_app):
+    return make_national_wave()
+
+
+def test_the_export_imported_back_gives_the_same_results(wave):
+    diverse_responses(wave, 60)
+    before, exported = results(wave), exports.stats_csv(wave)
+    assert "P1_N1" in exported.splitlines()[0]
+    forget_responses(wave)
+    report = run(wave, ("\ufeff" + exported).encode(), name="national.csv")
+    assert english(report) == []
+    assert report.imported == 60
+    assert results(wave) == before
+    assert exports.stats_csv(wave) == exported
+
+
+def test_an_answer_outside_the_three_way_options_is_named(wave):
+    questionnaire = parsed(wave.questionnaire)
+    rows = [
+        make_row(questionnaire),
+        make_row(questionnaire, P3_N2="yes"),
+        make_row(questionnaire, NC4="4"),
+    ]
+    report = run(wave, csv_file(rows))
+    problems = english(report)
+    assert [(row, column) for row, column, _m in problems] == [(3, "P3_N2"), (4, "NC4")]
+    assert all("is not one of the options" in message for _r, _c, message in problems)
+    assert stored_count(wave) == 0

@@ -91,6 +91,22 @@
   function visibleItems() {
     return items.filter(function (item) { return isVisible(item, state.answers); });
   }
+  // the questions still to come as if every filter not yet reached opened its
+  // questions (as the phone counts steps), so the count only falls when a filter
+  // closes them and never jumps up near the end
+  function mayBeAsked(item, passed) {
+    var rule = item.show_if;
+    if (!rule) { return true; }
+    var target = byCode[rule.item];
+    if (target && !mayBeAsked(target, passed)) { return false; }
+    if (!passed[rule.item] && chosen(state.answers[rule.item]).length === 0) { return true; }
+    return isVisible(item, state.answers);
+  }
+  function questionCount(visible) {
+    var passed = {};
+    visible.slice(0, state.index).forEach(function (item) { passed[item.code] = true; });
+    return items.filter(function (item) { return mayBeAsked(item, passed); }).length;
+  }
 
   // ---- faces for the scale (1 very dissatisfied … 5 very satisfied) ----
   var FACE_COLOURS = {"1": "#b3261e", "2": "#c2570c", "3": "#6b6b00", "4": "#2e7d32", "5": "#1b5e20"};
@@ -209,7 +225,7 @@
   function questionScreen() {
     var visible = visibleItems();
     var item = visible[state.index];
-    var n = state.index + 1, total = visible.length;
+    var n = state.index + 1, total = questionCount(visible);
     var heading = el("h1", {"class": "question", id: "k-question", text: tr(item.label)});
     var progressText = el("p", {"class": "progress-text", id: "k-progress", text: t("progress", {n: n, total: total})});
     var bar = el("div", {"class": "progress-bar", role: "progressbar", "aria-labelledby": "k-progress",

@@ -8,6 +8,7 @@ import pytest
 
 from sipas.questionnaire import ItemType, Questionnaire, load_file
 from sipas.questionnaire.logic import visible_items
+from sipas.questionnaire.steps import step_number
 from sipas.services.questionnaires import questionnaire_files
 from tests.conftest import ROOT
 
@@ -107,3 +108,13 @@ def test_domain_weights_reproduce_the_published_2024_sipas(
     domains = form.index_tree.children
     combined = sum(node.weight * published[node.code] for node in domains)
     assert round(combined / sum(node.weight for node in domains), 2) == 83.94
+
+
+def test_the_step_count_includes_what_a_filter_ahead_may_open(
+    form: Questionnaire,
+) -> None:
+    assert step_number(form, {}, "respondent") == (1, 27)
+    assert step_number(form, {"used_service": "yes"}, "service_access") == (22, 27)
+    assert step_number(form, {"used_service": "no"}, "needs") == (21, 21)
+    # a filter passed unanswered opens nothing any more
+    assert step_number(form, {}, "needs") == (21, 21)

@@ -2,6 +2,8 @@
 
 (a) the engine from arrays (design, per-PSU sums, every index and interval);
 (b) CSV → JSON through `flask sipas stats` (a whole process: start-up included);
+(e) the same through `sipas-stats` (`python -m sipas.stats`), which imports no web
+    code; and the start-up of both: a whole run on a 100-row file;
 (c) a wave of as many responses from the database, SQLite and PostgreSQL
     (benchmarks/bench_reporting.py does the loading and measuring);
 (d) R's survey on the same CSV: the 22 criterion ratios with their SEs (svymean on
@@ -160,12 +162,25 @@ def main() -> None:
     )
     flask = str(Path(sys.executable).with_name("flask"))
     questionnaire = str(ROOT / "questionnaires" / "sipas-2017.yaml")
+    standalone = [sys.executable, "-m", "sipas.stats"]
     print(f"{N_STRATA} strata, {N_PSUS} PSUs, {len(CRITERIA)} criteria")
-    print(
-        f"{'rows':>9} {'(a) s':>7} {'(b) s':>7} {'(b) MB':>7} "
-        f"{'(d) R s':>8} {'(d) MB':>7} {'R/(b)':>6} {'R full s':>9} {'full/(b)':>8}"
-    )
     with tempfile.TemporaryDirectory() as folder:
+        tiny = Path(folder) / "tiny.csv"
+        write_csv(tiny, *make_data(100))
+        arguments = [str(tiny), "--questionnaire", questionnaire]
+        start_flask, _ = timed_child(
+            [flask, "--app", "wsgi", "sipas", "stats", *arguments], 5
+        )
+        start_alone, _ = timed_child([*standalone, *arguments], 5)
+        print(
+            f"start-up (a whole run on 100 rows, median of 5): flask sipas stats "
+            f"{start_flask:.2f} s, sipas-stats {start_alone:.2f} s"
+        )
+        print(
+            f"{'rows':>9} {'(a) s':>7} {'(b) s':>7} {'(b) MB':>7} {'(e) s':>7} "
+            f"{'(d) R s':>8} {'(d) MB':>7} {'R/(b)':>6} {'R/(e)':>6} "
+            f"{'R full s':>9} {'full/(e)':>8}"
+        )
         for n in options.sizes:
             data = make_data(n)
             seconds_a = from_arrays(*data)
@@ -175,6 +190,10 @@ def main() -> None:
             seconds_b, mb_b = timed_child(
                 [*command, "--questionnaire", questionnaire], options.repeat
             )
+            seconds_e, _ = timed_child(
+                [*standalone, str(csv_path), "--questionnaire", questionnaire],
+                options.repeat,
+            )
             r = (
                 r_runs(Path(folder), csv_path, options.r_full)
                 if use_r
@@ -182,8 +201,9 @@ def main() -> None:
             )
             print(
                 f"{n:>9} {seconds_a:>7.3f} {seconds_b:>7.2f} {mb_b:>7.0f} "
-                f"{r[0]:>8.2f} {r[1]:>7.0f} {r[0] / seconds_b:>6.1f} "
-                f"{r[2]:>9.1f} {r[2] / seconds_b:>8.1f}",
+                f"{seconds_e:>7.2f} {r[0]:>8.2f} {r[1]:>7.0f} "
+                f"{r[0] / seconds_b:>6.1f} {r[0] / seconds_e:>6.1f} "
+                f"{r[2]:>9.1f} {r[2] / seconds_e:>8.1f}",
                 flush=True,
             )
     if not options.no_db:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # imported by create_app: `sipas-stats` runs without Flask
+    from flask import Flask
 
 __version__ = "0.1.0"
 
@@ -14,6 +15,8 @@ log = logging.getLogger(__name__)
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; ``config`` overrides every other setting (tests)."""
+    from flask import Flask
+
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -97,6 +100,6 @@ def configure_errors(app: Flask) -> None:
 
 def configure_cli(app: Flask) -> None:
     """`flask sipas …` commands."""
-    from sipas.cli import sipas_cli
+    from sipas.cli.group import sipas_cli
 
     app.cli.add_command(sipas_cli)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # `sipas-stats` reads settings without Flask
+    from flask import Flask
 
 #: werkzeug's password hashing method for staff accounts (about 0.1 s a hash).
 PASSWORD_HASH_DEFAULT = "scrypt"  # noqa: S105  (a method name, not a password)
@@ -127,6 +131,31 @@ class DefaultConfig:
     #: Folder of pg_dump and pg_restore for `flask sipas backup/restore` on
     #: PostgreSQL (their version must be at least the server's); default: the PATH.
     PG_BIN_DIR: str | None = None
+
+
+def in_app() -> bool:
+    """True inside a Flask application context (never when Flask was not imported)."""
+    flask = sys.modules.get("flask")
+    return flask is not None and flask.has_app_context()
+
+
+def setting(name: str) -> Any:
+    """A setting: the app's inside one, else ``SIPAS_<name>`` or the default.
+
+    Outside the app (`sipas-stats`) instance/config.py is not read; a variable's
+    value is read as JSON where it parses, as Flask's ``from_prefixed_env`` does.
+    """
+    if in_app():
+        from flask import current_app
+
+        return current_app.config[name]
+    raw = os.environ.get(f"SIPAS_{name}")
+    if raw is None:
+        return getattr(DefaultConfig, name)
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
+from flask_babel import format_date, format_datetime, to_user_timezone
 from werkzeug.wrappers import Response
 
 from sipas.extensions import babel
+from sipas.language import current_language, number_text, percent_text
 
 
 def select_locale() -> str:
@@ -44,27 +44,14 @@ def remember_language(response: Response, code: str) -> None:
     )
 
 
-def current_language() -> str:
-    """The language code of the current request ("vi" or "en")."""
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
 def format_percent(fraction: float | None, digits: int = 2) -> str:
     """A fraction as a percentage in the current locale: 0.8266 → "82,66%"."""
-    if fraction is None:
-        return "–"
-    pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return (
-        format_decimal(fraction * 100, format=pattern, locale=current_language()) + "%"
-    )
+    return percent_text(fraction, digits, current_language())
 
 
 def format_number(value: float | int | None, digits: int = 0) -> str:
     """A number in the current locale: 12345.6 → "12.345,6" in Vietnamese."""
-    if value is None:
-        return "–"
-    pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(value, format=pattern, locale=current_language())
+    return number_text(value, digits, current_language())
 
 
 #: Date patterns where the locale's own medium format is not what officials write

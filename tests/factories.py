@@ -5,15 +5,22 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import date
+from pathlib import Path
+
+import yaml
 
 from sipas.extensions import db
 from sipas.models import Channel, Unit, UnitLevel, Wave, WaveStatus, WaveUnit, Weighting
-from sipas.questionnaire import Item, ItemType, Questionnaire
+from sipas.questionnaire import Item, ItemType, Questionnaire, load_file
 from sipas.questionnaire.logic import is_visible
+from sipas.services import questionnaires
 from sipas.services.questionnaires import latest_version, parsed
 from sipas.services.responses import store as responses
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
+
+#: The shipped questionnaire files.
+QUESTIONNAIRE_FILES = Path(__file__).resolve().parent.parent / "questionnaires"
 
 
 def answer_for(item: Item, *, gave_feedback: bool = True) -> object:
@@ -216,6 +223,7 @@ def make_exit_survey(
     seed: int = 1,
     shift: float = 0.0,
     status: WaveStatus = WaveStatus.open,
+    questionnaire: str = "sipas-2017",
 ) -> Wave:
     """A round of the fixture province as a provincial exit survey (each centre a
     stratum, people sampled at random inside), centres differing clearly; ``shift``
@@ -224,7 +232,7 @@ def make_exit_survey(
     wave = Wave(
         code=code,
         title=f"Khảo sát sự hài lòng năm {starts_on.year}",
-        questionnaire=latest_version("sipas-2017"),
+        questionnaire=latest_version(questionnaire),
         starts_on=starts_on,
         status=WaveStatus.open,
         strata_level=UnitLevel.centre,
@@ -274,3 +282,45 @@ def make_national_wave(code: str = NATIONAL_WAVE) -> Wave:
     )
     db.session.commit()
     return wave
+
+
+#: Code of the test questionnaire with two domains (`add_domain_questionnaire`).
+DOMAIN_FORM = "test-domains"
+#: Its domains: code → (Vietnamese name, English name, weight, factors under it).
+DOMAINS = {
+    "ACCESS": ("Tiếp cận và thủ tục hành chính", "Access and procedures", 0.6, "AB"),
+    "SERVICE": ("Phục vụ và kết quả giải quyết", "Service and results", 0.4, "CDE"),
+}
+
+
+def add_domain_questionnaire(directory: Path) -> str:
+    """Store the 2017 v2 form as `DOMAIN_FORM` with a declared two-domain tree
+    (SIPAS = 0,6·access + 0,4·service, each domain the mean of its factors, as the
+    national form weighs its domains); returns its code."""
+    source = QUESTIONNAIRE_FILES / "sipas-2017-v2.yaml"
+    form = load_file(source).questionnaire
+    tree = [
+        {
+            "code": code,
+            "label": {"vi": vi, "en": en},
+            "weight": weight,
+            "children": [
+                {
+                    "code": factor.code,
+                    "label": dict(factor.name),
+                    "items": [item.code for item in form.criteria_of(factor.code)],
+                }
+                for factor in form.factors
+                if factor.code in factors
+            ],
+        }
+        for code, (vi, en, weight, factors) in DOMAINS.items()
+    ]
+    text = source.read_text(encoding="utf-8").replace(
+        "code: sipas-2017\n", f"code: {DOMAIN_FORM}\n", 1
+    )
+    text += "\n" + yaml.safe_dump({"indices": tree}, allow_unicode=True)
+    path = directory / f"{DOMAIN_FORM}.yaml"
+    path.write_text(text, encoding="utf-8")
+    questionnaires.sync([path])
+    return DOMAIN_FORM

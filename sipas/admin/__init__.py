@@ -7,6 +7,7 @@ from sipas.admin import (  # noqa: F401  (each registers its routes)
     paper,
     posters,
     publication,
+    questionnaires,
     responses,
     results,
     units,

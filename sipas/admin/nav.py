@@ -56,6 +56,12 @@ NAV_GROUPS = (
         _l("Rounds"),
         (
             NavLink("admin.index", _l("Survey rounds"), _READERS, ("admin.wave",)),
+            NavLink(
+                "admin.questionnaires",
+                _l("Questionnaires"),
+                _ADMIN,
+                ("admin.questionnaire",),
+            ),
             NavLink("admin.paper_forms", _l("Paper forms"), _ADMIN, ("admin.paper",)),
             NavLink("admin.posters", _l("QR posters"), _ADMIN),
             NavLink("admin.devices_list", _l("Kiosks"), _ADMIN, ("admin.device",)),

@@ -1,38 +1,4 @@
-"""`flask sipas …`: the command group; each command or group is a module of this
-package."""
+"""`flask sipas …` and `sipas-stats`: one module per command or command group.
 
-from __future__ import annotations
-
-from flask.cli import AppGroup
-
-from sipas.cli.backup import backup_command, restore_command
-from sipas.cli.demo import demo_command
-from sipas.cli.export import export_command
-from sipas.cli.imports import import_command
-from sipas.cli.paper import paper_command
-from sipas.cli.posters import posters_command
-from sipas.cli.questionnaire import questionnaire_cli
-from sipas.cli.report import report_command
-from sipas.cli.retention import purge_drafts_command, retention_command
-from sipas.cli.stats import stats_command
-from sipas.cli.units import units_cli
-from sipas.cli.users import user_cli
-
-sipas_cli = AppGroup("sipas", help="SIPAS administration commands.")
-for command in (
-    questionnaire_cli,
-    demo_command,
-    stats_command,
-    user_cli,
-    units_cli,
-    report_command,
-    export_command,
-    import_command,
-    paper_command,
-    posters_command,
-    retention_command,
-    purge_drafts_command,
-    backup_command,
-    restore_command,
-):
-    sipas_cli.add_command(command)
+The group that gathers them is in ``group.py``, so that a single command (the
+statistics) can be imported without Flask."""

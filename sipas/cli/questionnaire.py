@@ -1,5 +1,6 @@
 """`flask sipas questionnaire check|sync [FILES…]`: validate questionnaire files and
-store each as a frozen, hashed version."""
+store each as a frozen, hashed version; `import FILE.xlsx|FILE.yaml`: one file brought
+from elsewhere, checked and stored as the upload page does."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 from sipas.extensions import db
 from sipas.questionnaire import QuestionnaireError, load_file
 from sipas.services import questionnaires
+from sipas.services.questionnaires import upload
 
 questionnaire_cli = AppGroup(
     "questionnaire", help="Check and store questionnaire files."
@@ -78,3 +80,30 @@ def sync_command(files: tuple[str, ...]) -> None:
             click.echo(
                 _("%(source)s: %(code)s unchanged, revision %(revision)s", **names)
             )
+
+
+@questionnaire_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_command(file: str) -> None:
+    """Check a workbook (.xlsx) or YAML file and store it as a new version."""
+    path = Path(file)
+    try:
+        loaded = upload.read_upload(path.name, path.read_bytes())
+    except upload.UploadRefused as refused:
+        for problem in refused.problems:
+            click.echo(str(problem), err=True)
+        click.echo(_("No questionnaire was stored."), err=True)
+        sys.exit(1)
+    publication = upload.publish(loaded, user=None)
+    db.session.commit()
+    version = publication.stored.version
+    names = {"source": path.name, "code": version.code, "revision": version.revision}
+    if not publication.stored.is_new:
+        click.echo(_("%(source)s: %(code)s unchanged, revision %(revision)s", **names))
+        return
+    click.echo(_("%(source)s: %(code)s stored as revision %(revision)s", **names))
+    if publication.waves_kept:
+        rounds = ", ".join(wave.code for wave in publication.waves_kept)
+        click.echo(
+            _("These rounds stay on their earlier version: %(rounds)s.", rounds=rounds)
+        )

@@ -1,4 +1,5 @@
-"""Frozen questionnaire versions, as stored by `flask sipas questionnaire sync`."""
+"""Frozen questionnaire versions, stored from server files (`questionnaire sync`),
+uploaded in the back office or imported with `questionnaire import`."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sipas.extensions import Model
 from sipas.models.base import Timestamp, utcnow
+from sipas.models.users import User
 
 
 class QuestionnaireVersion(Model):
@@ -31,6 +33,11 @@ class QuestionnaireVersion(Model):
     #: File the version was read from (for people; not used to load it).
     source: Mapped[str] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    #: The administrator who uploaded or imported it; None: read from a file on
+    #: the server (`questionnaire sync`, `questionnaire import`).
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    uploaded_by: Mapped[User | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("code", "revision"),)
 

@@ -4,6 +4,9 @@ Pure: standard library, PyYAML and openpyxl (workbooks) only, nothing from Flask
 SQLAlchemy.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from sipas.questionnaire.checks import Problem
 from sipas.questionnaire.loader import (
     LoadedQuestionnaire,
@@ -38,11 +41,32 @@ from sipas.questionnaire.schema import (
     Section,
     ShowIf,
 )
-from sipas.questionnaire.xlsform import WorkbookError, read_workbook
-from sipas.questionnaire.xlsform_sheets import SheetProblem
-from sipas.questionnaire.xlsform_write import write_workbook
+
+if TYPE_CHECKING:
+    from sipas.questionnaire.xlsform import WorkbookError, read_workbook
+    from sipas.questionnaire.xlsform_sheets import MAX_WORKBOOK_BYTES, SheetProblem
+    from sipas.questionnaire.xlsform_write import write_workbook
+
+#: Names imported on first use: workbooks need openpyxl (0.4 s), which reading a
+#: questionnaire for the statistics does not.
+_WORKBOOK_NAMES = {
+    "WorkbookError": "sipas.questionnaire.xlsform",
+    "read_workbook": "sipas.questionnaire.xlsform",
+    "SheetProblem": "sipas.questionnaire.xlsform_sheets",
+    "MAX_WORKBOOK_BYTES": "sipas.questionnaire.xlsform_sheets",
+    "write_workbook": "sipas.questionnaire.xlsform_write",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The workbook reader and writer, imported when first asked for."""
+    if name not in _WORKBOOK_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_WORKBOOK_NAMES[name]), name)
+
 
 __all__ = [
+    "MAX_WORKBOOK_BYTES",
     "AnswerProblem",
     "AnswerValue",
     "Choice",

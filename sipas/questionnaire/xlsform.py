@@ -5,9 +5,9 @@ definition, its hash and every rule of :class:`Builder` are shared) and then che
 by the same builder. Each tree node remembers the cells it came from, so the builder's
 problems too are reported at sheet, row and column.
 
-Sheets ``survey``, ``choices``, ``factors`` and ``settings``, each named after the YAML
-key it fills; their columns are in :mod:`.xlsform_columns` and docs/development.md
-("A questionnaire as a workbook"). An ``indices`` sheet is reserved for the index tree.
+Sheets ``survey``, ``choices``, ``factors``, ``settings`` and (optional) ``indices``,
+each named after the YAML key it fills; their columns are in :mod:`.xlsform_columns`
+and docs/development.md ("A questionnaire as a workbook").
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sipas.questionnaire.loader import (
 from sipas.questionnaire.loader import LocatedMap as Tree
 from sipas.questionnaire.schema import Questionnaire
 from sipas.questionnaire.xlsform_columns import suggestion
+from sipas.questionnaire.xlsform_indices import IndicesReader
 from sipas.questionnaire.xlsform_relevant import N_
 from sipas.questionnaire.xlsform_sheets import (
     Cell,
@@ -69,9 +70,9 @@ def read_workbook(data: bytes, source: str = "workbook.xlsx") -> LoadedQuestionn
     _name_missing_sheets(sheets, problems)
     if any(name not in sheets for name in REQUIRED_SHEETS):
         raise WorkbookError(problems)
-    _refuse_indices(sheets.get("indices"), problems)
     reader = SurveyReader(problems)
     tree = reader.read(sheets)
+    IndicesReader(reader).put_tree(tree, sheets.get("indices"))
     questionnaire = _run_builder(tree, reader.cells, source, problems)
     if questionnaire is None and not problems:  # the builder refused without a word
         problems.append(sheet_problem(None, N_("the workbook holds no questionnaire")))
@@ -100,17 +101,6 @@ def _name_missing_sheets(
                 N_("the sheet “%(sheet)s” is missing: is “%(found)s” meant to be it?"),
                 sheet=name,
                 found=sheets[found].name,
-            )
-        )
-
-
-def _refuse_indices(sheet: Sheet | None, problems: list[SheetProblem]) -> None:
-    """The index tree is not read from workbooks yet; say so instead of ignoring it."""
-    if sheet is not None and sheet.rows:
-        problems.append(
-            problem(
-                sheet.rows[0].first,
-                N_("the “indices” sheet is not supported yet; use “factors”"),
             )
         )
 

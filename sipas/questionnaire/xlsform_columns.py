@@ -1,8 +1,7 @@
 """The column conventions of questionnaire workbooks: sheets, columns, types, cells.
 
 One place for what the reader accepts and the writer writes (see docs/development.md,
-"A questionnaire as a workbook"). The ``indices`` sheet (the index tree) gets its
-columns here when it is read.
+"A questionnaire as a workbook").
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ KNOWN_TYPES = (*CHOICE_TYPES, *PLAIN_TYPES, *GROUP_TYPES)
 COLUMNS = {
     "settings": ("form_id", "version", "title::", "description::"),
     "factors": ("name", "label::", "weight"),
+    "indices": ("name", "parent", "label::", "weight", "aggregate"),
     "choices": ("list_name", "name", "label::", "not_applicable"),
     "survey": (
         "type",
@@ -36,6 +36,7 @@ COLUMNS = {
         "required",
         "relevant",
         "factor",
+        "index",
         "max",
         "max_length",
         "min_value",
@@ -46,6 +47,7 @@ COLUMNS = {
 REQUIRED_COLUMNS = {
     "settings": ("form_id", "version"),
     "factors": ("name",),
+    "indices": ("name",),
     "choices": ("list_name", "name"),
     "survey": ("type", "name"),
 }

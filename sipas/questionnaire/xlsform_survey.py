@@ -1,14 +1,11 @@
 """Turn the located rows of a workbook into the questionnaire tree the YAML gives.
 
-Every node of the tree carries ``line``/``key_lines``/``item_lines`` like the YAML
-loader's nodes, but their numbers index :attr:`SurveyReader.cells`, so a problem the
-builder finds can be placed at its sheet, row and column.
+The nodes are made by :class:`.CellTree`, so each knows the cell it came from.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sipas.questionnaire.loader import LocatedList as Listing
 from sipas.questionnaire.loader import LocatedMap as Tree
@@ -16,18 +13,16 @@ from sipas.questionnaire.schema import SUPPORTED_LANGUAGES
 from sipas.questionnaire.xlsform_columns import (
     CHOICE_TYPES,
     COLUMNS,
-    FALSE_WORDS,
     KNOWN_TYPES,
     NUMBER_KEYS,
     PLAIN_TYPES,
     REQUIRED_COLUMNS,
-    TRUE_WORDS,
     headings,
-    number,
     split_type,
     suggestion,
     whole,
 )
+from sipas.questionnaire.xlsform_nodes import CellTree
 from sipas.questionnaire.xlsform_relevant import (
     N_,
     RelevantRefused,
@@ -39,72 +34,22 @@ from sipas.questionnaire.xlsform_sheets import (
     Row,
     Sheet,
     SheetProblem,
-    problem,
     sheet_problem,
 )
 
 _REFERENCE = re.compile(r"\$\{([^}]*)\}")
 
 
-class SurveyReader:
+class SurveyReader(CellTree):
     """Reads the sheets into a :class:`Tree`; ``problems`` collects what is wrong."""
 
     def __init__(self, problems: list[SheetProblem]) -> None:
-        self.problems = problems
-        self.cells: list[Cell] = []
+        super().__init__(problems)
         self.lists: dict[str, list[str]] = {}
         self.rows_by_name: dict[str, Row] = {}
-        self.named: dict[tuple[str, str], Row] = {}
         self.earlier: dict[str, Target] = {}
-
-    # -- located nodes ---------------------------------------------------------------
-
-    def locate(self, cell: Cell) -> int:
-        """The 'line' number standing for ``cell``."""
-        self.cells.append(cell)
-        return len(self.cells) - 1
-
-    def node(self, cell: Cell) -> Tree:
-        """A new mapping standing at ``cell``."""
-        tree = Tree()
-        tree.line = self.locate(cell)
-        tree.key_lines = {}
-        return tree
-
-    def listing(self, cell: Cell) -> Listing:
-        """A new list standing at ``cell``."""
-        located = Listing()
-        located.line = self.locate(cell)
-        located.item_lines = []
-        return located
-
-    def put(self, tree: Tree, key: str, value: Any, cell: Cell) -> None:
-        """Set ``key`` of ``tree``, remembering the cell it came from."""
-        tree[key] = value
-        tree.key_lines[key] = self.locate(cell)
-
-    def append(self, listing: Listing, value: Any, cell: Cell) -> None:
-        """Append to ``listing``, remembering the cell it came from."""
-        listing.append(value)
-        listing.item_lines.append(self.locate(cell))
-
-    def unique(self, kind: str, row: Row) -> None:
-        """Refuse an empty ``name``, or one already given to a ``kind`` above."""
-        name = row.text("name")
-        if not name:
-            self.refuse(row.cell("name"), N_("“%(column)s” is empty"), column="name")
-        elif (kind, name) in self.named:
-            self.refuse(
-                row.cell("name"),
-                N_("the name “%(name)s” is already used on row %(row)d"),
-                name=name,
-                row=self.named[kind, name].number,
-            )
-        else:
-            self.named[kind, name] = row
-
-    def refuse(self, cell: Cell | None, message: str, /, **params: object) -> None:
-        self.problems.append(problem(cell, message, **params))
+        #: (item code, survey row) of each criterion with an ``index`` cell, in order
+        self.memberships: list[tuple[str, Row]] = []
 
     # -- the questionnaire -----------------------------------------------------------
 
@@ -179,31 +124,6 @@ class SurveyReader:
                 suggestion=guess,
             )
 
-    def put_text(
-        self, tree: Tree, key: str, row: Row, base: str, *, required: bool
-    ) -> None:
-        """Put a text per language from ``base::vi``, ``base::en`` … under ``key``."""
-        present = [lang for lang in SUPPORTED_LANGUAGES if row.text(f"{base}::{lang}")]
-        if not present:
-            if required:
-                column = f"{base}::{SUPPORTED_LANGUAGES[0]}"
-                self.refuse(
-                    row.cell(column), N_("“%(column)s” is empty"), column=column
-                )
-            return
-        texts = self.node(row.cell(f"{base}::{present[0]}"))
-        for language in SUPPORTED_LANGUAGES:
-            column = f"{base}::{language}"
-            if language in present:
-                self.put(texts, language, row.text(column), row.cell(column))
-            else:
-                self.refuse(
-                    row.cell(column),
-                    N_("“%(column)s” is empty: give the text in every language"),
-                    column=column,
-                )
-        self.put(tree, key, texts, row.cell(f"{base}::{present[0]}"))
-
     # -- factors and choices ---------------------------------------------------------
 
     def factors(self, sheet: Sheet) -> Listing:
@@ -214,16 +134,7 @@ class SurveyReader:
             factor = self.node(row.first)
             self.put(factor, "code", row.text("name"), row.cell("name"))
             self.put_text(factor, "name", row, "label", required=True)
-            if "weight" in row.values:
-                weight = number(row.values["weight"])
-                if weight is None:
-                    self.refuse(
-                        row.cell("weight"),
-                        N_("the weight “%(value)s” is not a number"),
-                        value=row.text("weight"),
-                    )
-                else:
-                    self.put(factor, "weight", weight, row.cell("weight"))
+            self.put_weight(factor, row)
             self.append(listing, factor, row.first)
         return listing
 
@@ -243,7 +154,7 @@ class SurveyReader:
             if name not in lists:
                 self.put(lists, name, self.listing(row.cell("list_name")), row.first)
                 self.lists[name] = []
-            self.unique(f"choice of {name}", row)
+            self.unique(f"choice of {name}", row, is_code=False)
             choice = self.node(row.first)
             self.put(choice, "code", code, row.cell("name"))
             self.put_text(choice, "label", row, "label", required=True)
@@ -252,14 +163,6 @@ class SurveyReader:
             self.append(lists[name], choice, row.first)
             self.lists[name].append(code)
         return lists
-
-    def put_flag(self, tree: Tree, key: str, row: Row) -> None:
-        """Put a yes/no cell as true/false, or refuse another word."""
-        word = row.text(key).lower()
-        if word in TRUE_WORDS or word in FALSE_WORDS:
-            self.put(tree, key, word in TRUE_WORDS, row.cell(key))
-        else:
-            self.refuse(row.cell(key), N_("“%(value)s” must be yes or no"), value=word)
 
     # -- sections and items ----------------------------------------------------------
 
@@ -343,6 +246,8 @@ class SurveyReader:
             self.put_flag(item, "required", row)
         if "factor" in row.values:
             self.put(item, "factor", row.text("factor"), row.cell("factor"))
+        if "index" in row.values:
+            self.note_index(row, kind, name)
         for key in NUMBER_KEYS:
             if key in row.values:
                 self.put(item, key, whole(row.values[key]), row.cell(key))
@@ -354,6 +259,19 @@ class SurveyReader:
                 kind == "select_multiple", tuple(self.lists.get(list_name, ()))
             )
         return item
+
+    def note_index(self, row: Row, kind: str, name: str) -> None:
+        """Remember the index node a criterion counts in (the ``indices`` sheet's)."""
+        if kind != "scale" or not row.text("factor"):
+            self.refuse(
+                row.cell("index"),
+                N_(
+                    "only a scale question with a factor counts in an index node: "
+                    "leave “index” empty here"
+                ),
+            )
+        elif name:
+            self.memberships.append((name, row))
 
     def put_choices(self, item: Tree, row: Row, list_name: str) -> None:
         """Name the item's choice list, refusing one missing or empty."""

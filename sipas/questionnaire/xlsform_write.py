@@ -2,7 +2,9 @@
 
 It writes the stored definition (the plain tree), not the built questionnaire, so that
 reading the workbook again gives the same tree and therefore the same hash: a key the
-file left out stays out, ``required: false`` stays written.
+file left out stays out, ``required: false`` stays written. A leaf index node's
+items are written as the ``index`` cell of each item, so they read back in survey
+order (the order every shipped file lists them in).
 """
 
 from __future__ import annotations
@@ -56,6 +58,28 @@ def _flag(value: Any) -> str | None:
     return "yes" if value else "no"
 
 
+def _index_rows(
+    nodes: list[Mapping[str, Any]], parent: str | None = None
+) -> list[dict[str, Any]]:
+    """The ``indices`` sheet's rows: each node, then the nodes under it."""
+    rows: list[dict[str, Any]] = []
+    for node in nodes:
+        row = {"name": node["code"], "parent": parent} | _texts("label", node["label"])
+        row |= {key: node.get(key) for key in ("weight", "aggregate")}
+        rows.append(row)
+        rows.extend(_index_rows(node.get("children", []), node["code"]))
+    return rows
+
+
+def _leaf_of(nodes: list[Mapping[str, Any]]) -> dict[str, str]:
+    """Each criterion's code → the code of the index node listing it."""
+    leaf: dict[str, str] = {}
+    for node in nodes:
+        leaf |= {code: node["code"] for code in node.get("items", [])}
+        leaf |= _leaf_of(node.get("children", []))
+    return leaf
+
+
 def _item_row(item: Mapping[str, Any], targets: dict[str, Target]) -> dict[str, Any]:
     kind = ITEM_TYPES.get(item["type"], item["type"])
     if "choices" in item:
@@ -73,6 +97,7 @@ def _item_row(item: Mapping[str, Any], targets: dict[str, Target]) -> dict[str, 
 
 
 def _survey_rows(definition: Mapping[str, Any]) -> list[dict[str, Any]]:
+    leaf = _leaf_of(definition.get("indices", []))
     lists = {
         name: tuple(choice["code"] for choice in choices)
         for name, choices in definition.get("choice_lists", {}).items()
@@ -86,7 +111,7 @@ def _survey_rows(definition: Mapping[str, Any]) -> list[dict[str, Any]]:
             | _texts("hint", section.get("description"))
         )
         for item in section["items"]:
-            rows.append(_item_row(item, targets))
+            rows.append(_item_row(item, targets) | {"index": leaf.get(item["code"])})
             if "choices" in item:
                 is_multi = item["type"] == "multi_choice"
                 targets[item["code"]] = Target(is_multi, lists[item["choices"]])
@@ -117,7 +142,8 @@ def write_workbook(definition: Mapping[str, Any]) -> bytes:
         ]
         _sheet(workbook, "factors", factors)
     _sheet(workbook, "settings", [settings])
-    # the ``indices`` sheet (the index tree) is written here once the reader takes it
+    # written even without a tree: the headings show an author where one goes
+    _sheet(workbook, "indices", _index_rows(definition.get("indices", [])))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

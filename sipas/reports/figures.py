@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -18,7 +19,7 @@ from sipas.stats.indices import IndexResult
 from sipas.stats.intervals import Interval
 
 
-def finite(value: float | None) -> bool:
+def finite(value: float | None) -> TypeGuard[float]:
     """True for a number that can be shown."""
     return value is not None and math.isfinite(value)
 
@@ -33,6 +34,16 @@ def interval_text(interval: Interval) -> str:
     if not (finite(interval.lower) and finite(interval.upper)):
         return "–"
     return f"{format_percent(interval.lower)} – {format_percent(interval.upper)}"
+
+
+def points_text(value: float | None) -> str:
+    """A standard error in percentage points ("0,85"), or a dash."""
+    return format_number(value * 100, 2) if finite(value) else "–"
+
+
+def deff_text(value: float | None) -> str:
+    """A design effect ("1,84"), or a dash."""
+    return format_number(value, 2) if finite(value) else "–"
 
 
 def change_text(difference: Difference) -> str:
@@ -65,11 +76,16 @@ class ChangeRow:
 
 
 def change_rows(results: WaveResults) -> list[ChangeRow]:
-    """SIPAS first, then the factors, then the criteria (questionnaire order)."""
+    """SIPAS first, then its domains (if the tree has them), the factors and the
+    criteria (questionnaire order)."""
     by_code = {change.code: change for change in results.changes}
     rows = []
     if OVERALL in by_code:
         rows.append(ChangeRow(_("SIPAS index"), by_code[OVERALL]))
+    for domain in results.domains:
+        change = results.node_change(domain.code)
+        if change is not None:
+            rows.append(ChangeRow(results.node_label(domain), change))
     for factor in results.questionnaire.factors:
         if factor.code in by_code:
             rows.append(

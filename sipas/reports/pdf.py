@@ -39,6 +39,7 @@ from sipas.reports.pdf_styles import (
     MUTED,
     PAGE_SIZE,
 )
+from sipas.reports.pdf_tree import tree_part
 from sipas.reports.wave_results import WaveResults
 
 
@@ -89,6 +90,7 @@ def render(results: WaveResults, head: Masthead) -> RenderedReport:
             *summary_section(results),
             *general_section(results),
             *overall_section(results),
+            *tree_part(results),
             *breakdown_part(results),
             *criteria_section(results),
             *ranking_section(results),

@@ -141,12 +141,21 @@ def _index_label(results: WaveResults, code: str) -> str:
     return f"{code}. {results.criterion_label(code)}"
 
 
-def _ordered_changes(results: WaveResults) -> list[Change]:
-    """SIPAS, then the factors, then the criteria in questionnaire order."""
+def _ordered_changes(results: WaveResults) -> list[tuple[str, Change]]:
+    """(label, change) of SIPAS, its domains (if the tree has them), the factors,
+    then the criteria in questionnaire order."""
     by_code = {c.code: c for c in results.changes}
-    codes = [OVERALL, *(f.code for f in results.indices.factors)]
+    ordered = []
+    if OVERALL in by_code:
+        ordered.append((_index_label(results, OVERALL), by_code[OVERALL]))
+    for domain in results.domains:
+        change = results.node_change(domain.code)
+        if change is not None:
+            ordered.append((results.node_label(domain), change))
+    codes = [f.code for f in results.indices.factors]
     codes += [c.code for c in results.indices.criteria]
-    return [by_code[code] for code in codes if code in by_code]
+    ordered += [(_index_label(results, c), by_code[c]) for c in codes if c in by_code]
+    return ordered
 
 
 def _strong(text: str, change: Change) -> object:
@@ -202,10 +211,10 @@ def change_section(results: WaveResults) -> list[Flowable]:
         _("Significance"),
     ]
     rows: list[list[object]] = [header]
-    for change in _ordered_changes(results):
+    for label, change in _ordered_changes(results):
         rows.append(
             [
-                _index_label(results, change.code),
+                label,
                 pct(change.current.estimate.value),
                 pct(change.previous.estimate.value),
                 _strong(change_text(change), change),

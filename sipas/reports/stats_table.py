@@ -2,36 +2,37 @@
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_babel import gettext as _
-
-from sipas.i18n import current_language, format_number, format_percent
+from sipas.config import setting
+from sipas.language import current_language, format_number, format_percent
+from sipas.language import gettext as _
 from sipas.questionnaire import Questionnaire
 from sipas.stats.analysis import Analysis
 from sipas.stats.estimate import is_small_sample
-from sipas.stats.indices import IndexResult, Indices
+from sipas.stats.indices import IndexResult, Indices, NodeResult
 
 LABEL_WIDTH = 44
+#: Room for a code: a criterion's, a factor's or a tree node's ("services").
+CODE_WIDTH = 10
 
 
 def _clip(text: str, width: int = LABEL_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _is_small(result: IndexResult) -> bool:
+def _is_small(result: IndexResult | NodeResult) -> bool:
     """Below the publishing thresholds set in the configuration."""
-    config = current_app.config
     return is_small_sample(
-        result.estimate, config["STATS_MIN_N"], config["STATS_MIN_EFFECTIVE_N"]
+        result.estimate, setting("STATS_MIN_N"), setting("STATS_MIN_EFFECTIVE_N")
     )
 
 
-def _row(code: str, label: str, result: IndexResult) -> str:
+def _row(code: str, label: str, result: IndexResult | NodeResult) -> str:
     estimate, interval = result.estimate, result.interval
     ci = f"[{format_percent(interval.lower)}; {format_percent(interval.upper)}]"
     deff = format_number(estimate.deff, 2) if estimate.deff is not None else "–"
+    code = _clip(code, CODE_WIDTH - 1)
     return (
-        f"{code:<7}{_clip(label):<{LABEL_WIDTH}} {estimate.n:>7} "
+        f"{code:<{CODE_WIDTH}}{_clip(label):<{LABEL_WIDTH}} {estimate.n:>7} "
         f"{format_percent(estimate.value):>8} {ci:>20} "
         f"{format_percent(estimate.se):>7} {deff:>6}"
         f"{' *' if _is_small(result) else ''}"
@@ -40,6 +41,7 @@ def _row(code: str, label: str, result: IndexResult) -> str:
 
 def _block(indices: Indices, questionnaire: Questionnaire, language: str) -> list[str]:
     lines = [_row("SIPAS", _("Overall index"), indices.overall)]
+    lines += _domain_rows(indices, questionnaire, language)
     for factor, result in zip(questionnaire.factors, indices.factors, strict=True):
         lines.append(_row(factor.code, factor.name.get_text(language), result))
         for criterion in indices.criteria:
@@ -47,6 +49,20 @@ def _block(indices: Indices, questionnaire: Questionnaire, language: str) -> lis
                 label = questionnaire.item(criterion.code).label.get_text(language)
                 lines.append(_row("  " + criterion.code, label, criterion))
     return lines
+
+
+def _domain_rows(
+    indices: Indices, questionnaire: Questionnaire, language: str
+) -> list[str]:
+    """The nodes of a declared tree made of nodes (domains), under SIPAS."""
+    if indices.tree is None or not questionnaire.indices:
+        return []
+    results = {node.code: node for node in indices.tree.walk()}
+    return [
+        _row(node.code, node.label.get_text(language), results[node.code])
+        for node in questionnaire.index_tree.walk()
+        if node.children and node is not questionnaire.index_tree
+    ]
 
 
 def render_table(analysis: Analysis, questionnaire: Questionnaire) -> str:
@@ -68,7 +84,7 @@ def render_table(analysis: Analysis, questionnaire: Questionnaire) -> str:
     # gettext outside the f-string: the message extractor does not look inside one
     code, index, value, interval = _("Code"), _("Index"), _("Value"), _("Interval")
     columns = (
-        f"{code:<7}{index:<{LABEL_WIDTH}} {'n':>7} {value:>8} "
+        f"{code:<{CODE_WIDTH}}{index:<{LABEL_WIDTH}} {'n':>7} {value:>8} "
         f"{interval:>20} {'SE':>7} {'deff':>6}"
     )
     lines = [questionnaire.title.get_text(language), header, "", columns]
@@ -82,8 +98,8 @@ def render_table(analysis: Analysis, questionnaire: Questionnaire) -> str:
             _(
                 "* Too few responses to publish: n below %(n)d or effective n below "
                 "%(n_eff)s.",
-                n=current_app.config["STATS_MIN_N"],
-                n_eff=format_number(current_app.config["STATS_MIN_EFFECTIVE_N"]),
+                n=setting("STATS_MIN_N"),
+                n_eff=format_number(setting("STATS_MIN_EFFECTIVE_N")),
             ),
         ]
     return "\n".join(lines)

@@ -133,12 +133,30 @@ def _index_card(
 
 
 def index_cards(results: WaveResults) -> list[Card]:
-    """SIPAS, then the five factors, each with its change."""
+    """SIPAS, then its domains (policy, services …) when the questionnaire's index
+    tree has them, else the factors; each with its change."""
     cards = [_index_card(results, OVERALL, _("SIPAS index"), results.indices.overall)]
+    if results.domains:
+        return cards + domain_cards(results)
     for factor in results.indices.factors:
         title = f"{factor.code}. {results.factor_name(factor.code)}"
         cards.append(_index_card(results, factor.code, title, factor))
     return cards
+
+
+def domain_cards(results: WaveResults) -> list[Card]:
+    """The domains of the index tree with their intervals and changes."""
+    return [
+        Card(
+            code=row.code,
+            title=results.node_label(row),
+            value=shown_percent(row.result.estimate.value),
+            interval=ci_text(results, row.result.interval),
+            is_small=results.thresholds.is_small_estimate(row.result.estimate),
+            change=change_mark(results.node_change(row.code)),
+        )
+        for row in results.domains
+    ]
 
 
 def perception_cards(results: WaveResults) -> list[Card]:

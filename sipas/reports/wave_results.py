@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from sipas.models import Unit, Wave
-from sipas.questionnaire import Questionnaire
+from sipas.questionnaire import IndexNode, Questionnaire
 from sipas.stats.compare import Comparison, Difference, Standing
 from sipas.stats.design import Design
 from sipas.stats.estimate import Estimate, is_small_sample
-from sipas.stats.indices import IndexResult, Indices, Options
+from sipas.stats.indices import IndexResult, Indices, NodeResult, Options
 from sipas.stats.shares import Share
 
 #: Code of the overall (SIPAS) index in comparisons.
@@ -135,6 +136,38 @@ class KeyShare:
 
 
 @dataclass(frozen=True)
+class TreeRow:
+    """A node of the index tree with its figures, where it sits in the tree."""
+
+    node: IndexNode
+    result: NodeResult
+    #: 0 for the root (SIPAS), 1 for its children (domains, or factors) …
+    depth: int
+    #: code of the node above (None for the root)
+    parent: str | None
+
+    @property
+    def code(self) -> str:
+        """The node's code."""
+        return self.node.code
+
+    @property
+    def has_children(self) -> bool:
+        """True for a node made of nodes (a domain), not of criteria."""
+        return bool(self.node.children)
+
+
+def tree_rows(
+    node: IndexNode, result: NodeResult, depth: int = 0, parent: str | None = None
+) -> list[TreeRow]:
+    """``node`` and every node under it with their results, parents first."""
+    rows = [TreeRow(node, result, depth, parent)]
+    for child, child_result in zip(node.children, result.children, strict=True):
+        rows += tree_rows(child, child_result, depth + 1, node.code)
+    return rows
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     """The scope's indices in one wave of the same questionnaire (earlier waves
     followed across unit mergers)."""
@@ -170,10 +203,44 @@ class WaveResults:
     #: this and every earlier wave of the questionnaire with responses in scope,
     #: oldest first
     trend: tuple[TrendPoint, ...] = ()
+    #: each node of the index tree (below the root) against the previous wave's
+    #: node of the same code
+    node_changes: tuple[Change, ...] = ()
 
     def change_of(self, code: str) -> Change | None:
         """The change of index ``code`` against the previous wave, if known."""
         return next((c for c in self.changes if c.code == code), None)
+
+    def node_change(self, code: str) -> Change | None:
+        """The change of tree node ``code`` against the previous wave, if known."""
+        if code == self.questionnaire.index_tree.code:
+            return self.change_of(OVERALL)
+        return next((c for c in self.node_changes if c.code == code), None)
+
+    @cached_property
+    def tree(self) -> list[TreeRow]:
+        """Every node of the index tree with its figures, parents first (empty when
+        the tree was not computed)."""
+        if self.indices.tree is None:
+            return []
+        return tree_rows(self.questionnaire.index_tree, self.indices.tree)
+
+    @cached_property
+    def domains(self) -> list[TreeRow]:
+        """The nodes between SIPAS and the factors (policy, services …): the top
+        nodes when any of them is made of nodes, else none (the 2017 form)."""
+        top = [row for row in self.tree if row.depth == 1]
+        return top if any(row.has_children for row in top) else []
+
+    def node_label(self, row: TreeRow) -> str:
+        """The node's name in the results' language."""
+        return row.node.label.get_text(self.language)
+
+    def parent_label(self, row: TreeRow) -> str:
+        """The name of the node above ``row`` (empty for the root and its children,
+        whose parent is SIPAS)."""
+        above = next((r for r in self.tree if r.code == row.parent), None)
+        return "" if above is None or above.depth == 0 else self.node_label(above)
 
     @property
     def criteria_weakest_first(self) -> list[IndexResult]:

@@ -5,10 +5,13 @@ The map, one line per package or module:
 - ``accounts``       staff accounts: creation, passwords, roles, scope, login throttling
 - ``audit``          the audit trail: events recorded (``record_event``) and read back
 - ``clock``          now() (tests move it) and stored timestamps read as UTC
-- ``questionnaires`` questionnaire files stored as frozen versions, parsed once
 - ``rate_limits``    fixed-window counters in the database, seen by every worker
 - ``uploads``        files kept between an import's check and the user's decision
 - ``demo``           the demo province, round and admin account
+- ``questionnaires/`` store · files (server files, ``sync``) · upload (check,
+                     keep for the preview, publish) · messages (findings translated)
+                     · preview (paper) · formats (XLSX, YAML) · lookup (versions,
+                     their rounds, parsed once)
 - ``units/``         lookup · tree · lineage · rules · rows (parse a file) ·
                      imports (store it) · admin · official_data (the GSO lists) ·
                      official (load a province's official units)

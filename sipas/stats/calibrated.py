@@ -27,7 +27,7 @@ from sipas.stats.indices import (
     factor_coefficients,
     overall_coefficients,
     result_interval,
-    with_tree_root,
+    rooted,
 )
 from sipas.stats.tree import NodeStructure, node_combination
 
@@ -244,7 +244,7 @@ def calibrated_indices(
         estimate = _combination(domain, coefficients, options)
         interval = result_interval(estimate, options.index_ci_method, options)
         results.append(IndexResult(code, estimate, interval))
-    nodes = None if tree is None else _tree(domain, tree, position, options)
-    return with_tree_root(
-        Indices(tuple(criteria), tuple(results[:-1]), results[-1]), nodes
-    )
+    indices = Indices(tuple(criteria), tuple(results[:-1]), results[-1])
+    if tree is None:
+        return indices
+    return rooted(indices, _tree(domain, tree, position, options))

@@ -73,14 +73,15 @@ class Indices:
     tree: NodeResult | None = None
 
 
-def with_tree_root(indices: Indices, tree: NodeResult | None) -> Indices:
-    """``indices`` with ``tree``, whose root is then the overall index: a declared
-    tree (the national form's domains weighted 0,6 and 0,4) is what SIPAS means,
-    and the factors' mean would tell another figure. Unchanged without a tree."""
-    if tree is None:
-        return indices
-    root = IndexResult(indices.overall.code, tree.estimate, tree.interval)
-    return replace(indices, overall=root, tree=tree)
+def rooted(indices: Indices, tree: NodeResult) -> Indices:
+    """``indices`` with the tree ``tree`` and its root as the overall (SIPAS) index.
+
+    The root of a declared tree is the questionnaire's SIPAS (a weighted mean of its
+    domains, say), which the factor means need not give; the tree derived from the
+    factors has the very same combination as the factor mean, so nothing changes.
+    """
+    overall = IndexResult(indices.overall.code, tree.estimate, tree.interval)
+    return replace(indices, overall=overall, tree=tree)
 
 
 def compute_indices(

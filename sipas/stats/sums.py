@@ -6,11 +6,14 @@ are also made from row arrays, so both routes feed one engine.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController
 
 from sipas.stats.design import number_values
 
@@ -211,13 +214,28 @@ def _cross_products(
     weight_sq = np.zeros(k)
     root = np.sqrt(totals)
     square_per_root = np.divide(squares, root, out=np.zeros_like(root), where=root > 0)
-    for start in range(0, n_rows, GRAM_BLOCK_ROWS):
-        rows = slice(start, start + GRAM_BLOCK_ROWS)
-        block = by_criterion[:, rows]
-        indicators = np.empty((2 * k, block.shape[1]))
-        indicators[:k] = block >= SATISFIED_FROM
-        indicators[k:] = block > 0
-        indicators *= root[rows]
-        gram += indicators @ indicators.T
-        weight_sq += indicators[k:] @ square_per_root[rows]
+    with _one_blas_thread():
+        for start in range(0, n_rows, GRAM_BLOCK_ROWS):
+            rows = slice(start, start + GRAM_BLOCK_ROWS)
+            block = by_criterion[:, rows]
+            indicators = np.empty((2 * k, block.shape[1]))
+            indicators[:k] = block >= SATISFIED_FROM
+            indicators[k:] = block > 0
+            indicators *= root[rows]
+            gram += indicators @ indicators.T
+            weight_sq += indicators[k:] @ square_per_root[rows]
     return gram, weight_sq
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    """The BLAS libraries numpy loaded, found once."""
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> AbstractContextManager[object]:
+    """BLAS on one thread while the Gram blocks are multiplied: the blocks are
+    small, and OpenBLAS's threads spin-wait for each other, 20–30× slower on a
+    busy two-core machine than one thread (benchmarks/bench_stats.py)."""
+    limited: AbstractContextManager[object] = _blas().limit(limits=1, user_api="blas")
+    return limited

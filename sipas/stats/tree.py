@@ -22,7 +22,7 @@ from sipas.stats.indices import (
     NodeResult,
     Options,
     result_interval,
-    with_tree_root,
+    rooted,
 )
 from sipas.stats.sums import CriterionSums
 
@@ -99,13 +99,11 @@ def with_tree(
     root: NodeStructure | None,
     options: Options,
 ) -> Indices:
-    """``indices`` with every node of the tree ``root`` added, the root as the
+    """``indices`` with every node of the tree ``root`` added and its root as the
     overall index (unchanged without)."""
     if root is None:
         return indices
-    return with_tree_root(
-        indices, compute_tree(design, sums, criteria_codes, root, options)
-    )
+    return rooted(indices, compute_tree(design, sums, criteria_codes, root, options))
 
 
 def _node_result(

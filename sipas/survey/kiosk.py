@@ -82,7 +82,8 @@ KIOSK_TEXTS: dict[str, LazyString] = {
 ENROL_PATH = (_l("Back office"), _l("Rounds"), _l("Kiosks"))
 
 
-def _texts() -> dict[str, dict[str, str]]:
+def kiosk_texts() -> dict[str, dict[str, str]]:
+    """The kiosk's interface texts in every language, for its settings."""
     texts = {}
     for language in SUPPORTED_LANGUAGES:
         with force_locale(language):
@@ -109,7 +110,7 @@ def kiosk_page(unit_code: str) -> ResponseReturnValue:
         "sw": url_for(".kiosk_service_worker"),
         "scope": "/kiosk/",
         "version": current_app.config.get("KIOSK_APP_VERSION", "2026.11.25"),
-        "texts": _texts(),
+        "texts": kiosk_texts(),
     }
     return render_template(
         "survey/kiosk.html",

@@ -15,9 +15,13 @@
   var idleTimer = null, resetTimer = null, thanksTimer = null;
   var redraw = null;         // draws the screen again (in another language)
   var viVoice = null;
+  // the back office's preview of an upload: the questionnaire comes with the page,
+  // and nothing is kept, sent or cached
+  var preview = settings.preview || null;
 
   // ---- enrolment: the token travels in the URL fragment, never to the server ----
   (function enrol() {
+    if (preview) { return; }
     var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
     if (match) {
       localStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
@@ -32,6 +36,7 @@
   // why this kiosk may not take answers now (null: it may). Without a network the
   // token cannot be checked: the kiosk goes on, and its outbox waits.
   function blockedReason() {
+    if (preview) { return null; }
     var token = localStorage.getItem(TOKEN_KEY);
     if (!token) { return "not_set_up"; }
     if (localStorage.getItem(UNIT_KEY) !== settings.unit) { return "other_unit"; }
@@ -378,6 +383,7 @@
     clearTimers();
     thanksScreen();
     thanksTimer = window.setTimeout(startScreen, 8000);
+    if (preview) { return; }
     outboxPut(record).then(sync, function (error) { statusLine.textContent = String(error); });
   }
   // the thank-you never pretends: a kiosk the server refused keeps the answers
@@ -548,9 +554,11 @@
         if (response.status === 401) { refused(token); } else if (response.ok) { accepted(token); }
       }, function () {});
   }
-  window.addEventListener("online", function () { checkEnrolment().then(sync); });
-  window.setInterval(sync, 30000);
-  window.setInterval(checkEnrolment, 300000);
+  if (!preview) {
+    window.addEventListener("online", function () { checkEnrolment().then(sync); });
+    window.setInterval(sync, 30000);
+    window.setInterval(checkEnrolment, 300000);
+  }
 
   // ---- voice ----
   function findVoice() {
@@ -565,6 +573,17 @@
   }
 
   // ---- start ----
+  function ready(body) {
+    questionnaire = body;
+    items = [];
+    body.sections.forEach(function (s) { s.items.forEach(function (i) { items.push(i); byCode[i.code] = i; }); });
+    html.classList.add("kiosk-ready");
+    startScreen();
+  }
+  if (preview) {
+    ready(preview);
+    return;
+  }
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(settings.sw, {scope: settings.scope}).catch(function () {});
   }
@@ -588,11 +607,7 @@
     }
     return response.json();
   }).then(function (body) {
-    questionnaire = body;
-    items = [];
-    body.sections.forEach(function (s) { s.items.forEach(function (i) { items.push(i); byCode[i.code] = i; }); });
-    html.classList.add("kiosk-ready");
-    startScreen();
+    ready(body);
     checkEnrolment().then(sync);
   });
   // exposed for tests and the benchmark

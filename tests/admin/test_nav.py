@@ -68,6 +68,7 @@ def test_a_page_of_a_group_shows_its_tabs_and_where_one_is(demo_client, login_as
     assert label == "Đợt khảo sát"
     assert [(href, current) for href, current, _text in tabs] == [
         ("/admin/", ""),
+        ("/admin/questionnaires", ""),
         ("/admin/paper", ""),
         ("/admin/posters", ""),
         ("/admin/devices", "page"),

@@ -17,13 +17,13 @@ SERVICE_MODULES = {
     "audit",
     "clock",
     "demo",
-    "questionnaires",
     "rate_limits",
     "uploads",
 }
 SERVICE_PACKAGES = {
     "backup",
     "paper",
+    "questionnaires",
     "responses",
     "results",
     "synthetic",
@@ -31,7 +31,7 @@ SERVICE_PACKAGES = {
     "waves",
 }
 #: What sipas/stats and sipas/questionnaire may import besides the standard library.
-PURE_THIRD_PARTY = {"numpy", "scipy", "pyarrow", "yaml", "openpyxl"}
+PURE_THIRD_PARTY = {"numpy", "scipy", "pyarrow", "yaml", "openpyxl", "threadpoolctl"}
 #: The app's own modules they may import: plain code with no framework either.
 PURE_SIPAS = {"sipas.spreadsheets"}
 
@@ -127,9 +127,13 @@ def test_renderers_import_no_service():
 
 
 def test_statistics_and_questionnaires_are_pure():
-    """No web framework, database or service: plain values in, dataclasses out."""
+    """No web framework, database or service: plain values in, dataclasses out.
+
+    The statistics may read a questionnaire (pure too) to learn its index tree."""
     for folder in ("stats", "questionnaire"):
         for path in (PACKAGE / folder).rglob("*.py"):
+            if path.name == "__main__.py":  # the command's entry point, not code
+                continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
                 names = []
@@ -142,6 +146,8 @@ def test_statistics_and_questionnaires_are_pure():
                     allowed = (
                         imported_name.startswith(f"sipas.{folder}")
                         or imported_name in PURE_SIPAS
+                        or folder == "stats"
+                        and imported_name.startswith("sipas.questionnaire")
                         or top in PURE_THIRD_PARTY
                         or top != "sipas"
                         and _standard(top)

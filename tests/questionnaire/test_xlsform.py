@@ -10,9 +10,8 @@ import pytest
 from babel.messages.pofile import read_po
 from openpyxl import Workbook, load_workbook
 
-from sipas.questionnaire import ItemType, load_file, load_text
+from sipas.questionnaire import MAX_WORKBOOK_BYTES, ItemType, load_file, load_text
 from sipas.questionnaire.xlsform import WorkbookError, read_workbook
-from sipas.questionnaire.xlsform_sheets import MAX_WORKBOOK_BYTES
 from sipas.questionnaire.xlsform_write import write_workbook
 from tests.conftest import ROOT
 from tests.questionnaire.test_loader import MINIMAL
@@ -27,7 +26,12 @@ def minimal_workbook(edit: Edit | None = None) -> bytes:
     (relevant in H4) and ``comment``; choices rows 2–7 are satisfaction5, 8–9 yes_no;
     factors row 2 is ``A`` (weight in D2).
     """
-    data = write_workbook(load_text(MINIMAL, "mini.yaml").definition)
+    return workbook_of(MINIMAL, edit)
+
+
+def workbook_of(text: str, edit: Edit | None = None) -> bytes:
+    """The questionnaire YAML ``text`` written as a workbook, with ``edit`` applied."""
+    data = write_workbook(load_text(text, "form.yaml").definition)
     if edit is None:
         return data
     workbook = load_workbook(io.BytesIO(data))
@@ -45,6 +49,16 @@ def problems_of(data: bytes) -> list[tuple[str | None, str, str]]:
         (p.sheet, f"{p.column or ''}{p.row or ''}", p.text)
         for p in caught.value.problems
     ]
+
+
+def in_vietnamese(data: bytes) -> list[str]:
+    """The problems of reading ``data`` as the Vietnamese catalogue says them."""
+    with pytest.raises(WorkbookError) as caught:
+        read_workbook(data)
+    path = ROOT / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="vi")
+    return [catalog[p.message].string % dict(p.params) for p in caught.value.problems]
 
 
 def put(sheet: str, cell: str, value: object) -> Edit:
@@ -128,6 +142,13 @@ BAD_CELLS = [
         id="duplicate-option",
     ),
     pytest.param(
+        put("survey", "B5", "ý kiến"),
+        "survey",
+        "B5",
+        "the name “ý kiến” must start with a letter and hold only letters without",
+        id="name-not-a-code",
+    ),
+    pytest.param(
         put("survey", "B5", None),
         "survey",
         "B5",
@@ -147,6 +168,34 @@ BAD_CELLS = [
         "A3",
         "“answers” is missing or empty",
         id="choice-list-missing",
+    ),
+    pytest.param(
+        lambda workbook: workbook["choices"].delete_rows(8, 2),
+        "survey",
+        "A3",
+        "the choice list “yes_no” is missing or empty",
+        id="choice-list-gone",
+    ),
+    pytest.param(
+        lambda workbook: [put("choices", f"B{row}", None)(workbook) for row in (8, 9)],
+        "survey",
+        "A3",
+        "the choice list “yes_no” is missing or empty",
+        id="choice-list-without-options",
+    ),
+    pytest.param(
+        lambda workbook: workbook["factors"].append(["A", "Lặp", "Again"]),
+        "factors",
+        "A3",
+        "the name “A” is already used on row 2",
+        id="duplicate-factor",
+    ),
+    pytest.param(
+        put("survey", "C5", None),
+        "survey",
+        "C5",
+        "“label::vi” is empty: give the text in every language",
+        id="missing-vietnamese-label",
     ),
     pytest.param(
         put("survey", "A3", "select_one"),
@@ -198,6 +247,13 @@ BAD_CELLS = [
         id="weight-not-a-number",
     ),
     pytest.param(
+        put("factors", "D2", 0),
+        "factors",
+        "D2",
+        "the weight “0” must be above 0",
+        id="weight-zero",
+    ),
+    pytest.param(
         put("survey", "C3", '=CONCAT("Có", " góp ý?")'),
         "survey",
         "C3",
@@ -240,9 +296,9 @@ BAD_CELLS = [
         id="note",
     ),
     pytest.param(
-        put("survey", "N1", "lable::vi"),
+        put("survey", "O1", "lable::vi"),
         "survey",
-        "N1",
+        "O1",
         "unknown column “lable::vi”: did you mean “label::vi”?",
         id="unknown-column",
     ),
@@ -401,15 +457,6 @@ def test_settings_without_values_still_reads_the_other_sheets():
     assert not [text for _, _, text in found if "lacks required key" in text]
 
 
-def test_indices_sheet_is_reserved_not_ignored():
-    def edit(workbook: Workbook) -> None:
-        workbook.create_sheet("indices").append(["name"])
-        workbook["indices"].append(["services"])
-
-    found = problems_of(minimal_workbook(edit))
-    assert any(sheet == "indices" and "not supported yet" in t for sheet, _, t in found)
-
-
 def test_problems_read_in_vietnamese():
     def edit(workbook: Workbook) -> None:
         for change in (
@@ -419,12 +466,7 @@ def test_problems_read_in_vietnamese():
         ):
             change(workbook)
 
-    with pytest.raises(WorkbookError) as caught:
-        read_workbook(minimal_workbook(edit))
-    path = ROOT / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale="vi")
-    texts = [catalog[p.message].string % dict(p.params) for p in caught.value.problems]
+    texts = in_vietnamese(minimal_workbook(edit))
     assert "không nhận ra kiểu “likert satisfaction5”" in texts[0]
     assert "“có” không phải là một lựa chọn của filter" in texts[1]
     assert "trọng số “nặng” không phải là số" in texts[2]

@@ -169,8 +169,10 @@ def test_xlsx_has_responses_with_labels_and_numeric_tables(
     response = admin_client.get("/admin/results/demo/download.xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
-    # responses and six dashboard tables (no previous wave: no sheet of changes)
-    assert len(book.sheetnames) == 7
+    # responses, six dashboard tables (no previous wave: no sheet of changes) and
+    # the index tree
+    assert len(book.sheetnames) == 8
+    assert book.sheetnames[-1] == "Chỉ số"
     answers = book.worksheets[0]
     wording = [c.value for c in answers[1]]
     codes = [c.value for c in answers[2]]
@@ -214,6 +216,7 @@ def test_json_has_the_design_document_shape(filled_wave, demo_app, admin_client)
         "perceptions",
         "expectations",
         "changes",
+        "tree_changes",
         "heatmap",
         "key_shares",
         "trend",

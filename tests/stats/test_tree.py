@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from sipas.questionnaire import load_file
-from sipas.services.results.sums import factor_structure, index_structure
 from sipas.stats.design import LonelyPsu, build_design
 from sipas.stats.indices import NodeResult, Options, compute_indices
+from sipas.stats.structure import factor_structure, index_structure
 from sipas.stats.sums import criterion_sums
 from sipas.stats.tree import NodeStructure, compute_tree
 from tests.conftest import ROOT
@@ -269,3 +269,26 @@ def test_a_declared_tree_in_the_stats_json_agrees_with_r(runner, tmp_path, calib
                 assert abs(node["ci"][bound] - expected["ci"][bound]) <= (
                     INTERVAL_TOLERANCE
                 )
+
+
+def test_a_declared_trees_sipas_and_domains_are_in_the_json_and_the_table(
+    runner, tmp_path
+):
+    source = (ROOT / "questionnaires" / "sipas-2017.yaml").read_text(encoding="utf-8")
+    questionnaire = tmp_path / "tree.yaml"
+    questionnaire.write_text(source + TREE_YAML, encoding="utf-8")
+    csv_path = write_survey_csv(tmp_path / "survey.csv")
+    args = ["sipas", "stats", str(csv_path), "--questionnaire", str(questionnaire)]
+    document = json.loads(runner.invoke(args=args).output)
+    root = document["indices"]
+    # SIPAS is the declared root (policy weighs 2, sE 0.5), not the factors' mean
+    assert document["overall"] == {
+        k: v for k, v in root.items() if k not in ("code", "children")
+    }
+    factor_mean = sum(f["index"] for f in document["factors"]) / 5
+    assert root["index"] != pytest.approx(factor_mean, abs=1e-6)
+    table = runner.invoke(args=[*args, "--format", "table"]).output.splitlines()
+    for domain in root["children"][:2]:
+        line = next(line for line in table if line.startswith(f"{domain['code']} "))
+        assert f"{domain['index'] * 100:.2f}%".replace(".", ",") in line
+    assert not any(line.startswith("sE ") for line in table)  # a leaf, no domain

@@ -44,7 +44,7 @@ from sipas.stats.compare import (
     independent_difference,
     index_differences,
 )
-from sipas.stats.indices import IndexResult, Indices, Options
+from sipas.stats.indices import IndexResult, Indices, NodeResult, Options
 from sipas.stats.shares import ranking
 
 #: Sections of the questionnaire file whose questions the results break down by,
@@ -148,6 +148,7 @@ def wave_results(
             wave, questionnaire, in_scope, options, language
         ),
         trend=headline.trend(wave, indices, earlier),
+        node_changes=_node_changes(indices, before, options),
     )
 
 
@@ -333,6 +334,34 @@ def _changes(
         Change(code, now[code], then[code], difference)
         for code, difference in differences.items()
     )
+
+
+def _node_changes(
+    indices: Indices, before: Indices | None, options: Options
+) -> tuple[Change, ...]:
+    """Each node of the tree below the root against the previous wave's node of the
+    same code (independent samples); the root is SIPAS, in `_changes`."""
+    if before is None or indices.tree is None or before.tree is None:
+        return ()
+    then = {node.code: node for node in before.tree.walk()}
+    changes = []
+    for node in list(indices.tree.walk())[1:]:
+        earlier = then.get(node.code)
+        if earlier is None or earlier is before.tree:
+            continue
+        now, previous = _as_index(node), _as_index(earlier)
+        values = (now.estimate.value, previous.estimate.value)
+        if not np.isfinite(values).all():
+            continue
+        difference = independent_difference(
+            now.estimate, previous.estimate, level=options.level
+        )
+        changes.append(Change(node.code, now, previous, difference))
+    return tuple(changes)
+
+
+def _as_index(node: NodeResult) -> IndexResult:
+    return IndexResult(node.code, node.estimate, node.interval)
 
 
 def _by_code(indices: Indices) -> dict[str, IndexResult]:

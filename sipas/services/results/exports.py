@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Unit, Wave
 from sipas.questionnaire.personal_data import mask_personal_data
-from sipas.reports.wave_results import ShareTable, WaveResults
+from sipas.reports.wave_results import Change, ShareTable, WaveResults
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.privacy import text_item_codes
 from sipas.services.waves.design import unit_designs
@@ -300,23 +300,23 @@ def results_document(results: WaveResults) -> dict[str, Any]:
         ],
         "perceptions": _share_rows(results.perceptions, options),
         "expectations": _share_rows(results.expectations, options),
-        "changes": [
-            {
-                "code": change.code,
-                "current": _number(change.current.estimate.value),
-                "previous": _number(change.previous.estimate.value),
-                "difference": _number(change.difference.value),
-                "se": _number(change.difference.se),
-                "df": _number(change.difference.df),
-                "ci": [
-                    _number(change.difference.lower),
-                    _number(change.difference.upper),
-                ],
-                "p_value": _number(change.difference.p_value),
-                "significant": change.difference.is_significant,
-            }
-            for change in results.changes
-        ],
+        "changes": [_change(change) for change in results.changes],
+        "tree_changes": [_change(change) for change in results.node_changes],
+    }
+
+
+def _change(change: Change) -> dict[str, Any]:
+    """One index now against the previous wave: the difference and its test."""
+    return {
+        "code": change.code,
+        "current": _number(change.current.estimate.value),
+        "previous": _number(change.previous.estimate.value),
+        "difference": _number(change.difference.value),
+        "se": _number(change.difference.se),
+        "df": _number(change.difference.df),
+        "ci": [_number(change.difference.lower), _number(change.difference.upper)],
+        "p_value": _number(change.difference.p_value),
+        "significant": change.difference.is_significant,
     }
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Wave
-from sipas.questionnaire import Aggregate, IndexNode, ItemType, Questionnaire
+from sipas.questionnaire import ItemType
 from sipas.services.questionnaires import parsed
 from sipas.services.results.query import (
     Breakdown,
@@ -48,35 +48,9 @@ from sipas.stats.design import Design, build_design
 from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
 from sipas.stats.masks import codes_from_masks, mask_bits
 from sipas.stats.shares import Share, option_shares
+from sipas.stats.structure import factor_structure, index_structure
 from sipas.stats.sums import CriterionSums, criterion_sums, domain_sums
 from sipas.stats.tree import NodeStructure, with_tree
-
-
-def factor_structure(questionnaire: Questionnaire) -> list[FactorStructure]:
-    """The factor tree as the statistics need it."""
-    return [
-        FactorStructure(
-            factor.code,
-            tuple(item.code for item in questionnaire.criteria_of(factor.code)),
-            factor.weight,
-        )
-        for factor in questionnaire.factors
-    ]
-
-
-def index_structure(questionnaire: Questionnaire) -> NodeStructure:
-    """The index tree (declared, or factors → criteria) as the statistics need it."""
-    return _node_structure(questionnaire.index_tree)
-
-
-def _node_structure(node: IndexNode) -> NodeStructure:
-    return NodeStructure(
-        code=node.code,
-        weight=node.weight,
-        pooled=node.aggregate is Aggregate.pooled,
-        children=tuple(_node_structure(child) for child in node.children),
-        criteria=node.items,
-    )
 
 
 def _per_unit(

@@ -222,6 +222,8 @@ def _tables(results: WaveResults):
         yield _shares(_("Expectations"), results.expectations)
     if results.changes:
         yield _changes(results)
+    if results.tree:  # last: the sheets before it keep their places
+        yield _tree(results)
 
 
 def _summary(results: WaveResults):
@@ -236,6 +238,40 @@ def _summary(results: WaveResults):
     ]
     columns = [Column(_("Code"), 10), Column(_("Index name"), 44), *_figure_columns()]
     return _("Summary"), columns, rows
+
+
+def _tree(results: WaveResults):
+    """Every node of the index tree: where it sits and its figures (as in JSON)."""
+    labels = {row.code: results.node_label(row) for row in results.tree}
+    labels[results.questionnaire.index_tree.code] = _("SIPAS index")
+    rows = [
+        [
+            row.code,
+            labels[row.code],
+            row.depth,
+            row.parent or "",
+            _number(row.result.estimate.value),
+            _number(row.result.estimate.se),
+            row.result.estimate.df,
+            _number(row.result.estimate.deff),
+            _number(row.result.interval.lower),
+            _number(row.result.interval.upper),
+        ]
+        for row in results.tree
+    ]
+    columns = [
+        Column(_("Code"), 10),
+        Column(_("Index name"), 50),
+        Column(_("Level"), 8),
+        Column(_("Parent index"), 12),
+        Column(_("Index"), 12, True),
+        Column(_("Standard error"), 14, True),
+        Column("df", 8),
+        Column(_("Design effect"), 12),
+        Column(_("Lower bound"), 14, True),
+        Column(_("Upper bound"), 14, True),
+    ]
+    return _("Indices"), columns, rows
 
 
 def _criteria(results: WaveResults):

@@ -1,0 +1,105 @@
+"""`sipas-stats` (and `python -m sipas.stats`): `flask sipas stats` without the web
+app: the same output, translated messages, none of Flask, SQLAlchemy or openpyxl."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.stats.survey_data import write_survey_csv
+
+#: What the statistics never need; importing them costs most of a second.
+WEB_MODULES = ("flask", "sqlalchemy", "openpyxl", "werkzeug", "jinja2")
+
+
+def standalone(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """``python -m sipas.stats ARGS`` in a process of its own."""
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith("SIPAS_")
+    }
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**env, **environment},
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def survey_csv(tmp_path_factory):
+    return write_survey_csv(tmp_path_factory.mktemp("standalone") / "survey.csv")
+
+
+@pytest.mark.parametrize("output_format", ["json", "table"])
+def test_prints_exactly_what_the_flask_command_prints(
+    runner, survey_csv, output_format
+):
+    arguments = [str(survey_csv), "--questionnaire", "sipas-2017", "--by", "group"]
+    arguments += ["--format", output_format]
+    ours = standalone("-m", "sipas.stats", *arguments)
+    flask = runner.invoke(args=["sipas", "stats", *arguments])
+    assert ours.returncode == flask.exit_code == 0, ours.stderr
+    assert ours.stdout == flask.output
+
+
+def test_imports_nothing_of_the_web_application(survey_csv):
+    arguments = [str(survey_csv), "--questionnaire", "sipas-2017"]
+    ours = standalone("-X", "importtime", "-m", "sipas.stats", *arguments)
+    assert ours.returncode == 0
+    imported = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in ours.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "numpy" in imported  # the check sees what was imported
+    assert imported.isdisjoint(WEB_MODULES)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("vi", "Dòng 2, cột A1"), ('"en"', "Row 2, column A1")],
+)
+def test_problems_are_told_in_the_configured_language(tmp_path, language, expected):
+    path = tmp_path / "bad.csv"
+    path.write_text("response_id,stratum,psu,weight,A1\nr1,S1,P1,2,7\n", "utf-8")
+    ours = standalone(
+        "-m",
+        "sipas.stats",
+        str(path),
+        "--questionnaire",
+        "sipas-2017",
+        SIPAS_BABEL_DEFAULT_LOCALE=language,
+    )
+    assert ours.returncode == 1
+    assert expected in ours.stderr
+    assert "Traceback" not in ours.stderr
+
+
+def test_a_questionnaire_folder_can_be_set(tmp_path, survey_csv):
+    ours = standalone(
+        "-m",
+        "sipas.stats",
+        str(survey_csv),
+        "--questionnaire",
+        "sipas-2017",
+        SIPAS_QUESTIONNAIRE_DIR=str(tmp_path),
+    )
+    assert ours.returncode == 1
+    assert str(tmp_path) in ours.stderr
+
+
+def test_is_installed_as_the_sipas_stats_command():
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg")
+    scripts = setup["options.entry_points"]["console_scripts"]
+    assert "sipas-stats = sipas.cli.stats:main" in scripts
+    from sipas.cli.stats import main
+
+    assert callable(main)

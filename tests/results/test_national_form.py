@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from flask_babel import force_locale
@@ -19,6 +20,8 @@ from sipas.models import Role
 from sipas.services import synthetic
 from sipas.services.questionnaires import parsed
 from tests.factories import make_national_wave
+from tests.paper.test_issuing import needs_poppler
+from tests.results.test_report_pdf import pdf_text
 
 URL = "/admin/results/national"
 
@@ -137,7 +140,18 @@ def test_the_results_page_shows_the_groups_perceptions_and_needs(filled, admin_c
     assert yes.strip() not in html
 
 
-def test_the_report_pdf_is_made(filled, admin_client):
+@needs_poppler
+def test_the_report_pdf_names_every_criterion_legibly(filled, admin_client, tmp_path):
+    _wave, questionnaire = filled
     response = admin_client.get(f"{URL}/report.pdf")
     assert response.status_code == 200
-    assert response.data.startswith(b"%PDF")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.data)
+    text = pdf_text(pdf)
+    with admin_client.application.test_request_context(), force_locale("vi"):
+        heading = _("Which unit is weak on what")
+    # the heat map (up to section I): 51 codes side by side would run together
+    start = text.index(heading)
+    heat_map = text[start : re.search(r"\n\s*I\. ", text[start:]).start() + start]
+    for item in questionnaire.criteria:
+        assert re.search(rf"(?<!\S){item.code}(?!\S)", heat_map), item.code

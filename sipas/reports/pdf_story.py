@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 
 from flask_babel import gettext as _
 from reportlab.graphics.shapes import (
@@ -533,34 +532,10 @@ def _heat_part(results: WaveResults, scope: str) -> list[Flowable]:
 
 
 def _column_bands(data: story.HeatMap) -> list[story.HeatMap]:
-    """``data`` in bands of whole factors, each as many criteria as leave their
-    codes readable (the 2017 form's 22 fit one; the national form's 51 do not)."""
+    """``data`` in bands of as many criteria as leave their codes readable."""
     widest = max((stringWidth(c.code, REGULAR, 6) for c in data.columns), default=0)
     room = 0.75 * FRAME_WIDTH - 4  # as heat_drawing leaves the cells
-    fitting = max(1, int(room // (widest + CODE_MARGIN)))
-    groups: list[list[int]] = []
-    for k, column in enumerate(data.columns):
-        if groups and data.columns[groups[-1][0]].group == column.group:
-            groups[-1].append(k)
-        else:
-            groups.append([k])
-    bands: list[list[int]] = []
-    for group in groups:
-        if bands and len(bands[-1]) + len(group) <= fitting:
-            bands[-1] += group
-        else:
-            bands.append(list(group))
-    return [
-        replace(
-            data,
-            columns=tuple(data.columns[k] for k in band),
-            rows=tuple(
-                replace(row, cells=tuple(row.cells[k] for k in band))
-                for row in data.rows
-            ),
-        )
-        for band in bands
-    ] or [data]
+    return story.column_bands(data, max(1, int(room // (widest + CODE_MARGIN))))
 
 
 def _trend_part(results: WaveResults) -> list[Flowable]:

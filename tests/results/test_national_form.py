@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from sipas.extensions import db
 from sipas.models import Role
+from sipas.reports.story import SVG_HEAT_COLUMNS
 from sipas.services import synthetic
 from sipas.services.questionnaires import parsed
 from tests.factories import make_national_wave
@@ -138,6 +139,17 @@ def test_the_results_page_shows_the_groups_perceptions_and_needs(filled, admin_c
         )
     assert each.strip() in html
     assert yes.strip() not in html
+
+
+def test_the_heat_map_comes_in_bands_of_readable_width(filled, admin_client):
+    _wave, questionnaire = filled
+    html = admin_client.get(URL).get_data(as_text=True)
+    drawings = re.findall(r'<svg[^>]*class="chart chart-heat".*?</svg>', html, re.S)
+    codes = [item.code for item in questionnaire.criteria]
+    per_drawing = [[c for c in codes if f">{c}<" in svg] for svg in drawings]
+    assert [c for band in per_drawing for c in band] == codes
+    assert len(drawings) > 1
+    assert all(len(band) <= SVG_HEAT_COLUMNS for band in per_drawing)
 
 
 @needs_poppler

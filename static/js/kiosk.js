@@ -86,6 +86,7 @@
     return Array.isArray(answer) ? answer.map(String) : [String(answer)];
   }
   var byCode = {};
+  var sectionOf = {};
   function isVisible(item, answers) {
     var rule = item.show_if;
     if (!rule) { return true; }
@@ -236,7 +237,12 @@
     var bar = el("div", {"class": "progress-bar", role: "progressbar", "aria-labelledby": "k-progress",
       "aria-valuemin": "0", "aria-valuemax": String(total), "aria-valuenow": String(n)},
       [progressFill(n, total)]);
-    var parts = [el("div", {"class": "q-head"}, [progressText, bar]), heading];
+    var parts = [el("div", {"class": "q-head"}, [progressText, bar])];
+    // the section's lead ("how far are these shortcomings present?") frames a
+    // question that reads as a statement, as the step does on the phone
+    var lead = sectionOf[item.code].description;
+    if (lead) { parts.push(el("p", {"class": "section-lead", text: tr(lead)})); }
+    parts.push(heading);
     if (item.hint) { parts.push(el("p", {"class": "hint", text: tr(item.hint)})); }
     var actions = [];
     if (!item.required) { actions.push(button(t("skip"), function () { answerAndNext(item, null); }, "big skip")); }
@@ -576,7 +582,9 @@
   function ready(body) {
     questionnaire = body;
     items = [];
-    body.sections.forEach(function (s) { s.items.forEach(function (i) { items.push(i); byCode[i.code] = i; }); });
+    body.sections.forEach(function (s) {
+      s.items.forEach(function (i) { items.push(i); byCode[i.code] = i; sectionOf[i.code] = s; });
+    });
     html.classList.add("kiosk-ready");
     startScreen();
   }

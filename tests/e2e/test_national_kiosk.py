@@ -55,6 +55,9 @@ def test_the_national_form_is_answered_on_a_kiosk(national_kiosk, kiosk, output_
     assert page.inner_text("#k-progress") == vi(
         app, "Question %(n)s of %(total)s", n=position, total=total
     )
+    # the section's lead frames the statement as a question
+    section = questionnaire.sections[questionnaire.section_index("perception_p1")]
+    assert page.inner_text(".section-lead") == section.description["vi"]
     buttons = page.locator(".choices button").all_inner_texts()
     assert [text.strip() for text in buttons] == ["Không có", "Một số", "Nhiều"]
     assert_accessible(page)

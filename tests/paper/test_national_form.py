@@ -10,15 +10,15 @@ import shutil
 import subprocess
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from PIL import Image
 
 from sipas.extensions import db
-from sipas.models import Role
+from sipas.models import PaperForm, Role
 from sipas.questionnaire.numbering import question_numbers
 from sipas.questionnaire.serials import format_serial, parse_form_code
-from sipas.services.paper.issuing import forms_pdf, issue_forms
 from sipas.services.questionnaires import parsed
 from sipas.services.units.lookup import unit_by_code
 from tests.conftest import OUTPUT_ROOT
@@ -27,7 +27,6 @@ from tests.paper.test_issuing import (
     needs_poppler,
     reading_text,
     skip_instruction,
-    write,
 )
 from tests.results.test_report_pdf import page_count, pdf_text
 
@@ -38,11 +37,16 @@ UNIT = "QN-HALONG-TT"
 
 @pytest.fixture
 def printed(demo_app, tmp_path):
-    """Two forms of the national round and their PDF in Vietnamese."""
+    """Two forms of the national round printed by `flask sipas paper` in
+    Vietnamese: the round, its forms and the PDF."""
     wave = make_national_wave()
-    forms = issue_forms(wave, unit_by_code(UNIT), 2, None)
-    db.session.commit()
-    return wave, forms, write(tmp_path, forms_pdf(forms, "vi"))
+    pdf = tmp_path / "forms.pdf"
+    result = demo_app.test_cli_runner().invoke(
+        args=["sipas", "paper", wave.code, UNIT, "--count", "2", "-o", str(pdf)]
+    )
+    assert result.exit_code == 0, result.output
+    forms = db.session.scalars(sa.select(PaperForm).order_by(PaperForm.serial)).all()
+    return wave, forms, pdf
 
 
 @needs_poppler

@@ -106,27 +106,36 @@ def make_previous_wave(
     ``responses`` synthetic responses (flushed, not committed)."""
     from datetime import date
 
-    from sipas.models import WaveStatus, WaveUnit
     from sipas.services import synthetic
 
-    previous = Wave(
+    previous = wave_like(
+        current,
         code="previous",
         title=title,
         questionnaire=current.questionnaire,
         status=WaveStatus.closed,
         starts_on=date(2025, 1, 1),
+    )
+    synthetic.add_demo_responses(previous, responses, seed=seed)
+    return previous
+
+
+def wave_like(current: Wave, **fields: object) -> Wave:
+    """A new wave with ``fields`` (code, title, questionnaire, status, …) over the
+    units, populations and design of ``current`` (flushed)."""
+    wave = Wave(
         strata_level=current.strata_level,
         psu_level=current.psu_level,
         weighting=current.weighting,
+        **fields,
     )
-    previous.wave_units = [
+    wave.wave_units = [
         WaveUnit(unit=wu.unit, population=wu.population, target_sample=wu.target_sample)
         for wu in current.wave_units
     ]
-    db.session.add(previous)
+    db.session.add(wave)
     db.session.flush()
-    synthetic.add_demo_responses(previous, responses, seed=seed)
-    return previous
+    return wave
 
 
 #: Shares of the headline perception answers in `scored_answers` (near published
@@ -248,6 +257,29 @@ def sample_whole_centres(wave: Wave) -> Wave:
     centre one PSU), under which no two centres can be compared (committed)."""
     wave.strata_level = UnitLevel.province
     wave.psu_level = UnitLevel.centre
+    db.session.commit()
+    return wave
+
+
+#: Code of the current national form (QĐ 1001/QĐ-BNV) and of its test round.
+NATIONAL_FORM = "sipas-2023"
+NATIONAL_WAVE = "national"
+
+
+def make_national_wave(code: str = NATIONAL_WAVE) -> Wave:
+    """An open round on the national form over the demo centres, the demo round
+    closed so that the centres' phones, kiosks and desks collect for this one
+    (committed)."""
+    demo_wave = wave_by_code("demo")
+    demo_wave.status = WaveStatus.closed
+    wave = wave_like(
+        demo_wave,
+        code=code,
+        title="Khảo sát sự hài lòng theo phương pháp quốc gia",
+        questionnaire=latest_version(NATIONAL_FORM),
+        starts_on=date(2026, 6, 1),
+        status=WaveStatus.open,
+    )
     db.session.commit()
     return wave
 

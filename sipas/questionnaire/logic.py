@@ -85,18 +85,15 @@ def visible_items(
 def visible_sections(
     questionnaire: Questionnaire, answers: Mapping[str, object]
 ) -> tuple[Section, ...]:
-    """Sections with something to ask: a visible item, or one that an answer on the
-    same section could still show."""
-    shown = []
-    for section in questionnaire.sections:
-        own = {item.code for item in section.items}
-        if any(
-            is_visible(item, answers, questionnaire)
-            or (item.show_if is not None and item.show_if.item in own)
-            for item in section.items
-        ):
-            shown.append(section)
-    return tuple(shown)
+    """Sections with something to ask: a visible item. (An item that an answer on
+    the same section could still show needs no rule of its own: its filter is
+    visible there. A filter hidden itself, as the national form's feedback filter
+    is from whoever used no service, shows nothing.)"""
+    return tuple(
+        section
+        for section in questionnaire.sections
+        if any(is_visible(item, answers, questionnaire) for item in section.items)
+    )
 
 
 class ProblemKind(StrEnum):

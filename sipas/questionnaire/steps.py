@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
-from sipas.questionnaire.logic import AnswerValue, visible_sections
-from sipas.questionnaire.schema import Questionnaire, Section
+from sipas.questionnaire.logic import AnswerValue, is_visible, visible_sections
+from sipas.questionnaire.schema import Item, Questionnaire, Section
 
 
 def steps(
@@ -42,9 +42,43 @@ def previous_section(
 def step_number(
     questionnaire: Questionnaire, answers: Mapping[str, AnswerValue], current: str
 ) -> tuple[int, int]:
-    """(position of ``current`` from 1, number of steps) for the progress bar."""
-    codes = [section.code for section in steps(questionnaire, answers)]
-    if current not in codes:
-        codes.append(current)
-        codes.sort(key=questionnaire.section_index)
+    """(position of ``current`` from 1, number of steps) for the progress bar.
+
+    The number counts the steps still to come as if every filter not yet reached
+    opened its questions (the national form's service steps before "used a
+    service" is answered), so it only falls when a filter closes them, and never
+    jumps up near the end."""
+    position = questionnaire.section_index(current)
+    passed = {
+        item.code
+        for section in questionnaire.sections[:position]
+        for item in section.items
+    }
+    codes = [
+        section.code
+        for section in questionnaire.sections
+        if section.code == current
+        or any(
+            _may_be_asked(item, answers, questionnaire, passed)
+            for item in section.items
+        )
+    ]
     return codes.index(current) + 1, len(codes)
+
+
+def _may_be_asked(
+    item: Item,
+    answers: Mapping[str, AnswerValue],
+    questionnaire: Questionnaire,
+    passed: Set[str],
+) -> bool:
+    """True if ``item`` is asked, or would be should a filter not yet reached (not
+    among the ``passed`` items) open it."""
+    rule = item.show_if
+    if rule is None:
+        return True
+    if not _may_be_asked(questionnaire.item(rule.item), answers, questionnaire, passed):
+        return False
+    if rule.item not in passed and answers.get(rule.item) in (None, "", [], ()):
+        return True
+    return is_visible(item, answers, questionnaire)

@@ -38,14 +38,18 @@ from sipas.reports.paper_layout import (
     key_width,
 )
 
-#: Width of each option column of a scale grid (pt).
+#: Width of each option column of a grid of questions (pt).
 GRID_COLUMN = 44
 #: Indent of the options under their question (pt).
 OPTION_INDENT = 14
 #: Most option columns under one question.
 MAX_COLUMNS = 4
+#: Fewest consecutive single-choice questions with the same options set as one grid
+#: (the national form's batteries of perceptions and needs); a pair such as two
+#: Có/Không questions reads better as questions.
+MIN_CHOICE_GRID = 3
 
-_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+_ROMAN = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
 
 
 class FormBody:
@@ -165,8 +169,8 @@ class FormBody:
 
     def section(self, index: int, section: Section) -> list[Flowable]:
         """The section's heading and note, then its questions: each question (or
-        grid of scale questions) kept on one page, the heading with the first."""
-        roman = _ROMAN[index] if index < len(_ROMAN) else str(index + 1)
+        grid of questions) kept on one page, the heading with the first."""
+        roman = roman_numeral(index + 1)
         opening: list[Flowable] = [
             Paragraph(f"{roman}. {self.text(section.title)}", STYLES["section"])
         ]
@@ -175,10 +179,8 @@ class FormBody:
                 Paragraph(self.text(section.description), STYLES["section_note"])
             )
         blocks = [
-            self.scale_grid(run)
-            if run[0].type is ItemType.scale
-            else self.question(run[0])
-            for run in _runs(section.items)
+            self.grid(run) if _is_grid(run) else self.question(run[0])
+            for run in _runs(section.items, frozenset(self.skips))
         ]
         if not blocks:
             return [KeepTogether(opening)]
@@ -292,8 +294,8 @@ class FormBody:
             hAlign="RIGHT",
         )
 
-    def scale_grid(self, items: list[Item]) -> list[Flowable]:
-        """Scale questions sharing their options: a row each, a column per option."""
+    def grid(self, items: list[Item]) -> list[Flowable]:
+        """Questions sharing their options: a row each, a column per option."""
         first = items[0]
         keys = option_keys(first)
         labels = [self.text(choice.label) for choice in first.choices]
@@ -354,23 +356,48 @@ def _grid_head_style(labels: list[str], width: float) -> ParagraphStyle:
     )
 
 
-def _runs(items: tuple[Item, ...]) -> list[list[Item]]:
-    """Items grouped for layout: consecutive scale items with the same options and the
-    same condition share one grid; every other item stands alone."""
+def roman_numeral(number: int) -> str:
+    """``number`` (1–39, more sections than a form has) in Roman numerals."""
+    digits = []
+    for value, numeral in _ROMAN:
+        count, number = divmod(number, value)
+        digits.append(numeral * count)
+    return "".join(digits)
+
+
+def _runs(items: tuple[Item, ...], filters: frozenset[str]) -> list[list[Item]]:
+    """Items grouped for layout: consecutive scale items, or at least
+    `MIN_CHOICE_GRID` single-choice items, with the same options and the same
+    condition share one grid; every other item (a filter always) stands alone."""
     runs: list[list[Item]] = []
     for item in items:
         previous = runs[-1][-1] if runs else None
-        if (
-            previous is not None
-            and item.type is ItemType.scale
-            and previous.type is ItemType.scale
-            and previous.choices == item.choices
-            and previous.show_if == item.show_if
-        ):
+        if previous is not None and _share_grid(previous, item, filters):
             runs[-1].append(item)
         else:
             runs.append([item])
-    return runs
+    return [
+        part
+        for run in runs
+        for part in ([run] if _is_grid(run) or len(run) == 1 else [[i] for i in run])
+    ]
+
+
+def _share_grid(previous: Item, item: Item, filters: frozenset[str]) -> bool:
+    return (
+        item.type is previous.type
+        and item.type in (ItemType.scale, ItemType.single_choice)
+        and previous.choices == item.choices
+        and previous.show_if == item.show_if
+        and not {previous.code, item.code} & filters
+    )
+
+
+def _is_grid(run: list[Item]) -> bool:
+    """True for a run laid out as a grid: scale items, or enough single choices."""
+    if run[0].type is ItemType.scale:
+        return True
+    return run[0].type is ItemType.single_choice and len(run) >= MIN_CHOICE_GRID
 
 
 def _text_width(label: str) -> float:

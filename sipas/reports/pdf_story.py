@@ -21,6 +21,7 @@ from reportlab.graphics.shapes import (
 from reportlab.lib import colors
 from reportlab.lib.units import cm
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from sipas.i18n import format_percent
@@ -45,6 +46,9 @@ CHANGE_COLOURS = {"up": "#1d6b3a", "down": "#b00020"}
 #: Most rows one drawing holds (three-line names fit a page); longer rankings and
 #: heat maps take several.
 ROWS_PER_DRAWING = 20
+#: Room around a criterion code in a heat map column (pt): past the columns that
+#: leave it (the national form's 51 codes like P1_1), the criteria go on in bands.
+CODE_MARGIN = 4
 
 
 def _drawing(width: float, height: float) -> Drawing:
@@ -507,8 +511,12 @@ def _ranking_part(results: WaveResults) -> list[Flowable]:
 def _heat_part(results: WaveResults, scope: str) -> list[Flowable]:
     """The heat map's title and key kept with its first drawing."""
     data = story.heat_map_data(results)
-    reference_row, *unit_rows = data.rows
-    drawings = [heat_drawing(data, [reference_row, *c]) for c in _chunks(unit_rows)]
+    drawings = []
+    for band in _column_bands(data):
+        reference_row, *unit_rows = band.rows
+        drawings += [
+            heat_drawing(band, [reference_row, *c]) for c in _chunks(unit_rows)
+        ]
     note = _(
         "Colour: the criterion's index (darker is lower); white triangle: "
         "significantly below %(scope)s; *: too few responses.",
@@ -521,6 +529,13 @@ def _heat_part(results: WaveResults, scope: str) -> list[Flowable]:
         drawings[0],
     ]
     return [KeepTogether(head), *drawings[1:]]
+
+
+def _column_bands(data: story.HeatMap) -> list[story.HeatMap]:
+    """``data`` in bands of as many criteria as leave their codes readable."""
+    widest = max((stringWidth(c.code, REGULAR, 6) for c in data.columns), default=0)
+    room = 0.75 * FRAME_WIDTH - 4  # as heat_drawing leaves the cells
+    return story.column_bands(data, max(1, int(room // (widest + CODE_MARGIN))))
 
 
 def _trend_part(results: WaveResults) -> list[Flowable]:

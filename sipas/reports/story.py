@@ -7,7 +7,7 @@ ReportLab drawings (PDF)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -262,6 +262,11 @@ def standing_counts(results: WaveResults) -> dict[Standing, int]:
     return counts
 
 
+#: Most criteria in one SVG heat map: the 2017 form's 22 are drawn at their size
+#: on a desk; more would be scaled down to fit the page.
+SVG_HEAT_COLUMNS = 22
+
+
 @dataclass(frozen=True)
 class HeatMap:
     """The criteria × units table behind the heat map: columns, rows (the scope
@@ -326,11 +331,48 @@ def heat_map_data(results: WaveResults) -> HeatMap:
     return HeatMap(columns, tuple(rows), low, step)
 
 
+def column_bands(data: HeatMap, fitting: int) -> list[HeatMap]:
+    """``data`` in bands of whole factors, each at most ``fitting`` criteria (a
+    factor alone if it is wider): the national form's 51 side by side would make
+    every cell and code too small to read."""
+    groups: list[list[int]] = []
+    for k, column in enumerate(data.columns):
+        if groups and data.columns[groups[-1][0]].group == column.group:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    bands: list[list[int]] = []
+    for group in groups:
+        if bands and len(bands[-1]) + len(group) <= fitting:
+            bands[-1] += group
+        else:
+            bands.append(list(group))
+    return [
+        replace(
+            data,
+            columns=tuple(data.columns[k] for k in band),
+            rows=tuple(
+                replace(row, cells=tuple(row.cells[k] for k in band))
+                for row in data.rows
+            ),
+        )
+        for band in bands
+    ] or [data]
+
+
 def heat_map_figure(results: WaveResults, data: HeatMap) -> Markup:
-    """The heat map as SVG."""
+    """The heat map as SVG: one drawing per band of `SVG_HEAT_COLUMNS` criteria."""
+    bands = column_bands(data, SVG_HEAT_COLUMNS)
+    span = max(len(band.columns) for band in bands)
+    return Markup("").join(_heat_band(results, band, span) for band in bands)
+
+
+def _heat_band(results: WaveResults, data: HeatMap, span: int) -> Markup:
     return heat_map(
         data.columns,
         data.rows,
+        classes=(data.low, data.step),
+        span=span,
         title=_("Criteria by unit: which unit is weak on what"),
         desc=_(
             "Each row is a unit, each column a criterion; the colour shows the index "

@@ -291,15 +291,19 @@ def heat_map(
     title: str,
     desc: str,
     cell_width: float = 46,
+    classes: tuple[float, float] | None = None,
+    span: int | None = None,
 ) -> Markup:
     """Units in rows, criteria in columns grouped by factor, each cell coloured by
-    its index; a white ▼ where a cell is significantly below the scope."""
+    its index; a white ▼ where a cell is significantly below the scope. A band of
+    a wider map passes the map's colour ``classes`` and laid-out ``span`` (its
+    widest band's columns), so that every band has the same colours and scale."""
     label_width = 280.0
     labels = [wrap(r.label, label_width - 12) for r in rows]
     heights = [max(34, LINE * len(lines) + 10) for lines in labels]
-    low, step = heat_classes([c.value for r in rows for c in r.cells])
+    low, step = classes or heat_classes([c.value for r in rows for c in r.cells])
     top = 52
-    width = label_width + cell_width * len(columns) + 4
+    width = label_width + cell_width * max(len(columns), span or 0) + 4
     height = top + sum(heights) + 4
     parts = _open(width, height, title, desc, "chart-heat")
     parts += _heat_header(columns, label_width, cell_width, top)

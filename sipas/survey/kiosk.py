@@ -161,6 +161,7 @@ def questionnaire_json(questionnaire: Questionnaire) -> dict:
             {
                 "code": s.code,
                 "title": dict(s.title),
+                "description": dict(s.description) if s.description else None,
                 "items": [item_json(item) for item in s.items],
             }
             for s in questionnaire.sections

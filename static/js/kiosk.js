@@ -86,6 +86,7 @@
     return Array.isArray(answer) ? answer.map(String) : [String(answer)];
   }
   var byCode = {};
+  var sectionOf = {};
   function isVisible(item, answers) {
     var rule = item.show_if;
     if (!rule) { return true; }
@@ -95,6 +96,22 @@
   }
   function visibleItems() {
     return items.filter(function (item) { return isVisible(item, state.answers); });
+  }
+  // the questions still to come as if every filter not yet reached opened its
+  // questions (as the phone counts steps), so the count only falls when a filter
+  // closes them and never jumps up near the end
+  function mayBeAsked(item, passed) {
+    var rule = item.show_if;
+    if (!rule) { return true; }
+    var target = byCode[rule.item];
+    if (target && !mayBeAsked(target, passed)) { return false; }
+    if (!passed[rule.item] && chosen(state.answers[rule.item]).length === 0) { return true; }
+    return isVisible(item, state.answers);
+  }
+  function questionCount(visible) {
+    var passed = {};
+    visible.slice(0, state.index).forEach(function (item) { passed[item.code] = true; });
+    return items.filter(function (item) { return mayBeAsked(item, passed); }).length;
   }
 
   // ---- faces for the scale (1 very dissatisfied … 5 very satisfied) ----
@@ -214,13 +231,18 @@
   function questionScreen() {
     var visible = visibleItems();
     var item = visible[state.index];
-    var n = state.index + 1, total = visible.length;
+    var n = state.index + 1, total = questionCount(visible);
     var heading = el("h1", {"class": "question", id: "k-question", text: tr(item.label)});
     var progressText = el("p", {"class": "progress-text", id: "k-progress", text: t("progress", {n: n, total: total})});
     var bar = el("div", {"class": "progress-bar", role: "progressbar", "aria-labelledby": "k-progress",
       "aria-valuemin": "0", "aria-valuemax": String(total), "aria-valuenow": String(n)},
       [progressFill(n, total)]);
-    var parts = [el("div", {"class": "q-head"}, [progressText, bar]), heading];
+    var parts = [el("div", {"class": "q-head"}, [progressText, bar])];
+    // the section's lead ("how far are these shortcomings present?") frames a
+    // question that reads as a statement, as the step does on the phone
+    var lead = sectionOf[item.code].description;
+    if (lead) { parts.push(el("p", {"class": "section-lead", text: tr(lead)})); }
+    parts.push(heading);
     if (item.hint) { parts.push(el("p", {"class": "hint", text: tr(item.hint)})); }
     var actions = [];
     if (!item.required) { actions.push(button(t("skip"), function () { answerAndNext(item, null); }, "big skip")); }
@@ -560,7 +582,9 @@
   function ready(body) {
     questionnaire = body;
     items = [];
-    body.sections.forEach(function (s) { s.items.forEach(function (i) { items.push(i); byCode[i.code] = i; }); });
+    body.sections.forEach(function (s) {
+      s.items.forEach(function (i) { items.push(i); byCode[i.code] = i; sectionOf[i.code] = s; });
+    });
     html.classList.add("kiosk-ready");
     startScreen();
   }

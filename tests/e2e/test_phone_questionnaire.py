@@ -40,6 +40,17 @@ def answer_visible_questions(page, questionnaire, keep: bool = False) -> None:
             block.locator("textarea, input").first.fill(str(value))
 
 
+def go_on(page) -> None:
+    """Tap "next" and wait for the next step, which must show no error. The last
+    step is sent with fetch (kept on the phone when offline), then the script
+    opens the thank-you page."""
+    left = page.url
+    page.locator(".actions button[value=next]").click()
+    page.wait_for_url(lambda address: address != left)
+    page.wait_for_load_state()
+    assert page.locator(".error-summary").count() == 0, page.content()[:3000]
+
+
 def stored_responses(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Response))
@@ -76,12 +87,7 @@ def test_phone_questionnaire_end_to_end(live_server, phone, output_dir):
             path=str(output_dir / f"phone-step-{step:02d}.png"), full_page=True
         )
         last_step_url = page.url
-        page.locator(".actions button[value=next]").click()
-        # the last step is sent with fetch (kept on the phone when offline), then
-        # the script opens the thank-you page
-        page.wait_for_url(lambda address, left=last_step_url: address != left)
-        page.wait_for_load_state()
-        assert page.locator(".error-summary").count() == 0, page.content()[:3000]
+        go_on(page)
     assert saw_branch
     receipt = page.locator(".receipt-code").inner_text()
     assert "Cảm ơn" in page.locator("h1").inner_text()

@@ -245,20 +245,27 @@ def test_the_form_numbers_every_question_and_prints_only_criterion_codes(printed
         assert text.endswith(_("Thank you very much!"))
 
 
+def skip_instruction(numbers, filter_code, next_code, skip_code, values="«Có»"):
+    """The printed instruction after a filter question, in Vietnamese."""
+    with force_locale("vi"):
+        return squeeze(
+            _(
+                "If question %(number)s is %(values)s, go on with question "
+                "%(next)s; otherwise go to question %(skip)s.",
+                number=numbers[filter_code],
+                values=values,
+                next=numbers[next_code],
+                skip=numbers[skip_code],
+            )
+        )
+
+
 @needs_poppler
 def test_the_skip_instruction_sends_non_complainants_past_the_e_criteria(printed):
     forms, pdf = printed
     numbers = question_numbers(parsed(forms[0].wave.questionnaire))
-    with force_locale("vi"):
-        instruction = _(
-            "If question %(number)s is %(values)s, go on with question %(next)s; "
-            "otherwise go to question %(skip)s.",
-            number=numbers["E_filter"],
-            values="«Có»",
-            next=numbers["E1"],
-            skip=numbers["harassment"],
-        )
-    assert squeeze(instruction) in reading_text(pdf, 1, 4)
+    instruction = skip_instruction(numbers, "E_filter", "E1", "harassment")
+    assert instruction in reading_text(pdf, 1, 4)
     assert numbers["harassment"] == numbers["E_filter"] + 5
 
 

@@ -27,11 +27,20 @@ def count(model) -> int:
 
 
 def walk_to_end(
-    client, survey_page, questionnaire, *, gave_feedback=True, overrides=None
+    client,
+    survey_page,
+    questionnaire,
+    *,
+    gave_feedback=True,
+    overrides=None,
+    seen=None,
 ):
-    """Answer every step with valid answers; return the final POST response and page."""
+    """Answer every step with valid answers (``seen(page)`` called on each); return
+    the final POST response and page."""
     page = survey_page(client.get(URL))
     while True:
+        if seen is not None:
+            seen(page)
         answers = section_answers(
             questionnaire, page.section, gave_feedback=gave_feedback
         )

@@ -49,9 +49,12 @@ from sipas.stats.shares import ranking
 
 #: Sections of the questionnaire file whose questions the results break down by,
 #: report as perception shares and rank as expectations (absent sections: omitted).
+#: A section is of a kind when its code is one of the kind's codes, or one of them
+#: followed by "_" (the national form asks perceptions per policy group:
+#: ``perception_p1`` …, and its needs in ``needs``).
 RESPONDENT_SECTION = "respondent"
-PERCEPTION_SECTION = "perception"
-EXPECTATION_SECTION = "expectations"
+PERCEPTION_SECTIONS = ("perception",)
+EXPECTATION_SECTIONS = ("expectations", "needs")
 
 
 def wave_results(
@@ -122,7 +125,7 @@ def wave_results(
         perceptions=_share_tables(
             wave,
             questionnaire,
-            PERCEPTION_SECTION,
+            PERCEPTION_SECTIONS,
             in_scope,
             options,
             language,
@@ -131,7 +134,7 @@ def wave_results(
         expectations=_share_tables(
             wave,
             questionnaire,
-            EXPECTATION_SECTION,
+            EXPECTATION_SECTIONS,
             in_scope,
             options,
             language,
@@ -152,17 +155,28 @@ def wave_results(
 def respondent_items(questionnaire: Questionnaire) -> list[str]:
     """Codes of the questions about the respondent that results can be broken
     down by."""
-    return _items_of(questionnaire, RESPONDENT_SECTION, ItemType.single_choice)
+    return _items_in(
+        questionnaire, (RESPONDENT_SECTION,), ItemType.single_choice, prefixes=False
+    )
 
 
-def _items_of(
-    questionnaire: Questionnaire, section_code: str, item_type: ItemType
+def _items_in(
+    questionnaire: Questionnaire,
+    kinds: Sequence[str],
+    item_type: ItemType,
+    *,
+    prefixes: bool = True,
 ) -> list[str]:
-    """Codes of the items of one type in a section (none if there is no section)."""
-    for section in questionnaire.sections:
-        if section.code == section_code:
-            return [item.code for item in section.items if item.type is item_type]
-    return []
+    """Codes of the items of one type in the sections of ``kinds`` (their codes, or
+    with ``prefixes`` those codes followed by "_"), in questionnaire order."""
+    return [
+        item.code
+        for section in questionnaire.sections
+        if section.code in kinds
+        or (prefixes and section.code.startswith(tuple(f"{k}_" for k in kinds)))
+        for item in section.items
+        if item.type is item_type
+    ]
 
 
 def _breakdown(data, code, title, options, rows, labels) -> GroupBreakdown:
@@ -278,10 +292,10 @@ def _comparisons(data, results, order, options) -> dict[tuple[str, str], Compari
     return found
 
 
-def _share_tables(wave, questionnaire, section, in_scope, options, language, *, ranked):
-    """Option shares of the choice questions of one section."""
-    codes = _items_of(questionnaire, section, ItemType.single_choice)
-    codes += _items_of(questionnaire, section, ItemType.multi_choice)
+def _share_tables(wave, questionnaire, kinds, in_scope, options, language, *, ranked):
+    """Option shares of the choice questions of the sections of ``kinds``."""
+    codes = _items_in(questionnaire, kinds, ItemType.single_choice)
+    codes += _items_in(questionnaire, kinds, ItemType.multi_choice)
     if not codes:
         return ()
     shares = sums.wave_shares(wave, codes, options, within=in_scope)

@@ -15,7 +15,7 @@ TEST_DEBS := chromium poppler-utils postgresql r-base-core r-cran-survey r-cran-
              $(if $(shell command -v npm),,nodejs npm)
 
 .PHONY: run serve setup install install-test system-deps axe test lint fmt bench bench-stats bench-report \
-        translations-extract translations-update translations-compile clean
+        translations-extract translations-update translations-compile workbooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -112,6 +112,15 @@ translations-update: translations-extract
 
 translations-compile: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations --statistics
+
+# the workbook copy of each questionnaire file, for provinces to adapt in a spreadsheet
+# (tests/questionnaire/test_shipped_workbooks.py says when they are out of date)
+workbooks: $(VENV)/.installed
+	$(BIN)/python -c "from pathlib import Path; \
+	from sipas.questionnaire.xlsform_copies import workbook_copies; \
+	out = Path('questionnaires/xlsx'); out.mkdir(exist_ok=True); \
+	[(out / name).write_bytes(data) for name, data in \
+	 workbook_copies(sorted(Path('questionnaires').glob('*.yaml'))).items()]"
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .ruff_cache .mypy_cache

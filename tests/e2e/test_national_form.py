@@ -1,7 +1,8 @@
-"""The national form end to end in Chromium: an administrator creates a survey round
-on sipas-2023 and opens it, a citizen answers every step on a 360×740 phone (the
-service steps behind their filters), and the round then counts the response, on the
-round's page and on its results."""
+"""The national form end to end in Chromium: an administrator uploads it as the
+workbook that ships with it, previews and publishes it, creates a survey round on it
+and opens it; a citizen answers every step on a 360×740 phone (the service steps
+behind their filters); the round then counts the response, and its results show the
+two domains beside SIPAS with the figures of the results JSON."""
 
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from sipas.extensions import db
+from sipas.i18n import format_percent
 from sipas.models import Answer, Response, ResponseStatus, WaveStatus
-from sipas.services.questionnaires import parsed
+from sipas.questionnaire import load_file
+from sipas.services import demo, questionnaires
+from sipas.services.questionnaires import latest_version, parsed
 from sipas.services.waves.lookup import wave_by_code
-from tests.e2e.conftest import admin_window, assert_accessible, demo_app, serving
+from tests.conftest import QUESTIONNAIRE_DIR, make_app
+from tests.databases import databases
+from tests.e2e.conftest import admin_window, assert_accessible, serving
 from tests.e2e.test_phone_questionnaire import answer_visible_questions, go_on
 
 pytestmark = pytest.mark.e2e
@@ -25,13 +31,17 @@ ROUND = "qg-2027"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A server of its own whose demo round is closed: the centres wait for a
-    round on the national form."""
-    app = demo_app(tmp_path_factory.mktemp("national"))
+    """A server of its own on the 2017 forms only (the national one comes by
+    upload), whose demo round is closed: the centres wait for a national round."""
+    path = tmp_path_factory.mktemp("national") / "sipas.db"
+    app = make_app(path, SQLALCHEMY_DATABASE_URI=databases.url_for(path, True))
     # the robot taps 112 answers in seconds, which the quality rules rightly
     # exclude as far too fast for a person; here the count is what is tested
     app.config["QUALITY_SECONDS_PER_ANSWER_WEB"] = 0.0
     with app.app_context():
+        db.create_all()
+        questionnaires.sync(sorted(QUESTIONNAIRE_DIR.glob("sipas-2017*.yaml")))
+        demo.ensure_demo("admin-test-password")
         wave_by_code("demo").status = WaveStatus.closed
         db.session.commit()
     with serving(app) as served:
@@ -41,6 +51,30 @@ def server(tmp_path_factory):
 def vi(app, message: str) -> str:
     with app.test_request_context(), force_locale("vi"):
         return _(message)
+
+
+def upload_and_publish(page, url: str, app, output_dir) -> None:
+    """The national form's shipped workbook uploaded, previewed and published."""
+    page.goto(f"{url}/admin/questionnaires")
+    page.get_by_label(vi(app, "Workbook (.xlsx) or YAML file")).set_input_files(
+        str(QUESTIONNAIRE_DIR / "xlsx" / "sipas-2023.xlsx")
+    )
+    page.get_by_role("button", name=vi(app, "Check and preview")).click()
+    page.wait_for_url(f"{url}/admin/questionnaires/preview/**")
+    shipped = load_file(QUESTIONNAIRE_DIR / "sipas-2023.yaml")
+    national = shipped.questionnaire
+    for section in national.sections:
+        assert page.get_by_role(
+            "heading", name=section.title.get_text("vi"), exact=True
+        ).is_visible()
+    assert_accessible(page)
+    page.screenshot(path=str(output_dir / "national-preview.png"), full_page=True)
+    with app.app_context():
+        assert latest_version("sipas-2023") is None  # nothing stored yet
+    page.get_by_role("button", name=vi(app, "Publish"), exact=True).click()
+    page.wait_for_url(f"{url}/admin/questionnaires")
+    with app.app_context():
+        assert latest_version("sipas-2023").sha256 == shipped.sha256
 
 
 def create_round(page, url: str, app, output_dir) -> None:
@@ -100,6 +134,7 @@ def test_a_round_on_the_national_form_answered_on_a_phone_is_counted(
 ):
     url, app = server
     context, admin = admin_window(browser, url, app, 1366, 768)
+    upload_and_publish(admin, url, app, output_dir)
     create_round(admin, url, app, output_dir)
     with app.app_context():
         questionnaire = parsed(wave_by_code(ROUND).questionnaire)
@@ -133,6 +168,19 @@ def test_a_round_on_the_national_form_answered_on_a_phone_is_counted(
     # the two domains and every group and factor of the form's tree
     for node in list(questionnaire.index_tree.walk())[1:]:
         assert node.label["vi"] in main, node.code
+    # SIPAS and the two domains head the page, with the figures of the JSON
+    document = admin.request.get(f"{url}/admin/results/{ROUND}/download.json").json()
+    cards = admin.locator(".cards-index .card")
+    domains = questionnaire.index_tree.children
+    assert cards.count() == 1 + len(domains)
+    for k, domain in enumerate(domains, start=1):
+        assert domain.label["vi"] in cards.nth(k).locator(".card-title").inner_text()
+        (node,) = [n for n in _nodes(document["indices"]) if n["code"] == domain.code]
+        with app.test_request_context(), force_locale("vi"):
+            shown = format_percent(node["index"])
+        # one response: the figure comes with its "too few responses" mark
+        value = cards.nth(k).locator(".card-value").inner_text().strip()
+        assert value.startswith(shown)
     assert_accessible(admin)
     admin.screenshot(
         path=str(output_dir / "national-results-desktop.png"), full_page=True
@@ -144,3 +192,8 @@ def test_a_round_on_the_national_form_answered_on_a_phone_is_counted(
         path=str(output_dir / "national-results-phone.png"), full_page=True
     )
     context.close()
+
+
+def _nodes(node: dict) -> list[dict]:
+    """A node of the JSON index tree and every node under it."""
+    return [node, *(n for child in node.get("children", []) for n in _nodes(child))]

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from sipas.extensions import db
-from sipas.models import Channel, Device, Response, ResponseStatus
+from sipas.models import Channel, Device, Response, ResponseStatus, Unit
 from sipas.models.base import utcnow
 from sipas.questionnaire import AnswerValue, Questionnaire, criteria_values
 from sipas.questionnaire.quality import (
@@ -250,21 +250,38 @@ class RuleCount:
 
 
 @dataclass(frozen=True)
+class UnitQuality:
+    """What the rules did to one unit's responses: how many they excluded, how
+    many they marked while they count, and per rule how many raised it."""
+
+    unit_id: int
+    code: str
+    name: str
+    excluded: int
+    review: int
+    rules: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class QualitySummary:
-    """Per rule counts, and the responses with any signal (each counted once)."""
+    """Per rule counts, and the responses with any signal (each counted once);
+    and per unit with any signal, most excluded first."""
 
     rules: tuple[RuleCount, ...]
     excluded: int
     review: int
+    units: tuple[UnitQuality, ...] = ()
 
 
 def quality_summary(wave_id: int, unit_ids: Collection[int] | None) -> QualitySummary:
-    """Per rule, the wave's responses (within ``unit_ids`` if given) it excluded
-    and those it marked while they count; one grouped query."""
+    """Per rule and per unit, the wave's responses (within ``unit_ids`` if given)
+    the rules excluded and those they marked while they count; one grouped query."""
     query = (
-        sa.select(Response.status, Response.quality_signals, sa.func.count())
+        sa.select(
+            Response.unit_id, Response.status, Response.quality_signals, sa.func.count()
+        )
         .where(Response.wave_id == wave_id, Response.quality_signals != 0)
-        .group_by(Response.status, Response.quality_signals)
+        .group_by(Response.unit_id, Response.status, Response.quality_signals)
     )
     if unit_ids is not None:
         query = query.where(Response.unit_id.in_(sorted(unit_ids)))
@@ -273,14 +290,58 @@ def quality_summary(wave_id: int, unit_ids: Collection[int] | None) -> QualitySu
         ResponseStatus.complete: dict.fromkeys(SIGNAL_CODES, 0),
     }
     totals = dict.fromkeys(tallies, 0)
-    for status, mask, count in db.session.execute(query):
+    per_unit: dict[int, _UnitTally] = {}
+    for unit_id, status, mask, count in db.session.execute(query):
         if status in tallies:
             totals[status] += count
             for code in signal_codes(mask):
                 tallies[status][code] += count
+            per_unit.setdefault(unit_id, _UnitTally()).add(status, mask, count)
     excluded, review = tallies[ResponseStatus.flagged], tallies[ResponseStatus.complete]
     return QualitySummary(
         rules=tuple(RuleCount(c, excluded[c], review[c]) for c in SIGNAL_CODES),
         excluded=totals[ResponseStatus.flagged],
         review=totals[ResponseStatus.complete],
+        units=_units_of(per_unit),
     )
+
+
+@dataclass
+class _UnitTally:
+    excluded: int = 0
+    review: int = 0
+    rules: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: ResponseStatus, mask: int, count: int) -> None:
+        if status is ResponseStatus.flagged:
+            self.excluded += count
+        else:
+            self.review += count
+        for code in signal_codes(mask):
+            self.rules[code] = self.rules.get(code, 0) + count
+
+
+def _units_of(per_unit: Mapping[int, _UnitTally]) -> tuple[UnitQuality, ...]:
+    """The units' rows, named, most excluded first."""
+    if not per_unit:
+        return ()
+    names = {
+        unit.id: unit
+        for unit in db.session.scalars(sa.select(Unit).where(Unit.id.in_(per_unit)))
+    }
+    rows = [
+        UnitQuality(
+            unit_id,
+            names[unit_id].code,
+            names[unit_id].name,
+            tally.excluded,
+            tally.review,
+            tuple(
+                (c, (tally.rules or {})[c])
+                for c in SIGNAL_CODES
+                if c in (tally.rules or {})
+            ),
+        )
+        for unit_id, tally in per_unit.items()
+    ]
+    return tuple(sorted(rows, key=lambda r: (-r.excluded, -r.review, r.code)))

@@ -312,10 +312,12 @@ def test_deeply_nested_json_is_a_clear_400(demo_client, kiosk):
     assert response.json["error"]
 
 
-def backdated_replay(count: int) -> list[dict]:
+def backdated_replay(count: int, unit_code: str = "QN-HALONG-TT") -> list[dict]:
     """What a copied kiosk token can send: ``count`` responses without a start
     time, their finishing times spread a few minutes apart into the past."""
-    replay = [kiosk_response(submitted_ago=150 * k) for k in range(count)]
+    replay = [
+        kiosk_response(submitted_ago=150 * k, unit_code=unit_code) for k in range(count)
+    ]
     for item in replay:
         del item["started_at"]
     return replay

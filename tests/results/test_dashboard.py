@@ -362,8 +362,8 @@ def _unit_rows(html: str) -> dict[str, tuple[str, str, str]]:
     """Unit → (excluded, counted but marked, rules raised) of the per-unit table."""
     table = section(html, "quality-title").split('class="quality-units"')[1]
     rows = re.findall(
-        r'<th scope="row">([^<]+)</th>\s*<td class="num">(.*?)</td>\s*'
-        r'<td class="num">(.*?)</td>\s*<td>(.*?)</td>',
+        r'<th scope="row">([^<]+)</th>\s*<td class="num"[^>]*>(.*?)</td>\s*'
+        r'<td class="num"[^>]*>(.*?)</td>\s*<td>(.*?)</td>',
         table,
         re.S,
     )

@@ -112,3 +112,15 @@ def test_no_address_is_stored_and_sources_expire(phone, demo_app):
     runner = demo_app.test_cli_runner()
     assert runner.invoke(args=["sipas", "purge-drafts"]).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count(RecentCompletion.id))) == 0
+
+
+def test_forms_finished_faster_than_anyone_reads_are_excluded(demo_client, survey_page):
+    """The form's time is the server's own (the draft's start), whatever a
+    script claims: a questionnaire walked in a second is flagged, not dropped."""
+    questionnaire = parsed(demo_target()[0].questionnaire)
+    walk_to_end(
+        demo_client, survey_page, questionnaire, overrides=_varied(questionnaire, 0)
+    )
+    response = db.session.scalar(sa.select(Response))
+    assert response.status is ResponseStatus.flagged
+    assert response.status_reason == "too_fast,far_too_fast"

@@ -107,6 +107,16 @@ class DefaultConfig:
     QUALITY_SECONDS_PER_ANSWER_INTERVIEW = 2.0
     #: More responses than this from one kiosk within a minute.
     QUALITY_MAX_PER_DEVICE_MINUTE = 3
+    #: The same pace judged on the server's receive times: more responses received
+    #: from a kiosk within this many minutes (since its enrolment at the earliest)
+    #: than that pace allows flags the whole delivery, whatever the device's clock.
+    QUALITY_DEVICE_THROUGHPUT_MINUTES = 60
+    #: Phone completions for one unit from one network address (hashed, kept this
+    #: many minutes only) beyond QUALITY_SOURCE_BURST are a burst: marked, and
+    #: excluded when a burst repeats the same answers. Generous: a carrier's NAT
+    #: or an office Wi-Fi puts many honest phones behind one address.
+    QUALITY_SOURCE_WINDOW_MINUTES = 10
+    QUALITY_SOURCE_BURST = 10
 
     #: Estimates with fewer responses, or a smaller effective sample size, are marked
     #: as too small to publish.

@@ -27,6 +27,10 @@ REASON_LABELS = {
     "far_too_fast": _l("Far too fast: under half that time"),
     "device_rate": _l("Too many responses from one kiosk in a minute"),
     "straight_lining": _l("The same answer to every criterion"),
+    "no_timing": _l("No start time from the kiosk"),
+    "device_throughput": _l("More from one kiosk than one person at a time can give"),
+    "source_burst": _l("A burst of forms from one network address"),
+    "duplicate_answers": _l("The same answers as another form in that burst"),
     "no_open_wave": _l("No open survey round"),
 }
 

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.services.responses import phone, privacy
+from sipas.services.responses import phone, privacy, sources
 
 
 @click.command("retention")
@@ -60,7 +60,9 @@ def retention_command(dry_run: bool) -> None:
 
 @click.command("purge-drafts")
 def purge_drafts_command() -> None:
-    """Forget unfinished phone questionnaires older than DRAFT_RETENTION_DAYS."""
+    """Forget unfinished phone questionnaires older than DRAFT_RETENTION_DAYS, and
+    the hashed sources of phone completions past their window."""
     removed = phone.purge_stale_drafts(current_app.config["DRAFT_RETENTION_DAYS"])
+    sources.purge_expired()
     db.session.commit()
     click.echo(_("%(removed)d unfinished questionnaires removed.", removed=removed))

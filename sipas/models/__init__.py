@@ -7,6 +7,7 @@ from sipas.models.questionnaires import QuestionnaireVersion
 from sipas.models.responses import (
     Answer,
     Channel,
+    RecentCompletion,
     Response,
     ResponseDraft,
     ResponseStatus,
@@ -24,6 +25,7 @@ __all__ = [
     "PaperEntry",
     "PaperForm",
     "QuestionnaireVersion",
+    "RecentCompletion",
     "Response",
     "ResponseDraft",
     "ResponseStatus",

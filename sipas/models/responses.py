@@ -59,6 +59,9 @@ class Response(Model):
     #: When the respondent opened the questionnaire.
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     submitted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    #: When the server stored it, by its own clock: the throughput rule judges a
+    #: kiosk on this, never on the times the device claims.
+    received_at: Mapped[datetime | None] = mapped_column(Timestamp, default=utcnow)
     #: Seconds between start and submission, for quality checks.
     duration_seconds: Mapped[int | None]
     status: Mapped[ResponseStatus] = mapped_column(
@@ -89,6 +92,8 @@ class Response(Model):
         sa.Index("ix_responses_wave_unit_status", "wave_id", "unit_id", "status"),
         # the device-rate quality rule counts one device's recent responses
         sa.Index("ix_responses_device_submitted", "device_code", "submitted_at"),
+        # the device-throughput rule counts what the server received from a device
+        sa.Index("ix_responses_device_received", "device_code", "received_at"),
         # covers the grouped query of wave statistics (services/results/query.py),
         # so the database answers it from the index alone, already in group order
         sa.Index(
@@ -123,6 +128,34 @@ class Answer(Model):
     # answers in response order, without touching the table
     __table_args__ = (
         sa.Index("ix_answers_item_response", "item_code", "response_id", "value"),
+    )
+
+
+class RecentCompletion(Model):
+    """A phone completion, kept only for the source window of the quality rules
+    (purged after it): which network source finished a form for which unit, and
+    a digest of its answers. No address is stored: only a keyed hash of it."""
+
+    __tablename__ = "recent_completions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: HMAC-SHA256 of the client's address under the app's secret key (hex): the
+    #: same address gives the same key, and the key does not give the address back.
+    source_key: Mapped[str] = mapped_column(sa.String(64))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"))
+    response_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("responses.id", ondelete="CASCADE")
+    )
+    #: SHA-256 of the answers (every item, in code order): equal answers, equal digest.
+    answers_digest: Mapped[str] = mapped_column(sa.String(64))
+    #: Server time of the completion; rows older than the window are deleted.
+    completed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    __table_args__ = (
+        sa.Index(
+            "ix_recent_completions_source", "source_key", "unit_id", "completed_at"
+        ),
+        sa.Index("ix_recent_completions_completed_at", "completed_at"),
     )
 
 

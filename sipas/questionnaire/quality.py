@@ -24,6 +24,22 @@ the channel's floor pace: nobody reads and taps 35 questions in 15 seconds, so i
 is conclusive on its own (weight 2). A new signal is one more
 :class:`Signal` in :data:`SIGNALS` with the next free bit (stored bits never
 change meaning); one conclusive on its own weighs :data:`EXCLUDE_AT`.
+
+The rules that cannot be fooled by what a client claims (issue 18):
+
+* ``no_timing``: a kiosk response without its start time. The kiosk app always
+  sends one, so its absence is suspicious, not clean (weight 1).
+* ``device_throughput``: judged on the server's own receive times, never the
+  device's clock. One person at a time: a kiosk cannot deliver, within the
+  window before a delivery (from its enrolment at the earliest), more than its
+  plausible pace allows. Which responses of an implausible delivery are real is
+  unknowable, so every new one of it is flagged (conclusive, weight 2).
+* ``source_burst``: more phone completions for one unit from one network address
+  within a short window than a shared address (carrier NAT, an office Wi-Fi)
+  plausibly carries; alone it only marks (weight 1), since honest phones share
+  addresses.
+* ``duplicate_answers``: within such a burst, the same answers, word for word, as
+  another completion from that address (weight 1): with the burst, it excludes.
 """
 
 from __future__ import annotations
@@ -38,6 +54,10 @@ STRAIGHT_LINING = "straight_lining"
 TOO_FAST = "too_fast"
 FAR_TOO_FAST = "far_too_fast"
 DEVICE_RATE = "device_rate"
+NO_TIMING = "no_timing"
+DEVICE_THROUGHPUT = "device_throughput"
+SOURCE_BURST = "source_burst"
+DUPLICATE_ANSWERS = "duplicate_answers"
 
 #: Straight-lining is only judged on this many answered criteria or more.
 STRAIGHT_LINING_MIN_CRITERIA = 10
@@ -63,6 +83,10 @@ SIGNALS: tuple[Signal, ...] = (
     Signal(TOO_FAST, 2),
     Signal(FAR_TOO_FAST, 8, weight=EXCLUDE_AT),
     Signal(DEVICE_RATE, 4),
+    Signal(NO_TIMING, 16),
+    Signal(DEVICE_THROUGHPUT, 32, weight=EXCLUDE_AT),
+    Signal(SOURCE_BURST, 64),
+    Signal(DUPLICATE_ANSWERS, 128),
 )
 SIGNAL_CODES: tuple[str, ...] = tuple(signal.code for signal in SIGNALS)
 _BY_CODE = {signal.code: signal for signal in SIGNALS}
@@ -154,3 +178,31 @@ def is_straight_lining(
     """At least ``min_answered`` criteria answered, every one with the same score."""
     scores = [score for score in criteria.values() if score is not None]
     return len(scores) >= min_answered and len(set(scores)) == 1
+
+
+def is_throughput_exceeded(
+    delivered: int, window_seconds: float, max_per_minute: int
+) -> bool:
+    """More responses ``delivered`` (by the server's receive times) within
+    ``window_seconds`` than a device finishing ``max_per_minute`` at most could
+    have produced, with one minute's worth of grace for the one in progress."""
+    allowed = max_per_minute * (max(window_seconds, 0.0) / 60.0 + 1.0)
+    return delivered > allowed
+
+
+def is_source_burst(earlier_in_window: int, max_in_window: int) -> bool:
+    """This completion would be more than ``max_in_window`` from one source."""
+    return earlier_in_window + 1 > max_in_window
+
+
+def source_signals(
+    earlier_digests: Collection[str], digest: str, max_in_window: int
+) -> tuple[str, ...]:
+    """``source_burst`` when a source's completions within the window exceed
+    ``max_in_window``, with ``duplicate_answers`` when, in that burst, an earlier
+    completion gave exactly the same answers (``digest``)."""
+    if not is_source_burst(len(earlier_digests), max_in_window):
+        return ()
+    if digest in earlier_digests:
+        return (SOURCE_BURST, DUPLICATE_ANSWERS)
+    return (SOURCE_BURST,)

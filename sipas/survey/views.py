@@ -117,7 +117,13 @@ def post_step(unit_code: str) -> ResponseReturnValue:
     with force_locale(language):
         form = form_class(questionnaire, section, language)()
         outcome = phone.post_step(
-            target, form_uuid, section, form.answers(), move=move, language=language
+            target,
+            form_uuid,
+            section,
+            form.answers(),
+            move=move,
+            language=language,
+            source=client_address(),
         )
         if outcome.problems:
             form.show_problems(outcome.problems)

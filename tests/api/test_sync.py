@@ -13,7 +13,12 @@ import sqlalchemy as sa
 from sipas.extensions import db
 from sipas.models import Channel, Device, Response, ResponseStatus, WaveStatus
 from sipas.questionnaire import Questionnaire
-from sipas.questionnaire.quality import DEVICE_RATE, signal_bit
+from sipas.questionnaire.quality import (
+    DEVICE_RATE,
+    DEVICE_THROUGHPUT,
+    NO_TIMING,
+    signal_bit,
+)
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import devices
 from sipas.services.results.sums import wave_analysis
@@ -52,9 +57,11 @@ def kiosk_response(seconds: int = 180, submitted_ago: int = 0, **changes) -> dic
 
 @pytest.fixture
 def kiosk(demo_app):
-    """A registered kiosk of the demo unit and its token."""
+    """A registered kiosk of the demo unit and its token, enrolled the day before
+    (the throughput rule gives a device enrolled a moment ago no backlog)."""
     _, unit = demo_target()
     device, token = devices.create_device(unit, "Quầy 1", None)
+    device.created_at = datetime.now(UTC) - timedelta(days=1)
     db.session.commit()
     return device, token
 
@@ -303,3 +310,62 @@ def test_deeply_nested_json_is_a_clear_400(demo_client, kiosk):
     )
     assert response.status_code == 400
     assert response.json["error"]
+
+
+def backdated_replay(count: int, unit_code: str = "QN-HALONG-TT") -> list[dict]:
+    """What a copied kiosk token can send: ``count`` responses without a start
+    time, their finishing times spread a few minutes apart into the past."""
+    replay = [
+        kiosk_response(submitted_ago=150 * k, unit_code=unit_code) for k in range(count)
+    ]
+    for item in replay:
+        del item["started_at"]
+    return replay
+
+
+def test_a_kiosk_token_replaying_200_backdated_responses_gets_them_flagged(
+    demo_client, kiosk
+):
+    _, token = kiosk
+    wave, _ = demo_target()
+    replay = backdated_replay(200)
+    body = sync(demo_client, token, replay).get_json()
+    assert len(body["acknowledged"]) == 200
+    responses = [stored(item) for item in replay]
+    assert {r.status for r in responses} == {ResponseStatus.flagged}
+    throughput, no_timing = signal_bit(DEVICE_THROUGHPUT), signal_bit(NO_TIMING)
+    assert all(r.quality_signals & throughput for r in responses)
+    assert all(r.quality_signals & no_timing for r in responses)
+    assert wave_analysis(wave, Options()).n_rows == 0
+
+
+def test_a_response_without_start_time_is_marked_not_clean(demo_client, kiosk):
+    _, token = kiosk
+    (item,) = backdated_replay(1)
+    sync(demo_client, token, [item])
+    response = stored(item)
+    assert response.quality_signals == signal_bit(NO_TIMING)
+    assert response.status is ResponseStatus.complete  # marked, still counted
+
+
+def test_throughput_is_judged_on_the_servers_clock_not_the_devices(demo_client, kiosk):
+    device, token = kiosk
+    # a kiosk enrolled ten minutes ago cannot have finished 60 questionnaires,
+    # however far back (and however plausibly spaced) it dates them
+    device.created_at = datetime.now(UTC) - timedelta(minutes=10)
+    db.session.commit()
+    claimed = [kiosk_response(seconds=150, submitted_ago=180 * k) for k in range(60)]
+    sync(demo_client, token, claimed)
+    responses = [stored(item) for item in claimed]
+    assert {r.status_reason for r in responses} == {"device_throughput"}
+    assert {r.status for r in responses} == {ResponseStatus.flagged}
+
+
+def test_an_honest_backlog_within_a_kiosks_pace_is_counted(demo_client, kiosk):
+    _, token = kiosk
+    # a morning offline: 150 respondents, two to three minutes each, then a sync
+    backlog = [kiosk_response(seconds=150, submitted_ago=160 * k) for k in range(150)]
+    sync(demo_client, token, backlog)
+    responses = [stored(item) for item in backlog]
+    assert {r.quality_signals for r in responses} == {0}
+    assert {r.status for r in responses} == {ResponseStatus.complete}

@@ -76,7 +76,9 @@ def _quality_row(page, app, code: str) -> list[str]:
     """(excluded, counted but marked) of one rule on the results page."""
     with app.test_request_context(), force_locale("vi"):
         label = str(SIGNAL_LABELS[code])
-    row = page.locator("section.quality-rules tr", has_text=label)
+    row = page.locator(
+        "section.quality-rules table:not(.quality-units) tr", has_text=label
+    )
     return row.locator("td").all_inner_texts()
 
 

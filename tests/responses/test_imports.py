@@ -9,6 +9,7 @@ import json
 import random
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -287,6 +288,9 @@ def diverse_responses(wave, count: int = 80) -> None:
             wave,
             rng.choice(units),
             rng.choice(list(Channel)),
+            # a start time, as every client sends one (a kiosk response without
+            # it is marked no_timing)
+            started_at=datetime.now(UTC) - timedelta(minutes=10),
         )
         store.record(submission, answers)
         count -= 1

@@ -15,7 +15,11 @@ from sipas.labels import SIGNAL_LABELS
 from sipas.models import ResponseStatus, Role, WaveUnit
 from sipas.questionnaire.quality import (
     DEVICE_RATE,
+    DEVICE_THROUGHPUT,
+    DUPLICATE_ANSWERS,
     FAR_TOO_FAST,
+    NO_TIMING,
+    SOURCE_BURST,
     STRAIGHT_LINING,
     TOO_FAST,
     signal_mask,
@@ -299,10 +303,11 @@ def test_units_the_design_cannot_compare_are_said_so_in_words(
 
 def _quality_rows(html: str) -> dict[str, tuple[str, str]]:
     """Rule → (excluded, counted but marked) as the quality section shows them."""
+    rules_table = section(html, "quality-title").split('class="quality-units"')[0]
     rows = re.findall(
         r'<th scope="row">([^<]+)</th>\s*<td class="num">(.*?)</td>\s*'
         r'<td class="num">(.*?)</td>',
-        section(html, "quality-title"),
+        rules_table,
     )
     return {
         label: (re.sub("<[^>]+>", "", excluded), re.sub("<[^>]+>", "", marked))
@@ -351,6 +356,51 @@ def test_the_page_counts_what_each_quality_rule_did(demo_client, login_as):
     rows = _quality_rows(page(demo_client, "/admin/results/demo"))
     assert rows[names[STRAIGHT_LINING]] == ("3", "3")
     assert rows[names[DEVICE_RATE]] == ("1", "0")
+
+
+def _unit_rows(html: str) -> dict[str, tuple[str, str, str]]:
+    """Unit → (excluded, counted but marked, rules raised) of the per-unit table."""
+    table = section(html, "quality-title").split('class="quality-units"')[1]
+    rows = re.findall(
+        r'<th scope="row">([^<]+)</th>\s*<td class="num"[^>]*>(.*?)</td>\s*'
+        r'<td class="num"[^>]*>(.*?)</td>\s*<td>(.*?)</td>',
+        table,
+        re.S,
+    )
+    return {
+        name: tuple(" ".join(re.sub("<[^>]+>", " ", cell).split()) for cell in cells)
+        for name, *cells in rows
+    }
+
+
+def test_the_page_counts_flagged_responses_per_unit_and_rule(demo_client, login_as):
+    flagged, counted = ResponseStatus.flagged, ResponseStatus.complete
+    for _ in range(4):  # a burst of the same answers from one address
+        _judged("QN-HALONG-TT", [SOURCE_BURST, DUPLICATE_ANSWERS], flagged)
+    _judged("QN-HALONG-TT", [SOURCE_BURST], counted)
+    for _ in range(2):  # a kiosk replay
+        _judged("QN-CAMPHA-TT", [DEVICE_THROUGHPUT, NO_TIMING], flagged)
+    _judged("QN-CAMPHA-TT", [], counted)
+    db.session.commit()
+    login_as(demo_client, Role.admin)
+    html = page(demo_client, "/admin/results/demo")
+    units = _unit_rows(html)
+    halong, campha = (unit_by_code(c).name for c in ("QN-HALONG-TT", "QN-CAMPHA-TT"))
+    assert list(units) == [halong, campha]  # most excluded first
+    assert units[halong][:2] == ("4", "1")
+    assert "Nhiều phiếu dồn dập từ một địa chỉ mạng: 5" in units[halong][2]
+    assert (
+        "Trả lời giống hệt một phiếu khác trong đợt dồn dập đó: 4" in units[halong][2]
+    )
+    assert units[campha][:2] == ("2", "0")
+    assert "Không có thời điểm bắt đầu từ ki-ốt: 2" in units[campha][2]
+    quality = section(html, "quality-title")
+    assert (
+        "/admin/responses?wave=demo&amp;unit=QN-HALONG-TT&amp;status=flagged"
+        "&amp;signal=any" in quality
+    )
+    # a unit with no signal is not listed
+    assert len(units) == 2
 
 
 def test_the_standing_summary_counts_only_what_occurs(demo_app, demo_client, login_as):

@@ -34,10 +34,11 @@ def walk_to_end(
     gave_feedback=True,
     overrides=None,
     seen=None,
+    url=URL,
 ):
     """Answer every step with valid answers (``seen(page)`` called on each); return
     the final POST response and page."""
-    page = survey_page(client.get(URL))
+    page = survey_page(client.get(url))
     while True:
         if seen is not None:
             seen(page)
@@ -45,7 +46,7 @@ def walk_to_end(
             questionnaire, page.section, gave_feedback=gave_feedback
         )
         answers.update((overrides or {}).get(page.section, {}))
-        posted = client.post(URL, data=page.post_data(answers))
+        posted = client.post(url, data=page.post_data(answers))
         assert posted.status_code == 302, posted.get_data(as_text=True)[:2000]
         if "/thanks/" in posted.location:
             return posted, page

@@ -17,7 +17,7 @@ from sipas.models.base import utcnow
 from sipas.questionnaire import AnswerProblem, Questionnaire, Section, validate_answers
 from sipas.questionnaire.steps import next_section, previous_section
 from sipas.services.questionnaires import parsed
-from sipas.services.responses import store
+from sipas.services.responses import sources, store
 from sipas.services.waves.lookup import SurveyTarget
 
 
@@ -66,13 +66,15 @@ def post_step(
     *,
     move: Move,
     language: str,
+    source: str | None = None,
 ) -> StepOutcome:
     """Check the answers of one step, keep them in the draft, and move on.
 
     Going back or staying (a language switch) keeps what was typed without insisting
     on required answers; going on requires this step to be complete. After the last
     step the whole questionnaire is validated again and stored as one response
-    (idempotent on ``form_uuid``).
+    (idempotent on ``form_uuid``), judged with the others from its ``source`` (the
+    client's address, hashed: sipas.services.responses.sources).
     """
     questionnaire = questionnaire_of(target)
     draft = find_draft(form_uuid, target)
@@ -97,9 +99,8 @@ def post_step(
     else:
         destination = next_section(questionnaire, answers, section.code)
         if destination is None:
-            return StepOutcome(
-                response=_submit(target, form_uuid, draft, answers, language)
-            )
+            response = _submit(target, form_uuid, draft, answers, language, source)
+            return StepOutcome(response=response)
     _save_draft(target, form_uuid, draft, answers, destination.code, language)
     return StepOutcome(section=destination)
 
@@ -155,6 +156,7 @@ def _submit(
     draft: ResponseDraft | None,
     answers: Mapping[str, object],
     language: str,
+    source: str | None,
 ) -> Response:
     """Store the response and forget the draft, in the caller's transaction."""
     submission = store.Submission(
@@ -166,6 +168,9 @@ def _submit(
         started_at=draft.started_at if draft else None,
     )
     recorded = store.record(submission, answers)
+    if recorded.is_new and source is not None:
+        db.session.flush()  # its id, for the completions of the window
+        sources.note_completion(recorded.response, source, answers)
     # a statement, not an ORM delete: a concurrent double submit may have removed it
     db.session.execute(sa.delete(ResponseDraft).filter_by(form_uuid=form_uuid))
     return recorded.response

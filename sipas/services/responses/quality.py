@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from sipas.extensions import db
-from sipas.models import Channel, Response, ResponseStatus
+from sipas.models import Channel, Device, Response, ResponseStatus, Unit
+from sipas.models.base import utcnow
 from sipas.questionnaire import AnswerValue, Questionnaire, criteria_values
 from sipas.questionnaire.quality import (
     DEVICE_RATE,
+    DEVICE_THROUGHPUT,
+    NO_TIMING,
     SIGNAL_CODES,
     STRAIGHT_LINING,
     TOO_FAST,
@@ -31,6 +34,7 @@ from sipas.questionnaire.quality import (
     decide,
     is_device_rate_exceeded,
     is_straight_lining,
+    is_throughput_exceeded,
     signal_bit,
     signal_codes,
     signal_mask,
@@ -53,6 +57,11 @@ SECONDS_PER_ANSWER_SETTINGS = {
 }
 #: The device-rate rule counts one device's responses within this window.
 DEVICE_WINDOW = timedelta(minutes=1)
+#: Channels whose client is expected to send when the respondent started: the
+#: kiosk app always does, so a kiosk response without it is suspicious.
+TIMING_EXPECTED = frozenset({Channel.kiosk})
+#: Prefix of ``Device.code``, the ``device_code`` of kiosk responses.
+_DEVICE_PREFIX = "kiosk-"
 
 
 @dataclass(frozen=True)
@@ -96,32 +105,128 @@ def recent_device_count(response: Response) -> int:
     )
 
 
+@dataclass(frozen=True)
+class DeviceDelivery:
+    """What the server itself received from one device: its window (seconds, from
+    the later of its enrolment and the throughput window's start) and how many
+    responses it took in that window, this delivery's new ones included."""
+
+    window_seconds: float
+    delivered: int
+
+    def is_implausible(self) -> bool:
+        """More than the device's plausible pace allows in the window."""
+        limit = int(current_app.config["QUALITY_MAX_PER_DEVICE_MINUTE"])
+        return is_throughput_exceeded(self.delivered, self.window_seconds, limit)
+
+
+def device_delivery(device_code: str, new_responses: int) -> DeviceDelivery:
+    """The delivery of ``new_responses`` from ``device_code`` now, with what the
+    server received from it before within the window (one or two queries)."""
+    now = utcnow()
+    minutes = float(current_app.config["QUALITY_DEVICE_THROUGHPUT_MINUTES"])
+    since = now - timedelta(minutes=minutes)
+    enrolled = _enrolled_at(device_code)
+    if enrolled is not None and enrolled > since:
+        since = enrolled
+    before = db.session.scalar(
+        sa.select(sa.func.count(Response.id)).where(
+            Response.device_code == device_code, Response.received_at > since
+        )
+    )
+    return DeviceDelivery((now - since).total_seconds(), (before or 0) + new_responses)
+
+
+def _enrolled_at(device_code: str):
+    """When the device of ``device_code`` was registered (None: not a kiosk's)."""
+    number = device_code.removeprefix(_DEVICE_PREFIX)
+    if not number.isdigit():
+        return None
+    enrolled = db.session.scalar(
+        sa.select(Device.created_at).where(Device.id == int(number))
+    )
+    return None if enrolled is None else _utc(enrolled)
+
+
+def _utc(moment):
+    """SQLite returns naive datetimes; ours are always UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def assess(
     response: Response,
     questionnaire: Questionnaire,
     answers: Mapping[str, AnswerValue],
     earlier_in_minute: int | None = None,
+    delivery: DeviceDelivery | None = None,
 ) -> Assessment:
     """The signals ``response`` raises and the decision they lead to.
 
-    ``earlier_in_minute``: the device's responses in the minute before, when the
-    caller has counted them already (a batch); else they are counted here.
+    ``earlier_in_minute``: the device's responses in the minute before, and
+    ``delivery``: what the server received from the device, when the caller has
+    counted them already (a batch); else they are counted here.
     """
     found: set[str] = set()
     if response.channel not in TIME_RULES_EXEMPT:
-        minimum = seconds_per_answer(response.channel)
-        if minimum is not None:
-            answered = answered_questions(answers)
-            found.update(speed_signals(response.duration_seconds, answered, minimum))
-        if earlier_in_minute is None:
-            earlier_in_minute = recent_device_count(response)
-        limit = int(current_app.config["QUALITY_MAX_PER_DEVICE_MINUTE"])
-        if is_device_rate_exceeded(earlier_in_minute, limit):
-            found.add(DEVICE_RATE)
+        found.update(_time_signals(response, answers, earlier_in_minute, delivery))
     if is_straight_lining(criteria_values(questionnaire, answers)):
         found.add(STRAIGHT_LINING)
     signals = tuple(code for code in SIGNAL_CODES if code in found)
     return Assessment(signals, decide(signals))
+
+
+def _time_signals(
+    response: Response,
+    answers: Mapping[str, AnswerValue],
+    earlier_in_minute: int | None,
+    delivery: DeviceDelivery | None,
+) -> set[str]:
+    """The speed, timing and device rules (channels whose timings are the
+    respondent's own)."""
+    found: set[str] = set()
+    minimum = seconds_per_answer(response.channel)
+    if minimum is not None:
+        answered = answered_questions(answers)
+        found.update(speed_signals(response.duration_seconds, answered, minimum))
+    if response.channel in TIMING_EXPECTED and response.started_at is None:
+        found.add(NO_TIMING)
+    if earlier_in_minute is None:
+        earlier_in_minute = recent_device_count(response)
+    limit = int(current_app.config["QUALITY_MAX_PER_DEVICE_MINUTE"])
+    if is_device_rate_exceeded(earlier_in_minute, limit):
+        found.add(DEVICE_RATE)
+    if delivery is None and response.device_code:
+        delivery = device_delivery(response.device_code, 1)
+    if delivery is not None and delivery.is_implausible():
+        found.add(DEVICE_THROUGHPUT)
+    return found
+
+
+def add_signals(response: Response, codes: Collection[str]) -> None:
+    """Raise ``codes`` on a stored response (a rule that sees it only later, with
+    the responses after it) and decide again, unless a person has decided: a
+    response accepted or voided keeps its status, its signals are added."""
+    mask = response.quality_signals | signal_mask(codes)
+    if mask == response.quality_signals:
+        return
+    response.quality_signals = mask
+    signals = signal_codes(mask)
+    undecided = response.status is ResponseStatus.complete and not (
+        response.status_reason
+    )
+    if response.status is ResponseStatus.flagged and _is_quality_reason(
+        response.status_reason
+    ):
+        response.status_reason = ",".join(signals)
+    elif undecided and decide(signals) is Verdict.excluded:
+        response.status = ResponseStatus.flagged
+        response.status_reason = ",".join(signals)
+        log.info("response %s flagged: %s", response.uuid, response.status_reason)
+
+
+def _is_quality_reason(reason: str | None) -> bool:
+    """The reason is the rules' own (signal codes), not a person's nor invalid."""
+    return bool(reason) and set((reason or "").split(",")) <= set(SIGNAL_CODES)
 
 
 def has_signal(code: str):
@@ -145,21 +250,38 @@ class RuleCount:
 
 
 @dataclass(frozen=True)
+class UnitQuality:
+    """What the rules did to one unit's responses: how many they excluded, how
+    many they marked while they count, and per rule how many raised it."""
+
+    unit_id: int
+    code: str
+    name: str
+    excluded: int
+    review: int
+    rules: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class QualitySummary:
-    """Per rule counts, and the responses with any signal (each counted once)."""
+    """Per rule counts, and the responses with any signal (each counted once);
+    and per unit with any signal, most excluded first."""
 
     rules: tuple[RuleCount, ...]
     excluded: int
     review: int
+    units: tuple[UnitQuality, ...] = ()
 
 
 def quality_summary(wave_id: int, unit_ids: Collection[int] | None) -> QualitySummary:
-    """Per rule, the wave's responses (within ``unit_ids`` if given) it excluded
-    and those it marked while they count; one grouped query."""
+    """Per rule and per unit, the wave's responses (within ``unit_ids`` if given)
+    the rules excluded and those they marked while they count; one grouped query."""
     query = (
-        sa.select(Response.status, Response.quality_signals, sa.func.count())
+        sa.select(
+            Response.unit_id, Response.status, Response.quality_signals, sa.func.count()
+        )
         .where(Response.wave_id == wave_id, Response.quality_signals != 0)
-        .group_by(Response.status, Response.quality_signals)
+        .group_by(Response.unit_id, Response.status, Response.quality_signals)
     )
     if unit_ids is not None:
         query = query.where(Response.unit_id.in_(sorted(unit_ids)))
@@ -168,14 +290,58 @@ def quality_summary(wave_id: int, unit_ids: Collection[int] | None) -> QualitySu
         ResponseStatus.complete: dict.fromkeys(SIGNAL_CODES, 0),
     }
     totals = dict.fromkeys(tallies, 0)
-    for status, mask, count in db.session.execute(query):
+    per_unit: dict[int, _UnitTally] = {}
+    for unit_id, status, mask, count in db.session.execute(query):
         if status in tallies:
             totals[status] += count
             for code in signal_codes(mask):
                 tallies[status][code] += count
+            per_unit.setdefault(unit_id, _UnitTally()).add(status, mask, count)
     excluded, review = tallies[ResponseStatus.flagged], tallies[ResponseStatus.complete]
     return QualitySummary(
         rules=tuple(RuleCount(c, excluded[c], review[c]) for c in SIGNAL_CODES),
         excluded=totals[ResponseStatus.flagged],
         review=totals[ResponseStatus.complete],
+        units=_units_of(per_unit),
     )
+
+
+@dataclass
+class _UnitTally:
+    excluded: int = 0
+    review: int = 0
+    rules: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: ResponseStatus, mask: int, count: int) -> None:
+        if status is ResponseStatus.flagged:
+            self.excluded += count
+        else:
+            self.review += count
+        for code in signal_codes(mask):
+            self.rules[code] = self.rules.get(code, 0) + count
+
+
+def _units_of(per_unit: Mapping[int, _UnitTally]) -> tuple[UnitQuality, ...]:
+    """The units' rows, named, most excluded first."""
+    if not per_unit:
+        return ()
+    names = {
+        unit.id: unit
+        for unit in db.session.scalars(sa.select(Unit).where(Unit.id.in_(per_unit)))
+    }
+    rows = [
+        UnitQuality(
+            unit_id,
+            names[unit_id].code,
+            names[unit_id].name,
+            tally.excluded,
+            tally.review,
+            tuple(
+                (c, (tally.rules or {})[c])
+                for c in SIGNAL_CODES
+                if c in (tally.rules or {})
+            ),
+        )
+        for unit_id, tally in per_unit.items()
+    ]
+    return tuple(sorted(rows, key=lambda r: (-r.excluded, -r.review, r.code)))

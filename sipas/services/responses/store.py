@@ -183,6 +183,7 @@ def store_checked(items: Sequence[Checked]) -> set[uuid_module.UUID]:
         return set()
     targets: set[tuple[int, int]] = set()
     device_times = _recent_device_times([item.submission for item in fresh])
+    deliveries = _deliveries([item.submission for item in fresh])
     rows: list[dict[str, object]] = []
     answers_of: dict[uuid_module.UUID, Mapping[str, AnswerValue]] = {}
     for item in fresh:
@@ -196,7 +197,13 @@ def store_checked(items: Sequence[Checked]) -> set[uuid_module.UUID]:
             times = device_times.setdefault(submission.device_code, [])
             earlier = _in_minute_before(times, response.submitted_at)
             times.append(response.submitted_at)
-        _judge(response, item.questionnaire, item.validated, earlier_in_minute=earlier)
+        _judge(
+            response,
+            item.questionnaire,
+            item.validated,
+            earlier_in_minute=earlier,
+            delivery=deliveries.get(submission.device_code or ""),
+        )
         rows.append(_row_values(submission, response))
         answers_of[submission.uuid] = item.validated.answers
     inserted = _insert_ignoring_conflicts(rows)
@@ -234,6 +241,7 @@ def _judge(
     questionnaire: Questionnaire,
     validated: ValidatedAnswers,
     earlier_in_minute: int | None = None,
+    delivery: quality.DeviceDelivery | None = None,
 ) -> None:
     """Criteria masks, the quality signals, and the flag of invalid answers or of
     signals that together exclude the response (sipas/questionnaire/quality.py)."""
@@ -241,7 +249,7 @@ def _judge(
         questionnaire, validated.answers
     )
     assessment = quality.assess(
-        response, questionnaire, validated.answers, earlier_in_minute
+        response, questionnaire, validated.answers, earlier_in_minute, delivery
     )
     response.quality_signals = assessment.mask
     if not validated.is_valid:
@@ -314,6 +322,20 @@ def _recent_device_times(
     return found
 
 
+def _deliveries(submissions: Iterable[Submission]) -> dict[str, quality.DeviceDelivery]:
+    """Per device, this delivery judged whole: what the server received from it in
+    the throughput window, and all of its new responses here."""
+    new_per_device: dict[str, int] = {}
+    for submission in submissions:
+        if submission.device_code:
+            code = submission.device_code
+            new_per_device[code] = new_per_device.get(code, 0) + 1
+    return {
+        code: quality.device_delivery(code, count)
+        for code, count in new_per_device.items()
+    }
+
+
 def _in_minute_before(times: list[datetime], moment: datetime) -> int:
     """How many of ``times`` fall in the minute up to ``moment`` (the query of
     quality.recent_device_count, on times already read)."""
@@ -335,6 +357,7 @@ def _row_values(submission: Submission, response: Response) -> dict[str, object]
         "entered_by_id": response.entered_by_id,
         "started_at": response.started_at,
         "submitted_at": response.submitted_at,
+        "received_at": response.received_at,
         "duration_seconds": response.duration_seconds,
         "status": response.status or ResponseStatus.complete,
         "status_reason": response.status_reason,
@@ -386,6 +409,7 @@ def _new_response(
         entered_by_id=submission.entered_by_id,
         started_at=started_at,
         submitted_at=submitted_at,
+        received_at=utcnow(),
         duration_seconds=duration,
     )
     response.answers = answer_rows(answers)

@@ -97,6 +97,7 @@ def test_the_yaml_and_workbook_written_back_give_the_same_hash(path):
 
 
 def test_publish_makes_the_next_revision_and_names_the_rounds_kept(demo_app):
+    stored = db.session.scalar(sa.select(sa.func.count(QuestionnaireVersion.id)))
     old = questionnaires.latest_version("sipas-2017")
     definition = load_file(QUESTIONNAIRE_DIR / "sipas-2017-v2.yaml").definition
     changed = formats.to_yaml(definition).replace("Rất hài lòng", "Rất rất hài lòng")
@@ -109,7 +110,8 @@ def test_publish_makes_the_next_revision_and_names_the_rounds_kept(demo_app):
     again = upload.publish(loaded, user=None)
     assert not again.stored.is_new
     assert again.waves_kept == ()
-    assert db.session.scalar(sa.select(sa.func.count(QuestionnaireVersion.id))) == 3
+    count = sa.select(sa.func.count(QuestionnaireVersion.id))
+    assert db.session.scalar(count) == stored + 1  # one new version, not two
 
 
 def test_the_minimal_form_is_published_as_revision_1(app):

@@ -446,9 +446,10 @@ UNIT_PAGES = [
 @pytest.mark.parametrize("role", [Role.analyst, Role.surveyor])
 def test_only_administrators_open_unit_pages(demo_client, login_as, role):
     unit = unit_by_code("QN-HALONG")
-    login_page = demo_client.get("/auth/login").get_data(as_text=True)
-    token = TOKEN.search(login_page).group(1)  # stays valid after logging in
     login_as(demo_client, role)
+    # a token of the logged-in session (logging in starts a new one)
+    account_page = demo_client.get("/auth/password").get_data(as_text=True)
+    token = TOKEN.search(account_page).group(1)
     for method, url in UNIT_PAGES:
         data = {"csrf_token": token} if method == "post" else {}
         response = getattr(demo_client, method)(url.format(id=unit.id), data=data)

@@ -71,15 +71,36 @@ def test_error_pages_and_static_files_get_the_headers_too(demo_client):
 def test_back_office_pages_are_not_stored_public_pages_may_be(
     demo_app, demo_client, login_as
 ):
-    assert "no-store" not in demo_client.get(f"/s/{UNIT}").headers.get(
-        "Cache-Control", ""
-    )
+    assert "no-store" not in demo_client.get("/").headers.get("Cache-Control", "")
     assert demo_client.get("/auth/login").headers["Cache-Control"] == "no-store"
     login_as(demo_client, Role.admin)
     assert demo_client.get("/admin/").headers["Cache-Control"] == "no-store"
     assert demo_client.get("/").headers["Cache-Control"] == "no-store"
     with demo_client.get("/static/css/site.css") as static:
         assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "policy"),
+    [
+        ("get", f"/s/{UNIT}", "no-store"),
+        ("get", f"/s/{UNIT}?step=access", "no-store"),
+        ("post", f"/s/{UNIT}", "no-store"),
+        ("get", f"/s/{UNIT}/thanks/00000000-0000-4000-8000-000000000000", "no-store"),
+        ("get", "/api/ping", "no-store"),
+        ("post", "/api/sync", "no-store"),
+        ("get", f"/kiosk/{UNIT}", "private, no-cache"),
+        ("get", f"/kiosk/{UNIT}/questionnaire.json", "private, no-cache"),
+        ("get", "/kiosk/sw.js", "private, no-cache"),
+    ],
+)
+def test_citizen_pages_and_the_kiosk_api_are_not_kept_by_shared_caches(
+    demo_client, method, path, policy
+):
+    """Issue 18 item 13: a citizen's step, receipt or a device's answers are never
+    kept by a proxy or a shared phone's cache; the kiosk's pages only privately."""
+    response = getattr(demo_client, method)(path)
+    assert response.headers["Cache-Control"] == policy
 
 
 def test_no_template_has_an_inline_script_without_the_nonce():

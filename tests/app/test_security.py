@@ -291,3 +291,15 @@ def test_processes_starting_together_share_one_generated_key(tmp_path):
     assert len(keys.pop()) == 64
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_nginx_example_sets_every_header_the_app_trusts():
+    """Issue 18 item 13: behind nginx the app believes X-Forwarded-For, -Proto and
+    -Host (ProxyFix); a header nginx does not set itself is passed on as the client
+    wrote it, so the documented server block must set all three."""
+    text = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```nginx\n(.*?)```", text, re.DOTALL)
+    location = next(b for b in blocks if "proxy_pass http://127.0.0.1:8000" in b)
+    set_headers = set(re.findall(r"proxy_set_header\s+(\S+)\s", location))
+    trusted = {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"}
+    assert trusted <= set_headers

@@ -34,9 +34,46 @@ class AccountError(ValueError):
         self.message = message
 
 
+#: Signs a username may hold besides Latin letters and digits.
+USERNAME_SIGNS = frozenset(" .-_@")
+
+
 def normalise_username(username: str) -> str:
-    """NFC, trimmed; the form stored on the account."""
-    return unicodedata.normalize("NFC", username).strip()
+    """NFKC (full-width and other compatibility forms as plain letters), trimmed;
+    the form stored on the account."""
+    return unicodedata.normalize("NFKC", username).strip()
+
+
+def username_problem(name: str) -> str | None:
+    """Why the normalised ``name`` is refused for a new account (lazy message), or
+    None. Letters that only look Latin (Cyrillic "а", Greek "ο") and invisible
+    characters (zero-width spaces, direction marks) would make a second "admin"."""
+    if not name or len(name) > 80:
+        return _l("The username must have 1 to 80 characters.")
+    if not all(map(_allowed_in_username, name)):
+        return _l(
+            "The username may contain only Latin letters (Vietnamese accents "
+            "allowed), digits, spaces and . _ - @; invisible characters and letters "
+            "of other alphabets are refused."
+        )
+    return None
+
+
+def _allowed_in_username(character: str) -> bool:
+    """ASCII letters and digits, the signs, and Vietnamese letters: an ASCII letter
+    with Vietnamese marks (â ă ê ô ơ ư, the five tones) or đ."""
+    if character.isascii():
+        return character.isalnum() or character in USERNAME_SIGNS
+    if character in "đĐ":
+        return True
+    decomposed = unicodedata.normalize("NFD", character)
+    base, marks = decomposed[0], set(decomposed[1:])
+    return base.isascii() and base.isalpha() and marks <= _VIETNAMESE_MARKS
+
+
+#: Combining marks of Vietnamese letters: grave, acute, circumflex, tilde, breve,
+#: hook above, horn, dot below.
+_VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323")
 
 
 def find_user(username: str) -> User | None:
@@ -106,8 +143,9 @@ def create_user(
     code that sets up accounts itself (demo data, tests) may skip them.
     """
     name = normalise_username(username)
-    if not name or len(name) > 80:
-        raise AccountError(_l("The username must have 1 to 80 characters."))
+    problem = username_problem(name)
+    if problem is not None:
+        raise AccountError(problem)
     if find_user(name) is not None:
         raise AccountError(_l("The username “%(name)s” is taken.", name=name))
     if check_policy:

@@ -482,6 +482,54 @@ def test_create_account(admin_client):
     assert event.details["unit"] == "QN-HALONG-TT"
 
 
+def create_admin(client, username: str):
+    """Post the new-account form for an administrator called ``username``."""
+    return post(
+        client,
+        "/admin/users/new",
+        username=username,
+        role="admin",
+        unit="",
+        new_password="long-enough-pass",
+        new_password_again="long-enough-pass",
+    )
+
+
+LOOK_ALIKE = (
+    "The username may contain only Latin letters (Vietnamese accents allowed), "
+    "digits, spaces and . _ - @; invisible characters and letters of other "
+    "alphabets are refused."
+)
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "\u0430dmin",  # Cyrillic а
+        "adm\u0131n",  # dotless ı
+        "\u03bfperator",  # Greek ο
+        "ad\u200bmin",  # zero-width space
+        "admin\u200d",  # zero-width joiner
+        "\u202eadmin",  # right-to-left override
+        "a\u0300\u0300dmin",  # stacked combining marks
+    ],
+)
+def test_create_refuses_look_alike_and_invisible_characters(
+    demo_app, admin_client, username
+):
+    html = create_admin(admin_client, username).get_data(as_text=True)
+    assert vi(demo_app, LOOK_ALIKE) in html
+    assert "ký tự vô hình" in vi(demo_app, LOOK_ALIKE)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_full_width_usernames_are_stored_and_found_as_plain_letters(admin_client):
+    response = create_admin(admin_client, "ｎｇｕｙễｎ－２")
+    assert response.status_code == 302
+    assert user("nguyễn-2").username == "nguyễn-2"
+    assert user("ｎｇｕｙễｎ－２").username == "nguyễn-2"
+
+
 def test_create_refuses_missing_unit_weak_password_and_duplicates(
     demo_app, admin_client
 ):
@@ -495,15 +543,7 @@ def test_create_refuses_missing_unit_weak_password_and_duplicates(
     ).get_data(as_text=True)
     assert vi(demo_app, "Analysts and surveyors need a unit.") in html
     assert vi(demo_app, MIN_LENGTH, n=10) in html
-    html = post(
-        admin_client,
-        "/admin/users/new",
-        username="ADMIN",
-        role="admin",
-        unit="",
-        new_password="long-enough-pass",
-        new_password_again="long-enough-pass",
-    ).get_data(as_text=True)
+    html = create_admin(admin_client, "ADMIN").get_data(as_text=True)
     assert vi(demo_app, "The username “%(name)s” is taken.", name="ADMIN") in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
 

@@ -47,10 +47,18 @@ class DefaultConfig:
     REMEMBER_COOKIE_SECURE: bool | None = None
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    #: Failed logins for one username, or from one address, before further
-    #: attempts are refused until the window has passed.
+    #: Failed logins for one username from one address before that address's
+    #: attempts for it are refused until the window has passed; beyond this many
+    #: failures from any addresses, each login for the username is slowed down
+    #: (never refused: strangers must not lock an account out).
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_MINUTES = 15
+    #: Failed logins from one address, for any usernames, before it is refused
+    #: (an office shares one address: a little more room than per username).
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    #: Longest wait added to a login for a username under attack (a second more
+    #: per failure beyond LOGIN_MAX_FAILURES).
+    LOGIN_SLOWDOWN_MAX_SECONDS = 5
     #: Largest request body accepted (a questionnaire is a few KB); the file imports
     #: and the kiosk sync raise it for themselves.
     MAX_CONTENT_LENGTH = 256 * 1024

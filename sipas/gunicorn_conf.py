@@ -27,6 +27,10 @@ workers = _int_env("SIPAS_WORKERS", default_workers())
 worker_class = "gthread"
 threads = _int_env("SIPAS_THREADS", 4)
 
+#: Files the workers create are not for other users of the machine (the app also
+#: sets the mode of what it writes: sipas/files.py).
+umask = 0o027
+
 #: A worker silent this long is killed and replaced (the PDF report of a large
 #: province takes a few seconds; imports of 50 MB up to a minute).
 timeout = 120

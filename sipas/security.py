@@ -43,6 +43,14 @@ HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 #: Areas behind a login: never kept by a browser or a shared computer.
 PRIVATE_BLUEPRINTS = frozenset({"admin", "entry", "auth"})
+#: Anonymous pages that carry a citizen's answers or a device's data: the phone
+#: questionnaire and its receipt, and the kiosk API, never kept (a shared phone, a
+#: proxy); the kiosk's own pages only by the kiosk (its service worker keeps them).
+ANONYMOUS_CACHE_POLICIES = (
+    ("/s/", "no-store"),
+    ("/api/", "no-store"),
+    ("/kiosk/", "private, no-cache"),
+)
 
 
 def configure_security(app: Flask) -> None:
@@ -77,7 +85,23 @@ def _add_security_headers(response: Response) -> Response:
         response.headers["Strict-Transport-Security"] = HSTS
     if _is_private_page():
         response.headers["Cache-Control"] = "no-store"
+    else:
+        policy = _anonymous_cache_policy()
+        if policy is not None:
+            response.headers["Cache-Control"] = policy
     return response
+
+
+def _anonymous_cache_policy() -> str | None:
+    """The Cache-Control of an anonymous page that must not be shared, if it is one."""
+    return next(
+        (
+            policy
+            for prefix, policy in ANONYMOUS_CACHE_POLICIES
+            if request.path.startswith(prefix)
+        ),
+        None,
+    )
 
 
 def _is_private_page() -> bool:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from sipas.cli.common import fail, unit_or_fail, wave_or_fail
 from sipas.extensions import db
+from sipas.files import open_private
 from sipas.services.audit import record_event
 from sipas.services.results import dashboard
 from sipas.services.waves.design import WeightingError
@@ -56,7 +57,7 @@ def export_command(
         )
     except CalibrationError as error:
         fail(_("The weights cannot be calibrated: %(reason)s", reason=str(error)))
-    with output.open("wb") as handle:
+    with open_private(output) as handle:
         handle.writelines([body] if isinstance(body, bytes) else body)
     record_event(
         f"export.{fmt}",

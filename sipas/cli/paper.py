@@ -16,6 +16,7 @@ from sipas.cli.common import (
     wave_or_fail,
 )
 from sipas.extensions import db
+from sipas.files import write_private
 from sipas.questionnaire.serials import format_serial
 from sipas.services.paper.issuing import PaperFormsRefused, forms_pdf, issue_forms
 
@@ -41,7 +42,7 @@ def paper_command(
         fail(error.message)
     path = Path(output)
     try:
-        path.write_bytes(forms_pdf(forms, language))
+        write_private(path, forms_pdf(forms, language))
     except OSError as error:
         fail(str(error))
     # the serials count as issued only once their forms are printable

@@ -17,6 +17,7 @@ from sipas.cli.common import (
     wave_or_fail,
 )
 from sipas.extensions import db
+from sipas.files import write_private
 from sipas.services.paper.posters import NoUnits, posters_pdf
 
 
@@ -65,7 +66,7 @@ def posters_command(
         fail(_("This survey round has no units yet."))
     path = Path(output)
     try:
-        path.write_bytes(batch.data)
+        write_private(path, batch.data)
     except OSError as error:
         fail(str(error))
     db.session.commit()

@@ -17,6 +17,7 @@ from sipas.cli.common import (
     wave_or_fail,
 )
 from sipas.extensions import db
+from sipas.files import write_private
 from sipas.services.audit import record_event
 from sipas.services.results.report import NoResponses, build_report
 
@@ -46,7 +47,7 @@ def report_command(
     except NoResponses:
         fail(_("This survey round has no response in this scope yet."))
     path = Path(output)
-    path.write_bytes(report.data)
+    write_private(path, report.data)
     record_event(
         "report.pdf",
         user=None,

@@ -10,21 +10,55 @@ letter run that could be found again, so masking is idempotent.
 Not personal, so left alone: ordinary numbers (years, amounts such as
 "500.000 đồng" or "1.500.000.000 đ", dates, counts, "câu 12", decision numbers
 "1234/QĐ-UBND"), public hotlines (1800/1900 …) and emergency numbers (113, 115).
+
+Spellings that hide a number or an address are read through: digits of any script,
+en and em dashes, "/", "_", "," or runs of spaces between digits, the letter O for a
+zero inside a number, and "at … dot" written out without brackets.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
 #: What replaces a hidden character.
 MASK = "•"
 
-#: Full-width ASCII forms (U+FF01–U+FF5E, e.g. "０９１２", "＠") read as ASCII;
-#: one character for one, so positions in the folded text are positions in the text.
-_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_FOLD[0x3000] = 0x20  # ideographic space
+#: Dashes read as "-": hyphen, non-breaking hyphen, figure, en and em dash, bar, minus.
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+
+
+class _Folding(dict[int, int]):
+    """Characters read as ASCII, one for one (so positions in the folded text are
+    positions in the text): full-width forms (U+FF01–U+FF5E, "０９１２", "＠"),
+    digits of every script ("٠٩١٢", "০৯"), dashes; found as they are met."""
+
+    def __missing__(self, code: int) -> int:
+        character = chr(code)
+        if 0xFF01 <= code <= 0xFF5E:
+            folded = code - 0xFEE0
+        elif code == 0x3000:  # ideographic space
+            folded = 0x20
+        elif character in _DASHES:
+            folded = ord("-")
+        elif unicodedata.category(character) == "Nd":
+            folded = ord("0") + unicodedata.digit(character)
+        else:
+            raise LookupError(code)  # str.translate: left as it is
+        self[code] = folded
+        return folded
+
+
+_FOLD = _Folding()
+#: A letter O among the digits of a number ("O912 345 67O"): read as a zero. The
+#: run touches no other letter, so words are never read as numbers.
+_O_IN_NUMBER = re.compile(r"(?<![^\W\d_])(?=[\doO]*\d)[\doO]+(?![^\W\d_])")
+#: … and a group of O's on its own next to a group of digits ("03–O–000 000").
+_O_ALONE = re.compile(r"(?<![^\W\d_])[oO]+(?![^\W\d_])")
+_DIGITS_BEFORE = re.compile(r"\d[ .\-/_,]{1,6}$")
+_DIGITS_AFTER = re.compile(r"[ .\-/_,]{1,6}\d")
 
 
 class Kind(StrEnum):
@@ -47,8 +81,15 @@ class Finding:
 
 #: Between two digits of a number: nothing, a space, or a dot/hyphen (spaced or not).
 _SEP = r"(?:[ \t\u00a0\u202f]{1,2}|[ \u00a0\u202f]?[.\-][ \u00a0\u202f]?)?"
-#: In a phone number also a closing bracket: "(0203) 3xxx xxx", "(+84) 912 …".
-_PHONE_SEP = r"(?:[ \t\u00a0\u202f]{1,2}|[ \u00a0\u202f]?[.\-)][ \u00a0\u202f]?)?"
+#: In a phone number also a closing bracket ("(0203) 3xxx xxx", "(+84) 912 …"), "/"
+#: or "_", a comma without spaces ("0912,345,678"; "0,5, 0,7" is a list) and runs of
+#: up to six spaces.
+_PHONE_SEP = r"(?:[ \t\u00a0\u202f]{1,6}|[ \u00a0\u202f]?[.\-)/_][ \u00a0\u202f]?|,)?"
+#: Dates written with "/" ("12/03/2024", "03/2024") are never part of a number:
+#: hidden before numbers are looked for ("/" separates a phone's digits too).
+_SLASH_DATE = re.compile(
+    r"(?<![\d/])\d{1,2}/(?:\d{1,2}/\d{2,4}|\d{1,2}|\d{4})(?![\d/])"
+)
 
 
 def _digits(count: int, sep: str = _SEP) -> str:
@@ -85,8 +126,9 @@ _ALONE_AFTER = r"(?!\d)(?![ .,\-]\d)"
 #: Citizen identity card (CCCD): 12 digits, the first a province code 0xx.
 _CCCD = rf"0{_SEP}{_digits(11)}"
 #: Old identity card (CMND): 9 digits starting 0–3, unseparated or in space groups
-#: (dotted groups of three are an amount: "123.456.789").
-_CMND = r"[0-3](?:[ \u00a0]?\d){8}"
+#: of three (dotted groups of three are an amount: "123.456.789"; "2024 2024 3" is
+#: two years and a count).
+_CMND = r"[0-3](?:\d{8}|\d\d[ \u00a0]\d{3}[ \u00a0]\d{3})"
 _CITIZEN_ID = re.compile(
     rf"{_ALONE_BEFORE}(?:{_CCCD}|{_CMND}){_ALONE_AFTER}{_AMOUNT_AFTER}",
     re.IGNORECASE,
@@ -94,9 +136,10 @@ _CITIZEN_ID = re.compile(
 #: Passport: one letter and seven digits ("B1234567", "C 1234567").
 _PASSPORT = re.compile(r"(?<![\w•])[A-Za-z] ?\d{7}(?![\w•])")
 
-#: Written-out "@" and "." of obfuscated addresses: "a [at] b [dot] com".
-_AT = r"(?:\s?@\s?|\s?[\[({]\s?(?:at|a còng)\s?[\])}]\s?)"
-_DOT = r"(?:\.|\s?[\[({]\s?(?:dot|chấm)\s?[\])}]\s?)"
+#: Written-out "@" and "." of obfuscated addresses: "a [at] b [dot] com", and
+#: "a at b dot com" (English words only: "chấm" is an everyday Vietnamese word).
+_AT = r"(?:\s?@\s?|\s?[\[({]\s?(?:at|a còng)\s?[\])}]\s?|\s+at\s+)"
+_DOT = r"(?:\.|\s?[\[({]\s?(?:dot|chấm)\s?[\])}]\s?|\s+dot\s+)"
 _LABEL = r"[^\W_](?:[\w\-]*[^\W_])?"
 _EMAIL = re.compile(
     rf"(?<![\w.%+\-•])(?P<local>[\w%+\-](?:[\w.%+\-]*[\w%+\-])?){_AT}"
@@ -113,14 +156,33 @@ _NUMBERS = (
 )
 #: Quick tests that let most comments skip the patterns: a run of seven digits
 #: (separators allowed), an "@" or a written-out one.
-_DIGIT_RUN = re.compile(r"\d(?:[ .\-)\u00a0\u202f\t]{0,3}\d){6}")
-_AT_WORD = re.compile(r"[\[({]\s?(?:at|a còng)\s?[\])}]", re.IGNORECASE)
-_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+_DIGIT_RUN = re.compile(r"\d(?:[ .\-)/_,\u00a0\u202f\t]{0,7}\d){6}")
+_AT_WORD = re.compile(r"[\[({]\s?(?:at|a còng)\s?[\])}]|\sat\s.*\sdot\s", re.IGNORECASE)
 
 
 def fold(text: str) -> str:
-    """``text`` with full-width digits, letters and signs as ASCII (same length)."""
-    return text.translate(_FOLD) if _FULL_WIDTH.search(text) else text
+    """``text`` as ASCII where it hides digits or signs (same length): full-width
+    forms, digits of any script, dashes, and a letter O among a number's digits."""
+    if not text.isascii():
+        text = text.translate(_FOLD)
+    if "o" in text or "O" in text:
+        text = _O_IN_NUMBER.sub(lambda m: _zeros(m.group()), text)
+        for _ in range(3):  # "03–O–O–000 000": each pass reads one more group
+            text = _O_ALONE.sub(_zero_if_in_number, text)
+    return text
+
+
+def _zero_if_in_number(match: re.Match[str]) -> str:
+    """A group of O's as zeros when digits are next to it, across a separator."""
+    text, (start, end) = match.string, match.span()
+    before, after = text[max(0, start - 7) : start], text[end : end + 7]
+    if _DIGITS_BEFORE.search(before) or _DIGITS_AFTER.match(after):
+        return _zeros(match.group())
+    return match.group()
+
+
+def _zeros(run: str) -> str:
+    return run.replace("o", "0").replace("O", "0")
 
 
 def find_personal_data(text: str) -> tuple[Finding, ...]:
@@ -133,9 +195,11 @@ def find_personal_data(text: str) -> tuple[Finding, ...]:
         patterns.append((Kind.email, _EMAIL))
     if _DIGIT_RUN.search(folded):
         patterns.extend(_NUMBERS)
+    without_dates = _SLASH_DATE.sub(lambda m: "#" * len(m.group()), folded)
     taken: list[Finding] = []
     for kind, pattern in patterns:
-        for match in pattern.finditer(folded):
+        searched = folded if kind is Kind.email else without_dates
+        for match in pattern.finditer(searched):
             start, end = _trimmed(folded, match.start(), match.end())
             if all(end <= f.start or start >= f.end for f in taken):
                 taken.append(Finding(kind, start, end))

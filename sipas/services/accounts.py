@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,9 +34,46 @@ class AccountError(ValueError):
         self.message = message
 
 
+#: Signs a username may hold besides Latin letters and digits.
+USERNAME_SIGNS = frozenset(" .-_@")
+
+
 def normalise_username(username: str) -> str:
-    """NFC, trimmed; the form stored on the account."""
-    return unicodedata.normalize("NFC", username).strip()
+    """NFKC (full-width and other compatibility forms as plain letters), trimmed;
+    the form stored on the account."""
+    return unicodedata.normalize("NFKC", username).strip()
+
+
+def username_problem(name: str) -> str | None:
+    """Why the normalised ``name`` is refused for a new account (lazy message), or
+    None. Letters that only look Latin (Cyrillic "а", Greek "ο") and invisible
+    characters (zero-width spaces, direction marks) would make a second "admin"."""
+    if not name or len(name) > 80:
+        return _l("The username must have 1 to 80 characters.")
+    if not all(map(_allowed_in_username, name)):
+        return _l(
+            "The username may contain only Latin letters (Vietnamese accents "
+            "allowed), digits, spaces and . _ - @; invisible characters and letters "
+            "of other alphabets are refused."
+        )
+    return None
+
+
+def _allowed_in_username(character: str) -> bool:
+    """ASCII letters and digits, the signs, and Vietnamese letters: an ASCII letter
+    with Vietnamese marks (â ă ê ô ơ ư, the five tones) or đ."""
+    if character.isascii():
+        return character.isalnum() or character in USERNAME_SIGNS
+    if character in "đĐ":
+        return True
+    decomposed = unicodedata.normalize("NFD", character)
+    base, marks = decomposed[0], set(decomposed[1:])
+    return base.isascii() and base.isalpha() and marks <= _VIETNAMESE_MARKS
+
+
+#: Combining marks of Vietnamese letters: grave, acute, circumflex, tilde, breve,
+#: hook above, horn, dot below.
+_VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323")
 
 
 def find_user(username: str) -> User | None:
@@ -105,8 +143,9 @@ def create_user(
     code that sets up accounts itself (demo data, tests) may skip them.
     """
     name = normalise_username(username)
-    if not name or len(name) > 80:
-        raise AccountError(_l("The username must have 1 to 80 characters."))
+    problem = username_problem(name)
+    if problem is not None:
+        raise AccountError(problem)
     if find_user(name) is not None:
         raise AccountError(_l("The username “%(name)s” is taken.", name=name))
     if check_policy:
@@ -213,12 +252,14 @@ class LoginOutcome:
 
 
 def authenticate(username: str, password: str, ip: str | None = None) -> LoginOutcome:
-    """Check a login; refused while throttled. Every outcome is audited."""
+    """Check a login; refused while throttled, slowed while the account is under
+    attack. Every outcome is audited."""
     name = normalise_username(username)[:80]
     retry_at = throttled_until(name, ip)
     if retry_at is not None:
         record_event("login_throttled", user=None, details={"username": name, "ip": ip})
         return LoginOutcome(retry_at=retry_at)
+    _pause(slowdown_seconds(name))
     user = find_user(name)
     if user is None:
         _spend_a_password_check(password)  # unknown names answer as slowly as known
@@ -230,6 +271,10 @@ def authenticate(username: str, password: str, ip: str | None = None) -> LoginOu
     user.last_login_at = clock.now()
     record_event("login", user=user, details={"ip": ip})
     return LoginOutcome(user=user)
+
+
+#: How the slowdown waits (tests replace it to count the seconds).
+_pause = time.sleep
 
 
 def _spend_a_password_check(password: str) -> None:
@@ -252,30 +297,70 @@ def end_sessions(user: User) -> None:
 
 
 def throttled_until(username: str, ip: str | None) -> datetime | None:
-    """When logins for ``username`` or from ``ip`` are allowed again, if refused now.
+    """When logins for ``username`` from ``ip`` are allowed again, if refused now.
 
-    Counted from the audit log: LOGIN_MAX_FAILURES failures within
-    LOGIN_WINDOW_MINUTES lock the username, or the address, until the oldest of those
-    failures leaves the window. A successful login clears the username's count (not
-    the address's, which a guesser could otherwise reset with an account of their own).
+    Counted from the audit log within LOGIN_WINDOW_MINUTES: LOGIN_MAX_FAILURES
+    failures for this username from this address, or LOGIN_MAX_FAILURES_PER_ADDRESS
+    from this address for any usernames, refuse that address until the oldest of
+    those failures leaves the window. Failures from other addresses never refuse
+    this one (strangers must not be able to lock an account out): they only slow
+    the account down (slowdown_seconds). A successful login clears the username's
+    count (not the address's, which a guesser could otherwise reset with an account
+    of their own).
     """
-    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
-    window = timedelta(minutes=int(current_app.config["LOGIN_WINDOW_MINUTES"]))
-    since = clock.now() - window
-    failed = sa.select(AuditEvent.occurred_at).where(
-        AuditEvent.action == "login_failed", AuditEvent.occurred_at > since
-    )
-    name = normalise_username(username).lower()
-    last_login = _last_login(name)
-    by_name = failed.where(AuditEvent.details["username"].as_string() == name)
-    if last_login is not None:
-        by_name = by_name.where(AuditEvent.occurred_at > last_login)
-    queries = [by_name]
-    if ip:
-        queries.append(failed.where(AuditEvent.details["ip"].as_string() == ip))
-    blocks = [_nth_latest(query, limit) for query in queries]
+    if not ip:
+        return None
+    window = _window()
+    failed = _failures_since(clock.now() - window)
+    by_pair = _failures_of(username, failed).where(_from_address(ip))
+    by_address = failed.where(_from_address(ip))
+    blocks = [
+        _nth_latest(by_pair, int(current_app.config["LOGIN_MAX_FAILURES"])),
+        _nth_latest(
+            by_address, int(current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"])
+        ),
+    ]
     ends = [clock.as_utc(moment) + window for moment in blocks if moment is not None]
     return max(ends) if ends else None
+
+
+def slowdown_seconds(username: str) -> float:
+    """How long a login for ``username`` waits before its password is checked.
+
+    Beyond LOGIN_MAX_FAILURES failures within the window (from any addresses), each
+    further failure adds a second, up to LOGIN_SLOWDOWN_MAX_SECONDS: guessing from
+    many addresses gets slow, while the right password still gets in.
+    """
+    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
+    failed = _failures_of(username, _failures_since(clock.now() - _window()))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(failed.subquery()))
+    excess = (count or 0) - limit + 1
+    cap = float(current_app.config["LOGIN_SLOWDOWN_MAX_SECONDS"])
+    return min(float(excess), cap) if excess > 0 else 0.0
+
+
+def _window() -> timedelta:
+    return timedelta(minutes=int(current_app.config["LOGIN_WINDOW_MINUTES"]))
+
+
+def _failures_since(since: datetime) -> sa.Select:
+    return sa.select(AuditEvent.occurred_at).where(
+        AuditEvent.action == "login_failed", AuditEvent.occurred_at > since
+    )
+
+
+def _failures_of(username: str, failed: sa.Select) -> sa.Select:
+    """``failed`` narrowed to ``username`` since its last successful login."""
+    name = normalise_username(username).lower()
+    by_name = failed.where(AuditEvent.details["username"].as_string() == name)
+    last_login = _last_login(name)
+    if last_login is not None:
+        by_name = by_name.where(AuditEvent.occurred_at > last_login)
+    return by_name
+
+
+def _from_address(ip: str) -> sa.ColumnElement[bool]:
+    return AuditEvent.details["ip"].as_string() == ip
 
 
 def _nth_latest(query: sa.Select, n: int) -> datetime | None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from sipas.files import OWNER_ONLY, write_private
+
 #: How long a kept upload waits for the user's decision.
 MAX_AGE_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -34,7 +36,7 @@ def keep(data: bytes) -> str:
     """Store ``data``; return the token that finds it again."""
     purge_stale()
     token = secrets.token_hex(16)
-    (_folder() / f"upload-{token}").write_bytes(data)
+    write_private(_folder() / f"upload-{token}", data, OWNER_ONLY)
     return token
 
 

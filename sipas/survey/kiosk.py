@@ -180,7 +180,6 @@ def kiosk_questionnaire(unit_code: str) -> ResponseReturnValue:
     body["wave"] = target.wave.code
     body["unit"] = {"code": target.unit.code, "name": target.unit.name}
     response = jsonify(body)
-    response.headers["Cache-Control"] = "no-cache"
     return response
 
 
@@ -194,5 +193,4 @@ def kiosk_service_worker() -> ResponseReturnValue:
     script = script.replace("__KIOSK_ASSETS__", repr(assets).replace("'", '"'))
     response = Response(script, mimetype="application/javascript")
     response.headers["Service-Worker-Allowed"] = "/kiosk/"
-    response.headers["Cache-Control"] = "no-cache"
     return response

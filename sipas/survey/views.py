@@ -47,11 +47,29 @@ def _session_key(unit_code: str) -> str:
 
 def _current_form_uuid(unit_code: str) -> uuid_module.UUID:
     """This browser's form instance for the unit; a new one after a submission."""
-    stored = session.get(_session_key(unit_code))
-    form_uuid = _parse_uuid(stored) if stored else None
+    form_uuid = _session_form_uuid(unit_code)
     if form_uuid is None or store.find_by_uuid(form_uuid) is not None:
         form_uuid = uuid_module.uuid4()
         session[_session_key(unit_code)] = str(form_uuid)
+    return form_uuid
+
+
+def _session_form_uuid(unit_code: str) -> uuid_module.UUID | None:
+    """The form instance this browser started for the unit, if any.
+
+    The draft is bound to the browser through it: the session cookie is signed, so
+    no one can put another citizen's form id into their own, and a form id read
+    from a log or a history (or posted by hand) opens nothing.
+    """
+    stored = session.get(_session_key(unit_code))
+    return _parse_uuid(stored) if stored else None
+
+
+def _own_form_uuid(unit_code: str, claimed: str | None) -> uuid_module.UUID | None:
+    """``claimed`` if it is this browser's form instance for the unit, else None."""
+    form_uuid = _parse_uuid(claimed)
+    if form_uuid is None or form_uuid != _session_form_uuid(unit_code):
+        return None
     return form_uuid
 
 
@@ -71,15 +89,18 @@ def _section_or_400(questionnaire: Questionnaire, code: str | None) -> Section:
 
 @bp.get("/s/<unit_code>")
 def questionnaire_page(unit_code: str) -> ResponseReturnValue:
-    """Show the step the respondent is on (or asked for with ?step=)."""
+    """Show the step the respondent is on (or asked for with ?step=).
+
+    The form instance is this browser's (kept in its session), never one named in
+    the URL: step URLs carry no form id, so access logs and histories hold none.
+    """
     target = _target_or_404(unit_code)
     questionnaire = phone.questionnaire_of(target)
-    form_uuid = _parse_uuid(request.args.get("f"))
-    if form_uuid is not None and store.find_by_uuid(form_uuid) is not None:
+    sent = _session_form_uuid(unit_code)
+    if "step" in request.args and sent and store.find_by_uuid(sent) is not None:
         # back button after sending: the same thank-you, never a second response
-        return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
-    if form_uuid is None or phone.find_draft(form_uuid, target) is None:
-        form_uuid = _current_form_uuid(unit_code)
+        return redirect(url_for(".thanks", unit_code=unit_code, form_id=sent))
+    form_uuid = _current_form_uuid(unit_code)
     draft = phone.find_draft(form_uuid, target)
     answers = draft.answers if draft else {}
     section = _reachable_section(questionnaire, draft, request.args.get("step"))
@@ -112,6 +133,9 @@ def post_step(unit_code: str) -> ResponseReturnValue:
     form_uuid = _parse_uuid(request.form.get("form_id")) or abort(400)
     if store.find_by_uuid(form_uuid) is not None:
         return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
+    if form_uuid != _session_form_uuid(unit_code):
+        # another browser's form (or a form whose session is gone): leave it alone
+        return redirect(url_for(".questionnaire_page", unit_code=unit_code))
     section = _section_or_400(questionnaire, request.form.get("section"))
     language, move = _language_and_move()
     with force_locale(language):
@@ -155,9 +179,7 @@ def _after_step(
         return redirect(url_for(".thanks", unit_code=unit_code, form_id=form_uuid))
     section_code = outcome.section.code if outcome.section else None
     return redirect(
-        url_for(
-            ".questionnaire_page", unit_code=unit_code, step=section_code, f=form_uuid
-        )
+        url_for(".questionnaire_page", unit_code=unit_code, step=section_code)
     )
 
 
@@ -179,9 +201,9 @@ def _render_after_csrf_failure() -> ResponseReturnValue:
     if target is None:
         return render_error(404)
     questionnaire = phone.questionnaire_of(target)
-    form_uuid = _parse_uuid(request.form.get("form_id")) or _current_form_uuid(
-        unit_code
-    )
+    form_uuid = _own_form_uuid(
+        unit_code, request.form.get("form_id")
+    ) or _current_form_uuid(unit_code)
     try:
         section = _section_or_400(questionnaire, request.form.get("section"))
     except HTTPException as error:

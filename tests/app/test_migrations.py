@@ -266,3 +266,68 @@ def test_stored_responses_are_judged_again_by_the_new_quality_decision(tmp_path)
         assert list(statuses)[:2] == ["complete", "complete"]
         db.session.remove()  # give its connection back before closing them all
         db.engine.dispose()
+
+
+def test_erased_comments_are_masked_again_with_the_wider_detector(tmp_path):
+    """Rounds whose originals were erased hold text masked by the old detector:
+    the upgrade masks it again; the originals of other rounds stay as written."""
+    import json
+
+    import sqlalchemy as sa
+
+    definition = {
+        "sections": [
+            {
+                "items": [
+                    {"code": "overall", "type": "scale"},
+                    {"code": "comment", "type": "text"},
+                ]
+            }
+        ]
+    }
+    # what the old detector left as it was
+    hidden = "Gọi 0912–345–678 hoặc nguyenvana at gmail dot com"
+    masked = "Gọi 09••–•••–•78 hoặc n••••••••• at gmail dot com"
+    app = app_with_migrations(tmp_path / "old.db")
+    with app.app_context():
+        upgrade(revision="questionnaires1a2b")
+        run = db.session.execute
+        _old_wave(run, definition)
+        run(
+            sa.text(
+                "INSERT INTO waves (id, code, title, questionnaire_id, status, "
+                "weighting, created_at) VALUES (2, 'kept', 'kept', 1, 'closed', "
+                "'none', '2026-01-01')"
+            )
+        )
+        run(sa.text("UPDATE waves SET texts_erased_at = '2026-06-01' WHERE id = 1"))
+        answers = {"overall": "4", "comment": hidden}
+        _insert_response(run, 1, "web", "complete", None, 300, answers)
+        _insert_response(run, 2, "web", "complete", None, 300, answers)
+        run(sa.text("UPDATE responses SET wave_id = 2 WHERE id = 2"))
+        run(
+            sa.text(
+                "INSERT INTO response_drafts (form_uuid, wave_id, unit_id, answers, "
+                "language, started_at, updated_at) VALUES "
+                "('00000000000040008000000000000001', 1, 1, :a, 'vi', '2026-01-01', "
+                "'2026-01-01')"
+            ),
+            {"a": json.dumps({"comment": hidden, "overall": "4"})},
+        )
+        db.session.commit()
+        upgrade()
+        comments = dict(
+            run(
+                sa.text(
+                    "SELECT response_id, value FROM answers WHERE item_code = 'comment'"
+                )
+            ).all()
+        )
+        assert comments == {1: masked, 2: hidden}
+        draft = run(sa.text("SELECT answers FROM response_drafts")).scalar_one()
+        draft = json.loads(draft) if isinstance(draft, str) else draft
+        assert draft == {"comment": masked, "overall": "4"}
+        db.session.rollback()
+        downgrade(revision="questionnaires1a2b")
+        db.session.remove()  # give its connection back before closing them all
+        db.engine.dispose()

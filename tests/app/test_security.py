@@ -71,15 +71,36 @@ def test_error_pages_and_static_files_get_the_headers_too(demo_client):
 def test_back_office_pages_are_not_stored_public_pages_may_be(
     demo_app, demo_client, login_as
 ):
-    assert "no-store" not in demo_client.get(f"/s/{UNIT}").headers.get(
-        "Cache-Control", ""
-    )
+    assert "no-store" not in demo_client.get("/").headers.get("Cache-Control", "")
     assert demo_client.get("/auth/login").headers["Cache-Control"] == "no-store"
     login_as(demo_client, Role.admin)
     assert demo_client.get("/admin/").headers["Cache-Control"] == "no-store"
     assert demo_client.get("/").headers["Cache-Control"] == "no-store"
     with demo_client.get("/static/css/site.css") as static:
         assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "policy"),
+    [
+        ("get", f"/s/{UNIT}", "no-store"),
+        ("get", f"/s/{UNIT}?step=access", "no-store"),
+        ("post", f"/s/{UNIT}", "no-store"),
+        ("get", f"/s/{UNIT}/thanks/00000000-0000-4000-8000-000000000000", "no-store"),
+        ("get", "/api/ping", "no-store"),
+        ("post", "/api/sync", "no-store"),
+        ("get", f"/kiosk/{UNIT}", "private, no-cache"),
+        ("get", f"/kiosk/{UNIT}/questionnaire.json", "private, no-cache"),
+        ("get", "/kiosk/sw.js", "private, no-cache"),
+    ],
+)
+def test_citizen_pages_and_the_kiosk_api_are_not_kept_by_shared_caches(
+    demo_client, method, path, policy
+):
+    """Issue 18 item 13: a citizen's step, receipt or a device's answers are never
+    kept by a proxy or a shared phone's cache; the kiosk's pages only privately."""
+    response = getattr(demo_client, method)(path)
+    assert response.headers["Cache-Control"] == policy
 
 
 def test_no_template_has_an_inline_script_without_the_nonce():
@@ -270,3 +291,15 @@ def test_processes_starting_together_share_one_generated_key(tmp_path):
     assert len(keys.pop()) == 64
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_nginx_example_sets_every_header_the_app_trusts():
+    """Issue 18 item 13: behind nginx the app believes X-Forwarded-For, -Proto and
+    -Host (ProxyFix); a header nginx does not set itself is passed on as the client
+    wrote it, so the documented server block must set all three."""
+    text = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```nginx\n(.*?)```", text, re.DOTALL)
+    location = next(b for b in blocks if "proxy_pass http://127.0.0.1:8000" in b)
+    set_headers = set(re.findall(r"proxy_set_header\s+(\S+)\s", location))
+    trusted = {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"}
+    assert trusted <= set_headers

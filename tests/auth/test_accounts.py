@@ -28,14 +28,7 @@ def vi(app, message: str, **params: object) -> str:
 
 def locked(app) -> str:
     """The refusal shown while throttled, with the retry time of the current lock."""
-    retry = accounts.throttled_until("admin", "127.0.0.1")
-    with app.test_request_context(), force_locale("vi"):
-        from sipas.auth.views import format_moment
-
-        return gettext(
-            "Too many failed logins. Please try again after %(time)s.",
-            time=format_moment(retry),
-        )
+    return locked_for(app, "127.0.0.1")
 
 
 def actions() -> list[str]:
@@ -64,7 +57,7 @@ def user(name: str) -> User:
 # --- throttling ----------------------------------------------------------------
 
 
-def test_five_failures_lock_the_username_even_with_the_right_password(
+def test_five_failures_lock_the_username_from_that_address_even_with_the_right_password(
     demo_app, demo_client
 ):
     for _ in range(5):
@@ -116,11 +109,68 @@ def test_four_failures_then_success_do_not_lock(demo_client):
 
 
 def test_one_address_trying_many_usernames_is_locked(demo_app, demo_client):
-    for number in range(5):
+    for number in range(20):  # LOGIN_MAX_FAILURES_PER_ADDRESS
         login(demo_client, f"guess-{number}", "wrong-password")
     response = login(demo_client, "admin", ADMIN_PASSWORD)
     assert locked(demo_app) in response.get_data(as_text=True)
     assert accounts.throttled_until("someone-else", "10.9.9.9") is None
+
+
+def from_address(app, address: str):
+    """A new browser whose requests come from ``address``."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+@pytest.fixture
+def pauses(monkeypatch) -> list[float]:
+    """The slowdowns logins waited (recorded instead of slept)."""
+    waited: list[float] = []
+    monkeypatch.setattr(accounts, "_pause", waited.append)
+    return waited
+
+
+def test_strangers_failing_from_many_addresses_cannot_lock_the_account_out(
+    demo_app, pauses
+):
+    for number in range(10):
+        stranger = from_address(demo_app, f"203.0.113.{number}")
+        login(stranger, "admin", "wrong-password")
+    owner = from_address(demo_app, "10.0.1.1")
+    assert login(owner, "admin", ADMIN_PASSWORD).status_code == 302
+    assert owner.get("/admin/").status_code == 200
+    assert "login_throttled" not in actions()
+    # slowed, not locked: a second more per failure beyond five, capped
+    assert pauses == [0.0] * 5 + [1.0, 2.0, 3.0, 4.0, 5.0, 5.0]
+
+
+def test_an_address_that_failed_is_refused_for_that_account_while_others_get_in(
+    demo_app, pauses
+):
+    guesser = from_address(demo_app, "203.0.113.7")
+    for _ in range(5):
+        login(guesser, "admin", "wrong-password")
+    response = login(guesser, "admin", ADMIN_PASSWORD)
+    assert locked_for(demo_app, "203.0.113.7") in response.get_data(as_text=True)
+    assert actions()[-1] == "login_throttled"
+    owner = from_address(demo_app, "10.0.1.1")
+    assert login(owner, "admin", ADMIN_PASSWORD).status_code == 302
+    assert login(guesser, "analyst-guess", "wrong-password").status_code == 200
+    assert actions()[-1] == "login_failed"  # other usernames from it: not yet refused
+
+
+def locked_for(app, address: str) -> str:
+    """The refusal an address reads while it is throttled for "admin"."""
+    retry = accounts.throttled_until("admin", address)
+    assert retry is not None
+    with app.test_request_context(), force_locale("vi"):
+        from sipas.auth.views import format_moment
+
+        return gettext(
+            "Too many failed logins. Please try again after %(time)s.",
+            time=format_moment(retry),
+        )
 
 
 def test_a_successful_login_clears_the_username_count(demo_app, monkeypatch):
@@ -432,6 +482,54 @@ def test_create_account(admin_client):
     assert event.details["unit"] == "QN-HALONG-TT"
 
 
+def create_admin(client, username: str):
+    """Post the new-account form for an administrator called ``username``."""
+    return post(
+        client,
+        "/admin/users/new",
+        username=username,
+        role="admin",
+        unit="",
+        new_password="long-enough-pass",
+        new_password_again="long-enough-pass",
+    )
+
+
+LOOK_ALIKE = (
+    "The username may contain only Latin letters (Vietnamese accents allowed), "
+    "digits, spaces and . _ - @; invisible characters and letters of other "
+    "alphabets are refused."
+)
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "\u0430dmin",  # Cyrillic а
+        "adm\u0131n",  # dotless ı
+        "\u03bfperator",  # Greek ο
+        "ad\u200bmin",  # zero-width space
+        "admin\u200d",  # zero-width joiner
+        "\u202eadmin",  # right-to-left override
+        "a\u0300\u0300dmin",  # stacked combining marks
+    ],
+)
+def test_create_refuses_look_alike_and_invisible_characters(
+    demo_app, admin_client, username
+):
+    html = create_admin(admin_client, username).get_data(as_text=True)
+    assert vi(demo_app, LOOK_ALIKE) in html
+    assert "ký tự vô hình" in vi(demo_app, LOOK_ALIKE)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_full_width_usernames_are_stored_and_found_as_plain_letters(admin_client):
+    response = create_admin(admin_client, "ｎｇｕｙễｎ－２")
+    assert response.status_code == 302
+    assert user("nguyễn-2").username == "nguyễn-2"
+    assert user("ｎｇｕｙễｎ－２").username == "nguyễn-2"
+
+
 def test_create_refuses_missing_unit_weak_password_and_duplicates(
     demo_app, admin_client
 ):
@@ -445,15 +543,7 @@ def test_create_refuses_missing_unit_weak_password_and_duplicates(
     ).get_data(as_text=True)
     assert vi(demo_app, "Analysts and surveyors need a unit.") in html
     assert vi(demo_app, MIN_LENGTH, n=10) in html
-    html = post(
-        admin_client,
-        "/admin/users/new",
-        username="ADMIN",
-        role="admin",
-        unit="",
-        new_password="long-enough-pass",
-        new_password_again="long-enough-pass",
-    ).get_data(as_text=True)
+    html = create_admin(admin_client, "ADMIN").get_data(as_text=True)
     assert vi(demo_app, "The username “%(name)s” is taken.", name="ADMIN") in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
 

@@ -198,3 +198,16 @@ def test_back_office_pages_pass_axe(filled_server, window, output_dir):
     page.screenshot(path=str(output_dir / f"admin-enrolment-{width}.png"))
     page.goto(f"{url}/admin/units")
     page.screenshot(path=str(output_dir / f"admin-units-{width}.png"), full_page=True)
+    # a username with a Cyrillic "а" that looks like "admin": refused, said why
+    page.goto(f"{url}/admin/users/new")
+    page.get_by_label(vi(app, "Username")).fill("\u0430dmin")
+    page.get_by_label(vi(app, "Role")).select_option("admin")
+    page.get_by_label(vi(app, "New password"), exact=True).fill("long-enough-pass")
+    page.get_by_label(vi(app, "New password again")).fill("long-enough-pass")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "ký tự vô hình" in page.inner_text("main")
+    assert_accessible(page)
+    page.screenshot(
+        path=str(output_dir / f"admin-user-look-alike-{width}.png"), full_page=True
+    )

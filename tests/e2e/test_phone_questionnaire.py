@@ -231,3 +231,32 @@ def test_enter_in_an_answer_goes_on_rather_than_switching_language(live_server, 
         page.keyboard.press("Enter")
     assert page.locator("html").get_attribute("lang") == "vi"
     assert page.locator(".error-summary").is_visible()  # the rest is unanswered
+
+
+def test_a_form_url_opened_in_another_browser_shows_a_new_form(
+    live_server, phone, browser, output_dir
+):
+    """The address of a half-answered form names no form: another phone that opens
+    it (or adds the old ``?f=``) starts its own, and the first phone goes on."""
+    base_url, app = live_server
+    with app.app_context():
+        wave, _unit = demo_target(UNIT)
+        questionnaire = parsed(wave.questionnaire)
+    phone.goto(f"{base_url}/s/{UNIT}")
+    form_id = phone.locator("input[name=form_id]").input_value()
+    answer_visible_questions(phone, questionnaire)
+    go_on(phone)
+    assert form_id not in phone.url
+    second_step = phone.locator("input[name=section]").input_value()
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    other = context.new_page()
+    for address in (phone.url, f"{phone.url}&f={form_id}"):
+        other.goto(address)
+        assert other.locator("input[name=form_id]").input_value() != form_id
+        assert other.locator("input[name=section]").input_value() != second_step
+        assert other.locator("input:checked").count() == 0
+    other.screenshot(path=str(output_dir / "phone-copied-url.png"), full_page=True)
+    context.close()
+    phone.reload()
+    assert phone.locator("input[name=form_id]").input_value() == form_id
+    assert phone.locator("input[name=section]").input_value() == second_step

@@ -47,6 +47,21 @@ MASKED = [
     ("abc @ gmail.com", "a•• @ gmail.com"),
     ("a@b.vn", "•@b.vn"),
     ("ｔｅｓｔ＠ｇｍａｉｌ．ｃｏｍ", "ｔ•••＠ｇｍａｉｌ．ｃｏｍ"),
+    # spellings that hid a number or an address (issue 18 item 12)
+    ("0912–345–678", "09••–•••–•78"),
+    ("0912 — 345 — 678", "09•• — ••• — •78"),
+    ("0912/345/678", "09••/•••/•78"),
+    ("0912_345_678", "09••_•••_•78"),
+    ("0912,345,678", "09••,•••,•78"),
+    ("0912   345   678", "09••   •••   •78"),
+    ("O912 345 678", "O9•• ••• •78"),
+    ("0912 345 67O", "09•• ••• •7O"),
+    ("٠٩١٢٣٤٥٦٧٨", "٠٩••••••٧٨"),
+    ("০৯১২৩৪৫৬৭৮", "০৯••••••৭৮"),
+    ("nguyenvana at gmail dot com", "n••••••••• at gmail dot com"),
+    ("thư: van.a AT ubnd dot gov dot vn", "thư: v•••• AT ubnd dot gov dot vn"),
+    ("nguyen–van@gmail.com", "n•••••••••@gmail.com"),
+    ("03–O–000 0000", "03–•–••• ••00"),
 ]
 
 LEFT_ALONE = [
@@ -68,6 +83,14 @@ LEFT_ALONE = [
     "Chờ 45 phút, 0,5% hồ sơ trễ hạn.",
     "Không có ý kiến gì thêm @cán bộ.",
     "Tỷ lệ 100%",
+    "Hẹn 03/05/2024 10 giờ, trả 12/03/2024 12/03/2024.",
+    "Tháng 03/2024 0912 hồ sơ",
+    "Tỷ lệ 0,5, 0,7, 0,9, 0,3, 0,2 mỗi tháng",
+    "gọi O9I2 hoặc 1OO lần",
+    "2024 2024 3",
+    "Cán bộ chấm bài tại phường chấm điểm",
+    "Phòng 2O5, tầng 3 – 4, ngày 12–15/3",
+    "Zoo 2024 – 2025 và 1900 – 1234",
     "",
 ]
 
@@ -161,6 +184,47 @@ emails = st.builds(
     st.sampled_from(["com", "vn", "com.vn"]),
 )
 personal_data = st.one_of(phones(), citizen_ids(), passports, emails)
+
+#: Separators that hid a phone number: dashes, "/", "_", "," and runs of spaces.
+HIDING_SEPARATORS = st.sampled_from(
+    ["–", "—", " – ", "/", "_", ",", "   ", "    ", "\u2212"]
+)
+#: Digit scripts a number may be typed in (zero of each: Arabic-Indic, Extended
+#: Arabic-Indic, Devanagari, Bengali, Thai, full-width, mathematical bold).
+DIGIT_ZEROS = st.sampled_from(
+    [0x30, 0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xFF10, 0x1D7CE]
+)
+
+
+@st.composite
+def hidden_phones(draw: st.DrawFn) -> str:
+    """A mobile number spelt to slip past a plain pattern."""
+    digits = (
+        "0"
+        + draw(st.sampled_from("35789"))
+        + draw(st.text("0123456789", min_size=8, max_size=8))
+    )
+    zero = draw(DIGIT_ZEROS)
+    shown = "".join(chr(zero + int(d)) for d in digits)
+    if zero == 0x30 and draw(st.booleans()):  # letter O for some zeros
+        shown = "".join(
+            draw(st.sampled_from(["0", "O", "o"])) if d == "0" else d for d in shown
+        )
+    separator = draw(HIDING_SEPARATORS)
+    cuts = sorted(draw(st.sets(st.sampled_from(range(2, 9)), min_size=1)))
+    return separator.join(
+        shown[a:b] for a, b in zip([0, *cuts], [*cuts, len(shown)], strict=True)
+    )
+
+
+spelt_emails = st.builds(
+    lambda local, at, domain, dot, tld: f"{local}{at}{domain}{dot}{tld}",
+    st.text("abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=12),
+    st.sampled_from([" at ", " AT ", "  at  "]),
+    st.sampled_from(["gmail", "yahoo", "ubnd-ha-long"]),
+    st.sampled_from([" dot ", " DOT "]),
+    st.sampled_from(["com", "vn"]),
+)
 sentences = st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join)
 
 
@@ -183,6 +247,24 @@ def test_embedded_personal_data_is_masked(
     else:
         assert len(_digits_of(shown)) <= 4
     assert masked[:start] == text[:start]
+
+
+@settings(max_examples=300)
+@given(sentences, PUNCTUATION, st.one_of(hidden_phones(), spelt_emails), PUNCTUATION)
+def test_hidden_spellings_are_masked(
+    before: str, left: str, data: str, right: str
+) -> None:
+    text = f"{before}{left}{data}{right}"
+    masked = mask_personal_data(text)
+    start = len(before) + len(left)
+    shown = masked[start : start + len(data)]
+    assert masked[:start] == text[:start]
+    if " at " in data.lower():
+        local = data.split(" ")[0]
+        assert shown.startswith(local[0] + MASK * (len(local) - 1) + " ")
+    else:  # at most the first and last two digits (or O's) stay
+        assert len(re.sub(r"[^\doO]", "", shown)) <= 4
+    assert mask_personal_data(masked) == masked
 
 
 @given(sentences, PUNCTUATION, personal_data, PUNCTUATION, sentences)

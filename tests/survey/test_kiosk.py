@@ -125,7 +125,7 @@ def test_service_worker_headers_and_assets(demo_client):
     assert response.status_code == 200
     assert response.mimetype == "application/javascript"
     assert response.headers["Service-Worker-Allowed"] == "/kiosk/"
-    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Cache-Control"] == "private, no-cache"
     script = response.get_data(as_text=True)
     assert "__KIOSK_ASSETS__" not in script
     assets = json.loads(re.search(r"var ASSETS = (\[.*?\]);", script).group(1))

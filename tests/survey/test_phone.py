@@ -9,17 +9,10 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseDraft
-from sipas.services.questionnaires import parsed
-from tests.factories import demo_target, section_answers
+from tests.factories import section_answers
 
 UNIT = "QN-HALONG-TT"
 URL = f"/s/{UNIT}"
-
-
-@pytest.fixture
-def questionnaire(demo_app):
-    wave, _unit = demo_target()
-    return parsed(wave.questionnaire)
 
 
 def count(model) -> int:

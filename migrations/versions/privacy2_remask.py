@@ -3,7 +3,7 @@ written with dashes, "/", "_", ",", runs of spaces, letter O, other digit script
 "at … dot")
 
 Revision ID: privacy2remask1a
-Revises: questionnaires1a2b
+Revises: quality2a2b3c4d
 Create Date: 2026-12-04
 
 Only rounds whose originals were erased (``waves.texts_erased_at`` set) hold masked
@@ -25,7 +25,7 @@ from alembic import op
 from sipas.questionnaire.personal_data import mask_personal_data
 
 revision = "privacy2remask1a"
-down_revision = "questionnaires1a2b"
+down_revision = "quality2a2b3c4d"
 branch_labels = None
 depends_on = None
 

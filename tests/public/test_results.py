@@ -194,7 +194,8 @@ def test_a_ranked_unit_with_too_few_answers_has_no_rank_nor_figure(
     html = page(demo_client, "/ket-qua/demo")
     table = html[html.index('class="public-table ranking"') :]
     ranks = re.findall(r'<td class="num">([^<\s]+)', table)
-    assert ranks == [str(k) for k in range(1, len(doc.ranking_shown) + 1)] + ["–"] * hidden
+    shown = [str(k) for k in range(1, len(doc.ranking_shown) + 1)]
+    assert ranks == shown + ["–"] * hidden
     for unit in doc.ranking_hidden:
         row = table[table.index(unit.unit.name) :]
         assert row.index("chưa đủ số phiếu") < row.index("</tr>")

@@ -12,22 +12,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sipas.extensions import db
 from sipas.models import Role
-from sipas.services import synthetic
 from sipas.services.questionnaires import parsed
 from sipas.services.results import exports
-from sipas.services.waves.lookup import wave_by_code
+from tests.factories import filled_demo_wave
 
 
 @pytest.fixture
 def filled_wave(demo_app, monkeypatch):
     """The demo wave with 700 responses, read in three batches (row groups)."""
     monkeypatch.setattr(exports, "BATCH", 300)
-    wave = wave_by_code("demo")
-    synthetic.add_demo_responses(wave, 700, seed=3)
-    db.session.commit()
-    return wave
+    return filled_demo_wave(700, seed=3)
 
 
 def stats_csv(wave) -> list[dict[str, str]]:

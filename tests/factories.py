@@ -324,3 +324,13 @@ def add_domain_questionnaire(directory: Path) -> str:
     path.write_text(text, encoding="utf-8")
     questionnaires.sync([path])
     return DOMAIN_FORM
+
+
+def filled_demo_wave(count: int, seed: int) -> Wave:
+    """The demo wave with ``count`` synthetic responses, committed."""
+    from sipas.services import synthetic
+
+    wave = wave_by_code("demo")
+    synthetic.add_demo_responses(wave, count, seed=seed)
+    db.session.commit()
+    return wave

@@ -67,6 +67,7 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
 }
 #: Rendered result sections kept per app (a big wave takes seconds to compute).
 CACHE_SIZE = 16
@@ -235,7 +236,7 @@ def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None
 @bp.get("/results/<wave_code>/download.<fmt>")
 @role_required(*READERS)
 def download(wave_code: str, fmt: str) -> ResponseReturnValue:
-    """The wave's results for a unit subtree as CSV, XLSX or JSON, audited once
+    """The wave's results for a unit subtree as CSV, XLSX, JSON or Parquet, audited once
     the whole file has gone out."""
     if fmt not in FORMATS:
         abort(404)
@@ -277,6 +278,13 @@ def _audited_when_served(chunks: Iterable[bytes], event: dict) -> Iterator[bytes
     db.session.commit()
     record_event(user=current_user, **event)
     db.session.commit()
+
+
+@bp.get("/results/<wave_code>/download.parquet")
+@role_required(*READERS)
+def download_parquet(wave_code: str) -> ResponseReturnValue:
+    """The wave's responses as Parquet (a route of its own: access rules name it)."""
+    return download(wave_code, "parquet")
 
 
 @bp.get("/results/<wave_code>/report.pdf")

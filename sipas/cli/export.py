@@ -1,4 +1,5 @@
-"""`flask sipas export WAVE --format csv|xlsx|json -o FILE [--unit CODE]`."""
+"""`flask sipas export WAVE --format csv|xlsx|json|parquet -o FILE [--unit CODE]
+[--design-syntax r|stata]`."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from sipas.extensions import db
 from sipas.files import open_private
 from sipas.services.audit import record_event
 from sipas.services.results import dashboard
+from sipas.services.results.design_syntax import READABLE, design_syntax
 from sipas.services.waves.design import WeightingError
 from sipas.stats.calibrate import CalibrationError
 
-FORMATS = ("csv", "xlsx", "json")
+FORMATS = ("csv", "xlsx", "json", "parquet")
+#: The design's lines are written next to the export with this suffix.
+SCRIPT_SUFFIX = {"r": ".R", "stata": ".do"}
 
 
 @click.command("export")
@@ -27,7 +31,7 @@ FORMATS = ("csv", "xlsx", "json")
     default="csv",
     show_default=True,
     help="csv: the stats CSV (UTF-8 with BOM); xlsx: responses and result tables; "
-    "json: the results.",
+    "json: the results; parquet: the responses, typed, with the design and labels.",
 )
 @click.option(
     "-o",
@@ -37,10 +41,24 @@ FORMATS = ("csv", "xlsx", "json")
     help="File to write.",
 )
 @click.option("--unit", "unit_code", help="Only this unit and the units below it.")
+@click.option(
+    "--design-syntax",
+    "syntax",
+    type=click.Choice(sorted(READABLE)),
+    help="Also print the lines that read the file and declare its survey design in "
+    "R (svydesign) or Stata (svyset), and write them next to it (.R or .do).",
+)
 def export_command(
-    wave_code: str, fmt: str, output: Path, unit_code: str | None
+    wave_code: str, fmt: str, output: Path, unit_code: str | None, syntax: str | None
 ) -> None:
     """Write a wave's results (or a unit subtree's) to a file."""
+    if syntax and fmt not in READABLE[syntax]:
+        fail(
+            _(
+                "The design can be declared for %(formats)s files only.",
+                formats=", ".join(READABLE[syntax]).upper(),
+            )
+        )
     wave = wave_or_fail(wave_code)
     root = None
     if unit_code:
@@ -76,3 +94,14 @@ def export_command(
             wave=wave.code,
         )
     )
+    if syntax:
+        _write_syntax(syntax, fmt, output)
+
+
+def _write_syntax(language: str, fmt: str, output: Path) -> None:
+    """Print the design's lines and write them next to ``output``."""
+    lines = design_syntax(language, fmt, output.name)
+    script = output.with_suffix(SCRIPT_SUFFIX[language])
+    script.write_text(lines + "\n", encoding="utf-8")
+    click.echo(lines)
+    click.echo(_("%(path)s written.", path=script))

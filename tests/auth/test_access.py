@@ -107,6 +107,7 @@ ACCESS: dict[str, Access] = {
     "admin.dashboard": Access(READERS),
     "admin.wave_dashboard": Access(READERS, scoped=True),
     "admin.download": Access(READERS, scoped=True),
+    "admin.download_parquet": Access(READERS, scoped=True),
     "admin.report_pdf": Access(READERS, scoped=True),
     # file import of responses
     "entry.import_responses": Access(ENTRY),

@@ -5,6 +5,7 @@ download is in the audit trail once."""
 
 from __future__ import annotations
 
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -120,3 +121,34 @@ def test_the_csv_download_is_the_cli_export(
     assert web_exports(app)[len(before) :] == [
         {"wave": "demo", "unit": unit, "format": "csv"}
     ]
+
+
+def test_the_parquet_download_opens_in_pyarrow(
+    big_round, analyst, tmp_path, output_dir
+):
+    url, app = big_round
+    page = analyst
+    page.goto(f"{url}/admin/results/demo")
+    link = page.get_by_role(
+        "link", name=vi(app, "Responses for pandas, R, DuckDB (Parquet)")
+    )
+    link.scroll_into_view_if_needed()
+    page.screenshot(path=str(output_dir / "analyst-downloads-parquet.png"))
+    page.set_viewport_size({"width": 360, "height": 740})
+    link.scroll_into_view_if_needed()
+    page.screenshot(path=str(output_dir / "analyst-downloads-parquet-phone.png"))
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.failure() is None
+    assert download.value.suggested_filename == "sipas-demo.parquet"
+    served = tmp_path / "web.parquet"
+    download.value.save_as(served)
+    table = pq.read_table(served)
+    target = tmp_path / "cli.parquet"
+    args = ["sipas", "export", "demo", "--format", "parquet", "-o", str(target)]
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=args).exit_code == 0
+    assert table.equals(pq.read_table(target))
+    assert table.num_rows == RESPONSES + 1
+    comments = table.column("comment").to_pylist()
+    assert HOSTILE in comments  # text, as typed: Parquet cells are never formulas

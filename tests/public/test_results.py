@@ -186,14 +186,16 @@ def test_a_ranked_unit_with_too_few_answers_has_no_rank_nor_figure(
     with demo_app.test_request_context():
         ranking = published_results(published, None).results.ranking
     counts = sorted(u.overall.estimate.n for u in ranking)
-    demo_app.config["STATS_MIN_N"] = counts[1] + 1  # the two smallest hidden
+    demo_app.config["STATS_MIN_N"] = counts[1] + 1  # the two smallest hidden ...
+    hidden = sum(1 for n in counts if n <= counts[1])  # ... and any tied with them
     with demo_app.test_request_context():
         doc = published_results(published, None)
-    assert len(doc.ranking_hidden) == 2
+    assert len(doc.ranking_hidden) == hidden >= 2
     html = page(demo_client, "/ket-qua/demo")
     table = html[html.index('class="public-table ranking"') :]
     ranks = re.findall(r'<td class="num">([^<\s]+)', table)
-    assert ranks == [str(k) for k in range(1, len(doc.ranking_shown) + 1)] + ["–"] * 2
+    shown = [str(k) for k in range(1, len(doc.ranking_shown) + 1)]
+    assert ranks == shown + ["–"] * hidden
     for unit in doc.ranking_hidden:
         row = table[table.index(unit.unit.name) :]
         assert row.index("chưa đủ số phiếu") < row.index("</tr>")

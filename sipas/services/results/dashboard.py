@@ -16,7 +16,7 @@ from sipas.labels import CHANNEL_LABELS
 from sipas.models import Response, ResponseStatus, Unit, Wave, WaveUnit
 from sipas.reports.wave_results import Thresholds, WaveResults
 from sipas.services.questionnaires import parsed
-from sipas.services.results import exports, workbook
+from sipas.services.results import exports, parquet, workbook
 from sipas.services.results.compute import (
     respondent_items,
     responding_root_choices,
@@ -50,12 +50,15 @@ def compute_results(
 
 
 def export_file(wave: Wave, root: Unit | None, fmt: str) -> bytes | Iterator[bytes]:
-    """A download (``fmt``: csv, xlsx or json) of the wave's results under ``root``:
-    the stats CSV as chunks made while they are read, the others whole. A wave that
+    """A download (``fmt``: csv, xlsx, json or parquet) of the wave's results under
+    ``root``: the stats CSV and the Parquet file as chunks made while they are read,
+    the others whole. A wave that
     cannot be weighted raises :class:`WeightingError` here, before any byte."""
     in_scope = subtree_ids(root.id) if root is not None else None
     if fmt == "csv":
         return exports.stats_csv_chunks(wave, in_scope)
+    if fmt == "parquet":
+        return parquet.stats_parquet_chunks(wave, in_scope)
     results = compute_results(wave, root)
     if fmt == "json":
         return exports.results_json(results).encode()

@@ -6,21 +6,19 @@ rows — and turns them into the per-PSU sums of :mod:`sipas.stats`, so the numb
 equal those of the exported stats CSV (a test checks exactly that, which also checks
 the masks against the answers).
 
-``Breakdown`` is re-exported here for callers that ask for a breakdown.
+``Breakdown`` is re-exported here for callers that ask for a breakdown, and
+``wave_shares`` (option shares, :mod:`sipas.services.results.shares`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-import sqlalchemy as sa
 
-from sipas.extensions import db
-from sipas.models import Answer, Response, ResponseStatus, Wave
-from sipas.questionnaire import ItemType
+from sipas.models import Wave
 from sipas.services.questionnaires import parsed
 from sipas.services.results.query import (
     Breakdown,
@@ -28,6 +26,7 @@ from sipas.services.results.query import (
     counted_patterns,
     domains_of,
 )
+from sipas.services.results.shares import wave_shares as wave_shares
 from sipas.services.waves.design import UnitDesign, unit_designs
 from sipas.stats.analysis import Analysis, CalibrationSpec, GroupIndices, MarginSpec
 from sipas.stats.calibrate import (
@@ -47,7 +46,6 @@ from sipas.stats.compare import (
 from sipas.stats.design import Design, build_design
 from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
 from sipas.stats.masks import codes_from_masks, mask_bits
-from sipas.stats.shares import Share, option_shares
 from sipas.stats.structure import factor_structure, index_structure
 from sipas.stats.sums import CriterionSums, criterion_sums, domain_sums
 from sipas.stats.tree import NodeStructure, with_tree
@@ -250,137 +248,6 @@ def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analys
     return Analysis(
         design, n_rows, design.n_psus - design.n_strata, options, overall, groups
     )
-
-
-def _wave_design(
-    wave: Wave, designs: dict[int, UnitDesign]
-) -> tuple[Design, bool, Callable[[int, int], int]]:
-    """The design of all counted responses, and a function (unit, response) → PSU."""
-    per_response = any(d.psu is None for d in designs.values())
-    pairs: Sequence[tuple[int, int]]
-    if per_response:
-        rows = db.session.execute(
-            sa.select(Response.unit_id, Response.id).where(
-                Response.wave_id == wave.id,
-                Response.status == ResponseStatus.complete,
-            )
-        )
-        pairs = [(unit_id, response_id) for unit_id, response_id in rows]
-    else:
-        pairs = [(unit_id, 0) for unit_id in designs]
-    strata = [designs[u].stratum for u, _ in pairs]
-    psus = [designs[u].psu or f"response:{r}" for u, r in pairs]
-    design, psu_index = build_design(strata, psus)
-    lookup = {pair: int(i) for pair, i in zip(pairs, psu_index, strict=True)}
-    return design, per_response, (lambda unit_id, key: lookup[(unit_id, key)])
-
-
-def wave_shares(
-    wave: Wave,
-    item_codes: list[str],
-    options: Options,
-    within: Collection[int] | None = None,
-    combined: Mapping[str, Mapping[str, Collection[str]]] | None = None,
-) -> dict[str, list[Share]]:
-    """Share of each option of each item among those who answered it (SQL counts);
-    with ``within``, among the responses of those units (a domain of the design);
-    ``combined`` ({item: {name: options}}) adds the share of single-choice answers
-    that chose any of ``options``, as one more option called ``name``."""
-    questionnaire = parsed(wave.questionnaire)
-    designs = unit_designs(wave)
-    design, per_response, psu_of = _wave_design(wave, designs)
-    chosen, answered = _option_counts(
-        wave, item_codes, questionnaire, per_response, within
-    )
-    if combined:
-        chosen = [*chosen, *_combined_rows(chosen, answered, combined)]
-    columns = sorted({(item, value) for _u, _k, item, value, _n in chosen})
-    position = {column: j for j, column in enumerate(columns)}
-    shape = (design.n_psus, len(columns))
-    numerator, denominator = np.zeros(shape), np.zeros(shape)
-    denominator_sq = np.zeros(len(columns))
-    n_chosen, n_answered = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
-    for unit_id, k, item, value, count in chosen:
-        p, j, w = psu_of(unit_id, k), position[(item, value)], designs[unit_id].weight
-        numerator[p, j] += w * count
-        n_chosen[p, j] += count
-    for (unit_id, k, item), count in answered.items():
-        p, w = psu_of(unit_id, k), designs[unit_id].weight
-        for j, (column_item, _value) in enumerate(columns):
-            if column_item == item:
-                denominator[p, j] += w * count
-                denominator_sq[j] += w * w * count
-                n_answered[p, j] += count
-    sums = CriterionSums(
-        satisfied_weight=numerator,
-        answered_weight=denominator,
-        answered_weight_sq=denominator_sq,
-        answered_count=n_answered,
-        satisfied_count=n_chosen,
-        row_count=np.zeros(design.n_psus, np.int64),
-        row_weight=np.zeros(design.n_psus),
-    )
-    shares = option_shares(design, sums, columns, options)
-    return {item: [s for s in shares if s.item == item] for item in item_codes}
-
-
-def _combined_rows(chosen, answered, combined):
-    """The option counts of ``chosen`` again under the name of each group of
-    ``combined`` their option belongs to (a single choice is in one group once),
-    and a zero wherever the item was answered, so a group nobody chose is there
-    with a share of 0. A group named as its own single option ("yes": ("yes",))
-    is that option's column: its rows are not counted twice."""
-    zeros = [
-        (unit_id, k, item, name, 0)
-        for (unit_id, k, item) in answered
-        for name in combined.get(item, {})
-    ]
-    return zeros + [
-        (unit_id, k, item, name, count)
-        for unit_id, k, item, value, count in chosen
-        for name, group in combined.get(item, {}).items()
-        if value in group and name != value
-    ]
-
-
-def _option_counts(wave, item_codes, questionnaire, per_response, within=None):
-    """Responses per (unit, PSU key, item, option), and per (unit, key, item) those
-    that answered: the option counts' sum for a single choice, distinct responses for
-    a multiple choice (one query each, driven by the answers' item index)."""
-    key = Response.id if per_response else sa.literal_column("0")
-    # a constant is selected but never grouped by (SQL reads GROUP BY 0 as a position)
-    keys = [Response.unit_id, Response.id] if per_response else [Response.unit_id]
-    counted = [
-        Response.wave_id == wave.id,
-        Response.status == ResponseStatus.complete,
-    ]
-    if within is not None:
-        counted.append(Response.unit_id.in_(sorted(within)))
-
-    def grouped(items, *columns):
-        return db.session.execute(
-            sa.select(Response.unit_id, key, Answer.item_code, *columns)
-            .select_from(Answer)
-            .join(Response, Response.id == Answer.response_id)
-            .where(*counted, Answer.item_code.in_(items))
-            .group_by(*keys, Answer.item_code, *columns[:-1])
-        ).all()
-
-    chosen = grouped(item_codes, Answer.value, sa.func.count())
-    multiple = [
-        code
-        for code in item_codes
-        if questionnaire.item(code).type is ItemType.multi_choice
-    ]
-    answered: dict[tuple, int] = {}
-    for unit_id, k, item, _value, count in chosen:
-        if item not in multiple:
-            answered[(unit_id, k, item)] = answered.get((unit_id, k, item), 0) + count
-    if multiple:
-        distinct = sa.func.count(sa.distinct(Answer.response_id))
-        for unit_id, k, item, count in grouped(multiple, distinct):
-            answered[(unit_id, k, item)] = count
-    return chosen, answered
 
 
 def compare_waves(

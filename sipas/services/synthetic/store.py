@@ -10,35 +10,32 @@ stored *flagged*, a quick or straight-lined one is counted and marked.
 
 from __future__ import annotations
 
-import math
-import random
+import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Answer, Channel, Response, ResponseStatus, Wave, WaveUnit
-from sipas.questionnaire import AnswerValue
 from sipas.questionnaire.quality import (
     SIGNAL_CODES,
     STRAIGHT_LINING,
+    STRAIGHT_LINING_MIN_CRITERIA,
     Verdict,
-    answered_questions,
     decide,
-    is_straight_lining,
     signal_mask,
     speed_signals,
 )
 from sipas.services.responses.quality import seconds_per_answer
-from sipas.services.responses.store import answer_pairs
-from sipas.services.synthetic.answers import Drawer, Respondent, pick
+from sipas.services.synthetic.batch import Batch, BatchDrawer, categorical, codes_of
 from sipas.services.synthetic.model import DEFAULT_MODEL, ResponseModel
 
 #: Responses drawn and inserted at a time.
-BATCH = 2000
+BATCH = 5000
 #: Median seconds a respondent takes on each channel (paper: typed later, untimed).
 MEDIAN_SECONDS = {Channel.web: 330, Channel.kiosk: 260, Channel.interview: 540}
 #: Days over which a round without an end date collects its responses.
@@ -62,12 +59,12 @@ def add_responses(
 ) -> list[uuid.UUID]:
     """Draw ``fill.count`` responses and insert those not stored yet; return the
     UUIDs of the ones inserted now."""
-    rng = random.Random(f"{fill.seed}:{fill.wave.code}")  # noqa: S311  (reproducible)
+    rng = generator(f"{fill.seed}:{fill.wave.code}")
     context = _Context.of(fill)
     added: list[uuid.UUID] = []
     for start in range(0, fill.count, BATCH):
         size = min(BATCH, fill.count - start)
-        new = insert_new([context.one(rng) for _ in range(size)])
+        new = insert_new(*context.batch(rng, size))
         added += new
         if progress:
             progress(size)
@@ -78,6 +75,12 @@ def add_responses(
                 progress(fill.count - size)
             break
     return added
+
+
+def generator(seed: str) -> np.random.Generator:
+    """A numpy generator seeded by a text: the same text draws the same numbers."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return np.random.default_rng(list(digest))
 
 
 def _stored(wave: Wave) -> int:
@@ -91,11 +94,13 @@ class _Context:
     """Everything the drawing of one wave's responses needs, looked up once."""
 
     fill: Fill
-    drawer: Drawer
+    drawer: BatchDrawer
     wave_units: Sequence[WaveUnit]
-    unit_weights: list[float]
+    unit_shares: np.ndarray
     first_day: date
     days: int
+    #: Minimum seconds per answer, per channel (None: not timed).
+    floors: dict[Channel, float | None]
 
     @classmethod
     def of(cls, fill: Fill) -> _Context:
@@ -108,148 +113,183 @@ class _Context:
         ).all()
         first = fill.wave.starts_on or date(2026, 1, 1)
         last = fill.wave.ends_on or first + timedelta(days=DEFAULT_DAYS)
+        # each centre answers in proportion to the people it serves
+        weights = np.array([float(wu.population or 1) for wu in wave_units])
+        codes = [wu.unit.code for wu in wave_units]
         return cls(
             fill=fill,
-            drawer=Drawer(parsed(fill.wave.questionnaire), fill.model),
+            drawer=BatchDrawer(
+                parsed(fill.wave.questionnaire), fill.model, codes, fill.current_round
+            ),
             wave_units=wave_units,
-            # each centre answers in proportion to the people it serves
-            unit_weights=[float(wu.population or 1) for wu in wave_units],
+            unit_shares=weights / weights.sum(),
             first_day=first,
             days=max(1, (last - first).days),
+            floors={
+                c: seconds_per_answer(c) if c in MEDIAN_SECONDS else None
+                for c in Channel
+            },
         )
 
-    def one(self, rng: random.Random) -> tuple[dict, dict[str, AnswerValue]]:
-        """One response row and its answers."""
+    def batch(self, rng: np.random.Generator, size: int) -> tuple[list[dict], Batch]:
+        """``size`` response rows and their answers."""
         wave, model = self.fill.wave, self.fill.model
-        unit = rng.choices(self.wave_units, weights=self.unit_weights)[0].unit
-        mix = model.rural_channel_mix if unit.code in model.rural_centres else None
-        channel = Channel(pick(rng, mix or model.channel_mix))
-        careless = rng.random() < model.careless_share
-        who = Respondent(unit.code, channel.value, self.fill.current_round, careless)
-        response_uuid = uuid.UUID(int=rng.getrandbits(128), version=4)
-        answers = self.drawer.draw(rng, who)
-        submitted = self._moment(rng)
-        seconds = self._seconds(rng, channel, careless, answers)
-        response = {
-            "uuid": response_uuid,
-            "wave_id": wave.id,
-            "unit_id": unit.id,
-            "questionnaire_id": wave.questionnaire_id,
-            "channel": channel,
-            "language": "vi" if rng.random() < 0.97 else "en",
-            "started_at": submitted - timedelta(seconds=seconds) if seconds else None,
-            "submitted_at": submitted,
-            "duration_seconds": seconds,
-        }
-        response.update(judged(self.drawer.criteria, channel, seconds, answers))
-        return response, answers
+        unit = rng.choice(len(self.wave_units), size=size, p=self.unit_shares)
+        rural = self.drawer.rural[unit]
+        u = rng.random(size)
+        mixes = [model.channel_mix, model.rural_channel_mix]
+        channel_codes = codes_of(model.channel_mix)
+        channel = np.where(
+            rural,
+            channel_codes[categorical(u, {c: mixes[1].get(c, 0.0) for c in mixes[0]})],
+            channel_codes[categorical(u, mixes[0])],
+        )
+        careless = rng.random(size) < model.careless_share
+        uuids = [uuid.UUID(bytes=rng.bytes(16), version=4) for _ in range(size)]
+        answers = self.drawer.draw(rng, unit, channel, careless)
+        submitted = self._moments(rng, size)
+        questions = answers.answered()
+        straight = straight_lined(answers.scores)
+        seconds = self._seconds(rng, channel, ~straight, careless, questions)
+        english = rng.random(size) >= 0.97
+        judgements = judged(
+            channel, seconds, questions, (answers.scores, straight), self.floors
+        )
+        rows = []
+        for k in range(size):
+            wave_unit = self.wave_units[unit[k]]
+            spent = seconds[k]
+            rows.append(
+                {
+                    "uuid": uuids[k],
+                    "wave_id": wave.id,
+                    "unit_id": wave_unit.unit_id,
+                    "questionnaire_id": wave.questionnaire_id,
+                    "channel": Channel(channel[k]),
+                    "language": "en" if english[k] else "vi",
+                    "started_at": submitted[k] - timedelta(seconds=spent)
+                    if spent
+                    else None,
+                    "submitted_at": submitted[k],
+                    "duration_seconds": spent,
+                    **judgements[k],
+                }
+            )
+        return rows, answers
 
-    def _moment(self, rng: random.Random) -> datetime:
-        """A working-day moment inside the round (office hours, Vietnam time)."""
-        day = self.first_day + timedelta(days=rng.randrange(self.days))
-        while day.weekday() >= 5:
-            day -= timedelta(days=2)
-        minutes = rng.randint(30, 9 * 60 + 30)  # 7:30–16:30 in UTC+7
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        return start + timedelta(minutes=minutes, seconds=rng.randrange(60))
+    def _moments(self, rng: np.random.Generator, size: int) -> list[datetime]:
+        """Working-day moments inside the round (office hours, Vietnam time)."""
+        day = self.first_day.toordinal() + rng.integers(0, self.days, size)
+        weekend = (day - 1) % 7 >= 5  # ordinal 1 was a Monday
+        day = np.where(weekend, day - 2, day)
+        seconds = rng.integers(30, 9 * 60 + 31, size) * 60 + rng.integers(0, 60, size)
+        epoch = date(1970, 1, 1).toordinal()
+        stamps = (day - epoch) * 86400 + seconds  # 7:30–16:30 in UTC+7
+        return [datetime.fromtimestamp(s, UTC) for s in stamps.tolist()]
 
     def _seconds(
         self,
-        rng: random.Random,
-        channel: Channel,
-        careless: bool,
-        answers: Mapping[str, AnswerValue],
-    ) -> int | None:
+        rng: np.random.Generator,
+        channel: np.ndarray,
+        may_rush: np.ndarray,
+        careless: np.ndarray,
+        answered: np.ndarray,
+    ) -> list[int | None]:
         """Time spent answering: about the channel's median, far too fast when
-        careless, under the quality floor now and then."""
-        floor = seconds_per_answer(channel) if channel in MEDIAN_SECONDS else None
-        if floor is None:
-            return None
-        answered = answered_questions(answers)
-        if careless:
-            return max(3, int(floor * answered * rng.uniform(0.15, 0.45)))
-        if rng.random() < self.fill.model.quick_share:
-            return int(floor * answered * rng.uniform(0.6, 0.95))
-        median = MEDIAN_SECONDS[channel]
-        return int(median * math.exp(rng.gauss(0.0, 0.35)))
+        careless, under the quality floor now and then where ``may_rush`` (a
+        straight-lined response that is also quick would be excluded: the model's
+        quick respondents are only marked) (paper: untimed)."""
+        size = len(channel)
+        floor = np.array([self.floors[Channel(c)] or 0.0 for c in channel])
+        median = np.array([MEDIAN_SECONDS.get(Channel(c), 0) for c in channel])
+        typical = median * np.exp(rng.normal(0.0, 0.35, size))
+        quick = (rng.random(size) < self.fill.model.quick_share) & may_rush
+        fast = floor * answered * rng.uniform(0.6, 0.95, size)
+        rushed = np.maximum(3, floor * answered * rng.uniform(0.15, 0.45, size))
+        spent = np.where(careless, rushed, np.where(quick, fast, typical))
+        timed = floor > 0
+        return [
+            int(s) if t else None for s, t in zip(spent.tolist(), timed, strict=True)
+        ]
 
 
 def judged(
-    criteria: Sequence[str],
-    channel: Channel,
-    seconds: int | None,
-    answers: Mapping[str, AnswerValue],
-) -> dict:
-    """Masks, quality signals and status of a response, as the quality rules
-    judge it (the device-rate rule aside: synthetic responses name no device).
+    channel: np.ndarray,
+    seconds: Sequence[int | None],
+    questions: np.ndarray,
+    scored: tuple[np.ndarray, np.ndarray],
+    floors: Mapping[Channel, float | None],
+) -> list[dict]:
+    """Masks, quality signals and status of each response of a batch, as the
+    quality rules judge it (the device-rate rule aside: synthetic responses name no
+    device). ``questions``: questions answered by each; ``scored``: respondents ×
+    criteria (0 for none or not applicable), and which are straight-lined."""
+    scores, straight = scored
+    given = scores > 0
+    bits = 1 << np.arange(scores.shape[1], dtype=np.int64)
+    answered = (given * bits).sum(axis=1).tolist()
+    satisfied = ((scores >= 4) * bits).sum(axis=1).tolist()
+    verdicts: dict[tuple[str, ...], dict] = {}
+    rows = []
+    for k, spent in enumerate(seconds):
+        floor = floors[Channel(channel[k])]
+        found = set(
+            speed_signals(spent, int(questions[k]), floor) if floor is not None else ()
+        )
+        if straight[k]:
+            found.add(STRAIGHT_LINING)
+        signals = tuple(code for code in SIGNAL_CODES if code in found)
+        if signals not in verdicts:
+            verdicts[signals] = _verdict(signals)
+        rows.append(
+            {
+                "criteria_answered": answered[k],
+                "criteria_satisfied": satisfied[k],
+                **verdicts[signals],
+            }
+        )
+    return rows
 
-    ``criteria``: the questionnaire's criterion codes in order (looked up once,
-    for speed; the masks are those ``criteria_masks`` makes)."""
-    found: set[str] = set()
-    floor = seconds_per_answer(channel) if channel in MEDIAN_SECONDS else None
-    if floor is not None:
-        found.update(speed_signals(seconds, answered_questions(answers), floor))
-    scores = _scores(criteria, answers)
-    if is_straight_lining(scores):
-        found.add(STRAIGHT_LINING)
-    signals = [code for code in SIGNAL_CODES if code in found]
-    verdict = decide(signals)
-    answered = satisfied = 0
-    for k, score in enumerate(scores.values()):
-        if score is not None:
-            answered |= 1 << k
-            if score >= 4:
-                satisfied |= 1 << k
-    excluded = verdict is Verdict.excluded
+
+def straight_lined(scores: np.ndarray) -> np.ndarray:
+    """Which rows of ``scores`` (0: none) give one score to enough criteria."""
+    given = scores > 0
+    lowest = np.where(given, scores, 9).min(axis=1)
+    enough = given.sum(axis=1) >= STRAIGHT_LINING_MIN_CRITERIA
+    return enough & (lowest == scores.max(axis=1))
+
+
+def _verdict(signals: tuple[str, ...]) -> dict:
+    """Signals and status of a response with ``signals``."""
+    excluded = decide(signals) is Verdict.excluded
     return {
-        "criteria_answered": answered,
-        "criteria_satisfied": satisfied,
         "quality_signals": signal_mask(signals),
         "status": ResponseStatus.flagged if excluded else ResponseStatus.complete,
         "status_reason": ",".join(signals) if excluded else None,
     }
 
 
-def _scores(
-    criteria: Sequence[str], answers: Mapping[str, AnswerValue]
-) -> dict[str, int | None]:
-    """Each criterion's 1–5 score, None for no answer or not applicable."""
-    scores: dict[str, int | None] = {}
-    for code in criteria:
-        answer = answers.get(code)
-        scores[code] = int(answer) if answer in _SCORES else None
-    return scores
-
-
-_SCORES = frozenset("12345")
-
-
-def insert_new(
-    rows: Sequence[tuple[dict, Mapping[str, AnswerValue]]],
-) -> list[uuid.UUID]:
-    """Insert the responses not stored yet, then their answers, with Core statements."""
-    uuids = [response["uuid"] for response, _ in rows]
+def insert_new(rows: Sequence[dict], answers: Batch) -> list[uuid.UUID]:
+    """Insert the responses not stored yet, then their answers, with Core
+    statements (``rows`` and ``answers`` in the same order)."""
+    uuids = [response["uuid"] for response in rows]
     existing = set(
         db.session.scalars(sa.select(Response.uuid).where(Response.uuid.in_(uuids)))
     )
-    fresh = [(r, a) for r, a in rows if r["uuid"] not in existing]
+    fresh = [r for r in rows if r["uuid"] not in existing]
     if not fresh:
         return []
     # Core inserts on the tables: no ORM bookkeeping per row
-    db.session.execute(Response.__table__.insert(), [r for r, _ in fresh])
-    new_uuids = [r["uuid"] for r, _ in fresh]
+    db.session.execute(Response.__table__.insert(), fresh)
+    new_uuids = [r["uuid"] for r in fresh]
     ids = dict(
         db.session.execute(
             sa.select(Response.uuid, Response.id).where(Response.uuid.in_(new_uuids))
         ).all()
     )
-    answer_rows: list[tuple[int, str, str]] = []
-    for response, answers in fresh:
-        response_id = ids[response["uuid"]]
-        answer_rows += [
-            (response_id, code, value) for code, value in answer_pairs(answers)
-        ]
-    _insert_answers(answer_rows)
+    # a response stored earlier gets no answers again (no id: skipped)
+    ordered = [ids.get(u, 0) for u in uuids]
+    _insert_answers([row for row in answers.rows(ordered) if row[0]])
     return new_uuids
 
 

@@ -1,0 +1,100 @@
+"""Time the perception shares and expectation rankings of a wave, before and after,
+in one run, on the same database; and check both give the same figures.
+
+The "before" tree is a git revision (default ``main``) exported to a temporary
+directory; each tree computes in its own process (best of ``--repeat``), printing
+the seconds and a digest of every share, estimate and interval.
+
+    SIPAS_DATABASE_URL=sqlite:////tmp/d.db .venv/bin/python benchmarks/shares_speed.py
+
+(after `flask sipas demo --responses 100000` on that database; PostgreSQL URLs too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.demo_speed import PYTHON, export  # noqa: E402
+
+#: What each tree runs: the two share tables of the results page, timed.
+PROBE = """
+import hashlib, json, sys, time
+from sipas import create_app
+from sipas.services.questionnaires import parsed
+from sipas.services.results import compute
+from sipas.services.waves.lookup import wave_by_code
+from sipas.stats.indices import Options
+
+app = create_app()
+with app.app_context():
+    wave = wave_by_code(sys.argv[1])
+    questionnaire = parsed(wave.questionnaire)
+    best, tables = float("inf"), ()
+    for _ in range(int(sys.argv[2])):
+        start = time.perf_counter()
+        tables = [
+            compute._share_tables(wave, questionnaire, kinds, None, Options(), "vi",
+                                  ranked=ranked)
+            for kinds, ranked in ((compute.PERCEPTION_SECTIONS, False),
+                                  (compute.EXPECTATION_SECTIONS, True))
+        ]
+        best = min(best, time.perf_counter() - start)
+    figures = [
+        (s.item, s.option, round(s.estimate.value, 12), round(s.interval.lower, 12),
+         round(s.interval.upper, 12), s.estimate.n)
+        for kind in tables for table in kind for s in table.shares
+    ]
+    digest = hashlib.sha256(repr(figures).encode()).hexdigest()[:16]
+    print(json.dumps({"seconds": best, "digest": digest, "shares": len(figures)}))
+"""
+
+
+def probe(tree: Path, wave: str, repeat: int) -> dict:
+    """Run the probe in ``tree``: its seconds and digest."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run(
+        [PYTHON, "-c", PROBE, wave, str(repeat)],
+        cwd=tree,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wave", default="demo")
+    parser.add_argument("--before", default="main")
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="shares-speed-") as temp:
+        before = export(args.before, Path(temp))
+        found = {
+            "before": probe(before, args.wave, args.repeat),
+            "after": probe(ROOT, args.wave, args.repeat),
+        }
+    url = os.environ.get("SIPAS_DATABASE_URL", "(default)")
+    print(f"perception shares + expectation rankings of {args.wave!r} on {url}")
+    for name, result in found.items():
+        print(
+            f"  {name:6} {result['seconds']:6.2f} s  "
+            f"{result['shares']} shares, digest {result['digest']}"
+        )
+    ratio = found["before"]["seconds"] / found["after"]["seconds"]
+    same = found["before"]["digest"] == found["after"]["digest"]
+    print(f"  ratio {ratio:.1f}×, same figures: {same}")
+
+
+if __name__ == "__main__":
+    main()

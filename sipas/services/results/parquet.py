@@ -1,0 +1,146 @@
+"""A wave's responses as Parquet: one row per counted response, typed columns, the
+design columns and the questionnaire's wording as metadata, written a batch of
+responses at a time (constant memory however large the wave).
+
+Columns: ``response_id``, ``stratum``, ``psu``, ``weight`` (float64), one int8 column
+per criterion (the 1–5 score, 9 "not applicable", null for no answer), ``unit``,
+``channel``, ``wave``, then every other question as text (multiple choices joined
+with ``;``, personal data in free text masked, as in the stats CSV). The schema's
+metadata holds ``sipas`` (JSON: wave, questionnaire, design) and each field's own
+``label`` and ``choices`` in the questionnaire's first language.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sipas.models import Wave
+from sipas.questionnaire import Item, Questionnaire
+from sipas.services.questionnaires import parsed
+from sipas.services.results.exports import MULTI_SEPARATOR, counted_batches
+from sipas.services.waves.design import unit_designs
+
+#: Design and identifying columns before the criteria, and after them.
+LEADING = (("response_id", pa.string()), ("stratum", pa.string()),
+           ("psu", pa.string()), ("weight", pa.float64()))  # fmt: skip
+TRAILING = ("unit", "channel", "wave")
+
+
+class _Sink:
+    """A write-only file that hands its bytes on as they come (Parquet's footer
+    needs the true offsets, so ``tell`` counts every byte ever written)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.position = 0
+        self.closed = False
+
+    def write(self, data) -> int:
+        """Keep ``data`` until taken."""
+        chunk = bytes(data)
+        self.parts.append(chunk)
+        self.position += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        """Bytes written so far."""
+        return self.position
+
+    def flush(self) -> None:
+        """Nothing is buffered here."""
+
+    def close(self) -> None:
+        """The writer is done."""
+        self.closed = True
+
+    def take(self) -> bytes:
+        """The bytes written since the last call."""
+        chunk, self.parts = b"".join(self.parts), []
+        return chunk
+
+
+def _field(item: Item, data_type: pa.DataType, language: str) -> pa.Field:
+    """A question's column, its wording and choices as the field's metadata."""
+    metadata = {"label": item.label.get_text(language)}
+    if item.choices:
+        choices = {c.code: c.label.get_text(language) for c in item.choices}
+        metadata["choices"] = json.dumps(choices, ensure_ascii=False)
+    return pa.field(item.code, data_type, metadata=metadata)
+
+
+def parquet_schema(wave: Wave, questionnaire: Questionnaire) -> pa.Schema:
+    """The file's columns and metadata."""
+    language = questionnaire.languages[0]
+    fields = [pa.field(name, data_type) for name, data_type in LEADING]
+    fields += [_field(i, pa.int8(), language) for i in questionnaire.criteria]
+    fields += [pa.field(name, pa.string()) for name in TRAILING]
+    fields += [
+        _field(i, pa.string(), language)
+        for i in questionnaire.items
+        if not i.is_criterion
+    ]
+    about = {
+        "wave": wave.code,
+        "questionnaire": questionnaire.code,
+        "version": questionnaire.version,
+        "design": {"strata": "stratum", "ids": "psu", "weights": "weight"},
+        "multi_separator": MULTI_SEPARATOR,
+        "language": language,
+    }
+    return pa.schema(fields, metadata={"sipas": json.dumps(about, ensure_ascii=False)})
+
+
+def stats_parquet_chunks(
+    wave: Wave, unit_ids: Collection[int] | None = None
+) -> Iterator[bytes]:
+    """The Parquet file of the wave's counted responses (of ``unit_ids``), one row
+    group per batch of responses, as bytes while they are made. The wave's weights
+    are read first: a wave that cannot be weighted fails before any byte."""
+    questionnaire = parsed(wave.questionnaire)
+    schema = parquet_schema(wave, questionnaire)
+    designs = {
+        unit_id: (d.stratum, d.psu, float(d.weight), d.unit.code)
+        for unit_id, d in unit_designs(wave).items()
+    }
+    criteria = [item.code for item in questionnaire.criteria]
+    others = [item.code for item in questionnaire.items if not item.is_criterion]
+    batches = counted_batches(wave, unit_ids)
+
+    def chunks() -> Iterator[bytes]:
+        sink = _Sink()
+        with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+            for responses, answers in batches:
+                columns = _columns(responses, answers, designs, criteria, others)
+                columns["wave"] = [wave_code] * len(responses)
+                writer.write_table(pa.table(columns, schema=schema))
+                yield sink.take()
+        yield sink.take()
+
+    wave_code = wave.code
+    return chunks()
+
+
+def _columns(responses, answers, designs, criteria, others) -> dict[str, list]:
+    """One batch as columns (the wave column aside)."""
+    columns: dict[str, list] = {name: [] for name, _t in LEADING}
+    columns.update({code: [] for code in [*criteria, "unit", "channel", *others]})
+    for response in responses:
+        stratum, psu, weight, unit_code = designs[response.unit_id]
+        values = answers.get(response.id, {})
+        response_id = str(response.uuid)
+        columns["response_id"].append(response_id)
+        columns["stratum"].append(stratum)
+        columns["psu"].append(psu or response_id)  # None: each response its PSU
+        columns["weight"].append(weight)
+        for code in criteria:
+            value = values.get(code)
+            columns[code].append(int(value) if value else None)
+        columns["unit"].append(unit_code)
+        columns["channel"].append(response.channel.value)
+        for code in others:
+            columns[code].append(values.get(code))
+    return columns

@@ -26,11 +26,16 @@ def _channels(values) -> str:
 def _foreign_keys(on: bool) -> None:
     """SQLite rebuilds ``responses`` to change its CHECK: with foreign keys on,
     dropping the old table would cascade to every answer. The pragma only takes
-    effect outside a transaction."""
-    if op.get_bind().dialect.name != "sqlite":
+    effect outside a transaction, so the one under way is committed first (the
+    app's connections begin their own transactions, even in autocommit mode)."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
         return
-    with op.get_context().autocommit_block():
-        op.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    raw = bind.connection.dbapi_connection
+    if raw.in_transaction:
+        raw.execute("COMMIT")
+    raw.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    raw.execute("BEGIN")
 
 
 def _set_channels(batch_op, values) -> None:

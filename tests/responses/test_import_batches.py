@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 
 from sipas.extensions import db
 from sipas.models import (
@@ -72,9 +73,9 @@ def test_imported_rows_wait_for_an_audited_acceptance(
     login_as(demo_client, Role.admin)
     upload(demo_client, csv_file([make_row(questionnaire) for _ in range(3)]))
     assert {r.status for r in _stored(wave)} == {ResponseStatus.flagged}
-    assert "once an administrator accepts" in demo_client.get(
-        "/lang/en?next=/entry/import", follow_redirects=True
-    ).get_data(as_text=True)
+    with force_locale("vi"):
+        said = gettext("They count once an administrator accepts the file.")
+    assert said in demo_client.get("/entry/import").get_data(as_text=True)
     (batch,) = db.session.scalars(sa.select(ImportBatch))
     assert "in.csv" in _stats_page(demo_client)
     assert _accept(demo_client, batch.id).status_code == 302

@@ -65,6 +65,10 @@ def test_the_channel_of_an_import_is_import_with_its_file(
         user.id,
     )
     assert {r.import_batch_id for r in stored} == {batch.id}
+    (event,) = db.session.scalars(
+        sa.select(AuditEvent).filter_by(action="responses.import")
+    )
+    assert event.details["batch"] == batch.id
 
 
 def test_imported_rows_wait_for_an_audited_acceptance(

@@ -85,6 +85,8 @@ class ImportReport:
     valid: int = 0
     #: True when the stored rows wait for an administrator's acceptance.
     waiting: bool = False
+    #: The import batch holding the stored rows (None: nothing stored).
+    batch_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -132,13 +134,18 @@ def import_file(
     )
     if errors and (not valid_only or plan.header_broken):
         return report
-    imported = 0
+    imported, batch_id = 0, None
     if fresh:  # an import of rows all stored before makes no batch
         batch = batches.new_batch(wave, filename, data, user)
-        imported = _store(wave, fresh, user, batch)
+        imported, batch_id = _store(wave, fresh, user, batch), batch.id
     waiting = imported > 0 and not wave.counts_unaccepted_imports
     report = ImportReport(
-        **{**report.__dict__, "imported": imported, "waiting": waiting}
+        **{
+            **report.__dict__,
+            "imported": imported,
+            "waiting": waiting,
+            "batch_id": batch_id,
+        }
     )
     _audit(wave, filename, report, user, valid_only)
     return report
@@ -321,6 +328,7 @@ def _audit(
             "errors": len(report.errors),
             "bad_rows": report.bad_rows,
             "valid_only": valid_only,
+            "batch": report.batch_id,
         },
     )
     log.info(

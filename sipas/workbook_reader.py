@@ -14,12 +14,17 @@ import io
 import warnings
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import IO, Any
-from xml.etree.ElementTree import ParseError, XMLPullParser
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from openpyxl.utils.cell import column_index_from_string
+
+from sipas.questionnaire import sheet_bounds
+from sipas.questionnaire.sheet_bounds import (
+    SheetLimits,
+    SheetSize,
+    SheetTooLarge,
+    UnreadableSheet,
+)
 
 #: Total unpacked size of a workbook's parts.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -31,21 +36,12 @@ MAX_ROWS = 200_000
 MAX_COLUMNS = 1_000
 #: Last row × last column: the cells openpyxl would make.
 MAX_CELLS = 5_000_000
-#: Bytes read from the sheet per step of the streamed walk.
-_CHUNK = 64 * 1024
+LIMITS = SheetLimits(MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
 
 
 class WorkbookRefused(ValueError):
     """The workbook cannot be read, or is larger than the limits; the message says
     which, for people."""
-
-
-@dataclass(frozen=True)
-class SheetSize:
-    """What the streamed walk found: the last row and column holding a cell."""
-
-    rows: int
-    columns: int
 
 
 def read_first_sheet(data: bytes) -> list[tuple[object, ...]]:
@@ -130,93 +126,22 @@ def measure(open_source: Any) -> SheetSize:
 
     :param open_source: returns the sheet's XML as a binary file (closed here).
     """
-    walk = _Walk()
     try:
         with open_source() as source:
-            walk.feed_all(source)
-    except ParseError as error:
-        raise WorkbookRefused(_l("The XLSX file cannot be read.")) from error
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-        if isinstance(error, WorkbookRefused):
-            raise
-        raise WorkbookRefused(_l("The XLSX file cannot be read.")) from error
-    return SheetSize(walk.last_row, walk.last_column)
-
-
-class _Walk:
-    """Counts rows and columns of a sheet's XML, one row in memory at a time."""
-
-    def __init__(self) -> None:
-        self.parser: Any = XMLPullParser(events=("start", "end"))
-        self.last_row = 0
-        self.last_column = 0
-        self.cells = 0
-        self.sheet_data: Any = None
-
-    def feed_all(self, source: IO[bytes]) -> None:
-        while chunk := source.read(_CHUNK):
-            self.parser.feed(chunk)
-            self._events()
-        self.parser.close()
-        self._events()
-
-    def _events(self) -> None:
-        for event, element in self.parser.read_events():
-            tag = element.tag.rpartition("}")[2]
-            if event == "start":
-                if tag == "sheetData":
-                    self.sheet_data = element
-            elif tag == "row":
-                self._row(element)
-                if self.sheet_data is not None:
-                    self.sheet_data.clear()  # the row is counted: forget it
-
-    def _row(self, row: Any) -> None:
-        number = _number(row.get("r"), self.last_row + 1)
-        column = filled = 0
-        for cell in row:
-            column = _column(cell.get("r"), column + 1)
-            if len(cell):  # a value, inline text or formula: not a styled blank
-                filled = column
-        self.cells += len(row)
-        if filled:
-            self.last_row = number
-            self.last_column = max(self.last_column, filled)
-        self._check()
-
-    def _check(self) -> None:
-        if self.last_row > MAX_ROWS:
-            raise WorkbookRefused(_l("The sheet has more than %(n)d rows.", n=MAX_ROWS))
-        if self.last_column > MAX_COLUMNS:
-            raise WorkbookRefused(
-                _l("The sheet has more than %(n)d columns.", n=MAX_COLUMNS)
-            )
-        if max(self.cells, self.last_row * self.last_column) > MAX_CELLS:
-            raise WorkbookRefused(
-                _l(
-                    "The sheet spans more than %(n)d cells: remove the empty rows "
-                    "and columns, or split it into smaller files.",
-                    n=MAX_CELLS,
-                )
-            )
-
-
-def _number(text: str | None, default: int) -> int:
-    """A row's number from its ``r`` attribute (its place when there is none)."""
-    if text is None:
-        return default
-    try:
-        return int(text)
-    except ValueError as error:
+            return sheet_bounds.measure(source, LIMITS)
+    except SheetTooLarge as error:
+        raise WorkbookRefused(_too_large(error)) from error
+    except (UnreadableSheet, zipfile.BadZipFile, OSError, EOFError) as error:
         raise WorkbookRefused(_l("The XLSX file cannot be read.")) from error
 
 
-def _column(reference: str | None, default: int) -> int:
-    """A cell's column from its ``r`` attribute such as ``XFD7``."""
-    if reference is None:
-        return default
-    letters = reference.rstrip("0123456789")
-    try:
-        return column_index_from_string(letters)
-    except ValueError as error:
-        raise WorkbookRefused(_l("The XLSX file cannot be read.")) from error
+def _too_large(error: SheetTooLarge) -> str:
+    if error.kind == "rows":
+        return _l("The sheet has more than %(n)d rows.", n=error.limit)
+    if error.kind == "columns":
+        return _l("The sheet has more than %(n)d columns.", n=error.limit)
+    return _l(
+        "The sheet spans more than %(n)d cells: remove the empty rows "
+        "and columns, or split it into smaller files.",
+        n=error.limit,
+    )

@@ -109,3 +109,15 @@ def test_an_invalid_role_in_the_user_forms_is_a_400_with_a_message(admin):
     )
     assert answer.status_code == 400
     assert "role" in _text(answer).lower() or "vai trò" in _text(answer).lower()
+
+
+def test_a_questionnaire_workbook_with_a_far_cell_is_refused_at_once(admin):
+    tracemalloc.start()
+    try:
+        answer = _send(admin, UPLOADS["questionnaires"], far_right([["type", "name"]]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answer.status_code == 400
+    assert "200" in _text(answer)
+    assert peak < MEMORY_LIMIT

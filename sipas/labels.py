@@ -19,6 +19,7 @@ CHANNEL_LABELS = {
     Channel.kiosk: _l("Kiosk"),
     Channel.paper: _l("Paper"),
     Channel.interview: _l("Interview"),
+    Channel.imported: _l("File import"),
 }
 
 #: Reason codes the quality rules and the kiosk sync give a flagged response.

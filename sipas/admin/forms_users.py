@@ -26,6 +26,8 @@ class RoleScopeForm(FlaskForm):
     )
 
     def validate_unit(self, field: Field) -> None:
+        if self.role.data not in Role.__members__:  # the role field says why
+            return
         if Role(self.role.data) in SCOPED_ROLES and not field.data:
             raise ValidationError(_l("Analysts and surveyors need a unit."))
 

@@ -74,7 +74,7 @@ def questionnaire_upload() -> ResponseReturnValue:
     except upload.UploadRefused as refused:
         db.session.commit()  # the audit event only
         return _render_list(form, refused.problems, 400)
-    token = upload.keep_pending(name, data)
+    token = upload.keep_pending(name, data, current_user.id)
     db.session.commit()
     return redirect(url_for("admin.questionnaire_preview", token=token))
 

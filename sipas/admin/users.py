@@ -29,6 +29,11 @@ def _chosen(form: RoleScopeForm) -> tuple[Role, Unit | None]:
     return Role(form.role.data), unit_by_code(form.unit.data)
 
 
+def _status(form: RoleScopeForm) -> int:
+    """400 when a sent form was refused, so a client sees it (200 otherwise)."""
+    return 400 if form.errors else 200
+
+
 @bp.get("/users")
 @role_required(Role.admin)
 def users() -> ResponseReturnValue:
@@ -58,7 +63,7 @@ def user_create() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Account “%(name)s” created.", name=user.username), "success")
             return redirect(url_for(".users"))
-    return render_template("admin/users/create.html", form=form)
+    return render_template("admin/users/create.html", form=form), _status(form)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -82,7 +87,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash(_("Account “%(name)s” updated.", name=user.username), "success")
             return redirect(url_for(".users"))
-    return render_template("admin/users/edit.html", form=form, user=user)
+    return render_template("admin/users/edit.html", form=form, user=user), _status(form)
 
 
 def _set_enabled(user_id: int, enabled: bool) -> ResponseReturnValue:

@@ -280,8 +280,8 @@ def wave_targets_import(code: str) -> ResponseReturnValue:
     upload = form.table.data
     try:
         rows = read_rows(upload.filename, upload.stream)
-    except UnreadableFile:
-        form.table.errors = [_("The file could not be read as CSV or XLSX.")]
+    except UnreadableFile as error:
+        form.table.errors = [str(error.args[0])]
         return _render_wave(wave, visible, 400, import_form=form)
     parsed = parse_import(wave, rows)
     if parsed.errors:

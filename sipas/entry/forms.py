@@ -85,6 +85,17 @@ class SettingForm(FlaskForm):
     )
 
 
+class ImportSettingForm(FlaskForm):
+    counts_unaccepted = BooleanField(
+        _l("Count imported rows before an administrator accepts their file"),
+        description=_l(
+            "Off (recommended): a file import skips the double entry of paper "
+            "forms, so its rows count once an administrator has looked at the file "
+            "and accepted it."
+        ),
+    )
+
+
 def typed_keys(form: Mapping[str, str]) -> dict[str, str]:
     """{item code: typed string} from a posted form."""
     return {

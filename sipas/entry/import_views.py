@@ -69,7 +69,7 @@ def import_responses() -> ResponseReturnValue:
 
 def _keep(data: bytes, wave: Wave, name: str) -> str:
     """Keep the checked file for the decision, remembered in this session only."""
-    token = uploads.keep(data)
+    token = uploads.keep(data, current_user.id)
     kept = dict(session.get(SESSION_KEY, {}))
     while len(kept) >= KEPT_UPLOADS:
         uploads.discard(kept.pop(next(iter(kept))))

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sipas.auth.decorators import require_scope, role_required
 from sipas.entry.blueprint import bp
 from sipas.entry.forms import (
+    ImportSettingForm,
     SettingForm,
     SettleForm,
     answer_text,
@@ -40,6 +41,7 @@ from sipas.services.paper.entry import (
 )
 from sipas.services.paper.figures import set_counts_unverified, surveyor_figures
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import batches
 from sipas.services.responses.store import SubmissionRefused
 from sipas.services.units.tree import visible_unit_ids
 from sipas.services.waves.lookup import wave_or_404
@@ -166,12 +168,17 @@ def stats() -> ResponseReturnValue:
     setting = SettingForm(
         counts_unverified=wave.counts_unverified_paper if wave else False
     )
+    import_setting = ImportSettingForm(
+        counts_unaccepted=wave.counts_unaccepted_imports if wave else False
+    )
     return render_template(
         "entry/stats.html",
         waves=waves,
         wave=wave,
         figures=surveyor_figures(wave) if wave else [],
         setting=setting,
+        import_setting=import_setting,
+        batches=batches.wave_batches(wave) if wave else [],
     )
 
 

@@ -2,6 +2,7 @@
 
 from sipas.models.audit import AuditEvent
 from sipas.models.devices import Device
+from sipas.models.imports import ImportBatch
 from sipas.models.paper import PaperEntry, PaperForm
 from sipas.models.questionnaires import QuestionnaireVersion
 from sipas.models.responses import (
@@ -21,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "Channel",
     "Device",
+    "ImportBatch",
     "OfficialEra",
     "PaperEntry",
     "PaperForm",

@@ -24,6 +24,8 @@ class Channel(enum.StrEnum):
     kiosk = "kiosk"
     paper = "paper"
     interview = "interview"
+    #: rows of a file imported by staff, whatever channel the file claims
+    imported = "import"
 
 
 class ResponseStatus(enum.StrEnum):
@@ -53,6 +55,10 @@ class Response(Model):
     language: Mapped[str] = mapped_column(sa.String(8), default="vi")
     #: Kiosk device that sent it (kiosk channel).
     device_code: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The import that stored it (import channel).
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id"), index=True
+    )
     #: Serial number of the paper form (paper channel).
     paper_serial: Mapped[str | None] = mapped_column(sa.String(40))
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -63,6 +63,11 @@ class Wave(Model):
     counts_unverified_paper: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false()
     )
+    #: Count imported rows before an administrator accepts their file (default:
+    #: they wait, since an import skips the double entry of paper forms).
+    counts_unaccepted_imports: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     #: When the wave was last closed (None while never closed or reopened since).
     closed_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -19,13 +19,28 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sipas.questionnaire.sheet_bounds import (
+    SheetLimits,
+    SheetTooLarge,
+    UnreadableSheet,
+    measure,
+)
 from sipas.questionnaire.xlsform_relevant import N_
 
 #: Largest workbook accepted; checked on the bytes before openpyxl sees them.
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 #: Largest unpacked content: a small zip can unpack to gigabytes of XML.
 MAX_UNPACKED_BYTES = 10 * MAX_WORKBOOK_BYTES
+#: Rows, columns and spanned cells of a sheet: a questionnaire has a few hundred
+#: rows of a few dozen columns, and openpyxl makes a cell for every place spanned.
+SHEET_LIMITS = SheetLimits(rows=10_000, columns=200, cells=500_000)
 _MB = 1024 * 1024
+#: What a sheet past :data:`SHEET_LIMITS` is told, by the limit it passed.
+_TOO_LARGE = {
+    "rows": N_("a sheet has more than %(limit)d rows; a questionnaire has fewer"),
+    "columns": N_("a sheet has more than %(limit)d columns; a questionnaire has fewer"),
+    "cells": N_("a sheet spans more than %(limit)d cells; remove its empty rows"),
+}
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,11 @@ def open_workbook(data: bytes, problems: list[SheetProblem]) -> Any | None:
             )
         )
         return None
+    too_large = _sheet_too_large(data)
+    if too_large is not None:
+        message = _TOO_LARGE[too_large.kind]
+        problems.append(problem(None, message, limit=too_large.limit))
+        return None
     try:
         with warnings.catch_warnings():
             # Excel and Google Sheets write extensions openpyxl warns it drops
@@ -146,6 +166,23 @@ def open_workbook(data: bytes, problems: list[SheetProblem]) -> Any | None:
     except Exception:  # noqa: BLE001 - untrusted bytes break openpyxl in many ways
         problems.append(problem(None, N_("the file is not an Excel workbook (.xlsx)")))
         return None
+
+
+def _sheet_too_large(data: bytes) -> SheetTooLarge | None:
+    """The first worksheet past :data:`SHEET_LIMITS` (ordinary openpyxl makes a cell
+    for every place up to the last cell), walked as a stream; None when all fit or
+    the file is unreadable (said when openpyxl opens it)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with archive.open(name) as source:
+                        measure(source, SHEET_LIMITS)
+    except SheetTooLarge as error:
+        return error
+    except (UnreadableSheet, zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return None
+    return None
 
 
 def _unpacked_size(data: bytes) -> int:

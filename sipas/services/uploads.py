@@ -1,7 +1,11 @@
 """Uploaded files kept for a moment between a check and the user's decision.
 
 Files live in ``instance/uploads`` under a random name; a caller gets only the
-token, so no path ever comes from a request. Files older than a day are removed.
+token, so no path ever comes from a request. Each file carries its owner's id in
+its name: one user keeps at most :data:`MAX_FILES_PER_USER` files and
+:data:`MAX_BYTES_PER_USER` bytes (keeping one more forgets that user's oldest), so
+repeated checks cannot fill the disk; a file older than :data:`MAX_AGE_SECONDS`
+is never handed out again and is removed at the next keep.
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ from flask import current_app
 from sipas.files import OWNER_ONLY, write_private
 
 #: How long a kept upload waits for the user's decision.
-MAX_AGE_SECONDS = 24 * 3600
+MAX_AGE_SECONDS = 2 * 3600
+#: Files one user may keep waiting for a decision.
+MAX_FILES_PER_USER = 5
+#: Bytes one user may keep waiting for a decision (two of the largest imports).
+MAX_BYTES_PER_USER = 100 * 1024 * 1024
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
@@ -27,25 +35,46 @@ def _folder() -> Path:
 
 
 def _path(token: str) -> Path | None:
+    """The kept file of ``token`` (None: malformed, unknown or expired)."""
     if not _TOKEN.fullmatch(token):
         return None
-    return _folder() / f"upload-{token}"
+    found = [path for path in _folder().glob(f"upload-*-{token}") if path.is_file()]
+    if not found or _expired(found[0]):
+        return None
+    return found[0]
 
 
-def keep(data: bytes) -> str:
-    """Store ``data``; return the token that finds it again."""
+def _expired(path: Path) -> bool:
+    return path.stat().st_mtime < time.time() - MAX_AGE_SECONDS
+
+
+def keep(data: bytes, owner: int | None = None) -> str:
+    """Store ``data`` for user ``owner``; return the token that finds it again."""
     purge_stale()
     token = secrets.token_hex(16)
-    write_private(_folder() / f"upload-{token}", data, OWNER_ONLY)
+    write_private(_folder() / f"upload-{owner or 0}-{token}", data, OWNER_ONLY)
+    _enforce_quota(owner or 0)
     return token
+
+
+def _enforce_quota(owner: int) -> None:
+    """Forget ``owner``'s oldest files while they are more than the quota allows."""
+    files = sorted(
+        _folder().glob(f"upload-{owner}-*"), key=lambda path: path.stat().st_mtime
+    )
+    total = sum(path.stat().st_size for path in files)
+    while len(files) > 1 and (
+        len(files) > MAX_FILES_PER_USER or total > MAX_BYTES_PER_USER
+    ):
+        oldest = files.pop(0)
+        total -= oldest.stat().st_size
+        oldest.unlink(missing_ok=True)
 
 
 def load(token: str) -> bytes | None:
     """The kept file, or None if the token is malformed, unknown or expired."""
     path = _path(token)
-    if path is None or not path.is_file():
-        return None
-    return path.read_bytes()
+    return None if path is None else path.read_bytes()
 
 
 def discard(token: str) -> None:
@@ -56,8 +85,7 @@ def discard(token: str) -> None:
 
 
 def purge_stale() -> None:
-    """Remove the kept files nobody decided about within a day."""
-    limit = time.time() - MAX_AGE_SECONDS
+    """Remove the kept files nobody decided about in time."""
     for path in _folder().glob("upload-*"):
-        if path.stat().st_mtime < limit:
+        if _expired(path):
             path.unlink(missing_ok=True)

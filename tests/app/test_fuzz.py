@@ -34,6 +34,7 @@ from sipas.services.questionnaires import parsed
 from sipas.services.responses import devices, imports
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
+from tests import hostile_workbooks
 from tests.api.test_sync import kiosk, kiosk_response, stored, sync
 from tests.conftest import CSRF_PATTERN, QUESTIONNAIRE_DIR, SurveyPage, login, make_app
 
@@ -381,6 +382,87 @@ def test_the_import_page_never_500(fuzz_app, import_files):
 
     check()
     assert_nothing_stored_is_garbage(fuzz_app)
+
+
+#: Every upload of a workbook: (page with the form, action, file field, fields).
+WORKBOOK_UPLOADS = (
+    ("/entry/import", "/entry/import", "file", {"wave": demo.DEMO_WAVE_CODE}),
+    ("/admin/units/import", "/admin/units/import", "file", {}),
+    ("/admin/waves/demo", "/admin/waves/demo/targets/import", "table", {}),
+    ("/admin/questionnaires", "/admin/questionnaires/upload", "file", {}),
+)
+#: A small workbook whose sheet XML the examples break.
+SHEET_ROWS = [["unit_code", "population", "target_sample"], [UNIT, 100, 10]]
+
+
+def broken_sheet(xml: str, cut: int, junk: str, where: int) -> str:
+    """``xml`` cut short, or with ``junk`` put in at ``where``."""
+    if junk == "":
+        return xml[: cut % (len(xml) + 1)]
+    at = where % (len(xml) + 1)
+    return xml[:at] + junk + xml[at:]
+
+
+def test_every_workbook_upload_answers_broken_sheet_xml_with_a_4xx(fuzz_app):
+    client = fuzz_app.test_client()
+    assert login(client, "fuzz-admin", PASSWORD).status_code == 302
+    base = hostile_workbooks.workbook(SHEET_ROWS)
+
+    @settings(FUZZ, max_examples=60)
+    @given(
+        upload=st.sampled_from(WORKBOOK_UPLOADS),
+        cut=st.integers(min_value=0),
+        junk=st.sampled_from(
+            [
+                "",
+                "<",
+                "&bogus;",
+                "<c r='ZZZZZ9'>",
+                '<row r="-1">',
+                "\x00",
+                "]]>",
+                '<dimension ref="A1:XFD1048576"/>',
+                '<c r="XFD1"><v>1</v></c>',
+            ]
+        ),
+        where=st.integers(min_value=0),
+    )
+    def check(upload, cut: int, junk: str, where: int) -> None:
+        page, action, field, fields = upload
+        data = hostile_workbooks.with_sheet_xml(
+            base, lambda xml: broken_sheet(xml, cut, junk, where)
+        )
+        token = CSRF_PATTERN.search(client.get(page).get_data(as_text=True)).group(1)
+        answer = client.post(
+            action,
+            data={"csrf_token": token, **fields, field: (io.BytesIO(data), "f.xlsx")},
+            content_type="multipart/form-data",
+        )
+        assert answer.status_code in (302, 400), (action, answer.status_code)
+
+    check()
+
+
+def test_user_forms_answer_any_role_with_a_4xx(fuzz_app):
+    client = fuzz_app.test_client()
+    assert login(client, "fuzz-admin", PASSWORD).status_code == 302
+
+    @settings(FUZZ, max_examples=30)
+    @given(
+        role=st.one_of(st.text(max_size=20), st.sampled_from(["ADMIN", " admin", ""])),
+        edit=st.booleans(),
+    )
+    def check(role: str, edit: bool) -> None:
+        path = "/admin/users/1" if edit else "/admin/users/new"
+        token = CSRF_PATTERN.search(client.get(path).get_data(as_text=True)).group(1)
+        fields = {"role": role, "unit": "", "username": "fuzzed"}
+        answer = client.post(path, data={"csrf_token": token, **fields})
+        if role not in ("admin", "analyst", "surveyor"):
+            assert answer.status_code == 400, (role, answer.status_code)
+        else:
+            assert answer.status_code < 500
+
+    check()
 
 
 def test_the_fuzz_values_include_what_json_allows_beyond_the_standard():

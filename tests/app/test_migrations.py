@@ -330,4 +330,34 @@ def test_erased_comments_are_masked_again_with_the_wider_detector(tmp_path):
         db.session.rollback()
         downgrade(revision="questionnaires1a2b")
         db.session.remove()  # give its connection back before closing them all
+
+
+def test_the_import_channel_keeps_every_answer_and_downgrades_to_paper(tmp_path):
+    """SQLite rebuilds ``responses`` to add the channel ``import``: the answers
+    (whose foreign key cascades) survive, and a downgrade keeps imported rows."""
+    import sqlalchemy as sa
+
+    app = app_with_migrations(tmp_path / "channels.db")
+    with app.app_context():
+        upgrade(revision="questionnaires1a2b")
+        run = db.session.execute
+        _old_wave(run, {"sections": [{"items": [{"code": "A1", "type": "scale"}]}]})
+        run(
+            sa.text(
+                "INSERT INTO responses (id, uuid, wave_id, unit_id, questionnaire_id, "
+                "channel, language, submitted_at, status) VALUES (1, "
+                "'0123456789abcdef0123456789abcdef', 1, 1, 1, 'web', 'vi', "
+                "'2026-01-01', 'complete')"
+            )
+        )
+        run(sa.text("INSERT INTO answers VALUES (1, 'A1', '5')"))
+        db.session.commit()
+        upgrade()
+        assert run(sa.text("SELECT count(*) FROM answers")).scalar() == 1
+        run(sa.text("UPDATE responses SET channel = 'import'"))
+        db.session.commit()
+        downgrade(revision="questionnaires1a2b")
+        assert run(sa.text("SELECT channel FROM responses")).scalar() == "paper"
+        assert run(sa.text("SELECT count(*) FROM answers")).scalar() == 1
+        db.session.remove()
         db.engine.dispose()

@@ -120,6 +120,8 @@ ACCESS: dict[str, Access] = {
     "entry.settle_form": Access(ENTRY),
     "entry.stats": Access(ADMINS),
     "entry.wave_setting": Access(ADMINS),
+    "entry.accept_import": Access(ADMINS),
+    "entry.import_setting": Access(ADMINS),
     # kiosk devices
     "admin.devices_list": Access(ADMINS),
     "admin.device_create": Access(ADMINS),
@@ -164,7 +166,16 @@ URL_VALUES: dict[str, Callable[[Fixtures], Any]] = {
     "token": lambda f: _preview_token(),
     "version_id": lambda f: _version_id(),
     "kind": lambda f: "xlsx",
+    "batch_id": lambda f: _import_batch(),
 }
+
+
+def _import_batch() -> int:
+    """An import batch of the demo wave (no rows: accepting it changes nothing)."""
+    from sipas.services.responses import batches
+    from sipas.services.waves.lookup import wave_by_code
+
+    return batches.new_batch(wave_by_code("demo"), "x.csv", b"x", None).id
 
 
 def _preview_token() -> str:

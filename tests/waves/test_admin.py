@@ -483,13 +483,20 @@ def test_progress_per_unit_and_channel(demo_client, login_as):
         "kiosk": 2,
         "paper": 0,
         "interview": 0,
+        "import": 0,
     }
     assert units["QN-HALONG-TT"]["responses"] == 3
     assert units["QN-HALONG-TT"]["share_of_target"] == pytest.approx(3 / 200)
     assert units["QN-CAMPHA-TT"]["by_channel"]["paper"] == 1
     assert data["responses"] == 4
     assert data["target_sample"] == 1100
-    assert data["by_channel"] == {"web": 1, "kiosk": 2, "paper": 1, "interview": 0}
+    assert data["by_channel"] == {
+        "web": 1,
+        "kiosk": 2,
+        "paper": 1,
+        "interview": 0,
+        "import": 0,
+    }
     page = demo_client.get("/admin/waves/demo").get_data(as_text=True)
     assert 'data-progress-url="/admin/waves/demo/progress.json"' in page
     assert "js/wave-progress.js" in page

@@ -132,10 +132,11 @@ def check_upload(filename: str, data: bytes, user: User) -> LoadedQuestionnaire:
 # -- between the preview and the publication ----------------------------------------
 
 
-def keep_pending(filename: str, data: bytes) -> str:
-    """Keep a checked upload for its preview; the token finds it again."""
+def keep_pending(filename: str, data: bytes, owner: int | None = None) -> str:
+    """Keep a checked upload of user ``owner`` for its preview; the token finds it
+    again."""
     name = PurePath(filename.replace("\\", "/")).name
-    return uploads.keep(name.encode("utf-8") + b"\0" + data)
+    return uploads.keep(name.encode("utf-8") + b"\0" + data, owner)
 
 
 def pending(token: str) -> tuple[str, bytes] | None:

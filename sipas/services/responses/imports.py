@@ -16,6 +16,7 @@ from sipas.extensions import db
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import (
     Answer,
+    Channel,
     Response,
     ResponseStatus,
     Unit,
@@ -24,8 +25,10 @@ from sipas.models import (
     WaveStatus,
 )
 from sipas.models.base import utcnow
+from sipas.questionnaire.quality import Verdict
 from sipas.services.audit import record_event
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import batches, quality
 from sipas.services.responses.rows import (
     Context,
     ParsedRow,
@@ -43,6 +46,14 @@ log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 #: Rows written per statement, and response ids looked up per query.
 BATCH = 2000
+
+#: Paper forms' response ids are made from wave and serial (uuid5), so anyone can
+#: work out those of forms not entered yet; client ids are random (version 4).
+PAPER_ID_VERSION = 5
+PAPER_ID_REFUSED = _l(
+    "This response_id has the form of a paper form's id: paper forms are typed in "
+    "on the paper entry screen, never imported. Leave the cell empty."
+)
 
 #: The workbook's headings of the columns that are not answers (see workbook.py).
 COLUMN_TITLES = {
@@ -72,6 +83,10 @@ class ImportReport:
     file_error: str | None = None
     #: Rows that would be stored if the valid rows only were imported.
     valid: int = 0
+    #: True when the stored rows wait for an administrator's acceptance.
+    waiting: bool = False
+    #: The import batch holding the stored rows (None: nothing stored).
+    batch_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -119,8 +134,19 @@ def import_file(
     )
     if errors and (not valid_only or plan.header_broken):
         return report
-    imported = _store(wave, fresh, user)
-    report = ImportReport(**{**report.__dict__, "imported": imported})
+    imported, batch_id = 0, None
+    if fresh:  # an import of rows all stored before makes no batch
+        batch = batches.new_batch(wave, filename, data, user)
+        imported, batch_id = _store(wave, fresh, user, batch), batch.id
+    waiting = imported > 0 and not wave.counts_unaccepted_imports
+    report = ImportReport(
+        **{
+            **report.__dict__,
+            "imported": imported,
+            "waiting": waiting,
+            "batch_id": batch_id,
+        }
+    )
     _audit(wave, filename, report, user, valid_only)
     return report
 
@@ -133,13 +159,17 @@ def import_waves(user: User) -> list[Wave]:
 
 def summary(report: ImportReport) -> str:
     """One line for people: what was stored, skipped and refused."""
-    return _l(
+    line = _l(
         "Imported %(imported)s, skipped %(already)s already imported, "
         "%(bad)s rows with errors.",
         imported=report.imported,
         already=report.already,
         bad=report.bad_rows,
     )
+    if not report.waiting:
+        return line
+    waiting = _l("They count once an administrator accepts the file.")
+    return f"{line} {waiting}"
 
 
 def _vocabulary(wave: Wave) -> Vocabulary:
@@ -176,7 +206,9 @@ def _split_stored(
     fresh, already, errors = [], [], []
     for row in rows:
         wave_id = stored.get(row.uuid)
-        if wave_id is None:
+        if wave_id is None and row.id_given and row.uuid.version == PAPER_ID_VERSION:
+            errors.append(RowError(row.row, "response_id", PAPER_ID_REFUSED))
+        elif wave_id is None:
             fresh.append(row)
         elif wave_id == wave.id:
             already.append(row)
@@ -202,43 +234,68 @@ def _stored_waves(uuids: Iterable[uuid_module.UUID]) -> dict[uuid_module.UUID, i
     return found
 
 
-def _store(wave: Wave, rows: list[ParsedRow], user: User | None) -> int:
+def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
     """Insert responses and their answers with Core statements, a batch at a time."""
     now = utcnow()
     entered_by = user.id if user is not None else None
+    questionnaire = parsed(wave.questionnaire)
     for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
+        chunk = rows[start : start + BATCH]
         # Core statements on the tables: the ORM's bulk path costs more than SQLite
         db.session.execute(
             Response.__table__.insert(),
-            [_response_values(wave, row, now, entered_by) for row in batch],
+            [
+                {
+                    **_response_values(wave, row, now, entered_by, batch.id),
+                    **_quality_values(wave, questionnaire, row),
+                }
+                for row in chunk
+            ],
         )
-        ids = _stored_ids([row.uuid for row in batch])
+        ids = _stored_ids([row.uuid for row in chunk])
         answers = [
             {"response_id": ids[row.uuid], "item_code": code, "value": value}
-            for row in batch
+            for row in chunk
             for code, answer in row.answers.items()
             for value in ((answer,) if isinstance(answer, str) else answer)
         ]
         if answers:
             db.session.execute(Answer.__table__.insert(), answers)
+    batch.rows = len(rows)
     db.session.flush()
     return len(rows)
 
 
-def _response_values(wave: Wave, row: ParsedRow, now, entered_by) -> dict:
+def _response_values(wave: Wave, row: ParsedRow, now, entered_by, batch_id) -> dict:
     return {
         "uuid": row.uuid,
         "wave_id": wave.id,
         "unit_id": row.unit_id,
         "questionnaire_id": wave.questionnaire_id,
-        "channel": row.channel,
+        "channel": Channel.imported,
+        "import_batch_id": batch_id,
         "language": "vi",
         "entered_by_id": entered_by,
         "submitted_at": now,
-        "status": ResponseStatus.complete,
         "criteria_answered": row.criteria_answered,
         "criteria_satisfied": row.criteria_satisfied,
+    }
+
+
+def _quality_values(wave: Wave, questionnaire, row: ParsedRow) -> dict:
+    """Status, reason and signals of a row: the quality rules of every channel,
+    then the wait for acceptance."""
+    probe = Response(channel=Channel.imported)
+    assessment = quality.assess(probe, questionnaire, row.answers, earlier_in_minute=0)
+    status, reason = ResponseStatus.complete, None
+    if assessment.verdict is Verdict.excluded:
+        status, reason = ResponseStatus.flagged, assessment.reason
+    elif not wave.counts_unaccepted_imports:
+        status, reason = ResponseStatus.flagged, batches.AWAITING_ACCEPTANCE
+    return {
+        "status": status,
+        "status_reason": reason,
+        "quality_signals": assessment.mask,
     }
 
 
@@ -271,6 +328,7 @@ def _audit(
             "errors": len(report.errors),
             "bad_rows": report.bad_rows,
             "valid_only": valid_only,
+            "batch": report.batch_id,
         },
     )
     log.info(

@@ -47,8 +47,8 @@ __all__ = ["DEVICE_RATE", "STRAIGHT_LINING", "TOO_FAST"]
 
 #: Prefix of the reason of a kiosk response that failed validation ("invalid:<detail>").
 INVALID_PREFIX = "invalid:"
-#: Channels whose timings are not the respondent's own.
-TIME_RULES_EXEMPT = frozenset({Channel.paper})
+#: Channels whose timings are not the respondent's own (an import has none).
+TIME_RULES_EXEMPT = frozenset({Channel.paper, Channel.imported})
 #: The setting holding each timed channel's minimum seconds per answered question.
 SECONDS_PER_ANSWER_SETTINGS = {
     Channel.web: "QUALITY_SECONDS_PER_ANSWER_WEB",

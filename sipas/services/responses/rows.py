@@ -190,10 +190,14 @@ class ParsedRow:
     row: int
     uuid: uuid_module.UUID
     unit_id: int
+    #: The channel the file states: checked, never stored (an import is stored
+    #: with channel ``import``).
     channel: Channel
     answers: Mapping[str, AnswerValue]
     criteria_answered: int
     criteria_satisfied: int
+    #: True when the file gave the response_id (not derived from the row).
+    id_given: bool = False
 
 
 @dataclass
@@ -283,8 +287,9 @@ class _RowChecker:
         if errors or response_uuid is None or unit_id is None or channel is None:
             return None, errors
         answered, satisfied = criteria_masks(self.questionnaire, answers)
+        given = bool(self.cell(cells, RESPONSE_ID))
         parsed = ParsedRow(
-            number, response_uuid, unit_id, channel, answers, answered, satisfied
+            number, response_uuid, unit_id, channel, answers, answered, satisfied, given
         )
         return parsed, errors
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import warnings
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -29,6 +27,7 @@ from sipas.services.units.rules import (
     parse_level,
 )
 from sipas.spreadsheets import from_csv_cell
+from sipas.workbook_reader import WorkbookRefused, read_first_sheet
 
 #: Columns every file must have, then the optional ones, in export order.
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
@@ -115,23 +114,11 @@ def _read_csv(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
 
 
 def _read_xlsx(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
-    from openpyxl import load_workbook
-
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles it ignores
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise FileError(_l("The XLSX file cannot be read.")) from error
-    try:
-        sheet = book.worksheets[0]
-        records: list[tuple[int, tuple[object, ...]]] = [
-            (number, tuple(cells))
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        book.close()
-    return records
+        rows = read_first_sheet(data)
+    except WorkbookRefused as error:
+        raise FileError(error.args[0]) from error
+    return list(enumerate(rows, start=1))
 
 
 def _table(filled: list[tuple[int, tuple[object, ...]]]) -> Table:

@@ -6,18 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 
 from sipas.extensions import db
 from sipas.models import User, Wave, WaveUnit
 from sipas.services.audit import record_event
 from sipas.services.waves.lookup import wave_units
+from sipas.workbook_reader import WorkbookRefused, read_active_sheet
 
 #: Columns of the import file, in this order.
 IMPORT_COLUMNS = ("unit_code", "population", "target_sample")
@@ -68,27 +67,23 @@ def parse_grid(units: Iterable[WaveUnit], form: Mapping[str, str]) -> ParsedTarg
 
 
 class UnreadableFile(ValueError):
-    """The upload is not a CSV (UTF-8) or XLSX file."""
+    """The upload is not a CSV (UTF-8) or XLSX file, or a workbook past the limits;
+    the message (for people) is the first argument."""
 
 
 def read_rows(filename: str, stream: IO[bytes]) -> list[list[object]]:
     """The rows of a CSV (UTF-8, BOM allowed) or XLSX file, header included."""
     try:
         return _read_rows(filename, stream)
-    except (ValueError, OSError, KeyError, csv.Error, zipfile.BadZipFile) as error:
-        raise UnreadableFile(filename) from error
+    except WorkbookRefused as error:
+        raise UnreadableFile(error.args[0]) from error
+    except (ValueError, OSError, KeyError, csv.Error) as error:
+        raise UnreadableFile(_("The file could not be read as CSV or XLSX.")) from error
 
 
 def _read_rows(filename: str, stream: IO[bytes]) -> list[list[object]]:
     if filename.lower().endswith(".xlsx"):
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-        try:
-            sheet = workbook.active
-            if sheet is None:  # a workbook without a worksheet
-                return []
-            return [list(row) for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
+        return [list(row) for row in read_active_sheet(stream.read())]
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     return [list(row) for row in csv.reader(text)]
 

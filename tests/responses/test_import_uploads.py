@@ -1,0 +1,71 @@
+"""Files kept between an import's check and its decision: a quota per user across
+sessions, and an expiry after which the decision imports nothing (issue 18 item 5)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from flask import current_app
+
+from sipas.models import Role
+from sipas.services import uploads
+from tests.conftest import STAFF_PASSWORD, login
+from tests.responses.test_imports import (
+    csv_file,
+    decide,
+    make_row,
+    questionnaire,
+    stored_count,
+    upload,
+    wave,
+)
+
+__all__ = ["questionnaire", "wave"]  # fixtures, used by name below
+#: Files one user may keep waiting (uploads.MAX_FILES_PER_USER).
+QUOTA = 5
+
+
+def _kept() -> set[Path]:
+    return set((Path(current_app.instance_path) / "uploads").glob("upload-*"))
+
+
+def _half_good(questionnaire) -> bytes:
+    """A file of one good row and one bad: checked, then kept for a decision."""
+    return csv_file([make_row(questionnaire), make_row(questionnaire, unit="XX")])
+
+
+def test_one_user_keeps_at_most_the_quota_across_sessions(
+    demo_app, login_as, wave, questionnaire
+):
+    first, second = demo_app.test_client(), demo_app.test_client()
+    user = login_as(first, Role.admin)
+    login(second, user.username, STAFF_PASSWORD)
+    before = _kept()  # the instance folder is shared by tests
+    for client in (first, second, first, second, first, second, first):
+        assert upload(client, _half_good(questionnaire)).status_code == 400
+    assert len(_kept() - before) == QUOTA
+
+
+def test_a_kept_file_past_its_age_is_not_imported(
+    demo_client, login_as, wave, questionnaire
+):
+    before = _kept()
+    login_as(demo_client, Role.admin)
+    page = upload(demo_client, _half_good(questionnaire)).get_data(as_text=True)
+    (kept,) = _kept() - before
+    old = time.time() - uploads.MAX_AGE_SECONDS - 60
+    os.utime(kept, (old, old))
+    assert decide(demo_client, page, "valid_only").status_code == 302
+    assert stored_count(wave) == 0
+
+
+def test_kept_files_are_readable_by_the_server_only(
+    demo_client, login_as, questionnaire
+):
+    before = _kept()
+    login_as(demo_client, Role.admin)
+    upload(demo_client, _half_good(questionnaire))
+    (kept,) = _kept() - before
+    assert kept.stat().st_mode & 0o077 == 0

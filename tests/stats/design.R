@@ -1,5 +1,5 @@
 # The survey design of a stats CSV, calibrated as CALIBRATION.json says (NULL: none);
-# sourced by oracle.R and tree.R.
+# sourced by oracle.R and tree.R, with the criterion indicators both use.
 # Each margin is one key column (crossed values joined with "|"). The documented rule
 # for unanswered margin questions: records with an empty value that the population
 # does not name make a cell of their own, kept at its share of the design weights
@@ -20,6 +20,16 @@ margin_cell <- function(data, margin, k) {
   frame <- data.frame(names(population), unname(population), stringsAsFactors = FALSE)
   names(frame) <- c(key, "Freq")
   list(key = key, values = values, formula = as.formula(paste("~", key)), frame = frame)
+}
+# x_CODE: the criterion was answered (1-5); y_CODE: answered 4 or 5 (satisfied).
+with_indicators <- function(data, criteria) {
+  for (code in criteria) {
+    v <- suppressWarnings(as.numeric(data[[code]]))
+    answered <- !is.na(v) & v >= 1 & v <= 5
+    data[[paste0("x_", code)]] <- as.numeric(answered)
+    data[[paste0("y_", code)]] <- as.numeric(answered & v >= 4)
+  }
+  data
 }
 calibrated_design <- function(data, calibration) {
   cells <- if (is.null(calibration)) list() else

@@ -13,12 +13,7 @@ level <- as.numeric(args[6])
 by <- if (length(args) >= 7 && args[7] != "-") args[7] else NA
 calibration <- if (length(args) >= 8) fromJSON(args[8], simplifyVector = FALSE) else NULL
 data$weight <- as.numeric(data$weight)
-for (code in criteria) {
-  v <- suppressWarnings(as.numeric(data[[code]]))
-  answered <- !is.na(v) & v >= 1 & v <= 5
-  data[[paste0("x_", code)]] <- as.numeric(answered)
-  data[[paste0("y_", code)]] <- as.numeric(answered & v >= 4)
-}
+data <- with_indicators(data, criteria)
 des <- calibrated_design(data, calibration)
 expit <- function(x) 1 / (1 + exp(-x))
 

@@ -17,12 +17,7 @@ all_criteria <- function(node) {
   c(unlist(node$criteria), unlist(lapply(node$children, all_criteria)))
 }
 criteria <- all_criteria(tree)
-for (code in criteria) {
-  v <- suppressWarnings(as.numeric(data[[code]]))
-  answered <- !is.na(v) & v >= 1 & v <= 5
-  data[[paste0("x_", code)]] <- as.numeric(answered)
-  data[[paste0("y_", code)]] <- as.numeric(answered & v >= 4)
-}
+data <- with_indicators(data, criteria)
 des <- calibrated_design(data, calibration)
 
 # the node's index as an R expression in the totals y_k, x_k

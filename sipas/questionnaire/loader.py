@@ -7,10 +7,12 @@ problem. Nothing is built until the whole file has been checked.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,7 +135,16 @@ def load_file(path: str | Path) -> LoadedQuestionnaire:
 
 
 def load_text(text: str, source: str) -> LoadedQuestionnaire:
-    """Load and validate questionnaire YAML given as text."""
+    """Load and validate questionnaire YAML given as text (parsed once per process)."""
+    loaded = _load_text_once(text, source)
+    # the schema is frozen; the plain definition is a dict the caller may keep
+    return replace(loaded, definition=copy.deepcopy(loaded.definition))
+
+
+@functools.lru_cache(maxsize=16)
+def _load_text_once(text: str, source: str) -> LoadedQuestionnaire:
+    """Parsing the national form takes 40 ms; a server syncs the same files at every
+    start, a test suite thousands of times. A problem is raised anew each time."""
     loader = _LineLoader(text)
     try:
         tree = loader.get_single_data()

@@ -162,6 +162,7 @@ def test_a_kiosk_revoked_during_a_respondent_tells_the_truth(
     url, app = kiosk_server
     page = kiosk
     device_id, token = new_device(app)
+    page.clock.install()  # the thank-you's eight seconds on a clock the test moves
     open_kiosk(page, url, token=token)
     start_one(page)
     # revoked once the respondent has begun (before, the kiosk's first check may
@@ -179,5 +180,6 @@ def test_a_kiosk_revoked_during_a_respondent_tells_the_truth(
     assert page.locator(".screen.thanks button").count() == 0
     assert_accessible(page)
     page.screenshot(path=str(output_dir / f"kiosk-thanks-kept-{page.orientation}.png"))
+    page.clock.run_for(8500)
     blocked_screen(page, "revoked")
     assert unsent(page) == 1

@@ -40,7 +40,9 @@ BROWSER_TESTS_ON_POSTGRESQL = frozenset(
         "test_back_office.py",
         "test_downloads.py",
         "test_entry_keyboard.py",
+        "test_national_form.py",
         "test_quality_review.py",
+        "test_questionnaire_upload.py",
     }
 )
 NO_DATABASE = ("tests/stats/", "tests/questionnaire/", "tests/reports/")

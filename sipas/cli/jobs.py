@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from sipas.services.jobs.queue import job_queue, tidy_up
 
-
-@click.group("jobs")
-def jobs_cli() -> None:
-    """Background jobs (large downloads and reports)."""
+jobs_cli = AppGroup("jobs", help="Background jobs (large downloads and reports).")
 
 
 @jobs_cli.command("worker")

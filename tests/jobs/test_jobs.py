@@ -179,21 +179,24 @@ def test_stalled_job_is_tried_again_then_given_up_in_words(
 ):
     client = large.test_client()
     user = login_as(client, Role.analyst)
-    job = lifecycle.create(
-        JobKind.export,
-        user,
-        wave_by_code("demo"),
-        {"format": "csv", "unit": None, "language": "vi"},
-        10,
-    )
+    parameters = {"format": "csv", "unit": None, "language": "vi"}
+    wave = wave_by_code("demo")
+    job_id = lifecycle.create(JobKind.export, user, wave, parameters, 10).id
     db.session.commit()
-    assert lifecycle.start(job.id) is not None
+    assert lifecycle.start(job_id) is not None
+    db.session.commit()
+    assert lifecycle.stalled_jobs() == []  # alive
     later = clock.now() + timedelta(seconds=large.config["JOBS_STALL_SECONDS"] + 1)
     monkeypatch.setattr(clock, "now", lambda: later)
-    assert lifecycle.recover_stalled() == [job.id]
+    stalled = lifecycle.stalled_jobs()
+    assert lifecycle.recover(stalled) == [job_id]
+    db.session.commit()
+    job = db.session.get(Job, job_id)
     assert job.status is JobStatus.queued
     job.status, job.attempts = JobStatus.running, large.config["JOBS_MAX_ATTEMPTS"]
-    db.session.flush()
-    assert lifecycle.recover_stalled() == []
+    db.session.commit()
+    assert lifecycle.recover(lifecycle.stalled_jobs()) == []
+    db.session.commit()
+    db.session.refresh(job)
     assert job.status is JobStatus.failed
-    assert "Máy xử lý đã dừng" in job.error
+    assert job.error.startswith("Máy xử lý đã dừng giữa chừng khi tạo tệp này, 3 lần.")

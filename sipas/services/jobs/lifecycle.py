@@ -8,7 +8,8 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -126,25 +127,46 @@ def _touch(job_id: int, **values: int) -> None:
         )
 
 
-def finish(job: Job, file_name: str) -> None:
-    """Mark ``job`` done: its file is in place (renamed there whole) until it
-    expires."""
+def finish(job_id: int, file_name: str) -> None:
+    """Mark the job done: its file is in place (renamed there whole) until it
+    expires. One UPDATE, so on SQLite it needs no read of the row first."""
     now = clock.now()
-    job.status = JobStatus.done
-    job.file_name = file_name
-    job.done = max(job.done, job.total)
-    job.finished_at = now
-    job.expires_at = now + timedelta(hours=current_app.config["JOBS_KEEP_HOURS"])
-    db.session.flush()
+    keep = timedelta(hours=current_app.config["JOBS_KEEP_HOURS"])
+    db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.running)
+        .values(
+            status=JobStatus.done,
+            file_name=file_name,
+            done=Job.total,
+            finished_at=now,
+            expires_at=now + keep,
+        )
+    )
 
 
-def fail(job: Job, message: str) -> None:
-    """Mark ``job`` failed with ``message``: words its owner can act on."""
-    job.status = JobStatus.failed
-    job.error = message
-    job.finished_at = clock.now()
-    db.session.flush()
-    log.warning("job %s failed: %s", job.id, message)
+def fail(job_id: int, message: str) -> None:
+    """Mark the job failed with ``message``: words its owner can act on."""
+    db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.status != JobStatus.done)
+        .values(status=JobStatus.failed, error=message, finished_at=clock.now())
+    )
+    log.warning("job %s failed: %s", job_id, message)
+
+
+def queue_again(job_id: int) -> bool:
+    """Put a running job back in the queue if it has tries left; True if so."""
+    queued = db.session.execute(
+        sa.update(Job)
+        .where(
+            Job.id == job_id,
+            Job.status == JobStatus.running,
+            Job.attempts < current_app.config["JOBS_MAX_ATTEMPTS"],
+        )
+        .values(status=JobStatus.queued)
+    )
+    return queued.rowcount == 1  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -157,30 +179,58 @@ def speaking(language: str) -> Iterator[None]:
         yield
 
 
-def _language(job: Job) -> str:
-    return job.parameters.get("language") or current_app.config["BABEL_DEFAULT_LOCALE"]
+@dataclass(frozen=True)
+class Stalled:
+    """A running job whose worker went silent (killed, machine restarted)."""
+
+    id: int
+    attempts: int
+    language: str
 
 
-def recover_stalled() -> list[int]:
-    """Running jobs whose worker went silent (killed, machine restarted): queued
-    again while tries remain, else failed with a message. The ids to enqueue."""
-    limit = clock.now() - timedelta(seconds=current_app.config["JOBS_STALL_SECONDS"])
-    stalled = db.session.scalars(
-        sa.select(Job).where(
-            Job.status == JobStatus.running,
-            sa.or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < limit),
+def stalled_jobs() -> list[Stalled]:
+    """Running jobs with no sign of life for JOBS_STALL_SECONDS."""
+    rows = db.session.execute(
+        sa.select(Job.id, Job.attempts, Job.parameters).where(
+            Job.status == JobStatus.running, Job.heartbeat_at < _stall_limit()
         )
-    ).all()
+    )
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return [
+        Stalled(job_id, attempts, (parameters or {}).get("language") or default)
+        for job_id, attempts, parameters in rows
+    ]
+
+
+def _stall_limit() -> datetime:
+    return clock.now() - timedelta(seconds=current_app.config["JOBS_STALL_SECONDS"])
+
+
+def recover(stalled: list[Stalled]) -> list[int]:
+    """Queue ``stalled`` jobs again while tries remain, else fail them with a
+    message; the ids to enqueue. Each is one UPDATE that checks the job is still
+    stalled (on SQLite: call it in a transaction that has not read yet)."""
     again = []
     for job in stalled:
+        still = [
+            Job.id == job.id,
+            Job.status == JobStatus.running,
+            Job.heartbeat_at < _stall_limit(),
+        ]
         if job.attempts < current_app.config["JOBS_MAX_ATTEMPTS"]:
-            job.status = JobStatus.queued
+            db.session.execute(
+                sa.update(Job).where(*still).values(status=JobStatus.queued)
+            )
             again.append(job.id)
             log.warning("job %s stalled on try %s: queued again", job.id, job.attempts)
             continue
-        with speaking(_language(job)):
-            fail(job, stalled_message(job.attempts))
-    db.session.flush()
+        with speaking(job.language):
+            message = stalled_message(job.attempts)
+        db.session.execute(
+            sa.update(Job)
+            .where(*still)
+            .values(status=JobStatus.failed, error=message, finished_at=clock.now())
+        )
     return again
 
 

@@ -112,9 +112,11 @@ def enqueue(job_id: int) -> None:
 def tidy_up() -> None:
     """Queue stalled jobs again (or fail them) and purge expired files; commits
     (the worker's housekeeping is an edge of its own)."""
-    again = lifecycle.recover_stalled()
-    purged = lifecycle.purge_expired()
+    stalled = lifecycle.stalled_jobs()
+    db.session.commit()  # on SQLite, a transaction that read cannot then write
+    again = lifecycle.recover(stalled)
     db.session.commit()
+    purged = lifecycle.purge_expired()
     for job_id in again:
         enqueue(job_id)
     if again or purged:

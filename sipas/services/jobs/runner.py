@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from sipas.extensions import db
-from sipas.models import Job, JobStatus
+from sipas.models import Job
 from sipas.services.jobs import files, lifecycle, work
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,7 @@ def run(job_id: int) -> None:
             _give_up(job_id, str(refused))
         except Exception as error:
             log.exception("job %s broke off", job_id)
-            _after_error(job_id)
-            if _status(job_id) is JobStatus.queued:
+            if _after_error(job_id):
                 raise TryAgain(job_id) from error
     db.session.commit()
 
@@ -56,9 +55,7 @@ def _make(job: Job) -> None:
     # end the transaction the work read in before writing: on SQLite it could not
     # become a writer after the progress writes of the other connection
     db.session.rollback()
-    done = db.session.get(Job, job_id)
-    assert done is not None  # noqa: S101  (jobs are never deleted)
-    lifecycle.finish(done, made.file_name)
+    lifecycle.finish(job_id, made.file_name)
     db.session.commit()
     log.info("job %s done: %s", job_id, made.file_name)
 
@@ -79,35 +76,27 @@ def _progress_writer(job_id: int) -> work.Progress:
 
 
 def _give_up(job_id: int, message: str) -> None:
-    db.session.rollback()
-    job = db.session.get(Job, job_id)
-    if job is not None:
-        lifecycle.fail(job, message)
-
-
-def _after_error(job_id: int) -> None:
-    """Queue the job again while tries remain, else fail it in words."""
-    db.session.rollback()
-    job = db.session.get(Job, job_id)
-    if job is None:
-        return
-    if job.attempts < current_app.config["JOBS_MAX_ATTEMPTS"]:
-        job.status = JobStatus.queued
-    else:
-        lifecycle.fail(
-            job,
-            _(
-                "An error stopped this file %(n)d times. Ask for it again later; if "
-                "it fails again, tell the administrator.",
-                n=job.attempts,
-            ),
-        )
+    db.session.rollback()  # a fresh transaction, whose first statement writes
+    lifecycle.fail(job_id, message)
     db.session.commit()
 
 
-def _status(job_id: int) -> JobStatus | None:
-    job = db.session.get(Job, job_id)
-    return job.status if job is not None else None
+def _after_error(job_id: int) -> bool:
+    """Queue the job again while tries remain (True), else fail it in words."""
+    db.session.rollback()
+    if lifecycle.queue_again(job_id):
+        db.session.commit()
+        return True
+    tries = current_app.config["JOBS_MAX_ATTEMPTS"]
+    _give_up(
+        job_id,
+        _(
+            "An error stopped this file %(n)d times. Ask for it again later; if "
+            "it fails again, tell the administrator.",
+            n=tries,
+        ),
+    )
+    return False
 
 
 @contextmanager

@@ -1,0 +1,36 @@
+"""A real job worker (`flask sipas jobs worker`) that stops for a long while after
+the first batch of a file has been written: the moment a test kills it mid-file.
+
+Run as ``python tests/jobs/slow_worker.py`` with the SIPAS_* settings of the test
+in its environment.
+"""
+
+from __future__ import annotations
+
+import time
+
+from sipas import create_app
+from sipas.services.jobs import runner
+
+#: Longer than any test waits: only SIGKILL ends the pause.
+PAUSE_SECONDS = 600
+_progress_writer = runner._progress_writer
+
+
+def _pausing_writer(job_id: int):
+    progress = _progress_writer(job_id)
+
+    def pausing(done: int, total: int) -> None:
+        progress(done, total)
+        if 0 < done < total:
+            time.sleep(PAUSE_SECONDS)
+
+    return pausing
+
+
+if __name__ == "__main__":
+    runner.PROGRESS_EVERY = 0
+    runner._progress_writer = _pausing_writer
+    create_app().test_cli_runner().invoke(
+        args=["sipas", "jobs", "worker"], catch_exceptions=False
+    )

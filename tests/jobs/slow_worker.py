@@ -1,5 +1,5 @@
-"""A real job worker (`flask sipas jobs worker`) that stops for a long while after
-the first batch of a file has been written: the moment a test kills it mid-file.
+"""A real job worker (`flask sipas jobs worker`) that pauses after each batch of a
+file but the last: the moment a test kills it mid-file, or watches its progress.
 
 Run as ``python tests/jobs/slow_worker.py`` with the SIPAS_* settings of the test
 in its environment.
@@ -7,13 +7,15 @@ in its environment.
 
 from __future__ import annotations
 
+import os
 import time
 
 from sipas import create_app
 from sipas.services.jobs import runner
 
-#: Longer than any test waits: only SIGKILL ends the pause.
-PAUSE_SECONDS = 600
+#: Seconds of each pause (SIPAS_PAUSE_SECONDS); by default longer than any test
+#: waits: only SIGKILL ends it.
+PAUSE_SECONDS = float(os.environ.get("SIPAS_PAUSE_SECONDS", "600"))
 _progress_writer = runner._progress_writer
 
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,14 +20,14 @@ from sipas.services import accounts, demo, questionnaires
 from sipas.services.jobs import files, lifecycle
 from sipas.services.jobs.queue import enqueue
 from sipas.services.results.exports import count_counted
-from tests.conftest import QUESTIONNAIRE_DIR, ROOT, STAFF_PASSWORD, login, make_app
+from tests.conftest import QUESTIONNAIRE_DIR, STAFF_PASSWORD, login, make_app
 from tests.databases import databases
 from tests.factories import filled_demo_wave
+from tests.jobs.workers import SLOW_WORKER, start_worker, stop
 
 #: More responses than one batch of the export (2,000): the worker is killed
 #: after the first batch has been written and before the last.
 RESPONSES = 2500
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
 
 
 @pytest.fixture
@@ -52,26 +50,6 @@ def setup(tmp_path: Path) -> Iterator[dict]:
         yield {"app": app, "settings": settings, "wave": wave, "folder": tmp_path}
         db.session.remove()
         db.engine.dispose()
-
-
-def worker(setup: dict, *command: str, max_attempts: int) -> subprocess.Popen:
-    """A worker process with the test's settings."""
-    settings = setup["settings"]
-    env = {
-        **os.environ,
-        "SIPAS_DATABASE_URL": settings["SQLALCHEMY_DATABASE_URI"],
-        "SIPAS_SECRET_KEY": "test-secret",
-        "SIPAS_JOBS_QUEUE_URL": settings["JOBS_QUEUE_URL"],
-        "SIPAS_JOBS_DIR": settings["JOBS_DIR"],
-        "SIPAS_JOBS_STALL_SECONDS": "1",
-        "SIPAS_JOBS_MAX_ATTEMPTS": str(max_attempts),
-        "PYTHONPATH": str(ROOT),  # this checkout's sipas, whatever the venv links
-    }
-    log = setup["folder"] / f"worker-{time.monotonic_ns()}.log"
-    with log.open("wb") as output:  # the child keeps its own copy of the handle
-        return subprocess.Popen(  # noqa: S603  (our own interpreter and script)
-            [PYTHON, *command], cwd=ROOT, env=env, stdout=output, stderr=output
-        )
 
 
 def job_row(job_id: int) -> Job:
@@ -101,7 +79,12 @@ def killed_mid_file(setup: dict, max_attempts: int) -> Job:
     )
     job_id = job.id
     db.session.commit()
-    slow = worker(setup, "tests/jobs/slow_worker.py", max_attempts=max_attempts)
+    slow = start_worker(
+        setup["settings"],
+        setup["folder"],
+        SLOW_WORKER,
+        JOBS_MAX_ATTEMPTS=max_attempts,
+    )
     try:
         enqueue(job_id)
         wait_for(lambda: any(p.stat().st_size > 0 for p in parts(setup)))
@@ -126,14 +109,11 @@ def test_killed_worker_leaves_no_file_and_the_job_is_made_again(setup):
     assert answer.status_code == 302  # back to the job's page: nothing to send
     db.session.rollback()
     time.sleep(1.5)  # the killed worker's job is now stalled
-    again = worker(
-        setup, "-m", "flask", "--app", "wsgi", "sipas", "jobs", "worker", max_attempts=2
-    )
+    again = start_worker(setup["settings"], setup["folder"], JOBS_MAX_ATTEMPTS=2)
     try:
         wait_for(lambda: job_row(job.id).status is JobStatus.done)
     finally:
-        again.send_signal(signal.SIGINT)
-        again.wait(timeout=20)
+        stop(again)
     done = job_row(job.id)
     assert (done.attempts, done.done, done.error) == (2, RESPONSES, None)
     rows = list(csv.reader(io.StringIO(final.read_text(encoding="utf-8-sig"))))
@@ -149,14 +129,11 @@ def test_killed_worker_leaves_no_file_and_the_job_is_made_again(setup):
 def test_killed_worker_without_tries_left_fails_in_words(setup):
     job = killed_mid_file(setup, max_attempts=1)
     time.sleep(1.5)
-    again = worker(
-        setup, "-m", "flask", "--app", "wsgi", "sipas", "jobs", "worker", max_attempts=1
-    )
+    again = start_worker(setup["settings"], setup["folder"], JOBS_MAX_ATTEMPTS=1)
     try:
         wait_for(lambda: job_row(job.id).status is not JobStatus.running)
     finally:
-        again.send_signal(signal.SIGINT)
-        again.wait(timeout=20)
+        stop(again)
     failed = job_row(job.id)
     assert failed.status is JobStatus.failed
     assert failed.error.startswith(

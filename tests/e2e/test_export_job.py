@@ -16,7 +16,13 @@ from sipas.extensions import db
 from sipas.models import Role
 from sipas.services import accounts, synthetic
 from sipas.services.waves.lookup import wave_by_code
-from tests.e2e.conftest import assert_accessible, demo_app, serving, wait_until
+from tests.e2e.conftest import (
+    admin_window,
+    assert_accessible,
+    demo_app,
+    serving,
+    wait_until,
+)
 from tests.jobs.workers import SLOW_WORKER, start_worker, stop
 
 pytestmark = pytest.mark.e2e
@@ -58,16 +64,10 @@ def vi(app, message: str, **values) -> str:
 
 
 def log_in(browser, url: str, app, width: int, height: int):
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, accept_downloads=True
+    """A window of that size, logged in as the analyst, that accepts downloads."""
+    return admin_window(
+        browser, url, app, width, height, ANALYST, PASSWORD, accept_downloads=True
     )
-    page = context.new_page()
-    page.goto(f"{url}/auth/login")
-    page.get_by_label(vi(app, "Username")).fill(ANALYST)
-    page.get_by_label(vi(app, "Password")).fill(PASSWORD)
-    page.get_by_role("button", name=vi(app, "Log in")).click()
-    page.wait_for_url(f"{url}/admin/**")
-    return context, page
 
 
 def test_workbook_made_in_the_background(browser, large_round, output_dir, tmp_path):

@@ -150,6 +150,8 @@ class DefaultConfig:
     #: at least this many counted responses in the scope asked for are made by a
     #: worker, with their progress on a page; smaller ones are served at once.
     JOBS_MIN_RESPONSES = 20_000
+    #: Paper forms printed at once above which the PDF is made by the worker too.
+    JOBS_MIN_PAPER_FORMS = 500
     #: Hours a finished file stays downloadable; then it is deleted.
     JOBS_KEEP_HOURS = 24
     #: Folder of the finished files; default: instance/jobs.

@@ -26,7 +26,7 @@ def upgrade():
     op.create_table(
         "jobs",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", _enum("jobkind", "export", "report"), nullable=False),
+        sa.Column("kind", _enum("jobkind", "export", "report", "paper"), nullable=False),
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("wave_id", sa.Integer(), nullable=True),
         sa.Column("parameters", sa.JSON(), nullable=False),

@@ -36,11 +36,15 @@ def progress_text(job: Job) -> str:
     if job.status is JobStatus.done:
         if lifecycle.is_expired(job):
             return _("The file has expired and was deleted.")
+        if job.kind is JobKind.paper:
+            return _("Ready: %(total)s paper forms.", total=format_number(job.total))
         return _(
             "Ready: %(done)s / %(total)s responses.",
             done=format_number(job.done),
             total=format_number(job.total),
         )
+    if job.kind is JobKind.paper:
+        return _("Laying out %(total)s paper forms…", total=format_number(job.total))
     if job.kind is JobKind.report:
         return _(
             "Laying out the report of %(total)s responses…",
@@ -115,7 +119,10 @@ def job_file(job_id: int) -> ResponseReturnValue:
 
 
 def _audit_download(job: Job) -> None:
-    """The event the immediate download of the same file records."""
+    """The event the immediate download of the same file records (paper forms:
+    none, their issue or reprint was recorded when asked for)."""
+    if job.kind is JobKind.paper:
+        return
     wave = job.wave
     unit = job.parameters.get("unit")
     if job.kind is JobKind.report:

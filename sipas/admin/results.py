@@ -334,9 +334,15 @@ def _large(wave: Wave, root: Unit | None) -> int | None:
 
 def _job_offer(wave: Wave, root: Unit | None, what: str, total: int) -> str:
     """The page offering to make a large file in the background."""
-    form = JobForm(formdata=None, what=what)
+    unit = root.code if root else None
     return render_template(
-        "admin/jobs/offer.html", wave=wave, root=root, what=what, total=total, form=form
+        "admin/jobs/offer.html",
+        what=what,
+        total=total,
+        subject=f"{wave.title} · {root.name}" if root else wave.title,
+        action=url_for("admin.results_job", wave_code=wave.code, unit=unit),
+        back=url_for("admin.wave_dashboard", wave_code=wave.code, unit=unit),
+        form=JobForm(formdata=None, what=what),
     )
 
 

@@ -19,6 +19,8 @@ class JobKind(enum.StrEnum):
 
     export = "export"
     report = "report"
+    #: a batch of numbered paper forms, printed as one PDF
+    paper = "paper"
 
 
 class JobStatus(enum.StrEnum):

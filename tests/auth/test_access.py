@@ -118,6 +118,7 @@ ACCESS: dict[str, Access] = {
     "admin.job": Access(READERS, owned=True),
     "admin.job_file": Access(READERS, owned=True),
     "admin.job_progress": Access(READERS, owned=True),
+    "admin.paper_batch_job": Access(ADMINS),
     # file import of responses
     "entry.import_responses": Access(ENTRY),
     # paper entry

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from sipas.models import Job, JobKind, Unit, Wave
+from sipas.services.paper.issuing import batch_forms, forms_pdf, paper_file_name
 from sipas.services.results import exports
 from sipas.services.results.dashboard import counted_responses, export_file
 from sipas.services.results.report import NoResponses, build_report
@@ -41,11 +42,13 @@ def responses_in_scope(wave: Wave, root: Unit | None) -> int:
 def make(job: Job, progress: Progress) -> Made:
     """``job``'s file, in the language current at the call."""
     wave = job.wave
-    assert wave is not None  # noqa: S101  (both kinds are of a round)
+    assert wave is not None  # noqa: S101  (every kind is of a round)
     root = unit_by_code(job.parameters.get("unit"))
     try:
         if job.kind is JobKind.report:
             return _report(wave, root, job.parameters["language"])
+        if job.kind is JobKind.paper:
+            return _paper(job.parameters["batch"], job.parameters["language"])
         return _export(wave, root, job.parameters["format"], progress)
     except NoResponses as error:
         raise JobRefused(
@@ -64,6 +67,11 @@ def _export(wave: Wave, root: Unit | None, fmt: str, progress: Progress) -> Made
     body = export_file(wave, root, fmt, progress)
     chunks = [body] if isinstance(body, bytes) else body
     return Made(exports.export_filename(wave, root, fmt), chunks)
+
+
+def _paper(batch: str, language: str) -> Made:
+    forms = batch_forms(batch)
+    return Made(paper_file_name(forms), [forms_pdf(forms, language)])
 
 
 def _report(wave: Wave, root: Unit | None, language: str) -> Made:

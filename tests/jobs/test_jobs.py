@@ -200,3 +200,22 @@ def test_stalled_job_is_tried_again_then_given_up_in_words(
     db.session.refresh(job)
     assert job.status is JobStatus.failed
     assert job.error.startswith("Máy xử lý đã dừng giữa chừng khi tạo tệp này, 3 lần.")
+
+
+def test_a_file_that_cannot_be_made_fails_in_words(demo_app, login_as):
+    from sipas.services.jobs import runner
+
+    client = demo_app.test_client()
+    user = login_as(client, Role.analyst)
+    parameters = {"unit": None, "language": "vi"}
+    wave = wave_by_code("demo")  # no response: there is nothing to report
+    job_id = lifecycle.create(JobKind.report, user, wave, parameters, 0).id
+    db.session.commit()
+    runner.run(job_id)
+    job = db.session.get(Job, job_id)
+    db.session.refresh(job)
+    assert job.status is JobStatus.failed
+    assert job.error == "Đợt khảo sát này chưa có phiếu nào trong phạm vi đã chọn."
+    page = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
+    assert job.error in page
+    assert not list(files.jobs_dir().iterdir())

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 
 from sipas.extensions import db
 from sipas.models import Job
@@ -69,10 +70,19 @@ def _progress_writer(job_id: int) -> work.Progress:
         nonlocal last
         now = time.monotonic()
         if done in (0, total) or now - last >= PROGRESS_EVERY:
-            lifecycle.record_progress(job_id, done, total)
+            _quietly(lifecycle.record_progress, job_id, done, total)
             last = now
 
     return progress
+
+
+def _quietly(write: Callable[..., None], *args: int) -> None:
+    """A progress or heartbeat write; one that fails (the database busy for longer
+    than its timeout) is logged and skipped: the file matters, not the counter."""
+    try:
+        write(*args)
+    except SQLAlchemyError:
+        log.warning("job %s: progress not recorded", args[0], exc_info=True)
 
 
 def _give_up(job_id: int, message: str) -> None:
@@ -110,7 +120,7 @@ def _heartbeat(job_id: int) -> Iterator[None]:
     def beat() -> None:
         with app.app_context():
             while not stop.wait(every):
-                lifecycle.beat(job_id)
+                _quietly(lifecycle.beat, job_id)
 
     thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
     thread.start()

@@ -2,5 +2,6 @@
 
 lifecycle (create, start, progress, finish, fail, recover, purge) · lookup (a job
 the user may see) · files (where files go, written atomically) · work (what each
-kind of job makes) · queue (the Huey queue and its tasks)
+kind of job makes) · runner (a worker's run of one job: the edge that commits) ·
+queue (the Huey queue and its tasks)
 """

@@ -35,7 +35,9 @@ def run(job_id: int) -> None:
     if job is None:
         log.info("job %s is not queued any more: skipped", job_id)
         return
-    language = job.parameters.get("language") or "vi"
+    language = (
+        job.parameters.get("language") or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
     with lifecycle.speaking(language), _heartbeat(job_id):
         try:
             _make(job)

@@ -109,6 +109,9 @@ def test_workbook_made_in_the_background(browser, large_round, output_dir, tmp_p
     sheet = openpyxl.load_workbook(saved, read_only=True).worksheets[0]
     assert sheet.max_row == RESPONSES + 2  # wording and codes, then a row each
     job_page = page.url
+    page.goto(f"{url}/admin/jobs")
+    assert page.locator('a[href$="/file"]').count() == 1  # its download link
+    page.screenshot(path=output_dir / "export-job-list-1366.png", full_page=True)
     context.close()
 
     context, phone = log_in(browser, url, app, 360, 740)

@@ -41,7 +41,11 @@ setup: install
 
 run: setup serve
 
+## The development server, with a job worker beside it for large downloads (its queue
+## is a SQLite file in instance/); the worker stops with the server.
 serve:
+	@$(FLASK) sipas jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Debian packages for the browser tests, installed only when missing and when root.

@@ -48,16 +48,18 @@ def configure_security(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    """Database, migrations, CSRF, translations and logins."""
+    """Database, migrations, CSRF, translations, logins and the job queue."""
     from sipas.auth import configure_login
     from sipas.database import configure_database
     from sipas.extensions import csrf
     from sipas.i18n import configure_i18n
+    from sipas.services.jobs.queue import configure_jobs
 
     configure_database(app)
     csrf.init_app(app)
     configure_i18n(app)
     configure_login(app)
+    configure_jobs(app)
 
 
 def configure_blueprints(app: Flask) -> None:

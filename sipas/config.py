@@ -146,6 +146,26 @@ class DefaultConfig:
     #: kept (phone numbers, ID numbers and e-mail addresses unmasked, shown only to
     #: administrators); the default of a new round's setting. None: kept for good.
     TEXT_RETENTION_DAYS: int | None = 365
+    #: Background jobs (sipas/services/jobs/): downloads and reports of a round with
+    #: at least this many counted responses in the scope asked for are made by a
+    #: worker, with their progress on a page; smaller ones are served at once.
+    JOBS_MIN_RESPONSES = 20_000
+    #: Paper forms printed at once above which the PDF is made by the worker too.
+    JOBS_MIN_PAPER_FORMS = 500
+    #: Hours a finished file stays downloadable; then it is deleted.
+    JOBS_KEEP_HOURS = 24
+    #: Folder of the finished files; default: instance/jobs.
+    JOBS_DIR: str | None = None
+    #: The job queue. Default: a SQLite file in instance/ (no server to run);
+    #: ``redis://host:6379/0`` or ``postgresql://user@host/db`` for several
+    #: machines; ``memory`` runs each job at once in the process asking (tests).
+    JOBS_QUEUE_URL: str | None = None
+    #: Tries of a job whose worker died mid-way (killed, machine restarted) before
+    #: it is given up with a message.
+    JOBS_MAX_ATTEMPTS = 3
+    #: A running job whose worker gave no sign of life for this many seconds is
+    #: taken as stalled: tried again, or given up after JOBS_MAX_ATTEMPTS.
+    JOBS_STALL_SECONDS = 120
     #: Folder of pg_dump and pg_restore for `flask sipas backup/restore` on
     #: PostgreSQL (their version must be at least the server's); default: the PATH.
     PG_BIN_DIR: str | None = None

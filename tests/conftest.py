@@ -154,6 +154,9 @@ def make_app(database_path: Path, **settings: object) -> Flask:
         "ADMIN_PASSWORD": "admin-test-password",
         # hashing a password properly takes 0.1 s; the suite hashes thousands
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        # background jobs run at once in the asking process, files beside the database
+        "JOBS_QUEUE_URL": "memory",
+        "JOBS_DIR": str(database_path.parent / "jobs"),
     }
     config.update(settings)
     app = create_app(config)

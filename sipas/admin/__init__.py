@@ -4,6 +4,7 @@ registering its routes on the blueprint."""
 from sipas.admin import (  # noqa: F401  (each registers its routes)
     audit,
     devices,
+    jobs,
     paper,
     posters,
     publication,

@@ -64,6 +64,7 @@ ACTION_LABELS = {
     "export.xlsx": _l("Workbook downloaded"),
     "export.json": _l("JSON downloaded"),
     "report.pdf": _l("PDF report downloaded"),
+    "job.create": _l("Large file asked for (made in the background)"),
     "poster.pdf": _l("QR posters downloaded"),
     "device.create": _l("Kiosk registered"),
     "device.revoke": _l("Kiosk revoked"),

@@ -50,6 +50,7 @@ NAV_GROUPS = (
                 _READERS,
                 ("admin.response", "admin.accept_many"),
             ),
+            NavLink("admin.jobs", _l("My downloads"), _READERS, ("admin.job",)),
         ),
     ),
     NavGroup(

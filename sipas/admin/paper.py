@@ -10,25 +10,31 @@ from flask import (
     abort,
     current_app,
     flash,
+    redirect,
     render_template,
     request,
     send_file,
+    url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from sipas.admin.blueprint import bp
+from sipas.admin.forms_jobs import JobForm
 from sipas.admin.forms_paper import IssueForm
 from sipas.auth.decorators import role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
-from sipas.models import PaperForm, Role, Unit, Wave
+from sipas.models import JobKind, PaperForm, Role, Unit, Wave
+from sipas.services.jobs import lifecycle
+from sipas.services.jobs.queue import enqueue
 from sipas.services.paper.issuing import (
     MAX_BATCH,
     PaperFormsRefused,
     batch_forms,
     forms_pdf,
     issue_forms,
+    paper_file_name,
     printable_waves,
     recent_batches,
     record_reprint,
@@ -48,16 +54,31 @@ def _chosen_wave(waves: list[Wave]) -> Wave | None:
 
 
 def _pdf_download(forms: list[PaperForm], data: bytes) -> Response:
-    first, last = forms[0], forms[-1]
-    name = (
-        f"sipas-phieu-{first.wave.code}-{first.unit.code}-{first.serial}-{last.serial}"
-    )
     return send_file(
         io.BytesIO(data),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=f"{name}.pdf",
+        download_name=paper_file_name(forms),
     )
+
+
+def _is_large(forms: list[PaperForm]) -> bool:
+    """Enough forms to print them in the background (JOBS_MIN_PAPER_FORMS)."""
+    return len(forms) >= current_app.config["JOBS_MIN_PAPER_FORMS"]
+
+
+def _paper_job(forms: list[PaperForm], language: str) -> ResponseReturnValue:
+    """Print ``forms`` in the background and show the job's progress (the caller's
+    changes are committed with the job)."""
+    parameters = {"batch": forms[0].batch, "language": language}
+    job, is_new = lifecycle.ask(
+        JobKind.paper, current_user, forms[0].wave, parameters, len(forms)
+    )
+    job_id = job.id  # read before the commit: reading after it would lock SQLite
+    db.session.commit()
+    if is_new:
+        enqueue(job_id)
+    return redirect(url_for("admin.job", job_id=job_id), code=303)
 
 
 @bp.route("/paper", methods=["GET", "POST"])
@@ -78,6 +99,8 @@ def paper_forms() -> ResponseReturnValue:
         except PaperFormsRefused as error:
             flash(error.message, "error")
         else:
+            if _is_large(forms):
+                return _paper_job(forms, form.language.data)
             data = forms_pdf(forms, form.language.data)
             db.session.commit()
             return _pdf_download(forms, data)
@@ -93,12 +116,35 @@ def paper_forms() -> ResponseReturnValue:
 
 @bp.get("/paper/<batch>.pdf")
 @role_required(Role.admin)
-def paper_batch(batch: str) -> Response:
+def paper_batch(batch: str) -> ResponseReturnValue:
     """The same serials printed again (nothing new is issued), audited."""
     forms = batch_forms(batch)
     if not forms:
         abort(404)
+    if _is_large(forms):
+        return render_template(
+            "admin/jobs/offer.html",
+            what="paper",
+            total=len(forms),
+            subject=f"{forms[0].wave.title} · {forms[0].unit.name}",
+            action=url_for("admin.paper_batch_job", batch=batch),
+            back=url_for("admin.paper_forms", wave=forms[0].wave.code),
+            form=JobForm(formdata=None, what="pdf"),
+        )
     data = forms_pdf(forms, current_language())
     record_reprint(forms, current_user)
     db.session.commit()
     return _pdf_download(forms, data)
+
+
+@bp.post("/paper/<batch>/job")
+@role_required(Role.admin)
+def paper_batch_job(batch: str) -> ResponseReturnValue:
+    """Print a large batch again in the background (nothing new is issued)."""
+    forms = batch_forms(batch)
+    if not forms:
+        abort(404)
+    if not JobForm().validate_on_submit():
+        abort(400)
+    record_reprint(forms, current_user)
+    return _paper_job(forms, current_language())

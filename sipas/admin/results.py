@@ -29,12 +29,16 @@ from markupsafe import Markup
 from wtforms import SelectField
 
 from sipas.admin.blueprint import bp
+from sipas.admin.forms_jobs import JobForm
 from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
-from sipas.models import Unit, Wave, WaveStatus
+from sipas.models import JobKind, Unit, Wave, WaveStatus
 from sipas.reports import figures, story
 from sipas.services.audit import record_event
+from sipas.services.jobs import lifecycle
+from sipas.services.jobs.queue import enqueue
+from sipas.services.jobs.work import responses_in_scope
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import quality
 from sipas.services.results import exports
@@ -241,6 +245,8 @@ def download(wave_code: str, fmt: str) -> ResponseReturnValue:
     if fmt not in FORMATS:
         abort(404)
     wave, root = _wave_and_root(wave_code)
+    if (large := _large(wave, root)) is not None:
+        return _job_offer(wave, root, fmt, large)
     try:
         body = export_file(wave, root, fmt)
     except (WeightingError, MarginMismatch) as error:
@@ -292,6 +298,8 @@ def download_parquet(wave_code: str) -> ResponseReturnValue:
 def report_pdf(wave_code: str) -> ResponseReturnValue:
     """The report as a download, recorded in the audit log."""
     wave, root = _wave_and_root(wave_code)
+    if (large := _large(wave, root)) is not None:
+        return _job_offer(wave, root, "pdf", large)
     try:
         data = build_pdf(wave, root, current_language())
     except NoResponses:
@@ -315,3 +323,48 @@ def report_pdf(wave_code: str) -> ResponseReturnValue:
         as_attachment=True,
         download_name=filename,
     )
+
+
+def _large(wave: Wave, root: Unit | None) -> int | None:
+    """The responses in scope when there are enough to make the file in the
+    background (JOBS_MIN_RESPONSES), else None: the file is made at once."""
+    total = responses_in_scope(wave, root)
+    return total if total >= current_app.config["JOBS_MIN_RESPONSES"] else None
+
+
+def _job_offer(wave: Wave, root: Unit | None, what: str, total: int) -> str:
+    """The page offering to make a large file in the background."""
+    unit = root.code if root else None
+    return render_template(
+        "admin/jobs/offer.html",
+        what=what,
+        total=total,
+        subject=f"{wave.title} · {root.name}" if root else wave.title,
+        action=url_for("admin.results_job", wave_code=wave.code, unit=unit),
+        back=url_for("admin.wave_dashboard", wave_code=wave.code, unit=unit),
+        form=JobForm(formdata=None, what=what),
+    )
+
+
+@bp.post("/results/<wave_code>/job")
+@role_required(*READERS)
+def results_job(wave_code: str) -> ResponseReturnValue:
+    """Make a download or the report in the background, then show its progress
+    (asking twice for the same file gives the same job)."""
+    wave, root = _wave_and_root(wave_code)
+    form = JobForm()
+    if not form.validate_on_submit():
+        abort(400)
+    what = form.what.data
+    parameters = {"unit": root.code if root else None, "language": current_language()}
+    if what != "pdf":
+        parameters["format"] = what
+    kind = JobKind.report if what == "pdf" else JobKind.export
+    job, is_new = lifecycle.ask(
+        kind, current_user, wave, parameters, responses_in_scope(wave, root)
+    )
+    job_id = job.id  # read before the commit: reading after it would lock SQLite
+    db.session.commit()
+    if is_new:
+        enqueue(job_id)
+    return redirect(url_for("admin.job", job_id=job_id), code=303)

@@ -8,6 +8,7 @@ from sipas.cli.backup import backup_command, restore_command
 from sipas.cli.demo import demo_command
 from sipas.cli.export import export_command
 from sipas.cli.imports import import_command
+from sipas.cli.jobs import jobs_cli
 from sipas.cli.paper import paper_command
 from sipas.cli.posters import posters_command
 from sipas.cli.questionnaire import questionnaire_cli
@@ -33,5 +34,6 @@ for command in (
     purge_drafts_command,
     backup_command,
     restore_command,
+    jobs_cli,
 ):
     sipas_cli.add_command(command)

@@ -3,6 +3,7 @@
 from sipas.models.audit import AuditEvent
 from sipas.models.devices import Device
 from sipas.models.imports import ImportBatch
+from sipas.models.jobs import Job, JobKind, JobStatus
 from sipas.models.paper import PaperEntry, PaperForm
 from sipas.models.questionnaires import QuestionnaireVersion
 from sipas.models.responses import (
@@ -23,6 +24,9 @@ __all__ = [
     "Channel",
     "Device",
     "ImportBatch",
+    "Job",
+    "JobKind",
+    "JobStatus",
     "OfficialEra",
     "PaperEntry",
     "PaperForm",

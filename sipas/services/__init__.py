@@ -26,4 +26,7 @@ The map, one line per package or module:
 - ``synthetic/``     model · answers · store · paper · rounds: responses drawn
                      from an explicit model (the demo rounds, benchmarks, tests)
 - ``backup/``        common · sqlite · postgresql (the package chooses between them)
+- ``jobs/``          lifecycle · lookup · files (written whole or not at all) · work
+                     · runner (a worker's run, commits) · queue (Huey): large
+                     downloads and reports made in the background, with progress
 """

@@ -22,6 +22,7 @@ SERVICE_MODULES = {
 }
 SERVICE_PACKAGES = {
     "backup",
+    "jobs",
     "paper",
     "questionnaires",
     "responses",

@@ -41,6 +41,9 @@ class Access:
 
     roles: frozenset[Role]
     scoped: bool = False
+    #: a thing of one user's (a background job): any other non-administrator is
+    #: told it does not exist (404), never that it is forbidden
+    owned: bool = False
 
 
 ADMINS = frozenset({Role.admin})
@@ -109,6 +112,13 @@ ACCESS: dict[str, Access] = {
     "admin.download": Access(READERS, scoped=True),
     "admin.download_parquet": Access(READERS, scoped=True),
     "admin.report_pdf": Access(READERS, scoped=True),
+    "admin.results_job": Access(READERS, scoped=True),
+    # large files made in the background (the job in the URL is another user's)
+    "admin.jobs": Access(READERS),
+    "admin.job": Access(READERS, owned=True),
+    "admin.job_file": Access(READERS, owned=True),
+    "admin.job_progress": Access(READERS, owned=True),
+    "admin.paper_batch_job": Access(ADMINS),
     # file import of responses
     "entry.import_responses": Access(ENTRY),
     # paper entry
@@ -167,7 +177,21 @@ URL_VALUES: dict[str, Callable[[Fixtures], Any]] = {
     "version_id": lambda f: _version_id(),
     "kind": lambda f: "xlsx",
     "batch_id": lambda f: _import_batch(),
+    "job_id": lambda f: _job(f.target_user),
 }
+
+
+def _job(owner: User) -> int:
+    """A finished background job of ``owner`` (made on first use)."""
+    from sipas.models import Job, JobKind
+    from sipas.services.jobs import lifecycle
+
+    job = db.session.scalar(sa.select(Job).where(Job.owner_id == owner.id))
+    if job is None:
+        wave = wave_by_code("demo")
+        job = lifecycle.create(JobKind.export, owner, wave, {"format": "csv"}, 0)
+        db.session.commit()
+    return job.id
 
 
 def _import_batch() -> int:
@@ -259,6 +283,8 @@ def expected(visitor: str, access: Access) -> str:
         return "forbidden"
     if visitor == "outside_analyst" and access.scoped:
         return "forbidden"
+    if access.owned and role is not Role.admin:
+        return "status 404"
     return "allowed"
 
 

@@ -207,9 +207,19 @@ def assert_accessible(page) -> None:
     assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
 
 
-def admin_window(browser, url: str, app, width: int, height: int, **options):
-    """A new browser window of that size, logged in as the demo admin: (context,
-    page). Labels are looked up in Vietnamese, the default language."""
+def admin_window(
+    browser,
+    url: str,
+    app,
+    width: int,
+    height: int,
+    username: str = "admin",
+    password: str = "admin-test-password",  # noqa: S107  (the test demo admin)
+    **options,
+):
+    """A new browser window of that size, logged in as the demo admin (or as
+    ``username``): (context, page). Labels are looked up in Vietnamese, the default
+    language."""
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
@@ -222,8 +232,8 @@ def admin_window(browser, url: str, app, width: int, height: int, **options):
     )
     page = context.new_page()
     page.goto(f"{url}/auth/login")
-    page.get_by_label(vi("Username")).fill("admin")
-    page.get_by_label(vi("Password")).fill("admin-test-password")
+    page.get_by_label(vi("Username")).fill(username)
+    page.get_by_label(vi("Password")).fill(password)
     page.get_by_role("button", name=vi("Log in")).click()
-    page.wait_for_url(f"{url}/admin/")
+    page.wait_for_url(f"{url}/admin/**")
     return context, page

@@ -221,6 +221,13 @@ def recent_batches(limit: int = 50) -> list[Batch]:
     ]
 
 
+def paper_file_name(forms: list[PaperForm]) -> str:
+    """The download name of a batch's PDF: round, unit and serial range."""
+    first, last = forms[0], forms[-1]
+    serials = f"{first.serial}-{last.serial}"
+    return f"sipas-phieu-{first.wave.code}-{first.unit.code}-{serials}.pdf"
+
+
 def forms_pdf(forms: list[PaperForm], language: str) -> bytes:
     """The printable PDF of forms of one wave and unit (one batch)."""
     first = forms[0]

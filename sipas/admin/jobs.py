@@ -1,0 +1,149 @@
+"""Background jobs: the list of one's large downloads and reports, a job's page
+with its progress (polled as JSON), and its file once made."""
+
+from __future__ import annotations
+
+from flask import jsonify, redirect, render_template, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from sipas.admin.blueprint import bp
+from sipas.auth.decorators import READERS, role_required
+from sipas.extensions import db
+from sipas.i18n import format_number
+from sipas.models import Job, JobKind, JobStatus
+from sipas.services.audit import record_event
+from sipas.services.jobs import files, lifecycle
+from sipas.services.jobs.lookup import job_or_404, visible_jobs
+
+#: Media types of job files, by extension.
+MEDIA_TYPES = {
+    ".csv": "text/csv; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".json": "application/json; charset=utf-8",
+    ".parquet": "application/vnd.apache.parquet",
+    ".pdf": "application/pdf",
+}
+
+
+def progress_text(job: Job) -> str:
+    """How far ``job`` is, in words: "đã xử lý 42.000 / 100.000 phiếu"."""
+    if job.status is JobStatus.queued:
+        return _("Waiting for a worker…")
+    if job.status is JobStatus.failed:
+        return job.error or _("The file could not be made.")
+    if job.status is JobStatus.done:
+        if lifecycle.is_expired(job):
+            return _("The file has expired and was deleted.")
+        if job.kind is JobKind.paper:
+            return _("Ready: %(total)s paper forms.", total=format_number(job.total))
+        return _(
+            "Ready: %(done)s / %(total)s responses.",
+            done=format_number(job.done),
+            total=format_number(job.total),
+        )
+    if job.kind is JobKind.paper:
+        return _("Laying out %(total)s paper forms…", total=format_number(job.total))
+    if job.kind is JobKind.report:
+        return _(
+            "Laying out the report of %(total)s responses…",
+            total=format_number(job.total),
+        )
+    return _(
+        "Processed %(done)s / %(total)s responses",
+        done=format_number(job.done),
+        total=format_number(job.total),
+    )
+
+
+def job_state(job: Job) -> dict:
+    """What the page's script needs to show ``job``'s progress."""
+    ready = job.status is JobStatus.done and not lifecycle.is_expired(job)
+    return {
+        "status": str(job.status),
+        "done": job.done,
+        "total": job.total,
+        "text": progress_text(job),
+        "finished": job.status in (JobStatus.done, JobStatus.failed),
+        "download": url_for("admin.job_file", job_id=job.id) if ready else None,
+    }
+
+
+@bp.get("/jobs")
+@role_required(*READERS)
+def jobs() -> ResponseReturnValue:
+    """The user's large downloads and reports (an administrator's: everyone's)."""
+    listed = visible_jobs(current_user)
+    return render_template(
+        "admin/jobs/list.html", jobs=listed, states={j.id: job_state(j) for j in listed}
+    )
+
+
+@bp.get("/jobs/<int:job_id>")
+@role_required(*READERS)
+def job(job_id: int) -> ResponseReturnValue:
+    """One job: its progress, updated by the page's script, then its download."""
+    found = job_or_404(job_id, current_user)
+    return render_template("admin/jobs/job.html", job=found, state=job_state(found))
+
+
+@bp.get("/jobs/<int:job_id>/progress")
+@role_required(*READERS)
+def job_progress(job_id: int) -> ResponseReturnValue:
+    """The job's progress as JSON, for the page to poll."""
+    response = jsonify(job_state(job_or_404(job_id, current_user)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/jobs/<int:job_id>/file")
+@role_required(*READERS)
+def job_file(job_id: int) -> ResponseReturnValue:
+    """The job's file, audited as the immediate download is; an expired one says
+    so (410), an unfinished one sends back to the job's page."""
+    found = job_or_404(job_id, current_user)
+    if found.status is not JobStatus.done or found.file_name is None:
+        return redirect(url_for("admin.job", job_id=found.id))
+    path = files.stored_path(found)
+    if lifecycle.is_expired(found) or not path.exists():
+        return render_template("admin/jobs/expired.html", job=found), 410
+    _audit_download(found)
+    db.session.commit()
+    return send_file(
+        path,
+        mimetype=MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
+        as_attachment=True,
+        download_name=found.file_name,
+    )
+
+
+def _audit_download(job: Job) -> None:
+    """The event the immediate download of the same file records (paper forms:
+    none, their issue or reprint was recorded when asked for)."""
+    if job.kind is JobKind.paper:
+        return
+    wave = job.wave
+    unit = job.parameters.get("unit")
+    if job.kind is JobKind.report:
+        record_event(
+            "report.pdf",
+            user=current_user,
+            object_type="wave",
+            object_id=wave.code if wave else None,
+            details={"unit": unit or "all", "job": job.id},
+        )
+        return
+    fmt = job.parameters.get("format")
+    record_event(
+        f"export.{fmt}",
+        user=current_user,
+        object_type="wave",
+        object_id=str(wave.id) if wave else None,
+        details={
+            "wave": wave.code if wave else None,
+            "unit": unit,
+            "format": fmt,
+            "job": job.id,
+        },
+    )

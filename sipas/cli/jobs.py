@@ -1,0 +1,33 @@
+"""`flask sipas jobs worker`: the worker that makes large downloads and reports.
+
+`make run` starts one beside the development server; in production run it as a
+service of its own (docs/deployment.md#background-jobs). Before it takes jobs it
+queues again those a dead worker left half-done, and every minute it purges
+expired files.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from sipas.services.jobs.queue import job_queue, tidy_up
+
+jobs_cli = AppGroup("jobs", help="Background jobs (large downloads and reports).")
+
+
+@jobs_cli.command("worker")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Jobs made at the same time (threads).",
+)
+def worker_command(workers: int) -> None:
+    """Run the job worker until stopped (Ctrl+C or SIGTERM)."""
+    tidy_up()
+    huey = job_queue(current_app._get_current_object()).huey  # type: ignore[attr-defined]
+    consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    consumer.run()

@@ -47,6 +47,9 @@ class CriterionSums:
     gram_ss: NDArray[np.float64] | None = None
     gram_sa: NDArray[np.float64] | None = None
     gram_aa: NDArray[np.float64] | None = None
+    #: the whole design's numbers of the PSUs the rows are of (increasing), when the
+    #: sums hold only the PSUs with records of the domain (None: row i is PSU i)
+    psus: NDArray[np.int64] | None = None
 
     @property
     def n_criteria(self) -> int:
@@ -56,8 +59,6 @@ class CriterionSums:
 
 #: Rows per block when forming the Gram totals, to keep memory flat on large files.
 GRAM_BLOCK_ROWS = 1 << 13
-#: Answer codes kept per row: 0 = no answer (9 or blank), 1–5 the scale value.
-N_CODES = 6
 
 
 def answer_codes(answers: NDArray[Any]) -> NDArray[np.int8]:
@@ -104,11 +105,14 @@ def domain_sums(
     n_domains: int,
     counts: NDArray[np.int64] | None = None,
     with_gram: bool = True,
+    compact: bool = False,
 ) -> list[CriterionSums]:
     """The sums of each domain 0..n_domains-1 in one pass: per-PSU sums over the
     (domain, PSU) cells that hold records, Gram totals over records sorted by domain
     (skipped without ``with_gram``: the indices then carry no design effects, and
-    many domains cost little more than one)."""
+    many domains cost little more than one). With ``compact`` each domain's sums
+    hold only its PSUs with records (`CriterionSums.psus`), so many small domains
+    of a design of many PSUs cost what their records do."""
     # criteria × records: each criterion's codes contiguous (no copy for a file's
     # column-major answers)
     by_criterion = np.ascontiguousarray(answer_codes(answers).T)
@@ -140,9 +144,10 @@ def domain_sums(
         else:
             weight_sq = (sorted_codes[:, rows] > 0) @ sorted_squares[rows]
             grams = {}
-        mine = cell_domain == d
+        mine = slice(*np.searchsorted(cell_domain, [d, d + 1]))
+        psus = cell_psu[mine]
         spread: dict[str, NDArray[Any]] = {
-            name: _spread(values[mine], cell_psu[mine], n_psus)
+            name: values[mine] if compact else _spread(values[mine], psus, n_psus)
             for name, values in per_cell.items()
         }
         result.append(
@@ -150,6 +155,7 @@ def domain_sums(
                 **spread,
                 answered_weight_sq=weight_sq,
                 **grams,
+                psus=psus if compact else None,
             )
         )
     return result
@@ -181,22 +187,30 @@ def _per_cell_sums(
     counts: NDArray[np.int64] | None,
 ) -> dict[str, NDArray[Any]]:
     """The per-PSU fields of CriterionSums, one row per (domain, PSU) cell: Σw and
-    response counts per (cell, answer code) from two bincounts per criterion over one
-    integer key, summed over the codes that count as answered or satisfied."""
+    response counts of the answering and of the satisfied records, a bincount each
+    per criterion."""
     k = by_criterion.shape[0]
-    key_base = cell_of_row * N_CODES
-    size = n_cells * N_CODES
-    weight_sums = np.zeros((n_cells, k, N_CODES))
-    count_sums = np.zeros((n_cells, k, N_CODES), dtype=np.int64)
+    fields = (
+        "satisfied_weight",
+        "answered_weight",
+        "answered_count",
+        "satisfied_count",
+    )
+    sums: dict[str, NDArray[Any]] = {
+        name: np.zeros((n_cells, k), dtype=np.int64 if "count" in name else float)
+        for name in fields
+    }
     for j in range(k):
-        key = key_base + by_criterion[j]
-        weight_sums[:, j] = np.bincount(key, totals, size).reshape(-1, N_CODES)
-        count_sums[:, j] = _count_per(key, counts, size).reshape(-1, N_CODES)
+        answered = by_criterion[j] > 0
+        satisfied = by_criterion[j] >= SATISFIED_FROM
+        for kind, rows in (("answered", answered), ("satisfied", satisfied)):
+            cells = cell_of_row[rows]
+            sums[f"{kind}_weight"][:, j] = np.bincount(cells, totals[rows], n_cells)
+            sums[f"{kind}_count"][:, j] = _count_per(
+                cells, None if counts is None else counts[rows], n_cells
+            )
     return {
-        "satisfied_weight": weight_sums[:, :, SATISFIED_FROM:].sum(axis=2),
-        "answered_weight": weight_sums[:, :, 1:].sum(axis=2),
-        "answered_count": count_sums[:, :, 1:].sum(axis=2),
-        "satisfied_count": count_sums[:, :, SATISFIED_FROM:].sum(axis=2),
+        **sums,
         "row_count": _count_per(cell_of_row, counts, n_cells),
         "row_weight": np.bincount(cell_of_row, weights=totals, minlength=n_cells),
     }
@@ -214,7 +228,7 @@ def _cross_products(
     weight_sq = np.zeros(k)
     root = np.sqrt(totals)
     square_per_root = np.divide(squares, root, out=np.zeros_like(root), where=root > 0)
-    with _one_blas_thread():
+    with one_blas_thread():
         for start in range(0, n_rows, GRAM_BLOCK_ROWS):
             rows = slice(start, start + GRAM_BLOCK_ROWS)
             block = by_criterion[:, rows]
@@ -233,7 +247,7 @@ def _blas() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def _one_blas_thread() -> AbstractContextManager[object]:
+def one_blas_thread() -> AbstractContextManager[object]:
     """BLAS on one thread while the Gram blocks are multiplied: the blocks are
     small, and OpenBLAS's threads spin-wait for each other, 20–30× slower on a
     busy two-core machine than one thread (benchmarks/bench_stats.py)."""

@@ -59,6 +59,8 @@ class CriterionSums:
 
 #: Rows per block when forming the Gram totals, to keep memory flat on large files.
 GRAM_BLOCK_ROWS = 1 << 13
+#: Answer codes kept per row: 0 = no answer (9 or blank), 1–5 the scale value.
+N_CODES = 6
 
 
 def answer_codes(answers: NDArray[Any]) -> NDArray[np.int8]:
@@ -187,28 +189,26 @@ def _per_cell_sums(
     counts: NDArray[np.int64] | None,
 ) -> dict[str, NDArray[Any]]:
     """The per-PSU fields of CriterionSums, one row per (domain, PSU) cell: Σw and
-    response counts of the answering and of the satisfied records, a bincount each
-    per criterion."""
+    response counts per (cell, answer code) from two bincounts per criterion over one
+    integer key, summed over the codes that count as answered or satisfied."""
     k = by_criterion.shape[0]
-    fields = (
-        "satisfied_weight",
-        "answered_weight",
-        "answered_count",
-        "satisfied_count",
-    )
+    key_base = cell_of_row * N_CODES
+    size = n_cells * N_CODES
     sums: dict[str, NDArray[Any]] = {
-        name: np.zeros((n_cells, k), dtype=np.int64 if "count" in name else float)
-        for name in fields
+        "satisfied_weight": np.empty((n_cells, k)),
+        "answered_weight": np.empty((n_cells, k)),
+        "answered_count": np.empty((n_cells, k), dtype=np.int64),
+        "satisfied_count": np.empty((n_cells, k), dtype=np.int64),
     }
     for j in range(k):
-        answered = by_criterion[j] > 0
-        satisfied = by_criterion[j] >= SATISFIED_FROM
-        for kind, rows in (("answered", answered), ("satisfied", satisfied)):
-            cells = cell_of_row[rows]
-            sums[f"{kind}_weight"][:, j] = np.bincount(cells, totals[rows], n_cells)
-            sums[f"{kind}_count"][:, j] = _count_per(
-                cells, None if counts is None else counts[rows], n_cells
-            )
+        key = key_base + by_criterion[j]
+        # per (cell, answer code) of this criterion only: never cells × K × codes
+        for kind, per_code in (
+            ("weight", np.bincount(key, totals, size).reshape(-1, N_CODES)),
+            ("count", _count_per(key, counts, size).reshape(-1, N_CODES)),
+        ):
+            sums[f"answered_{kind}"][:, j] = per_code[:, 1:].sum(axis=1)
+            sums[f"satisfied_{kind}"][:, j] = per_code[:, SATISFIED_FROM:].sum(axis=1)
     return {
         **sums,
         "row_count": _count_per(cell_of_row, counts, n_cells),

@@ -9,13 +9,15 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from threadpoolctl import ThreadpoolController
 
 from sipas.stats.design import number_values
+
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
 
 _Scalar = TypeVar("_Scalar", bound=np.generic)
 
@@ -243,7 +245,9 @@ def _cross_products(
 
 @cache
 def _blas() -> ThreadpoolController:
-    """The BLAS libraries numpy loaded, found once."""
+    """The BLAS libraries numpy loaded, found once (threadpoolctl imported then)."""
+    from threadpoolctl import ThreadpoolController
+
     return ThreadpoolController()
 
 

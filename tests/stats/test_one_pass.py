@@ -97,7 +97,8 @@ def test_domains_over_their_own_psus_equal_the_whole_design_path(rule):
             assert same(a.variance, b.variance)
             assert (a.df, a.n, a.satisfied) == (b.df, b.n, b.satisfied)
             assert same(a.deff, b.deff)
-            assert a.psu_ids is not None and len(a.psu_ids) < design.n_psus
+            assert a.psu_ids is not None
+            assert len(a.psu_ids) < design.n_psus
             assert b.psu_ids is None
             np.testing.assert_array_equal(spread(a, design.n_psus), b.psu_totals)
 

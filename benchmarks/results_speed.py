@@ -13,6 +13,11 @@ printed (≤ 1e-12 expected).
 (after `flask sipas demo --responses 100000`; `benchmarks/big_wave.py` makes the
 wave ten times as large). ``--no-before`` times only this tree (the old path takes
 minutes at 1M responses).
+
+``--engine N [N …]`` times the statistics of compute_results without the database,
+before and after: N responses each its own PSU in 5 strata, 22 criteria, the index
+tree of sipas-2017, whole-wave indices with design effects, six breakdowns of
+2–6 values and a ranking of 8 units with every pairwise comparison.
 """
 
 from __future__ import annotations
@@ -65,11 +70,60 @@ with app.test_request_context():
 """
 
 
-def probe(tree: Path, wave: str) -> dict:
+#: The statistics of compute_results on arrays (as WaveData hands them over).
+ENGINE = """
+import itertools, json, sys, time
+import numpy as np
+from sipas.questionnaire import load_file
+from sipas.stats.compare import compare_domains, domain_standing
+from sipas.stats.design import build_design
+from sipas.stats.indices import Options, compute_indices
+from sipas.stats.structure import factor_structure, index_structure
+from sipas.stats.sums import domain_sums
+from sipas.stats.tree import with_tree
+
+n = int(sys.argv[1])
+q = load_file("questionnaires/sipas-2017.yaml").questionnaire
+criteria = tuple(item.code for item in q.criteria)
+factors, tree = tuple(factor_structure(q)), index_structure(q)
+rng = np.random.default_rng(1)
+unit = rng.integers(0, 8, n)
+strata = [f"S{u % 5}" for u in unit.tolist()]
+design, psu = build_design(strata, [f"r{i}" for i in range(n)])
+weight = rng.uniform(1, 3, 8)[unit]
+answers = rng.integers(1, 6, (n, len(criteria))).astype(np.int8)
+answers[rng.random(answers.shape) < 0.05] = 0
+options = Options()
+kw = {"compact": True} if "compact" in domain_sums.__code__.co_varnames else {}
+
+def indices_of(domain, n_domains, gram):
+    sums = domain_sums(design.n_psus, psu, weight, answers, domain, n_domains,
+                       with_gram=gram, **kw)
+    return [with_tree(compute_indices(design, s, criteria, factors, options),
+                      design, s, criteria, tree, options) for s in sums]
+
+start = time.perf_counter()
+whole = indices_of(np.zeros(n, np.int64), 1, True)[0]
+figures = [[e.estimate.value, e.estimate.variance] for e in whole.criteria]
+for values in (4, 2, 6, 3, 5, 2):
+    groups = indices_of(rng.integers(0, values, n), values, False)
+    figures += [[g.overall.estimate.value, g.overall.estimate.variance] for g in groups]
+units = indices_of(unit, 8, False)
+for a, b in itertools.combinations(units, 2):
+    figures.append(str(compare_domains(design, a.overall.estimate, b.overall.estimate)))
+overall = whole.overall.estimate
+for u in units:
+    figures.append(str(domain_standing(design, u.overall.estimate, overall)))
+print(json.dumps({"seconds": time.perf_counter() - start, "responses": n,
+                  "figures": figures}))
+"""
+
+
+def probe(tree: Path, wave: str, script: str = PROBE) -> dict:
     """Run the probe in ``tree``: its seconds and figures."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(
-        [PYTHON, "-c", PROBE, wave],
+        [PYTHON, "-c", script, wave],
         cwd=tree,
         env=env,
         check=True,
@@ -106,15 +160,32 @@ def main() -> None:
     parser.add_argument("--wave", default="demo")
     parser.add_argument("--before", default="main")
     parser.add_argument("--no-before", action="store_true")
+    parser.add_argument("--engine", type=int, nargs="+", metavar="N")
     args = parser.parse_args()
+    if args.engine:
+        for n in args.engine:
+            report(measure(args, str(n), ENGINE), "statistics from arrays")
+        return
+    url = os.environ.get("SIPAS_DATABASE_URL", "(default)")
+    report(
+        measure(args, args.wave, PROBE), f"compute_results of {args.wave!r} on {url}"
+    )
+
+
+def measure(args: argparse.Namespace, argument: str, script: str) -> dict:
+    """The probe's results in the before tree (unless --no-before) and this one."""
     found = {}
     if not args.no_before:
         with tempfile.TemporaryDirectory(prefix="results-speed-") as temp:
-            found["before"] = probe(export(args.before, Path(temp)), args.wave)
-    found["after"] = probe(ROOT, args.wave)
-    url = os.environ.get("SIPAS_DATABASE_URL", "(default)")
-    responses = found["after"]["responses"]
-    print(f"compute_results of {args.wave!r} ({responses} responses) on {url}")
+            before = export(args.before, Path(temp))
+            found["before"] = probe(before, argument, script)
+    found["after"] = probe(ROOT, argument, script)
+    return found
+
+
+def report(found: dict, title: str) -> None:
+    """Seconds before and after, their ratio and the largest difference."""
+    print(f"{title} ({found['after']['responses']} responses)")
     for name, result in found.items():
         print(f"  {name:6} {result['seconds']:7.2f} s")
     if "before" in found:

@@ -61,8 +61,9 @@ class CriterionSums:
 
 #: Rows per block when forming the Gram totals, to keep memory flat on large files.
 GRAM_BLOCK_ROWS = 1 << 13
-#: Answer codes kept per row: 0 = no answer (9 or blank), 1–5 the scale value.
-N_CODES = 6
+#: Answer codes kept per row: 0 = no answer (9 or blank), 1–5 the scale value;
+#: summed in three classes: no answer, answered below SATISFIED_FROM, satisfied.
+N_CLASSES = 3
 
 
 def answer_codes(answers: NDArray[Any]) -> NDArray[np.int8]:
@@ -191,26 +192,30 @@ def _per_cell_sums(
     counts: NDArray[np.int64] | None,
 ) -> dict[str, NDArray[Any]]:
     """The per-PSU fields of CriterionSums, one row per (domain, PSU) cell: Σw and
-    response counts per (cell, answer code) from two bincounts per criterion over one
-    integer key, summed over the codes that count as answered or satisfied."""
+    response counts per (cell, class of answer: none, answered below satisfied,
+    satisfied) from two bincounts per criterion over one integer key."""
     k = by_criterion.shape[0]
-    key_base = cell_of_row * N_CODES
-    size = n_cells * N_CODES
+    key_base = cell_of_row * N_CLASSES
+    size = n_cells * N_CLASSES
+    # criteria × cells while filling (contiguous rows), cells × criteria at the end
     sums: dict[str, NDArray[Any]] = {
-        "satisfied_weight": np.empty((n_cells, k)),
-        "answered_weight": np.empty((n_cells, k)),
-        "answered_count": np.empty((n_cells, k), dtype=np.int64),
-        "satisfied_count": np.empty((n_cells, k), dtype=np.int64),
+        "satisfied_weight": np.empty((k, n_cells)),
+        "answered_weight": np.empty((k, n_cells)),
+        "answered_count": np.empty((k, n_cells), dtype=np.int64),
+        "satisfied_count": np.empty((k, n_cells), dtype=np.int64),
     }
-    for j in range(k):
-        key = key_base + by_criterion[j]
-        # per (cell, answer code) of this criterion only: never cells × K × codes
-        for kind, per_code in (
-            ("weight", np.bincount(key, totals, size).reshape(-1, N_CODES)),
-            ("count", _count_per(key, counts, size).reshape(-1, N_CODES)),
+    for j, codes in enumerate(by_criterion):
+        # class 0 no answer, 1 answered below SATISFIED_FROM, 2 satisfied
+        key = key_base + np.add(codes > 0, codes >= SATISFIED_FROM, dtype=np.int64)
+        # per (cell, class) of this criterion only: never cells × K × classes
+        for kind, per_class in (
+            ("weight", np.bincount(key, totals, size).reshape(-1, N_CLASSES)),
+            ("count", _count_per(key, counts, size).reshape(-1, N_CLASSES)),
         ):
-            sums[f"answered_{kind}"][:, j] = per_code[:, 1:].sum(axis=1)
-            sums[f"satisfied_{kind}"][:, j] = per_code[:, SATISFIED_FROM:].sum(axis=1)
+            sums[f"satisfied_{kind}"][j] = per_class[:, 2]
+            sums[f"answered_{kind}"][j] = per_class[:, 1] + per_class[:, 2]
+    for name, values in sums.items():
+        sums[name] = np.ascontiguousarray(values.T)
     return {
         **sums,
         "row_count": _count_per(cell_of_row, counts, n_cells),

@@ -132,6 +132,20 @@ def counted_patterns(
     )
 
 
+def response_answers(wave: Wave, code: str, response_ids: np.ndarray) -> Coded:
+    """Each given response's answer to the single-choice question ``code`` ("" for
+    none): the wave's rows of the (item, response, value) index, in one scan."""
+    counted = sa.select(Response.id).where(
+        Response.wave_id == wave.id, Response.status == ResponseStatus.complete
+    )
+    statement = sa.select(Answer.response_id, Answer.value).where(
+        Answer.item_code == code, Answer.response_id.in_(counted)
+    )
+    table, (values,) = _fetch(statement, 1)
+    answer_of = dict(zip(table[:, 0].tolist(), values, strict=True))
+    return Coded.of([answer_of.get(key) or "" for key in response_ids.tolist()])
+
+
 def domains_of(patterns: Patterns, designs: dict[int, UnitDesign], by: str) -> Coded:
     """The domain of each pattern record: its unit, unit level, channel or answer."""
     if by == Breakdown.channel:

@@ -13,7 +13,7 @@ the masks against the answers).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -26,6 +26,7 @@ from sipas.services.results.query import (
     counted_patterns,
     domains_of,
     per_unit_value,
+    response_answers,
 )
 from sipas.services.results.shares import wave_shares as wave_shares
 from sipas.services.waves.design import UnitDesign, unit_designs
@@ -115,6 +116,8 @@ class WaveData:
     calibrated: CalibratedIndices | None
     #: the questionnaire's index tree (a calibrated wave's ``calibrated`` has it too)
     tree: NodeStructure | None = None
+    #: every response is its own PSU, so each record is one response
+    per_response: bool = False
 
     @property
     def answer_codes(self) -> np.ndarray:
@@ -241,7 +244,23 @@ def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
         codes,
         calibrated,
         tree,
+        per_response,
     )
+
+
+def breakdown_data(wave: Wave, data: WaveData, code: str) -> WaveData:
+    """``data`` with each record's answer to the single-choice question ``code``.
+
+    Where each record is one response (an uncalibrated wave whose responses are
+    their own PSUs), the answers come from one index-only scan of that question's
+    answers, matched to the records by response id; otherwise the patterns are
+    counted again with the answer (grouping changes the records).
+    """
+    if not data.per_response or data.calibrated is not None:
+        return wave_data(wave, [code])
+    answers = response_answers(wave, code, data.patterns.response_key)
+    patterns = replace(data.patterns, answers={**data.patterns.answers, code: answers})
+    return replace(data, patterns=patterns)
 
 
 def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analysis:

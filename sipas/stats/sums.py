@@ -222,6 +222,13 @@ def _per_cell_sums(
     """The per-PSU fields of CriterionSums, one row per (domain, PSU) cell: Σw and
     response counts per (cell, class of answer: none, answered below satisfied,
     satisfied) from two bincounts per criterion over one integer key."""
+    if n_cells == len(cell_of_row):  # records are put in cell order (if not yet)
+        order = np.argsort(cell_of_row, kind="stable")
+        return _one_record_per_cell(
+            totals[order],
+            by_criterion[:, order],
+            None if counts is None else counts[order],
+        )
     k = by_criterion.shape[0]
     key_base = cell_of_row * N_CLASSES
     size = n_cells * N_CLASSES
@@ -248,6 +255,25 @@ def _per_cell_sums(
         **sums,
         "row_count": _count_per(cell_of_row, counts, n_cells),
         "row_weight": np.bincount(cell_of_row, weights=totals, minlength=n_cells),
+    }
+
+
+def _one_record_per_cell(
+    totals: NDArray[np.float64],
+    by_criterion: NDArray[np.int8],
+    counts: NDArray[np.int64] | None,
+) -> dict[str, NDArray[Any]]:
+    """`_per_cell_sums` where each cell holds one record (records in cell order):
+    every sum is that record's value (every response its own PSU)."""
+    answered, satisfied = by_criterion > 0, by_criterion >= SATISFIED_FROM
+    ones = np.ones(len(totals), dtype=np.int64) if counts is None else counts
+    return {
+        "satisfied_weight": (satisfied * totals).T,
+        "answered_weight": (answered * totals).T,
+        "answered_count": (answered * ones).T,
+        "satisfied_count": (satisfied * ones).T,
+        "row_count": ones.copy(),
+        "row_weight": totals.copy(),
     }
 
 

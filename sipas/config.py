@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -243,6 +241,9 @@ def _instance_secret_key(instance: Path) -> str:
     key_file = instance / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
+    import secrets  # only when a key is made: sipas-stats imports this module too
+    import tempfile
+
     instance.mkdir(parents=True, exist_ok=True)
     fd, draft = tempfile.mkstemp(dir=instance, prefix=".secret_key.")
     try:

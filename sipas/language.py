@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
+from typing import TYPE_CHECKING, Any
 
 from sipas.config import in_app, setting
+
+if TYPE_CHECKING:
+    from babel.support import NullTranslations
 
 #: translations/ at the project root, beside the package.
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -31,6 +31,9 @@ def current_language() -> str:
 
 @cache
 def _catalog(language: str) -> NullTranslations:
+    # Babel's modules are imported when first needed: a JSON run needs none
+    from babel.support import Translations
+
     return Translations.load(str(TRANSLATIONS_DIR), [language])
 
 
@@ -48,6 +51,8 @@ def number_text(value: float | int | None, digits: int, language: str) -> str:
     """``value`` as ``language`` writes it: 12345.6 → "12.345,6" in Vietnamese."""
     if value is None:
         return "–"
+    from babel.numbers import format_decimal  # when first needed (as _catalog)
+
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
     return format_decimal(value, format=pattern, locale=language)
 

@@ -25,13 +25,14 @@ class Coded(Sequence[str]):
     @classmethod
     def of(cls, values: Sequence[str] | NDArray[Any]) -> Coded:
         """Number the distinct values of a column (any sequence of strings)."""
-        number: dict[str, int] = {}
+        # distinct values in order of appearance, then each row's number: both
+        # passes iterate in C (a million rows, a few hundred values)
+        distinct = list(dict.fromkeys(values))
+        number = {value: k for k, value in enumerate(distinct)}
         codes = np.fromiter(
-            (number.setdefault(value, len(number)) for value in values),
-            dtype=np.int64,
-            count=len(values),
+            map(number.__getitem__, values), dtype=np.int64, count=len(values)
         )
-        return cls.from_dictionary(list(number), codes)
+        return cls.from_dictionary(distinct, codes)
 
     @classmethod
     def from_dictionary(

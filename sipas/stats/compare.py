@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+from numpy.typing import NDArray
 from scipy import special
 
 from sipas.stats.design import Design, LonelyPsu, degrees_of_freedom, total_variance
@@ -112,11 +114,43 @@ def domain_difference(
         or second.psu_has_rows is None
     ):
         raise ValueError("both estimates need their per-PSU linearised totals")
-    has_rows = first.psu_has_rows | second.psu_has_rows
-    z = first.psu_totals - second.psu_totals
+    design, (z, has_rows) = _aligned(
+        design,
+        (first.psu_totals, first.psu_has_rows, first.psu_ids),
+        (second.psu_totals, second.psu_has_rows, second.psu_ids),
+    )
     variance = total_variance(design, z, has_rows, lonely_psu)
     df = degrees_of_freedom(design, has_rows)
     return _difference(first.value - second.value, variance, df, level)
+
+
+#: An estimate's per-PSU totals, PSUs holding its rows, and their PSU numbers.
+_PerPsu = tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64] | None]
+
+
+def _aligned(
+    design: Design, first: _PerPsu, second: _PerPsu
+) -> tuple[Design, tuple[NDArray[np.float64], NDArray[np.bool_]]]:
+    """first − second per PSU and the PSUs holding rows of either, over the union
+    of their PSUs when either holds only a part of the design's."""
+    if first[2] is None and second[2] is None:
+        return design, (first[0] - second[0], first[1] | second[1])
+    every = np.arange(design.n_psus)
+    ids = [every if psus is None else psus for _, _, psus in (first, second)]
+    in_union = np.zeros(design.n_psus, dtype=bool)
+    for psus in ids:
+        in_union[psus] = True
+    union = np.flatnonzero(in_union)
+    place_of = np.cumsum(in_union) - 1  # a PSU's place in the union
+    z = np.zeros(len(union))
+    has_rows = np.zeros(len(union), dtype=bool)
+    for sign, (totals, rows, _), psus in zip(
+        (1.0, -1.0), (first, second), ids, strict=True
+    ):
+        place = place_of[psus]
+        z[place] += sign * totals
+        has_rows[place] |= rows
+    return design.part(union), (z, has_rows)
 
 
 def _testable(first: Estimate, second: Estimate) -> bool:

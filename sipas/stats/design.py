@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sipas.stats.coded import Coded
+
+_Number = TypeVar("_Number", bound=np.generic)
 
 
 class LonelyPsu(StrEnum):
@@ -31,27 +35,68 @@ class LonelyPsuError(ValueError):
 
 @dataclass(frozen=True)
 class Design:
-    """Strata and PSUs of a stratified cluster sample (PSUs numbered 0..n_psus-1)."""
+    """Strata and PSUs of a stratified cluster sample (PSUs numbered 0..n_psus-1).
+
+    A part of a design (`Design.part`) holds some of its PSUs: the variance of totals
+    that are 0 on every other PSU, computed over those PSUs only.
+    """
 
     stratum_labels: tuple[str, ...]
+    #: (stratum, PSU code) of each PSU; empty in a part (its PSUs are ``psu_ids``)
     psu_labels: tuple[tuple[str, str], ...]
     #: stratum number of each PSU
     psu_stratum: NDArray[np.int64]
+    #: a part's PSUs as numbered in the whole design (None: the whole design)
+    psu_ids: NDArray[np.int64] | None = field(default=None, compare=False)
+    #: PSUs of each stratum in the whole design (None: count this design's)
+    whole_sizes: NDArray[np.int64] | None = field(default=None, compare=False)
 
     @property
     def n_psus(self) -> int:
-        """Number of PSUs in the whole design."""
-        return len(self.psu_labels)
+        """Number of PSUs in this design (in a part: of the part)."""
+        return len(self.psu_stratum)
 
     @property
     def n_strata(self) -> int:
         """Number of strata in the whole design."""
         return len(self.stratum_labels)
 
-    @property
+    @cached_property
     def psus_per_stratum(self) -> NDArray[np.int64]:
         """How many PSUs each stratum has in the whole design."""
+        if self.whole_sizes is not None:
+            return self.whole_sizes
         return np.bincount(self.psu_stratum, minlength=self.n_strata)
+
+    @cached_property
+    def psus_here(self) -> NDArray[np.int64]:
+        """How many PSUs of each stratum this design (or part) holds."""
+        return np.bincount(self.psu_stratum, minlength=self.n_strata)
+
+    def part(self, psus: NDArray[np.int64]) -> Design:
+        """The PSUs ``psus`` (increasing numbers) of this whole design, each stratum
+        keeping its size in the whole."""
+        return Design(
+            self.stratum_labels,
+            (),
+            self.psu_stratum[psus],
+            psu_ids=psus,
+            whole_sizes=self.psus_per_stratum,
+        )
+
+    @cached_property
+    def stratum_runs(
+        self,
+    ) -> tuple[NDArray[np.int64] | None, NDArray[np.int64], NDArray[np.int64]]:
+        """PSUs in stratum order (None: already so), where each non-empty stratum's
+        run starts in that order, and those strata: per-stratum sums are then one
+        ``reduceat`` over contiguous runs."""
+        ordered = bool(np.all(self.psu_stratum[1:] >= self.psu_stratum[:-1]))
+        order = None if ordered else np.argsort(self.psu_stratum, kind="stable")
+        counts = self.psus_here
+        filled = np.flatnonzero(counts)
+        starts = (np.cumsum(counts) - counts)[filled]
+        return order, starts.astype(np.int64), filled
 
 
 def build_design(
@@ -68,11 +113,11 @@ def build_design(
     pairs, psu_of_row = number_values(strata.codes * n_codes + psus.codes)
     psu_stratum = pairs // n_codes
     present_strata, psu_stratum = np.unique(psu_stratum, return_inverse=True)
+    # (stratum, PSU code) of each PSU, zipped in C: a design may have a million
     labels = tuple(
-        (strata.labels[s], psus.labels[p])
-        for s, p in zip(
-            present_strata[psu_stratum].tolist(),
-            (pairs % n_codes).tolist(),
+        zip(
+            map(strata.labels.__getitem__, present_strata[psu_stratum].tolist()),
+            map(psus.labels.__getitem__, (pairs % n_codes).tolist()),
             strict=True,
         )
     )
@@ -106,8 +151,7 @@ def number_values(
 
 def degrees_of_freedom(design: Design, psu_has_rows: NDArray[np.bool_]) -> int:
     """PSUs minus strata among the PSUs that hold rows of the estimate (R's `degf`)."""
-    present = np.flatnonzero(psu_has_rows)
-    return int(len(present) - len(np.unique(design.psu_stratum[present])))
+    return int(column_degrees_of_freedom(design, psu_has_rows[:, None])[0])
 
 
 def total_variance(
@@ -123,6 +167,18 @@ def total_variance(
             design, psu_totals[:, None], psu_has_rows[:, None], lonely_psu
         )[0]
     )
+
+
+def stratum_sums(design: Design, values: NDArray[_Number]) -> NDArray[_Number]:
+    """Per-stratum sums of per-PSU rows (PSUs × columns → strata × columns), one
+    pass over the PSUs in stratum order (never a PSUs × strata matrix)."""
+    order, starts, filled = design.stratum_runs
+    in_order = values if order is None else values[order]
+    sums = np.zeros((design.n_strata, *values.shape[1:]), dtype=values.dtype)
+    if len(starts):
+        reduce = np.logical_or if values.dtype == np.bool_ else np.add
+        sums[filled] = reduce.reduceat(in_order, starts, axis=0)
+    return sums
 
 
 def column_variances(
@@ -143,21 +199,34 @@ def column_variances(
     """
     z = psu_totals
     n_h = design.psus_per_stratum
-    # PSUs × strata indicator: per-stratum sums of any per-PSU column are one product
-    member = np.zeros((design.n_psus, design.n_strata))
-    member[np.arange(design.n_psus), design.psu_stratum] = 1.0
-    means = (member.T @ z) / np.maximum(n_h, 1)[:, None]
-    centred = z - means[design.psu_stratum]
-    lonely = n_h == 1
+    means = stratum_sums(design, z) / np.maximum(n_h, 1)[:, None]
     if lonely_psu is LonelyPsu.adjust:
-        centred[lonely[design.psu_stratum]] = z[lonely[design.psu_stratum]]
+        means[n_h == 1] = 0.0  # a lonely PSU is centred at the population mean
+    squares = stratum_sums(design, (z - means[design.psu_stratum]) ** 2)
+    # the stratum's PSUs outside a part have z = 0: (0 - z̄)² each
+    squares += (n_h - design.psus_here)[:, None] * means**2
+    present = stratum_sums(design, psu_has_rows.astype(bool))
+    return strata_variances(design.stratum_labels, n_h, squares, present, lonely_psu)
+
+
+def strata_variances(
+    stratum_labels: Sequence[str],
+    n_h: NDArray[np.int64],
+    squares: NDArray[np.float64],
+    present: NDArray[np.bool_],
+    lonely_psu: LonelyPsu,
+) -> NDArray[np.float64]:
+    """Each column's variance from its per-stratum sums of squared centred PSU
+    totals (strata × columns; a lonely stratum's centred at 0 under ``adjust``),
+    ``n_h`` PSUs per stratum and whether the column has rows in the stratum: the
+    lonely-PSU rule of `column_variances`."""
+    lonely = n_h == 1
     scale = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)
-    per_stratum = (member.T @ centred**2) * scale[:, None]
-    present = (member.T @ psu_has_rows.astype(float)) > 0
+    per_stratum = squares * scale[:, None]
     lonely_present = present & lonely[:, None]
     if lonely_psu is LonelyPsu.fail and lonely_present.any():
         stratum = int(np.flatnonzero(lonely_present.any(axis=1))[0])
-        raise LonelyPsuError(design.stratum_labels[stratum])
+        raise LonelyPsuError(stratum_labels[stratum])
     counted = (
         present & ~lonely[:, None]
         if lonely_psu
@@ -179,9 +248,7 @@ def column_degrees_of_freedom(
     design: Design, psu_has_rows: NDArray[np.bool_]
 ) -> NDArray[np.int64]:
     """`degrees_of_freedom` of each column of PSUs-with-rows flags."""
-    member = np.zeros((design.n_strata, design.n_psus))
-    member[design.psu_stratum, np.arange(design.n_psus)] = 1.0
-    present_strata = (member @ psu_has_rows.astype(float)) > 0
+    present_strata = stratum_sums(design, psu_has_rows.astype(bool))
     dof: NDArray[np.int64] = (
         psu_has_rows.sum(axis=0) - present_strata.sum(axis=0)
     ).astype(np.int64)

@@ -14,9 +14,8 @@ from sipas.stats.design import (
     column_degrees_of_freedom,
     column_variances,
     degrees_of_freedom,
-    total_variance,
 )
-from sipas.stats.sums import CriterionSums
+from sipas.stats.sums import CriterionSums, one_blas_thread
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,8 @@ class Estimate:
     psu_has_rows: NDArray[np.bool_] | None = field(
         default=None, repr=False, compare=False
     )
+    #: the whole design's numbers of the PSUs of ``psu_totals`` (None: every PSU)
+    psu_ids: NDArray[np.int64] | None = field(default=None, repr=False, compare=False)
 
     @property
     def se(self) -> float:
@@ -100,6 +101,7 @@ def criterion_estimates(
     design: Design, sums: CriterionSums, lonely_psu: LonelyPsu
 ) -> list[Estimate]:
     """Each criterion's index Σw·sat / Σw·answered over the rows that answered it."""
+    design = design_of(design, sums)
     y, x = sums.satisfied_weight, sums.answered_weight
     y_total, x_total = y.sum(axis=0), x.sum(axis=0)
     answered = x_total > 0
@@ -131,6 +133,7 @@ def criterion_estimates(
                 deff_kish=int(n[k]) * float(sums.answered_weight_sq[k]) / total_x**2,
                 psu_totals=z[:, k],
                 psu_has_rows=has_rows[:, k],
+                psu_ids=design.psu_ids,
             )
         )
     return estimates
@@ -138,6 +141,15 @@ def criterion_estimates(
 
 #: A pooled ratio in a combination: its coefficient and the criteria it pools.
 PooledTerm = tuple[float, NDArray[np.bool_]]
+
+
+def design_of(design: Design, sums: CriterionSums) -> Design:
+    """The design of the PSUs ``sums`` holds: the whole, or the part of a domain's."""
+    return design if sums.psus is None else design.part(sums.psus)
+
+
+#: A combination of criterion ratios: coefficients over all criteria, pooled terms.
+Combination = tuple[NDArray[np.float64], Sequence[PooledTerm]]
 
 
 def combination_estimate(
@@ -148,16 +160,69 @@ def combination_estimate(
     pooled: Sequence[PooledTerm] = (),
 ) -> Estimate:
     """Σ_k c_k·R_k + Σ_p c_p·(ΣY_p/ΣX_p) with variance from one combined
-    linearisation variable.
+    linearisation variable (see `combination_estimates`)."""
+    return combination_estimates(design, sums, [(coefficients, pooled)], lonely_psu)[0]
+
+
+def combination_estimates(
+    design: Design,
+    sums: CriterionSums,
+    combinations: Sequence[Combination],
+    lonely_psu: LonelyPsu,
+) -> list[Estimate]:
+    """Each combination Σ_k c_k·R_k + Σ_p c_p·(ΣY_p/ΣX_p), with variance from one
+    combined linearisation variable.
 
     Equivalent to `svycontrast` on the totals (Σw·sat_k, Σw·answered_k): the delta
     method with their full covariance, so criteria answered by the same people count.
-    Each pooled term is one ratio of the summed totals of its criteria.
+    Each pooled term is one ratio of the summed totals of its criteria. All the
+    combinations' linearised values are one product of the per-PSU sums with the
+    gradients, and their variances one pass over the PSUs.
     """
+    design = design_of(design, sums)
     y_tot = sums.satisfied_weight.sum(axis=0)
     x_tot = sums.answered_weight.sum(axis=0)
-    used = coefficients != 0
     ratios = np.divide(y_tot, x_tot, out=np.full_like(y_tot, np.nan), where=x_tot > 0)
+    parts = [_gradient(y_tot, x_tot, ratios, c, pooled) for c, pooled in combinations]
+    gradient_y = np.column_stack([g_y for _, g_y, _ in parts])
+    gradient_x = np.column_stack([g_x for _, _, g_x in parts])
+    with one_blas_thread():
+        z = sums.satisfied_weight @ gradient_y + sums.answered_weight @ gradient_x
+    has_rows = sums.row_count > 0
+    variances = column_variances(
+        design, z, np.repeat(has_rows[:, None], len(parts), axis=1), lonely_psu
+    )
+    df = degrees_of_freedom(design, has_rows)
+    n = int(sums.row_count.sum())
+    population = float(sums.row_weight.sum())
+    return [
+        Estimate(
+            value=value,
+            variance=float(variances[j]),
+            df=df,
+            n=n,
+            satisfied=None,
+            deff=_combination_deff(
+                sums, gradient_y[:, j], gradient_x[:, j], variances[j], n, population
+            ),
+            deff_kish=None,
+            psu_totals=z[:, j],
+            psu_has_rows=has_rows,
+            psu_ids=design.psu_ids,
+        )
+        for j, (value, _, _) in enumerate(parts)
+    ]
+
+
+def _gradient(
+    y_tot: NDArray[np.float64],
+    x_tot: NDArray[np.float64],
+    ratios: NDArray[np.float64],
+    coefficients: NDArray[np.float64],
+    pooled: Sequence[PooledTerm],
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """A combination's value and its gradients in the totals (Σw·sat_k, Σw·ans_k)."""
+    used = coefficients != 0
     value = float(np.sum(coefficients[used] * ratios[used]))
     gradient_y = np.where(used, coefficients / np.where(x_tot > 0, x_tot, 1), 0.0)
     gradient_x = -gradient_y * np.nan_to_num(ratios)
@@ -168,30 +233,26 @@ def combination_estimate(
         slope = coefficient / pooled_x if pooled_x > 0 else 0.0
         gradient_y = gradient_y + np.where(members, slope, 0.0)
         gradient_x = gradient_x - np.where(members, slope * np.nan_to_num(ratio), 0.0)
-    z = sums.satisfied_weight @ gradient_y + sums.answered_weight @ gradient_x
-    has_rows = sums.row_count > 0
-    variance = total_variance(design, z, has_rows, lonely_psu)
-    n = int(sums.row_count.sum())
-    population = float(sums.row_weight.sum())
-    deff = None
-    if sums.gram_ss is not None:
-        # Σ_j w_j u_j² with u_j = Σ_k (g_y,k s_jk + g_x,k a_jk), scaled to the mean
-        # scale that svyvar uses (u·N̂)
-        sum_w_u2 = (
-            gradient_y @ sums.gram_ss @ gradient_y
-            + 2 * gradient_y @ sums.gram_sa @ gradient_x
-            + gradient_x @ sums.gram_aa @ gradient_x
-        ) * population**2
-        srs = srs_variance(float(sum_w_u2), n, population)
-        deff = variance / srs if srs else None
-    return Estimate(
-        value=value,
-        variance=variance,
-        df=degrees_of_freedom(design, has_rows),
-        n=n,
-        satisfied=None,
-        deff=deff,
-        deff_kish=None,
-        psu_totals=z,
-        psu_has_rows=has_rows,
-    )
+    return value, gradient_y, gradient_x
+
+
+def _combination_deff(
+    sums: CriterionSums,
+    gradient_y: NDArray[np.float64],
+    gradient_x: NDArray[np.float64],
+    variance: float,
+    n: int,
+    population: float,
+) -> float | None:
+    """The design effect of a combination, from the Gram totals (None without)."""
+    if sums.gram_ss is None or sums.gram_sa is None or sums.gram_aa is None:
+        return None
+    # Σ_j w_j u_j² with u_j = Σ_k (g_y,k s_jk + g_x,k a_jk), scaled to the mean
+    # scale that svyvar uses (u·N̂)
+    sum_w_u2 = (
+        gradient_y @ sums.gram_ss @ gradient_y
+        + 2 * gradient_y @ sums.gram_sa @ gradient_x
+        + gradient_x @ sums.gram_aa @ gradient_x
+    ) * population**2
+    srs = srs_variance(float(sum_w_u2), n, population)
+    return float(variance / srs) if srs else None

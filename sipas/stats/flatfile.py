@@ -204,6 +204,11 @@ for _value, _code in SCALE_CODES.items():
     _CODE_OF_BYTE[_value] = _code
 
 
+#: Files below this size go straight to the exact reader (importing pyarrow takes
+#: longer than reading them).
+SMALL_FILE_BYTES = 1 << 20
+
+
 def read_flat_file(
     path: str, criteria: Sequence[str], known_items: Iterable[str]
 ) -> FlatData:
@@ -215,7 +220,9 @@ def read_flat_file(
         problems = _header_problems(header, criteria, set(known_items))
         if problems:
             raise FlatFileError(problems)
-        fast = _read_fast(path, header, criteria)
+        # a small file is read before pyarrow would have been imported
+        big = os.path.getsize(path) >= SMALL_FILE_BYTES
+        fast = _read_fast(path, header, criteria) if big else None
         if fast is not None:
             return fast
     with open(path, encoding="utf-8", newline="") as handle:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sipas.stats.design import Design, LonelyPsu
-from sipas.stats.estimate import Estimate, combination_estimate, criterion_estimates
+from sipas.stats.estimate import Estimate, combination_estimates, criterion_estimates
 from sipas.stats.intervals import CiMethod, Interval, proportion_interval
 from sipas.stats.sums import CriterionSums
 
@@ -107,14 +107,17 @@ def compute_indices(
             strict=True,
         )
     )
-    factor_results = tuple(
-        _combined(design, sums, f.code, factor_coefficients(f, position), options)
-        for f in factors
+    combined = _combined(
+        design,
+        sums,
+        {
+            **{f.code: factor_coefficients(f, position) for f in factors},
+            "overall": overall_coefficients(factors, position),
+        },
+        options,
     )
-    overall = _combined(
-        design, sums, "overall", overall_coefficients(factors, position), options
-    )
-    return Indices(criteria=criteria, factors=factor_results, overall=overall)
+    overall = combined.pop()
+    return Indices(criteria=criteria, factors=tuple(combined), overall=overall)
 
 
 def factor_coefficients(
@@ -141,16 +144,21 @@ def overall_coefficients(
 def _combined(
     design: Design,
     sums: CriterionSums,
-    code: str,
-    coefficients: np.ndarray,
+    coefficients: dict[str, np.ndarray],
     options: Options,
-) -> IndexResult:
-    estimate = combination_estimate(design, sums, coefficients, options.lonely_psu)
-    return IndexResult(
-        code=code,
-        estimate=estimate,
-        interval=result_interval(estimate, options.index_ci_method, options),
+) -> list[IndexResult]:
+    """The index of each code's combination of criteria (one pass for them all)."""
+    estimates = combination_estimates(
+        design, sums, [(c, ()) for c in coefficients.values()], options.lonely_psu
     )
+    return [
+        IndexResult(
+            code=code,
+            estimate=estimate,
+            interval=result_interval(estimate, options.index_ci_method, options),
+        )
+        for code, estimate in zip(coefficients, estimates, strict=True)
+    ]
 
 
 def result_interval(estimate: Estimate, method: CiMethod, options: Options) -> Interval:

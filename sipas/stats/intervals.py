@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scipy import special
+from sipas.stats.distributions import beta_quantile, normal_quantile, t_quantile
 
 
 class CiMethod(StrEnum):
@@ -30,7 +30,7 @@ class Interval:
 
 def _t(level: float, df: int) -> float:
     """The two-sided t quantile (R's qt(1 - α/2, df))."""
-    return float(special.stdtrit(df, 1 - (1 - level) / 2))
+    return t_quantile(df, 1 - (1 - level) / 2)
 
 
 def logit_interval(p: float, se: float, df: int, level: float) -> Interval:
@@ -56,10 +56,10 @@ def korn_graubard_interval(
     """Korn–Graubard: `svyciprop(method="beta")`, effective n adjusted by t ratios."""
     alpha = 1 - level
     n_eff = p * (1 - p) / variance
-    ratio = special.stdtrit(n_rows - 1, alpha / 2) / special.stdtrit(df, alpha / 2)
+    ratio = t_quantile(n_rows - 1, alpha / 2) / t_quantile(df, alpha / 2)
     n_eff *= ratio**2
-    lower = special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2)
-    upper = special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2)
+    lower = beta_quantile(n_eff * p, n_eff * (1 - p) + 1, alpha / 2)
+    upper = beta_quantile(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2)
     return Interval(float(lower), float(upper), CiMethod.beta)
 
 
@@ -69,19 +69,19 @@ def clopper_pearson_interval(successes: int, n: int, level: float) -> Interval:
     lower = (
         0.0
         if successes == 0
-        else special.betaincinv(successes, n - successes + 1, alpha / 2)
+        else beta_quantile(successes, n - successes + 1, alpha / 2)
     )
     upper = (
         1.0
         if successes == n
-        else special.betaincinv(successes + 1, n - successes, 1 - alpha / 2)
+        else beta_quantile(successes + 1, n - successes, 1 - alpha / 2)
     )
     return Interval(float(lower), float(upper), CiMethod.clopper_pearson)
 
 
 def wilson_interval(successes: int, n: int, level: float) -> Interval:
     """Wilson score interval on unweighted counts."""
-    z = float(special.ndtri(1 - (1 - level) / 2))
+    z = normal_quantile(1 - (1 - level) / 2)
     p = successes / n
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator

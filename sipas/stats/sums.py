@@ -9,13 +9,15 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from threadpoolctl import ThreadpoolController
 
 from sipas.stats.design import number_values
+
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
 
 _Scalar = TypeVar("_Scalar", bound=np.generic)
 
@@ -47,6 +49,9 @@ class CriterionSums:
     gram_ss: NDArray[np.float64] | None = None
     gram_sa: NDArray[np.float64] | None = None
     gram_aa: NDArray[np.float64] | None = None
+    #: the whole design's numbers of the PSUs the rows are of (increasing), when the
+    #: sums hold only the PSUs with records of the domain (None: row i is PSU i)
+    psus: NDArray[np.int64] | None = None
 
     @property
     def n_criteria(self) -> int:
@@ -56,8 +61,9 @@ class CriterionSums:
 
 #: Rows per block when forming the Gram totals, to keep memory flat on large files.
 GRAM_BLOCK_ROWS = 1 << 13
-#: Answer codes kept per row: 0 = no answer (9 or blank), 1–5 the scale value.
-N_CODES = 6
+#: Answer codes kept per row: 0 = no answer (9 or blank), 1–5 the scale value;
+#: summed in three classes: no answer, answered below SATISFIED_FROM, satisfied.
+N_CLASSES = 3
 
 
 def answer_codes(answers: NDArray[Any]) -> NDArray[np.int8]:
@@ -104,17 +110,22 @@ def domain_sums(
     n_domains: int,
     counts: NDArray[np.int64] | None = None,
     with_gram: bool = True,
+    compact: bool = False,
 ) -> list[CriterionSums]:
     """The sums of each domain 0..n_domains-1 in one pass: per-PSU sums over the
     (domain, PSU) cells that hold records, Gram totals over records sorted by domain
     (skipped without ``with_gram``: the indices then carry no design effects, and
-    many domains cost little more than one)."""
+    many domains cost little more than one). With ``compact`` each domain's sums
+    hold only its PSUs with records (`CriterionSums.psus`), so many small domains
+    of a design of many PSUs cost what their records do."""
     # criteria × records: each criterion's codes contiguous (no copy for a file's
     # column-major answers)
     by_criterion = np.ascontiguousarray(answer_codes(answers).T)
     totals = weights if counts is None else weights * counts
     cells, cell_of_row = number_values(domain_of_row * n_psus + psu_of_row)
-    per_cell = _per_cell_sums(len(cells), cell_of_row, totals, by_criterion, counts)
+    per_cell = _per_cell_sums(
+        len(cells), *_by_cell(cell_of_row, totals, by_criterion, counts)
+    )
     cell_domain, cell_psu = cells // n_psus, cells % n_psus
     sorted_codes, sorted_totals, sorted_squares = by_criterion, totals, weights * totals
     bounds = np.array([0, len(totals)])
@@ -140,9 +151,10 @@ def domain_sums(
         else:
             weight_sq = (sorted_codes[:, rows] > 0) @ sorted_squares[rows]
             grams = {}
-        mine = cell_domain == d
+        mine = slice(*np.searchsorted(cell_domain, [d, d + 1]))
+        psus = cell_psu[mine]
         spread: dict[str, NDArray[Any]] = {
-            name: _spread(values[mine], cell_psu[mine], n_psus)
+            name: values[mine] if compact else _spread(values[mine], psus, n_psus)
             for name, values in per_cell.items()
         }
         result.append(
@@ -150,9 +162,36 @@ def domain_sums(
                 **spread,
                 answered_weight_sq=weight_sq,
                 **grams,
+                psus=psus if compact else None,
             )
         )
     return result
+
+
+#: Cells from which the records are put in cell order before they are summed.
+MANY_CELLS = 1 << 16
+
+
+def _by_cell(
+    cell_of_row: NDArray[np.int64],
+    totals: NDArray[np.float64],
+    by_criterion: NDArray[np.int8],
+    counts: NDArray[np.int64] | None,
+) -> tuple[
+    NDArray[np.int64], NDArray[np.float64], NDArray[np.int8], NDArray[np.int64] | None
+]:
+    """The records in cell order (stable: each cell's sum in the same order) when
+    there are many cells: counting into a million cells in record order misses
+    the cache at every record."""
+    if int(cell_of_row.max(initial=0)) < MANY_CELLS:
+        return cell_of_row, totals, by_criterion, counts
+    order = np.argsort(cell_of_row, kind="stable")
+    return (
+        cell_of_row[order],
+        totals[order],
+        by_criterion[:, order],
+        None if counts is None else counts[order],
+    )
 
 
 def _spread(
@@ -181,24 +220,60 @@ def _per_cell_sums(
     counts: NDArray[np.int64] | None,
 ) -> dict[str, NDArray[Any]]:
     """The per-PSU fields of CriterionSums, one row per (domain, PSU) cell: Σw and
-    response counts per (cell, answer code) from two bincounts per criterion over one
-    integer key, summed over the codes that count as answered or satisfied."""
+    response counts per (cell, class of answer: none, answered below satisfied,
+    satisfied) from two bincounts per criterion over one integer key."""
+    if n_cells == len(cell_of_row):  # records are put in cell order (if not yet)
+        order = np.argsort(cell_of_row, kind="stable")
+        return _one_record_per_cell(
+            totals[order],
+            by_criterion[:, order],
+            None if counts is None else counts[order],
+        )
     k = by_criterion.shape[0]
-    key_base = cell_of_row * N_CODES
-    size = n_cells * N_CODES
-    weight_sums = np.zeros((n_cells, k, N_CODES))
-    count_sums = np.zeros((n_cells, k, N_CODES), dtype=np.int64)
-    for j in range(k):
-        key = key_base + by_criterion[j]
-        weight_sums[:, j] = np.bincount(key, totals, size).reshape(-1, N_CODES)
-        count_sums[:, j] = _count_per(key, counts, size).reshape(-1, N_CODES)
+    key_base = cell_of_row * N_CLASSES
+    size = n_cells * N_CLASSES
+    # criteria × cells while filling (contiguous rows), cells × criteria at the end
+    sums: dict[str, NDArray[Any]] = {
+        "satisfied_weight": np.empty((k, n_cells)),
+        "answered_weight": np.empty((k, n_cells)),
+        "answered_count": np.empty((k, n_cells), dtype=np.int64),
+        "satisfied_count": np.empty((k, n_cells), dtype=np.int64),
+    }
+    for j, codes in enumerate(by_criterion):
+        # class 0 no answer, 1 answered below SATISFIED_FROM, 2 satisfied
+        key = key_base + np.add(codes > 0, codes >= SATISFIED_FROM, dtype=np.int64)
+        # per (cell, class) of this criterion only: never cells × K × classes
+        for kind, per_class in (
+            ("weight", np.bincount(key, totals, size).reshape(-1, N_CLASSES)),
+            ("count", _count_per(key, counts, size).reshape(-1, N_CLASSES)),
+        ):
+            sums[f"satisfied_{kind}"][j] = per_class[:, 2]
+            sums[f"answered_{kind}"][j] = per_class[:, 1] + per_class[:, 2]
+    for name, values in sums.items():
+        sums[name] = values.T  # a view: column k of a criterion is contiguous
     return {
-        "satisfied_weight": weight_sums[:, :, SATISFIED_FROM:].sum(axis=2),
-        "answered_weight": weight_sums[:, :, 1:].sum(axis=2),
-        "answered_count": count_sums[:, :, 1:].sum(axis=2),
-        "satisfied_count": count_sums[:, :, SATISFIED_FROM:].sum(axis=2),
+        **sums,
         "row_count": _count_per(cell_of_row, counts, n_cells),
         "row_weight": np.bincount(cell_of_row, weights=totals, minlength=n_cells),
+    }
+
+
+def _one_record_per_cell(
+    totals: NDArray[np.float64],
+    by_criterion: NDArray[np.int8],
+    counts: NDArray[np.int64] | None,
+) -> dict[str, NDArray[Any]]:
+    """`_per_cell_sums` where each cell holds one record (records in cell order):
+    every sum is that record's value (every response its own PSU)."""
+    answered, satisfied = by_criterion > 0, by_criterion >= SATISFIED_FROM
+    ones = np.ones(len(totals), dtype=np.int64) if counts is None else counts
+    return {
+        "satisfied_weight": (satisfied * totals).T,
+        "answered_weight": (answered * totals).T,
+        "answered_count": (answered * ones).T,
+        "satisfied_count": (satisfied * ones).T,
+        "row_count": ones.copy(),
+        "row_weight": totals.copy(),
     }
 
 
@@ -214,7 +289,7 @@ def _cross_products(
     weight_sq = np.zeros(k)
     root = np.sqrt(totals)
     square_per_root = np.divide(squares, root, out=np.zeros_like(root), where=root > 0)
-    with _one_blas_thread():
+    with one_blas_thread():
         for start in range(0, n_rows, GRAM_BLOCK_ROWS):
             rows = slice(start, start + GRAM_BLOCK_ROWS)
             block = by_criterion[:, rows]
@@ -229,11 +304,13 @@ def _cross_products(
 
 @cache
 def _blas() -> ThreadpoolController:
-    """The BLAS libraries numpy loaded, found once."""
+    """The BLAS libraries numpy loaded, found once (threadpoolctl imported then)."""
+    from threadpoolctl import ThreadpoolController
+
     return ThreadpoolController()
 
 
-def _one_blas_thread() -> AbstractContextManager[object]:
+def one_blas_thread() -> AbstractContextManager[object]:
     """BLAS on one thread while the Gram blocks are multiplied: the blocks are
     small, and OpenBLAS's threads spin-wait for each other, 20–30× slower on a
     busy two-core machine than one thread (benchmarks/bench_stats.py)."""

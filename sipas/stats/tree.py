@@ -9,14 +9,14 @@ totals, as for the factors and the overall index.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sipas.stats.design import Design
-from sipas.stats.estimate import PooledTerm, combination_estimate
+from sipas.stats.estimate import Estimate, PooledTerm, combination_estimates
 from sipas.stats.indices import (
     Indices,
     NodeResult,
@@ -86,9 +86,26 @@ def compute_tree(
     root: NodeStructure,
     options: Options,
 ) -> NodeResult:
-    """Every node's index, SE, df, deff and interval over one domain's sums."""
+    """Every node's index, SE, df, deff and interval over one domain's sums (one
+    pass over the PSUs for all the nodes)."""
     position = {code: k for k, code in enumerate(criteria_codes)}
-    return _node_result(design, sums, root, position, options)
+    nodes = list(_walk(root))
+    combinations = [node_combination(node, position) for node in nodes]
+    estimates = combination_estimates(
+        design,
+        sums,
+        [(c.coefficients, c.pooled) for c in combinations],
+        options.lonely_psu,
+    )
+    found = dict(zip(map(id, nodes), estimates, strict=True))
+    return _node_result(root, found, options)
+
+
+def _walk(node: NodeStructure) -> Iterator[NodeStructure]:
+    """This node and every node under it, parents before children."""
+    yield node
+    for child in node.children:
+        yield from _walk(child)
 
 
 def with_tree(
@@ -107,26 +124,12 @@ def with_tree(
 
 
 def _node_result(
-    design: Design,
-    sums: CriterionSums,
-    node: NodeStructure,
-    position: dict[str, int],
-    options: Options,
+    node: NodeStructure, found: dict[int, Estimate], options: Options
 ) -> NodeResult:
-    combination = node_combination(node, position)
-    estimate = combination_estimate(
-        design,
-        sums,
-        combination.coefficients,
-        options.lonely_psu,
-        combination.pooled,
-    )
+    estimate = found[id(node)]
     return NodeResult(
         code=node.code,
         estimate=estimate,
         interval=result_interval(estimate, options.index_ci_method, options),
-        children=tuple(
-            _node_result(design, sums, child, position, options)
-            for child in node.children
-        ),
+        children=tuple(_node_result(child, found, options) for child in node.children),
     )

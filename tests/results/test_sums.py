@@ -79,6 +79,37 @@ def test_responses_are_their_own_psus_without_a_psu_level(
     assert_same(from_db, cli_json(runner, tmp_path, filled_wave, "--by", "channel"))
 
 
+@pytest.mark.parametrize("psu_level", ["centre", None])
+def test_a_breakdown_from_the_answers_scan_equals_counting_again(
+    filled_wave, psu_level
+):
+    # one response per record (no PSU level): the answers come from a scan of the
+    # question's index, matched by response id, not from the patterns grouped again
+    filled_wave.psu_level = psu_level
+    db.session.flush()
+    data = reporting.wave_data(filled_wave)
+    if psu_level is None:
+        assert data.per_response
+    for code in ("sex", "age_group"):
+        scanned = reporting.breakdown_data(filled_wave, data, code)
+        counted = reporting.wave_data(filled_wave, [code])
+        np.testing.assert_array_equal(
+            scanned.patterns.response_key, counted.patterns.response_key
+        )
+        assert list(scanned.patterns.answers[code]) == list(
+            counted.patterns.answers[code]
+        )
+        domains = reporting.domains_of(scanned.patterns, scanned.designs, code)
+        assert len(domains.labels) > 1
+        mine = scanned.domain_indices(domains, Options())
+        theirs = counted.domain_indices(
+            reporting.domains_of(counted.patterns, counted.designs, code), Options()
+        )
+        assert [(v, i.overall.estimate.value) for v, i in mine] == [
+            (v, i.overall.estimate.value) for v, i in theirs
+        ]
+
+
 def test_breakdown_by_unit_level(filled_wave):
     analysis = reporting.wave_analysis(filled_wave, Options(), by="unit_level")
     assert [g.value for g in analysis.groups] == ["centre"]

@@ -62,6 +62,21 @@ def test_imports_nothing_of_the_web_application(survey_csv):
     assert imported.isdisjoint(WEB_MODULES)
 
 
+def test_a_survey_file_is_read_without_scipy_or_pyarrow(survey_csv):
+    # scipy.special alone took 0.25 s of CPU to import (most of the start-up), and
+    # pyarrow takes longer to import than a small file takes to read
+    arguments = [str(survey_csv), "--questionnaire", "sipas-2017", "--by", "group"]
+    ours = standalone("-X", "importtime", "-m", "sipas.stats", *arguments)
+    assert ours.returncode == 0, ours.stderr
+    imported = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in ours.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "numpy" in imported
+    assert imported.isdisjoint({"scipy", "pyarrow"})
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [("vi", "Dòng 2, cột A1"), ('"en"', "Row 2, column A1")],

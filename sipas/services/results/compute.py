@@ -91,7 +91,7 @@ def wave_results(
     for code in group_items:
         # one query per question: grouping by several answers at once costs SQLite
         # far more than the sum of the single ones
-        grouped = sums.wave_data(wave, [code])
+        grouped = sums.breakdown_data(wave, data, code)
         grouped_rows = grouped.rows_of_units(in_scope) if in_scope is not None else None
         item = questionnaire.item(code)
         labels = {c.code: c.label.get_text(language) for c in item.choices}

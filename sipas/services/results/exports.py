@@ -292,7 +292,10 @@ def _meta(results: WaveResults) -> dict[str, Any]:
     if results.design is not None and overall.psu_has_rows is not None:
         has_rows = overall.psu_has_rows
         psus = int(has_rows.sum())
-        strata = len(set(results.design.psu_stratum[has_rows].tolist()))
+        # a domain's estimate holds only its own PSUs (psu_ids in the design)
+        ids = overall.psu_ids
+        with_rows = ids[has_rows] if ids is not None else has_rows
+        strata = len(set(results.design.psu_stratum[with_rows].tolist()))
     return {
         "rows": results.responses,
         "strata": strata,

@@ -8,7 +8,7 @@ numpy columns, never the answer rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -132,18 +132,39 @@ def counted_patterns(
     )
 
 
+def response_answers(wave: Wave, code: str, response_ids: np.ndarray) -> Coded:
+    """Each given response's answer to the single-choice question ``code`` ("" for
+    none): the wave's rows of the (item, response, value) index, in one scan."""
+    counted = sa.select(Response.id).where(
+        Response.wave_id == wave.id, Response.status == ResponseStatus.complete
+    )
+    statement = sa.select(Answer.response_id, Answer.value).where(
+        Answer.item_code == code, Answer.response_id.in_(counted)
+    )
+    table, (values,) = _fetch(statement, 1)
+    answer_of = dict(zip(table[:, 0].tolist(), values, strict=True))
+    return Coded.of([answer_of.get(key) or "" for key in response_ids.tolist()])
+
+
 def domains_of(patterns: Patterns, designs: dict[int, UnitDesign], by: str) -> Coded:
     """The domain of each pattern record: its unit, unit level, channel or answer."""
     if by == Breakdown.channel:
         return patterns.channel
-    if by in (Breakdown.unit, Breakdown.unit_level):
-        unit_ids = sorted(designs)
-        labels = [
-            designs[u].unit.code if by == Breakdown.unit else str(designs[u].unit.level)
-            for u in unit_ids
-        ]
-        per_unit = Coded.of(labels)
-        lookup = np.zeros(max(unit_ids, default=0) + 1, dtype=np.int64)
-        lookup[unit_ids] = per_unit.codes
-        return Coded(per_unit.labels, lookup[patterns.unit_id])
+    if by == Breakdown.unit:
+        return per_unit_value(designs, patterns, lambda d: d.unit.code)
+    if by == Breakdown.unit_level:
+        return per_unit_value(designs, patterns, lambda d: str(d.unit.level))
     return patterns.answers[by]
+
+
+def per_unit_value(
+    designs: dict[int, UnitDesign],
+    patterns: Patterns,
+    value: Callable[[UnitDesign], str],
+) -> Coded:
+    """``value`` of each record's unit, numbered once per unit."""
+    unit_ids = sorted(designs)
+    per_unit = Coded.of([value(designs[u]) for u in unit_ids])
+    lookup = np.zeros(max(unit_ids, default=0) + 1, dtype=np.int64)
+    lookup[unit_ids] = per_unit.codes
+    return Coded(per_unit.labels, lookup[patterns.unit_id])

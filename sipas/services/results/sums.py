@@ -13,7 +13,7 @@ the masks against the answers).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -25,6 +25,8 @@ from sipas.services.results.query import (
     Patterns,
     counted_patterns,
     domains_of,
+    per_unit_value,
+    response_answers,
 )
 from sipas.services.results.shares import wave_shares as wave_shares
 from sipas.services.waves.design import UnitDesign, unit_designs
@@ -66,12 +68,10 @@ def _pattern_design(
 ) -> tuple[Design, np.ndarray]:
     """The design and each pattern row's PSU (per unit, unless responses are PSUs)."""
     if per_response:
-        strata = [designs[u].stratum for u in patterns.unit_id]
-        psus = [
-            designs[u].psu or f"response:{key}"
-            for u, key in zip(patterns.unit_id, patterns.response_key, strict=True)
-        ]
-        return build_design(strata, psus)
+        return build_design(
+            per_unit_value(designs, patterns, lambda d: d.stratum),
+            _response_psus(designs, patterns),
+        )
     unit_ids = sorted(designs)
     # here every unit has its PSU (one without would make the responses the PSUs)
     unit_psus = [psu for u in unit_ids if (psu := designs[u].psu) is not None]
@@ -79,6 +79,19 @@ def _pattern_design(
     lookup = np.zeros(max(unit_ids, default=0) + 1, dtype=np.int64)
     lookup[unit_ids] = unit_psu
     return design, lookup[patterns.unit_id]
+
+
+def _response_psus(designs: dict[int, UnitDesign], patterns: Patterns) -> Coded:
+    """Each record's PSU: its unit's, or for a unit without one its response
+    ("response:<id>"); only the distinct labels are made as strings."""
+    unit_psu = per_unit_value(designs, patterns, lambda d: d.psu or "")
+    own = np.asarray(unit_psu.labels)[unit_psu.codes] != ""
+    responses = patterns.response_key[~own]
+    codes = np.empty(len(patterns), dtype=np.int64)
+    codes[own] = unit_psu.codes[own]
+    codes[~own] = len(unit_psu.labels) + np.arange(len(responses))
+    labels = [*unit_psu.labels, *(f"response:{k}" for k in responses.tolist())]
+    return Coded.from_dictionary(labels, codes)
 
 
 #: Indices of a domain (record mask) under the wave's calibrated weights.
@@ -103,6 +116,8 @@ class WaveData:
     calibrated: CalibratedIndices | None
     #: the questionnaire's index tree (a calibrated wave's ``calibrated`` has it too)
     tree: NodeStructure | None = None
+    #: every response is its own PSU, so each record is one response
+    per_response: bool = False
 
     @property
     def answer_codes(self) -> np.ndarray:
@@ -178,6 +193,7 @@ class WaveData:
             len(domains.labels),
             counts,
             with_gram=design_effects,
+            compact=True,
         )
         return [
             (label, self._indices_of(sums, options))
@@ -228,7 +244,23 @@ def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
         codes,
         calibrated,
         tree,
+        per_response,
     )
+
+
+def breakdown_data(wave: Wave, data: WaveData, code: str) -> WaveData:
+    """``data`` with each record's answer to the single-choice question ``code``.
+
+    Where each record is one response (an uncalibrated wave whose responses are
+    their own PSUs), the answers come from one index-only scan of that question's
+    answers, matched to the records by response id; otherwise the patterns are
+    counted again with the answer (grouping changes the records).
+    """
+    if not data.per_response or data.calibrated is not None:
+        return wave_data(wave, [code])
+    answers = response_answers(wave, code, data.patterns.response_key)
+    patterns = replace(data.patterns, answers={**data.patterns.answers, code: answers})
+    return replace(data, patterns=patterns)
 
 
 def wave_analysis(wave: Wave, options: Options, by: str | None = None) -> Analysis:

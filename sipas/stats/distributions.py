@@ -1,0 +1,134 @@
+"""Student t and beta quantiles without scipy, for the parameters the indices meet.
+
+Importing `scipy.special` costs a quarter of a second (it loads numpy.testing and
+f2py through its array-API layer), longer than all the rest of `sipas-stats`'s
+start-up. The intervals need only R's `qt` and `qbeta`; here they are Newton
+iterations on the regularized incomplete beta function (a continued fraction, as
+Numerical Recipes' ``betacf``), to ~1e-14. Outside the range they are tested on
+(tests/stats/test_distributions.py against scipy) they hand over to scipy.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+#: Largest a + b of the incomplete beta computed here (the continued fraction takes
+#: about √(a+b) steps, and lgamma's rounding grows with its argument).
+MAX_SHAPE = 500.0
+#: Steps of the continued fraction and of Newton's method before giving up.
+MAX_STEPS = 2_000
+TINY = 1e-300
+EPSILON = 1e-16
+
+
+def _log_beta(a: float, b: float) -> float:
+    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
+def _continued_fraction(a: float, b: float, x: float) -> float | None:
+    """The continued fraction of I_x(a, b) by the modified Lentz method (None when
+    it does not converge)."""
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > TINY else TINY)
+    value = d
+    for m in range(1, MAX_STEPS):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > TINY else TINY)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > TINY else TINY
+            value *= d * c
+        if abs(d * c - 1.0) < EPSILON:
+            return value
+    return None
+
+
+def incomplete_beta(a: float, b: float, x: float) -> float | None:
+    """The regularized incomplete beta I_x(a, b) (None outside the tested range)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    if a + b > MAX_SHAPE:
+        return None
+    flipped = x > (a + 1.0) / (a + b + 2.0)
+    if flipped:
+        a, b, x = b, a, 1.0 - x
+    fraction = _continued_fraction(a, b, x)
+    if fraction is None:
+        return None
+    log_front = a * math.log(x) + b * math.log1p(-x) - _log_beta(a, b)
+    value = math.exp(log_front) * fraction / a
+    return 1.0 - value if flipped else value
+
+
+def beta_density(a: float, b: float, x: float) -> float:
+    """The beta(a, b) density at x in (0, 1)."""
+    log_density = (a - 1) * math.log(x) + (b - 1) * math.log1p(-x) - _log_beta(a, b)
+    return math.exp(log_density)
+
+
+def beta_quantile(a: float, b: float, p: float) -> float:
+    """x with I_x(a, b) = p (R's qbeta, scipy's betaincinv)."""
+    if not 0.0 < p < 1.0:
+        return 0.0 if p <= 0.0 else 1.0
+    found = _solve(a, b, p)
+    if found is not None:
+        return found
+    from scipy import special  # beyond the tested range
+
+    return float(special.betaincinv(a, b, p))
+
+
+def _solve(a: float, b: float, p: float) -> float | None:
+    """Newton's method kept inside a shrinking bracket (bisection when a step
+    leaves it); None outside the tested range."""
+    low, high = 0.0, 1.0
+    x = min(max(a / (a + b), 1e-12), 1 - 1e-12)
+    for _ in range(MAX_STEPS):
+        value = incomplete_beta(a, b, x)
+        if value is None:
+            return None
+        if value == p:
+            return x
+        if value < p:
+            low = x
+        else:
+            high = x
+        density = beta_density(a, b, x)
+        step = (value - p) / density if density > 0 else math.inf
+        following = x - step
+        if not low < following < high:
+            following = (low + high) / 2
+        if abs(following - x) <= 4 * EPSILON * max(x, TINY) or high - low < TINY:
+            return following
+        x = following
+    return None
+
+
+def t_quantile(df: float, p: float) -> float:
+    """The Student t quantile (R's qt(p, df), scipy's stdtrit)."""
+    if p == 0.5:
+        return 0.0
+    if p > 0.5:
+        return -t_quantile(df, 1.0 - p)
+    # P(T ≤ -t) = I_x(df/2, 1/2) / 2 with x = df/(df+t²); solved for whichever of
+    # x and 1 - x is small, which keeps its digits
+    if df / 2 + 0.5 > MAX_SHAPE:
+        from scipy import special  # beyond the tested range
+
+        return float(special.stdtrit(df, p))
+    y = beta_quantile(0.5, df / 2, 1.0 - 2 * p)  # y = 1 - x = t²/(df+t²)
+    if y < 0.5:
+        return -math.sqrt(df * y / (1.0 - y))
+    x = beta_quantile(df / 2, 0.5, 2 * p)
+    return -math.sqrt(df * (1.0 - x) / x)
+
+
+def normal_quantile(p: float) -> float:
+    """The standard normal quantile (R's qnorm, scipy's ndtri)."""
+    return NormalDist().inv_cdf(p)

@@ -1,0 +1,38 @@
+"""The t and beta quantiles made without scipy equal scipy's (R's qt and qbeta)."""
+
+from __future__ import annotations
+
+import pytest
+from scipy import special
+
+from sipas.stats.distributions import beta_quantile, normal_quantile, t_quantile
+
+LEVELS = [0.0005, 0.005, 0.025, 0.05, 0.1, 0.3, 0.5, 0.7, 0.95, 0.975, 0.9995]
+
+
+@pytest.mark.parametrize(
+    "df", [1, 2, 3, 4, 7, 10, 29, 30, 100, 216, 999, 1000.5, 2500, 3999, 10**5, 10**6]
+)
+def test_t_quantiles_equal_scipys(df):
+    for p in LEVELS:
+        expected = float(special.stdtrit(df, p))
+        assert t_quantile(df, p) == pytest.approx(expected, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (1, 1), (1, 30), (30, 1), (0.5, 3), (3, 0.5), (12, 19), (99, 2), (2, 99),
+        (250.5, 600.25), (1, 1999), (1500, 499), (5000, 20), (2e5, 3e5),
+    ],
+)  # fmt: skip
+def test_beta_quantiles_equal_scipys(a, b):
+    for p in LEVELS:
+        expected = float(special.betaincinv(a, b, p))
+        assert beta_quantile(a, b, p) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+def test_normal_quantiles_equal_scipys():
+    for p in LEVELS:
+        expected = float(special.ndtri(p))
+        assert normal_quantile(p) == pytest.approx(expected, rel=1e-13, abs=1e-15)

@@ -19,7 +19,7 @@ from sipas.questionnaire.personal_data import mask_personal_data
 from sipas.services import synthetic
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.privacy import text_item_codes
-from sipas.services.results import dashboard, exports, workbook
+from sipas.services.results import dashboard, exports, parquet, workbook
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.units.tree import subtree_ids
 from sipas.services.waves.design import unit_designs
@@ -155,3 +155,35 @@ def test_responses_beyond_a_sheet_continue_on_further_sheets_as_the_first_says(
     ids = [row[0].value for s in parts for row in s.iter_rows(min_row=4)]
     assert len(ids) == len(set(ids)) == counted
     assert [s.max_row - 3 for s in parts] == [157, 157, counted - 314]
+
+
+def test_each_download_tells_its_progress_after_every_batch(varied_wave, demo_app):
+    counted = exports.count_counted(varied_wave)  # 405: batches of 150
+    expected = [(0, counted), (150, counted), (300, counted), (counted, counted)]
+    heard: dict[str, list[tuple[int, int]]] = {}
+
+    def listener(name: str):
+        heard[name] = []
+        return lambda done, total: heard[name].append((done, total))
+
+    csv_file = b"".join(exports.stats_csv_chunks(varied_wave, progress=listener("c")))
+    chunks = parquet.stats_parquet_chunks(varied_wave, progress=listener("p"))
+    parquet_file = b"".join(chunks)
+    with demo_app.test_request_context():
+        results = dashboard.compute_results(varied_wave, None)
+        workbook.results_workbook(results, None, {}, progress=listener("x"))
+    assert heard == {"c": expected, "p": expected, "x": expected}
+    assert csv_file == new_csv(varied_wave)  # told, not changed
+    assert parquet_file == b"".join(parquet.stats_parquet_chunks(varied_wave))
+
+
+def test_progress_of_a_units_download_counts_only_its_subtree(varied_wave):
+    subtree = subtree_ids(unit_by_code("QN-HALONG").id)
+    heard: list[tuple[int, int]] = []
+    rows = b"".join(
+        exports.stats_csv_chunks(varied_wave, subtree, lambda *p: heard.append(p))
+    )
+    total = len(rows.splitlines()) - 1
+    assert heard[0] == (0, total)
+    assert heard[-1] == (total, total)
+    assert total < exports.count_counted(varied_wave)

@@ -49,20 +49,26 @@ def compute_results(
     )
 
 
-def export_file(wave: Wave, root: Unit | None, fmt: str) -> bytes | Iterator[bytes]:
+def export_file(
+    wave: Wave,
+    root: Unit | None,
+    fmt: str,
+    progress: exports.Progress | None = None,
+) -> bytes | Iterator[bytes]:
     """A download (``fmt``: csv, xlsx, json or parquet) of the wave's results under
     ``root``: the stats CSV and the Parquet file as chunks made while they are read,
-    the others whole. A wave that
+    the others whole; ``progress`` hears ``(responses done, responses total)`` as
+    the responses are written (not for JSON). A wave that
     cannot be weighted raises :class:`WeightingError` here, before any byte."""
     in_scope = subtree_ids(root.id) if root is not None else None
     if fmt == "csv":
-        return exports.stats_csv_chunks(wave, in_scope)
+        return exports.stats_csv_chunks(wave, in_scope, progress)
     if fmt == "parquet":
-        return parquet.stats_parquet_chunks(wave, in_scope)
+        return parquet.stats_parquet_chunks(wave, in_scope, progress)
     results = compute_results(wave, root)
     if fmt == "json":
         return exports.results_json(results).encode()
-    return workbook.results_workbook(results, in_scope, channel_labels())
+    return workbook.results_workbook(results, in_scope, channel_labels(), progress)
 
 
 def group_choices(wave: Wave) -> dict[str, str]:

@@ -8,7 +8,7 @@ import json
 import math
 import re
 import uuid as uuid_module
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -33,6 +33,9 @@ BATCH = 2000
 #: Rows of the stats CSV per streamed chunk.
 CHUNK_ROWS = 500
 
+#: Told ``(responses done, responses total)`` while a download is made.
+Progress = Callable[[int, int], None]
+
 
 class CountedResponse(NamedTuple):
     """What the downloads show of a counted response (a row, not an ORM object)."""
@@ -45,7 +48,9 @@ class CountedResponse(NamedTuple):
 
 
 def stats_csv_rows(
-    wave: Wave, unit_ids: Collection[int] | None = None
+    wave: Wave,
+    unit_ids: Collection[int] | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[list[str]]:
     """Header, then one row per counted response (of ``unit_ids`` if given), fetched
     in batches; cells that could read as a formula are neutralised here already.
@@ -70,7 +75,7 @@ def stats_csv_rows(
         for unit_id, design in unit_designs(wave).items()
     }
     wave_code = csv_text(wave.code)
-    batches = counted_batches(wave, unit_ids)
+    batches = counted_batches(wave, unit_ids, progress)
     yield [
         "response_id",
         "stratum",
@@ -127,13 +132,30 @@ def _counted(
 
 
 def counted_batches(
-    wave: Wave, unit_ids: Collection[int] | None = None
+    wave: Wave,
+    unit_ids: Collection[int] | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[tuple[Sequence[CountedResponse], dict[int, dict[str, str]]]]:
     """The wave's counted responses (of ``unit_ids`` if given) in id order, a batch
     at a time, with their answers (multi-choice values joined, personal data in free
-    text masked). ``wave`` is read at the call, the batches as they are taken."""
+    text masked). ``wave`` is read at the call, the batches as they are taken;
+    ``progress`` hears ``(0, total)`` first, then ``(done, total)`` after each
+    batch has been used."""
     text_codes = text_item_codes(parsed(wave.questionnaire))
-    return _batches(_counted(wave, unit_ids), text_codes)
+    batches = _batches(_counted(wave, unit_ids), text_codes)
+    if progress is None:
+        return batches
+    return _reported(batches, count_counted(wave, unit_ids), progress)
+
+
+def _reported(batches, total: int, progress: Progress):
+    """``batches`` as they are, telling ``progress`` once each has been used."""
+    progress(0, total)
+    done = 0
+    for batch in batches:
+        yield batch  # resumed only when the taker is done with this batch
+        done += len(batch[0])
+        progress(done, total)
 
 
 def _batches(
@@ -197,15 +219,18 @@ BOM = "\ufeff"
 
 
 def stats_csv_chunks(
-    wave: Wave, unit_ids: Collection[int] | None = None
+    wave: Wave,
+    unit_ids: Collection[int] | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[bytes]:
-    """The stats CSV as UTF-8 bytes with a BOM, a few hundred rows per chunk.
+    """The stats CSV as UTF-8 bytes with a BOM, a few hundred rows per chunk;
+    ``progress`` hears ``(responses done, responses total)`` after each batch.
 
     The header (and so the wave's weights) is made before the first chunk is
     returned: a wave that cannot be weighted fails here, not half-way through a
     download.
     """
-    rows = stats_csv_rows(wave, unit_ids)
+    rows = stats_csv_rows(wave, unit_ids, progress)
     header = next(rows)
 
     def chunks() -> Iterator[bytes]:

@@ -21,7 +21,11 @@ import pyarrow.parquet as pq
 from sipas.models import Wave
 from sipas.questionnaire import Item, Questionnaire
 from sipas.services.questionnaires import parsed
-from sipas.services.results.exports import MULTI_SEPARATOR, counted_batches
+from sipas.services.results.exports import (
+    MULTI_SEPARATOR,
+    Progress,
+    counted_batches,
+)
 from sipas.services.waves.design import unit_designs
 
 #: Design and identifying columns before the criteria, and after them.
@@ -95,10 +99,13 @@ def parquet_schema(wave: Wave, questionnaire: Questionnaire) -> pa.Schema:
 
 
 def stats_parquet_chunks(
-    wave: Wave, unit_ids: Collection[int] | None = None
+    wave: Wave,
+    unit_ids: Collection[int] | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[bytes]:
     """The Parquet file of the wave's counted responses (of ``unit_ids``), one row
-    group per batch of responses, as bytes while they are made. The wave's weights
+    group per batch of responses, as bytes while they are made; ``progress`` hears
+    ``(responses done, responses total)`` after each batch. The wave's weights
     are read first: a wave that cannot be weighted fails before any byte."""
     questionnaire = parsed(wave.questionnaire)
     schema = parquet_schema(wave, questionnaire)
@@ -108,7 +115,7 @@ def stats_parquet_chunks(
     }
     criteria = [item.code for item in questionnaire.criteria]
     others = [item.code for item in questionnaire.items if not item.is_criterion]
-    batches = counted_batches(wave, unit_ids)
+    batches = counted_batches(wave, unit_ids, progress)
 
     def chunks() -> Iterator[bytes]:
         sink = _Sink()

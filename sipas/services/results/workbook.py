@@ -19,6 +19,7 @@ from sipas.reports.figures import change_rows, comparison_text
 from sipas.reports.wave_results import OVERALL, ShareTable, WaveResults
 from sipas.services.results.exports import (
     MULTI_SEPARATOR,
+    Progress,
     count_counted,
     counted_batches,
 )
@@ -47,11 +48,13 @@ def results_workbook(
     results: WaveResults,
     unit_ids: Collection[int] | None,
     channel_labels: dict[str, str],
+    progress: Progress | None = None,
 ) -> bytes:
-    """The workbook as bytes: responses first, then the dashboard's tables."""
+    """The workbook as bytes: responses first, then the dashboard's tables;
+    ``progress`` hears ``(responses done, responses total)`` after each batch."""
     buffer = io.BytesIO()
     workbook = StreamedWorkbook(buffer)
-    _responses_sheets(workbook, results, unit_ids, channel_labels)
+    _responses_sheets(workbook, results, unit_ids, channel_labels, progress)
     for title, columns, rows in _tables(results):
         _table_sheet(workbook, title, columns, rows)
     workbook.close()
@@ -77,6 +80,7 @@ def _responses_sheets(
     results: WaveResults,
     unit_ids: Collection[int] | None,
     channel_labels: dict[str, str],
+    progress: Progress | None = None,
 ) -> None:
     """One row per counted response: wording in the first header row, codes in the
     second, answers as option labels; more responses than a sheet holds continue on
@@ -107,7 +111,9 @@ def _responses_sheets(
     n_sheets = max(1, -(-total // per_sheet))
     sheet = None
     for number, row in enumerate(
-        _response_rows(wave, questionnaire, unit_ids, channel_labels, language)
+        _response_rows(
+            wave, questionnaire, unit_ids, channel_labels, language, progress
+        )
     ):
         if number % per_sheet == 0:
             part = number // per_sheet + 1
@@ -142,12 +148,17 @@ def _sheet_note(title: str, part: int, parts: int, total: int) -> str:
 
 
 def _response_rows(
-    wave: Wave, questionnaire: Questionnaire, unit_ids, channel_labels, language
+    wave: Wave,
+    questionnaire: Questionnaire,
+    unit_ids,
+    channel_labels,
+    language,
+    progress: Progress | None = None,
 ) -> Iterator[list[CellValue]]:
     designs = unit_designs(wave)
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     labellers = [(i.code, _labeller(i, language)) for i in questionnaire.items]
-    for responses, answers in counted_batches(wave, unit_ids):
+    for responses, answers in counted_batches(wave, unit_ids, progress):
         for response in responses:
             design = designs[response.unit_id]
             values = answers.get(response.id, {})

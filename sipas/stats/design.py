@@ -151,13 +151,29 @@ def column_variances(
     lonely = n_h == 1
     if lonely_psu is LonelyPsu.adjust:
         centred[lonely[design.psu_stratum]] = z[lonely[design.psu_stratum]]
-    scale = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)
-    per_stratum = (member.T @ centred**2) * scale[:, None]
+    squares = member.T @ centred**2
     present = (member.T @ psu_has_rows.astype(float)) > 0
+    return strata_variances(design.stratum_labels, n_h, squares, present, lonely_psu)
+
+
+def strata_variances(
+    stratum_labels: Sequence[str],
+    n_h: NDArray[np.int64],
+    squares: NDArray[np.float64],
+    present: NDArray[np.bool_],
+    lonely_psu: LonelyPsu,
+) -> NDArray[np.float64]:
+    """Each column's variance from its per-stratum sums of squared centred PSU
+    totals (strata × columns; a lonely stratum's centred at 0 under ``adjust``),
+    ``n_h`` PSUs per stratum and whether the column has rows in the stratum: the
+    lonely-PSU rule of `column_variances`."""
+    lonely = n_h == 1
+    scale = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)
+    per_stratum = squares * scale[:, None]
     lonely_present = present & lonely[:, None]
     if lonely_psu is LonelyPsu.fail and lonely_present.any():
         stratum = int(np.flatnonzero(lonely_present.any(axis=1))[0])
-        raise LonelyPsuError(design.stratum_labels[stratum])
+        raise LonelyPsuError(stratum_labels[stratum])
     counted = (
         present & ~lonely[:, None]
         if lonely_psu

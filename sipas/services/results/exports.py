@@ -8,9 +8,11 @@ import json
 import math
 import re
 import uuid as uuid_module
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from operator import itemgetter
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 
@@ -41,7 +43,8 @@ class CountedResponse(NamedTuple):
     """What the downloads show of a counted response (a row, not an ORM object)."""
 
     id: int
-    uuid: uuid_module.UUID
+    #: the UUID as text (8-4-4-4-12 hex digits)
+    uuid: str
     unit_id: int
     channel: Channel
     submitted_at: datetime | None
@@ -51,7 +54,7 @@ def stats_csv_rows(
     wave: Wave,
     unit_ids: Collection[int] | None = None,
     progress: Progress | None = None,
-) -> Iterator[list[str]]:
+) -> Iterator[list[str | None]]:
     """Header, then one row per counted response (of ``unit_ids`` if given), fetched
     in batches; cells that could read as a formula are neutralised here already.
 
@@ -87,24 +90,27 @@ def stats_csv_rows(
         "wave",
         *others,
     ]
+    texts_at = [k for k, (_code, is_text) in enumerate(other_columns) if is_text]
     for responses, answers in batches:
         for response in responses:
             stratum, psu, weight, unit_code = designs[response.unit_id]
-            values = answers.get(response.id, _NO_ANSWERS)
-            response_id = str(response.uuid)
+            values = answers.get(response.id, _NO_ANSWERS).get
+            response_id = response.uuid
+            row_others = list(map(values, others))
+            for k in texts_at:  # free text: the only cells that could be formulas
+                text = row_others[k]
+                if text is not None:
+                    row_others[k] = csv_text(text)
             yield [
                 response_id,
                 stratum,
                 psu or response_id,
                 weight,
-                *[values.get(code, "") for code in criteria],
+                *map(values, criteria),  # None: no answer, an empty cell
                 unit_code,
                 response.channel.value,
                 wave_code,
-                *[
-                    csv_text(values.get(code, "")) if is_text else values.get(code, "")
-                    for code, is_text in other_columns
-                ],
+                *row_others,
             ]
 
 
@@ -162,13 +168,16 @@ def _batches(
     conditions: list[sa.ColumnElement[bool]], text_codes: frozenset[str]
 ) -> Iterator[tuple[Sequence[CountedResponse], dict[int, dict[str, str]]]]:
     """Responses meeting ``conditions`` in id order, ``BATCH`` at a time, with
-    their answers: plain rows, no ORM object per response."""
+    their answers: the driver's plain rows, no ORM object, no SQLAlchemy row."""
     last_id = 0
     columns = [getattr(Response, name) for name in CountedResponse._fields]
+    channels = {channel.value: channel for channel in Channel}
     while True:
         responses = [
-            CountedResponse(*row)
-            for row in db.session.connection().execute(
+            CountedResponse(
+                id, _uuid_text(uuid), unit_id, channels[channel], _moment(submitted)
+            )
+            for id, uuid, unit_id, channel, submitted in plain_rows(
                 sa.select(*columns)
                 .where(*conditions, Response.id > last_id)
                 .order_by(Response.id)
@@ -181,29 +190,58 @@ def _batches(
         last_id = responses[-1].id
 
 
+def _uuid_text(value: object) -> str:
+    """A stored UUID as canonical text (SQLite keeps 32 hex digits)."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(uuid_module.UUID(str(value)))
+
+
+def _moment(value: object) -> datetime | None:
+    """A stored time as a datetime (SQLite gives back its text)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return cast("datetime | None", value)  # the driver's datetime
+
+
 def _answers_of(
     response_ids: list[int], text_codes: frozenset[str]
 ) -> dict[int, dict[str, str]]:
     """Answers of a batch of responses; multi-choice values joined (in the order
-    of their values), free text (``text_codes``) masked."""
-    found: dict[int, dict[str, str]] = {}
-    answers: dict[str, str] = _NO_ANSWERS
-    current = None
+    of their values), free text (``text_codes``) masked.
+
+    A response's answers are a run of the sorted rows, made into a dict at once
+    (no Python step per answer)."""
     rows = plain_rows(
         sa.select(Answer.response_id, Answer.item_code, Answer.value)
         .where(Answer.response_id.in_(response_ids))
         .order_by(Answer.response_id, Answer.item_code, Answer.value)
     )
-    for response_id, code, value in rows:
-        if response_id != current:
-            current, answers = response_id, {}
-            found[response_id] = answers
-        if code in text_codes:
-            value = mask_personal_data(value)
-        if code in answers:  # a further option of a multi-choice answer
-            value = answers[code] + MULTI_SEPARATOR + value
-        answers[code] = value
+    pairs, texts = itemgetter(1, 2), sorted(text_codes)
+    found: dict[int, dict[str, str]] = {}
+    start = 0
+    for response_id, count in Counter(map(itemgetter(0), rows)).items():
+        run = rows[start : start + count]
+        start += count
+        answers = dict(map(pairs, run))
+        if len(answers) < count:  # several options of a multi-choice answer
+            _join_options(answers, run)
+        for code in texts:
+            if code in answers:
+                answers[code] = mask_personal_data(answers[code])
+        found[response_id] = answers
     return found
+
+
+def _join_options(answers: dict[str, str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Put each multi-choice item's options, joined, in ``answers`` (which holds
+    only the last of them)."""
+    options: dict[str, list[str]] = {}
+    for _response_id, code, value in rows:
+        options.setdefault(code, []).append(value)
+    for code, values in options.items():
+        if len(values) > 1:
+            answers[code] = MULTI_SEPARATOR.join(values)
 
 
 def stats_csv(wave: Wave) -> str:

@@ -45,13 +45,17 @@ wave_code, fmt = sys.argv[1], sys.argv[2]
 def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
 with app.test_request_context():
     from sipas.services.results import dashboard, exports, parquet, workbook
     from sipas.services.waves.lookup import wave_by_code
     wave = wave_by_code(wave_code)
     found = {"responses": exports.count_counted(wave)}
     digest, size = hashlib.sha256(), 0
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), cpu()
     if fmt == "reference":
         from tests.results.test_export_rows import reference_csv
         chunks = [reference_csv(wave)]
@@ -63,12 +67,12 @@ with app.test_request_context():
         results = dashboard.compute_results(wave, None)
         found["statistics_seconds"] = time.perf_counter() - start
         found["statistics_peak_mb"] = peak_mb()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu()
         chunks = [workbook.results_workbook(results, None, {})]
     for chunk in chunks:
         digest.update(chunk)
         size += len(chunk)
-    found.update(seconds=time.perf_counter() - start, bytes=size,
+    found.update(seconds=time.perf_counter() - start, cpu=cpu() - start_cpu, bytes=size,
                  sha=digest.hexdigest()[:12], peak_mb=peak_mb())
     print(json.dumps(found))
 """
@@ -105,7 +109,8 @@ def line(name: str, found: dict) -> str:
     if "error" in found:
         return f"  {name:10} failed: {found['error']}"
     text = (
-        f"  {name:10} {found['seconds']:7.2f} s  {found['bytes'] / 1e6:7.1f} MB"
+        f"  {name:10} {found['seconds']:7.2f} s (cpu {found['cpu']:6.2f} s)"
+        f"  {found['bytes'] / 1e6:7.1f} MB"
         f"  peak {found['peak_mb']:6.0f} MB  sha {found['sha']}"
     )
     if "statistics_seconds" in found:

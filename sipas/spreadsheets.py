@@ -16,7 +16,7 @@ import csv
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import IO, Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -29,6 +29,7 @@ from xlsxwriter.utility import (
     _utf16_truncate,
     xl_col_to_name,
 )
+from xlsxwriter.xmlwriter import XMLwriter
 
 #: The characters a spreadsheet reads as the start of a formula, after any quotes.
 _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
@@ -141,11 +142,12 @@ class StreamedSheet:
         ``formats`` (one per cell, or None) apply to numbers, e.g. percentages.
 
         The row's XML is made here as XlsxWriter's constant-memory mode makes it
-        (the same bytes: tests/app/test_spreadsheets.py), without its per-cell
-        calls, which cost more than the rest of a large export."""
+        (the same bytes: tests/results/test_streamed_workbook.py), without its
+        per-cell calls, which cost more than the rest of a large export."""
         sheet, row, book = self._sheet, self.rows, self._book
         number = str(row + 1)
         text_styles, style_of = book.text_styles[bold], book.style_attribute
+        plain = book.known_attribute(text_styles[False])
         cells = []
         first = last = -1
         for column, value in enumerate(values):
@@ -153,9 +155,12 @@ class StreamedSheet:
                 continue
             where = f'<c r="{_column_name(column)}{number}"'
             if isinstance(value, str):
-                quoted = value[:1] in _FIRST and could_be_formula(value)
-                attribute = style_of(text_styles[quoted])
-                cells.append(where + attribute + _inline_text(sheet, value))
+                if value[:1] in _FIRST and could_be_formula(value):
+                    attribute = style_of(text_styles[True])
+                else:
+                    attribute = plain or style_of(text_styles[False])
+                    plain = attribute
+                cells.append(where + attribute + _inline_text(value))
             else:
                 if isinstance(value, datetime):
                     value, style = sheet._convert_date_time(value), book.moment
@@ -180,15 +185,18 @@ def _column_name(column: int) -> str:
     return xl_col_to_name(column)
 
 
-def _inline_text(sheet: Any, text: str) -> str:
+@lru_cache(maxsize=8192)  # option labels, unit names and codes repeat on every row
+def _inline_text(text: str) -> str:
     """The rest of an inline-string cell, as XlsxWriter writes it."""
     if len(text) > MAX_CELL_TEXT // 2 and _utf16_len(text) > MAX_CELL_TEXT:
         text = _utf16_truncate(text, MAX_CELL_TEXT)
-    text = sheet._escape_control_characters(text)
+    text = _XML._escape_control_characters(text)
     space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-    return f' t="inlineStr"><is><t{space}>{sheet._escape_data(text)}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{_XML._escape_data(text)}</t></is></c>'
 
 
+#: XlsxWriter's escaping of text (its methods use no state of the writer).
+_XML = XMLwriter()
 #: UTF-16 units a cell's text may hold (Excel's limit).
 MAX_CELL_TEXT = 32767
 
@@ -220,6 +228,10 @@ class StreamedWorkbook:
         self.moment = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self._number_formats: dict[str, Any] = {}
         self._style_attributes: dict[int, str] = {}
+
+    def known_attribute(self, cell_format: Any) -> str | None:
+        """``style_attribute`` if a cell has used ``cell_format`` already."""
+        return self._style_attributes.get(id(cell_format))
 
     def style_attribute(self, cell_format: Any) -> str:
         """A cell's `` s="…"`` attribute for ``cell_format`` (none for None).

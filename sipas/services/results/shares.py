@@ -251,9 +251,13 @@ def _option_counts(wave, item_codes, multiple, per_response, within=None):
     key = Response.id if per_response else sa.literal_column("0")
     # a constant is selected but never grouped by (SQL reads GROUP BY 0 as a position)
     keys = [Response.unit_id, Response.id] if per_response else [Response.unit_id]
+    # "+ 0" and the cast keep the responses' indexes out of the plan: the asked
+    # items' answers drive the join (their item index, in response order), each
+    # finding its response by key. With the indexes SQLite takes a large wave's
+    # responses first and seeks every one's answers: 2-3x slower at 1M.
     counted = [
-        Response.wave_id == wave.id,
-        Response.status == ResponseStatus.complete,
+        Response.wave_id + 0 == wave.id,
+        sa.cast(Response.status, sa.String) == ResponseStatus.complete.value,
     ]
     if within is not None:
         counted.append(Response.unit_id.in_(sorted(within)))

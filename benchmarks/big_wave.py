@@ -51,7 +51,7 @@ def answer_indexes(connection: sa.Connection) -> list[tuple[str, str]]:
             "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
             " AND tbl_name = 'answers' AND sql IS NOT NULL"
         )
-    return [(name, sql) for name, sql in connection.exec_driver_sql(query)]
+    return [(name, sql) for name, sql in connection.execute(sa.text(query))]
 
 
 def copy_wave(connection: sa.Connection, wave_id: int, times: int) -> int:

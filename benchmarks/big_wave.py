@@ -54,9 +54,8 @@ def answer_indexes(connection: sa.Connection) -> list[tuple[str, str]]:
     return [(name, sql) for name, sql in connection.execute(sa.text(query))]
 
 
-def copy_wave(connection: sa.Connection, wave_id: int, times: int) -> int:
-    """Add ``times - 1`` copies of the wave's responses and answers; return the
-    responses added."""
+def copy_wave(connection: sa.Connection, wave_id: int, times: int) -> None:
+    """Add ``times - 1`` copies of the wave's responses and answers."""
     span = connection.scalar(sa.select(sa.func.max(Response.id))) or 0
     low, high = connection.execute(
         sa.select(sa.func.min(Response.id), sa.func.max(Response.id)).where(
@@ -65,11 +64,10 @@ def copy_wave(connection: sa.Connection, wave_id: int, times: int) -> int:
     ).one()
     dialect = connection.dialect.name
     names = [c.name for c in Response.__table__.columns if c.name not in ("id", "uuid")]
-    added = 0
     for copy in range(1, times):
         offset = copy * span
         started = time.perf_counter()
-        result = connection.execute(
+        connection.execute(
             sa.insert(Response).from_select(
                 ["id", "uuid", *names],
                 sa.select(
@@ -79,7 +77,6 @@ def copy_wave(connection: sa.Connection, wave_id: int, times: int) -> int:
                 ).where(Response.wave_id == wave_id, Response.id <= span),
             )
         )
-        added += result.rowcount
         for first in range(low, high + 1, ANSWER_BATCH // 30):
             last = min(first + ANSWER_BATCH // 30 - 1, high)
             connection.execute(
@@ -103,7 +100,6 @@ def copy_wave(connection: sa.Connection, wave_id: int, times: int) -> int:
             "(SELECT max(id) FROM responses))"
         )
         connection.commit()
-    return added
 
 
 def main() -> None:
@@ -129,7 +125,7 @@ def main() -> None:
         for name, _sql in indexes:
             connection.exec_driver_sql(f"DROP INDEX {name}")
         connection.commit()
-        added = copy_wave(connection, wave_id, args.times)
+        copy_wave(connection, wave_id, args.times)
         for _name, sql in indexes:
             connection.exec_driver_sql(sql)
         connection.commit()
@@ -139,7 +135,7 @@ def main() -> None:
             sa.select(sa.func.count()).where(Response.wave_id == wave_id)
         )
     seconds = time.perf_counter() - started
-    print(f"wave {args.wave}: {added} responses added, {total} now ({seconds:.1f} s)")
+    print(f"wave {args.wave}: {total} responses now ({seconds:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,8 @@ import json
 import math
 import re
 import uuid as uuid_module
-from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
-from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
@@ -192,6 +190,8 @@ def _batches(
 
 def _uuid_text(value: object) -> str:
     """A stored UUID as canonical text (SQLite keeps 32 hex digits)."""
+    if isinstance(value, uuid_module.UUID):  # PostgreSQL's driver
+        return str(value)
     if isinstance(value, str) and len(value) == 32:
         return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
     return str(uuid_module.UUID(str(value)))
@@ -208,40 +208,25 @@ def _answers_of(
     response_ids: list[int], text_codes: frozenset[str]
 ) -> dict[int, dict[str, str]]:
     """Answers of a batch of responses; multi-choice values joined (in the order
-    of their values), free text (``text_codes``) masked.
-
-    A response's answers are a run of the sorted rows, made into a dict at once
-    (no Python step per answer)."""
+    of their values), free text (``text_codes``) masked."""
+    found: dict[int, dict[str, str]] = {}
+    answers: dict[str, str] = _NO_ANSWERS
+    current = None
     rows = plain_rows(
         sa.select(Answer.response_id, Answer.item_code, Answer.value)
         .where(Answer.response_id.in_(response_ids))
         .order_by(Answer.response_id, Answer.item_code, Answer.value)
     )
-    pairs, texts = itemgetter(1, 2), sorted(text_codes)
-    found: dict[int, dict[str, str]] = {}
-    start = 0
-    for response_id, count in Counter(map(itemgetter(0), rows)).items():
-        run = rows[start : start + count]
-        start += count
-        answers = dict(map(pairs, run))
-        if len(answers) < count:  # several options of a multi-choice answer
-            _join_options(answers, run)
-        for code in texts:
-            if code in answers:
-                answers[code] = mask_personal_data(answers[code])
-        found[response_id] = answers
+    for response_id, code, value in rows:
+        if response_id != current:
+            current, answers = response_id, {}
+            found[response_id] = answers
+        if code in text_codes:
+            value = mask_personal_data(value)
+        if code in answers:  # a further option of a multi-choice answer
+            value = answers[code] + MULTI_SEPARATOR + value
+        answers[code] = value
     return found
-
-
-def _join_options(answers: dict[str, str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """Put each multi-choice item's options, joined, in ``answers`` (which holds
-    only the last of them)."""
-    options: dict[str, list[str]] = {}
-    for _response_id, code, value in rows:
-        options.setdefault(code, []).append(value)
-    for code, values in options.items():
-        if len(values) > 1:
-            answers[code] = MULTI_SEPARATOR.join(values)
 
 
 def stats_csv(wave: Wave) -> str:

@@ -29,13 +29,11 @@ from sipas.models import Answer, Response  # noqa: E402
 ANSWER_BATCH = 200_000
 
 
-def new_uuid(dialect: str, copy: int) -> sa.ColumnElement:
-    """A fresh UUID per copied row, in the form the column stores."""
+def new_uuid(dialect: str, new_id: sa.ColumnElement) -> sa.ColumnElement:
+    """A fresh UUID per copied row (of its new id), in the form the column stores."""
     if dialect == "postgresql":
-        return sa.cast(
-            sa.func.md5(sa.cast(Response.uuid, sa.Text) + sa.literal(f":{copy}")),
-            Response.uuid.type,
-        )
+        text = sa.cast(Response.uuid, sa.Text) + ":" + sa.cast(new_id, sa.Text)
+        return sa.cast(sa.func.md5(text), Response.uuid.type)
     return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))
 
 
@@ -72,7 +70,7 @@ def copy_wave(connection: sa.Connection, wave_id: int, times: int) -> None:
                 ["id", "uuid", *names],
                 sa.select(
                     Response.id + offset,
-                    new_uuid(dialect, copy),
+                    new_uuid(dialect, Response.id + offset),
                     *[Response.__table__.c[n] for n in names],
                 ).where(Response.wave_id == wave_id, Response.id <= span),
             )

@@ -253,6 +253,11 @@ class StreamedWorkbook:
             )
         return self._number_formats[pattern]
 
+    def allow_large(self) -> None:
+        """Let the file pass 4 GB (ZIP64): the sheets of a million responses do
+        before compression, and XlsxWriter refuses them otherwise."""
+        self._book.use_zip64()
+
     def sheet(self, title: str) -> StreamedSheet:
         """A new sheet at the end (titles are cut to Excel's 31 characters)."""
         return StreamedSheet(self, self._book.add_worksheet(title[:31]))

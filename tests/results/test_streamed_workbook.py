@@ -77,3 +77,14 @@ def test_rows_are_the_bytes_xlsxwriter_writes():
     assert 'xml:space="preserve"' in sheet
     assert "_x0007_" in sheet
     assert "&lt;b&gt;" in sheet
+
+
+def test_a_large_workbook_is_written_with_zip64():
+    buffer = io.BytesIO()
+    book = StreamedWorkbook(buffer)
+    book.allow_large()
+    book.sheet("Phiếu").write_row(["a", 1.5])
+    book.close()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        assert b"<v>1.5</v>" in archive.read("xl/worksheets/sheet1.xml")
+    assert book._book.allow_zip64

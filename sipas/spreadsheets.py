@@ -16,12 +16,20 @@ import csv
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache, lru_cache
 from typing import IO, Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.utility import (
+    _preserve_whitespace,
+    _utf16_len,
+    _utf16_truncate,
+    xl_col_to_name,
+)
+from xlsxwriter.xmlwriter import XMLwriter
 
 #: The characters a spreadsheet reads as the start of a formula, after any quotes.
 _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
@@ -131,20 +139,66 @@ class StreamedSheet:
         bold: bool = False,
     ) -> None:
         """One row: text, numbers, datetimes; None or "" leaves the cell empty.
-        ``formats`` (one per cell, or None) apply to numbers, e.g. percentages."""
-        sheet, row, styles = self._sheet, self.rows, self._book.text_styles[bold]
+        ``formats`` (one per cell, or None) apply to numbers, e.g. percentages.
+
+        The row's XML is made here as XlsxWriter's constant-memory mode makes it
+        (the same bytes: tests/results/test_streamed_workbook.py), without its
+        per-cell calls, which cost more than the rest of a large export."""
+        sheet, row, book = self._sheet, self.rows, self._book
+        number = str(row + 1)
+        text_styles, style_of = book.text_styles[bold], book.style_attribute
+        plain = book.known_attribute(text_styles[False])
+        cells = []
+        first = last = -1
         for column, value in enumerate(values):
             if value is None or value == "":
                 continue
+            where = f'<c r="{_column_name(column)}{number}"'
             if isinstance(value, str):
-                quoted = value[:1] in _FIRST and could_be_formula(value)
-                sheet.write_string(row, column, value, styles[quoted])
-            elif isinstance(value, datetime):
-                sheet.write_datetime(row, column, value, self._book.moment)
+                if value[:1] in _FIRST and could_be_formula(value):
+                    attribute = style_of(text_styles[True])
+                else:
+                    attribute = plain or style_of(text_styles[False])
+                    plain = attribute
+                cells.append(where + attribute + _inline_text(value))
             else:
-                style = formats[column] if formats else None
-                sheet.write_number(row, column, value, style)
+                if isinstance(value, datetime):
+                    value, style = sheet._convert_date_time(value), book.moment
+                else:
+                    style = formats[column] if formats else None
+                cells.append(f"{where}{style_of(style)}><v>{value:.16G}</v></c>")
+            first = column if first < 0 else first
+            last = column
         self.rows += 1
+        if first < 0:
+            return
+        sheet._check_dimensions(row, first)
+        sheet._check_dimensions(row, last)
+        if row > sheet.previous_row:
+            sheet._write_single_row(row)  # anything written through XlsxWriter
+        sheet.fh.write(f'<row r="{number}">{"".join(cells)}</row>')
+
+
+@cache
+def _column_name(column: int) -> str:
+    """A column's letters (0 → A)."""
+    return xl_col_to_name(column)
+
+
+@lru_cache(maxsize=8192)  # option labels, unit names and codes repeat on every row
+def _inline_text(text: str) -> str:
+    """The rest of an inline-string cell, as XlsxWriter writes it."""
+    if len(text) > MAX_CELL_TEXT // 2 and _utf16_len(text) > MAX_CELL_TEXT:
+        text = _utf16_truncate(text, MAX_CELL_TEXT)
+    text = _XML._escape_control_characters(text)
+    space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    return f' t="inlineStr"><is><t{space}>{_XML._escape_data(text)}</t></is></c>'
+
+
+#: XlsxWriter's escaping of text (its methods use no state of the writer).
+_XML = XMLwriter()
+#: UTF-16 units a cell's text may hold (Excel's limit).
+MAX_CELL_TEXT = 32767
 
 
 class StreamedWorkbook:
@@ -173,6 +227,23 @@ class StreamedWorkbook:
         }
         self.moment = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self._number_formats: dict[str, Any] = {}
+        self._style_attributes: dict[int, str] = {}
+
+    def known_attribute(self, cell_format: Any) -> str | None:
+        """``style_attribute`` if a cell has used ``cell_format`` already."""
+        return self._style_attributes.get(id(cell_format))
+
+    def style_attribute(self, cell_format: Any) -> str:
+        """A cell's `` s="…"`` attribute for ``cell_format`` (none for None).
+
+        XlsxWriter numbers a format when a cell first uses it: so here too."""
+        if cell_format is None:
+            return ""
+        key = id(cell_format)
+        if key not in self._style_attributes:
+            index = cell_format._get_xf_index()
+            self._style_attributes[key] = f' s="{index}"'
+        return self._style_attributes[key]
 
     def number_format(self, pattern: str) -> Any:
         """The cell format that shows numbers as ``pattern`` (e.g. "0.00%")."""
@@ -181,6 +252,11 @@ class StreamedWorkbook:
                 {"num_format": pattern}
             )
         return self._number_formats[pattern]
+
+    def allow_large(self) -> None:
+        """Let the file pass 4 GB (ZIP64): the sheets of a million responses do
+        before compression, and XlsxWriter refuses them otherwise."""
+        self._book.use_zip64()
 
     def sheet(self, title: str) -> StreamedSheet:
         """A new sheet at the end (titles are cut to Excel's 31 characters)."""

@@ -109,31 +109,69 @@ def criterion_estimates(
     ratios = np.where(answered, y_total / safe_x, np.nan)
     z = (y - np.nan_to_num(ratios) * x) / safe_x
     has_rows = sums.answered_count > 0
-    variances = column_variances(design, z, has_rows, lonely_psu)
-    dfs = column_degrees_of_freedom(design, has_rows)
-    n = sums.answered_count.sum(axis=0)
-    satisfied = sums.satisfied_count.sum(axis=0)
+    return ratio_estimates(
+        RatioColumns(
+            ratios=ratios,
+            x_total=x_total,
+            y_total=y_total,
+            variances=column_variances(design, z, has_rows, lonely_psu),
+            dfs=column_degrees_of_freedom(design, has_rows),
+            n=sums.answered_count.sum(axis=0),
+            satisfied=sums.satisfied_count.sum(axis=0),
+            answered_weight_sq=sums.answered_weight_sq,
+        ),
+        z,
+        has_rows,
+        design.psu_ids,
+    )
+
+
+@dataclass(frozen=True)
+class RatioColumns:
+    """Per column of 0/1 ratios Σw·y / Σw·x: what their estimates are made of."""
+
+    ratios: NDArray[np.float64]
+    x_total: NDArray[np.float64]
+    y_total: NDArray[np.float64]
+    variances: NDArray[np.float64]
+    dfs: NDArray[np.int64]
+    #: answering rows, and those of them with y = 1
+    n: NDArray[np.int64]
+    satisfied: NDArray[np.int64]
+    #: Σ w²·x
+    answered_weight_sq: NDArray[np.float64]
+
+
+def ratio_estimates(
+    columns: RatioColumns,
+    z: NDArray[np.float64] | None = None,
+    has_rows: NDArray[np.bool_] | None = None,
+    psu_ids: NDArray[np.int64] | None = None,
+) -> list[Estimate]:
+    """An Estimate per column (with its per-PSU linearised totals ``z``, and the
+    PSUs they are of, if given)."""
     estimates = []
-    for k in range(sums.n_criteria):
-        if not answered[k]:
+    for k, ratio in enumerate(columns.ratios.tolist()):
+        if not columns.x_total[k] > 0:
             estimates.append(Estimate(float("nan"), float("nan"), 0, 0, 0, None, None))
             continue
-        ratio, total_x, variance = float(ratios[k]), float(x_total[k]), variances[k]
+        total_x, variance = float(columns.x_total[k]), float(columns.variances[k])
+        n = int(columns.n[k])
         # Σ w (y - R)² over answering rows, for y ∈ {0, 1}: Y(1 - 2R) + R² X
-        sum_w_u2 = float(y_total[k]) * (1 - 2 * ratio) + ratio**2 * total_x
-        srs = srs_variance(sum_w_u2, int(n[k]), total_x)
+        sum_w_u2 = float(columns.y_total[k]) * (1 - 2 * ratio) + ratio**2 * total_x
+        srs = srs_variance(sum_w_u2, n, total_x)
         estimates.append(
             Estimate(
                 value=ratio,
-                variance=float(variance),
-                df=int(dfs[k]),
-                n=int(n[k]),
-                satisfied=int(satisfied[k]),
-                deff=float(variance / srs) if srs else None,
-                deff_kish=int(n[k]) * float(sums.answered_weight_sq[k]) / total_x**2,
-                psu_totals=z[:, k],
-                psu_has_rows=has_rows[:, k],
-                psu_ids=design.psu_ids,
+                variance=variance,
+                df=int(columns.dfs[k]),
+                n=n,
+                satisfied=int(columns.satisfied[k]),
+                deff=variance / srs if srs else None,
+                deff_kish=n * float(columns.answered_weight_sq[k]) / total_x**2,
+                psu_totals=None if z is None else z[:, k],
+                psu_has_rows=None if has_rows is None else has_rows[:, k],
+                psu_ids=psu_ids,
             )
         )
     return estimates

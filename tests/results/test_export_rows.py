@@ -187,3 +187,25 @@ def test_progress_of_a_units_download_counts_only_its_subtree(varied_wave):
     assert heard[0] == (0, total)
     assert heard[-1] == (total, total)
     assert total < exports.count_counted(varied_wave)
+
+
+def test_a_workbook_of_many_responses_may_pass_four_gigabytes(
+    varied_wave, demo_app, monkeypatch
+):
+    """A million responses make more than 4 GB of sheet XML before compression:
+    such a workbook is written with ZIP64 (XlsxWriter refused it before)."""
+    from sipas.spreadsheets import StreamedWorkbook
+
+    allowed: list[bool] = []
+    monkeypatch.setattr(workbook, "LARGE_FROM", 400)  # the wave has 405
+    monkeypatch.setattr(
+        StreamedWorkbook, "allow_large", lambda self: allowed.append(True)
+    )
+    with demo_app.test_request_context():
+        results = dashboard.compute_results(varied_wave, None)
+        data = workbook.results_workbook(results, None, {})
+        assert allowed == [True]
+        monkeypatch.setattr(workbook, "LARGE_FROM", 406)
+        workbook.results_workbook(results, None, {})
+    assert allowed == [True]
+    assert load_workbook(io.BytesIO(data)).sheetnames[0] == "Phiếu trả lời"

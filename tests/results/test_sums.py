@@ -291,3 +291,30 @@ def test_calibrated_wave_equals_export_and_cli(filled_wave, runner, tmp_path, me
     filled_wave.calibration_margins = None
     uncalibrated = reporting.wave_analysis(filled_wave, Options()).overall.overall
     assert uncalibrated.estimate.value != pytest.approx(from_db["overall"]["index"])
+
+
+def test_shares_of_responses_that_are_their_own_psus_fetch_counts_not_rows(
+    filled_wave, demo_app
+):
+    """Each response its own PSU (no PSU level): the database sends counts per
+    unit, item and option, never a row per response, and the shares equal those
+    made from every response's own sums (the export's route, above)."""
+    from sqlalchemy import event
+
+    filled_wave.psu_level = None
+    db.session.commit()
+    fetched: list[int] = []
+
+    def count_rows(_conn, cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            fetched.append(statement.count("responses.id"))
+
+    event.listen(db.engine, "after_cursor_execute", count_rows)
+    try:
+        shares = reporting.wave_shares(filled_wave, ["harassment"], Options())
+    finally:
+        event.remove(db.engine, "after_cursor_execute", count_rows)
+    assert shares["harassment"]
+    # grouped by unit: no query selects or groups by a response's id
+    assert fetched
+    assert all(n <= 1 for n in fetched)  # the join condition names it once, no more

@@ -12,11 +12,17 @@ import numpy as np
 import pytest
 
 from sipas.stats.compare import domain_difference, independent_difference
-from sipas.stats.design import build_design
+from sipas.stats.design import LonelyPsu, LonelyPsuError, build_design
 from sipas.stats.estimate import Estimate, criterion_estimates, is_small_sample
 from sipas.stats.flatfile import read_flat_text
 from sipas.stats.indices import Options
-from sipas.stats.shares import indicator_sums, option_shares, ranking
+from sipas.stats.shares import (
+    SingletonCells,
+    indicator_sums,
+    option_shares,
+    ranking,
+    singleton_estimates,
+)
 from sipas.stats.sums import criterion_sums
 from tests.stats.survey_data import CRITERIA, write_survey_csv
 
@@ -123,3 +129,55 @@ def test_a_difference_the_design_cannot_measure_is_not_significant():
     assert not no_df.is_significant
     same = _difference(0.0, 0.0, 4, 0.95)
     assert same.p_value == 1.0
+
+
+@pytest.mark.parametrize("rule", list(LonelyPsu))
+def test_shares_of_a_design_of_single_rows_from_counts_equal_those_from_rows(rule):
+    """Every row its own PSU: the estimates from per-cell counts alone (what the
+    database's GROUP BY gives) equal those from a per-PSU sum of every row."""
+    rng = np.random.default_rng(7)
+    # cells: (stratum, weight, rows); stratum "c" has a single row (lonely)
+    cells = [("a", 2.0, 40), ("a", 5.5, 25), ("b", 1.25, 60), ("c", 3.0, 1)]
+    cells += [("d", 7.0, 30)]  # nobody in "d" answers the second item
+    stratum, weight, cell = [], [], []
+    for number, (label, w, rows) in enumerate(cells):
+        stratum += [label] * rows
+        weight += [w] * rows
+        cell += [number] * rows
+    n = len(stratum)
+    answered = rng.random((n, 3)) < 0.8
+    answered[np.asarray(stratum) == "d", 1] = False
+    chosen = answered & (rng.random((n, 3)) < 0.4)
+    design, psu = build_design(stratum, [f"r{i}" for i in range(n)])
+    sums = _row_sums(design, psu, weight, chosen, answered)
+    counts = SingletonCells(
+        stratum=np.asarray([design.stratum_labels.index(c[0]) for c in cells]),
+        weight=np.asarray([c[1] for c in cells]),
+        rows=np.asarray([c[2] for c in cells]),
+        answered=np.stack([answered[np.asarray(cell) == k].sum(0) for k in range(5)]),
+        chosen=np.stack([chosen[np.asarray(cell) == k].sum(0) for k in range(5)]),
+    )
+    if rule is LonelyPsu.fail:  # both name the lonely stratum
+        with pytest.raises(LonelyPsuError, match="'c'"):
+            criterion_estimates(design, sums, rule)
+        with pytest.raises(LonelyPsuError, match="'c'"):
+            singleton_estimates(counts, design.stratum_labels, rule)
+        return
+    expected = criterion_estimates(design, sums, rule)
+    found = singleton_estimates(counts, design.stratum_labels, rule)
+    for got, want in zip(found, expected, strict=True):
+        assert got.value == pytest.approx(want.value, rel=1e-12)
+        assert got.variance == pytest.approx(want.variance, rel=1e-9)
+        assert (got.df, got.n, got.satisfied) == (want.df, want.n, want.satisfied)
+        assert got.deff == pytest.approx(want.deff, rel=1e-9)
+        assert got.deff_kish == pytest.approx(want.deff_kish, rel=1e-12)
+
+
+def _row_sums(design, psu, weight, chosen, answered):
+    return indicator_sums(
+        design.n_psus,
+        psu,
+        np.asarray(weight),
+        chosen.astype(float),
+        answered.astype(float),
+    )

@@ -10,7 +10,7 @@ import re
 import uuid as uuid_module
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 
@@ -41,7 +41,8 @@ class CountedResponse(NamedTuple):
     """What the downloads show of a counted response (a row, not an ORM object)."""
 
     id: int
-    uuid: uuid_module.UUID
+    #: the UUID as text (8-4-4-4-12 hex digits)
+    uuid: str
     unit_id: int
     channel: Channel
     submitted_at: datetime | None
@@ -51,7 +52,7 @@ def stats_csv_rows(
     wave: Wave,
     unit_ids: Collection[int] | None = None,
     progress: Progress | None = None,
-) -> Iterator[list[str]]:
+) -> Iterator[list[str | None]]:
     """Header, then one row per counted response (of ``unit_ids`` if given), fetched
     in batches; cells that could read as a formula are neutralised here already.
 
@@ -87,24 +88,27 @@ def stats_csv_rows(
         "wave",
         *others,
     ]
+    texts_at = [k for k, (_code, is_text) in enumerate(other_columns) if is_text]
     for responses, answers in batches:
         for response in responses:
             stratum, psu, weight, unit_code = designs[response.unit_id]
-            values = answers.get(response.id, _NO_ANSWERS)
-            response_id = str(response.uuid)
+            values = answers.get(response.id, _NO_ANSWERS).get
+            response_id = response.uuid
+            row_others = list(map(values, others))
+            for k in texts_at:  # free text: the only cells that could be formulas
+                text = row_others[k]
+                if text is not None:
+                    row_others[k] = csv_text(text)
             yield [
                 response_id,
                 stratum,
                 psu or response_id,
                 weight,
-                *[values.get(code, "") for code in criteria],
+                *map(values, criteria),  # None: no answer, an empty cell
                 unit_code,
                 response.channel.value,
                 wave_code,
-                *[
-                    csv_text(values.get(code, "")) if is_text else values.get(code, "")
-                    for code, is_text in other_columns
-                ],
+                *row_others,
             ]
 
 
@@ -162,13 +166,16 @@ def _batches(
     conditions: list[sa.ColumnElement[bool]], text_codes: frozenset[str]
 ) -> Iterator[tuple[Sequence[CountedResponse], dict[int, dict[str, str]]]]:
     """Responses meeting ``conditions`` in id order, ``BATCH`` at a time, with
-    their answers: plain rows, no ORM object per response."""
+    their answers: the driver's plain rows, no ORM object, no SQLAlchemy row."""
     last_id = 0
     columns = [getattr(Response, name) for name in CountedResponse._fields]
+    channels = {channel.value: channel for channel in Channel}
     while True:
         responses = [
-            CountedResponse(*row)
-            for row in db.session.connection().execute(
+            CountedResponse(
+                id, _uuid_text(uuid), unit_id, channels[channel], _moment(submitted)
+            )
+            for id, uuid, unit_id, channel, submitted in plain_rows(
                 sa.select(*columns)
                 .where(*conditions, Response.id > last_id)
                 .order_by(Response.id)
@@ -179,6 +186,22 @@ def _batches(
             return
         yield responses, _answers_of([r.id for r in responses], text_codes)
         last_id = responses[-1].id
+
+
+def _uuid_text(value: object) -> str:
+    """A stored UUID as canonical text (SQLite keeps 32 hex digits)."""
+    if isinstance(value, uuid_module.UUID):  # PostgreSQL's driver
+        return str(value)
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(uuid_module.UUID(str(value)))
+
+
+def _moment(value: object) -> datetime | None:
+    """A stored time as a datetime (SQLite gives back its text)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return cast("datetime | None", value)  # the driver's datetime
 
 
 def _answers_of(

@@ -31,6 +31,9 @@ from sipas.stats.indices import IndexResult, Indices
 CellValue = str | float | datetime | None
 
 PERCENT = "0.00%"
+#: Responses from which a workbook may pass 4 GB before compression (about 4 kB a
+#: response in the sheet's XML: 1M responses were refused without ZIP64).
+LARGE_FROM = 200_000
 #: Multi-choice labels are joined with this in one cell.
 LABEL_SEPARATOR = "; "
 
@@ -108,6 +111,8 @@ def _responses_sheets(
     title = _("Response forms")
     per_sheet = SHEET_ROWS - 3  # two heading rows, and a note on the first sheet
     total = count_counted(wave, unit_ids)
+    if total >= LARGE_FROM:
+        workbook.allow_large()
     n_sheets = max(1, -(-total // per_sheet))
     sheet = None
     for number, row in enumerate(

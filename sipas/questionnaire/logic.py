@@ -217,35 +217,51 @@ def validate_answers(
         if not visible:
             continue
         value = raw.get(item.code)
-        if _is_empty(value) or (isinstance(value, str) and not normalize_text(value)):
+        if value is None:
+            result: AnswerValue | AnswerProblem | None = None
+        elif memo is None:
+            result = _checked(item, value)
+        else:
+            result = _remembered(item, value, memo)
+        if result is None:
             if item.required and (checked is None or item.code in checked):
                 problems.append(AnswerProblem(item.code, ProblemKind.required))
-            continue
-        result = _clean(item, value) if memo is None else _remembered(item, value, memo)
-        if isinstance(result, AnswerProblem):
+        elif isinstance(result, AnswerProblem):
             problems.append(result)
         else:
             clean[item.code] = result
     return ValidatedAnswers(answers=clean, problems=tuple(problems))
 
 
+def _checked(item: Item, value: object) -> AnswerValue | AnswerProblem | None:
+    """The stored form of an answer, the problem with it, or None for no answer."""
+    if _is_empty(value) or (isinstance(value, str) and not normalize_text(value)):
+        return None
+    return _clean(item, value)
+
+
+#: Marks a value known to be no answer, in a memo of :func:`_checked`.
+_NO_ANSWER = ""
+
+
 def _remembered(
     item: Item,
     value: object,
     memo: dict[tuple[str, object], AnswerValue | AnswerProblem],
-) -> AnswerValue | AnswerProblem:
-    """:func:`_clean` of ``value``, worked out once per item and text (values of
-    other types are checked each time: 1, 1.0 and True are equal keys)."""
+) -> AnswerValue | AnswerProblem | None:
+    """:func:`_checked` of ``value``, worked out once per item and text (values
+    of other types are checked each time: 1, 1.0 and True are equal keys)."""
     if isinstance(value, list | tuple) and all(type(v) is str for v in value):
         key: tuple[str, object] = (item.code, tuple(value))
     elif type(value) is str:
         key = (item.code, value)
     else:
-        return _clean(item, value)
+        return _checked(item, value)
     result = memo.get(key)
     if result is None:
-        result = memo[key] = _clean(item, value)
-    return result
+        result = _checked(item, value)
+        memo[key] = _NO_ANSWER if result is None else result
+    return None if result == _NO_ANSWER else result
 
 
 def _required_scope(

@@ -17,6 +17,8 @@ Nothing here commits: a failure leaves the caller's transaction to roll back who
 
 from __future__ import annotations
 
+import json
+import uuid as uuid_module
 from collections.abc import Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
@@ -26,6 +28,27 @@ from sipas.models import Answer, Response
 
 #: An answer row: (response id, item code, value).
 AnswerRow = tuple[int, str, str]
+
+
+def stored_waves(uuids: Sequence[uuid_module.UUID]) -> dict[uuid_module.UUID, int]:
+    """The wave of each of ``uuids`` already stored, in one query however many
+    (SQLite: the ids as one JSON array; PostgreSQL: one array parameter)."""
+    if not uuids:
+        return {}
+    query = sa.select(Response.uuid, Response.wave_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        given = sa.bindparam("uuids", list(uuids), type_=ARRAY(sa.Uuid))
+        query = query.where(Response.uuid == sa.any_(given))
+    else:
+        # SQLite keeps a UUID as its 32 hex digits
+        listed = json.dumps([value.hex for value in uuids])
+        each: sa.Select = sa.select(sa.column("value")).select_from(
+            sa.func.json_each(listed)
+        )
+        query = query.where(Response.uuid.in_(each))
+    return {found: wave_id for found, wave_id in db.session.execute(query)}
 
 
 def allocate_ids(count: int) -> list[int]:

@@ -4,8 +4,6 @@ or nothing; idempotent on ``response_id`` (the response's UUID)."""
 from __future__ import annotations
 
 import logging
-import uuid as uuid_module
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -43,8 +41,6 @@ log = logging.getLogger(__name__)
 
 #: Largest file accepted for an import (about 150 000 rows of the stats CSV).
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
-#: Rows written per statement, and response ids looked up per query.
-BATCH = 2000
 
 #: Paper forms' response ids are made from wave and serial (uuid5), so anyone can
 #: work out those of forms not entered yet; client ids are random (version 4).
@@ -201,7 +197,7 @@ def _split_stored(
 ) -> tuple[list[ParsedRow], list[ParsedRow], list[RowError]]:
     """Rows not stored yet, rows stored before in this wave, and a problem for each
     row whose id belongs to a response of another wave."""
-    stored = _stored_waves(row.uuid for row in rows)
+    stored = bulk.stored_waves([row.uuid for row in rows])
     fresh, already, errors = [], [], []
     for row in rows:
         wave_id = stored.get(row.uuid)
@@ -215,22 +211,6 @@ def _split_stored(
             message = _l("This response_id is already stored in another survey round.")
             errors.append(RowError(row.row, "response_id", message))
     return fresh, already, errors
-
-
-def _stored_waves(uuids: Iterable[uuid_module.UUID]) -> dict[uuid_module.UUID, int]:
-    """The wave of each of ``uuids`` already stored, a batch of ids per query."""
-    wanted = list(uuids)
-    found: dict[uuid_module.UUID, int] = {}
-    for start in range(0, len(wanted), BATCH):
-        chunk = wanted[start : start + BATCH]
-        found.update(
-            db.session.execute(
-                sa.select(Response.uuid, Response.wave_id).where(
-                    Response.uuid.in_(chunk)
-                )
-            ).all()
-        )
-    return found
 
 
 def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:

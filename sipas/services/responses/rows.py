@@ -256,7 +256,7 @@ class _RowChecker:
         self.seen_ids: dict[uuid_module.UUID, int] = {}
         self.occurrences: dict[tuple[str, ...], int] = {}
         # a column holds a few distinct values: each is read and checked once
-        self.codes_memo: dict[tuple[str, str], object] = {}
+        self.codes_memo: dict[tuple[str, type, object], object] = {}
         self.validation_memo: dict = {}
 
     def cell(self, cells: tuple[object, ...], column: str) -> str:
@@ -373,13 +373,18 @@ class _RowChecker:
 
     def _answers(self, cells: tuple[object, ...], fail: Fail) -> dict[str, AnswerValue]:
         raw: dict[str, object] = {}
+        size = len(cells)
         for position, item in self.items:
-            value = clean(cells[position]) if position < len(cells) else ""
-            if value:
-                key = (item.code, value)
-                codes = self.codes_memo.get(key)
-                if codes is None:
-                    codes = self.codes_memo[key] = self._codes(item, value)
+            if position >= size:
+                continue
+            cell = cells[position]
+            # the type too: clean() reads True and 1 differently
+            key = (item.code, type(cell), cell)
+            codes = self.codes_memo.get(key)
+            if codes is None:
+                value = clean(cell)
+                codes = self.codes_memo[key] = self._codes(item, value) if value else ""
+            if codes != "":
                 raw[item.code] = codes
         validated = validate_answers(self.questionnaire, raw, memo=self.validation_memo)
         for problem in validated.problems:

@@ -273,9 +273,7 @@ def insert_new(columns: Mapping[str, list], answers: Batch) -> list[uuid.UUID]:
     """Insert the responses not stored yet, then their answers, through the driver
     (``columns``: one list per response column, in the order of ``answers``)."""
     uuids = columns["uuid"]
-    existing = set(
-        db.session.scalars(sa.select(Response.uuid).where(Response.uuid.in_(uuids)))
-    )
+    existing = set(bulk.stored_waves(uuids))
     fresh = [k for k, value in enumerate(uuids) if value not in existing]
     if not fresh:
         return []

@@ -21,23 +21,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._trees import (  # noqa: E402
-    PYTHON,
-    Databases,
-    Measured,
-    export,
-    measured,
-    tree_env,
-)
+from benchmarks import _trees as runs  # noqa: E402
 
 
-def timed_demo(tree: Path, url: str, responses: int) -> Measured:
+def timed_demo(tree: Path, url: str, responses: int) -> runs.Measured:
     """The demo command's figures on a fresh, migrated database."""
-    env = tree_env(tree, url)
-    flask = [PYTHON, "-m", "flask"]
-    measured([*flask, "db", "upgrade"], env, tree)
-    measured([*flask, "sipas", "questionnaire", "sync"], env, tree)
-    return measured([*flask, "sipas", "demo", "--responses", str(responses)], env, tree)
+    env = runs.tree_env(tree, url)
+    flask = [runs.PYTHON, "-m", "flask"]
+    runs.measured([*flask, "db", "upgrade"], env, tree)
+    runs.measured([*flask, "sipas", "questionnaire", "sync"], env, tree)
+    return runs.measured(
+        [*flask, "sipas", "demo", "--responses", str(responses)], env, tree
+    )
 
 
 def main() -> None:
@@ -53,10 +48,10 @@ def main() -> None:
     ):
         workdir = Path(temp)
         trees = {
-            name: export(revision, workdir / name)
+            name: runs.export(revision, workdir / name)
             for name, revision in (("before", args.before), ("after", args.after))
         }
-        databases = Databases(workdir, stack)
+        databases = runs.Databases(workdir, stack)
         for kind in args.databases:
             times = {
                 name: timed_demo(tree, databases.fresh(kind), args.responses)

@@ -15,24 +15,13 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Answer, Channel, Response, ResponseStatus
-from sipas.services.questionnaires import parsed
 from sipas.services.responses import bulk
 from sipas.services.units.lookup import unit_by_code
-from tests.factories import demo_target, make_response
+from tests.factories import make_response
 from tests.responses.test_imports import csv_file, english, make_row, run, stored_count
 
 #: A moment with microseconds, in UTC.
 MOMENT = datetime(2026, 3, 2, 1, 30, 15, 123456, tzinfo=UTC)
-
-
-@pytest.fixture
-def wave(demo_app):
-    return demo_target()[0]
-
-
-@pytest.fixture
-def questionnaire(wave):
-    return parsed(wave.questionnaire)
 
 
 def columns_of(wave, count: int) -> dict[str, list]:

@@ -69,15 +69,20 @@ def allocate_ids(count: int) -> list[int]:
 def insert_responses(columns: Mapping[str, Sequence[object]]) -> list[int]:
     """Insert responses given column by column (name → one value per response);
     columns left out take their Python default. Returns the new ids, in order."""
+    ids = allocate_ids(len(next(iter(columns.values()))))
+    insert_columns(Response.__table__, {"id": ids, **columns})
+    return ids
+
+
+def insert_columns(table: sa.Table, columns: Mapping[str, Sequence[object]]) -> None:
+    """Insert rows into ``table`` given column by column; columns left out take
+    their Python default (the database's when they have none)."""
     size = len(next(iter(columns.values())))
-    ids = allocate_ids(size)
-    table = Response.__table__
-    given = {"id": ids, **columns}
+    given = dict(columns)
     for column in table.columns:
         if column.name not in given and column.default is not None:
             given[column.name] = [_default(column)] * size
     _insert(table, {name: _bound(table.c[name], given[name]) for name in given})
-    return ids
 
 
 def insert_answers(rows: Sequence[AnswerRow]) -> None:

@@ -36,6 +36,7 @@ from sipas.questionnaire import AnswerValue, ItemType, Questionnaire, visible_it
 from sipas.questionnaire.serials import format_serial
 from sipas.services import accounts
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import bulk
 from sipas.services.synthetic.answers import Drawer, Respondent
 
 #: The demo's surveyors (passwords random: an administrator sets real ones).
@@ -251,10 +252,10 @@ class _Typist:
 
     def flush(self) -> None:
         """Insert the collected forms and entries."""
-        if self.forms:
-            db.session.execute(PaperForm.__table__.insert(), self.forms)
-        if self.entries:
-            db.session.execute(PaperEntry.__table__.insert(), self.entries)
+        for model, rows in ((PaperForm, self.forms), (PaperEntry, self.entries)):
+            if rows:
+                columns = {name: [row[name] for row in rows] for name in rows[0]}
+                bulk.insert_columns(model.__table__, columns)
 
 
 def _typed(

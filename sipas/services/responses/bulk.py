@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuid_module
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 
@@ -85,23 +85,23 @@ def insert_columns(table: sa.Table, columns: Mapping[str, Sequence[object]]) -> 
     _insert(table, {name: _bound(table.c[name], given[name]) for name in given})
 
 
-def insert_answers(rows: Sequence[AnswerRow]) -> None:
-    """Insert answer rows (plain strings and ints: no processing needed)."""
-    if rows:
-        table = Answer.__table__
-        _write(table.name, ("response_id", "item_code", "value"), rows)
+def insert_answers(rows: Iterable[AnswerRow]) -> None:
+    """Insert answer rows (plain strings and ints: no processing needed), read
+    one at a time: a generator of millions costs no memory."""
+    table = Answer.__table__
+    _write(table.name, ("response_id", "item_code", "value"), rows)
 
 
 def answer_rows(
     ids: Sequence[int], answers: Iterable[Mapping[str, str | tuple[str, ...]]]
-) -> list[AnswerRow]:
+) -> Iterator[AnswerRow]:
     """The answer rows of responses ``ids`` (a multi-choice answer: one per code)."""
-    return [
+    return (
         (response_id, code, value)
         for response_id, given in zip(ids, answers, strict=True)
         for code, answer in given.items()
         for value in ((answer,) if isinstance(answer, str) else answer)
-    ]
+    )
 
 
 def _default(column: sa.Column) -> object:
@@ -127,13 +127,15 @@ def _insert(table: sa.Table, columns: Mapping[str, list[object]]) -> None:
     _write(table.name, names, list(zip(*columns.values(), strict=True)))
 
 
-def _write(table: str, names: Sequence[str], rows: Sequence[tuple]) -> None:
-    """Rows of plain values into ``table``: COPY on PostgreSQL, else executemany."""
+def _write(table: str, names: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Rows of plain values into ``table``: COPY on PostgreSQL, else one
+    executemany that reads the rows as it goes."""
     connection = db.session.connection()
     listed = ", ".join(names)
+    # the DB-API connection of the session's transaction
+    driver = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
+        with driver.cursor().copy(f"COPY {table} ({listed}) FROM STDIN") as copy:  # type: ignore[union-attr]
             for row in rows:
                 copy.write_row(row)
         return
@@ -141,4 +143,8 @@ def _write(table: str, names: Sequence[str], rows: Sequence[tuple]) -> None:
     markers = ", ".join([marker] * len(names))
     # names come from the table definitions, never from outside input
     statement = f"INSERT INTO {table} ({listed}) VALUES ({markers})"  # noqa: S608
-    connection.exec_driver_sql(statement, list(rows))
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()

@@ -110,8 +110,10 @@ def import_file(
     if len(data) > MAX_IMPORT_BYTES:
         return ImportReport(file_error=_l("The file is larger than 50 MB."))
     try:
-        records = read_records(filename, data)
-        plan = plan_rows(records, _vocabulary(wave), _context(wave, user))
+        # the cells are dropped once checked: the rows keep only their answers
+        plan = plan_rows(
+            read_records(filename, data), _vocabulary(wave), _context(wave, user)
+        )
     except FileError as error:
         return ImportReport(file_error=error.args[0])
     errors = list(plan.errors)

@@ -31,24 +31,28 @@ AnswerRow = tuple[int, str, str]
 
 
 def stored_waves(uuids: Sequence[uuid_module.UUID]) -> dict[uuid_module.UUID, int]:
-    """The wave of each of ``uuids`` already stored, in one query however many
-    (SQLite: the ids as one JSON array; PostgreSQL: one array parameter)."""
+    """The wave of each of ``uuids`` already stored, in one query however many."""
     if not uuids:
         return {}
-    query = sa.select(Response.uuid, Response.wave_id)
+    query = sa.select(Response.uuid, Response.wave_id).where(uuid_in(uuids))
+    return {found: wave_id for found, wave_id in db.session.execute(query)}
+
+
+def uuid_in(uuids: Sequence[uuid_module.UUID]) -> sa.ColumnElement[bool]:
+    """SQL condition: the response's UUID is one of ``uuids``, with one parameter
+    however many (SQLite: a JSON array; PostgreSQL: an array), where ``IN`` would
+    take one each and stop at the driver's limit (65 535 on PostgreSQL)."""
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import ARRAY
 
         given = sa.bindparam("uuids", list(uuids), type_=ARRAY(sa.Uuid))
-        query = query.where(Response.uuid == sa.any_(given))
-    else:
-        # SQLite keeps a UUID as its 32 hex digits
-        listed = json.dumps([value.hex for value in uuids])
-        each: sa.Select = sa.select(sa.column("value")).select_from(
-            sa.func.json_each(listed)
-        )
-        query = query.where(Response.uuid.in_(each))
-    return {found: wave_id for found, wave_id in db.session.execute(query)}
+        return Response.uuid == sa.any_(given)
+    # SQLite keeps a UUID as its 32 hex digits
+    listed = json.dumps([value.hex for value in uuids])
+    each: sa.Select = sa.select(sa.column("value")).select_from(
+        sa.func.json_each(listed)
+    )
+    return Response.uuid.in_(each)
 
 
 def allocate_ids(count: int) -> list[int]:

@@ -87,7 +87,7 @@ def add_paper_forms(wave: Wave, added: list[uuid.UUID], seed: int) -> PaperRepor
     typist = _Typist.of(wave, rng)
     responses = db.session.execute(
         sa.select(Response.id, Response.unit_id, Response.submitted_at)
-        .where(Response.uuid.in_(added), Response.channel == Channel.paper)
+        .where(bulk.uuid_in(added), Response.channel == Channel.paper)
         .order_by(Response.id)
     ).all()
     answers = _answers_of(typist.questionnaire, [row.id for row in responses])

@@ -131,9 +131,11 @@ class Answer(Model):
     response: Mapped[Response] = relationship(back_populates="answers")
 
     # covers the option counts of perception and expectation questions: one item's
-    # answers in response order, without touching the table
+    # answers in response order, without touching the table. On SQLite the table
+    # is its primary key (WITHOUT ROWID): a row is written twice, not three times
     __table_args__ = (
         sa.Index("ix_answers_item_response", "item_code", "response_id", "value"),
+        {"sqlite_with_rowid": False},
     )
 
 

@@ -188,12 +188,15 @@ def validate_answers(
     raw: Mapping[str, object],
     *,
     section_codes: Collection[str] | None = None,
+    memo: dict[tuple[str, object], AnswerValue | AnswerProblem] | None = None,
 ) -> ValidatedAnswers:
     """Check raw answers against the questionnaire; keep only what may be stored.
 
     Answers to items hidden by ``show_if`` are dropped, not refused (the respondent
     changed a filter answer). With ``section_codes``, only those sections' items must
-    be answered; visibility is still judged on all answers.
+    be answered; visibility is still judged on all answers. ``memo`` (a dict the
+    caller keeps across many calls, e.g. the rows of a file) remembers each item's
+    verdict on each value, so a file's few distinct values are checked once.
     """
     problems = [
         AnswerProblem(str(code), ProblemKind.unknown_item)
@@ -202,20 +205,63 @@ def validate_answers(
     ]
     checked = _required_scope(questionnaire, section_codes)
     clean: dict[str, AnswerValue] = {}
+    # visibility of the items so far: a rule's target comes before it, so its own
+    # visibility is known (as is_visible would judge it on ``clean``)
+    shown: dict[str, bool] = {}
     for item in questionnaire.items:
-        if not is_visible(item, clean, questionnaire):
+        rule = item.show_if
+        visible = shown[item.code] = rule is None or (
+            shown.get(rule.item, True)
+            and not _chosen(clean.get(rule.item)).isdisjoint(rule.values)
+        )
+        if not visible:
             continue
         value = raw.get(item.code)
-        if _is_empty(value) or (isinstance(value, str) and not normalize_text(value)):
+        if value is None:
+            result: AnswerValue | AnswerProblem | None = None
+        elif memo is None:
+            result = _checked(item, value)
+        else:
+            result = _remembered(item, value, memo)
+        if result is None:
             if item.required and (checked is None or item.code in checked):
                 problems.append(AnswerProblem(item.code, ProblemKind.required))
-            continue
-        result = _clean(item, value)
-        if isinstance(result, AnswerProblem):
+        elif isinstance(result, AnswerProblem):
             problems.append(result)
         else:
             clean[item.code] = result
     return ValidatedAnswers(answers=clean, problems=tuple(problems))
+
+
+def _checked(item: Item, value: object) -> AnswerValue | AnswerProblem | None:
+    """The stored form of an answer, the problem with it, or None for no answer."""
+    if _is_empty(value) or (isinstance(value, str) and not normalize_text(value)):
+        return None
+    return _clean(item, value)
+
+
+#: Marks a value known to be no answer, in a memo of :func:`_checked`.
+_NO_ANSWER = ""
+
+
+def _remembered(
+    item: Item,
+    value: object,
+    memo: dict[tuple[str, object], AnswerValue | AnswerProblem],
+) -> AnswerValue | AnswerProblem | None:
+    """:func:`_checked` of ``value``, worked out once per item and text (values
+    of other types are checked each time: 1, 1.0 and True are equal keys)."""
+    if isinstance(value, list | tuple) and all(type(v) is str for v in value):
+        key: tuple[str, object] = (item.code, tuple(value))
+    elif type(value) is str:
+        key = (item.code, value)
+    else:
+        return _checked(item, value)
+    result = memo.get(key)
+    if result is None:
+        result = _checked(item, value)
+        memo[key] = _NO_ANSWER if result is None else result
+    return None if result == _NO_ANSWER else result
 
 
 def _required_scope(

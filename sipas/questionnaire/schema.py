@@ -209,12 +209,12 @@ class Questionnaire:
         }
         object.__setattr__(self, "_items_by_code", MappingProxyType(by_code))
 
-    @property
+    @cached_property
     def items(self) -> tuple[Item, ...]:
         """All items in the order they are asked."""
         return tuple(self._items_by_code.values())
 
-    @property
+    @cached_property
     def criteria(self) -> tuple[Item, ...]:
         """The scored criteria (scale items with a factor), in order."""
         return tuple(item for item in self.items if item.is_criterion)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -332,14 +333,15 @@ def test_erased_comments_are_masked_again_with_the_wider_detector(tmp_path):
         db.session.remove()  # give its connection back before closing them all
 
 
-def test_the_import_channel_keeps_every_answer_and_downgrades_to_paper(tmp_path):
-    """SQLite rebuilds ``responses`` to add the channel ``import``: the answers
-    (whose foreign key cascades) survive, and a downgrade keeps imported rows."""
+@contextmanager
+def _one_response_at(path, revision: str, answers: str):
+    """Inside an app migrated to ``revision``, holding a wave of a one-item
+    questionnaire and one web response (id 1) with ``answers`` (SQL values)."""
     import sqlalchemy as sa
 
-    app = app_with_migrations(tmp_path / "channels.db")
+    app = app_with_migrations(path)
     with app.app_context():
-        upgrade(revision="questionnaires1a2b")
+        upgrade(revision=revision)
         run = db.session.execute
         _old_wave(run, {"sections": [{"items": [{"code": "A1", "type": "scale"}]}]})
         run(
@@ -350,8 +352,20 @@ def test_the_import_channel_keeps_every_answer_and_downgrades_to_paper(tmp_path)
                 "'2026-01-01', 'complete')"
             )
         )
-        run(sa.text("INSERT INTO answers VALUES (1, 'A1', '5')"))
+        run(sa.text(f"INSERT INTO answers VALUES {answers}"))  # noqa: S608
         db.session.commit()
+        yield run
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_import_channel_keeps_every_answer_and_downgrades_to_paper(tmp_path):
+    """SQLite rebuilds ``responses`` to add the channel ``import``: the answers
+    (whose foreign key cascades) survive, and a downgrade keeps imported rows."""
+    import sqlalchemy as sa
+
+    one = "(1, 'A1', '5')"
+    with _one_response_at(tmp_path / "channels.db", "questionnaires1a2b", one) as run:
         upgrade()
         assert run(sa.text("SELECT count(*) FROM answers")).scalar() == 1
         run(sa.text("UPDATE responses SET channel = 'import'"))
@@ -359,5 +373,33 @@ def test_the_import_channel_keeps_every_answer_and_downgrades_to_paper(tmp_path)
         downgrade(revision="questionnaires1a2b")
         assert run(sa.text("SELECT channel FROM responses")).scalar() == "paper"
         assert run(sa.text("SELECT count(*) FROM answers")).scalar() == 1
-        db.session.remove()
-        db.engine.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_answers_are_clustered_on_their_key_and_keep_every_row(tmp_path):
+    """The answers table is rebuilt WITHOUT ROWID (each row written twice, not
+    three times) with every answer; a downgrade gives the rowid table back."""
+    import sqlalchemy as sa
+
+    two = "(1, 'A1', '5'), (1, 'E2', '4')"
+    with _one_response_at(tmp_path / "answers.db", "imports1a2b", two) as run:
+
+        def shape() -> tuple[bool, list]:
+            ddl = run(sa.text("SELECT sql FROM sqlite_master WHERE name = 'answers'"))
+            clustered = "WITHOUT ROWID" in ddl.scalar()
+            rows = run(sa.text("SELECT * FROM answers ORDER BY item_code")).all()
+            db.session.commit()  # no read left open across the migration
+            return clustered, [tuple(row) for row in rows]
+
+        answers = [(1, "A1", "5"), (1, "E2", "4")]
+        assert shape() == (False, answers)
+        upgrade()
+        assert shape() == (True, answers)
+        # the item index and the cascade from responses are still there
+        indexes = run(sa.text("PRAGMA index_list(answers)")).all()
+        assert "ix_answers_item_response" in {row[1] for row in indexes}
+        run(sa.text("DELETE FROM responses"))
+        assert run(sa.text("SELECT count(*) FROM answers")).scalar() == 0
+        db.session.rollback()
+        downgrade(revision="imports1a2b")
+        assert shape() == (False, answers)

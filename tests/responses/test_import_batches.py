@@ -26,12 +26,8 @@ from tests.conftest import CSRF_PATTERN
 from tests.responses.test_imports import (
     csv_file,
     make_row,
-    questionnaire,
     upload,
-    wave,
 )
-
-__all__ = ["questionnaire", "wave"]  # fixtures, used by name below
 
 
 def _stored(wave) -> list[Response]:

@@ -16,13 +16,10 @@ from tests.responses.test_imports import (
     csv_file,
     decide,
     make_row,
-    questionnaire,
     stored_count,
     upload,
-    wave,
 )
 
-__all__ = ["questionnaire", "wave"]  # fixtures, used by name below
 #: Files one user may keep waiting (uploads.MAX_FILES_PER_USER).
 QUOTA = 5
 

@@ -25,19 +25,9 @@ from sipas.services.results import dashboard, exports
 from sipas.services.synthetic import synthetic_answers
 from sipas.services.units.lookup import unit_by_code
 from tests.conftest import CSRF_PATTERN
-from tests.factories import demo_target, valid_answers
+from tests.factories import valid_answers
 
 TOKEN_PATTERN = re.compile(r'name="token" type="hidden" value="([0-9a-f]{32})"')
-
-
-@pytest.fixture
-def wave(demo_app):
-    return demo_target()[0]
-
-
-@pytest.fixture
-def questionnaire(wave):
-    return parsed(wave.questionnaire)
 
 
 def cells_of(answers: dict[str, object]) -> dict[str, str]:

@@ -4,8 +4,6 @@ or nothing; idempotent on ``response_id`` (the response's UUID)."""
 from __future__ import annotations
 
 import logging
-import uuid as uuid_module
-from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from sipas.extensions import db
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import (
-    Answer,
     Channel,
     Response,
     ResponseStatus,
@@ -28,7 +25,7 @@ from sipas.models.base import utcnow
 from sipas.questionnaire.quality import Verdict
 from sipas.services.audit import record_event
 from sipas.services.questionnaires import parsed
-from sipas.services.responses import batches, quality
+from sipas.services.responses import batches, bulk, quality
 from sipas.services.responses.rows import (
     Context,
     ParsedRow,
@@ -44,8 +41,6 @@ log = logging.getLogger(__name__)
 
 #: Largest file accepted for an import (about 150 000 rows of the stats CSV).
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
-#: Rows written per statement, and response ids looked up per query.
-BATCH = 2000
 
 #: Paper forms' response ids are made from wave and serial (uuid5), so anyone can
 #: work out those of forms not entered yet; client ids are random (version 4).
@@ -115,8 +110,10 @@ def import_file(
     if len(data) > MAX_IMPORT_BYTES:
         return ImportReport(file_error=_l("The file is larger than 50 MB."))
     try:
-        records = read_records(filename, data)
-        plan = plan_rows(records, _vocabulary(wave), _context(wave, user))
+        # the cells are dropped once checked: the rows keep only their answers
+        plan = plan_rows(
+            read_records(filename, data), _vocabulary(wave), _context(wave, user)
+        )
     except FileError as error:
         return ImportReport(file_error=error.args[0])
     errors = list(plan.errors)
@@ -202,7 +199,7 @@ def _split_stored(
 ) -> tuple[list[ParsedRow], list[ParsedRow], list[RowError]]:
     """Rows not stored yet, rows stored before in this wave, and a problem for each
     row whose id belongs to a response of another wave."""
-    stored = _stored_waves(row.uuid for row in rows)
+    stored = bulk.stored_waves([row.uuid for row in rows])
     fresh, already, errors = [], [], []
     for row in rows:
         wave_id = stored.get(row.uuid)
@@ -218,93 +215,69 @@ def _split_stored(
     return fresh, already, errors
 
 
-def _stored_waves(uuids: Iterable[uuid_module.UUID]) -> dict[uuid_module.UUID, int]:
-    """The wave of each of ``uuids`` already stored, a batch of ids per query."""
-    wanted = list(uuids)
-    found: dict[uuid_module.UUID, int] = {}
-    for start in range(0, len(wanted), BATCH):
-        chunk = wanted[start : start + BATCH]
-        found.update(
-            db.session.execute(
-                sa.select(Response.uuid, Response.wave_id).where(
-                    Response.uuid.in_(chunk)
-                )
-            ).all()
-        )
-    return found
-
-
 def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
-    """Insert responses and their answers with Core statements, a batch at a time."""
-    now = utcnow()
+    """Insert the responses and their answers through the driver, all at once
+    (sipas/services/responses/bulk.py): ids allocated up front, no query per row."""
+    judge = _Judge(wave)
+    verdicts = [judge.values(row) for row in rows]
+    columns: dict[str, list] = {
+        "uuid": [row.uuid for row in rows],
+        "unit_id": [row.unit_id for row in rows],
+        "criteria_answered": [row.criteria_answered for row in rows],
+        "criteria_satisfied": [row.criteria_satisfied for row in rows],
+        **{name: [v[name] for v in verdicts] for name in verdicts[0]},
+    }
     entered_by = user.id if user is not None else None
-    questionnaire = parsed(wave.questionnaire)
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
-        # Core statements on the tables: the ORM's bulk path costs more than SQLite
-        db.session.execute(
-            Response.__table__.insert(),
-            [
-                {
-                    **_response_values(wave, row, now, entered_by, batch.id),
-                    **_quality_values(wave, questionnaire, row),
-                }
-                for row in chunk
-            ],
-        )
-        ids = _stored_ids([row.uuid for row in chunk])
-        answers = [
-            {"response_id": ids[row.uuid], "item_code": code, "value": value}
-            for row in chunk
-            for code, answer in row.answers.items()
-            for value in ((answer,) if isinstance(answer, str) else answer)
-        ]
-        if answers:
-            db.session.execute(Answer.__table__.insert(), answers)
+    fixed = {
+        "wave_id": wave.id,
+        "questionnaire_id": wave.questionnaire_id,
+        "channel": Channel.imported,
+        "import_batch_id": batch.id,
+        "language": "vi",
+        "entered_by_id": entered_by,
+        "submitted_at": utcnow(),
+    }
+    columns.update({name: [value] * len(rows) for name, value in fixed.items()})
+    ids = bulk.insert_responses(columns)
+    bulk.insert_answers(bulk.answer_rows(ids, (row.answers for row in rows)))
     batch.rows = len(rows)
     db.session.flush()
     return len(rows)
 
 
-def _response_values(wave: Wave, row: ParsedRow, now, entered_by, batch_id) -> dict:
-    return {
-        "uuid": row.uuid,
-        "wave_id": wave.id,
-        "unit_id": row.unit_id,
-        "questionnaire_id": wave.questionnaire_id,
-        "channel": Channel.imported,
-        "import_batch_id": batch_id,
-        "language": "vi",
-        "entered_by_id": entered_by,
-        "submitted_at": now,
-        "criteria_answered": row.criteria_answered,
-        "criteria_satisfied": row.criteria_satisfied,
-    }
+class _Judge:
+    """Status, reason and signals of imported rows: the quality rules of every
+    channel, then the wait for acceptance. The rules see only a row's answers (an
+    import has no timings), so equal criteria answers get one assessment."""
 
+    def __init__(self, wave: Wave) -> None:
+        self.wave = wave
+        self.questionnaire = parsed(wave.questionnaire)
+        self.probe = Response(channel=Channel.imported)
+        self.known: dict[tuple, dict] = {}
 
-def _quality_values(wave: Wave, questionnaire, row: ParsedRow) -> dict:
-    """Status, reason and signals of a row: the quality rules of every channel,
-    then the wait for acceptance."""
-    probe = Response(channel=Channel.imported)
-    assessment = quality.assess(probe, questionnaire, row.answers, earlier_in_minute=0)
-    status, reason = ResponseStatus.complete, None
-    if assessment.verdict is Verdict.excluded:
-        status, reason = ResponseStatus.flagged, assessment.reason
-    elif not wave.counts_unaccepted_imports:
-        status, reason = ResponseStatus.flagged, batches.AWAITING_ACCEPTANCE
-    return {
-        "status": status,
-        "status_reason": reason,
-        "quality_signals": assessment.mask,
-    }
+    def values(self, row: ParsedRow) -> dict:
+        """The quality columns of ``row``."""
+        key = tuple(row.answers.get(item.code) for item in self.questionnaire.criteria)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = self._assessed(row)
+        return found
 
-
-def _stored_ids(uuids: Collection[uuid_module.UUID]) -> dict[uuid_module.UUID, int]:
-    return dict(
-        db.session.execute(
-            sa.select(Response.uuid, Response.id).where(Response.uuid.in_(uuids))
-        ).all()
-    )
+    def _assessed(self, row: ParsedRow) -> dict:
+        assessment = quality.assess(
+            self.probe, self.questionnaire, row.answers, earlier_in_minute=0
+        )
+        status, reason = ResponseStatus.complete, None
+        if assessment.verdict is Verdict.excluded:
+            status, reason = ResponseStatus.flagged, assessment.reason
+        elif not self.wave.counts_unaccepted_imports:
+            status, reason = ResponseStatus.flagged, batches.AWAITING_ACCEPTANCE
+        return {
+            "status": status,
+            "status_reason": reason,
+            "quality_signals": assessment.mask,
+        }
 
 
 def _audit(

@@ -255,6 +255,9 @@ class _RowChecker:
         ]
         self.seen_ids: dict[uuid_module.UUID, int] = {}
         self.occurrences: dict[tuple[str, ...], int] = {}
+        # a column holds a few distinct values: each is read and checked once
+        self.codes_memo: dict[tuple[str, type, object], object] = {}
+        self.validation_memo: dict = {}
 
     def cell(self, cells: tuple[object, ...], column: str) -> str:
         position = self.positions.get(column)
@@ -370,11 +373,20 @@ class _RowChecker:
 
     def _answers(self, cells: tuple[object, ...], fail: Fail) -> dict[str, AnswerValue]:
         raw: dict[str, object] = {}
+        size = len(cells)
         for position, item in self.items:
-            value = clean(cells[position]) if position < len(cells) else ""
-            if value:
-                raw[item.code] = self._codes(item, value)
-        validated = validate_answers(self.questionnaire, raw)
+            if position >= size:
+                continue
+            cell = cells[position]
+            # the type too: clean() reads True and 1 differently
+            key = (item.code, type(cell), cell)
+            codes = self.codes_memo.get(key)
+            if codes is None:
+                value = clean(cell)
+                codes = self.codes_memo[key] = self._codes(item, value) if value else ""
+            if codes != "":
+                raw[item.code] = codes
+        validated = validate_answers(self.questionnaire, raw, memo=self.validation_memo)
         for problem in validated.problems:
             fail(problem.item_code, self._message(problem, raw))
         broken = {p.item_code for p in validated.problems}
@@ -401,7 +413,7 @@ class _RowChecker:
             return value
         if item.type is ItemType.multi_choice:
             parts = [p.strip() for p in value.split(MULTI_SEPARATOR) if p.strip()]
-            return [names.get(fold(p), p) for p in parts]
+            return tuple(names.get(fold(p), p) for p in parts)
         return names.get(value) or names.get(fold(value), value)
 
     def _message(self, problem: AnswerProblem, raw: Mapping[str, object]) -> str:
@@ -420,7 +432,11 @@ class _RowChecker:
         if item.type is ItemType.scale:
             return _l("A scale answer is 1 to 5, 9 (not applicable) or empty.")
         value = raw.get(item.code)
-        shown = MULTI_SEPARATOR.join(value) if isinstance(value, list) else str(value)
+        shown = (
+            MULTI_SEPARATOR.join(value)
+            if isinstance(value, list | tuple)
+            else str(value)
+        )
         return _l(
             "“%(value)s” is not one of the options: %(options)s.",
             value=shown,

@@ -36,6 +36,7 @@ from sipas.questionnaire import AnswerValue, ItemType, Questionnaire, visible_it
 from sipas.questionnaire.serials import format_serial
 from sipas.services import accounts
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import bulk
 from sipas.services.synthetic.answers import Drawer, Respondent
 
 #: The demo's surveyors (passwords random: an administrator sets real ones).
@@ -86,7 +87,7 @@ def add_paper_forms(wave: Wave, added: list[uuid.UUID], seed: int) -> PaperRepor
     typist = _Typist.of(wave, rng)
     responses = db.session.execute(
         sa.select(Response.id, Response.unit_id, Response.submitted_at)
-        .where(Response.uuid.in_(added), Response.channel == Channel.paper)
+        .where(bulk.uuid_in(added), Response.channel == Channel.paper)
         .order_by(Response.id)
     ).all()
     answers = _answers_of(typist.questionnaire, [row.id for row in responses])
@@ -251,10 +252,10 @@ class _Typist:
 
     def flush(self) -> None:
         """Insert the collected forms and entries."""
-        if self.forms:
-            db.session.execute(PaperForm.__table__.insert(), self.forms)
-        if self.entries:
-            db.session.execute(PaperEntry.__table__.insert(), self.entries)
+        for model, rows in ((PaperForm, self.forms), (PaperEntry, self.entries)):
+            if rows:
+                columns = {name: [row[name] for row in rows] for name in rows[0]}
+                bulk.insert_columns(model.__table__, columns)
 
 
 def _typed(

@@ -20,7 +20,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import Answer, Channel, Response, ResponseStatus, Wave, WaveUnit
+from sipas.models import Channel, Response, ResponseStatus, Wave, WaveUnit
 from sipas.questionnaire.quality import (
     SIGNAL_CODES,
     STRAIGHT_LINING,
@@ -30,6 +30,7 @@ from sipas.questionnaire.quality import (
     signal_mask,
     speed_signals,
 )
+from sipas.services.responses import bulk
 from sipas.services.responses.quality import seconds_per_answer
 from sipas.services.synthetic.batch import Batch, BatchDrawer, categorical, codes_of
 from sipas.services.synthetic.model import DEFAULT_MODEL, ResponseModel
@@ -131,8 +132,10 @@ class _Context:
             },
         )
 
-    def batch(self, rng: np.random.Generator, size: int) -> tuple[list[dict], Batch]:
-        """``size`` response rows and their answers."""
+    def batch(
+        self, rng: np.random.Generator, size: int
+    ) -> tuple[dict[str, list], Batch]:
+        """``size`` responses, column by column, and their answers."""
         wave, model = self.fill.wave, self.fill.model
         unit = rng.choice(len(self.wave_units), size=size, p=self.unit_shares)
         rural = self.drawer.rural[unit]
@@ -152,30 +155,25 @@ class _Context:
         straight = straight_lined(answers.scores)
         seconds = self._seconds(rng, channel, ~straight, careless, questions)
         english = rng.random(size) >= 0.97
-        judgements = judged(
-            channel, seconds, questions, (answers.scores, straight), self.floors
-        )
-        rows = []
-        for k in range(size):
-            wave_unit = self.wave_units[unit[k]]
-            spent = seconds[k]
-            rows.append(
-                {
-                    "uuid": uuids[k],
-                    "wave_id": wave.id,
-                    "unit_id": wave_unit.unit_id,
-                    "questionnaire_id": wave.questionnaire_id,
-                    "channel": Channel(channel[k]),
-                    "language": "en" if english[k] else "vi",
-                    "started_at": submitted[k] - timedelta(seconds=spent)
-                    if spent
-                    else None,
-                    "submitted_at": submitted[k],
-                    "duration_seconds": spent,
-                    **judgements[k],
-                }
-            )
-        return rows, answers
+        unit_ids = np.array([wu.unit_id for wu in self.wave_units])[unit]
+        columns: dict[str, list] = {
+            "uuid": uuids,
+            "wave_id": [wave.id] * size,
+            "unit_id": unit_ids.tolist(),
+            "questionnaire_id": [wave.questionnaire_id] * size,
+            "channel": [Channel(c) for c in channel.tolist()],
+            "language": np.where(english, "en", "vi").tolist(),
+            "started_at": [
+                moment - timedelta(seconds=spent) if spent else None
+                for moment, spent in zip(submitted, seconds, strict=True)
+            ],
+            "submitted_at": submitted,
+            "duration_seconds": seconds,
+            **judged(
+                channel, seconds, questions, (answers.scores, straight), self.floors
+            ),
+        }
+        return columns, answers
 
     def _moments(self, rng: np.random.Generator, size: int) -> list[datetime]:
         """Working-day moments inside the round (office hours, Vietnam time)."""
@@ -219,36 +217,38 @@ def judged(
     questions: np.ndarray,
     scored: tuple[np.ndarray, np.ndarray],
     floors: Mapping[Channel, float | None],
-) -> list[dict]:
+) -> dict[str, list]:
     """Masks, quality signals and status of each response of a batch, as the
     quality rules judge it (the device-rate rule aside: synthetic responses name no
-    device). ``questions``: questions answered by each; ``scored``: respondents ×
-    criteria (0 for none or not applicable), and which are straight-lined."""
+    device), column by column. ``questions``: questions answered by each;
+    ``scored``: respondents × criteria (0 for none or not applicable), and which
+    are straight-lined."""
     scores, straight = scored
     given = scores > 0
     bits = 1 << np.arange(scores.shape[1], dtype=np.int64)
-    answered = (given * bits).sum(axis=1).tolist()
-    satisfied = ((scores >= 4) * bits).sum(axis=1).tolist()
     verdicts: dict[tuple[str, ...], dict] = {}
-    rows = []
-    for k, spent in enumerate(seconds):
-        floor = floors[Channel(channel[k])]
-        found = set(
-            speed_signals(spent, int(questions[k]), floor) if floor is not None else ()
-        )
-        if straight[k]:
+    floor_of = [floors[Channel(c)] for c in channel.tolist()]
+    columns: dict[str, list] = {
+        "quality_signals": [],
+        "status": [],
+        "status_reason": [],
+    }
+    for spent, count, floor, flat in zip(
+        seconds, questions.tolist(), floor_of, straight.tolist(), strict=True
+    ):
+        found = set(speed_signals(spent, count, floor) if floor is not None else ())
+        if flat:
             found.add(STRAIGHT_LINING)
         signals = tuple(code for code in SIGNAL_CODES if code in found)
         if signals not in verdicts:
             verdicts[signals] = _verdict(signals)
-        rows.append(
-            {
-                "criteria_answered": answered[k],
-                "criteria_satisfied": satisfied[k],
-                **verdicts[signals],
-            }
-        )
-    return rows
+        for name, value in verdicts[signals].items():
+            columns[name].append(value)
+    return {
+        "criteria_answered": (given * bits).sum(axis=1).tolist(),
+        "criteria_satisfied": ((scores >= 4) * bits).sum(axis=1).tolist(),
+        **columns,
+    }
 
 
 def straight_lined(scores: np.ndarray) -> np.ndarray:
@@ -269,40 +269,19 @@ def _verdict(signals: tuple[str, ...]) -> dict:
     }
 
 
-def insert_new(rows: Sequence[dict], answers: Batch) -> list[uuid.UUID]:
-    """Insert the responses not stored yet, then their answers, with Core
-    statements (``rows`` and ``answers`` in the same order)."""
-    uuids = [response["uuid"] for response in rows]
-    existing = set(
-        db.session.scalars(sa.select(Response.uuid).where(Response.uuid.in_(uuids)))
-    )
-    fresh = [r for r in rows if r["uuid"] not in existing]
+def insert_new(columns: Mapping[str, list], answers: Batch) -> list[uuid.UUID]:
+    """Insert the responses not stored yet, then their answers, through the driver
+    (``columns``: one list per response column, in the order of ``answers``)."""
+    uuids = columns["uuid"]
+    existing = set(bulk.stored_waves(uuids))
+    fresh = [k for k, value in enumerate(uuids) if value not in existing]
     if not fresh:
         return []
-    # Core inserts on the tables: no ORM bookkeeping per row
-    db.session.execute(Response.__table__.insert(), fresh)
-    new_uuids = [r["uuid"] for r in fresh]
-    ids = dict(
-        db.session.execute(
-            sa.select(Response.uuid, Response.id).where(Response.uuid.in_(new_uuids))
-        ).all()
-    )
-    # a response stored earlier gets no answers again (no id: skipped)
-    ordered = [ids.get(u, 0) for u in uuids]
-    _insert_answers([row for row in answers.rows(ordered) if row[0]])
-    return new_uuids
-
-
-def _insert_answers(rows: list[tuple[int, str, str]]) -> None:
-    """Answer rows as plain tuples through the driver: a million rows cost the
-    database's time only (a Core insert builds a parameter dict per row)."""
-    connection = db.session.connection()
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    table = Answer.__table__
-    columns = ", ".join(
-        c.name for c in (table.c.response_id, table.c.item_code, table.c.value)
-    )
-    statement = (
-        f"INSERT INTO {table.name} ({columns}) VALUES ({marker}, {marker}, {marker})"  # noqa: S608  (no outside input)
-    )
-    connection.exec_driver_sql(statement, rows)
+    if len(fresh) < len(uuids):
+        columns = {name: [values[k] for k in fresh] for name, values in columns.items()}
+    new_ids = iter(bulk.insert_responses(columns))
+    # a response stored earlier gets no answers again (id 0: skipped)
+    ids = [0 if value in existing else next(new_ids) for value in uuids]
+    rows = answers.rows(ids)
+    bulk.insert_answers([row for row in rows if row[0]] if existing else rows)
+    return [uuids[k] for k in fresh]

@@ -26,7 +26,7 @@ from sipas.services.units.rules import (
     parse_date,
     parse_level,
 )
-from sipas.spreadsheets import from_csv_cell
+from sipas.spreadsheets import QUOTE, from_csv_cell
 from sipas.workbook_reader import WorkbookRefused, read_first_sheet
 
 #: Columns every file must have, then the optional ones, in export order.
@@ -105,7 +105,10 @@ def _read_csv(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
                 cells = next(reader)
             except StopIteration:
                 break
-            records.append((start, tuple(from_csv_cell(c) for c in cells)))
+            if QUOTE in "".join(cells):  # a cell may carry the quote csv_cell added
+                records.append((start, tuple(from_csv_cell(c) for c in cells)))
+            else:
+                records.append((start, tuple(cells)))
     except csv.Error as error:
         raise FileError(
             _l("The CSV file cannot be read: %(e)s", e=str(error))

@@ -40,6 +40,8 @@ def clean(value: object) -> str:
     """A cell or form value as trimmed NFC text ("" for nothing)."""
     if value is None:
         return ""
+    if type(value) is str and value.isascii():
+        return value.strip()  # ASCII is its own NFC: the common case, fast
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # spreadsheets store the code 101 as 101.0
     return unicodedata.normalize("NFC", str(value)).strip()

@@ -1,0 +1,174 @@
+"""Responses written in bulk (sipas/services/responses/bulk.py) and the imports
+that use it: stored exactly as a Core insert stores them, with ids the database
+would have given, in a number of statements that does not grow with the file,
+all or nothing, once."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from sipas.extensions import db
+from sipas.models import Answer, Channel, Response, ResponseStatus
+from sipas.services.responses import bulk
+from sipas.services.units.lookup import unit_by_code
+from tests.factories import make_response
+from tests.responses.test_imports import csv_file, english, make_row, run, stored_count
+
+#: A moment with microseconds, in UTC.
+MOMENT = datetime(2026, 3, 2, 1, 30, 15, 123456, tzinfo=UTC)
+
+
+def columns_of(wave, count: int) -> dict[str, list]:
+    """``count`` responses of ``wave`` column by column, values of every type."""
+    unit = unit_by_code("QN-HALONG-TT")
+    return {
+        "uuid": [uuid.uuid4() for _ in range(count)],
+        "wave_id": [wave.id] * count,
+        "unit_id": [unit.id] * count,
+        "questionnaire_id": [wave.questionnaire_id] * count,
+        "channel": [Channel.kiosk, Channel.paper][:count],
+        "language": ["en", "vi"][:count],
+        "started_at": [MOMENT - timedelta(seconds=300), None][:count],
+        "submitted_at": [MOMENT, MOMENT + timedelta(days=1)][:count],
+        "duration_seconds": [300, None][:count],
+        "status": [ResponseStatus.flagged, ResponseStatus.complete][:count],
+        "status_reason": ["too_fast,far_too_fast", None][:count],
+        "criteria_answered": [2**40 + 3, 0][:count],
+        "criteria_satisfied": [1, 0][:count],
+        "quality_signals": [5, 0][:count],
+    }
+
+
+def stored(response_uuid: uuid.UUID) -> dict:
+    """A stored response's columns as the ORM reads them (id and uuid aside)."""
+    db.session.expire_all()
+    response = db.session.scalar(sa.select(Response).filter_by(uuid=response_uuid))
+    return {
+        column.key: getattr(response, column.key)
+        for column in Response.__table__.columns
+        if column.key not in ("id", "uuid", "received_at")
+    }
+
+
+def test_bulk_rows_read_back_as_core_rows(wave):
+    by_driver = columns_of(wave, 2)
+    by_core = columns_of(wave, 2)
+    ids = bulk.insert_responses(by_driver)
+    rows = [
+        dict(zip(by_core, values, strict=True))
+        for values in zip(*by_core.values(), strict=True)
+    ]
+    db.session.execute(Response.__table__.insert(), rows)
+    db.session.commit()
+    for k in range(2):
+        assert stored(by_driver["uuid"][k]) == stored(by_core["uuid"][k])
+    # the defaults a Core insert fills in are filled in too
+    first = db.session.get(Response, ids[0])
+    assert first.received_at is not None
+    assert first.import_batch_id is None
+
+
+def test_ids_come_after_the_stored_ones_and_the_database_goes_on_after_them(wave):
+    before = make_response().response.id
+    ids = bulk.insert_responses(columns_of(wave, 2))
+    bulk.insert_answers([(ids[0], "A1", "5"), (ids[1], "A1", "4")])
+    db.session.commit()
+    assert before < ids[0] < ids[1]
+    # the next response stored one by one gets a fresh id (PostgreSQL: the
+    # sequence gave ours, so it is not behind them)
+    after = make_response().response.id
+    assert after > ids[1]
+    answers = db.session.scalars(
+        sa.select(Answer.value).where(Answer.response_id.in_(ids))
+    )
+    assert sorted(answers) == ["4", "5"]
+
+
+def varied_rows(questionnaire, count: int, seed: int = 1) -> list[dict[str, str]]:
+    """Valid rows whose criteria take every score."""
+    rng = random.Random(seed)  # noqa: S311  (reproducible test data)
+    criteria = [item.code for item in questionnaire.criteria]
+    base = make_row(questionnaire)
+    return [
+        {
+            **base,
+            "response_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            **{code: rng.choice("12345") for code in criteria},
+        }
+        for _ in range(count)
+    ]
+
+
+@contextmanager
+def counting_statements():
+    """Count the statements sent to the database (an executemany is one)."""
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_an_import_sends_as_many_statements_for_many_rows_as_for_few(
+    wave, questionnaire
+):
+    counts = []
+    for size in (300, 4500):
+        data = csv_file(varied_rows(questionnaire, size, seed=size))
+        with counting_statements() as sent:
+            report = run(wave, data)
+        assert report.imported == size, english(report)[:3]
+        counts.append(len(sent))
+    db.session.commit()
+    assert counts[0] == counts[1]
+    assert stored_count(wave) == 4800
+
+
+def test_a_problem_in_row_99999_stores_nothing(wave, questionnaire):
+    rows = varied_rows(questionnaire, 99_998)
+    rows[-1]["A3"] = "6"  # row 1 is the header: the last row is row 99,999
+    report = run(wave, csv_file(rows))
+    assert not report.ok
+    assert (report.imported, report.valid, report.bad_rows) == (0, 99_997, 1)
+    assert english(report) == [
+        (99_999, "A3", "A scale answer is 1 to 5, 9 (not applicable) or empty.")
+    ]
+    db.session.commit()
+    assert stored_count(wave) == 0
+
+
+def test_a_large_file_imported_twice_is_stored_once(wave, questionnaire):
+    data = csv_file(varied_rows(questionnaire, 3000))
+    first = run(wave, data)
+    db.session.commit()
+    answers = db.session.scalar(sa.select(sa.func.count()).select_from(Answer))
+    again = run(wave, data)
+    db.session.commit()
+    assert (first.imported, again.imported, again.already) == (3000, 0, 3000)
+    assert stored_count(wave) == 3000
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == answers
+    # every row's answers are stored: the criteria, and the rest of the form
+    assert answers >= 3000 * len(questionnaire.criteria)
+
+
+def test_a_failure_while_storing_leaves_nothing(wave, questionnaire, monkeypatch):
+    def broken(rows):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(bulk, "insert_answers", broken)
+    with pytest.raises(RuntimeError):
+        run(wave, csv_file(varied_rows(questionnaire, 500)))
+    db.session.rollback()
+    assert stored_count(wave) == 0

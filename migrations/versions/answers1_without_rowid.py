@@ -8,7 +8,7 @@ takes some 45 % less room, and a response's answers are read in one range of the
 key. PostgreSQL has no such choice: nothing changes there.
 
 Revision ID: answers1c3d
-Revises: imports1a2b
+Revises: jobs1a2b3c4d
 Create Date: 2026-12-05
 
 """
@@ -16,7 +16,7 @@ Create Date: 2026-12-05
 from alembic import op
 
 revision = "answers1c3d"
-down_revision = "imports1a2b"
+down_revision = "jobs1a2b3c4d"
 branch_labels = None
 depends_on = None
 

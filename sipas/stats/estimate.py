@@ -18,6 +18,11 @@ from sipas.stats.design import (
 from sipas.stats.sums import CriterionSums, one_blas_thread
 
 
+#: A variance below this share of p(1 - p) (a standard error below a 1e-10 share of
+#: one response's) is what rounding leaves of a variance that is zero.
+ROUNDING_NOISE = 1e-20
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A proportion-like estimate with its design-based variance."""
@@ -46,6 +51,15 @@ class Estimate:
     )
     #: the whole design's numbers of the PSUs of ``psu_totals`` (None: every PSU)
     psu_ids: NDArray[np.int64] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # a variance that is zero in exact arithmetic comes out of the sums as
+        # rounding noise (1e-33 for a share of 2/3), of either sign, depending on the
+        # order the database returned the rows: it is zero, whatever the order, so
+        # that the interval is the documented one for no variance, never 0 wide
+        p = self.value
+        if 0 < p < 1 and abs(self.variance) <= ROUNDING_NOISE * p * (1 - p):
+            object.__setattr__(self, "variance", 0.0)
 
     @property
     def se(self) -> float:

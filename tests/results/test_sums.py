@@ -79,6 +79,21 @@ def test_responses_are_their_own_psus_without_a_psu_level(
     assert_same(from_db, cli_json(runner, tmp_path, filled_wave, "--by", "channel"))
 
 
+def records(patterns, code: str) -> list[tuple]:
+    """The records of ``patterns`` with their answers to ``code``, in one order."""
+    return sorted(
+        zip(
+            patterns.response_key.tolist(),
+            patterns.unit_id.tolist(),
+            patterns.answered_mask.tolist(),
+            patterns.satisfied_mask.tolist(),
+            patterns.count.tolist(),
+            list(patterns.answers[code]),
+            strict=True,
+        )
+    )
+
+
 @pytest.mark.parametrize("psu_level", ["centre", None])
 def test_a_breakdown_from_the_answers_scan_equals_counting_again(
     filled_wave, psu_level
@@ -93,21 +108,19 @@ def test_a_breakdown_from_the_answers_scan_equals_counting_again(
     for code in ("sex", "age_group"):
         scanned = reporting.breakdown_data(filled_wave, data, code)
         counted = reporting.wave_data(filled_wave, [code])
-        np.testing.assert_array_equal(
-            scanned.patterns.response_key, counted.patterns.response_key
-        )
-        assert list(scanned.patterns.answers[code]) == list(
-            counted.patterns.answers[code]
-        )
+        # the same records with the same answers (PostgreSQL returns the groups of
+        # two queries in orders of its own)
+        assert records(scanned.patterns, code) == records(counted.patterns, code)
         domains = reporting.domains_of(scanned.patterns, scanned.designs, code)
         assert len(domains.labels) > 1
         mine = scanned.domain_indices(domains, Options())
         theirs = counted.domain_indices(
             reporting.domains_of(counted.patterns, counted.designs, code), Options()
         )
-        assert [(v, i.overall.estimate.value) for v, i in mine] == [
-            (v, i.overall.estimate.value) for v, i in theirs
-        ]
+        assert [v for v, _i in mine] == [v for v, _i in theirs]
+        assert [i.overall.estimate.value for _v, i in mine] == pytest.approx(
+            [i.overall.estimate.value for _v, i in theirs], rel=1e-12
+        )
 
 
 def test_breakdown_by_unit_level(filled_wave):

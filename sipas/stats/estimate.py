@@ -17,7 +17,6 @@ from sipas.stats.design import (
 )
 from sipas.stats.sums import CriterionSums, one_blas_thread
 
-
 #: A variance below this share of p(1 - p) (a standard error below a 1e-10 share of
 #: one response's) is what rounding leaves of a variance that is zero.
 ROUNDING_NOISE = 1e-20

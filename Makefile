@@ -66,16 +66,14 @@ system-deps:
 
 axe: .cache/npm/node_modules/axe-core/axe.min.js
 
-## The suite on SQLite and, at the same time, again on a throwaway PostgreSQL
-## cluster on 127.0.0.1, with mypy beside them. Every test of the app runs on both
-## databases; the browser tests are shared out between the two, and the tests without
-## a database run on SQLite only (--split-run, tests/conftest.py). The SQLite share
-## runs as two processes, its browser tests apart: a browser test waits on the page
-## half the time, so three runs keep the two cores busy where two left a third of
-## their time idle. Each report follows the SQLite one. `pytest` alone runs
-## everything on SQLite.
+## The suite on SQLite and, at the same time (two cores), again on a throwaway
+## PostgreSQL cluster on 127.0.0.1, with mypy beside them; the PostgreSQL run's
+## report and mypy's follow the SQLite one. Every test of the app runs on both
+## databases; the browser tests are shared out between the two runs, and the tests
+## without a database run on SQLite only (--split-run, tests/conftest.py). `pytest`
+## alone runs everything on SQLite. (A third process, the SQLite browser tests apart,
+## made the PostgreSQL run the longer and its browser tests time out: not faster.)
 PG_LOG := test-output/pytest-postgresql.log
-BROWSER_LOG := test-output/pytest-browser.log
 MYPY_LOG := test-output/mypy.log
 test: install-test system-deps axe
 	$(BIN)/ruff check .
@@ -84,20 +82,14 @@ test: install-test system-deps axe
 	@$(BIN)/mypy > $(MYPY_LOG) 2>&1 & types=$$!; \
 	SIPAS_TEST_OUTPUT=test-output/postgresql $(BIN)/python -m pytest --db postgresql \
 	    --split-run -p no:cacheprovider > $(PG_LOG) 2>&1 & postgresql=$$!; \
-	$(BIN)/python -m pytest --split-run -p no:cacheprovider tests/e2e \
-	    > $(BROWSER_LOG) 2>&1 & browser=$$!; \
-	$(BIN)/python -m pytest --split-run --ignore=tests/e2e; sqlite=$$?; \
-	wait $$browser; sqlite_browser=$$?; wait $$postgresql; pg=$$?; \
-	wait $$types; mypy=$$?; \
-	echo "======== the browser tests on SQLite ($(BROWSER_LOG)) ========"; \
-	cat $(BROWSER_LOG); \
+	$(BIN)/python -m pytest --split-run; sqlite=$$?; \
+	wait $$postgresql; pg=$$?; wait $$types; mypy=$$?; \
 	echo "======== the same suite on PostgreSQL ($(PG_LOG)) ========"; \
 	cat $(PG_LOG); \
 	echo "======== mypy ($(MYPY_LOG)) ========"; \
 	cat $(MYPY_LOG); \
-	echo "SQLite run: exit $$sqlite; its browser tests: exit $$sqlite_browser;" \
-	    "PostgreSQL run: exit $$pg; mypy: exit $$mypy"; \
-	test $$sqlite = 0 && test $$sqlite_browser = 0 && test $$pg = 0 && test $$mypy = 0
+	echo "SQLite run: exit $$sqlite; PostgreSQL run: exit $$pg; mypy: exit $$mypy"; \
+	test $$sqlite = 0 && test $$pg = 0 && test $$mypy = 0
 
 ## ruff, then mypy (settings in pyproject.toml; its cache is .mypy_cache).
 lint: $(VENV)/.installed-test

@@ -30,14 +30,21 @@ QUESTIONNAIRE_DIR = ROOT / "questionnaires"
 OUTPUT_ROOT = Path(os.environ.get("SIPAS_TEST_OUTPUT", ROOT / "test-output"))
 
 
-#: `make test` runs the suite on both databases at once (``--split-run``). Browser
-#: tests drive the same pages whatever the database, so each runs on one of them:
-#: these files on PostgreSQL (the download streamed after its request has ended holds
-#: a connection there), the others on SQLite, in a process of their own beside the
-#: other SQLite tests (the PostgreSQL run, whose server shares the cores, is the
-#: longest). Tests that use no database (the pure engine and questionnaire, the R
-#: oracle) run in the SQLite run only.
-BROWSER_TESTS_ON_POSTGRESQL = frozenset({"test_downloads.py"})
+#: `make test` runs the suite twice at once, once per database, on the two cores
+#: (``--split-run``). Browser tests drive the same pages whatever the database, so
+#: each runs in one of the two runs: these files in the PostgreSQL one, the others
+#: in the SQLite one (kept about even in time). Tests that use no database (the
+#: pure engine and questionnaire, the R oracle) run in the SQLite run only.
+BROWSER_TESTS_ON_POSTGRESQL = frozenset(
+    {
+        "test_back_office.py",
+        "test_downloads.py",
+        "test_entry_keyboard.py",
+        "test_national_form.py",
+        "test_quality_review.py",
+        "test_questionnaire_upload.py",
+    }
+)
 NO_DATABASE = ("tests/stats/", "tests/questionnaire/", "tests/reports/")
 
 

@@ -7,6 +7,7 @@ wall time, and its peak memory (the child's own maximum resident set).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -101,3 +102,18 @@ class Databases:
             connection.exec_driver_sql(f"CREATE DATABASE {name}")
         engine.dispose()
         return self.cluster.rsplit("/", 1)[0] + f"/{name}"
+
+
+def probe_json(tree: Path, script: str, *arguments: str) -> dict:
+    """Run ``script`` with ``arguments`` on the code of ``tree``: the JSON object it
+    printed last."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run(
+        [PYTHON, "-c", script, *arguments],
+        cwd=tree,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])

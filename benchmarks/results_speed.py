@@ -23,10 +23,8 @@ tree of sipas-2017, whole-wave indices with design effects, six breakdowns of
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.demo_speed import PYTHON, export  # noqa: E402
+from benchmarks._trees import export, probe_json  # noqa: E402
 
 #: What each tree runs: compute_results of the whole wave, timed, and its figures.
 PROBE = """
@@ -121,16 +119,7 @@ print(json.dumps({"seconds": time.perf_counter() - start, "responses": n,
 
 def probe(tree: Path, wave: str, script: str = PROBE) -> dict:
     """Run the probe in ``tree``: its seconds and figures."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run(
-        [PYTHON, "-c", script, wave],
-        cwd=tree,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return probe_json(tree, script, wave)
 
 
 def largest_difference(before: object, after: object) -> float:

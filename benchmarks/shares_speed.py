@@ -16,9 +16,7 @@ exact, so the 12th decimal differs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.demo_speed import PYTHON, export  # noqa: E402
+from benchmarks._trees import export, probe_json  # noqa: E402
 
 #: What each tree runs: the two share tables of the results page, timed.
 PROBE = """
@@ -63,16 +61,7 @@ with app.app_context():
 
 def probe(tree: Path, wave: str, repeat: int) -> dict:
     """Run the probe in ``tree``: its seconds and digest."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run(
-        [PYTHON, "-c", PROBE, wave, str(repeat)],
-        cwd=tree,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return probe_json(tree, PROBE, wave, str(repeat))
 
 
 def main() -> None:

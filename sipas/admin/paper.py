@@ -31,7 +31,6 @@ from sipas.services.jobs.queue import enqueue
 from sipas.services.paper.issuing import (
     MAX_BATCH,
     PaperFormsRefused,
-    batch_forms,
     forms_pdf,
     issue_forms,
     paper_file_name,
@@ -39,6 +38,7 @@ from sipas.services.paper.issuing import (
     recent_batches,
     record_reprint,
 )
+from sipas.services.paper.lookup import batch_or_404
 from sipas.services.waves.lookup import units_of
 
 
@@ -118,9 +118,7 @@ def paper_forms() -> ResponseReturnValue:
 @role_required(Role.admin)
 def paper_batch(batch: str) -> ResponseReturnValue:
     """The same serials printed again (nothing new is issued), audited."""
-    forms = batch_forms(batch)
-    if not forms:
-        abort(404)
+    forms = batch_or_404(batch)
     if _is_large(forms):
         return render_template(
             "admin/jobs/offer.html",
@@ -141,9 +139,7 @@ def paper_batch(batch: str) -> ResponseReturnValue:
 @role_required(Role.admin)
 def paper_batch_job(batch: str) -> ResponseReturnValue:
     """Print a large batch again in the background (nothing new is issued)."""
-    forms = batch_forms(batch)
-    if not forms:
-        abort(404)
+    forms = batch_or_404(batch)
     if not JobForm().validate_on_submit():
         abort(400)
     record_reprint(forms, current_user)

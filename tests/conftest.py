@@ -186,7 +186,7 @@ def app(tmp_path: Path, _empty_tables_file: Path) -> Iterator[Flask]:
     app = make_app(path, SQLALCHEMY_DATABASE_URI=url)
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_globals)
     with app.app_context():
-        if databases.postgresql:
+        if databases.postgresql and not databases.has_tables(url):
             db.create_all()
         yield app
         db.session.remove()
@@ -205,12 +205,49 @@ def _fresh_globals() -> None:
 
 
 @pytest.fixture
-def demo_app(app: Flask) -> Flask:
+def demo_app(app: Flask, _demo_rows: dict[str, list[dict]]) -> Flask:
     """An app with the shipped questionnaires and the demo data."""
-    questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
-    demo.ensure_demo("admin-test-password")
+    # the rows the services made for the first test, inserted again: a fifth of
+    # the time of storing the questionnaires and making the demo each time
+    for table in db.metadata.sorted_tables:
+        if _demo_rows.get(table.name):
+            db.session.execute(table.insert(), _demo_rows[table.name])
+    if databases.postgresql:  # ids were given: move the sequences past them
+        for name in _demo_rows:
+            db.session.execute(_move_sequence(db.metadata.tables[name]))
     db.session.commit()
     return app
+
+
+def _move_sequence(table: sa.Table) -> sa.Select:
+    """SQL: ``table``'s id sequence set to its largest id (PostgreSQL)."""
+    sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+    return sa.select(
+        sa.func.setval(sequence, sa.select(sa.func.max(table.c.id)).scalar_subquery())
+    )
+
+
+@pytest.fixture(scope="session")
+def _demo_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
+    """Every row of the shipped questionnaires and the demo data, as the services
+    store them (`flask sipas demo` without responses), made once per run."""
+    path = tmp_path_factory.mktemp("demo") / "sipas.db"
+    url = databases.url_for(path)
+    app = make_app(path, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        db.create_all()
+        questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
+        demo.ensure_demo("admin-test-password")
+        db.session.commit()
+        rows = {
+            table.name: [
+                dict(row) for row in db.session.execute(sa.select(table)).mappings()
+            ]
+            for table in db.metadata.sorted_tables
+        }
+        db.session.remove()
+        db.engine.dispose()
+    return {name: found for name, found in rows.items() if found}
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ postgresql``) a database per test on one throwaway PostgreSQL cluster.
 the app runs on both.
 
 Creating a PostgreSQL database with the schema costs about a quarter of a second,
-emptying one with TRUNCATE a fortieth: databases that still have exactly the
-models' tables after a test are emptied and handed to the next test that wants the
-tables; any other (migrated, half-built) is dropped.
+emptying one a hundredth (DELETE of the tables that have rows): databases that
+still have exactly the models' tables after a test are emptied and handed to the
+next test that wants the tables; any other (migrated, half-built) is dropped.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class _Databases:
         self.cluster_url: str | None = None
         self._handed_out: list[str] = []
         self._emptied: list[str] = []
+        #: Databases handed out emptied, with the models' tables already there.
+        self._with_tables: set[str] = set()
         self._numbers = itertools.count(1)
         self._admin: sa.Engine | None = None
 
@@ -52,12 +54,17 @@ class _Databases:
             return f"sqlite:///{sqlite_path}"
         if with_tables and self._emptied:
             name = self._emptied.pop()
+            self._with_tables.add(name)
         else:
             name = f"t{next(self._numbers)}"
             with self._admin_engine().connect() as connection:
                 connection.exec_driver_sql(f"CREATE DATABASE {name}")
         self._handed_out.append(name)
         return self._url(name)
+
+    def has_tables(self, url: str) -> bool:
+        """Whether the database at ``url`` was handed out with the models' tables."""
+        return url.rsplit("/", 1)[-1] in self._with_tables
 
     def unreachable_url(self, folder: Path) -> str:
         """A database of the run's kind that cannot be opened."""
@@ -72,6 +79,7 @@ class _Databases:
     def take_back(self) -> None:
         """Empty or drop the databases handed out since the last call."""
         for name in self._handed_out:
+            self._with_tables.discard(name)
             self._close_connections(name)
             if self._empty_for_reuse(name):
                 self._emptied.append(name)
@@ -81,15 +89,27 @@ class _Databases:
         self._handed_out.clear()
 
     def _empty_for_reuse(self, name: str) -> bool:
-        """TRUNCATE every table if the tables are exactly the models'."""
+        """Empty the tables that have rows and restart every sequence, if the
+        tables are exactly the models'. (TRUNCATE cost ~40 ms a test, even of the
+        few tables a test writes to: a new file per table and all it cascades to.)"""
         engine = sa.create_engine(self._url(name), poolclass=sa.NullPool)
         try:
             with engine.begin() as connection:
-                tables = set(sa.inspect(connection).get_table_names())
+                tables = set(
+                    connection.exec_driver_sql(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                    ).scalars()
+                )
                 if tables != set(db.metadata.tables):
                     return False
-                names = ", ".join(tables)
-                connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+                written = _tables_with_rows(connection, sorted(tables))
+                # children first; DELETE of a few rows costs a fraction of TRUNCATE's
+                for table in reversed(db.metadata.sorted_tables):
+                    if table.name in written:
+                        connection.execute(table.delete())
+                connection.exec_driver_sql(
+                    "SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"
+                )
             return True
         finally:
             engine.dispose()
@@ -110,8 +130,9 @@ class _Databases:
 
     def _admin_engine(self) -> sa.Engine:
         if self._admin is None:
+            # pooled: one connection serves the whole run
             self._admin = sa.create_engine(
-                self.cluster_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool
+                self.cluster_url, isolation_level="AUTOCOMMIT"
             )
         return self._admin
 
@@ -127,6 +148,15 @@ class _Databases:
             if self._admin is not None:
                 self._admin.dispose()
             self.cluster_url = None
+
+
+def _tables_with_rows(connection: sa.Connection, tables: list[str]) -> list[str]:
+    """Which of ``tables`` hold a row, in one query."""
+    probes = " UNION ALL ".join(
+        f"SELECT '{table}' FROM (SELECT 1 FROM {table} LIMIT 1) AS probe"  # noqa: S608
+        for table in tables
+    )
+    return list(connection.exec_driver_sql(probes).scalars())
 
 
 #: The one instance the fixtures and ``make_app`` share.

@@ -25,7 +25,12 @@ from sipas.services.units.tree import subtree_ids
 from sipas.services.waves.design import unit_designs
 from sipas.services.waves.lookup import wave_by_code
 from sipas.spreadsheets import CsvWriter
-from tests.factories import demo_target, make_response, valid_answers
+from tests.factories import (
+    demo_target,
+    make_previous_wave,
+    make_response,
+    valid_answers,
+)
 
 COMMENTS = (
     '=HYPERLINK("http://x","y")',
@@ -131,6 +136,44 @@ def test_a_units_csv_is_byte_for_byte_what_it_was(varied_wave):
     made = new_csv(varied_wave, subtree)
     assert made == reference_csv(varied_wave, subtree)
     assert len(made.splitlines()) < len(new_csv(varied_wave).splitlines())
+
+
+def test_answers_the_database_joins_are_read_back_exactly(varied_wave):
+    """Each response's codes and values come joined by a control character: a value
+    holding it, an item answered twice, options stored in reverse order and another
+    round's responses among the ids of a batch are all read as the rows say."""
+    questionnaire = parsed(varied_wave.questionnaire)
+    answers = valid_answers(questionnaire)
+    multi = next(i for i in questionnaire.items if i.type is ItemType.multi_choice)
+    options = [choice.code for choice in multi.choices][:3]
+    odd = make_response(answers={**answers, "comment": "một"}).response
+    make_previous_wave(varied_wave, 40, seed=3)  # its ids come between this round's
+    late = [make_response().response for _ in range(3)]
+    for response_id, code in ((late[0].id, multi.code), (odd.id, "comment")):
+        db.session.execute(
+            sa.delete(Answer).where(
+                Answer.response_id == response_id, Answer.item_code == code
+            )
+        )
+    # as the database may hold them (the forms take no control characters)
+    rows = [
+        (odd.id, "comment", f"một{exports.JOINER}hai"),
+        *[(late[0].id, multi.code, option) for option in reversed(options)],
+        (late[1].id, "field", f"x{exports.JOINER}y"),  # not free text
+        (late[2].id, "trips", "9"),  # a second value of a single choice
+    ]
+    db.session.execute(
+        sa.insert(Answer),
+        [{"response_id": r, "item_code": c, "value": v} for r, c, v in rows],
+    )
+    db.session.commit()
+    made = new_csv(varied_wave)
+    assert made == reference_csv(varied_wave)
+    text = made.decode("utf-8")
+    assert ";".join(sorted(options)) in text
+    assert f"một{exports.JOINER}hai" in text
+    assert str(odd.uuid) in text
+    assert "previous" not in text
 
 
 def test_responses_beyond_a_sheet_continue_on_further_sheets_as_the_first_says(

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.demo_speed import PYTHON, export  # noqa: E402
+from benchmarks._trees import PYTHON, export  # noqa: E402
 
 #: What each tree runs for one format: the file made, timed, in this process.
 PROBE = """

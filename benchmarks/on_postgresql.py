@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._server import app_env  # noqa: E402
-from benchmarks.demo_speed import PYTHON  # noqa: E402
+from benchmarks._trees import PYTHON  # noqa: E402
 from tests.pg_cluster import running_cluster  # noqa: E402
 
 DEFAULT_RUNS = ["benchmarks/export_speed.py", "benchmarks/shares_speed.py"]

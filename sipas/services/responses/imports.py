@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from sipas.extensions import db
+from sipas.i18n import format_number
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import (
     Channel,
@@ -219,9 +220,9 @@ def summary(report: ImportReport) -> str:
     line = _l(
         "Imported %(imported)s, skipped %(already)s already imported, "
         "%(bad)s rows with errors.",
-        imported=report.imported,
-        already=report.already,
-        bad=report.bad_rows,
+        imported=format_number(report.imported),
+        already=format_number(report.already),
+        bad=format_number(report.bad_rows),
     )
     if not report.waiting:
         return line

@@ -130,7 +130,7 @@ def job(job_id: int) -> ResponseReturnValue:
         job=found,
         state=job_state(found),
         report=importing.report_of(found),
-        deciding=importing.awaits_decision(found),
+        deciding=importing.awaits_decision(found, current_user),
     )
 
 

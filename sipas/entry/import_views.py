@@ -90,7 +90,8 @@ def import_job_decision(job_id: int) -> ResponseReturnValue:
     form = JobDecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    if not importing.awaits_decision(source):  # decided before, or expired
+    # decided before, expired, or another user's (an administrator looking on)
+    if not importing.awaits_decision(source, current_user):
         flash(_("Nothing was imported."), "info")
         return redirect(url_for("admin.job", job_id=job_id), code=303)
     if form.nothing.data:

@@ -163,7 +163,17 @@ def test_another_user_cannot_see_the_job(
     assert stored_count(wave) == 0
     administrator = demo_app.test_client()
     login_as(administrator, Role.admin)
-    assert administrator.get(f"/admin/jobs/{job.id}").status_code == 200
+    page = administrator.get(f"/admin/jobs/{job.id}").get_data(as_text=True)
+    assert "in.csv" in page
+    # the valid rows are those of the surveyor's units: only they decide
+    assert "import-decision" not in page
+    form = administrator.get("/entry/import").get_data(as_text=True)
+    token = CSRF_PATTERN.search(form).group(1)
+    administrator.post(
+        f"/entry/import/jobs/{job.id}", data={"csrf_token": token, "valid_only": "1"}
+    )
+    assert stored_count(wave) == 0
+    assert files.stored_path(job).exists()
 
 
 def test_the_check_reports_its_progress_every_thousand_rows(

@@ -29,7 +29,7 @@ def ask(wave: Wave, owner: User, filename: str, data: bytes, language: str) -> J
     until it expires (the caller commits, then enqueues)."""
     parameters = {"file": filename, "language": language, "valid_only": False}
     job = lifecycle.create(JobKind.import_, owner, wave, parameters, total=0)
-    job.file_name = filename
+    job.file_name = filename[:255]
     files.write_atomically(files.stored_path(job), [data])
     return job
 
@@ -45,9 +45,15 @@ def ask_valid_rows(source: Job, owner: User) -> tuple[Job, bool]:
     return job, new
 
 
-def awaits_decision(job: Job) -> bool:
+def awaits_decision(job: Job, user: User) -> bool:
+    """True when ``user`` may decide about ``job``'s file: theirs (the valid rows
+    are those of their scope), with problems and valid rows, and still kept."""
+    return job.owner_id == user.id and _undecided(job)
+
+
+def _undecided(job: Job) -> bool:
     """True when ``job`` found problems and valid rows, and its file is still kept
-    for the owner to import those rows, or nothing."""
+    for its owner to import those rows, or nothing."""
     outcome = job.outcome or {}
     return (
         job.kind is JobKind.import_
@@ -109,7 +115,7 @@ def finished(job_id: int) -> None:
         source = db.session.get(Job, job.parameters.get("source"))
         if source is not None:
             forget(source)
-    elif not awaits_decision(job):
+    elif not _undecided(job):
         forget(job)
 
 

@@ -75,6 +75,11 @@ def test_a_large_file_is_checked_with_progress_then_decided(
     url, app, data = large_file
     context, page = log_in(browser, url, app, 1366, 768)
     page.goto(f"{url}/entry/import")
+    assert (
+        "Tệp từ 50 dòng trở lên được kiểm tra và nhập ở chế độ nền"
+        in page.inner_text("main")
+    )
+    page.screenshot(path=output_dir / "import-job-upload-1366.png", full_page=True)
     page.set_input_files(
         "input[type=file]",
         files=[{"name": "phieu-lon.csv", "mimeType": "text/csv", "buffer": data}],

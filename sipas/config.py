@@ -150,6 +150,10 @@ class DefaultConfig:
     JOBS_MIN_RESPONSES = 20_000
     #: Paper forms printed at once above which the PDF is made by the worker too.
     JOBS_MIN_PAPER_FORMS = 500
+    #: Rows of a response file (counted from its lines, or the rows its sheet
+    #: declares) from which the import page hands the check and the storing to a
+    #: worker, with progress on the job's page; smaller files are imported at once.
+    JOBS_MIN_IMPORT_ROWS = 10_000
     #: Hours a finished file stays downloadable; then it is deleted.
     JOBS_KEEP_HOURS = 24
     #: Folder of the finished files; default: instance/jobs.

@@ -6,16 +6,18 @@ from __future__ import annotations
 from flask import jsonify, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from sipas.admin.blueprint import bp
 from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
 from sipas.i18n import format_number
-from sipas.models import Job, JobKind, JobStatus
+from sipas.models import Job, JobKind, JobStatus, Role
 from sipas.services.audit import record_event
-from sipas.services.jobs import files, lifecycle
+from sipas.services.jobs import files, importing, lifecycle
 from sipas.services.jobs.lookup import job_or_404, visible_jobs
+from sipas.services.responses import imports
 
 #: Media types of job files, by extension.
 MEDIA_TYPES = {
@@ -27,12 +29,18 @@ MEDIA_TYPES = {
 }
 
 
+#: Who may follow jobs: readers their downloads, surveyors their large imports.
+JOB_OWNERS = (*READERS, Role.surveyor)
+
+
 def progress_text(job: Job) -> str:
     """How far ``job`` is, in words: "đã xử lý 42.000 / 100.000 phiếu"."""
     if job.status is JobStatus.queued:
         return _("Waiting for a worker…")
     if job.status is JobStatus.failed:
         return job.error or _("The file could not be made.")
+    if job.kind is JobKind.import_:
+        return import_text(job)
     if job.status is JobStatus.done:
         if lifecycle.is_expired(job):
             return _("The file has expired and was deleted.")
@@ -57,9 +65,40 @@ def progress_text(job: Job) -> str:
     )
 
 
+def import_text(job: Job) -> str:
+    """How far an import is: reading, "Đã kiểm tra 42.000 / 100.000 dòng", storing,
+    then what it did (its outcome is kept when its file has expired)."""
+    report = importing.report_of(job)
+    if job.status is JobStatus.done and report is not None:
+        return import_outcome_text(report, job.outcome or {})
+    done, total = format_number(job.done), format_number(job.total)
+    if job.total == 0:
+        return _("Reading the file…")
+    if job.done < job.total:
+        return _("Checked %(done)s / %(total)s rows", done=done, total=total)
+    return _("Checked all %(total)s rows; storing…", total=total)
+
+
+def import_outcome_text(report: imports.ImportReport, outcome: dict) -> str:
+    """What a finished import did, in one line."""
+    if report.file_error:
+        return report.file_error
+    if report.imported == 0 and outcome.get("error_count"):
+        return ngettext(
+            "Nothing was imported: %(num)s problem in the file.",
+            "Nothing was imported: %(num)s problems in the file.",
+            outcome["error_count"],
+        )
+    return str(imports.summary(report))
+
+
 def job_state(job: Job) -> dict:
     """What the page's script needs to show ``job``'s progress."""
-    ready = job.status is JobStatus.done and not lifecycle.is_expired(job)
+    ready = (
+        job.status is JobStatus.done
+        and job.kind is not JobKind.import_
+        and not lifecycle.is_expired(job)
+    )
     return {
         "status": str(job.status),
         "done": job.done,
@@ -71,7 +110,7 @@ def job_state(job: Job) -> dict:
 
 
 @bp.get("/jobs")
-@role_required(*READERS)
+@role_required(*JOB_OWNERS)
 def jobs() -> ResponseReturnValue:
     """The user's large downloads and reports (an administrator's: everyone's)."""
     listed = visible_jobs(current_user)
@@ -81,15 +120,22 @@ def jobs() -> ResponseReturnValue:
 
 
 @bp.get("/jobs/<int:job_id>")
-@role_required(*READERS)
+@role_required(*JOB_OWNERS)
 def job(job_id: int) -> ResponseReturnValue:
-    """One job: its progress, updated by the page's script, then its download."""
+    """One job: its progress, updated by the page's script, then its download
+    (an import: its report, and the decision when it found problems)."""
     found = job_or_404(job_id, current_user)
-    return render_template("admin/jobs/job.html", job=found, state=job_state(found))
+    return render_template(
+        "admin/jobs/job.html",
+        job=found,
+        state=job_state(found),
+        report=importing.report_of(found),
+        deciding=importing.awaits_decision(found, current_user),
+    )
 
 
 @bp.get("/jobs/<int:job_id>/progress")
-@role_required(*READERS)
+@role_required(*JOB_OWNERS)
 def job_progress(job_id: int) -> ResponseReturnValue:
     """The job's progress as JSON, for the page to poll."""
     response = jsonify(job_state(job_or_404(job_id, current_user)))
@@ -103,7 +149,8 @@ def job_file(job_id: int) -> ResponseReturnValue:
     """The job's file, audited as the immediate download is; an expired one says
     so (410), an unfinished one sends back to the job's page."""
     found = job_or_404(job_id, current_user)
-    if found.status is not JobStatus.done or found.file_name is None:
+    unfinished = found.status is not JobStatus.done or found.file_name is None
+    if unfinished or found.kind is JobKind.import_:  # an import's file is its input
         return redirect(url_for("admin.job", job_id=found.id))
     path = files.stored_path(found)
     if lifecycle.is_expired(found) or not path.exists():

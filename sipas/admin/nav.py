@@ -73,6 +73,10 @@ NAV_GROUPS = (
         (
             NavLink("entry.index", _l("Paper entry"), _ENTRY, ("entry.",)),
             NavLink("entry.import_responses", _l("Import responses"), _ENTRY),
+            # a surveyor's jobs are their large imports (readers find theirs above)
+            NavLink(
+                "admin.jobs", _l("My large imports"), (Role.surveyor,), ("admin.job",)
+            ),
         ),
     ),
     NavGroup(

@@ -31,3 +31,10 @@ class DecisionForm(FlaskForm):
     token = HiddenField(validators=[Regexp(r"^[0-9a-f]{32}$")])
     valid_only = SubmitField()
     nothing = SubmitField(_l("Import nothing"))
+
+
+class JobDecisionForm(FlaskForm):
+    """What to do with a file a job checked and found problems in."""
+
+    valid_only = SubmitField()
+    nothing = SubmitField(_l("Import nothing"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,11 +11,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from sipas.auth.decorators import role_required
 from sipas.entry.blueprint import bp
-from sipas.entry.forms_import import DecisionForm, ResponseFileForm
+from sipas.entry.forms_import import DecisionForm, JobDecisionForm, ResponseFileForm
 from sipas.extensions import csrf, db
+from sipas.i18n import current_language
 from sipas.models import Role, Wave
 from sipas.security import logged_in_user, rate_limited
 from sipas.services import uploads
+from sipas.services.jobs import importing
+from sipas.services.jobs.lookup import job_or_404
+from sipas.services.jobs.queue import enqueue
 from sipas.services.responses import imports
 
 #: Request bodies up to this size reach the import view (a 50 MB file and the form).
@@ -55,6 +59,8 @@ def import_responses() -> ResponseReturnValue:
     wave = next(w for w in waves if w.code == form.wave.data)
     upload = form.file.data
     name, data = upload.filename or "", upload.read()
+    if importing.is_large(name, data):
+        return _import_later(wave, name, data)
     report = imports.import_file(wave, name, data, current_user)
     if report.ok:
         db.session.commit()
@@ -65,6 +71,39 @@ def import_responses() -> ResponseReturnValue:
     if report.valid:
         decision = DecisionForm(formdata=None, token=_keep(data, wave, name))
     return _render(form, report, decision, name), 400
+
+
+def _import_later(wave: Wave, name: str, data: bytes) -> ResponseReturnValue:
+    """Hand a large file to a worker and show the job's progress, then its report."""
+    job = importing.ask(wave, current_user, name, data, current_language())
+    job_id = job.id  # read before the commit: reading after it would lock SQLite
+    db.session.commit()
+    enqueue(job_id)
+    return redirect(url_for("admin.job", job_id=job_id), code=303)
+
+
+@bp.post("/import/jobs/<int:job_id>")
+@role_required(Role.admin, Role.surveyor)
+def import_job_decision(job_id: int) -> ResponseReturnValue:
+    """Import the valid rows of a job's file (by another job), or nothing."""
+    source = job_or_404(job_id, current_user)
+    form = JobDecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    # decided before, expired, or another user's (an administrator looking on)
+    if not importing.awaits_decision(source, current_user):
+        flash(_("Nothing was imported."), "info")
+        return redirect(url_for("admin.job", job_id=job_id), code=303)
+    if form.nothing.data:
+        importing.forget(source)
+        flash(_("Nothing was imported."), "info")
+        return redirect(url_for("entry.import_responses"), code=303)
+    job, is_new = importing.ask_valid_rows(source, current_user)
+    next_id = job.id
+    db.session.commit()
+    if is_new:
+        enqueue(next_id)
+    return redirect(url_for("admin.job", job_id=next_id), code=303)
 
 
 def _keep(data: bytes, wave: Wave, name: str) -> str:

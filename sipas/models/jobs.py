@@ -21,6 +21,8 @@ class JobKind(enum.StrEnum):
     report = "report"
     #: a batch of numbered paper forms, printed as one PDF
     paper = "paper"
+    #: a file of responses checked and stored (``import`` is a Python keyword)
+    import_ = "import"
 
 
 class JobStatus(enum.StrEnum):
@@ -60,6 +62,9 @@ class Job(Model):
     file_name: Mapped[str | None] = mapped_column(sa.String(255))
     #: Why it failed, in words a user can act on (in the interface's language).
     error: Mapped[str | None] = mapped_column(sa.Text)
+    #: What an import found and did (counts, the first problems), committed with
+    #: the stored rows; None for the other kinds and before the end.
+    outcome: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     #: Last sign of life from the worker: a running job silent for long is stalled.

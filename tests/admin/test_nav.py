@@ -97,5 +97,10 @@ def test_surveyors_see_only_data_entry(demo_client, login_as):
     assert [(href, current) for href, current, _text in tabs] == [
         ("/entry/", ""),
         ("/entry/import", "page"),
+        ("/admin/jobs", ""),  # their large imports, made by a worker
     ]
     assert "/admin/" not in html.split('<main id="main"')[0]
+    jobs_page = _page(demo_client, "/admin/jobs")
+    assert ("/admin/jobs", "page") in [
+        (href, current) for href, current, _text in _nav(jobs_page, "sub-nav")[1]
+    ]

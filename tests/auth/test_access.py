@@ -50,6 +50,7 @@ ADMINS = frozenset({Role.admin})
 READERS = frozenset({Role.admin, Role.analyst})
 ENTRY = frozenset({Role.admin, Role.surveyor})
 EVERYONE = frozenset(Role)
+JOB_OWNERS = READERS | {Role.surveyor}
 
 #: endpoint → Access. Rows for the routes of every area; keep them in URL order.
 ACCESS: dict[str, Access] = {
@@ -114,13 +115,15 @@ ACCESS: dict[str, Access] = {
     "admin.report_pdf": Access(READERS, scoped=True),
     "admin.results_job": Access(READERS, scoped=True),
     # large files made in the background (the job in the URL is another user's)
-    "admin.jobs": Access(READERS),
-    "admin.job": Access(READERS, owned=True),
+    # (a surveyor's are their large imports)
+    "admin.jobs": Access(JOB_OWNERS),
+    "admin.job": Access(JOB_OWNERS, owned=True),
     "admin.job_file": Access(READERS, owned=True),
-    "admin.job_progress": Access(READERS, owned=True),
+    "admin.job_progress": Access(JOB_OWNERS, owned=True),
     "admin.paper_batch_job": Access(ADMINS),
     # file import of responses
     "entry.import_responses": Access(ENTRY),
+    "entry.import_job_decision": Access(ENTRY, owned=True),
     # paper entry
     "entry.index": Access(ENTRY),
     "entry.serial_check": Access(ENTRY),

@@ -84,6 +84,32 @@ def serving(app) -> Iterator[tuple[str, object]]:
         thread.join(timeout=5)
 
 
+def jobs_app(folder: Path, **settings):
+    """The demo app with a job queue in a SQLite file a worker process shares, and
+    ``settings`` (the size from which work becomes a job)."""
+    app = demo_app(folder)
+    app.config.update(
+        JOBS_QUEUE_URL=f"sqlite:///{folder / 'queue.sqlite3'}",
+        JOBS_DIR=str(folder / "jobs"),
+        **settings,
+    )
+    return app
+
+
+@contextmanager
+def serving_with_worker(app, folder: Path, pause_seconds: float):
+    """``app`` served as ``serving`` does, with a worker beside it that pauses
+    ``pause_seconds`` after each report of progress (tests/jobs/slow_worker.py)."""
+    from tests.jobs.workers import SLOW_WORKER, start_worker, stop
+
+    worker = start_worker(app.config, folder, SLOW_WORKER, PAUSE_SECONDS=pause_seconds)
+    try:
+        with serving(app) as served:
+            yield served
+    finally:
+        stop(worker)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[tuple[str, object]]:
     """The app with demo data, served on a free port."""
@@ -215,11 +241,12 @@ def admin_window(
     height: int,
     username: str = "admin",
     password: str = "admin-test-password",  # noqa: S107  (the test demo admin)
+    landing: str = "/admin/**",
     **options,
 ):
     """A new browser window of that size, logged in as the demo admin (or as
-    ``username``): (context, page). Labels are looked up in Vietnamese, the default
-    language."""
+    ``username``, who lands on ``landing``: a surveyor on /entry/): (context,
+    page). Labels are looked up in Vietnamese, the default language."""
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
@@ -235,5 +262,5 @@ def admin_window(
     page.get_by_label(vi("Username")).fill(username)
     page.get_by_label(vi("Password")).fill(password)
     page.get_by_role("button", name=vi("Log in")).click()
-    page.wait_for_url(f"{url}/admin/**")
+    page.wait_for_url(f"{url}{landing}")
     return context, page

@@ -19,11 +19,10 @@ from sipas.services.waves.lookup import wave_by_code
 from tests.e2e.conftest import (
     admin_window,
     assert_accessible,
-    demo_app,
-    serving,
+    jobs_app,
+    serving_with_worker,
     wait_until,
 )
-from tests.jobs.workers import SLOW_WORKER, start_worker, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -39,22 +38,13 @@ def large_round(tmp_path_factory):
     """A server whose round of RESPONSES responses is above the size of a job,
     with a job queue in a SQLite file and a worker process beside it."""
     folder = tmp_path_factory.mktemp("export-job")
-    app = demo_app(folder)
-    app.config.update(
-        JOBS_MIN_RESPONSES=1000,
-        JOBS_QUEUE_URL=f"sqlite:///{folder / 'queue.sqlite3'}",
-        JOBS_DIR=str(folder / "jobs"),
-    )
+    app = jobs_app(folder, JOBS_MIN_RESPONSES=1000)
     with app.app_context():
         synthetic.add_demo_responses(wave_by_code("demo"), RESPONSES, seed=21)
         accounts.create_user(ANALYST, PASSWORD, Role.analyst)
         db.session.commit()
-    worker = start_worker(app.config, folder, SLOW_WORKER, PAUSE_SECONDS=PAUSE_SECONDS)
-    try:
-        with serving(app) as served:
-            yield served
-    finally:
-        stop(worker)
+    with serving_with_worker(app, folder, PAUSE_SECONDS) as served:
+        yield served
 
 
 def vi(app, message: str, **values) -> str:

@@ -16,14 +16,13 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Job, JobKind, JobStatus, Role
-from sipas.services import accounts, demo, questionnaires
+from sipas.services import accounts
 from sipas.services.jobs import files, lifecycle
 from sipas.services.jobs.queue import enqueue
 from sipas.services.results.exports import count_counted
-from tests.conftest import QUESTIONNAIRE_DIR, STAFF_PASSWORD, login, make_app
-from tests.databases import databases
+from tests.conftest import STAFF_PASSWORD, login
 from tests.factories import filled_demo_wave
-from tests.jobs.workers import SLOW_WORKER, start_worker, stop
+from tests.jobs.workers import SLOW_WORKER, shared_app, start_worker, stop
 
 #: More responses than one batch of the export (2,000): the worker is killed
 #: after the first batch has been written and before the last.
@@ -34,22 +33,8 @@ RESPONSES = 2500
 def setup(tmp_path: Path) -> Iterator[dict]:
     """An app on a database and a job queue (a SQLite file) that worker
     processes share, with the demo round of RESPONSES responses."""
-    path = tmp_path / "sipas.db"
-    settings = {
-        "SQLALCHEMY_DATABASE_URI": databases.url_for(path, with_tables=True),
-        "JOBS_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
-        "JOBS_DIR": str(tmp_path / "jobs"),
-        "JOBS_STALL_SECONDS": 1,
-    }
-    app = make_app(path, **settings)
-    with app.app_context():
-        db.create_all()
-        questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
-        demo.ensure_demo("admin-test-password")
-        wave = filled_demo_wave(RESPONSES, seed=3)
-        yield {"app": app, "settings": settings, "wave": wave, "folder": tmp_path}
-        db.session.remove()
-        db.engine.dispose()
+    with shared_app(tmp_path) as shared:
+        yield {**shared, "wave": filled_demo_wave(RESPONSES, seed=3)}
 
 
 def job_row(job_id: int) -> Job:

@@ -7,9 +7,14 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import ROOT
+from sipas.extensions import db
+from sipas.services import demo, questionnaires
+from tests.conftest import QUESTIONNAIRE_DIR, ROOT, make_app
+from tests.databases import databases
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 WORKER = ("-m", "flask", "--app", "wsgi", "sipas", "jobs", "worker")
@@ -46,3 +51,26 @@ def stop(worker: subprocess.Popen) -> None:
     """Stop a worker as Ctrl+C does (it finishes nothing half-way: it is idle)."""
     worker.send_signal(2)  # SIGINT
     worker.wait(timeout=30)
+
+
+@contextmanager
+def shared_app(folder: Path) -> Iterator[dict]:
+    """In its context, an app with the demo data on a database and a job queue (a
+    SQLite file) that worker processes share; its ``settings`` for them."""
+    path = folder / "sipas.db"
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": databases.url_for(path, with_tables=True),
+        "JOBS_QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite3'}",
+        "JOBS_DIR": str(folder / "jobs"),
+        "JOBS_STALL_SECONDS": 1,
+    }
+    app = make_app(path, **settings)
+    with app.app_context():
+        db.create_all()
+        questionnaires.sync(questionnaires.questionnaire_files(QUESTIONNAIRE_DIR))
+        demo.ensure_demo("admin-test-password")
+        try:
+            yield {"app": app, "settings": settings, "folder": folder}
+        finally:
+            db.session.remove()
+            db.engine.dispose()

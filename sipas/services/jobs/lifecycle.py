@@ -127,12 +127,13 @@ def _touch(job_id: int, **values: int) -> None:
         )
 
 
-def finish(job_id: int, file_name: str) -> None:
+def finish(job_id: int, file_name: str) -> bool:
     """Mark the job done: its file is in place (renamed there whole) until it
-    expires. One UPDATE, so on SQLite it needs no read of the row first."""
+    expires; False if it was not running any more. One UPDATE, so on SQLite it
+    needs no read of the row first."""
     now = clock.now()
     keep = timedelta(hours=current_app.config["JOBS_KEEP_HOURS"])
-    db.session.execute(
+    finished = db.session.execute(
         sa.update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.running)
         .values(
@@ -143,6 +144,7 @@ def finish(job_id: int, file_name: str) -> None:
             expires_at=now + keep,
         )
     )
+    return finished.rowcount == 1  # type: ignore[attr-defined]
 
 
 def fail(job_id: int, message: str) -> None:
@@ -252,9 +254,15 @@ def is_expired(job: Job) -> bool:
 def purge_expired() -> int:
     """Delete the files of expired jobs and the temporary files of dead workers;
     how many files were deleted. The jobs stay listed, as expired."""
+    now = clock.now()
+    kept_since = now - timedelta(hours=current_app.config["JOBS_KEEP_HOURS"])
     expired = db.session.scalars(
         sa.select(Job).where(
-            Job.status == JobStatus.done, Job.expires_at <= clock.now()
+            sa.or_(
+                sa.and_(Job.status == JobStatus.done, Job.expires_at <= now),
+                # a failed import keeps the file it read for as long
+                sa.and_(Job.status == JobStatus.failed, Job.finished_at <= kept_since),
+            )
         )
     ).all()
     deleted = 0

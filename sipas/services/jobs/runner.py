@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from sipas.extensions import db
-from sipas.models import Job
-from sipas.services.jobs import files, lifecycle, work
+from sipas.models import Job, JobKind
+from sipas.services.jobs import files, importing, lifecycle, work
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,9 @@ def run(job_id: int) -> None:
 def _make(job: Job) -> None:
     """Write the file under a temporary name, rename it into place, mark done."""
     job_id = job.id
+    if job.kind is JobKind.import_:
+        _import(job)
+        return
     made = work.make(job, _progress_writer(job_id))
     files.write_atomically(files.final_path(job_id, made.file_name), made.chunks)
     # end the transaction the work read in before writing: on SQLite it could not
@@ -61,6 +64,24 @@ def _make(job: Job) -> None:
     lifecycle.finish(job_id, made.file_name)
     db.session.commit()
     log.info("job %s done: %s", job_id, made.file_name)
+
+
+def _import(job: Job) -> None:
+    """Check the kept file (reading, with progress), then in one transaction mark
+    the job done, store the rows and keep the outcome: a worker killed before the
+    commit leaves nothing stored, and the job is tried again."""
+    job_id, file_name = job.id, job.file_name or ""
+    checked = importing.check(job, _progress_writer(job_id))
+    # a fresh transaction whose first statement writes (on SQLite, one that has
+    # read could not write after the progress writes of the other connection)
+    db.session.rollback()
+    if not lifecycle.finish(job_id, file_name):
+        db.session.rollback()
+        return
+    importing.store(job_id, checked)
+    db.session.commit()
+    importing.finished(job_id)
+    log.info("job %s done: %s imported", job_id, file_name)
 
 
 def _progress_writer(job_id: int) -> work.Progress:

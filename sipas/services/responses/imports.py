@@ -4,6 +4,7 @@ or nothing; idempotent on ``response_id`` (the response's UUID)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from sipas.extensions import db
+from sipas.i18n import format_number
 from sipas.labels import CHANNEL_LABELS
 from sipas.models import (
     Channel,
@@ -36,8 +38,12 @@ from sipas.services.responses.rows import (
 from sipas.services.units.rows import FileError, RowError, read_records
 from sipas.services.units.tree import visible_unit_ids
 from sipas.services.waves.lookup import visible_waves, wave_units
+from sipas.workbook_reader import MAX_ROWS, declared_rows
 
 log = logging.getLogger(__name__)
+
+#: Told (rows checked, rows in all) as a check goes on.
+RowsChecked = Callable[[int, int], None]
 
 #: Largest file accepted for an import (about 150 000 rows of the stats CSV).
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -103,38 +109,81 @@ def import_file(
     response_id is already stored count as already imported. Surveyors may only
     import rows of units within their scope. The caller commits.
     """
+    checked = check_file(wave, filename, data, user)
+    return store_checked_file(wave, filename, data, user, checked, valid_only)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A file checked against the database, nothing stored yet: the report so
+    far and the rows that are new."""
+
+    report: ImportReport
+    fresh: list[ParsedRow]
+    header_broken: bool = False
+
+
+def check_file(
+    wave: Wave,
+    filename: str,
+    data: bytes,
+    user: User | None,
+    progress: RowsChecked | None = None,
+) -> Checked:
+    """Read and check a file of responses for ``wave``; stores nothing (reads
+    only). ``progress`` is told (rows checked, rows in all) as the check goes."""
     if wave.status is not WaveStatus.open:
-        return ImportReport(
-            file_error=_l("Answers can only be added to an open survey round.")
-        )
+        return _refused(_l("Answers can only be added to an open survey round."))
     if len(data) > MAX_IMPORT_BYTES:
-        return ImportReport(file_error=_l("The file is larger than 50 MB."))
+        return _refused(_l("The file is larger than 50 MB."))
     try:
         # the cells are dropped once checked: the rows keep only their answers
         plan = plan_rows(
-            read_records(filename, data), _vocabulary(wave), _context(wave, user)
+            read_records(filename, data),
+            _vocabulary(wave),
+            _context(wave, user),
+            progress,
         )
     except FileError as error:
-        return ImportReport(file_error=error.args[0])
+        return _refused(error.args[0])
     errors = list(plan.errors)
     fresh, already, elsewhere = _split_stored(wave, plan.rows)
     errors.extend(elsewhere)
     errors.sort(key=lambda error: error.row)
-    bad_rows = plan.bad_rows + len(elsewhere)
-    valid = 0 if plan.header_broken else len(fresh)
     report = ImportReport(
         rows=len(plan.rows) + plan.bad_rows,
         already=len(already),
-        bad_rows=bad_rows,
+        bad_rows=plan.bad_rows + len(elsewhere),
         errors=tuple(errors),
-        valid=valid,
+        valid=0 if plan.header_broken else len(fresh),
     )
-    if errors and (not valid_only or plan.header_broken):
+    return Checked(report, fresh, plan.header_broken)
+
+
+def _refused(message: str) -> Checked:
+    return Checked(ImportReport(file_error=message), [])
+
+
+def store_checked_file(
+    wave: Wave,
+    filename: str,
+    data: bytes,
+    user: User | None,
+    checked: Checked,
+    valid_only: bool = False,
+) -> ImportReport:
+    """Store the new rows of a checked file: all of them when it has no problem,
+    the valid ones when ``valid_only`` (never when the header is wrong), else
+    none; what was done. Flushes; the caller commits."""
+    report = checked.report
+    if report.file_error is not None:
+        return report
+    if report.errors and (not valid_only or checked.header_broken):
         return report
     imported, batch_id = 0, None
-    if fresh:  # an import of rows all stored before makes no batch
+    if checked.fresh:  # an import of rows all stored before makes no batch
         batch = batches.new_batch(wave, filename, data, user)
-        imported, batch_id = _store(wave, fresh, user, batch), batch.id
+        imported, batch_id = _store(wave, checked.fresh, user, batch), batch.id
     waiting = imported > 0 and not wave.counts_unaccepted_imports
     report = ImportReport(
         **{
@@ -148,6 +197,18 @@ def import_file(
     return report
 
 
+def is_large(filename: str, data: bytes, threshold: int) -> bool:
+    """True when a file has at least ``threshold`` rows of answers, counted
+    without reading it: the lines of a CSV (a cell with a line break counts
+    twice), the rows an XLSX's sheets declare (see declared_rows). A workbook
+    declaring more rows than the reader takes is no job: it is refused at once."""
+    if filename.lower().endswith(".xlsx"):
+        rows = declared_rows(data) - 1  # the header
+        return threshold <= rows < MAX_ROWS
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return lines - 1 >= threshold
+
+
 def import_waves(user: User) -> list[Wave]:
     """The open waves ``user`` may import into: all for admins, else those with a
     unit in the user's scope."""
@@ -159,9 +220,9 @@ def summary(report: ImportReport) -> str:
     line = _l(
         "Imported %(imported)s, skipped %(already)s already imported, "
         "%(bad)s rows with errors.",
-        imported=report.imported,
-        already=report.already,
-        bad=report.bad_rows,
+        imported=format_number(report.imported),
+        already=format_number(report.already),
+        bad=format_number(report.bad_rows),
     )
     if not report.waiting:
         return line

@@ -38,6 +38,8 @@ IGNORED_COLUMNS = ("stratum", "psu", "weight", "unit_name", "submitted_at")
 FIXED_COLUMNS = (RESPONSE_ID, UNIT, CHANNEL, WAVE, *IGNORED_COLUMNS)
 #: Multi-choice codes or labels are joined with this in one cell.
 MULTI_SEPARATOR = ";"
+#: Rows checked between two reports of progress (a job's page shows them).
+PROGRESS_ROWS = 1000
 #: Records a problem of the row being checked: (column, reason).
 Fail = Callable[[str, str], None]
 #: Namespace of the response ids made for rows without one.
@@ -220,19 +222,26 @@ def plan_rows(
     records: Sequence[tuple[int, tuple[object, ...]]],
     words: Vocabulary,
     context: Context,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
-    """Check every row of a file (its header included) without the database."""
+    """Check every row of a file (its header included) without the database;
+    ``progress`` is told (rows checked, rows in all) every PROGRESS_ROWS rows."""
     layout, header_errors = find_layout(records, words)
     plan = Plan(layout=layout, errors=header_errors)
     checker = _RowChecker(layout, words, context)
     start = next(i for i, (n, _c) in enumerate(records) if n == layout.header_row)
-    for number, cells in records[start + 1 :]:
+    total = len(records) - start - 1
+    for done, (number, cells) in enumerate(records[start + 1 :]):
+        if progress is not None and done % PROGRESS_ROWS == 0:
+            progress(done, total)
         row, errors = checker.check(number, cells)
         if errors:
             plan.errors.extend(errors)
             plan.bad_rows += 1
         elif row is not None:
             plan.rows.append(row)
+    if progress is not None:
+        progress(total, total)
     return plan
 
 

@@ -1,0 +1,149 @@
+"""Response files too large to check in a request: kept beside their job, checked
+by a worker with progress, then stored, with the outcome, in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from sipas.extensions import db
+from sipas.models import Job, JobKind, JobStatus, User, Wave
+from sipas.services.jobs import files, lifecycle
+from sipas.services.responses import imports
+from sipas.services.units.rows import RowError
+
+#: Problems kept with the job (the page shows as many; the total is kept too).
+KEPT_ERRORS = 500
+
+
+def is_large(filename: str, data: bytes) -> bool:
+    """True when the file is checked and stored by a job (JOBS_MIN_IMPORT_ROWS)."""
+    threshold = current_app.config["JOBS_MIN_IMPORT_ROWS"]
+    return imports.is_large(filename, data, threshold)
+
+
+def ask(wave: Wave, owner: User, filename: str, data: bytes, language: str) -> Job:
+    """A queued import of ``data`` into ``wave``; the file kept beside the job
+    until it expires (the caller commits, then enqueues)."""
+    parameters = {"file": filename, "language": language, "valid_only": False}
+    job = lifecycle.create(JobKind.import_, owner, wave, parameters, total=0)
+    job.file_name = filename[:255]
+    files.write_atomically(files.stored_path(job), [data])
+    return job
+
+
+def ask_valid_rows(source: Job, owner: User) -> tuple[Job, bool]:
+    """The import of the valid rows of ``source``'s file, asked for once (a second
+    ask finds the first); True when new, for the caller to enqueue."""
+    parameters = {**source.parameters, "valid_only": True, "source": source.id}
+    valid = (source.outcome or {}).get("valid", 0)
+    job, new = lifecycle.ask(JobKind.import_, owner, source.wave, parameters, valid)
+    if new:
+        job.file_name = source.file_name
+    return job, new
+
+
+def awaits_decision(job: Job, user: User) -> bool:
+    """True when ``user`` may decide about ``job``'s file: theirs (the valid rows
+    are those of their scope), with problems and valid rows, and still kept."""
+    return job.owner_id == user.id and _undecided(job)
+
+
+def _undecided(job: Job) -> bool:
+    """True when ``job`` found problems and valid rows, and its file is still kept
+    for its owner to import those rows, or nothing."""
+    outcome = job.outcome or {}
+    return (
+        job.kind is JobKind.import_
+        and job.status is JobStatus.done
+        and not job.parameters.get("valid_only")
+        and outcome.get("imported", 0) == 0
+        and outcome.get("error_count", 0) > 0
+        and outcome.get("valid", 0) > 0
+        and not lifecycle.is_expired(job)
+        and files.stored_path(job).exists()
+    )
+
+
+def forget(job: Job) -> None:
+    """Delete ``job``'s kept file: nothing more is imported from it."""
+    files.remove_file(job)
+
+
+def source_file(job: Job) -> Path:
+    """The kept file ``job`` reads: its own, or its source's (valid rows only)."""
+    source = job.parameters.get("source")
+    found = db.session.get(Job, source) if source else job
+    return files.stored_path(found or job)
+
+
+def check(job: Job, progress: imports.RowsChecked) -> imports.Checked:
+    """Read and check ``job``'s file; reads only, stores nothing."""
+    wave = job.wave
+    assert wave is not None  # noqa: S101  (an import is always into a round)
+    data = source_file(job).read_bytes()
+    return imports.check_file(wave, job.file_name or "", data, job.owner, progress)
+
+
+def store(job_id: int, checked: imports.Checked) -> None:
+    """Store the rows ``checked`` allows and keep the outcome with the job, in the
+    caller's transaction (which marked the job done first: a kill before the
+    commit leaves neither rows nor a finished job)."""
+    job = db.session.get(Job, job_id)
+    wave = job.wave if job is not None else None
+    if job is None or wave is None:
+        return
+    data = source_file(job).read_bytes()
+    valid_only = bool(job.parameters.get("valid_only"))
+    report = imports.store_checked_file(
+        wave, job.file_name or "", data, job.owner, checked, valid_only
+    )
+    db.session.execute(
+        sa.update(Job).where(Job.id == job_id).values(outcome=outcome(report))
+    )
+
+
+def finished(job_id: int) -> None:
+    """After the commit: the file of a job that needs no decision is deleted; a
+    valid-rows import deletes its source's (the decision is made)."""
+    job = db.session.get(Job, job_id)
+    if job is None:
+        return
+    if job.parameters.get("valid_only"):
+        source = db.session.get(Job, job.parameters.get("source"))
+        if source is not None:
+            forget(source)
+    elif not _undecided(job):
+        forget(job)
+
+
+def outcome(report: imports.ImportReport) -> dict:
+    """What is kept of ``report``: its counts and the first problems, in words of
+    the language current at the call."""
+    return {
+        "rows": report.rows,
+        "imported": report.imported,
+        "already": report.already,
+        "bad_rows": report.bad_rows,
+        "valid": report.valid,
+        "waiting": report.waiting,
+        "batch_id": report.batch_id,
+        "file_error": str(report.file_error) if report.file_error else None,
+        "error_count": len(report.errors),
+        "errors": [
+            [error.row, error.column, str(error.message)]
+            for error in report.errors[:KEPT_ERRORS]
+        ],
+    }
+
+
+def report_of(job: Job) -> imports.ImportReport | None:
+    """The report kept with a finished import (its first problems only)."""
+    kept = job.outcome
+    if kept is None:
+        return None
+    errors = tuple(RowError(*error) for error in kept["errors"])
+    fields = {k: v for k, v in kept.items() if k not in ("errors", "error_count")}
+    return imports.ImportReport(errors=errors, **fields)

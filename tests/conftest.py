@@ -18,7 +18,12 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sipas import create_app
 from sipas.extensions import db
 from sipas.services import demo, questionnaires
-from tests.app_cache import share_compiled_templates, share_route_builders
+from tests.app_cache import (
+    routes_held_back,
+    share_compiled_templates,
+    share_route_builders,
+    share_routes,
+)
 from tests.databases import TEST_CLUSTER_SETTINGS, databases
 
 share_route_builders()
@@ -159,7 +164,9 @@ def make_app(database_path: Path, **settings: object) -> Flask:
         "JOBS_DIR": str(database_path.parent / "jobs"),
     }
     config.update(settings)
-    app = create_app(config)
+    with routes_held_back() as routes:
+        app = create_app(config)
+    share_routes(app, routes)
     share_compiled_templates(app)
     _apps_of_this_test.append(app)
     return app

@@ -1,0 +1,246 @@
+"""The results dashboard of a large scope: computed by the worker (the page shows
+its progress meanwhile), the same section as the request would have made, one job
+per scope and state of the round shared by its readers, a new one when responses
+arrive, and the scope checked as before."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from sipas.admin import results_sections
+from sipas.extensions import db
+from sipas.models import Job, JobKind, JobStatus, Role
+from sipas.services import clock
+from sipas.services.units.lookup import unit_by_code
+from sipas.services.waves.design import WeightingError
+from tests.conftest import CSRF_PATTERN
+from tests.factories import filled_demo_wave, make_response
+
+#: Responses of the demo round in these tests, and the size setting below them.
+RESPONSES = 300
+#: Counted responses in scope from which the worker computes the results (Hạ
+#: Long's share of the round is above it).
+THRESHOLD = 20
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+PAGE = "/admin/results/demo?unit=QN-HALONG"
+#: The figures of a results section: every number cell and the headline index.
+FIGURES = re.compile(r'<td class="num"[^>]*>(.*?)</td>|<strong>([^<]*)</strong>')
+
+
+@pytest.fixture
+def large(demo_app):
+    """The demo round with RESPONSES responses, its results computed by the worker."""
+    filled_demo_wave(RESPONSES, seed=29)
+    demo_app.config["JOBS_MIN_RESULTS_RESPONSES"] = THRESHOLD
+    return demo_app
+
+
+def vi(app, message: str, **values) -> str:
+    with app.test_request_context(), force_locale("vi"):
+        return _(message, **values)
+
+
+def page(client, url: str = PAGE) -> str:
+    answer = client.get(url)
+    assert answer.status_code == 200, answer.status_code
+    return answer.get_data(as_text=True)
+
+
+def results_jobs() -> list[Job]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            sa.select(Job).where(Job.kind == JobKind.results).order_by(Job.id)
+        )
+    )
+
+
+def figures(html: str) -> list[str]:
+    """The figures of the results section in ``html`` (none: no results shown)."""
+    start = html.find('id="headline-title"')
+    if start < 0:
+        return []
+    return ["".join(found) for found in FIGURES.findall(html[start:])]
+
+
+def forget_pages(app) -> None:
+    """Empty the web process's cache of rendered sections (another process's)."""
+    app.extensions.get("sipas_results_pages", {}).clear()
+
+
+def test_large_scope_answers_with_the_progress_not_the_results(
+    large, login_as, monkeypatch
+):
+    queued: list[int] = []
+    monkeypatch.setattr(results_sections, "enqueue", queued.append)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("computed in the request")
+
+    monkeypatch.setattr("sipas.services.results.section.compute_results", not_here)
+    client = large.test_client()
+    login_as(client, Role.analyst)
+    html = page(client)
+    assert figures(html) == []
+    [job] = results_jobs()
+    assert queued == [job.id]
+    assert job.status is JobStatus.queued
+    assert job.parameters["unit"] == "QN-HALONG"
+    assert 'role="status" aria-live="polite"' in html
+    waiting = vi(
+        large,
+        "Waiting for a worker to compute the results of %(n)s responses…",
+        n=f"{job.total:,}".replace(",", "."),
+    )
+    assert waiting in html
+    assert (
+        f'data-results-job="/admin/results/demo/section/{job.id}?unit=QN-HALONG"'
+        in html
+    )
+    assert f'href="{PAGE}' in html  # "Tải lại" without JavaScript
+    # the page's script polls the job until it is done
+    state = client.get(f"/admin/results/demo/section/{job.id}?unit=QN-HALONG")
+    assert state.get_json()["finished"] is False
+    assert state.get_json()["html"] is None
+
+
+def test_the_workers_section_is_the_one_the_request_would_make(large, login_as):
+    client = large.test_client()
+    login_as(client, Role.analyst)
+    large.config["JOBS_MIN_RESULTS_RESPONSES"] = 10**9
+    in_request = figures(page(client))
+    assert len(in_request) > 50
+    assert results_jobs() == []
+    forget_pages(large)
+
+    large.config["JOBS_MIN_RESULTS_RESPONSES"] = THRESHOLD
+    first = page(client)  # the test queue runs the job at once, after this answer
+    assert figures(first) == []
+    [job] = results_jobs()
+    assert job.status is JobStatus.done
+    state = client.get(f"/admin/results/demo/section/{job.id}?unit=QN-HALONG")
+    assert state.get_json()["finished"] is True
+    assert figures(state.get_json()["html"]) == in_request
+    assert figures(page(client)) == in_request
+    forget_pages(large)  # another web process: the job's file
+    assert figures(page(client)) == in_request
+    assert len(results_jobs()) == 1
+
+
+def test_links_in_the_section_keep_the_path_prefix(large, login_as):
+    client = large.test_client()
+    login_as(client, Role.analyst)
+    prefixed = "http://localhost/sipas/"
+    client.get(PAGE, base_url=prefixed)
+    forget_pages(large)
+    html = client.get(PAGE, base_url=prefixed).get_data(as_text=True)
+    assert figures(html)
+    assert 'action="/sipas/admin/results/demo#breakdowns-title"' in html
+
+
+def test_a_second_reader_of_the_scope_sees_the_same_job(large, login_as):
+    halong = unit_by_code("QN-HALONG")
+    first, second = large.test_client(), large.test_client()
+    owner = login_as(first, Role.analyst, unit=halong)
+    login_as(second, Role.analyst, unit=halong)
+    page(first)
+    forget_pages(large)
+    shown = figures(page(second))
+    [job] = results_jobs()
+    assert job.owner_id == owner.id
+    assert shown == figures(page(first))
+    progress = f"/admin/results/demo/section/{job.id}?unit=QN-HALONG"
+    assert second.get(progress).status_code == 200
+    # never a download of another user's job, nor listed as one
+    assert second.get(f"/admin/jobs/{job.id}/file").status_code == 404
+    mine = first.get(f"/admin/jobs/{job.id}/file")
+    assert mine.status_code == 302
+    assert mine.location.endswith(
+        "/admin/results/demo?unit=QN-HALONG&by=" + job.parameters["group"]
+    )
+    assert f"/admin/jobs/{job.id}" not in page(first, "/admin/jobs")
+
+
+def test_two_readers_asking_at_once_share_the_queued_job(large, login_as, monkeypatch):
+    monkeypatch.setattr(results_sections, "enqueue", lambda job_id: None)
+    first, second = large.test_client(), large.test_client()
+    login_as(first, Role.analyst)
+    login_as(second, Role.analyst)
+    page(first)
+    page(second)
+    assert len(results_jobs()) == 1
+
+
+def test_new_responses_start_a_new_job_showing_the_last_results_meanwhile(
+    large, login_as, monkeypatch
+):
+    client = large.test_client()
+    login_as(client, Role.analyst)
+    page(client)
+    before = figures(page(client))
+    make_response("QN-HALONG-TT")
+    db.session.commit()
+    monkeypatch.setattr(results_sections, "enqueue", lambda job_id: None)
+    html = page(client)
+    old, new = results_jobs()
+    assert new.parameters["fingerprint"] != old.parameters["fingerprint"]
+    assert new.status is JobStatus.queued
+    assert 'role="status"' in html
+    finished = clock.as_utc(old.finished_at).astimezone(HANOI)
+    note = f"Kết quả lúc {finished:%d/%m/%Y %H:%M}, chưa gồm các phiếu mới."
+    assert note in html
+    assert figures(html) == before  # the last results, marked as such
+
+
+def test_analysts_outside_the_scope_are_refused(large, login_as):
+    inside, outside = large.test_client(), large.test_client()
+    login_as(inside, Role.analyst)
+    login_as(outside, Role.analyst, unit=unit_by_code("QN-CAMPHA"))
+    page(inside)
+    [job] = results_jobs()
+    assert outside.get(PAGE).status_code == 403
+    assert (
+        outside.get(f"/admin/results/demo/section/{job.id}?unit=QN-HALONG").status_code
+        == 403
+    )
+    # its own scope does not open another scope's job
+    other = f"/admin/results/demo/section/{job.id}?unit=QN-CAMPHA"
+    assert outside.get(other).status_code == 404
+
+
+def test_a_failed_job_says_why_and_can_be_tried_again(large, login_as):
+    def refused(*args, **kwargs):
+        raise WeightingError(["QN-HALONG-TT"])
+
+    client = large.test_client()
+    login_as(client, Role.analyst)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sipas.services.results.section.compute_results", refused)
+        page(client)
+    html = page(client)
+    [job] = results_jobs()
+    assert job.status is JobStatus.failed
+    assert "QN-HALONG-TT" in html
+    assert vi(large, "Try again") in html
+    assert figures(html) == []
+    assert page(client) == html  # not asked again by itself
+    token = CSRF_PATTERN.search(html).group(1)
+    retry = re.search(r'action="(/admin/results/demo/section[^"]*)"', html).group(1)
+    answer = client.post(retry.replace("&amp;", "&"), data={"csrf_token": token})
+    assert answer.status_code == 303, answer.location
+    assert len(results_jobs()) == 2
+    assert figures(page(client))
+
+
+def test_a_small_scope_is_computed_in_the_request(large, login_as):
+    large.config["JOBS_MIN_RESULTS_RESPONSES"] = RESPONSES * 10
+    client = large.test_client()
+    login_as(client, Role.analyst)
+    assert figures(page(client))
+    assert results_jobs() == []

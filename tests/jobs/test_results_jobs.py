@@ -244,3 +244,17 @@ def test_a_small_scope_is_computed_in_the_request(large, login_as):
     login_as(client, Role.analyst)
     assert figures(page(client))
     assert results_jobs() == []
+
+
+def test_the_worker_renders_in_the_readers_language(large, login_as):
+    client = large.test_client()
+    login_as(client, Role.analyst)
+    client.set_cookie(large.config["LANGUAGE_COOKIE"], "en")
+    page(client)
+    [job] = results_jobs()
+    assert job.parameters["language"] == "en"
+    html = page(client)
+    assert '<h2 id="headline-title">Key figures' in html
+    client.set_cookie(large.config["LANGUAGE_COOKIE"], "vi")
+    page(client)
+    assert len(results_jobs()) == 2  # a section per language

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from sipas.database import writes_next
 from sipas.extensions import db
 from sipas.i18n import current_language, format_number
 from sipas.models import Job, JobStatus, Unit, Wave
@@ -82,15 +83,29 @@ def from_worker(wave: Wave, root: Unit | None, group: str, total: int) -> Markup
 
 
 def _pending(wave: Wave, root: Unit | None, parameters: dict, total: int) -> Markup:
-    """The progress region of the job under way (asked for now if there is none;
-    committed, then queued), or why it failed; with the last results made before
-    the round changed, if any."""
+    """The progress region of the job under way (asked for now if there is none:
+    committed, then queued), or why it failed."""
     job = sections.latest(wave, parameters)
-    is_new = job is None
-    if job is None:
-        job = sections.ask(current_user, wave, parameters, total)
+    if job is not None:
+        return _progress_region(wave, root, parameters, job)
+    writes_next()
+    job, is_new = sections.ask(current_user, wave, parameters, total)
+    # drawn before the commit and the queue (in tests, the queue runs the job at once)
+    markup = _progress_region(wave, root, parameters, job)
+    job_id = job.id  # read before the commit: reading after it would lock SQLite
+    db.session.commit()  # the write lock is not kept while the page is drawn
+    if is_new:
+        enqueue(job_id)
+    return markup
+
+
+def _progress_region(
+    wave: Wave, root: Unit | None, parameters: dict, job: Job
+) -> Markup:
+    """How far ``job`` is (or why it failed), with the last results made before
+    the round changed, if any."""
     earlier = sections.earlier(wave, parameters)
-    markup = Markup(  # noqa: S704  (a rendered, autoescaped template)
+    return Markup(  # noqa: S704  (a rendered, autoescaped template)
         render_template(
             "admin/results/_pending.html",
             job=job,
@@ -106,22 +121,16 @@ def _pending(wave: Wave, root: Unit | None, parameters: dict, total: int) -> Mar
             earlier_section=sections.section_of(earlier) if earlier else None,
         )
     )
-    job_id = job.id  # read before the commit: reading after it would lock SQLite
-    if is_new:
-        db.session.commit()
-        enqueue(job_id)
-    return markup
 
 
 def ask_again(wave: Wave, root: Unit | None, group: str, total: int) -> None:
     """A new job for this scope if its last one failed (or there is none)."""
     parameters = job_parameters(root, group, section_key(wave, root, group))
-    job = sections.latest(wave, parameters)
-    if job is not None and job.status is not JobStatus.failed:
-        return
-    job_id = sections.ask(current_user, wave, parameters, total).id
+    job, is_new = sections.ask(current_user, wave, parameters, total, again=True)
+    job_id = job.id  # read before the commit: reading after it would lock SQLite
     db.session.commit()
-    enqueue(job_id)
+    if is_new:
+        enqueue(job_id)
 
 
 def progress_url(wave: Wave, root: Unit | None, job: Job) -> str:

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 
 from sipas.admin import results_sections
 from sipas.extensions import db
-from sipas.models import Job, JobKind, JobStatus, Role
+from sipas.models import Job, JobKind, JobStatus, Role, Wave
 from sipas.services import clock
+from sipas.services.jobs import sections
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.design import WeightingError
 from tests.conftest import CSRF_PATTERN
@@ -174,6 +175,32 @@ def test_two_readers_asking_at_once_share_the_queued_job(large, login_as, monkey
     login_as(second, Role.analyst)
     page(first)
     page(second)
+    assert len(results_jobs()) == 1
+
+
+def test_a_write_by_another_connection_while_the_page_reads_does_not_break_it(
+    large, login_as, monkeypatch
+):
+    # on SQLite a transaction that has read cannot then write once another
+    # connection has written: the page ends its reading before it asks for the job
+    monkeypatch.setattr(results_sections, "enqueue", lambda job_id: None)
+    client = large.test_client()
+    login_as(client, Role.analyst)
+    latest, writes = sections.latest, []
+
+    def latest_then_another_writes(wave, parameters):
+        found = latest(wave, parameters)
+        if not writes:
+            with db.engine.begin() as other:  # a round edited, a response stored
+                other.execute(sa.update(Wave).values(title=Wave.title + " "))
+            writes.append(wave.id)
+        return found
+
+    monkeypatch.setattr(sections, "latest", latest_then_another_writes)
+    db.session.commit()  # the login's transaction: a request starts with none
+    html = page(client)
+    assert writes
+    assert 'role="status"' in html
     assert len(results_jobs()) == 1
 
 

@@ -61,9 +61,19 @@ def job_of_scope(wave: Wave, root: Unit | None, job_id: int) -> Job:
     return job
 
 
-def ask(owner: User, wave: Wave, parameters: dict, total: int) -> Job:
-    """A new results job, asked by ``owner`` (the caller commits, then enqueues)."""
-    return lifecycle.create(JobKind.results, owner, wave, parameters, total)
+def ask(
+    owner: User, wave: Wave, parameters: dict, total: int, *, again: bool = False
+) -> tuple[Job, bool]:
+    """The results job for ``parameters``: the one there (False), else a new one
+    asked by ``owner`` (True; the caller commits, then enqueues); ``again``: a new
+    one also when the last failed. Askers of a round wait for each other (its row
+    locked on PostgreSQL; on SQLite the caller's transaction writes from its
+    start), so two readers asking at once get one job."""
+    db.session.execute(sa.select(Wave.id).where(Wave.id == wave.id).with_for_update())
+    found = latest(wave, parameters)
+    if found is not None and not (again and found.status is JobStatus.failed):
+        return found, False
+    return lifecycle.create(JobKind.results, owner, wave, parameters, total), True
 
 
 def section_of(job: Job) -> Markup | None:

@@ -6,6 +6,8 @@ arrive, and the scope checked as before."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +19,7 @@ from sipas.admin import results_sections
 from sipas.extensions import db
 from sipas.models import Job, JobKind, JobStatus, Role, Wave
 from sipas.services import clock
-from sipas.services.jobs import sections
+from sipas.services.jobs import lifecycle, sections
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.design import WeightingError
 from tests.conftest import CSRF_PATTERN
@@ -175,6 +177,43 @@ def test_two_readers_asking_at_once_share_the_queued_job(large, login_as, monkey
     login_as(second, Role.analyst)
     page(first)
     page(second)
+    assert len(results_jobs()) == 1
+
+
+def test_two_readers_asking_at_the_same_moment_get_one_job(
+    large, login_as, monkeypatch
+):
+    monkeypatch.setattr(results_sections, "enqueue", lambda job_id: None)
+    create, entered, go = lifecycle.create, threading.Event(), threading.Event()
+
+    def slow_create(*args, **kwargs):
+        if not entered.is_set():  # the first asker pauses just before creating
+            entered.set()
+            go.wait(10)
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(lifecycle, "create", slow_create)
+    clients = [large.test_client(), large.test_client()]
+    for client in clients:
+        login_as(client, Role.analyst)
+    db.session.commit()  # the logins' transaction: a request starts with none
+    answers: list[int] = []
+
+    def ask(client) -> threading.Thread:
+        thread = threading.Thread(
+            target=lambda: answers.append(client.get(PAGE).status_code)
+        )
+        thread.start()
+        return thread
+
+    first = ask(clients[0])
+    assert entered.wait(10)
+    second = ask(clients[1])
+    time.sleep(0.5)  # the second asks while the first has not created its job
+    go.set()
+    first.join(20)
+    second.join(20)
+    assert answers == [200, 200]
     assert len(results_jobs()) == 1
 
 

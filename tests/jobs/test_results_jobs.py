@@ -168,6 +168,11 @@ def test_a_second_reader_of_the_scope_sees_the_same_job(large, login_as):
         "/admin/results/demo?unit=QN-HALONG&by=" + job.parameters["group"]
     )
     assert f"/admin/jobs/{job.id}" not in page(first, "/admin/jobs")
+    assert "Trang kết quả" in page(first, f"/admin/jobs/{job.id}")  # no download
+    assert second.get(f"/admin/jobs/{job.id}").status_code == 404
+    admin = large.test_client()
+    login_as(admin, Role.admin)
+    assert f"/admin/jobs/{job.id}" in page(admin, "/admin/jobs")  # the worker's load
 
 
 def test_two_readers_asking_at_once_share_the_queued_job(large, login_as, monkeypatch):

@@ -329,3 +329,27 @@ def test_the_worker_renders_in_the_readers_language(large, login_as):
     client.set_cookie(large.config["LANGUAGE_COOKIE"], "vi")
     page(client)
     assert len(results_jobs()) == 2  # a section per language
+
+
+def test_an_unexpected_error_is_told_as_results_not_as_a_file(large, login_as):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    large.config["JOBS_MAX_ATTEMPTS"] = 1
+    client = large.test_client()
+    login_as(client, Role.analyst)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sipas.services.results.section.compute_results", broken)
+        page(client)
+    html = page(client)
+    [job] = results_jobs()
+    assert job.status is JobStatus.failed
+    told = vi(
+        large,
+        "An error stopped the computation of these results %(n)d times. Try again "
+        "later; if it fails again, tell the administrator.",
+        n=1,
+    )
+    assert job.error == told
+    assert told in html
+    assert vi(large, "Try again") in html

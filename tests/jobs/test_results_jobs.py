@@ -285,21 +285,29 @@ def test_analysts_outside_the_scope_are_refused(large, login_as):
     assert outside.get(other).status_code == 404
 
 
-def test_a_failed_job_says_why_and_can_be_tried_again(large, login_as):
-    def refused(*args, **kwargs):
-        raise WeightingError(["QN-HALONG-TT"])
+def failed_page(app, login_as, error: Exception):
+    """The page of a client whose results job failed with ``error``: (client,
+    page, job)."""
 
-    client = large.test_client()
+    def raising(*args, **kwargs):
+        raise error
+
+    client = app.test_client()
     login_as(client, Role.analyst)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("sipas.services.results.section.compute_results", refused)
+        patch.setattr("sipas.services.results.section.compute_results", raising)
         page(client)
     html = page(client)
     [job] = results_jobs()
     assert job.status is JobStatus.failed
-    assert "QN-HALONG-TT" in html
-    assert vi(large, "Try again") in html
+    assert vi(app, "Try again") in html
     assert figures(html) == []
+    return client, html, job
+
+
+def test_a_failed_job_says_why_and_can_be_tried_again(large, login_as):
+    client, html, _job = failed_page(large, login_as, WeightingError(["QN-HALONG-TT"]))
+    assert "QN-HALONG-TT" in html
     assert page(client) == html  # not asked again by itself
     token = CSRF_PATTERN.search(html).group(1)
     retry = re.search(r'action="(/admin/results/demo/section[^"]*)"', html).group(1)
@@ -332,18 +340,8 @@ def test_the_worker_renders_in_the_readers_language(large, login_as):
 
 
 def test_an_unexpected_error_is_told_as_results_not_as_a_file(large, login_as):
-    def broken(*args, **kwargs):
-        raise RuntimeError("a bug")
-
     large.config["JOBS_MAX_ATTEMPTS"] = 1
-    client = large.test_client()
-    login_as(client, Role.analyst)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("sipas.services.results.section.compute_results", broken)
-        page(client)
-    html = page(client)
-    [job] = results_jobs()
-    assert job.status is JobStatus.failed
+    _client, html, job = failed_page(large, login_as, RuntimeError("a bug"))
     told = vi(
         large,
         "An error stopped the computation of these results %(n)d times. Try again "
@@ -352,4 +350,3 @@ def test_an_unexpected_error_is_told_as_results_not_as_a_file(large, login_as):
     )
     assert job.error == told
     assert told in html
-    assert vi(large, "Try again") in html

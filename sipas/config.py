@@ -150,6 +150,10 @@ class DefaultConfig:
     JOBS_MIN_RESPONSES = 20_000
     #: Paper forms printed at once above which the PDF is made by the worker too.
     JOBS_MIN_PAPER_FORMS = 500
+    #: Counted responses in scope from which the results dashboard is computed by
+    #: the worker (the page shows its progress, then the results); smaller scopes
+    #: are computed in the request.
+    JOBS_MIN_RESULTS_RESPONSES = 20_000
     #: Rows of a response file (counted from its lines, or the rows its sheet
     #: declares) from which the import page hands the check and the storing to a
     #: worker, with progress on the job's page; smaller files are imported at once.

@@ -116,15 +116,32 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        writes = (
-            has_request_context()
-            and request.method not in ("GET", "HEAD")
-            and not g.pop(_READS_FIRST, False)
-        )
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes() else "BEGIN")
 
 
 _READS_FIRST = "_sipas_reads_first"
+_WRITES_NEXT = "_sipas_writes_next"
+
+
+def _writes() -> bool:
+    """Whether the transaction beginning now will write (SQLite: BEGIN IMMEDIATE)."""
+    if not has_request_context():
+        return False
+    if g.pop(_WRITES_NEXT, False):
+        return True
+    return request.method not in ("GET", "HEAD") and not g.pop(_READS_FIRST, False)
+
+
+def writes_next() -> None:
+    """End this reading request's transaction (nothing was written: the commit only
+    closes it); the next one writes and, on SQLite, starts with BEGIN IMMEDIATE.
+
+    For a GET that may write after reading (the results page asking for a job):
+    on SQLite a transaction that has read cannot write once another connection
+    has written since, and it would fail with "database is locked".
+    """
+    db.session.commit()
+    g.setdefault(_WRITES_NEXT, True)
 
 
 def reads_first() -> None:

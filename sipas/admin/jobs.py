@@ -53,6 +53,10 @@ def progress_text(job: Job) -> str:
         )
     if job.kind is JobKind.paper:
         return _("Laying out %(total)s paper forms…", total=format_number(job.total))
+    if job.kind is JobKind.results:
+        return _(
+            "Computing the results of %(n)s responses…", n=format_number(job.total)
+        )
     if job.kind is JobKind.report:
         return _(
             "Laying out the report of %(total)s responses…",
@@ -96,7 +100,7 @@ def job_state(job: Job) -> dict:
     """What the page's script needs to show ``job``'s progress."""
     ready = (
         job.status is JobStatus.done
-        and job.kind is not JobKind.import_
+        and job.kind not in (JobKind.import_, JobKind.results)
         and not lifecycle.is_expired(job)
     )
     return {
@@ -150,6 +154,8 @@ def job_file(job_id: int) -> ResponseReturnValue:
     so (410), an unfinished one sends back to the job's page."""
     found = job_or_404(job_id, current_user)
     unfinished = found.status is not JobStatus.done or found.file_name is None
+    if found.kind is JobKind.results:  # shown on the dashboard, never downloaded
+        return redirect(results_page(found))
     if unfinished or found.kind is JobKind.import_:  # an import's file is its input
         return redirect(url_for("admin.job", job_id=found.id))
     path = files.stored_path(found)
@@ -162,6 +168,17 @@ def job_file(job_id: int) -> ResponseReturnValue:
         mimetype=MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
         as_attachment=True,
         download_name=found.file_name,
+    )
+
+
+def results_page(job: Job) -> str:
+    """The dashboard a results job computed the section of."""
+    parameters = job.parameters
+    return url_for(
+        "admin.wave_dashboard",
+        wave_code=job.wave.code if job.wave else "",
+        unit=parameters.get("unit"),
+        by=parameters.get("group") or None,
     )
 
 

@@ -4,8 +4,6 @@ report."""
 from __future__ import annotations
 
 import io
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
 from flask import (
@@ -13,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -28,31 +27,30 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import SelectField
 
+from sipas.admin import results_sections
 from sipas.admin.blueprint import bp
 from sipas.admin.forms_jobs import JobForm
 from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import JobKind, Unit, Wave, WaveStatus
-from sipas.reports import figures, story
 from sipas.services.audit import record_event
-from sipas.services.jobs import lifecycle
+from sipas.services.jobs import lifecycle, sections
 from sipas.services.jobs.queue import enqueue
 from sipas.services.jobs.work import responses_in_scope
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import quality
 from sipas.services.results import exports
 from sipas.services.results.dashboard import (
-    compute_results,
     counted_responses,
     depth,
     export_file,
-    fingerprint,
     group_choices,
     root_choices,
 )
 from sipas.services.results.report import NoResponses
 from sipas.services.results.report import report_pdf as build_pdf
+from sipas.services.results.section import render_section
 from sipas.services.units.lookup import unit_or_404
 from sipas.services.units.tree import (
     ancestors,
@@ -73,9 +71,10 @@ FORMATS = {
     "json": "application/json; charset=utf-8",
     "parquet": "application/vnd.apache.parquet",
 }
-#: Rendered result sections kept per app (a big wave takes seconds to compute).
-CACHE_SIZE = 16
-_cache_lock = threading.Lock()
+
+
+class RetryForm(FlaskForm):
+    """Compute the results again (a button: only the CSRF token)."""
 
 
 class ResultsChoiceForm(FlaskForm):
@@ -202,39 +201,50 @@ def _results_section(wave: Wave, root: Unit | None, group: str) -> Markup | None
     """The rendered results broken down by channel and the respondent question
     ``group`` (one at a time: each costs a pass over the answers), None when the
     subtree has no counted responses; reused while nothing they depend on has
-    changed."""
+    changed. A large scope's are computed by the worker: meanwhile, its progress."""
     in_scope = subtree_ids(root.id) if root is not None else None
-    if not counted_responses(wave, in_scope):
+    total = counted_responses(wave, in_scope)
+    if not total:
         return None
-    key = (
-        fingerprint(wave),
-        root.id if root is not None else None,
-        current_language(),
-        group,
+    if results_sections.is_large(total):
+        return results_sections.from_worker(wave, root, group, total)
+    return results_sections.cached(
+        results_sections.section_key(wave, root, group),
+        lambda: Markup(render_section(wave, root, group)),  # noqa: S704
     )
-    cache = current_app.extensions.setdefault("sipas_results_pages", OrderedDict())
-    with _cache_lock:
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    results = compute_results(wave, root, [group] if group else [])
-    section = Markup(  # noqa: S704  (a rendered, autoescaped template)
-        render_template(
-            "admin/results/_results.html",
-            r=results,
-            fig=figures,
-            story=story,
-            changes=figures.change_rows(results),
-            small_count=figures.small_count(results),
-            groups=group_choices(wave),
-            group=group,
-        )
+
+
+@bp.get("/results/<wave_code>/section/<int:job_id>")
+@role_required(*READERS)
+def results_progress(wave_code: str, job_id: int) -> ResponseReturnValue:
+    """How far the job computing a large scope's results is, as JSON for the
+    dashboard to poll, with the section once made (only for a reader of that
+    scope: the job may have been asked by another)."""
+    wave, root = _wave_and_root(wave_code)
+    job = sections.job_of_scope(wave, root, job_id)
+    response = jsonify(results_sections.section_state(job))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/results/<wave_code>/section")
+@role_required(*READERS)
+def results_again(wave_code: str) -> ResponseReturnValue:
+    """Compute a large scope's results again after its job failed."""
+    wave, root = _wave_and_root(wave_code)
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    group = request.args.get("by") or None
+    if group is not None and group not in group_choices(wave):
+        abort(400)
+    results_sections.ask_again(wave, root, group or "", responses_in_scope(wave, root))
+    unit = root.code if root is not None else None
+    return redirect(
+        url_for(
+            "admin.wave_dashboard", wave_code=wave.code, unit=unit, by=group or None
+        ),
+        code=303,
     )
-    with _cache_lock:
-        cache[key] = section
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
-    return section
 
 
 @bp.get("/results/<wave_code>/download.<fmt>")

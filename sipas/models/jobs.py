@@ -23,6 +23,9 @@ class JobKind(enum.StrEnum):
     paper = "paper"
     #: a file of responses checked and stored (``import`` is a Python keyword)
     import_ = "import"
+    #: a round's results section for the dashboard, rendered as HTML (shared by
+    #: every reader of the scope: shown through the dashboard only)
+    results = "results"
 
 
 class JobStatus(enum.StrEnum):

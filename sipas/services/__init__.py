@@ -22,11 +22,13 @@ The map, one line per package or module:
 - ``paper/``         issuing · entry · figures · posters
 - ``results/``       query → sums → compute (``WaveResults``, with headline:
                      perception figures and trend) → dashboard · report · exports ·
-                     workbook · publication
+                     workbook · publication · section (the dashboard's rendered
+                     results)
 - ``synthetic/``     model · answers · store · paper · rounds: responses drawn
                      from an explicit model (the demo rounds, benchmarks, tests)
 - ``backup/``        common · sqlite · postgresql (the package chooses between them)
 - ``jobs/``          lifecycle · lookup · files (written whole or not at all) · work
-                     · runner (a worker's run, commits) · queue (Huey): large
-                     downloads and reports made in the background, with progress
+                     · runner (a worker's run, commits) · queue (Huey) · sections:
+                     large downloads, reports and results pages made in the
+                     background, with progress
 """

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from sipas.extensions import db
-from sipas.models import Job, Role, User
+from sipas.models import Job, JobKind, Role, User
 
 
 def _visible(user: User) -> list[sa.ColumnElement[bool]]:
@@ -25,7 +25,9 @@ def job_or_404(job_id: int, user: User) -> Job:
 
 
 def visible_jobs(user: User, limit: int = 50) -> Sequence[Job]:
-    """The newest jobs ``user`` may see, newest first."""
-    return db.session.scalars(
-        sa.select(Job).where(*_visible(user)).order_by(Job.id.desc()).limit(limit)
-    ).all()
+    """The newest jobs ``user`` may see, newest first; results sections (shared by
+    a scope's readers, shown on the dashboard) only to administrators."""
+    query = sa.select(Job).where(*_visible(user))
+    if user.role is not Role.admin:
+        query = query.where(Job.kind != JobKind.results)
+    return db.session.scalars(query.order_by(Job.id.desc()).limit(limit)).all()

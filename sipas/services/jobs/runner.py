@@ -38,6 +38,7 @@ def run(job_id: int) -> None:
     language = (
         job.parameters.get("language") or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+    kind = job.kind
     with lifecycle.speaking(language), _heartbeat(job_id):
         try:
             _make(job)
@@ -45,7 +46,7 @@ def run(job_id: int) -> None:
             _give_up(job_id, str(refused))
         except Exception as error:
             log.exception("job %s broke off", job_id)
-            if _after_error(job_id):
+            if _after_error(job_id, kind):
                 raise TryAgain(job_id) from error
     db.session.commit()
 
@@ -114,22 +115,29 @@ def _give_up(job_id: int, message: str) -> None:
     db.session.commit()
 
 
-def _after_error(job_id: int) -> bool:
+def _after_error(job_id: int, kind: JobKind) -> bool:
     """Queue the job again while tries remain (True), else fail it in words."""
     db.session.rollback()
     if lifecycle.queue_again(job_id):
         db.session.commit()
         return True
-    tries = current_app.config["JOBS_MAX_ATTEMPTS"]
-    _give_up(
-        job_id,
-        _(
-            "An error stopped this file %(n)d times. Ask for it again later; if "
-            "it fails again, tell the administrator.",
-            n=tries,
-        ),
-    )
+    _give_up(job_id, _error_message(kind, current_app.config["JOBS_MAX_ATTEMPTS"]))
     return False
+
+
+def _error_message(kind: JobKind, tries: int) -> str:
+    """Why a job was given up after ``tries`` unexpected errors."""
+    if kind is JobKind.results:
+        return _(
+            "An error stopped the computation of these results %(n)d times. Try "
+            "again later; if it fails again, tell the administrator.",
+            n=tries,
+        )
+    return _(
+        "An error stopped this file %(n)d times. Ask for it again later; if "
+        "it fails again, tell the administrator.",
+        n=tries,
+    )
 
 
 @contextmanager

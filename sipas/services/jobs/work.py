@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from sipas.models import Job, JobKind, Unit, Wave
@@ -13,6 +14,7 @@ from sipas.services.paper.issuing import batch_forms, forms_pdf, paper_file_name
 from sipas.services.results import exports
 from sipas.services.results.dashboard import counted_responses, export_file
 from sipas.services.results.report import NoResponses, build_report
+from sipas.services.results.section import render_section
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.units.tree import subtree_ids
 from sipas.services.waves.design import WeightingError
@@ -49,12 +51,16 @@ def make(job: Job, progress: Progress) -> Made:
             return _report(wave, root, job.parameters["language"])
         if job.kind is JobKind.paper:
             return _paper(job.parameters["batch"], job.parameters["language"])
+        if job.kind is JobKind.results:
+            return _results(wave, root, job.parameters)
         return _export(wave, root, job.parameters["format"], progress)
     except NoResponses as error:
         raise JobRefused(
             _("This survey round has no response in this scope yet.")
         ) from error
     except (WeightingError, MarginMismatch) as error:
+        if job.kind is JobKind.results:
+            raise JobRefused(_results_refused(error)) from error
         raise JobRefused(
             _(
                 "The results of this survey round cannot be computed yet: its "
@@ -78,3 +84,26 @@ def _report(wave: Wave, root: Unit | None, language: str) -> Made:
     data = build_report(wave, root, language).data
     unit_code = root.code if root is not None else "all"
     return Made(f"sipas-{wave.code}-{unit_code}.pdf", [data])
+
+
+def _results(wave: Wave, root: Unit | None, parameters: dict) -> Made:
+    """The dashboard's results section, rendered as if for the asking request
+    (its address: links behind a path prefix stay right)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with app.test_request_context(base_url=parameters["base_url"]):
+        html = render_section(wave, root, parameters["group"])
+    return Made("results.html", [html.encode()])
+
+
+def _results_refused(error: WeightingError | MarginMismatch) -> str:
+    """Why a round's results cannot be computed, for its results page itself."""
+    if isinstance(error, WeightingError):
+        return _(
+            "These units have responses but no population in the round's design: "
+            "%(units)s. Enter their populations on the round's page, then try again.",
+            units=", ".join(error.unit_codes),
+        )
+    return _(
+        "The calibration margins of this round do not fit its responses. Correct "
+        "them on the round's page, then try again."
+    )

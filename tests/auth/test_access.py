@@ -114,6 +114,10 @@ ACCESS: dict[str, Access] = {
     "admin.download_parquet": Access(READERS, scoped=True),
     "admin.report_pdf": Access(READERS, scoped=True),
     "admin.results_job": Access(READERS, scoped=True),
+    # the results of a large scope, computed by the worker: the job in the URL is
+    # of the whole round, so readers of a narrower scope are told it does not exist
+    "admin.results_progress": Access(READERS, scoped=True, owned=True),
+    "admin.results_again": Access(READERS, scoped=True),
     # large files made in the background (the job in the URL is another user's)
     # (a surveyor's are their large imports)
     "admin.jobs": Access(JOB_OWNERS),
@@ -235,6 +239,20 @@ URL_OVERRIDES: dict[str, dict[str, Callable[[Fixtures], Any]]] = {
     )
 }
 URL_OVERRIDES["admin.questionnaire_preview_paper"] = {"kind": lambda f: "pdf"}
+URL_OVERRIDES["admin.results_progress"] = {"job_id": lambda f: _results_job(f)}
+
+
+def _results_job(fixtures: Fixtures) -> int:
+    """A job computing the whole demo round's results (made on first use)."""
+    from sipas.models import JobKind
+    from sipas.services.jobs import sections
+
+    wave = wave_by_code("demo")
+    parameters = {"unit": None, "language": "vi", "group": "", "fingerprint": "x"}
+    job, _new = sections.ask(fixtures.target_user, wave, parameters, 0)
+    assert job.kind is JobKind.results
+    db.session.commit()
+    return job.id
 
 
 def covered_rules(app: Flask) -> list[Rule]:

@@ -48,6 +48,7 @@ BROWSER_TESTS_ON_POSTGRESQL = frozenset(
         "test_national_form.py",
         "test_quality_review.py",
         "test_questionnaire_upload.py",
+        "test_results_job.py",
     }
 )
 NO_DATABASE = ("tests/stats/", "tests/questionnaire/", "tests/reports/")

@@ -1,9 +1,13 @@
 # Reference numbers from R's survey package for a stats CSV (DESIGN §5 conventions).
 # Usage: Rscript oracle.R FILE.csv CRITERIA(comma) FACTORS(A=A1+A2;B=...) LONELY CI LEVEL
 #        [BY|-] [CALIBRATION.json]
+#        (oracle_batch.R runs it for several cases in one R session: then the
+#        arguments and this folder come as oracle_args and oracle_dir)
 suppressMessages({library(survey); library(jsonlite)})
-source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE))), "design.R"))
-args <- commandArgs(trailingOnly = TRUE)
+here <- if (exists("oracle_dir")) oracle_dir else
+  dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE)))
+source(file.path(here, "design.R"))
+args <- if (exists("oracle_args")) oracle_args else commandArgs(trailingOnly = TRUE)
 data <- read.csv(args[1], colClasses = "character", check.names = FALSE)
 criteria <- strsplit(args[2], ",")[[1]]
 factor_specs <- strsplit(strsplit(args[3], ";")[[1]], "=")

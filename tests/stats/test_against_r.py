@@ -59,35 +59,60 @@ def case_name(case: Case) -> str:
     return "-".join(part for part in case if part)
 
 
-def spec_file(tmp_path: Path, case: Case) -> list[str]:
+def spec_file(folder: Path, case: Case) -> list[str]:
     """The calibration JSON of the case, written for both sides, as an argument list."""
     if case[3] is None:
         return []
-    path = tmp_path / "calibration.json"
+    path = folder / f"calibration-{case[3]}.json"
     path.write_text(json.dumps(SPECS[case[3]]), encoding="utf-8")
     return [str(path)]
 
 
-def r_reference(tmp_path: Path, csv_path: Path, case: Case) -> dict:
-    """Run the R oracle on the file (with domains by `group`)."""
+def survey_csv(folder: Path, case: Case) -> Path:
+    """The generated survey file of the case (calibration answers left empty in
+    the "-unanswered" cases)."""
+    unanswered = UNANSWERED_SHARE if (case[3] or "").endswith("-unanswered") else 0
+    return write_survey_csv(
+        folder / f"survey-{unanswered}.csv", unanswered_share=unanswered
+    )
+
+
+def r_arguments(folder: Path, case: Case) -> list[str]:
+    """oracle.R's arguments for the case (with domains by `group`)."""
     lonely, ci, level, _calibration = case
     spec = ";".join(f"{f}={'+'.join(codes)}" for f, codes in FACTORS.items())
-    arguments = [str(csv_path), ",".join(CRITERIA), spec, lonely, ci, level, "group"]
+    csv_path = str(survey_csv(folder, case))
+    arguments = [csv_path, ",".join(CRITERIA), spec, lonely, ci, level, "group"]
+    return [*arguments, *spec_file(folder, case)]
+
+
+@pytest.fixture(scope="module")
+def r_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict] | None:
+    """R's numbers for every case, from one R session (None where R is absent)."""
+    if not shutil.which("Rscript"):
+        return None
+    folder = tmp_path_factory.mktemp("oracle")
+    cases = folder / "cases.json"
+    cases.write_text(json.dumps([r_arguments(folder, case) for case in CASES]))
     completed = subprocess.run(
-        ["Rscript", str(HERE / "oracle.R"), *arguments, *spec_file(tmp_path, case)],
+        ["Rscript", str(HERE / "oracle_batch.R"), str(cases)],
         capture_output=True,
         text=True,
         check=True,
-        timeout=300,
+        timeout=600,
     )
-    return json.loads(completed.stdout)
+    lines = completed.stdout.splitlines()
+    assert len(lines) == len(CASES), completed.stdout + completed.stderr
+    return {
+        case_name(c): json.loads(line) for c, line in zip(CASES, lines, strict=True)
+    }
 
 
-def reference(tmp_path: Path, csv_path: Path, case: Case) -> dict:
+def reference(r_results: dict[str, dict] | None, case: Case) -> dict:
     """R's numbers: fresh from R when available (kept as golden), else golden."""
     golden = GOLDEN / f"{case_name(case)}.json"
-    if shutil.which("Rscript"):
-        result = r_reference(tmp_path, csv_path, case)
+    if r_results is not None:
+        result = r_results[case_name(case)]
         GOLDEN.mkdir(exist_ok=True)
         text = json.dumps(result, indent=1, sort_keys=True)
         if not golden.exists() or json.loads(golden.read_text()) != result:
@@ -169,11 +194,10 @@ def compare_domain(mine: dict, theirs: dict, where: str) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case_name(c) for c in CASES])
-def test_every_number_agrees_with_r(runner, tmp_path, case):
-    unanswered = UNANSWERED_SHARE if (case[3] or "").endswith("-unanswered") else 0
-    csv_path = write_survey_csv(tmp_path / "survey.csv", unanswered_share=unanswered)
+def test_every_number_agrees_with_r(runner, tmp_path, r_results, case):
+    csv_path = survey_csv(tmp_path, case)
     mine = ours(runner, tmp_path, csv_path, case)
-    theirs = reference(tmp_path, csv_path, case)
+    theirs = reference(r_results, case)
     assert mine["meta"]["rows"] == theirs["meta"]["rows"]
     assert mine["meta"]["strata"] == theirs["meta"]["strata"]
     assert mine["meta"]["df"] == theirs["meta"]["df"]

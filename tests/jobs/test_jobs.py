@@ -202,6 +202,29 @@ def test_stalled_job_is_tried_again_then_given_up_in_words(
     assert job.error.startswith("Máy xử lý đã dừng giữa chừng khi tạo tệp này, 3 lần.")
 
 
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        (JobKind.results, "Máy xử lý đã dừng giữa chừng khi tính kết quả này, 3 lần."),
+        (JobKind.import_, "không dòng nào của tệp được lưu. Hãy tải tệp lên lại"),
+        (JobKind.report, "Máy xử lý đã dừng giữa chừng khi tạo tệp này, 3 lần."),
+    ],
+)
+def test_a_stalled_job_given_up_says_what_it_was_doing(large, login_as, kind, words):
+    user = login_as(large.test_client(), Role.analyst)
+    job = lifecycle.create(kind, user, wave_by_code("demo"), {"language": "vi"}, 10)
+    db.session.commit()
+    lifecycle.start(job.id)
+    job.attempts = large.config["JOBS_MAX_ATTEMPTS"]
+    job.heartbeat_at = clock.now() - timedelta(days=1)
+    db.session.commit()
+    assert lifecycle.recover(lifecycle.stalled_jobs()) == []
+    db.session.commit()
+    db.session.refresh(job)
+    assert job.status is JobStatus.failed
+    assert words in job.error
+
+
 def test_a_file_that_cannot_be_made_fails_in_words(demo_app, login_as):
     from sipas.services.jobs import runner
 

@@ -188,19 +188,20 @@ class Stalled:
     id: int
     attempts: int
     language: str
+    kind: JobKind
 
 
 def stalled_jobs() -> list[Stalled]:
     """Running jobs with no sign of life for JOBS_STALL_SECONDS."""
     rows = db.session.execute(
-        sa.select(Job.id, Job.attempts, Job.parameters).where(
+        sa.select(Job.id, Job.attempts, Job.parameters, Job.kind).where(
             Job.status == JobStatus.running, Job.heartbeat_at < _stall_limit()
         )
     )
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     return [
-        Stalled(job_id, attempts, (parameters or {}).get("language") or default)
-        for job_id, attempts, parameters in rows
+        Stalled(job_id, attempts, (parameters or {}).get("language") or default, kind)
+        for job_id, attempts, parameters, kind in rows
     ]
 
 
@@ -227,7 +228,7 @@ def recover(stalled: list[Stalled]) -> list[int]:
             log.warning("job %s stalled on try %s: queued again", job.id, job.attempts)
             continue
         with speaking(job.language):
-            message = stalled_message(job.attempts)
+            message = stalled_message(job.kind, job.attempts)
         db.session.execute(
             sa.update(Job)
             .where(*still)
@@ -236,8 +237,24 @@ def recover(stalled: list[Stalled]) -> list[int]:
     return again
 
 
-def stalled_message(attempts: int) -> str:
-    """Why a job was given up after its worker stopped ``attempts`` times."""
+def stalled_message(kind: JobKind, attempts: int) -> str:
+    """Why a job was given up after its worker stopped ``attempts`` times, in the
+    words of what the job was doing."""
+    if kind is JobKind.results:
+        return _(
+            "The worker stopped while computing these results, %(n)d times. Try "
+            "again; if this happens again, tell the administrator (the server may "
+            "lack memory).",
+            n=attempts,
+        )
+    if kind is JobKind.import_:
+        return _(
+            "The worker stopped while checking and storing this file, %(n)d times, "
+            "and nothing of it was stored. Upload the file again; if this happens "
+            "again, tell the administrator (the server may lack memory or disk "
+            "space).",
+            n=attempts,
+        )
     return _(
         "The worker stopped while making this file, %(n)d times. Ask for the file "
         "again; if this happens again, tell the administrator (the server may lack "

@@ -7,6 +7,9 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 FLASK := $(BIN)/flask --app wsgi
 AXE_VERSION := 4.11.0
+# Python's default, whatever the calling shell says: the tests start ~40 Python
+# processes (workers, gunicorn, flask commands) that would each compile the app again.
+unexport PYTHONDONTWRITEBYTECODE
 # Debian packages the tests drive: a real browser, PDF tools, PostgreSQL (throwaway
 # clusters), R's survey package (the oracle our statistics must agree with); Node.js
 # (for axe-core)

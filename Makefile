@@ -10,11 +10,12 @@ AXE_VERSION := 4.11.0
 # Python's default, whatever the calling shell says: the tests start ~40 Python
 # processes (workers, gunicorn, flask commands) that would each compile the app again.
 unexport PYTHONDONTWRITEBYTECODE
-# Debian packages the tests drive: a real browser, PDF tools, PostgreSQL (throwaway
+# Debian packages the tests drive: a real browser (Chromium's headless shell for the
+# tests, the full one for the benchmarks), PDF tools, PostgreSQL (throwaway
 # clusters), R's survey package (the oracle our statistics must agree with); Node.js
 # (for axe-core)
 # only when no npm is on the PATH (a Node.js from elsewhere conflicts with Debian's npm).
-TEST_DEBS := chromium poppler-utils postgresql r-base-core r-cran-survey r-cran-jsonlite \
+TEST_DEBS := chromium chromium-headless-shell poppler-utils postgresql r-base-core r-cran-survey r-cran-jsonlite \
              $(if $(shell command -v npm),,nodejs npm)
 
 .PHONY: run serve setup install install-test system-deps axe test lint fmt bench bench-stats bench-report \

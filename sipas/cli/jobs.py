@@ -8,6 +8,8 @@ expired files.
 
 from __future__ import annotations
 
+import signal
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -27,6 +29,10 @@ jobs_cli = AppGroup("jobs", help="Background jobs (large downloads and reports).
 )
 def worker_command(workers: int) -> None:
     """Run the job worker until stopped (Ctrl+C or SIGTERM)."""
+    # Ctrl+C stops it from the start, before Huey's consumer sets its own handlers:
+    # a process a script starts in the background (`make serve`, a test run) comes
+    # with SIGINT ignored, and one sent while it tidied up was lost: it ran on.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     tidy_up()
     huey = job_queue(current_app._get_current_object()).huey  # type: ignore[attr-defined]
     consumer = huey.create_consumer(workers=workers, worker_type="thread")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import sqlalchemy as sa
 
 from sipas.extensions import db
@@ -48,3 +51,23 @@ def test_demo_without_questionnaire_explains(runner):
     result = runner.invoke(args=["sipas", "demo"])
     assert result.exit_code == 1
     assert "questionnaire sync" in result.output
+
+
+def test_the_worker_stops_on_ctrl_c_while_it_tidies_up(app, monkeypatch):
+    """A worker a script starts in the background inherits SIGINT ignored; Ctrl+C
+    must still stop it before Huey's consumer takes the signals over (the moment
+    it tidies up the jobs a dead worker left)."""
+
+    def tidying_up() -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C, in the middle of it
+        raise AssertionError("SIGINT was ignored: the worker would run on")
+
+    monkeypatch.setattr("sipas.cli.jobs.tidy_up", tidying_up)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        result = app.test_cli_runner().invoke(args=["sipas", "jobs", "worker"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    assert "Aborted" in result.output

@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from sipas.services import uploads
-from tests.factories import make_response
+from sipas.extensions import db
+from sipas.models import Role
+from sipas.services import accounts, uploads
+from sipas.services.jobs import files, importing
+from tests.conftest import STAFF_PASSWORD
+from tests.factories import demo_target, make_response
 
 UNIT = "QN-HALONG-TT"
 
@@ -52,6 +56,16 @@ def test_kept_uploads_are_for_the_app_only(demo_app):
         token = uploads.keep(b"unit,name\n")
         [kept] = (Path(demo_app.instance_path) / "uploads").glob(f"*{token}")
     assert mode(kept) == 0o600
+
+
+def test_a_large_import_kept_for_the_worker_is_for_the_app_only(demo_app):
+    """The uploaded file as it came (comments unmasked) waits in the jobs folder."""
+    demo_app.config["JOBS_MIN_IMPORT_ROWS"] = 1
+    wave = demo_target()[0]
+    owner = accounts.create_user("surveyor-1", STAFF_PASSWORD, Role.surveyor)
+    job = importing.ask(wave, owner, "big.csv", b"response_uuid,unit\n", "vi")
+    assert mode(files.stored_path(job)) == 0o600
+    db.session.rollback()
 
 
 def test_backups_are_for_the_owner_only(app, runner, tmp_path):

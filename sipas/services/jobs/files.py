@@ -36,14 +36,17 @@ def final_path(job_id: int, file_name: str) -> Path:
     return jobs_dir() / f"job-{job_id}{Path(file_name).suffix}"
 
 
-def write_atomically(path: Path, chunks: Iterable[bytes]) -> int:
-    """Write ``chunks`` to a temporary file beside ``path``, flushed to disk, then
-    rename it to ``path`` in one step; the bytes written. A failure (or a kill)
-    half-way leaves at most a ``.part-`` file, never ``path``."""
+def write_atomically(
+    path: Path, chunks: Iterable[bytes], mode: int = SHARED_WITH_GROUP
+) -> int:
+    """Write ``chunks`` to a temporary file beside ``path`` with ``mode``
+    permissions, flushed to disk, then rename it to ``path`` in one step; the
+    bytes written. A failure (or a kill) half-way leaves at most a ``.part-``
+    file, never ``path``."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=PART_PREFIX)
     size = 0
     try:
-        os.fchmod(descriptor, SHARED_WITH_GROUP)
+        os.fchmod(descriptor, mode)
         with os.fdopen(descriptor, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from sipas.extensions import db
+from sipas.files import OWNER_ONLY
 from sipas.models import Job, JobKind, JobStatus, User, Wave
 from sipas.services.jobs import files, lifecycle
 from sipas.services.responses import imports
@@ -30,7 +31,8 @@ def ask(wave: Wave, owner: User, filename: str, data: bytes, language: str) -> J
     parameters = {"file": filename, "language": language, "valid_only": False}
     job = lifecycle.create(JobKind.import_, owner, wave, parameters, total=0)
     job.file_name = filename[:255]
-    files.write_atomically(files.stored_path(job), [data])
+    # as uploaded: comments unmasked (phone numbers, names), for the worker only
+    files.write_atomically(files.stored_path(job), [data], OWNER_ONLY)
     return job
 
 

@@ -108,6 +108,7 @@ def _progress_region(
     return Markup(  # noqa: S704  (a rendered, autoescaped template)
         render_template(
             "admin/results/_pending.html",
+            wave=wave,
             job=job,
             state=section_state(job),
             progress=progress_url(wave, root, job),

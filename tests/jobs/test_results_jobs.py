@@ -308,6 +308,7 @@ def failed_page(app, login_as, error: Exception):
 def test_a_failed_job_says_why_and_can_be_tried_again(large, login_as):
     client, html, _job = failed_page(large, login_as, WeightingError(["QN-HALONG-TT"]))
     assert "QN-HALONG-TT" in html
+    assert 'href="/admin/waves/demo"' in html  # where the populations are entered
     # not asked again by itself (the same page but for the CSRF tokens, which
     # carry the second they were made in)
     assert CSRF_PATTERN.sub("", page(client)) == CSRF_PATTERN.sub("", html)

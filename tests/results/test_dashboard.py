@@ -171,6 +171,8 @@ def test_units_without_population_give_a_clear_page(filled_wave, demo_client, lo
     html = page(demo_client, "/admin/results/demo")
     assert "QN-CAMPHA-TT" in html
     assert 'class="notice notice-error"' in html
+    # and a way there: the round's grid of populations
+    assert 'href="/admin/waves/demo#targets"' in html
 
 
 def test_analysts_see_their_own_subtree_by_default(

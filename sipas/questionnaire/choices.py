@@ -1,0 +1,121 @@
+"""A response's answers to the choice questions packed into a few bytes.
+
+Stored with the response when its answers are written (``responses.choice_codes``),
+so that option shares and breakdowns by a respondent question read one short value
+per response instead of the answer rows (sipas/stats/choice_codes.py unpacks them).
+
+Layout: a header (a format byte and a fingerprint of the layout), then one slot per
+choice question in questionnaire order. A single choice holds its option's number
+(0: no answer, k: the k-th option), in one byte, or two for more than 254 options;
+a multiple choice holds one bit per option (option k: byte k // 8, bit k % 8). A
+reader compares the header with the questionnaire's layout and reads the answer
+rows instead when they differ.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sipas.questionnaire.logic import AnswerValue
+from sipas.questionnaire.schema import ItemType, Questionnaire
+
+#: Version of this layout: the first byte of every packed value.
+FORMAT = 1
+#: Bytes before the first slot: the format and the layout's fingerprint.
+HEADER_SIZE = 5
+#: Most options a single choice may have in one byte (255 is never used).
+ONE_BYTE_OPTIONS = 254
+
+
+@dataclass(frozen=True)
+class ChoiceSlot:
+    """Where one choice question's answer sits in the packed bytes."""
+
+    code: str
+    #: first byte of the slot, counted from the start (header included)
+    offset: int
+    width: int
+    options: tuple[str, ...]
+    multiple: bool
+
+
+@dataclass(frozen=True)
+class ChoiceLayout:
+    """The slots of a questionnaire's choice questions, and the header that names
+    this layout."""
+
+    slots: tuple[ChoiceSlot, ...]
+    header: bytes
+    #: bytes of a packed value: header and every slot
+    size: int
+
+    def slot(self, code: str) -> ChoiceSlot | None:
+        """The slot of question ``code``, None when it is not a choice question."""
+        return next((slot for slot in self.slots if slot.code == code), None)
+
+
+#: Layouts made lately, by the identity of their questionnaire (kept alive with it,
+#: so that its id is not reused): the bulk paths pack a batch with one layout.
+_LAYOUTS: dict[int, tuple[Questionnaire, ChoiceLayout]] = {}
+#: Questionnaires whose layout is kept.
+LAYOUTS_KEPT = 32
+
+
+def choice_layout(questionnaire: Questionnaire) -> ChoiceLayout:
+    """The layout of ``questionnaire``'s single and multiple choice questions."""
+    found = _LAYOUTS.get(id(questionnaire))
+    if found is not None and found[0] is questionnaire:
+        return found[1]
+    layout = _layout_of(questionnaire)
+    if len(_LAYOUTS) >= LAYOUTS_KEPT:
+        _LAYOUTS.pop(next(iter(_LAYOUTS)), None)
+    _LAYOUTS[id(questionnaire)] = (questionnaire, layout)
+    return layout
+
+
+def _layout_of(questionnaire: Questionnaire) -> ChoiceLayout:
+    slots, offset = [], HEADER_SIZE
+    for item in questionnaire.items:
+        if item.type not in (ItemType.single_choice, ItemType.multi_choice):
+            continue
+        options = item.choice_codes
+        multiple = item.type is ItemType.multi_choice
+        if multiple:
+            width = max(1, (len(options) + 7) // 8)
+        else:
+            width = 1 if len(options) <= ONE_BYTE_OPTIONS else 2
+        slots.append(ChoiceSlot(item.code, offset, width, options, multiple))
+        offset += width
+    described = repr([(s.code, s.multiple, s.options) for s in slots]).encode()
+    fingerprint = zlib.crc32(described).to_bytes(4, "big")
+    return ChoiceLayout(tuple(slots), bytes([FORMAT]) + fingerprint, offset)
+
+
+def pack_choices(
+    layout: ChoiceLayout, answers: Mapping[str, AnswerValue]
+) -> bytes | None:
+    """The packed answers, or None when an answer is not one of its question's
+    options (kept invalid answers: the answer rows are read for such a wave)."""
+    packed = bytearray(layout.size)
+    packed[:HEADER_SIZE] = layout.header
+    for slot in layout.slots:
+        answer = answers.get(slot.code)
+        if answer is None or answer == "" or answer == ():
+            continue
+        chosen = (answer,) if isinstance(answer, str) else answer
+        if not slot.multiple and len(chosen) != 1:
+            return None
+        try:
+            numbers = [slot.options.index(value) for value in chosen]
+        except ValueError:
+            return None
+        if slot.multiple:
+            for number in numbers:
+                packed[slot.offset + number // 8] |= 1 << (number % 8)
+        else:
+            packed[slot.offset : slot.offset + slot.width] = (numbers[0] + 1).to_bytes(
+                slot.width, "big"
+            )
+    return bytes(packed)

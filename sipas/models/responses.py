@@ -80,6 +80,11 @@ class Response(Model):
     #: change), so wave statistics group responses instead of reading answer rows.
     criteria_answered: Mapped[int | None] = mapped_column(sa.BigInteger)
     criteria_satisfied: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: The answers to the choice questions packed in a few bytes
+    #: (sipas/questionnaire/choices.py), derived when the answers are written: option
+    #: shares and breakdowns read these instead of the answer rows. None for a
+    #: response stored before they existed or holding an answer outside the options.
+    choice_codes: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     #: Bit mask of the quality signals the response raised, whatever the decision
     #: (bits: sipas/questionnaire/quality.py SIGNALS): kept when an administrator
     #: accepts or voids it, so reviews can find and count them.
@@ -101,7 +106,8 @@ class Response(Model):
         # the device-throughput rule counts what the server received from a device
         sa.Index("ix_responses_device_received", "device_code", "received_at"),
         # covers the grouped query of wave statistics (services/results/query.py),
-        # so the database answers it from the index alone, already in group order
+        # so the database answers it from the index alone, already in group order;
+        # and the packed choices read for option shares, in unit order
         sa.Index(
             "ix_responses_patterns",
             "wave_id",
@@ -110,6 +116,7 @@ class Response(Model):
             "channel",
             "criteria_answered",
             "criteria_satisfied",
+            "choice_codes",
         ),
     )
 

@@ -100,32 +100,61 @@ def test_criteria_masks_are_backfilled_from_answers(tmp_path):
             }
         ]
     }
-    app = app_with_migrations(tmp_path / "old.db")
-    with app.app_context():
-        upgrade(revision="5e37da175848")
-        run = db.session.execute
-        _old_wave(run, definition)
-        run(
-            sa.text(
-                "INSERT INTO responses (id, uuid, wave_id, unit_id, questionnaire_id, "
-                "channel, language, submitted_at, status) VALUES (1, "
-                "'0123456789abcdef0123456789abcdef', 1, 1, 1, 'web', 'vi', "
-                "'2026-01-01', 'complete')"
-            )
-        )
-        for item, value in (("A1", "5"), ("A2", "2"), ("overall", "4"), ("sex", "4")):
-            run(
-                sa.text("INSERT INTO answers VALUES (1, :i, :v)"),
-                {"i": item, "v": value},
-            )
-        db.session.commit()
+    answers = "(1, 'A1', '5'), (1, 'A2', '2'), (1, 'overall', '4'), (1, 'sex', '4')"
+    with _one_response_at(
+        tmp_path / "old.db", "5e37da175848", answers, definition
+    ) as run:
         upgrade()
         masks = run(
             sa.text("SELECT criteria_answered, criteria_satisfied FROM responses")
         ).one()
         assert tuple(masks) == (0b11, 0b01)  # A1 and A2 answered; only A1 satisfied
-        db.session.remove()  # give its connection back before closing them all
-        db.engine.dispose()
+
+
+def test_choices_are_packed_from_the_answers_of_earlier_responses(tmp_path):
+    """Responses stored before packed choices get them from their answer rows, as
+    the app packs them; an answer outside its options, or a definition the app
+    cannot read, leaves none (their waves are read from the rows)."""
+    import sqlalchemy as sa
+    import yaml
+
+    from sipas.questionnaire import parse_definition
+    from sipas.questionnaire.choices import choice_layout, pack_choices
+
+    text = (ROOT / "questionnaires" / "sipas-2017.yaml").read_text(encoding="utf-8")
+    definition = yaml.safe_load(text)
+    with _wave_at(tmp_path / "old.db", "jobs3results", definition) as run:
+        run(
+            sa.text(
+                "INSERT INTO questionnaire_versions (id, code, version, revision, "
+                "sha256, definition, source, created_at) "
+                "VALUES (2, 'old', 1, 1, 'y', '{\"sections\": []}', 's', "
+                "'2026-01-01')"
+            )
+        )
+        given = {
+            1: {"trips": "3", "expectations": ("facilities", "information"), "A1": "4"},
+            2: {"trips": "9", "sex": "female"},  # 9 is no option of trips
+            3: {"sex": "female"},  # on the definition that cannot be read
+        }
+        for response_id, answers in given.items():
+            _insert_response(run, response_id, "web", "complete", None, 60, {})
+            for item, values in answers.items():
+                for value in (values,) if isinstance(values, str) else values:
+                    run(
+                        sa.text("INSERT INTO answers VALUES (:r, :i, :v)"),
+                        {"r": response_id, "i": item, "v": value},
+                    )
+        run(sa.text("UPDATE responses SET questionnaire_id = 2 WHERE id = 3"))
+        db.session.commit()
+        upgrade()
+        packed = dict(run(sa.text("SELECT id, choice_codes FROM responses")).all())
+        layout = choice_layout(parse_definition(definition))
+        expected = {"trips": "3", "expectations": ("information", "facilities")}
+        assert packed[1] == pack_choices(layout, expected)
+        assert packed[1] is not None
+        assert packed[2] is None
+        assert packed[3] is None
 
 
 def test_flask_db_sets_up_alembic_only_when_it_runs(tmp_path):
@@ -334,16 +363,29 @@ def test_erased_comments_are_masked_again_with_the_wider_detector(tmp_path):
 
 
 @contextmanager
-def _one_response_at(path, revision: str, answers: str):
-    """Inside an app migrated to ``revision``, holding a wave of a one-item
-    questionnaire and one web response (id 1) with ``answers`` (SQL values)."""
-    import sqlalchemy as sa
-
+def _wave_at(path, revision: str, definition: dict):
+    """Inside an app migrated to ``revision``, holding questionnaire version 1 of
+    ``definition``, unit 1 and wave 1."""
     app = app_with_migrations(path)
     with app.app_context():
         upgrade(revision=revision)
-        run = db.session.execute
-        _old_wave(run, {"sections": [{"items": [{"code": "A1", "type": "scale"}]}]})
+        _old_wave(db.session.execute, definition)
+        yield db.session.execute
+        db.session.remove()  # give its connection back before closing them all
+        db.engine.dispose()
+
+
+#: A questionnaire of one item, as an older revision stored it.
+ONE_ITEM = {"sections": [{"items": [{"code": "A1", "type": "scale"}]}]}
+
+
+@contextmanager
+def _one_response_at(path, revision: str, answers: str, definition=ONE_ITEM):
+    """Inside an app migrated to ``revision``, holding a wave of ``definition`` and
+    one web response (id 1) with ``answers`` (SQL values)."""
+    import sqlalchemy as sa
+
+    with _wave_at(path, revision, definition) as run:
         run(
             sa.text(
                 "INSERT INTO responses (id, uuid, wave_id, unit_id, questionnaire_id, "
@@ -355,8 +397,6 @@ def _one_response_at(path, revision: str, answers: str):
         run(sa.text(f"INSERT INTO answers VALUES {answers}"))  # noqa: S608
         db.session.commit()
         yield run
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_the_import_channel_keeps_every_answer_and_downgrades_to_paper(tmp_path):

@@ -16,12 +16,14 @@ from sipas.models import (
     Role,
     WaveStatus,
 )
+from sipas.questionnaire.choices import choice_layout
 from sipas.questionnaire.numbering import question_numbers
 from sipas.services.paper.entry import response_uuid
 from sipas.services.paper.figures import surveyor_figures
 from sipas.services.questionnaires import parsed
 from sipas.services.results import sums
 from sipas.services.units.lookup import unit_by_code
+from sipas.stats.choice_codes import packed_matrix, single_numbers
 from sipas.stats.indices import Options
 from tests.conftest import CSRF_PATTERN
 from tests.entry_helpers import issue, post_form, typed_form
@@ -149,6 +151,13 @@ def test_settlement_makes_one_response_with_the_settled_values(team):
     assert values["sex"] == "other"  # key 3 typed from the paper
     assert values["A1"] == "4"
     assert response.status is ResponseStatus.complete
+    # the choices packed from the settled answers, not the first typing's
+    layout = choice_layout(parsed(wave.questionnaire))
+    matrix = packed_matrix([response.choice_codes], layout)
+    sex = layout.slot("sex")
+    assert sex.options[single_numbers(matrix, sex)[0] - 1] == "other"
+    trips = layout.slot("trips")
+    assert trips.options[single_numbers(matrix, trips)[0] - 1] == values["trips"]
     settled = db.session.scalar(sa.select(PaperEntry).filter_by(round=3))
     assert settled.entered_by_id == users["admin"].id
     assert settled.response_id == response.id

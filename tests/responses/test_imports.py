@@ -195,6 +195,8 @@ def test_valid_only_imports_exactly_the_valid_rows(wave, questionnaire):
         recorded.criteria_answered,
         recorded.criteria_satisfied,
     )
+    assert response.choice_codes is not None
+    assert response.choice_codes == recorded.choice_codes
     assert sorted((a.item_code, a.value) for a in response.answers) == sorted(
         (a.item_code, a.value) for a in recorded.answers
     )

@@ -33,6 +33,7 @@ from sipas.models import (
 )
 from sipas.models.base import utcnow
 from sipas.questionnaire import criteria_masks, validate_answers
+from sipas.questionnaire.choices import choice_layout, pack_choices
 from sipas.questionnaire.entry_keys import (
     EntryValue,
     differing_items,
@@ -234,6 +235,9 @@ def _replace_answers(response: Response, answers: Mapping[str, EntryValue]) -> N
     response.answers = store.answer_rows(validated.answers)
     response.criteria_answered, response.criteria_satisfied = criteria_masks(
         questionnaire, validated.answers
+    )
+    response.choice_codes = pack_choices(
+        choice_layout(questionnaire), validated.answers
     )
 
 

@@ -286,6 +286,7 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
         "unit_id": [row.unit_id for row in rows],
         "criteria_answered": [row.criteria_answered for row in rows],
         "criteria_satisfied": [row.criteria_satisfied for row in rows],
+        "choice_codes": [row.choice_codes for row in rows],
         **{name: [v[name] for v in verdicts] for name in verdicts[0]},
     }
     entered_by = user.id if user is not None else None

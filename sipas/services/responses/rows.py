@@ -28,6 +28,7 @@ from sipas.questionnaire import (
     criteria_masks,
     validate_answers,
 )
+from sipas.questionnaire.choices import choice_layout, pack_choices
 from sipas.services.units.rows import FileError, RowError
 from sipas.services.units.rules import clean
 
@@ -200,6 +201,8 @@ class ParsedRow:
     criteria_satisfied: int
     #: True when the file gave the response_id (not derived from the row).
     id_given: bool = False
+    #: The choice answers packed (sipas/questionnaire/choices.py).
+    choice_codes: bytes | None = None
 
 
 @dataclass
@@ -300,8 +303,17 @@ class _RowChecker:
             return None, errors
         answered, satisfied = criteria_masks(self.questionnaire, answers)
         given = bool(self.cell(cells, RESPONSE_ID))
+        packed = pack_choices(choice_layout(self.questionnaire), answers)
         parsed = ParsedRow(
-            number, response_uuid, unit_id, channel, answers, answered, satisfied, given
+            number,
+            response_uuid,
+            unit_id,
+            channel,
+            answers,
+            answered,
+            satisfied,
+            given,
+            packed,
         )
         return parsed, errors
 

@@ -31,6 +31,7 @@ from sipas.questionnaire import (
     criteria_masks,
     validate_answers,
 )
+from sipas.questionnaire.choices import choice_layout, pack_choices
 from sipas.questionnaire.quality import Verdict
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import quality
@@ -248,6 +249,9 @@ def _judge(
     response.criteria_answered, response.criteria_satisfied = criteria_masks(
         questionnaire, validated.answers
     )
+    response.choice_codes = pack_choices(
+        choice_layout(questionnaire), validated.answers
+    )
     assessment = quality.assess(
         response, questionnaire, validated.answers, earlier_in_minute, delivery
     )
@@ -363,6 +367,7 @@ def _row_values(submission: Submission, response: Response) -> dict[str, object]
         "status_reason": response.status_reason,
         "criteria_answered": response.criteria_answered,
         "criteria_satisfied": response.criteria_satisfied,
+        "choice_codes": response.choice_codes,
         "quality_signals": response.quality_signals,
     }
 

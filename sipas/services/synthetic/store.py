@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Channel, Response, ResponseStatus, Wave, WaveUnit
+from sipas.questionnaire.choices import ChoiceLayout, choice_layout
 from sipas.questionnaire.quality import (
     SIGNAL_CODES,
     STRAIGHT_LINING,
@@ -34,6 +35,7 @@ from sipas.services.responses import bulk
 from sipas.services.responses.quality import seconds_per_answer
 from sipas.services.synthetic.batch import Batch, BatchDrawer, categorical, codes_of
 from sipas.services.synthetic.model import DEFAULT_MODEL, ResponseModel
+from sipas.stats.choice_codes import pack_columns
 
 #: Responses drawn and inserted at a time.
 BATCH = 5000
@@ -102,6 +104,8 @@ class _Context:
     days: int
     #: Minimum seconds per answer, per channel (None: not timed).
     floors: dict[Channel, float | None]
+    #: Where each choice answer goes in a response's packed choices.
+    layout: ChoiceLayout
 
     @classmethod
     def of(cls, fill: Fill) -> _Context:
@@ -117,11 +121,10 @@ class _Context:
         # each centre answers in proportion to the people it serves
         weights = np.array([float(wu.population or 1) for wu in wave_units])
         codes = [wu.unit.code for wu in wave_units]
+        questionnaire = parsed(fill.wave.questionnaire)
         return cls(
             fill=fill,
-            drawer=BatchDrawer(
-                parsed(fill.wave.questionnaire), fill.model, codes, fill.current_round
-            ),
+            drawer=BatchDrawer(questionnaire, fill.model, codes, fill.current_round),
             wave_units=wave_units,
             unit_shares=weights / weights.sum(),
             first_day=first,
@@ -130,6 +133,7 @@ class _Context:
                 c: seconds_per_answer(c) if c in MEDIAN_SECONDS else None
                 for c in Channel
             },
+            layout=choice_layout(questionnaire),
         )
 
     def batch(
@@ -172,6 +176,7 @@ class _Context:
             **judged(
                 channel, seconds, questions, (answers.scores, straight), self.floors
             ),
+            "choice_codes": pack_columns(self.layout, answers.single, answers.multiple),
         }
         return columns, answers
 

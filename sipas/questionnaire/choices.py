@@ -15,8 +15,9 @@ rows instead when they differ.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from sipas.questionnaire.logic import AnswerValue
 from sipas.questionnaire.schema import ItemType, Questionnaire
@@ -39,6 +40,12 @@ class ChoiceSlot:
     width: int
     options: tuple[str, ...]
     multiple: bool
+    #: each option's number, from 1 (0 is "no answer")
+    numbers: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        numbers = {code: k + 1 for k, code in enumerate(self.options)}
+        object.__setattr__(self, "numbers", MappingProxyType(numbers))
 
 
 @dataclass(frozen=True)
@@ -97,25 +104,39 @@ def pack_choices(
     layout: ChoiceLayout, answers: Mapping[str, AnswerValue]
 ) -> bytes | None:
     """The packed answers, or None when an answer is not one of its question's
-    options (kept invalid answers: the answer rows are read for such a wave)."""
-    packed = bytearray(layout.size)
-    packed[:HEADER_SIZE] = layout.header
+    options (its wave's answer rows are read instead)."""
+    packed = bytearray(layout.header)
+    packed.extend(bytes(layout.size - HEADER_SIZE))
+    get = answers.get
     for slot in layout.slots:
-        answer = answers.get(slot.code)
-        if answer is None or answer == "" or answer == ():
+        answer = get(slot.code)
+        if not answer:  # None, "" or (): no answer
             continue
-        chosen = (answer,) if isinstance(answer, str) else answer
-        if not slot.multiple and len(chosen) != 1:
+        numbers = slot.numbers
+        if isinstance(answer, str) and not slot.multiple:
+            number = numbers.get(answer)
+        elif slot.multiple:
+            if _set_bits(
+                packed, slot, (answer,) if isinstance(answer, str) else answer
+            ):
+                continue
             return None
-        try:
-            numbers = [slot.options.index(value) for value in chosen]
-        except ValueError:
-            return None
-        if slot.multiple:
-            for number in numbers:
-                packed[slot.offset + number // 8] |= 1 << (number % 8)
         else:
-            packed[slot.offset : slot.offset + slot.width] = (numbers[0] + 1).to_bytes(
-                slot.width, "big"
-            )
+            number = numbers.get(answer[0]) if len(answer) == 1 else None
+        if number is None:
+            return None
+        if slot.width == 1:
+            packed[slot.offset] = number
+        else:
+            packed[slot.offset : slot.offset + 2] = number.to_bytes(2, "big")
     return bytes(packed)
+
+
+def _set_bits(packed: bytearray, slot: ChoiceSlot, chosen: Iterable[str]) -> bool:
+    """Set the bits of the ``chosen`` options; False if one is not an option."""
+    for value in chosen:
+        number = slot.numbers.get(value)
+        if number is None:
+            return False
+        packed[slot.offset + (number - 1) // 8] |= 1 << ((number - 1) % 8)
+    return True

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.services import synthetic
@@ -29,6 +30,16 @@ def filled_wave(demo_app):
     assert synthetic.add_demo_responses(wave, 600, seed=3) == 600
     db.session.commit()
     return wave
+
+
+def unpack(wave) -> None:
+    """Forget the wave's packed choices, as for responses stored before they
+    existed: shares and breakdowns then read the answer rows."""
+    from sipas.models import Response
+
+    db.session.execute(
+        sa.update(Response).where(Response.wave_id == wave.id).values(choice_codes=None)
+    )
 
 
 def cli_json(runner, tmp_path, wave, *extra):
@@ -95,12 +106,15 @@ def records(patterns, code: str) -> list[tuple]:
 
 
 @pytest.mark.parametrize("psu_level", ["centre", None])
+@pytest.mark.parametrize("stored", ["packed", "rows"])
 def test_a_breakdown_from_the_answers_scan_equals_counting_again(
-    filled_wave, psu_level
+    filled_wave, psu_level, stored
 ):
     # one response per record (no PSU level): the answers come from a scan of the
     # question's index, matched by response id, not from the patterns grouped again
     filled_wave.psu_level = psu_level
+    if stored == "rows":
+        unpack(filled_wave)
     db.session.flush()
     data = reporting.wave_data(filled_wave)
     if psu_level is None:
@@ -146,8 +160,13 @@ def test_weights_follow_unit_populations(filled_wave):
 
 
 @pytest.mark.parametrize("psu_level", ["centre", None])
-def test_shares_from_the_database_equal_those_of_the_export(filled_wave, psu_level):
+@pytest.mark.parametrize("stored", ["packed", "rows"])
+def test_shares_from_the_database_equal_those_of_the_export(
+    filled_wave, psu_level, stored
+):
     filled_wave.psu_level = psu_level
+    if stored == "rows":
+        unpack(filled_wave)
     db.session.commit()
     from sipas.stats.design import build_design
     from sipas.stats.flatfile import read_flat_text
@@ -184,11 +203,16 @@ def test_shares_from_the_database_equal_those_of_the_export(filled_wave, psu_lev
 
 
 @pytest.mark.parametrize("psu_level", ["centre", None])
-def test_combined_options_share_is_that_of_the_indicator(filled_wave, psu_level):
+@pytest.mark.parametrize("stored", ["packed", "rows"])
+def test_combined_options_share_is_that_of_the_indicator(
+    filled_wave, psu_level, stored
+):
     """ "More than two trips" (3 or more) is one share with its own variance, as
     R's svyciprop(~I(trips %in% c("3", "4plus"))) gives it; a group nobody chose
     is there with 0."""
     filled_wave.psu_level = psu_level
+    if stored == "rows":
+        unpack(filled_wave)
     db.session.commit()
     from sipas.stats.design import build_design
     from sipas.stats.flatfile import read_flat_text
@@ -306,28 +330,55 @@ def test_calibrated_wave_equals_export_and_cli(filled_wave, runner, tmp_path, me
     assert uncalibrated.estimate.value != pytest.approx(from_db["overall"]["index"])
 
 
+def selects_during(call) -> list[str]:
+    """The SELECT statements sent while ``call()`` runs, and its result."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def record(_conn, cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append(statement)
+
+    event.listen(db.engine, "after_cursor_execute", record)
+    try:
+        result = call()
+    finally:
+        event.remove(db.engine, "after_cursor_execute", record)
+    return sent, result
+
+
 def test_shares_of_responses_that_are_their_own_psus_fetch_counts_not_rows(
     filled_wave, demo_app
 ):
-    """Each response its own PSU (no PSU level): the database sends counts per
-    unit, item and option, never a row per response, and the shares equal those
-    made from every response's own sums (the export's route, above)."""
-    from sqlalchemy import event
-
+    """Each response its own PSU (no PSU level), responses stored without packed
+    choices: the database sends counts per unit, item and option, never a row
+    per response, and the shares equal those made from every response's own sums
+    (the export's route, above)."""
     filled_wave.psu_level = None
+    unpack(filled_wave)
     db.session.commit()
-    fetched: list[int] = []
-
-    def count_rows(_conn, cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            fetched.append(statement.count("responses.id"))
-
-    event.listen(db.engine, "after_cursor_execute", count_rows)
-    try:
-        shares = reporting.wave_shares(filled_wave, ["harassment"], Options())
-    finally:
-        event.remove(db.engine, "after_cursor_execute", count_rows)
+    sent, shares = selects_during(
+        lambda: reporting.wave_shares(filled_wave, ["harassment"], Options())
+    )
     assert shares["harassment"]
     # grouped by unit: no query selects or groups by a response's id
-    assert fetched
-    assert all(n <= 1 for n in fetched)  # the join condition names it once, no more
+    assert any("FROM answers" in statement for statement in sent)
+    # the join condition names it once, no more
+    assert all(statement.count("responses.id") <= 1 for statement in sent)
+
+
+def test_shares_of_packed_choices_read_no_answer_rows(filled_wave, demo_app):
+    """Responses with their choices packed: the shares come from one short value
+    per response, without the answer rows, and equal the shares from the rows."""
+    sent, packed = selects_during(
+        lambda: reporting.wave_shares(
+            filled_wave, ["harassment", "expectations"], Options()
+        )
+    )
+    assert not any("answers" in statement for statement in sent)
+    unpack(filled_wave)
+    from_rows = reporting.wave_shares(
+        filled_wave, ["harassment", "expectations"], Options()
+    )
+    assert packed == from_rows

@@ -33,6 +33,7 @@ from sipas.reports.wave_results import (
 )
 from sipas.services.questionnaires import parsed
 from sipas.services.results import headline, sums
+from sipas.services.results.packed import ChoiceReader
 from sipas.services.results.query import Breakdown, domains_of
 from sipas.services.units.tree import ancestors, subtree_ids
 from sipas.stats.coded import Coded
@@ -77,6 +78,7 @@ def wave_results(
     if group_items is None:
         group_items = respondent_items(questionnaire)
     data = sums.wave_data(wave)
+    choices = ChoiceReader(wave)  # read once for breakdowns and shares
     in_scope = subtree_ids(root.id) if root is not None else None
     rows = data.rows_of_units(in_scope) if in_scope is not None else None
     indices = data.indices(options, rows)
@@ -91,7 +93,7 @@ def wave_results(
     for code in group_items:
         # one query per question: grouping by several answers at once costs SQLite
         # far more than the sum of the single ones
-        grouped = sums.breakdown_data(wave, data, code)
+        grouped = sums.breakdown_data(wave, data, code, choices)
         grouped_rows = grouped.rows_of_units(in_scope) if in_scope is not None else None
         item = questionnaire.item(code)
         labels = {c.code: c.label.get_text(language) for c in item.choices}
@@ -130,6 +132,7 @@ def wave_results(
             options,
             language,
             ranked=False,
+            choices=choices,
         ),
         expectations=_share_tables(
             wave,
@@ -139,13 +142,14 @@ def wave_results(
             options,
             language,
             ranked=True,
+            choices=choices,
         ),
         previous_wave=previous,
         changes=_changes(indices, before, options),
         breadcrumbs=tuple(ancestors(root)) if root is not None else (),
         design=data.design,
         key_shares=headline.key_shares(
-            wave, questionnaire, in_scope, options, language
+            wave, questionnaire, in_scope, options, language, choices
         ),
         trend=headline.trend(wave, indices, earlier),
         node_changes=_node_changes(indices, before, options),
@@ -292,13 +296,15 @@ def _comparisons(data, results, order, options) -> dict[tuple[str, str], Compari
     return found
 
 
-def _share_tables(wave, questionnaire, kinds, in_scope, options, language, *, ranked):
+def _share_tables(
+    wave, questionnaire, kinds, in_scope, options, language, *, ranked, choices=None
+):
     """Option shares of the choice questions of the sections of ``kinds``."""
     codes = _items_in(questionnaire, kinds, ItemType.single_choice)
     codes += _items_in(questionnaire, kinds, ItemType.multi_choice)
     if not codes:
         return ()
-    shares = sums.wave_shares(wave, codes, options, within=in_scope)
+    shares = sums.wave_shares(wave, codes, options, within=in_scope, choices=choices)
     tables = []
     for code in codes:
         item = questionnaire.item(code)

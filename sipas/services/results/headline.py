@@ -18,6 +18,7 @@ from sipas.models import (
 from sipas.questionnaire import ItemType, Questionnaire
 from sipas.reports.wave_results import KeyShare, TrendPoint
 from sipas.services.results import sums
+from sipas.services.results.packed import ChoiceReader
 from sipas.services.units.lineage import with_predecessors
 from sipas.stats.indices import Indices, Options
 
@@ -50,8 +51,10 @@ def key_shares(
     in_scope: Collection[int] | None,
     options: Options,
     language: str,
+    choices: ChoiceReader | None = None,
 ) -> tuple[KeyShare, ...]:
-    """The headline perception shares of the scope, with their intervals."""
+    """The headline perception shares of the scope, with their intervals (the
+    responses' packed choices from ``choices`` if given)."""
     asked = _asked(questionnaire)
     if not asked:
         return ()
@@ -59,7 +62,12 @@ def key_shares(
     for _code, asked_item, chosen in asked:
         combined.setdefault(asked_item, {})["+".join(chosen)] = chosen
     shares = sums.wave_shares(
-        wave, list(combined), options, within=in_scope, combined=combined
+        wave,
+        list(combined),
+        options,
+        within=in_scope,
+        combined=combined,
+        choices=choices,
     )
     found = []
     for code, item_code, chosen in asked:

@@ -18,7 +18,10 @@ import sqlalchemy.orm
 
 from sipas.extensions import db
 from sipas.models import Answer, Channel, Response, ResponseStatus, Wave
+from sipas.questionnaire.choices import ChoiceSlot
+from sipas.services.results.packed import ChoiceReader, PackedChoices
 from sipas.services.waves.design import UnitDesign
+from sipas.stats.choice_codes import single_numbers
 from sipas.stats.coded import Coded
 
 #: Rows taken from the database cursor at a time.
@@ -132,9 +135,20 @@ def counted_patterns(
     )
 
 
-def response_answers(wave: Wave, code: str, response_ids: np.ndarray) -> Coded:
+def response_answers(
+    wave: Wave,
+    code: str,
+    response_ids: np.ndarray,
+    choices: ChoiceReader | None = None,
+) -> Coded:
     """Each given response's answer to the single-choice question ``code`` ("" for
-    none): the wave's rows of the (item, response, value) index, in one scan."""
+    none): from the responses' packed choices (of ``choices`` if given) when they
+    all have them, else the wave's rows of the (item, response, value) index, in
+    one scan."""
+    packed = (choices or ChoiceReader(wave)).of()
+    slot = None if packed is None else packed.layout.slot(code)
+    if packed is not None and slot is not None and not slot.multiple:
+        return _packed_answers(packed, slot, response_ids)
     counted = sa.select(Response.id).where(
         Response.wave_id == wave.id, Response.status == ResponseStatus.complete
     )
@@ -144,6 +158,28 @@ def response_answers(wave: Wave, code: str, response_ids: np.ndarray) -> Coded:
     table, (values,) = _fetch(statement, 1)
     answer_of = dict(zip(table[:, 0].tolist(), values, strict=True))
     return Coded.of([answer_of.get(key) or "" for key in response_ids.tolist()])
+
+
+def _packed_answers(
+    packed: PackedChoices, slot: ChoiceSlot, response_ids: np.ndarray
+) -> Coded:
+    """`response_answers` from packed choices ("" for a response not among them:
+    counted by an earlier statement, voided since)."""
+    numbers = np.zeros(len(response_ids), np.int64)
+    if len(packed.response_id):
+        order = np.argsort(packed.response_id)
+        at = np.searchsorted(packed.response_id, response_ids, sorter=order)
+        found = order[np.minimum(at, len(order) - 1)]
+        numbers = np.where(
+            packed.response_id[found] == response_ids,
+            single_numbers(packed.matrix, slot)[found],
+            0,
+        )
+    present = np.unique(numbers)
+    labels = ("", *slot.options)
+    return Coded.from_dictionary(
+        [labels[n] for n in present.tolist()], np.searchsorted(present, numbers)
+    )
 
 
 def domains_of(patterns: Patterns, designs: dict[int, UnitDesign], by: str) -> Coded:

@@ -19,7 +19,9 @@ from sipas.extensions import db
 from sipas.models import Answer, Response, ResponseStatus, Wave
 from sipas.questionnaire import ItemType
 from sipas.services.questionnaires import parsed
+from sipas.services.results.packed import ChoiceReader, PackedChoices
 from sipas.services.waves.design import UnitDesign, unit_designs
+from sipas.stats.choice_codes import multiple_chosen, single_numbers
 from sipas.stats.design import build_design
 from sipas.stats.indices import Options
 from sipas.stats.shares import (
@@ -81,11 +83,15 @@ def wave_shares(
     options: Options,
     within: Collection[int] | None = None,
     combined: Mapping[str, Mapping[str, Collection[str]]] | None = None,
+    choices: ChoiceReader | None = None,
 ) -> dict[str, list[Share]]:
     """Share of each option of each item among those who answered it (SQL counts);
     with ``within``, among the responses of those units (a domain of the design);
     ``combined`` ({item: {name: options}}) adds the share of single-choice answers
-    that chose any of ``options``, as one more option called ``name``."""
+    that chose any of ``options``, as one more option called ``name``. The
+    responses' packed choices come from ``choices`` (read once for several calls)
+    or are read here."""
+    packed = (choices or ChoiceReader(wave)).of(within)
     questionnaire = parsed(wave.questionnaire)
     designs = unit_designs(wave)
     multiple = [
@@ -96,16 +102,18 @@ def wave_shares(
         weight[unit_id] = unit_design.weight
     if designs and all(d.psu is None for d in designs.values()):
         # every response its own PSU: counts per unit are enough (no row per PSU)
-        chosen, answered = _option_counts(wave, item_codes, multiple, False, within)
+        chosen, answered = _option_counts(
+            wave, item_codes, multiple, False, within, packed
+        )
         chosen = chosen.join(_combined(chosen, combined)) if combined else chosen
         columns = _share_columns(chosen, answered, combined)
-        cells, labels = _singleton_cells(wave, designs, columns, chosen, answered)
+        cells, labels = _singleton_cells(designs, columns, chosen, answered)
         estimates = singleton_estimates(cells, labels, options.lonely_psu)
         shares = shares_of(columns, estimates, options)
     else:
         design, per_response, psu_of = _wave_design(wave, designs)
         chosen, answered = _option_counts(
-            wave, item_codes, multiple, per_response, within
+            wave, item_codes, multiple, per_response, within, packed
         )
         chosen = chosen.join(_combined(chosen, combined)) if combined else chosen
         columns = _share_columns(chosen, answered, combined)
@@ -127,16 +135,12 @@ def _share_columns(chosen: Counts, answered: Counts, combined) -> list:
     )
 
 
-def _singleton_cells(wave: Wave, designs, columns, chosen: Counts, answered: Counts):
+def _singleton_cells(designs, columns, chosen: Counts, answered: Counts):
     """Per-unit counts (the cells of :class:`SingletonCells`) of a design whose
     responses are its PSUs, and the strata's labels."""
-    rows = db.session.connection().execute(
-        sa.select(Response.unit_id, sa.func.count())
-        .where(Response.wave_id == wave.id, Response.status == ResponseStatus.complete)
-        .group_by(Response.unit_id)
-        .order_by(Response.unit_id)
-    )
-    units, counts = (np.asarray(c, np.int64) for c in _columns(rows.all(), 2))
+    # the designs count each unit's counted responses (none: not among them)
+    units = np.asarray(sorted(designs), np.int64)
+    counts = np.asarray([designs[u].responses for u in units.tolist()], np.int64)
     labels = sorted({designs[u].stratum for u in units.tolist()})
     number = {label: k for k, label in enumerate(labels)}
     shape = (len(units), len(columns))
@@ -244,10 +248,94 @@ def _columns(rows: Sequence, width: int) -> list:
     return list(zip(*rows, strict=True)) if rows else [()] * width
 
 
-def _option_counts(wave, item_codes, multiple, per_response, within=None):
+def _option_counts(wave, item_codes, multiple, per_response, within, packed):
     """Counts of the responses per (unit, PSU key, item, option), and per (unit,
     key, item) of those that answered: the option counts' sum for a single choice,
-    distinct responses for a multiple choice (one query each)."""
+    distinct responses for a multiple choice. From the responses' packed choices
+    when they all have them (``packed``), else from the answer rows."""
+    if packed is not None and all(packed.layout.slot(c) for c in item_codes):
+        chosen, answered_multiple = _packed_counts(packed, item_codes, per_response)
+    else:
+        chosen, answered_multiple = _row_counts(
+            wave, item_codes, multiple, per_response, within
+        )
+    answered = chosen.where(~np.isin(chosen.item, multiple))
+    if multiple:
+        answered = answered.join(answered_multiple)
+    return chosen, answered
+
+
+def _packed_counts(
+    packed: PackedChoices, item_codes: Sequence[str], per_response: bool
+) -> tuple[Counts, Counts]:
+    """The option counts, and the responses that answered each multiple choice,
+    per (unit, key) from packed choices, in the order the grouped query gives."""
+    if per_response:
+        group = np.arange(len(packed.unit_id))
+        units, keys = packed.unit_id, packed.response_id
+    else:
+        units, group = np.unique(packed.unit_id, return_inverse=True)
+        keys = np.zeros(len(units), np.int64)
+    chosen, answered = _CountRows(units, keys), _CountRows(units, keys)
+    for code in item_codes:
+        slot = packed.layout.slot(code)
+        assert slot is not None  # noqa: S101  (the caller checked)
+        size = len(slot.options)
+        if slot.multiple:
+            choice = multiple_chosen(packed.matrix, slot)
+            who, option = np.nonzero(choice)
+            answered.add(code, np.unique(group[choice.any(axis=1)], return_counts=True))
+        else:
+            numbers = single_numbers(packed.matrix, slot)
+            who = np.flatnonzero(numbers)
+            option = numbers[who] - 1
+        cells, counts = np.unique(group[who] * size + option, return_counts=True)
+        chosen.add(code, (cells // size, counts), slot.options, cells % size)
+    return chosen.counts(), answered.counts()
+
+
+class _CountRows:
+    """Counted rows of several items, put together in (unit, key, item, value)
+    order."""
+
+    def __init__(self, units: np.ndarray, keys: np.ndarray) -> None:
+        self.units, self.keys = units, keys
+        self.parts: list[
+            tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+        ] = []
+
+    def add(self, item, grouped, options=(None,), option=None) -> None:
+        """Counts of ``item`` per group (and per option number, if given)."""
+        groups, counts = grouped
+        number = np.zeros(len(counts), np.int64) if option is None else option
+        # an option's place among the item's options in text order, as SQL sorts
+        text_order = np.argsort(np.argsort(np.asarray(options, object)))
+        values = np.asarray(options, object)[number]
+        self.parts.append((item, groups, values, text_order[number], counts))
+
+    def counts(self) -> Counts:
+        """The rows as Counts, sorted as SQL's GROUP BY gives them."""
+        if not self.parts:
+            return Counts.of([], with_value=True)
+        groups, values, value_rank, counts = (
+            np.concatenate([part[k] for part in self.parts]) for k in (1, 2, 3, 4)
+        )
+        item = np.concatenate([np.full(len(p[1]), p[0], object) for p in self.parts])
+        item_rank = np.unique(item, return_inverse=True)[1].reshape(-1)
+        unit, key = self.units[groups], self.keys[groups]
+        order = np.lexsort((value_rank, item_rank, key, unit))
+        return Counts(
+            unit[order],
+            key[order],
+            item[order],
+            values[order],
+            counts[order].astype(np.int64),
+        )
+
+
+def _row_counts(wave, item_codes, multiple, per_response, within=None):
+    """The option counts, and the responses that answered each multiple choice,
+    from the answer rows (one grouped query each)."""
     key = Response.id if per_response else sa.literal_column("0")
     # a constant is selected but never grouped by (SQL reads GROUP BY 0 as a position)
     keys = [Response.unit_id, Response.id] if per_response else [Response.unit_id]
@@ -273,9 +361,6 @@ def _option_counts(wave, item_codes, multiple, per_response, within=None):
         return db.session.connection().execute(statement).all()
 
     chosen = Counts.of(grouped(item_codes, Answer.value, sa.func.count()), True)
-    single = ~np.isin(chosen.item, multiple)
-    answered = chosen.where(single)
-    if multiple:
-        distinct = sa.func.count(sa.distinct(Answer.response_id))
-        answered = answered.join(Counts.of(grouped(multiple, distinct), False))
+    distinct = sa.func.count(sa.distinct(Answer.response_id))
+    answered = Counts.of(grouped(multiple, distinct), False) if multiple else None
     return chosen, answered

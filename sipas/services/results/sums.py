@@ -20,6 +20,7 @@ import numpy as np
 
 from sipas.models import Wave
 from sipas.services.questionnaires import parsed
+from sipas.services.results.packed import ChoiceReader
 from sipas.services.results.query import (
     Breakdown,
     Patterns,
@@ -248,7 +249,9 @@ def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:
     )
 
 
-def breakdown_data(wave: Wave, data: WaveData, code: str) -> WaveData:
+def breakdown_data(
+    wave: Wave, data: WaveData, code: str, choices: ChoiceReader | None = None
+) -> WaveData:
     """``data`` with each record's answer to the single-choice question ``code``.
 
     Where each record is one response (an uncalibrated wave whose responses are
@@ -258,7 +261,7 @@ def breakdown_data(wave: Wave, data: WaveData, code: str) -> WaveData:
     """
     if not data.per_response or data.calibrated is not None:
         return wave_data(wave, [code])
-    answers = response_answers(wave, code, data.patterns.response_key)
+    answers = response_answers(wave, code, data.patterns.response_key, choices)
     patterns = replace(data.patterns, answers={**data.patterns.answers, code: answers})
     return replace(data, patterns=patterns)
 

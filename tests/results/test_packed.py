@@ -1,0 +1,148 @@
+"""Packed choices: every way of storing a response packs what its rows hold, and
+the counts made from them are those of the answer rows, row for row."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from sipas.extensions import db
+from sipas.models import Answer, Channel, Response, ResponseStatus
+from sipas.questionnaire import ItemType
+from sipas.questionnaire.choices import choice_layout, pack_choices
+from sipas.services import synthetic
+from sipas.services.questionnaires import parsed
+from sipas.services.responses import store as responses
+from sipas.services.results import shares
+from sipas.services.results.packed import ChoiceReader, packed_choices
+from sipas.services.waves.lookup import wave_by_code
+from tests.factories import demo_target, make_response, valid_answers
+
+#: Choice questions of the demo questionnaire, one of them a multiple choice.
+ITEMS = ["harassment", "trips", "expectations", "sex"]
+
+
+@pytest.fixture
+def filled_wave(demo_app):
+    wave = wave_by_code("demo")
+    synthetic.add_demo_responses(wave, 400, seed=5)
+    db.session.commit()
+    return wave
+
+
+def packed_from_rows(wave) -> dict[int, bytes | None]:
+    """Each response's choices packed from its stored answer rows."""
+    questionnaire = parsed(wave.questionnaire)
+    answers: dict[int, dict] = {}
+    for response_id, code, value in db.session.execute(
+        sa.select(Answer.response_id, Answer.item_code, Answer.value)
+        .join(Response)
+        .where(Response.wave_id == wave.id)
+        .order_by(Answer.response_id, Answer.item_code, Answer.value)
+    ):
+        given = answers.setdefault(response_id, {})
+        if questionnaire.item(code).type is ItemType.multi_choice:
+            given[code] = (*given.get(code, ()), value)
+        else:
+            given[code] = value
+    layout = choice_layout(questionnaire)
+    ids = db.session.scalars(sa.select(Response.id).filter_by(wave_id=wave.id))
+    return {i: pack_choices(layout, answers.get(i, {})) for i in ids}
+
+
+def stored_packed(wave) -> dict[int, bytes | None]:
+    rows = db.session.execute(
+        sa.select(Response.id, Response.choice_codes).filter_by(wave_id=wave.id)
+    )
+    return {response_id: packed for response_id, packed in rows}
+
+
+def test_demo_responses_pack_what_their_rows_hold(filled_wave):
+    stored = stored_packed(filled_wave)
+    assert len(stored) == 400
+    assert None not in stored.values()
+    assert stored == packed_from_rows(filled_wave)
+
+
+def test_recorded_responses_pack_what_their_rows_hold(demo_app):
+    wave, unit = demo_target()
+    questionnaire = parsed(wave.questionnaire)
+    make_response(answers={**valid_answers(questionnaire), "sex": "female"})
+    batch = [
+        (
+            responses.Submission(uuid.uuid4(), wave, unit, Channel.kiosk),
+            {**valid_answers(questionnaire), "trips": trips},
+        )
+        for trips in ("1", "3", "4plus")
+    ]
+    assert len(responses.record_many(batch)) == 3
+    stored = stored_packed(wave)
+    assert len(stored) == 4
+    assert None not in stored.values()
+    assert stored == packed_from_rows(wave)
+
+
+def rows_of(counts) -> list[tuple]:
+    """The counted rows, sorted."""
+    columns = (counts.unit, counts.key, counts.item, counts.value, counts.count)
+    return sorted(zip(*(c.tolist() for c in columns), strict=True), key=repr)
+
+
+@pytest.mark.parametrize("per_response", [False, True])
+@pytest.mark.parametrize("within", [None, "two units"])
+def test_counts_from_packed_choices_are_those_of_the_rows(
+    filled_wave, per_response, within
+):
+    units = None
+    if within:
+        units = set(
+            db.session.scalars(
+                sa.select(Response.unit_id).filter_by(wave_id=filled_wave.id).limit(1)
+            )
+        ) | {max(wu.unit_id for wu in filled_wave.wave_units)}
+    multiple = ["expectations"]
+    packed = ChoiceReader(filled_wave).of(units)
+    assert packed is not None
+    got = shares._packed_counts(packed, ITEMS, per_response)
+    expected = shares._row_counts(filled_wave, ITEMS, multiple, per_response, units)
+    for mine, theirs in zip(got, expected, strict=True):
+        # the same rows (PostgreSQL returns groups in an order of its own)
+        assert rows_of(mine) == rows_of(theirs)
+        if db.engine.dialect.name == "sqlite":  # in the order SQLite gives them
+            assert mine.unit.tolist() == theirs.unit.tolist()
+            assert mine.value.tolist() == theirs.value.tolist()
+    assert len(got[0].unit) > 0
+    if units is not None:
+        assert set(got[0].unit.tolist()) <= units
+
+
+def test_a_response_without_packed_choices_sends_its_wave_to_the_rows(filled_wave):
+    before = shares.wave_shares(filled_wave, ITEMS, shares.Options())
+    one = db.session.scalar(
+        sa.select(Response.id).filter_by(
+            wave_id=filled_wave.id, status=ResponseStatus.complete
+        )
+    )
+    db.session.execute(
+        sa.update(Response).where(Response.id == one).values(choice_codes=None)
+    )
+    assert packed_choices(filled_wave) is None
+    assert shares.wave_shares(filled_wave, ITEMS, shares.Options()) == before
+
+
+def test_the_results_from_packed_choices_are_those_of_the_rows(filled_wave):
+    """The whole results (breakdowns by respondent questions, perception shares,
+    expectation rankings, headline shares) equal those read from the rows."""
+    from sipas.services.results.dashboard import compute_results
+    from sipas.services.results.exports import results_json
+
+    packed = results_json(compute_results(filled_wave, None))
+    db.session.execute(
+        sa.update(Response)
+        .where(Response.wave_id == filled_wave.id)
+        .values(choice_codes=None)
+    )
+    assert results_json(compute_results(filled_wave, None)) == packed
+    assert '"key_shares"' in packed

@@ -32,6 +32,11 @@ def filled_wave(demo_app):
     return wave
 
 
+#: Both designs from packed choices; responses that are their own PSUs from the
+#: answer rows too (the path of responses stored before packed choices existed).
+STORED_AND_DESIGNS = [("centre", "packed"), (None, "packed"), (None, "rows")]
+
+
 def unpack(wave) -> None:
     """Forget the wave's packed choices, as for responses stored before they
     existed: shares and breakdowns then read the answer rows."""
@@ -105,8 +110,7 @@ def records(patterns, code: str) -> list[tuple]:
     )
 
 
-@pytest.mark.parametrize("psu_level", ["centre", None])
-@pytest.mark.parametrize("stored", ["packed", "rows"])
+@pytest.mark.parametrize(("psu_level", "stored"), STORED_AND_DESIGNS)
 def test_a_breakdown_from_the_answers_scan_equals_counting_again(
     filled_wave, psu_level, stored
 ):
@@ -159,8 +163,7 @@ def test_weights_follow_unit_populations(filled_wave):
         assert design.stratum == design.unit.code
 
 
-@pytest.mark.parametrize("psu_level", ["centre", None])
-@pytest.mark.parametrize("stored", ["packed", "rows"])
+@pytest.mark.parametrize(("psu_level", "stored"), STORED_AND_DESIGNS)
 def test_shares_from_the_database_equal_those_of_the_export(
     filled_wave, psu_level, stored
 ):
@@ -202,8 +205,7 @@ def test_shares_from_the_database_equal_those_of_the_export(
     assert 1 < expectation_total <= 3  # several choices per respondent
 
 
-@pytest.mark.parametrize("psu_level", ["centre", None])
-@pytest.mark.parametrize("stored", ["packed", "rows"])
+@pytest.mark.parametrize(("psu_level", "stored"), STORED_AND_DESIGNS)
 def test_combined_options_share_is_that_of_the_indicator(
     filled_wave, psu_level, stored
 ):

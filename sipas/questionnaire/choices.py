@@ -1,12 +1,16 @@
 """A response's answers to the choice questions packed into a few bytes.
 
 Stored with the response when its answers are written (``responses.choice_codes``),
-so that option shares and breakdowns by a respondent question read one short value
-per response instead of the answer rows (sipas/stats/choice_codes.py unpacks them).
+so that option shares, breakdowns by a respondent question and the downloads read
+one short value per response instead of the answer rows
+(sipas/stats/choice_codes.py unpacks them). Choice questions are the single and
+multiple choices and the scales (a choice among 1–5 and "not applicable"); free text
+and numbers are read from the rows.
 
 Layout: a header (a format byte and a fingerprint of the layout), then one slot per
-choice question in questionnaire order. A single choice holds its option's number
-(0: no answer, k: the k-th option), in one byte, or two for more than 254 options;
+choice question in questionnaire order. A single choice or a scale holds its
+option's number (0: no answer, k: the k-th option), in one byte, or two for more
+than 254 options;
 a multiple choice holds one bit per option (option k: byte k // 8, bit k % 8). A
 reader compares the header with the questionnaire's layout and reads the answer
 rows instead when they differ.
@@ -28,6 +32,8 @@ FORMAT = 1
 HEADER_SIZE = 5
 #: Most options a single choice may have in one byte (255 is never used).
 ONE_BYTE_OPTIONS = 254
+#: The questions whose answers are packed: one option, or several.
+CHOICE_TYPES = (ItemType.single_choice, ItemType.scale, ItemType.multi_choice)
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,7 @@ def choice_layout(questionnaire: Questionnaire) -> ChoiceLayout:
 def _layout_of(questionnaire: Questionnaire) -> ChoiceLayout:
     slots, offset = [], HEADER_SIZE
     for item in questionnaire.items:
-        if item.type not in (ItemType.single_choice, ItemType.multi_choice):
+        if item.type not in CHOICE_TYPES:
             continue
         options = item.choice_codes
         multiple = item.type is ItemType.multi_choice

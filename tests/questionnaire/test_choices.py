@@ -45,7 +45,7 @@ def test_every_choice_question_has_a_slot_in_questionnaire_order(questionnaire):
     choice_items = [
         item.code
         for item in questionnaire.items
-        if item.type in (ItemType.single_choice, ItemType.multi_choice)
+        if item.type in (ItemType.single_choice, ItemType.multi_choice, ItemType.scale)
     ]
     assert [slot.code for slot in layout.slots] == choice_items
     assert layout.slots[0].offset == HEADER_SIZE
@@ -53,19 +53,21 @@ def test_every_choice_question_has_a_slot_in_questionnaire_order(questionnaire):
         assert after.offset == before.offset + before.width
     assert layout.size == layout.slots[-1].offset + layout.slots[-1].width
     assert layout.slot("expectations").multiple
-    assert layout.slot("A1") is None  # a criterion: its masks hold it
+    assert layout.slot("A1").options == ("1", "2", "3", "4", "5", "9")
+    assert layout.slot("comment") is None  # free text is read from its rows
 
 
 def test_a_single_choice_holds_its_option_number(questionnaire):
     layout = choice_layout(questionnaire)
-    packed = pack_choices(layout, {"trips": "4plus", "sex": "female", "A1": "5"})
+    packed = pack_choices(layout, {"trips": "4plus", "sex": "female", "A1": "9"})
     assert packed[0] == FORMAT
     assert packed[:HEADER_SIZE] == layout.header
     trips, sex = layout.slot("trips"), layout.slot("sex")
     assert packed[trips.offset] == 4  # the fourth option: ("1", "2", "3", "4plus")
     assert packed[sex.offset] == 2
+    assert packed[layout.slot("A1").offset] == 6  # not applicable: the sixth
     # every other slot says "no answer"
-    others = [s for s in layout.slots if s.code not in ("trips", "sex")]
+    others = [s for s in layout.slots if s.code not in ("trips", "sex", "A1")]
     assert all(packed[s.offset] == 0 for s in others)
 
 

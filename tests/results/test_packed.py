@@ -3,6 +3,8 @@ the counts made from them are those of the answer rows, row for row."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
 
@@ -20,7 +22,7 @@ from sipas.services.results import shares
 from sipas.services.results.packed import ChoiceReader, packed_choices
 from sipas.services.waves.lookup import wave_by_code
 from tests.factories import demo_target, make_response, valid_answers
-from tests.results.test_sums import assert_same
+from tests.results.test_sums import assert_same, unpack
 
 #: Choice questions of the demo questionnaire, one of them a multiple choice.
 ITEMS = ["harassment", "trips", "expectations", "sex"]
@@ -150,3 +152,30 @@ def test_the_results_from_packed_choices_are_those_of_the_rows(filled_wave):
     # rows in an order of its own)
     assert_same(packed, json.loads(results_json(compute_results(filled_wave, None))))
     assert packed["key_shares"]
+
+
+def test_the_stats_csv_from_packed_choices_is_that_of_the_rows(
+    filled_wave, monkeypatch
+):
+    """The downloads read a batch's choices and scales from packed choices (the
+    rows only for free text); the file is byte for byte the one from the rows."""
+    from sipas.services.results import answers
+    from sipas.services.results.exports import stats_csv
+
+    unpacked: list[int] = []
+    real = answers._unpacked
+
+    def counting(response_ids, matrix, layout):
+        unpacked.append(len(response_ids))
+        return real(response_ids, matrix, layout)
+
+    monkeypatch.setattr(answers, "_unpacked", counting)
+    packed = stats_csv(filled_wave)
+    rows = list(csv.reader(io.StringIO(packed)))
+    assert sum(unpacked) == len(rows) - 1 > 0  # every response, not the header
+    unpack(filled_wave)
+    unpacked.clear()
+    from_rows = stats_csv(filled_wave)
+    assert unpacked == []
+    assert packed == from_rows
+    assert ";" in packed  # multiple choices joined

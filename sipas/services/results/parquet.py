@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 from sipas.models import Wave
 from sipas.questionnaire import Item, Questionnaire
 from sipas.services.questionnaires import parsed
+from sipas.services.results.answers import MULTI_SEPARATOR
 from sipas.services.results.exports import (
-    MULTI_SEPARATOR,
     Progress,
     counted_batches,
 )

@@ -17,8 +17,8 @@ from sipas.models import Wave
 from sipas.questionnaire import Item, ItemType, Questionnaire
 from sipas.reports.figures import change_rows, comparison_text
 from sipas.reports.wave_results import OVERALL, ShareTable, WaveResults
+from sipas.services.results.answers import MULTI_SEPARATOR
 from sipas.services.results.exports import (
-    MULTI_SEPARATOR,
     Progress,
     count_counted,
     counted_batches,

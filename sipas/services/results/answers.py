@@ -1,0 +1,214 @@
+"""The answers of a batch of counted responses as the downloads write them: one
+dict per response, multi-choice options joined, personal data in free text masked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import sqlalchemy as sa
+
+from sipas.database import plain_rows
+from sipas.extensions import db
+from sipas.models import Answer, Wave
+from sipas.questionnaire import ItemType
+from sipas.questionnaire.choices import ChoiceLayout, ChoiceSlot, choice_layout
+from sipas.questionnaire.personal_data import mask_personal_data
+from sipas.services.questionnaires import parsed
+from sipas.services.responses.privacy import text_item_codes
+from sipas.stats.choice_codes import multiple_chosen, packed_matrix, single_numbers
+
+#: Multi-choice answers are joined with this in one cell.
+MULTI_SEPARATOR = ";"
+
+
+class ItemKinds(NamedTuple):
+    """The codes of a questionnaire's items whose answers an export treats apart,
+    and where its choices are packed."""
+
+    #: free text: masked, and read row by row (it may hold any character)
+    text: frozenset[str]
+    #: multiple choice: one row per option chosen, joined in one cell
+    multi: tuple[str, ...]
+    #: the slots of the packed choices (single and multiple choices, scales)
+    layout: ChoiceLayout
+    #: neither free text nor packed (numbers): read row by row from packed batches
+    unpacked: frozenset[str]
+
+    @classmethod
+    def of(cls, wave: Wave) -> ItemKinds:
+        """The kinds of the items of ``wave``'s questionnaire."""
+        questionnaire = parsed(wave.questionnaire)
+        layout = choice_layout(questionnaire)
+        text = text_item_codes(questionnaire)
+        return cls(
+            text,
+            tuple(
+                item.code
+                for item in questionnaire.items
+                if item.type is ItemType.multi_choice
+            ),
+            layout,
+            frozenset(
+                item.code
+                for item in questionnaire.items
+                if item.code not in text and layout.slot(item.code) is None
+            ),
+        )
+
+
+def answers_of(
+    response_ids: list[int],
+    kinds: ItemKinds,
+    packed: Sequence[bytes | None] | None = None,
+) -> dict[int, dict[str, str]]:
+    """Answers of a batch of responses (ids increasing); multi-choice values joined
+    (in the order of their values), free text masked.
+
+    From the responses' ``packed`` choices (in the order of ``response_ids``) when
+    every one has them; else the database joins each response's item codes into
+    one text and its values into another (100,000 responses: 100,000 rows read,
+    not 3.3 million). Free text, which may hold any character, is read row by row
+    beside them (and numbers, beside packed choices).
+    """
+    first, last = response_ids[0], response_ids[-1]
+    matrix = None if packed is None else packed_matrix(packed, kinds.layout)
+    if matrix is not None:
+        found = _unpacked(response_ids, matrix, kinds.layout)
+        apart = kinds.text | kinds.unpacked
+    else:
+        found = {
+            response_id: _split_answers(response_id, codes, values, kinds)
+            for response_id, codes, values in plain_rows(
+                _joined_answers(first, last, kinds.text)
+            )
+        }
+        apart = kinds.text
+    for response_id, code, value in plain_rows(
+        _answer_rows(first, last).where(Answer.item_code.in_(sorted(apart)))
+    ):
+        answers = found.setdefault(response_id, {})
+        if code in kinds.text:
+            value = mask_personal_data(value)
+        # a further value of the same item: joined as a multi-choice answer's
+        answers[code] = (
+            answers[code] + MULTI_SEPARATOR + value if code in answers else value
+        )
+    return found
+
+
+def _unpacked(
+    response_ids: list[int], matrix: np.ndarray, layout: ChoiceLayout
+) -> dict[int, dict[str, str]]:
+    """Each response's choices as the export writes them, from packed choices:
+    one column per question unpacked at once, then a dict per response (None
+    where a question was not answered)."""
+    codes = [slot.code for slot in layout.slots]
+    columns = [_choice_column(matrix, slot) for slot in layout.slots]
+    if not columns:  # a questionnaire without choices
+        return {response_id: {} for response_id in response_ids}
+    rows = zip(*columns, strict=True)
+    # None for a question not answered, as ``.get`` gives for one left out
+    return {
+        response_id: dict(zip(codes, row, strict=True))
+        for response_id, row in zip(response_ids, rows, strict=True)
+    }
+
+
+def _choice_column(matrix: np.ndarray, slot: ChoiceSlot) -> list[str | None]:
+    """One question's answer of each response (None: no answer); the options of
+    a multiple choice joined in the order of their codes, as the rows sort."""
+    if not slot.multiple:
+        labels = np.asarray((None, *slot.options), dtype=object)
+        return labels[single_numbers(matrix, slot)].tolist()
+    chosen = multiple_chosen(matrix, slot)
+    keys = np.packbits(chosen, axis=1, bitorder="little") @ (
+        256 ** np.arange(slot.width, dtype=np.int64)
+    )
+    joined: dict[int, str | None] = {}
+    for key in np.unique(keys).tolist():
+        options = sorted(o for k, o in enumerate(slot.options) if key >> k & 1)
+        joined[key] = MULTI_SEPARATOR.join(options) or None
+    return [joined[key] for key in keys.tolist()]
+
+
+#: Joins a response's item codes, and its values, into one text each: a control
+#: character that no item code and no checked answer other than free text holds.
+JOINER = "\x1e"
+
+
+def _joined_answers(first: int, last: int, text_codes: frozenset[str]) -> sa.Select:
+    """Per response of ids ``first``–``last``: its item codes and its values other
+    than free text, each joined by ``JOINER``, in the order of (code, value)."""
+    in_range = Answer.response_id.between(first, last)
+    not_text = Answer.item_code.not_in(sorted(text_codes))
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        def joined(column: sa.ColumnElement[str] | Any) -> sa.ColumnElement[str]:
+            order = aggregate_order_by(
+                sa.literal(JOINER), Answer.item_code, Answer.value
+            )
+            return sa.func.string_agg(column, order)
+
+    else:
+        # SQLite feeds the rows in the order of the primary key it searches by, the
+        # table itself (WITHOUT ROWID): (response, code, value), as ORDER BY would
+        # (which an aggregate takes only from SQLite 3.44)
+
+        def joined(column: sa.ColumnElement[str] | Any) -> sa.ColumnElement[str]:
+            return sa.func.group_concat(column, JOINER)
+
+    return (
+        sa.select(Answer.response_id, joined(Answer.item_code), joined(Answer.value))
+        .where(in_range, not_text)
+        .group_by(Answer.response_id)
+    )
+
+
+def _answer_rows(first: int, last: int) -> sa.Select:
+    """Answer rows of responses of ids ``first``–``last``, in (response, code,
+    value) order."""
+    return (
+        sa.select(Answer.response_id, Answer.item_code, Answer.value)
+        .where(Answer.response_id.between(first, last))
+        .order_by(Answer.response_id, Answer.item_code, Answer.value)
+    )
+
+
+def _split_answers(
+    response_id: int, codes: str, values: str, kinds: ItemKinds
+) -> dict[str, str]:
+    """One response's answers other than free text, from its joined codes and
+    values (the options of a multiple-choice item come one after the other)."""
+    code_list, value_list = codes.split(JOINER), values.split(JOINER)
+    if len(code_list) != len(value_list):  # a value held the joiner: read its rows
+        code_list, value_list = [], []
+        rows = _answer_rows(response_id, response_id).where(
+            Answer.item_code.not_in(sorted(kinds.text))
+        )
+        for _id, code, value in plain_rows(rows):
+            code_list.append(code)
+            value_list.append(value)
+    answers = dict(zip(code_list, value_list, strict=True))
+    repeated = len(code_list) - len(answers)  # options past an item's first
+    for code in kinds.multi if repeated else ():
+        chosen = code_list.count(code)
+        if chosen > 1:
+            first = code_list.index(code)
+            answers[code] = MULTI_SEPARATOR.join(value_list[first : first + chosen])
+            repeated -= chosen - 1
+    if repeated:  # an item that is not multiple choice answered twice: join too
+        return _joined_options(code_list, value_list)
+    return answers
+
+
+def _joined_options(code_list: list[str], value_list: list[str]) -> dict[str, str]:
+    """Answers with the values of a repeated code joined, in the order given."""
+    joined: dict[str, str] = {}
+    for code, value in zip(code_list, value_list, strict=True):
+        joined[code] = (
+            joined[code] + MULTI_SEPARATOR + value if code in joined else value
+        )
+    return joined

@@ -159,23 +159,24 @@ def test_the_stats_csv_from_packed_choices_is_that_of_the_rows(
 ):
     """The downloads read a batch's choices and scales from packed choices (the
     rows only for free text); the file is byte for byte the one from the rows."""
-    from sipas.services.results import answers
-    from sipas.services.results.exports import stats_csv
+    from sipas.services.results import exports
 
     unpacked: list[int] = []
-    real = answers._unpacked
+    real = exports.answers_of
 
-    def counting(response_ids, matrix, layout):
-        unpacked.append(len(response_ids))
-        return real(response_ids, matrix, layout)
+    def counting(response_ids, kinds, packed=None):
+        found = real(response_ids, kinds, packed)
+        if found.columns:  # read from the packed choices
+            unpacked.append(len(response_ids))
+        return found
 
-    monkeypatch.setattr(answers, "_unpacked", counting)
-    packed = stats_csv(filled_wave)
+    monkeypatch.setattr(exports, "answers_of", counting)
+    packed = exports.stats_csv(filled_wave)
     rows = list(csv.reader(io.StringIO(packed)))
     assert sum(unpacked) == len(rows) - 1 > 0  # every response, not the header
     unpack(filled_wave)
     unpacked.clear()
-    from_rows = stats_csv(filled_wave)
+    from_rows = exports.stats_csv(filled_wave)
     assert unpacked == []
     assert packed == from_rows
     assert ";" in packed  # multiple choices joined

@@ -3,7 +3,7 @@ dict per response, multi-choice options joined, personal data in free text maske
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -58,11 +58,55 @@ class ItemKinds(NamedTuple):
         )
 
 
+class BatchAnswers(Mapping[int, dict[str, str | None]]):
+    """The answers of a batch of responses: a dict per response id (made when
+    asked for), or a column per question in the batch's order (the stats CSV's
+    rows are zipped from these, no dict per response)."""
+
+    def __init__(
+        self,
+        response_ids: list[int],
+        columns: dict[str, list[str | None]],
+        apart: dict[int, dict[str, str]],
+    ) -> None:
+        self.response_ids = response_ids
+        #: packed answers unpacked: question → each response's answer (or None)
+        self.columns = columns
+        #: the answers read from the rows: response → question → answer
+        self.apart = apart
+        self._position = {r: k for k, r in enumerate(response_ids)}
+
+    def __getitem__(self, response_id: int) -> dict[str, str | None]:
+        position = self._position.get(response_id)
+        if position is None and response_id not in self.apart:
+            raise KeyError(response_id)
+        found: dict[str, str | None] = {}
+        if position is not None:
+            found = {code: column[position] for code, column in self.columns.items()}
+        return {**found, **self.apart.get(response_id, {})}
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._position.keys() | self.apart.keys())
+
+    def __len__(self) -> int:
+        return len(self._position.keys() | self.apart.keys())
+
+    def column(self, code: str) -> list[str | None]:
+        """Each response's answer to question ``code``, in the batch's order."""
+        if code in self.columns:
+            return self.columns[code]
+        return [self.apart.get(r, _NONE).get(code) for r in self.response_ids]
+
+
+#: The answers of a response that has none.
+_NONE: dict[str, str] = {}
+
+
 def answers_of(
     response_ids: list[int],
     kinds: ItemKinds,
     packed: Sequence[bytes | None] | None = None,
-) -> dict[int, dict[str, str]]:
+) -> BatchAnswers:
     """Answers of a batch of responses (ids increasing); multi-choice values joined
     (in the order of their values), free text masked.
 
@@ -74,8 +118,10 @@ def answers_of(
     """
     first, last = response_ids[0], response_ids[-1]
     matrix = None if packed is None else packed_matrix(packed, kinds.layout)
+    columns: dict[str, list[str | None]] = {}
     if matrix is not None:
-        found = _unpacked(response_ids, matrix, kinds.layout)
+        columns = {s.code: _choice_column(matrix, s) for s in kinds.layout.slots}
+        found: dict[int, dict[str, str]] = {}
         apart = kinds.text | kinds.unpacked
     else:
         found = {
@@ -95,25 +141,7 @@ def answers_of(
         answers[code] = (
             answers[code] + MULTI_SEPARATOR + value if code in answers else value
         )
-    return found
-
-
-def _unpacked(
-    response_ids: list[int], matrix: np.ndarray, layout: ChoiceLayout
-) -> dict[int, dict[str, str]]:
-    """Each response's choices as the export writes them, from packed choices:
-    one column per question unpacked at once, then a dict per response (None
-    where a question was not answered)."""
-    codes = [slot.code for slot in layout.slots]
-    columns = [_choice_column(matrix, slot) for slot in layout.slots]
-    if not columns:  # a questionnaire without choices
-        return {response_id: {} for response_id in response_ids}
-    rows = zip(*columns, strict=True)
-    # None for a question not answered, as ``.get`` gives for one left out
-    return {
-        response_id: dict(zip(codes, row, strict=True))
-        for response_id, row in zip(response_ids, rows, strict=True)
-    }
+    return BatchAnswers(response_ids, columns, found)
 
 
 def _choice_column(matrix: np.ndarray, slot: ChoiceSlot) -> list[str | None]:

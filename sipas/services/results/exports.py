@@ -10,6 +10,7 @@ import re
 import uuid as uuid_module
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
+from itertools import islice, repeat
 from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from sipas.models import Channel, Response, ResponseStatus, Unit, Wave
 from sipas.reports.wave_results import Change, ShareTable, WaveResults
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.privacy import text_item_codes
-from sipas.services.results.answers import ItemKinds, answers_of
+from sipas.services.results.answers import BatchAnswers, ItemKinds, answers_of
 from sipas.services.waves.design import unit_designs
 from sipas.spreadsheets import CsvWriter, csv_text
 from sipas.stats.indices import Options
@@ -50,7 +51,7 @@ def stats_csv_rows(
     wave: Wave,
     unit_ids: Collection[int] | None = None,
     progress: Progress | None = None,
-) -> Iterator[list[str | None]]:
+) -> Iterator[Sequence[str | None]]:
     """Header, then one row per counted response (of ``unit_ids`` if given), fetched
     in batches; cells that could read as a formula are neutralised here already.
 
@@ -86,32 +87,31 @@ def stats_csv_rows(
         "wave",
         *others,
     ]
-    texts_at = [k for k, (_code, is_text) in enumerate(other_columns) if is_text]
     for responses, answers in batches:
-        for response in responses:
-            stratum, psu, weight, unit_code = designs[response.unit_id]
-            values = answers.get(response.id, _NO_ANSWERS).get
-            response_id = response.uuid
-            row_others = list(map(values, others))
-            for k in texts_at:  # free text: the only cells that could be formulas
-                text = row_others[k]
-                if text is not None:
-                    row_others[k] = csv_text(text)
-            yield [
-                response_id,
-                stratum,
-                psu or response_id,
-                weight,
-                *map(values, criteria),  # None: no answer, an empty cell
-                unit_code,
-                response.channel.value,
-                wave_code,
-                *row_others,
-            ]
+        # column by column: a question's answers, then the rows zipped from them
+        uuids = [response.uuid for response in responses]
+        design = [designs[response.unit_id] for response in responses]
+        yield from zip(
+            uuids,
+            [d[0] for d in design],
+            [d[1] or uuid for d, uuid in zip(design, uuids, strict=True)],
+            [d[2] for d in design],
+            *(answers.column(code) for code in criteria),  # None: an empty cell
+            [d[3] for d in design],
+            [response.channel.value for response in responses],
+            repeat(wave_code, len(responses)),
+            *(
+                # free text: the only cells that could be formulas
+                _neutralised(answers.column(code)) if is_text else answers.column(code)
+                for code, is_text in other_columns
+            ),
+            strict=True,
+        )
 
 
-#: The answers of a response that has none.
-_NO_ANSWERS: dict[str, str] = {}
+def _neutralised(texts: list[str | None]) -> list[str | None]:
+    """Free-text cells that could read as a formula made plain text."""
+    return [None if text is None else csv_text(text) for text in texts]
 
 
 def count_counted(wave: Wave, unit_ids: Collection[int] | None = None) -> int:
@@ -137,7 +137,7 @@ def counted_batches(
     wave: Wave,
     unit_ids: Collection[int] | None = None,
     progress: Progress | None = None,
-) -> Iterator[tuple[Sequence[CountedResponse], dict[int, dict[str, str]]]]:
+) -> Iterator[tuple[Sequence[CountedResponse], BatchAnswers]]:
     """The wave's counted responses (of ``unit_ids`` if given) in id order, a batch
     at a time, with their answers (multi-choice values joined, personal data in free
     text masked). ``wave`` is read at the call, the batches as they are taken;
@@ -161,7 +161,7 @@ def _reported(batches, total: int, progress: Progress):
 
 def _batches(
     conditions: list[sa.ColumnElement[bool]], kinds: ItemKinds
-) -> Iterator[tuple[Sequence[CountedResponse], dict[int, dict[str, str]]]]:
+) -> Iterator[tuple[Sequence[CountedResponse], BatchAnswers]]:
     """Responses meeting ``conditions`` in id order, ``BATCH`` at a time, with
     their answers: the driver's plain rows, no ORM object, no SQLAlchemy row.
 
@@ -247,13 +247,13 @@ def stats_csv_chunks(
         writer = CsvWriter(buffer, lineterminator="\n", neutralised=True)
         buffer.write(BOM)
         writer.writerow(header)
-        for number, row in enumerate(rows, start=1):
-            writer.writerow(row)
-            if number % CHUNK_ROWS == 0:
-                yield buffer.getvalue().encode("utf-8")
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue().encode("utf-8")
+        while chunk := list(islice(rows, CHUNK_ROWS)):
+            writer.writerows(chunk)
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+        if buffer.tell():  # the header of a file without rows
+            yield buffer.getvalue().encode("utf-8")
 
     return chunks()
 

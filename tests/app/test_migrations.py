@@ -150,7 +150,11 @@ def test_choices_are_packed_from_the_answers_of_earlier_responses(tmp_path):
         upgrade()
         packed = dict(run(sa.text("SELECT id, choice_codes FROM responses")).all())
         layout = choice_layout(parse_definition(definition))
-        expected = {"trips": "3", "expectations": ("information", "facilities")}
+        expected = {
+            "trips": "3",
+            "expectations": ("information", "facilities"),
+            "A1": "4",  # a scale: packed too
+        }
         assert packed[1] == pack_choices(layout, expected)
         assert packed[1] is not None
         assert packed[2] is None

@@ -52,6 +52,10 @@ BROWSER_TESTS_ON_POSTGRESQL = frozenset(
     }
 )
 NO_DATABASE = ("tests/stats/", "tests/questionnaire/", "tests/reports/")
+#: The parameter of tests that make their own database of each kind (the server
+#: killed under load, tests/app/test_faults.py): each kind runs once, in its run
+#: (as a test marked ``makes_own_database(kind)``).
+OWN_DATABASE = "database_url"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -92,7 +96,21 @@ def _in_this_run(item: pytest.Item, on_postgresql: bool) -> bool:
     path = item.path.relative_to(ROOT).as_posix()
     if path.startswith("tests/e2e/"):
         return (item.path.name in BROWSER_TESTS_ON_POSTGRESQL) == on_postgresql
+    own = _own_database(item)
+    if own is not None:  # a test that makes its own database: in that kind's run
+        return (own == "postgresql") == on_postgresql
     return not (on_postgresql and path.startswith(NO_DATABASE))
+
+
+def _own_database(item: pytest.Item) -> str | None:
+    """The kind of database a test makes for itself whatever ``--db``, if any."""
+    marker = item.get_closest_marker("makes_own_database")
+    if marker is not None:
+        return str(marker.args[0])
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and OWN_DATABASE in callspec.params:
+        return str(callspec.params[OWN_DATABASE])
+    return None
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -290,6 +290,7 @@ def phone_until_last_step(
         html = page.decode()
 
 
+@pytest.mark.makes_own_database("postgresql")
 def test_database_stopped_503_then_recovers(cluster, questionnaire, answers):
     url = fresh_database(cluster)
     prepare(url)
@@ -358,6 +359,7 @@ def test_database_stopped_503_then_recovers(cluster, questionnaire, answers):
     assert final.without_answers == 0
 
 
+@pytest.mark.makes_own_database("sqlite")
 def test_a_database_locked_too_long_is_a_503_too(tmp_path, answers):
     """SQLite busy beyond its timeout: the kiosk's JSON 503, the friendly page."""
     app = prepare(f"sqlite:///{tmp_path / 'locked.db'}", SQLITE_BUSY_TIMEOUT_MS=50)

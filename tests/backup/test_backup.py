@@ -314,6 +314,7 @@ def pg_app(tmp_path_factory):
             db.engine.dispose()
 
 
+@pytest.mark.makes_own_database("postgresql")
 def test_postgresql_round_trip_restores_identical_content(pg_app, tmp_path):
     runner = pg_app.test_cli_runner()
     before, results = table_contents(), results_json()
@@ -344,6 +345,7 @@ def test_postgresql_round_trip_restores_identical_content(pg_app, tmp_path):
     assert actions()[-1] == "backup.restore"
 
 
+@pytest.mark.makes_own_database("postgresql")
 @pytest.mark.parametrize("newer_table", [False, True])
 def test_a_failed_postgresql_restore_leaves_the_data_as_it_was(
     pg_app, tmp_path, newer_table

@@ -180,3 +180,33 @@ def test_the_stats_csv_from_packed_choices_is_that_of_the_rows(
     assert unpacked == []
     assert packed == from_rows
     assert ";" in packed  # multiple choices joined
+
+
+def test_each_responses_answers_from_packed_choices_are_those_of_the_rows(
+    filled_wave, demo_app
+):
+    """The workbook's and Parquet's view (a dict per response): a question left
+    unanswered (here the multiple choice) is left out, as from the rows, and the
+    workbook is made."""
+    from sipas.services.results import dashboard, exports, workbook
+
+    questionnaire = parsed(filled_wave.questionnaire)
+    answers = valid_answers(questionnaire)
+    del answers["expectations"]  # not required
+    skipped = make_response(answers=answers).response.id
+    db.session.commit()
+
+    def per_response() -> dict[int, dict]:
+        return {
+            response.id: answers[response.id]
+            for responses, answers in exports.counted_batches(filled_wave)
+            for response in responses
+        }
+
+    packed = per_response()
+    assert "expectations" not in packed[skipped]
+    with demo_app.test_request_context():
+        results = dashboard.compute_results(filled_wave, None)
+        assert workbook.results_workbook(results, None, {})  # no None to label
+    unpack(filled_wave)
+    assert per_response() == packed

@@ -77,12 +77,17 @@ class BatchAnswers(Mapping[int, dict[str, str | None]]):
         self._position = {r: k for k, r in enumerate(response_ids)}
 
     def __getitem__(self, response_id: int) -> dict[str, str | None]:
+        """The response's answers by question (an unanswered one left out)."""
         position = self._position.get(response_id)
         if position is None and response_id not in self.apart:
             raise KeyError(response_id)
         found: dict[str, str | None] = {}
-        if position is not None:
-            found = {code: column[position] for code, column in self.columns.items()}
+        if position is not None:  # a question not answered is left out, as rows do
+            found = {
+                code: value
+                for code, column in self.columns.items()
+                if (value := column[position]) is not None
+            }
         return {**found, **self.apart.get(response_id, {})}
 
     def __iter__(self) -> Iterator[int]:

@@ -327,10 +327,10 @@ def add_domain_questionnaire(directory: Path) -> str:
 
 
 def filled_demo_wave(count: int, seed: int) -> Wave:
-    """The demo wave with ``count`` synthetic responses, committed."""
+    """The demo wave with ``count`` more synthetic responses, committed."""
     from sipas.services import synthetic
 
     wave = wave_by_code("demo")
-    synthetic.add_demo_responses(wave, count, seed=seed)
+    assert synthetic.add_demo_responses(wave, count, seed=seed) == count
     db.session.commit()
     return wave

@@ -17,17 +17,14 @@ from sipas.services.units.lineage import with_predecessors
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.indices import Options
-from tests.factories import make_previous_wave, sample_whole_centres
+from tests.factories import filled_demo_wave, make_previous_wave, sample_whole_centres
 
 CENTRES = ("QN-TTHCC", "QN-HALONG-TT", "QN-CAMPHA-TT", "QN-UONGBI-TT", "QN-TIENYEN-TT")
 
 
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = wave_by_code("demo")
-    assert synthetic.add_demo_responses(wave, 900, seed=5) == 900
-    db.session.commit()
-    return wave
+    return filled_demo_wave(900, seed=5)
 
 
 def values(indices) -> list[float]:

@@ -30,6 +30,7 @@ from sipas.services.results import dashboard
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
 from tests.factories import (
+    filled_demo_wave,
     make_exit_survey,
     make_previous_wave,
     make_response,
@@ -39,10 +40,7 @@ from tests.factories import (
 
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = wave_by_code("demo")
-    synthetic.add_demo_responses(wave, 600, seed=5)
-    db.session.commit()
-    return wave
+    return filled_demo_wave(600, seed=5)
 
 
 def computed(app, wave, root=None):

@@ -16,12 +16,10 @@ from openpyxl import load_workbook
 
 from sipas.extensions import db
 from sipas.models import AuditEvent, Response, Role, Unit, Wave, WaveUnit
-from sipas.services import synthetic
 from sipas.services.results import dashboard, exports
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.units.tree import subtree_ids
-from sipas.services.waves.lookup import wave_by_code
-from tests.factories import sample_whole_centres
+from tests.factories import filled_demo_wave, sample_whole_centres
 
 BOM = b"\xef\xbb\xbf"
 VIETNAM = "Asia/Ho_Chi_Minh"
@@ -29,10 +27,7 @@ VIETNAM = "Asia/Ho_Chi_Minh"
 
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = wave_by_code("demo")
-    synthetic.add_demo_responses(wave, 300, seed=3)
-    db.session.commit()
-    return wave
+    return filled_demo_wave(300, seed=3)
 
 
 @pytest.fixture
@@ -46,10 +41,7 @@ def big_wave(demo_app, monkeypatch):
     """The demo wave with 1,200 responses: three chunks of the streamed CSV, read
     in three batches."""
     monkeypatch.setattr(exports, "BATCH", 500)
-    wave = wave_by_code("demo")
-    synthetic.add_demo_responses(wave, 1200, seed=5)
-    db.session.commit()
-    return wave
+    return filled_demo_wave(1200, seed=5)
 
 
 @pytest.fixture

@@ -15,13 +15,11 @@ from sipas.extensions import db
 from sipas.models import Answer, Channel, Response, ResponseStatus
 from sipas.questionnaire import ItemType
 from sipas.questionnaire.choices import choice_layout, pack_choices
-from sipas.services import synthetic
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import store as responses
 from sipas.services.results import shares
 from sipas.services.results.packed import ChoiceReader, packed_choices
-from sipas.services.waves.lookup import wave_by_code
-from tests.factories import demo_target, make_response, valid_answers
+from tests.factories import demo_target, filled_demo_wave, make_response, valid_answers
 from tests.results.test_sums import assert_same, unpack
 
 #: Choice questions of the demo questionnaire, one of them a multiple choice.
@@ -30,10 +28,7 @@ ITEMS = ["harassment", "trips", "expectations", "sex"]
 
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = wave_by_code("demo")
-    synthetic.add_demo_responses(wave, 400, seed=5)
-    db.session.commit()
-    return wave
+    return filled_demo_wave(400, seed=5)
 
 
 def packed_from_rows(wave) -> dict[int, bytes | None]:

@@ -27,7 +27,12 @@ from sipas.services.results.report import report_pdf, report_results
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
 from tests.conftest import OUTPUT_ROOT
-from tests.factories import make_exit_survey, make_previous_wave, sample_whole_centres
+from tests.factories import (
+    filled_demo_wave,
+    make_exit_survey,
+    make_previous_wave,
+    sample_whole_centres,
+)
 
 #: Page images a human can look at (gitignored).
 IMAGES = OUTPUT_ROOT / "report"
@@ -89,10 +94,7 @@ def write(tmp_path: Path, data: bytes, name: str = "report.pdf") -> Path:
 
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = wave_by_code("demo")
-    synthetic.add_demo_responses(wave, 900, seed=5)
-    db.session.commit()
-    return wave
+    return filled_demo_wave(900, seed=5)
 
 
 def titles() -> dict[str, str]:

@@ -12,9 +12,9 @@ from sipas.extensions import db
 from sipas.services import synthetic
 from sipas.services.results import exports
 from sipas.services.results import sums as reporting
-from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.indices import Options
 from sipas.stats.output import analysis_json
+from tests.factories import filled_demo_wave
 
 #: The criteria codes of the demo questionnaire (the stats CSV's scale columns).
 CRITERIA = [
@@ -26,10 +26,7 @@ CRITERIA = [
 
 @pytest.fixture
 def filled_wave(demo_app):
-    wave = wave_by_code("demo")
-    assert synthetic.add_demo_responses(wave, 600, seed=3) == 600
-    db.session.commit()
-    return wave
+    return filled_demo_wave(600, seed=3)
 
 
 #: Both designs from packed choices; responses that are their own PSUs from the

@@ -22,14 +22,14 @@ down_revision = "jobs3results"
 branch_labels = None
 depends_on = None
 
-PATTERNS = [
-    "wave_id",
-    "status",
-    "unit_id",
-    "channel",
-    "criteria_answered",
-    "criteria_satisfied",
-]
+#: The statistics index, which gains the packed choices as its last column.
+INDEX = "ix_responses_patterns"
+
+
+def _index_columns() -> list[str]:
+    """The columns of the statistics index as the database holds it now."""
+    indexes = sa.inspect(op.get_bind()).get_indexes("responses")
+    return list(next(i for i in indexes if i["name"] == INDEX)["column_names"])
 
 
 #: Responses packed per statement.
@@ -40,14 +40,15 @@ def upgrade():
     op.add_column(
         "responses", sa.Column("choice_codes", sa.LargeBinary(), nullable=True)
     )
-    op.drop_index("ix_responses_patterns", table_name="responses")
+    patterns = _index_columns()
+    op.drop_index(INDEX, table_name="responses")
     connection = op.get_bind()
     versions = connection.execute(
         sa.text("SELECT id, definition FROM questionnaire_versions")
     ).fetchall()
     for version_id, definition in versions:
         _pack_version(connection, version_id, definition)
-    op.create_index("ix_responses_patterns", "responses", [*PATTERNS, "choice_codes"])
+    op.create_index(INDEX, "responses", [*patterns, "choice_codes"])
 
 
 def _pack_version(connection, version_id, definition) -> None:
@@ -114,6 +115,7 @@ def _choice_answers(connection, layout, ids) -> dict[int, dict]:
 def downgrade():
     # no batch: SQLite would rebuild ``responses``, and dropping the old table
     # cascades to the answers; both databases drop a column in place
-    op.drop_index("ix_responses_patterns", table_name="responses")
-    op.create_index("ix_responses_patterns", "responses", PATTERNS)
+    patterns = [c for c in _index_columns() if c != "choice_codes"]
+    op.drop_index(INDEX, table_name="responses")
+    op.create_index(INDEX, "responses", patterns)
     op.execute("ALTER TABLE responses DROP COLUMN choice_codes")

@@ -7,8 +7,21 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
+from xml.etree import ElementTree
 
-from sipas.spreadsheets import StreamedSheet, StreamedWorkbook, could_be_formula
+import pytest
+from openpyxl import load_workbook
+
+from sipas import spreadsheets
+from sipas.spreadsheets import (
+    _PLAIN,
+    StreamedSheet,
+    StreamedWorkbook,
+    could_be_formula,
+)
+
+#: The namespace of a sheet's XML.
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 ROWS = [
     ["Phiếu", "Mã", None, "Thời điểm", "Trọng số", "Ý kiến"],
@@ -88,3 +101,120 @@ def test_a_large_workbook_is_written_with_zip64():
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
         assert b"<v>1.5</v>" in archive.read("xl/worksheets/sheet1.xml")
     assert book._book.allow_zip64
+
+
+def cells_read_back(data: bytes) -> list[list[tuple]]:
+    """Each cell of the first sheet as a reader sees it: value, type, number
+    format and whether a person editing it keeps it text; text as the file
+    holds it, in the cell or among the shared strings (openpyxl undoes Excel's
+    escapes of the shared strings only)."""
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    texts = iter(stored_texts(data))
+    return [
+        [
+            (
+                next(texts) if c.data_type == "s" else c.value,
+                c.data_type,
+                c.number_format,
+                c.quotePrefix,
+            )
+            for c in row
+        ]
+        for row in sheet.iter_rows()
+    ]
+
+
+def stored_texts(data: bytes) -> list[str]:
+    """The text of each text cell of the first sheet as the file holds it."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        # our own file, just written
+        sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))  # noqa: S314
+        shared = []
+        if "xl/sharedStrings.xml" in archive.namelist():
+            table = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))  # noqa: S314
+            shared = [si.find(f"{MAIN}t").text for si in table]
+    return [
+        shared[int(c.find(f"{MAIN}v").text)]
+        if c.get("t") == "s"
+        else c.find(f"{MAIN}is/{MAIN}t").text
+        for c in sheet.iter(f"{MAIN}c")
+        if c.get("t") in ("s", "inlineStr")
+    ]
+
+
+def written(write) -> bytes:
+    buffer = io.BytesIO()
+    book = StreamedWorkbook(buffer)
+    write(book.sheet("Phiếu"))
+    book.close()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("repeated", [True, False])
+def test_rows_given_by_column_read_back_as_rows_given_one_by_one(repeated):
+    body = ROWS[1:] * 3  # values repeated from row to row, as labels are
+    columns = [list(column) for column in zip(*body, strict=True)]
+    by_column = written(
+        lambda sheet: sheet.write_columns(columns, [repeated] * len(columns))
+    )
+    by_row = written(lambda sheet: [sheet.write_row(row) for row in body])
+    assert cells_read_back(by_column) == cells_read_back(by_row)
+    with zipfile.ZipFile(io.BytesIO(by_column)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        shared = archive.read("xl/sharedStrings.xml").decode() if repeated else ""
+    assert sheet.count('t="s"') == (12 * 3 if repeated else 0)
+    if repeated:  # each text once, and its uses counted as XlsxWriter counts them
+        assert 'count="36" uniqueCount="12"' in shared
+        assert "_x0007_" in shared
+        assert 'xml:space="preserve"' in shared
+
+
+def test_rows_by_column_continue_after_rows_written_one_by_one():
+    def write(sheet):
+        sheet.heading(["Phiếu", "Trọng số"])
+        sheet.write_columns([["a", None, "c"], [1.5, 2.5, None]], [False, True])
+        sheet.write_columns([[None], [None]], [True, True])  # an empty row
+        sheet.write_row(["d", 3])
+
+    cells = cells_read_back(written(write))
+    values = [[value for value, *_rest in row] for row in cells]
+    assert values == [
+        ["Phiếu", "Trọng số"],
+        ["a", 1.5],
+        [None, 2.5],
+        ["c", None],
+        [None, None],
+        ["d", 3],
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["3cb8ff8d-38e1-47d8-836e-6db0ab0e6122", "QN-TTHCC", "v1.2", "A"]
+)
+def test_plain_text_is_written_as_xlsxwriter_writes_it(text):
+    """Codes and UUIDs skip the escaping (nothing in them to escape)."""
+    assert _PLAIN.fullmatch(text)
+    by_column = written(lambda sheet: sheet.write_columns([[text]], [False]))
+    by_row = written(lambda sheet: sheet.write_row([text]))
+    with zipfile.ZipFile(io.BytesIO(by_column)) as one:
+        with zipfile.ZipFile(io.BytesIO(by_row)) as other:
+            name = "xl/worksheets/sheet1.xml"
+            assert one.read(name) == other.read(name)
+
+
+@pytest.mark.parametrize("text", ["_x0007_", "a b", "a_b", "-5", "=1", "<b>", "Hà"])
+def test_text_that_needs_escaping_or_a_quote_is_not_plain(text):
+    assert _PLAIN.fullmatch(text) is None
+
+
+def test_workbooks_are_compressed_at_the_quick_level(monkeypatch):
+    rows = [[f"Ý kiến số {k % 97}", k * 0.5] for k in range(20_000)]
+
+    def size() -> int:
+        data = written(lambda sheet: [sheet.write_row(row) for row in rows])
+        assert load_workbook(io.BytesIO(data)).worksheets[0].max_row == 20_000
+        return len(data)
+
+    quick = size()
+    monkeypatch.setattr(spreadsheets, "ZIP_LEVEL", 9)
+    assert size() < quick

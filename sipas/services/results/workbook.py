@@ -4,7 +4,7 @@ as option labels, and the tables of the dashboard as numbers Excel computes with
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -64,7 +64,7 @@ def results_workbook(
     return buffer.getvalue()
 
 
-def _labeller(item: Item, language: str):
+def _labeller(item: Item, language: str) -> Callable[[str], CellValue]:
     """A function turning a stored answer of ``item`` into what the sheet shows."""
     if item.type is ItemType.number:
         return lambda value: int(value) if value.lstrip("-").isdigit() else value
@@ -108,29 +108,39 @@ def _responses_sheets(
     ]
     headings = [h for h, _c, _w in fixed] + [i.label.get_text(language) for i in items]
     codes = [c for _h, c, _w in fixed] + [i.code for i in items]
+    # a response's own UUID, time and free text are written in their cells; the
+    # rest repeats from row to row and goes to the shared strings
+    repeated = [False, True, True, True, False, True] + [
+        item.type is not ItemType.text for item in items
+    ]
     title = _("Response forms")
     per_sheet = SHEET_ROWS - 3  # two heading rows, and a note on the first sheet
     total = count_counted(wave, unit_ids)
     if total >= LARGE_FROM:
         workbook.allow_large()
     n_sheets = max(1, -(-total // per_sheet))
-    sheet = None
-    for number, row in enumerate(
-        _response_rows(
-            wave, questionnaire, unit_ids, channel_labels, language, progress
-        )
+    sheet, written = None, 0
+    for columns in _response_columns(
+        wave, questionnaire, unit_ids, channel_labels, language, progress
     ):
-        if number % per_sheet == 0:
-            part = number // per_sheet + 1
-            sheet = workbook.sheet(title if part == 1 else f"{title} ({part})")
-            sheet.widths(widths)
-            if n_sheets > 1:
-                sheet.write_row([_sheet_note(title, part, n_sheets, total)])
-            sheet.heading(headings)
-            sheet.heading(codes)
-            sheet.freeze(sheet.rows, 1)
-        assert sheet is not None  # noqa: S101  (made at row 0)
-        sheet.write_row(row)
+        start, count = 0, len(columns[0])
+        while start < count:
+            if written % per_sheet == 0:
+                part = written // per_sheet + 1
+                sheet = workbook.sheet(title if part == 1 else f"{title} ({part})")
+                sheet.widths(widths)
+                if n_sheets > 1:
+                    sheet.write_row([_sheet_note(title, part, n_sheets, total)])
+                sheet.heading(headings)
+                sheet.heading(codes)
+                sheet.freeze(sheet.rows, 1)
+            assert sheet is not None  # noqa: S101  (made at the first response)
+            room = min(count - start, per_sheet - written % per_sheet)
+            sheet.write_columns(
+                [column[start : start + room] for column in columns], repeated
+            )
+            start += room
+            written += room
     if sheet is None:  # no responses: the headings alone
         sheet = workbook.sheet(title)
         sheet.widths(widths)
@@ -152,33 +162,43 @@ def _sheet_note(title: str, part: int, parts: int, total: int) -> str:
     )
 
 
-def _response_rows(
+def _response_columns(
     wave: Wave,
     questionnaire: Questionnaire,
     unit_ids,
     channel_labels,
     language,
     progress: Progress | None = None,
-) -> Iterator[list[CellValue]]:
+) -> Iterator[list[list[CellValue]]]:
+    """Each batch of counted responses as the columns of its rows: the response,
+    its unit, channel, time and weight, then an answer per question (None where
+    not answered)."""
     designs = unit_designs(wave)
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     labellers = [(i.code, _labeller(i, language)) for i in questionnaire.items]
     for responses, answers in counted_batches(wave, unit_ids, progress):
-        for response in responses:
-            design = designs[response.unit_id]
-            values = answers.get(response.id, {})
-            yield [
-                str(response.uuid),
-                design.unit.code,
-                design.unit.name,
-                channel_labels.get(str(response.channel), str(response.channel)),
-                _local_time(response.submitted_at, zone),
-                design.weight,
-                *[
-                    label(values[code]) if code in values else None
-                    for code, label in labellers
-                ],
-            ]
+        units = [designs[response.unit_id] for response in responses]
+        yield [
+            [response.uuid for response in responses],
+            [design.unit.code for design in units],
+            [design.unit.name for design in units],
+            [
+                channel_labels.get(str(response.channel), str(response.channel))
+                for response in responses
+            ],
+            [_local_time(response.submitted_at, zone) for response in responses],
+            [design.weight for design in units],
+            *[_shown(answers.column(code), label) for code, label in labellers],
+        ]
+
+
+def _shown(answers: list[str | None], label: Callable[[str], CellValue]):
+    """A column of answers as the sheet shows them, each distinct answer
+    labelled once."""
+    shown = {
+        answer: None if answer is None else label(answer) for answer in set(answers)
+    }
+    return [shown[answer] for answer in answers]
 
 
 def _local_time(moment: datetime | None, zone: ZoneInfo) -> datetime | None:

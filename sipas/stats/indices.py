@@ -84,6 +84,46 @@ def rooted(indices: Indices, tree: NodeResult) -> Indices:
     return replace(indices, overall=overall, tree=tree)
 
 
+def without_psu_values(indices: Indices, keep_overall_psus: bool = False) -> Indices:
+    """``indices`` without the per-PSU values their estimates carry for
+    comparisons (each one as long as the design has PSUs: 8 MB an estimate when a
+    million responses are their own PSUs), once every comparison is made; with
+    ``keep_overall_psus`` the overall index keeps which PSUs hold its rows."""
+    overall = (
+        _bare(indices.overall)
+        if not keep_overall_psus
+        else replace(
+            indices.overall,
+            estimate=replace(indices.overall.estimate, psu_totals=None),
+        )
+    )
+    return replace(
+        indices,
+        criteria=tuple(_bare(result) for result in indices.criteria),
+        factors=tuple(_bare(result) for result in indices.factors),
+        overall=overall,
+        tree=None if indices.tree is None else _bare_node(indices.tree),
+    )
+
+
+def _bare(result: IndexResult) -> IndexResult:
+    """``result`` whose estimate carries no per-PSU values."""
+    return replace(result, estimate=_bare_estimate(result.estimate))
+
+
+def _bare_node(node: NodeResult) -> NodeResult:
+    """``node`` and its children, their estimates without per-PSU values."""
+    return replace(
+        node,
+        estimate=_bare_estimate(node.estimate),
+        children=tuple(_bare_node(child) for child in node.children),
+    )
+
+
+def _bare_estimate(estimate: Estimate) -> Estimate:
+    return replace(estimate, psu_totals=None, psu_has_rows=None, psu_ids=None)
+
+
 def compute_indices(
     design: Design,
     sums: CriterionSums,

@@ -153,10 +153,15 @@ def domain_sums(
             grams = {}
         mine = slice(*np.searchsorted(cell_domain, [d, d + 1]))
         psus = cell_psu[mine]
-        spread: dict[str, NDArray[Any]] = {
-            name: values[mine] if compact else _spread(values[mine], psus, n_psus)
-            for name, values in per_cell.items()
-        }
+        spread: dict[str, NDArray[Any]] = {}
+        for name in list(per_cell):
+            # one domain: each cell's array let go once spread (a million PSUs:
+            # 176 MB each)
+            values = per_cell[name] if n_domains > 1 else per_cell.pop(name)
+            spread[name] = (
+                values[mine] if compact else _spread(values[mine], psus, n_psus)
+            )
+            del values
         result.append(
             CriterionSums(
                 **spread,

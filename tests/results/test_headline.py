@@ -23,7 +23,10 @@ def survey(demo_app) -> Wave:
     return make_exit_survey("tn-2026", date(2026, 3, 1))
 
 
-def test_units_stand_above_or_below_the_scope_as_tested(survey):
+def test_units_stand_above_or_below_the_scope_as_tested(survey, monkeypatch):
+    # the results as computed, their estimates still carrying the per-PSU values
+    # that the comparisons take (they leave them out once compared)
+    monkeypatch.setattr(compute, "without_psu_values", lambda indices, **_: indices)
     results = compute.wave_results(survey)
     by_code = {r.unit.code: r for r in results.ranking}
     assert by_code["TN-TTHCC"].standing() is Standing.above
@@ -47,6 +50,37 @@ def test_units_stand_above_or_below_the_scope_as_tested(survey):
                 else (Standing.above if difference.value > 0 else Standing.below)
             )
             assert ranked.standing(unit_result.code) is expected
+
+
+def test_results_keep_no_per_psu_values_once_compared(survey, monkeypatch):
+    """A million responses that are their own PSUs made each estimate 9 MB of
+    per-PSU values, kept to the end: 2 GB in the results of such a round."""
+    bare = compute.wave_results(survey)
+    monkeypatch.setattr(compute, "without_psu_values", lambda indices, **_: indices)
+    full = compute.wave_results(survey)
+    assert bare.ranking
+    assert bare.breakdowns
+    for part in ("indices", "ranking", "breakdowns", "changes", "trend"):
+        assert getattr(bare, part) == getattr(full, part)  # the same figures
+
+    def estimates(results):
+        for indices in (
+            results.indices,
+            *(r.indices for r in results.ranking),
+            *(g.indices for b in results.breakdowns for g in b.rows),
+        ):
+            yield from (r.estimate for r in (*indices.criteria, *indices.factors))
+            if indices.tree is not None:
+                yield from (node.estimate for node in indices.tree.walk())
+
+    assert all(e.psu_totals is not None for e in estimates(full))
+    assert all(e.psu_totals is None and e.psu_has_rows is None for e in estimates(bare))
+    overall = bare.indices.overall.estimate  # which PSUs hold rows: for the JSON
+    assert overall.psu_totals is None
+    assert overall.psu_has_rows is not None
+    assert (
+        overall.psu_has_rows.sum() == full.indices.overall.estimate.psu_has_rows.sum()
+    )
 
 
 def test_the_heat_map_marks_the_weak_centre_below_on_most_criteria(survey):

@@ -45,7 +45,13 @@ from sipas.stats.compare import (
     independent_difference,
     index_differences,
 )
-from sipas.stats.indices import IndexResult, Indices, NodeResult, Options
+from sipas.stats.indices import (
+    IndexResult,
+    Indices,
+    NodeResult,
+    Options,
+    without_psu_values,
+)
 from sipas.stats.shares import ranking
 
 #: Sections of the questionnaire file whose questions the results break down by,
@@ -107,10 +113,13 @@ def wave_results(
                 labels,
             )
         )
-    earlier = [
-        (w, headline.scope_indices(w, in_scope, options))
+    earlier = [  # compared as independent samples: no per-PSU values needed
+        (w, without_psu_values(headline.scope_indices(w, in_scope, options)))
         for w in headline.earlier_rounds(wave)
     ]
+    # the units are compared with their scope; then no more comparisons
+    ranked_units = _ranking(data, root, units, options, indices)
+    indices = without_psu_values(indices, keep_overall_psus=True)
     previous, before = earlier[0] if earlier else (None, None)
     return WaveResults(
         wave=wave,
@@ -122,7 +131,7 @@ def wave_results(
         responses=responses,
         responding_units=len(units),
         indices=indices,
-        ranking=_ranking(data, root, units, options, indices),
+        ranking=ranked_units,
         breakdowns=tuple(b for b in breakdowns if b.rows),
         perceptions=_share_tables(
             wave,
@@ -193,7 +202,7 @@ def _breakdown(data, code, title, options, rows, labels) -> GroupBreakdown:
         code,
         title,
         tuple(
-            GroupRow(value, labels.get(value, value), indices)
+            GroupRow(value, labels.get(value, value), without_psu_values(indices))
             for value, indices in groups
             if value != ""
         ),
@@ -252,7 +261,7 @@ def _ranking(
         RankedUnit(
             unit=group_units[code],
             rank=position + 1,
-            indices=results[code],
+            indices=without_psu_values(results[code]),
             indistinguishable=with_result(code, Comparison.indistinguishable),
             tied_with_next=next_is(position, Comparison.indistinguishable),
             untestable=with_result(code, Comparison.untestable),

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import UnitLevel, Wave, WaveStatus
+from sipas.models import Response, UnitLevel, Wave, WaveStatus
 from sipas.reports.wave_results import OVERALL
 from sipas.services.results import compute, sums
 from sipas.services.units.lookup import unit_by_code
@@ -159,3 +160,18 @@ def test_rounds_of_another_questionnaire_or_drafts_are_not_in_the_trend(survey):
     results = compute.wave_results(survey)
     assert [p.wave.code for p in results.trend] == ["tn-2026"]
     assert results.changes == ()
+
+
+def test_a_unit_without_responses_in_the_earlier_round_has_no_change(survey):
+    old = make_exit_survey("tn-2025", date(2025, 3, 1), 30, seed=6)
+    bac_son = unit_by_code("TN-BACSON")
+    db.session.execute(
+        sa.delete(Response).where(
+            Response.wave_id == old.id, Response.unit_id == bac_son.id
+        )
+    )
+    db.session.flush()
+    results = compute.wave_results(survey, bac_son)
+    assert [p.wave.code for p in results.trend] == ["tn-2026"]
+    assert results.change_of(OVERALL) is None
+    assert compute.wave_results(survey).change_of(OVERALL) is not None

@@ -114,8 +114,9 @@ def wave_results(
             )
         )
     earlier = [  # compared as independent samples: no per-PSU values needed
-        (w, without_psu_values(headline.scope_indices(w, in_scope, options)))
+        (w, None if found is None else without_psu_values(found))
         for w in headline.earlier_rounds(wave)
+        for found in [headline.scope_indices(w, in_scope, options)]
     ]
     # the units are compared with their scope; then no more comparisons
     ranked_units = _ranking(data, root, units, options, indices)

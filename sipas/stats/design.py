@@ -202,7 +202,10 @@ def column_variances(
     means = stratum_sums(design, z) / np.maximum(n_h, 1)[:, None]
     if lonely_psu is LonelyPsu.adjust:
         means[n_h == 1] = 0.0  # a lonely PSU is centred at the population mean
-    squares = stratum_sums(design, (z - means[design.psu_stratum]) ** 2)
+    centred = z - means[design.psu_stratum]
+    centred **= 2  # in place: one array of PSUs × columns less
+    squares = stratum_sums(design, centred)
+    del centred
     # the stratum's PSUs outside a part have z = 0: (0 - z̄)² each
     squares += (n_h - design.psus_here)[:, None] * means**2
     present = stratum_sums(design, psu_has_rows.astype(bool))

@@ -24,10 +24,15 @@ def survey(demo_app) -> Wave:
     return make_exit_survey("tn-2026", date(2026, 3, 1))
 
 
+def keep_psu_values(monkeypatch) -> None:
+    """Results computed as they are, their estimates keeping the per-PSU values
+    that the comparisons take (the results drop them once compared)."""
+    for module in (compute, sums):
+        monkeypatch.setattr(module, "without_psu_values", lambda indices, **_: indices)
+
+
 def test_units_stand_above_or_below_the_scope_as_tested(survey, monkeypatch):
-    # the results as computed, their estimates still carrying the per-PSU values
-    # that the comparisons take (they leave them out once compared)
-    monkeypatch.setattr(compute, "without_psu_values", lambda indices, **_: indices)
+    keep_psu_values(monkeypatch)
     results = compute.wave_results(survey)
     by_code = {r.unit.code: r for r in results.ranking}
     assert by_code["TN-TTHCC"].standing() is Standing.above
@@ -57,7 +62,7 @@ def test_results_keep_no_per_psu_values_once_compared(survey, monkeypatch):
     """A million responses that are their own PSUs made each estimate 9 MB of
     per-PSU values, kept to the end: 2 GB in the results of such a round."""
     bare = compute.wave_results(survey)
-    monkeypatch.setattr(compute, "without_psu_values", lambda indices, **_: indices)
+    keep_psu_values(monkeypatch)
     full = compute.wave_results(survey)
     assert bare.ranking
     assert bare.breakdowns

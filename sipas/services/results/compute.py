@@ -91,6 +91,9 @@ def wave_results(
     counts = data.patterns.count
     responses = int(counts[rows].sum() if rows is not None else counts.sum())
     units = {u for u in data.designs if in_scope is None or u in in_scope}
+    # the units are compared with their scope; then no more comparisons
+    ranked_units = _ranking(data, root, units, options, indices)
+    indices = without_psu_values(indices, keep_overall_psus=True)
     breakdowns = [
         _breakdown(
             data, Breakdown.channel, channel_title, options, rows, channel_labels or {}
@@ -118,9 +121,6 @@ def wave_results(
         for w in headline.earlier_rounds(wave)
         for found in [headline.scope_indices(w, in_scope, options)]
     ]
-    # the units are compared with their scope; then no more comparisons
-    ranked_units = _ranking(data, root, units, options, indices)
-    indices = without_psu_values(indices, keep_overall_psus=True)
     previous, before = earlier[0] if earlier else (None, None)
     return WaveResults(
         wave=wave,
@@ -196,14 +196,16 @@ def _items_in(
 def _breakdown(data, code, title, options, rows, labels) -> GroupBreakdown:
     """The indices per value of ``code`` among the subtree's records."""
     domains = domains_of(data.patterns, data.designs, code)
-    groups = data.domain_indices(domains, options, rows, design_effects=False)
+    groups = data.domain_indices(
+        domains, options, rows, design_effects=False, compared=False
+    )
     order = {value: k for k, value in enumerate(labels)}  # the questionnaire's order
     groups.sort(key=lambda group: (order.get(group[0], len(order)), group[0]))
     return GroupBreakdown(
         code,
         title,
         tuple(
-            GroupRow(value, labels.get(value, value), without_psu_values(indices))
+            GroupRow(value, labels.get(value, value), indices)
             for value, indices in groups
             if value != ""
         ),

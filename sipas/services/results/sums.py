@@ -47,7 +47,13 @@ from sipas.stats.compare import (
     index_differences,
 )
 from sipas.stats.design import Design, build_design
-from sipas.stats.indices import FactorStructure, Indices, Options, compute_indices
+from sipas.stats.indices import (
+    FactorStructure,
+    Indices,
+    Options,
+    compute_indices,
+    without_psu_values,
+)
 from sipas.stats.masks import codes_from_masks, mask_bits
 from sipas.stats.structure import factor_structure, index_structure
 from sipas.stats.sums import CriterionSums, criterion_sums, domain_sums
@@ -158,10 +164,13 @@ class WaveData:
         options: Options,
         within: np.ndarray | None = None,
         design_effects: bool = True,
+        compared: bool = True,
     ) -> list[tuple[str, Indices]]:
         """(label, indices) of each domain that has responses (among ``within``);
         without ``design_effects`` the factor and overall indices carry no deff,
-        which makes many domains cheap."""
+        which makes many domains cheap. Unless ``compared``, the estimates carry
+        no per-PSU values (only comparisons take them), dropped domain by
+        domain."""
         if self.calibrated is not None:
             inside = np.ones(len(domains), bool) if within is None else within
             masks = (
@@ -197,16 +206,21 @@ class WaveData:
             compact=True,
         )
         return [
-            (label, self._indices_of(sums, options))
+            (label, self._indices_of(sums, options, compared))
             for label, sums in zip(domains.labels, per_domain, strict=False)
             if sums.row_count.any()
         ]
 
-    def _indices_of(self, sums: CriterionSums, options: Options) -> Indices:
+    def _indices_of(
+        self, sums: CriterionSums, options: Options, compared: bool = True
+    ) -> Indices:
         indices = compute_indices(
             self.design, sums, self.criteria, self.factors, options
         )
-        return with_tree(indices, self.design, sums, self.criteria, self.tree, options)
+        indices = with_tree(
+            indices, self.design, sums, self.criteria, self.tree, options
+        )
+        return indices if compared else without_psu_values(indices)
 
 
 def wave_data(wave: Wave, answer_items: Sequence[str] = ()) -> WaveData:

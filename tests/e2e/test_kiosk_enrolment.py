@@ -32,9 +32,13 @@ kiosk = kiosk_pages.kiosk
 OTHER_UNIT = "QN-TIENYEN-TT"
 
 
-def blocked_screen(page, reason: str) -> str:
-    """Wait for the screen saying why the kiosk takes no answers; its text."""
+def blocked_screen(page, reason: str, kept: int = 0) -> str:
+    """Wait for the screen saying why the kiosk takes no answers, and for the
+    count of the ``kept`` questionnaires it fills in once the outbox is read;
+    its text."""
     page.locator(f".screen.blocked[data-reason={reason}]").wait_for(timeout=10000)
+    if kept:
+        page.locator("#k-kept").filter(has_text=str(kept)).wait_for(timeout=10000)
     assert page.locator(".start-button").count() == 0
     assert page.locator(".choices button").count() == 0
     return page.inner_text(".screen.blocked")
@@ -136,7 +140,7 @@ def test_a_revoked_kiosk_keeps_its_outbox_until_enrolled_again(
     revoke(app, device_id)
     page.locator(".screen.thanks button").tap()
     page.context.set_offline(False)
-    text = blocked_screen(page, "revoked")
+    text = blocked_screen(page, "revoked", kept=1)
     assert page.inner_text("h1") == vi(app, "This kiosk is no longer registered")
     assert kept(app, 1) in text
     assert staff_hint(app) in text
@@ -145,7 +149,7 @@ def test_a_revoked_kiosk_keeps_its_outbox_until_enrolled_again(
     assert (unsent(page), kiosk_count(app)) == (1, before)
     # a reload does not forget it
     page.reload()
-    blocked_screen(page, "revoked")
+    assert kept(app, 1) in blocked_screen(page, "revoked", kept=1)
     assert unsent(page) == 1
     # enrolled again with a new token: the kept questionnaire is sent
     with app.app_context():

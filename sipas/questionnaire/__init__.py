@@ -26,6 +26,7 @@ from sipas.questionnaire.logic import (
     is_visible,
     normalize_text,
     validate_answers,
+    validate_columns,
     visible_items,
     visible_sections,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "parse_definition",
     "read_workbook",
     "validate_answers",
+    "validate_columns",
     "visible_items",
     "visible_sections",
     "write_workbook",

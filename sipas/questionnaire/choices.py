@@ -54,6 +54,10 @@ class ChoiceSlot:
         object.__setattr__(self, "numbers", MappingProxyType(numbers))
 
 
+#: A slot as pack_choices reads it: code, offset, width, option numbers, multiple.
+_Step = tuple[str, int, int, dict[str, int], bool]
+
+
 @dataclass(frozen=True)
 class ChoiceLayout:
     """The slots of a questionnaire's choice questions, and the header that names
@@ -63,6 +67,18 @@ class ChoiceLayout:
     header: bytes
     #: bytes of a packed value: header and every slot
     size: int
+    #: a packed value without answers: the header, then zeros
+    blank: bytes = field(init=False, repr=False, compare=False)
+    #: each slot as (code, offset, width, option numbers, multiple), for packing
+    steps: tuple[_Step, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        blank = self.header + bytes(self.size - len(self.header))
+        steps = tuple(
+            (s.code, s.offset, s.width, dict(s.numbers), s.multiple) for s in self.slots
+        )
+        object.__setattr__(self, "blank", blank)
+        object.__setattr__(self, "steps", steps)
 
     def slot(self, code: str) -> ChoiceSlot | None:
         """The slot of question ``code``, None when it is not a choice question."""
@@ -111,38 +127,38 @@ def pack_choices(
 ) -> bytes | None:
     """The packed answers, or None when an answer is not one of its question's
     options (its wave's answer rows are read instead)."""
-    packed = bytearray(layout.header)
-    packed.extend(bytes(layout.size - HEADER_SIZE))
+    packed = bytearray(layout.blank)
     get = answers.get
-    for slot in layout.slots:
-        answer = get(slot.code)
+    for code, offset, width, numbers, multiple in layout.steps:
+        answer = get(code)
         if not answer:  # None, "" or (): no answer
             continue
-        numbers = slot.numbers
-        if isinstance(answer, str) and not slot.multiple:
-            number = numbers.get(answer)
-        elif slot.multiple:
-            if _set_bits(
-                packed, slot, (answer,) if isinstance(answer, str) else answer
-            ):
+        if multiple:
+            chosen = (answer,) if isinstance(answer, str) else answer
+            if _set_bits(packed, offset, numbers, chosen):
                 continue
             return None
+        if isinstance(answer, str):
+            number = numbers.get(answer)
         else:
             number = numbers.get(answer[0]) if len(answer) == 1 else None
         if number is None:
             return None
-        if slot.width == 1:
-            packed[slot.offset] = number
+        if width == 1:
+            packed[offset] = number
         else:
-            packed[slot.offset : slot.offset + 2] = number.to_bytes(2, "big")
+            packed[offset : offset + 2] = number.to_bytes(2, "big")
     return bytes(packed)
 
 
-def _set_bits(packed: bytearray, slot: ChoiceSlot, chosen: Iterable[str]) -> bool:
-    """Set the bits of the ``chosen`` options; False if one is not an option."""
+def _set_bits(
+    packed: bytearray, offset: int, numbers: Mapping[str, int], chosen: Iterable[str]
+) -> bool:
+    """Set the bits of the ``chosen`` options of the slot at ``offset``; False if
+    one is not an option."""
     for value in chosen:
-        number = slot.numbers.get(value)
+        number = numbers.get(value)
         if number is None:
             return False
-        packed[slot.offset + (number - 1) // 8] |= 1 << ((number - 1) % 8)
+        packed[offset + (number - 1) // 8] |= 1 << ((number - 1) % 8)
     return True

@@ -1,13 +1,15 @@
 """Skip rules and answer validation: what may be stored for a questionnaire.
 
 Pure functions over the frozen schema. Every channel (phone, kiosk, paper entry, file
-import) validates through :func:`validate_answers`, so the rules live in one place.
+import) validates through :func:`validate_columns`, so the rules live in one place:
+a file's rows at once, down each question's column, and one response through
+:func:`validate_answers`, its one-row case.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -198,39 +200,133 @@ def validate_answers(
     caller keeps across many calls, e.g. the rows of a file) remembers each item's
     verdict on each value, so a file's few distinct values are checked once.
     """
-    problems = [
+    unknown = [
         AnswerProblem(str(code), ProblemKind.unknown_item)
         for code in raw
         if not questionnaire.has_item(str(code))
     ]
-    checked = _required_scope(questionnaire, section_codes)
-    clean: dict[str, AnswerValue] = {}
-    # visibility of the items so far: a rule's target comes before it, so its own
-    # visibility is known (as is_visible would judge it on ``clean``)
-    shown: dict[str, bool] = {}
+    columns = {code: (value,) for code, value in raw.items()}
+    (validated,) = validate_columns(
+        questionnaire, columns, 1, section_codes=section_codes, memo=memo
+    )
+    if not unknown:
+        return validated
+    return ValidatedAnswers(validated.answers, (*unknown, *validated.problems))
+
+
+def validate_columns(
+    questionnaire: Questionnaire,
+    columns: Mapping[str, Sequence[object]],
+    rows: int,
+    *,
+    section_codes: Collection[str] | None = None,
+    memo: dict[tuple[str, object], AnswerValue | AnswerProblem] | None = None,
+) -> list[ValidatedAnswers]:
+    """:func:`validate_answers` of ``rows`` rows at once, given as one column of
+    raw values per item code (None: no answer; codes of no item are ignored).
+
+    Each item is judged down its column, each distinct text once, so a file's
+    rows cost a few dictionary look-ups per answer.
+    """
+    required_scope = _required_scope(questionnaire, section_codes)
+    targets = {item.show_if.item for item in questionnaire.items if item.show_if}
+    answers: list[dict[str, AnswerValue]] = [{} for _ in range(rows)]
+    problems: dict[int, list[AnswerProblem]] = {}
+    # each item's visibility by row (None: every row) and, for the items that
+    # rules look at, its clean answers by row
+    shown: dict[str, list[bool] | None] = {}
+    cleaned: dict[str, list[AnswerValue | None]] = {}
     for item in questionnaire.items:
-        rule = item.show_if
-        visible = shown[item.code] = rule is None or (
-            shown.get(rule.item, True)
-            and not _chosen(clean.get(rule.item)).isdisjoint(rule.values)
+        visible = shown[item.code] = _visible_rows(item, shown, cleaned, rows)
+        results = _checked_column(item, columns.get(item.code), rows, memo)
+        required = item.required and (
+            required_scope is None or item.code in required_scope
         )
-        if not visible:
-            continue
-        value = raw.get(item.code)
+        kept: list[AnswerValue | None] | None = (
+            [None] * rows if item.code in targets else None
+        )
+        code = item.code
+        for row, result in enumerate(results):
+            if visible is not None and not visible[row]:
+                continue
+            if result is None:
+                if required:
+                    problems.setdefault(row, []).append(
+                        AnswerProblem(code, ProblemKind.required)
+                    )
+            elif isinstance(result, AnswerProblem):
+                problems.setdefault(row, []).append(result)
+            else:
+                answers[row][code] = result
+                if kept is not None:
+                    kept[row] = result
+        if kept is not None:
+            cleaned[code] = kept
+    return [
+        ValidatedAnswers(answers=clean, problems=tuple(problems.get(row, ())))
+        for row, clean in enumerate(answers)
+    ]
+
+
+def _visible_rows(
+    item: Item,
+    shown: Mapping[str, list[bool] | None],
+    cleaned: Mapping[str, list[AnswerValue | None]],
+    rows: int,
+) -> list[bool] | None:
+    """Whether ``item`` is asked in each row (None: in every row), as
+    :func:`is_visible` judges it on the clean answers of the items before it."""
+    rule = item.show_if
+    if rule is None:
+        return None
+    values = cleaned.get(rule.item)
+    if values is None:  # a rule on an item not answered before it: never shown
+        return [False] * rows
+    wanted = frozenset(rule.values)
+    matches: dict[AnswerValue | None, bool] = {}
+    for value in set(values):
+        matches[value] = not _chosen(value).isdisjoint(wanted)
+    target_shown = shown.get(rule.item)
+    if target_shown is None:
+        return [matches[value] for value in values]
+    return [
+        seen and matches[value]
+        for seen, value in zip(target_shown, values, strict=True)
+    ]
+
+
+def _checked_column(
+    item: Item,
+    values: Sequence[object] | None,
+    rows: int,
+    memo: dict[tuple[str, object], AnswerValue | AnswerProblem] | None,
+) -> list[AnswerValue | AnswerProblem | None]:
+    """:func:`_checked` down one column, each distinct text worked out once."""
+    if values is None:
+        return [None] * rows
+    known: dict[str, AnswerValue | AnswerProblem | None] = {}
+    results: list[AnswerValue | AnswerProblem | None] = []
+    add = results.append
+    for value in values:
         if value is None:
-            result: AnswerValue | AnswerProblem | None = None
-        elif memo is None:
-            result = _checked(item, value)
+            add(None)
+        elif type(value) is str:
+            if value in known:
+                add(known[value])
+            else:
+                add(known.setdefault(value, _verdict(item, value, memo)))
         else:
-            result = _remembered(item, value, memo)
-        if result is None:
-            if item.required and (checked is None or item.code in checked):
-                problems.append(AnswerProblem(item.code, ProblemKind.required))
-        elif isinstance(result, AnswerProblem):
-            problems.append(result)
-        else:
-            clean[item.code] = result
-    return ValidatedAnswers(answers=clean, problems=tuple(problems))
+            add(_verdict(item, value, memo))
+    return results
+
+
+def _verdict(
+    item: Item,
+    value: object,
+    memo: dict[tuple[str, object], AnswerValue | AnswerProblem] | None,
+) -> AnswerValue | AnswerProblem | None:
+    """:func:`_checked` of one value, through ``memo`` when there is one."""
+    return _checked(item, value) if memo is None else _remembered(item, value, memo)
 
 
 def _checked(item: Item, value: object) -> AnswerValue | AnswerProblem | None:
@@ -283,12 +379,10 @@ def criteria_values(
 ) -> dict[str, int | None]:
     """Each criterion's answer as 1–5, or None for not applicable or no answer."""
     values: dict[str, int | None] = {}
+    get = answers.get
     for item in questionnaire.criteria:
-        answer = answers.get(item.code)
-        if isinstance(answer, str) and answer and answer != NOT_APPLICABLE_CODE:
-            values[item.code] = int(answer)
-        else:
-            values[item.code] = None
+        answer = get(item.code)
+        values[item.code] = _level(answer) if answer else None
     return values
 
 
@@ -297,9 +391,28 @@ def criteria_masks(
 ) -> tuple[int, int]:
     """(answered, satisfied) masks: bit k set for criterion k answered 1–5 / 4–5."""
     answered = satisfied = 0
-    for k, value in enumerate(criteria_values(questionnaire, answers).values()):
-        if value is not None:
-            answered |= 1 << k
-            if value >= 4:
-                satisfied |= 1 << k
+    bit = 1
+    get = answers.get
+    for item in questionnaire.criteria:
+        answer = get(item.code)
+        level = _level(answer) if answer else None
+        if level is not None:
+            answered |= bit
+            if level >= 4:
+                satisfied |= bit
+        bit <<= 1
     return answered, satisfied
+
+
+#: The scale's answers as levels, looked up before anything is worked out.
+_LEVELS = {str(level): level for level in range(1, 6)}
+
+
+def _level(answer: AnswerValue) -> int | None:
+    """A criterion's non-empty answer as 1–5; None for not applicable (or a
+    tuple, which no scale holds)."""
+    if type(answer) is str and answer in _LEVELS:
+        return _LEVELS[answer]
+    if isinstance(answer, str) and answer != NOT_APPLICABLE_CODE:
+        return int(answer)
+    return None

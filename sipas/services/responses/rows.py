@@ -25,8 +25,9 @@ from sipas.questionnaire import (
     ItemType,
     ProblemKind,
     Questionnaire,
+    ValidatedAnswers,
     criteria_masks,
-    validate_answers,
+    validate_columns,
 )
 from sipas.questionnaire.choices import choice_layout, pack_choices
 from sipas.services.units.rows import FileError, RowError
@@ -233,23 +234,32 @@ def plan_rows(
     plan = Plan(layout=layout, errors=header_errors)
     checker = _RowChecker(layout, words, context)
     start = next(i for i, (n, _c) in enumerate(records) if n == layout.header_row)
-    total = len(records) - start - 1
-    for done, (number, cells) in enumerate(records[start + 1 :]):
-        if progress is not None and done % PROGRESS_ROWS == 0:
-            progress(done, total)
-        row, errors = checker.check(number, cells)
-        if errors:
-            plan.errors.extend(errors)
-            plan.bad_rows += 1
-        elif row is not None:
-            plan.rows.append(row)
+    body = records[start + 1 :]
+    total = len(body)
+    for first in range(0, total, PROGRESS_ROWS):
+        if progress is not None:
+            progress(first, total)
+        for row, errors in checker.check_rows(body[first : first + PROGRESS_ROWS]):
+            if errors:
+                plan.errors.extend(errors)
+                plan.bad_rows += 1
+            elif row is not None:
+                plan.rows.append(row)
     if progress is not None:
         progress(total, total)
     return plan
 
 
+#: A row's number, problems, whether it gives its response_id, and its id, unit
+#: and channel (None when wrong).
+_Fixed = tuple[
+    int, list[RowError], bool, uuid_module.UUID | None, int | None, Channel | None
+]
+
+
 class _RowChecker:
-    """Checks rows one by one, remembering the ids seen so far."""
+    """Checks rows a chunk at a time: the fixed columns row by row, remembering
+    the ids seen so far, and the answers question by question down the chunk."""
 
     def __init__(self, layout: Layout, words: Vocabulary, context: Context) -> None:
         self.layout, self.words, self.context = layout, words, context
@@ -265,9 +275,15 @@ class _RowChecker:
             for c, i in self.positions.items()
             if self.questionnaire.has_item(c)
         ]
+        #: the items of the file a skip rule may hide, in the file's order
+        self.skippable = [item for _i, item in self.items if item.show_if is not None]
+        self.choices = choice_layout(self.questionnaire)
         self.seen_ids: dict[uuid_module.UUID, int] = {}
         self.occurrences: dict[tuple[str, ...], int] = {}
         # a column holds a few distinct values: each is read and checked once
+        self.texts_memo: dict[str, dict[str, object]] = {
+            item.code: {} for _i, item in self.items
+        }
         self.codes_memo: dict[tuple[str, type, object], object] = {}
         self.validation_memo: dict = {}
 
@@ -277,9 +293,44 @@ class _RowChecker:
             return ""
         return clean(cells[position])
 
-    def check(
-        self, number: int, cells: tuple[object, ...]
-    ) -> tuple[ParsedRow | None, list[RowError]]:
+    def check_rows(
+        self, records: Sequence[tuple[int, tuple[object, ...]]]
+    ) -> list[tuple[ParsedRow | None, list[RowError]]]:
+        """Each row of ``records`` checked: the row to store (None when it may
+        not be) and its problems, in the order of its columns' checks."""
+        fixed = [self._fixed(number, cells) for number, cells in records]
+        answers, answer_errors = self._answers(records)
+        checked: list[tuple[ParsedRow | None, list[RowError]]] = []
+        for (
+            number,
+            errors,
+            given,
+            response_uuid,
+            unit_id,
+            channel,
+        ), row_answers, more in zip(fixed, answers, answer_errors, strict=True):
+            errors.extend(RowError(number, *problem) for problem in more)
+            if errors or response_uuid is None or unit_id is None or channel is None:
+                checked.append((None, errors))
+                continue
+            answered, satisfied = criteria_masks(self.questionnaire, row_answers)
+            parsed = ParsedRow(
+                number,
+                response_uuid,
+                unit_id,
+                channel,
+                row_answers,
+                answered,
+                satisfied,
+                given,
+                pack_choices(self.choices, row_answers),
+            )
+            checked.append((parsed, errors))
+        return checked
+
+    def _fixed(self, number: int, cells: tuple[object, ...]) -> _Fixed:
+        """The row's problems so far, whether it gives its id, and its id, unit
+        and channel (None when wrong)."""
         errors: list[RowError] = []
 
         def fail(column: str, message: str) -> None:
@@ -298,24 +349,8 @@ class _RowChecker:
                     target=self.context.wave_code,
                 ),
             )
-        answers = self._answers(cells, fail)
-        if errors or response_uuid is None or unit_id is None or channel is None:
-            return None, errors
-        answered, satisfied = criteria_masks(self.questionnaire, answers)
         given = bool(self.cell(cells, RESPONSE_ID))
-        packed = pack_choices(choice_layout(self.questionnaire), answers)
-        parsed = ParsedRow(
-            number,
-            response_uuid,
-            unit_id,
-            channel,
-            answers,
-            answered,
-            satisfied,
-            given,
-            packed,
-        )
-        return parsed, errors
+        return number, errors, given, response_uuid, unit_id, channel
 
     def _uuid(
         self, number: int, cells: tuple[object, ...], fail: Fail
@@ -392,40 +427,92 @@ class _RowChecker:
             )
         return channel
 
-    def _answers(self, cells: tuple[object, ...], fail: Fail) -> dict[str, AnswerValue]:
-        raw: dict[str, object] = {}
-        size = len(cells)
-        for position, item in self.items:
-            if position >= size:
+    def _answers(
+        self, records: Sequence[tuple[int, tuple[object, ...]]]
+    ) -> tuple[list[Mapping[str, AnswerValue]], list[list[tuple[str, str]]]]:
+        """Each row's answers that may be stored and its problems as (heading,
+        reason), the questions checked down their columns."""
+        columns = {
+            item.code: self._column(position, item, records)
+            for position, item in self.items
+        }
+        validated = validate_columns(
+            self.questionnaire, columns, len(records), memo=self.validation_memo
+        )
+        answers: list[Mapping[str, AnswerValue]] = []
+        problems: list[list[tuple[str, str]]] = []
+        for row, verdict in enumerate(validated):
+            found = [
+                (
+                    self.heading.get(p.item_code, p.item_code),
+                    self._message(p, columns, row),
+                )
+                for p in verdict.problems
+            ]
+            if self.skippable:
+                self._skipped(verdict, columns, row, found)
+            answers.append(verdict.answers)
+            problems.append(found)
+        return answers, problems
+
+    def _column(
+        self,
+        position: int,
+        item: Item,
+        records: Sequence[tuple[int, tuple[object, ...]]],
+    ) -> list[object]:
+        """One question's cells down ``records`` as option codes (None: empty)."""
+        texts = self.texts_memo[item.code]
+        column: list[object] = []
+        add = column.append
+        for _number, cells in records:
+            if position >= len(cells):
+                add(None)
                 continue
             cell = cells[position]
-            # the type too: clean() reads True and 1 differently
-            key = (item.code, type(cell), cell)
-            codes = self.codes_memo.get(key)
-            if codes is None:
-                value = clean(cell)
-                codes = self.codes_memo[key] = self._codes(item, value) if value else ""
-            if codes != "":
-                raw[item.code] = codes
-        validated = validate_answers(self.questionnaire, raw, memo=self.validation_memo)
-        for problem in validated.problems:
-            fail(problem.item_code, self._message(problem, raw))
-        broken = {p.item_code for p in validated.problems}
-        for code in raw:
-            if code in validated.answers or code in broken:
+            if type(cell) is str:
+                codes = texts.get(cell)
+                if codes is None:
+                    codes = texts[cell] = self._cell_codes(item, cell)
+            else:
+                # the type too: clean() reads True and 1 differently
+                key = (item.code, type(cell), cell)
+                codes = self.codes_memo.get(key)
+                if codes is None:
+                    codes = self.codes_memo[key] = self._cell_codes(item, cell)
+            add(None if codes == "" else codes)
+        return column
+
+    def _cell_codes(self, item: Item, cell: object) -> object:
+        """A cell's codes ("" for an empty cell)."""
+        value = clean(cell)
+        return self._codes(item, value) if value else ""
+
+    def _skipped(
+        self,
+        verdict: ValidatedAnswers,
+        columns: Mapping[str, list[object]],
+        row: int,
+        found: list[tuple[str, str]],
+    ) -> None:
+        """Add a problem for each answer in ``row`` to a question its skip rule
+        hides (unless the rule's own question is wrong)."""
+        broken: set[str] | None = None  # the questions found wrong, once needed
+        for item in self.skippable:
+            code = item.code
+            if columns[code][row] is None or code in verdict.answers:
                 continue
-            rule = self.questionnaire.item(code).show_if
-            if rule is not None and rule.item not in broken:
+            if broken is None:
+                broken = {p.item_code for p in verdict.problems}
+            rule = item.show_if
+            if code not in broken and rule is not None and rule.item not in broken:
                 broken.add(code)
-                fail(
-                    code,
-                    _l(
-                        "This question is skipped by the answer to %(item)s, so it "
-                        "must stay empty.",
-                        item=self.heading.get(rule.item, rule.item),
-                    ),
+                message = _l(
+                    "This question is skipped by the answer to %(item)s, so it "
+                    "must stay empty.",
+                    item=self.heading.get(rule.item, rule.item),
                 )
-        return dict(validated.answers)
+                found.append((self.heading.get(code, code), message))
 
     def _codes(self, item: Item, value: str) -> object:
         """A cell's codes or labels as option codes (unknown text kept as is)."""
@@ -437,7 +524,9 @@ class _RowChecker:
             return tuple(names.get(fold(p), p) for p in parts)
         return names.get(value) or names.get(fold(value), value)
 
-    def _message(self, problem: AnswerProblem, raw: Mapping[str, object]) -> str:
+    def _message(
+        self, problem: AnswerProblem, columns: Mapping[str, list[object]], row: int
+    ) -> str:
         item = self.questionnaire.item(problem.item_code)
         kind = problem.kind
         if kind is ProblemKind.required:
@@ -452,7 +541,7 @@ class _RowChecker:
             return _l("The number is outside the allowed range.")
         if item.type is ItemType.scale:
             return _l("A scale answer is 1 to 5, 9 (not applicable) or empty.")
-        value = raw.get(item.code)
+        value = columns[item.code][row]
         shown = (
             MULTI_SEPARATOR.join(value)
             if isinstance(value, list | tuple)

@@ -202,7 +202,7 @@ def column_variances(
     means = stratum_sums(design, z) / np.maximum(n_h, 1)[:, None]
     if lonely_psu is LonelyPsu.adjust:
         means[n_h == 1] = 0.0  # a lonely PSU is centred at the population mean
-    centred = z - means[design.psu_stratum]
+    centred = _centred(z, means, design.psu_stratum)
     centred **= 2  # in place: one array of PSUs × columns less
     squares = stratum_sums(design, centred)
     del centred
@@ -210,6 +210,24 @@ def column_variances(
     squares += (n_h - design.psus_here)[:, None] * means**2
     present = stratum_sums(design, psu_has_rows.astype(bool))
     return strata_variances(design.stratum_labels, n_h, squares, present, lonely_psu)
+
+
+#: PSUs centred at a time: the strata's means gathered for a block, not for all.
+CENTRED_BLOCK = 1 << 16
+
+
+def _centred(
+    z: NDArray[np.float64],
+    means: NDArray[np.float64],
+    psu_stratum: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """Each PSU's row of ``z`` less its stratum's mean, a block of PSUs at a time
+    (the same numbers as at once, without a PSUs × columns array of means)."""
+    centred = np.empty_like(z)
+    for first in range(0, len(z), CENTRED_BLOCK):
+        block = slice(first, first + CENTRED_BLOCK)
+        np.subtract(z[block], means[psu_stratum[block]], out=centred[block])
+    return centred
 
 
 def strata_variances(

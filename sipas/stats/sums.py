@@ -6,6 +6,7 @@ are also made from row arrays, so both routes feed one engine.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
@@ -112,65 +113,132 @@ def domain_sums(
     with_gram: bool = True,
     compact: bool = False,
 ) -> list[CriterionSums]:
-    """The sums of each domain 0..n_domains-1 in one pass: per-PSU sums over the
-    (domain, PSU) cells that hold records, Gram totals over records sorted by domain
-    (skipped without ``with_gram``: the indices then carry no design effects, and
-    many domains cost little more than one). With ``compact`` each domain's sums
-    hold only its PSUs with records (`CriterionSums.psus`), so many small domains
-    of a design of many PSUs cost what their records do."""
+    """The sums of each domain 0..n_domains-1: per-PSU sums over the PSUs that
+    hold records of the domain, and Gram totals over its records (skipped without
+    ``with_gram``: the indices then carry no design effects, and many domains
+    cost little more than one). With ``compact`` each domain's sums hold only its
+    PSUs with records (`CriterionSums.psus`), so many small domains of a design
+    of many PSUs cost what their records do."""
+    return list(
+        iter_domain_sums(
+            n_psus,
+            psu_of_row,
+            weights,
+            answers,
+            domain_of_row,
+            n_domains,
+            counts,
+            with_gram=with_gram,
+            compact=compact,
+        )
+    )
+
+
+def iter_domain_sums(
+    n_psus: int,
+    psu_of_row: NDArray[np.int64],
+    weights: NDArray[np.float64],
+    answers: NDArray[Any],
+    domain_of_row: NDArray[np.int64],
+    n_domains: int,
+    counts: NDArray[np.int64] | None = None,
+    with_gram: bool = True,
+    compact: bool = False,
+) -> Iterator[CriterionSums]:
+    """:func:`domain_sums` one domain at a time, each made from its own records
+    when asked for: a caller that uses each domain's sums and lets them go holds
+    one domain's per-PSU arrays at a time (ten domains over a million PSUs: 40 MB,
+    not 400)."""
     # criteria × records: each criterion's codes contiguous (no copy for a file's
     # column-major answers)
     by_criterion = np.ascontiguousarray(answer_codes(answers).T)
     totals = weights if counts is None else weights * counts
-    cells, cell_of_row = number_values(domain_of_row * n_psus + psu_of_row)
-    per_cell = _per_cell_sums(
-        len(cells), *_by_cell(cell_of_row, totals, by_criterion, counts)
-    )
-    cell_domain, cell_psu = cells // n_psus, cells % n_psus
-    sorted_codes, sorted_totals, sorted_squares = by_criterion, totals, weights * totals
-    bounds = np.array([0, len(totals)])
-    if n_domains > 1:  # records grouped by domain for the Gram totals
-        order = np.argsort(domain_of_row, kind="stable")
-        bounds = np.searchsorted(domain_of_row[order], np.arange(n_domains + 1))
-        sorted_codes = by_criterion[:, order]
-        sorted_totals, sorted_squares = totals[order], sorted_squares[order]
-    k = by_criterion.shape[0]
-    result = []
-    for d in range(n_domains):
-        rows = slice(bounds[d], bounds[d + 1])
-        if with_gram:
-            gram, weight_sq = _cross_products(
-                sorted_totals[rows], sorted_squares[rows], sorted_codes[:, rows]
-            )
-            # NDArray[Any]: unpacked into CriterionSums, whose fields hold floats, ints
-            grams: dict[str, NDArray[Any]] = {
-                "gram_ss": gram[:k, :k],
-                "gram_sa": gram[:k, k:],
-                "gram_aa": gram[k:, k:],
-            }
-        else:
-            weight_sq = (sorted_codes[:, rows] > 0) @ sorted_squares[rows]
-            grams = {}
-        mine = slice(*np.searchsorted(cell_domain, [d, d + 1]))
-        psus = cell_psu[mine]
-        spread: dict[str, NDArray[Any]] = {}
-        for name in list(per_cell):
-            # one domain: each cell's array let go once spread (a million PSUs:
-            # 176 MB each)
-            values = per_cell[name] if n_domains > 1 else per_cell.pop(name)
-            spread[name] = (
-                values[mine] if compact else _spread(values[mine], psus, n_psus)
-            )
-            del values
-        result.append(
-            CriterionSums(
-                **spread,
-                answered_weight_sq=weight_sq,
-                **grams,
-                psus=psus if compact else None,
-            )
+    squares = weights * totals
+    if n_domains == 1:
+        yield _sums_of(
+            n_psus,
+            psu_of_row,
+            totals,
+            squares,
+            by_criterion,
+            counts,
+            with_gram,
+            compact,
         )
-    return result
+        return
+    # each domain's records in their order in the file (stable): its sums add in
+    # that order, whatever the other domains
+    order = np.argsort(domain_of_row, kind="stable")
+    bounds = np.searchsorted(domain_of_row[order], np.arange(n_domains + 1))
+    for d in range(n_domains):
+        rows = order[bounds[d] : bounds[d + 1]]
+        yield _sums_of(
+            n_psus,
+            psu_of_row[rows],
+            totals[rows],
+            squares[rows],
+            by_criterion[:, rows],
+            None if counts is None else counts[rows],
+            with_gram,
+            compact,
+        )
+
+
+def _sums_of(
+    n_psus: int,
+    psu_of_row: NDArray[np.int64],
+    totals: NDArray[np.float64],
+    squares: NDArray[np.float64],
+    by_criterion: NDArray[np.int8],
+    counts: NDArray[np.int64] | None,
+    with_gram: bool,
+    compact: bool,
+) -> CriterionSums:
+    """One domain's sums from its records (``totals``, ``squares``: each record's
+    Σw and Σw²; ``by_criterion``: criteria × records)."""
+    psus, cell_of_row = _numbered(psu_of_row, n_psus)
+    per_cell = _per_cell_sums(
+        len(psus), *_by_cell(cell_of_row, totals, by_criterion, counts)
+    )
+    k = by_criterion.shape[0]
+    grams: dict[str, NDArray[Any]] = {}
+    if with_gram:
+        gram, weight_sq = _cross_products(totals, squares, by_criterion)
+        grams = {
+            "gram_ss": gram[:k, :k],
+            "gram_sa": gram[:k, k:],
+            "gram_aa": gram[k:, k:],
+        }
+    else:
+        weight_sq = (by_criterion > 0) @ squares
+    spread: dict[str, NDArray[Any]] = {}
+    for name in list(per_cell):
+        # each array let go once spread (a million PSUs: 176 MB each)
+        values = per_cell.pop(name)
+        spread[name] = values if compact else _spread(values, psus, n_psus)
+        del values
+    return CriterionSums(
+        **spread,
+        answered_weight_sq=weight_sq,
+        **grams,
+        psus=psus if compact else None,
+    )
+
+
+def _numbered(
+    psu_of_row: NDArray[np.int64], n_psus: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The PSUs that hold records (increasing) and each record's rank among them;
+    a few records among many PSUs are sorted rather than looked up in a table
+    over every PSU."""
+    if len(psu_of_row) * SPARSE_RATIO < n_psus:
+        distinct, rank = np.unique(psu_of_row, return_inverse=True)
+        return distinct.astype(np.int64), rank.reshape(-1).astype(np.int64)
+    return number_values(psu_of_row)
+
+
+#: Records per PSU below which a domain's PSUs are numbered by sorting.
+SPARSE_RATIO = 16
 
 
 #: Cells from which the records are put in cell order before they are summed.

@@ -9,13 +9,16 @@ over strata, on a design of many PSUs (one per response, as in a per-response ro
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pytest
 
+from sipas.stats import design as design_module
 from sipas.stats.compare import domain_difference
 from sipas.stats.design import LonelyPsu, build_design, total_variance
 from sipas.stats.indices import FactorStructure, Options, compute_indices
-from sipas.stats.sums import domain_sums
+from sipas.stats.sums import domain_sums, iter_domain_sums
 from sipas.stats.tree import NodeStructure, with_tree
 from tests.stats.test_design import reference_variance
 
@@ -199,3 +202,39 @@ def test_one_response_per_psu_counts_in_bytes_give_the_same_indices(compact):
         np.array_equal(s.answered_count, 2 * b.answered_count)
         for s, b in zip(twice, bytes_, strict=True)
     )
+
+
+def test_domains_are_summed_one_at_a_time_as_asked_for():
+    """iter_domain_sums gives each domain the sums domain_sums gives it, made as
+    the caller asks for it: a domain's arrays are gone once the caller lets them
+    go, so a round of many domains holds one domain's per-PSU sums at a time."""
+    design, psu_of_row, weights, answers, domain = sample()
+    listed = domain_sums(
+        design.n_psus, psu_of_row, weights, answers, domain, N_DOMAINS, compact=True
+    )
+    made = iter_domain_sums(
+        design.n_psus, psu_of_row, weights, answers, domain, N_DOMAINS, compact=True
+    )
+    gone = []
+    for expected in listed:
+        sums = next(made)
+        for name in ("satisfied_weight", "answered_weight", "answered_count", "psus"):
+            assert np.array_equal(getattr(sums, name), getattr(expected, name))
+        gone.append(weakref.ref(sums.satisfied_weight.base))
+        del sums
+        assert gone[-1]() is None
+    assert next(made, None) is None
+
+
+def test_centring_a_block_of_psus_at_a_time_changes_no_variance(monkeypatch):
+    """The per-PSU values are centred at their stratum's mean a block of PSUs at
+    a time: blocks of three PSUs give the very same variances as one block."""
+    design, psu_of_row, weights, answers, domain = sample()
+    sums = domain_sums(design.n_psus, psu_of_row, weights, answers, domain, 1)[0]
+    whole = compute_indices(design, sums, CRITERIA, FACTORS, Options())
+    monkeypatch.setattr(design_module, "CENTRED_BLOCK", 3)
+    blocks = compute_indices(design, sums, CRITERIA, FACTORS, Options())
+    assert [c.estimate.variance for c in blocks.criteria] == [
+        c.estimate.variance for c in whole.criteria
+    ]
+    assert blocks.overall.estimate.variance == whole.overall.estimate.variance

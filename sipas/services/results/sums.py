@@ -56,7 +56,7 @@ from sipas.stats.indices import (
 )
 from sipas.stats.masks import codes_from_masks, mask_bits
 from sipas.stats.structure import factor_structure, index_structure
-from sipas.stats.sums import CriterionSums, criterion_sums, domain_sums
+from sipas.stats.sums import CriterionSums, criterion_sums, iter_domain_sums
 from sipas.stats.tree import NodeStructure, with_tree
 
 
@@ -194,7 +194,9 @@ class WaveData:
             # design (every PSU) is kept: leave them out rather than sum them too
             columns = tuple(column[within] for column in columns)
         psu, weight, codes, labels, counts = columns
-        per_domain = domain_sums(
+        # made domain by domain as the indices use them: one domain's per-PSU
+        # sums held at a time
+        per_domain = iter_domain_sums(
             self.design.n_psus,
             psu,
             weight,
@@ -205,11 +207,13 @@ class WaveData:
             with_gram=design_effects,
             compact=True,
         )
-        return [
-            (label, self._indices_of(sums, options, compared))
-            for label, sums in zip(domains.labels, per_domain, strict=False)
-            if sums.row_count.any()
-        ]
+        found: list[tuple[str, Indices]] = []
+        for label in domains.labels:
+            sums = next(per_domain)
+            if sums.row_count.any():
+                found.append((label, self._indices_of(sums, options, compared)))
+            del sums  # let go before the next domain's are made
+        return found
 
     def _indices_of(
         self, sums: CriterionSums, options: Options, compared: bool = True

@@ -99,7 +99,7 @@ def criterion_sums(
         )
         counts = None if counts is None else counts[in_domain]
     domain = np.zeros(len(psu_of_row), dtype=np.int64)
-    return domain_sums(n_psus, psu_of_row, weights, codes, domain, 1, counts)[0]
+    return next(domain_sums(n_psus, psu_of_row, weights, codes, domain, 1, counts))
 
 
 def domain_sums(
@@ -112,43 +112,16 @@ def domain_sums(
     counts: NDArray[np.int64] | None = None,
     with_gram: bool = True,
     compact: bool = False,
-) -> list[CriterionSums]:
-    """The sums of each domain 0..n_domains-1: per-PSU sums over the PSUs that
-    hold records of the domain, and Gram totals over its records (skipped without
+) -> Iterator[CriterionSums]:
+    """The sums of each domain 0..n_domains-1, one domain at a time, each made
+    from its own records when asked for: per-PSU sums over the PSUs that hold
+    records of the domain, and Gram totals over its records (skipped without
     ``with_gram``: the indices then carry no design effects, and many domains
     cost little more than one). With ``compact`` each domain's sums hold only its
     PSUs with records (`CriterionSums.psus`), so many small domains of a design
-    of many PSUs cost what their records do."""
-    return list(
-        iter_domain_sums(
-            n_psus,
-            psu_of_row,
-            weights,
-            answers,
-            domain_of_row,
-            n_domains,
-            counts,
-            with_gram=with_gram,
-            compact=compact,
-        )
-    )
-
-
-def iter_domain_sums(
-    n_psus: int,
-    psu_of_row: NDArray[np.int64],
-    weights: NDArray[np.float64],
-    answers: NDArray[Any],
-    domain_of_row: NDArray[np.int64],
-    n_domains: int,
-    counts: NDArray[np.int64] | None = None,
-    with_gram: bool = True,
-    compact: bool = False,
-) -> Iterator[CriterionSums]:
-    """:func:`domain_sums` one domain at a time, each made from its own records
-    when asked for: a caller that uses each domain's sums and lets them go holds
-    one domain's per-PSU arrays at a time (ten domains over a million PSUs: 40 MB,
-    not 400)."""
+    of many PSUs cost what their records do. A caller that uses each domain's
+    sums and lets them go holds one domain's per-PSU arrays at a time (ten
+    domains over a million PSUs: 40 MB, not 400)."""
     # criteria × records: each criterion's codes contiguous (no copy for a file's
     # column-major answers)
     by_criterion = np.ascontiguousarray(answer_codes(answers).T)

@@ -119,7 +119,7 @@ def test_domain_sums_equal_one_domain_at_a_time():
     psu, weights = rng.integers(0, 6, 400), rng.uniform(1, 5, 400)
     domain = rng.integers(0, 4, 400)
     domain[domain == 2] = 3  # domain 2 has no rows
-    per_domain = domain_sums(6, psu, weights, codes, domain, 4)
+    per_domain = list(domain_sums(6, psu, weights, codes, domain, 4))
     assert len(per_domain) == 4
     assert per_domain[2].row_count.sum() == 0
     for d in range(4):

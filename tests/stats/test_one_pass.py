@@ -18,7 +18,7 @@ from sipas.stats import design as design_module
 from sipas.stats.compare import domain_difference
 from sipas.stats.design import LonelyPsu, build_design, total_variance
 from sipas.stats.indices import FactorStructure, Options, compute_indices
-from sipas.stats.sums import domain_sums, iter_domain_sums
+from sipas.stats.sums import domain_sums
 from sipas.stats.tree import NodeStructure, with_tree
 from tests.stats.test_design import reference_variance
 
@@ -177,15 +177,17 @@ def test_one_response_per_psu_counts_in_bytes_give_the_same_indices(compact):
     ones = np.ones(len(weights), dtype=np.int64)
 
     def summed(counts):
-        return domain_sums(
-            design.n_psus,
-            psu_of_row,
-            weights,
-            answers,
-            domain,
-            N_DOMAINS,
-            counts,
-            compact=compact,
+        return list(
+            domain_sums(
+                design.n_psus,
+                psu_of_row,
+                weights,
+                answers,
+                domain,
+                N_DOMAINS,
+                counts,
+                compact=compact,
+            )
         )
 
     bytes_ = summed(ones)
@@ -205,14 +207,16 @@ def test_one_response_per_psu_counts_in_bytes_give_the_same_indices(compact):
 
 
 def test_domains_are_summed_one_at_a_time_as_asked_for():
-    """iter_domain_sums gives each domain the sums domain_sums gives it, made as
-    the caller asks for it: a domain's arrays are gone once the caller lets them
-    go, so a round of many domains holds one domain's per-PSU sums at a time."""
+    """domain_sums makes each domain's sums as the caller asks for them: a
+    domain's arrays are gone once the caller lets them go, so a round of many
+    domains holds one domain's per-PSU sums at a time."""
     design, psu_of_row, weights, answers, domain = sample()
-    listed = domain_sums(
-        design.n_psus, psu_of_row, weights, answers, domain, N_DOMAINS, compact=True
+    listed = list(
+        domain_sums(
+            design.n_psus, psu_of_row, weights, answers, domain, N_DOMAINS, compact=True
+        )
     )
-    made = iter_domain_sums(
+    made = domain_sums(
         design.n_psus, psu_of_row, weights, answers, domain, N_DOMAINS, compact=True
     )
     gone = []
@@ -230,7 +234,7 @@ def test_centring_a_block_of_psus_at_a_time_changes_no_variance(monkeypatch):
     """The per-PSU values are centred at their stratum's mean a block of PSUs at
     a time: blocks of three PSUs give the very same variances as one block."""
     design, psu_of_row, weights, answers, domain = sample()
-    sums = domain_sums(design.n_psus, psu_of_row, weights, answers, domain, 1)[0]
+    sums = next(domain_sums(design.n_psus, psu_of_row, weights, answers, domain, 1))
     whole = compute_indices(design, sums, CRITERIA, FACTORS, Options())
     monkeypatch.setattr(design_module, "CENTRED_BLOCK", 3)
     blocks = compute_indices(design, sums, CRITERIA, FACTORS, Options())

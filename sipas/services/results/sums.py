@@ -56,7 +56,7 @@ from sipas.stats.indices import (
 )
 from sipas.stats.masks import codes_from_masks, mask_bits
 from sipas.stats.structure import factor_structure, index_structure
-from sipas.stats.sums import CriterionSums, criterion_sums, iter_domain_sums
+from sipas.stats.sums import CriterionSums, criterion_sums, domain_sums
 from sipas.stats.tree import NodeStructure, with_tree
 
 
@@ -196,7 +196,7 @@ class WaveData:
         psu, weight, codes, labels, counts = columns
         # made domain by domain as the indices use them: one domain's per-PSU
         # sums held at a time
-        per_domain = iter_domain_sums(
+        per_domain = domain_sums(
             self.design.n_psus,
             psu,
             weight,

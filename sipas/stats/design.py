@@ -42,14 +42,31 @@ class Design:
     """
 
     stratum_labels: tuple[str, ...]
-    #: (stratum, PSU code) of each PSU; empty in a part (its PSUs are ``psu_ids``)
-    psu_labels: tuple[tuple[str, str], ...]
     #: stratum number of each PSU
     psu_stratum: NDArray[np.int64]
     #: a part's PSUs as numbered in the whole design (None: the whole design)
     psu_ids: NDArray[np.int64] | None = field(default=None, compare=False)
     #: PSUs of each stratum in the whole design (None: count this design's)
     whole_sizes: NDArray[np.int64] | None = field(default=None, compare=False)
+    #: the PSU codes, and each PSU's number among them (empty in a part)
+    psu_codes: Sequence[str] = field(default=(), compare=False, repr=False)
+    psu_code_numbers: NDArray[np.int64] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    @cached_property
+    def psu_labels(self) -> tuple[tuple[str, str], ...]:
+        """(stratum, PSU code) of each PSU, made when asked for (a design may have
+        a million); empty in a part (its PSUs are ``psu_ids``)."""
+        if self.psu_code_numbers is None:
+            return ()
+        return tuple(
+            zip(
+                map(self.stratum_labels.__getitem__, self.psu_stratum.tolist()),
+                map(self.psu_codes.__getitem__, self.psu_code_numbers.tolist()),
+                strict=True,
+            )
+        )
 
     @property
     def n_psus(self) -> int:
@@ -78,7 +95,6 @@ class Design:
         keeping its size in the whole."""
         return Design(
             self.stratum_labels,
-            (),
             self.psu_stratum[psus],
             psu_ids=psus,
             whole_sizes=self.psus_per_stratum,
@@ -113,18 +129,11 @@ def build_design(
     pairs, psu_of_row = number_values(strata.codes * n_codes + psus.codes)
     psu_stratum = pairs // n_codes
     present_strata, psu_stratum = np.unique(psu_stratum, return_inverse=True)
-    # (stratum, PSU code) of each PSU, zipped in C: a design may have a million
-    labels = tuple(
-        zip(
-            map(strata.labels.__getitem__, present_strata[psu_stratum].tolist()),
-            map(psus.labels.__getitem__, (pairs % n_codes).tolist()),
-            strict=True,
-        )
-    )
     design = Design(
         stratum_labels=tuple(strata.labels[s] for s in present_strata.tolist()),
-        psu_labels=labels,
         psu_stratum=psu_stratum.astype(np.int64),
+        psu_codes=psus.labels,
+        psu_code_numbers=(pairs % n_codes).astype(np.int64),
     )
     return design, psu_of_row.astype(np.int64)
 

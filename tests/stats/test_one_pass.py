@@ -153,11 +153,14 @@ def test_strata_out_of_order_give_the_loops_variances():
     design, _ = build_design(strata, [f"p{i}" for i in range(500)])
     # the same PSUs listed in a shuffled order: strata no longer in runs
     order = rng.permutation(design.n_psus)
+    assert design.psu_code_numbers is not None
     shuffled = type(design)(
         design.stratum_labels,
-        tuple(design.psu_labels[i] for i in order),
         design.psu_stratum[order],
+        psu_codes=design.psu_codes,
+        psu_code_numbers=design.psu_code_numbers[order],
     )
+    assert shuffled.psu_labels == tuple(design.psu_labels[i] for i in order)
     assert shuffled.stratum_runs[0] is not None
     z = rng.normal(size=shuffled.n_psus)
     has_rows = rng.random(shuffled.n_psus) < 0.8

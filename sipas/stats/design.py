@@ -124,15 +124,24 @@ def build_design(
     """
     strata = strata if isinstance(strata, Coded) else Coded.of(strata)
     psus = psus if isinstance(psus, Coded) else Coded.of(psus)
-    n_codes = max(len(psus.labels), 1)
+    return numbered_design(strata, psus.codes, psus.labels)
+
+
+def numbered_design(
+    strata: Coded, psu_numbers: NDArray[np.int64], psu_codes: Sequence[str]
+) -> tuple[Design, NDArray[np.int64]]:
+    """:func:`build_design` of rows whose PSU codes come as numbers into the sorted
+    ``psu_codes`` (which may be made as they are read: a million "response:<id>"
+    need never be strings)."""
+    n_codes = max(len(psu_codes), 1)
     # a PSU is a (stratum, PSU code) pair: combine the integer codes, not the strings
-    pairs, psu_of_row = number_values(strata.codes * n_codes + psus.codes)
+    pairs, psu_of_row = number_values(strata.codes * n_codes + psu_numbers)
     psu_stratum = pairs // n_codes
     present_strata, psu_stratum = np.unique(psu_stratum, return_inverse=True)
     design = Design(
         stratum_labels=tuple(strata.labels[s] for s in present_strata.tolist()),
         psu_stratum=psu_stratum.astype(np.int64),
-        psu_codes=psus.labels,
+        psu_codes=psu_codes,
         psu_code_numbers=(pairs % n_codes).astype(np.int64),
     )
     return design, psu_of_row.astype(np.int64)

@@ -21,6 +21,7 @@ import numpy as np
 from sipas.models import Wave
 from sipas.services.questionnaires import parsed
 from sipas.services.results.packed import ChoiceReader
+from sipas.services.results.psus import response_psus
 from sipas.services.results.query import (
     Breakdown,
     Patterns,
@@ -46,7 +47,7 @@ from sipas.stats.compare import (
     independent_difference,
     index_differences,
 )
-from sipas.stats.design import Design, build_design
+from sipas.stats.design import Design, build_design, numbered_design
 from sipas.stats.indices import (
     FactorStructure,
     Indices,
@@ -75,9 +76,10 @@ def _pattern_design(
 ) -> tuple[Design, np.ndarray]:
     """The design and each pattern row's PSU (per unit, unless responses are PSUs)."""
     if per_response:
-        return build_design(
+        own_psus = per_unit_value(designs, patterns, lambda d: d.psu or "")
+        return numbered_design(
             per_unit_value(designs, patterns, lambda d: d.stratum),
-            _response_psus(designs, patterns),
+            *response_psus(own_psus, patterns.response_key),
         )
     unit_ids = sorted(designs)
     # here every unit has its PSU (one without would make the responses the PSUs)
@@ -86,19 +88,6 @@ def _pattern_design(
     lookup = np.zeros(max(unit_ids, default=0) + 1, dtype=np.int64)
     lookup[unit_ids] = unit_psu
     return design, lookup[patterns.unit_id]
-
-
-def _response_psus(designs: dict[int, UnitDesign], patterns: Patterns) -> Coded:
-    """Each record's PSU: its unit's, or for a unit without one its response
-    ("response:<id>"); only the distinct labels are made as strings."""
-    unit_psu = per_unit_value(designs, patterns, lambda d: d.psu or "")
-    own = np.asarray(unit_psu.labels)[unit_psu.codes] != ""
-    responses = patterns.response_key[~own]
-    codes = np.empty(len(patterns), dtype=np.int64)
-    codes[own] = unit_psu.codes[own]
-    codes[~own] = len(unit_psu.labels) + np.arange(len(responses))
-    labels = [*unit_psu.labels, *(f"response:{k}" for k in responses.tolist())]
-    return Coded.from_dictionary(labels, codes)
 
 
 #: Indices of a domain (record mask) under the wave's calibrated weights.

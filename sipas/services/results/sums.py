@@ -178,9 +178,10 @@ class WaveData:
             domains.codes,
             self.patterns.count,
         )
-        if within is not None:
+        if within is not None and not within.all():
             # records outside add nothing to any domain's per-PSU sums, and the
             # design (every PSU) is kept: leave them out rather than sum them too
+            # (no copy when every record is in)
             columns = tuple(column[within] for column in columns)
         psu, weight, codes, labels, counts = columns
         # made domain by domain as the indices use them: one domain's per-PSU

@@ -116,7 +116,7 @@ def test_killed_worker_without_tries_left_fails_in_words(setup):
     time.sleep(1.5)
     again = start_worker(setup["settings"], setup["folder"], JOBS_MAX_ATTEMPTS=1)
     try:
-        wait_for(lambda: job_row(job.id).status is not JobStatus.running)
+        wait_for(lambda: job_row(job.id).status in (JobStatus.done, JobStatus.failed))
     finally:
         stop(again)
     failed = job_row(job.id)

@@ -14,6 +14,7 @@ import unicodedata
 import uuid as uuid_module
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
@@ -250,11 +251,17 @@ def plan_rows(
     return plan
 
 
-#: A row's number, problems, whether it gives its response_id, and its id, unit
-#: and channel (None when wrong).
-_Fixed = tuple[
-    int, list[RowError], bool, uuid_module.UUID | None, int | None, Channel | None
-]
+class _Fixed(NamedTuple):
+    """A row's columns other than answers, checked: its problems so far, and its
+    id, unit and channel (None when wrong)."""
+
+    number: int
+    errors: list[RowError]
+    #: True when the file gives the response_id (not derived from the row)
+    given: bool
+    uuid: uuid_module.UUID | None
+    unit_id: int | None
+    channel: Channel | None
 
 
 class _RowChecker:
@@ -301,36 +308,29 @@ class _RowChecker:
         fixed = [self._fixed(number, cells) for number, cells in records]
         answers, answer_errors = self._answers(records)
         checked: list[tuple[ParsedRow | None, list[RowError]]] = []
-        for (
-            number,
-            errors,
-            given,
-            response_uuid,
-            unit_id,
-            channel,
-        ), row_answers, more in zip(fixed, answers, answer_errors, strict=True):
-            errors.extend(RowError(number, *problem) for problem in more)
-            if errors or response_uuid is None or unit_id is None or channel is None:
+        for row, row_answers, more in zip(fixed, answers, answer_errors, strict=True):
+            errors = row.errors
+            errors.extend(RowError(row.number, *problem) for problem in more)
+            if errors or row.uuid is None or row.unit_id is None or row.channel is None:
                 checked.append((None, errors))
                 continue
             answered, satisfied = criteria_masks(self.questionnaire, row_answers)
             parsed = ParsedRow(
-                number,
-                response_uuid,
-                unit_id,
-                channel,
+                row.number,
+                row.uuid,
+                row.unit_id,
+                row.channel,
                 row_answers,
                 answered,
                 satisfied,
-                given,
+                row.given,
                 pack_choices(self.choices, row_answers),
             )
             checked.append((parsed, errors))
         return checked
 
     def _fixed(self, number: int, cells: tuple[object, ...]) -> _Fixed:
-        """The row's problems so far, whether it gives its id, and its id, unit
-        and channel (None when wrong)."""
+        """The row's columns other than answers, checked."""
         errors: list[RowError] = []
 
         def fail(column: str, message: str) -> None:
@@ -350,7 +350,7 @@ class _RowChecker:
                 ),
             )
         given = bool(self.cell(cells, RESPONSE_ID))
-        return number, errors, given, response_uuid, unit_id, channel
+        return _Fixed(number, errors, given, response_uuid, unit_id, channel)
 
     def _uuid(
         self, number: int, cells: tuple[object, ...], fail: Fail

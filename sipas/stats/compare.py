@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -107,6 +107,19 @@ def domain_difference(
     `svycontrast(svyby(..., covmat=TRUE), c(1, -1))` does; df is that of the PSUs
     holding rows of either domain.
     """
+    return _difference_on(
+        _alignment(design, first, second), first, second, level, lonely_psu
+    )
+
+
+def _difference_on(
+    alignment: _Alignment,
+    first: Estimate,
+    second: Estimate,
+    level: float,
+    lonely_psu: LonelyPsu,
+) -> Difference:
+    """:func:`domain_difference` over PSUs already aligned."""
     if (
         first.psu_totals is None
         or second.psu_totals is None
@@ -114,43 +127,36 @@ def domain_difference(
         or second.psu_has_rows is None
     ):
         raise ValueError("both estimates need their per-PSU linearised totals")
-    design, (z, has_rows) = _aligned(
-        design,
-        (first.psu_totals, first.psu_has_rows, first.psu_ids),
-        (second.psu_totals, second.psu_has_rows, second.psu_ids),
-    )
+    design, (first_place, second_place) = alignment
+    z = np.zeros(design.n_psus)
+    has_rows = np.zeros(design.n_psus, dtype=bool)
+    z[first_place] += first.psu_totals
+    has_rows[first_place] |= first.psu_has_rows
+    z[second_place] += -1.0 * second.psu_totals
+    has_rows[second_place] |= second.psu_has_rows
     variance = total_variance(design, z, has_rows, lonely_psu)
     df = degrees_of_freedom(design, has_rows)
     return _difference(first.value - second.value, variance, df, level)
 
 
-#: An estimate's per-PSU totals, PSUs holding its rows, and their PSU numbers.
-_PerPsu = tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64] | None]
+#: The PSUs two estimates share out (a part of the design: the union of theirs),
+#: and where each estimate's per-PSU values go in it (a slice: every PSU in order).
+_Alignment = tuple[Design, tuple[NDArray[np.int64] | slice, NDArray[np.int64] | slice]]
 
 
-def _aligned(
-    design: Design, first: _PerPsu, second: _PerPsu
-) -> tuple[Design, tuple[NDArray[np.float64], NDArray[np.bool_]]]:
-    """first − second per PSU and the PSUs holding rows of either, over the union
-    of their PSUs when either holds only a part of the design's."""
-    if first[2] is None and second[2] is None:
-        return design, (first[0] - second[0], first[1] | second[1])
+def _alignment(design: Design, first: Estimate, second: Estimate) -> _Alignment:
+    """The union of the two estimates' PSUs, when either holds only a part of the
+    design's, and the place of each one's PSUs in it."""
+    if first.psu_ids is None and second.psu_ids is None:
+        return design, (slice(None), slice(None))
     every = np.arange(design.n_psus)
-    ids = [every if psus is None else psus for _, _, psus in (first, second)]
+    ids = [every if e.psu_ids is None else e.psu_ids for e in (first, second)]
     in_union = np.zeros(design.n_psus, dtype=bool)
     for psus in ids:
         in_union[psus] = True
     union = np.flatnonzero(in_union)
     place_of = np.cumsum(in_union) - 1  # a PSU's place in the union
-    z = np.zeros(len(union))
-    has_rows = np.zeros(len(union), dtype=bool)
-    for sign, (totals, rows, _), psus in zip(
-        (1.0, -1.0), (first, second), ids, strict=True
-    ):
-        place = place_of[psus]
-        z[place] += sign * totals
-        has_rows[place] |= rows
-    return design.part(union), (z, has_rows)
+    return design.part(union), (place_of[ids[0]], place_of[ids[1]])
 
 
 def _testable(first: Estimate, second: Estimate) -> bool:
@@ -174,19 +180,35 @@ def compare_domains(
     return domain_difference(design, first, second, level, lonely_psu).comparison
 
 
-def domain_standing(
+def domain_standings(
     design: Design,
-    domain: Estimate,
-    whole: Estimate,
+    pairs: Mapping[str, tuple[Estimate, Estimate]],
     level: float = 0.95,
     lonely_psu: LonelyPsu = LonelyPsu.adjust,
-) -> Standing:
-    """How a domain compares with the whole it is part of (the covariance of the
-    two is counted, as for any two domains of one design); untestable when either
-    has no design variance."""
-    if not _testable(domain, whole):
-        return Standing.untestable
-    return standing(domain_difference(design, domain, whole, level, lonely_psu))
+) -> dict[str, Standing]:
+    """How each domain compares with the whole it is part of, by code (the
+    covariance of the two is counted, as for any two domains of one design);
+    untestable when either has no design variance. The indices of one domain
+    share their PSUs: the union with the whole's is worked out once for all of
+    them, not once an index (a million PSUs: 25 ms each)."""
+    found: dict[str, Standing] = {}
+    alignment: _Alignment | None = None
+    aligned: tuple[object, object] = (None, None)
+    for code, (domain, whole) in pairs.items():
+        if not _testable(domain, whole):
+            found[code] = Standing.untestable
+            continue
+        if (
+            alignment is None
+            or aligned[0] is not domain.psu_ids
+            or aligned[1] is not whole.psu_ids
+        ):
+            alignment = _alignment(design, domain, whole)
+            aligned = (domain.psu_ids, whole.psu_ids)
+        found[code] = standing(
+            _difference_on(alignment, domain, whole, level, lonely_psu)
+        )
+    return found
 
 
 def independent_difference(

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sipas.stats import design as design_module
-from sipas.stats.compare import domain_difference
+from sipas.stats.compare import domain_difference, domain_standings, standing
 from sipas.stats.design import LonelyPsu, build_design, total_variance
 from sipas.stats.indices import FactorStructure, Options, compute_indices
 from sipas.stats.sums import domain_sums
@@ -245,3 +245,47 @@ def test_centring_a_block_of_psus_at_a_time_changes_no_variance(monkeypatch):
         c.estimate.variance for c in whole.criteria
     ]
     assert blocks.overall.estimate.variance == whole.overall.estimate.variance
+
+
+def test_standings_of_many_indices_share_one_alignment_per_domain():
+    """domain_standings gives each (domain, whole) pair the standing of its own
+    difference, whichever domain the pair before it was of (the alignment of a
+    domain's PSUs with the whole's is reused only for the same domain)."""
+    options = Options()
+    design, compact = per_domain(True, options)
+    whole = compute_indices(
+        design,
+        next(domain_sums(*_whole_columns(design))),
+        CRITERIA,
+        FACTORS,
+        options,
+    )
+
+    def results(indices):
+        return [*indices.criteria, *indices.factors, indices.overall]
+
+    pairs = {
+        f"{i}:{d}:{mine.code}": (mine.estimate, theirs.estimate)
+        for i, d in enumerate((0, 3, 0, 1))
+        for mine, theirs in zip(results(compact[d]), results(whole), strict=True)
+    }
+    found = domain_standings(design, pairs)
+    expected = {
+        code: standing(domain_difference(design, mine, theirs))
+        for code, (mine, theirs) in pairs.items()
+    }
+    assert found == expected
+    assert len(set(found.values())) >= 2
+
+
+def _whole_columns(design):
+    """The sample's rows as one domain, for domain_sums."""
+    _design, psu_of_row, weights, answers, _domain = sample()
+    return (
+        design.n_psus,
+        psu_of_row,
+        weights,
+        answers,
+        np.zeros(len(weights), dtype=np.int64),
+        1,
+    )

@@ -41,7 +41,7 @@ from sipas.stats.compare import (
     Comparison,
     Standing,
     compare_domains,
-    domain_standing,
+    domain_standings,
     independent_difference,
     index_differences,
 )
@@ -280,17 +280,12 @@ def _standings(
 ) -> dict[str, Standing]:
     """Where a unit stands against its scope on every index both estimate."""
     theirs = _by_code(scope)
-    return {
-        code: domain_standing(
-            data.design,
-            mine.estimate,
-            theirs[code].estimate,
-            options.level,
-            options.lonely_psu,
-        )
+    pairs = {
+        code: (mine.estimate, theirs[code].estimate)
         for code, mine in _by_code(unit).items()
         if code in theirs
     }
+    return domain_standings(data.design, pairs, options.level, options.lonely_psu)
 
 
 def _value(result: IndexResult) -> float:

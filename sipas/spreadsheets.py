@@ -19,12 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache, lru_cache
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.worksheet import Worksheet
 from xlsxwriter.utility import (
     _preserve_whitespace,
     _utf16_len,
@@ -32,6 +28,10 @@ from xlsxwriter.utility import (
     xl_col_to_name,
 )
 from xlsxwriter.xmlwriter import XMLwriter
+
+if TYPE_CHECKING:  # openpyxl (0.15 s) is imported when a workbook is written
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
 
 #: The characters a spreadsheet reads as the start of a formula, after any quotes.
 _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
@@ -91,6 +91,9 @@ class CsvWriter:
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         """Write rows, neutralised."""
+        if self._neutralised:
+            self._writer.writerows(rows)
+            return
         for row in rows:
             self.writerow(row)
 
@@ -102,6 +105,9 @@ def append_row(sheet: Worksheet | WriteOnlyWorksheet, row: Iterable[object]) -> 
 
 
 def _xlsx_value(sheet: Worksheet | WriteOnlyWorksheet, value: object) -> object:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell
+
     text = value.value if isinstance(value, Cell) else value
     if not (isinstance(text, str) and could_be_formula(text)):
         return value

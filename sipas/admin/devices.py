@@ -17,7 +17,6 @@ from sipas.auth.decorators import role_required
 from sipas.extensions import db
 from sipas.models import Device, Role, Unit
 from sipas.models.base import utcnow
-from sipas.reports.qr_svg import qr_svg
 from sipas.services.clock import as_utc
 from sipas.services.responses import devices
 
@@ -45,6 +44,9 @@ def _page(
 
 
 def _enrolment(device: Device, token: str) -> dict:
+    # ReportLab is imported when a PDF is made, not when the app starts
+    from sipas.reports.qr_svg import qr_svg
+
     url = request.host_url.rstrip("/") + devices.enrolment_path(device.unit, token)
     title = _("Enrolment QR code for %(name)s", name=device.name)
     return {"device": device, "url": url, "qr": qr_svg(url, title)}

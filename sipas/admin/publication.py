@@ -13,7 +13,7 @@ from sipas.admin.forms_publication import PublishForm, UnpublishForm
 from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
 from sipas.models import Role
-from sipas.reports.results_poster_pdf import POSTER_SIZES
+from sipas.reports.published import POSTER_SIZE_NAMES
 from sipas.services.waves.lookup import published_unit_or_404, wave_or_404
 from sipas.services.waves.publication import (
     PublicationRefused,
@@ -73,7 +73,7 @@ def wave_results_poster(code: str) -> ResponseReturnValue:
         flash(_("The results of this survey round are not published."), "warning")
         return redirect(url_for("admin.wave", code=wave.code))
     size = request.args.get("size", "a4")
-    if size not in POSTER_SIZES:
+    if size not in POSTER_SIZE_NAMES:
         abort(404)
     unit = published_unit_or_404(wave, request.args.get("unit", ""))
     return redirect(

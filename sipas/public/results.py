@@ -19,11 +19,7 @@ from sipas.public.blueprint import bp
 from sipas.public.cache import kept
 from sipas.public.method import method_paragraph
 from sipas.reports import figures
-from sipas.reports.results_poster_pdf import (
-    POSTER_SIZES,
-    answers_text,
-    render_results_poster,
-)
+from sipas.reports.published import POSTER_SIZE_NAMES, answers_text
 from sipas.services.clock import as_utc
 from sipas.services.results.dashboard import fingerprint
 from sipas.services.results.publication import published_results
@@ -60,8 +56,11 @@ def published_unit(wave_code: str, unit_code: str) -> ResponseReturnValue:
 @bp.get("/ket-qua/<wave_code>/<unit_code>/ap-phich.pdf")
 def published_poster(wave_code: str, unit_code: str) -> ResponseReturnValue:
     """The printable poster of a unit's published results (``?size=a4`` or a3)."""
+    # ReportLab is imported when a PDF is made, not when the app starts
+    from sipas.reports.results_poster_pdf import render_results_poster
+
     size = request.args.get("size", "a4").lower()
-    if size not in POSTER_SIZES:
+    if size not in POSTER_SIZE_NAMES:
         abort(404)
     wave = published_wave_or_404(wave_code)
     unit = published_unit_or_404(wave, unit_code)
@@ -103,7 +102,7 @@ def _render_page(wave: Wave, unit: Unit | None) -> str:
         r=document.results,
         fig=figures,
         method=method_paragraph(document.results),
-        poster_sizes=POSTER_SIZES,
+        poster_sizes=POSTER_SIZE_NAMES,
         answers_text=answers_text,
         title=_page_title(wave, unit),
     )

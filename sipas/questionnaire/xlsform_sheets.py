@@ -13,19 +13,19 @@ import warnings
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from sipas.questionnaire.sheet_bounds import (
     SheetLimits,
     SheetTooLarge,
     UnreadableSheet,
+    column_letters,
     measure,
 )
 from sipas.questionnaire.xlsform_relevant import N_
+
+if TYPE_CHECKING:  # openpyxl (0.15 s) is imported when a workbook is opened
+    from openpyxl.worksheet.worksheet import Worksheet
 
 #: Largest workbook accepted; checked on the bytes before openpyxl sees them.
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
@@ -157,6 +157,8 @@ def open_workbook(data: bytes, problems: list[SheetProblem]) -> Any | None:
         message = _TOO_LARGE[too_large.kind]
         problems.append(problem(None, message, limit=too_large.limit))
         return None
+    from openpyxl import load_workbook
+
     try:
         with warnings.catch_warnings():
             # Excel and Google Sheets write extensions openpyxl warns it drops
@@ -217,7 +219,7 @@ def read_sheet(worksheet: Worksheet, problems: list[SheetProblem]) -> Sheet:
             value: Any = sheet_cell.value
             if value is None:
                 continue
-            letter = get_column_letter(index)
+            letter = column_letters(index)
             if sheet_cell.data_type == "f":
                 problems.append(
                     problem(
@@ -235,6 +237,6 @@ def read_sheet(worksheet: Worksheet, problems: list[SheetProblem]) -> Sheet:
                 cells[letters[index]] = Cell(name, number, letter, letters[index])
         if values:
             first = Cell(name, number, "A", letters.get(1, ""))
-            by_heading = {h: get_column_letter(i) for i, h in letters.items()}
+            by_heading = {h: column_letters(i) for i, h in letters.items()}
             rows.append(Row(name, number, values, cells, first, by_heading))
     return Sheet(name, headers, rows)

@@ -7,8 +7,19 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from sipas.models import Unit
 from sipas.reports.wave_results import KeyShare, RankedUnit, WaveResults
+
+#: The poster's page sizes, by the name the address takes (?size=a3).
+POSTER_SIZE_NAMES = ("a4", "a3")
+
+
+def answers_text(figure: KeyShare) -> str:
+    """The counted answers in quotes: “3 lần” or “Trên 3 lần”."""
+    separator = " " + _("or") + " "
+    return separator.join(f"“{answer}”" for answer in figure.answers)
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,13 @@ from sipas.reports.fonts import BOLD, REGULAR
 from sipas.reports.paper_pdf import draw_qr
 from sipas.reports.pdf_styles import INK, MUTED, RULE  # registers the fonts
 from sipas.reports.poster_pdf import ACCENT, PALE, qr_code
-from sipas.reports.published import PublishedResults
+from sipas.reports.published import POSTER_SIZE_NAMES, PublishedResults, answers_text
 from sipas.reports.wave_results import KeyShare
 from sipas.stats.indices import IndexResult
 from sipas.stats.intervals import Interval
 
 #: Page sizes offered, by the name the address takes (?size=a3).
-POSTER_SIZES = {"a4": A4, "a3": A3}
+POSTER_SIZES = dict(zip(POSTER_SIZE_NAMES, (A4, A3), strict=True))
 WIDTH, HEIGHT = A4
 MARGIN = 1.6 * cm
 CONTENT = WIDTH - 2 * MARGIN
@@ -238,12 +238,6 @@ def _perception_paragraph(canvas: Canvas, figure: KeyShare, width: float):
         answers=answers_text(figure),
     )
     return _paragraph(canvas, text, QUESTION, width)
-
-
-def answers_text(figure: KeyShare) -> str:
-    """The counted answers in quotes: “3 lần” or “Trên 3 lần”."""
-    separator = " " + _("or") + " "
-    return separator.join(f"“{answer}”" for answer in figure.answers)
 
 
 def _draw_share(

@@ -9,7 +9,6 @@ from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from sipas.stats.design import Design, LonelyPsu, degrees_of_freedom, total_variance
 from sipas.stats.estimate import Estimate
@@ -89,6 +88,8 @@ def _difference(value: float, variance: float, df: float, level: float) -> Diffe
         # the design cannot measure this difference's error (e.g. each side lies in
         # one PSU): nothing can be claimed, so no interval excludes zero
         return Difference(value, se, df, -math.inf, math.inf, math.nan)
+    from scipy import special  # 0.1 s to import: not at every command's start
+
     t = float(special.stdtrit(df, 1 - (1 - level) / 2))
     p_value = float(2 * special.stdtr(df, -abs(value) / se))
     return Difference(value, se, df, value - t * se, value + t * se, p_value)

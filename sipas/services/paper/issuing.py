@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sipas.extensions import db
 from sipas.models import PaperForm, Unit, User, Wave, WaveStatus, WaveUnit
 from sipas.questionnaire.serials import SERIAL_DIGITS, format_serial
-from sipas.reports.paper_pdf import render_forms
 from sipas.services import questionnaires
 from sipas.services.audit import record_event
 from sipas.services.waves.lookup import visible_waves
@@ -232,6 +231,9 @@ def forms_pdf(forms: list[PaperForm], language: str) -> bytes:
     """The printable PDF of forms of one wave and unit (one batch)."""
     first = forms[0]
     questionnaire = questionnaires.parsed(first.wave.questionnaire)
+    # ReportLab is imported when a PDF is made, not when the app starts
+    from sipas.reports.paper_pdf import render_forms
+
     return render_forms(questionnaire, first.wave, first.unit, forms, language)
 
 

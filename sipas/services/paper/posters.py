@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from sipas.models import Unit, User, Wave
-from sipas.reports.poster_pdf import render_posters
 from sipas.services.audit import record_event
 from sipas.services.paper.issuing import printable_waves
 from sipas.services.units.lookup import all_units
@@ -61,6 +60,9 @@ def posters_pdf(
         object_type, object_id = "wave", wave.code
     else:
         raise ValueError("a unit or a wave is needed")
+    # ReportLab is imported when a PDF is made, not when the app starts
+    from sipas.reports.poster_pdf import render_posters
+
     data = render_posters(units, base_url, wave=wave, language=language)
     record_event(
         "poster.pdf",

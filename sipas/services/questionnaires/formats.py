@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
+from sipas import questionnaire
 from sipas.models import QuestionnaireVersion
-from sipas.questionnaire import write_workbook
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YAML_MIMETYPE = "application/yaml"
@@ -26,8 +26,8 @@ def to_yaml(definition: dict[str, Any]) -> str:
 
 
 def to_xlsx(definition: dict[str, Any]) -> bytes:
-    """The definition as an XLSForm-style workbook."""
-    return write_workbook(definition)
+    """The definition as an XLSForm-style workbook (openpyxl imported now)."""
+    return questionnaire.write_workbook(definition)
 
 
 def file_name(version: QuestionnaireVersion, extension: str) -> str:

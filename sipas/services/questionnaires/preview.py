@@ -13,7 +13,6 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from sipas.questionnaire import Questionnaire
-from sipas.reports.paper_pdf import render_forms
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +34,9 @@ class _Specimen:
 
 def paper_pdf(questionnaire: Questionnaire, language: str = "vi") -> bytes:
     """One paper form of ``questionnaire``, printed for a preview round."""
+    # ReportLab is imported when a PDF is made, not when the app starts
+    from sipas.reports.paper_pdf import render_forms
+
     title = _("Preview")
     place = _Named("PREVIEW", title, title)
     return render_forms(questionnaire, place, place, [_Specimen()], language)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -22,11 +23,12 @@ from sipas.models import (
     Wave,
     WaveUnit,
 )
-from sipas.reports.pdf import RenderedReport, render
-from sipas.reports.pdf_heading import Masthead
 from sipas.reports.wave_results import Thresholds, WaveResults
 from sipas.services.results.compute import wave_results
 from sipas.services.units.tree import ancestors, subtree_ids
+
+if TYPE_CHECKING:
+    from sipas.reports.pdf import RenderedReport
 
 #: Levels whose issuing body is their People's Committee (UBND).
 COMMITTEE_LEVELS = (UnitLevel.province, UnitLevel.district, UnitLevel.commune)
@@ -132,6 +134,10 @@ def build_report(
     say = progress or (lambda _stage: None)
     with force_locale(language):
         say(_("Computing the results…"))
+    # ReportLab is imported when a PDF is made, not when the app starts
+    from sipas.reports.pdf import render
+    from sipas.reports.pdf_heading import Masthead
+
     results = report_results(wave, root, language)
     head = Masthead(issuer_lines(wave, root), place_name(wave, root), today())
     with force_locale(language):

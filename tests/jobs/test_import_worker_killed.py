@@ -20,7 +20,7 @@ from sipas.services.questionnaires import parsed
 from sipas.services.units.lookup import unit_by_code
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import demo_target
-from tests.jobs.test_worker_killed import job_row, wait_for
+from tests.jobs.test_worker_killed import job_row, wait_for, wait_until_stalled
 from tests.jobs.workers import SLOW_WORKER, shared_app, start_worker, stop
 from tests.responses.test_imports import csv_file, make_row
 
@@ -70,8 +70,9 @@ def test_worker_killed_mid_store_leaves_nothing_and_the_retry_imports_once(setup
         ROWS,
     )
     assert (count(Response), count(ImportBatch)) == (0, 0)
+    wait_until_stalled(job_id)
     again = start_worker(setup["settings"], setup["folder"], JOBS_MAX_ATTEMPTS=2)
-    # it finds the job stalled (1 s without a sign of life), queues it again, runs it
+    # it finds the job stalled, queues it again, runs it
     try:
         wait_for(lambda: job_row(job_id).status in (JobStatus.done, JobStatus.failed))
     finally:

@@ -51,6 +51,19 @@ def wait_for(condition, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
+def wait_until_stalled(job_id: int) -> None:
+    """Wait until the killed worker's job has been silent for the stall time: a
+    worker queues such a job again when it starts, then only once a minute, so
+    the next worker must not start sooner (it starts in under a second)."""
+
+    def stalled() -> bool:
+        db.session.rollback()  # see the job as stored now
+        return job_id in {job.id for job in lifecycle.stalled_jobs()}
+
+    wait_for(stalled, seconds=10)
+    db.session.rollback()
+
+
 def parts(setup: dict) -> list[Path]:
     return sorted(Path(setup["settings"]["JOBS_DIR"]).glob(f"{files.PART_PREFIX}*"))
 
@@ -92,8 +105,7 @@ def test_killed_worker_leaves_no_file_and_the_job_is_made_again(setup):
     login(client, "analyst-1", STAFF_PASSWORD)
     answer = client.get(f"/admin/jobs/{job.id}/file")
     assert answer.status_code == 302  # back to the job's page: nothing to send
-    db.session.rollback()
-    time.sleep(1.5)  # the killed worker's job is now stalled
+    wait_until_stalled(job.id)
     again = start_worker(setup["settings"], setup["folder"], JOBS_MAX_ATTEMPTS=2)
     try:
         wait_for(lambda: job_row(job.id).status is JobStatus.done)
@@ -113,7 +125,7 @@ def test_killed_worker_leaves_no_file_and_the_job_is_made_again(setup):
 
 def test_killed_worker_without_tries_left_fails_in_words(setup):
     job = killed_mid_file(setup, max_attempts=1)
-    time.sleep(1.5)
+    wait_until_stalled(job.id)
     again = start_worker(setup["settings"], setup["folder"], JOBS_MAX_ATTEMPTS=1)
     try:
         wait_for(lambda: job_row(job.id).status in (JobStatus.done, JobStatus.failed))

@@ -121,9 +121,10 @@ def _difference_on(
     lonely_psu: LonelyPsu,
 ) -> Difference:
     """:func:`domain_difference` over PSUs already aligned."""
+    first_totals, second_totals = first.psu_values(), second.psu_values()
     if (
-        first.psu_totals is None
-        or second.psu_totals is None
+        first_totals is None
+        or second_totals is None
         or first.psu_has_rows is None
         or second.psu_has_rows is None
     ):
@@ -131,9 +132,9 @@ def _difference_on(
     design, (first_place, second_place) = alignment
     z = np.zeros(design.n_psus)
     has_rows = np.zeros(design.n_psus, dtype=bool)
-    z[first_place] += first.psu_totals
+    z[first_place] += first_totals
     has_rows[first_place] |= first.psu_has_rows
-    z[second_place] += -1.0 * second.psu_totals
+    z[second_place] += -1.0 * second_totals
     has_rows[second_place] |= second.psu_has_rows
     variance = total_variance(design, z, has_rows, lonely_psu)
     df = degrees_of_freedom(design, has_rows)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,7 +16,11 @@ from sipas.stats.design import (
     column_variances,
     degrees_of_freedom,
 )
-from sipas.stats.sums import CriterionSums, one_blas_thread
+from sipas.stats.sums import CriterionSums
+
+#: An estimate's per-PSU totals of its linearised values, or what makes them when a
+#: comparison asks (a round whose million responses are its PSUs: 8 MB each)
+PsuTotals = NDArray[np.float64] | Callable[[], NDArray[np.float64]]
 
 #: A variance below this share of p(1 - p) (a standard error below a 1e-10 share of
 #: one response's) is what rounding leaves of a variance that is zero.
@@ -40,10 +45,9 @@ class Estimate:
     #: rows of the design the estimate was made on, for Korn–Graubard's t ratio, when
     #: not ``n`` (a calibrated design keeps every row in a domain, as R does)
     design_rows: int | None = None
-    #: per-PSU totals of the linearised values (for differences between estimates)
-    psu_totals: NDArray[np.float64] | None = field(
-        default=None, repr=False, compare=False
-    )
+    #: per-PSU totals of the linearised values (for differences between estimates),
+    #: or what makes them: read them with :meth:`psu_values`
+    psu_totals: PsuTotals | None = field(default=None, repr=False, compare=False)
     #: PSUs holding rows of the estimate
     psu_has_rows: NDArray[np.bool_] | None = field(
         default=None, repr=False, compare=False
@@ -59,6 +63,12 @@ class Estimate:
         p = self.value
         if 0 < p < 1 and abs(self.variance) <= ROUNDING_NOISE * p * (1 - p):
             object.__setattr__(self, "variance", 0.0)
+
+    def psu_values(self) -> NDArray[np.float64] | None:
+        """The per-PSU totals of the linearised values (made now if they are made
+        when asked for), or None."""
+        totals = self.psu_totals
+        return totals() if callable(totals) else totals
 
     @property
     def se(self) -> float:
@@ -115,31 +125,86 @@ def criterion_estimates(
 ) -> list[Estimate]:
     """Each criterion's index Σw·sat / Σw·answered over the rows that answered it."""
     design = design_of(design, sums)
-    y, x = sums.satisfied_weight, sums.answered_weight
-    y_total, x_total = y.sum(axis=0), x.sum(axis=0)
+    y_total, x_total = sums.weight_totals()
     answered = x_total > 0
     safe_x = np.where(answered, x_total, 1.0)
     ratios = np.where(answered, y_total / safe_x, np.nan)
-    # (y - R·x) / X in one array (PSUs × criteria: 176 MB at a million PSUs)
-    z = np.nan_to_num(ratios) * x
-    np.subtract(y, z, out=z)
-    z /= safe_x
-    has_rows = sums.answered_count > 0
+    # the linearised value of R_k is (y_k - R_k·x_k) / X_k: a gradient per criterion
+    k = sums.n_criteria
+    gradient_y = np.diag(1.0 / safe_x)
+    gradient_x = np.diag(-np.nan_to_num(ratios) / safe_x)
+    has_rows = _answered(sums)
+    variances, totals = linearised_variances(
+        design, sums, gradient_y, gradient_x, has_rows, lonely_psu
+    )
     return ratio_estimates(
         RatioColumns(
             ratios=ratios,
             x_total=x_total,
             y_total=y_total,
-            variances=column_variances(design, z, has_rows, lonely_psu),
+            variances=variances,
             dfs=column_degrees_of_freedom(design, has_rows),
             n=sums.answered_count.sum(axis=0),
             satisfied=sums.satisfied_count.sum(axis=0),
             answered_weight_sq=sums.answered_weight_sq,
         ),
-        z,
+        totals if k else None,
         has_rows,
         design.psu_ids,
     )
+
+
+def _answered(sums: CriterionSums) -> NDArray[np.bool_]:
+    """PSUs × criteria: True where the PSU has answers to the criterion (the
+    per-response counts, 0 or 1 in a byte, read as such: no copy)."""
+    counts = sums.answered_count
+    if counts.dtype == np.int8 and sums.per_response:
+        return counts.view(np.bool_)
+    return counts > 0
+
+
+#: Columns of linearised values made at a time: PSUs × this many float64 (16 MB
+#: at a million PSUs), however many indices a domain has.
+COLUMNS_AT_ONCE = 2
+
+
+def linearised_variances(
+    design: Design,
+    sums: CriterionSums,
+    gradient_y: NDArray[np.float64],
+    gradient_x: NDArray[np.float64],
+    has_rows: NDArray[np.bool_],
+    lonely_psu: LonelyPsu,
+) -> tuple[NDArray[np.float64], list[PsuTotals]]:
+    """The variance of each column of linearised values Σ_k g_y,k·y_k + g_x,k·x_k
+    (gradients: K × columns; ``has_rows``: PSUs × columns, or PSUs for all), a few
+    columns at a time; and each column's per-PSU totals: kept, or where each PSU is
+    one response (`CriterionSums.per_response`) made again when asked for."""
+    n_columns = gradient_y.shape[1]
+    variances = np.empty(n_columns)
+    totals: list[PsuTotals] = []
+    for first in range(0, n_columns, COLUMNS_AT_ONCE):
+        block = slice(first, min(first + COLUMNS_AT_ONCE, n_columns))
+        if sums.per_response:
+            patterns = sums.answer_patterns
+            per_pattern = patterns.values(gradient_y[:, block], gradient_x[:, block])
+            z = patterns.spread(per_pattern)
+            # made again when a comparison asks: a few KB each, not 8 MB
+            totals += [
+                partial(patterns.spread, np.ascontiguousarray(per_pattern[:, j]))
+                for j in range(per_pattern.shape[1])
+            ]
+        else:
+            z = sums.linear_values(gradient_y[:, block], gradient_x[:, block])
+            totals += [z[:, j] for j in range(z.shape[1])]
+        rows = (
+            has_rows[:, block]
+            if has_rows.ndim == 2
+            else np.broadcast_to(has_rows[:, None], z.shape)
+        )
+        variances[block] = column_variances(design, z, rows, lonely_psu)
+        del z
+    return variances, totals
 
 
 @dataclass(frozen=True)
@@ -160,11 +225,11 @@ class RatioColumns:
 
 def ratio_estimates(
     columns: RatioColumns,
-    z: NDArray[np.float64] | None = None,
+    totals: Sequence[PsuTotals] | None = None,
     has_rows: NDArray[np.bool_] | None = None,
     psu_ids: NDArray[np.int64] | None = None,
 ) -> list[Estimate]:
-    """An Estimate per column (with its per-PSU linearised totals ``z``, and the
+    """An Estimate per column (with its per-PSU linearised ``totals``, and the
     PSUs they are of, if given)."""
     estimates = []
     for k, ratio in enumerate(columns.ratios.tolist()):
@@ -185,7 +250,7 @@ def ratio_estimates(
                 satisfied=int(columns.satisfied[k]),
                 deff=variance / srs if srs else None,
                 deff_kish=n * float(columns.answered_weight_sq[k]) / total_x**2,
-                psu_totals=None if z is None else z[:, k],
+                psu_totals=None if totals is None else totals[k],
                 psu_has_rows=None if has_rows is None else has_rows[:, k],
                 psu_ids=psu_ids,
             )
@@ -229,22 +294,19 @@ def combination_estimates(
 
     Equivalent to `svycontrast` on the totals (Σw·sat_k, Σw·answered_k): the delta
     method with their full covariance, so criteria answered by the same people count.
-    Each pooled term is one ratio of the summed totals of its criteria. All the
-    combinations' linearised values are one product of the per-PSU sums with the
-    gradients, and their variances one pass over the PSUs.
+    Each pooled term is one ratio of the summed totals of its criteria. The
+    combinations' linearised values are products of the per-PSU sums with the
+    gradients, a few combinations at a time (`linearised_variances`).
     """
     design = design_of(design, sums)
-    y_tot = sums.satisfied_weight.sum(axis=0)
-    x_tot = sums.answered_weight.sum(axis=0)
+    y_tot, x_tot = sums.weight_totals()
     ratios = np.divide(y_tot, x_tot, out=np.full_like(y_tot, np.nan), where=x_tot > 0)
     parts = [_gradient(y_tot, x_tot, ratios, c, pooled) for c, pooled in combinations]
     gradient_y = np.column_stack([g_y for _, g_y, _ in parts])
     gradient_x = np.column_stack([g_x for _, _, g_x in parts])
-    with one_blas_thread():
-        z = sums.satisfied_weight @ gradient_y + sums.answered_weight @ gradient_x
     has_rows = sums.row_count > 0
-    variances = column_variances(
-        design, z, np.repeat(has_rows[:, None], len(parts), axis=1), lonely_psu
+    variances, totals = linearised_variances(
+        design, sums, gradient_y, gradient_x, has_rows, lonely_psu
     )
     df = degrees_of_freedom(design, has_rows)
     n = int(sums.row_count.sum())
@@ -260,7 +322,7 @@ def combination_estimates(
                 sums, gradient_y[:, j], gradient_x[:, j], variances[j], n, population
             ),
             deff_kish=None,
-            psu_totals=z[:, j],
+            psu_totals=totals[j],
             psu_has_rows=has_rows,
             psu_ids=design.psu_ids,
         )

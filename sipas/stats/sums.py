@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -28,12 +28,19 @@ SATISFIED_FROM = 4
 
 @dataclass(frozen=True)
 class CriterionSums:
-    """Per-PSU sums for K criteria over one domain (arrays of shape (n_psus, K))."""
+    """Per-PSU sums for K criteria over one domain (arrays of shape (n_psus, K)).
 
-    #: Σ w·[answer ≥ 4]
-    satisfied_weight: NDArray[np.float64]
-    #: Σ w·[answered 1–5]
-    answered_weight: NDArray[np.float64]
+    Where each PSU holds one response (a round whose responses are their own
+    PSUs), the weighted sums are not kept: they are the counts (a byte each)
+    times ``row_weight``, and :meth:`weight_totals` and :meth:`linear_values`
+    make what is asked of them from those, without a PSUs × K array of float64
+    (176 MB each at a million PSUs).
+    """
+
+    #: Σ w·[answer ≥ 4] (None: ``satisfied_count`` × ``row_weight``)
+    satisfied_weight: NDArray[np.float64] | None
+    #: Σ w·[answered 1–5] (None: ``answered_count`` × ``row_weight``)
+    answered_weight: NDArray[np.float64] | None
     #: Σ w²·[answered] over the domain, per criterion, shape (K,) (Kish's deff)
     answered_weight_sq: NDArray[np.float64]
     #: number of answering rows (bytes when each PSU is one response)
@@ -57,7 +64,144 @@ class CriterionSums:
     @property
     def n_criteria(self) -> int:
         """Number of criteria summed."""
-        return int(self.answered_weight.shape[1])
+        return int(self.answered_count.shape[1])
+
+    @property
+    def per_response(self) -> bool:
+        """Each PSU holds one response: the weighted sums are made when used."""
+        return self.satisfied_weight is None or self.answered_weight is None
+
+    def weighted_sums(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The per-PSU (Σw·satisfied, Σw·answered), PSUs × K, made from the counts
+        where they are not kept."""
+        if self.satisfied_weight is None or self.answered_weight is None:
+            weight = self.row_weight[:, None]
+            return self.satisfied_count * weight, self.answered_count * weight
+        return self.satisfied_weight, self.answered_weight
+
+    def weight_totals(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(Σw·satisfied, Σw·answered) of each criterion over the domain."""
+        if self.satisfied_weight is None or self.answered_weight is None:
+            patterns = self.answer_patterns
+            with one_blas_thread():
+                return (
+                    patterns.satisfied.T @ patterns.weight,
+                    patterns.answered.T @ patterns.weight,
+                )
+        return self.satisfied_weight.sum(axis=0), self.answered_weight.sum(axis=0)
+
+    def linear_values(
+        self, gradient_y: NDArray[np.float64], gradient_x: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Per PSU, Σ_k g_y,k·(Σw·satisfied_k) + g_x,k·(Σw·answered_k) for each
+        column of the gradients (K × columns): the per-PSU totals of the
+        linearised values of combinations of the criteria's totals."""
+        if self.satisfied_weight is None or self.answered_weight is None:
+            patterns = self.answer_patterns
+            return patterns.spread(patterns.values(gradient_y, gradient_x))
+        with one_blas_thread():
+            found: NDArray[np.float64] = (
+                self.satisfied_weight @ gradient_y + self.answered_weight @ gradient_x
+            )
+            return found
+
+    @cached_property
+    def answer_patterns(self) -> AnswerPatterns:
+        """The distinct patterns of answers of the responses, where each PSU is
+        one response (:class:`AnswerPatterns`)."""
+        return AnswerPatterns.of(
+            self.answered_count, self.satisfied_count, self.row_weight
+        )
+
+
+@dataclass(frozen=True)
+class AnswerPatterns:
+    """The responses of a domain whose PSUs are its responses, by pattern of
+    answers (each criterion: no answer, answered, satisfied).
+
+    A linear combination of the criteria's indicators has one value per pattern:
+    it is worked out for the few thousand patterns and each response gets its
+    pattern's value times its weight. An index's per-PSU values are then its
+    values per pattern (a few KB), not a float per PSU (8 MB at a million), and
+    are made again in milliseconds when a comparison asks for them."""
+
+    #: patterns × K: 1.0 where the pattern answered the criterion (satisfied too)
+    answered: NDArray[np.float64]
+    satisfied: NDArray[np.float64]
+    #: the pattern of each response (PSU)
+    pattern_of: NDArray[np.int64]
+    #: each response's weight, and the summed weight of each pattern
+    response_weight: NDArray[np.float64]
+    weight: NDArray[np.float64]
+
+    @classmethod
+    def of(
+        cls,
+        answered: NDArray[Any],
+        satisfied: NDArray[Any],
+        response_weight: NDArray[np.float64],
+    ) -> AnswerPatterns:
+        """The patterns of responses × K answered and satisfied flags."""
+        distinct, first, pattern_of = _distinct_patterns(answered, satisfied)
+        # each pattern's class of answer to each criterion: 0, 1 or 2
+        pattern_classes = np.add(answered[first], satisfied[first], dtype=np.int8)
+        return cls(
+            answered=(pattern_classes >= 1).astype(np.float64),
+            satisfied=(pattern_classes == 2).astype(np.float64),
+            pattern_of=pattern_of,
+            response_weight=response_weight,
+            weight=np.bincount(
+                pattern_of, weights=response_weight, minlength=distinct
+            ).astype(np.float64),
+        )
+
+    def values(
+        self, gradient_y: NDArray[np.float64], gradient_x: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Patterns × columns: Σ_k g_y,k·satisfied_k + g_x,k·answered_k."""
+        with one_blas_thread():
+            found: NDArray[np.float64] = (
+                self.satisfied @ gradient_y + self.answered @ gradient_x
+            )
+            return found
+
+    def spread(self, per_pattern: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Each response's pattern's value (patterns × columns, or patterns)
+        times its weight: the per-PSU values."""
+        found = per_pattern[self.pattern_of]
+        found *= (
+            self.response_weight if found.ndim == 1 else self.response_weight[:, None]
+        )
+        return found
+
+
+#: Criteria whose answer classes (three each) fit in one 64-bit key.
+KEYED_CRITERIA = 39
+
+
+def _distinct_patterns(
+    answered: NDArray[Any], satisfied: NDArray[Any]
+) -> tuple[int, NDArray[np.int64], NDArray[np.int64]]:
+    """How many distinct rows of classes of answer (answered + satisfied: 0, 1
+    or 2 per criterion) the responses have, the first response of each (in the
+    order of the patterns' keys) and each response's number among them."""
+    if answered.shape[1] <= KEYED_CRITERIA:
+        key = np.zeros(len(answered), dtype=np.int64)
+        for k in range(answered.shape[1]):  # the classes read as a number in base 3
+            key *= 3
+            key += answered[:, k]
+            key += satisfied[:, k]
+        _keys, first, pattern_of = np.unique(
+            key, return_index=True, return_inverse=True
+        )
+    else:
+        _rows, first, pattern_of = np.unique(
+            np.add(answered, satisfied, dtype=np.int8),
+            axis=0,
+            return_index=True,
+            return_inverse=True,
+        )
+    return len(first), first.astype(np.int64), pattern_of.reshape(-1).astype(np.int64)
 
 
 #: Rows per block when forming the Gram totals, to keep memory flat on large files.
@@ -125,14 +269,15 @@ def domain_sums(
     # criteria × records: each criterion's codes contiguous (no copy for a file's
     # column-major answers)
     by_criterion = np.ascontiguousarray(answer_codes(answers).T)
+    if counts is not None and bool(np.all(counts == 1)):
+        counts = None  # each record one response: no copy of the weights
     totals = weights if counts is None else weights * counts
-    squares = weights * totals
     if n_domains == 1:
         yield _sums_of(
             n_psus,
             psu_of_row,
+            weights,
             totals,
-            squares,
             by_criterion,
             counts,
             with_gram,
@@ -144,35 +289,48 @@ def domain_sums(
     order = np.argsort(domain_of_row, kind="stable")
     bounds = np.searchsorted(domain_of_row[order], np.arange(n_domains + 1))
     for d in range(n_domains):
-        rows = order[bounds[d] : bounds[d + 1]]
         yield _sums_of(
             n_psus,
-            psu_of_row[rows],
-            totals[rows],
-            squares[rows],
-            by_criterion[:, rows],
-            None if counts is None else counts[rows],
+            psu_of_row,
+            weights,
+            totals,
+            by_criterion,
+            counts,
             with_gram,
             compact,
+            rows=order[bounds[d] : bounds[d + 1]],
         )
 
 
 def _sums_of(
     n_psus: int,
     psu_of_row: NDArray[np.int64],
+    weights: NDArray[np.float64],
     totals: NDArray[np.float64],
-    squares: NDArray[np.float64],
     by_criterion: NDArray[np.int8],
     counts: NDArray[np.int64] | None,
     with_gram: bool,
     compact: bool,
+    rows: NDArray[np.int64] | None = None,
 ) -> CriterionSums:
-    """One domain's sums from its records (``totals``, ``squares``: each record's
-    Σw and Σw²; ``by_criterion``: criteria × records)."""
-    psus, cell_of_row = _numbered(psu_of_row, n_psus)
-    per_cell = _per_cell_sums(
-        len(psus), *_by_cell(cell_of_row, totals, by_criterion, counts)
+    """One domain's sums from its records (``totals``: each record's Σw, its
+    weight times its count; ``by_criterion``: criteria × records), which are
+    ``rows`` of the arrays given (None: all of them)."""
+    psus, cell_of_row = _numbered(
+        psu_of_row if rows is None else psu_of_row[rows], n_psus
     )
+    if len(psus) > MANY_CELLS:
+        # the records in cell order (stable: each cell's sum in the same order):
+        # counting into a million cells in record order misses the cache at
+        # every record
+        order = np.argsort(cell_of_row, kind="stable")
+        cell_of_row = cell_of_row[order]
+        rows = order if rows is None else rows[order]
+    if rows is not None:  # the domain's records gathered once, in that order
+        weights, totals = weights[rows], totals[rows]
+        by_criterion = by_criterion[:, rows]
+        counts = None if counts is None else counts[rows]
+    squares = weights * totals  # each record's Σw²
     k = by_criterion.shape[0]
     grams: dict[str, NDArray[Any]] = {}
     if with_gram:
@@ -183,12 +341,22 @@ def _sums_of(
             "gram_aa": gram[k:, k:],
         }
     else:
-        weight_sq = (by_criterion > 0) @ squares
-    spread: dict[str, NDArray[Any]] = {}
+        # a criterion at a time: the flags of all of them as float64 would be
+        # criteria × records × 8 bytes (176 MB at a million records)
+        weight_sq = np.array([np.dot(codes > 0, squares) for codes in by_criterion])
+    del squares, weights
+    per_cell = _per_cell_sums(len(psus), cell_of_row, totals, by_criterion, counts)
+    del by_criterion
+    # over every PSU of the design unless compact; as they are when the domain
+    # has records in every PSU (psus are increasing: then they are 0..n-1)
+    as_they_are = compact or len(psus) == n_psus
+    spread: dict[str, Any] = {}
     for name in list(per_cell):
         # each array let go once spread (a million PSUs: 176 MB each)
         values = per_cell.pop(name)
-        spread[name] = values if compact else _spread(values, psus, n_psus)
+        spread[name] = (
+            values if as_they_are or values is None else _spread(values, psus, n_psus)
+        )
         del values
     return CriterionSums(
         **spread,
@@ -218,28 +386,6 @@ SPARSE_RATIO = 16
 MANY_CELLS = 1 << 16
 
 
-def _by_cell(
-    cell_of_row: NDArray[np.int64],
-    totals: NDArray[np.float64],
-    by_criterion: NDArray[np.int8],
-    counts: NDArray[np.int64] | None,
-) -> tuple[
-    NDArray[np.int64], NDArray[np.float64], NDArray[np.int8], NDArray[np.int64] | None
-]:
-    """The records in cell order (stable: each cell's sum in the same order) when
-    there are many cells: counting into a million cells in record order misses
-    the cache at every record."""
-    if int(cell_of_row.max(initial=0)) < MANY_CELLS:
-        return cell_of_row, totals, by_criterion, counts
-    order = np.argsort(cell_of_row, kind="stable")
-    return (
-        cell_of_row[order],
-        totals[order],
-        by_criterion[:, order],
-        None if counts is None else counts[order],
-    )
-
-
 def _spread(
     values: NDArray[_Scalar], psus: NDArray[np.int64], n_psus: int
 ) -> NDArray[_Scalar]:
@@ -264,11 +410,13 @@ def _per_cell_sums(
     totals: NDArray[np.float64],
     by_criterion: NDArray[np.int8],
     counts: NDArray[np.int64] | None,
-) -> dict[str, NDArray[Any]]:
+) -> dict[str, NDArray[Any] | None]:
     """The per-PSU fields of CriterionSums, one row per (domain, PSU) cell: Σw and
     response counts per (cell, class of answer: none, answered below satisfied,
     satisfied) from two bincounts per criterion over one integer key."""
     if n_cells == len(cell_of_row):  # records are put in cell order (if not yet)
+        if bool(np.all(cell_of_row[1:] > cell_of_row[:-1])):
+            return _one_record_per_cell(totals, by_criterion, counts)
         order = np.argsort(cell_of_row, kind="stable")
         return _one_record_per_cell(
             totals[order],
@@ -308,25 +456,28 @@ def _one_record_per_cell(
     totals: NDArray[np.float64],
     by_criterion: NDArray[np.int8],
     counts: NDArray[np.int64] | None,
-) -> dict[str, NDArray[Any]]:
+) -> dict[str, NDArray[Any] | None]:
     """`_per_cell_sums` where each cell holds one record (records in cell order):
     every sum is that record's value (every response its own PSU)."""
     answered, satisfied = by_criterion > 0, by_criterion >= SATISFIED_FROM
     ones = np.ones(len(totals), dtype=np.int64) if counts is None else counts
     if counts is None or counts.max(initial=0) <= 1:
         # each record one response: counts of 0 or 1, a byte each (PSUs ×
-        # criteria: 22 MB instead of 176 MB each at a million PSUs)
-        answered_count, satisfied_count = (
-            answered.view(np.int8),
-            satisfied.view(np.int8),
-        )
-    else:
-        answered_count, satisfied_count = answered * ones, satisfied * ones
+        # criteria: 22 MB instead of 176 MB each at a million PSUs), and the
+        # weighted sums are those times the weights (CriterionSums: not kept)
+        return {
+            "satisfied_weight": None,
+            "answered_weight": None,
+            "answered_count": answered.view(np.int8).T,
+            "satisfied_count": satisfied.view(np.int8).T,
+            "row_count": ones.copy(),
+            "row_weight": totals.copy(),
+        }
     return {
         "satisfied_weight": (satisfied * totals).T,
         "answered_weight": (answered * totals).T,
-        "answered_count": answered_count.T,
-        "satisfied_count": satisfied_count.T,
+        "answered_count": (answered * ones).T,
+        "satisfied_count": (satisfied * ones).T,
         "row_count": ones.copy(),
         "row_weight": totals.copy(),
     }

@@ -124,3 +124,12 @@ RAKE_SPEC = {
         },
     ],
 }
+
+
+def sums_field(sums, name: str):
+    """A field of CriterionSums by name, the weighted sums made from the counts
+    where each PSU is one response (they are not kept then)."""
+    if name in ("satisfied_weight", "answered_weight"):
+        satisfied, answered = sums.weighted_sums()
+        return satisfied if name == "satisfied_weight" else answered
+    return getattr(sums, name)

@@ -1,0 +1,124 @@
+"""Sums where each PSU is one response keep no weighted per-PSU arrays: they are
+the answer flags times the weights, and every combination of them is worked out
+per pattern of answers (sipas/stats/sums.py: AnswerPatterns). Every figure must
+equal that of the same sums kept as arrays, and the estimates' per-PSU values,
+made again when a comparison asks, must be the ones their variances came from."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from sipas.stats.compare import domain_difference
+from sipas.stats.design import total_variance
+from sipas.stats.indices import Options, compute_indices
+from sipas.stats.sums import KEYED_CRITERIA, AnswerPatterns, criterion_sums
+from sipas.stats.tree import with_tree
+from tests.stats.test_one_pass import CRITERIA, FACTORS, TREE, figures, same, sample
+
+
+def lean_and_kept(seed: int = 5):
+    """The sums of a sample whose rows are their own PSUs, as made (per
+    response) and with their weighted sums kept as arrays."""
+    design, psu_of_row, weights, answers, _domain = sample(seed)
+    lean = criterion_sums(design.n_psus, psu_of_row, weights, answers)
+    satisfied, answered = lean.weighted_sums()
+    kept = replace(lean, satisfied_weight=satisfied, answered_weight=answered)
+    assert lean.per_response
+    assert not kept.per_response
+    return design, lean, kept
+
+
+def indices_of(design, sums):
+    options = Options()
+    indices = compute_indices(design, sums, CRITERIA, FACTORS, options)
+    return with_tree(indices, design, sums, CRITERIA, TREE, options)
+
+
+def test_every_index_equals_that_of_the_kept_sums():
+    design, lean, kept = lean_and_kept()
+    for mine, theirs in zip(
+        figures(indices_of(design, lean)),
+        figures(indices_of(design, kept)),
+        strict=True,
+    ):
+        assert same(mine.value, theirs.value)
+        assert same(mine.variance, theirs.variance)
+        assert (mine.df, mine.n, mine.satisfied) == (
+            theirs.df,
+            theirs.n,
+            theirs.satisfied,
+        )
+        assert same(mine.deff, theirs.deff)
+        # made when asked for (a few bytes a pattern), not an array per PSU
+        assert callable(mine.psu_totals)
+        assert isinstance(theirs.psu_totals, np.ndarray)
+        np.testing.assert_allclose(
+            mine.psu_values(), theirs.psu_values(), rtol=1e-12, atol=1e-300
+        )
+
+
+def test_values_made_again_are_those_the_variance_came_from():
+    """The variance of an estimate is that of its per-PSU values as a comparison
+    gets them later, and they come out the same each time they are made."""
+    design, lean, _kept = lean_and_kept()
+    for estimate in figures(indices_of(design, lean)):
+        values = estimate.psu_values()
+        assert values is not None
+        assert np.array_equal(values, estimate.psu_values())
+        recomputed = total_variance(design, values, estimate.psu_has_rows)
+        assert same(recomputed, estimate.variance)
+
+
+def test_a_difference_between_per_response_estimates_equals_the_kept_one():
+    design, lean, kept = lean_and_kept()
+    mine, theirs = indices_of(design, lean), indices_of(design, kept)
+    for first, second in [(0, 2), (4, 1)]:
+        lean_difference = domain_difference(
+            design, mine.criteria[first].estimate, mine.factors[second].estimate
+        )
+        kept_difference = domain_difference(
+            design, theirs.criteria[first].estimate, theirs.factors[second].estimate
+        )
+        assert same(lean_difference.se, kept_difference.se)
+        assert lean_difference.df == kept_difference.df
+
+
+def test_linear_values_and_totals_equal_the_products_of_the_kept_sums():
+    _design, lean, kept = lean_and_kept(seed=8)
+    rng = np.random.default_rng(2)
+    gradient_y = rng.normal(size=(len(CRITERIA), 3))
+    gradient_x = rng.normal(size=(len(CRITERIA), 3))
+    gradient_y[2] = gradient_x[2] = 0.0  # a criterion no combination uses
+    np.testing.assert_allclose(
+        lean.linear_values(gradient_y, gradient_x),
+        kept.linear_values(gradient_y, gradient_x),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    for mine, theirs in zip(lean.weight_totals(), kept.weight_totals(), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_criteria", [3, KEYED_CRITERIA, KEYED_CRITERIA + 6])
+def test_each_response_gets_its_own_pattern(n_criteria):
+    """Responses share a pattern exactly when they answered alike (none, below,
+    satisfied) on every criterion: with a key in base 3, and past the key's
+    reach, by comparing the rows."""
+    rng = np.random.default_rng(n_criteria)
+    classes = rng.choice([0, 1, 2], size=(400, n_criteria), p=[0.1, 0.2, 0.7])
+    classes[200:] = classes[rng.integers(0, 200, 200)]  # patterns repeated
+    answered = (classes >= 1).astype(np.int8)
+    satisfied = (classes == 2).astype(np.int8)
+    weights = rng.uniform(1, 3, 400)
+    patterns = AnswerPatterns.of(answered, satisfied, weights)
+    assert len(patterns.weight) == len(np.unique(classes, axis=0))
+    found = patterns.answered + patterns.satisfied
+    assert np.array_equal(found[patterns.pattern_of], classes)
+    np.testing.assert_allclose(
+        patterns.weight,
+        np.bincount(patterns.pattern_of, weights=weights),
+        rtol=1e-15,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 #: Owner reads and writes, the group (the backup or web-server user) reads.
 SHARED_WITH_GROUP = 0o640
@@ -24,3 +24,29 @@ def write_private(path: Path, data: bytes, mode: int = SHARED_WITH_GROUP) -> Non
     """Write ``data`` to ``path`` with ``mode`` permissions."""
     with open_private(path, mode) as handle:
         handle.write(data)
+
+
+class FileChunks:
+    """An open file's bytes read a chunk at a time, the file closed at the end, or
+    when the reader stops early (``close``, as a WSGI server does) or lets go."""
+
+    def __init__(self, source: IO[bytes], chunk_size: int = 1 << 20) -> None:
+        self._source = source
+        self._chunk_size = chunk_size
+
+    def __iter__(self) -> FileChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk = b"" if self._source.closed else self._source.read(self._chunk_size)
+        if not chunk:
+            self.close()
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        """Close the file (a temporary one is removed)."""
+        self._source.close()
+
+    def __del__(self) -> None:
+        self.close()

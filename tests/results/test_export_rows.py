@@ -190,7 +190,7 @@ def test_responses_beyond_a_sheet_continue_on_further_sheets_as_the_first_says(
     counted = exports.count_counted(varied_wave)
     with demo_app.test_request_context():
         results = dashboard.compute_results(varied_wave, None)
-        data = workbook.results_workbook(results, None, {})
+        data = b"".join(workbook.results_workbook(results, None, {}))
     book = load_workbook(io.BytesIO(data))
     parts = [s for s in book.worksheets if s.title.startswith("Phiếu trả lời")]
     assert [s.title for s in parts] == [
@@ -253,7 +253,7 @@ def test_a_workbook_of_many_responses_may_pass_four_gigabytes(
     )
     with demo_app.test_request_context():
         results = dashboard.compute_results(varied_wave, None)
-        data = workbook.results_workbook(results, None, {})
+        data = b"".join(workbook.results_workbook(results, None, {}))
         assert allowed == [True]
         monkeypatch.setattr(workbook, "LARGE_FROM", 406)
         workbook.results_workbook(results, None, {})

@@ -202,6 +202,8 @@ def test_each_responses_answers_from_packed_choices_are_those_of_the_rows(
     assert "expectations" not in packed[skipped]
     with demo_app.test_request_context():
         results = dashboard.compute_results(filled_wave, None)
-        assert workbook.results_workbook(results, None, {})  # no None to label
+        assert b"".join(
+            workbook.results_workbook(results, None, {})
+        )  # no None to label
     unpack(filled_wave)
     assert per_response() == packed

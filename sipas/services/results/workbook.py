@@ -3,7 +3,7 @@ as option labels, and the tables of the dashboard as numbers Excel computes with
 
 from __future__ import annotations
 
-import io
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 
+from sipas.files import FileChunks
 from sipas.i18n import format_number
 from sipas.models import Wave
 from sipas.questionnaire import Item, ItemType, Questionnaire
@@ -52,16 +53,23 @@ def results_workbook(
     unit_ids: Collection[int] | None,
     channel_labels: dict[str, str],
     progress: Progress | None = None,
-) -> bytes:
-    """The workbook as bytes: responses first, then the dashboard's tables;
-    ``progress`` hears ``(responses done, responses total)`` after each batch."""
-    buffer = io.BytesIO()
-    workbook = StreamedWorkbook(buffer)
-    _responses_sheets(workbook, results, unit_ids, channel_labels, progress)
-    for title, columns, rows in _tables(results):
-        _table_sheet(workbook, title, columns, rows)
-    workbook.close()
-    return buffer.getvalue()
+) -> Iterator[bytes]:
+    """The workbook as chunks of bytes: responses first, then the dashboard's
+    tables; ``progress`` hears ``(responses done, responses total)`` after each
+    batch. The file is made whole before the first chunk is returned, in a
+    temporary file: a million responses make 240 MB, never held in memory."""
+    target = tempfile.TemporaryFile(prefix="sipas-workbook-")
+    try:
+        workbook = StreamedWorkbook(target)
+        _responses_sheets(workbook, results, unit_ids, channel_labels, progress)
+        for title, columns, rows in _tables(results):
+            _table_sheet(workbook, title, columns, rows)
+        workbook.close()
+        target.seek(0)
+    except BaseException:
+        target.close()
+        raise
+    return FileChunks(target)
 
 
 def _labeller(item: Item, language: str) -> Callable[[str], CellValue]:

@@ -79,17 +79,20 @@ def packed_choices(wave: Wave) -> PackedChoices | None:
         Response.wave_id == wave.id, Response.status == ResponseStatus.complete
     )
     keys: list[np.ndarray] = []
-    packed: list[bytes] = []
+    # a batch's bytes made a matrix at once: a million bytes objects (80 MB)
+    # are never held together
+    matrices: list[np.ndarray] = [np.zeros((0, layout.size), np.uint8)]
     result = db.session.connection().execute(statement)
     try:
         while rows := result.cursor.fetchmany(FETCH_ROWS):
             keys.append(np.fromiter(map(itemgetter(0), rows), np.int64, len(rows)))
-            packed.extend(map(itemgetter(1), rows))
+            matrix = packed_matrix(list(map(itemgetter(1), rows)), layout)
+            if matrix is None:
+                return None
+            matrices.append(matrix)
+            del rows
     finally:
         result.close()
-    matrix = packed_matrix(packed, layout)
-    if matrix is None:
-        return None
     both = np.concatenate(keys) if keys else np.zeros(0, np.int64)
     unit_id, response_id = np.divmod(both, UNIT_FACTOR)
-    return PackedChoices(unit_id, response_id, matrix, layout)
+    return PackedChoices(unit_id, response_id, np.concatenate(matrices), layout)

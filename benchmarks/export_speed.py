@@ -81,7 +81,9 @@ with app.test_request_context():
         found["statistics_seconds"] = time.perf_counter() - start
         found["statistics_peak_mb"] = peak_mb()
         start, start_cpu = time.perf_counter(), cpu()
-        chunks = [workbook.results_workbook(results, None, {})]
+        chunks = workbook.results_workbook(results, None, {})
+        if isinstance(chunks, bytes):  # a tree that still held the file in memory
+            chunks = [chunks]
     for chunk in chunks:
         digest.update(chunk)
         size += len(chunk)

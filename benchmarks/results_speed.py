@@ -73,7 +73,7 @@ ENGINE = """
 import itertools, json, sys, time
 import numpy as np
 from sipas.questionnaire import load_file
-from sipas.stats.compare import compare_domains, domain_standing
+from sipas.stats.compare import compare_domains, domain_standings
 from sipas.stats.design import build_design
 from sipas.stats.indices import Options, compute_indices
 from sipas.stats.structure import factor_structure, index_structure
@@ -111,7 +111,8 @@ for a, b in itertools.combinations(units, 2):
     figures.append(str(compare_domains(design, a.overall.estimate, b.overall.estimate)))
 overall = whole.overall.estimate
 for u in units:
-    figures.append(str(domain_standing(design, u.overall.estimate, overall)))
+    pair = {"overall": (u.overall.estimate, overall)}
+    figures.append(str(domain_standings(design, pair)["overall"]))
 print(json.dumps({"seconds": time.perf_counter() - start, "responses": n,
                   "figures": figures}))
 """
@@ -122,26 +123,34 @@ def probe(tree: Path, wave: str, script: str = PROBE) -> dict:
     return probe_json(tree, script, wave)
 
 
-def largest_difference(before: object, after: object) -> float:
+def largest_difference(before: object, after: object) -> tuple[float, str]:
     """The largest relative difference between two nests of figures (inf when
-    their shapes or any non-number differ)."""
+    their shapes or any non-number differ), and where it is."""
     if isinstance(before, float) or isinstance(after, float):
         if not isinstance(before, int | float) or not isinstance(after, int | float):
-            return math.inf
+            return math.inf, ""
         if math.isnan(before) and math.isnan(after):
-            return 0.0
+            return 0.0, ""
         scale = max(abs(before), abs(after))
-        return 0.0 if scale == 0 else abs(before - after) / scale
+        return (0.0 if scale == 0 else abs(before - after) / scale), ""
     if isinstance(before, dict) and isinstance(after, dict):
         if before.keys() != after.keys():
-            return math.inf
-        return max((largest_difference(before[k], after[k]) for k in before), default=0)
-    if isinstance(before, list) and isinstance(after, list):
+            return math.inf, "(keys)"
+        pairs = [(str(k), before[k], after[k]) for k in before]
+    elif isinstance(before, list) and isinstance(after, list):
         if len(before) != len(after):
-            return math.inf
-        pairs = zip(before, after, strict=True)
-        return max((largest_difference(b, a) for b, a in pairs), default=0.0)
-    return 0.0 if before == after else math.inf
+            return math.inf, "(length)"
+        pairs = [
+            (str(k), b, a) for k, (b, a) in enumerate(zip(before, after, strict=True))
+        ]
+    else:
+        return (0.0, "") if before == after else (math.inf, repr(before))
+    found = [
+        (difference, f"{key}/{where}")
+        for key, b, a in pairs
+        for difference, where in [largest_difference(b, a)]
+    ]
+    return max(found, default=(0.0, ""))
 
 
 def main() -> None:
@@ -179,10 +188,13 @@ def report(found: dict, title: str) -> None:
         print(f"  {name:6} {result['seconds']:7.2f} s")
     if "before" in found:
         ratio = found["before"]["seconds"] / found["after"]["seconds"]
-        difference = largest_difference(
+        difference, where = largest_difference(
             found["before"]["figures"], found["after"]["figures"]
         )
-        print(f"  ratio {ratio:.1f}×, largest relative difference {difference:.1e}")
+        print(
+            f"  ratio {ratio:.1f}×, largest relative difference {difference:.1e}"
+            f" (at {where.rstrip('/')})"
+        )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from sipas.stats.design import (
     column_variances,
     degrees_of_freedom,
 )
-from sipas.stats.sums import CriterionSums, one_blas_thread
+from sipas.stats.gram import one_blas_thread
+from sipas.stats.sums import CriterionSums
 
 #: A variance below this share of p(1 - p) (a standard error below a 1e-10 share of
 #: one response's) is what rounding leaves of a variance that is zero.

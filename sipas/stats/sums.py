@@ -7,18 +7,14 @@ are also made from row arrays, so both routes feed one engine.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sipas.stats.design import number_values
-
-if TYPE_CHECKING:
-    from threadpoolctl import ThreadpoolController
+from sipas.stats.gram import with_cross_products
 
 _Scalar = TypeVar("_Scalar", bound=np.generic)
 
@@ -60,8 +56,6 @@ class CriterionSums:
         return int(self.answered_weight.shape[1])
 
 
-#: Rows per block when forming the Gram totals, to keep memory flat on large files.
-GRAM_BLOCK_ROWS = 1 << 13
 #: Answer codes kept per row: 0 = no answer (9 or blank), 1–5 the scale value;
 #: summed in three classes: no answer, answered below SATISFIED_FROM, satisfied.
 N_CLASSES = 3
@@ -170,19 +164,25 @@ def _sums_of(
     """One domain's sums from its records (``totals``, ``squares``: each record's
     Σw and Σw²; ``by_criterion``: criteria × records)."""
     psus, cell_of_row = _numbered(psu_of_row, n_psus)
-    per_cell = _per_cell_sums(
-        len(psus), *_by_cell(cell_of_row, totals, by_criterion, counts)
-    )
+
+    def per_cell_sums() -> dict[str, NDArray[Any]]:
+        return _per_cell_sums(
+            len(psus), *_by_cell(cell_of_row, totals, by_criterion, counts)
+        )
+
     k = by_criterion.shape[0]
     grams: dict[str, NDArray[Any]] = {}
     if with_gram:
-        gram, weight_sq = _cross_products(totals, squares, by_criterion)
+        per_cell, gram, weight_sq = with_cross_products(
+            per_cell_sums, totals, squares, by_criterion, SATISFIED_FROM
+        )
         grams = {
             "gram_ss": gram[:k, :k],
             "gram_sa": gram[:k, k:],
             "gram_aa": gram[k:, k:],
         }
     else:
+        per_cell = per_cell_sums()
         weight_sq = (by_criterion > 0) @ squares
     spread: dict[str, NDArray[Any]] = {}
     for name in list(per_cell):
@@ -339,44 +339,3 @@ def _one_record_per_cell(
         "row_count": ones.copy(),
         "row_weight": totals.copy(),
     }
-
-
-def _cross_products(
-    totals: NDArray[np.float64],
-    squares: NDArray[np.float64],
-    by_criterion: NDArray[np.int8],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Σ w·m·mᵀ over records for m = (satisfied₁…satisfied_K, answered₁…answered_K),
-    and Σ w²·answered_k; ``totals`` and ``squares`` are each record's Σw and Σw²."""
-    k, n_rows = by_criterion.shape
-    gram = np.zeros((2 * k, 2 * k))
-    weight_sq = np.zeros(k)
-    root = np.sqrt(totals)
-    square_per_root = np.divide(squares, root, out=np.zeros_like(root), where=root > 0)
-    with one_blas_thread():
-        for start in range(0, n_rows, GRAM_BLOCK_ROWS):
-            rows = slice(start, start + GRAM_BLOCK_ROWS)
-            block = by_criterion[:, rows]
-            indicators = np.empty((2 * k, block.shape[1]))
-            indicators[:k] = block >= SATISFIED_FROM
-            indicators[k:] = block > 0
-            indicators *= root[rows]
-            gram += indicators @ indicators.T
-            weight_sq += indicators[k:] @ square_per_root[rows]
-    return gram, weight_sq
-
-
-@cache
-def _blas() -> ThreadpoolController:
-    """The BLAS libraries numpy loaded, found once (threadpoolctl imported then)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-def one_blas_thread() -> AbstractContextManager[object]:
-    """BLAS on one thread while the Gram blocks are multiplied: the blocks are
-    small, and OpenBLAS's threads spin-wait for each other, 20–30× slower on a
-    busy two-core machine than one thread (benchmarks/bench_stats.py)."""
-    limited: AbstractContextManager[object] = _blas().limit(limits=1, user_api="blas")
-    return limited

@@ -298,13 +298,19 @@ def _answer_codes(
     from the int8 columns; None when a value is not a scale value."""
     # column-major: each criterion's codes are contiguous, as the sums read them
     values = np.zeros((table.num_rows, len(criteria)), dtype=np.uint8, order="F")
+    filled = 0  # values that are not blank
     for k, code in enumerate(criteria):
         if code in present:
-            _copy_int8(table.column(code), values[:, k])
+            column = table.column(code)
+            _copy_int8(column, values[:, k])
+            filled += len(column) - column.null_count
     # whole-matrix byte arithmetic, not a lookup per value (22 M values: 5 ms,
-    # not 50); a negative value's byte is above SCALE_MAX too
+    # not 50); a negative value's byte is above SCALE_MAX too, and a 0 that
+    # is not a blank ("0", "00") leaves fewer non-zero bytes than filled values
     every = values.reshape(-1, order="F")
     if ((every > SCALE_MAX) & (every != NOT_APPLICABLE)).any():
+        return None
+    if np.count_nonzero(every) != filled:
         return None
     np.multiply(every, every != NOT_APPLICABLE, out=every)
     return values.view(np.int8)

@@ -104,6 +104,23 @@ def test_anything_odd_goes_to_the_exact_reader(tmp_path, row, column):
     assert caught.value.problems[0].row == 2
 
 
+@pytest.mark.parametrize("value", ["0", "00", "-0", "7", "-3", "10"])
+def test_the_fast_reader_refuses_what_the_exact_reader_refuses(
+    tmp_path, fast_results, value
+):
+    """A written 0 reads as 0 in Arrow, as a blank does: the exact reader names it."""
+    path = tmp_path / "zero.csv"
+    path.write_text(
+        f"response_id,stratum,psu,weight,A1,A2\nr1,S1,P1,2,4,\nr2,S1,P2,1,{value},5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FlatFileError) as caught:
+        read_flat_file(str(path), ["A1", "A2"], ["A1", "A2"])
+    assert fast_results == [None]  # Arrow read it, then stepped aside
+    problem = caught.value.problems[0]
+    assert (problem.row, problem.column, problem.value) == (3, "A1", value)
+
+
 def test_long_values_are_not_cut(tmp_path):
     long_psu = "P" * 80
     path = tmp_path / "long.csv"

@@ -1,8 +1,9 @@
 """Gram totals Σ w·m·mᵀ of the satisfied and answered indicators (design effects).
 
 The records are multiplied a block at a time (memory stays flat), each block on one
-BLAS thread. The blocks' products are added in block order whichever thread made
-them, so the totals are the same to the bit on one core or two.
+BLAS thread. The blocks' products are kept until all are made (2K × 2K numbers per
+block: 2 bytes a record for 22 criteria) and added in block order whichever thread
+made them, so the totals are the same to the bit on one core or two.
 """
 
 from __future__ import annotations

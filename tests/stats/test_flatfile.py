@@ -129,3 +129,15 @@ def test_long_values_are_not_cut(tmp_path):
         encoding="utf-8",
     )
     assert read_flat_file(str(path), ["A1"], ["A1"]).psus[0] == long_psu
+
+
+def test_int8_chunks_with_offsets_and_nulls_are_copied_in_order():
+    """Chunks of Arrow's int8 columns may start inside their buffers and hold nulls."""
+    pa = pytest.importorskip("pyarrow")
+    whole = pa.array([1, None, 3, 4, None, 9, 5, 2, None, 1, 3], type=pa.int8())
+    column = pa.chunked_array(
+        [whole.slice(1, 6), pa.array([2, 2], type=pa.int8()), whole.slice(9, 2)]
+    )
+    out = np.full(10, 7, dtype=np.uint8)
+    flatfile._copy_int8(column, out)
+    assert out.tolist() == [0, 3, 4, 0, 9, 5, 2, 2, 1, 3]

@@ -63,8 +63,9 @@ N_CLASSES = 3
 
 def answer_codes(answers: NDArray[Any]) -> NDArray[np.int8]:
     """Rows × criteria of int8 codes: 1–5 as answered, 0 for 9, blank or NaN."""
+    # one pass: a negative code's byte is above 5 too
     if answers.dtype == np.int8 and (
-        answers.size == 0 or (answers.min() >= 0 and answers.max() <= 5)
+        answers.size == 0 or answers.view(np.uint8).max() <= 5
     ):
         return answers
     valid = np.isfinite(answers) & (answers >= 1) & (answers <= 5)
@@ -163,17 +164,17 @@ def _sums_of(
 ) -> CriterionSums:
     """One domain's sums from its records (``totals``, ``squares``: each record's
     Σw and Σw²; ``by_criterion``: criteria × records)."""
-    psus, cell_of_row = _numbered(psu_of_row, n_psus)
 
-    def per_cell_sums() -> dict[str, NDArray[Any]]:
-        return _per_cell_sums(
-            len(psus), *_by_cell(cell_of_row, totals, by_criterion, counts)
-        )
+    def per_cell_sums() -> tuple[NDArray[np.int64], dict[str, NDArray[Any]]]:
+        # the PSUs numbered here too: the Gram blocks are multiplied meanwhile
+        psus, cell_of_row = _numbered(psu_of_row, n_psus)
+        cells = _by_cell(cell_of_row, totals, by_criterion, counts)
+        return psus, _per_cell_sums(len(psus), *cells)
 
     k = by_criterion.shape[0]
     grams: dict[str, NDArray[Any]] = {}
     if with_gram:
-        per_cell, gram, weight_sq = with_cross_products(
+        (psus, per_cell), gram, weight_sq = with_cross_products(
             per_cell_sums, totals, squares, by_criterion, SATISFIED_FROM
         )
         grams = {
@@ -182,7 +183,7 @@ def _sums_of(
             "gram_aa": gram[k:, k:],
         }
     else:
-        per_cell = per_cell_sums()
+        psus, per_cell = per_cell_sums()
         weight_sq = (by_criterion > 0) @ squares
     spread: dict[str, NDArray[Any]] = {}
     for name in list(per_cell):

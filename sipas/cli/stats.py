@@ -8,6 +8,7 @@ SQLAlchemy nor openpyxl, so it starts in a fraction of the time.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from dataclasses import replace
@@ -273,4 +274,10 @@ def stats_command(
 
 def main() -> None:
     """`sipas-stats`: the statistics command without the web application."""
-    stats_command(prog_name="sipas-stats")
+    try:
+        stats_command(prog_name="sipas-stats")  # leaves by SystemExit
+    finally:
+        # the process ends here: the collections Python runs while it shuts down
+        # would walk every object left (20 ms of a 0.6 s run on a million rows)
+        # to find no cycle worth freeing
+        gc.freeze()

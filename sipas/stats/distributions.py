@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from statistics import NormalDist
 
 #: Largest a + b of the incomplete beta computed here (the continued fraction takes
 #: about √(a+b) steps, and lgamma's rounding grows with its argument).
@@ -137,4 +136,8 @@ def t_quantile(df: float, p: float) -> float:
 
 def normal_quantile(p: float) -> float:
     """The standard normal quantile (R's qnorm, scipy's ndtri)."""
+    # imported here: only Wilson intervals need it, and statistics loads fractions,
+    # decimal and random (4–8 ms of every start-up)
+    from statistics import NormalDist
+
     return NormalDist().inv_cdf(p)

@@ -22,9 +22,13 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 REQUIRED_COLUMNS = ("response_id", "stratum", "psu", "weight")
+#: Highest scale value; 1 to it are answers.
+SCALE_MAX = 5
+#: The scale value for "not applicable": no answer, as a blank is.
+NOT_APPLICABLE = 9
 #: Answer code of each accepted scale value: 1–5 answered, 9 (not applicable) and
 #: blank are no answer (0). Leading zeros are accepted ("04" is 4).
-SCALE_CODES = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 9: 0}
+SCALE_CODES = {**{value: value for value in range(1, SCALE_MAX + 1)}, NOT_APPLICABLE: 0}
 #: A column named like a criterion code (A1, E4 …) must be an item of the questionnaire.
 ITEM_LIKE = re.compile(r"^[A-Z][0-9]+$")
 #: Stop collecting after this many errors; a broken file is usually broken everywhere.
@@ -197,13 +201,6 @@ def _row_problems(
     return problems
 
 
-#: Answer code of each int8 value Arrow may read (as its byte), -1 where not allowed.
-_CODE_OF_BYTE = np.full(256, -1, dtype=np.int8)
-_CODE_OF_BYTE[0] = 0  # blank
-for _value, _code in SCALE_CODES.items():
-    _CODE_OF_BYTE[_value] = _code
-
-
 #: Files below this size go straight to the exact reader (importing pyarrow takes
 #: longer than reading them).
 SMALL_FILE_BYTES = 1 << 20
@@ -268,14 +265,9 @@ def _read_fast(
     if weights.null_count:
         return None
     weights = weights.to_numpy()
-    # column-major: each criterion's codes are contiguous, as the sums read them
-    answers = np.zeros((table.num_rows, len(criteria)), dtype=np.int8, order="F")
-    for k, code in enumerate(criteria):
-        if code in present:
-            mapped = _CODE_OF_BYTE[_int8_values(table.column(code)).view(np.uint8)]
-            if (mapped < 0).any():
-                return None
-            answers[:, k] = mapped
+    answers = _answer_codes(table, criteria, present)
+    if answers is None:
+        return None
     texts = {name: _coded(table.column(name)) for name in ("stratum", "psu", *others)}
     if not (np.isfinite(weights) & (weights > 0)).all() or any(
         "" in texts[name].present_labels() for name in ("stratum", "psu")
@@ -299,19 +291,47 @@ def _has_quotes(path: str) -> bool:
             return data.find(b'"') >= 0
 
 
-def _int8_values(column: pa.ChunkedArray) -> NDArray[np.int8]:
-    """An int8 Arrow column as numpy, 0 where null, read from its buffers (a validity
-    bitmap and the values) without loading pyarrow.compute."""
-    parts = []
+def _answer_codes(
+    table: pa.Table, criteria: Sequence[str], present: Sequence[str]
+) -> NDArray[np.int8] | None:
+    """Rows × criteria answer codes (0 for blank, 9 or a criterion not in the file)
+    from the int8 columns; None when a value is not a scale value."""
+    # column-major: each criterion's codes are contiguous, as the sums read them
+    values = np.zeros((table.num_rows, len(criteria)), dtype=np.uint8, order="F")
+    filled = 0  # values that are not blank
+    for k, code in enumerate(criteria):
+        if code in present:
+            column = table.column(code)
+            _copy_int8(column, values[:, k])
+            filled += len(column) - column.null_count
+    # whole-matrix byte arithmetic, not a lookup per value (22 M values: 5 ms,
+    # not 50); a negative value's byte is above SCALE_MAX too, and a 0 that
+    # is not a blank ("0", "00") leaves fewer non-zero bytes than filled values
+    every = values.reshape(-1, order="F")
+    if ((every > SCALE_MAX) & (every != NOT_APPLICABLE)).any():
+        return None
+    if np.count_nonzero(every) != filled:
+        return None
+    np.multiply(every, every != NOT_APPLICABLE, out=every)
+    return values.view(np.int8)
+
+
+def _copy_int8(column: pa.ChunkedArray, out: NDArray[np.uint8]) -> None:
+    """An int8 Arrow column's bytes into ``out``, 0 where null, read from its
+    buffers (a validity bitmap and the values) without loading pyarrow.compute."""
+    start = 0
     for chunk in column.chunks:
         validity, data = chunk.buffers()
-        rows = slice(chunk.offset, chunk.offset + len(chunk))
-        values = np.frombuffer(data, dtype=np.int8)[rows]
+        size, offset = len(chunk), chunk.offset
+        values = np.frombuffer(data, dtype=np.uint8, count=size, offset=offset)
+        rows = out[start : start + size]
         if validity is not None and chunk.null_count:
-            valid = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")
-            values = np.where(valid[rows].astype(bool), values, np.int8(0))
-        parts.append(values)
-    return np.concatenate(parts)
+            bits = np.frombuffer(validity, dtype=np.uint8)
+            valid = np.unpackbits(bits, count=offset + size, bitorder="little")
+            np.multiply(values, valid[offset:], out=rows)
+        else:
+            rows[:] = values
+        start += size
 
 
 def _coded(column: pa.ChunkedArray) -> Coded:

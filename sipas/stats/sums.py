@@ -7,18 +7,15 @@ are also made from row arrays, so both routes feed one engine.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from functools import cached_property, partial
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sipas.stats.design import number_values
-
-if TYPE_CHECKING:
-    from threadpoolctl import ThreadpoolController
+from sipas.stats.gram import one_blas_thread, with_cross_products
 
 _Scalar = TypeVar("_Scalar", bound=np.generic)
 
@@ -204,8 +201,6 @@ def _distinct_patterns(
     return len(first), first.astype(np.int64), pattern_of.reshape(-1).astype(np.int64)
 
 
-#: Rows per block when forming the Gram totals, to keep memory flat on large files.
-GRAM_BLOCK_ROWS = 1 << 13
 #: Answer codes kept per row: 0 = no answer (9 or blank), 1–5 the scale value;
 #: summed in three classes: no answer, answered below SATISFIED_FROM, satisfied.
 N_CLASSES = 3
@@ -213,8 +208,9 @@ N_CLASSES = 3
 
 def answer_codes(answers: NDArray[Any]) -> NDArray[np.int8]:
     """Rows × criteria of int8 codes: 1–5 as answered, 0 for 9, blank or NaN."""
+    # one pass: a negative code's byte is above 5 too
     if answers.dtype == np.int8 and (
-        answers.size == 0 or (answers.min() >= 0 and answers.max() <= 5)
+        answers.size == 0 or answers.view(np.uint8).max() <= 5
     ):
         return answers
     valid = np.isfinite(answers) & (answers >= 1) & (answers <= 5)
@@ -332,9 +328,15 @@ def _sums_of(
         counts = None if counts is None else counts[rows]
     squares = weights * totals  # each record's Σw²
     k = by_criterion.shape[0]
+    per_cell_sums = partial(
+        _per_cell_sums, len(psus), cell_of_row, totals, by_criterion, counts
+    )
+
     grams: dict[str, NDArray[Any]] = {}
-    if with_gram:
-        gram, weight_sq = _cross_products(totals, squares, by_criterion)
+    if with_gram:  # the Gram blocks are multiplied while the per-cell sums run
+        per_cell, gram, weight_sq = with_cross_products(
+            per_cell_sums, totals, squares, by_criterion, SATISFIED_FROM
+        )
         grams = {
             "gram_ss": gram[:k, :k],
             "gram_sa": gram[:k, k:],
@@ -344,9 +346,8 @@ def _sums_of(
         # a criterion at a time: the flags of all of them as float64 would be
         # criteria × records × 8 bytes (176 MB at a million records)
         weight_sq = np.array([np.dot(codes > 0, squares) for codes in by_criterion])
-    del squares, weights
-    per_cell = _per_cell_sums(len(psus), cell_of_row, totals, by_criterion, counts)
-    del by_criterion
+        per_cell = per_cell_sums()
+    del squares, weights, by_criterion, per_cell_sums  # the domain's copies
     # over every PSU of the design unless compact; as they are when the domain
     # has records in every PSU (psus are increasing: then they are 0..n-1)
     as_they_are = compact or len(psus) == n_psus
@@ -433,9 +434,18 @@ def _per_cell_sums(
         "answered_count": np.empty((k, n_cells), dtype=np.int64),
         "satisfied_count": np.empty((k, n_cells), dtype=np.int64),
     }
+    # one key and one class array for every criterion: a fresh 8 MB array per
+    # criterion costs its page faults again (a million records: 34 -> 22 ms)
+    key = np.empty_like(key_base)
+    answer_class = np.empty(len(key_base), dtype=np.int8)
     for j, codes in enumerate(by_criterion):
         # class 0 no answer, 1 answered below SATISFIED_FROM, 2 satisfied
-        key = key_base + np.add(codes > 0, codes >= SATISFIED_FROM, dtype=np.int64)
+        np.add(
+            (codes > 0).view(np.int8),
+            (codes >= SATISFIED_FROM).view(np.int8),
+            out=answer_class,
+        )
+        np.add(key_base, answer_class, out=key)
         # per (cell, class) of this criterion only: never cells × K × classes
         for kind, per_class in (
             ("weight", np.bincount(key, totals, size).reshape(-1, N_CLASSES)),
@@ -481,44 +491,3 @@ def _one_record_per_cell(
         "row_count": ones.copy(),
         "row_weight": totals.copy(),
     }
-
-
-def _cross_products(
-    totals: NDArray[np.float64],
-    squares: NDArray[np.float64],
-    by_criterion: NDArray[np.int8],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Σ w·m·mᵀ over records for m = (satisfied₁…satisfied_K, answered₁…answered_K),
-    and Σ w²·answered_k; ``totals`` and ``squares`` are each record's Σw and Σw²."""
-    k, n_rows = by_criterion.shape
-    gram = np.zeros((2 * k, 2 * k))
-    weight_sq = np.zeros(k)
-    root = np.sqrt(totals)
-    square_per_root = np.divide(squares, root, out=np.zeros_like(root), where=root > 0)
-    with one_blas_thread():
-        for start in range(0, n_rows, GRAM_BLOCK_ROWS):
-            rows = slice(start, start + GRAM_BLOCK_ROWS)
-            block = by_criterion[:, rows]
-            indicators = np.empty((2 * k, block.shape[1]))
-            indicators[:k] = block >= SATISFIED_FROM
-            indicators[k:] = block > 0
-            indicators *= root[rows]
-            gram += indicators @ indicators.T
-            weight_sq += indicators[k:] @ square_per_root[rows]
-    return gram, weight_sq
-
-
-@cache
-def _blas() -> ThreadpoolController:
-    """The BLAS libraries numpy loaded, found once (threadpoolctl imported then)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-def one_blas_thread() -> AbstractContextManager[object]:
-    """BLAS on one thread while the Gram blocks are multiplied: the blocks are
-    small, and OpenBLAS's threads spin-wait for each other, 20–30× slower on a
-    busy two-core machine than one thread (benchmarks/bench_stats.py)."""
-    limited: AbstractContextManager[object] = _blas().limit(limits=1, user_api="blas")
-    return limited

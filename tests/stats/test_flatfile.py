@@ -104,6 +104,23 @@ def test_anything_odd_goes_to_the_exact_reader(tmp_path, row, column):
     assert caught.value.problems[0].row == 2
 
 
+@pytest.mark.parametrize("value", ["0", "00", "-0", "7", "-3", "10"])
+def test_the_fast_reader_refuses_what_the_exact_reader_refuses(
+    tmp_path, fast_results, value
+):
+    """A written 0 reads as 0 in Arrow, as a blank does: the exact reader names it."""
+    path = tmp_path / "zero.csv"
+    path.write_text(
+        f"response_id,stratum,psu,weight,A1,A2\nr1,S1,P1,2,4,\nr2,S1,P2,1,{value},5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FlatFileError) as caught:
+        read_flat_file(str(path), ["A1", "A2"], ["A1", "A2"])
+    assert fast_results == [None]  # Arrow read it, then stepped aside
+    problem = caught.value.problems[0]
+    assert (problem.row, problem.column, problem.value) == (3, "A1", value)
+
+
 def test_long_values_are_not_cut(tmp_path):
     long_psu = "P" * 80
     path = tmp_path / "long.csv"
@@ -112,3 +129,15 @@ def test_long_values_are_not_cut(tmp_path):
         encoding="utf-8",
     )
     assert read_flat_file(str(path), ["A1"], ["A1"]).psus[0] == long_psu
+
+
+def test_int8_chunks_with_offsets_and_nulls_are_copied_in_order():
+    """Chunks of Arrow's int8 columns may start inside their buffers and hold nulls."""
+    pa = pytest.importorskip("pyarrow")
+    whole = pa.array([1, None, 3, 4, None, 9, 5, 2, None, 1, 3], type=pa.int8())
+    column = pa.chunked_array(
+        [whole.slice(1, 6), pa.array([2, 2], type=pa.int8()), whole.slice(9, 2)]
+    )
+    out = np.full(10, 7, dtype=np.uint8)
+    flatfile._copy_int8(column, out)
+    assert out.tolist() == [0, 3, 4, 0, 9, 5, 2, 2, 1, 3]

@@ -118,3 +118,21 @@ def test_is_installed_as_the_sipas_stats_command():
     from sipas.cli.stats import main
 
     assert callable(main)
+
+
+@pytest.mark.parametrize(("extra", "exit_code"), [((), 0), (("--by", "nope"), 1)])
+def test_exits_with_the_command_code_its_objects_frozen(survey_csv, extra, exit_code):
+    """main() hands the interpreter's shutdown nothing to collect, whichever way the
+    command ends."""
+    script = (
+        "import atexit, gc, sys\n"
+        "from sipas.cli.stats import main\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0,"
+        " file=sys.stderr))\n"
+        "main()\n"
+    )
+    arguments = [str(survey_csv), "--questionnaire", "sipas-2017", *extra]
+    ours = standalone("-c", script, *arguments)
+    assert ours.returncode == exit_code
+    assert ours.stderr.endswith("frozen True\n")
+    assert ('"overall"' in ours.stdout) == (exit_code == 0)

@@ -4,12 +4,13 @@ a connection pool for server databases that survives the database's restart."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import click
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import BindParameter, Integer, bindparam, event
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -162,24 +163,42 @@ def end_reads() -> None:
     db.session.commit()
 
 
-def plain_rows(statement: ClauseElement) -> list[tuple[Any, ...]]:
-    """The rows of a Core ``statement`` as the database driver's own tuples.
+def batch_bound(name: str) -> BindParameter[int]:
+    """An integer parameter of a statement compiled once and run for batch after
+    batch, its value given to :func:`plain_rows` at each run."""
+    return bindparam(name, type_=Integer, required=False)
+
+
+def plain_rows(
+    statement: ClauseElement, values: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """The rows of a Core ``statement`` as the database driver's own tuples, with
+    ``values`` for its ``bindparam``s (a statement run for batch after batch is
+    compiled once).
 
     For hot paths that read millions of plain values (an export's answers):
     SQLAlchemy's Row objects and result processing cost as much as the query. Only
     for columns the driver already returns as Python wants them (ints, text).
     """
     connection = db.session.connection()
-    compiled = statement.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    # the IN lists made into one parameter each, and the values put in place
+    expanded = _compiled(statement, connection.dialect).construct_expanded_state(values)
+    parameters: Any = (
+        expanded.positional_parameters
+        if expanded.positiontup is not None
+        else expanded.parameters
     )
-    assert isinstance(compiled, SQLCompiler)  # noqa: S101  (a statement, not DDL)
-    parameters: Any = compiled.construct_params()
-    if compiled.positional:
-        parameters = tuple(parameters[name] for name in compiled.positiontup or ())
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(compiled.string, parameters)
+        cursor.execute(expanded.statement, parameters)
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+@lru_cache(maxsize=16)
+def _compiled(statement: ClauseElement, dialect: Dialect) -> SQLCompiler:
+    """``statement`` compiled for ``dialect``, kept for the statements used last."""
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)  # noqa: S101  (a statement, not DDL)
+    return compiled

@@ -8,12 +8,15 @@ import logging
 import threading
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
-from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey, crontab
 
 from sipas.extensions import db
 from sipas.services.jobs import lifecycle, runner
+
+if TYPE_CHECKING:  # Huey (and the psycopg it tries) is imported when a queue opens
+    from huey import Huey
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,8 @@ class JobQueue:
     @cached_property
     def huey(self) -> Huey:
         """The Huey instance, with the job and housekeeping tasks registered."""
+        from huey import crontab
+
         huey = _make_huey(self.app)
         app = self.app
         tries = int(app.config["JOBS_MAX_ATTEMPTS"])
@@ -74,6 +79,8 @@ def _as_worker(app: Flask, job_id: int) -> None:
 
 def _make_huey(app: Flask) -> Huey:
     """The Huey instance JOBS_QUEUE_URL names (see sipas/config.py)."""
+    from huey import MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
+
     url = app.config["JOBS_QUEUE_URL"] or ""
     name = "sipas"
     if url == "memory":

@@ -4,12 +4,13 @@ dict per response, multi-choice options joined, personal data in free text maske
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
 
-from sipas.database import plain_rows
+from sipas.database import batch_bound, plain_rows
 from sipas.extensions import db
 from sipas.models import Answer, Wave
 from sipas.questionnaire import ItemType
@@ -137,7 +138,7 @@ def answers_of(
         }
         apart = kinds.text
     for response_id, code, value in plain_rows(
-        _answer_rows(first, last).where(Answer.item_code.in_(sorted(apart)))
+        _rows_of_items(tuple(sorted(apart))), {"first": first, "last": last}
     ):
         answers = found.setdefault(response_id, {})
         if code in kinds.text:
@@ -200,13 +201,25 @@ def _joined_answers(first: int, last: int, text_codes: frozenset[str]) -> sa.Sel
     )
 
 
-def _answer_rows(first: int, last: int) -> sa.Select:
+def _answer_rows(
+    first: int | sa.BindParameter[int], last: int | sa.BindParameter[int]
+) -> sa.Select:
     """Answer rows of responses of ids ``first``–``last``, in (response, code,
     value) order."""
     return (
         sa.select(Answer.response_id, Answer.item_code, Answer.value)
         .where(Answer.response_id.between(first, last))
         .order_by(Answer.response_id, Answer.item_code, Answer.value)
+    )
+
+
+@lru_cache(maxsize=8)
+def _rows_of_items(codes: tuple[str, ...]) -> sa.Select:
+    """Answer rows to the questions ``codes`` of the responses of ids ``first``
+    to ``last`` (parameters), in (response, code, value) order: one statement
+    for every batch of a download, compiled once."""
+    return _answer_rows(batch_bound("first"), batch_bound("last")).where(
+        Answer.item_code.in_(codes)
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 
-from sipas.database import plain_rows
+from sipas.database import batch_bound, plain_rows
 from sipas.extensions import db
 from sipas.models import Channel, Response, ResponseStatus, Unit, Wave
 from sipas.reports.wave_results import Change, ShareTable, WaveResults
@@ -176,16 +176,19 @@ def _batches(
     ]
     columns = [getattr(Response, name) for name in CountedResponse._fields]
     channels = {channel.value: channel for channel in Channel}
+    # the batch's span of ids, as the primary key finds it; another round's
+    # responses among them are left out below (cheaper than 2,000 parameters)
+    in_span = (
+        sa.select(*columns, Response.choice_codes)
+        .where(Response.id.between(batch_bound("first"), batch_bound("last")))
+        .order_by(Response.id)
+    )
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         wanted = set(batch)
         responses, packed = [], []
-        # the batch's span of ids, as the primary key finds it; another round's
-        # responses among them are left out here (cheaper than 2,000 parameters)
         for id, uuid, unit_id, channel, submitted, choices in plain_rows(
-            sa.select(*columns, Response.choice_codes)
-            .where(Response.id.between(batch[0], batch[-1]))
-            .order_by(Response.id)
+            in_span, {"first": batch[0], "last": batch[-1]}
         ):
             if id not in wanted:
                 continue

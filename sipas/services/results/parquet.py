@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterator
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from sipas.models import Wave
 from sipas.questionnaire import Item, Questionnaire
@@ -28,9 +26,13 @@ from sipas.services.results.exports import (
 )
 from sipas.services.waves.design import unit_designs
 
-#: Design and identifying columns before the criteria, and after them.
-LEADING = (("response_id", pa.string()), ("stratum", pa.string()),
-           ("psu", pa.string()), ("weight", pa.float64()))  # fmt: skip
+if TYPE_CHECKING:  # pyarrow is imported when a Parquet file is made
+    import pyarrow as pa
+
+#: Design and identifying columns before the criteria (their Arrow types'
+#: names: all text but the weight), and after them.
+LEADING = (("response_id", "string"), ("stratum", "string"),
+           ("psu", "string"), ("weight", "float64"))  # fmt: skip
 TRAILING = ("unit", "channel", "wave")
 
 
@@ -69,6 +71,8 @@ class _Sink:
 
 def _field(item: Item, data_type: pa.DataType, language: str) -> pa.Field:
     """A question's column, its wording and choices as the field's metadata."""
+    import pyarrow as pa
+
     metadata = {"label": item.label.get_text(language)}
     if item.choices:
         choices = {c.code: c.label.get_text(language) for c in item.choices}
@@ -78,8 +82,10 @@ def _field(item: Item, data_type: pa.DataType, language: str) -> pa.Field:
 
 def parquet_schema(wave: Wave, questionnaire: Questionnaire) -> pa.Schema:
     """The file's columns and metadata."""
+    import pyarrow as pa
+
     language = questionnaire.languages[0]
-    fields = [pa.field(name, data_type) for name, data_type in LEADING]
+    fields = [pa.field(name, getattr(pa, kind)()) for name, kind in LEADING]
     fields += [_field(i, pa.int8(), language) for i in questionnaire.criteria]
     fields += [pa.field(name, pa.string()) for name in TRAILING]
     fields += [
@@ -107,6 +113,9 @@ def stats_parquet_chunks(
     group per batch of responses, as bytes while they are made; ``progress`` hears
     ``(responses done, responses total)`` after each batch. The wave's weights
     are read first: a wave that cannot be weighted fails before any byte."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     questionnaire = parsed(wave.questionnaire)
     schema = parquet_schema(wave, questionnaire)
     designs = {

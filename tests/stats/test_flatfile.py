@@ -95,11 +95,14 @@ def test_both_readers_agree_on_odd_but_valid_values(tmp_path, fast_results):
         ("r1,S1, ,2,4,x", "psu"),
     ],
 )
-def test_anything_odd_goes_to_the_exact_reader(tmp_path, row, column):
+def test_anything_odd_goes_to_the_exact_reader(tmp_path, fast_results, row, column):
+    """The Arrow reader is offered the file (however small) and steps aside; the
+    exact reader names the row and column."""
     path = tmp_path / "bad.csv"
     path.write_text(f"response_id,stratum,psu,weight,A1,g\n{row}\n", encoding="utf-8")
     with pytest.raises(FlatFileError) as caught:
         read_flat_file(str(path), ["A1"], ["A1"])
+    assert fast_results == [None]
     assert [p.column for p in caught.value.problems] == [column]
     assert caught.value.problems[0].row == 2
 

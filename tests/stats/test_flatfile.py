@@ -107,7 +107,7 @@ def test_anything_odd_goes_to_the_exact_reader(tmp_path, fast_results, row, colu
     assert caught.value.problems[0].row == 2
 
 
-@pytest.mark.parametrize("value", ["0", "00", "-0", "7", "-3", "10"])
+@pytest.mark.parametrize("value", ["0", "00", "-0", "7", "-3", "10", "0x4", "0X5"])
 def test_the_fast_reader_refuses_what_the_exact_reader_refuses(
     tmp_path, fast_results, value
 ):
@@ -144,3 +144,16 @@ def test_int8_chunks_with_offsets_and_nulls_are_copied_in_order():
     out = np.full(10, 7, dtype=np.uint8)
     flatfile._copy_int8(column, out)
     assert out.tolist() == [0, 3, 4, 0, 9, 5, 2, 2, 1, 3]
+
+
+def test_an_x_in_text_keeps_the_fast_reader(tmp_path, fast_results):
+    """Only "0x" or "0X" sends a file to the exact reader, not any x."""
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "response_id,stratum,psu,weight,A1,place\n"
+        "r1,S1,P1,2,4,Xã Hạ Long\nr2,S1,P2,1,5,box 0 x\n",
+        encoding="utf-8",
+    )
+    fast = read_flat_file(str(path), ["A1"], ["A1", "place"])
+    assert fast_results == [fast]
+    assert fast.answers.tolist() == [[4], [5]]

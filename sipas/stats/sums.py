@@ -79,12 +79,7 @@ class CriterionSums:
     def weight_totals(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(Σw·satisfied, Σw·answered) of each criterion over the domain."""
         if self.satisfied_weight is None or self.answered_weight is None:
-            patterns = self.answer_patterns
-            with one_blas_thread():
-                return (
-                    patterns.satisfied.T @ patterns.weight,
-                    patterns.answered.T @ patterns.weight,
-                )
+            return self.answer_patterns.totals()
         return self.satisfied_weight.sum(axis=0), self.answered_weight.sum(axis=0)
 
     def linear_values(
@@ -122,9 +117,9 @@ class AnswerPatterns:
     values per pattern (a few KB), not a float per PSU (8 MB at a million), and
     are made again in milliseconds when a comparison asks for them."""
 
-    #: patterns × K: 1.0 where the pattern answered the criterion (satisfied too)
-    answered: NDArray[np.float64]
-    satisfied: NDArray[np.float64]
+    #: patterns × K: each pattern's class of answer to each criterion (0 none,
+    #: 1 answered below satisfied, 2 satisfied), a byte each
+    classes: NDArray[np.int8]
     #: the pattern of each response (PSU)
     pattern_of: NDArray[np.int64]
     #: each response's weight, and the summed weight of each pattern
@@ -140,11 +135,8 @@ class AnswerPatterns:
     ) -> AnswerPatterns:
         """The patterns of responses × K answered and satisfied flags."""
         distinct, first, pattern_of = _distinct_patterns(answered, satisfied)
-        # each pattern's class of answer to each criterion: 0, 1 or 2
-        pattern_classes = np.add(answered[first], satisfied[first], dtype=np.int8)
         return cls(
-            answered=(pattern_classes >= 1).astype(np.float64),
-            satisfied=(pattern_classes == 2).astype(np.float64),
+            classes=np.add(answered[first], satisfied[first], dtype=np.int8),
             pattern_of=pattern_of,
             response_weight=response_weight,
             weight=np.bincount(
@@ -152,15 +144,32 @@ class AnswerPatterns:
             ).astype(np.float64),
         )
 
+    def totals(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(Σw·satisfied, Σw·answered) of each criterion, from each pattern's
+        summed weight, a block of patterns at a time."""
+        satisfied, answered = np.zeros((2, self.classes.shape[1]))
+        with one_blas_thread():
+            for first in range(0, len(self.classes), PATTERN_BLOCK):
+                block = self.classes[first : first + PATTERN_BLOCK]
+                weight = self.weight[first : first + PATTERN_BLOCK]
+                satisfied += weight @ (block == 2)
+                answered += weight @ (block >= 1)
+        return satisfied, answered
+
     def values(
         self, gradient_y: NDArray[np.float64], gradient_x: NDArray[np.float64]
     ) -> NDArray[np.float64]:
-        """Patterns × columns: Σ_k g_y,k·satisfied_k + g_x,k·answered_k."""
+        """Patterns × columns: Σ_k g_y,k·satisfied_k + g_x,k·answered_k, a block
+        of patterns at a time (as many patterns as responses cost no PSUs × K
+        array of float64)."""
+        found = np.empty((len(self.classes), gradient_y.shape[1]))
         with one_blas_thread():
-            found: NDArray[np.float64] = (
-                self.satisfied @ gradient_y + self.answered @ gradient_x
-            )
-            return found
+            for first in range(0, len(self.classes), PATTERN_BLOCK):
+                block = self.classes[first : first + PATTERN_BLOCK]
+                found[first : first + PATTERN_BLOCK] = (block == 2) @ gradient_y + (
+                    block >= 1
+                ) @ gradient_x
+        return found
 
     def spread(self, per_pattern: NDArray[np.float64]) -> NDArray[np.float64]:
         """Each response's pattern's value (patterns × columns, or patterns)
@@ -172,6 +181,8 @@ class AnswerPatterns:
         return found
 
 
+#: Patterns whose flags are made float64 at a time (about 11 MB for 22 criteria).
+PATTERN_BLOCK = 1 << 16
 #: Criteria whose answer classes (three each) fit in one 64-bit key.
 KEYED_CRITERIA = 39
 

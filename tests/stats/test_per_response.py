@@ -86,9 +86,9 @@ def test_a_difference_between_per_response_estimates_equals_the_kept_one():
         assert lean_difference.df == kept_difference.df
 
 
-def test_linear_values_and_totals_equal_the_products_of_the_kept_sums():
-    _design, lean, kept = lean_and_kept(seed=8)
-    rng = np.random.default_rng(2)
+def assert_same_products(lean, kept, seed: int) -> None:
+    """Random combinations of the criteria, and the totals, alike both ways."""
+    rng = np.random.default_rng(seed)
     gradient_y = rng.normal(size=(len(CRITERIA), 3))
     gradient_x = rng.normal(size=(len(CRITERIA), 3))
     gradient_y[2] = gradient_x[2] = 0.0  # a criterion no combination uses
@@ -100,6 +100,11 @@ def test_linear_values_and_totals_equal_the_products_of_the_kept_sums():
     )
     for mine, theirs in zip(lean.weight_totals(), kept.weight_totals(), strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+def test_linear_values_and_totals_equal_the_products_of_the_kept_sums():
+    _design, lean, kept = lean_and_kept(seed=8)
+    assert_same_products(lean, kept, seed=2)
 
 
 @pytest.mark.parametrize("n_criteria", [3, KEYED_CRITERIA, KEYED_CRITERIA + 6])
@@ -115,10 +120,26 @@ def test_each_response_gets_its_own_pattern(n_criteria):
     weights = rng.uniform(1, 3, 400)
     patterns = AnswerPatterns.of(answered, satisfied, weights)
     assert len(patterns.weight) == len(np.unique(classes, axis=0))
-    found = patterns.answered + patterns.satisfied
-    assert np.array_equal(found[patterns.pattern_of], classes)
+    assert np.array_equal(patterns.classes[patterns.pattern_of], classes)
     np.testing.assert_allclose(
         patterns.weight,
         np.bincount(patterns.pattern_of, weights=weights),
         rtol=1e-15,
     )
+
+
+def test_patterns_a_few_at_a_time_give_the_same_values(monkeypatch):
+    """Flags are made float a block of patterns at a time: blocks of seven give
+    what the kept sums give."""
+    from sipas.stats import sums as sums_module
+
+    monkeypatch.setattr(sums_module, "PATTERN_BLOCK", 7)
+    design, lean, kept = lean_and_kept(seed=9)
+    assert len(lean.answer_patterns.classes) > 7 * 3  # several blocks
+    assert_same_products(lean, kept, seed=4)
+    for mine, theirs in zip(
+        figures(indices_of(design, lean)),
+        figures(indices_of(design, kept)),
+        strict=True,
+    ):
+        assert same(mine.variance, theirs.variance)

@@ -18,7 +18,7 @@ from operator import itemgetter
 import numpy as np
 import sqlalchemy as sa
 
-from sipas.extensions import db
+from sipas.database import row_batches
 from sipas.models import Response, ResponseStatus, Wave
 from sipas.questionnaire.choices import ChoiceLayout, choice_layout
 from sipas.services.questionnaires import parsed
@@ -82,17 +82,15 @@ def packed_choices(wave: Wave) -> PackedChoices | None:
     # a batch's bytes made a matrix at once: a million bytes objects (80 MB)
     # are never held together
     matrices: list[np.ndarray] = [np.zeros((0, layout.size), np.uint8)]
-    result = db.session.connection().execute(statement)
-    try:
-        while rows := result.cursor.fetchmany(FETCH_ROWS):
-            keys.append(np.fromiter(map(itemgetter(0), rows), np.int64, len(rows)))
-            matrix = packed_matrix(list(map(itemgetter(1), rows)), layout)
-            if matrix is None:
-                return None
-            matrices.append(matrix)
-            del rows
-    finally:
-        result.close()
+    batches = row_batches(statement, FETCH_ROWS)
+    for rows in batches:
+        keys.append(np.fromiter(map(itemgetter(0), rows), np.int64, len(rows)))
+        matrix = packed_matrix(list(map(itemgetter(1), rows)), layout)
+        if matrix is None:
+            batches.close()  # the cursor closed now, not when collected
+            return None
+        matrices.append(matrix)
+        del rows
     both = np.concatenate(keys) if keys else np.zeros(0, np.int64)
     unit_id, response_id = np.divmod(both, UNIT_FACTOR)
     return PackedChoices(unit_id, response_id, np.concatenate(matrices), layout)

@@ -16,7 +16,7 @@ import numpy as np
 import sqlalchemy as sa
 import sqlalchemy.orm
 
-from sipas.extensions import db
+from sipas.database import row_batches
 from sipas.models import Answer, Channel, Response, ResponseStatus, Wave
 from sipas.questionnaire.choices import ChoiceSlot
 from sipas.services.results.packed import ChoiceReader, PackedChoices
@@ -68,21 +68,17 @@ def _fetch(
     """The result's first ``n_integers`` columns as an integer matrix and the other
     (text) columns as lists, read straight from the DB-API cursor in chunks: a
     million Row objects would cost more than the query."""
-    result = db.session.connection().execute(statement)
-    n_texts = len(result.keys()) - n_integers
+    n_texts = len(statement.selected_columns) - n_integers
     integers = [np.zeros((0, n_integers), dtype=np.int64)]
     texts: list[list[str | None]] = [[] for _ in range(n_texts)]
-    try:
-        while rows := result.cursor.fetchmany(FETCH_ROWS):
-            if not n_texts:
-                integers.append(np.array(rows, dtype=np.int64))
-                continue
-            columns = list(zip(*rows, strict=True))
-            integers.append(np.array(columns[:n_integers], dtype=np.int64).T)
-            for text, column in zip(texts, columns[n_integers:], strict=True):
-                text.extend(column)
-    finally:
-        result.close()
+    for rows in row_batches(statement, FETCH_ROWS):
+        if not n_texts:
+            integers.append(np.array(rows, dtype=np.int64))
+            continue
+        columns = list(zip(*rows, strict=True))
+        integers.append(np.array(columns[:n_integers], dtype=np.int64).T)
+        for text, column in zip(texts, columns[n_integers:], strict=True):
+            text.extend(column)
     return np.concatenate(integers), texts
 
 

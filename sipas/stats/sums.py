@@ -6,7 +6,7 @@ are also made from row arrays, so both routes feed one engine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any, TypeVar
@@ -279,7 +279,14 @@ def domain_sums(
     if counts is not None and bool(np.all(counts == 1)):
         counts = None  # each record one response: no copy of the weights
     totals = weights if counts is None else weights * counts
-    if n_domains == 1:
+    domain_rows: Iterable[NDArray[np.int64] | None] = [None]  # one: every record
+    if n_domains > 1:
+        # each domain's records in their order in the file (stable): its sums add
+        # in that order, whatever the other domains
+        order = np.argsort(domain_of_row, kind="stable")
+        bounds = np.searchsorted(domain_of_row[order], np.arange(n_domains + 1))
+        domain_rows = (order[bounds[d] : bounds[d + 1]] for d in range(n_domains))
+    for rows in domain_rows:
         yield _sums_of(
             n_psus,
             psu_of_row,
@@ -289,23 +296,7 @@ def domain_sums(
             counts,
             with_gram,
             compact,
-        )
-        return
-    # each domain's records in their order in the file (stable): its sums add in
-    # that order, whatever the other domains
-    order = np.argsort(domain_of_row, kind="stable")
-    bounds = np.searchsorted(domain_of_row[order], np.arange(n_domains + 1))
-    for d in range(n_domains):
-        yield _sums_of(
-            n_psus,
-            psu_of_row,
-            weights,
-            totals,
-            by_criterion,
-            counts,
-            with_gram,
-            compact,
-            rows=order[bounds[d] : bounds[d + 1]],
+            rows=rows,
         )
 
 

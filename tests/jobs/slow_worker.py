@@ -37,10 +37,10 @@ def _pausing_writer(job_id: int):
     return pausing
 
 
-def _pausing_insert(rows):
+def _pausing_insert(answers):
     Path(STORE_MARKER or "").touch()
     time.sleep(PAUSE_SECONDS)
-    return _insert_answers(rows)
+    return _insert_answers(answers)
 
 
 if __name__ == "__main__":

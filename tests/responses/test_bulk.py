@@ -77,7 +77,7 @@ def test_bulk_rows_read_back_as_core_rows(wave):
 def test_ids_come_after_the_stored_ones_and_the_database_goes_on_after_them(wave):
     before = make_response().response.id
     ids = bulk.insert_responses(columns_of(wave, 2))
-    bulk.insert_answers([(ids[0], "A1", "5"), (ids[1], "A1", "4")])
+    bulk.insert_answers([(ids[0], '{"A1":"5"}'), (ids[1], '{"A1":"4"}')])
     db.session.commit()
     assert before < ids[0] < ids[1]
     # the next response stored one by one gets a fresh id (PostgreSQL: the
@@ -88,6 +88,41 @@ def test_ids_come_after_the_stored_ones_and_the_database_goes_on_after_them(wave
         sa.select(Answer.value).where(Answer.response_id.in_(ids))
     )
     assert sorted(answers) == ["4", "5"]
+
+
+#: Answers of every shape, and texts that a careless spreading would change.
+TRICKY_ANSWERS = (
+    {
+        "A1": "5",
+        "Q5": ("1", "3", "10"),
+        "Q6": (),
+        "C1": 'Cán bộ "tận tình",\nthủ tục\\nhanh 👍',
+        "C2": "03",
+        "C3": '["x"]',
+        "C4": '{"a": 1}',
+        "C5": "  ",
+    },
+    {},
+    {"A1": "9", "Q5": ("2",)},
+)
+
+
+def test_answers_are_stored_exactly_as_given(wave):
+    ids = bulk.insert_responses(columns_of(wave, 2))
+    ids += bulk.insert_responses(columns_of(wave, 1))
+    bulk.insert_answers(bulk.answer_pairs(ids, TRICKY_ANSWERS))
+    db.session.commit()
+    stored_rows = db.session.execute(
+        sa.select(Answer.response_id, Answer.item_code, Answer.value)
+    ).all()
+    expected = {
+        (response_id, code, value)
+        for response_id, given in zip(ids, TRICKY_ANSWERS, strict=True)
+        for code, answer in given.items()
+        for value in ((answer,) if isinstance(answer, str) else answer)
+    }
+    assert sorted(stored_rows) == sorted(expected)
+    assert len(stored_rows) == 11
 
 
 def varied_rows(questionnaire, count: int, seed: int = 1) -> list[dict[str, str]]:

@@ -4,6 +4,7 @@ answers, skip rules followed, the same generator state the same batch."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from sipas.questionnaire import validate_answers
 from sipas.questionnaire.loader import load_file
-from sipas.services.synthetic.batch import BatchDrawer
+from sipas.services.synthetic.batch import BLANK, BatchDrawer
 from sipas.services.synthetic.model import DEFAULT_MODEL
 
 FORMS = sorted((Path(__file__).parents[2] / "questionnaires").glob("*.yaml"))
@@ -33,14 +34,26 @@ def draw(path: Path, seed: int):
 
 
 def respondents(batch) -> list[dict[str, object]]:
-    """Each respondent's answers as a submission would carry them."""
-    answers: list[dict[str, object]] = [{} for _ in range(batch.size)]
-    for k, code, value in batch.rows(range(batch.size)):
-        if code in batch.multiple:
-            answers[k].setdefault(code, []).append(value)  # type: ignore[union-attr]
-        else:
-            answers[k][code] = value
-    return answers
+    """Each respondent's answers as a submission would carry them, read from the
+    JSON objects the batch stores."""
+    return [json.loads(text) for text in batch.answer_objects()]
+
+
+def test_the_stored_objects_hold_the_batch_arrays_exactly():
+    _questionnaire, batch, _careless = draw(FORMS[0], seed=5)
+    read = respondents(batch)
+    for code, column in batch.single.items():
+        assert [answers.get(code, BLANK) for answers in read] == column.tolist()
+    for code, (options, chosen) in batch.multiple.items():
+        # a respondent who chose nothing has no answer (no empty list) and
+        # the options keep their order
+        expected = [
+            [option for option, on in zip(options, row, strict=True) if on]
+            for row in chosen.tolist()
+        ]
+        assert [answers.get(code, []) for answers in read] == expected
+        assert all(answers.get(code) != [] for answers in read)
+    assert 0 < sum(len(a) for a in read) < batch.size * len(batch.single)
 
 
 @pytest.mark.parametrize("path", FORMS, ids=lambda p: p.stem)
@@ -65,5 +78,5 @@ def test_the_same_generator_state_draws_the_same_batch():
     first = draw(FORMS[0], seed=3)[1]
     again = draw(FORMS[0], seed=3)[1]
     other = draw(FORMS[0], seed=4)[1]
-    assert list(first.rows(range(600))) == list(again.rows(range(600)))
-    assert list(first.rows(range(600))) != list(other.rows(range(600)))
+    assert first.answer_objects() == again.answer_objects()
+    assert first.answer_objects() != other.answer_objects()

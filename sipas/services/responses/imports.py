@@ -301,7 +301,7 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
     }
     columns.update({name: [value] * len(rows) for name, value in fixed.items()})
     ids = bulk.insert_responses(columns)
-    bulk.insert_answers(bulk.answer_rows(ids, (row.answers for row in rows)))
+    bulk.insert_answers(bulk.answer_pairs(ids, (row.answers for row in rows)))
     batch.rows = len(rows)
     db.session.flush()
     return len(rows)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sipas.questionnaire import Item, ItemType, Questionnaire
+from sipas.services.responses.bulk import answers_json
 from sipas.services.synthetic.answers import COMMENTS
 from sipas.services.synthetic.model import ResponseModel, logit
 
@@ -60,34 +61,42 @@ class Batch:
             count += chosen.any(axis=1)
         return count
 
-    def rows(self, ids: Sequence[int]) -> list[tuple[int, str, str]]:
-        """(response id, item code, value) of every answer; ``ids`` per respondent.
+    def answer_objects(self) -> list[str]:
+        """Each respondent's answers as a JSON object (code → value, or → the
+        chosen option codes), as ``bulk.answers_json`` writes them.
 
-        In response order, as a respondent's answers are stored: the primary key's
-        index then grows at its end (in question order it would split pages all
-        over the batch, twice as slow on SQLite)."""
-        people, codes, values = [], [], []
-        for code, column in self.single.items():
-            given = np.flatnonzero(column != BLANK)
-            people.append(given)
-            codes.append(np.full(len(given), code, object))
-            values.append(column[given])
-        for code, (options, chosen) in self.multiple.items():
-            who, which = np.nonzero(chosen)
-            people.append(who)
-            codes.append(np.full(len(who), code, object))
-            values.append(np.asarray(options, object)[which])
-        person = np.concatenate(people) if people else np.zeros(0, np.int64)
-        order = np.argsort(person, kind="stable")
-        id_array = np.asarray(ids, dtype=object)[person[order]]
-        return list(
-            zip(
-                id_array.tolist(),
-                np.concatenate(codes)[order].tolist(),
-                np.concatenate(values)[order].tolist(),
-                strict=True,
-            )
+        Made a question at a time: each distinct answer of a question is written
+        once, and a respondent's object is the join of their questions' pieces."""
+        pieces = [_pieces(code, column) for code, column in self.single.items()]
+        pieces += [
+            _choice_pieces(code, options, chosen)
+            for code, (options, chosen) in self.multiple.items()
+        ]
+        if not pieces:
+            return ["{}"] * self.size
+        return ["{" + "".join(parts)[:-1] + "}" for parts in zip(*pieces, strict=True)]
+
+
+def _pieces(code: str, column: np.ndarray) -> list[str]:
+    """``"code":value,`` for each respondent of ``column`` ("" if blank)."""
+    written = {
+        value: f"{answers_json({code: value})[1:-1]}," if value != BLANK else ""
+        for value in set(column.tolist())
+    }
+    return [written[value] for value in column.tolist()]
+
+
+def _choice_pieces(code: str, options: Sequence[str], chosen: np.ndarray) -> list[str]:
+    """``"code":[options…],`` for each respondent of ``chosen`` ("" if none)."""
+    patterns, which = np.unique(chosen, axis=0, return_inverse=True)
+    written = [
+        f"{answers_json({code: picked})[1:-1]}," if picked else ""
+        for picked in (
+            tuple(option for option, on in zip(options, row, strict=True) if on)
+            for row in patterns.tolist()
         )
+    ]
+    return [written[k] for k in which.reshape(-1).tolist()]
 
 
 class _Respondents:

@@ -287,6 +287,6 @@ def insert_new(columns: Mapping[str, list], answers: Batch) -> list[uuid.UUID]:
     new_ids = iter(bulk.insert_responses(columns))
     # a response stored earlier gets no answers again (id 0: skipped)
     ids = [0 if value in existing else next(new_ids) for value in uuids]
-    rows = answers.rows(ids)
-    bulk.insert_answers([row for row in rows if row[0]] if existing else rows)
+    objects = zip(ids, answers.answer_objects(), strict=True)
+    bulk.insert_answers(pair for pair in objects if pair[0])
     return [uuids[k] for k in fresh]

@@ -99,7 +99,7 @@ def test_the_tables_constraints_still_hold_for_bulk_rows(wave):
 def test_ids_come_after_the_stored_ones_and_the_database_goes_on_after_them(wave):
     before = make_response().response.id
     ids = bulk.insert_responses(columns_of(wave, 2))
-    bulk.insert_answers([(ids[0], '{"A1":"5"}'), (ids[1], '{"A1":"4"}')])
+    bulk.insert_answers([(ids[0], '{"A1":"5"}', None), (ids[1], '{"A1":"4"}', None)])
     db.session.commit()
     assert before < ids[0] < ids[1]
     # the next response stored one by one gets a fresh id (PostgreSQL: the
@@ -132,7 +132,7 @@ TRICKY_ANSWERS = (
 def test_answers_are_stored_exactly_as_given(wave):
     ids = bulk.insert_responses(columns_of(wave, 2))
     ids += bulk.insert_responses(columns_of(wave, 1))
-    bulk.insert_answers(bulk.answer_pairs(ids, TRICKY_ANSWERS))
+    bulk.insert_answers(bulk.packed_answers(ids, TRICKY_ANSWERS, ["Q5", "Q6"]))
     db.session.commit()
     stored_rows = db.session.execute(
         sa.select(Answer.response_id, Answer.item_code, Answer.value)

@@ -36,7 +36,10 @@ def draw(path: Path, seed: int):
 def respondents(batch) -> list[dict[str, object]]:
     """Each respondent's answers as a submission would carry them, read from the
     JSON objects the batch stores."""
-    return [json.loads(text) for text in batch.answer_objects()]
+    return [
+        json.loads(single) | (json.loads(chosen) if chosen else {})
+        for single, chosen in batch.answer_texts()
+    ]
 
 
 def test_the_stored_objects_hold_the_batch_arrays_exactly():
@@ -78,5 +81,5 @@ def test_the_same_generator_state_draws_the_same_batch():
     first = draw(FORMS[0], seed=3)[1]
     again = draw(FORMS[0], seed=3)[1]
     other = draw(FORMS[0], seed=4)[1]
-    assert first.answer_objects() == again.answer_objects()
-    assert first.answer_objects() != other.answer_objects()
+    assert first.answer_texts() == again.answer_texts()
+    assert first.answer_texts() != other.answer_texts()

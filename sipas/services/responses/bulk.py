@@ -11,9 +11,10 @@ more than the database's own work, so rows go to the driver as plain tuples:
   time, so they are stored exactly as a Core insert stores them;
 - on PostgreSQL the rows are streamed with ``COPY … FROM STDIN``; elsewhere one
   ``executemany`` of tuples;
-- answers travel as one JSON object per response (``answers_json``), which the
-  database itself spreads into answer rows: a driver call per response instead
-  of one per answer (33 or more), the database's JSON functions at C speed.
+- answers travel as JSON objects, one or two per response (``packed_answers``),
+  which the database itself spreads into answer rows: a driver call per response
+  instead of one per answer (33 or more), the database's JSON functions at C speed;
+- on SQLite, other rows go through a staging table (``_write_staged``).
 
 Nothing here commits: a failure leaves the caller's transaction to roll back whole.
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuid_module
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 
@@ -89,57 +90,68 @@ def insert_columns(table: sa.Table, columns: Mapping[str, Sequence[object]]) -> 
     _insert(table, {name: _bound(table.c[name], given[name]) for name in given})
 
 
-def insert_answers(answers: Iterable[tuple[int, str]]) -> None:
-    """Insert the answers of new responses: (response id, ``answers_json`` of its
-    answers) pairs, read one at a time. The pairs go to a temporary table, and two
-    statements spread them into answer rows: single answers, then each chosen
-    option of a multiple choice (an empty choice stores nothing)."""
+#: A response's answers for :func:`insert_answers`: its id, its single answers as
+#: a JSON object (code → value), its multiple choices as another (code → option
+#: codes), or None when it has none.
+PackedAnswers = tuple[int, str, str | None]
+
+
+def insert_answers(answers: Iterable[PackedAnswers]) -> None:
+    """Insert the answers of new responses, read one at a time. They go to a
+    temporary table, and two statements spread them into answer rows: the single
+    answers, then each chosen option (an empty choice stores nothing)."""
     connection = db.session.connection()
     postgresql = connection.dialect.name == "postgresql"
-    create = "CREATE TEMPORARY TABLE packed_answers (response_id INTEGER, answers {})"
-    connection.exec_driver_sql(create.format("JSON" if postgresql else "TEXT"))
-    _write("packed_answers", ("response_id", "answers"), answers)
+    kind = "JSON" if postgresql else "TEXT"
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE packed_answers (response_id INTEGER, "
+        f"answers {kind}, choices {kind})"
+    )
+    _write("packed_answers", ("response_id", "answers", "choices"), answers)
     for statement in SPREAD_POSTGRESQL if postgresql else SPREAD_SQLITE:
         connection.exec_driver_sql(statement)
     connection.exec_driver_sql("DROP TABLE packed_answers")
 
 
+def packed_answers(
+    ids: Sequence[int],
+    answers: Iterable[Mapping[str, str | tuple[str, ...]]],
+    multiple: Collection[str],
+) -> Iterator[PackedAnswers]:
+    """The answers of each of responses ``ids`` for :func:`insert_answers`;
+    ``multiple``: the codes of the multiple-choice questions."""
+    for response_id, given in zip(ids, answers, strict=True):
+        single = dict(given)
+        chosen = {code: single.pop(code) for code in multiple if code in single}
+        texts = answers_json(chosen) if chosen else None
+        yield response_id, answers_json(single), texts
+
+
 def answers_json(answers: Mapping[str, str | tuple[str, ...]]) -> str:
-    """One response's answers for ``insert_answers``: code → value, or → the
-    option codes of a multiple choice."""
+    """Answers as a JSON object, compact, Vietnamese as it is (both databases'
+    JSON functions read UTF-8 directly)."""
     return _JSON.encode(answers)
 
 
-#: Compact, and Vietnamese as it is (SQLite's JSON reads UTF-8 directly).
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 _INTO_ANSWERS = "INSERT INTO answers (response_id, item_code, value) "
-#: In the table's order, on SQLite: the packed rows by response, the answers as
+#: On SQLite in the table's order: the packed rows by response, the answers as
 #: given, so both of the table's B-trees grow at their ends.
 SPREAD_SQLITE = (
     _INTO_ANSWERS + "SELECT p.response_id, a.key, a.value "
-    "FROM packed_answers AS p, json_each(p.answers) AS a WHERE a.type <> 'array'",
+    "FROM packed_answers AS p, json_each(p.answers) AS a",
     _INTO_ANSWERS + "SELECT p.response_id, a.key, o.value "
-    "FROM packed_answers AS p, json_each(p.answers) AS a, json_each(a.value) AS o "
-    "WHERE a.type = 'array'",
+    "FROM packed_answers AS p, json_each(p.choices) AS a, json_each(a.value) AS o "
+    "WHERE p.choices IS NOT NULL",
 )
-#: A single answer is read as an array of one, so one statement does both.
 SPREAD_POSTGRESQL = (
+    _INTO_ANSWERS + "SELECT p.response_id, a.key, a.value "
+    "FROM packed_answers AS p, json_each_text(p.answers) AS a",
     _INTO_ANSWERS + "SELECT p.response_id, a.key, o.value "
-    "FROM packed_answers AS p, json_each(p.answers) AS a, json_array_elements_text("
-    "CASE json_typeof(a.value) WHEN 'array' THEN a.value "
-    "ELSE json_build_array(a.value) END) AS o",
+    "FROM packed_answers AS p, json_each(p.choices) AS a, "
+    "json_array_elements_text(a.value) AS o WHERE p.choices IS NOT NULL",
 )
-
-
-def answer_pairs(
-    ids: Sequence[int], answers: Iterable[Mapping[str, str | tuple[str, ...]]]
-) -> Iterator[tuple[int, str]]:
-    """(response id, ``answers_json``) of each of responses ``ids``."""
-    return (
-        (response_id, answers_json(given))
-        for response_id, given in zip(ids, answers, strict=True)
-    )
 
 
 def _default(column: sa.Column) -> object:

@@ -24,6 +24,7 @@ from sipas.models import (
     WaveStatus,
 )
 from sipas.models.base import utcnow
+from sipas.questionnaire import ItemType
 from sipas.questionnaire.quality import Verdict
 from sipas.services.audit import record_event
 from sipas.services.questionnaires import parsed
@@ -301,7 +302,12 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
     }
     columns.update({name: [value] * len(rows) for name, value in fixed.items()})
     ids = bulk.insert_responses(columns)
-    bulk.insert_answers(bulk.answer_pairs(ids, (row.answers for row in rows)))
+    multiple = [
+        item.code
+        for item in judge.questionnaire.items
+        if item.type is ItemType.multi_choice
+    ]
+    bulk.insert_answers(bulk.packed_answers(ids, (r.answers for r in rows), multiple))
     batch.rows = len(rows)
     db.session.flush()
     return len(rows)

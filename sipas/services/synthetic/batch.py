@@ -61,20 +61,39 @@ class Batch:
             count += chosen.any(axis=1)
         return count
 
-    def answer_objects(self) -> list[str]:
-        """Each respondent's answers as a JSON object (code → value, or → the
-        chosen option codes), as ``bulk.answers_json`` writes them.
+    def answer_texts(self) -> list[tuple[str, str | None]]:
+        """Each respondent's answers as ``bulk.insert_answers`` takes them: the
+        single answers as a JSON object, the multiple choices as another (None
+        when none was chosen).
 
         Made a question at a time: each distinct answer of a question is written
         once, and a respondent's object is the join of their questions' pieces."""
-        pieces = [_pieces(code, column) for code, column in self.single.items()]
-        pieces += [
-            _choice_pieces(code, options, chosen)
-            for code, (options, chosen) in self.multiple.items()
+        single = _joined(
+            [_pieces(code, column) for code, column in self.single.items()]
+        )
+        chosen = _joined(
+            [
+                _choice_pieces(code, options, picked)
+                for code, (options, picked) in self.multiple.items()
+            ]
+        )
+        return [
+            (answers or "{}", choices)
+            for answers, choices in zip(
+                single or [None] * self.size, chosen or [None] * self.size, strict=True
+            )
         ]
-        if not pieces:
-            return ["{}"] * self.size
-        return ["{" + "".join(parts)[:-1] + "}" for parts in zip(*pieces, strict=True)]
+
+
+def _joined(pieces: list[list[str]]) -> list[str | None]:
+    """Each respondent's pieces of ``"code":value,`` as a JSON object (None: no
+    piece); an empty list when there are no questions."""
+    if not pieces:
+        return []
+    return [
+        "{" + joined[:-1] + "}" if (joined := "".join(parts)) else None
+        for parts in zip(*pieces, strict=True)
+    ]
 
 
 def _pieces(code: str, column: np.ndarray) -> list[str]:

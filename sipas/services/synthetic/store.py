@@ -287,6 +287,6 @@ def insert_new(columns: Mapping[str, list], answers: Batch) -> list[uuid.UUID]:
     new_ids = iter(bulk.insert_responses(columns))
     # a response stored earlier gets no answers again (id 0: skipped)
     ids = [0 if value in existing else next(new_ids) for value in uuids]
-    objects = zip(ids, answers.answer_objects(), strict=True)
-    bulk.insert_answers(pair for pair in objects if pair[0])
+    texts = zip(ids, answers.answer_texts(), strict=True)
+    bulk.insert_answers((k, single, chosen) for k, (single, chosen) in texts if k)
     return [uuids[k] for k in fresh]

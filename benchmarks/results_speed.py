@@ -36,7 +36,7 @@ from benchmarks._trees import export, probe_json  # noqa: E402
 
 #: What each tree runs: compute_results of the whole wave, timed, and its figures.
 PROBE = """
-import json, sys, time
+import json, resource, sys, time
 from sipas import create_app
 from sipas.services.results.dashboard import compute_results
 from sipas.services.waves.lookup import wave_by_code
@@ -63,14 +63,16 @@ with app.test_request_context():
             [unit.rank, list(unit.indistinguishable), list(unit.untestable),
              sorted((k, str(v)) for k, v in unit.standings.items())]
         ]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "responses": results.responses,
+                      "peak_mb": peak,
                       "figures": figures}))
 """
 
 
 #: The statistics of compute_results on arrays (as WaveData hands them over).
 ENGINE = """
-import itertools, json, sys, time
+import itertools, json, resource, sys, time
 import numpy as np
 from sipas.questionnaire import load_file
 from sipas.stats.compare import compare_domains, domain_standings
@@ -113,7 +115,9 @@ overall = whole.overall.estimate
 for u in units:
     pair = {"overall": (u.overall.estimate, overall)}
     figures.append(str(domain_standings(design, pair)["overall"]))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": time.perf_counter() - start, "responses": n,
+                  "peak_mb": peak,
                   "figures": figures}))
 """
 
@@ -185,7 +189,9 @@ def report(found: dict, title: str) -> None:
     """Seconds before and after, their ratio and the largest difference."""
     print(f"{title} ({found['after']['responses']} responses)")
     for name, result in found.items():
-        print(f"  {name:6} {result['seconds']:7.2f} s")
+        print(
+            f"  {name:6} {result['seconds']:7.2f} s, peak {result['peak_mb']:6.0f} MB"
+        )
     if "before" in found:
         ratio = found["before"]["seconds"] / found["after"]["seconds"]
         difference, where = largest_difference(

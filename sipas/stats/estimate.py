@@ -16,7 +16,7 @@ from sipas.stats.design import (
     column_variances,
     degrees_of_freedom,
 )
-from sipas.stats.sums import CriterionSums
+from sipas.stats.sums import AnswerPatterns, CriterionSums
 
 #: An estimate's per-PSU totals of its linearised values, or what makes them when a
 #: comparison asks (a round whose million responses are its PSUs: 8 MB each)
@@ -187,12 +187,15 @@ def linearised_variances(
         block = slice(first, min(first + COLUMNS_AT_ONCE, n_columns))
         if sums.per_response:
             patterns = sums.answer_patterns
-            per_pattern = patterns.values(gradient_y[:, block], gradient_x[:, block])
-            z = patterns.spread(per_pattern)
-            # made again when a comparison asks: a few KB each, not 8 MB
+            g_y = np.ascontiguousarray(gradient_y[:, block])
+            g_x = np.ascontiguousarray(gradient_x[:, block])
+            z = patterns.spread(patterns.values(g_y, g_x))
+            # made again when a comparison asks, from the gradients: a few bytes
+            # each, where values per pattern take 8 MB when every response has a
+            # pattern of its own
             totals += [
-                partial(patterns.spread, np.ascontiguousarray(per_pattern[:, j]))
-                for j in range(per_pattern.shape[1])
+                partial(_remade_totals, patterns, g_y, g_x, j)
+                for j in range(g_y.shape[1])
             ]
         else:
             z = sums.linear_values(gradient_y[:, block], gradient_x[:, block])
@@ -205,6 +208,17 @@ def linearised_variances(
         variances[block] = column_variances(design, z, rows, lonely_psu)
         del z
     return variances, totals
+
+
+def _remade_totals(
+    patterns: AnswerPatterns,
+    gradient_y: NDArray[np.float64],
+    gradient_x: NDArray[np.float64],
+    column: int,
+) -> NDArray[np.float64]:
+    """Column ``column`` of the per-PSU values of the gradients' columns, made
+    with the same block of columns as the variance was: the same bits."""
+    return patterns.spread(patterns.values(gradient_y, gradient_x)[:, column])
 
 
 @dataclass(frozen=True)

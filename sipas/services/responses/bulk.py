@@ -12,8 +12,8 @@ more than the database's own work, so rows go to the driver as plain tuples:
 - on PostgreSQL the rows are streamed with ``COPY … FROM STDIN``; elsewhere one
   ``executemany`` of tuples;
 - answers travel as JSON objects, one or two per response (``packed_answers``),
-  which the database itself spreads into answer rows: a driver call per response
-  instead of one per answer (33 or more), the database's JSON functions at C speed;
+  which SQLite itself spreads into answer rows: a driver call per response
+  instead of one per answer (33 or more), its JSON functions at C speed;
 - on SQLite, other rows go through a staging table (``_write_staged``).
 
 Nothing here commits: a failure leaves the caller's transaction to roll back whole.
@@ -97,20 +97,37 @@ PackedAnswers = tuple[int, str, str | None]
 
 
 def insert_answers(answers: Iterable[PackedAnswers]) -> None:
-    """Insert the answers of new responses, read one at a time. They go to a
-    temporary table, and two statements spread them into answer rows: the single
-    answers, then each chosen option (an empty choice stores nothing)."""
+    """Insert the answers of new responses, read one at a time (an empty choice
+    stores nothing).
+
+    SQLite: they go to a temporary table, and two statements spread them into
+    answer rows, the single answers, then each chosen option. PostgreSQL: the
+    rows are made here and copied, COPY's batched insert being faster there than
+    the server spreading the objects (27.6 against 30.5 s for 100 000 responses)."""
     connection = db.session.connection()
-    postgresql = connection.dialect.name == "postgresql"
-    kind = "JSON" if postgresql else "TEXT"
+    columns = ("response_id", "item_code", "value")
+    if connection.dialect.name == "postgresql":
+        _write("answers", columns, _answer_rows(answers))
+        return
     connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE packed_answers (response_id INTEGER, "
-        f"answers {kind}, choices {kind})"
+        "CREATE TEMPORARY TABLE packed_answers (response_id, answers, choices)"
     )
     _write("packed_answers", ("response_id", "answers", "choices"), answers)
-    for statement in SPREAD_POSTGRESQL if postgresql else SPREAD_SQLITE:
+    for statement in SPREAD_SQLITE:
         connection.exec_driver_sql(statement)
     connection.exec_driver_sql("DROP TABLE packed_answers")
+
+
+def _answer_rows(answers: Iterable[PackedAnswers]) -> Iterator[tuple[int, str, str]]:
+    """The (response id, item code, value) rows of packed answers."""
+    decode = json.loads
+    for response_id, single, chosen in answers:
+        for code, value in decode(single).items():
+            yield response_id, code, value
+        if chosen is not None:
+            for code, options in decode(chosen).items():
+                for option in options:
+                    yield response_id, code, option
 
 
 def packed_answers(
@@ -136,21 +153,14 @@ def answers_json(answers: Mapping[str, str | tuple[str, ...]]) -> str:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 _INTO_ANSWERS = "INSERT INTO answers (response_id, item_code, value) "
-#: On SQLite in the table's order: the packed rows by response, the answers as
-#: given, so both of the table's B-trees grow at their ends.
+#: In the table's order: the packed rows by response, the answers as given, so
+#: both of the table's B-trees grow at their ends.
 SPREAD_SQLITE = (
     _INTO_ANSWERS + "SELECT p.response_id, a.key, a.value "
     "FROM packed_answers AS p, json_each(p.answers) AS a",
     _INTO_ANSWERS + "SELECT p.response_id, a.key, o.value "
     "FROM packed_answers AS p, json_each(p.choices) AS a, json_each(a.value) AS o "
     "WHERE p.choices IS NOT NULL",
-)
-SPREAD_POSTGRESQL = (
-    _INTO_ANSWERS + "SELECT p.response_id, a.key, a.value "
-    "FROM packed_answers AS p, json_each_text(p.answers) AS a",
-    _INTO_ANSWERS + "SELECT p.response_id, a.key, o.value "
-    "FROM packed_answers AS p, json_each(p.choices) AS a, "
-    "json_array_elements_text(a.value) AS o WHERE p.choices IS NOT NULL",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from typing import Any, cast
 
 import numpy as np
@@ -90,4 +91,5 @@ def _option_numbers(codes: NDArray[Any], slot: ChoiceSlot) -> NDArray[np.int64]:
     number = {code: k + 1 for k, code in enumerate(slot.options)}
     number[""] = 0
     listed = np.asarray(codes, dtype=object).tolist()
-    return np.fromiter((number.get(code, -1) for code in listed), np.int64, len(listed))
+    found = map(number.get, listed, repeat(-1, len(listed)))
+    return np.fromiter(found, np.int64, len(listed))

@@ -152,7 +152,12 @@ class _Context:
             channel_codes[categorical(u, mixes[0])],
         )
         careless = rng.random(size) < model.careless_share
-        uuids = [uuid.UUID(bytes=rng.bytes(16), version=4) for _ in range(size)]
+        # one draw of the batch's bytes: the same stream as 16 bytes at a time
+        drawn = rng.bytes(16 * size)
+        uuids = [
+            uuid.UUID(bytes=drawn[k : k + 16], version=4)
+            for k in range(0, 16 * size, 16)
+        ]
         answers = self.drawer.draw(rng, unit, channel, careless)
         submitted = self._moments(rng, size)
         questions = answers.answered()

@@ -14,6 +14,7 @@ import unicodedata
 import uuid as uuid_module
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
@@ -41,6 +42,8 @@ IGNORED_COLUMNS = ("stratum", "psu", "weight", "unit_name", "submitted_at")
 FIXED_COLUMNS = (RESPONSE_ID, UNIT, CHANNEL, WAVE, *IGNORED_COLUMNS)
 #: Multi-choice codes or labels are joined with this in one cell.
 MULTI_SEPARATOR = ";"
+#: A cell whose text has no entry in its column's memo yet.
+_UNSEEN = object()
 #: Rows checked between two reports of progress (a job's page shows them).
 PROGRESS_ROWS = 1000
 #: Records a problem of the row being checked: (column, reason).
@@ -288,7 +291,7 @@ class _RowChecker:
         self.seen_ids: dict[uuid_module.UUID, int] = {}
         self.occurrences: dict[tuple[str, ...], int] = {}
         # a column holds a few distinct values: each is read and checked once
-        self.texts_memo: dict[str, dict[str, object]] = {
+        self.texts_memo: dict[str, dict[object, object]] = {
             item.code: {} for _i, item in self.items
         }
         self.codes_memo: dict[tuple[str, type, object], object] = {}
@@ -461,32 +464,35 @@ class _RowChecker:
         item: Item,
         records: Sequence[tuple[int, tuple[object, ...]]],
     ) -> list[object]:
-        """One question's cells down ``records`` as option codes (None: empty)."""
+        """One question's cells down ``records`` as option codes (None: empty).
+
+        Each text is looked up in the question's memo in one pass over the column
+        (a file repeats a few texts per column); only texts not seen yet, and
+        cells of other types, are worked out one by one."""
         texts = self.texts_memo[item.code]
-        column: list[object] = []
-        add = column.append
-        for _number, cells in records:
-            if position >= len(cells):
-                add(None)
+        # a short row's missing cell reads as an empty one
+        cells = [row[position] if position < len(row) else "" for _, row in records]
+        column = list(map(texts.get, cells, repeat(_UNSEEN, len(cells))))
+        if _UNSEEN not in column:
+            return column
+        for k, cell in enumerate(cells):
+            if column[k] is not _UNSEEN:
                 continue
-            cell = cells[position]
             if type(cell) is str:
-                codes = texts.get(cell)
-                if codes is None:
-                    codes = texts[cell] = self._cell_codes(item, cell)
+                codes = texts[cell] = self._cell_codes(item, cell)
             else:
                 # the type too: clean() reads True and 1 differently
                 key = (item.code, type(cell), cell)
-                codes = self.codes_memo.get(key)
-                if codes is None:
+                codes = self.codes_memo.get(key, _UNSEEN)
+                if codes is _UNSEEN:
                     codes = self.codes_memo[key] = self._cell_codes(item, cell)
-            add(None if codes == "" else codes)
+            column[k] = codes
         return column
 
     def _cell_codes(self, item: Item, cell: object) -> object:
-        """A cell's codes ("" for an empty cell)."""
+        """A cell's codes (None for an empty cell)."""
         value = clean(cell)
-        return self._codes(item, value) if value else ""
+        return self._codes(item, value) if value else None
 
     def _skipped(
         self,

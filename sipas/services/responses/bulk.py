@@ -146,8 +146,8 @@ def packed_answers(
 
 
 def answers_json(answers: Mapping[str, str | tuple[str, ...]]) -> str:
-    """Answers as a JSON object, compact, Vietnamese as it is (both databases'
-    JSON functions read UTF-8 directly)."""
+    """Answers as a JSON object, compact, Vietnamese as it is (SQLite's JSON
+    functions read UTF-8 directly)."""
     return _JSON.encode(answers)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
@@ -12,6 +13,7 @@ from sipas.questionnaire.choices import (
     HEADER_SIZE,
     choice_layout,
     pack_choices,
+    pack_many,
 )
 from sipas.questionnaire.schema import Choice, ItemType, LocalizedText
 from tests.conftest import QUESTIONNAIRE_DIR
@@ -104,3 +106,77 @@ def test_another_questionnaire_has_another_header(questionnaire):
     changed = with_options(questionnaire, "trips", 4)  # same count, other codes
     assert choice_layout(changed).header != choice_layout(questionnaire).header
     assert choice_layout(questionnaire) is choice_layout(questionnaire)
+
+
+def packed_one_by_one(layout, answers) -> bytes | None:
+    """The packing rule written plainly, a response and a question at a time:
+    the reference for packing many at once."""
+    packed = bytearray(layout.blank)
+    for slot in layout.slots:
+        answer = answers.get(slot.code)
+        if not answer:
+            continue
+        if slot.multiple:
+            for value in (answer,) if isinstance(answer, str) else answer:
+                if value not in slot.numbers:
+                    return None
+                number = slot.numbers[value] - 1
+                packed[slot.offset + number // 8] |= 1 << (number % 8)
+            continue
+        if not isinstance(answer, str):
+            if len(answer) != 1:
+                return None
+            answer = answer[0]
+        if answer not in slot.numbers:
+            return None
+        number = slot.numbers[answer]
+        packed[slot.offset : slot.offset + slot.width] = number.to_bytes(
+            slot.width, "big"
+        )
+    return bytes(packed)
+
+
+def varied_answers(layout, count: int, seed: int) -> list[dict]:
+    """Answers of every shape a file gives: options, no answer in its three
+    forms, one answer in a tuple, two, unknown codes, repeated options."""
+    rng = random.Random(seed)  # noqa: S311  (reproducible test data)
+    rows = []
+    for _ in range(count):
+        row = {}
+        for slot in layout.slots:
+            options = list(slot.options)
+            shape = rng.random()
+            if shape < 0.1:
+                continue
+            if shape < 0.15:
+                row[slot.code] = rng.choice([None, "", ()])
+            elif shape < 0.17:
+                row[slot.code] = "nowhere"
+            elif slot.multiple:
+                picked = rng.sample(options, rng.randint(1, min(3, len(options))))
+                if shape < 0.2:
+                    picked += picked[:1]  # an option twice
+                row[slot.code] = tuple(picked) if shape < 0.9 else picked[0]
+            elif shape < 0.2:
+                row[slot.code] = (rng.choice(options),)
+            elif shape < 0.21:
+                row[slot.code] = (rng.choice(options), rng.choice(options))
+            else:
+                row[slot.code] = rng.choice(options)
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("options", [None, 300])
+def test_many_responses_are_packed_as_each_on_its_own(questionnaire, options):
+    # 300 options: two-byte singles; 9 options: a two-byte multiple choice
+    if options:
+        questionnaire = with_options(questionnaire, "field", options)
+        questionnaire = with_options(questionnaire, "expectations", 9)
+    layout = choice_layout(questionnaire)
+    rows = varied_answers(layout, 3000, seed=options or 1)
+    packed = pack_many(layout, rows)
+    assert packed == [packed_one_by_one(layout, row) for row in rows]
+    assert 0 < packed.count(None) < len(rows)  # both kinds are there
+    assert pack_many(layout, []) == []
+    assert [pack_choices(layout, row) for row in rows[:50]] == packed[:50]

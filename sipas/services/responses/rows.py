@@ -31,7 +31,7 @@ from sipas.questionnaire import (
     criteria_masks,
     validate_columns,
 )
-from sipas.questionnaire.choices import choice_layout, pack_choices
+from sipas.questionnaire.choices import choice_layout, pack_many
 from sipas.services.units.rows import FileError, RowError
 from sipas.services.units.rules import clean
 
@@ -310,8 +310,11 @@ class _RowChecker:
         not be) and its problems, in the order of its columns' checks."""
         fixed = [self._fixed(number, cells) for number, cells in records]
         answers, answer_errors = self._answers(records)
+        packed = pack_many(self.choices, answers)
         checked: list[tuple[ParsedRow | None, list[RowError]]] = []
-        for row, row_answers, more in zip(fixed, answers, answer_errors, strict=True):
+        for row, row_answers, more, choice_codes in zip(
+            fixed, answers, answer_errors, packed, strict=True
+        ):
             errors = row.errors
             errors.extend(RowError(row.number, *problem) for problem in more)
             if errors or row.uuid is None or row.unit_id is None or row.channel is None:
@@ -327,7 +330,7 @@ class _RowChecker:
                 answered,
                 satisfied,
                 row.given,
-                pack_choices(self.choices, row_answers),
+                choice_codes,
             )
             checked.append((parsed, errors))
         return checked

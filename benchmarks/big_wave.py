@@ -4,7 +4,12 @@ new ids and UUIDs, the same units, channels, times and answers. For benchmarks o
 exports and statistics at a size the demo generator would take minutes to draw.
 
     SIPAS_DATABASE_URL=sqlite:////tmp/d.db .venv/bin/python benchmarks/big_wave.py
-        [--wave demo] [--times 10]
+        [--wave demo] [--times 10] [--random-masks]
+
+``--random-masks`` then gives every response of the wave random criteria masks
+(answered, and satisfied among them: what the statistics read), so that nearly every
+response has a pattern of its own, the statistics' worst case for memory. The
+answer rows are left as they were: only the statistics and what they feed change.
 
 Works on SQLite and PostgreSQL (the id sequence is moved past the copies). Only the
 wave's responses and answers are copied (no paper entries, no events).
@@ -100,10 +105,36 @@ def copy_wave(connection: sa.Connection, wave_id: int, times: int) -> None:
         connection.commit()
 
 
+#: Criteria of the demo's questionnaire (sipas-2017): bits of the masks.
+CRITERIA = 22
+
+
+def randomise_masks(connection: sa.Connection, wave_id: int) -> None:
+    """Random criteria masks for the wave's responses: each criterion answered
+    with probability 7/8, and satisfied with probability 1/2 when answered."""
+    every = (1 << CRITERIA) - 1
+    draw = (
+        "(abs(random()) % {n})"
+        if connection.dialect.name == "sqlite"
+        else "floor(random() * {n})::bigint"
+    ).format(n=1 << CRITERIA)
+    # names and numbers only: nothing from outside
+    connection.exec_driver_sql(
+        f"UPDATE responses SET criteria_answered = {every} & ~({draw} & {draw} & {draw}) "  # noqa: S608, E501
+        f"WHERE wave_id = {int(wave_id)}"
+    )
+    connection.exec_driver_sql(
+        f"UPDATE responses SET criteria_satisfied = criteria_answered & {draw} "  # noqa: S608
+        f"WHERE wave_id = {int(wave_id)}"
+    )
+    connection.commit()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wave", default="demo")
     parser.add_argument("--times", type=int, default=10)
+    parser.add_argument("--random-masks", action="store_true")
     args = parser.parse_args()
     url = os.environ["SIPAS_DATABASE_URL"]
     engine = sa.create_engine(url)
@@ -124,6 +155,8 @@ def main() -> None:
             connection.exec_driver_sql(f"DROP INDEX {name}")
         connection.commit()
         copy_wave(connection, wave_id, args.times)
+        if args.random_masks:
+            randomise_masks(connection, wave_id)
         for _name, sql in indexes:
             connection.exec_driver_sql(sql)
         connection.commit()

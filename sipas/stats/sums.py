@@ -120,11 +120,10 @@ class AnswerPatterns:
     #: patterns × K: each pattern's class of answer to each criterion (0 none,
     #: 1 answered below satisfied, 2 satisfied), a byte each
     classes: NDArray[np.int8]
-    #: the pattern of each response (PSU)
-    pattern_of: NDArray[np.int64]
-    #: each response's weight, and the summed weight of each pattern
+    #: the pattern of each response (PSU), in 4 bytes
+    pattern_of: NDArray[np.int32]
+    #: each response's weight
     response_weight: NDArray[np.float64]
-    weight: NDArray[np.float64]
 
     @classmethod
     def of(
@@ -134,24 +133,29 @@ class AnswerPatterns:
         response_weight: NDArray[np.float64],
     ) -> AnswerPatterns:
         """The patterns of responses × K answered and satisfied flags."""
-        distinct, first, pattern_of = _distinct_patterns(answered, satisfied)
+        _distinct, first, pattern_of = _distinct_patterns(answered, satisfied)
         return cls(
             classes=np.add(answered[first], satisfied[first], dtype=np.int8),
             pattern_of=pattern_of,
             response_weight=response_weight,
-            weight=np.bincount(
-                pattern_of, weights=response_weight, minlength=distinct
-            ).astype(np.float64),
         )
+
+    def pattern_weights(self) -> NDArray[np.float64]:
+        """The summed weight of each pattern (made when asked: as long as the
+        responses when each has a pattern of its own)."""
+        return np.bincount(
+            self.pattern_of, weights=self.response_weight, minlength=len(self.classes)
+        ).astype(np.float64)
 
     def totals(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(Σw·satisfied, Σw·answered) of each criterion, from each pattern's
         summed weight, a block of patterns at a time."""
         satisfied, answered = np.zeros((2, self.classes.shape[1]))
+        weights = self.pattern_weights()
         with one_blas_thread():
             for first in range(0, len(self.classes), PATTERN_BLOCK):
                 block = self.classes[first : first + PATTERN_BLOCK]
-                weight = self.weight[first : first + PATTERN_BLOCK]
+                weight = weights[first : first + PATTERN_BLOCK]
                 satisfied += weight @ (block == 2)
                 answered += weight @ (block >= 1)
         return satisfied, answered
@@ -189,7 +193,7 @@ KEYED_CRITERIA = 39
 
 def _distinct_patterns(
     answered: NDArray[Any], satisfied: NDArray[Any]
-) -> tuple[int, NDArray[np.int64], NDArray[np.int64]]:
+) -> tuple[int, NDArray[np.int64], NDArray[np.int32]]:
     """How many distinct rows of classes of answer (answered + satisfied: 0, 1
     or 2 per criterion) the responses have, the first response of each (in the
     order of the patterns' keys) and each response's number among them."""
@@ -209,7 +213,7 @@ def _distinct_patterns(
             return_index=True,
             return_inverse=True,
         )
-    return len(first), first.astype(np.int64), pattern_of.reshape(-1).astype(np.int64)
+    return len(first), first.astype(np.int64), pattern_of.reshape(-1).astype(np.int32)
 
 
 #: Answer codes kept per row: 0 = no answer (9 or blank), 1–5 the scale value;

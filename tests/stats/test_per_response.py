@@ -119,10 +119,10 @@ def test_each_response_gets_its_own_pattern(n_criteria):
     satisfied = (classes == 2).astype(np.int8)
     weights = rng.uniform(1, 3, 400)
     patterns = AnswerPatterns.of(answered, satisfied, weights)
-    assert len(patterns.weight) == len(np.unique(classes, axis=0))
+    assert len(patterns.pattern_weights()) == len(np.unique(classes, axis=0))
     assert np.array_equal(patterns.classes[patterns.pattern_of], classes)
     np.testing.assert_allclose(
-        patterns.weight,
+        patterns.pattern_weights(),
         np.bincount(patterns.pattern_of, weights=weights),
         rtol=1e-15,
     )

@@ -37,10 +37,10 @@ def _pausing_writer(job_id: int):
     return pausing
 
 
-def _pausing_insert(answers):
+def _pausing_insert(answers, meanwhile=None):
     Path(STORE_MARKER or "").touch()
     time.sleep(PAUSE_SECONDS)
-    return _insert_answers(answers)
+    return _insert_answers(answers, meanwhile)
 
 
 if __name__ == "__main__":

@@ -132,7 +132,8 @@ TRICKY_ANSWERS = (
 def test_answers_are_stored_exactly_as_given(wave):
     ids = bulk.insert_responses(columns_of(wave, 2))
     ids += bulk.insert_responses(columns_of(wave, 1))
-    bulk.insert_answers(bulk.packed_answers(ids, TRICKY_ANSWERS, ["Q5", "Q6"]))
+    objects = bulk.answer_objects(TRICKY_ANSWERS, ["Q5", "Q6"])
+    bulk.insert_answers((k, *packed) for k, packed in zip(ids, objects, strict=True))
     db.session.commit()
     stored_rows = db.session.execute(
         sa.select(Answer.response_id, Answer.item_code, Answer.value)
@@ -182,7 +183,7 @@ def test_an_import_sends_as_many_statements_for_many_rows_as_for_few(
     wave, questionnaire
 ):
     counts = []
-    for size in (300, 4500):
+    for size in (300, 4500):  # both in one chunk (bulk.SQLITE_CHUNK)
         data = csv_file(varied_rows(questionnaire, size, seed=size))
         with counting_statements() as sent:
             report = run(wave, data)
@@ -191,6 +192,29 @@ def test_an_import_sends_as_many_statements_for_many_rows_as_for_few(
     db.session.commit()
     assert counts[0] == counts[1]
     assert stored_count(wave) == 4800
+
+
+def test_an_import_in_many_chunks_keeps_each_row_with_its_response(
+    wave, questionnaire, monkeypatch
+):
+    # on SQLite, chunks of 7 rows: the next chunk is made while one is stored
+    monkeypatch.setattr(bulk, "SQLITE_CHUNK", 7)
+    rows = varied_rows(questionnaire, 30, seed=3)
+    rows[11]["A1"] = rows[12]["A1"] = "9"
+    report = run(wave, csv_file(rows))
+    db.session.commit()
+    assert report.imported == 30
+    criteria = [item.code for item in questionnaire.criteria]
+    stored_answers: dict[str, dict[str, str]] = {}
+    query = sa.select(Response.uuid, Answer.item_code, Answer.value).join(Answer)
+    for response_uuid, code, value in db.session.execute(query):
+        stored_answers.setdefault(str(response_uuid), {})[code] = value
+    for row in rows:
+        answers = stored_answers[row["response_id"]]
+        assert {code: answers[code] for code in criteria} == {
+            code: row[code] for code in criteria
+        }
+    assert set(stored_answers) == {row["response_id"] for row in rows}
 
 
 def test_a_problem_in_row_99999_stores_nothing(wave, questionnaire):
@@ -221,7 +245,7 @@ def test_a_large_file_imported_twice_is_stored_once(wave, questionnaire):
 
 
 def test_a_failure_while_storing_leaves_nothing(wave, questionnaire, monkeypatch):
-    def broken(rows):
+    def broken(rows, meanwhile=None):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(bulk, "insert_answers", broken)

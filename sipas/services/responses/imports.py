@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from sipas.ahead import MadeAhead
 from sipas.extensions import db
 from sipas.i18n import format_number
 from sipas.labels import CHANNEL_LABELS
@@ -278,36 +279,29 @@ def _split_stored(
 
 
 def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
-    """Insert the responses and their answers through the driver, all at once
-    (sipas/services/responses/bulk.py): ids allocated up front, no query per row."""
+    """Insert the responses and their answers through the driver
+    (sipas/services/responses/bulk.py), a chunk at a time: no query per row, and
+    on SQLite each next chunk judged and encoded in another thread while SQLite
+    spreads the answers of the one before (sipas/ahead.py)."""
     judge = _Judge(wave)
-    verdicts = [judge.values(row) for row in rows]
-    columns: dict[str, list] = {
-        "uuid": [row.uuid for row in rows],
-        "unit_id": [row.unit_id for row in rows],
-        "criteria_answered": [row.criteria_answered for row in rows],
-        "criteria_satisfied": [row.criteria_satisfied for row in rows],
-        "choice_codes": [row.choice_codes for row in rows],
-        **{name: [v[name] for v in verdicts] for name in verdicts[0]},
-    }
-    entered_by = user.id if user is not None else None
     fixed = {
         "wave_id": wave.id,
         "questionnaire_id": wave.questionnaire_id,
         "channel": Channel.imported,
         "import_batch_id": batch.id,
         "language": "vi",
-        "entered_by_id": entered_by,
+        "entered_by_id": user.id if user is not None else None,
         "submitted_at": utcnow(),
     }
-    columns.update({name: [value] * len(rows) for name, value in fixed.items()})
-    ids = bulk.insert_responses(columns)
-    multiple = [
-        item.code
-        for item in judge.questionnaire.items
-        if item.type is ItemType.multi_choice
-    ]
-    bulk.insert_answers(bulk.packed_answers(ids, (r.answers for r in rows), multiple))
+    size = bulk.chunk_rows(len(rows))
+    chunks = [rows[at : at + size] for at in range(0, len(rows), size)]
+    with MadeAhead(judge.columns, chunks) as made:
+        for columns, answers in made:
+            size = len(answers)
+            columns.update({name: [value] * size for name, value in fixed.items()})
+            ids = bulk.insert_responses(columns)
+            packed = zip(ids, answers, strict=True)
+            bulk.insert_answers(((k, *texts) for k, texts in packed), made.start_next)
     batch.rows = len(rows)
     db.session.flush()
     return len(rows)
@@ -316,13 +310,37 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
 class _Judge:
     """Status, reason and signals of imported rows: the quality rules of every
     channel, then the wait for acceptance. The rules see only a row's answers (an
-    import has no timings), so equal criteria answers get one assessment."""
+    import has no timings), so equal criteria answers get one assessment.
+
+    Its :meth:`columns` run in another thread: nothing there reads the database
+    or the ORM (what it needs of the wave is read here)."""
 
     def __init__(self, wave: Wave) -> None:
-        self.wave = wave
         self.questionnaire = parsed(wave.questionnaire)
+        self.counts_unaccepted = wave.counts_unaccepted_imports
+        self.multiple = [
+            item.code
+            for item in self.questionnaire.items
+            if item.type is ItemType.multi_choice
+        ]
         self.probe = Response(channel=Channel.imported)
         self.known: dict[tuple, dict] = {}
+
+    def columns(
+        self, rows: list[ParsedRow]
+    ) -> tuple[dict[str, list], list[bulk.AnswerObjects]]:
+        """The response columns that vary by row, and the rows' answers packed."""
+        verdicts = [self.values(row) for row in rows]
+        columns: dict[str, list] = {
+            "uuid": [row.uuid for row in rows],
+            "unit_id": [row.unit_id for row in rows],
+            "criteria_answered": [row.criteria_answered for row in rows],
+            "criteria_satisfied": [row.criteria_satisfied for row in rows],
+            "choice_codes": [row.choice_codes for row in rows],
+            **{name: [v[name] for v in verdicts] for name in verdicts[0]},
+        }
+        answers = bulk.answer_objects((row.answers for row in rows), self.multiple)
+        return columns, answers
 
     def values(self, row: ParsedRow) -> dict:
         """The quality columns of ``row``."""
@@ -339,7 +357,7 @@ class _Judge:
         status, reason = ResponseStatus.complete, None
         if assessment.verdict is Verdict.excluded:
             status, reason = ResponseStatus.flagged, assessment.reason
-        elif not self.wave.counts_unaccepted_imports:
+        elif not self.counts_unaccepted:
             status, reason = ResponseStatus.flagged, batches.AWAITING_ACCEPTANCE
         return {
             "status": status,

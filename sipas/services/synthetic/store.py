@@ -15,10 +15,12 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import numpy as np
 import sqlalchemy as sa
 
+from sipas.ahead import MadeAhead
 from sipas.extensions import db
 from sipas.models import Channel, Response, ResponseStatus, Wave, WaveUnit
 from sipas.questionnaire.choices import ChoiceLayout, choice_layout
@@ -33,7 +35,7 @@ from sipas.questionnaire.quality import (
 )
 from sipas.services.responses import bulk
 from sipas.services.responses.quality import seconds_per_answer
-from sipas.services.synthetic.batch import Batch, BatchDrawer, categorical, codes_of
+from sipas.services.synthetic.batch import BatchDrawer, categorical, codes_of
 from sipas.services.synthetic.model import DEFAULT_MODEL, ResponseModel
 from sipas.stats.choice_codes import pack_columns
 
@@ -64,19 +66,22 @@ def add_responses(
     UUIDs of the ones inserted now."""
     rng = generator(f"{fill.seed}:{fill.wave.code}")
     context = _Context.of(fill)
+    sizes = [min(BATCH, fill.count - start) for start in range(0, fill.count, BATCH)]
     added: list[uuid.UUID] = []
-    for start in range(0, fill.count, BATCH):
-        size = min(BATCH, fill.count - start)
-        new = insert_new(*context.batch(rng, size))
-        added += new
-        if progress:
-            progress(size)
-        if start == 0 and not new and _stored(fill.wave) >= fill.count:
-            # an earlier run stored this first batch, and (in one transaction) as
-            # many responses as asked: the rest are there too
+    # the next batch is drawn while SQLite spreads this one's answers, which takes
+    # longer and lets the interpreter go: the same draws, on the second core
+    with MadeAhead(partial(context.batch, rng), sizes) as batches:
+        for number, (columns, answers) in enumerate(batches):
+            new = insert_new(columns, answers, batches.start_next)
+            added += new
             if progress:
-                progress(fill.count - size)
-            break
+                progress(len(answers))
+            if number == 0 and not new and _stored(fill.wave) >= fill.count:
+                # an earlier run stored this first batch, and (in one transaction)
+                # as many responses as asked: the rest are there too
+                if progress:
+                    progress(fill.count - len(answers))
+                break
     return added
 
 
@@ -98,7 +103,10 @@ class _Context:
 
     fill: Fill
     drawer: BatchDrawer
-    wave_units: Sequence[WaveUnit]
+    wave_id: int
+    questionnaire_id: int
+    #: The wave's units' ids, in the order of ``unit_shares``.
+    unit_ids: np.ndarray
     unit_shares: np.ndarray
     first_day: date
     days: int
@@ -125,7 +133,9 @@ class _Context:
         return cls(
             fill=fill,
             drawer=BatchDrawer(questionnaire, fill.model, codes, fill.current_round),
-            wave_units=wave_units,
+            wave_id=fill.wave.id,
+            questionnaire_id=fill.wave.questionnaire_id,
+            unit_ids=np.array([wu.unit_id for wu in wave_units]),
             unit_shares=weights / weights.sum(),
             first_day=first,
             days=max(1, (last - first).days),
@@ -138,10 +148,11 @@ class _Context:
 
     def batch(
         self, rng: np.random.Generator, size: int
-    ) -> tuple[dict[str, list], Batch]:
-        """``size`` responses, column by column, and their answers."""
-        wave, model = self.fill.wave, self.fill.model
-        unit = rng.choice(len(self.wave_units), size=size, p=self.unit_shares)
+    ) -> tuple[dict[str, list], list[tuple[str, str | None]]]:
+        """``size`` responses, column by column, and their answers as
+        ``bulk.insert_answers`` takes them (no database: drawn in another thread)."""
+        model = self.fill.model
+        unit = rng.choice(len(self.unit_ids), size=size, p=self.unit_shares)
         rural = self.drawer.rural[unit]
         u = rng.random(size)
         mixes = [model.channel_mix, model.rural_channel_mix]
@@ -164,12 +175,11 @@ class _Context:
         straight = straight_lined(answers.scores)
         seconds = self._seconds(rng, channel, ~straight, careless, questions)
         english = rng.random(size) >= 0.97
-        unit_ids = np.array([wu.unit_id for wu in self.wave_units])[unit]
         columns: dict[str, list] = {
             "uuid": uuids,
-            "wave_id": [wave.id] * size,
-            "unit_id": unit_ids.tolist(),
-            "questionnaire_id": [wave.questionnaire_id] * size,
+            "wave_id": [self.wave_id] * size,
+            "unit_id": self.unit_ids[unit].tolist(),
+            "questionnaire_id": [self.questionnaire_id] * size,
             "channel": [Channel(c) for c in channel.tolist()],
             "language": np.where(english, "en", "vi").tolist(),
             "started_at": [
@@ -183,7 +193,7 @@ class _Context:
             ),
             "choice_codes": pack_columns(self.layout, answers.single, answers.multiple),
         }
-        return columns, answers
+        return columns, answers.answer_texts()
 
     def _moments(self, rng: np.random.Generator, size: int) -> list[datetime]:
         """Working-day moments inside the round (office hours, Vietnam time)."""
@@ -279,9 +289,15 @@ def _verdict(signals: tuple[str, ...]) -> dict:
     }
 
 
-def insert_new(columns: Mapping[str, list], answers: Batch) -> list[uuid.UUID]:
+def insert_new(
+    columns: Mapping[str, list],
+    answers: Sequence[tuple[str, str | None]],
+    meanwhile: Callable[[], None] | None = None,
+) -> list[uuid.UUID]:
     """Insert the responses not stored yet, then their answers, through the driver
-    (``columns``: one list per response column, in the order of ``answers``)."""
+    (``columns``: one list per response column, in the order of ``answers``, each
+    a response's packed answers without its id). ``meanwhile`` is called as the
+    database begins its longest statement (see ``bulk.insert_answers``)."""
     uuids = columns["uuid"]
     existing = set(bulk.stored_waves(uuids))
     fresh = [k for k, value in enumerate(uuids) if value not in existing]
@@ -292,6 +308,7 @@ def insert_new(columns: Mapping[str, list], answers: Batch) -> list[uuid.UUID]:
     new_ids = iter(bulk.insert_responses(columns))
     # a response stored earlier gets no answers again (id 0: skipped)
     ids = [0 if value in existing else next(new_ids) for value in uuids]
-    texts = zip(ids, answers.answer_texts(), strict=True)
-    bulk.insert_answers((k, single, chosen) for k, (single, chosen) in texts if k)
+    texts = zip(ids, answers, strict=True)
+    packed = ((k, single, chosen) for k, (single, chosen) in texts if k)
+    bulk.insert_answers(packed, meanwhile)
     return [uuids[k] for k in fresh]

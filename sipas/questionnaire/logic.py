@@ -75,6 +75,14 @@ def is_visible(
     return bool(_chosen(answers.get(rule.item)) & set(rule.values))
 
 
+def deciding_items(questionnaire: Questionnaire) -> frozenset[str]:
+    """The codes of the items whose answers show or hide others: equal answers to
+    these, equal :func:`visible_items`."""
+    return frozenset(
+        item.show_if.item for item in questionnaire.items if item.show_if is not None
+    )
+
+
 def visible_items(
     questionnaire: Questionnaire, answers: Mapping[str, object]
 ) -> tuple[Item, ...]:
@@ -229,7 +237,7 @@ def validate_columns(
     rows cost a few dictionary look-ups per answer.
     """
     required_scope = _required_scope(questionnaire, section_codes)
-    targets = {item.show_if.item for item in questionnaire.items if item.show_if}
+    targets = deciding_items(questionnaire)
     answers: list[dict[str, AnswerValue]] = [{} for _ in range(rows)]
     problems: dict[int, list[AnswerProblem]] = {}
     # each item's visibility by row (None: every row) and, for the items that

@@ -12,6 +12,7 @@ from sipas.questionnaire import (
     ProblemKind,
     criteria_masks,
     criteria_values,
+    deciding_items,
     is_visible,
     load_text,
     normalize_text,
@@ -57,6 +58,16 @@ def test_show_if_and_chained_hiding(questionnaire):
     assert not is_visible(why, {"filter": "no", "A1": "2"}, questionnaire)
     codes = [i.code for i in visible_items(questionnaire, {"filter": "no"})]
     assert codes == ["filter", "age", "comment"]
+
+
+def test_the_deciding_items_are_those_rules_look_at(questionnaire):
+    assert deciding_items(questionnaire) == {"filter", "A1"}
+    # whatever else is answered, the same deciding answers show the same items
+    deciding = {"filter": "yes", "A1": "2"}
+    shown = visible_items(questionnaire, deciding)
+    assert [i.code for i in shown] == ["filter", "A1", "why", "age", "comment"]
+    others = {"why": ("yes",), "age": "40", "comment": "Nhanh"}
+    assert visible_items(questionnaire, {**deciding, **others}) == shown
 
 
 def test_show_if_on_a_multi_choice_target():

@@ -105,11 +105,12 @@ def insert_columns(table: sa.Table, columns: Mapping[str, Sequence[object]]) -> 
     """Insert rows into ``table`` given column by column; columns left out take
     their Python default (the database's when they have none)."""
     size = len(next(iter(columns.values())))
-    given = dict(columns)
+    bound = {name: _bound(table.c[name], values) for name, values in columns.items()}
     for column in table.columns:
-        if column.name not in given and column.default is not None:
-            given[column.name] = [_default(column)] * size
-    _insert(table, {name: _bound(table.c[name], given[name]) for name in given})
+        if column.name not in bound and column.default is not None:
+            # one value for every row, bound once
+            bound[column.name] = _bound(column, [_default(column)]) * size
+    _insert(table, bound)
 
 
 #: A response's answers for :func:`insert_answers`: its id, its single answers as

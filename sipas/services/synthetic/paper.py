@@ -32,7 +32,13 @@ from sipas.models import (
     Wave,
     WaveUnit,
 )
-from sipas.questionnaire import AnswerValue, ItemType, Questionnaire, visible_items
+from sipas.questionnaire import (
+    AnswerValue,
+    ItemType,
+    Questionnaire,
+    deciding_items,
+    visible_items,
+)
 from sipas.questionnaire.serials import format_serial
 from sipas.services import accounts
 from sipas.services.questionnaires import parsed
@@ -160,6 +166,9 @@ class _Typist:
             or 0
         )
         self.criteria = {item.code for item in questionnaire.criteria}
+        self.deciding = sorted(deciding_items(questionnaire))
+        #: The codes of the visible items, by the answers to the deciding items.
+        self.visible: dict[tuple, tuple[str, ...]] = {}
         self.forms: list[dict] = []
         self.entries: list[dict] = []
 
@@ -205,7 +214,7 @@ class _Typist:
         state: str = VERIFIED,
     ) -> None:
         """The entries of one form in ``state`` (see :data:`ROUNDS`)."""
-        typed = _typed(self.questionnaire, answers)
+        typed = self._typed(answers)
         versions = {"typed": typed, "changed": self._changed(typed)}
         users = {1: self.first, 2: self.second, 3: self.admin}
         for round_, version in enumerate(ROUNDS[state], start=1):
@@ -225,6 +234,16 @@ class _Typist:
                     "answers": versions[version],
                 }
             )
+
+    def _typed(self, answers: dict[str, AnswerValue]) -> dict[str, object]:
+        """A form's entry: every item the skip rules show, None where left blank
+        (the items shown are worked out once per answers to the deciding items)."""
+        key = tuple(answers.get(code) for code in self.deciding)
+        shown = self.visible.get(key)
+        if shown is None:
+            items = visible_items(self.questionnaire, answers)
+            shown = self.visible[key] = tuple(item.code for item in items)
+        return {code: answers.get(code) for code in shown}
 
     def _changed(self, typed: dict) -> dict:
         """The same form with one criterion typed differently."""
@@ -258,16 +277,6 @@ class _Typist:
             if rows:
                 columns = {name: [row[name] for row in rows] for name in rows[0]}
                 bulk.insert_columns(model.__table__, columns)
-
-
-def _typed(
-    questionnaire: Questionnaire, answers: dict[str, AnswerValue]
-) -> dict[str, object]:
-    """A form's entry: every item the skip rules show, None where left blank."""
-    return {
-        item.code: answers.get(item.code)
-        for item in visible_items(questionnaire, answers)
-    }
 
 
 def _surveyor(username: str) -> User:

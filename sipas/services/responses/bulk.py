@@ -166,15 +166,14 @@ def _answer_rows(answers: Iterable[PackedAnswers]) -> Iterator[tuple[int, str, s
 
 def answer_objects(
     answers: Iterable[Mapping[str, str | tuple[str, ...]]], multiple: Collection[str]
-) -> list[AnswerObjects]:
+) -> Iterator[AnswerObjects]:
     """Each response's answers as :func:`insert_answers` takes them, without the
-    response's id; ``multiple``: the codes of the multiple-choice questions."""
-    objects = []
+    response's id, made as they are read; ``multiple``: the codes of the
+    multiple-choice questions."""
     for given in answers:
         single = dict(given)
         chosen = {code: single.pop(code) for code in multiple if code in single}
-        objects.append((answers_json(single), answers_json(chosen) if chosen else None))
-    return objects
+        yield answers_json(single), answers_json(chosen) if chosen else None
 
 
 def answers_json(answers: Mapping[str, str | tuple[str, ...]]) -> str:

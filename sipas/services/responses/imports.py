@@ -4,8 +4,9 @@ or nothing; idempotent on ``response_id`` (the response's UUID)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -295,10 +296,13 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
     }
     size = bulk.chunk_rows(len(rows))
     chunks = [rows[at : at + size] for at in range(0, len(rows), size)]
-    with MadeAhead(judge.columns, chunks) as made:
+    # in one chunk (PostgreSQL), the answers are packed as COPY reads them, never
+    # all held at once (35 MB at 100 000 rows)
+    make = partial(judge.columns, packed_now=len(chunks) > 1)
+    with MadeAhead(make, chunks) as made:
         for columns, answers in made:
-            size = len(answers)
-            columns.update({name: [value] * size for name, value in fixed.items()})
+            count = len(columns["uuid"])
+            columns.update({name: [value] * count for name, value in fixed.items()})
             ids = bulk.insert_responses(columns)
             packed = zip(ids, answers, strict=True)
             bulk.insert_answers(((k, *texts) for k, texts in packed), made.start_next)
@@ -327,9 +331,10 @@ class _Judge:
         self.known: dict[tuple, dict] = {}
 
     def columns(
-        self, rows: list[ParsedRow]
-    ) -> tuple[dict[str, list], list[bulk.AnswerObjects]]:
-        """The response columns that vary by row, and the rows' answers packed."""
+        self, rows: list[ParsedRow], packed_now: bool = True
+    ) -> tuple[dict[str, list], Iterable[bulk.AnswerObjects]]:
+        """The response columns that vary by row, and the rows' answers packed
+        (now, or as they are read)."""
         verdicts = [self.values(row) for row in rows]
         columns: dict[str, list] = {
             "uuid": [row.uuid for row in rows],
@@ -340,7 +345,7 @@ class _Judge:
             **{name: [v[name] for v in verdicts] for name in verdicts[0]},
         }
         answers = bulk.answer_objects((row.answers for row in rows), self.multiple)
-        return columns, answers
+        return columns, list(answers) if packed_now else answers
 
     def values(self, row: ParsedRow) -> dict:
         """The quality columns of ``row``."""

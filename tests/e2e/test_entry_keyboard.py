@@ -86,14 +86,15 @@ def _enter_form(
         page.keyboard.press("Control+A")
     page.keyboard.type(serial)
     page.wait_for_url("**/form?serial=*")
-    assert page.evaluate("document.activeElement.id") == "k-field"
+    # autofocus is applied at the next rendering, which may follow the load event
+    wait_until(page, "() => document.activeElement.id === 'k-field'")
     if check_accessibility:
         assert_accessible(page)
     type_form(page, plan)
     if shot is not None:  # the review screen, for people to look at
         page.screenshot(path=str(shot), full_page=True)
     page.wait_for_url("**/form")  # the review, after the last key
-    assert page.evaluate("document.activeElement.value") == "save"
+    wait_until(page, "() => document.activeElement.value === 'save'")
     if check_accessibility:
         assert_accessible(page)
     page.keyboard.press("Enter")

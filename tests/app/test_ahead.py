@@ -46,23 +46,6 @@ def test_the_next_batch_is_begun_only_when_asked():
         assert list(iterator) == [3]
 
 
-def test_one_generator_draws_the_same_numbers_as_in_turn():
-    import numpy as np
-
-    def drawn(rng: np.random.Generator) -> list[np.ndarray]:
-        with MadeAhead(lambda size: rng.random(size), [3, 5, 2]) as batches:
-            out = []
-            for batch in batches:
-                batches.start_next()
-                out.append(batch)
-            return out
-
-    ahead = drawn(np.random.default_rng(7))
-    rng = np.random.default_rng(7)
-    in_turn = [rng.random(size) for size in (3, 5, 2)]
-    assert all(np.array_equal(a, b) for a, b in zip(ahead, in_turn, strict=True))
-
-
 def test_an_error_making_a_batch_is_raised_where_it_is_taken():
     def make(number: int) -> int:
         if number == 2:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import Answer, Channel, Response, ResponseStatus
-from sipas.services.responses import bulk
+from sipas.services.responses import bulk, imports
 from sipas.services.units.lookup import unit_by_code
 from tests.factories import make_response
 from tests.responses.test_imports import csv_file, english, make_row, run, stored_count
@@ -197,24 +197,53 @@ def test_an_import_sends_as_many_statements_for_many_rows_as_for_few(
 def test_an_import_in_many_chunks_keeps_each_row_with_its_response(
     wave, questionnaire, monkeypatch
 ):
-    # on SQLite, chunks of 7 rows: the next chunk is made while one is stored
-    monkeypatch.setattr(bulk, "SQLITE_CHUNK", 7)
+    # chunks of 7 rows: the next chunk is made while one is stored
+    monkeypatch.setattr(bulk, "chunk_rows", lambda count: 7)
     rows = varied_rows(questionnaire, 30, seed=3)
-    rows[11]["A1"] = rows[12]["A1"] = "9"
+    criteria = [item.code for item in questionnaire.criteria]
+    flat = {rows[k]["response_id"] for k in (6, 7, 29)}  # in chunks 1, 2 and 5
+    for row in rows:
+        if row["response_id"] in flat:
+            row.update({code: "5" for code in criteria})
     report = run(wave, csv_file(rows))
     db.session.commit()
     assert report.imported == 30
-    criteria = [item.code for item in questionnaire.criteria]
     stored_answers: dict[str, dict[str, str]] = {}
     query = sa.select(Response.uuid, Answer.item_code, Answer.value).join(Answer)
     for response_uuid, code, value in db.session.execute(query):
         stored_answers.setdefault(str(response_uuid), {})[code] = value
+    assert set(stored_answers) == {row["response_id"] for row in rows}
     for row in rows:
         answers = stored_answers[row["response_id"]]
         assert {code: answers[code] for code in criteria} == {
             code: row[code] for code in criteria
         }
-    assert set(stored_answers) == {row["response_id"] for row in rows}
+    # each row's quality verdict went with it: straight-lined ones are signalled
+    signals = db.session.execute(sa.select(Response.uuid, Response.quality_signals))
+    assert {str(key) for key, mask in signals if mask} == flat
+
+
+def test_an_error_making_a_later_chunk_stores_nothing(wave, questionnaire, monkeypatch):
+    monkeypatch.setattr(bulk, "chunk_rows", lambda count: 7)
+    data = csv_file(varied_rows(questionnaire, 30, seed=4))
+    made = imports._Judge.columns
+    calls: list[int] = []
+
+    def failing(self, rows, packed_now=True):
+        calls.append(len(rows))
+        if len(calls) == 3:  # made in the thread while chunk 2 is stored
+            raise RuntimeError("no memory left")
+        return made(self, rows, packed_now)
+
+    monkeypatch.setattr(imports._Judge, "columns", failing)
+    with pytest.raises(RuntimeError, match="no memory left"):
+        run(wave, data)
+    db.session.rollback()
+    assert stored_count(wave) == 0
+    monkeypatch.setattr(imports._Judge, "columns", made)
+    assert run(wave, data).imported == 30
+    db.session.commit()
+    assert stored_count(wave) == 30
 
 
 def test_a_problem_in_row_99999_stores_nothing(wave, questionnaire):

@@ -125,9 +125,10 @@ def insert_answers(
     answers: Iterable[PackedAnswers], meanwhile: Callable[[], None] | None = None
 ) -> None:
     """Insert the answers of new responses, read one at a time (an empty choice
-    stores nothing). ``meanwhile`` is called when the answers are read and the
-    database's long work on them begins: work handed to another thread then
-    runs beside it (sipas/ahead.py).
+    stores nothing). ``meanwhile`` is called as the database's long work on them
+    begins: on SQLite once they are read, before they are spread; on PostgreSQL
+    before COPY reads them (its server stores the rows in a process of its own).
+    Work it hands to another thread then runs beside it (sipas/ahead.py).
 
     SQLite: they go to a temporary table, and two statements spread them into
     answer rows, the single answers, then each chosen option. PostgreSQL: the

@@ -296,8 +296,8 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
     }
     size = bulk.chunk_rows(len(rows))
     chunks = [rows[at : at + size] for at in range(0, len(rows), size)]
-    # in one chunk (PostgreSQL), the answers are packed as COPY reads them, never
-    # all held at once (35 MB at 100 000 rows)
+    # a file in one chunk (PostgreSQL, or a small file) has its answers packed as
+    # they are written, never all held at once (35 MB at 100 000 rows)
     make = partial(judge.columns, packed_now=len(chunks) > 1)
     with MadeAhead(make, chunks) as made:
         for columns, answers in made:

@@ -96,6 +96,17 @@ def import_outcome_text(report: imports.ImportReport, outcome: dict) -> str:
     return str(imports.summary(report))
 
 
+def is_counted(job: Job) -> bool:
+    """True when ``job``'s bar can show how far it is; False while it runs with
+    nothing to count (a report or paper forms being laid out, results computed, a
+    file read or stored): its bar then only shows that the work goes on."""
+    if job.status is not JobStatus.running:
+        return True
+    if job.kind is JobKind.import_:
+        return job.done < job.total
+    return job.kind is JobKind.export
+
+
 def job_state(job: Job) -> dict:
     """What the page's script needs to show ``job``'s progress."""
     ready = (
@@ -107,6 +118,7 @@ def job_state(job: Job) -> dict:
         "status": str(job.status),
         "done": job.done,
         "total": job.total,
+        "counted": is_counted(job),
         "text": progress_text(job),
         "finished": job.status in (JobStatus.done, JobStatus.failed),
         "download": url_for("admin.job_file", job_id=job.id) if ready else None,

@@ -38,7 +38,11 @@
     follow(box.getAttribute("data-job-progress"), function (state) {
       if (state.finished && reload) { window.location.reload(); return true; }
       bar.max = Math.max(state.total, 1);
-      bar.value = state.status === "done" ? bar.max : state.done;
+      if (state.counted) {
+        bar.value = state.status === "done" ? bar.max : state.done;
+      } else {
+        bar.removeAttribute("value"); // nothing to count: the bar shows work going on
+      }
       say(status, state.text);
       if (state.download) {
         download.querySelector("a").href = state.download;

@@ -119,6 +119,48 @@ def test_progress_in_vietnamese_numbers(large):
         assert progress_text(job) == "Đã xử lý 42.000 / 100.000 phiếu"
 
 
+@pytest.mark.parametrize(
+    ("kind", "done", "total", "counted"),
+    [
+        (JobKind.export, 42000, 100000, True),
+        (JobKind.import_, 0, 0, False),  # reading the file
+        (JobKind.import_, 500, 1200, True),  # checking its rows
+        (JobKind.import_, 1200, 1200, False),  # storing them
+        (JobKind.report, 0, 300, False),  # a PDF laid out: nothing counted
+        (JobKind.paper, 0, 500, False),
+    ],
+)
+def test_a_running_job_counts_only_what_it_can(kind, done, total, counted):
+    from sipas.admin.jobs import is_counted
+
+    job = Job(kind=kind, status=JobStatus.running, done=done, total=total)
+    assert is_counted(job) is counted
+    job.status = JobStatus.done
+    assert is_counted(job)
+
+
+def test_a_report_being_laid_out_shows_a_bar_without_a_value(large, login_as):
+    client = large.test_client()
+    owner = login_as(client, Role.analyst)
+    wave = wave_by_code("demo")
+    running = Job(
+        kind=JobKind.report,
+        owner=owner,
+        wave=wave,
+        parameters={"language": "vi"},
+        status=JobStatus.running,
+        total=RESPONSES,
+    )
+    db.session.add(running)
+    db.session.commit()
+    page = client.get(f"/admin/jobs/{running.id}").get_data(as_text=True)
+    bar = re.search(r"<progress [^>]*>", page).group(0)
+    assert "value=" not in bar  # the bar moves on its own: work goes on
+    state = client.get(f"/admin/jobs/{running.id}/progress").get_json()
+    assert state["counted"] is False
+    assert state["text"] == "Đang dàn trang báo cáo của 300 phiếu…"
+
+
 def test_one_users_jobs_are_hidden_from_another(large, login_as):
     owner, other, admin = (large.test_client() for _ in range(3))
     login_as(owner, Role.analyst)

@@ -64,9 +64,6 @@ def stored_form(row) -> tuple:
         row.unit_id,
         row.channel,
         dict(row.answers),
-        row.criteria_answered,
-        row.criteria_satisfied,
-        row.choice_codes,
     )
 
 

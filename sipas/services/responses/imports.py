@@ -26,7 +26,8 @@ from sipas.models import (
     WaveStatus,
 )
 from sipas.models.base import utcnow
-from sipas.questionnaire import ItemType
+from sipas.questionnaire import ItemType, criteria_masks
+from sipas.questionnaire.choices import choice_layout, pack_many
 from sipas.questionnaire.quality import Verdict
 from sipas.services.audit import record_event
 from sipas.services.questionnaires import parsed
@@ -327,21 +328,24 @@ class _Judge:
             for item in self.questionnaire.items
             if item.type is ItemType.multi_choice
         ]
+        self.layout = choice_layout(self.questionnaire)
         self.probe = Response(channel=Channel.imported)
         self.known: dict[tuple, dict] = {}
 
     def columns(
         self, rows: list[ParsedRow], packed_now: bool = True
     ) -> tuple[dict[str, list], Iterable[bulk.AnswerObjects]]:
-        """The response columns that vary by row, and the rows' answers packed
-        (now, or as they are read)."""
+        """The response columns that vary by row (the quality verdict, criteria
+        masks and packed choices of each), and the rows' answers packed (now, or
+        as they are read)."""
         verdicts = [self.values(row) for row in rows]
+        masks = [criteria_masks(self.questionnaire, row.answers) for row in rows]
         columns: dict[str, list] = {
             "uuid": [row.uuid for row in rows],
             "unit_id": [row.unit_id for row in rows],
-            "criteria_answered": [row.criteria_answered for row in rows],
-            "criteria_satisfied": [row.criteria_satisfied for row in rows],
-            "choice_codes": [row.choice_codes for row in rows],
+            "criteria_answered": [answered for answered, _ in masks],
+            "criteria_satisfied": [satisfied for _, satisfied in masks],
+            "choice_codes": pack_many(self.layout, [row.answers for row in rows]),
             **{name: [v[name] for v in verdicts] for name in verdicts[0]},
         }
         answers = bulk.answer_objects((row.answers for row in rows), self.multiple)

@@ -28,10 +28,8 @@ from sipas.questionnaire import (
     ProblemKind,
     Questionnaire,
     ValidatedAnswers,
-    criteria_masks,
     validate_columns,
 )
-from sipas.questionnaire.choices import choice_layout, pack_many
 from sipas.services.units.rows import FileError, RowError
 from sipas.services.units.rules import clean
 
@@ -193,7 +191,9 @@ class Context:
 
 @dataclass(frozen=True)
 class ParsedRow:
-    """One checked row, ready to store."""
+    """One checked row, ready to store (what is made from its answers to store
+    them, its criteria masks and packed choices, is made as it is stored: a
+    check that stores nothing needs none of it)."""
 
     row: int
     uuid: uuid_module.UUID
@@ -202,12 +202,8 @@ class ParsedRow:
     #: with channel ``import``).
     channel: Channel
     answers: Mapping[str, AnswerValue]
-    criteria_answered: int
-    criteria_satisfied: int
     #: True when the file gave the response_id (not derived from the row).
     id_given: bool = False
-    #: The choice answers packed (sipas/questionnaire/choices.py).
-    choice_codes: bytes | None = None
 
 
 @dataclass
@@ -287,7 +283,6 @@ class _RowChecker:
         ]
         #: the items of the file a skip rule may hide, in the file's order
         self.skippable = [item for _i, item in self.items if item.show_if is not None]
-        self.choices = choice_layout(self.questionnaire)
         self.seen_ids: dict[uuid_module.UUID, int] = {}
         self.occurrences: dict[tuple[str, ...], int] = {}
         # a column holds a few distinct values: each is read and checked once
@@ -310,27 +305,20 @@ class _RowChecker:
         not be) and its problems, in the order of its columns' checks."""
         fixed = [self._fixed(number, cells) for number, cells in records]
         answers, answer_errors = self._answers(records)
-        packed = pack_many(self.choices, answers)
         checked: list[tuple[ParsedRow | None, list[RowError]]] = []
-        for row, row_answers, more, choice_codes in zip(
-            fixed, answers, answer_errors, packed, strict=True
-        ):
+        for row, row_answers, more in zip(fixed, answers, answer_errors, strict=True):
             errors = row.errors
             errors.extend(RowError(row.number, *problem) for problem in more)
             if errors or row.uuid is None or row.unit_id is None or row.channel is None:
                 checked.append((None, errors))
                 continue
-            answered, satisfied = criteria_masks(self.questionnaire, row_answers)
             parsed = ParsedRow(
                 row.number,
                 row.uuid,
                 row.unit_id,
                 row.channel,
                 row_answers,
-                answered,
-                satisfied,
                 row.given,
-                choice_codes,
             )
             checked.append((parsed, errors))
         return checked

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from scipy import special
 
+from sipas.stats import distributions
 from sipas.stats.distributions import beta_quantile, normal_quantile, t_quantile
 
 LEVELS = [0.0005, 0.005, 0.025, 0.05, 0.1, 0.3, 0.5, 0.7, 0.95, 0.975, 0.9995]
@@ -36,3 +37,33 @@ def test_normal_quantiles_equal_scipys():
     for p in LEVELS:
         expected = float(special.ndtri(p))
         assert normal_quantile(p) == pytest.approx(expected, rel=1e-13, abs=1e-15)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 30, 123, 400, 499])
+def test_clopper_pearson_bounds_equal_scipys(n):
+    # the shapes a Clopper–Pearson interval asks for, every count of successes
+    for successes in range(n + 1):
+        lower = (successes, n - successes + 1, 0.025)
+        upper = (successes + 1, n - successes, 0.975)
+        for a, b, p in (lower, upper):
+            if a == 0 or b == 0:
+                continue
+            expected = float(special.betaincinv(a, b, p))
+            assert beta_quantile(a, b, p) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("a", "b", "p"), [(300, 5, 0.975), (38, 199, 0.975)])
+def test_beta_quantile_stops_where_it_lands_on_the_root(a, b, p, monkeypatch):
+    # a step that lands on the root exactly used to be thrown out for bisection
+    # (the root is the bracket's own end), and the search crawled on for 20 more
+    evaluations = []
+    original = distributions.incomplete_beta
+
+    def counted(a: float, b: float, x: float) -> float | None:
+        evaluations.append(x)
+        return original(a, b, x)
+
+    monkeypatch.setattr(distributions, "incomplete_beta", counted)
+    found = beta_quantile.__wrapped__(a, b, p)
+    assert found == pytest.approx(float(special.betaincinv(a, b, p)), rel=1e-12)
+    assert len(evaluations) <= 5

@@ -39,7 +39,9 @@ from sipas.models import (  # noqa: E402
     WaveStatus,
     WaveUnit,
 )
+from sipas.questionnaire.choices import choice_layout, pack_many  # noqa: E402
 from sipas.services import questionnaires  # noqa: E402
+from sipas.services.questionnaires.lookup import parsed  # noqa: E402
 from sipas.services.results import sums  # noqa: E402
 from sipas.services.waves.lookup import wave_by_code  # noqa: E402
 from sipas.stats.indices import Options  # noqa: E402
@@ -123,13 +125,16 @@ def _answers_of_batch(rng, size: int, quality: np.ndarray):
 
 
 def fill(wave: Wave, n: int, seed: int = 5) -> None:
-    """Bulk-load n responses and their answer rows, batch by batch."""
+    """Bulk-load n responses and their answer rows, batch by batch; each response
+    carries its packed choices, as every stored response does (without them the
+    shares would be read from the answer rows, a fallback for old data)."""
     rng = np.random.default_rng(seed)
     wave_units = list(wave.wave_units)
     unit_ids = np.array([wu.unit_id for wu in wave_units])
     share = np.array([wu.population for wu in wave_units], dtype=float)
     unit_quality = rng.uniform(3.9, 4.7, len(unit_ids))
     powers = 1 << np.arange(22, dtype=np.int64)
+    layout = choice_layout(parsed(wave.questionnaire))
     now = datetime.now(UTC)
     for start in range(0, n, BATCH):
         size = min(BATCH, n - start)
@@ -138,6 +143,8 @@ def fill(wave: Wave, n: int, seed: int = 5) -> None:
         ids = np.arange(start + 1, start + size + 1)
         answered = ((scale > 0) * powers).sum(axis=1)
         satisfied = ((scale >= 4) * powers).sum(axis=1)
+        answers = batch_answers(rng, scale, feedback)
+        packed = pack_many(layout, answers)
         db.session.execute(
             sa.insert(Response),
             [
@@ -151,38 +158,53 @@ def fill(wave: Wave, n: int, seed: int = 5) -> None:
                     "submitted_at": now,
                     "criteria_answered": int(a),
                     "criteria_satisfied": int(s),
+                    "choice_codes": codes,
                 }
-                for i, u, a, s in zip(ids, units, answered, satisfied, strict=True)
+                for i, u, a, s, codes in zip(
+                    ids, units, answered, satisfied, packed, strict=True
+                )
             ],
         )
         db.session.commit()
-        copy_rows(answer_rows(rng, ids, scale, feedback))
+        copy_rows(answer_rows(ids, answers))
 
 
-def answer_rows(rng, ids, scale, feedback) -> list[tuple[int, str, str]]:
-    """(response_id, item_code, value) rows of a batch."""
-    rows = []
+def batch_answers(rng, scale, feedback) -> list[dict[str, str | tuple[str, ...]]]:
+    """Each response's answers of a batch (item code → value; option codes of the
+    multiple choice)."""
     picks = {
-        item: rng.choice(len(options), len(ids), p=shares)
+        item: rng.choice(len(options), len(scale), p=shares)
         for item, (options, shares) in SINGLE_CHOICE.items()
     }
-    wishes = rng.random((len(ids), len(EXPECTATIONS))) < 0.4
-    for r, response_id in enumerate(ids.tolist()):
-        rows += [
-            (response_id, code, str(value))
+    wishes = rng.random((len(scale), len(EXPECTATIONS))) < 0.4
+    batch = []
+    for r in range(len(scale)):
+        given: dict[str, str | tuple[str, ...]] = {
+            code: str(value)
             for code, value in zip(CRITERIA, scale[r].tolist(), strict=True)
             if value
-        ]
-        rows.append((response_id, "E_filter", "yes" if feedback[r] else "no"))
-        rows += [
-            (response_id, item, options[picks[item][r]])
-            for item, (options, _shares) in SINGLE_CHOICE.items()
-        ]
-        rows += [
-            (response_id, "expectations", wish)
-            for wish, chosen in zip(EXPECTATIONS, wishes[r], strict=True)
-            if chosen
-        ]
+        }
+        given["E_filter"] = "yes" if feedback[r] else "no"
+        for item, (options, _shares) in SINGLE_CHOICE.items():
+            given[item] = options[picks[item][r]]
+        chosen = tuple(
+            wish for wish, on in zip(EXPECTATIONS, wishes[r], strict=True) if on
+        )
+        if chosen:
+            given["expectations"] = chosen
+        batch.append(given)
+    return batch
+
+
+def answer_rows(ids, answers) -> list[tuple[int, str, str]]:
+    """(response_id, item_code, value) rows of a batch: an option a row."""
+    rows = []
+    for response_id, given in zip(ids.tolist(), answers, strict=True):
+        for code, value in given.items():
+            if isinstance(value, tuple):
+                rows += [(response_id, code, option) for option in value]
+            else:
+                rows.append((response_id, code, value))
     return rows
 
 

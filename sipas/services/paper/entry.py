@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.exc import IntegrityError
 
 from sipas.extensions import db
@@ -279,39 +280,54 @@ def disagreement(wave: Wave, serial: int) -> Disagreement | None:
     entries = entries_of(wave, serial)
     if SETTLED in entries or FIRST not in entries or SECOND not in entries:
         return None
-    first, second = entries[FIRST], entries[SECOND]
+    return _compared(wave, entries[FIRST], entries[SECOND])
+
+
+def _compared(wave: Wave, first: PaperEntry, second: PaperEntry) -> Disagreement | None:
+    """The disagreement between a form's two entries, None when they agree."""
     differences = differing_items(
         parsed(wave.questionnaire), first.answers, second.answers
     )
     if not differences:
         return None
-    return Disagreement(wave, first.unit, serial, first, second, differences)
+    return Disagreement(wave, first.unit, first.serial, first, second, differences)
 
 
 def disagreements(user: User, visible: set[int] | None) -> list[Disagreement]:
     """Unsettled disagreements in ``visible`` units (None = all) that ``user`` may
-    settle, oldest first."""
-    settled = {
-        (wave_id, serial)
-        for wave_id, serial in db.session.execute(
-            sa.select(PaperEntry.wave_id, PaperEntry.serial).where(
-                PaperEntry.round == SETTLED
+    settle, oldest first.
+
+    One query pairs each unsettled form's two entries and keeps the pairs whose
+    answers are not the same text; only those are compared item by item (entries
+    typed alike are most of them: 21 000 forms took 21 000 queries and 5 s)."""
+    first, second, settled = (orm.aliased(PaperEntry) for _ in range(3))
+    query = (
+        sa.select(first, second)
+        .join(
+            second,
+            sa.and_(
+                second.wave_id == first.wave_id,
+                second.serial == first.serial,
+                second.round == SECOND,
+            ),
+        )
+        .where(first.round == FIRST)
+        .where(
+            ~sa.exists().where(
+                settled.wave_id == first.wave_id,
+                settled.serial == first.serial,
+                settled.round == SETTLED,
             )
         )
-    }
-    query = (
-        sa.select(PaperEntry)
-        .where(PaperEntry.round == SECOND)
-        .order_by(PaperEntry.submitted_at, PaperEntry.id)
+        .where(sa.cast(first.answers, sa.Text) != sa.cast(second.answers, sa.Text))
+        .order_by(second.submitted_at, second.id)
     )
     if visible is not None:
-        query = query.where(PaperEntry.unit_id.in_(visible))
+        query = query.where(second.unit_id.in_(visible))
     found = []
-    for second in db.session.scalars(query):
-        if (second.wave_id, second.serial) in settled:
-            continue
-        case = disagreement(second.wave, second.serial)
-        if case is not None and may_settle(user, case.first, case.second):
+    for first_entry, second_entry in db.session.execute(query):
+        case = _compared(second_entry.wave, first_entry, second_entry)
+        if case is not None and may_settle(user, first_entry, second_entry):
             found.append(case)
     return found
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from flask_babel import refresh
+from sqlalchemy import event
 
 from sipas.extensions import db
 from sipas.models import (
@@ -386,3 +387,30 @@ def test_a_bulk_accept_never_reaches_outside_the_readers_units(demo_app):
     assert changed == 1
     db.session.refresh(halong[0])
     assert halong[0].status is ResponseStatus.flagged
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("signal", ["any", "straight_lining"])
+def test_a_signal_filter_reads_the_signalled_responses_index(demo_app, signal):
+    # a signal's bit alone does not tell the database that the partial index
+    # holds the response: it would read every response of the round instead
+    wave, _unit = demo_target()
+    filters = ResponseFilters(
+        wave_id=wave.id, status=ResponseStatus.complete, signal=signal
+    )
+    query = sa.select(Response.id).where(*response_admin._conditions(filters, None))
+    sent = []
+
+    def keep(_connection, _cursor, statement, parameters, _context, _many):
+        sent.append((statement, parameters))
+
+    # the statement and parameters the database really gets, explained
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        db.session.execute(query).all()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    statement, parameters = sent[-1]
+    connection = db.session.connection()
+    plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+    assert any("ix_responses_signalled" in row[-1] for row in plan), statement

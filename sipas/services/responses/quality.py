@@ -229,13 +229,17 @@ def _is_quality_reason(reason: str | None) -> bool:
     return bool(reason) and set((reason or "").split(",")) <= set(SIGNAL_CODES)
 
 
-def has_signal(code: str):
-    """SQL condition: the response raised signal ``code``."""
-    return Response.quality_signals.bitwise_and(signal_bit(code)) != 0
+def has_signal(code: str) -> sa.ColumnElement[bool]:
+    """SQL condition: the response raised signal ``code``. It says that the
+    response raised a signal too: the database sees from that condition, not
+    from the bit's, that the signalled responses' partial index holds it."""
+    bit = Response.quality_signals.bitwise_and(signal_bit(code)) != 0
+    return sa.and_(has_any_signal(), bit)
 
 
-def has_any_signal():
-    """SQL condition: the response raised at least one signal."""
+def has_any_signal() -> sa.ColumnElement[bool]:
+    """SQL condition: the response raised at least one signal (the condition of
+    the signalled responses' partial index)."""
     return Response.quality_signals != 0
 
 

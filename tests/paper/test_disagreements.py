@@ -1,5 +1,6 @@
-"""The list of forms to settle: each unsettled form's two entries paired in one
-query, only those whose answers differ, oldest first, within the reader's units."""
+"""A form's two entries compared in bulk: the list of forms to settle (paired in
+one query, only those whose answers differ, oldest first, within the reader's
+units) and the per-surveyor figures."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sipas.questionnaire.entry_keys import decode
 from sipas.questionnaire.serials import format_serial
 from sipas.services import accounts
 from sipas.services.paper.entry import NewEntry, disagreements, save_entry, settle
+from sipas.services.paper.figures import surveyor_figures
 from sipas.services.questionnaires import parsed
 from sipas.services.units.lookup import unit_by_code
 from tests.entry_helpers import issue, typed_form
@@ -83,3 +85,18 @@ def test_a_reader_sees_the_forms_of_their_units_they_may_settle(typists):
     assert [case.serial for case in disagreements(admin, None)] == [8, 9]
     # a typist of a form may not settle it
     assert disagreements(first, None) == []
+
+
+def test_surveyor_figures_compare_answers_not_their_order(typists):
+    first, second, _admin = typists
+    centre = unit_by_code("QN-HALONG-TT")
+    _typed_twice(centre, 11, first, second)
+    _typed_twice(centre, 12, first, second, reorder=True)
+    _typed_twice(centre, 13, first, second, overall=("1", "2"))
+    wave, _centre = demo_target()
+    figures = {f.user: f for f in surveyor_figures(wave)}
+    assert set(figures) == {first, second}
+    typed = len(decode(parsed(wave.questionnaire), typed_form(wave)).answers)
+    for figure in figures.values():
+        assert (figure.forms, figure.double_entered, figure.disagreeing) == (3, 3, 1)
+        assert (figure.differing_items, figure.compared_items) == (1, 3 * typed)

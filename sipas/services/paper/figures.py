@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 
 from sipas.extensions import db
 from sipas.models import PaperEntry, ResponseStatus, User, Wave
+from sipas.questionnaire import Questionnaire
 from sipas.questionnaire.entry_keys import compared_items, differing_items
 from sipas.services.audit import record_event
 from sipas.services.paper.entry import (
@@ -52,30 +54,45 @@ class SurveyorFigures:
         return 100 * self.differing_items / self.compared_items
 
 
+@dataclass(frozen=True)
+class _Typed:
+    """One first or second entry, as the figures need it."""
+
+    user_id: int
+    seconds: int | None
+    #: the entry's answers as the database holds them (JSON text)
+    answers: str
+
+
 def surveyor_figures(wave: Wave) -> list[SurveyorFigures]:
-    """Figures of everyone who typed first or second entries in ``wave``, by name."""
+    """Figures of everyone who typed first or second entries in ``wave``, by name.
+
+    Entries are read as plain rows, their answers as text: two entries with the
+    same text agree without being compared item by item (21 000 forms: 2.2 s as
+    objects compared one by one)."""
     questionnaire = parsed(wave.questionnaire)
-    by_serial: dict[int, dict[int, PaperEntry]] = defaultdict(dict)
-    for entry in db.session.scalars(
-        sa.select(PaperEntry).where(
-            PaperEntry.wave_id == wave.id, PaperEntry.round.in_((FIRST, SECOND))
-        )
+    by_serial: dict[int, dict[int, _Typed]] = defaultdict(dict)
+    for serial, round_, user_id, seconds, answers in db.session.execute(
+        sa.select(
+            PaperEntry.serial,
+            PaperEntry.round,
+            PaperEntry.entered_by_id,
+            PaperEntry.seconds,
+            sa.cast(PaperEntry.answers, sa.Text),
+        ).where(PaperEntry.wave_id == wave.id, PaperEntry.round.in_((FIRST, SECOND)))
     ):
-        by_serial[entry.serial][entry.round] = entry
+        by_serial[serial][round_] = _Typed(user_id, seconds, answers)
     tally: dict[int, dict] = defaultdict(
         lambda: {"forms": 0, "double": 0, "disagree": 0, "items": 0, "of": 0, "s": []}
     )
-    users: dict[int, User] = {}
     for rounds in by_serial.values():
         first, second = rounds.get(FIRST), rounds.get(SECOND)
         pair = (first, second)
         differ = compared = 0
         if first is not None and second is not None:
-            differ = len(differing_items(questionnaire, first.answers, second.answers))
-            compared = compared_items(first.answers, second.answers)
+            differ, compared = _compared(questionnaire, first.answers, second.answers)
         for entry in filter(None, pair):
-            users[entry.entered_by_id] = entry.entered_by
-            row = tally[entry.entered_by_id]
+            row = tally[entry.user_id]
             row["forms"] += 1
             if entry.seconds is not None:
                 row["s"].append(entry.seconds)
@@ -84,9 +101,10 @@ def surveyor_figures(wave: Wave) -> list[SurveyorFigures]:
                 row["disagree"] += bool(differ)
                 row["items"] += differ
                 row["of"] += compared
+    users = db.session.scalars(sa.select(User).where(User.id.in_(list(tally))))
     figures = [
         SurveyorFigures(
-            user=users[user_id],
+            user=user,
             forms=row["forms"],
             double_entered=row["double"],
             disagreeing=row["disagree"],
@@ -94,9 +112,17 @@ def surveyor_figures(wave: Wave) -> list[SurveyorFigures]:
             compared_items=row["of"],
             median_seconds=statistics.median(row["s"]) if row["s"] else None,
         )
-        for user_id, row in tally.items()
+        for user, row in ((user, tally[user.id]) for user in users)
     ]
     return sorted(figures, key=lambda f: f.user.username)
+
+
+def _compared(questionnaire: Questionnaire, first: str, second: str) -> tuple[int, int]:
+    """Items differing and items compared between two entries' answers (JSON)."""
+    if first == second:  # the same text: the same answers
+        return 0, compared_items(json.loads(first), {})
+    one, other = json.loads(first), json.loads(second)
+    return len(differing_items(questionnaire, one, other)), compared_items(one, other)
 
 
 def set_counts_unverified(wave: Wave, counts: bool, user: User) -> int:

@@ -2,7 +2,7 @@
 
 The list of responses filtered by a signal read every response of the round to test
 its signals (1M responses: 3.4 s a page on SQLite). Signalled responses are a few in
-a hundred; their own index, in the lists' order, finds them alone.
+a hundred; their own index (round, status, unit, time) finds them alone.
 
 Revision ID: quality3signalled
 Revises: choices1a2b3c
@@ -23,7 +23,7 @@ def upgrade():
     op.create_index(
         "ix_responses_signalled",
         "responses",
-        ["wave_id", "status", "submitted_at"],
+        ["wave_id", "status", "unit_id", "submitted_at"],
         sqlite_where=sa.text("quality_signals != 0"),
         postgresql_where=sa.text("quality_signals != 0"),
     )

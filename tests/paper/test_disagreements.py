@@ -1,6 +1,6 @@
 """A form's two entries compared in bulk: the list of forms to settle (paired in
 one query, only those whose answers differ, oldest first, within the reader's
-units) and the per-surveyor figures."""
+units), the per-surveyor figures and the forms not verified."""
 
 from __future__ import annotations
 
@@ -14,9 +14,16 @@ from sipas.models import PaperEntry, Role
 from sipas.questionnaire.entry_keys import decode
 from sipas.questionnaire.serials import format_serial
 from sipas.services import accounts
-from sipas.services.paper.entry import NewEntry, disagreements, save_entry, settle
-from sipas.services.paper.figures import surveyor_figures
+from sipas.services.paper.entry import (
+    NewEntry,
+    disagreements,
+    response_uuid,
+    save_entry,
+    settle,
+)
+from sipas.services.paper.figures import set_counts_unverified, surveyor_figures
 from sipas.services.questionnaires import parsed
+from sipas.services.responses import store
 from sipas.services.units.lookup import unit_by_code
 from tests.entry_helpers import issue, typed_form
 from tests.factories import demo_target
@@ -100,3 +107,28 @@ def test_surveyor_figures_compare_answers_not_their_order(typists):
     for figure in figures.values():
         assert (figure.forms, figure.double_entered, figure.disagreeing) == (3, 3, 1)
         assert (figure.differing_items, figure.compared_items) == (1, 3 * typed)
+
+
+def test_turning_on_unverified_forms_counts_the_forms_not_verified(typists):
+    first, second, admin = typists
+    centre = unit_by_code("QN-HALONG-TT")
+    wave, _centre = demo_target()
+    _typed_twice(centre, 21, first, second)  # verified
+    _typed_twice(centre, 22, first, second, reorder=True)  # verified: same answers
+    _typed_twice(centre, 23, first, second, overall=("2", "3"))  # disagreeing
+    _typed_twice(centre, 24, first, second, overall=("2", "3"))
+    (settled,) = [c for c in disagreements(admin, None) if c.serial == 24]
+    settle(settled, settled.first.answers, admin)
+    issue(wave, centre, 25)  # entered once
+    answers = decode(parsed(wave.questionnaire), typed_form(wave)).answers
+    save_entry(NewEntry(wave, centre, format_serial(25), answers, first))
+    assert not wave.counts_unverified_paper
+    made = {
+        serial: store.find_by_uuid(response_uuid(wave, serial)) for serial in (23, 25)
+    }
+    assert made == {23: None, 25: None}
+    assert set_counts_unverified(wave, True, admin) == 2
+    for serial in (23, 25):
+        response = store.find_by_uuid(response_uuid(wave, serial))
+        assert response is not None
+        assert response.paper_serial == format_serial(serial)

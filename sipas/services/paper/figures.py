@@ -56,12 +56,31 @@ class SurveyorFigures:
 
 @dataclass(frozen=True)
 class _Typed:
-    """One first or second entry, as the figures need it."""
+    """One entry of a form, as the figures need it."""
 
+    id: int
     user_id: int
     seconds: int | None
     #: the entry's answers as the database holds them (JSON text)
     answers: str
+
+
+def _typed_entries(wave: Wave, rounds: tuple[int, ...]) -> dict[int, dict[int, _Typed]]:
+    """The entries of ``wave`` in ``rounds`` by serial and round, as plain rows with
+    their answers as text (no object per entry, no answers decoded)."""
+    by_serial: dict[int, dict[int, _Typed]] = defaultdict(dict)
+    for entry_id, serial, round_, user_id, seconds, answers in db.session.execute(
+        sa.select(
+            PaperEntry.id,
+            PaperEntry.serial,
+            PaperEntry.round,
+            PaperEntry.entered_by_id,
+            PaperEntry.seconds,
+            sa.cast(PaperEntry.answers, sa.Text),
+        ).where(PaperEntry.wave_id == wave.id, PaperEntry.round.in_(rounds))
+    ):
+        by_serial[serial][round_] = _Typed(entry_id, user_id, seconds, answers)
+    return by_serial
 
 
 def surveyor_figures(wave: Wave) -> list[SurveyorFigures]:
@@ -71,17 +90,7 @@ def surveyor_figures(wave: Wave) -> list[SurveyorFigures]:
     same text agree without being compared item by item (21 000 forms: 2.2 s as
     objects compared one by one)."""
     questionnaire = parsed(wave.questionnaire)
-    by_serial: dict[int, dict[int, _Typed]] = defaultdict(dict)
-    for serial, round_, user_id, seconds, answers in db.session.execute(
-        sa.select(
-            PaperEntry.serial,
-            PaperEntry.round,
-            PaperEntry.entered_by_id,
-            PaperEntry.seconds,
-            sa.cast(PaperEntry.answers, sa.Text),
-        ).where(PaperEntry.wave_id == wave.id, PaperEntry.round.in_((FIRST, SECOND)))
-    ):
-        by_serial[serial][round_] = _Typed(user_id, seconds, answers)
+    by_serial = _typed_entries(wave, (FIRST, SECOND))
     tally: dict[int, dict] = defaultdict(
         lambda: {"forms": 0, "double": 0, "disagree": 0, "items": 0, "of": 0, "s": []}
     )
@@ -156,21 +165,30 @@ def set_counts_unverified(wave: Wave, counts: bool, user: User) -> int:
 
 
 def _unverified_forms(wave: Wave) -> dict[int, PaperEntry]:
-    """First entries of forms neither verified nor settled, by serial."""
+    """First entries of forms neither verified nor settled, by serial. The forms
+    are told apart on plain rows (see surveyor_figures); only the first entries
+    of the unverified ones are loaded as objects."""
     questionnaire = parsed(wave.questionnaire)
-    by_serial: dict[int, dict[int, PaperEntry]] = defaultdict(dict)
-    for entry in db.session.scalars(
-        sa.select(PaperEntry).where(PaperEntry.wave_id == wave.id)
-    ):
-        by_serial[entry.serial][entry.round] = entry
-    unverified = {}
-    for serial, rounds in by_serial.items():
+    first_ids = {}
+    for serial, rounds in _typed_entries(wave, (FIRST, SECOND, SETTLED)).items():
         if SETTLED in rounds or FIRST not in rounds:
             continue
-        second = rounds.get(SECOND)
-        if second is not None and not differing_items(
-            questionnaire, rounds[FIRST].answers, second.answers
+        first, second = rounds[FIRST], rounds.get(SECOND)
+        if second is not None and (
+            first.answers == second.answers  # the same text: the same answers
+            or not _compared(questionnaire, first.answers, second.answers)[0]
         ):
             continue
-        unverified[serial] = rounds[FIRST]
-    return unverified
+        first_ids[serial] = first.id
+    ids = list(first_ids.values())
+    entries = {}
+    for start in range(0, len(ids), LOADED_AT_ONCE):
+        chosen = PaperEntry.id.in_(ids[start : start + LOADED_AT_ONCE])
+        entries.update(
+            {e.id: e for e in db.session.scalars(sa.select(PaperEntry).where(chosen))}
+        )
+    return {serial: entries[first_ids[serial]] for serial in sorted(first_ids)}
+
+
+#: Entries loaded per query (one parameter each).
+LOADED_AT_ONCE = 1000

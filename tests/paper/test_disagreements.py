@@ -10,13 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import PaperEntry, Role
+from sipas.models import PaperEntry, ResponseStatus, Role
 from sipas.questionnaire.entry_keys import decode
 from sipas.questionnaire.serials import format_serial
 from sipas.services import accounts
 from sipas.services.paper.entry import (
     NewEntry,
     disagreements,
+    entries_of,
     response_uuid,
     save_entry,
     settle,
@@ -132,3 +133,14 @@ def test_turning_on_unverified_forms_counts_the_forms_not_verified(typists):
         response = store.find_by_uuid(response_uuid(wave, serial))
         assert response is not None
         assert response.paper_serial == format_serial(serial)
+        assert response.entered_by_id == first.id
+        assert response.status is ResponseStatus.complete
+        entry = entries_of(wave, serial)[1]
+        assert entry.response_id == response.id
+        typed = {a.item_code: a.value for a in response.answers}
+        assert typed["overall"] == ("2" if serial == 23 else "4")
+    # and off again: the same two no longer count
+    assert set_counts_unverified(wave, False, admin) == 2
+    for serial in (23, 25):
+        response = store.find_by_uuid(response_uuid(wave, serial))
+        assert response.status is ResponseStatus.flagged

@@ -43,7 +43,7 @@ from sipas.questionnaire.entry_keys import (
 from sipas.questionnaire.serials import SerialError, format_serial, parse_serial
 from sipas.services.audit import record_event
 from sipas.services.questionnaires import parsed
-from sipas.services.responses import store
+from sipas.services.responses import bulk, store
 
 log = logging.getLogger(__name__)
 
@@ -202,16 +202,7 @@ def produce_response(
     """Create the form's response from ``entry``, or update the one it has."""
     response = store.find_by_uuid(response_uuid(wave, serial))
     if response is None:
-        submission = store.Submission(
-            uuid=response_uuid(wave, serial),
-            wave=wave,
-            unit=entry.unit,
-            channel=Channel.paper,
-            started_at=entry.started_at,
-            paper_serial=format_serial(serial),
-            entered_by_id=entry.entered_by_id,
-            enforce_required=False,
-        )
+        submission = _submission(wave, serial, entry)
         response = store.record(submission, stored_answers(entry.answers)).response
     else:
         _replace_answers(response, entry.answers)
@@ -221,6 +212,41 @@ def produce_response(
     entry.response_id = response.id
     db.session.flush()
     return response
+
+
+def produce_responses(wave: Wave, entries: Mapping[int, PaperEntry]) -> int:
+    """The responses of forms that have none, made from their entries (serial →
+    entry) as :func:`produce_response` makes one, unverified, in a few statements
+    (store.record_many); how many were made."""
+    items = [
+        (_submission(wave, serial, entry), stored_answers(entry.answers))
+        for serial, entry in entries.items()
+    ]
+    made = store.record_many(items)
+    ids = dict(
+        db.session.execute(
+            sa.select(Response.uuid, Response.id).where(bulk.uuid_in(list(made)))
+        ).all()
+    )
+    for serial, entry in entries.items():
+        entry.response_id = ids.get(response_uuid(wave, serial), entry.response_id)
+    db.session.flush()
+    return len(made)
+
+
+def _submission(wave: Wave, serial: int, entry: PaperEntry) -> store.Submission:
+    """How the response of form ``serial`` is given: on paper, typed by the one
+    who typed ``entry``, blank boxes as no answer."""
+    return store.Submission(
+        uuid=response_uuid(wave, serial),
+        wave=wave,
+        unit=entry.unit,
+        channel=Channel.paper,
+        started_at=entry.started_at,
+        paper_serial=format_serial(serial),
+        entered_by_id=entry.entered_by_id,
+        enforce_required=False,
+    )
 
 
 def _replace_answers(response: Response, answers: Mapping[str, EntryValue]) -> None:

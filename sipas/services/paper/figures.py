@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import PaperEntry, ResponseStatus, User, Wave
+from sipas.models import PaperEntry, Response, ResponseStatus, User, Wave
 from sipas.questionnaire import Questionnaire
 from sipas.questionnaire.entry_keys import compared_items, differing_items
 from sipas.services.audit import record_event
@@ -19,11 +20,11 @@ from sipas.services.paper.entry import (
     SECOND,
     SETTLED,
     UNVERIFIED_REASON,
-    produce_response,
+    produce_responses,
     response_uuid,
 )
 from sipas.services.questionnaires import parsed
-from sipas.services.responses import store
+from sipas.services.responses import bulk
 
 
 @dataclass(frozen=True)
@@ -140,19 +141,15 @@ def set_counts_unverified(wave: Wave, counts: bool, user: User) -> int:
     if wave.counts_unverified_paper == counts:
         return 0
     wave.counts_unverified_paper = counts
-    changed = 0
-    for serial, first in _unverified_forms(wave).items():
-        response = store.find_by_uuid(response_uuid(wave, serial))
-        if counts and response is None:
-            produce_response(wave, serial, first, verified=False)
-        elif response is not None:
-            response.status = (
-                ResponseStatus.complete if counts else ResponseStatus.flagged
-            )
-            response.status_reason = None if counts else UNVERIFIED_REASON
-        else:
-            continue
-        changed += 1
+    forms = _unverified_forms(wave)
+    responses = _responses_of(wave, forms)
+    for response in responses.values():
+        response.status = ResponseStatus.complete if counts else ResponseStatus.flagged
+        response.status_reason = None if counts else UNVERIFIED_REASON
+    changed = len(responses)
+    if counts:
+        missing = {s: e for s, e in forms.items() if s not in responses}
+        changed += produce_responses(wave, missing)
     record_event(
         "wave.paper_setting",
         user=user,
@@ -192,3 +189,14 @@ def _unverified_forms(wave: Wave) -> dict[int, PaperEntry]:
 
 #: Entries loaded per query (one parameter each).
 LOADED_AT_ONCE = 1000
+
+
+def _responses_of(wave: Wave, forms: Mapping[int, PaperEntry]) -> dict[int, Response]:
+    """The responses the ``forms`` (by serial) have, by serial, in one query."""
+    if not forms:
+        return {}
+    serial_of = {response_uuid(wave, serial): serial for serial in forms}
+    query = sa.select(Response).where(bulk.uuid_in(list(serial_of)))
+    return {
+        serial_of[response.uuid]: response for response in db.session.scalars(query)
+    }

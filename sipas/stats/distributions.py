@@ -20,6 +20,9 @@ MAX_SHAPE = 500.0
 #: Quantiles remembered: a wave's intervals ask for the same few (one design's
 #: degrees of freedom, one level) hundreds of times, each ~0.1 ms of iterations.
 CACHED_QUANTILES = 4096
+#: Probabilities below this, or above 1 minus it, are left to scipy (the
+#: intervals' levels, 0.5 to 0.999, ask for 0.0005 to 0.9995).
+TAIL = 1e-6
 #: Steps of the continued fraction and of Newton's method before giving up.
 MAX_STEPS = 2_000
 TINY = 1e-300
@@ -94,7 +97,9 @@ def beta_quantile(a: float, b: float, p: float) -> float:
         return math.exp(math.log(p) / a)
     if a == 1.0:
         return -math.expm1(math.log1p(-p) / b)
-    found = _solve(a, b, p)
+    # near 1 the incomplete beta is 1 minus a small number here, and its rounding
+    # (1e-16) is no longer small against 1 - p: the far tails go to scipy
+    found = _solve(a, b, p) if TAIL <= p <= 1.0 - TAIL else None
     if found is not None:
         return found
     from scipy import special  # beyond the tested range

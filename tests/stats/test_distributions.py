@@ -67,3 +67,11 @@ def test_beta_quantile_stops_where_it_lands_on_the_root(a, b, p, monkeypatch):
     found = beta_quantile.__wrapped__(a, b, p)
     assert found == pytest.approx(float(special.betaincinv(a, b, p)), rel=1e-12)
     assert len(evaluations) <= 5
+
+
+@pytest.mark.parametrize(("a", "b"), [(0.5, 249.5), (49.5, 450), (0.5, 10), (3, 0.5)])
+@pytest.mark.parametrize("p", [1e-160, 1e-12, 1e-7, 1 - 1e-7, 1 - 1e-9, 1 - 1e-15])
+def test_far_tails_equal_scipys(a, b, p):
+    # there the incomplete beta's rounding is not small against p or 1 - p
+    expected = float(special.betaincinv(a, b, p))
+    assert beta_quantile(a, b, p) == pytest.approx(expected, rel=1e-12, abs=1e-300)

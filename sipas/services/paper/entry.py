@@ -223,9 +223,11 @@ def produce_responses(wave: Wave, entries: Mapping[int, PaperEntry]) -> int:
         for serial, entry in entries.items()
     ]
     made = store.record_many(items)
+    # every form's response, also one stored a moment ago by another request
+    asked = [submission.uuid for submission, _answers in items]
     ids = dict(
         db.session.execute(
-            sa.select(Response.uuid, Response.id).where(bulk.uuid_in(list(made)))
+            sa.select(Response.uuid, Response.id).where(bulk.uuid_in(asked))
         ).all()
     )
     for serial, entry in entries.items():

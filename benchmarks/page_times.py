@@ -1,11 +1,12 @@
 """Every back-office page an administrator reaches by following links, timed on a
 large round: no page may make its reader wait anywhere near a request timeout.
 
-A new administrator logs in and follows each page's links (GET only, this site, no
-downloads, no logging out), at most ``--per-shape`` pages of each shape (a path whose
-numbers and UUIDs are taken as ids, its query's names without their values). Each page's
-server time and status are printed, slowest first. No job worker runs, as when it is
-busy: a page that hands its work to a job must answer without waiting for it.
+A new administrator (or ``--role analyst --unit QN``, say) logs in and follows each
+page's links (GET only, this site, no downloads, no logging out), at most
+``--per-shape`` pages of each shape (a path whose numbers and UUIDs are taken as
+ids, its query's names without their values). Each page's server time and status
+are printed, slowest first. No job worker runs, as when it is busy: a page that
+hands its work to a job must answer without waiting for it.
 
 It writes to the database (the account, jobs asked for by pages): run it on a copy.
 
@@ -33,6 +34,7 @@ from sipas import create_app  # noqa: E402
 from sipas.extensions import db  # noqa: E402
 from sipas.models import Role  # noqa: E402
 from sipas.services import accounts  # noqa: E402
+from sipas.services.units.lookup import unit_by_code  # noqa: E402
 
 LINK = re.compile(r'href="([^"#]+)')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -57,6 +59,8 @@ def main() -> None:
     parser.add_argument("--start", default="/admin/")
     parser.add_argument("--per-shape", type=int, default=2)
     parser.add_argument("--limit", type=int, default=400, help="pages at most")
+    parser.add_argument("--role", default="admin", choices=[r.value for r in Role])
+    parser.add_argument("--unit", help="the account's unit scope (a unit code)")
     args = parser.parse_args()
     url = os.environ.get("SIPAS_DATABASE_URL")
     if not url:
@@ -69,16 +73,22 @@ def main() -> None:
                 "JOBS_QUEUE_URL": f"sqlite:///{jobs}/queue.db",
             }
         )
-        timings = crawl(app, args.start, args.per_shape, args.limit)
+        account = (Role(args.role), args.unit)
+        timings = crawl(app, account, args.start, args.per_shape, args.limit)
     report(timings)
 
 
-def crawl(app, start: str, per_shape: int, limit: int) -> list[tuple[float, int, str]]:
-    """(seconds, status, url) of each page visited, breadth first from ``start``."""
+def crawl(
+    app, account: tuple[Role, str | None], start: str, per_shape: int, limit: int
+) -> list[tuple[float, int, str]]:
+    """(seconds, status, url) of each page visited, breadth first from ``start``,
+    by a new account of that role and unit scope."""
     password = secrets.token_urlsafe(12)
     username = f"crawler-{secrets.token_hex(3)}"
+    role, unit_code = account
     with app.app_context():
-        accounts.create_user(username, password, Role.admin)
+        unit = unit_by_code(unit_code) if unit_code else None
+        accounts.create_user(username, password, role, unit=unit)
         db.session.commit()
     client = app.test_client()
     login = client.get("/auth/login").get_data(as_text=True)

@@ -71,6 +71,7 @@ def published_poster(wave_code: str, unit_code: str) -> ResponseReturnValue:
         ".published_unit", wave_code=wave.code, unit_code=unit.code, _external=True
     )
     data = kept(
+        wave.code,
         f"{tag}-{page_url}",
         lambda: render_results_poster(
             published_results(wave, unit), page_url, size, current_language()
@@ -90,7 +91,7 @@ def _published_page(wave: Wave, unit: Unit | None) -> ResponseReturnValue:
     tag = _etag(wave, unit, "page")
     if request.if_none_match.contains(tag):
         return _cacheable(Response(status=304), tag, wave)
-    page = kept(tag, lambda: _render_page(wave, unit).encode())
+    page = kept(wave.code, tag, lambda: _render_page(wave, unit).encode())
     return _cacheable(make_response(page), tag, wave)
 
 

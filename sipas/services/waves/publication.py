@@ -10,6 +10,7 @@ from sipas.extensions import db
 from sipas.models import User, Wave, WaveStatus
 from sipas.services import clock
 from sipas.services.audit import record_event
+from sipas.services.waves.published_pages import forget_pages
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def unpublish_wave(wave: Wave, user: User | None, reason: str) -> None:
     wave.published_at = None
     wave.published_by = None
     db.session.flush()
+    forget_pages(wave.code)
     record_event(
         "wave.unpublish",
         user=user,

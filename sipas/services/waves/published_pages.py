@@ -1,0 +1,75 @@
+"""Published pages and posters kept on disk by their ETag, one folder per round.
+
+A large round's public page takes seconds to compute (12 s at a million
+responses). Kept in a process's memory only, it was computed again by every
+server process and after every restart. On disk (in JOBS_DIR, written under a
+temporary name and renamed when whole) it is computed once per server and
+version of the application: the folder is named by a digest of the code,
+templates, translations and static files, so a page rendered by an earlier
+version is never served, and the folders of earlier versions are removed when a
+page is first kept. Taking a round off the public pages removes its folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from functools import cache
+from pathlib import Path
+
+from flask import current_app
+
+from sipas.services.jobs.files import jobs_dir, write_atomically
+
+
+def kept_page(wave_code: str, tag: str) -> bytes | None:
+    """The body kept under ``tag`` for round ``wave_code`` by this version, or None."""
+    try:
+        return _path(wave_code, tag).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def keep_page(wave_code: str, tag: str, body: bytes) -> None:
+    """Keep ``body`` under ``tag`` for round ``wave_code`` (whole or not at all);
+    the pages of earlier versions go."""
+    path = _path(wave_code, tag)
+    for folder in _all_versions().glob("*"):
+        if folder.name != version_digest(current_app.root_path):
+            shutil.rmtree(folder, ignore_errors=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, [body])
+
+
+def forget_pages(wave_code: str) -> None:
+    """Remove every page and poster kept for round ``wave_code``."""
+    for folder in _all_versions().glob(f"*/{_digest(wave_code)}"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@cache
+def version_digest(root_path: str) -> str:
+    """A digest of what a rendered page is made with: the package's files (code,
+    templates), its translations and static files (read once per process)."""
+    root = Path(root_path)
+    digest = hashlib.sha256()
+    for base in (root, root.parent / "translations", root.parent / "static"):
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _all_versions() -> Path:
+    return jobs_dir() / "published"
+
+
+def _path(wave_code: str, tag: str) -> Path:
+    # named by digests: a round's code never becomes part of a path
+    version = version_digest(current_app.root_path)
+    return _all_versions() / version / _digest(wave_code) / f"{_digest(tag)}.bin"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

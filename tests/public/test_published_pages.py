@@ -4,12 +4,16 @@ off the public pages, never half-written."""
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from sipas.extensions import db
 from sipas.models import WaveStatus
 from sipas.public import results as views
 from sipas.services import synthetic
+from sipas.services.jobs import files, lifecycle
 from sipas.services.jobs.files import jobs_dir
 from sipas.services.waves import published_pages
 from sipas.services.waves.admin import change_status
@@ -91,3 +95,15 @@ def test_a_page_that_fails_to_build_leaves_nothing(published, demo_client, monke
         demo_client.get("/ket-qua/demo")
     folder = jobs_dir() / "published"
     assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
+
+
+def test_a_page_half_written_by_a_killed_process_is_tidied_away(published, demo_client):
+    demo_client.get("/ket-qua/demo")
+    (kept,) = (jobs_dir() / "published").rglob("*.bin")
+    left = kept.parent / f"{files.PART_PREFIX}killed"
+    left.write_bytes(b"<html>half")
+    long_ago = time.time() - 3600
+    os.utime(left, (long_ago, long_ago))
+    assert lifecycle.purge_expired() == 1
+    assert not left.exists()
+    assert kept.exists()

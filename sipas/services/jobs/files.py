@@ -67,9 +67,10 @@ def remove_file(job: Job) -> None:
 
 def stale_parts(older_than: float) -> list[Path]:
     """Temporary files last written more than ``older_than`` seconds ago (epoch
-    time): left by a worker that died."""
+    time): left by a worker that died, in the folder or below it (the published
+    pages' folders)."""
     return [
         path
-        for path in jobs_dir().glob(f"{PART_PREFIX}*")
+        for path in jobs_dir().rglob(f"{PART_PREFIX}*")
         if path.stat().st_mtime < older_than
     ]

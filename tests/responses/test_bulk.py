@@ -282,3 +282,71 @@ def test_a_failure_while_storing_leaves_nothing(wave, questionnaire, monkeypatch
         run(wave, csv_file(varied_rows(questionnaire, 500)))
     db.session.rollback()
     assert stored_count(wave) == 0
+
+
+def secondary_indexes() -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the indexes of responses and answers that are
+    not a key's or a constraint's, as SQLite holds them."""
+    query = sa.text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+        "AND tbl_name IN ('responses', 'answers') AND sql IS NOT NULL ORDER BY name"
+    )
+    return [(name, statement) for name, statement in db.session.execute(query)]
+
+
+def dropped_indexes(sent: list[str]) -> list[str]:
+    return [statement for statement in sent if statement.startswith("DROP INDEX")]
+
+
+@pytest.mark.sqlite_only
+def test_a_first_import_makes_the_indexes_again_exactly_as_they_were(
+    wave, questionnaire
+):
+    before = secondary_indexes()
+    assert "ix_answers_item_response" in dict(before)
+    assert "WHERE quality_signals != 0" in dict(before)["ix_responses_signalled"]
+    threads = db.session.execute(sa.text("PRAGMA threads")).scalar()
+    data = csv_file(varied_rows(questionnaire, 300, seed=5))
+    with counting_statements() as sent:
+        assert run(wave, data).imported == 300
+    # the write went without them: into an empty database they are made once
+    assert len(dropped_indexes(sent)) == len(before)
+    assert secondary_indexes() == before
+    assert db.session.execute(sa.text("PRAGMA threads")).scalar() == threads
+    db.session.commit()
+    assert secondary_indexes() == before
+    # and they serve the queries again: the option counts read the index alone
+    plan = db.session.execute(
+        sa.text(
+            "EXPLAIN QUERY PLAN SELECT value, count(*) FROM answers "
+            "WHERE item_code = 'A1' GROUP BY value"
+        )
+    ).all()
+    assert "ix_answers_item_response" in " ".join(row[-1] for row in plan)
+
+
+def test_an_import_beside_many_stored_responses_grows_the_indexes(wave, questionnaire):
+    # 200 stored, 300 more: more than a third of them, so the indexes stay
+    stored = {name: values * 200 for name, values in columns_of(wave, 1).items()}
+    bulk.insert_responses(stored | {"uuid": [uuid.uuid4() for _ in range(200)]})
+    db.session.commit()
+    data = csv_file(varied_rows(questionnaire, 300, seed=6))
+    with counting_statements() as sent:
+        assert run(wave, data).imported == 300
+    assert dropped_indexes(sent) == []
+
+
+def test_a_first_import_that_fails_leaves_every_index(wave, questionnaire, monkeypatch):
+    before = secondary_indexes() if db.engine.dialect.name == "sqlite" else None
+
+    def broken(rows, meanwhile=None):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(bulk, "insert_answers", broken)
+    with counting_statements() as sent, pytest.raises(RuntimeError):
+        run(wave, csv_file(varied_rows(questionnaire, 300, seed=7)))
+    db.session.rollback()
+    assert stored_count(wave) == 0
+    if before is not None:
+        assert dropped_indexes(sent)  # they were dropped for the write
+        assert secondary_indexes() == before

@@ -104,6 +104,19 @@ def test_two_rounds_last_year_closed_this_year_open(filled):
         assert all(wu.population for wu in wave.wave_units)
 
 
+def test_the_filled_database_has_every_index_of_the_models(filled):
+    # on SQLite the demo writes without them and makes them at its end
+    inspector = sa.inspect(db.engine)
+    for model in (Response, Answer):
+        declared = {index.name for index in model.__table__.indexes}
+        found = {index["name"] for index in inspector.get_indexes(model.__tablename__)}
+        assert declared <= found, model.__tablename__
+    signalled = {index["name"]: index for index in inspector.get_indexes("responses")}[
+        "ix_responses_signalled"
+    ]
+    assert signalled["column_names"][:2] == ["wave_id", "status"]
+
+
 def test_a_second_run_adds_nothing(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["sipas", "questionnaire", "sync"]).exit_code == 0

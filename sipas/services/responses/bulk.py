@@ -14,7 +14,9 @@ more than the database's own work, so rows go to the driver as plain tuples:
 - answers travel as JSON objects, one or two per response (``packed_answers``),
   which SQLite itself spreads into answer rows: a driver call per response
   instead of one per answer (33 or more), its JSON functions at C speed;
-- on SQLite, other rows go through a staging table (``_write_staged``).
+- on SQLite, other rows go through a staging table (``_write_staged``);
+- on SQLite, a write that adds more responses than the database holds builds the
+  indexes of responses and answers once, at its end (``indexes_built_after``).
 
 Nothing here commits: a failure leaves the caller's transaction to roll back whole.
 """
@@ -31,6 +33,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
@@ -76,6 +79,77 @@ def allocate_ids(count: int) -> list[int]:
         return sorted(connection.execute(sequence, {"n": count}).scalars())
     last = connection.execute(sa.select(sa.func.max(Response.id))).scalar() or 0
     return list(range(last + 1, last + 1 + count))
+
+
+#: The tables whose indexes ``indexes_built_after`` builds at the end of a write.
+INDEXED_AFTER = ("responses", "answers")
+#: ``indexes_built_after`` drops the indexes when the database holds fewer than
+#: 1/REBUILD_SHARE of the rows a write adds. Making an index again costs about
+#: 0.42 µs an answer row, over all rows; growing it 0.56 µs a new row: even at a
+#: third the rebuild only just pays.
+REBUILD_SHARE = 3
+
+
+@contextmanager
+def indexes_built_after(adding: int) -> Iterator[None]:
+    """Around a write of ``adding`` new responses and their answers: on SQLite,
+    when the database holds few responses beside them, the secondary indexes of
+    responses and answers are dropped for the write and made again as it ends,
+    one sort per index instead of a B-tree insert per row (the first import into
+    a new installation, the demo). Other indexes are kept; so is everything on
+    PostgreSQL (its DROP INDEX would lock the table against readers) or when the
+    database already holds more responses. Within the caller's transaction: a
+    rollback restores the indexes with the rows."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite" or not _holds_few_responses(adding):
+        yield
+        return
+    dropped: list[tuple[str, str]] = []
+    for table in INDEXED_AFTER:
+        # the statements as the database holds them (a partial index keeps its
+        # WHERE); indexes of a key or a UNIQUE constraint have none and stay
+        query = sa.text(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = :table AND sql IS NOT NULL"
+        )
+        found = connection.execute(query, {"table": table})
+        dropped += [(name, statement) for name, statement in found]
+    for name, _ in dropped:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    try:
+        yield
+    finally:
+        # unless SQLite ended the transaction itself (a full disk): the rollback
+        # it made restored the indexes already
+        if connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+            _create_sorted(connection, [statement for _, statement in dropped])
+
+
+#: Helper threads SQLite may sort with while it makes an index again (PRAGMA
+#: threads): 5.6M answer rows took 1.97 s with 2 instead of 2.41 s with none.
+SORT_THREADS = 2
+
+
+def _create_sorted(connection: sa.Connection, statements: Sequence[str]) -> None:
+    """Run CREATE INDEX ``statements`` with SQLite's sorter on helper threads,
+    then give the connection back its own setting."""
+    before = connection.exec_driver_sql("PRAGMA threads").scalar()
+    connection.exec_driver_sql(f"PRAGMA threads = {SORT_THREADS}")
+    try:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA threads = {int(before or 0)}")
+
+
+def _holds_few_responses(adding: int) -> bool:
+    """True when the responses table holds fewer than a third of ``adding``
+    rows (counted no further than that): below it, making the indexes again over
+    every row costs less than growing them a row at a time."""
+    limit = adding // REBUILD_SHARE
+    some = sa.select(Response.id).limit(limit).subquery()
+    counted = sa.select(sa.func.count()).select_from(some)
+    return (db.session.connection().execute(counted).scalar() or 0) < limit
 
 
 #: Rows stored at a time on SQLite (see chunk_rows).

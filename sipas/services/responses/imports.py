@@ -300,7 +300,7 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
     # a file in one chunk (PostgreSQL, or a small file) has its answers packed as
     # they are written, never all held at once (35 MB at 100 000 rows)
     make = partial(judge.columns, packed_now=len(chunks) > 1)
-    with MadeAhead(make, chunks) as made:
+    with bulk.indexes_built_after(len(rows)), MadeAhead(make, chunks) as made:
         for columns, answers in made:
             count = len(columns["uuid"])
             columns.update({name: [value] * count for name, value in fixed.items()})

@@ -28,6 +28,7 @@ from sipas.models import (
     WaveStatus,
     WaveUnit,
 )
+from sipas.services.responses import bulk
 from sipas.services.responses.admin import change_status
 from sipas.services.synthetic.paper import PaperReport, add_paper_forms
 from sipas.services.synthetic.store import Fill, add_responses
@@ -71,14 +72,17 @@ def fill_demo_rounds(
     previous, created = ensure_previous_round(current)
     previous_count = round(responses * PREVIOUS_SHARE)
     before: list[uuid.UUID] = []
-    if not _has_responses(previous):
-        before = add_responses(
-            Fill(previous, previous_count, seed, current_round=False), progress
-        )
-    now = add_responses(Fill(current, responses, seed), progress)
-    rng = random.Random(f"{seed}:voids")  # noqa: S311  (reproducible demo data)
-    voided = _void_some(rng, before) + _void_some(rng, now)
-    paper = add_paper_forms(current, now, seed)
+    fill_previous = not _has_responses(previous)
+    adding = responses + (previous_count if fill_previous else 0)
+    with bulk.indexes_built_after(adding):
+        if fill_previous:
+            before = add_responses(
+                Fill(previous, previous_count, seed, current_round=False), progress
+            )
+        now = add_responses(Fill(current, responses, seed), progress)
+        rng = random.Random(f"{seed}:voids")  # noqa: S311  (reproducible demo data)
+        voided = _void_some(rng, before) + _void_some(rng, now)
+        paper = add_paper_forms(current, now, seed)
     log.info("demo rounds: %s + %s responses", len(before), len(now))
     return RoundsReport(created, len(before), len(now), voided, paper)
 

@@ -157,6 +157,13 @@ def _alignment(design: Design, first: Estimate, second: Estimate) -> _Alignment:
     for psus in ids:
         in_union[psus] = True
     union = np.flatnonzero(in_union)
+    if len(union) == design.n_psus:
+        # every PSU (a domain and the whole): each estimate's PSUs are already
+        # their places, and the whole's a slice, not a million-number index
+        places = tuple(
+            slice(None) if e.psu_ids is None else e.psu_ids for e in (first, second)
+        )
+        return design, (places[0], places[1])
     place_of = np.cumsum(in_union) - 1  # a PSU's place in the union
     return design.part(union), (place_of[ids[0]], place_of[ids[1]])
 

@@ -148,6 +148,29 @@ def test_differences_between_domains_equal_those_over_every_psu():
     assert mixed.se == pytest.approx(0.0, abs=1e-12)
 
 
+@pytest.mark.parametrize(
+    "rule", [LonelyPsu.adjust, LonelyPsu.certainty, LonelyPsu.average]
+)
+def test_a_domain_against_the_whole_gives_the_loops_variance(rule):
+    # one estimate over every PSU (psu_ids None): the pair needs no part of the
+    # design, the domain's PSUs are its places and the other's a slice
+    options = Options(lonely_psu=rule)
+    design, whole = per_domain(False, options)
+    _, compact = per_domain(True, options)
+    for k in range(N_DOMAINS):
+        first = compact[k].overall.estimate
+        second = whole[(k + 1) % N_DOMAINS].overall.estimate
+        z = spread(first, design.n_psus) - second.psu_values()
+        has_rows = second.psu_has_rows.copy()
+        has_rows[first.psu_ids] |= first.psu_has_rows
+        expected = reference_variance(design, z, has_rows, rule)
+        mine = domain_difference(design, first, second, lonely_psu=rule)
+        assert same(mine.se**2, expected)
+        reverse = domain_difference(design, second, first, lonely_psu=rule)
+        assert same(reverse.se**2, expected)
+        assert reverse.value == -mine.value
+
+
 def test_strata_out_of_order_give_the_loops_variances():
     rng = np.random.default_rng(3)
     strata = [f"S{int(s)}" for s in rng.integers(0, 9, 500)]

@@ -308,7 +308,7 @@ def _answer_codes(
     values = np.zeros((rows, len(criteria)), dtype=np.uint8, order="F")
     # byte arithmetic a criterion at a time, not a lookup per value, through two
     # masks used again for each: over the whole matrix at once each mask was 22 MB
-    # of fresh memory, whose page faults took longer (30-100 ms) than the sums
+    # of fresh memory, whose page faults took longer (30-100 ms) than comparing
     beyond, applicable = np.empty(rows, dtype=np.bool_), np.empty(rows, np.bool_)
     for k, code in enumerate(criteria):
         if code not in present:

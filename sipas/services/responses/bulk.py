@@ -15,8 +15,9 @@ more than the database's own work, so rows go to the driver as plain tuples:
   which SQLite itself spreads into answer rows: a driver call per response
   instead of one per answer (33 or more), its JSON functions at C speed;
 - on SQLite, other rows go through a staging table (``_write_staged``);
-- on SQLite, a write that adds more responses than the database holds builds the
-  indexes of responses and answers once, at its end (``indexes_built_after``).
+- on SQLite, a write that adds over three times the responses the database holds
+  makes the indexes of responses and answers once, at its end
+  (``indexes_built_after``).
 
 Nothing here commits: a failure leaves the caller's transaction to roll back whole.
 """

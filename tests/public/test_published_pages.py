@@ -5,16 +5,17 @@ off the public pages, never half-written."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
 
 from sipas.extensions import db
 from sipas.models import WaveStatus
-from sipas.public import results as views
 from sipas.services import synthetic
 from sipas.services.jobs import files, lifecycle
 from sipas.services.jobs.files import jobs_dir
+from sipas.services.results import publication
 from sipas.services.waves import published_pages
 from sipas.services.waves.admin import change_status
 from sipas.services.waves.lookup import wave_by_code
@@ -36,9 +37,11 @@ def published(demo_app):
 def builds(monkeypatch):
     """The rounds whose results the public pages computed, one entry each time."""
     made = []
-    compute = views.published_results
+    compute = publication.compute_results
     monkeypatch.setattr(
-        views, "published_results", lambda *a: made.append(a) or compute(*a)
+        publication,
+        "compute_results",
+        lambda *a, **k: made.append(a) or compute(*a, **k),
     )
     return made
 
@@ -87,14 +90,16 @@ def test_taking_a_round_down_removes_its_pages(published, demo_client, builds):
 
 
 def test_a_page_that_fails_to_build_leaves_nothing(published, demo_client, monkeypatch):
-    def broken(*_args):
+    def broken(*_args, **_kwargs):
         raise RuntimeError("the figures could not be made")
 
-    monkeypatch.setattr(views, "published_results", broken)
+    monkeypatch.setattr(publication, "compute_results", broken)
     with pytest.raises(RuntimeError):
         demo_client.get("/ket-qua/demo")
     folder = jobs_dir() / "published"
-    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
+    # only the lock the build held (kept: see published_pages.building)
+    left = [p.name for p in folder.rglob("*") if p.is_file()]
+    assert all(name.endswith(".lock") for name in left)
 
 
 def test_a_page_half_written_by_a_killed_process_is_tidied_away(published, demo_client):
@@ -107,3 +112,43 @@ def test_a_page_half_written_by_a_killed_process_is_tidied_away(published, demo_
     assert lifecycle.purge_expired() == 1
     assert not left.exists()
     assert kept.exists()
+
+
+def test_visitors_asking_at_once_wait_for_one_build(published, demo_app):
+    from sipas.public.cache import kept
+
+    builds, bodies = [], []
+    started = threading.Event()
+
+    def slow_build() -> bytes:
+        builds.append(1)
+        started.set()
+        time.sleep(0.3)  # the others arrive while it computes
+        return b"<html>page</html>"
+
+    def visitor() -> None:
+        with demo_app.app_context():
+            _new_process(demo_app)
+            bodies.append(kept("demo", "tag-1", slow_build))
+
+    first = threading.Thread(target=visitor)
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=visitor) for _ in range(3)]
+    for thread in others:
+        thread.start()
+    for thread in (first, *others):
+        thread.join(10)
+    assert builds == [1]
+    assert bodies == [b"<html>page</html>"] * 4
+
+
+def test_a_build_that_fails_lets_the_next_visitor_build(published, demo_app):
+    from sipas.public.cache import kept
+
+    def broken() -> bytes:
+        raise RuntimeError("the figures could not be made")
+
+    with pytest.raises(RuntimeError):
+        kept("demo", "tag-2", broken)
+    assert kept("demo", "tag-2", lambda: b"built") == b"built"

@@ -8,12 +8,21 @@ version of the application: the folder is named by a digest of the code,
 templates, translations and static files, so a page rendered by an earlier
 version is never served, and the folders of earlier versions are removed when a
 page is first kept. Taking a round off the public pages removes its folder.
+
+A page is built by one process at a time (``building``): the visitors who ask
+for it meanwhile, from any process of the server, wait for that build and read
+its result, rather than each computing the same figures again (twenty phones
+scanning a poster's QR code as a million-response round is published would
+otherwise share two cores twenty ways, past the server's request timeout).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -39,6 +48,21 @@ def keep_page(wave_code: str, tag: str, body: bytes) -> None:
             shutil.rmtree(folder, ignore_errors=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, [body])
+
+
+@contextmanager
+def building(wave_code: str, tag: str) -> Iterator[None]:
+    """Hold the build of the body under ``tag`` for round ``wave_code``: one
+    holder at a time across the server's processes and threads; the others wait
+    here, then find the body kept (the lock goes with its holder, even killed)."""
+    path = _path(wave_code, tag).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def forget_pages(wave_code: str) -> None:

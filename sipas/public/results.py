@@ -5,24 +5,23 @@ is not (or no longer) published is a 404. Pages are cacheable: no session cookie
 
 from __future__ import annotations
 
-import hashlib
 import io
 
 from flask import abort, make_response, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from sipas.i18n import current_language
 from sipas.models import Unit, Wave
 from sipas.public.blueprint import bp
 from sipas.public.cache import kept
-from sipas.public.method import method_paragraph
-from sipas.reports import figures
-from sipas.reports.published import POSTER_SIZE_NAMES, answers_text
+from sipas.reports.published import POSTER_SIZE_NAMES
 from sipas.services.clock import as_utc
-from sipas.services.results.dashboard import fingerprint
-from sipas.services.results.publication import published_results
+from sipas.services.results.publication import (
+    published_results,
+    published_tag,
+    render_published_page,
+)
 from sipas.services.waves.lookup import (
     published_unit_or_404,
     published_wave_or_404,
@@ -64,7 +63,7 @@ def published_poster(wave_code: str, unit_code: str) -> ResponseReturnValue:
         abort(404)
     wave = published_wave_or_404(wave_code)
     unit = published_unit_or_404(wave, unit_code)
-    tag = _etag(wave, unit, f"poster-{size}")
+    tag = published_tag(wave, unit, f"poster-{size}")
     if request.if_none_match.contains(tag):
         return _cacheable(Response(status=304), tag, wave)
     page_url = url_for(
@@ -88,44 +87,11 @@ def published_poster(wave_code: str, unit_code: str) -> ResponseReturnValue:
 def _published_page(wave: Wave, unit: Unit | None) -> ResponseReturnValue:
     """The page of a published round (or one unit of it); a 304 when the visitor
     already holds this version."""
-    tag = _etag(wave, unit, "page")
+    tag = published_tag(wave, unit, "page")
     if request.if_none_match.contains(tag):
         return _cacheable(Response(status=304), tag, wave)
-    page = kept(wave.code, tag, lambda: _render_page(wave, unit).encode())
+    page = kept(wave.code, tag, lambda: render_published_page(wave, unit).encode())
     return _cacheable(make_response(page), tag, wave)
-
-
-def _render_page(wave: Wave, unit: Unit | None) -> str:
-    document = published_results(wave, unit)
-    return render_template(
-        "public/results/wave.html",
-        doc=document,
-        r=document.results,
-        fig=figures,
-        method=method_paragraph(document.results),
-        poster_sizes=POSTER_SIZE_NAMES,
-        answers_text=answers_text,
-        title=_page_title(wave, unit),
-    )
-
-
-def _page_title(wave: Wave, unit: Unit | None) -> str:
-    if unit is None:
-        return _("Results of %(round)s", round=wave.title)
-    return _("Results of %(unit)s, %(round)s", unit=unit.name, round=wave.title)
-
-
-def _etag(wave: Wave, unit: Unit | None, kind: str) -> str:
-    """Changes with the publication, the language and anything the figures rest on."""
-    parts = (
-        kind,
-        wave.code,
-        wave.published_at.isoformat() if wave.published_at else "",
-        unit.code if unit is not None else "",
-        current_language(),
-        fingerprint(wave),
-    )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def _cacheable(response: Response, tag: str | None, wave: Wave | None = None):

@@ -148,12 +148,14 @@ def test_list_is_empty_before_publication(closed_wave, demo_client):
 def test_a_new_visitor_gets_the_page_without_computing_again(
     published, demo_client, monkeypatch
 ):
-    from sipas.public import results as views
+    from sipas.services.results import publication
 
     calls = []
-    compute = views.published_results
+    compute = publication.compute_results
     monkeypatch.setattr(
-        views, "published_results", lambda *a: calls.append(a) or compute(*a)
+        publication,
+        "compute_results",
+        lambda *a, **k: calls.append(a) or compute(*a, **k),
     )
     first = page(demo_client, "/ket-qua/demo")
     assert page(demo_client, "/ket-qua/demo") == first  # no If-None-Match sent

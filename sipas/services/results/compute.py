@@ -212,12 +212,13 @@ def _breakdown(data, code, title, options, rows, labels) -> GroupBreakdown:
     )
 
 
-def _ranking_groups(
-    data: sums.WaveData, root: Unit | None, units: set[int]
+def ranking_groups(
+    root: Unit | None, units: Sequence[Unit]
 ) -> tuple[Unit | None, dict[int, Unit]]:
-    """The level to rank: the children of ``root`` holding responding units, going
-    one level down while there is only one of them. Returns (root, unit → group)."""
-    paths = {u: [*ancestors(data.designs[u].unit), data.designs[u].unit] for u in units}
+    """The level to rank: the children of ``root`` holding ``units`` (the
+    responding ones), going one level down while there is only one of them.
+    Returns (root, unit id → group)."""
+    paths = {unit.id: [*ancestors(unit), unit] for unit in units}
     depth = len(ancestors(root)) + 1 if root is not None else 0
     while True:
         groups = {u: path[depth] for u, path in paths.items() if len(path) > depth}
@@ -237,7 +238,7 @@ def _ranking(
 ) -> tuple[RankedUnit, ...]:
     """The units one level below the root, best SIPAS first, with marks where two
     units cannot be told apart."""
-    _root, groups = _ranking_groups(data, root, units)
+    _root, groups = ranking_groups(root, [data.designs[u].unit for u in units])
     if len({g.id for g in groups.values()}) < 2:
         return ()
     group_units = {g.code: g for g in groups.values()}

@@ -14,6 +14,7 @@ from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
 from sipas.models import Role
 from sipas.reports.published import POSTER_SIZE_NAMES
+from sipas.services.jobs.queue import prepare_pages
 from sipas.services.waves.lookup import published_unit_or_404, wave_or_404
 from sipas.services.waves.publication import (
     PublicationRefused,
@@ -44,6 +45,7 @@ def wave_publish(code: str) -> ResponseReturnValue:
         return redirect(url_for("admin.wave", code=wave.code))
     db.session.commit()
     flash(_("The results of %(title)s are public.", title=wave.title), "success")
+    prepare_pages(wave, request.url_root)  # the round's page tells how far
     return redirect(url_for("admin.wave", code=wave.code) + "#publication")
 
 

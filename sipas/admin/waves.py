@@ -47,6 +47,7 @@ from sipas.models import (
     WaveStatus,
 )
 from sipas.security import body_limit, logged_in_user, rate_limited
+from sipas.services.jobs.pages import preparation
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.admin import ResponseFilters, count_responses
 from sipas.services.responses.privacy import erase_after
@@ -183,6 +184,7 @@ def _render_wave(
             wave.calibration_margins, parsed(wave.questionnaire), current_language()
         ),
         texts_erase_after=erase_after(wave),
+        public_pages=preparation(wave),
         can_edit=current_user.role is Role.admin,
         **forms,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 
 from sipas.extensions import db
-from sipas.services.jobs import lifecycle, runner
+from sipas.models import Wave
+from sipas.services.jobs import lifecycle, pages, runner
 
 if TYPE_CHECKING:  # Huey (and the psycopg it tries) is imported when a queue opens
     from huey import Huey
@@ -50,6 +52,14 @@ class JobQueue:
             with app.app_context():
                 runner.run(job_id)
 
+        @huey.task(name="sipas.pages.make")
+        def make_pages(wave_code: str, base_url: str, steps: list[tuple]) -> None:
+            if huey.immediate:
+                _in_thread(app, lambda: _pages_step(wave_code, base_url, steps))
+            else:
+                with app.app_context():
+                    _pages_step(wave_code, base_url, steps)
+
         @huey.periodic_task(crontab(minute="*"), name="sipas.jobs.tidy")
         def tidy() -> None:
             with app.app_context():
@@ -61,20 +71,57 @@ class JobQueue:
                 tidy_up()
 
         self.run_job = run_job
+        self.make_pages = make_pages
         return huey
 
 
 def _as_worker(app: Flask, job_id: int) -> None:
-    """Run a job at once but as a worker would: in a thread of its own, outside the
-    asking request (whose context would make every read take SQLite's write lock)."""
+    """Run a job at once but as a worker would (see _in_thread)."""
+    _in_thread(app, lambda: runner.run(job_id))
 
-    def work() -> None:
+
+def _in_thread(app: Flask, work: Callable[[], None]) -> None:
+    """Run ``work`` at once but as a worker would: in a thread of its own, in an
+    application context, outside the asking request (whose context would make
+    every read take SQLite's write lock)."""
+
+    def in_context() -> None:
         with app.app_context():
-            runner.run(job_id)
+            work()
 
-    thread = threading.Thread(target=work, name=f"job-{job_id}")
+    thread = threading.Thread(target=in_context, name="sipas-job")
     thread.start()
     thread.join()
+
+
+def _pages_step(wave_code: str, base_url: str, steps: list[tuple]) -> None:
+    """Make the first of a published round's pages ``steps`` (sipas/services/jobs/
+    pages.py), then queue the rest, behind whatever was asked for meanwhile."""
+    first, *rest = [pages.PageStep(*step) for step in steps]
+    try:
+        following = pages.make_page(wave_code, base_url, first)
+    except Exception:  # that page is left to its first visitor; the others go on
+        log.exception("public page %s of %s not made", first, wave_code)
+        following = []
+    finally:
+        db.session.remove()
+    _queue_pages(wave_code, base_url, [*following, *rest])
+
+
+def _queue_pages(wave_code: str, base_url: str, steps: list[pages.PageStep]) -> None:
+    if steps:
+        queue = job_queue()
+        queue.huey  # noqa: B018  (registers the tasks)
+        queue.make_pages(wave_code, base_url, [(s.unit, s.language) for s in steps])
+
+
+def prepare_pages(wave: Wave, base_url: str) -> bool:
+    """Queue the making of a round's public pages, just published, when it is
+    large enough to be worth it (True); ``base_url``: the site's address."""
+    if not pages.worth_preparing(wave):
+        return False
+    _queue_pages(wave.code, base_url, [pages.first_step()])
+    return True
 
 
 def _make_huey(app: Flask) -> Huey:

@@ -1,0 +1,171 @@
+"""The public pages of a large round made by the worker as it is published: the
+round's page and the pages it links to, in every language, the same bytes a
+visitor's request would have made; none for a small round, none once the round
+is taken down, and a page that fails leaves the others made."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from sipas.extensions import db
+from sipas.models import Role, WaveStatus
+from sipas.services.jobs import pages, queue
+from sipas.services.jobs.files import jobs_dir
+from sipas.services.results import publication
+from sipas.services.waves.admin import change_status
+from sipas.services.waves.lookup import wave_by_code
+from sipas.services.waves.publication import publish_wave, unpublish_wave
+from tests.conftest import CSRF_PATTERN
+from tests.factories import filled_demo_wave
+
+#: Responses of the demo round here, and the size setting below them.
+RESPONSES, THRESHOLD = 300, 100
+#: What the round's page tells once the worker made every public page.
+READY = "Các trang công khai đã sẵn sàng: cả {n} trang đều mở được ngay."
+
+
+@pytest.fixture
+def closed(demo_app):
+    """The demo round with RESPONSES responses, closed, large for the settings."""
+    wave = filled_demo_wave(RESPONSES, seed=31)
+    change_status(wave, WaveStatus.closed, None)
+    db.session.commit()
+    demo_app.config["JOBS_MIN_RESULTS_RESPONSES"] = THRESHOLD
+    return wave
+
+
+@pytest.fixture
+def computed(monkeypatch):
+    """The scopes whose results were computed for a page, one entry each time."""
+    made = []
+    compute = publication.compute_results
+
+    def counting(wave, root, **options):
+        made.append(root.code if root is not None else "")
+        return compute(wave, root, **options)
+
+    monkeypatch.setattr(publication, "compute_results", counting)
+    return made
+
+
+def publish(client, login_as) -> str:
+    """Publish the demo round through its confirmation page, as an administrator;
+    the page shown after it."""
+    login_as(client, Role.admin)
+    form = client.get("/admin/waves/demo/publish").get_data(as_text=True)
+    token = CSRF_PATTERN.search(form).group(1)
+    answer = client.post(
+        "/admin/waves/demo/publish",
+        data={"confirm": "yes", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200
+    return answer.get_data(as_text=True)
+
+
+def kept_pages() -> list:
+    return sorted((jobs_dir() / "published").rglob("*.bin"))
+
+
+def visit(app, client, path: str, language: str) -> bytes:
+    """The page as a new visitor in ``language`` gets it (no copy in this process)."""
+    app.extensions.pop("sipas_published_pages", None)
+    client.set_cookie(app.config["LANGUAGE_COOKIE"], language)
+    answer = client.get(path)
+    assert answer.status_code == 200, path
+    return answer.get_data()
+
+
+def test_publishing_a_large_round_makes_its_pages_before_anyone_asks(
+    closed, demo_app, demo_client, login_as, computed
+):
+    shown = publish(demo_client, login_as)
+    units = [unit.code for unit in publication.ranked_units(closed)]
+    assert len(units) >= 2
+    assert READY.format(n=(1 + len(units)) * 2) in shown
+    # the round and each unit it ranks, once per language (results in each)
+    assert sorted(computed) == sorted(["", *units] * len(demo_app.config["LANGUAGES"]))
+    assert len(kept_pages()) == len(computed)
+    paths = ["/ket-qua/demo", *(f"/ket-qua/demo/{code}" for code in units)]
+    visitor = demo_app.test_client()
+    made = {
+        (path, language): visit(demo_app, visitor, path, language)
+        for path in paths
+        for language in demo_app.config["LANGUAGES"]
+    }
+    assert len(computed) == len(made)  # every visitor was served what was made
+    # the same bytes as a visitor's own request makes with nothing kept
+    shutil.rmtree(jobs_dir() / "published")
+    for (path, language), body in made.items():
+        assert visit(demo_app, visitor, path, language) == body
+    assert len(computed) == 2 * len(made)
+
+
+def test_a_small_round_is_left_to_its_first_visitor(
+    closed, demo_app, demo_client, login_as, computed
+):
+    demo_app.config["JOBS_MIN_RESULTS_RESPONSES"] = RESPONSES + 1
+    shown = publish(demo_client, login_as)
+    assert "Các trang công khai" not in shown
+    assert computed == []
+    assert kept_pages() == []
+
+
+def test_a_page_already_kept_is_not_made_again(closed, demo_app, computed):
+    publish_wave(closed, None)
+    db.session.commit()
+    visit(demo_app, demo_app.test_client(), "/ket-qua/demo", "vi")
+    assert computed == [""]
+    with demo_app.test_request_context():
+        steps = pages.make_page("demo", "http://localhost/", pages.first_step())
+    assert computed == [""]  # kept by the visit
+    assert [step.unit for step in steps if step.language == "vi"] == [
+        unit.code for unit in publication.ranked_units(closed)
+    ]
+
+
+def test_a_round_taken_down_before_the_worker_comes_gets_no_page(
+    closed, demo_app, computed
+):
+    publish_wave(closed, None)
+    unpublish_wave(closed, None, "Rà soát số liệu")
+    db.session.commit()
+    with demo_app.test_request_context():
+        assert pages.make_page("demo", "http://localhost/", pages.first_step()) == []
+    assert computed == []
+    assert kept_pages() == []
+
+
+def test_a_page_that_fails_leaves_the_others_made(closed, demo_app, monkeypatch):
+    publish_wave(closed, None)
+    db.session.commit()
+    broken = publication.ranked_units(closed)[0].code
+    render = pages.render_published_page
+
+    def failing(wave, unit):
+        if unit is not None and unit.code == broken:
+            raise RuntimeError("the figures could not be made")
+        return render(wave, unit)
+
+    monkeypatch.setattr(pages, "render_published_page", failing)
+    with demo_app.test_request_context():
+        assert queue.prepare_pages(wave_by_code("demo"), "http://localhost/")
+    languages = len(demo_app.config["LANGUAGES"])
+    scopes = 1 + len(publication.ranked_units(closed))
+    assert len(kept_pages()) == (scopes - 1) * languages
+
+
+def test_the_rounds_page_tells_how_far_the_pages_are(closed, demo_app, computed):
+    publish_wave(closed, None)
+    db.session.commit()
+    with demo_app.test_request_context():
+        wave = wave_by_code("demo")
+        total = (1 + len(publication.ranked_units(wave))) * 2
+        assert pages.preparation(wave) == pages.Preparation(0, total)
+    visit(demo_app, demo_app.test_client(), "/ket-qua/demo", "en")
+    with demo_app.test_request_context():
+        assert pages.preparation(wave_by_code("demo")) == pages.Preparation(1, total)
+        demo_app.config["JOBS_MIN_RESULTS_RESPONSES"] = RESPONSES + 1
+        assert pages.preparation(wave_by_code("demo")) is None

@@ -2,7 +2,8 @@
 
 `make run` starts one beside the development server; in production run it as a
 service of its own (docs/deployment.md#background-jobs). Before it takes jobs it
-queues again those a dead worker left half-done, and every minute it purges
+queues again those a dead worker left half-done and the public pages of the
+rounds it made before (a new version makes its own), and every minute it purges
 expired files.
 """
 
@@ -14,7 +15,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from sipas.services.jobs.queue import job_queue, tidy_up
+from sipas.services.jobs.queue import job_queue, prepare_pages_again, tidy_up
 
 jobs_cli = AppGroup("jobs", help="Background jobs (large downloads and reports).")
 
@@ -35,5 +36,6 @@ def worker_command(workers: int) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     tidy_up()
     huey = job_queue(current_app._get_current_object()).huey  # type: ignore[attr-defined]
+    prepare_pages_again()
     consumer = huey.create_consumer(workers=workers, worker_type="thread")
     consumer.run()

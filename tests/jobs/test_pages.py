@@ -14,6 +14,7 @@ from sipas.models import Role, WaveStatus
 from sipas.services.jobs import pages, queue
 from sipas.services.jobs.files import jobs_dir
 from sipas.services.results import publication
+from sipas.services.waves import published_pages
 from sipas.services.waves.admin import change_status
 from sipas.services.waves.lookup import wave_by_code
 from sipas.services.waves.publication import publish_wave, unpublish_wave
@@ -169,3 +170,37 @@ def test_the_rounds_page_tells_how_far_the_pages_are(closed, demo_app, computed)
         assert pages.preparation(wave_by_code("demo")) == pages.Preparation(1, total)
         demo_app.config["JOBS_MIN_RESULTS_RESPONSES"] = RESPONSES + 1
         assert pages.preparation(wave_by_code("demo")) is None
+
+
+def test_a_new_version_makes_them_again_when_its_worker_starts(
+    closed, demo_app, demo_client, login_as, computed, monkeypatch
+):
+    publish(demo_client, login_as)
+    first = len(computed)
+    monkeypatch.setattr(published_pages, "version_digest", lambda _root: "next")
+    with demo_app.test_request_context():
+        assert queue.prepare_pages_again() == ["demo"]
+    assert len(computed) == 2 * first
+    folder = jobs_dir() / "published"
+    assert [str(p.relative_to(folder)).split("/")[0] for p in kept_pages()] == [
+        "next"
+    ] * first
+    with demo_app.test_request_context():
+        assert queue.prepare_pages_again() == ["demo"]
+    assert len(computed) == 2 * first  # kept already: nothing computed
+
+
+def test_a_round_taken_down_or_small_is_not_made_again(
+    closed, demo_app, demo_client, login_as, computed
+):
+    publish(demo_client, login_as)
+    unpublish_wave(closed, None, "Rà soát số liệu")
+    db.session.commit()
+    with demo_app.test_request_context():
+        assert queue.prepare_pages_again() == []
+    demo_app.config["JOBS_MIN_RESULTS_RESPONSES"] = RESPONSES + 1
+    publish_wave(closed, None)
+    db.session.commit()
+    with demo_app.test_request_context():
+        assert not queue.prepare_pages(closed, "http://localhost/")
+        assert queue.prepare_pages_again() == []

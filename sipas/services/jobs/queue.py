@@ -16,6 +16,8 @@ from flask import Flask, current_app
 from sipas.extensions import db
 from sipas.models import Wave
 from sipas.services.jobs import lifecycle, pages, runner
+from sipas.services.waves.lookup import published_waves
+from sipas.services.waves.published_pages import remember_address, remembered_address
 
 if TYPE_CHECKING:  # Huey (and the psycopg it tries) is imported when a queue opens
     from huey import Huey
@@ -120,8 +122,23 @@ def prepare_pages(wave: Wave, base_url: str) -> bool:
     large enough to be worth it (True); ``base_url``: the site's address."""
     if not pages.worth_preparing(wave):
         return False
+    remember_address(wave.code, base_url)
     _queue_pages(wave.code, base_url, [pages.first_step()])
     return True
+
+
+def prepare_pages_again() -> list[str]:
+    """At a worker's start: queue the pages of every published round whose pages
+    were made in the background, for the address they were made for (after an
+    upgrade, the new version's pages; a page kept already is skipped). The codes
+    of those rounds."""
+    queued = []
+    for wave in published_waves():
+        base_url = remembered_address(wave.code)
+        if base_url is not None:
+            _queue_pages(wave.code, base_url, [pages.first_step()])
+            queued.append(wave.code)
+    return queued
 
 
 def _make_huey(app: Flask) -> Huey:

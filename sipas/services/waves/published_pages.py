@@ -65,8 +65,26 @@ def building(wave_code: str, tag: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def remember_address(wave_code: str, base_url: str) -> None:
+    """Keep the site's address its pages were first made for in the background,
+    across versions: a new version's worker makes them again for it."""
+    path = _addresses() / f"{_digest(wave_code)}.url"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, [base_url.encode()])
+
+
+def remembered_address(wave_code: str) -> str | None:
+    """The address ``remember_address`` kept for round ``wave_code``, or None."""
+    try:
+        return (_addresses() / f"{_digest(wave_code)}.url").read_text()
+    except FileNotFoundError:
+        return None
+
+
 def forget_pages(wave_code: str) -> None:
-    """Remove every page and poster kept for round ``wave_code``."""
+    """Remove every page and poster kept for round ``wave_code``, and the address
+    they were made for."""
+    (_addresses() / f"{_digest(wave_code)}.url").unlink(missing_ok=True)
     for folder in _all_versions().glob(f"*/{_digest(wave_code)}"):
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -87,6 +105,10 @@ def version_digest(root_path: str) -> str:
 
 def _all_versions() -> Path:
     return jobs_dir() / "published"
+
+
+def _addresses() -> Path:
+    return jobs_dir() / "published-addresses"
 
 
 def _path(wave_code: str, tag: str) -> Path:

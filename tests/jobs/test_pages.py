@@ -51,6 +51,15 @@ def computed(monkeypatch):
     return made
 
 
+@pytest.fixture
+def steps_taken(monkeypatch):
+    """The steps of the worker's chain, in the order they were taken."""
+    taken = []
+    make = pages.make_page
+    monkeypatch.setattr(pages, "make_page", lambda *a: taken.append(a[2]) or make(*a))
+    return taken
+
+
 def publish(client, login_as) -> str:
     """Publish the demo round through its confirmation page, as an administrator;
     the page shown after it."""
@@ -120,23 +129,62 @@ def test_a_page_already_kept_is_not_made_again(closed, demo_app, computed):
     visit(demo_app, demo_app.test_client(), "/ket-qua/demo", "vi")
     assert computed == [""]
     with demo_app.test_request_context():
-        steps = pages.make_page("demo", "http://localhost/", pages.first_step())
+        (first, *_rest) = pages.every_step(wave_by_code("demo"))
+        assert pages.make_page("demo", "http://localhost/", first)
     assert computed == [""]  # kept by the visit
-    assert [step.unit for step in steps if step.language == "vi"] == [
-        unit.code for unit in publication.ranked_units(closed)
+
+
+def test_the_steps_are_each_page_once_round_first_default_language_first(
+    closed, demo_app, steps_taken
+):
+    publish_wave(closed, None)
+    db.session.commit()
+    with demo_app.test_request_context():
+        assert queue.prepare_pages(wave_by_code("demo"), "http://localhost/")
+        units = [unit.code for unit in publication.ranked_units(closed)]
+    expected = [
+        pages.PageStep(code, language)
+        for language in ("vi", "en")
+        for code in ["", *units]
     ]
+    assert steps_taken == expected
 
 
 def test_a_round_taken_down_before_the_worker_comes_gets_no_page(
     closed, demo_app, computed
 ):
     publish_wave(closed, None)
+    with demo_app.test_request_context():
+        steps = pages.every_step(wave_by_code("demo"))
     unpublish_wave(closed, None, "Rà soát số liệu")
     db.session.commit()
     with demo_app.test_request_context():
-        assert pages.make_page("demo", "http://localhost/", pages.first_step()) == []
+        assert not pages.make_page("demo", "http://localhost/", steps[0])
     assert computed == []
     assert kept_pages() == []
+
+
+def test_a_round_taken_down_while_a_page_is_computed_ends_the_chain(
+    closed, demo_app, monkeypatch, steps_taken
+):
+    publish_wave(closed, None)
+    db.session.commit()
+    rendered = []
+    render = pages.render_published_page
+
+    def taken_down_meanwhile(wave, unit):
+        rendered.append(unit)
+        body = render(wave, unit)
+        unpublish_wave(wave, None, "Rà soát số liệu")
+        db.session.commit()  # by an administrator, while the worker computes
+        return body
+
+    monkeypatch.setattr(pages, "render_published_page", taken_down_meanwhile)
+    with demo_app.test_request_context():
+        assert queue.prepare_pages(wave_by_code("demo"), "http://localhost/")
+    assert rendered == [None]  # the round's page only: it was not kept
+    assert kept_pages() == []
+    assert len(steps_taken) == 2  # the next found the round gone: the chain ended
 
 
 def test_a_page_that_fails_leaves_the_others_made(closed, demo_app, monkeypatch):
@@ -158,16 +206,23 @@ def test_a_page_that_fails_leaves_the_others_made(closed, demo_app, monkeypatch)
     assert len(kept_pages()) == (scopes - 1) * languages
 
 
-def test_the_rounds_page_tells_how_far_the_pages_are(closed, demo_app, computed):
+def test_the_rounds_page_tells_how_far_the_pages_are(
+    closed, demo_app, computed, demo_client, login_as
+):
     publish_wave(closed, None)
     db.session.commit()
     with demo_app.test_request_context():
         wave = wave_by_code("demo")
-        total = (1 + len(publication.ranked_units(wave))) * 2
+        total = len(pages.every_step(wave))
+        assert total == (1 + len(publication.ranked_units(wave))) * 2
         assert pages.preparation(wave) == pages.Preparation(0, total)
     visit(demo_app, demo_app.test_client(), "/ket-qua/demo", "en")
     with demo_app.test_request_context():
         assert pages.preparation(wave_by_code("demo")) == pages.Preparation(1, total)
+    login_as(demo_client, Role.admin)
+    shown = demo_client.get("/admin/waves/demo").get_data(as_text=True)
+    assert f"Đã có sẵn 1 / {total} trang công khai chính" in shown
+    with demo_app.test_request_context():
         demo_app.config["JOBS_MIN_RESULTS_RESPONSES"] = RESPONSES + 1
         assert pages.preparation(wave_by_code("demo")) is None
 
@@ -204,3 +259,22 @@ def test_a_round_taken_down_or_small_is_not_made_again(
     with demo_app.test_request_context():
         assert not queue.prepare_pages(closed, "http://localhost/")
         assert queue.prepare_pages_again() == []
+
+
+def test_the_rounds_own_page_failing_leaves_the_units_pages_made(
+    closed, demo_app, monkeypatch
+):
+    publish_wave(closed, None)
+    db.session.commit()
+    render = pages.render_published_page
+
+    def failing(wave, unit):
+        if unit is None:
+            raise RuntimeError("the figures could not be made")
+        return render(wave, unit)
+
+    monkeypatch.setattr(pages, "render_published_page", failing)
+    with demo_app.test_request_context():
+        assert queue.prepare_pages(wave_by_code("demo"), "http://localhost/")
+    units = len(publication.ranked_units(closed))
+    assert len(kept_pages()) == units * len(demo_app.config["LANGUAGES"])

@@ -2,21 +2,25 @@
 published, so that no visitor waits for them (a million responses: 10 s for the
 round's page, 5 s for a unit's, in each language).
 
-The work is a chain of steps, one page in one language each: the round's page,
-then the pages it links to (the units it ranks), first in the default language,
-then in the others. Each step queues the next one behind whatever was asked for
-meanwhile, so a download is not kept waiting for all of them. A page already
-kept, or being made by a visitor's request, is not made again. A step that
-breaks off leaves that page to its first visitor.
+The work is a chain of steps, one page in one language each, listed when it is
+queued: the round's page, then the pages it links to (the units it ranks), first
+in the default language, then in the others. Each step queues the next one
+behind whatever was asked for meanwhile, so a download is not kept waiting for
+all of them. A page already kept, or being made by a visitor's request, is not
+made again. A step that breaks off leaves that page to its first visitor; a
+round taken down ends the chain, and a page whose round was taken down while it
+was computed is not kept.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
+from sipas.extensions import db
 from sipas.models import Unit, Wave
 from sipas.services.jobs.lifecycle import speaking
 from sipas.services.results.dashboard import counted_responses, fingerprint
@@ -61,8 +65,7 @@ def preparation(wave: Wave) -> Preparation | None:
     if wave.published_at is None or not worth_preparing(wave):
         return None
     units = {unit.code: unit for unit in ranked_units(wave)}
-    first = first_step()
-    steps = [first, *_after_round(list(units), first.language)]
+    steps = _steps(list(units))
     round_state = fingerprint(wave)
     made = 0
     for step in steps:
@@ -72,36 +75,29 @@ def preparation(wave: Wave) -> Preparation | None:
     return Preparation(made, len(steps))
 
 
-def first_step() -> PageStep:
-    """The round's own page in the default language."""
-    return PageStep("", current_app.config["BABEL_DEFAULT_LOCALE"])
+def every_step(wave: Wave) -> list[PageStep]:
+    """The round's pages to make, in order: its own page, then the pages it
+    links to (the units it ranks), in the default language, then in the others."""
+    return _steps([unit.code for unit in ranked_units(wave)])
 
 
-def make_page(wave_code: str, base_url: str, step: PageStep) -> list[PageStep]:
-    """Make the page of ``step`` unless it is kept already; the steps that follow
-    (after the round's own page: the pages it links to, and every page in the
-    other languages). None follow once the round is no longer published."""
+def _steps(units: list[str]) -> list[PageStep]:
+    """The round's page and those of ``units`` (codes), language by language."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = [default, *(c for c in current_app.config["LANGUAGES"] if c != default)]
+    return [PageStep(code, language) for language in languages for code in ["", *units]]
+
+
+def make_page(wave_code: str, base_url: str, step: PageStep) -> bool:
+    """Make the page of ``step`` unless it is kept already (or its unit is gone);
+    False when the round is no longer published: its other pages are not made."""
     wave = wave_by_code(wave_code)
     if wave is None or wave.published_at is None:
-        return []
+        return False
     unit = unit_by_code(step.unit) if step.unit else None
     if unit is not None or not step.unit:
         _make(wave, unit, step.language, base_url)
-    if step.unit:
-        return []
-    return _after_round([unit.code for unit in ranked_units(wave)], step.language)
-
-
-def _after_round(units: list[str], language: str) -> list[PageStep]:
-    """The steps after the round's page in ``language``: its ``units`` (codes) in
-    that language; after the default language's, the round and its units in the
-    others."""
-    steps = [PageStep(code, language) for code in units]
-    if language == current_app.config["BABEL_DEFAULT_LOCALE"]:
-        for other in current_app.config["LANGUAGES"]:
-            if other != language:
-                steps += [PageStep("", other)] + [PageStep(c, other) for c in units]
-    return steps
+    return True
 
 
 def _make(wave: Wave, unit: Unit | None, language: str, base_url: str) -> None:
@@ -121,4 +117,13 @@ def _make(wave: Wave, unit: Unit | None, language: str, base_url: str) -> None:
         with building(wave.code, tag):
             if kept_page(wave.code, tag) is None:  # a visitor's request made it
                 body = render_published_page(wave, unit).encode()
-                keep_page(wave.code, tag, body)
+                if _published_since(wave):  # not taken down while it was computed
+                    keep_page(wave.code, tag, body)
+
+
+def _published_since(wave: Wave) -> bool:
+    """Whether the round is still published as it was when read (asked on a
+    connection of its own: this one's transaction may not see a newer commit)."""
+    with db.engine.connect() as connection:
+        now = connection.scalar(sa.select(Wave.published_at).where(Wave.id == wave.id))
+    return now is not None and now == wave.published_at

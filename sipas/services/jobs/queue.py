@@ -101,13 +101,14 @@ def _pages_step(wave_code: str, base_url: str, steps: list[tuple]) -> None:
     pages.py), then queue the rest, behind whatever was asked for meanwhile."""
     first, *rest = [pages.PageStep(*step) for step in steps]
     try:
-        following = pages.make_page(wave_code, base_url, first)
+        published = pages.make_page(wave_code, base_url, first)
     except Exception:  # that page is left to its first visitor; the others go on
         log.exception("public page %s of %s not made", first, wave_code)
-        following = []
+        published = True
     finally:
         db.session.remove()
-    _queue_pages(wave_code, base_url, [*following, *rest])
+    if published:
+        _queue_pages(wave_code, base_url, rest)
 
 
 def _queue_pages(wave_code: str, base_url: str, steps: list[pages.PageStep]) -> None:
@@ -123,7 +124,7 @@ def prepare_pages(wave: Wave, base_url: str) -> bool:
     if not pages.worth_preparing(wave):
         return False
     remember_address(wave.code, base_url)
-    _queue_pages(wave.code, base_url, [pages.first_step()])
+    _queue_pages(wave.code, base_url, pages.every_step(wave))
     return True
 
 
@@ -136,7 +137,7 @@ def prepare_pages_again() -> list[str]:
     for wave in published_waves():
         base_url = remembered_address(wave.code)
         if base_url is not None:
-            _queue_pages(wave.code, base_url, [pages.first_step()])
+            _queue_pages(wave.code, base_url, pages.every_step(wave))
             queued.append(wave.code)
     return queued
 

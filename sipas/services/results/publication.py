@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.i18n import current_language
-from sipas.models import Response, ResponseStatus, Unit, Wave
+from sipas.models import Response, ResponseStatus, Unit, Wave, WaveUnit
 from sipas.reports import figures
 from sipas.reports.method import method_paragraph
 from sipas.reports.published import POSTER_SIZE_NAMES, PublishedResults, answers_text
@@ -64,9 +64,15 @@ def published_tag(
 
 def ranked_units(wave: Wave) -> list[Unit]:
     """The units the round's public page ranks, and so links to (by code)."""
+    # the round's units with counted responses, as the results take them
+    taking_part = sa.select(WaveUnit.unit_id).where(WaveUnit.wave_id == wave.id)
     responding = (
         sa.select(Response.unit_id)
-        .where(Response.wave_id == wave.id, Response.status == ResponseStatus.complete)
+        .where(
+            Response.wave_id == wave.id,
+            Response.status == ResponseStatus.complete,
+            Response.unit_id.in_(taking_part),
+        )
         .distinct()
     )
     units = db.session.scalars(sa.select(Unit).where(Unit.id.in_(responding))).all()

@@ -278,3 +278,18 @@ def test_the_rounds_own_page_failing_leaves_the_units_pages_made(
         assert queue.prepare_pages(wave_by_code("demo"), "http://localhost/")
     units = len(publication.ranked_units(closed))
     assert len(kept_pages()) == units * len(demo_app.config["LANGUAGES"])
+
+
+def test_a_large_round_published_earlier_is_made_for_the_sites_address(
+    closed, demo_app, computed
+):
+    publish_wave(closed, None)  # as before the worker made pages: no address kept
+    db.session.commit()
+    with demo_app.test_request_context():
+        assert queue.prepare_pages_again() == []
+        demo_app.config["PUBLIC_BASE_URL"] = "https://khaosat.example.gov.vn/"
+        assert queue.prepare_pages_again() == ["demo"]
+        total = len(pages.every_step(wave_by_code("demo")))
+        address = published_pages.remembered_address("demo")
+    assert address == "https://khaosat.example.gov.vn/"
+    assert len(kept_pages()) == total

@@ -131,11 +131,16 @@ def prepare_pages(wave: Wave, base_url: str) -> bool:
 def prepare_pages_again() -> list[str]:
     """At a worker's start: queue the pages of every published round whose pages
     were made in the background, for the address they were made for (after an
-    upgrade, the new version's pages; a page kept already is skipped). The codes
-    of those rounds."""
+    upgrade, the new version's pages; a page kept already is skipped), and of a
+    large round published before, for PUBLIC_BASE_URL if it is set. The codes of
+    those rounds."""
     queued = []
+    site = current_app.config.get("PUBLIC_BASE_URL")
     for wave in published_waves():
         base_url = remembered_address(wave.code)
+        if base_url is None and site and pages.worth_preparing(wave):
+            base_url = site
+            remember_address(wave.code, site)
         if base_url is not None:
             _queue_pages(wave.code, base_url, pages.every_step(wave))
             queued.append(wave.code)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from flask import current_app
@@ -45,7 +46,11 @@ def _path(token: str) -> Path | None:
 
 
 def _expired(path: Path) -> bool:
-    return path.stat().st_mtime < time.time() - MAX_AGE_SECONDS
+    """Kept too long, or gone already (another request discarded it meanwhile)."""
+    try:
+        return path.stat().st_mtime < time.time() - MAX_AGE_SECONDS
+    except FileNotFoundError:
+        return True
 
 
 def keep(data: bytes, owner: int | None = None) -> str:
@@ -59,22 +64,34 @@ def keep(data: bytes, owner: int | None = None) -> str:
 
 def _enforce_quota(owner: int) -> None:
     """Forget ``owner``'s oldest files while they are more than the quota allows."""
-    files = sorted(
-        _folder().glob(f"upload-{owner}-*"), key=lambda path: path.stat().st_mtime
-    )
-    total = sum(path.stat().st_size for path in files)
+    files = sorted(_present(_folder().glob(f"upload-{owner}-*")))
+    total = sum(size for _mtime, size, _path in files)
     while len(files) > 1 and (
         len(files) > MAX_FILES_PER_USER or total > MAX_BYTES_PER_USER
     ):
-        oldest = files.pop(0)
-        total -= oldest.stat().st_size
+        _mtime, size, oldest = files.pop(0)
+        total -= size
         oldest.unlink(missing_ok=True)
+
+
+def _present(paths: Iterable[Path]) -> Iterator[tuple[float, int, Path]]:
+    """(time written, size, path) of those of ``paths`` still there: another
+    request may discard one between the listing and its reading."""
+    for path in paths:
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            continue
+        yield found.st_mtime, found.st_size, path
 
 
 def load(token: str) -> bytes | None:
     """The kept file, or None if the token is malformed, unknown or expired."""
     path = _path(token)
-    return None if path is None else path.read_bytes()
+    try:
+        return None if path is None else path.read_bytes()
+    except FileNotFoundError:  # discarded meanwhile by another request
+        return None
 
 
 def discard(token: str) -> None:

@@ -66,3 +66,14 @@ def test_kept_files_are_readable_by_the_server_only(
     upload(demo_client, _half_good(questionnaire))
     (kept,) = _kept() - before
     assert kept.stat().st_mode & 0o077 == 0
+
+
+def test_a_file_discarded_by_another_request_meanwhile_breaks_nothing(demo_app):
+    # listed, then gone before it is read: a dangling link is exactly that
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    gone = folder / "upload-9-0123456789abcdef0123456789abcdef"
+    gone.symlink_to(folder / "discarded-meanwhile")
+    token = uploads.keep(b"a checked file", owner=9)
+    assert uploads.load(token) == b"a checked file"
+    assert uploads.load("0123456789abcdef0123456789abcdef") is None

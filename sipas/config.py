@@ -162,6 +162,10 @@ class DefaultConfig:
     JOBS_KEEP_HOURS = 24
     #: Folder of the finished files; default: instance/jobs.
     JOBS_DIR: str | None = None
+    #: Folder of the response files kept between an import's check and its
+    #: decision; default: instance/uploads. With several app servers, one they all
+    #: mount: the decision may reach another server than the check.
+    UPLOADS_DIR: str | None = None
     #: The job queue. Default: a SQLite file in instance/ (no server to run);
     #: ``redis://host:6379/0`` or ``postgresql://user@host/db`` for several
     #: machines; ``memory`` runs each job at once in the process asking (tests).

@@ -181,6 +181,9 @@ def make_app(database_path: Path, **settings: object) -> Flask:
         # background jobs run at once in the asking process, files beside the database
         "JOBS_QUEUE_URL": "memory",
         "JOBS_DIR": str(database_path.parent / "jobs"),
+        # kept uploads beside the database too: the SQLite and PostgreSQL runs of
+        # make test share the checkout's instance folder
+        "UPLOADS_DIR": str(database_path.parent / "uploads"),
     }
     config.update(settings)
     with routes_held_back() as routes:

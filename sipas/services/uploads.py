@@ -29,8 +29,12 @@ MAX_BYTES_PER_USER = 100 * 1024 * 1024
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
-def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
+def uploads_dir() -> Path:
+    """The folder of kept files (UPLOADS_DIR, default instance/uploads), made if
+    missing."""
+    folder = Path(
+        current_app.config["UPLOADS_DIR"] or Path(current_app.instance_path) / "uploads"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -39,7 +43,7 @@ def _path(token: str) -> Path | None:
     """The kept file of ``token`` (None: malformed, unknown or expired)."""
     if not _TOKEN.fullmatch(token):
         return None
-    found = [path for path in _folder().glob(f"upload-*-{token}") if path.is_file()]
+    found = [path for path in uploads_dir().glob(f"upload-*-{token}") if path.is_file()]
     if not found or _expired(found[0]):
         return None
     return found[0]
@@ -57,14 +61,14 @@ def keep(data: bytes, owner: int | None = None) -> str:
     """Store ``data`` for user ``owner``; return the token that finds it again."""
     purge_stale()
     token = secrets.token_hex(16)
-    write_private(_folder() / f"upload-{owner or 0}-{token}", data, OWNER_ONLY)
+    write_private(uploads_dir() / f"upload-{owner or 0}-{token}", data, OWNER_ONLY)
     _enforce_quota(owner or 0)
     return token
 
 
 def _enforce_quota(owner: int) -> None:
     """Forget ``owner``'s oldest files while they are more than the quota allows."""
-    files = sorted(_present(_folder().glob(f"upload-{owner}-*")))
+    files = sorted(_present(uploads_dir().glob(f"upload-{owner}-*")))
     total = sum(size for _mtime, size, _path in files)
     while len(files) > 1 and (
         len(files) > MAX_FILES_PER_USER or total > MAX_BYTES_PER_USER
@@ -103,6 +107,6 @@ def discard(token: str) -> None:
 
 def purge_stale() -> None:
     """Remove the kept files nobody decided about in time."""
-    for path in _folder().glob("upload-*"):
+    for path in uploads_dir().glob("upload-*"):
         if _expired(path):
             path.unlink(missing_ok=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 import pytest
 
@@ -54,7 +53,7 @@ def test_commands_write_files_for_owner_and_group(
 def test_kept_uploads_are_for_the_app_only(demo_app):
     with demo_app.test_request_context():
         token = uploads.keep(b"unit,name\n")
-        [kept] = (Path(demo_app.instance_path) / "uploads").glob(f"*{token}")
+        [kept] = uploads.uploads_dir().glob(f"*{token}")
     assert mode(kept) == 0o600
 
 

@@ -7,8 +7,6 @@ import os
 import time
 from pathlib import Path
 
-from flask import current_app
-
 from sipas.models import Role
 from sipas.services import uploads
 from tests.conftest import STAFF_PASSWORD, login
@@ -25,7 +23,7 @@ QUOTA = 5
 
 
 def _kept() -> set[Path]:
-    return set((Path(current_app.instance_path) / "uploads").glob("upload-*"))
+    return set(uploads.uploads_dir().glob("upload-*"))
 
 
 def _half_good(questionnaire) -> bytes:
@@ -70,10 +68,18 @@ def test_kept_files_are_readable_by_the_server_only(
 
 def test_a_file_discarded_by_another_request_meanwhile_breaks_nothing(demo_app):
     # listed, then gone before it is read: a dangling link is exactly that
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = uploads.uploads_dir()
     gone = folder / "upload-9-0123456789abcdef0123456789abcdef"
     gone.symlink_to(folder / "discarded-meanwhile")
     token = uploads.keep(b"a checked file", owner=9)
     assert uploads.load(token) == b"a checked file"
     assert uploads.load("0123456789abcdef0123456789abcdef") is None
+
+
+def test_the_folder_of_kept_files_is_a_setting(demo_app, tmp_path):
+    shared = tmp_path / "shared-uploads"
+    demo_app.config["UPLOADS_DIR"] = str(shared)
+    token = uploads.keep(b"a checked file", owner=3)
+    assert [p.name for p in shared.iterdir()] == [f"upload-3-{token}"]
+    demo_app.config["UPLOADS_DIR"] = None
+    assert uploads.uploads_dir() == Path(demo_app.instance_path) / "uploads"

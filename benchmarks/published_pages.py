@@ -1,7 +1,8 @@
 """A large round's public pages: what their first visitor waits for when nothing
 is kept yet (before: the page is computed in the visitor's request) and once the
 job worker made them as the round was published (after), with the worker's time
-to make them all: the round's page and the pages it links to, in each language.
+to make them all: the round's page and the pages it links to, in each language;
+then any later visitor of the same process (again: the median of 20).
 
 It publishes the round (taking it down first if it is published): run it on a
 copy of a database whose round is closed.
@@ -56,9 +57,13 @@ def main() -> None:
             _forget(app, jobs)
             made = _made_by_worker(app, args.wave, jobs, url, len(paths))
             after = _first_visits(app, paths)
-    print(f"{'page':48s} {'before':>9s} {'after':>9s}")
+            again = _later_visits(app, paths)
+    print(f"{'page':48s} {'before':>9s} {'after':>9s} {'again':>9s}")
     for path in paths:
-        print(f"{path:48s} {before[path]:8.2f}s {after[path]:8.2f}s")
+        print(
+            f"{path:48s} {before[path]:8.2f}s {after[path]:8.2f}s "
+            f"{again[path] * 1000:7.1f}ms"
+        )
     languages = len(app.config["LANGUAGES"])
     print(
         f"the worker made {len(paths) * languages} pages "
@@ -80,10 +85,12 @@ def _publish(wave_code: str) -> list[str]:
 
 
 def _first_visits(app, paths: list[str]) -> dict[str, float]:
-    """Each page's time for a new visitor of a new server process (vi)."""
+    """Each page's time for the first visitor of a new server process (vi): no
+    page and no round fingerprint kept in the process."""
     times = {}
     for path in paths:
         app.extensions.pop("sipas_published_pages", None)
+        app.extensions.pop("sipas_published_states", None)
         client = app.test_client()
         started = time.perf_counter()
         answer = client.get(path)
@@ -91,6 +98,20 @@ def _first_visits(app, paths: list[str]) -> dict[str, float]:
         if answer.status_code != 200:
             raise SystemExit(f"{path} answered {answer.status_code}")
     return times
+
+
+def _later_visits(app, paths: list[str], times: int = 20) -> dict[str, float]:
+    """Each page's median time for later visitors of the same process."""
+    client = app.test_client()
+    medians = {}
+    for path in paths:
+        taken = []
+        for _ in range(times):
+            started = time.perf_counter()
+            client.get(path)
+            taken.append(time.perf_counter() - started)
+        medians[path] = sorted(taken)[times // 2]
+    return medians
 
 
 def _forget(app, jobs: str) -> None:

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from sipas.i18n import current_language
 from sipas.models import Unit, Wave
 from sipas.public.blueprint import bp
-from sipas.public.cache import kept
+from sipas.public.cache import kept, round_state
 from sipas.reports.published import POSTER_SIZE_NAMES
 from sipas.services.clock import as_utc
 from sipas.services.results.publication import (
@@ -63,7 +63,7 @@ def published_poster(wave_code: str, unit_code: str) -> ResponseReturnValue:
         abort(404)
     wave = published_wave_or_404(wave_code)
     unit = published_unit_or_404(wave, unit_code)
-    tag = published_tag(wave, unit, f"poster-{size}")
+    tag = published_tag(wave, unit, f"poster-{size}", round_state(wave))
     if request.if_none_match.contains(tag):
         return _cacheable(Response(status=304), tag, wave)
     page_url = url_for(
@@ -87,7 +87,7 @@ def published_poster(wave_code: str, unit_code: str) -> ResponseReturnValue:
 def _published_page(wave: Wave, unit: Unit | None) -> ResponseReturnValue:
     """The page of a published round (or one unit of it); a 304 when the visitor
     already holds this version."""
-    tag = published_tag(wave, unit, "page")
+    tag = published_tag(wave, unit, "page", round_state(wave))
     if request.if_none_match.contains(tag):
         return _cacheable(Response(status=304), tag, wave)
     page = kept(wave.code, tag, lambda: render_published_page(wave, unit).encode())

@@ -16,6 +16,7 @@ from sipas.services import synthetic
 from sipas.services.jobs import files, lifecycle
 from sipas.services.jobs.files import jobs_dir
 from sipas.services.results import publication
+from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves import published_pages
 from sipas.services.waves.admin import change_status
 from sipas.services.waves.lookup import wave_by_code
@@ -152,3 +153,54 @@ def test_a_build_that_fails_lets_the_next_visitor_build(published, demo_app):
     with pytest.raises(RuntimeError):
         kept("demo", "tag-2", broken)
     assert kept("demo", "tag-2", lambda: b"built") == b"built"
+
+
+def rename_a_centre() -> None:
+    """A change to what the round's figures rest on (its unit tree)."""
+    unit_by_code("QN-HALONG-TT").name = "Trung tâm Phục vụ hành chính công Hạ Long"
+    db.session.commit()
+
+
+@pytest.fixture
+def fingerprints(monkeypatch):
+    """The rounds whose fingerprint the public pages computed, one entry each time."""
+    from sipas.public import cache
+
+    made = []
+    compute = cache.fingerprint
+    monkeypatch.setattr(
+        cache, "fingerprint", lambda w: made.append(w.code) or compute(w)
+    )
+    return made
+
+
+def test_a_process_takes_the_rounds_state_as_current_for_a_while(
+    published, demo_client, fingerprints
+):
+    tags = {demo_client.get("/ket-qua/demo").headers["ETag"] for _ in range(3)}
+    demo_client.get("/ket-qua/demo/QN-HALONG-TT")
+    assert fingerprints == ["demo"]  # once for the round, whatever the page
+    rename_a_centre()  # a change the pages show once the window is over
+    assert {demo_client.get("/ket-qua/demo").headers["ETag"]} == tags
+
+
+def test_after_the_window_a_change_to_the_round_shows(
+    published, demo_client, fingerprints, monkeypatch
+):
+    from sipas.public import cache
+
+    before = demo_client.get("/ket-qua/demo").headers["ETag"]
+    monkeypatch.setattr(cache, "FINGERPRINT_SECONDS", 0.0)
+    rename_a_centre()
+    after = demo_client.get("/ket-qua/demo").headers["ETag"]
+    assert after != before
+    assert fingerprints == ["demo", "demo"]
+
+
+def test_a_round_published_anew_is_judged_at_once(published, demo_client, fingerprints):
+    before = demo_client.get("/ket-qua/demo").headers["ETag"]
+    unpublish_wave(published, None, "Sửa số liệu")
+    publish_wave(published, None)
+    db.session.commit()
+    assert demo_client.get("/ket-qua/demo").headers["ETag"] != before
+    assert fingerprints == ["demo", "demo"]

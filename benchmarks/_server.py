@@ -38,6 +38,30 @@ class Server:
     database: Path
 
 
+def database_given(what: str) -> str:
+    """SIPAS_DATABASE_URL, the database a benchmark runs on; without it the
+    command stops, saying it must name ``what``."""
+    url = os.environ.get("SIPAS_DATABASE_URL")
+    if not url:
+        raise SystemExit(f"SIPAS_DATABASE_URL must name {what}")
+    return url
+
+
+def app_on(database_url: str, jobs: str, **settings: object):
+    """The app on ``database_url`` (read from the environment's settings no
+    more), its job files and queue in the folder ``jobs``."""
+    from sipas import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "JOBS_DIR": jobs,
+            "JOBS_QUEUE_URL": f"sqlite:///{jobs}/queue.db",
+            **settings,
+        }
+    )
+
+
 def app_env(database_url: str, **settings: str) -> dict[str, str]:
     """The environment of `flask` and the servers for ``database_url``."""
     return {

@@ -14,7 +14,6 @@ Run: SIPAS_DATABASE_URL=sqlite:////path/sipas.db .venv/bin/python
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._server import database_given  # noqa: E402
 from benchmarks._trees import PYTHON, Measured, export, measured, tree_env  # noqa: E402
 
 
@@ -59,9 +59,7 @@ def main() -> None:
     parser.add_argument("--before", default="main")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    url = os.environ.get("SIPAS_DATABASE_URL")
-    if not url:
-        raise SystemExit("SIPAS_DATABASE_URL must name a database holding a round")
+    url = database_given("a database holding a round")
     with tempfile.TemporaryDirectory() as folder:
         trees = {
             "before": export(args.before, Path(folder) / "before"),

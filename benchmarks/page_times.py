@@ -17,7 +17,6 @@ It writes to the database (the account, jobs asked for by pages): run it on a co
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import secrets
 import sys
@@ -30,7 +29,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sipas import create_app  # noqa: E402
+from benchmarks._server import app_on, database_given  # noqa: E402
 from sipas.extensions import db  # noqa: E402
 from sipas.models import Role  # noqa: E402
 from sipas.services import accounts  # noqa: E402
@@ -62,17 +61,9 @@ def main() -> None:
     parser.add_argument("--role", default="admin", choices=[r.value for r in Role])
     parser.add_argument("--unit", help="the account's unit scope (a unit code)")
     args = parser.parse_args()
-    url = os.environ.get("SIPAS_DATABASE_URL")
-    if not url:
-        raise SystemExit("SIPAS_DATABASE_URL: the copy of a database to crawl")
+    url = database_given("the copy of a database to crawl")
     with tempfile.TemporaryDirectory(prefix="page-times-") as jobs:
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "JOBS_DIR": jobs,
-                "JOBS_QUEUE_URL": f"sqlite:///{jobs}/queue.db",
-            }
-        )
+        app = app_on(url, jobs)
         account = (Role(args.role), args.unit)
         timings = crawl(app, account, args.start, args.per_shape, args.limit)
     report(timings)

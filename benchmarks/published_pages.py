@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sipas import create_app  # noqa: E402
+from benchmarks._server import app_on, database_given  # noqa: E402
 from sipas.extensions import db  # noqa: E402
 from sipas.services.jobs.queue import prepare_pages  # noqa: E402
 from sipas.services.results.publication import ranked_units  # noqa: E402
@@ -40,17 +40,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wave", default="demo")
     args = parser.parse_args()
-    url = os.environ.get("SIPAS_DATABASE_URL")
-    if not url:
-        raise SystemExit("SIPAS_DATABASE_URL: a copy of a database with a closed round")
+    url = database_given("a copy of a database with a closed round")
     with tempfile.TemporaryDirectory(prefix="published-pages-") as jobs:
-        settings = {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "JOBS_DIR": jobs,
-            "JOBS_QUEUE_URL": f"sqlite:///{jobs}/queue.db",
-            "JOBS_MIN_RESULTS_RESPONSES": 1,
-        }
-        app = create_app(settings)
+        app = app_on(url, jobs, JOBS_MIN_RESULTS_RESPONSES=1)
         with app.app_context():
             paths = _publish(args.wave)
             before = _first_visits(app, paths)

@@ -360,3 +360,21 @@ def login_as(app: Flask):
         return user
 
     return _login_as
+
+
+@pytest.fixture
+def computed_scopes(monkeypatch):
+    """The scopes whose published results were computed (a unit's code, "" for
+    the whole round), one entry each time: a page or poster built, not served
+    from what was kept."""
+    from sipas.services.results import publication
+
+    made: list[str] = []
+    compute = publication.compute_results
+
+    def counting(wave, root, **options):
+        made.append(root.code if root is not None else "")
+        return compute(wave, root, **options)
+
+    monkeypatch.setattr(publication, "compute_results", counting)
+    return made

@@ -38,20 +38,6 @@ def closed(demo_app):
 
 
 @pytest.fixture
-def computed(monkeypatch):
-    """The scopes whose results were computed for a page, one entry each time."""
-    made = []
-    compute = publication.compute_results
-
-    def counting(wave, root, **options):
-        made.append(root.code if root is not None else "")
-        return compute(wave, root, **options)
-
-    monkeypatch.setattr(publication, "compute_results", counting)
-    return made
-
-
-@pytest.fixture
 def steps_taken(monkeypatch):
     """The steps of the worker's chain, in the order they were taken."""
     taken = []
@@ -89,15 +75,17 @@ def visit(app, client, path: str, language: str) -> bytes:
 
 
 def test_publishing_a_large_round_makes_its_pages_before_anyone_asks(
-    closed, demo_app, demo_client, login_as, computed
+    closed, demo_app, demo_client, login_as, computed_scopes
 ):
     shown = publish(demo_client, login_as)
     units = [unit.code for unit in publication.ranked_units(closed)]
     assert len(units) >= 2
     assert READY.format(n=(1 + len(units)) * 2) in shown
     # the round and each unit it ranks, once per language (results in each)
-    assert sorted(computed) == sorted(["", *units] * len(demo_app.config["LANGUAGES"]))
-    assert len(kept_pages()) == len(computed)
+    assert sorted(computed_scopes) == sorted(
+        ["", *units] * len(demo_app.config["LANGUAGES"])
+    )
+    assert len(kept_pages()) == len(computed_scopes)
     paths = ["/ket-qua/demo", *(f"/ket-qua/demo/{code}" for code in units)]
     visitor = demo_app.test_client()
     made = {
@@ -105,33 +93,33 @@ def test_publishing_a_large_round_makes_its_pages_before_anyone_asks(
         for path in paths
         for language in demo_app.config["LANGUAGES"]
     }
-    assert len(computed) == len(made)  # every visitor was served what was made
+    assert len(computed_scopes) == len(made)  # every visitor was served what was made
     # the same bytes as a visitor's own request makes with nothing kept
     shutil.rmtree(jobs_dir() / "published")
     for (path, language), body in made.items():
         assert visit(demo_app, visitor, path, language) == body
-    assert len(computed) == 2 * len(made)
+    assert len(computed_scopes) == 2 * len(made)
 
 
 def test_a_small_round_is_left_to_its_first_visitor(
-    closed, demo_app, demo_client, login_as, computed
+    closed, demo_app, demo_client, login_as, computed_scopes
 ):
     demo_app.config["JOBS_MIN_RESULTS_RESPONSES"] = RESPONSES + 1
     shown = publish(demo_client, login_as)
     assert "Các trang công khai" not in shown
-    assert computed == []
+    assert computed_scopes == []
     assert kept_pages() == []
 
 
-def test_a_page_already_kept_is_not_made_again(closed, demo_app, computed):
+def test_a_page_already_kept_is_not_made_again(closed, demo_app, computed_scopes):
     publish_wave(closed, None)
     db.session.commit()
     visit(demo_app, demo_app.test_client(), "/ket-qua/demo", "vi")
-    assert computed == [""]
+    assert computed_scopes == [""]
     with demo_app.test_request_context():
         (first, *_rest) = pages.every_step(wave_by_code("demo"))
         assert pages.make_page("demo", "http://localhost/", first)
-    assert computed == [""]  # kept by the visit
+    assert computed_scopes == [""]  # kept by the visit
 
 
 def test_the_steps_are_each_page_once_round_first_default_language_first(
@@ -151,7 +139,7 @@ def test_the_steps_are_each_page_once_round_first_default_language_first(
 
 
 def test_a_round_taken_down_before_the_worker_comes_gets_no_page(
-    closed, demo_app, computed
+    closed, demo_app, computed_scopes
 ):
     publish_wave(closed, None)
     with demo_app.test_request_context():
@@ -160,7 +148,7 @@ def test_a_round_taken_down_before_the_worker_comes_gets_no_page(
     db.session.commit()
     with demo_app.test_request_context():
         assert not pages.make_page("demo", "http://localhost/", steps[0])
-    assert computed == []
+    assert computed_scopes == []
     assert kept_pages() == []
 
 
@@ -207,7 +195,7 @@ def test_a_page_that_fails_leaves_the_others_made(closed, demo_app, monkeypatch)
 
 
 def test_the_rounds_page_tells_how_far_the_pages_are(
-    closed, demo_app, computed, demo_client, login_as
+    closed, demo_app, computed_scopes, demo_client, login_as
 ):
     publish_wave(closed, None)
     db.session.commit()
@@ -228,25 +216,25 @@ def test_the_rounds_page_tells_how_far_the_pages_are(
 
 
 def test_a_new_version_makes_them_again_when_its_worker_starts(
-    closed, demo_app, demo_client, login_as, computed, monkeypatch
+    closed, demo_app, demo_client, login_as, computed_scopes, monkeypatch
 ):
     publish(demo_client, login_as)
-    first = len(computed)
+    first = len(computed_scopes)
     monkeypatch.setattr(published_pages, "version_digest", lambda _root: "next")
     with demo_app.test_request_context():
         assert queue.prepare_pages_again() == ["demo"]
-    assert len(computed) == 2 * first
+    assert len(computed_scopes) == 2 * first
     folder = jobs_dir() / "published"
     assert [str(p.relative_to(folder)).split("/")[0] for p in kept_pages()] == [
         "next"
     ] * first
     with demo_app.test_request_context():
         assert queue.prepare_pages_again() == ["demo"]
-    assert len(computed) == 2 * first  # kept already: nothing computed
+    assert len(computed_scopes) == 2 * first  # kept already: nothing computed_scopes
 
 
 def test_a_round_taken_down_or_small_is_not_made_again(
-    closed, demo_app, demo_client, login_as, computed
+    closed, demo_app, demo_client, login_as, computed_scopes
 ):
     publish(demo_client, login_as)
     unpublish_wave(closed, None, "Rà soát số liệu")
@@ -281,7 +269,7 @@ def test_the_rounds_own_page_failing_leaves_the_units_pages_made(
 
 
 def test_a_large_round_published_earlier_is_made_for_the_sites_address(
-    closed, demo_app, computed
+    closed, demo_app, computed_scopes
 ):
     publish_wave(closed, None)  # as before the worker made pages: no address kept
     db.session.commit()

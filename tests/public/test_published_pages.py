@@ -34,19 +34,6 @@ def published(demo_app):
     return wave
 
 
-@pytest.fixture
-def builds(monkeypatch):
-    """The rounds whose results the public pages computed, one entry each time."""
-    made = []
-    compute = publication.compute_results
-    monkeypatch.setattr(
-        publication,
-        "compute_results",
-        lambda *a, **k: made.append(a) or compute(*a, **k),
-    )
-    return made
-
-
 def _new_process(app) -> None:
     """Forget the pages kept in this process, as a fresh server process would."""
     app.extensions.pop("sipas_published_pages", None)
@@ -57,30 +44,32 @@ def _kept_files() -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.bin"))
 
 
-def test_a_page_is_built_once_per_server(published, demo_app, demo_client, builds):
+def test_a_page_is_built_once_per_server(
+    published, demo_app, demo_client, computed_scopes
+):
     first = demo_client.get("/ket-qua/demo").get_data()
-    assert len(builds) == 1
+    assert len(computed_scopes) == 1
     assert len(_kept_files()) == 1
     _new_process(demo_app)
     assert demo_client.get("/ket-qua/demo").get_data() == first
-    assert len(builds) == 1  # read from the disk, not computed again
+    assert len(computed_scopes) == 1  # read from the disk, not computed again
 
 
 def test_a_new_version_of_the_application_builds_its_own_pages(
-    published, demo_app, demo_client, builds, monkeypatch
+    published, demo_app, demo_client, computed_scopes, monkeypatch
 ):
     demo_client.get("/ket-qua/demo")
     (earlier,) = _kept_files()
     _new_process(demo_app)
     monkeypatch.setattr(published_pages, "version_digest", lambda _root: "next")
     demo_client.get("/ket-qua/demo")
-    assert len(builds) == 2
+    assert len(computed_scopes) == 2
     (now,) = _kept_files()  # the earlier version's page is gone
     assert now.startswith("next/")
     assert not earlier.startswith("next/")
 
 
-def test_taking_a_round_down_removes_its_pages(published, demo_client, builds):
+def test_taking_a_round_down_removes_its_pages(published, demo_client, computed_scopes):
     demo_client.get("/ket-qua/demo")
     demo_client.get("/ket-qua/demo/QN-HALONG-TT")
     assert len(_kept_files()) == 2

@@ -146,17 +146,9 @@ def test_list_is_empty_before_publication(closed_wave, demo_client):
 
 
 def test_a_new_visitor_gets_the_page_without_computing_again(
-    published, demo_client, monkeypatch
+    published, demo_client, computed_scopes
 ):
-    from sipas.services.results import publication
-
-    calls = []
-    compute = publication.compute_results
-    monkeypatch.setattr(
-        publication,
-        "compute_results",
-        lambda *a, **k: calls.append(a) or compute(*a, **k),
-    )
+    calls = computed_scopes
     first = page(demo_client, "/ket-qua/demo")
     assert page(demo_client, "/ket-qua/demo") == first  # no If-None-Match sent
     assert len(calls) == 1

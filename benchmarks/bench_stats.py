@@ -78,31 +78,36 @@ def write_csv(path: Path, stratum, psu, weight, answers) -> None:
             )
 
 
-#: Runs one command and prints its peak RSS in KB (a fresh parent per measurement, so
-#: RUSAGE_CHILDREN holds that command alone).
+#: Runs one command and prints its peak RSS in KB and its system seconds (a fresh
+#: parent per measurement, so RUSAGE_CHILDREN holds that command alone).
 PEAK_WRAPPER = (
     "import resource, subprocess, sys;"
     "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN);"
+    "print(usage.ru_maxrss, usage.ru_stime)"
 )
+
+
+def child_run(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and system seconds of one run of a command."""
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-c", PEAK_WRAPPER, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    peak_kb, system_seconds = completed.stdout.split()[-2:]
+    return time.perf_counter() - started, int(peak_kb) / 1024, float(system_seconds)
 
 
 def timed_child(args: list[str], repeat: int = 1) -> tuple[float, float]:
     """Median wall seconds and largest peak RSS (MB) of ``repeat`` runs of a command."""
-    seconds, peaks = [], []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        completed = subprocess.run(
-            [sys.executable, "-c", PEAK_WRAPPER, *args],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env={**os.environ, "SIPAS_DATABASE_URL": "sqlite://"},
-        )
-        seconds.append(time.perf_counter() - started)
-        peaks.append(int(completed.stdout.split()[-1]) / 1024)
-    return statistics.median(seconds), max(peaks)
+    env = {**os.environ, "SIPAS_DATABASE_URL": "sqlite://"}
+    runs = [child_run(args, env) for _ in range(repeat)]
+    return statistics.median(run[0] for run in runs), max(run[1] for run in runs)
 
 
 def from_arrays(stratum, psu, weight, answers) -> float:

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported by create_app: `sipas-stats` runs without Flask
     from flask import Flask
 
 __version__ = "0.1.0"
+
+# NumPy asks the kernel for huge pages on every array of 4 MB or more, and where the
+# kernel then compacts memory at the page fault (transparent huge pages "madvise",
+# the usual default) a million-response computation spent 1-3 s of system time on
+# it, at random: the results of a 1M round 14.4 -> 16.9 s, `sipas-stats` on a 1M-row
+# file 0.57 -> 1.5 s (benchmarks/huge_pages.py). Read when numpy is imported, which
+# comes after this package in every command, server and worker; a value set
+# outside is kept.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 log = logging.getLogger(__name__)
 

@@ -17,23 +17,28 @@ from tests.conftest import ROOT, database_url
 ON_FIRST_USE = ("alembic", "openpyxl", "reportlab", "scipy", "huey", "pyarrow")
 
 
-def _started_modules(tmp_path) -> set[str]:
-    """The top-level packages loaded once `wsgi` has built the app, in a fresh
-    process."""
-    env = {"SIPAS_DATABASE_URL": database_url(tmp_path / "start.db"), "PATH": ""}
-    probe = (
-        "import json, sys, wsgi; "
-        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
-    )
-    started = subprocess.run(
+def _printed_by(probe: str, env: dict[str, str]) -> str:
+    """What the Python lines ``probe`` print in a fresh process with ``env``."""
+    completed = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,
         text=True,
         check=True,
-        env=env,
+        env={"PATH": "", **env},
         cwd=ROOT,
     )
-    return set(json.loads(started.stdout))
+    return completed.stdout.strip()
+
+
+def _started_modules(tmp_path) -> set[str]:
+    """The top-level packages loaded once `wsgi` has built the app, in a fresh
+    process."""
+    env = {"SIPAS_DATABASE_URL": database_url(tmp_path / "start.db")}
+    probe = (
+        "import json, sys, wsgi; "
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
+    )
+    return set(json.loads(_printed_by(probe, env)))
 
 
 def test_the_app_starts_without_the_libraries_of_occasional_work(tmp_path):
@@ -42,3 +47,18 @@ def test_the_app_starts_without_the_libraries_of_occasional_work(tmp_path):
     loaded = _started_modules(tmp_path)
     assert {"flask", "sqlalchemy", "sipas", "jinja2"} <= loaded  # the probe works
     assert loaded.isdisjoint(ON_FIRST_USE), loaded & set(ON_FIRST_USE)
+
+
+def _asks_for_huge_pages(env: dict[str, str]) -> bool:
+    """Whether numpy, imported after sipas in a fresh process, asks for huge pages."""
+    probe = "import sipas, numpy._core.multiarray as m; "
+    probe += "print(m._get_madvise_hugepage())"
+    return _printed_by(probe, env) == "True"
+
+
+def test_numpy_asks_for_no_huge_pages_unless_the_environment_says_so():
+    """Commands and servers leave transparent huge pages off numpy's arrays (the
+    kernel's compaction cost seconds at random); NUMPY_MADVISE_HUGEPAGE set
+    outside still decides."""
+    assert not _asks_for_huge_pages({})
+    assert _asks_for_huge_pages({"NUMPY_MADVISE_HUGEPAGE": "1"})

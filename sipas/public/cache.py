@@ -18,10 +18,18 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import ServiceUnavailable
 
 from sipas.models import Wave
 from sipas.services.results.dashboard import fingerprint
-from sipas.services.waves.published_pages import building, keep_page, kept_page
+from sipas.services.waves.published_pages import (
+    build_failures,
+    building,
+    keep_page,
+    kept_page,
+    note_failure,
+)
 
 #: Pages and posters kept per process (a poster is some 50 kB).
 SIZE = 64
@@ -48,11 +56,21 @@ def round_state(wave: Wave) -> str:
     return state
 
 
+class BuildFailed(ServiceUnavailable):
+    """The build of a page this request waited for failed: the visitor may try
+    again shortly, when the next request builds it anew (the 503 page)."""
+
+    sipas_message = _l(
+        "The results could not be prepared just now. Please try again in a few minutes."
+    )
+
+
 def kept(wave_code: str, tag: str, build: Callable[[], bytes]) -> bytes:
     """The body stored under ``tag`` (a page or poster of round ``wave_code``):
     from this process, else from the disk, else built and kept in both. One
     build at a time per body across the server: a request that finds it under
-    way waits for it and reads the body it kept."""
+    way waits for it and reads the body it kept, or, if that build failed, is
+    answered at once with BuildFailed (the next request builds it anew)."""
     store: OrderedDict[str, bytes] = current_app.extensions.setdefault(
         "sipas_published_pages", OrderedDict()
     )
@@ -62,13 +80,27 @@ def kept(wave_code: str, tag: str, build: Callable[[], bytes]) -> bytes:
             return store[tag]
     body = kept_page(wave_code, tag)
     if body is None:
+        failed_before = build_failures(wave_code, tag)
         with building(wave_code, tag):
             body = kept_page(wave_code, tag)  # kept while this request waited
             if body is None:
-                body = build()
-                keep_page(wave_code, tag, body)
+                if build_failures(wave_code, tag) != failed_before:
+                    raise BuildFailed  # the build this request waited for
+                body = _built(wave_code, tag, build)
     with _lock:
         store[tag] = body
         while len(store) > SIZE:
             store.popitem(last=False)
+    return body
+
+
+def _built(wave_code: str, tag: str, build: Callable[[], bytes]) -> bytes:
+    """``build()``'s body, kept on disk; a failure is recorded for the requests
+    waiting for it, then raised."""
+    try:
+        body = build()
+    except Exception:
+        note_failure(wave_code, tag)
+        raise
+    keep_page(wave_code, tag, body)
     return body

@@ -4,6 +4,7 @@ off the public pages, never half-written."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -87,9 +88,10 @@ def test_a_page_that_fails_to_build_leaves_nothing(published, demo_client, monke
     with pytest.raises(RuntimeError):
         demo_client.get("/ket-qua/demo")
     folder = jobs_dir() / "published"
-    # only the lock the build held (kept: see published_pages.building)
-    left = [p.name for p in folder.rglob("*") if p.is_file()]
-    assert all(name.endswith(".lock") for name in left)
+    # only the lock the build held (kept: see published_pages.building) and the
+    # stamp of its failure, for the requests that waited for it
+    left = [p.suffix for p in folder.rglob("*") if p.is_file()]
+    assert sorted(left) == [".failed", ".lock"]
 
 
 def test_a_page_half_written_by_a_killed_process_is_tidied_away(published, demo_client):
@@ -104,22 +106,28 @@ def test_a_page_half_written_by_a_killed_process_is_tidied_away(published, demo_
     assert kept.exists()
 
 
-def test_visitors_asking_at_once_wait_for_one_build(published, demo_app):
-    from sipas.public.cache import kept
+def _visitors_at_once(app, tag: str, build) -> tuple[int, list]:
+    """Four visitors of the body ``tag``, three arriving while the first's
+    ``build`` runs: how many builds ran, and what each visitor got (the body, or
+    the name of the error raised)."""
+    from sipas.public.cache import BuildFailed, kept
 
-    builds, bodies = [], []
+    builds, outcomes = [], []
     started = threading.Event()
 
     def slow_build() -> bytes:
         builds.append(1)
         started.set()
         time.sleep(0.3)  # the others arrive while it computes
-        return b"<html>page</html>"
+        return build()
 
     def visitor() -> None:
-        with demo_app.app_context():
-            _new_process(demo_app)
-            bodies.append(kept("demo", "tag-1", slow_build))
+        with app.app_context():
+            _new_process(app)
+            try:
+                outcomes.append(kept("demo", tag, slow_build))
+            except (RuntimeError, BuildFailed) as error:
+                outcomes.append(type(error).__name__)
 
     first = threading.Thread(target=visitor)
     first.start()
@@ -129,7 +137,12 @@ def test_visitors_asking_at_once_wait_for_one_build(published, demo_app):
         thread.start()
     for thread in (first, *others):
         thread.join(10)
-    assert builds == [1]
+    return len(builds), outcomes
+
+
+def test_visitors_asking_at_once_wait_for_one_build(published, demo_app):
+    builds, bodies = _visitors_at_once(demo_app, "tag-1", lambda: b"<html>page</html>")
+    assert builds == 1
     assert bodies == [b"<html>page</html>"] * 4
 
 
@@ -142,6 +155,45 @@ def test_a_build_that_fails_lets_the_next_visitor_build(published, demo_app):
     with pytest.raises(RuntimeError):
         kept("demo", "tag-2", broken)
     assert kept("demo", "tag-2", lambda: b"built") == b"built"
+
+
+def test_visitors_waiting_for_a_build_that_fails_are_told_at_once(published, demo_app):
+    """Those who waited are not each made to try again in turn (the last of
+    twenty would wait for nineteen failures, past the server's timeout)."""
+    from sipas.public.cache import kept
+
+    def failure() -> bytes:
+        raise RuntimeError("the figures could not be made")
+
+    builds, outcomes = _visitors_at_once(demo_app, "tag-3", failure)
+    assert builds == 1
+    assert sorted(outcomes) == ["BuildFailed"] * 3 + ["RuntimeError"]
+    # a visitor who comes afterwards builds it anew
+    with demo_app.app_context():
+        assert kept("demo", "tag-3", lambda: b"built") == b"built"
+
+
+def test_the_visitor_of_a_failed_build_reads_why_in_vietnamese(
+    published, demo_client, monkeypatch
+):
+    """The page's build failed while this visitor waited: the 503 page says to
+    try again in a few minutes, and nothing is kept."""
+    from sipas.public import cache
+
+    waited = published_pages.building
+
+    @contextlib.contextmanager
+    def failing_meanwhile(wave_code, tag):
+        with waited(wave_code, tag):
+            published_pages.note_failure(wave_code, tag)  # another request's build
+            yield
+
+    monkeypatch.setattr(cache, "building", failing_meanwhile)
+    answer = demo_client.get("/ket-qua/demo")
+    assert answer.status_code == 503
+    text = answer.get_data(as_text=True)
+    assert "Chưa chuẩn bị được kết quả lúc này" in text
+    assert _kept_files() == []
 
 
 def rename_a_centre() -> None:

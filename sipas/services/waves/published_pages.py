@@ -13,14 +13,18 @@ A page is built by one process at a time (``building``): the visitors who ask
 for it meanwhile, from any process of the server, wait for that build and read
 its result, rather than each computing the same figures again (twenty phones
 scanning a poster's QR code as a million-response round is published would
-otherwise share two cores twenty ways, past the server's request timeout).
+otherwise share two cores twenty ways, past the server's request timeout). When
+that build fails, they are told so at once (``build_failures``) rather than each
+trying again in turn: the twentieth would wait for nineteen failures.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -63,6 +67,25 @@ def building(wave_code: str, tag: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_failures(wave_code: str, tag: str) -> int:
+    """A stamp of the last failed build of the body under ``tag`` (0: none yet):
+    a request that finds it changed after waiting saw the build it waited for
+    fail."""
+    try:
+        return _path(wave_code, tag).with_suffix(".failed").stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def note_failure(wave_code: str, tag: str) -> None:
+    """Record that a build of the body under ``tag`` failed (see build_failures)."""
+    path = _path(wave_code, tag).with_suffix(".failed")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    now = time.time_ns()
+    os.utime(path, ns=(now, now))
 
 
 def remember_address(wave_code: str, base_url: str) -> None:

@@ -281,3 +281,40 @@ def test_a_large_round_published_earlier_is_made_for_the_sites_address(
         address = published_pages.remembered_address("demo")
     assert address == "https://khaosat.example.gov.vn/"
     assert len(kept_pages()) == total
+
+
+def test_a_change_after_publication_has_the_pages_made_again(
+    closed, demo_app, demo_client, login_as, computed_scopes
+):
+    """The worker looks every few minutes: pages kept for the round as it is are
+    left alone; after a change they are made again before visitors ask."""
+    publish(demo_client, login_as)
+    made = len(computed_scopes)
+    with demo_app.app_context():  # as the worker's periodic task runs
+        assert queue.refresh_pages() == []
+    assert len(computed_scopes) == made
+    renamed = publication.ranked_units(closed)[0]
+    renamed.name = "Trung tâm Hành chính công (tên mới)"
+    db.session.commit()
+    with demo_app.app_context():
+        huey = queue.job_queue().huey
+        queue.job_queue().refresh_pages()  # the periodic task itself
+        assert queue.refresh_pages() == []  # all made again
+    periodic = {task.name for task in huey._registry.periodic_tasks}
+    assert "sipas.pages.refresh" in periodic
+    assert len(computed_scopes) == 2 * made
+    page = visit(demo_app, demo_app.test_client(), "/ket-qua/demo", "vi")
+    assert "Trung tâm Hành chính công (tên mới)" in page.decode()
+    assert len(computed_scopes) == 2 * made  # served as the worker made it
+
+
+def test_pages_left_to_visitors_are_not_made_by_the_periodic_look(
+    closed, demo_app, computed_scopes
+):
+    """A round whose pages the worker never made (published before it did, no
+    address kept) is left as it was."""
+    publish_wave(closed, None)
+    db.session.commit()
+    with demo_app.app_context():
+        assert queue.refresh_pages() == []
+    assert computed_scopes == []

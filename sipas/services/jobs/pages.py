@@ -9,7 +9,9 @@ behind whatever was asked for meanwhile, so a download is not kept waiting for
 all of them. A page already kept, or being made by a visitor's request, is not
 made again. A step that breaks off leaves that page to its first visitor; a
 round taken down ends the chain, and a page whose round was taken down while it
-was computed is not kept.
+was computed is not kept. A change to a published round after its pages were
+made is caught by the worker within minutes (``missing_steps``, queued again by
+``refresh_pages`` in queue.py), and its pages are made again.
 """
 
 from __future__ import annotations
@@ -64,15 +66,28 @@ def preparation(wave: Wave) -> Preparation | None:
     None for a round not published or too small to have them made."""
     if wave.published_at is None or not worth_preparing(wave):
         return None
+    kept = _steps_kept(wave)
+    return Preparation(sum(found for _, found in kept), len(kept))
+
+
+def missing_steps(wave: Wave) -> list[PageStep]:
+    """The steps of ``every_step`` whose page is not kept for the round as it is
+    now: none once they are made, all of them after a change to what they rest
+    on (a unit renamed, a response voided, a population corrected)."""
+    return [step for step, found in _steps_kept(wave) if not found]
+
+
+def _steps_kept(wave: Wave) -> list[tuple[PageStep, bool]]:
+    """Each step of ``every_step``, and whether its page is kept (one
+    fingerprint of the round for all of them)."""
     units = {unit.code: unit for unit in ranked_units(wave)}
-    steps = _steps(list(units))
     round_state = fingerprint(wave)
-    made = 0
-    for step in steps:
+    kept = []
+    for step in _steps(list(units)):
         with force_locale(step.language):
             tag = published_tag(wave, units.get(step.unit), "page", round_state)
-            made += kept_page(wave.code, tag) is not None
-    return Preparation(made, len(steps))
+        kept.append((step, kept_page(wave.code, tag) is not None))
+    return kept
 
 
 def every_step(wave: Wave) -> list[PageStep]:

@@ -67,6 +67,13 @@ class JobQueue:
             with app.app_context():
                 tidy_up()
 
+        @huey.periodic_task(
+            crontab(minute=f"*/{REFRESH_MINUTES}"), name="sipas.pages.refresh"
+        )
+        def refresh() -> None:
+            with app.app_context():
+                refresh_pages()
+
         @huey.on_startup(name="sipas.jobs.recover")
         def recover() -> None:
             with app.app_context():
@@ -74,6 +81,7 @@ class JobQueue:
 
         self.run_job = run_job
         self.make_pages = make_pages
+        self.refresh_pages = refresh
         return huey
 
 
@@ -143,6 +151,25 @@ def prepare_pages_again() -> list[str]:
             remember_address(wave.code, site)
         if base_url is not None:
             _queue_pages(wave.code, base_url, pages.every_step(wave))
+            queued.append(wave.code)
+    return queued
+
+
+#: Minutes between the worker's looks for published pages a change made stale.
+REFRESH_MINUTES = 5
+
+
+def refresh_pages() -> list[str]:
+    """Queue the pages no longer kept of each published round whose pages the
+    worker made: a change after publication (a unit renamed, a response voided, a
+    population corrected) changes what they rest on, and they are made again
+    before visitors ask. The codes of those rounds."""
+    queued = []
+    for wave in published_waves():
+        base_url = remembered_address(wave.code)
+        missing = pages.missing_steps(wave) if base_url is not None else []
+        if base_url is not None and missing:
+            _queue_pages(wave.code, base_url, missing)
             queued.append(wave.code)
     return queued
 

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from sipas.models import Channel, WaveStatus
 from sipas.questionnaire.quality import SIGNAL_CODES, signal_codes
+from sipas.services.responses.batches import AWAITING_ACCEPTANCE
 
 WAVE_STATUS_LABELS = {
     WaveStatus.draft: _l("Draft"),
@@ -33,6 +34,7 @@ REASON_LABELS = {
     "source_burst": _l("A burst of forms from one network address"),
     "duplicate_answers": _l("The same answers as another form in that burst"),
     "no_open_wave": _l("No open survey round"),
+    AWAITING_ACCEPTANCE: _l("Imported file not accepted yet"),
 }
 
 

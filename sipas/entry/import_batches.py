@@ -16,6 +16,7 @@ from sipas.extensions import db
 from sipas.models import Role
 from sipas.services.responses import batches
 from sipas.services.waves.lookup import wave_or_404
+from sipas.services.waves.publication import PublishedFigures
 
 
 @bp.post("/stats/<wave_code>/imports/<int:batch_id>/accept")
@@ -28,7 +29,12 @@ def accept_import(wave_code: str, batch_id: int) -> ResponseReturnValue:
         abort(404)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    released = batches.accept(batch, current_user)
+    try:
+        released = batches.accept(batch, current_user)
+    except PublishedFigures:
+        db.session.rollback()
+        flash(published_figures_message(), "error")
+        return redirect(url_for(".stats", wave=wave.code) + "#imports-heading")
     db.session.commit()
     flash(
         _(
@@ -49,9 +55,24 @@ def import_setting(wave_code: str) -> ResponseReturnValue:
     form = ImportSettingForm()
     if not form.validate_on_submit():
         abort(400)
-    changed = batches.set_counts_unaccepted(
-        wave, form.counts_unaccepted.data, current_user
-    )
+    try:
+        changed = batches.set_counts_unaccepted(
+            wave, form.counts_unaccepted.data, current_user
+        )
+    except PublishedFigures:
+        db.session.rollback()
+        flash(published_figures_message(), "error")
+        return redirect(url_for(".stats", wave=wave.code) + "#imports-heading")
     db.session.commit()
     flash(_("Setting saved; %(n)s responses changed.", n=changed), "success")
     return redirect(url_for(".stats", wave=wave.code) + "#imports-heading")
+
+
+def published_figures_message() -> str:
+    """Why nothing that changes which responses count is done on a round whose
+    results are public."""
+    return _(
+        "The results of this survey round are published: accepting an imported "
+        "file or changing which responses count would change the public figures. "
+        "Nothing was changed. If it must be done, take the results down first."
+    )

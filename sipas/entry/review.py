@@ -18,6 +18,7 @@ from sipas.entry.forms import (
     key_message,
     legend,
 )
+from sipas.entry.import_batches import published_figures_message
 from sipas.entry.views import ENTRY_ROLES
 from sipas.extensions import db
 from sipas.i18n import current_language
@@ -45,6 +46,7 @@ from sipas.services.responses import batches
 from sipas.services.responses.store import SubmissionRefused
 from sipas.services.units.tree import visible_unit_ids
 from sipas.services.waves.lookup import wave_or_404
+from sipas.services.waves.publication import PublishedFigures
 
 #: The settlement choices per differing item.
 FIRST_CHOICE, SECOND_CHOICE, OTHER_CHOICE = "first", "second", "other"
@@ -179,6 +181,11 @@ def stats() -> ResponseReturnValue:
         setting=setting,
         import_setting=import_setting,
         batches=batches.wave_batches(wave) if wave else [],
+        published_note=_(
+            "The results of this survey round are published: what counts in them "
+            "can no longer be changed here. To change it, take the results down "
+            "first (on the survey round's page)."
+        ),
     )
 
 
@@ -194,6 +201,10 @@ def wave_setting(wave_code: str) -> ResponseReturnValue:
     except SubmissionRefused:
         db.session.rollback()
         flash(_("The survey round is not open: nothing was saved."), "error")
+        return redirect(url_for(".stats", wave=wave.code))
+    except PublishedFigures:
+        db.session.rollback()
+        flash(published_figures_message(), "error")
         return redirect(url_for(".stats", wave=wave.code))
     db.session.commit()
     if wave.counts_unverified_paper:

@@ -142,6 +142,30 @@ def test_import_nothing_forgets_the_file(demo_client, surveyor, questionnaire, w
     assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 1
 
 
+def test_no_decision_is_offered_once_the_round_is_closed(
+    demo_client, surveyor, questionnaire, wave
+):
+    """Rows go into open rounds only: the page says so instead of offering a
+    decision that would fail."""
+    from sipas.models import WaveStatus
+    from sipas.services.waves.admin import change_status
+
+    job = job_of(
+        upload(demo_client, csv_file(rows_of(questionnaire, 60, r3={"A1": "7"})))
+    )
+    change_status(wave, WaveStatus.closed, None)
+    db.session.commit()
+    page = demo_client.get(f"/admin/jobs/{job.id}").get_data(as_text=True)
+    assert "import-decision" not in page
+    assert "Đợt khảo sát đã đóng: không thể nhập các dòng hợp lệ" in page
+    token = CSRF_PATTERN.search(demo_client.get("/entry/import").get_data(as_text=True))
+    demo_client.post(
+        f"/entry/import/jobs/{job.id}",
+        data={"csrf_token": token.group(1), "valid_only": "1"},
+    )
+    assert stored_count(wave) == 0
+
+
 def test_another_user_cannot_see_the_job(
     demo_app, demo_client, surveyor, login_as, questionnaire, wave
 ):

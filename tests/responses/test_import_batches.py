@@ -148,3 +148,57 @@ def test_importing_the_same_file_twice_makes_one_batch(
     upload(demo_client, data)
     assert len(_stored(wave)) == 2
     assert db.session.scalar(sa.select(sa.func.count(ImportBatch.id))) == 1
+
+
+def _published(wave) -> None:
+    """The round closed and its results made public."""
+    from sipas.models import WaveStatus
+    from sipas.services.waves.admin import change_status
+    from sipas.services.waves.publication import publish_wave
+
+    change_status(wave, WaveStatus.closed, None)
+    publish_wave(wave, None)
+    db.session.commit()
+
+
+def test_nothing_changes_what_a_published_round_counts(
+    demo_client, login_as, wave, questionnaire
+):
+    """Accepting a file or changing which responses count would change public
+    figures under their publication date: refused, with why, until the results
+    are taken down."""
+    login_as(demo_client, Role.admin)
+    upload(demo_client, csv_file([make_row(questionnaire) for _ in range(3)]))
+    (batch,) = db.session.scalars(sa.select(ImportBatch))
+    token = CSRF_PATTERN.search(_stats_page(demo_client)).group(1)
+    _published(wave)
+    page = _stats_page(demo_client)
+    assert "Kết quả của đợt khảo sát này đã được công bố" in page
+    assert f"/imports/{batch.id}/accept" not in page
+    assert "/import-setting" not in page
+    assert "/demo/setting" not in page
+    for path, data in (
+        (f"/entry/stats/demo/imports/{batch.id}/accept", {}),
+        ("/entry/stats/demo/import-setting", {"counts_unaccepted": "y"}),
+        ("/entry/stats/demo/setting", {"counts_unverified": "y"}),
+    ):
+        answer = demo_client.post(
+            path, data={"csrf_token": token, **data}, follow_redirects=True
+        )
+        assert "Không có gì được thay đổi" in answer.get_data(as_text=True), path
+    db.session.expire_all()
+    assert {r.status for r in _stored(wave)} == {ResponseStatus.flagged}
+    assert db.session.get(ImportBatch, batch.id).accepted_at is None
+    assert not wave.counts_unaccepted_imports
+    assert not wave.counts_unverified_paper
+
+
+def test_rows_waiting_for_acceptance_say_so_in_vietnamese(
+    demo_client, login_as, wave, questionnaire
+):
+    login_as(demo_client, Role.admin)
+    upload(demo_client, csv_file([make_row(questionnaire)]))
+    (response,) = _stored(wave)
+    page = demo_client.get(f"/admin/responses/{response.uuid}").get_data(as_text=True)
+    assert "Tệp nhập chưa được chấp nhận" in page
+    assert "import not accepted yet" not in page

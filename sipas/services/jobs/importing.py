@@ -10,7 +10,7 @@ from flask import current_app
 
 from sipas.extensions import db
 from sipas.files import OWNER_ONLY
-from sipas.models import Job, JobKind, JobStatus, User, Wave
+from sipas.models import Job, JobKind, JobStatus, User, Wave, WaveStatus
 from sipas.services.jobs import files, lifecycle
 from sipas.services.responses import imports
 from sipas.services.units.rows import RowError
@@ -54,11 +54,14 @@ def awaits_decision(job: Job, user: User) -> bool:
 
 
 def _undecided(job: Job) -> bool:
-    """True when ``job`` found problems and valid rows, and its file is still kept
-    for its owner to import those rows, or nothing."""
+    """True when ``job`` found problems and valid rows, its file is still kept
+    for its owner to import those rows, or nothing, and its round is still open
+    (rows are imported into open rounds only)."""
     outcome = job.outcome or {}
     return (
         job.kind is JobKind.import_
+        and job.wave is not None
+        and job.wave.status is WaveStatus.open
         and job.status is JobStatus.done
         and not job.parameters.get("valid_only")
         and outcome.get("imported", 0) == 0

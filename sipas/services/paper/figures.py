@@ -25,6 +25,7 @@ from sipas.services.paper.entry import (
 )
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import bulk
+from sipas.services.waves.publication import refuse_if_published
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,11 @@ def _compared(questionnaire: Questionnaire, first: str, second: str) -> tuple[in
 
 def set_counts_unverified(wave: Wave, counts: bool, user: User) -> int:
     """Change the wave's rule for forms entered once or in disagreement; the
-    responses of such forms follow at once. Returns how many responses changed."""
+    responses of such forms follow at once. Returns how many responses changed;
+    PublishedFigures when the round's results are public."""
     if wave.counts_unverified_paper == counts:
         return 0
+    refuse_if_published(wave)
     wave.counts_unverified_paper = counts
     forms = _unverified_forms(wave)
     responses = _responses_of(wave, forms)

@@ -17,6 +17,7 @@ from sipas.extensions import db
 from sipas.models import ImportBatch, Response, ResponseStatus, User, Wave
 from sipas.models.base import utcnow
 from sipas.services.audit import record_event
+from sipas.services.waves.publication import refuse_if_published
 
 #: Why an imported row is held back from the statistics.
 AWAITING_ACCEPTANCE = "import not accepted yet"
@@ -74,9 +75,11 @@ def _release(batch_ids: sa.ColumnElement[bool], counts: bool) -> int:
 
 
 def accept(batch: ImportBatch, user: User) -> int:
-    """Accept ``batch``: its waiting rows count from now. Returns how many."""
+    """Accept ``batch``: its waiting rows count from now. Returns how many;
+    PublishedFigures when the round's results are public."""
     if batch.accepted_at is not None:
         return 0
+    refuse_if_published(batch.wave)
     batch.accepted_at, batch.accepted_by_id = utcnow(), user.id
     changed = _release(Response.import_batch_id == batch.id, counts=True)
     record_event(
@@ -92,9 +95,11 @@ def accept(batch: ImportBatch, user: User) -> int:
 
 def set_counts_unaccepted(wave: Wave, counts: bool, user: User) -> int:
     """Change the wave's rule for rows of batches not accepted yet; their rows
-    follow at once. Returns how many responses changed."""
+    follow at once. Returns how many responses changed; PublishedFigures when
+    the round's results are public."""
     if wave.counts_unaccepted_imports == counts:
         return 0
+    refuse_if_published(wave)
     wave.counts_unaccepted_imports = counts
     unaccepted = Response.import_batch_id.in_(
         sa.select(ImportBatch.id).where(

@@ -20,6 +20,19 @@ class PublicationRefused(ValueError):
     that state, reason missing)."""
 
 
+class PublishedFigures(ValueError):
+    """A change that would alter the figures of a round whose results are public
+    (accepting imported rows, changing which responses count): the results must
+    be taken down first."""
+
+
+def refuse_if_published(wave: Wave) -> None:
+    """Raise PublishedFigures when ``wave``'s results are public: what they
+    count must not change under them unnoticed."""
+    if wave.is_published:
+        raise PublishedFigures(f"the results of {wave.code} are published")
+
+
 def publish_wave(wave: Wave, user: User | None) -> None:
     """Make a closed round's results public from now on."""
     if wave.status is not WaveStatus.closed:

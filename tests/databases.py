@@ -103,6 +103,10 @@ class _Databases:
                 if tables != set(db.metadata.tables):
                     return False
                 written = _tables_with_rows(connection, sorted(tables))
+                if _holds_many_rows(connection, written):
+                    # a bulk test's hundred thousand responses: DELETE took 8-16 s
+                    listed = ", ".join(written)
+                    connection.exec_driver_sql(f"TRUNCATE {listed} CASCADE")
                 # children first; DELETE of a few rows costs a fraction of TRUNCATE's
                 for table in reversed(db.metadata.sorted_tables):
                     if table.name in written:
@@ -148,6 +152,22 @@ class _Databases:
             if self._admin is not None:
                 self._admin.dispose()
             self.cluster_url = None
+
+
+#: Rows in one table from which emptying the tables by TRUNCATE pays.
+MANY_ROWS = 10_000
+
+
+def _holds_many_rows(connection: sa.Connection, tables: list[str]) -> bool:
+    """Whether any of ``tables`` holds MANY_ROWS rows or more (each counted no
+    further), in one query."""
+    if not tables:
+        return False
+    probes = " UNION ALL ".join(
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT {MANY_ROWS}) AS probe"  # noqa: S608
+        for table in tables
+    )
+    return max(connection.exec_driver_sql(probes).scalars()) >= MANY_ROWS
 
 
 def _tables_with_rows(connection: sa.Connection, tables: list[str]) -> list[str]:

@@ -7,6 +7,16 @@ import os
 from pathlib import Path
 from typing import IO, BinaryIO
 
+#: Media types of the files the app sends, by extension. Werkzeug adds the charset
+#: of a text type itself (a charset here would then be sent twice).
+MEDIA_TYPES = {
+    ".csv": "text/csv",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".json": "application/json",
+    ".parquet": "application/vnd.apache.parquet",
+    ".pdf": "application/pdf",
+}
+
 #: Owner reads and writes, the group (the backup or web-server user) reads.
 SHARED_WITH_GROUP = 0o640
 #: Owner only (files kept for the app itself).

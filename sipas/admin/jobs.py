@@ -12,22 +12,14 @@ from flask_login import current_user
 from sipas.admin.blueprint import bp
 from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
+from sipas.files import MEDIA_TYPES
 from sipas.i18n import format_number
 from sipas.models import Job, JobKind, JobStatus, Role
 from sipas.services.audit import record_event
 from sipas.services.jobs import files, importing, lifecycle
 from sipas.services.jobs.lookup import job_or_404, visible_jobs
 from sipas.services.responses import imports
-
-#: Media types of job files, by extension.
-MEDIA_TYPES = {
-    ".csv": "text/csv; charset=utf-8",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".json": "application/json; charset=utf-8",
-    ".parquet": "application/vnd.apache.parquet",
-    ".pdf": "application/pdf",
-}
-
+from sipas.services.units.lookup import unit_by_code
 
 #: Who may follow jobs: readers their downloads, surveyors their large imports.
 JOB_OWNERS = (*READERS, Role.surveyor)
@@ -83,15 +75,24 @@ def import_text(job: Job) -> str:
     return _("Checked all %(total)s rows; storing…", total=total)
 
 
+@bp.app_template_filter("unit_name")
+def unit_name(code: str | None) -> str:
+    """The name of the unit with ``code`` in a job's title (the code itself if
+    the unit is gone)."""
+    unit = unit_by_code(code)
+    return unit.name if unit is not None else (code or "")
+
+
 def import_outcome_text(report: imports.ImportReport, outcome: dict) -> str:
     """What a finished import did, in one line."""
     if report.file_error:
         return report.file_error
     if report.imported == 0 and outcome.get("error_count"):
         return ngettext(
-            "Nothing was imported: %(num)s problem in the file.",
-            "Nothing was imported: %(num)s problems in the file.",
+            "Nothing was imported: %(count)s problem in the file.",
+            "Nothing was imported: %(count)s problems in the file.",
             outcome["error_count"],
+            count=format_number(outcome["error_count"]),
         )
     return str(imports.summary(report))
 

@@ -32,6 +32,7 @@ from sipas.admin.blueprint import bp
 from sipas.admin.forms_jobs import JobForm
 from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
+from sipas.files import MEDIA_TYPES
 from sipas.i18n import current_language
 from sipas.models import JobKind, Unit, Wave, WaveStatus
 from sipas.services.audit import record_event
@@ -65,12 +66,7 @@ from sipas.services.waves.margins import mismatch_problem
 from sipas.stats.calibrate import MarginMismatch
 
 #: Download formats and their media types.
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json; charset=utf-8",
-    "parquet": "application/vnd.apache.parquet",
-}
+FORMATS = {name: MEDIA_TYPES[f".{name}"] for name in ("csv", "xlsx", "json", "parquet")}
 
 
 class RetryForm(FlaskForm):

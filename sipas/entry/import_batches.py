@@ -13,6 +13,7 @@ from sipas.auth.decorators import role_required
 from sipas.entry.blueprint import bp
 from sipas.entry.forms import ImportSettingForm
 from sipas.extensions import db
+from sipas.i18n import format_number
 from sipas.models import Role
 from sipas.services.responses import batches
 from sipas.services.waves.lookup import wave_or_404
@@ -40,7 +41,7 @@ def accept_import(wave_code: str, batch_id: int) -> ResponseReturnValue:
         _(
             "File %(file)s accepted: %(n)s responses count from now.",
             file=batch.filename,
-            n=released,
+            n=format_number(released),
         ),
         "success",
     )
@@ -64,7 +65,10 @@ def import_setting(wave_code: str) -> ResponseReturnValue:
         flash(published_figures_message(), "error")
         return redirect(url_for(".stats", wave=wave.code) + "#imports-heading")
     db.session.commit()
-    flash(_("Setting saved; %(n)s responses changed.", n=changed), "success")
+    flash(
+        _("Setting saved; %(n)s responses changed.", n=format_number(changed)),
+        "success",
+    )
     return redirect(url_for(".stats", wave=wave.code) + "#imports-heading")
 
 

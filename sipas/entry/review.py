@@ -21,7 +21,7 @@ from sipas.entry.forms import (
 from sipas.entry.import_batches import published_figures_message
 from sipas.entry.views import ENTRY_ROLES
 from sipas.extensions import db
-from sipas.i18n import current_language
+from sipas.i18n import current_language, format_number
 from sipas.models import Role, Wave
 from sipas.questionnaire import ItemType
 from sipas.questionnaire.entry_keys import (
@@ -211,7 +211,7 @@ def wave_setting(wave_code: str) -> ResponseReturnValue:
         flash(
             _(
                 "Paper forms entered once now count; %(n)s responses changed.",
-                n=changed,
+                n=format_number(changed),
             ),
             "success",
         )
@@ -219,7 +219,7 @@ def wave_setting(wave_code: str) -> ResponseReturnValue:
         flash(
             _(
                 "Only verified paper forms count now; %(n)s responses changed.",
-                n=changed,
+                n=format_number(changed),
             ),
             "success",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from sipas.i18n import format_day, format_number
 from sipas.models import UnitLevel, Wave, Weighting
@@ -26,13 +27,15 @@ def method_paragraph(results: WaveResults) -> str:
     sentences = [
         _(
             "People who had just used a public administrative service were asked "
-            "to fill in the anonymous questionnaire %(questionnaire)s.",
+            "to fill in the anonymous questionnaire “%(questionnaire)s”.",
             questionnaire=results.questionnaire.title.get_text(results.language),
         ),
-        _(
-            "%(responses)s people answered at %(units)s offices.",
+        ngettext(
+            "%(responses)s people answered at %(offices)s office.",
+            "%(responses)s people answered at %(offices)s offices.",
+            results.responding_units,
             responses=format_number(results.responses),
-            units=format_number(results.responding_units),
+            offices=format_number(results.responding_units),
         ),
         _choice_sentence(wave),
         _weighting_sentence(wave),

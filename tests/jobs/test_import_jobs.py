@@ -227,3 +227,17 @@ def test_a_workbook_counts_by_the_rows_its_sheet_declares(wave):
     book.save(out)
     assert importing.is_large("a.xlsx", out.getvalue())
     assert not importing.is_large("a.xlsx", out.getvalue()[:100])  # no workbook
+
+
+def test_a_refused_files_problems_are_counted_with_separators(demo_app):
+    """Beside "1.697" in the report, the heading says 1.697 too, not 1697."""
+    from sipas.admin.jobs import import_outcome_text
+    from sipas.services.responses.imports import ImportReport
+
+    outcome = {"error_count": 1697}
+    with demo_app.test_request_context(), force_locale("vi"):
+        said = import_outcome_text(ImportReport(rows=3000, bad_rows=1697), outcome)
+        assert said == "Chưa nhập dữ liệu nào: tệp có 1.697 lỗi."
+    with demo_app.test_request_context(), force_locale("en"):
+        said = import_outcome_text(ImportReport(rows=3000, bad_rows=1697), outcome)
+        assert said == "Nothing was imported: 1,697 problems in the file."

@@ -93,6 +93,13 @@ def test_asking_twice_gives_the_same_job(large, login_as):
     assert start_job(client, "parquet") != start_job(client, "csv")
 
 
+def test_a_csv_made_in_the_background_is_sent_as_utf8_text_once(large, login_as):
+    client = large.test_client()
+    login_as(client, Role.analyst)
+    download = fetch(client, f"/admin/jobs/{start_job(client, 'csv')}/file")
+    assert download.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
 def test_small_round_is_still_served_at_once(demo_app, login_as):
     client = demo_app.test_client()
     login_as(client, Role.analyst)
@@ -284,3 +291,18 @@ def test_a_file_that_cannot_be_made_fails_in_words(demo_app, login_as):
     page = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
     assert job.error in page
     assert not list(files.jobs_dir().iterdir())
+
+
+def test_a_units_job_is_titled_with_the_units_name(large, login_as):
+    """An analyst of one commune sees its name in the job's title, as on the
+    confirmation page before it, not its code."""
+    from sipas.services.units.lookup import unit_by_code
+
+    commune = unit_by_code("QN-HALONG")
+    large.config["JOBS_MIN_RESPONSES"] = 1
+    client = large.test_client()
+    login_as(client, Role.analyst, unit=commune)
+    page = client.get(f"/admin/jobs/{start_job(client, 'csv')}").get_data(as_text=True)
+    title = re.search(r"<h1>(.*?)</h1>", page, re.S)[1]
+    assert commune.name in title
+    assert "QN-HALONG" not in title

@@ -193,3 +193,14 @@ def test_a_ranked_unit_with_too_few_answers_has_no_rank_nor_figure(
     for unit in doc.ranking_hidden:
         row = table[table.index(unit.unit.name) :]
         assert row.index("chưa đủ số phiếu") < row.index("</tr>")
+
+
+def test_the_method_counts_one_office_in_the_singular(published, demo_app):
+    """A centre's page: "at 1 office", and the questionnaire's title quoted."""
+    client = demo_app.test_client()
+    client.set_cookie(demo_app.config["LANGUAGE_COOKIE"], "en")
+    english = page(client, "/ket-qua/demo/QN-HALONG-TT")
+    assert re.search(r"people answered at 1 office\.", english)
+    assert "1 offices" not in english
+    vietnamese = page(demo_app.test_client(), "/ket-qua/demo/QN-HALONG-TT")
+    assert re.search(r"phiếu khảo sát ẩn danh “[^”]+”\.", vietnamese)

@@ -91,6 +91,7 @@ def test_csv_has_a_bom_and_the_stats_header(filled_wave, admin_client):
     response = admin_client.get("/admin/results/demo/download.csv")
     assert response.status_code == 200
     assert response.data.startswith(BOM)
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="sipas-demo.csv"' in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == next(exports.stats_csv_rows(filled_wave))

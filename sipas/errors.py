@@ -26,7 +26,7 @@ ERROR_TEXTS = {
     403: (_l("Access denied"), _l("Your account may not open this page.")),
     404: (
         _l("Page not found"),
-        _l("The address may be mistyped, or the survey is not open at the moment."),
+        _l("The address may be mistyped, or what it showed is no longer there."),
     ),
     405: (
         _l("The request could not be understood"),
@@ -134,6 +134,6 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _specific_message(error: HTTPException) -> str | None:
-    """A message a view attached with abort(404, description=...), if translated."""
+    """The message of an error class a view raised (its ``sipas_message``), if any."""
     description = getattr(error, "sipas_message", None)
     return str(description) if description else None

@@ -15,8 +15,9 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response
 
 from sipas.errors import DATABASE_UNAVAILABLE, database_down, render_error
@@ -33,11 +34,19 @@ from sipas.survey.blueprint import bp
 from sipas.survey.forms import SectionForm, csrf_failure_message, form_class, prefill
 
 
+class SurveyNotOpen(NotFound):
+    """No unit with that code collects answers now: the 404 page says so."""
+
+    sipas_message = _l(
+        "The address may be mistyped, or the survey is not open at the moment."
+    )
+
+
 def _target_or_404(unit_code: str) -> SurveyTarget:
     """The unit and its open wave, or the friendly 'not open' page."""
     target = find_open_target(unit_code)
     if target is None:
-        abort(404)
+        raise SurveyNotOpen
     return target
 
 

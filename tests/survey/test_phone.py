@@ -155,7 +155,19 @@ def test_unknown_unit_or_no_open_wave_gets_friendly_404(demo_client, unit_code):
     html = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "Không tìm thấy trang" in html
+    assert "không có đợt khảo sát nào đang mở" in html  # why, for a citizen
     assert "Traceback" not in html
+
+
+def test_a_back_office_404_does_not_speak_of_surveys(demo_client, login_as):
+    """An administrator's missing page is not blamed on a survey not open."""
+    from sipas.models import Role
+
+    login_as(demo_client, Role.admin)
+    html = demo_client.get("/admin/jobs/9999").get_data(as_text=True)
+    assert "Không tìm thấy trang" in html
+    assert "đợt khảo sát" not in html.split("<main", 1)[1]
+    assert "không còn nữa" in html
 
 
 def first_step_with(client, survey_page, questionnaire, predicate):

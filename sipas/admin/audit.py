@@ -64,7 +64,9 @@ ACTION_LABELS = {
     "export.xlsx": _l("Workbook downloaded"),
     "export.json": _l("JSON downloaded"),
     "report.pdf": _l("PDF report downloaded"),
-    "job.create": _l("Large file asked for (made in the background)"),
+    "job.create": _l(
+        "Work asked for in the background (a large file, import or results)"
+    ),
     "poster.pdf": _l("QR posters downloaded"),
     "device.create": _l("Kiosk registered"),
     "device.revoke": _l("Kiosk revoked"),

@@ -241,3 +241,10 @@ def test_a_refused_files_problems_are_counted_with_separators(demo_app):
     with demo_app.test_request_context(), force_locale("en"):
         said = import_outcome_text(ImportReport(rows=3000, bad_rows=1697), outcome)
         assert said == "Nothing was imported: 1,697 problems in the file."
+
+
+def test_a_surveyors_list_speaks_of_imports(demo_client, surveyor):
+    """A surveyor's background work is imports: the list says so, even empty."""
+    page = demo_client.get("/admin/jobs").get_data(as_text=True)
+    assert "Chưa nhập tệp lớn nào." in page
+    assert "tạo tệp" not in page

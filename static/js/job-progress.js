@@ -36,7 +36,11 @@
     // an import's report is drawn by the server: shown by loading the page again
     var reload = box.hasAttribute("data-job-reload");
     follow(box.getAttribute("data-job-progress"), function (state) {
-      if (state.finished && reload) { window.location.reload(); return true; }
+      // a failure is told by the page itself, with the way to ask again
+      if ((state.finished && reload) || state.status === "failed") {
+        window.location.reload();
+        return true;
+      }
       bar.max = Math.max(state.total, 1);
       if (state.counted) {
         bar.value = state.status === "done" ? bar.max : state.done;

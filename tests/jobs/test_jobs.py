@@ -288,6 +288,12 @@ def test_a_file_that_cannot_be_made_fails_in_words(demo_app, login_as):
     db.session.refresh(job)
     assert job.status is JobStatus.failed
     assert job.error == "Đợt khảo sát này chưa có phiếu nào trong phạm vi đã chọn."
+    # the page says it as an error, with the way back to ask again; no bar
+    page = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
+    told = r'class="error-summary" role="alert"[^>]*><p>Đợt khảo sát này'
+    assert re.search(told, page)
+    assert "Quay lại trang kết quả để yêu cầu lại" in page
+    assert "<progress" not in page
     page = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
     assert job.error in page
     assert not list(files.jobs_dir().iterdir())

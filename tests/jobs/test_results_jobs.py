@@ -347,7 +347,7 @@ def test_an_unexpected_error_is_told_as_results_not_as_a_file(large, login_as):
     _client, html, job = failed_page(large, login_as, RuntimeError("a bug"))
     told = vi(
         large,
-        "An error stopped the computation of these results %(n)d times. Try again "
+        "The results could not be computed after %(n)d tries. Try again "
         "later; if it fails again, tell the administrator.",
         n=1,
     )

@@ -129,13 +129,13 @@ def _error_message(kind: JobKind, tries: int) -> str:
     """Why a job was given up after ``tries`` unexpected errors."""
     if kind is JobKind.results:
         return _(
-            "An error stopped the computation of these results %(n)d times. Try "
-            "again later; if it fails again, tell the administrator.",
+            "The results could not be computed after %(n)d tries. Try again "
+            "later; if it fails again, tell the administrator.",
             n=tries,
         )
     return _(
-        "An error stopped this file %(n)d times. Ask for it again later; if "
-        "it fails again, tell the administrator.",
+        "The file could not be made after %(n)d tries. Ask for it again in a few "
+        "minutes; if it fails again, tell the administrator.",
         n=tries,
     )
 

@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak
 from sipas.i18n import format_percent
 from sipas.models import Wave, Weighting
 from sipas.questionnaire import Item, ItemType, Questionnaire
+from sipas.questionnaire.numbering import printed_code, question_numbers
 from sipas.reports.pdf_sections import design_sentences, level_name
 from sipas.reports.pdf_styles import count, markup, para
 from sipas.reports.wave_results import WaveResults
@@ -141,7 +142,8 @@ def options_text(item: Item, language: str) -> str:
 
 
 def _condition(item: Item, questionnaire: Questionnaire, language: str) -> str:
-    """ "Asked only when the answer to X is: …" for a conditional item."""
+    """ "Asked only when the answer to question 5 is: …" for a conditional item
+    (questions named by their number, as on the paper form)."""
     condition = item.show_if
     assert condition is not None  # noqa: S101  (callers check)
     asked = questionnaire.item(condition.item)
@@ -151,17 +153,28 @@ def _condition(item: Item, questionnaire: Questionnaire, language: str) -> str:
         if choice.code in condition.values
     ]
     return _(
-        "(Asked only when the answer to %(item)s is: %(answers)s.)",
-        item=condition.item,
+        "(Asked only when the answer to question %(number)s is: %(answers)s.)",
+        number=question_numbers(questionnaire)[condition.item],
         answers=", ".join(answers or condition.values),
     )
+
+
+def _item_heading(item: Item, number: int, language: str) -> str:
+    """ "Câu 6. wording [A1]" as paragraph markup: the number names a question,
+    as on the paper form; a criterion's code follows (the results name it)."""
+    heading = (
+        f"<b>{escape(_('Question %(number)s.', number=number))}</b> "
+        f"{escape(item.label.get_text(language))}"
+    )
+    code = printed_code(item)
+    return heading if code is None else f"{heading} [{escape(code)}]"
 
 
 def _item_lines(
     item: Item, questionnaire: Questionnaire, language: str, *, with_options: bool
 ) -> list[Flowable]:
-    label = escape(item.label.get_text(language))
-    lines: list[Flowable] = [markup(f"<b>{escape(item.code)}.</b> {label}", "item")]
+    number = question_numbers(questionnaire)[item.code]
+    lines: list[Flowable] = [markup(_item_heading(item, number, language), "item")]
     if item.show_if is not None:
         lines.append(para(_condition(item, questionnaire, language), "choices"))
     if item.choices and with_options:

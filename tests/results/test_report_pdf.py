@@ -473,3 +473,26 @@ def test_the_summary_draws_the_dashboards_charts_in_its_order(demo_app, tmp_path
     IMAGES.mkdir(parents=True, exist_ok=True)
     for page in range(1, 4):
         keep_page(pdf, page, f"summary-{page}.png")
+
+
+def test_the_questionnaire_appendix_names_questions_as_the_paper_form_does(
+    filled_wave, tmp_path
+):
+    """ "Câu 6. … [A1]", and a condition by the question's number: the item
+    codes of questions that are not criteria are internal."""
+    from sipas.questionnaire.numbering import question_numbers
+    from sipas.services.questionnaires import parsed
+
+    pdf = write(tmp_path, report_pdf(filled_wave, None, "vi"))
+    appendix = squeeze(pdf_text(pdf).split("Phụ lục 2", 1)[1])
+    questionnaire = parsed(filled_wave.questionnaire)
+    numbers = question_numbers(questionnaire)
+    first = questionnaire.criteria[0]
+    assert f"Câu {numbers[first.code]}. " in appendix
+    assert f"[{first.code}]" in appendix
+    hidden = [item for item in questionnaire.items if not item.is_criterion]
+    for item in hidden:
+        assert f"{item.code}." not in appendix, item.code
+    conditional = next(item for item in questionnaire.items if item.show_if)
+    asked = numbers[conditional.show_if.item]
+    assert f"Chỉ hỏi khi câu {asked} được trả lời" in appendix

@@ -15,7 +15,7 @@ from itertools import count
 
 from markupsafe import Markup, escape
 
-from sipas.reports.svg import FONT, GRID, INK, LINE, text_lines, wrap
+from sipas.reports.svg import CHAR, FONT, GRID, INK, LINE, text_lines, wrap
 from sipas.stats.compare import Standing
 
 #: Marks of a unit against its scope: (fill, stroke); shapes in `_marker`.
@@ -435,8 +435,10 @@ def trend_chart(
     width: float = 1000,
 ) -> Markup:
     """Lines across rounds, the strong series (SIPAS) with its intervals; each
-    line labelled at its end, round names wrapped under the axis."""
-    left, right = 56, width - min(190, 0.3 * width)
+    line labelled at its end, round names wrapped under the axis. The labels
+    get the room their words need (a phone's narrow chart gives up plot width)."""
+    labels = max((_label_width(one) for one in series), default=0.0)
+    left, right = 56, width - max(min(190, 0.3 * width), 40 + labels + 6)
     values = [v for s in series for p in s.points for v in (p if s.strong else p[:1])]
     low, high, step = zoomed_range(values)
     plot_top, plot_bottom = 16, 300
@@ -508,6 +510,15 @@ def _line(one: Series, x_of, y_of, colour: str, dash: str) -> str:
         )
     parts.append("</g>")
     return "".join(parts)
+
+
+#: Width of a bold character against CHAR, the average of a regular one.
+BOLD_WIDER = 1.2
+
+
+def _label_width(one: Series) -> float:
+    """About how wide a line's end label is drawn (bold for the strong line)."""
+    return len(one.end_text) * CHAR * (BOLD_WIDER if one.strong else 1.0)
 
 
 def _end_labels(ends, right, top, bottom) -> list[str]:

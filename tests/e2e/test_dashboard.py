@@ -141,6 +141,18 @@ def test_the_heat_map_draws_the_results_json(story_server, browser, output_dir):
     context.close()
 
 
+#: The texts of the charts shown that reach beyond their chart's drawing.
+CLIPPED_TEXTS = """() => [...document.querySelectorAll("figure.chart-figure svg")]
+  .filter(svg => svg.getBoundingClientRect().width > 0)
+  .flatMap(svg => {
+    const box = svg.viewBox.baseVal;
+    return [...svg.querySelectorAll("text")].filter(text => {
+      const drawn = text.getBBox();
+      return drawn.x < box.x - 1 || drawn.x + drawn.width > box.x + box.width + 1;
+    }).map(text => text.textContent);
+  })"""
+
+
 def test_a_phone_scrolls_the_charts_not_the_page(story_server, browser, output_dir):
     url, app = story_server
     context, page = admin_window(
@@ -149,6 +161,9 @@ def test_a_phone_scrolls_the_charts_not_the_page(story_server, browser, output_d
     page.goto(url + URL)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
+    # no chart's words run past its edge (a line's label at its end, a legend)
+    assert page.evaluate(CLIPPED_TEXTS) == []
+    assert page.locator("figure.chart-narrow svg.chart-trend").count() == 1
     page.screenshot(path=str(output_dir / "dashboard-360.png"))
     page.screenshot(path=str(output_dir / "dashboard-360-full.png"), full_page=True)
     for section in ("headline-title", "standing-title", "heat-title"):

@@ -88,11 +88,27 @@ def import_outcome_text(report: imports.ImportReport, outcome: dict) -> str:
     if report.file_error:
         return report.file_error
     if report.imported == 0 and outcome.get("error_count"):
+        count = outcome["error_count"]
+        decision = outcome.get("decision")
+        if decision == importing.DECIDED_VALID_ONLY:
+            return ngettext(
+                "%(count)s problem in the file; its valid rows were imported apart.",
+                "%(count)s problems in the file; its valid rows were imported apart.",
+                count,
+                count=format_number(count),
+            )
+        if decision == importing.DECIDED_NOTHING:
+            return ngettext(
+                "%(count)s problem in the file; nothing imported, as decided.",
+                "%(count)s problems in the file; nothing imported, as decided.",
+                count,
+                count=format_number(count),
+            )
         return ngettext(
             "Nothing was imported: %(count)s problem in the file.",
             "Nothing was imported: %(count)s problems in the file.",
-            outcome["error_count"],
-            count=format_number(outcome["error_count"]),
+            count,
+            count=format_number(count),
         )
     return str(imports.summary(report))
 
@@ -142,12 +158,15 @@ def job(job_id: int) -> ResponseReturnValue:
     """One job: its progress, updated by the page's script, then its download
     (an import: its report, and the decision when it found problems)."""
     found = job_or_404(job_id, current_user)
+    decision, followed_by = importing.decision_of(found)
     return render_template(
         "admin/jobs/job.html",
         job=found,
         state=job_state(found),
         report=importing.report_of(found),
         deciding=importing.awaits_decision(found, current_user),
+        decision=decision,
+        followed_by=followed_by,
     )
 
 

@@ -95,7 +95,8 @@ def import_job_decision(job_id: int) -> ResponseReturnValue:
         flash(_("Nothing was imported."), "info")
         return redirect(url_for("admin.job", job_id=job_id), code=303)
     if form.nothing.data:
-        importing.forget(source)
+        importing.decline(source)
+        db.session.commit()
         flash(_("Nothing was imported."), "info")
         return redirect(url_for("entry.import_responses"), code=303)
     job, is_new = importing.ask_valid_rows(source, current_user)

@@ -123,6 +123,18 @@ def test_a_bad_row_stores_nothing_and_the_report_names_row_and_column(
     assert stored_count(wave) == 98
     page = demo_client.get(f"/admin/jobs/{job.id}").get_data(as_text=True)
     assert "import-decision" not in page
+    # the check links to the import of its valid rows, and that one back, with
+    # the rows it left out
+    assert "Các dòng hợp lệ của tệp này đã được nhập:" in page
+    assert f'href="/admin/jobs/{valid.id}">xem lần nhập đó' in page
+    listed = demo_client.get("/admin/jobs").get_data(as_text=True)
+    assert "Tệp có 2 lỗi; các dòng hợp lệ đã được nhập riêng." in listed
+    imported = demo_client.get(f"/admin/jobs/{valid.id}").get_data(as_text=True)
+    assert "Các dòng không được nhập và lỗi của từng dòng" in imported
+    assert re.search(r'<td class="num">42</td><td><code>C1</code>', imported)
+    assert f'href="/admin/jobs/{job.id}">Lần kiểm tra tệp này' in imported
+    # a surveyor's rows wait for an administrator, who is shown where to accept
+    assert "Quản trị viên chấp nhận tệp trên trang các tệp đã nhập." in imported
 
 
 def test_import_nothing_forgets_the_file(demo_client, surveyor, questionnaire, wave):
@@ -140,6 +152,11 @@ def test_import_nothing_forgets_the_file(demo_client, surveyor, questionnaire, w
     )
     assert stored_count(wave) == 0
     assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 1
+    # the decision is told, on the page and in the list, unlike a file waiting
+    page = demo_client.get(f"/admin/jobs/{job.id}").get_data(as_text=True)
+    assert "Đã quyết định không nhập gì từ tệp này; tệp đã được xoá." in page
+    listed = demo_client.get("/admin/jobs").get_data(as_text=True)
+    assert "Tệp có 1 lỗi; đã quyết định không nhập gì." in listed
 
 
 def test_no_decision_is_offered_once_the_round_is_closed(

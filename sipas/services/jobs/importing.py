@@ -3,6 +3,7 @@ by a worker with progress, then stored, with the outcome, in one transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -44,7 +45,25 @@ def ask_valid_rows(source: Job, owner: User) -> tuple[Job, bool]:
     job, new = lifecycle.ask(JobKind.import_, owner, source.wave, parameters, valid)
     if new:
         job.file_name = source.file_name
+        _decided(source, DECIDED_VALID_ONLY, followed_by=job.id)
     return job, new
+
+
+#: What the owner of a checked file with problems decided (``outcome["decision"]``).
+DECIDED_VALID_ONLY, DECIDED_NOTHING = "valid_only", "nothing"
+
+
+def _decided(job: Job, decision: str, **details: object) -> None:
+    """Keep the owner's decision about ``job``'s file in its outcome."""
+    job.outcome = {**(job.outcome or {}), "decision": decision, **details}
+    db.session.flush()
+
+
+def decision_of(job: Job) -> tuple[str | None, int | None]:
+    """The decision taken about ``job``'s file, and the job that imported its
+    valid rows (None, None while none is taken)."""
+    outcome = job.outcome or {}
+    return outcome.get("decision"), outcome.get("followed_by")
 
 
 def awaits_decision(job: Job, user: User) -> bool:
@@ -75,6 +94,13 @@ def _undecided(job: Job) -> bool:
 def forget(job: Job) -> None:
     """Delete ``job``'s kept file: nothing more is imported from it."""
     files.remove_file(job)
+
+
+def decline(job: Job) -> None:
+    """Import nothing from ``job``'s file, as its owner decided: the file is
+    deleted and the decision kept."""
+    forget(job)
+    _decided(job, DECIDED_NOTHING)
 
 
 def source_file(job: Job) -> Path:
@@ -150,5 +176,11 @@ def report_of(job: Job) -> imports.ImportReport | None:
     if kept is None:
         return None
     errors = tuple(RowError(*error) for error in kept["errors"])
-    fields = {k: v for k, v in kept.items() if k not in ("errors", "error_count")}
+    fields = {k: v for k, v in kept.items() if k in REPORT_FIELDS}
     return imports.ImportReport(errors=errors, **fields)
+
+
+#: The outcome's keys that are fields of the report (besides its errors).
+REPORT_FIELDS = frozenset(
+    field.name for field in dataclasses.fields(imports.ImportReport)
+) - {"errors"}

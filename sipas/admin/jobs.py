@@ -3,7 +3,7 @@ with its progress (polled as JSON), and its file once made."""
 
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, send_file, url_for
+from flask import g, jsonify, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -158,6 +158,9 @@ def job(job_id: int) -> ResponseReturnValue:
     """One job: its progress, updated by the page's script, then its download
     (an import: its report, and the decision when it found problems)."""
     found = job_or_404(job_id, current_user)
+    if found.kind is JobKind.import_ and current_user.role is not Role.surveyor:
+        # shown under importing (a surveyor's own list of imports is there too)
+        g.nav_endpoint = "entry.import_responses"
     decision, followed_by = importing.decision_of(found)
     return render_template(
         "admin/jobs/job.html",

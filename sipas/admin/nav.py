@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -147,7 +147,8 @@ def admin_menu() -> list[MenuGroup]:
         for group in NAV_GROUPS
     ]
     groups = [(group, links) for group, links in groups if links]
-    endpoint = request.endpoint
+    # a page may say which area it belongs to (an import's job page: importing)
+    endpoint = g.get("nav_endpoint") or request.endpoint
     area = current_area(endpoint, [link for _, links in groups for link in links])
     menu = []
     for group, links in groups:

@@ -104,3 +104,31 @@ def test_surveyors_see_only_data_entry(demo_client, login_as):
     assert ("/admin/jobs", "page") in [
         (href, current) for href, current, _text in _nav(jobs_page, "sub-nav")[1]
     ]
+
+
+def test_an_import_is_shown_under_importing_a_download_under_results(
+    demo_client, login_as
+):
+    """A job's page belongs where it was asked for: an administrator's import
+    under "Nhập liệu", a download under "Kết quả"."""
+    from sipas.extensions import db
+    from sipas.models import JobKind
+    from sipas.services.jobs import lifecycle
+    from sipas.services.waves.lookup import wave_by_code
+
+    admin = login_as(demo_client, Role.admin)
+    wave = wave_by_code("demo")
+    made = {
+        kind: lifecycle.create(kind, admin, wave, {"language": "vi"}, 0).id
+        for kind in (JobKind.import_, JobKind.export)
+    }
+    db.session.commit()
+    for kind, group, tab in (
+        (JobKind.import_, "Nhập liệu", "Nhập phiếu từ tệp"),
+        (JobKind.export, "Kết quả", "Tệp tải về của tôi"),
+    ):
+        html = _page(demo_client, f"/admin/jobs/{made[kind]}")
+        _label, menu = _nav(html, "admin-nav")
+        assert [text for _href, current, text in menu if current] == [group]
+        _label, tabs = _nav(html, "sub-nav")
+        assert [text for _href, current, text in tabs if current] == [tab]

@@ -16,7 +16,7 @@ from sipas.files import MEDIA_TYPES
 from sipas.i18n import format_number
 from sipas.models import Job, JobKind, JobStatus, Role
 from sipas.services.audit import record_event
-from sipas.services.jobs import files, importing, lifecycle
+from sipas.services.jobs import files, importing, lifecycle, workers
 from sipas.services.jobs.lookup import job_or_404, visible_jobs
 from sipas.services.responses import imports
 from sipas.services.units.lookup import unit_by_code
@@ -28,6 +28,8 @@ JOB_OWNERS = (*READERS, Role.surveyor)
 def progress_text(job: Job) -> str:
     """How far ``job`` is, in words: "đã xử lý 42.000 / 100.000 phiếu"."""
     if job.status is JobStatus.queued:
+        if workers.seems_absent(job.created_at):
+            return workers.no_worker_text()
         return _("Waiting for a worker…")
     if job.status is JobStatus.failed:
         return job.error or _("The file could not be made.")

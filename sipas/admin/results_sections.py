@@ -17,7 +17,7 @@ from sipas.database import writes_next
 from sipas.extensions import db
 from sipas.i18n import current_language, format_number
 from sipas.models import Job, JobStatus, Unit, Wave
-from sipas.services.jobs import sections
+from sipas.services.jobs import sections, workers
 from sipas.services.jobs.queue import enqueue
 from sipas.services.results.dashboard import fingerprint
 
@@ -158,6 +158,8 @@ def section_state(job: Job) -> dict:
 def _state_text(job: Job) -> str:
     total = format_number(job.total)
     if job.status is JobStatus.queued:
+        if workers.seems_absent(job.created_at):
+            return workers.no_worker_text()
         return _(
             "Waiting for a worker to compute the results of %(n)s responses…", n=total
         )

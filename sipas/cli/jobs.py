@@ -15,6 +15,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from sipas.services.jobs import workers as workers_alive
 from sipas.services.jobs.queue import job_queue, prepare_pages_again, tidy_up
 
 jobs_cli = AppGroup("jobs", help="Background jobs (large downloads and reports).")
@@ -34,8 +35,10 @@ def worker_command(workers: int) -> None:
     # a process a script starts in the background (`make serve`, a test run) comes
     # with SIGINT ignored, and one sent while it tidied up was lost: it ran on.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    workers_alive.keep_marking(app)  # waiting jobs' pages tell a worker runs
     tidy_up()
-    huey = job_queue(current_app._get_current_object()).huey  # type: ignore[attr-defined]
+    huey = job_queue(app).huey
     prepare_pages_again()
     consumer = huey.create_consumer(workers=workers, worker_type="thread")
     consumer.run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -111,6 +112,11 @@ def test_large_scope_answers_with_the_progress_not_the_results(
     state = client.get(f"/admin/results/demo/section/{job.id}?unit=QN-HALONG")
     assert state.get_json()["finished"] is False
     assert state.get_json()["html"] is None
+    # still waiting minutes later with no worker marking that it runs: says so
+    job.created_at = clock.now() - timedelta(minutes=3)
+    db.session.commit()
+    state = client.get(f"/admin/results/demo/section/{job.id}?unit=QN-HALONG")
+    assert state.get_json()["text"].startswith("Chưa có máy xử lý nền nào")
 
 
 def test_the_workers_section_is_the_one_the_request_would_make(large, login_as):

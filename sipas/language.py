@@ -7,6 +7,7 @@ in the language of ``SIPAS_BABEL_DEFAULT_LOCALE`` (Vietnamese by default).
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,8 +49,9 @@ def gettext(message: str, **variables: Any) -> str:
 
 
 def number_text(value: float | int | None, digits: int, language: str) -> str:
-    """``value`` as ``language`` writes it: 12345.6 → "12.345,6" in Vietnamese."""
-    if value is None:
+    """``value`` as ``language`` writes it: 12345.6 → "12.345,6" in Vietnamese;
+    "–" for no value or an undefined one (NaN, infinity)."""
+    if value is None or not math.isfinite(value):
         return "–"
     from babel.numbers import format_decimal  # when first needed (as _catalog)
 
@@ -58,8 +60,9 @@ def number_text(value: float | int | None, digits: int, language: str) -> str:
 
 
 def percent_text(fraction: float | None, digits: int, language: str) -> str:
-    """A fraction as a percentage in ``language``: 0.8266 → "82,66%"."""
-    if fraction is None:
+    """A fraction as a percentage in ``language``: 0.8266 → "82,66%"; "–" for
+    no value or an undefined one."""
+    if fraction is None or not math.isfinite(fraction):
         return "–"
     return number_text(fraction * 100, digits, language) + "%"
 

@@ -3,49 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 import click
 from flask_babel import gettext as _
 
-from sipas.cli.common import fail
+from sipas.cli.common import StderrProgress, fail, why
 from sipas.extensions import db
 from sipas.i18n import format_number
 from sipas.services import backup
 from sipas.services.audit import record_event
 from sipas.services.backup import common
 
-if TYPE_CHECKING:
-    from click._termui_impl import ProgressBar
-
 
 def _fail(error: common.BackupError) -> NoReturn:
     fail(str(error.message))
 
 
-class PageProgress:
-    """A progress bar over the SQLite pages copied, made when the total is known."""
-
-    def __init__(self) -> None:
-        self.bar: ProgressBar[int] | None = None
-        self.copied = 0
-
-    def __call__(self, copied: int, total: int) -> None:
-        if self.bar is None:
-            self.bar = click.progressbar(
-                length=total,
-                label=_(
-                    "Copying %(pages)s pages of the SQLite database",
-                    pages=format_number(total),
-                ),
-            )
-            self.bar.__enter__()
-        self.bar.update(copied - self.copied)
-        self.copied = copied
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+def page_progress() -> StderrProgress:
+    """A bar over the SQLite pages copied."""
+    return StderrProgress(
+        lambda total: _(
+            "Copying %(pages)s pages of the SQLite database",
+            pages=format_number(total),
+        )
+    )
 
 
 def _describe(info: common.BackupInfo) -> str:
@@ -78,11 +60,19 @@ def _describe(info: common.BackupInfo) -> str:
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def backup_command(output: Path, force: bool) -> None:
     """Back up the whole database while the application keeps running."""
-    progress = PageProgress()
+    progress = page_progress()
     try:
         info = backup.create_backup(output, force=force, progress=progress)
     except common.BackupError as error:
         _fail(error)
+    except OSError as error:
+        fail(
+            _(
+                "%(path)s could not be written: %(reason)s",
+                path=output,
+                reason=why(error),
+            )
+        )
     finally:
         progress.close()
     _record("backup.create", output, info, size=info.size, responses=info.responses)

@@ -3,17 +3,23 @@ round or unit named on the command line."""
 
 from __future__ import annotations
 
+import errno
 import sys
-from collections.abc import Callable
-from typing import NoReturn
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from flask_babel import gettext as _
 
 from sipas.extensions import db
 from sipas.models import Unit, Wave
+from sipas.services.jobs.files import write_atomically
 from sipas.services.units.lookup import unit_by_code
 from sipas.services.waves.lookup import wave_by_code
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 #: ``-o/--output FILE``: the PDF file a command writes.
 pdf_output_option = click.option(
@@ -32,6 +38,64 @@ def language_option(what: str) -> Callable:
         default=None,
         help=f"Language of the {what} (vi or en); the default locale if not given.",
     )
+
+
+def write_output(path: Path, chunks: Iterable[bytes]) -> int:
+    """Write a command's file whole or not at all (a temporary file beside it,
+    renamed when complete: an interrupted command leaves the earlier file as it
+    was); the bytes written. A path that cannot be written ends the command with
+    a message."""
+    try:
+        return write_atomically(path, chunks)
+    except OSError as error:
+        fail(
+            _("%(path)s could not be written: %(reason)s", path=path, reason=why(error))
+        )
+
+
+def why(error: OSError) -> str:
+    """The reason of a failed file operation, in the user's language."""
+    reasons = {
+        errno.ENOENT: _("the folder does not exist"),
+        errno.EACCES: _("permission denied"),
+        errno.EPERM: _("permission denied"),
+        errno.ENOSPC: _("the disk is full"),
+        errno.EISDIR: _("it is a folder"),
+        errno.EROFS: _("the disk is read-only"),
+    }
+    return reasons.get(error.errno or 0, error.strerror or str(error))
+
+
+class StderrProgress:
+    """A progress bar on standard error (what a command prints as data stays
+    alone on standard output), drawn once the total is first known: nothing is
+    drawn for work that counts nothing. ``label`` words the total."""
+
+    def __init__(self, label: Callable[[int], str]) -> None:
+        self.label = label
+        self.bar: ProgressBar[int] | None = None
+        self.done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        """Hear that ``done`` of ``total`` are done."""
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=max(total, 1), label=self.label(total), file=sys.stderr
+            )
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        """End the bar's line, if one was drawn."""
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+    def __enter__(self) -> StderrProgress:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def fail(message: str) -> NoReturn:

@@ -77,7 +77,9 @@ def demo_command(n_responses: int, seed: int) -> None:
 def _add_synthetic_responses(wave: Wave, count: int, seed: int) -> None:
     """Fill the demo rounds, with a progress bar; one commit at the end."""
     total = count + round(count * rounds.PREVIOUS_SHARE)
-    with click.progressbar(length=total, label=_("Synthetic responses")) as bar:
+    with click.progressbar(
+        length=total, label=_("Synthetic responses"), file=sys.stderr
+    ) as bar:
         report = rounds.fill_demo_rounds(wave, count, seed, progress=bar.update)
     db.session.commit()
     click.echo(

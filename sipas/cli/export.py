@@ -8,9 +8,15 @@ from pathlib import Path
 import click
 from flask_babel import gettext as _
 
-from sipas.cli.common import fail, unit_or_fail, wave_or_fail
+from sipas.cli.common import (
+    StderrProgress,
+    fail,
+    unit_or_fail,
+    wave_or_fail,
+    write_output,
+)
 from sipas.extensions import db
-from sipas.files import open_private
+from sipas.i18n import format_number
 from sipas.services.audit import record_event
 from sipas.services.results import dashboard
 from sipas.services.results.design_syntax import READABLE, design_syntax
@@ -59,12 +65,26 @@ def export_command(
                 formats=", ".join(READABLE[syntax]).upper(),
             )
         )
+    if str(output) == "-":
+        fail(_("Give a file to write the export to (-o FILE)."))
+    script = output.with_suffix(SCRIPT_SUFFIX[syntax]) if syntax else None
+    if script == output:
+        fail(
+            _(
+                "The design's lines would overwrite the export: give the file a "
+                "name that does not end in %(suffix)s.",
+                suffix=output.suffix,
+            )
+        )
     wave = wave_or_fail(wave_code)
     root = None
     if unit_code:
         root = unit_or_fail(unit_code)
+    progress = StderrProgress(
+        lambda total: _("Writing %(n)s responses", n=format_number(total))
+    )
     try:
-        body = dashboard.export_file(wave, root, fmt)
+        body = dashboard.export_file(wave, root, fmt, progress)
     except WeightingError as error:
         fail(
             _(
@@ -75,8 +95,8 @@ def export_command(
         )
     except CalibrationError as error:
         fail(_("The weights cannot be calibrated: %(reason)s", reason=str(error)))
-    with open_private(output) as handle:
-        handle.writelines([body] if isinstance(body, bytes) else body)
+    with progress:
+        size = write_output(output, [body] if isinstance(body, bytes) else body)
     record_event(
         f"export.{fmt}",
         user=None,
@@ -89,19 +109,20 @@ def export_command(
         _(
             "%(path)s written (%(size)s bytes): %(format)s of survey round %(wave)s.",
             path=output,
-            size=output.stat().st_size,
+            size=format_number(size),
             format=fmt.upper(),
             wave=wave.code,
-        )
+        ),
+        err=True,
     )
-    if syntax:
-        _write_syntax(syntax, fmt, output)
+    if syntax and script is not None:
+        _write_syntax(syntax, fmt, output, script)
 
 
-def _write_syntax(language: str, fmt: str, output: Path) -> None:
-    """Print the design's lines and write them next to ``output``."""
+def _write_syntax(language: str, fmt: str, output: Path, script: Path) -> None:
+    """Print the design's lines (the data of the command's standard output) and
+    write them to ``script``, next to ``output``."""
     lines = design_syntax(language, fmt, output.name)
-    script = output.with_suffix(SCRIPT_SUFFIX[language])
-    script.write_text(lines + "\n", encoding="utf-8")
+    write_output(script, [(lines + "\n").encode()])
     click.echo(lines)
-    click.echo(_("%(path)s written.", path=script))
+    click.echo(_("%(path)s written.", path=script), err=True)

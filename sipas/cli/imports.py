@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from sipas.cli.common import wave_or_fail
+from sipas.cli.common import StderrProgress, fail, wave_or_fail, why
 from sipas.extensions import db
+from sipas.i18n import format_number
 from sipas.services.responses import imports
 
 
@@ -25,14 +26,35 @@ def import_command(wave_code: str, path: Path, valid_only: bool) -> None:
     """Check a file of responses (stats CSV or labelled XLSX) and store its rows;
     nothing is stored while any row is wrong, unless --valid-only."""
     wave = wave_or_fail(wave_code)
-    report = imports.import_file(
-        wave, path.name, path.read_bytes(), None, valid_only=valid_only
-    )
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        fail(_("%(path)s could not be read: %(reason)s", path=path, reason=why(error)))
+    with StderrProgress(
+        lambda total: _("Checking %(n)s rows", n=format_number(total))
+    ) as progress:
+        report = imports.import_file(
+            wave, path.name, data, None, valid_only=valid_only, progress=progress
+        )
     if report.file_error:
-        db.session.rollback()
-        click.echo(str(report.file_error), err=True)
-        sys.exit(1)
-    for error in report.errors:
+        fail(str(report.file_error))
+    _say_problems(report)
+    # with --valid-only, a file whose valid rows were all stored before is done
+    stored = report.ok or (valid_only and (report.valid or report.already))
+    if not stored:
+        fail(_refusal(report))
+    db.session.commit()
+    click.echo(str(imports.summary(report)))
+
+
+#: Problems printed one by one; the rest are counted (the web page shows 500).
+SHOWN_PROBLEMS = 50
+
+
+def _say_problems(report: imports.ImportReport) -> None:
+    """The file's first problems by row and column on standard error, then how
+    many more there are."""
+    for error in report.errors[:SHOWN_PROBLEMS]:
         click.echo(
             _(
                 "row %(row)s, column %(column)s: %(reason)s",
@@ -42,19 +64,37 @@ def import_command(wave_code: str, path: Path, valid_only: bool) -> None:
             ),
             err=True,
         )
-    stored = report.ok or (valid_only and report.valid)
-    if not stored:
-        db.session.rollback()
+    more = len(report.errors) - SHOWN_PROBLEMS
+    if more > 0:
         click.echo(
-            _(
-                "Nothing was imported: %(bad)s of %(rows)s rows have problems "
-                "(--valid-only stores the %(valid)s others).",
-                bad=report.bad_rows,
-                rows=report.rows,
-                valid=report.valid,
+            ngettext(
+                "… and %(count)s more problem.",
+                "… and %(count)s more problems.",
+                more,
+                count=format_number(more),
             ),
             err=True,
         )
-        sys.exit(1)
-    db.session.commit()
-    click.echo(str(imports.summary(report)))
+
+
+def _refusal(report: imports.ImportReport) -> str:
+    """Why nothing was stored, and what --valid-only would store."""
+    names = {
+        "bad": format_number(report.bad_rows),
+        "rows": format_number(report.rows),
+        "valid": format_number(report.valid),
+        "already": format_number(report.already),
+    }
+    if report.valid:
+        return _(
+            "Nothing was imported: %(bad)s of %(rows)s rows have problems "
+            "(--valid-only stores the %(valid)s others).",
+            **names,
+        )
+    if report.already:
+        return _(
+            "Nothing was imported: %(bad)s of %(rows)s rows have problems, and the "
+            "%(already)s others were imported before.",
+            **names,
+        )
+    return _("Nothing was imported: all %(rows)s rows have problems.", **names)

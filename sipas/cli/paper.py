@@ -14,9 +14,9 @@ from sipas.cli.common import (
     pdf_output_option,
     unit_or_fail,
     wave_or_fail,
+    write_output,
 )
 from sipas.extensions import db
-from sipas.files import write_private
 from sipas.questionnaire.serials import format_serial
 from sipas.services.paper.issuing import PaperFormsRefused, forms_pdf, issue_forms
 
@@ -41,10 +41,7 @@ def paper_command(
     except PaperFormsRefused as error:
         fail(error.message)
     path = Path(output)
-    try:
-        write_private(path, forms_pdf(forms, language))
-    except OSError as error:
-        fail(str(error))
+    write_output(path, [forms_pdf(forms, language)])
     # the serials count as issued only once their forms are printable
     db.session.commit()
     click.echo(

@@ -15,9 +15,9 @@ from sipas.cli.common import (
     pdf_output_option,
     unit_or_fail,
     wave_or_fail,
+    write_output,
 )
 from sipas.extensions import db
-from sipas.files import write_private
 from sipas.services.paper.posters import NoUnits, posters_pdf
 
 
@@ -65,10 +65,7 @@ def posters_command(
     except NoUnits:
         fail(_("This survey round has no units yet."))
     path = Path(output)
-    try:
-        write_private(path, batch.data)
-    except OSError as error:
-        fail(str(error))
+    write_output(path, [batch.data])
     db.session.commit()
     click.echo(
         ngettext(

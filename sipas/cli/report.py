@@ -15,9 +15,9 @@ from sipas.cli.common import (
     pdf_output_option,
     unit_or_fail,
     wave_or_fail,
+    write_output,
 )
 from sipas.extensions import db
-from sipas.files import write_private
 from sipas.services.audit import record_event
 from sipas.services.results.report import NoResponses, build_report
 
@@ -47,7 +47,7 @@ def report_command(
     except NoResponses:
         fail(_("This survey round has no response in this scope yet."))
     path = Path(output)
-    write_private(path, report.data)
+    write_output(path, [report.data])
     record_event(
         "report.pdf",
         user=None,

@@ -17,13 +17,18 @@ def _number(value: float | None) -> float | None:
 
 
 def _common(result: IndexResult | NodeResult, method: str) -> dict[str, Any]:
+    """An estimate's figures; all null with its index when that is undefined (an
+    overall index over a factor nobody answered has no standard error either)."""
     estimate = result.estimate
+    defined = _number(estimate.value) is not None
     row: dict[str, Any] = {
         "index": _number(estimate.value),
-        "se": _number(estimate.se),
+        "se": _number(estimate.se) if defined else None,
         "df": estimate.df,
-        "ci": [_number(result.interval.lower), _number(result.interval.upper)],
-        "deff": _number(estimate.deff),
+        "ci": [_number(result.interval.lower), _number(result.interval.upper)]
+        if defined
+        else [None, None],
+        "deff": _number(estimate.deff) if defined else None,
     }
     if result.interval.method != method:
         row["ci_method"] = str(result.interval.method)

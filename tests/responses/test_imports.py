@@ -426,10 +426,30 @@ def test_command_reports_errors_and_imports_nothing(
     )
     assert event.user_id is None
     assert event.details["imported"] == 1
-    # again: the valid row is there already, the other still wrong
+    # again: the valid row is there already, the other still wrong; the same
+    # command does what it did (idempotent), saying so
     result = runner.invoke(args=["sipas", "import", "demo", str(path), "--valid-only"])
-    assert result.exit_code == 1
+    assert result.exit_code == 0, result.output
+    assert "bỏ qua 1 đã có, 1 dòng lỗi" in result.output
     assert stored_count(wave) == 1
+    # without the flag, nothing new and a problem: refused, saying why
+    result = runner.invoke(args=["sipas", "import", "demo", str(path)])
+    assert result.exit_code == 1
+    assert "1 phiếu còn lại đã được nhập trước đó" in result.output
+
+
+def test_command_lists_the_first_problems_and_counts_the_rest(
+    wave, questionnaire, runner, tmp_path
+):
+    from sipas.cli.imports import SHOWN_PROBLEMS
+
+    path = tmp_path / "in.csv"
+    rows = [make_row(questionnaire, B2="0") for _ in range(SHOWN_PROBLEMS + 7)]
+    path.write_bytes(csv_file(rows))
+    result = runner.invoke(args=["sipas", "import", "demo", str(path)])
+    assert result.exit_code == 1
+    assert len(re.findall(r"cột B2", result.output)) == SHOWN_PROBLEMS
+    assert "… và 7 lỗi khác." in result.output
 
 
 def test_command_refuses_an_unknown_wave(demo_app, runner, tmp_path):

@@ -331,6 +331,53 @@ def test_cli_export_refuses_unknown_waves_and_units(
     assert not target.exists()
 
 
+def test_cli_export_cut_short_leaves_the_earlier_file_whole(
+    filled_wave, runner, tmp_path, monkeypatch
+):
+    """Interrupted half-way (Ctrl+C, a full disk, an error), the export leaves
+    the file that was there as it was, and no half of the new one."""
+    from sipas.services.results import dashboard
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / "out.csv"
+    target.write_bytes(b"the export of yesterday")
+
+    def cut_short(*_args, **_kwargs):
+        yield b"response_id,stratum\n"
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dashboard, "export_file", cut_short)
+    result = runner.invoke(args=["sipas", "export", "demo", "-o", str(target)])
+    assert result.exit_code == 1
+    assert "ổ đĩa đã đầy" in result.output
+    assert target.read_bytes() == b"the export of yesterday"
+    assert sorted(p.name for p in folder.iterdir()) == ["out.csv"]
+
+
+@pytest.mark.parametrize(
+    ("output", "said"),
+    [
+        ("nope/out.csv", "thư mục không tồn tại"),
+        ("-", "Hãy chỉ định tệp để ghi dữ liệu xuất"),
+        ("design.R", "sẽ ghi đè lên tệp dữ liệu xuất"),
+    ],
+)
+def test_cli_export_refuses_a_file_it_cannot_write_in_words(
+    filled_wave, runner, tmp_path, monkeypatch, output, said
+):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    result = runner.invoke(
+        args=["sipas", "export", "demo", "-o", output, "--design-syntax", "r"]
+    )
+    assert result.exit_code == 1
+    assert said in result.output
+    assert "Traceback" not in result.output
+    assert list(folder.iterdir()) == []
+
+
 def test_a_wave_without_responses_downloads_empty_files(admin_client):
     csv_file = admin_client.get("/admin/results/demo/download.csv")
     assert csv_file.status_code == 200

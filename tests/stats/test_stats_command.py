@@ -199,3 +199,22 @@ def test_a_file_broken_everywhere_lists_the_first_problems(runner, tmp_path):
     assert lines[0].startswith("Dòng 2, cột A1")
     assert "50" in lines[-1]
     assert "Traceback" not in result.output
+
+
+def test_an_index_over_a_factor_nobody_answered_is_undefined_throughout(
+    runner, tmp_path
+):
+    """Only A1 and A2 answered: the overall index (over five factors) has no
+    value, and so no standard error, interval or design effect; the table says
+    "–", never NaN."""
+    rows = "\n".join(
+        f"r{k},S{k % 2},P{k},{1 + k % 3},{4 + k % 2},{3 + k % 3},x" for k in range(8)
+    )
+    document = json.loads(run(runner, tmp_path, f"{HEADER}\n{rows}\n").output)
+    overall = document["overall"]
+    assert overall["index"] is None
+    assert (overall["se"], overall["ci"], overall["deff"]) == (None, [None, None], None)
+    table = run(runner, tmp_path, f"{HEADER}\n{rows}\n", "--format", "table").output
+    assert "NaN" not in table
+    sipas = next(line for line in table.splitlines() if line.startswith("SIPAS"))
+    assert "–" in sipas

@@ -105,15 +105,17 @@ def import_file(
     user: User | None,
     *,
     valid_only: bool = False,
+    progress: RowsChecked | None = None,
 ) -> ImportReport:
     """Check a CSV/XLSX file of responses for ``wave`` and store its rows.
 
     Nothing is stored while any row is wrong, unless ``valid_only``: then the
     rows without problems are (never when the header itself is wrong). Rows whose
     response_id is already stored count as already imported. Surveyors may only
-    import rows of units within their scope. The caller commits.
+    import rows of units within their scope. ``progress`` hears how far the
+    check is. The caller commits.
     """
-    checked = check_file(wave, filename, data, user)
+    checked = check_file(wave, filename, data, user, progress)
     return store_checked_file(wave, filename, data, user, checked, valid_only)
 
 

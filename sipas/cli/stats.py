@@ -140,6 +140,12 @@ def _adjust_weights(
     return replace(data, weights=trimmed)
 
 
+def _names_no_file(code_or_path: str) -> bool:
+    """True when ``code_or_path`` is neither a file nor a questionnaire found by
+    its code (resolve_questionnaire failed on a file that is not there)."""
+    return not Path(code_or_path).exists()
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
@@ -151,7 +157,8 @@ def _fail(message: str) -> NoReturn:
     "--questionnaire",
     "questionnaire_ref",
     required=True,
-    help="Questionnaire code (stored or shipped) or YAML path.",
+    help="Questionnaire code or YAML path (under `flask sipas`, also the "
+    "questionnaires stored in the database).",
 )
 @click.option(
     "--ci",
@@ -159,15 +166,21 @@ def _fail(message: str) -> NoReturn:
     default="logit",
     type=click.Choice([m.value for m in CiMethod]),
     show_default=True,
+    help="How the criteria's intervals are made (as R's svyciprop).",
 )
 @click.option(
-    "--level", default=0.95, type=click.FloatRange(0.5, 0.999), show_default=True
+    "--level",
+    default=0.95,
+    type=click.FloatRange(0.5, 0.999),
+    show_default=True,
+    help="Confidence level of the intervals.",
 )
 @click.option(
     "--lonely-psu",
     default="adjust",
     type=click.Choice([m.value for m in LonelyPsu]),
     show_default=True,
+    help="What a stratum with one PSU adds to the variance (R's survey.lonely.psu).",
 )
 @click.option("--by", default=None, help="Column whose values are domains.")
 @click.option("--unweighted", is_flag=True, help="Give every row weight 1.")
@@ -196,6 +209,7 @@ def _fail(message: str) -> NoReturn:
     default="json",
     type=click.Choice(["json", "table"]),
     show_default=True,
+    help="json: the document of DESIGN §5; table: a readable table.",
 )
 def stats_command(
     file: str,
@@ -214,6 +228,15 @@ def stats_command(
     try:
         questionnaire = resolve_questionnaire(questionnaire_ref)
     except QuestionnaireError as error:
+        if _names_no_file(questionnaire_ref):
+            _fail(
+                _(
+                    "No questionnaire has the code “%(code)s” (looked for in "
+                    "%(folder)s), and there is no file by that name.",
+                    code=questionnaire_ref,
+                    folder=setting("QUESTIONNAIRE_DIR") or SHIPPED_QUESTIONNAIRES,
+                )
+            )
         _fail(str(error))
     criteria = [item.code for item in questionnaire.criteria]
     try:

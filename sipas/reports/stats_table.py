@@ -32,7 +32,8 @@ def _row(code: str, label: str, result: IndexResult | NodeResult) -> str:
     deff = format_number(estimate.deff, 2) if estimate.deff is not None else "–"
     code = _clip(code, CODE_WIDTH - 1)
     return (
-        f"{code:<{CODE_WIDTH}}{_clip(label):<{LABEL_WIDTH}} {estimate.n:>7} "
+        f"{code:<{CODE_WIDTH}}{_clip(label):<{LABEL_WIDTH}} "
+        f"{format_number(estimate.n):>7} "
         f"{format_percent(estimate.value):>8} {ci:>20} "
         f"{format_percent(estimate.se):>7} {deff:>6}"
         f"{' *' if _is_small(result) else ''}"
@@ -71,12 +72,12 @@ def render_table(analysis: Analysis, questionnaire: Questionnaire) -> str:
     options = analysis.options
     level = format_percent(options.level, 0)
     header = _(
-        "%(rows)s responses · %(strata)d strata · %(psus)d PSUs · %(df)d degrees of "
+        "%(rows)s responses · %(strata)s strata · %(psus)s PSUs · %(df)s degrees of "
         "freedom · %(level)s intervals (%(method)s) · lonely PSU: %(lonely)s",
         rows=format_number(analysis.n_rows),
-        strata=analysis.design.n_strata,
-        psus=analysis.design.n_psus,
-        df=analysis.df,
+        strata=format_number(analysis.design.n_strata),
+        psus=format_number(analysis.design.n_psus),
+        df=format_number(analysis.df),
         level=level,
         method=str(options.ci_method),
         lonely=str(options.lonely_psu),

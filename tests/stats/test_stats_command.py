@@ -218,3 +218,14 @@ def test_an_index_over_a_factor_nobody_answered_is_undefined_throughout(
     assert "NaN" not in table
     sipas = next(line for line in table.splitlines() if line.startswith("SIPAS"))
     assert "–" in sipas
+
+
+def test_an_unknown_questionnaire_is_named_in_words(runner, tmp_path):
+    path = tmp_path / "file.csv"
+    path.write_text(f"{HEADER}\nr1,S1,P1,2,4,4,x\n", encoding="utf-8")
+    result = runner.invoke(
+        args=["sipas", "stats", str(path), "--questionnaire", "nope"]
+    )
+    assert result.exit_code == 1
+    assert "Không có phiếu khảo sát nào mang mã “nope”" in result.output
+    assert "Errno" not in result.output

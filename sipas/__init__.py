@@ -11,14 +11,16 @@ if TYPE_CHECKING:  # imported by create_app: `sipas-stats` runs without Flask
 
 __version__ = "0.1.0"
 
-# NumPy asks the kernel for huge pages on every array of 4 MB or more, and where the
-# kernel then compacts memory at the page fault (transparent huge pages "madvise",
-# the usual default) a million-response computation spent 1-3 s of system time on
-# it, at random: the results of a 1M round 14.4 -> 16.9 s, `sipas-stats` on a 1M-row
-# file 0.57 -> 1.5 s (benchmarks/huge_pages.py). Read when numpy is imported, which
-# comes after this package in every command, server and worker; a value set
-# outside is kept.
+# Large arrays are allocated so that the kernel's time stays small and steady. NumPy
+# asks for huge pages on every array of 4 MB or more, and where the kernel then
+# compacts memory at the page fault (transparent huge pages "madvise", the usual
+# default) the results of a 1M round took 17.4 s instead of 15.4 s; Arrow's own
+# allocator (jemalloc) gave pages back and took them again, `sipas-stats` on a
+# 1M-row file 0.65-1.3 s instead of 0.66-0.70 s (benchmarks/allocators.py). Both
+# are read when the library is first imported, which comes after this package in
+# every command, server and worker; a value set outside is kept.
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
-"""What numpy's transparent huge pages cost: the same work with NUMPY_MADVISE_HUGEPAGE=1
-(numpy's default on Linux 4.6 and newer, and this project's before `sipas/__init__.py`
-set 0) and with 0 (the project's default now), in turns, each run a fresh process.
+"""What the allocators of large arrays cost: the same work as before (NumPy asking
+for transparent huge pages, NUMPY_MADVISE_HUGEPAGE=1, its default on Linux 4.6 and
+newer; Arrow's own jemalloc, ARROW_DEFAULT_MEMORY_POOL=jemalloc) and as now
+(`sipas/__init__.py` sets 0 and "system"), in turns, each run a fresh process.
 
 (a) `sipas-stats` on a stats CSV of ``--rows`` rows (bench_stats' synthetic data:
     34 strata, 250 PSUs, 22 criteria);
@@ -9,11 +10,11 @@ set 0) and with 0 (the project's default now), in turns, each run a fresh proces
     of `benchmarks/big_wave.py`.
 
 Each line gives the median wall seconds and the median system seconds of the
-process (the kernel's work: page faults, and compaction for huge pages), and the
-slowest run: with huge pages asked for, the kernel's compaction comes at random.
+process (the kernel's work: page faults, compaction for huge pages, pages handed
+back and taken again), and the slowest run: that work comes at random.
 
-    .venv/bin/python benchmarks/huge_pages.py [--rows 1000000] [--repeat 5]
-    SIPAS_DATABASE_URL=sqlite:////tmp/r1m.db .venv/bin/python benchmarks/huge_pages.py
+    .venv/bin/python benchmarks/allocators.py [--rows 1000000] [--repeat 5]
+    SIPAS_DATABASE_URL=sqlite:////tmp/r1m.db .venv/bin/python benchmarks/allocators.py
 """
 
 from __future__ import annotations
@@ -42,25 +43,30 @@ with app.test_request_context():
 """
 
 
-def timed(command: list[str], huge_pages: str) -> tuple[float, float]:
-    """Wall and system seconds of one run of ``command`` with the given setting."""
-    wall, _, system = child_run(
-        command, {**os.environ, "NUMPY_MADVISE_HUGEPAGE": huge_pages}
-    )
+#: The environment of each side: before this project chose, and now.
+SETTINGS = {
+    "before": {"NUMPY_MADVISE_HUGEPAGE": "1", "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"},
+    "after": {"NUMPY_MADVISE_HUGEPAGE": "0", "ARROW_DEFAULT_MEMORY_POOL": "system"},
+}
+
+
+def timed(command: list[str], side: str) -> tuple[float, float]:
+    """Wall and system seconds of one run of ``command`` on one side."""
+    wall, _, system = child_run(command, {**os.environ, **SETTINGS[side]})
     return wall, system
 
 
 def compare(name: str, command: list[str], repeat: int) -> None:
-    """Run ``command`` ``repeat`` times with each setting, in turns, and print both."""
-    runs: dict[str, list[tuple[float, float]]] = {"1": [], "0": []}
+    """Run ``command`` ``repeat`` times on each side, in turns, and print both."""
+    runs: dict[str, list[tuple[float, float]]] = {side: [] for side in SETTINGS}
     for _ in range(repeat):
-        for setting, times in runs.items():
-            times.append(timed(command, setting))
-    for setting, label in (("1", "huge pages (before)"), ("0", "none (after)")):
-        walls = [wall for wall, _ in runs[setting]]
-        systems = [system for _, system in runs[setting]]
+        for side, times in runs.items():
+            times.append(timed(command, side))
+    for side, times in runs.items():
+        walls = [wall for wall, _ in times]
+        systems = [system for _, system in times]
         print(
-            f"{name:<28} {label:<20} wall {statistics.median(walls):6.2f} s"
+            f"{name:<28} {side:<7} wall {statistics.median(walls):6.2f} s"
             f"  system {statistics.median(systems):5.2f} s"
             f"  slowest {max(walls):6.2f} s",
             flush=True,

@@ -24,7 +24,8 @@ from sipas.services.synthetic import rounds
     type=click.IntRange(0),
     show_default=True,
     help="Synthetic responses of this year's demo round (last year's gets 70 % "
-    "as many); 0 for none. A second run with the same seed adds nothing.",
+    "as many when it is made); 0 for none. A second run with the same seed adds "
+    "nothing; with more responses it adds the difference to this year's round only.",
 )
 @click.option(
     "--seed",

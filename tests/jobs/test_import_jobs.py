@@ -107,6 +107,13 @@ def test_a_bad_row_stores_nothing_and_the_report_names_row_and_column(
     assert re.search(r'<td class="num">72</td><td><code>unit</code>', page)
     assert "Chưa nhập dữ liệu nào: tệp có 2 lỗi." in page
     assert "Chỉ nhập 98 dòng hợp lệ" in page
+    # the problems read in the language of whoever opens the report
+    assert "Câu trả lời theo thang đo phải là 1 đến 5" in page
+    demo_client.set_cookie(demo_client.application.config["LANGUAGE_COOKIE"], "en")
+    english = demo_client.get(f"/admin/jobs/{job.id}").get_data(as_text=True)
+    assert "A scale answer is 1 to 5, 9 (not applicable) or empty." in english
+    assert "thang đo" not in english
+    demo_client.set_cookie(demo_client.application.config["LANGUAGE_COOKIE"], "vi")
     token = CSRF_PATTERN.search(page).group(1)
     decided = demo_client.post(
         f"/entry/import/jobs/{job.id}", data={"csrf_token": token, "valid_only": "1"}

@@ -7,10 +7,11 @@ import dataclasses
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 
 from sipas.extensions import db
 from sipas.files import OWNER_ONLY
+from sipas.language import current_language
 from sipas.models import Job, JobKind, JobStatus, User, Wave, WaveStatus
 from sipas.services.jobs import files, lifecycle
 from sipas.services.responses import imports
@@ -151,8 +152,8 @@ def finished(job_id: int) -> None:
 
 
 def outcome(report: imports.ImportReport) -> dict:
-    """What is kept of ``report``: its counts and the first problems, in words of
-    the language current at the call."""
+    """What is kept of ``report``: its counts and the first problems, worded in
+    each language of the site."""
     return {
         "rows": report.rows,
         "imported": report.imported,
@@ -161,13 +162,40 @@ def outcome(report: imports.ImportReport) -> dict:
         "valid": report.valid,
         "waiting": report.waiting,
         "batch_id": report.batch_id,
-        "file_error": str(report.file_error) if report.file_error else None,
+        "file_error": _in_each_language(report.file_error)
+        if report.file_error
+        else None,
         "error_count": len(report.errors),
         "errors": [
-            [error.row, error.column, str(error.message)]
+            [error.row, error.column, _in_each_language(error.message)]
             for error in report.errors[:KEPT_ERRORS]
         ],
     }
+
+
+def _in_each_language(message: object) -> dict[str, str]:
+    """``message`` in each language of the site (a lazy text is worded again in
+    each), so that the report reads in the language of whoever opens it."""
+    before = g.get("sipas_job_language")
+    texts = {}
+    try:
+        for language in current_app.config["LANGUAGES"]:
+            with lifecycle.speaking(language):
+                texts[language] = str(message)
+    finally:
+        if before is None:
+            g.pop("sipas_job_language", None)
+        else:
+            g.sipas_job_language = before
+    return texts
+
+
+def _in_current_language(kept: str | dict[str, str] | None) -> str | None:
+    """A kept text in the reader's language (a report kept before reports were
+    kept in every language is in the one it was made in)."""
+    if not isinstance(kept, dict):
+        return kept
+    return kept.get(current_language()) or next(iter(kept.values()), None)
 
 
 def report_of(job: Job) -> imports.ImportReport | None:
@@ -175,8 +203,12 @@ def report_of(job: Job) -> imports.ImportReport | None:
     kept = job.outcome
     if kept is None:
         return None
-    errors = tuple(RowError(*error) for error in kept["errors"])
+    errors = tuple(
+        RowError(row, column, _in_current_language(message) or "")
+        for row, column, message in kept["errors"]
+    )
     fields = {k: v for k, v in kept.items() if k in REPORT_FIELDS}
+    fields["file_error"] = _in_current_language(fields.get("file_error"))
     return imports.ImportReport(errors=errors, **fields)
 
 

@@ -587,3 +587,15 @@ def test_unreadable_files_are_refused_whole(wave, name, data):
     report = run(wave, data, name=name)
     assert report.file_error
     assert report.imported == 0
+
+
+def test_a_file_with_a_header_and_no_rows_is_refused_in_words(
+    wave, questionnaire, runner, tmp_path
+):
+    """As an empty file is: "Imported 0" would read as if something had worked."""
+    path = tmp_path / "in.csv"
+    path.write_bytes(csv_file([make_row(questionnaire)]).split(b"\n", 1)[0] + b"\n")
+    result = runner.invoke(args=["sipas", "import", "demo", str(path)])
+    assert result.exit_code == 1
+    assert "Tệp không có dòng dữ liệu nào." in result.output
+    assert stored_count(wave) == 0

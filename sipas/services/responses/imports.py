@@ -152,6 +152,8 @@ def check_file(
         )
     except FileError as error:
         return _refused(error.args[0])
+    if not plan.rows and not plan.bad_rows and not plan.header_broken:
+        return _refused(_l("The file has no data rows."))
     errors = list(plan.errors)
     fresh, already, elsewhere = _split_stored(wave, plan.rows)
     errors.extend(elsewhere)

@@ -90,29 +90,30 @@ def import_outcome_text(report: imports.ImportReport, outcome: dict) -> str:
     if report.file_error:
         return report.file_error
     if report.imported == 0 and outcome.get("error_count"):
-        count = outcome["error_count"]
-        decision = outcome.get("decision")
-        if decision == importing.DECIDED_VALID_ONLY:
-            return ngettext(
-                "%(count)s problem in the file; its valid rows were imported apart.",
-                "%(count)s problems in the file; its valid rows were imported apart.",
-                count,
-                count=format_number(count),
-            )
-        if decision == importing.DECIDED_NOTHING:
-            return ngettext(
-                "%(count)s problem in the file; nothing imported, as decided.",
-                "%(count)s problems in the file; nothing imported, as decided.",
-                count,
-                count=format_number(count),
-            )
-        return ngettext(
-            "Nothing was imported: %(count)s problem in the file.",
-            "Nothing was imported: %(count)s problems in the file.",
-            count,
-            count=format_number(count),
-        )
+        return _refused_text(outcome["error_count"], outcome.get("decision"))
     return str(imports.summary(report))
+
+
+def _refused_text(count: int, decision: str | None) -> str:
+    """What a file with ``count`` problems led to: nothing yet, the decision to
+    import nothing, or its valid rows imported by another job."""
+    shown = format_number(count)
+    if decision == importing.DECIDED_VALID_ONLY:
+        return _(
+            "Problems in the file: %(count)s; its valid rows were imported apart.",
+            count=shown,
+        )
+    if decision == importing.DECIDED_NOTHING:
+        return _(
+            "Problems in the file: %(count)s; nothing imported, as decided.",
+            count=shown,
+        )
+    return ngettext(
+        "Nothing was imported: %(count)s problem in the file.",
+        "Nothing was imported: %(count)s problems in the file.",
+        count,
+        count=shown,
+    )
 
 
 def is_counted(job: Job) -> bool:

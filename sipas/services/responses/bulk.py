@@ -8,7 +8,8 @@ more than the database's own work, so rows go to the driver as plain tuples:
   sequence; SQLite: after the largest id, inside the writing transaction), so
   answer rows need no query to find their response;
 - values pass through each column's own SQLAlchemy bind processor, a column at a
-  time, so they are stored exactly as a Core insert stores them;
+  time, so they are stored exactly as a Core insert stores them; a caller that
+  makes its batches in another thread binds them there too (``driver_rows``);
 - on PostgreSQL the rows are streamed with ``COPY … FROM STDIN``; elsewhere one
   ``executemany`` of tuples;
 - answers travel as JSON objects, one or two per response (``packed_answers``),
@@ -35,6 +36,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -168,24 +170,55 @@ def chunk_rows(count: int) -> int:
     return SQLITE_CHUNK
 
 
-def insert_responses(columns: Mapping[str, Sequence[object]]) -> list[int]:
-    """Insert responses given column by column (name → one value per response);
-    columns left out take their Python default. Returns the new ids, in order."""
-    ids = allocate_ids(len(next(iter(columns.values()))))
-    insert_columns(Response.__table__, {"id": ids, **columns})
+def insert_responses(columns: Mapping[str, Sequence[object]] | DriverRows) -> list[int]:
+    """Insert responses given column by column (name → one value per response, or
+    :func:`driver_rows` made beforehand); columns left out take their Python
+    default. Returns the new ids, in order."""
+    if isinstance(columns, DriverRows):
+        rows = columns
+    else:
+        rows = driver_rows(Response.__table__, columns, dialect())
+    ids = allocate_ids(rows.size)
+    _insert(rows.table, {"id": list(ids), **rows.columns})
     return ids
 
 
 def insert_columns(table: sa.Table, columns: Mapping[str, Sequence[object]]) -> None:
     """Insert rows into ``table`` given column by column; columns left out take
     their Python default (the database's when they have none)."""
+    rows = driver_rows(table, columns, dialect())
+    _insert(rows.table, rows.columns)
+
+
+@dataclass(frozen=True)
+class DriverRows:
+    """Rows of ``table`` column by column, each value as the driver takes it."""
+
+    table: sa.Table
+    #: Column name → one driver value per row (the Python defaults filled in).
+    columns: dict[str, list[object]]
+    #: How many rows.
+    size: int
+
+
+def driver_rows(
+    table: sa.Table, columns: Mapping[str, Sequence[object]], on: sa.Dialect
+) -> DriverRows:
+    """``columns`` (name → one value per row) as the driver of dialect ``on``
+    takes them, the Python defaults of the columns left out filled in. Reads
+    nothing from the database or the session: it may run in another thread, beside
+    the database's work on the rows before (sipas/ahead.py)."""
     size = len(next(iter(columns.values())))
-    bound = {name: _bound(table.c[name], values) for name, values in columns.items()}
+    bound = {name: _bound(table.c[name], given, on) for name, given in columns.items()}
     for column in table.columns:
         if column.name not in bound and column.default is not None:
-            # one value for every row, bound once
-            bound[column.name] = _bound(column, [_default(column)]) * size
-    _insert(table, bound)
+            bound[column.name] = _bound(column, [_default(column)], on) * size
+    return DriverRows(table, bound, size)
+
+
+def dialect() -> sa.Dialect:
+    """The dialect of the session's database (for :func:`driver_rows`)."""
+    return db.session.get_bind().dialect
 
 
 #: A response's answers for :func:`insert_answers`: its id, its single answers as
@@ -280,13 +313,17 @@ def _default(column: sa.Column) -> object:
     return default.arg  # type: ignore[union-attr]
 
 
-def _bound(column: sa.Column, values: Sequence[object]) -> list[object]:
-    """``values`` as the driver receives them for ``column``."""
-    dialect = db.session.get_bind().dialect
+def _bound(column: sa.Column, values: Sequence[object], on: sa.Dialect) -> list[object]:
+    """``values`` as the driver of dialect ``on`` receives them for ``column``: a
+    value the whole column repeats (the same object) is processed once, bytes go
+    as they are (both drivers store them as the processor's wrapper would)."""
     # the dialect's own type (SQLite's DATETIME writes its text form)
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
+    process = column.type.dialect_impl(on).bind_processor(on)
+    if process is None or isinstance(column.type, sa.LargeBinary):
         return list(values)
+    first = values[0] if len(values) else None
+    if first is not None and all(value is first for value in values):
+        return [process(first)] * len(values)
     return [None if value is None else process(value) for value in values]
 
 

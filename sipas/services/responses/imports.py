@@ -289,7 +289,6 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
     (sipas/services/responses/bulk.py), a chunk at a time: no query per row, and
     on SQLite each next chunk judged and encoded in another thread while SQLite
     spreads the answers of the one before (sipas/ahead.py)."""
-    judge = _Judge(wave)
     fixed = {
         "wave_id": wave.id,
         "questionnaire_id": wave.questionnaire_id,
@@ -299,6 +298,7 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
         "entered_by_id": user.id if user is not None else None,
         "submitted_at": utcnow(),
     }
+    judge = _Judge(wave, fixed)
     size = bulk.chunk_rows(len(rows))
     chunks = [rows[at : at + size] for at in range(0, len(rows), size)]
     # a file in one chunk (PostgreSQL, or a small file) has its answers packed as
@@ -306,8 +306,6 @@ def _store(wave: Wave, rows: list[ParsedRow], user: User | None, batch) -> int:
     make = partial(judge.columns, packed_now=len(chunks) > 1)
     with bulk.indexes_built_after(len(rows)), MadeAhead(make, chunks) as made:
         for columns, answers in made:
-            count = len(columns["uuid"])
-            columns.update({name: [value] * count for name, value in fixed.items()})
             ids = bulk.insert_responses(columns)
             packed = zip(ids, answers, strict=True)
             bulk.insert_answers(((k, *texts) for k, texts in packed), made.start_next)
@@ -324,7 +322,10 @@ class _Judge:
     Its :meth:`columns` run in another thread: nothing there reads the database
     or the ORM (what it needs of the wave is read here)."""
 
-    def __init__(self, wave: Wave) -> None:
+    def __init__(self, wave: Wave, fixed: dict[str, object]) -> None:
+        #: The columns every row shares.
+        self.fixed = fixed
+        self.dialect = bulk.dialect()
         self.questionnaire = parsed(wave.questionnaire)
         self.counts_unaccepted = wave.counts_unaccepted_imports
         self.multiple = [
@@ -338,10 +339,10 @@ class _Judge:
 
     def columns(
         self, rows: list[ParsedRow], packed_now: bool = True
-    ) -> tuple[dict[str, list], Iterable[bulk.AnswerObjects]]:
-        """The response columns that vary by row (the quality verdict, criteria
-        masks and packed choices of each), and the rows' answers packed (now, or
-        as they are read)."""
+    ) -> tuple[bulk.DriverRows, Iterable[bulk.AnswerObjects]]:
+        """The rows' response columns as the driver takes them (the quality
+        verdict, criteria masks and packed choices of each, and the columns all
+        share), and the rows' answers packed (now, or as they are read)."""
         verdicts = [self.values(row) for row in rows]
         masks = [criteria_masks(self.questionnaire, row.answers) for row in rows]
         columns: dict[str, list] = {
@@ -351,9 +352,11 @@ class _Judge:
             "criteria_satisfied": [satisfied for _, satisfied in masks],
             "choice_codes": pack_many(self.layout, [row.answers for row in rows]),
             **{name: [v[name] for v in verdicts] for name in verdicts[0]},
+            **{name: [value] * len(rows) for name, value in self.fixed.items()},
         }
+        driver = bulk.driver_rows(Response.__table__, columns, self.dialect)
         answers = bulk.answer_objects((row.answers for row in rows), self.multiple)
-        return columns, list(answers) if packed_now else answers
+        return driver, list(answers) if packed_now else answers
 
     def values(self, row: ParsedRow) -> dict:
         """The quality columns of ``row``."""

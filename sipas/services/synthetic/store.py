@@ -68,11 +68,14 @@ def add_responses(
     context = _Context.of(fill)
     sizes = [min(BATCH, fill.count - start) for start in range(0, fill.count, BATCH)]
     added: list[uuid.UUID] = []
+    # a wave with no responses yet has none of the drawn ones (its UUIDs are drawn
+    # from its own seed): nothing to look up before each batch
+    earlier = _stored(fill.wave) > 0
     # the next batch is drawn while SQLite spreads this one's answers, which takes
     # longer and lets the interpreter go: the same draws, on the second core
     with MadeAhead(partial(context.batch, rng), sizes) as batches:
-        for number, (columns, answers) in enumerate(batches):
-            new = insert_new(columns, answers, batches.start_next)
+        for number, (uuids, rows, answers) in enumerate(batches):
+            new = insert_new(uuids, rows, answers, batches.start_next, earlier)
             added += new
             if progress:
                 progress(len(answers))
@@ -114,6 +117,8 @@ class _Context:
     floors: dict[Channel, float | None]
     #: Where each choice answer goes in a response's packed choices.
     layout: ChoiceLayout
+    #: The database's dialect, whose driver takes the drawn values.
+    dialect: sa.Dialect
 
     @classmethod
     def of(cls, fill: Fill) -> _Context:
@@ -144,13 +149,15 @@ class _Context:
                 for c in Channel
             },
             layout=choice_layout(questionnaire),
+            dialect=bulk.dialect(),
         )
 
     def batch(
         self, rng: np.random.Generator, size: int
-    ) -> tuple[dict[str, list], list[tuple[str, str | None]]]:
-        """``size`` responses, column by column, and their answers as
-        ``bulk.insert_answers`` takes them (no database: drawn in another thread)."""
+    ) -> tuple[list[uuid.UUID], bulk.DriverRows, list[tuple[str, str | None]]]:
+        """``size`` responses: their UUIDs, their columns as the driver takes them,
+        and their answers as ``bulk.insert_answers`` takes them (no database: drawn
+        in another thread)."""
         model = self.fill.model
         unit = rng.choice(len(self.unit_ids), size=size, p=self.unit_shares)
         rural = self.drawer.rural[unit]
@@ -193,7 +200,8 @@ class _Context:
             ),
             "choice_codes": pack_columns(self.layout, answers.single, answers.multiple),
         }
-        return columns, answers.answer_texts()
+        rows = bulk.driver_rows(Response.__table__, columns, self.dialect)
+        return uuids, rows, answers.answer_texts()
 
     def _moments(self, rng: np.random.Generator, size: int) -> list[datetime]:
         """Working-day moments inside the round (office hours, Vietnam time)."""
@@ -290,22 +298,26 @@ def _verdict(signals: tuple[str, ...]) -> dict:
 
 
 def insert_new(
-    columns: Mapping[str, list],
+    uuids: list[uuid.UUID],
+    rows: bulk.DriverRows,
     answers: Sequence[tuple[str, str | None]],
     meanwhile: Callable[[], None] | None = None,
+    earlier: bool = True,
 ) -> list[uuid.UUID]:
     """Insert the responses not stored yet, then their answers, through the driver
-    (``columns``: one list per response column, in the order of ``answers``, each
-    a response's packed answers without its id). ``meanwhile`` is called as the
-    database begins its longest statement (see ``bulk.insert_answers``)."""
-    uuids = columns["uuid"]
-    existing = set(bulk.stored_waves(uuids))
+    (``uuids`` and ``rows``: the responses' UUIDs, and their columns as the driver
+    takes them, in the order of ``answers``, each a response's packed answers
+    without its id). ``meanwhile``
+    is called as the database begins its longest statement (see
+    ``bulk.insert_answers``). Without ``earlier`` responses, none is looked up."""
+    existing = set(bulk.stored_waves(uuids)) if earlier else set()
     fresh = [k for k, value in enumerate(uuids) if value not in existing]
     if not fresh:
         return []
     if len(fresh) < len(uuids):
-        columns = {name: [values[k] for k in fresh] for name, values in columns.items()}
-    new_ids = iter(bulk.insert_responses(columns))
+        kept = {name: [given[k] for k in fresh] for name, given in rows.columns.items()}
+        rows = bulk.DriverRows(rows.table, kept, len(fresh))
+    new_ids = iter(bulk.insert_responses(rows))
     # a response stored earlier gets no answers again (id 0: skipped)
     ids = [0 if value in existing else next(new_ids) for value in uuids]
     texts = zip(ids, answers, strict=True)

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 from sipas.questionnaire.schema import (
     DEFAULT_TEXT_MAX_LENGTH,
@@ -250,29 +251,93 @@ def validate_columns(
         required = item.required and (
             required_scope is None or item.code in required_scope
         )
-        kept: list[AnswerValue | None] | None = (
-            [None] * rows if item.code in targets else None
-        )
         code = item.code
-        for row, result in enumerate(results):
-            if visible is not None and not visible[row]:
-                continue
-            if result is None:
-                if required:
-                    problems.setdefault(row, []).append(
-                        AnswerProblem(code, ProblemKind.required)
-                    )
-            elif isinstance(result, AnswerProblem):
-                problems.setdefault(row, []).append(result)
-            else:
-                answers[row][code] = result
-                if kept is not None:
-                    kept[row] = result
-        if kept is not None:
-            cleaned[code] = kept
+        clean_column = _clean_column(results, required)
+        if clean_column is not None:
+            # the common column: no problem in it, nothing missing that must be
+            # there; its answers are kept without looking at each verdict's kind
+            _keep_column(code, clean_column, visible, answers)
+            if code in targets:
+                cleaned[code] = _visible_only(clean_column, visible)
+        else:
+            kept = _keep_checked(code, results, visible, required, answers, problems)
+            if code in targets:
+                cleaned[code] = kept
     return [
         ValidatedAnswers(answers=clean, problems=tuple(problems.get(row, ())))
         for row, clean in enumerate(answers)
+    ]
+
+
+def _keep_checked(
+    code: str,
+    results: Sequence[AnswerValue | AnswerProblem | None],
+    visible: Sequence[bool] | None,
+    required: bool,
+    answers: list[dict[str, AnswerValue]],
+    problems: dict[int, list[AnswerProblem]],
+) -> list[AnswerValue | None]:
+    """Keep a column's clean answers and its problems (a missing answer where
+    one is ``required``) in the rows that show its item; its clean answers by
+    row (None where none)."""
+    kept: list[AnswerValue | None] = [None] * len(results)
+    for row, result in enumerate(results):
+        if visible is not None and not visible[row]:
+            continue
+        if result is None:
+            if required:
+                problems.setdefault(row, []).append(
+                    AnswerProblem(code, ProblemKind.required)
+                )
+        elif isinstance(result, AnswerProblem):
+            problems.setdefault(row, []).append(result)
+        else:
+            answers[row][code] = result
+            kept[row] = result
+    return kept
+
+
+def _clean_column(
+    results: Sequence[AnswerValue | AnswerProblem | None], required: bool
+) -> Sequence[AnswerValue | None] | None:
+    """``results`` when no verdict in it is a problem, nor an answer missing
+    where one is ``required`` (its few distinct verdicts are looked at); else
+    None."""
+    distinct = set(results)
+    if required and None in distinct:
+        return None
+    if any(isinstance(verdict, AnswerProblem) for verdict in distinct):
+        return None
+    return cast(Sequence[AnswerValue | None], results)
+
+
+def _keep_column(
+    code: str,
+    results: Sequence[AnswerValue | None],
+    visible: Sequence[bool] | None,
+    answers: list[dict[str, AnswerValue]],
+) -> None:
+    """Keep a clean column's answers (``results`` holds no problem) in the rows
+    that show its item (``visible``; None: every row)."""
+    if visible is None:
+        for clean, result in zip(answers, results, strict=True):
+            if result is not None:
+                clean[code] = result
+        return
+    for clean, result, seen in zip(answers, results, visible, strict=True):
+        if seen and result is not None:
+            clean[code] = result
+
+
+def _visible_only(
+    results: Sequence[AnswerValue | None],
+    visible: Sequence[bool] | None,
+) -> list[AnswerValue | None]:
+    """A clean column's answers where its item is shown, None elsewhere."""
+    if visible is None:
+        return list(results)
+    return [
+        result if seen else None for result, seen in zip(results, visible, strict=True)
     ]
 
 
@@ -309,9 +374,17 @@ def _checked_column(
     rows: int,
     memo: dict[tuple[str, object], AnswerValue | AnswerProblem] | None,
 ) -> list[AnswerValue | AnswerProblem | None]:
-    """:func:`_checked` down one column, each distinct text worked out once."""
+    """:func:`_checked` down one column, each distinct value worked out once."""
     if values is None:
         return [None] * rows
+    distinct = _distinct_texts(values)
+    if distinct is not None:
+        # a file's column: texts and tuples of texts, a few of them
+        verdicts = {
+            value: None if value is None else _verdict(item, value, memo)
+            for value in distinct
+        }
+        return list(map(verdicts.__getitem__, values))
     known: dict[str, AnswerValue | AnswerProblem | None] = {}
     results: list[AnswerValue | AnswerProblem | None] = []
     add = results.append
@@ -326,6 +399,24 @@ def _checked_column(
         else:
             add(_verdict(item, value, memo))
     return results
+
+
+def _distinct_texts(values: Sequence[object]) -> set[object] | None:
+    """The distinct values of a column when each is None, a text or a tuple of
+    texts; else None (a number is not looked up by value: 1 == True == 1.0, which
+    the checks read differently; a list cannot be)."""
+    try:
+        distinct = set(values)
+    except TypeError:  # a list or a mapping (JSON from a device)
+        return None
+    for value in distinct:
+        kind = type(value)
+        if kind is tuple:
+            if any(type(part) is not str for part in value):  # type: ignore[attr-defined]
+                return None
+        elif kind is not str and value is not None:
+            return None
+    return distinct
 
 
 def _verdict(

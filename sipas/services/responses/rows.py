@@ -291,6 +291,10 @@ class _RowChecker:
         }
         self.codes_memo: dict[tuple[str, type, object], object] = {}
         self.validation_memo: dict = {}
+        #: unit code → its unit id, or the problem with it
+        self.units_memo: dict[str, tuple[int | None, str | None]] = {}
+        #: channel text → the channel it names (None: none)
+        self.channels_memo: dict[str, Channel | None] = {}
 
     def cell(self, cells: tuple[object, ...], column: str) -> str:
         position = self.positions.get(column)
@@ -384,36 +388,43 @@ class _RowChecker:
 
     def _unit(self, cells: tuple[object, ...], fail: Fail) -> int | None:
         code = self.cell(cells, UNIT)
+        found = self.units_memo.get(code)
+        if found is None:
+            found = self.units_memo[code] = self._unit_verdict(code)
+        unit_id, problem = found
+        if problem is not None:
+            fail(UNIT, problem)
+        return unit_id
+
+    def _unit_verdict(self, code: str) -> tuple[int | None, str | None]:
+        """The unit of ``code`` (a file names a few, each looked at once), or the
+        problem with it."""
         unit_id = self.context.units.get(code)
         if not code:
-            fail(UNIT, _l("Enter the unit code."))
-        elif unit_id is None:
-            fail(UNIT, _l("No unit has the code %(code)s.", code=code))
-        elif unit_id not in self.context.wave_unit_ids:
-            fail(
-                UNIT,
-                _l(
-                    "The unit %(code)s does not take part in this survey round.",
-                    code=code,
-                ),
+            return None, _l("Enter the unit code.")
+        if unit_id is None:
+            return None, _l("No unit has the code %(code)s.", code=code)
+        if unit_id not in self.context.wave_unit_ids:
+            return None, _l(
+                "The unit %(code)s does not take part in this survey round.",
+                code=code,
             )
-        elif (
+        if (
             self.context.allowed_unit_ids is not None
             and unit_id not in self.context.allowed_unit_ids
         ):
-            fail(
-                UNIT,
-                _l("The unit %(code)s is outside the units you work for.", code=code),
+            return None, _l(
+                "The unit %(code)s is outside the units you work for.", code=code
             )
-        else:
-            return unit_id
-        return None
+        return unit_id, None
 
     def _channel(self, cells: tuple[object, ...], fail: Fail) -> Channel | None:
         text = self.cell(cells, CHANNEL)
         if not text:
             return Channel.paper
-        channel = self.words.channels.get(fold(text))
+        if text not in self.channels_memo:
+            self.channels_memo[text] = self.words.channels.get(fold(text))
+        channel = self.channels_memo[text]
         if channel is None:
             fail(
                 CHANNEL,

@@ -5,6 +5,7 @@ all or nothing, once."""
 
 from __future__ import annotations
 
+import gc
 import random
 import uuid
 from contextlib import contextmanager
@@ -359,3 +360,27 @@ def test_a_first_import_that_fails_leaves_every_index(wave, questionnaire, monke
     if before is not None:
         assert dropped_indexes(sent)  # they were dropped for the write
         assert secondary_indexes() == before
+
+
+def test_an_import_checks_and_stores_with_the_cycle_collector_paused(
+    wave, questionnaire, monkeypatch
+):
+    # millions of rows' objects alive at once: the collector's passes would look
+    # at each of them again and again, and free nothing
+    seen: dict[str, bool] = {}
+    checking, storing = imports.plan_rows, bulk.insert_responses
+
+    def plan_rows(*args, **kwargs):
+        seen["check"] = gc.isenabled()
+        return checking(*args, **kwargs)
+
+    def insert_responses(*args, **kwargs):
+        seen["store"] = gc.isenabled()
+        return storing(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "plan_rows", plan_rows)
+    monkeypatch.setattr(bulk, "insert_responses", insert_responses)
+    report = run(wave, csv_file(varied_rows(questionnaire, 5, seed=4)))
+    assert report.imported == 5
+    assert seen == {"check": False, "store": False}
+    assert gc.isenabled()

@@ -8,6 +8,7 @@ The levels are checked on 6 000 responses (4 200 last year) rather than the
 
 from __future__ import annotations
 
+import gc
 import hashlib
 
 import pytest
@@ -29,7 +30,7 @@ from sipas.questionnaire.quality import FAR_TOO_FAST, signal_codes
 from sipas.services.paper.entry import disagreement
 from sipas.services.questionnaires import parsed
 from sipas.services.results import compute, sums
-from sipas.services.synthetic import rounds
+from sipas.services.synthetic import rounds, store
 from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.indices import Options
 from tests.e2e.conftest import demo_app as app_with_demo
@@ -277,3 +278,21 @@ def test_paper_forms_in_every_state(filled):
     verified = (states["twice"] - conflicting) | states["settled"]
     assert len(paper) == len(verified) == filled.paper.verified + filled.paper.settled
     assert all(paper)
+
+
+def test_the_rounds_are_filled_with_the_cycle_collector_paused(app, monkeypatch):
+    seen: list[bool] = []
+    drawing = store.insert_new
+
+    def insert_new(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return drawing(*args, **kwargs)
+
+    monkeypatch.setattr(store, "insert_new", insert_new)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["sipas", "questionnaire", "sync"]).exit_code == 0
+    result = runner.invoke(args=["sipas", "demo", "--responses", "50"])
+    assert result.exit_code == 0, result.output
+    assert seen
+    assert not any(seen)
+    assert gc.isenabled()

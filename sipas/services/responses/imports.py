@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from sipas.ahead import MadeAhead
+from sipas.collector import cycles_collected_after
 from sipas.extensions import db
 from sipas.i18n import format_number
 from sipas.labels import CHANNEL_LABELS
@@ -144,12 +145,13 @@ def check_file(
         return _refused(_l("The file is larger than 50 MB."))
     try:
         # the cells are dropped once checked: the rows keep only their answers
-        plan = plan_rows(
-            read_records(filename, data),
-            _vocabulary(wave),
-            _context(wave, user),
-            progress,
-        )
+        with cycles_collected_after():
+            plan = plan_rows(
+                read_records(filename, data),
+                _vocabulary(wave),
+                _context(wave, user),
+                progress,
+            )
     except FileError as error:
         return _refused(error.args[0])
     if not plan.rows and not plan.bad_rows and not plan.header_broken:
@@ -191,7 +193,9 @@ def store_checked_file(
     imported, batch_id = 0, None
     if checked.fresh:  # an import of rows all stored before makes no batch
         batch = batches.new_batch(wave, filename, data, user)
-        imported, batch_id = _store(wave, checked.fresh, user, batch), batch.id
+        with cycles_collected_after():
+            imported = _store(wave, checked.fresh, user, batch)
+        batch_id = batch.id
     waiting = imported > 0 and not wave.counts_unaccepted_imports
     report = ImportReport(
         **{

@@ -18,6 +18,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from sipas.collector import cycles_collected_after
 from sipas.extensions import db
 from sipas.models import (
     Response,
@@ -74,7 +75,7 @@ def fill_demo_rounds(
     before: list[uuid.UUID] = []
     fill_previous = not _has_responses(previous)
     adding = responses + (previous_count if fill_previous else 0)
-    with bulk.indexes_built_after(adding):
+    with bulk.indexes_built_after(adding), cycles_collected_after():
         if fill_previous:
             before = add_responses(
                 Fill(previous, previous_count, seed, current_round=False), progress

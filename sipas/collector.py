@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class _Pauses:
@@ -55,3 +58,19 @@ def cycles_collected_after() -> Iterator[None]:
         yield
     finally:
         _pauses.end()
+
+
+def made_with_collector_paused(chunks: Iterable[T]) -> Iterator[T]:
+    """``chunks`` (a file made as it is read), each made with the collector
+    paused: it may run between two, while the reader writes one out."""
+    made = iter(chunks)
+    while True:
+        with cycles_collected_after():
+            chunk = next(made, _END)
+        if chunk is _END:
+            return
+        yield chunk  # type: ignore[misc]
+
+
+#: Marks the end of the chunks (a chunk may be anything, None too).
+_END = object()

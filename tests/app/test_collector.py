@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from sipas.collector import cycles_collected_after
+from sipas.collector import cycles_collected_after, made_with_collector_paused
 
 
 @pytest.fixture(autouse=True)
@@ -57,4 +57,21 @@ def test_it_resumes_when_the_last_block_of_any_thread_ends():
     assert not gc.isenabled()
     leave.set()
     other.join(5)
+    assert gc.isenabled()
+
+
+def test_each_chunk_is_made_paused_and_the_collector_runs_between_them():
+    states: list[str] = []
+
+    def chunks():
+        for chunk in (b"a", None, b"c"):
+            states.append("made paused" if not gc.isenabled() else "made on")
+            yield chunk
+
+    taken = []
+    for chunk in made_with_collector_paused(chunks()):
+        states.append("between on" if gc.isenabled() else "between paused")
+        taken.append(chunk)
+    assert taken == [b"a", None, b"c"]
+    assert states == ["made paused", "between on"] * 3
     assert gc.isenabled()

@@ -5,6 +5,7 @@ data, multi-choice joins, a unit's subtree, several batches and formula-like tex
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import uuid
 
@@ -259,3 +260,24 @@ def test_a_workbook_of_many_responses_may_pass_four_gigabytes(
         workbook.results_workbook(results, None, {})
     assert allowed == [True]
     assert load_workbook(io.BytesIO(data)).sheetnames[0] == "Phiếu trả lời"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_a_download_makes_its_rows_with_the_cycle_collector_paused(
+    varied_wave, demo_app, fmt
+):
+    # each batch of rows is written inside the pause; the collector is back on
+    # once the file is made
+    paused_at: list[tuple[int, bool]] = []
+
+    def listener(done: int, _total: int) -> None:
+        paused_at.append((done, not gc.isenabled()))
+
+    with demo_app.test_request_context():
+        body = dashboard.export_file(varied_wave, None, fmt, listener)
+        data = body if isinstance(body, bytes) else b"".join(body)
+    assert data
+    written = [paused for done, paused in paused_at if done > 0]
+    assert written
+    assert all(written)
+    assert gc.isenabled()

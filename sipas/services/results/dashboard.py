@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from sipas.collector import cycles_collected_after, made_with_collector_paused
 from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.labels import CHANNEL_LABELS
@@ -61,14 +62,19 @@ def export_file(
     the responses are written (not for JSON). A wave that
     cannot be weighted raises :class:`WeightingError` here, before any byte."""
     in_scope = subtree_ids(root.id) if root is not None else None
+    # a file of every response makes millions of short-lived objects
     if fmt == "csv":
-        return exports.stats_csv_chunks(wave, in_scope, progress)
+        chunks = exports.stats_csv_chunks(wave, in_scope, progress)
+        return made_with_collector_paused(chunks)
     if fmt == "parquet":
-        return parquet.stats_parquet_chunks(wave, in_scope, progress)
-    results = compute_results(wave, root)
-    if fmt == "json":
-        return exports.results_json(results).encode()
-    return workbook.results_workbook(results, in_scope, channel_labels(), progress)
+        chunks = parquet.stats_parquet_chunks(wave, in_scope, progress)
+        return made_with_collector_paused(chunks)
+    with cycles_collected_after():
+        results = compute_results(wave, root)
+        if fmt == "json":
+            return exports.results_json(results).encode()
+        labels = channel_labels()
+        return workbook.results_workbook(results, in_scope, labels, progress)
 
 
 def group_choices(wave: Wave) -> dict[str, str]:

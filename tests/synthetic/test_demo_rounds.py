@@ -27,6 +27,7 @@ from sipas.models import (
 )
 from sipas.questionnaire import criteria_masks, validate_answers
 from sipas.questionnaire.quality import FAR_TOO_FAST, signal_codes
+from sipas.questionnaire.serials import parse_serial
 from sipas.services.paper.entry import disagreement
 from sipas.services.questionnaires import parsed
 from sipas.services.results import compute, sums
@@ -278,6 +279,36 @@ def test_paper_forms_in_every_state(filled):
     verified = (states["twice"] - conflicting) | states["settled"]
     assert len(paper) == len(verified) == filled.paper.verified + filled.paper.settled
     assert all(paper)
+
+
+def test_each_paper_response_is_what_its_form_was_typed_as(filled):
+    # the forms are typed from the answers as drawn; the response holds them as
+    # stored: the two agree, answer by answer (a multiple choice: its options)
+    wave = wave_by_code("demo")
+    typed = {
+        serial: answers
+        for serial, answers in db.session.execute(
+            sa.select(PaperEntry.serial, PaperEntry.answers).filter_by(
+                wave_id=wave.id, round=1
+            )
+        )
+    }
+    stored: dict[str, dict[str, list[str]]] = {}
+    query = (
+        sa.select(Response.paper_serial, Answer.item_code, Answer.value)
+        .join(Answer)
+        .where(Response.wave_id == wave.id, Response.channel == "paper")
+    )
+    for serial, code, value in db.session.execute(query):
+        stored.setdefault(serial, {}).setdefault(code, []).append(value)
+    assert len(stored) == filled.paper.verified + filled.paper.settled
+    for serial, answers in stored.items():
+        entry = typed[parse_serial(serial)]
+        given = {code: value for code, value in entry.items() if value}
+        assert {
+            code: sorted(value) if isinstance(value, list) else [value]
+            for code, value in given.items()
+        } == {code: sorted(values) for code, values in answers.items()}
 
 
 def test_the_rounds_are_filled_with_the_cycle_collector_paused(app, monkeypatch):

@@ -315,8 +315,9 @@ def _default(column: sa.Column) -> object:
 
 def _bound(column: sa.Column, values: Sequence[object], on: sa.Dialect) -> list[object]:
     """``values`` as the driver of dialect ``on`` receives them for ``column``: a
-    value the whole column repeats (the same object) is processed once, bytes go
-    as they are (both drivers store them as the processor's wrapper would)."""
+    value that is the same object as the row before's is processed once (a
+    column's one value, a form's answers typed twice alike), bytes go as they
+    are (both drivers store them as the processor's wrapper would)."""
     # the dialect's own type (SQLite's DATETIME writes its text form)
     process = column.type.dialect_impl(on).bind_processor(on)
     if process is None or isinstance(column.type, sa.LargeBinary):
@@ -324,7 +325,13 @@ def _bound(column: sa.Column, values: Sequence[object], on: sa.Dialect) -> list[
     first = values[0] if len(values) else None
     if first is not None and all(value is first for value in values):
         return [process(first)] * len(values)
-    return [None if value is None else process(value) for value in values]
+    bound: list[object] = []
+    before, made = None, None
+    for value in values:
+        if value is not before:
+            before, made = value, None if value is None else process(value)
+        bound.append(made)
+    return bound
 
 
 def _insert(table: sa.Table, columns: Mapping[str, list[object]]) -> None:

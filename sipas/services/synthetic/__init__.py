@@ -37,4 +37,4 @@ def add_demo_responses(
     signalled (:data:`COUNTED_MODEL`); a repeated seed adds the same ones (none).
     Returns how many were new."""
     fill = Fill(wave, count, seed, current_round, COUNTED_MODEL)
-    return len(add_responses(fill, progress))
+    return len(add_responses(fill, progress).uuids)

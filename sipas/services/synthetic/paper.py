@@ -10,18 +10,17 @@ the entry screens and the surveyor figures have something to show.
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
-import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from sipas.database import plain_rows
 from sipas.extensions import db
 from sipas.models import (
-    Answer,
     Channel,
     PaperEntry,
     PaperForm,
@@ -35,7 +34,6 @@ from sipas.models import (
 from sipas.questionnaire import (
     AnswerValue,
     ItemType,
-    Questionnaire,
     deciding_items,
     visible_items,
 )
@@ -44,6 +42,7 @@ from sipas.services import accounts
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import bulk
 from sipas.services.synthetic.answers import Drawer, Respondent
+from sipas.services.synthetic.store import PaperDrawn
 
 #: The demo's surveyors (passwords random: an administrator sets real ones).
 SURVEYORS = ("nhaplieu1", "nhaplieu2")
@@ -84,71 +83,60 @@ class PaperReport:
         )
 
 
-def add_paper_forms(wave: Wave, added: list[uuid.UUID], seed: int) -> PaperReport:
-    """Forms for the paper responses just ``added`` to ``wave``, and a few per
-    centre in the unfinished states (none when nothing was added)."""
-    if not added:
+def add_paper_forms(wave: Wave, drawn: Sequence[PaperDrawn], seed: int) -> PaperReport:
+    """Forms for the paper responses just ``drawn`` into ``wave`` (in the order
+    of their ids), and a few per centre in the unfinished states (none when
+    nothing was drawn)."""
+    if not drawn:
         return PaperReport()
     rng = random.Random(f"{seed}:paper")  # noqa: S311  (reproducible demo data)
     typist = _Typist.of(wave, rng)
-    responses = db.session.execute(
-        sa.select(Response.id, Response.unit_id, Response.submitted_at)
-        .where(bulk.uuid_in(added), Response.channel == Channel.paper)
-        .order_by(Response.id)
-    ).all()
-    answers = _answers_of(typist.questionnaire, [row.id for row in responses])
+    multiple = {
+        item.code
+        for item in typist.questionnaire.items
+        if item.type is ItemType.multi_choice
+    }
     settled = 0
     updates = []
-    for response_id, unit_id, submitted_at in responses:
-        serial = typist.issue(unit_id)
+    for response in drawn:
+        serial = typist.issue(response.unit_id)
         settle = rng.random() < SETTLED_SHARE
         state = SETTLED if settle else VERIFIED
-        typist.enter(unit_id, serial, answers[response_id], submitted_at, state)
+        answers = _unpacked(response.answers, multiple)
+        typist.enter(response.unit_id, serial, answers, response.submitted_at, state)
         settled += settle
         updates.append(
             {
-                "b_id": response_id,
+                "b_id": response.response_id,
                 "paper_serial": format_serial(serial),
                 "entered_by_id": typist.first.id,
             }
         )
-    if updates:
-        db.session.execute(
-            sa.update(Response.__table__)
-            .where(Response.__table__.c.id == sa.bindparam("b_id"))
-            .values(
-                paper_serial=sa.bindparam("paper_serial"),
-                entered_by_id=sa.bindparam("entered_by_id"),
-            ),
-            updates,
-        )
+    db.session.execute(
+        sa.update(Response.__table__)
+        .where(Response.__table__.c.id == sa.bindparam("b_id"))
+        .values(
+            paper_serial=sa.bindparam("paper_serial"),
+            entered_by_id=sa.bindparam("entered_by_id"),
+        ),
+        updates,
+    )
     unfinished = typist.unfinished()
     typist.flush()
-    return PaperReport(len(responses) - settled, settled, *unfinished)
+    return PaperReport(len(drawn) - settled, settled, *unfinished)
 
 
-def _answers_of(
-    questionnaire: Questionnaire, response_ids: list[int]
-) -> dict[int, dict[str, AnswerValue]]:
-    """The stored answers of responses (multi-choice answers as tuples), read as
-    the driver's tuples: a demo's paper responses have 700 000 answer rows."""
-    multi = {i.code for i in questionnaire.items if i.type is ItemType.multi_choice}
-    found: dict[int, dict[str, AnswerValue]] = {}
-    for chunk in range(0, len(response_ids), 5000):
-        query = (
-            sa.select(Answer.response_id, Answer.item_code, Answer.value)
-            .where(Answer.response_id.in_(response_ids[chunk : chunk + 5000]))
-            .order_by(Answer.response_id, Answer.item_code, Answer.value)
-        )
-        for response_id, code, value in plain_rows(query):
-            answers = found.get(response_id)
-            if answers is None:
-                answers = found[response_id] = {}
-            if code in multi:
-                answers[code] = (*answers.get(code, ()), value)
-            else:
-                answers[code] = value
-    return found
+def _unpacked(
+    packed: tuple[str, str | None], multiple: Collection[str]
+) -> dict[str, AnswerValue]:
+    """A response's answers from their packed form (as stored: each multiple
+    choice's options in the order of their codes as texts)."""
+    single, chosen = packed
+    answers: dict[str, AnswerValue] = json.loads(single)
+    for code, options in json.loads(chosen or "{}").items():
+        if code in multiple and options:
+            answers[code] = tuple(sorted(options))
+    return answers
 
 
 class _Typist:
@@ -171,6 +159,10 @@ class _Typist:
         self.visible: dict[tuple, tuple[str, ...]] = {}
         self.forms: list[dict] = []
         self.entries: list[dict] = []
+        #: The round's first day, at midnight UTC: when its forms were printed.
+        self.first_day = datetime.combine(
+            wave.starts_on or datetime.now(UTC).date(), datetime.min.time(), UTC
+        )
 
     @classmethod
     def of(cls, wave: Wave, rng: random.Random) -> _Typist:
@@ -195,11 +187,7 @@ class _Typist:
                 "unit_id": unit_id,
                 "serial": serial,
                 "batch": f"demo-{self.units[unit_id].code}",
-                "issued_at": datetime.combine(
-                    self.wave.starts_on or datetime.now(UTC).date(),
-                    datetime.min.time(),
-                    UTC,
-                ),
+                "issued_at": self.first_day,
                 "issued_by_id": self.admin.id,
             }
         )
@@ -215,11 +203,15 @@ class _Typist:
     ) -> None:
         """The entries of one form in ``state`` (see :data:`ROUNDS`)."""
         typed = self._typed(answers)
-        versions = {"typed": typed, "changed": self._changed(typed)}
+        rounds = ROUNDS[state]
+        versions = {"typed": typed}
+        if "changed" in rounds:
+            versions["changed"] = self._changed(typed)
         users = {1: self.first, 2: self.second, 3: self.admin}
-        for round_, version in enumerate(ROUNDS[state], start=1):
-            seconds = self.rng.randint(55, 160)
-            moment = when + timedelta(days=2 + round_, minutes=self.rng.randint(0, 400))
+        draw = self._between
+        for round_, version in enumerate(rounds, start=1):
+            seconds = draw(55, 160)
+            moment = when + timedelta(days=2 + round_, minutes=draw(0, 400))
             self.entries.append(
                 {
                     "wave_id": self.wave.id,
@@ -230,10 +222,15 @@ class _Typist:
                     "started_at": moment - timedelta(seconds=seconds),
                     "submitted_at": moment,
                     "seconds": seconds,
-                    "keystrokes": self.rng.randint(40, 75),
+                    "keystrokes": draw(40, 75),
                     "answers": versions[version],
                 }
             )
+
+    def _between(self, low: int, high: int) -> int:
+        """A whole number from ``low`` to ``high``, each as likely (randint's
+        own draw costs ten times more: 130 000 of them for a large demo)."""
+        return low + int(self.rng.random() * (high - low + 1))
 
     def _typed(self, answers: dict[str, AnswerValue]) -> dict[str, object]:
         """A form's entry: every item the skip rules show, None where left blank
@@ -257,9 +254,7 @@ class _Typist:
     def unfinished(self) -> tuple[int, int, int]:
         """Forms per centre issued only, typed once and typed twice differently."""
         drawer = Drawer(self.questionnaire)
-        start = datetime.combine(
-            self.wave.starts_on or datetime.now(UTC).date(), datetime.min.time(), UTC
-        )
+        start = self.first_day
         for unit_id, unit in sorted(self.units.items()):
             for _ in range(ISSUED_ONLY):
                 self.issue(unit_id)

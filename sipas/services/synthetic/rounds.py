@@ -32,7 +32,7 @@ from sipas.models import (
 from sipas.services.responses import bulk
 from sipas.services.responses.admin import change_status
 from sipas.services.synthetic.paper import PaperReport, add_paper_forms
-from sipas.services.synthetic.store import Fill, add_responses
+from sipas.services.synthetic.store import Added, Fill, add_responses
 from sipas.services.waves.lookup import wave_by_code
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def fill_demo_rounds(
     """Last year's round (created if missing) and ``current`` with responses."""
     previous, created = ensure_previous_round(current)
     previous_count = round(responses * PREVIOUS_SHARE)
-    before: list[uuid.UUID] = []
+    before = Added()
     fill_previous = not _has_responses(previous)
     adding = responses + (previous_count if fill_previous else 0)
     with bulk.indexes_built_after(adding), cycles_collected_after():
@@ -82,10 +82,10 @@ def fill_demo_rounds(
             )
         now = add_responses(Fill(current, responses, seed), progress)
         rng = random.Random(f"{seed}:voids")  # noqa: S311  (reproducible demo data)
-        voided = _void_some(rng, before) + _void_some(rng, now)
-        paper = add_paper_forms(current, now, seed)
-    log.info("demo rounds: %s + %s responses", len(before), len(now))
-    return RoundsReport(created, len(before), len(now), voided, paper)
+        voided = _void_some(rng, before.uuids) + _void_some(rng, now.uuids)
+        paper = add_paper_forms(current, now.paper, seed)
+    log.info("demo rounds: %s + %s responses", len(before.uuids), len(now.uuids))
+    return RoundsReport(created, len(before.uuids), len(now.uuids), voided, paper)
 
 
 def ensure_previous_round(current: Wave) -> tuple[Wave, bool]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
@@ -59,31 +59,54 @@ class Fill:
     model: ResponseModel = DEFAULT_MODEL
 
 
-def add_responses(
-    fill: Fill, progress: Callable[[int], None] | None = None
-) -> list[uuid.UUID]:
-    """Draw ``fill.count`` responses and insert those not stored yet; return the
-    UUIDs of the ones inserted now."""
+@dataclass(frozen=True)
+class PaperDrawn:
+    """A paper response just stored, as its forms are typed from it."""
+
+    response_id: int
+    unit_id: int
+    submitted_at: datetime
+    #: Its answers packed: the single ones and the choices (JSON objects).
+    answers: tuple[str, str | None]
+
+
+@dataclass
+class Added:
+    """What :func:`add_responses` stored: the responses' UUIDs, and the paper
+    ones as their forms are typed from them, in the order of their ids."""
+
+    uuids: list[uuid.UUID] = field(default_factory=list)
+    paper: list[PaperDrawn] = field(default_factory=list)
+
+
+def add_responses(fill: Fill, progress: Callable[[int], None] | None = None) -> Added:
+    """Draw ``fill.count`` responses and insert those not stored yet; what was
+    inserted now."""
     rng = generator(f"{fill.seed}:{fill.wave.code}")
     context = _Context.of(fill)
     sizes = [min(BATCH, fill.count - start) for start in range(0, fill.count, BATCH)]
-    added: list[uuid.UUID] = []
+    added = Added()
     # a wave with no responses yet has none of the drawn ones (its UUIDs are drawn
     # from its own seed): nothing to look up before each batch
     earlier = _stored(fill.wave) > 0
     # the next batch is drawn while SQLite spreads this one's answers, which takes
     # longer and lets the interpreter go: the same draws, on the second core
     with MadeAhead(partial(context.batch, rng), sizes) as batches:
-        for number, (uuids, rows, answers) in enumerate(batches):
-            new = insert_new(uuids, rows, answers, batches.start_next, earlier)
-            added += new
+        for number, batch in enumerate(batches):
+            ids = insert_new(batch, batches.start_next, earlier)
+            added.uuids += [batch.uuids[k] for k, new in enumerate(ids) if new]
+            added.paper += [
+                PaperDrawn(ids[k], unit_id, moment, batch.answers[k])
+                for k, unit_id, moment in batch.paper
+                if ids[k]
+            ]
             if progress:
-                progress(len(answers))
-            if number == 0 and not new and _stored(fill.wave) >= fill.count:
+                progress(len(batch.uuids))
+            if number == 0 and not any(ids) and _stored(fill.wave) >= fill.count:
                 # an earlier run stored this first batch, and (in one transaction)
                 # as many responses as asked: the rest are there too
                 if progress:
-                    progress(fill.count - len(answers))
+                    progress(fill.count - len(batch.uuids))
                 break
     return added
 
@@ -98,6 +121,19 @@ def _stored(wave: Wave) -> int:
     """Responses of ``wave`` stored so far."""
     query = sa.select(sa.func.count()).select_from(Response)
     return db.session.scalar(query.where(Response.wave_id == wave.id)) or 0
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Responses drawn at once, in another thread."""
+
+    uuids: list[uuid.UUID]
+    #: Their columns as the driver takes them.
+    rows: bulk.DriverRows
+    #: Their answers as ``bulk.insert_answers`` takes them, without their ids.
+    answers: list[tuple[str, str | None]]
+    #: The paper ones: (position in the batch, unit id, moment submitted).
+    paper: list[tuple[int, int, datetime]]
 
 
 @dataclass
@@ -152,12 +188,8 @@ class _Context:
             dialect=bulk.dialect(),
         )
 
-    def batch(
-        self, rng: np.random.Generator, size: int
-    ) -> tuple[list[uuid.UUID], bulk.DriverRows, list[tuple[str, str | None]]]:
-        """``size`` responses: their UUIDs, their columns as the driver takes them,
-        and their answers as ``bulk.insert_answers`` takes them (no database: drawn
-        in another thread)."""
+    def batch(self, rng: np.random.Generator, size: int) -> Batch:
+        """``size`` responses (no database: drawn in another thread)."""
         model = self.fill.model
         unit = rng.choice(len(self.unit_ids), size=size, p=self.unit_shares)
         rural = self.drawer.rural[unit]
@@ -201,7 +233,11 @@ class _Context:
             "choice_codes": pack_columns(self.layout, answers.single, answers.multiple),
         }
         rows = bulk.driver_rows(Response.__table__, columns, self.dialect)
-        return uuids, rows, answers.answer_texts()
+        paper = [
+            (k, columns["unit_id"][k], submitted[k])
+            for k in np.flatnonzero(channel == Channel.paper.value).tolist()
+        ]
+        return Batch(uuids, rows, answers.answer_texts(), paper)
 
     def _moments(self, rng: np.random.Generator, size: int) -> list[datetime]:
         """Working-day moments inside the round (office hours, Vietnam time)."""
@@ -298,29 +334,24 @@ def _verdict(signals: tuple[str, ...]) -> dict:
 
 
 def insert_new(
-    uuids: list[uuid.UUID],
-    rows: bulk.DriverRows,
-    answers: Sequence[tuple[str, str | None]],
-    meanwhile: Callable[[], None] | None = None,
-    earlier: bool = True,
-) -> list[uuid.UUID]:
-    """Insert the responses not stored yet, then their answers, through the driver
-    (``uuids`` and ``rows``: the responses' UUIDs, and their columns as the driver
-    takes them, in the order of ``answers``, each a response's packed answers
-    without its id). ``meanwhile``
-    is called as the database begins its longest statement (see
+    batch: Batch, meanwhile: Callable[[], None] | None = None, earlier: bool = True
+) -> list[int]:
+    """Insert the responses of ``batch`` not stored yet, then their answers,
+    through the driver; the id of each (0: stored before). ``meanwhile`` is
+    called as the database begins its longest statement (see
     ``bulk.insert_answers``). Without ``earlier`` responses, none is looked up."""
+    uuids, rows = batch.uuids, batch.rows
     existing = set(bulk.stored_waves(uuids)) if earlier else set()
     fresh = [k for k, value in enumerate(uuids) if value not in existing]
     if not fresh:
-        return []
+        return [0] * len(uuids)
     if len(fresh) < len(uuids):
         kept = {name: [given[k] for k in fresh] for name, given in rows.columns.items()}
         rows = bulk.DriverRows(rows.table, kept, len(fresh))
     new_ids = iter(bulk.insert_responses(rows))
     # a response stored earlier gets no answers again (id 0: skipped)
     ids = [0 if value in existing else next(new_ids) for value in uuids]
-    texts = zip(ids, answers, strict=True)
+    texts = zip(ids, batch.answers, strict=True)
     packed = ((k, single, chosen) for k, (single, chosen) in texts if k)
     bulk.insert_answers(packed, meanwhile)
-    return [uuids[k] for k in fresh]
+    return ids

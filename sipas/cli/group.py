@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import click
 from flask.cli import AppGroup
 
 from sipas.cli.backup import backup_command, restore_command
@@ -15,10 +18,24 @@ from sipas.cli.questionnaire import questionnaire_cli
 from sipas.cli.report import report_command
 from sipas.cli.retention import purge_drafts_command, retention_command
 from sipas.cli.stats import stats_command
+from sipas.cli.stopping import stopped_unstored
 from sipas.cli.units import units_cli
 from sipas.cli.users import user_cli
 
-sipas_cli = AppGroup("sipas", help="SIPAS administration commands.")
+
+class SipasGroup(AppGroup):
+    """`flask sipas`: a command stopped with Ctrl+C says what became of its work
+    and ends with status 130."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command asked for."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            stopped_unstored(ctx)
+
+
+sipas_cli = SipasGroup("sipas", help="SIPAS administration commands.")
 for command in (
     questionnaire_cli,
     demo_command,

@@ -18,6 +18,7 @@ from typing import NoReturn
 import click
 import numpy as np
 
+from sipas.cli.stopping import StoppableCommand
 from sipas.config import in_app, setting
 from sipas.language import gettext as _
 from sipas.questionnaire import Questionnaire, QuestionnaireError, load_file
@@ -151,7 +152,7 @@ def _fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-@click.command("stats")
+@click.command("stats", cls=StoppableCommand)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
     "--questionnaire",

@@ -69,5 +69,5 @@ def test_the_worker_stops_on_ctrl_c_while_it_tidies_up(app, monkeypatch):
     finally:
         signal.signal(signal.SIGINT, previous)
     assert isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 1
-    assert "Aborted" in result.output
+    assert result.exit_code == 130
+    assert "Đã dừng (Ctrl+C)" in result.output

@@ -122,10 +122,18 @@ def indexes_built_after(adding: int) -> Iterator[None]:
     try:
         yield
     finally:
-        # unless SQLite ended the transaction itself (a full disk): the rollback
-        # it made restored the indexes already
-        if connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+        # unless the transaction is over: SQLite ended it itself (a full disk), or
+        # SQLAlchemy let the connection go (Ctrl+C in a statement); its rollback
+        # restored the indexes already
+        if _still_writing(connection):
             _create_sorted(connection, [statement for _, statement in dropped])
+
+
+def _still_writing(connection: sa.Connection) -> bool:
+    """True while ``connection``'s transaction is alive."""
+    if connection.invalidated:
+        return False
+    return bool(connection.connection.driver_connection.in_transaction)  # type: ignore[union-attr]
 
 
 #: Helper threads SQLite may sort with while it makes an index again (PRAGMA

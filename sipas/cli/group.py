@@ -18,21 +18,18 @@ from sipas.cli.questionnaire import questionnaire_cli
 from sipas.cli.report import report_command
 from sipas.cli.retention import purge_drafts_command, retention_command
 from sipas.cli.stats import stats_command
-from sipas.cli.stopping import stopped_unstored
+from sipas.cli.stopping import invoke_stoppable
 from sipas.cli.units import units_cli
 from sipas.cli.users import user_cli
 
 
 class SipasGroup(AppGroup):
-    """`flask sipas`: a command stopped with Ctrl+C says what became of its work
-    and ends with status 130."""
+    """`flask sipas`: a command stopped with Ctrl+C, or at a question, says so
+    (sipas/cli/stopping.py)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command asked for."""
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt:
-            stopped_unstored(ctx)
+        return invoke_stoppable(ctx, lambda: super(SipasGroup, self).invoke(ctx))
 
 
 sipas_cli = SipasGroup("sipas", help="SIPAS administration commands.")

@@ -1,10 +1,12 @@
 """Commands stopped with Ctrl+C say so in the user's language and end with status
 130 (128 + SIGINT, as a shell reports a command it interrupted), not with Click's
-English "Aborted!" and status 1."""
+English "Aborted!" and status 1; a question answered no (or Ctrl+C at it) ends
+with status 1, before the command has changed anything."""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -14,22 +16,27 @@ from sipas.language import gettext as _
 INTERRUPTED = 130
 
 
+def invoke_stoppable(ctx: click.Context, invoke: Callable[[], Any]) -> Any:
+    """``invoke()`` a command: stopped with Ctrl+C, it says so and ends with status
+    130; a question answered no ends it with status 1."""
+    try:
+        return invoke()
+    except KeyboardInterrupt:
+        # a command stores its work in one transaction, or writes its file under a
+        # temporary name: stopped before its commit or rename, none of that work
+        # is stored; stopped at that very moment, it may be (docs/deployment.md)
+        click.echo("\n" + _("Stopped (Ctrl+C)."), err=True)
+        ctx.exit(INTERRUPTED)
+    except click.Abort:
+        # Click's questions ask before a command changes anything
+        click.echo(_("Stopped: nothing was changed."), err=True)
+        ctx.exit(1)
+
+
 class StoppableCommand(click.Command):
-    """A command that reads nothing it stores: stopped, it only says so."""
+    """A command (run alone, as `sipas-stats`) stopped as :func:`invoke_stoppable`
+    says."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; Ctrl+C ends it with a word and status 130."""
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt:
-            click.echo("\n" + _("Stopped (Ctrl+C)."), err=True)
-            ctx.exit(INTERRUPTED)
-
-
-def stopped_unstored(ctx: click.Context) -> NoReturn:
-    """End a command stopped with Ctrl+C: its work is done in one transaction or
-    written to a file renamed when complete, so what it had not finished is not
-    stored."""
-    message = _("Stopped (Ctrl+C): the unfinished work was not stored.")
-    click.echo("\n" + message, err=True)
-    ctx.exit(INTERRUPTED)
+        """Run the command."""
+        return invoke_stoppable(ctx, lambda: super(StoppableCommand, self).invoke(ctx))

@@ -180,6 +180,7 @@ def test_restore_asks_first(filled, runner, tmp_path):
     refused = runner.invoke(args=["sipas", "restore", str(target)], input="n\n")
 
     assert refused.exit_code == 1
+    assert "Đã dừng: chưa thay đổi gì." in refused.output  # not Click's "Aborted!"
     assert without_audit(table_contents()) == changed
     accepted = runner.invoke(args=["sipas", "restore", str(target)], input="y\n")
     assert accepted.exit_code == 0, accepted.output

@@ -70,4 +70,4 @@ def test_the_worker_stops_on_ctrl_c_while_it_tidies_up(app, monkeypatch):
         signal.signal(signal.SIGINT, previous)
     assert isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 130
-    assert "Đã dừng (Ctrl+C)" in result.output
+    assert "Đã dừng (Ctrl+C)." in result.output

@@ -328,7 +328,7 @@ def _bound(column: sa.Column, values: Sequence[object], on: sa.Dialect) -> list[
     are (both drivers store them as the processor's wrapper would)."""
     # the dialect's own type (SQLite's DATETIME writes its text form)
     process = column.type.dialect_impl(on).bind_processor(on)
-    if process is None or isinstance(column.type, sa.LargeBinary):
+    if process is None or _all_bytes(column, values):
         return list(values)
     first = values[0] if len(values) else None
     if first is not None and all(value is first for value in values):
@@ -340,6 +340,14 @@ def _bound(column: sa.Column, values: Sequence[object], on: sa.Dialect) -> list[
             before, made = value, None if value is None else process(value)
         bound.append(made)
     return bound
+
+
+def _all_bytes(column: sa.Column, values: Sequence[object]) -> bool:
+    """True when ``column`` holds bytes and each of ``values`` is bytes or None:
+    then the driver takes them as they are."""
+    if not isinstance(column.type, sa.LargeBinary):
+        return False
+    return all(value is None or type(value) is bytes for value in values)
 
 
 def _insert(table: sa.Table, columns: Mapping[str, list[object]]) -> None:

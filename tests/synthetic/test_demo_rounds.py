@@ -28,10 +28,11 @@ from sipas.models import (
 from sipas.questionnaire import criteria_masks, validate_answers
 from sipas.questionnaire.quality import FAR_TOO_FAST, signal_codes
 from sipas.questionnaire.serials import parse_serial
+from sipas.services import accounts
 from sipas.services.paper.entry import disagreement
 from sipas.services.questionnaires import parsed
 from sipas.services.results import compute, sums
-from sipas.services.synthetic import rounds, store
+from sipas.services.synthetic import paper, rounds, store
 from sipas.services.waves.lookup import wave_by_code
 from sipas.stats.indices import Options
 from tests.e2e.conftest import demo_app as app_with_demo
@@ -327,3 +328,46 @@ def test_the_rounds_are_filled_with_the_cycle_collector_paused(app, monkeypatch)
     assert seen
     assert not any(seen)
     assert gc.isenabled()
+
+
+def test_responses_of_this_round_stored_in_another_are_skipped_not_refused(app):
+    # a UUID is unique across every round: the drawn responses, moved (or their
+    # export imported) into last year's round, are looked up and left there
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["sipas", "questionnaire", "sync"]).exit_code == 0
+    args = ["sipas", "demo", "--responses", "30"]
+    assert runner.invoke(args=args).exit_code == 0
+    previous = wave_by_code(rounds.PREVIOUS_WAVE_CODE)
+    current = wave_by_code("demo")
+    db.session.execute(
+        sa.update(Response)
+        .where(Response.wave_id == current.id)
+        .values(wave_id=previous.id)
+    )
+    db.session.commit()
+    again = runner.invoke(args=args)
+    assert again.exit_code == 0, again.output
+    count = sa.select(sa.func.count()).select_from(Response)
+    assert db.session.scalar(count.where(Response.wave_id == current.id)) == 0
+
+
+def test_a_round_without_paper_responses_still_gets_unfinished_forms(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["sipas", "questionnaire", "sync"]).exit_code == 0
+    result = runner.invoke(args=["sipas", "demo", "--responses", "1"])
+    assert result.exit_code == 0, result.output
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Response).filter_by(channel="paper")
+        )
+        == 0
+    )
+    units = len(wave_by_code("demo").wave_units)
+    entered = sa.select(PaperEntry.serial).distinct()
+    issued_only = (
+        sa.select(sa.func.count())
+        .select_from(PaperForm)
+        .where(PaperForm.serial.not_in(entered))
+    )
+    assert db.session.scalar(issued_only) == paper.ISSUED_ONLY * units
+    assert accounts.find_user(paper.SURVEYORS[0]) is not None

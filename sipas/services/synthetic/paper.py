@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -42,7 +42,7 @@ from sipas.services import accounts
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import bulk
 from sipas.services.synthetic.answers import Drawer, Respondent
-from sipas.services.synthetic.store import PaperDrawn
+from sipas.services.synthetic.store import Added
 
 #: The demo's surveyors (passwords random: an administrator sets real ones).
 SURVEYORS = ("nhaplieu1", "nhaplieu2")
@@ -83,26 +83,27 @@ class PaperReport:
         )
 
 
-def add_paper_forms(wave: Wave, drawn: Sequence[PaperDrawn], seed: int) -> PaperReport:
-    """Forms for the paper responses just ``drawn`` into ``wave`` (in the order
-    of their ids), and a few per centre in the unfinished states (none when
-    nothing was drawn)."""
-    if not drawn:
+def add_paper_forms(wave: Wave, added: Added, seed: int) -> PaperReport:
+    """Forms for the paper responses just ``added`` to ``wave`` (in the order of
+    their ids), and a few per centre in the unfinished states (none when nothing
+    was added)."""
+    if not added.uuids:
         return PaperReport()
     rng = random.Random(f"{seed}:paper")  # noqa: S311  (reproducible demo data)
     typist = _Typist.of(wave, rng)
-    multiple = {
-        item.code
+    options = {
+        item.code: item.choice_codes
         for item in typist.questionnaire.items
         if item.type is ItemType.multi_choice
     }
+    drawn = added.paper
     settled = 0
     updates = []
     for response in drawn:
         serial = typist.issue(response.unit_id)
         settle = rng.random() < SETTLED_SHARE
         state = SETTLED if settle else VERIFIED
-        answers = _unpacked(response.answers, multiple)
+        answers = _unpacked(response.answers, options)
         typist.enter(response.unit_id, serial, answers, response.submitted_at, state)
         settled += settle
         updates.append(
@@ -112,30 +113,32 @@ def add_paper_forms(wave: Wave, drawn: Sequence[PaperDrawn], seed: int) -> Paper
                 "entered_by_id": typist.first.id,
             }
         )
-    db.session.execute(
-        sa.update(Response.__table__)
-        .where(Response.__table__.c.id == sa.bindparam("b_id"))
-        .values(
-            paper_serial=sa.bindparam("paper_serial"),
-            entered_by_id=sa.bindparam("entered_by_id"),
-        ),
-        updates,
-    )
+    if updates:
+        db.session.execute(
+            sa.update(Response.__table__)
+            .where(Response.__table__.c.id == sa.bindparam("b_id"))
+            .values(
+                paper_serial=sa.bindparam("paper_serial"),
+                entered_by_id=sa.bindparam("entered_by_id"),
+            ),
+            updates,
+        )
     unfinished = typist.unfinished()
     typist.flush()
     return PaperReport(len(drawn) - settled, settled, *unfinished)
 
 
 def _unpacked(
-    packed: tuple[str, str | None], multiple: Collection[str]
+    packed: tuple[str, str | None], options: Mapping[str, Sequence[str]]
 ) -> dict[str, AnswerValue]:
-    """A response's answers from their packed form (as stored: each multiple
-    choice's options in the order of their codes as texts)."""
+    """A response's answers from their packed form (``options``: the options of
+    each multiple-choice question, whose chosen ones come in that order, as an
+    entry keeps them)."""
     single, chosen = packed
     answers: dict[str, AnswerValue] = json.loads(single)
-    for code, options in json.loads(chosen or "{}").items():
-        if code in multiple and options:
-            answers[code] = tuple(sorted(options))
+    for code, picked in json.loads(chosen or "{}").items():
+        if picked:
+            answers[code] = tuple(o for o in options.get(code, picked) if o in picked)
     return answers
 
 

@@ -83,7 +83,7 @@ def fill_demo_rounds(
         now = add_responses(Fill(current, responses, seed), progress)
         rng = random.Random(f"{seed}:voids")  # noqa: S311  (reproducible demo data)
         voided = _void_some(rng, before.uuids) + _void_some(rng, now.uuids)
-        paper = add_paper_forms(current, now.paper, seed)
+        paper = add_paper_forms(current, now, seed)
     log.info("demo rounds: %s + %s responses", len(before.uuids), len(now.uuids))
     return RoundsReport(created, len(before.uuids), len(now.uuids), voided, paper)
 

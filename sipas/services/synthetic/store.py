@@ -86,9 +86,10 @@ def add_responses(fill: Fill, progress: Callable[[int], None] | None = None) -> 
     context = _Context.of(fill)
     sizes = [min(BATCH, fill.count - start) for start in range(0, fill.count, BATCH)]
     added = Added()
-    # a wave with no responses yet has none of the drawn ones (its UUIDs are drawn
-    # from its own seed): nothing to look up before each batch
-    earlier = _stored(fill.wave) > 0
+    # a database with no response yet has none of the drawn ones: nothing to look
+    # up before each batch (a UUID is unique across every round: an earlier run's,
+    # or its export imported into another round, may be stored)
+    earlier = _any_stored()
     # the next batch is drawn while SQLite spreads this one's answers, which takes
     # longer and lets the interpreter go: the same draws, on the second core
     with MadeAhead(partial(context.batch, rng), sizes) as batches:
@@ -115,6 +116,11 @@ def generator(seed: str) -> np.random.Generator:
     """A numpy generator seeded by a text: the same text draws the same numbers."""
     digest = hashlib.sha256(seed.encode()).digest()
     return np.random.default_rng(list(digest))
+
+
+def _any_stored() -> bool:
+    """True when the database holds a response, of any round."""
+    return db.session.scalar(sa.select(Response.id).limit(1)) is not None
 
 
 def _stored(wave: Wave) -> int:
@@ -339,7 +345,8 @@ def insert_new(
     """Insert the responses of ``batch`` not stored yet, then their answers,
     through the driver; the id of each (0: stored before). ``meanwhile`` is
     called as the database begins its longest statement (see
-    ``bulk.insert_answers``). Without ``earlier`` responses, none is looked up."""
+    ``bulk.insert_answers``). Without ``earlier`` responses in the database, none
+    is looked up."""
     uuids, rows = batch.uuids, batch.rows
     existing = set(bulk.stored_waves(uuids)) if earlier else set()
     fresh = [k for k, value in enumerate(uuids) if value not in existing]

@@ -371,3 +371,28 @@ def test_a_round_without_paper_responses_still_gets_unfinished_forms(app):
     )
     assert db.session.scalar(issued_only) == paper.ISSUED_ONLY * units
     assert accounts.find_user(paper.SURVEYORS[0]) is not None
+
+
+def test_a_run_that_adds_responses_adds_no_more_unfinished_forms(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["sipas", "questionnaire", "sync"]).exit_code == 0
+    entered = sa.select(PaperEntry.serial).distinct()
+    issued_only = (
+        sa.select(sa.func.count())
+        .select_from(PaperForm)
+        .where(PaperForm.serial.not_in(entered))
+    )
+    units = None
+    for count in ("200", "400"):  # the same seed: the second adds 200 more
+        result = runner.invoke(args=["sipas", "demo", "--responses", count])
+        assert result.exit_code == 0, result.output
+        units = units or len(wave_by_code("demo").wave_units)
+        assert db.session.scalar(issued_only) == paper.ISSUED_ONLY * units
+    forms = sa.select(sa.func.count()).select_from(PaperForm)
+    paper_responses = (
+        sa.select(sa.func.count())
+        .select_from(Response)
+        .where(Response.channel == "paper", Response.wave_id == wave_by_code("demo").id)
+    )
+    unfinished = (paper.ISSUED_ONLY + paper.ENTERED_ONCE + paper.CONFLICTING) * units
+    assert db.session.scalar(forms) == db.session.scalar(paper_responses) + unfinished

@@ -123,7 +123,9 @@ def add_paper_forms(wave: Wave, added: Added, seed: int) -> PaperReport:
             ),
             updates,
         )
-    unfinished = typist.unfinished()
+    # the forms left unfinished are made once, with the round's first forms: a
+    # later run that adds responses adds their forms only
+    unfinished = typist.unfinished() if typist.first_run else (0, 0, 0)
     typist.flush()
     return PaperReport(len(drawn) - settled, settled, *unfinished)
 
@@ -156,6 +158,8 @@ class _Typist:
             )
             or 0
         )
+        #: True when the round had no form yet.
+        self.first_run = self.next_serial == 1
         self.criteria = {item.code for item in questionnaire.criteria}
         self.deciding = sorted(deciding_items(questionnaire))
         #: The codes of the visible items, by the answers to the deciding items.

@@ -192,6 +192,7 @@ def counting_statements():
 def test_an_import_sends_as_many_statements_for_many_rows_as_for_few(
     wave, questionnaire
 ):
+    make_response()  # both imports into a database that holds responses
     counts = []
     for size in (300, 4500):  # both in one chunk (bulk.SQLITE_CHUNK)
         data = csv_file(varied_rows(questionnaire, size, seed=size))
@@ -201,7 +202,7 @@ def test_an_import_sends_as_many_statements_for_many_rows_as_for_few(
         counts.append(len(sent))
     db.session.commit()
     assert counts[0] == counts[1]
-    assert stored_count(wave) == 4800
+    assert stored_count(wave) == 4801
 
 
 def test_an_import_in_many_chunks_keeps_each_row_with_its_response(
@@ -384,3 +385,18 @@ def test_an_import_checks_and_stores_with_the_cycle_collector_paused(
     assert report.imported == 5
     assert seen == {"check": False, "store": False}
     assert gc.isenabled()
+
+
+def test_a_first_import_looks_up_no_id_and_a_later_one_does(wave, questionnaire):
+    # a database without responses has none of the file's ids: nothing to ask
+    def lookups(sent: list[str]) -> int:
+        asked = "SELECT responses.uuid, responses.wave_id"
+        return sum(statement.startswith(asked) for statement in sent)
+
+    found = []
+    for seed in (1, 2):
+        with counting_statements() as sent:
+            report = run(wave, csv_file(varied_rows(questionnaire, 20, seed=seed)))
+        assert report.imported == 20
+        found.append(lookups(sent))
+    assert found == [0, 1]

@@ -45,11 +45,18 @@ from sipas.models import Response
 
 
 def stored_waves(uuids: Sequence[uuid_module.UUID]) -> dict[uuid_module.UUID, int]:
-    """The wave of each of ``uuids`` already stored, in one query however many."""
-    if not uuids:
+    """The wave of each of ``uuids`` already stored, in one query however many
+    (none when the database holds no response: the first import of an
+    installation looks no further)."""
+    if not uuids or not any_stored():
         return {}
     query = sa.select(Response.uuid, Response.wave_id).where(uuid_in(uuids))
     return {found: wave_id for found, wave_id in db.session.execute(query)}
+
+
+def any_stored() -> bool:
+    """True when the database holds a response, of any round."""
+    return db.session.scalar(sa.select(Response.id).limit(1)) is not None
 
 
 def uuid_in(uuids: Sequence[uuid_module.UUID]) -> sa.ColumnElement[bool]:

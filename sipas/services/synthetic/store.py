@@ -89,7 +89,7 @@ def add_responses(fill: Fill, progress: Callable[[int], None] | None = None) -> 
     # a database with no response yet has none of the drawn ones: nothing to look
     # up before each batch (a UUID is unique across every round: an earlier run's,
     # or its export imported into another round, may be stored)
-    earlier = _any_stored()
+    earlier = bulk.any_stored()
     # the next batch is drawn while SQLite spreads this one's answers, which takes
     # longer and lets the interpreter go: the same draws, on the second core
     with MadeAhead(partial(context.batch, rng), sizes) as batches:
@@ -116,11 +116,6 @@ def generator(seed: str) -> np.random.Generator:
     """A numpy generator seeded by a text: the same text draws the same numbers."""
     digest = hashlib.sha256(seed.encode()).digest()
     return np.random.default_rng(list(digest))
-
-
-def _any_stored() -> bool:
-    """True when the database holds a response, of any round."""
-    return db.session.scalar(sa.select(Response.id).limit(1)) is not None
 
 
 def _stored(wave: Wave) -> int:

@@ -14,10 +14,12 @@ cycles wait for the collector, which takes them at its next pass after the block
 
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -74,3 +76,12 @@ def made_with_collector_paused(chunks: Iterable[T]) -> Iterator[T]:
 
 #: Marks the end of the chunks (a chunk may be anything, None too).
 _END = object()
+
+
+@cache
+def frozen_at_exit() -> None:
+    """When the process ends, freeze every object still alive, so that Python's
+    last collection does not walk them to free nothing (a command that held a
+    large round's objects ended 0.3 s sooner). For commands: a process that goes
+    on (a test run, a server) pays nothing until its own end. Once per process."""
+    atexit.register(gc.freeze)

@@ -21,6 +21,7 @@ from sipas.cli.stats import stats_command
 from sipas.cli.stopping import invoke_stoppable
 from sipas.cli.units import units_cli
 from sipas.cli.users import user_cli
+from sipas.collector import frozen_at_exit
 
 
 class SipasGroup(AppGroup):
@@ -29,6 +30,7 @@ class SipasGroup(AppGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command asked for."""
+        frozen_at_exit()
         return invoke_stoppable(ctx, lambda: super(SipasGroup, self).invoke(ctx))
 
 

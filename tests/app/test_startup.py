@@ -76,3 +76,22 @@ def test_arrow_allocates_with_the_c_library_unless_the_environment_says_so():
     outside still decides."""
     assert _arrow_pool({}) == "system"
     assert _arrow_pool({"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}) == "jemalloc"
+
+
+def test_a_command_leaves_what_it_made_frozen_for_the_end_of_the_process(tmp_path):
+    """Python's last collection would walk every object a large command left
+    alive, to free nothing: a `flask sipas` command freezes them as the process
+    ends (sipas/collector.py), and only then."""
+    env = {"SIPAS_DATABASE_URL": database_url(tmp_path / "exit.db")}
+    probe = (
+        "import atexit, gc, wsgi; "
+        # registered first, so run last: after what the command registered
+        "atexit.register(lambda: print('at exit', gc.get_freeze_count() > 0)); "
+        "runner = wsgi.app.test_cli_runner(); "
+        "result = runner.invoke(args=['sipas', 'questionnaire', 'check']); "
+        "print('exit code', result.exit_code, 'frozen', gc.get_freeze_count() > 0)"
+    )
+    assert _printed_by(probe, env).splitlines() == [
+        "exit code 0 frozen False",
+        "at exit True",
+    ]

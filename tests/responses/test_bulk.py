@@ -390,7 +390,7 @@ def test_an_import_checks_and_stores_with_the_cycle_collector_paused(
 def test_a_first_import_looks_up_no_id_and_a_later_one_does(wave, questionnaire):
     # a database without responses has none of the file's ids: nothing to ask
     def lookups(sent: list[str]) -> int:
-        asked = "SELECT responses.uuid, responses.wave_id"
+        asked = "SELECT responses.uuid AS uuid, responses.wave_id"
         return sum(statement.startswith(asked) for statement in sent)
 
     found = []

@@ -275,7 +275,7 @@ def _split_stored(
     stored = bulk.stored_waves([row.uuid for row in rows])
     fresh, already, errors = [], [], []
     for row in rows:
-        wave_id = stored.get(row.uuid)
+        wave_id = stored.get(row.uuid.hex)
         if wave_id is None and row.id_given and row.uuid.version == PAPER_ID_VERSION:
             errors.append(RowError(row.row, "response_id", PAPER_ID_REFUSED))
         elif wave_id is None:

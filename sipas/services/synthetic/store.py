@@ -344,7 +344,7 @@ def insert_new(
     is looked up."""
     uuids, rows = batch.uuids, batch.rows
     existing = set(bulk.stored_waves(uuids)) if earlier else set()
-    fresh = [k for k, value in enumerate(uuids) if value not in existing]
+    fresh = [k for k, value in enumerate(uuids) if value.hex not in existing]
     if not fresh:
         return [0] * len(uuids)
     if len(fresh) < len(uuids):
@@ -352,7 +352,7 @@ def insert_new(
         rows = bulk.DriverRows(rows.table, kept, len(fresh))
     new_ids = iter(bulk.insert_responses(rows))
     # a response stored earlier gets no answers again (id 0: skipped)
-    ids = [0 if value in existing else next(new_ids) for value in uuids]
+    ids = [0 if value.hex in existing else next(new_ids) for value in uuids]
     texts = zip(ids, batch.answers, strict=True)
     packed = ((k, single, chosen) for k, (single, chosen) in texts if k)
     bulk.insert_answers(packed, meanwhile)

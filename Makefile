@@ -119,12 +119,14 @@ bench-stats: install system-deps
 
 translations-extract: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --no-wrap .
+	$(BIN)/pybabel extract --no-default-keywords -k _ -k ngettext:1,2 -k click_word -o translations/click.pot --no-location --sort-output --no-wrap --project Click "$$($(BIN)/python -c 'import click, os; print(os.path.dirname(click.__file__))')" sipas/cli/words.py
 
 translations-update: translations-extract
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-wrap
+	$(BIN)/pybabel update -D click -i translations/click.pot -d translations --no-fuzzy-matching --no-wrap
 
 translations-compile: $(VENV)/.installed
-	$(BIN)/pybabel compile -d translations --statistics
+	$(BIN)/pybabel compile -d translations -D "messages click" --statistics
 
 # the workbook copy of each questionnaire file, for provinces to adapt in a spreadsheet
 # (tests/questionnaire/test_shipped_workbooks.py says when they are out of date)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sipas.cli.common import StderrProgress, fail, why
 from sipas.extensions import db
 from sipas.i18n import format_number
+from sipas.language import N_
 from sipas.services import backup
 from sipas.services.audit import record_event
 from sipas.services.backup import common
@@ -54,10 +55,12 @@ def _describe(info: common.BackupInfo) -> str:
     "--output",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Backup file to write (SQLite: a .sqlite file; PostgreSQL: a pg_dump "
-    "custom-format archive, e.g. .dump).",
+    help=N_(
+        "Backup file to write (SQLite: a .sqlite file; PostgreSQL: a pg_dump "
+        "custom-format archive, e.g. .dump)."
+    ),
 )
-@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.option("--force", is_flag=True, help=N_("Replace the file if it exists."))
 def backup_command(output: Path, force: bool) -> None:
     """Back up the whole database while the application keeps running."""
     progress = page_progress()
@@ -83,7 +86,7 @@ def backup_command(output: Path, force: bool) -> None:
 @click.argument(
     "backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 def restore_command(backup_file: Path, yes: bool) -> None:
     """Replace ALL data of the database with a backup made by `flask sipas backup`."""
     try:

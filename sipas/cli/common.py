@@ -13,6 +13,7 @@ import click
 from flask_babel import gettext as _
 
 from sipas.extensions import db
+from sipas.language import N_
 from sipas.models import Unit, Wave
 from sipas.services.jobs.files import write_atomically
 from sipas.services.units.lookup import unit_by_code
@@ -27,17 +28,15 @@ pdf_output_option = click.option(
     "--output",
     required=True,
     type=click.Path(dir_okay=False, writable=True),
-    help="PDF file to write.",
+    help=N_("PDF file to write."),
 )
 
 
-def language_option(what: str) -> Callable:
-    """``--language vi|en`` for a PDF of ``what`` (default: the default locale)."""
-    return click.option(
-        "--language",
-        default=None,
-        help=f"Language of the {what} (vi or en); the default locale if not given.",
-    )
+def language_option(help_text: str) -> Callable:
+    """``--language vi|en`` for a PDF (default: the default locale); ``help_text``
+    says of what, marked with ``N_`` (each its own message: no text is put
+    together before it is translated)."""
+    return click.option("--language", default=None, help=help_text)
 
 
 def write_output(path: Path, chunks: Iterable[bytes]) -> int:

@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from sipas.extensions import db
+from sipas.language import N_
 from sipas.models import Wave
 from sipas.services import demo
 from sipas.services.synthetic import rounds
@@ -23,16 +24,18 @@ from sipas.services.synthetic import rounds
     default=rounds.CURRENT_RESPONSES,
     type=click.IntRange(0),
     show_default=True,
-    help="Synthetic responses of this year's demo round (last year's gets 70 % "
-    "as many when it is made); 0 for none. A second run with the same seed adds "
-    "nothing; with more responses it adds the difference to this year's round only.",
+    help=N_(
+        "Synthetic responses of this year's demo round (last year's gets 70 % "
+        "as many when it is made); 0 for none. A second run with the same seed adds "
+        "nothing; with more responses it adds the difference to this year's round only."
+    ),
 )
 @click.option(
     "--seed",
     default=1,
     type=int,
     show_default=True,
-    help="Random seed; the same seed makes the same responses.",
+    help=N_("Random seed; the same seed makes the same responses."),
 )
 def demo_command(n_responses: int, seed: int) -> None:
     """Create the demo province, units, rounds and admin account, with responses."""

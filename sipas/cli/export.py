@@ -17,6 +17,7 @@ from sipas.cli.common import (
 )
 from sipas.extensions import db
 from sipas.i18n import format_number
+from sipas.language import N_
 from sipas.services.audit import record_event
 from sipas.services.results import dashboard
 from sipas.services.results.design_syntax import READABLE, design_syntax
@@ -36,23 +37,27 @@ SCRIPT_SUFFIX = {"r": ".R", "stata": ".do"}
     type=click.Choice(FORMATS),
     default="csv",
     show_default=True,
-    help="csv: the stats CSV (UTF-8 with BOM); xlsx: responses and result tables; "
-    "json: the results; parquet: the responses, typed, with the design and labels.",
+    help=N_(
+        "csv: the stats CSV (UTF-8 with BOM); xlsx: responses and result tables; "
+        "json: the results; parquet: the responses, typed, with the design and labels."
+    ),
 )
 @click.option(
     "-o",
     "--output",
     required=True,
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="File to write.",
+    help=N_("File to write."),
 )
-@click.option("--unit", "unit_code", help="Only this unit and the units below it.")
+@click.option("--unit", "unit_code", help=N_("Only this unit and the units below it."))
 @click.option(
     "--design-syntax",
     "syntax",
     type=click.Choice(sorted(READABLE)),
-    help="Also print the lines that read the file and declare its survey design in "
-    "R (svydesign) or Stata (svyset), and write them next to it (.R or .do).",
+    help=N_(
+        "Also print the lines that read the file and declare its survey design in "
+        "R (svydesign) or Stata (svyset), and write them next to it (.R or .do)."
+    ),
 )
 def export_command(
     wave_code: str, fmt: str, output: Path, unit_code: str | None, syntax: str | None

@@ -21,12 +21,26 @@ from sipas.cli.stats import stats_command
 from sipas.cli.stopping import invoke_stoppable
 from sipas.cli.units import units_cli
 from sipas.cli.users import user_cli
+from sipas.cli.words import speak_the_language
 from sipas.collector import frozen_at_exit
+from sipas.language import N_
 
 
 class SipasGroup(AppGroup):
-    """`flask sipas`: a command stopped with Ctrl+C, or at a question, says so
-    (sipas/cli/stopping.py)."""
+    """`flask sipas`: in the user's language, help and Click's own words too
+    (sipas/cli/words.py); a command stopped with Ctrl+C, or at a question, says
+    so (sipas/cli/stopping.py)."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Read the command line, in the language of the application."""
+        speak_the_language(self)
+        return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command asked for."""
@@ -34,7 +48,7 @@ class SipasGroup(AppGroup):
         return invoke_stoppable(ctx, lambda: super(SipasGroup, self).invoke(ctx))
 
 
-sipas_cli = SipasGroup("sipas", help="SIPAS administration commands.")
+sipas_cli = SipasGroup("sipas", help=N_("SIPAS administration commands."))
 for command in (
     questionnaire_cli,
     demo_command,

@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from sipas.cli.common import StderrProgress, fail, wave_or_fail, why
 from sipas.extensions import db
 from sipas.i18n import format_number
+from sipas.language import N_
 from sipas.services.responses import imports
 
 
@@ -20,7 +21,7 @@ from sipas.services.responses import imports
 @click.option(
     "--valid-only",
     is_flag=True,
-    help="Store the rows without problems even when other rows have some.",
+    help=N_("Store the rows without problems even when other rows have some."),
 )
 def import_command(wave_code: str, path: Path, valid_only: bool) -> None:
     """Check a file of responses (stats CSV or labelled XLSX) and store its rows;

@@ -15,10 +15,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from sipas.language import N_
 from sipas.services.jobs import workers as workers_alive
 from sipas.services.jobs.queue import job_queue, prepare_pages_again, tidy_up
 
-jobs_cli = AppGroup("jobs", help="Background jobs (large downloads and reports).")
+jobs_cli = AppGroup("jobs", help=N_("Background jobs (large downloads and reports)."))
 
 
 @jobs_cli.command("worker")
@@ -27,7 +28,7 @@ jobs_cli = AppGroup("jobs", help="Background jobs (large downloads and reports).
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Jobs made at the same time (threads).",
+    help=N_("Jobs made at the same time (threads)."),
 )
 def worker_command(workers: int) -> None:
     """Run the job worker until stopped (Ctrl+C or SIGTERM)."""

@@ -17,6 +17,7 @@ from sipas.cli.common import (
     write_output,
 )
 from sipas.extensions import db
+from sipas.language import N_
 from sipas.questionnaire.serials import format_serial
 from sipas.services.paper.issuing import PaperFormsRefused, forms_pdf, issue_forms
 
@@ -24,9 +25,11 @@ from sipas.services.paper.issuing import PaperFormsRefused, forms_pdf, issue_for
 @click.command("paper")
 @click.argument("wave_code")
 @click.argument("unit_code")
-@click.option("--count", type=int, required=True, help="Number of forms to issue.")
+@click.option("--count", type=int, required=True, help=N_("Number of forms to issue."))
 @pdf_output_option
-@language_option("forms")
+@language_option(
+    N_("Language of the forms (vi or en); the default locale if not given.")
+)
 def paper_command(
     wave_code: str, unit_code: str, count: int, output: str, language: str | None
 ) -> None:

@@ -18,23 +18,28 @@ from sipas.cli.common import (
     write_output,
 )
 from sipas.extensions import db
+from sipas.language import N_
 from sipas.services.paper.posters import NoUnits, posters_pdf
 
 
 @click.command("posters")
-@click.option("--unit", "unit_code", help="Code of the unit to print the poster of.")
+@click.option(
+    "--unit", "unit_code", help=N_("Code of the unit to print the poster of.")
+)
 @click.option(
     "--wave",
     "wave_code",
-    help="Code of a survey round: one poster for each of its units.",
+    help=N_("Code of a survey round: one poster for each of its units."),
 )
 @pdf_output_option
 @click.option(
     "--base-url",
     default=None,
-    help="Address citizens reach the site at (default: PUBLIC_BASE_URL).",
+    help=N_("Address citizens reach the site at (default: PUBLIC_BASE_URL)."),
 )
-@language_option("posters")
+@language_option(
+    N_("Language of the posters (vi or en); the default locale if not given.")
+)
 def posters_command(
     unit_code: str | None,
     wave_code: str | None,

@@ -13,12 +13,13 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from sipas.extensions import db
+from sipas.language import N_
 from sipas.questionnaire import QuestionnaireError, load_file
 from sipas.services import questionnaires
 from sipas.services.questionnaires import upload
 
 questionnaire_cli = AppGroup(
-    "questionnaire", help="Check and store questionnaire files."
+    "questionnaire", help=N_("Check and store questionnaire files.")
 )
 
 

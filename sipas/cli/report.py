@@ -18,6 +18,7 @@ from sipas.cli.common import (
     write_output,
 )
 from sipas.extensions import db
+from sipas.language import N_
 from sipas.services.audit import record_event
 from sipas.services.results.report import NoResponses, build_report
 
@@ -28,9 +29,13 @@ def _progress(stage: str) -> None:
 
 @click.command("report")
 @click.argument("wave_code")
-@click.option("--unit", "unit_code", default=None, help="Code of the subtree's root.")
+@click.option(
+    "--unit", "unit_code", default=None, help=N_("Code of the subtree's root.")
+)
 @pdf_output_option
-@language_option("report")
+@language_option(
+    N_("Language of the report (vi or en); the default locale if not given.")
+)
 def report_command(
     wave_code: str, unit_code: str | None, output: str, language: str | None
 ) -> None:

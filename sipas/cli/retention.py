@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from sipas.extensions import db
+from sipas.language import N_
 from sipas.services.responses import phone, privacy, sources
 
 
@@ -21,7 +22,7 @@ from sipas.services.responses import phone, privacy, sources
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Only count what would be erased; change nothing.",
+    help=N_("Only count what would be erased; change nothing."),
 )
 def retention_command(dry_run: bool) -> None:
     """Erase the original comments of survey rounds past their retention period."""

@@ -19,7 +19,9 @@ import click
 import numpy as np
 
 from sipas.cli.stopping import StoppableCommand
+from sipas.cli.words import speak_the_language
 from sipas.config import in_app, setting
+from sipas.language import N_
 from sipas.language import gettext as _
 from sipas.questionnaire import Questionnaire, QuestionnaireError, load_file
 from sipas.reports.stats_table import render_table
@@ -158,8 +160,10 @@ def _fail(message: str) -> NoReturn:
     "--questionnaire",
     "questionnaire_ref",
     required=True,
-    help="Questionnaire code or YAML path (under `flask sipas`, also the "
-    "questionnaires stored in the database).",
+    help=N_(
+        "Questionnaire code or YAML path (under `flask sipas`, also the "
+        "questionnaires stored in the database)."
+    ),
 )
 @click.option(
     "--ci",
@@ -167,42 +171,44 @@ def _fail(message: str) -> NoReturn:
     default="logit",
     type=click.Choice([m.value for m in CiMethod]),
     show_default=True,
-    help="How the criteria's intervals are made (as R's svyciprop).",
+    help=N_("How the criteria's intervals are made (as R's svyciprop)."),
 )
 @click.option(
     "--level",
     default=0.95,
     type=click.FloatRange(0.5, 0.999),
     show_default=True,
-    help="Confidence level of the intervals.",
+    help=N_("Confidence level of the intervals."),
 )
 @click.option(
     "--lonely-psu",
     default="adjust",
     type=click.Choice([m.value for m in LonelyPsu]),
     show_default=True,
-    help="What a stratum with one PSU adds to the variance (R's survey.lonely.psu).",
+    help=N_(
+        "What a stratum with one PSU adds to the variance (R's survey.lonely.psu)."
+    ),
 )
-@click.option("--by", default=None, help="Column whose values are domains.")
-@click.option("--unweighted", is_flag=True, help="Give every row weight 1.")
+@click.option("--by", default=None, help=N_("Column whose values are domains."))
+@click.option("--unweighted", is_flag=True, help=N_("Give every row weight 1."))
 @click.option(
     "--trim-upper",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="Cap weights here and share the excess (R's trimWeights).",
+    help=N_("Cap weights here and share the excess (R's trimWeights)."),
 )
 @click.option(
     "--trim-lower",
     type=click.FloatRange(min=0),
     default=None,
-    help="Raise weights to at least this.",
+    help=N_("Raise weights to at least this."),
 )
 @click.option(
     "--calibrate",
     "calibration_file",
     default=None,
     type=click.Path(dir_okay=False, exists=True),
-    help="JSON of known population counts: post-stratify or rake the weights.",
+    help=N_("JSON of known population counts: post-stratify or rake the weights."),
 )
 @click.option(
     "--format",
@@ -210,7 +216,7 @@ def _fail(message: str) -> NoReturn:
     default="json",
     type=click.Choice(["json", "table"]),
     show_default=True,
-    help="json: the document of DESIGN §5; table: a readable table.",
+    help=N_("json: the document of DESIGN §5; table: a readable table."),
 )
 def stats_command(
     file: str,
@@ -298,6 +304,7 @@ def stats_command(
 
 def main() -> None:
     """`sipas-stats`: the statistics command without the web application."""
+    speak_the_language(stats_command)
     try:
         stats_command(prog_name="sipas-stats")  # leaves by SystemExit
     finally:

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 
 from sipas.cli.common import fail
 from sipas.extensions import db
+from sipas.language import N_
 from sipas.services.units import official
 from sipas.services.units.official_data import UnknownProvince, data_version
 
-units_cli = AppGroup("units", help="Administrative units.")
+units_cli = AppGroup("units", help=N_("Administrative units."))
 
 
 @units_cli.command("load-official")
@@ -20,13 +21,15 @@ units_cli = AppGroup("units", help="Administrative units.")
     "--province",
     "province_code",
     required=True,
-    help="Official code of the province since 1/7/2025 (e.g. 22 for Quảng Ninh).",
+    help=N_("Official code of the province since 1/7/2025 (e.g. 22 for Quảng Ninh)."),
 )
 @click.option(
     "--with-history",
     is_flag=True,
-    help="Also the districts and communes before 1/7/2025, closed, followed by "
-    "the new communes.",
+    help=N_(
+        "Also the districts and communes before 1/7/2025, closed, followed by "
+        "the new communes."
+    ),
 )
 def load_official_command(province_code: str, with_history: bool) -> None:
     """Create or update a province and its communes from the official list."""

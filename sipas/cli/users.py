@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 
 from sipas.cli.common import fail, unit_or_fail
 from sipas.extensions import db
+from sipas.language import N_
 from sipas.models import Role, Unit, User
 from sipas.services import accounts
 
-user_cli = AppGroup("user", help="Manage staff accounts.")
+user_cli = AppGroup("user", help=N_("Manage staff accounts."))
 
 ROLE_NAMES = click.Choice([role.value for role in Role])
 
@@ -44,10 +45,14 @@ def _read_password(from_stdin: bool) -> str:
 @user_cli.command("create")
 @click.argument("username")
 @click.option(
-    "--role", type=ROLE_NAMES, required=True, help="admin, analyst or surveyor"
+    "--role", type=ROLE_NAMES, required=True, help=N_("admin, analyst or surveyor")
 )
-@click.option("--unit", "unit_code", help="Code of the unit the account is scoped to.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@click.option(
+    "--unit", "unit_code", help=N_("Code of the unit the account is scoped to.")
+)
+@click.option(
+    "--password-stdin", is_flag=True, help=N_("Read the password from stdin.")
+)
 def create_command(
     username: str, role: str, unit_code: str | None, password_stdin: bool
 ) -> None:
@@ -71,7 +76,9 @@ def create_command(
 @user_cli.command("set-role")
 @click.argument("username")
 @click.argument("role", type=ROLE_NAMES)
-@click.option("--unit", "unit_code", help="Code of the unit the account is scoped to.")
+@click.option(
+    "--unit", "unit_code", help=N_("Code of the unit the account is scoped to.")
+)
 def set_role_command(username: str, role: str, unit_code: str | None) -> None:
     """Change an account's role and unit scope."""
     user = _user(username)

@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import click
 import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
@@ -15,33 +16,36 @@ from sipas.i18n import format_day, format_number, format_percent
 from tests.conftest import ROOT
 
 
-@pytest.fixture(scope="module")
-def extracted(tmp_path_factory):
-    """The message ids in the source code right now (fresh extraction)."""
-    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+def extracted_ids(pot: Path, *arguments: str) -> set:
+    """The message ids ``pybabel extract ARGUMENTS`` finds (run at the project root)."""
     pybabel = Path(sys.executable).with_name("pybabel")
-    subprocess.run(
-        [
-            str(pybabel),
-            "-q",
-            "extract",
-            "-F",
-            "babel.cfg",
-            "-k",
-            "_l",
-            "-o",
-            str(pot),
-            ".",
-        ],
-        cwd=ROOT,
-        check=True,
-    )
+    extract = [str(pybabel), "-q", "extract", "-o", str(pot), *arguments]
+    subprocess.run(extract, cwd=ROOT, check=True)
     with pot.open("rb") as handle:
         return {message.id for message in read_po(handle) if message.id}
 
 
-def catalog(language: str):
-    path = ROOT / "translations" / language / "LC_MESSAGES" / "messages.po"
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """The message ids in the source code right now (fresh extraction)."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    return extracted_ids(pot, "-F", "babel.cfg", "-k", "_l", ".")
+
+
+@pytest.fixture(scope="module")
+def extracted_from_click(tmp_path_factory):
+    """The message ids of the installed Click, and the words it does not mark
+    (as `make translations-extract` takes them)."""
+    pot = tmp_path_factory.mktemp("pot") / "click.pot"
+    keywords = ("-k", "_", "-k", "ngettext:1,2", "-k", "click_word")
+    click_folder = str(Path(click.__file__).parent)
+    return extracted_ids(
+        pot, "--no-default-keywords", *keywords, click_folder, "sipas/cli/words.py"
+    )
+
+
+def catalog(language: str, domain: str = "messages"):
+    path = ROOT / "translations" / language / "LC_MESSAGES" / f"{domain}.po"
     with path.open("rb") as handle:
         return read_po(handle, locale=language)
 
@@ -53,9 +57,17 @@ def test_catalog_covers_every_extracted_string(extracted, language):
     assert not missing, f"{language} catalog lacks: {missing[:10]}"
 
 
-def test_vietnamese_catalog_is_complete_and_not_fuzzy():
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_clicks_catalog_covers_the_installed_click(extracted_from_click, language):
+    ids = {message.id for message in catalog(language, "click") if message.id}
+    missing = sorted(str(i) for i in extracted_from_click - ids)
+    assert not missing, f"{language} catalog of Click lacks: {missing[:10]}"
+
+
+@pytest.mark.parametrize("domain", ["messages", "click"])
+def test_vietnamese_catalog_is_complete_and_not_fuzzy(domain):
     problems = []
-    for message in catalog("vi"):
+    for message in catalog("vi", domain):
         if not message.id:
             continue
         strings = (

@@ -36,7 +36,10 @@ class Measured:
 
 
 def export(revision: str, into: Path) -> Path:
-    """The tree of ``revision`` under ``into``."""
+    """The tree of ``revision`` under ``into``, its modules byte-compiled as an
+    installation's are: a command run with PYTHONDONTWRITEBYTECODE set (as on
+    this machine) would otherwise compile them all again at every start
+    (0.25 s of `flask sipas …`)."""
     into.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", revision],
@@ -44,6 +47,7 @@ def export(revision: str, into: Path) -> Path:
         capture_output=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(into / "sipas")], check=True)
     return into
 
 

@@ -75,12 +75,15 @@ def fill_demo_rounds(
     before = Added()
     fill_previous = not _has_responses(previous)
     adding = responses + (previous_count if fill_previous else 0)
+    earlier = bulk.any_stored()  # before last year's responses are added
     with bulk.indexes_built_after(adding), cycles_collected_after():
         if fill_previous:
-            before = add_responses(
-                Fill(previous, previous_count, seed, current_round=False), progress
+            last_year = Fill(
+                previous, previous_count, seed, current_round=False, whole_batches=True
             )
-        now = add_responses(Fill(current, responses, seed), progress)
+            before = add_responses(last_year, progress, earlier)
+        this_year = Fill(current, responses, seed, whole_batches=True)
+        now = add_responses(this_year, progress, earlier)
         rng = random.Random(f"{seed}:voids")  # noqa: S311  (reproducible demo data)
         voided = _void_some(rng, before.uuids) + _void_some(rng, now.uuids)
         paper = add_paper_forms(current, now, seed)

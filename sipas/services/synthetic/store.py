@@ -57,6 +57,10 @@ class Fill:
     #: True for this year's round (the model's round-to-round change applies).
     current_round: bool = True
     model: ResponseModel = DEFAULT_MODEL
+    #: True: a last batch smaller than the others is drawn whole and cut, so a
+    #: later run with the same seed asking for more draws the same responses
+    #: first, and adds only the difference (the demo command).
+    whole_batches: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,20 +83,29 @@ class Added:
     paper: list[PaperDrawn] = field(default_factory=list)
 
 
-def add_responses(fill: Fill, progress: Callable[[int], None] | None = None) -> Added:
+def add_responses(
+    fill: Fill,
+    progress: Callable[[int], None] | None = None,
+    earlier: bool | None = None,
+) -> Added:
     """Draw ``fill.count`` responses and insert those not stored yet; what was
-    inserted now."""
+    inserted now. ``earlier``: whether the database held responses before this
+    command began (None: whether it holds any now)."""
     rng = generator(f"{fill.seed}:{fill.wave.code}")
     context = _Context.of(fill)
     sizes = [min(BATCH, fill.count - start) for start in range(0, fill.count, BATCH)]
     added = Added()
-    # a database with no response yet has none of the drawn ones: nothing to look
-    # up before each batch (a UUID is unique across every round: an earlier run's,
-    # or its export imported into another round, may be stored)
-    earlier = bulk.any_stored()
+    # a database with no response before this command has none of the drawn
+    # ones: nothing to look up before each batch (a UUID is unique across every
+    # round: an earlier run's, or its export imported into another round, may be
+    # stored; the responses this command drew for another round come from a
+    # stream of their own)
+    if earlier is None:
+        earlier = bulk.any_stored()
     # the next batch is drawn while SQLite spreads this one's answers, which takes
     # longer and lets the interpreter go: the same draws, on the second core
-    with MadeAhead(partial(context.batch, rng), sizes) as batches:
+    draw = partial(context.batch, rng, whole=fill.whole_batches)
+    with MadeAhead(draw, sizes) as batches:
         for number, batch in enumerate(batches):
             ids = insert_new(batch, batches.start_next, earlier)
             added.uuids += [batch.uuids[k] for k, new in enumerate(ids) if new]
@@ -135,6 +148,16 @@ class Batch:
     answers: list[tuple[str, str | None]]
     #: The paper ones: (position in the batch, unit id, moment submitted).
     paper: list[tuple[int, int, datetime]]
+
+    def first(self, count: int) -> Batch:
+        """The first ``count`` responses of the batch."""
+        columns = {name: values[:count] for name, values in self.rows.columns.items()}
+        return Batch(
+            self.uuids[:count],
+            bulk.DriverRows(self.rows.table, columns, count),
+            self.answers[:count],
+            [paper for paper in self.paper if paper[0] < count],
+        )
 
 
 @dataclass
@@ -189,8 +212,16 @@ class _Context:
             dialect=bulk.dialect(),
         )
 
-    def batch(self, rng: np.random.Generator, size: int) -> Batch:
-        """``size`` responses (no database: drawn in another thread)."""
+    def batch(self, rng: np.random.Generator, size: int, whole: bool = False) -> Batch:
+        """``size`` responses (no database: drawn in another thread); with
+        ``whole``, a whole batch is drawn and its first ``size`` kept, so that
+        the responses drawn never depend on how many are asked."""
+        if whole and size < BATCH:
+            return self._drawn(rng, BATCH).first(size)
+        return self._drawn(rng, size)
+
+    def _drawn(self, rng: np.random.Generator, size: int) -> Batch:
+        """``size`` responses drawn at once."""
         model = self.fill.model
         unit = rng.choice(len(self.unit_ids), size=size, p=self.unit_shares)
         rural = self.drawer.rural[unit]
@@ -344,15 +375,18 @@ def insert_new(
     is looked up."""
     uuids, rows = batch.uuids, batch.rows
     existing = set(bulk.stored_waves(uuids)) if earlier else set()
-    fresh = [k for k, value in enumerate(uuids) if value.hex not in existing]
-    if not fresh:
-        return [0] * len(uuids)
-    if len(fresh) < len(uuids):
+    if not existing:
+        ids = bulk.insert_responses(rows)
+    else:
+        fresh = [k for k, value in enumerate(uuids) if value.hex not in existing]
+        if not fresh:
+            return [0] * len(uuids)
         kept = {name: [given[k] for k in fresh] for name, given in rows.columns.items()}
-        rows = bulk.DriverRows(rows.table, kept, len(fresh))
-    new_ids = iter(bulk.insert_responses(rows))
-    # a response stored earlier gets no answers again (id 0: skipped)
-    ids = [0 if value.hex in existing else next(new_ids) for value in uuids]
+        new_ids = iter(
+            bulk.insert_responses(bulk.DriverRows(rows.table, kept, len(fresh)))
+        )
+        # a response stored earlier gets no answers again (id 0: skipped)
+        ids = [0 if value.hex in existing else next(new_ids) for value in uuids]
     texts = zip(ids, batch.answers, strict=True)
     packed = ((k, single, chosen) for k, (single, chosen) in texts if k)
     bulk.insert_answers(packed, meanwhile)

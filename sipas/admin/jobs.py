@@ -14,15 +14,30 @@ from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
 from sipas.files import MEDIA_TYPES
 from sipas.i18n import format_number
-from sipas.models import Job, JobKind, JobStatus, Role
+from sipas.models import Job, JobKind, JobStatus, Role, Wave
 from sipas.services.audit import record_event
 from sipas.services.jobs import files, importing, lifecycle, workers
 from sipas.services.jobs.lookup import job_or_404, visible_jobs
+from sipas.services.jobs.queue import enqueue
+from sipas.services.paper.posters import record_poster_download
 from sipas.services.responses import imports
 from sipas.services.units.lookup import unit_by_code
 
 #: Who may follow jobs: readers their downloads, surveyors their large imports.
 JOB_OWNERS = (*READERS, Role.surveyor)
+
+
+def job_started(
+    kind: JobKind, wave: Wave, parameters: dict, total: int
+) -> ResponseReturnValue:
+    """Ask for the current user's job making this file (the one under way or done,
+    if there is one), commit, queue it if new, and show its progress."""
+    job, is_new = lifecycle.ask(kind, current_user, wave, parameters, total)
+    job_id = job.id  # read before the commit: reading after it would lock SQLite
+    db.session.commit()
+    if is_new:
+        enqueue(job_id)
+    return redirect(url_for("admin.job", job_id=job_id), code=303)
 
 
 def progress_text(job: Job) -> str:
@@ -40,6 +55,8 @@ def progress_text(job: Job) -> str:
             return _("The file has expired and was deleted.")
         if job.kind is JobKind.paper:
             return _("Ready: %(total)s paper forms.", total=format_number(job.total))
+        if job.kind is JobKind.posters:
+            return _("Ready: %(total)s posters.", total=format_number(job.total))
         return _(
             "Ready: %(done)s / %(total)s responses.",
             done=format_number(job.done),
@@ -47,6 +64,8 @@ def progress_text(job: Job) -> str:
         )
     if job.kind is JobKind.paper:
         return _("Laying out %(total)s paper forms…", total=format_number(job.total))
+    if job.kind is JobKind.posters:
+        return _("Laying out %(total)s posters…", total=format_number(job.total))
     if job.kind is JobKind.results:
         return _(
             "Computing the results of %(n)s responses…", n=format_number(job.total)
@@ -226,6 +245,19 @@ def _audit_download(job: Job) -> None:
     if job.kind is JobKind.paper:
         return
     wave = job.wave
+    if job.kind is JobKind.posters and wave is not None:
+        parameters = job.parameters
+        record_poster_download(
+            current_user,
+            "wave",
+            wave.code,
+            wave,
+            job.total,
+            parameters["language"],
+            parameters["base_url"],
+            job=job.id,
+        )
+        return
     unit = job.parameters.get("unit")
     if job.kind is JobKind.report:
         record_event(

@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
     send_file,
@@ -22,12 +21,11 @@ from flask_login import current_user
 from sipas.admin.blueprint import bp
 from sipas.admin.forms_jobs import JobForm
 from sipas.admin.forms_paper import IssueForm
+from sipas.admin.jobs import job_started
 from sipas.auth.decorators import role_required
 from sipas.extensions import db
 from sipas.i18n import current_language
 from sipas.models import JobKind, PaperForm, Role, Unit, Wave
-from sipas.services.jobs import lifecycle
-from sipas.services.jobs.queue import enqueue
 from sipas.services.paper.issuing import (
     MAX_BATCH,
     PaperFormsRefused,
@@ -71,14 +69,7 @@ def _paper_job(forms: list[PaperForm], language: str) -> ResponseReturnValue:
     """Print ``forms`` in the background and show the job's progress (the caller's
     changes are committed with the job)."""
     parameters = {"batch": forms[0].batch, "language": language}
-    job, is_new = lifecycle.ask(
-        JobKind.paper, current_user, forms[0].wave, parameters, len(forms)
-    )
-    job_id = job.id  # read before the commit: reading after it would lock SQLite
-    db.session.commit()
-    if is_new:
-        enqueue(job_id)
-    return redirect(url_for("admin.job", job_id=job_id), code=303)
+    return job_started(JobKind.paper, forms[0].wave, parameters, len(forms))
 
 
 @bp.route("/paper", methods=["GET", "POST"])

@@ -30,14 +30,14 @@ from wtforms import SelectField
 from sipas.admin import results_sections
 from sipas.admin.blueprint import bp
 from sipas.admin.forms_jobs import JobForm
+from sipas.admin.jobs import job_started
 from sipas.auth.decorators import READERS, require_scope, role_required
 from sipas.extensions import db
 from sipas.files import MEDIA_TYPES
 from sipas.i18n import current_language
 from sipas.models import JobKind, Unit, Wave, WaveStatus
 from sipas.services.audit import record_event
-from sipas.services.jobs import lifecycle, sections
-from sipas.services.jobs.queue import enqueue
+from sipas.services.jobs import sections
 from sipas.services.jobs.work import responses_in_scope
 from sipas.services.questionnaires import parsed
 from sipas.services.responses import quality
@@ -366,11 +366,4 @@ def results_job(wave_code: str) -> ResponseReturnValue:
     if what != "pdf":
         parameters["format"] = what
     kind = JobKind.report if what == "pdf" else JobKind.export
-    job, is_new = lifecycle.ask(
-        kind, current_user, wave, parameters, responses_in_scope(wave, root)
-    )
-    job_id = job.id  # read before the commit: reading after it would lock SQLite
-    db.session.commit()
-    if is_new:
-        enqueue(job_id)
-    return redirect(url_for("admin.job", job_id=job_id), code=303)
+    return job_started(kind, wave, parameters, responses_in_scope(wave, root))

@@ -26,6 +26,8 @@ class JobKind(enum.StrEnum):
     #: a round's results section for the dashboard, rendered as HTML (shared by
     #: every reader of the scope: shown through the dashboard only)
     results = "results"
+    #: the QR posters of every unit of a round, as one PDF
+    posters = "posters"
 
 
 class JobStatus(enum.StrEnum):

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from sipas.models import Job, JobKind, Unit, Wave
 from sipas.services.paper.issuing import batch_forms, forms_pdf, paper_file_name
+from sipas.services.paper.posters import NoUnits, round_posters
 from sipas.services.results import exports
 from sipas.services.results.dashboard import counted_responses, export_file
 from sipas.services.results.report import NoResponses, build_report
@@ -51,6 +52,8 @@ def make(job: Job, progress: Progress) -> Made:
             return _report(wave, root, job.parameters["language"])
         if job.kind is JobKind.paper:
             return _paper(job.parameters["batch"], job.parameters["language"])
+        if job.kind is JobKind.posters:
+            return _posters(wave, job.parameters)
         if job.kind is JobKind.results:
             return _results(wave, root, job.parameters)
         return _export(wave, root, job.parameters["format"], progress)
@@ -73,6 +76,14 @@ def _export(wave: Wave, root: Unit | None, fmt: str, progress: Progress) -> Made
     body = export_file(wave, root, fmt, progress)
     chunks = [body] if isinstance(body, bytes) else body
     return Made(exports.export_filename(wave, root, fmt), chunks)
+
+
+def _posters(wave: Wave, parameters: dict) -> Made:
+    try:
+        batch = round_posters(wave, parameters["base_url"], parameters["language"])
+    except NoUnits as error:
+        raise JobRefused(_("This survey round has no units yet.")) from error
+    return Made(batch.filename, [batch.data])
 
 
 def _paper(batch: str, language: str) -> Made:

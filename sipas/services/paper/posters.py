@@ -11,7 +11,16 @@ from sipas.services.paper.issuing import printable_waves
 from sipas.services.units.lookup import all_units
 from sipas.services.waves.lookup import units_of
 
-__all__ = ["NoUnits", "PosterBatch", "poster_units", "poster_waves", "posters_pdf"]
+__all__ = [
+    "NoUnits",
+    "PosterBatch",
+    "poster_count",
+    "poster_units",
+    "poster_waves",
+    "posters_pdf",
+    "record_poster_download",
+    "round_posters",
+]
 
 
 def poster_units(today: date | None = None) -> list[Unit]:
@@ -49,21 +58,44 @@ def posters_pdf(
     """The posters of ``unit`` (with ``wave``'s title and dates if given) or of every
     unit of ``wave``; the download is recorded in the audit log (flushed)."""
     if unit is not None:
-        units = [unit]
-        name = f"sipas-poster-{unit.code}"
+        batch = _render([unit], f"sipas-poster-{unit.code}", base_url, language, wave)
         object_type, object_id = "unit", unit.code
     elif wave is not None:
-        units = units_of(wave)
-        if not units:
-            raise NoUnits(wave.code)
-        name = f"sipas-posters-{wave.code}"
+        batch = round_posters(wave, base_url, language)
         object_type, object_id = "wave", wave.code
     else:
         raise ValueError("a unit or a wave is needed")
-    # ReportLab is imported when a PDF is made, not when the app starts
-    from sipas.reports.poster_pdf import render_posters
+    record_poster_download(
+        user, object_type, object_id, wave, batch.pages, language, base_url
+    )
+    return batch
 
-    data = render_posters(units, base_url, wave=wave, language=language)
+
+def round_posters(wave: Wave, base_url: str, language: str) -> PosterBatch:
+    """The posters of every unit of ``wave``, unrecorded (a job's file is recorded
+    when it is downloaded); NoUnits when it has none."""
+    units = units_of(wave)
+    if not units:
+        raise NoUnits(wave.code)
+    return _render(units, f"sipas-posters-{wave.code}", base_url, language, wave)
+
+
+def poster_count(wave: Wave) -> int:
+    """How many posters ``wave`` takes: one for each of its units."""
+    return len(units_of(wave))
+
+
+def record_poster_download(
+    user: User | None,
+    object_type: str,
+    object_id: str,
+    wave: Wave | None,
+    units: int,
+    language: str,
+    base_url: str,
+    **more: object,
+) -> None:
+    """Record that posters were downloaded (flushed)."""
     record_event(
         "poster.pdf",
         user=user,
@@ -71,9 +103,19 @@ def posters_pdf(
         object_id=object_id,
         details={
             "wave": wave.code if wave is not None else None,
-            "units": len(units),
+            "units": units,
             "language": language,
             "base_url": base_url,
+            **more,
         },
     )
+
+
+def _render(
+    units: list[Unit], name: str, base_url: str, language: str, wave: Wave | None
+) -> PosterBatch:
+    # ReportLab is imported when a PDF is made, not when the app starts
+    from sipas.reports.poster_pdf import render_posters
+
+    data = render_posters(units, base_url, wave=wave, language=language)
     return PosterBatch(data, f"{name}.pdf", len(units))

@@ -8,7 +8,8 @@ from typing import NoReturn
 import click
 from flask_babel import gettext as _
 
-from sipas.cli.common import StderrProgress, fail, why
+from sipas.cli.common import StderrProgress, fail
+from sipas.cli.reasons import why
 from sipas.extensions import db
 from sipas.i18n import format_number
 from sipas.language import N_

@@ -3,7 +3,6 @@ round or unit named on the command line."""
 
 from __future__ import annotations
 
-import errno
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 from flask_babel import gettext as _
 
+from sipas.cli.reasons import why
 from sipas.extensions import db
 from sipas.language import N_
 from sipas.models import Unit, Wave
@@ -50,19 +50,6 @@ def write_output(path: Path, chunks: Iterable[bytes]) -> int:
         fail(
             _("%(path)s could not be written: %(reason)s", path=path, reason=why(error))
         )
-
-
-def why(error: OSError) -> str:
-    """The reason of a failed file operation, in the user's language."""
-    reasons = {
-        errno.ENOENT: _("the folder does not exist"),
-        errno.EACCES: _("permission denied"),
-        errno.EPERM: _("permission denied"),
-        errno.ENOSPC: _("the disk is full"),
-        errno.EISDIR: _("it is a folder"),
-        errno.EROFS: _("the disk is read-only"),
-    }
-    return reasons.get(error.errno or 0, error.strerror or str(error))
 
 
 class StderrProgress:

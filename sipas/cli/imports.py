@@ -8,7 +8,8 @@ import click
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from sipas.cli.common import StderrProgress, fail, wave_or_fail, why
+from sipas.cli.common import StderrProgress, fail, wave_or_fail
+from sipas.cli.reasons import why
 from sipas.extensions import db
 from sipas.i18n import format_number
 from sipas.language import N_
@@ -30,7 +31,8 @@ def import_command(wave_code: str, path: Path, valid_only: bool) -> None:
     try:
         data = path.read_bytes()
     except OSError as error:
-        fail(_("%(path)s could not be read: %(reason)s", path=path, reason=why(error)))
+        reason = why(error, reading=True)
+        fail(_("%(path)s could not be read: %(reason)s", path=path, reason=reason))
     with StderrProgress(
         lambda total: _("Checking %(n)s rows", n=format_number(total))
     ) as progress:

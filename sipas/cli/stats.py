@@ -18,6 +18,7 @@ from typing import NoReturn
 import click
 import numpy as np
 
+from sipas.cli.reasons import why
 from sipas.cli.stopping import StoppableCommand
 from sipas.cli.words import speak_the_language
 from sipas.config import in_app, setting
@@ -250,7 +251,13 @@ def stats_command(
         item_codes = [item.code for item in questionnaire.items]
         data = read_flat_file(file, criteria, item_codes)
     except OSError as error:
-        _fail(_("Cannot read %(file)s: %(reason)s", file=file, reason=error.strerror))
+        _fail(
+            _(
+                "Cannot read %(file)s: %(reason)s",
+                file=file,
+                reason=why(error, reading=True),
+            )
+        )
     except UnicodeDecodeError:
         _fail(_("%(file)s is not a UTF-8 text file.", file=file))
     except FlatFileError as error:

@@ -10,7 +10,12 @@ says when a Click release changes that.
 
 A command's help is its docstring or its ``help=N_("…")``, kept in English in the
 code (the Babel extractor in ``sipas/cli/extract.py`` takes the docstrings of
-commands too) and translated when the command line is read.
+commands too) and translated when the command line is read. What follows a
+docstring's ``\f`` is for developers: Click does not show it, and it is not
+translated.
+
+Both are set for the whole process, in the language of the command line last
+read: a process reads one (a test reads several, each in its own language).
 """
 
 from __future__ import annotations
@@ -51,14 +56,24 @@ def click_word(message: str) -> str:
 UNMARKED_CLICK_WORDS = (click_word("required"),)
 
 
+#: The language of the command line last read (Click prints a usage error after
+#: the application's context has ended, when its language is no longer known).
+_spoken: list[str] = []
+
+
 def click_gettext(message: str) -> str:
-    """Click's ``message`` in the current language."""
-    return catalog(current_language(), "click").gettext(message)
+    """Click's ``message`` in the language of the command line."""
+    return catalog(_language(), "click").gettext(message)
 
 
 def click_ngettext(singular: str, plural: str, count: int) -> str:
     """Click's ``singular`` or ``plural`` message for ``count``, translated."""
-    return catalog(current_language(), "click").ngettext(singular, plural, count)
+    return catalog(_language(), "click").ngettext(singular, plural, count)
+
+
+def _language() -> str:
+    """The language of the command line last read, else the current one."""
+    return _spoken[-1] if _spoken else current_language()
 
 
 def speak_the_language(command: click.Command) -> None:
@@ -73,7 +88,9 @@ def speak_the_language(command: click.Command) -> None:
             click_ngettext,
         ):
             module.ngettext = click_ngettext  # type: ignore[attr-defined]
-    translations = catalog(current_language())
+    language = current_language()
+    _spoken[:] = [language]
+    translations = catalog(language)
     for each in _commands(command):
         # Click makes the --help option once, in the language of that moment
         each._help_option = None
@@ -81,7 +98,13 @@ def speak_the_language(command: click.Command) -> None:
         for helped in helped_ones:
             english = _ENGLISH.setdefault(helped, helped.help or "")
             if english:
-                helped.help = translations.gettext(inspect.cleandoc(english))
+                helped.help = translations.gettext(shown_help(english))
+
+
+def shown_help(help_text: str) -> str:
+    """The part of a command's help Click shows, cleaned as it cleans it: its
+    message id."""
+    return inspect.cleandoc(help_text).partition("\f")[0].rstrip()
 
 
 #: The help of each command and option as the code gives it (message ids).

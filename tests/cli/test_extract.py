@@ -22,6 +22,15 @@ def export_command(output):
 def units_cli():
     """Administrative units."""
 
+@click.command
+def bare():
+    """A command without parentheses.
+
+    Its second paragraph.
+    \f
+    For developers: not shown, not translated.
+    """
+
 def helper():
     """Not a command: its docstring is no message."""
 '''
@@ -40,4 +49,5 @@ def test_commands_docstrings_join_the_messages_of_the_module():
         "Done.",
         "Write a wave's results\nto a file.",
         "Administrative units.",
+        "A command without parentheses.\n\nIts second paragraph.",
     ]

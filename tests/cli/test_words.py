@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
 
 from sipas.cli import words
 from sipas.cli.group import sipas_cli
@@ -69,7 +71,10 @@ def test_a_mistyped_command_line_is_told_in_vietnamese(runner):
     wrong = runner.invoke(
         args=["sipas", "export", "demo", "-o", "x", "--format", "pdf"]
     )
-    assert "Giá trị không hợp lệ cho '--format': 'pdf' không thuộc" in wrong.output
+    assert (
+        "Giá trị không hợp lệ cho '--format': 'pdf' không phải là một trong"
+        in wrong.output
+    )
 
 
 def test_english_when_configured_and_whole_after_vietnamese(runner, tmp_path):
@@ -92,3 +97,13 @@ def test_every_click_module_that_translates_is_given_the_catalog():
         if "from gettext import" in path.read_text(encoding="utf-8")
     }
     assert found - {"click._winconsole"} == set(words.CLICK_MODULES)
+
+
+def test_usage_errors_in_the_language_of_the_app_after_its_context_ends(tmp_path):
+    # as `flask` runs: Click prints a usage error once Flask's application
+    # context is over, so the language configured in the app must be kept
+    english_app = make_app(tmp_path / "en.db", BABEL_DEFAULT_LOCALE="en")
+    flask = FlaskGroup(create_app=lambda: english_app)
+    missing = CliRunner().invoke(flask, ["sipas", "export"])
+    assert "Error: Missing argument 'WAVE_CODE'." in missing.output
+    assert not VIETNAMESE_LETTERS.search(missing.output)

@@ -118,6 +118,23 @@ def test_the_command_line_is_read_in_the_configured_language(
     assert " babel" not in ours.stderr
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("vi", "tệp không tồn tại"), ('"en"', "the file does not exist")],
+)
+def test_a_missing_file_is_told_in_the_configured_language(
+    tmp_path, language, expected
+):
+    missing = str(tmp_path / "none.csv")
+    ours = standalone(
+        *("-m", "sipas.stats", missing, "--questionnaire", "sipas-2017"),
+        SIPAS_BABEL_DEFAULT_LOCALE=language,
+    )
+    assert ours.returncode == 1
+    assert expected in ours.stderr
+    assert "No such file" not in ours.stderr
+
+
 def test_a_questionnaire_folder_can_be_set(tmp_path, survey_csv):
     ours = standalone(
         "-m",

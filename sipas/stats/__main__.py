@@ -1,5 +1,5 @@
 """`python -m sipas.stats FILE.csv …`: the same as `sipas-stats` (cli/stats.py)."""
 
-from sipas.cli.stats import main
+from sipas.cli.launch import stats
 
-main()
+stats()

@@ -65,7 +65,11 @@ def progress_text(job: Job) -> str:
     if job.kind is JobKind.paper:
         return _("Laying out %(total)s paper forms…", total=format_number(job.total))
     if job.kind is JobKind.posters:
-        return _("Laying out %(total)s posters…", total=format_number(job.total))
+        return _(
+            "Laid out %(done)s / %(total)s posters",
+            done=format_number(job.done),
+            total=format_number(job.total),
+        )
     if job.kind is JobKind.results:
         return _(
             "Computing the results of %(n)s responses…", n=format_number(job.total)
@@ -138,12 +142,13 @@ def _refused_text(count: int, decision: str | None) -> str:
 def is_counted(job: Job) -> bool:
     """True when ``job``'s bar can show how far it is; False while it runs with
     nothing to count (a report or paper forms being laid out, results computed, a
-    file read or stored): its bar then only shows that the work goes on."""
+    file read or stored): its bar then only shows that the work goes on. Exports
+    count responses, posters their pages."""
     if job.status is not JobStatus.running:
         return True
     if job.kind is JobKind.import_:
         return job.done < job.total
-    return job.kind is JobKind.export
+    return job.kind in (JobKind.export, JobKind.posters)
 
 
 def job_state(job: Job) -> dict:

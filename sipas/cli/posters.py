@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from sipas.cli.common import (
+    StderrProgress,
     fail,
     language_option,
     pdf_output_option,
@@ -18,6 +19,7 @@ from sipas.cli.common import (
     write_output,
 )
 from sipas.extensions import db
+from sipas.i18n import format_number
 from sipas.language import N_
 from sipas.services.paper.posters import NoUnits, posters_pdf
 
@@ -63,10 +65,19 @@ def posters_command(
         unit = unit_or_fail(unit_code)
     elif wave_code is not None:
         wave = wave_or_fail(wave_code)
+    progress = StderrProgress(
+        lambda total: _("Laying out %(n)s posters", n=format_number(total))
+    )
     try:
-        batch = posters_pdf(
-            base_url=base_url, language=language, user=None, unit=unit, wave=wave
-        )
+        with progress:
+            batch = posters_pdf(
+                base_url=base_url,
+                language=language,
+                user=None,
+                unit=unit,
+                wave=wave,
+                progress=progress,
+            )
     except NoUnits:
         fail(_("This survey round has no units yet."))
     path = Path(output)

@@ -11,7 +11,7 @@ Needs an app context (gettext, locale), never a request.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Protocol
 from urllib.parse import quote
@@ -252,9 +252,11 @@ def render_posters(
     base_url: str,
     wave: _Wave | None = None,
     language: str = "vi",
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """The PDF of one poster per unit, in ``language``; ``base_url`` is where the
-    site is reached from outside (``https://khaosat.example.gov.vn``)."""
+    site is reached from outside (``https://khaosat.example.gov.vn``). ``progress``
+    hears (posters laid out, posters in all) after each page."""
     if not units:
         raise ValueError("no units to print posters for")
     buffer = io.BytesIO()
@@ -269,8 +271,10 @@ def render_posters(
         canvas.setTitle(_("QR posters"))
         canvas.setAuthor(wave.title if wave is not None else units[0].name)
         canvas.setCreator("SIPAS")
-        for unit in units:
+        for done, unit in enumerate(units, start=1):
             _draw_page(canvas, unit, base_url, wave)
             canvas.showPage()
+            if progress is not None:
+                progress(done, len(units))
         canvas.save()
     return buffer.getvalue()

@@ -186,6 +186,14 @@ def test_a_wave_batch_has_one_page_per_unit(wave_batch):
     assert page_count(pdf) == len(units)
 
 
+def test_the_layout_tells_its_progress_page_by_page(demo_app):
+    wave, _unit = demo_target()
+    units = units_of(wave)
+    heard: list[tuple[int, int]] = []
+    render_posters(units, BASE, wave=wave, progress=lambda *told: heard.append(told))
+    assert heard == [(done, len(units)) for done in range(1, len(units) + 1)]
+
+
 @needs_poppler
 def test_only_be_vietnam_pro_is_embedded(wave_batch):
     _wave, _units, pdf = wave_batch
@@ -396,6 +404,7 @@ def test_the_command_writes_a_wave_batch_at_the_configured_address(
     units = units_of(wave)
     assert page_count(out) == len(units)
     assert f"{BASE}/s/{units[0].code}" in reading_text(out, 1)
+    assert f"Đang dàn trang {len(units)} áp phích" in result.stderr  # its bar
 
 
 @pytest.mark.parametrize(

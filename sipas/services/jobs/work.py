@@ -53,7 +53,7 @@ def make(job: Job, progress: Progress) -> Made:
         if job.kind is JobKind.paper:
             return _paper(job.parameters["batch"], job.parameters["language"])
         if job.kind is JobKind.posters:
-            return _posters(wave, job.parameters)
+            return _posters(wave, job.parameters, progress)
         if job.kind is JobKind.results:
             return _results(wave, root, job.parameters)
         return _export(wave, root, job.parameters["format"], progress)
@@ -78,9 +78,10 @@ def _export(wave: Wave, root: Unit | None, fmt: str, progress: Progress) -> Made
     return Made(exports.export_filename(wave, root, fmt), chunks)
 
 
-def _posters(wave: Wave, parameters: dict) -> Made:
+def _posters(wave: Wave, parameters: dict, progress: Progress) -> Made:
+    base_url, language = parameters["base_url"], parameters["language"]
     try:
-        batch = round_posters(wave, parameters["base_url"], parameters["language"])
+        batch = round_posters(wave, base_url, language, progress)
     except NoUnits as error:
         raise JobRefused(_("This survey round has no units yet.")) from error
     return Made(batch.filename, [batch.data])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,6 +44,10 @@ class PosterBatch:
     pages: int
 
 
+#: Told (posters laid out, posters in all) as the work goes on.
+Progress = Callable[[int, int], None]
+
+
 class NoUnits(ValueError):
     """The wave has no units, so there is nothing to print."""
 
@@ -54,14 +59,16 @@ def posters_pdf(
     user: User | None,
     unit: Unit | None = None,
     wave: Wave | None = None,
+    progress: Progress | None = None,
 ) -> PosterBatch:
     """The posters of ``unit`` (with ``wave``'s title and dates if given) or of every
-    unit of ``wave``; the download is recorded in the audit log (flushed)."""
+    unit of ``wave``; the download is recorded in the audit log (flushed).
+    ``progress`` hears (posters laid out, posters in all) as they are."""
     if unit is not None:
         batch = _render([unit], f"sipas-poster-{unit.code}", base_url, language, wave)
         object_type, object_id = "unit", unit.code
     elif wave is not None:
-        batch = round_posters(wave, base_url, language)
+        batch = round_posters(wave, base_url, language, progress)
         object_type, object_id = "wave", wave.code
     else:
         raise ValueError("a unit or a wave is needed")
@@ -71,13 +78,16 @@ def posters_pdf(
     return batch
 
 
-def round_posters(wave: Wave, base_url: str, language: str) -> PosterBatch:
+def round_posters(
+    wave: Wave, base_url: str, language: str, progress: Progress | None = None
+) -> PosterBatch:
     """The posters of every unit of ``wave``, unrecorded (a job's file is recorded
     when it is downloaded); NoUnits when it has none."""
     units = units_of(wave)
     if not units:
         raise NoUnits(wave.code)
-    return _render(units, f"sipas-posters-{wave.code}", base_url, language, wave)
+    name = f"sipas-posters-{wave.code}"
+    return _render(units, name, base_url, language, wave, progress)
 
 
 def poster_count(wave: Wave) -> int:
@@ -112,10 +122,15 @@ def record_poster_download(
 
 
 def _render(
-    units: list[Unit], name: str, base_url: str, language: str, wave: Wave | None
+    units: list[Unit],
+    name: str,
+    base_url: str,
+    language: str,
+    wave: Wave | None,
+    progress: Progress | None = None,
 ) -> PosterBatch:
     # ReportLab is imported when a PDF is made, not when the app starts
     from sipas.reports.poster_pdf import render_posters
 
-    data = render_posters(units, base_url, wave=wave, language=language)
+    data = render_posters(units, base_url, wave, language, progress)
     return PosterBatch(data, f"{name}.pdf", len(units))

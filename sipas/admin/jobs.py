@@ -25,6 +25,8 @@ from sipas.services.units.lookup import unit_by_code
 
 #: Who may follow jobs: readers their downloads, surveyors their large imports.
 JOB_OWNERS = (*READERS, Role.surveyor)
+#: The page a job of these kinds is asked from, whose menu entry its page is under.
+ASKED_FROM = {JobKind.paper: "admin.paper_forms", JobKind.posters: "admin.posters"}
 
 
 def job_started(
@@ -188,6 +190,8 @@ def job(job_id: int) -> ResponseReturnValue:
     if found.kind is JobKind.import_ and current_user.role is not Role.surveyor:
         # shown under importing (a surveyor's own list of imports is there too)
         g.nav_endpoint = "entry.import_responses"
+    elif found.kind in ASKED_FROM:  # shown under the page it was asked from
+        g.nav_endpoint = ASKED_FROM[found.kind]
     decision, followed_by = importing.decision_of(found)
     return render_template(
         "admin/jobs/job.html",

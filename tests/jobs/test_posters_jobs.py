@@ -55,6 +55,8 @@ def test_a_round_of_many_units_gets_its_posters_from_the_worker(demo_app, admin)
     assert job.owner_id == user.id
     page = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
     assert "Áp phích mã QR (PDF)" in page
+    # under the menu entry it was asked from
+    assert re.search(r'aria-current="page"[^>]*>\s*Áp phích mã QR', page)
     state = client.get(f"/admin/jobs/{job_id}/progress").get_json()
     assert state["text"] == f"Đã xong: {len(units)} áp phích."
     assert poster_events() == []  # recorded when downloaded, as the immediate file

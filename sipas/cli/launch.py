@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import sys
 
-#: The exit status of a command stopped with Ctrl+C (128 + SIGINT, as a shell
-#: reports a command it interrupted).
-INTERRUPTED = 130
-
 
 def stats() -> None:
     """Load and run `sipas-stats`."""
     try:
         from sipas.cli.stats import main
     except KeyboardInterrupt:
+        # what the command says when stopped (sipas/cli/stopping.py)
+        from sipas.cli.stopping import INTERRUPTED
         from sipas.language import gettext
 
         sys.stderr.write("\n" + gettext("Stopped (Ctrl+C).") + "\n")

@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
-from sipas.cli.launch import INTERRUPTED
 from sipas.language import gettext as _
 
-__all__ = ["INTERRUPTED", "StoppableCommand", "invoke_stoppable"]
+#: The exit status of a command stopped with Ctrl+C.
+INTERRUPTED = 130
 
 
 def invoke_stoppable(ctx: click.Context, invoke: Callable[[], Any]) -> Any:

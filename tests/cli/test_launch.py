@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from sipas.cli import launch
+from sipas.cli.stopping import INTERRUPTED
 
 
 class CtrlCWhileLoading:
@@ -24,5 +25,5 @@ def test_ctrl_c_while_the_command_loads(monkeypatch, capsys):
     monkeypatch.setattr(sys, "meta_path", [CtrlCWhileLoading(), *sys.meta_path])
     with pytest.raises(SystemExit) as stopped:
         launch.stats()
-    assert stopped.value.code == launch.INTERRUPTED
+    assert stopped.value.code == INTERRUPTED
     assert capsys.readouterr().err == "\nĐã dừng (Ctrl+C).\n"

@@ -152,10 +152,10 @@ def test_is_installed_as_the_sipas_stats_command():
     setup = configparser.ConfigParser()
     setup.read(ROOT / "setup.cfg")
     scripts = setup["options.entry_points"]["console_scripts"]
-    assert "sipas-stats = sipas.cli.stats:main" in scripts
-    from sipas.cli.stats import main
+    assert "sipas-stats = sipas.cli.launch:stats" in scripts
+    from sipas.cli.launch import stats
 
-    assert callable(main)
+    assert callable(stats)
 
 
 @pytest.mark.parametrize(("extra", "exit_code"), [((), 0), (("--by", "nope"), 1)])

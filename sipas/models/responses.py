@@ -42,8 +42,9 @@ class Response(Model):
     __tablename__ = "responses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Made by the client for its form instance; unique so a retry stores nothing new.
-    uuid: Mapped[uuid_module.UUID] = mapped_column(sa.Uuid, unique=True)
+    #: Made by the client for its form instance; unique (``uq_responses_uuid``) so a
+    #: retry stores nothing new.
+    uuid: Mapped[uuid_module.UUID] = mapped_column(sa.Uuid)
     wave_id: Mapped[int] = mapped_column(sa.ForeignKey("waves.id"))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
     #: The exact questionnaire version answered.
@@ -100,6 +101,11 @@ class Response(Model):
     )
 
     __table_args__ = (
+        # a unique index, not a table constraint: SQLite can drop an index, so a
+        # bulk write into a nearly empty table makes it again by one sort at its
+        # end (bulk.indexes_built_after) instead of a random insert per response
+        # (0.4 s of 170 000 demo responses)
+        sa.Index("uq_responses_uuid", "uuid", unique=True),
         sa.Index("ix_responses_wave_unit_status", "wave_id", "unit_id", "status"),
         # the device-rate quality rule counts one device's recent responses
         sa.Index("ix_responses_device_submitted", "device_code", "submitted_at"),

@@ -438,3 +438,37 @@ def test_sqlite_answers_are_clustered_on_their_key_and_keep_every_row(tmp_path):
         db.session.rollback()
         downgrade(revision="imports1a2b")
         assert shape() == (False, answers)
+
+
+def test_the_uuid_index_keeps_every_answer_and_every_uuid_unique(tmp_path):
+    """SQLite rebuilds ``responses`` to drop its UNIQUE constraint: the answers
+    (whose foreign key cascades) survive, and the index refuses a second row with
+    the same UUID, as the constraint did, before and after a downgrade."""
+    import sqlalchemy as sa
+
+    two = "(1, 'A1', '5'), (1, 'E2', '4')"
+    with _one_response_at(tmp_path / "uuids.db", "jobs4posters", two) as run:
+
+        def refuses_the_same_uuid() -> bool:
+            copy = (
+                "INSERT INTO responses (id, uuid, wave_id, unit_id, questionnaire_id, "
+                "channel, language, submitted_at, status) SELECT 2, uuid, wave_id, "
+                "unit_id, questionnaire_id, channel, language, submitted_at, status "
+                "FROM responses WHERE id = 1"
+            )
+            try:
+                run(sa.text(copy))
+            except sa.exc.IntegrityError:
+                db.session.rollback()
+                return True
+            db.session.rollback()
+            return False
+
+        upgrade()
+        assert run(sa.text("SELECT count(*) FROM answers")).scalar() == 2
+        db.session.commit()
+        assert refuses_the_same_uuid()
+        downgrade(revision="jobs4posters")
+        assert run(sa.text("SELECT count(*) FROM answers")).scalar() == 2
+        db.session.commit()
+        assert refuses_the_same_uuid()

@@ -122,6 +122,26 @@ def test_ids_come_after_the_stored_ones_and_the_database_goes_on_after_them(wave
     assert sorted(answers) == ["4", "5"]
 
 
+def test_columns_of_chosen_rows_are_set_in_one_statement(wave):
+    ids = bulk.insert_responses(columns_of(wave, 2))
+    other = make_response().response.id
+    changed = {"id": [ids[1], ids[0]], "paper_serial": ["S-1", "Đơn-0"]}
+    changed["status"] = [ResponseStatus.void, ResponseStatus.complete]
+    with counting_statements() as sent:
+        bulk.update_columns(Response.__table__, "id", changed)
+    assert sum(statement.startswith("UPDATE") for statement in sent) == 1
+    db.session.commit()
+    rows = db.session.execute(
+        sa.select(Response.id, Response.paper_serial, Response.status).where(
+            Response.id.in_([*ids, other])
+        )
+    )
+    found = {row.id: (row.paper_serial, row.status) for row in rows}
+    assert found[ids[0]] == ("Đơn-0", ResponseStatus.complete)
+    assert found[ids[1]] == ("S-1", ResponseStatus.void)
+    assert found[other] == (None, ResponseStatus.complete)  # not named: unchanged
+
+
 #: Answers of every shape, and texts that a careless spreading would change.
 TRICKY_ANSWERS = (
     {

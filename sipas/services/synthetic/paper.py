@@ -98,7 +98,7 @@ def add_paper_forms(wave: Wave, added: Added, seed: int) -> PaperReport:
     }
     drawn = added.paper
     settled = 0
-    updates = []
+    serials = []
     for response in drawn:
         serial = typist.issue(response.unit_id)
         settle = rng.random() < SETTLED_SHARE
@@ -106,23 +106,14 @@ def add_paper_forms(wave: Wave, added: Added, seed: int) -> PaperReport:
         answers = _unpacked(response.answers, options)
         typist.enter(response.unit_id, serial, answers, response.submitted_at, state)
         settled += settle
-        updates.append(
-            {
-                "b_id": response.response_id,
-                "paper_serial": format_serial(serial),
-                "entered_by_id": typist.first.id,
-            }
-        )
-    if updates:
-        db.session.execute(
-            sa.update(Response.__table__)
-            .where(Response.__table__.c.id == sa.bindparam("b_id"))
-            .values(
-                paper_serial=sa.bindparam("paper_serial"),
-                entered_by_id=sa.bindparam("entered_by_id"),
-            ),
-            updates,
-        )
+        serials.append(format_serial(serial))
+    if drawn:
+        changed: dict[str, Sequence[object]] = {
+            "id": [response.response_id for response in drawn],
+            "paper_serial": serials,
+            "entered_by_id": [typist.first.id] * len(drawn),
+        }
+        bulk.update_columns(Response.__table__, "id", changed)
     # the forms left unfinished are made once, with the round's first forms: a
     # later run that adds responses adds their forms only
     unfinished = typist.unfinished() if typist.first_run else (0, 0, 0)

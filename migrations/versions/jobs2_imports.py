@@ -10,6 +10,8 @@ Create Date: 2026-12-05
 import sqlalchemy as sa
 from alembic import op
 
+from sipas.migration_steps import allow_values
+
 revision = "jobs2imports"
 down_revision = "answers1c3d"
 branch_labels = None
@@ -19,21 +21,15 @@ OLD_KINDS = ("export", "report", "paper")
 NEW_KINDS = (*OLD_KINDS, "import")
 
 
-def _set_kinds(batch_op, values) -> None:
-    batch_op.drop_constraint(op.f("ck_jobs_jobkind"), type_="check")
-    listed = ", ".join(f"'{value}'" for value in values)
-    batch_op.create_check_constraint("jobkind", f"kind IN ({listed})")
-
-
 def upgrade():
     # nothing refers to jobs: SQLite may rebuild the table with foreign keys on
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("outcome", sa.JSON(), nullable=True))
-        _set_kinds(batch_op, NEW_KINDS)
+        allow_values(batch_op, "jobs", "jobkind", "kind", NEW_KINDS)
 
 
 def downgrade():
     op.execute("DELETE FROM jobs WHERE kind = 'import'")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
-        _set_kinds(batch_op, OLD_KINDS)
+        allow_values(batch_op, "jobs", "jobkind", "kind", OLD_KINDS)
         batch_op.drop_column("outcome")

@@ -14,6 +14,8 @@ Create Date: 2026-12-06
 
 from alembic import op
 
+from sipas.migration_steps import sqlite_foreign_keys_off
+
 revision = "responses2uuidindex"
 down_revision = "jobs4posters"
 branch_labels = None
@@ -22,31 +24,18 @@ depends_on = None
 NAME = "uq_responses_uuid"
 
 
-def _foreign_keys(on: bool) -> None:
-    """SQLite rebuilds ``responses`` to drop its constraint: with foreign keys on,
-    dropping the old table would cascade to every answer. The pragma only takes
-    effect outside a transaction, so the one under way is committed first."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return
-    raw = bind.connection.dbapi_connection
-    if raw.in_transaction:
-        raw.execute("COMMIT")
-    raw.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
-    raw.execute("BEGIN")
-
-
 def upgrade():
-    _foreign_keys(False)
-    with op.batch_alter_table("responses", schema=None) as batch_op:
-        batch_op.drop_constraint(NAME, type_="unique")
-    op.create_index(NAME, "responses", ["uuid"], unique=True)
-    _foreign_keys(True)
+    # SQLite rebuilds the table: no answer may cascade from the old one
+    with sqlite_foreign_keys_off():
+        with op.batch_alter_table("responses", schema=None) as batch_op:
+            batch_op.drop_constraint(NAME, type_="unique")
+        op.create_index(NAME, "responses", ["uuid"], unique=True)
 
 
 def downgrade():
     op.drop_index(NAME, table_name="responses")
-    _foreign_keys(False)
-    with op.batch_alter_table("responses", schema=None) as batch_op:
+    with (
+        sqlite_foreign_keys_off(),
+        op.batch_alter_table("responses", schema=None) as batch_op,
+    ):
         batch_op.create_unique_constraint(NAME, ["uuid"])
-    _foreign_keys(True)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import AuditEvent, Job, JobKind, PaperForm, Role
+from sipas.models import AuditEvent, Job, JobKind, PaperForm
 from sipas.services.paper.issuing import issue_forms
 from tests.conftest import CSRF_PATTERN
 from tests.factories import demo_target
@@ -19,11 +19,9 @@ LARGE = 3
 
 
 @pytest.fixture
-def admin(demo_app, login_as):
+def admin(demo_app, demo_admin):
     demo_app.config["JOBS_MIN_PAPER_FORMS"] = LARGE
-    client = demo_app.test_client()
-    user = login_as(client, Role.admin)
-    return client, user
+    return demo_admin
 
 
 def job_of(answer) -> Job:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from sipas.extensions import db
-from sipas.models import AuditEvent, Job, JobKind, JobStatus, Role
+from sipas.models import AuditEvent, Job, JobKind, JobStatus
 from sipas.services.waves.lookup import units_of
 from tests.conftest import CSRF_PATTERN
 from tests.factories import demo_target
@@ -19,11 +19,9 @@ BASE = "https://khaosat.quangninh.gov.vn"
 
 
 @pytest.fixture
-def admin(demo_app, login_as):
+def admin(demo_app, demo_admin):
     demo_app.config["PUBLIC_BASE_URL"] = BASE
-    client = demo_app.test_client()
-    user = login_as(client, Role.admin)
-    return client, user
+    return demo_admin
 
 
 def ask_posters(client, wave_code: str, language: str = "vi"):

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
+from sipas.database import written_in_place
 from sipas.extensions import db
 from sipas.language import N_
 from sipas.models import Wave
@@ -79,13 +80,17 @@ def demo_command(n_responses: int, seed: int) -> None:
 
 
 def _add_synthetic_responses(wave: Wave, count: int, seed: int) -> None:
-    """Fill the demo rounds, with a progress bar; one commit at the end."""
+    """Fill the demo rounds, with a progress bar; one commit at the end, the
+    pages written in place when nothing else has the database open."""
     total = count + round(count * rounds.PREVIOUS_SHARE)
-    with click.progressbar(
-        length=total, label=_("Synthetic responses"), file=sys.stderr
-    ) as bar:
+    with (
+        written_in_place(),
+        click.progressbar(
+            length=total, label=_("Synthetic responses"), file=sys.stderr
+        ) as bar,
+    ):
         report = rounds.fill_demo_rounds(wave, count, seed, progress=bar.update)
-    db.session.commit()
+        db.session.commit()
     click.echo(
         _(
             "%(added)d responses added to this year's round and %(previous)d to last "

@@ -312,19 +312,26 @@ def test_each_paper_response_is_what_its_form_was_typed_as(filled):
         } == {code: sorted(values) for code, values in answers.items()}
 
 
-def test_the_rounds_are_filled_with_the_cycle_collector_paused(app, monkeypatch):
-    seen: list[bool] = []
-    drawing = store.insert_new
+def _seen_by_demo(app, monkeypatch, module, name: str, look, responses: int) -> list:
+    """What ``look()`` gave at each call of ``module.name`` while the demo command
+    made ``responses`` responses."""
+    seen: list = []
+    called = getattr(module, name)
 
-    def insert_new(*args, **kwargs):
-        seen.append(gc.isenabled())
-        return drawing(*args, **kwargs)
+    def spy(*args, **kwargs):
+        seen.append(look())
+        return called(*args, **kwargs)
 
-    monkeypatch.setattr(store, "insert_new", insert_new)
+    monkeypatch.setattr(module, name, spy)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["sipas", "questionnaire", "sync"]).exit_code == 0
-    result = runner.invoke(args=["sipas", "demo", "--responses", "50"])
+    result = runner.invoke(args=["sipas", "demo", "--responses", str(responses)])
     assert result.exit_code == 0, result.output
+    return seen
+
+
+def test_the_rounds_are_filled_with_the_cycle_collector_paused(app, monkeypatch):
+    seen = _seen_by_demo(app, monkeypatch, store, "insert_new", gc.isenabled, 50)
     assert seen
     assert not any(seen)
     assert gc.isenabled()
@@ -431,3 +438,19 @@ def test_a_run_that_adds_responses_adds_no_more_unfinished_forms(app):
     )
     unfinished = (paper.ISSUED_ONLY + paper.ENTERED_ONCE + paper.CONFLICTING) * units
     assert db.session.scalar(forms) == db.session.scalar(paper_responses) + unfinished
+
+
+@pytest.mark.sqlite_only
+def test_the_demo_writes_its_pages_in_place_on_a_database_of_its_own(app, monkeypatch):
+    # written once into the file, not through the write-ahead log (0.5 s of 10 s)
+    journals = _seen_by_demo(
+        app, monkeypatch, rounds, "fill_demo_rounds", _journal_mode, 30
+    )
+    assert journals == ["delete"]
+    assert _journal_mode() == "wal"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 51
+
+
+def _journal_mode() -> str:
+    """The journal mode of the session's connection."""
+    return db.session.connection().exec_driver_sql("PRAGMA journal_mode").scalar()

@@ -74,8 +74,19 @@ def format_day(value: date | datetime | None) -> str:
 def local_day(moment: datetime) -> date:
     """The day a stored moment falls on in the site's time zone (a publication made
     at 01:00 in Hà Nội is dated that day, not the day before in UTC)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return to_user_timezone(aware).date()
+    return to_user_timezone(_aware(moment)).date()
+
+
+def format_moment(moment: datetime | None) -> str:
+    """A stored UTC time in Vietnam's time zone: "25/11/2026 23:05"."""
+    if moment is None:
+        return ""
+    return format_datetime(_aware(moment), "dd/MM/yyyy HH:mm")
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored moment with its UTC zone (SQLite hands timestamps back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def configure_i18n(app: Flask) -> None:
@@ -91,6 +102,7 @@ def configure_i18n(app: Flask) -> None:
         number=format_number,
         day=format_day,
         local_day=local_day,
+        moment=format_moment,
     )
     app.jinja_env.globals.update(current_language=current_language)
 

@@ -13,7 +13,7 @@ from sipas.admin.blueprint import bp
 from sipas.auth.decorators import READERS, role_required
 from sipas.extensions import db
 from sipas.files import MEDIA_TYPES
-from sipas.i18n import format_number
+from sipas.i18n import format_moment, format_number
 from sipas.models import Job, JobKind, JobStatus, Role, Wave
 from sipas.services.audit import record_event
 from sipas.services.jobs import files, importing, lifecycle, workers
@@ -168,6 +168,8 @@ def job_state(job: Job) -> dict:
         "text": progress_text(job),
         "finished": job.status in (JobStatus.done, JobStatus.failed),
         "download": url_for("admin.job_file", job_id=job.id) if ready else None,
+        # a file's, once it is made (an import's report reloads the page)
+        "kept_until": format_moment(job.expires_at) if ready else None,
     }
 
 

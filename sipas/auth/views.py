@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -15,27 +14,19 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from sipas.auth.blueprint import bp
 from sipas.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm
 from sipas.extensions import db
+from sipas.i18n import format_moment
 from sipas.models import Role, User
 from sipas.security import client_address, rate_limited
 from sipas.services import accounts, audit, clock
 
 #: Session key holding the time (POSIX seconds) of the user's last request.
 SEEN_KEY = "seen_at"
-
-
-@bp.app_template_filter("moment")
-def format_moment(moment: datetime | None) -> str:
-    """A stored UTC time in Vietnam's time zone: "25/11/2026 23:05"."""
-    if moment is None:
-        return ""
-    return format_datetime(clock.as_utc(moment), "dd/MM/yyyy HH:mm")
 
 
 @bp.app_context_processor

@@ -29,6 +29,15 @@
     if (status && status.textContent !== text) { status.textContent = text; }
   }
 
+  // the file's "kept until" line, given once the file is made
+  function showKept(text) {
+    var kept = document.querySelectorAll("[data-job-kept]");
+    if (kept.length !== 2) { return; }
+    kept[1].textContent = text;
+    kept[0].hidden = false;
+    kept[1].hidden = false;
+  }
+
   function followFile(box) {
     var bar = box.querySelector("progress");
     var status = box.querySelector("[role=status]");
@@ -52,6 +61,7 @@
         download.querySelector("a").href = state.download;
         download.hidden = false;
       }
+      if (state.kept_until) { showKept(state.kept_until); }
       return false;
     });
   }

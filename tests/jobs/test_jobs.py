@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -22,6 +23,8 @@ from sipas.services.waves.lookup import wave_by_code
 from tests.conftest import CSRF_PATTERN
 from tests.factories import filled_demo_wave
 
+#: The site's time zone, in which the pages give times.
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -71,6 +74,10 @@ def test_large_export_is_made_in_the_background_with_progress(large, login_as):
     assert state["status"] == "done"
     assert (state["done"], state["total"]) == (total, total)
     assert state["download"] == f"/admin/jobs/{job_id}/file"
+    expires = db.session.get(Job, job_id).expires_at
+    assert state["kept_until"] == clock.as_utc(expires).astimezone(HANOI).strftime(
+        "%d/%m/%Y %H:%M"
+    )
     download = fetch(client, state["download"])
     assert download.status_code == 200
     assert download.mimetype == WORKBOOK

@@ -141,22 +141,24 @@ def stats_parquet_chunks(
 
 
 def _columns(responses, answers, designs, criteria, others) -> dict[str, list]:
-    """One batch as columns (the wave column aside)."""
-    columns: dict[str, list] = {name: [] for name, _t in LEADING}
-    columns.update({code: [] for code in [*criteria, "unit", "channel", *others]})
-    for response in responses:
-        stratum, psu, weight, unit_code = designs[response.unit_id]
-        values = answers.get(response.id, {})
-        response_id = str(response.uuid)
-        columns["response_id"].append(response_id)
-        columns["stratum"].append(stratum)
-        columns["psu"].append(psu or response_id)  # None: each response its PSU
-        columns["weight"].append(weight)
-        for code in criteria:
-            value = values.get(code)
-            columns[code].append(int(value) if value else None)
-        columns["unit"].append(unit_code)
-        columns["channel"].append(response.channel.value)
-        for code in others:
-            columns[code].append(values.get(code))
-    return columns
+    """One batch as columns (the wave column aside), a question at a time from
+    the batch's answers, never a dict per response."""
+    uuids = [response.uuid for response in responses]
+    design = [designs[response.unit_id] for response in responses]
+    return {
+        "response_id": uuids,
+        "stratum": [d[0] for d in design],
+        # None: each response is its own PSU
+        "psu": [d[1] or uuid for d, uuid in zip(design, uuids, strict=True)],
+        "weight": [d[2] for d in design],
+        **{code: _scores(answers.column(code)) for code in criteria},
+        "unit": [d[3] for d in design],
+        "channel": [response.channel.value for response in responses],
+        **{code: answers.column(code) for code in others},
+    }
+
+
+def _scores(texts: list[str | None]) -> list[int | None]:
+    """A criterion's answers as numbers (None: no answer), each text read once."""
+    numbers = {text: int(text) for text in set(texts) if text}
+    return [numbers.get(text) for text in texts]  # type: ignore[arg-type]

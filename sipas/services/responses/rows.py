@@ -14,7 +14,7 @@ import unicodedata
 import uuid as uuid_module
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import repeat, zip_longest
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
@@ -437,8 +437,14 @@ class _RowChecker:
     ) -> tuple[list[Mapping[str, AnswerValue]], list[list[tuple[str, str]]]]:
         """Each row's answers that may be stored and its problems as (heading,
         reason), the questions checked down their columns."""
+        # the cells a column at a time, made once (a short row's missing cell
+        # reads as an empty one)
+        table = list(zip_longest(*(cells for _, cells in records), fillvalue=""))
+        empty = ("",) * len(records)
         columns = {
-            item.code: self._column(position, item, records)
+            item.code: self._column(
+                item, table[position] if position < len(table) else empty
+            )
             for position, item in self.items
         }
         validated = validate_columns(
@@ -460,20 +466,13 @@ class _RowChecker:
             problems.append(found)
         return answers, problems
 
-    def _column(
-        self,
-        position: int,
-        item: Item,
-        records: Sequence[tuple[int, tuple[object, ...]]],
-    ) -> list[object]:
-        """One question's cells down ``records`` as option codes (None: empty).
+    def _column(self, item: Item, cells: Sequence[object]) -> list[object]:
+        """One question's ``cells`` as option codes (None: empty).
 
         Each text is looked up in the question's memo in one pass over the column
         (a file repeats a few texts per column); only texts not seen yet, and
         cells of other types, are worked out one by one."""
         texts = self.texts_memo[item.code]
-        # a short row's missing cell reads as an empty one
-        cells = [row[position] if position < len(row) else "" for _, row in records]
         column = list(map(texts.get, cells, repeat(_UNSEEN, len(cells))))
         if _UNSEEN not in column:
             return column

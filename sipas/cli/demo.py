@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from sipas.database import written_in_place
 from sipas.extensions import db
+from sipas.i18n import format_number
 from sipas.language import N_
 from sipas.models import Wave
 from sipas.services import demo
@@ -93,11 +94,11 @@ def _add_synthetic_responses(wave: Wave, count: int, seed: int) -> None:
         db.session.commit()
     click.echo(
         _(
-            "%(added)d responses added to this year's round and %(previous)d to last "
-            "year's (%(void)d voided, %(paper)d paper forms).",
-            added=report.current_added,
-            previous=report.previous_added,
-            void=report.voided,
-            paper=report.paper.total,
+            "%(added)s responses added to this year's round and %(previous)s to last "
+            "year's (%(void)s voided, %(paper)s paper forms).",
+            added=format_number(report.current_added),
+            previous=format_number(report.previous_added),
+            void=format_number(report.voided),
+            paper=format_number(report.paper.total),
         )
     )

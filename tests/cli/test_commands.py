@@ -26,6 +26,7 @@ def test_demo_is_idempotent_and_prints_password_once(app):
     first = runner.invoke(args=["sipas", "demo", "--responses", "300"])
     assert first.exit_code == 0, first.output
     assert "mật khẩu" in first.output
+    assert "Đã thêm 300 phiếu trả lời vào đợt năm nay và 210 phiếu" in first.output
     after_first = table_counts()
     second = runner.invoke(args=["sipas", "demo", "--responses", "300"])
     assert second.exit_code == 0
@@ -35,6 +36,14 @@ def test_demo_is_idempotent_and_prints_password_once(app):
     assert wave.status == "open"
     assert len(wave.wave_units) >= 3
     assert all(wu.population for wu in wave.wave_units)
+
+
+def test_demo_counts_are_written_as_the_language_writes_numbers(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["sipas", "questionnaire", "sync"])
+    result = runner.invoke(args=["sipas", "demo", "--responses", "1500"])
+    assert result.exit_code == 0, result.output
+    assert "Đã thêm 1.500 phiếu trả lời vào đợt năm nay và 1.050 phiếu" in result.output
 
 
 def test_demo_uses_the_configured_admin_password(app):

@@ -78,19 +78,22 @@ def write_csv(path: Path, stratum, psu, weight, answers) -> None:
             )
 
 
-#: Runs one command and prints its peak RSS in KB and its system seconds (a fresh
-#: parent per measurement, so RUSAGE_CHILDREN holds that command alone).
+#: Runs one command and prints its peak RSS in KB, its system seconds and its wall
+#: seconds (a fresh parent per measurement, so RUSAGE_CHILDREN holds that command
+#: alone; the wall time is the command's own, from its start to its end, without
+#: the 20-30 ms this wrapper takes to start).
 PEAK_WRAPPER = (
-    "import resource, subprocess, sys;"
+    "import resource, subprocess, sys, time;"
+    "started = time.perf_counter();"
     "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
+    "wall = time.perf_counter() - started;"
     "usage = resource.getrusage(resource.RUSAGE_CHILDREN);"
-    "print(usage.ru_maxrss, usage.ru_stime)"
+    "print(usage.ru_maxrss, usage.ru_stime, wall)"
 )
 
 
 def child_run(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     """Wall seconds, peak RSS (MB) and system seconds of one run of a command."""
-    started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-c", PEAK_WRAPPER, *args],
         check=True,
@@ -99,8 +102,8 @@ def child_run(args: list[str], env: dict[str, str]) -> tuple[float, float, float
         cwd=ROOT,
         env=env,
     )
-    peak_kb, system_seconds = completed.stdout.split()[-2:]
-    return time.perf_counter() - started, int(peak_kb) / 1024, float(system_seconds)
+    peak_kb, system_seconds, wall = completed.stdout.split()[-3:]
+    return float(wall), int(peak_kb) / 1024, float(system_seconds)
 
 
 def timed_child(args: list[str], repeat: int = 1) -> tuple[float, float]:

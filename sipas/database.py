@@ -175,11 +175,14 @@ def written_in_place() -> Iterator[bool]:
     (0.5 s of its 10 s). Yields whether it could.
 
     Only while this connection is the database's only one (SQLite refuses at
-    once otherwise, and the write goes through the log as usual); for as long as
-    it lasts, other connections wait for the write, readers too. Enter it with no
-    transaction open: a transaction still open at its end is rolled back. Commits
-    then wait for the disk as in a rollback journal they must (synchronous FULL);
-    the log and its settings are back after it.
+    once otherwise, and the write goes through the log as usual). For as long as
+    it lasts the database is closed to others: a connection opened meanwhile,
+    a reader's too, waits for the write and gives up after its busy timeout
+    (10 s), and a reader that bypasses the app holds up the commit. So only for
+    a new installation's first load, which nobody reads yet. Enter it with no
+    transaction open: a transaction still open at its end is rolled back.
+    Commits then wait for the disk as in a rollback journal they must
+    (synchronous FULL); the log and its settings are back after it.
     """
     if db.engine.dialect.name != "sqlite" or db.engine.url.database in _NO_FILE:
         yield False

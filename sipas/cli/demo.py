@@ -5,6 +5,7 @@ closed, and this year's, open), idempotently."""
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 
 import click
 from flask import current_app
@@ -16,6 +17,7 @@ from sipas.i18n import format_number
 from sipas.language import N_
 from sipas.models import Wave
 from sipas.services import demo
+from sipas.services.responses import bulk
 from sipas.services.synthetic import rounds
 
 
@@ -81,11 +83,14 @@ def demo_command(n_responses: int, seed: int) -> None:
 
 
 def _add_synthetic_responses(wave: Wave, count: int, seed: int) -> None:
-    """Fill the demo rounds, with a progress bar; one commit at the end, the
-    pages written in place when nothing else has the database open."""
+    """Fill the demo rounds, with a progress bar; one commit at the end. A new
+    installation's first responses are written in place when nothing else has
+    the database open: nobody has anything to read in it yet."""
     total = count + round(count * rounds.PREVIOUS_SHARE)
+    first_load = not bulk.any_stored()
+    db.session.commit()  # the read ends: a journal is chosen outside a transaction
     with (
-        written_in_place(),
+        written_in_place() if first_load else nullcontext(),
         click.progressbar(
             length=total, label=_("Synthetic responses"), file=sys.stderr
         ) as bar,

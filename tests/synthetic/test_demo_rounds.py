@@ -441,7 +441,7 @@ def test_a_run_that_adds_responses_adds_no_more_unfinished_forms(app):
 
 
 @pytest.mark.sqlite_only
-def test_the_demo_writes_its_pages_in_place_on_a_database_of_its_own(app, monkeypatch):
+def test_a_new_installations_demo_writes_its_pages_in_place(app, monkeypatch):
     # written once into the file, not through the write-ahead log (0.5 s of 10 s)
     journals = _seen_by_demo(
         app, monkeypatch, rounds, "fill_demo_rounds", _journal_mode, 30
@@ -449,6 +449,10 @@ def test_the_demo_writes_its_pages_in_place_on_a_database_of_its_own(app, monkey
     assert journals == ["delete"]
     assert _journal_mode() == "wal"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 51
+    # a database that holds responses may have readers: the log stays
+    more = app.test_cli_runner().invoke(args=["sipas", "demo", "--responses", "40"])
+    assert more.exit_code == 0, more.output
+    assert journals == ["delete", "wal"]
 
 
 def _journal_mode() -> str:

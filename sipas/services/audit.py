@@ -1,5 +1,5 @@
-"""The audit trail: events appended (`record_event`), and read back filtered,
-newest first, a page at a time."""
+"""The audit trail: events appended (`record_event`, `record_events`), and read
+back filtered, newest first, a page at a time."""
 
 from __future__ import annotations
 
@@ -36,6 +36,30 @@ def record_event(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def record_events(
+    action: str,
+    *,
+    user: User | None,
+    object_type: str,
+    details_by_object: dict[str, dict],
+) -> None:
+    """Append one audit event per object (its id → the event's details), in one
+    flush."""
+    moment = clock.now()
+    db.session.add_all(
+        AuditEvent(
+            occurred_at=moment,
+            action=action,
+            user_id=user.id if user else None,
+            object_type=object_type,
+            object_id=object_id,
+            details=details,
+        )
+        for object_id, details in details_by_object.items()
+    )
+    db.session.flush()
 
 
 #: Events per page of the audit log.

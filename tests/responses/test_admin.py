@@ -414,3 +414,26 @@ def test_a_signal_filter_reads_the_signalled_responses_index(demo_app, signal):
     connection = db.session.connection()
     plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
     assert any("ix_responses_signalled" in row[-1] for row in plan), statement
+
+
+def test_statuses_change_together_each_audited_or_none_changes(demo_app):
+    web, kiosk, _paper, flagged = _stored()
+    with pytest.raises(response_admin.StatusChangeRefused):
+        # the last cannot be restored: it is not void, so nothing is voided either
+        response_admin.change_statuses(
+            [(web, "Phiếu thử"), (kiosk, "Phiếu trùng")], "restore", None
+        )
+    assert (web.status, kiosk.status) == (ResponseStatus.complete,) * 2
+    with pytest.raises(response_admin.StatusChangeRefused):
+        response_admin.change_statuses([(web, "Phiếu thử"), (kiosk, " ")], "void", None)
+    assert web.status is ResponseStatus.complete
+    response_admin.change_statuses(
+        [(web, "Phiếu thử"), (flagged, "Phiếu trùng")], "void", None
+    )
+    db.session.commit()
+    assert db.session.get(Response, web.id).status is ResponseStatus.void
+    audited = {event.object_id: event.details for event in events("response.void")}
+    assert audited == {
+        str(web.uuid): {"from": "complete", "to": "void", "reason": "Phiếu thử"},
+        str(flagged.uuid): {"from": "flagged", "to": "void", "reason": "Phiếu trùng"},
+    }

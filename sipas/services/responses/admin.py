@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 import uuid as uuid_module
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
@@ -22,7 +23,7 @@ from sipas.extensions import db
 from sipas.models import Channel, Response, ResponseStatus, User
 from sipas.questionnaire import ItemType
 from sipas.questionnaire.personal_data import mask_personal_data
-from sipas.services.audit import record_event
+from sipas.services.audit import record_event, record_events
 from sipas.services.questionnaires import parsed
 from sipas.services.responses.quality import has_any_signal, has_signal
 from sipas.services.units.tree import subtree_ids
@@ -193,24 +194,40 @@ def change_status(
     response: Response, action: str, reason: str, user: User | None
 ) -> None:
     """Void, restore or accept ``response`` with a reason; audited."""
+    change_statuses([(response, reason)], action, user)
+
+
+def change_statuses(
+    changes: Sequence[tuple[Response, str]], action: str, user: User | None
+) -> None:
+    """Void, restore or accept each response with its reason; one audit event
+    each. All are checked before any changes (StatusChangeRefused), and all are
+    written in one flush."""
     allowed, status, audit_action = ACTIONS[action]
-    reason = unicodedata.normalize("NFC", reason or "").strip()
-    if not reason:
-        raise StatusChangeRefused("a reason is required")
-    if response.status not in allowed:
-        raise StatusChangeRefused(f"{action} does not apply to {response.status}")
-    previous = response.status
-    response.status = status
-    response.status_reason = reason
-    db.session.flush()
-    record_event(
+    checked = []
+    for response, reason in changes:
+        reason = unicodedata.normalize("NFC", reason or "").strip()
+        if not reason:
+            raise StatusChangeRefused("a reason is required")
+        if response.status not in allowed:
+            raise StatusChangeRefused(f"{action} does not apply to {response.status}")
+        checked.append((response, reason, response.status))
+    details = {}
+    for response, reason, previous in checked:
+        response.status = status
+        response.status_reason = reason
+        details[str(response.uuid)] = {
+            "from": previous.value,
+            "to": status.value,
+            "reason": reason,
+        }
+        log.info("response %s: %s → %s", response.uuid, previous.value, status.value)
+    record_events(
         audit_action,
         user=user,
         object_type="response",
-        object_id=str(response.uuid),
-        details={"from": previous.value, "to": status.value, "reason": reason},
+        details_by_object=details,
     )
-    log.info("response %s: %s → %s", response.uuid, previous.value, status.value)
 
 
 def available_actions(response: Response) -> list[str]:

@@ -30,7 +30,7 @@ from sipas.models import (
     WaveUnit,
 )
 from sipas.services.responses import bulk
-from sipas.services.responses.admin import change_status
+from sipas.services.responses.admin import change_statuses
 from sipas.services.synthetic.paper import PaperReport, add_paper_forms
 from sipas.services.synthetic.store import Added, Fill, add_responses
 from sipas.services.waves.lookup import wave_by_code
@@ -136,11 +136,13 @@ def _void_some(rng: random.Random, added: list[uuid.UUID]) -> int:
     admin = db.session.scalar(
         sa.select(User).filter_by(role=Role.admin).order_by(User.id).limit(1)
     )
-    voided = 0
-    for response in db.session.scalars(
+    found = db.session.scalars(
         sa.select(Response).where(Response.uuid.in_(chosen)).order_by(Response.id)
-    ):
-        if response.status is ResponseStatus.complete:
-            change_status(response, "void", rng.choice(VOID_REASONS), admin)
-            voided += 1
-    return voided
+    )
+    changes = [
+        (response, rng.choice(VOID_REASONS))
+        for response in found
+        if response.status is ResponseStatus.complete
+    ]
+    change_statuses(changes, "void", admin)
+    return len(changes)

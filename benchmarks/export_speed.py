@@ -66,16 +66,19 @@ with app.test_request_context():
     elif fmt == "parquet":
         chunks = parquet.stats_parquet_chunks(wave)
     elif fmt == "sheets":  # the workbook's response sheets alone, no statistics
-        import io, types
+        # into a temporary file, as the workbook download is made (held in memory,
+        # the file's 240 MB at a million responses would be the peak)
+        import functools, tempfile, types
         from sipas.services.questionnaires import parsed
         from sipas.spreadsheets import StreamedWorkbook
         stub = types.SimpleNamespace(
             wave=wave, questionnaire=parsed(wave.questionnaire), language="vi")
-        buffer = io.BytesIO()
-        book = StreamedWorkbook(buffer)
+        target = tempfile.TemporaryFile()
+        book = StreamedWorkbook(target)
         workbook._responses_sheets(book, stub, None, {})
         book.close()
-        chunks = [buffer.getvalue()]
+        target.seek(0)
+        chunks = iter(functools.partial(target.read, 1 << 20), b"")
     else:
         results = dashboard.compute_results(wave, None)
         found["statistics_seconds"] = time.perf_counter() - start

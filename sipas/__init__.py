@@ -27,6 +27,15 @@ log = logging.getLogger(__name__)
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; ``config`` overrides every other setting (tests)."""
+    try:
+        return _built_app(config)
+    except KeyboardInterrupt:
+        _stopped_if_a_command()
+        raise
+
+
+def _built_app(config: dict[str, Any] | None) -> Flask:
+    """The application, configured."""
     from flask import Flask
 
     app = Flask(
@@ -43,6 +52,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_errors(app)
     configure_cli(app)
     return app
+
+
+def _stopped_if_a_command() -> None:
+    """Ctrl+C while a command (`flask sipas …`) loads the application: said as the
+    running command says it, with status 130, not Click's English "Aborted!" and
+    status 1. A server's or a test's interrupt goes on."""
+    import click
+
+    if click.get_current_context(silent=True) is None:
+        return
+    from sipas.cli.stopping import stopped_while_loading
+
+    stopped_while_loading()
 
 
 def configure_settings(app: Flask, config: dict[str, Any] | None) -> None:

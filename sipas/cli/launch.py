@@ -4,8 +4,6 @@ Python's traceback."""
 
 from __future__ import annotations
 
-import sys
-
 
 def stats() -> None:
     """Load and run `sipas-stats`."""
@@ -13,9 +11,7 @@ def stats() -> None:
         from sipas.cli.stats import main
     except KeyboardInterrupt:
         # what the command says when stopped (sipas/cli/stopping.py)
-        from sipas.cli.stopping import INTERRUPTED
-        from sipas.language import gettext
+        from sipas.cli.stopping import stopped_while_loading
 
-        sys.stderr.write("\n" + gettext("Stopped (Ctrl+C).") + "\n")
-        raise SystemExit(INTERRUPTED) from None
+        stopped_while_loading()
     main()

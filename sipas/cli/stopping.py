@@ -5,8 +5,9 @@ with status 1, before the command has changed anything."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -14,6 +15,14 @@ from sipas.language import gettext as _
 
 #: The exit status of a command stopped with Ctrl+C.
 INTERRUPTED = 130
+
+
+def stopped_while_loading() -> NoReturn:
+    """Ctrl+C before a command runs (while Python or the application loads): said
+    as a running command says it, with status 130, not Python's traceback or
+    Click's "Aborted!"."""
+    sys.stderr.write("\n" + _("Stopped (Ctrl+C).") + "\n")
+    raise SystemExit(INTERRUPTED)
 
 
 def invoke_stoppable(ctx: click.Context, invoke: Callable[[], Any]) -> Any:

@@ -4,9 +4,12 @@ unfinished work stored (a question answered no: tests/backup/test_backup.py)."""
 
 from __future__ import annotations
 
+import click
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+import sipas
 from sipas.cli import stats as stats_cli
 from sipas.cli.stopping import INTERRUPTED
 from sipas.extensions import db
@@ -60,3 +63,19 @@ def test_the_statistics_command_stopped_says_so_in_its_language(monkeypatch, tmp
     monkeypatch.setenv("SIPAS_BABEL_DEFAULT_LOCALE", "en")
     english = CliRunner().invoke(stats_cli.stats_command, arguments)
     assert "Stopped (Ctrl+C)." in english.output
+
+
+def test_ctrl_c_while_a_command_loads_the_application(monkeypatch, capsys):
+    # `flask sipas …` builds the application inside Click's command line: stopped
+    # there, it said Click's English "Aborted!" with status 1
+    monkeypatch.setattr(sipas, "configure_settings", ctrl_c)
+    with click.Context(click.Command("flask")), pytest.raises(SystemExit) as stopped:
+        sipas.create_app({"TESTING": True})
+    assert stopped.value.code == INTERRUPTED
+    assert capsys.readouterr().err == "\nĐã dừng (Ctrl+C).\n"
+
+
+def test_ctrl_c_while_a_server_or_a_test_builds_the_application_goes_on(monkeypatch):
+    monkeypatch.setattr(sipas, "configure_settings", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        sipas.create_app({"TESTING": True})

@@ -234,12 +234,18 @@ def _read_fast(
     import pyarrow as pa  # imported here: only large, clean files need it
     from pyarrow import csv as arrow_csv
 
-    if len(set(header)) != len(header) or _holds_hex(path):
+    if len(set(header)) != len(header):
         return None
     text = pa.dictionary(pa.int32(), pa.string())
     others = [n for n in header if n not in REQUIRED_COLUMNS and n not in criteria]
     present = [code for code in criteria if code in header]
-    types = {"weight": pa.float64(), **{code: pa.int8() for code in present}}
+    # Arrow's integers would read "0x4" as 4, which the exact reader refuses: a file
+    # with an x in its rows (Vietnamese text: "xã", "xin") has its answers read as
+    # bytes, each checked here; one without, as integers (less to read)
+    answers_as = (
+        pa.binary() if _holds(path, b"x", b"X", past_header=True) else pa.int8()
+    )
+    types = {"weight": pa.float64(), **{code: answers_as for code in present}}
     types.update({name: text for name in ("stratum", "psu", *others)})
     try:
         table = arrow_csv.read_csv(
@@ -282,48 +288,60 @@ def _read_fast(
     )
 
 
-def _holds_hex(path: str) -> bool:
-    """True when the file holds "0x" or "0X": Arrow reads "0x4" as 4, which the
-    exact reader refuses. A byte is looked for first (10 ms at a million rows),
-    the pair only if it is there (120 ms: "0" is everywhere)."""
-    return _holds(path, b"x", b"X") and _holds(path, b"0x", b"0X")
-
-
-def _holds(path: str, *needles: bytes) -> bool:
-    """True when the file holds any of ``needles`` anywhere."""
+def _holds(path: str, *needles: bytes, past_header: bool = False) -> bool:
+    """True when the file holds any of ``needles`` anywhere (``past_header``: after
+    its first line). A byte is looked for at memchr's speed: 10 ms a million rows."""
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             return False
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return any(data.find(needle) >= 0 for needle in needles)
+            start = data.find(b"\n") + 1 if past_header else 0
+            return any(data.find(needle, start) >= 0 for needle in needles)
 
 
 def _answer_codes(
     table: pa.Table, criteria: Sequence[str], present: Sequence[str]
 ) -> NDArray[np.int8] | None:
     """Rows × criteria answer codes (0 for blank, 9 or a criterion not in the file)
-    from the int8 columns; None when a value is not a scale value."""
+    from the int8 or binary columns; None when a value is not a scale value."""
     rows = table.num_rows
     # column-major: each criterion's codes are contiguous, as the sums read them
     values = np.zeros((rows, len(criteria)), dtype=np.uint8, order="F")
     # byte arithmetic a criterion at a time, not a lookup per value, through two
     # masks used again for each: over the whole matrix at once each mask was 22 MB
     # of fresh memory, whose page faults took longer (30-100 ms) than comparing
-    beyond, applicable = np.empty(rows, dtype=np.bool_), np.empty(rows, np.bool_)
+    masks = np.empty(rows, dtype=np.bool_), np.empty(rows, dtype=np.bool_)
     for k, code in enumerate(criteria):
         if code not in present:
             continue
         column, codes = table.column(code), values[:, k]
-        _copy_int8(column, codes)
-        # a negative value's byte is above SCALE_MAX too, and a 0 that is not a
-        # blank ("0", "00") leaves fewer non-zero bytes than values given
-        np.greater(codes, SCALE_MAX, out=beyond)
-        np.not_equal(codes, NOT_APPLICABLE, out=applicable)
-        np.logical_and(beyond, applicable, out=beyond)
-        if beyond.any() or np.count_nonzero(codes) != rows - column.null_count:
+        if column.type == "int8":
+            read = _integer_codes(column, codes, *masks)
+        else:
+            read = _byte_codes(column, codes)
+        if not read:
             return None
-        np.multiply(codes, applicable, out=codes)
     return values.view(np.int8)
+
+
+def _integer_codes(
+    column: pa.ChunkedArray,
+    codes: NDArray[np.uint8],
+    beyond: NDArray[np.bool_],
+    applicable: NDArray[np.bool_],
+) -> bool:
+    """An int8 column's answer codes into ``codes``; False when a value is not a
+    scale value (``beyond`` and ``applicable``: room for two masks)."""
+    _copy_int8(column, codes)
+    # a negative value's byte is above SCALE_MAX too, and a 0 that is not a blank
+    # ("0", "00") leaves fewer non-zero bytes than values given
+    np.greater(codes, SCALE_MAX, out=beyond)
+    np.not_equal(codes, NOT_APPLICABLE, out=applicable)
+    np.logical_and(beyond, applicable, out=beyond)
+    if beyond.any() or np.count_nonzero(codes) != len(codes) - column.null_count:
+        return False
+    np.multiply(codes, applicable, out=codes)
+    return True
 
 
 def _copy_int8(column: pa.ChunkedArray, out: NDArray[np.uint8]) -> None:
@@ -342,6 +360,79 @@ def _copy_int8(column: pa.ChunkedArray, out: NDArray[np.uint8]) -> None:
         else:
             rows[:] = values
         start += size
+
+
+def _byte_codes(column: pa.ChunkedArray, codes: NDArray[np.uint8]) -> bool:
+    """A binary column's answer codes into ``codes`` (zeros); False when a cell
+    is not a scale value."""
+    start = 0
+    for chunk in column.chunks:
+        if not _read_codes(chunk, codes[start : start + len(chunk)]):
+            return False
+        start += len(chunk)
+    return True
+
+
+def _read_codes(chunk: pa.Array, out: NDArray[np.uint8]) -> bool:
+    """A binary Arrow chunk's answer codes into ``out`` (zeros); False when a cell
+    is no scale value. The cells are read from the chunk's buffers (offsets and bytes)
+    without loading pyarrow.compute: cells of one byte as digits, a chunk holding
+    longer cells (" 4", "04") a distinct text at a time."""
+    size = len(chunk)
+    _validity, offsets_buffer, data_buffer = chunk.buffers()
+    offsets = np.frombuffer(
+        offsets_buffer, dtype=np.int32, count=size + 1, offset=4 * chunk.offset
+    )
+    first, last = int(offsets[0]), int(offsets[-1])
+    lengths = np.diff(offsets)
+    if chunk.null_count or (size and int(lengths.max()) > 1):
+        return _read_texts(chunk, out)
+    if last == first:  # every cell blank
+        return True
+    data = np.frombuffer(data_buffer, dtype=np.uint8, count=last - first, offset=first)
+    if last - first == size:  # every cell one byte
+        return _digit_codes(data, out)
+    # blanks among them: each byte goes to the cell that has it
+    codes = np.empty_like(data)
+    if not _digit_codes(data, codes):
+        return False
+    out[lengths > 0] = codes
+    return True
+
+
+def _digit_codes(cells: NDArray[np.uint8], out: NDArray[np.uint8]) -> bool:
+    """The answer codes of one-byte cells into ``out``: "1"–"5" as they are, "9" no
+    answer (0); False for any other byte."""
+    # a byte below "0" wraps round above 9
+    np.subtract(cells, ord("0"), out=out)
+    low, high = int(out.min()), int(out.max())
+    if low >= 1 and high <= SCALE_MAX:  # answers only: the common case
+        return True
+    if low < 1:  # a written 0
+        return False
+    out[out == NOT_APPLICABLE] = 0
+    return int(out.max()) <= SCALE_MAX
+
+
+def _read_texts(chunk: pa.Array, out: NDArray[np.uint8]) -> bool:
+    """`_read_codes` of a chunk with longer cells: each distinct text read once,
+    as the exact reader reads it."""
+    cells = chunk.to_pylist()
+    codes = {cell: _cell_code(cell) for cell in set(cells)}
+    if None in codes.values():
+        return False
+    out[:] = np.fromiter(map(codes.__getitem__, cells), dtype=np.uint8, count=len(out))
+    return True
+
+
+def _cell_code(cell: bytes | None) -> int | None:
+    """The answer code of one cell's bytes (None: no scale value)."""
+    if cell is None:
+        return 0
+    try:
+        return _scale_code(cell.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
 
 
 def _coded(column: pa.ChunkedArray) -> Coded:

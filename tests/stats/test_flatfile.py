@@ -146,8 +146,43 @@ def test_int8_chunks_with_offsets_and_nulls_are_copied_in_order():
     assert out.tolist() == [0, 3, 4, 0, 9, 5, 2, 2, 1, 3]
 
 
+def test_answer_chunks_with_offsets_blanks_and_nulls_are_read_in_order():
+    """Chunks of Arrow's binary columns may start inside their buffers, hold
+    blanks, nulls and longer cells: each is read as the exact reader reads it."""
+    pa = pytest.importorskip("pyarrow")
+    whole = pa.array([b"1", b"", b"3", b"4", b"", b"9", b"5", b"2", b"", b"1", b"3"])
+    column = pa.chunked_array(
+        [
+            whole.slice(1, 6),  # starts inside its buffers, with blanks
+            pa.array([b"2", None]),  # a null reads as a blank
+            pa.array([b" 4 ", b"04", b"009", b""]),  # longer cells
+            whole.slice(9, 2),  # every cell one byte
+            pa.array([b"", b""]),  # every cell blank
+        ]
+    )
+    out = np.zeros(16, dtype=np.uint8)
+    start = 0
+    for chunk in column.chunks:
+        assert flatfile._read_codes(chunk, out[start : start + len(chunk)])
+        start += len(chunk)
+    assert out.tolist() == [0, 3, 4, 0, 0, 5, 2, 0, 4, 4, 0, 0, 1, 3, 0, 0]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [[b"4", b"0"], [b"45", b""], [b"4", b"x"], [b"\xff\xfe", b"4"], [b"", b"6"]],
+)
+def test_a_chunk_with_any_other_cell_is_refused(cells):
+    """Two answers run together ("45" beside a blank has as many bytes as two
+    answers), a 0, a letter, bytes that are no UTF-8."""
+    pa = pytest.importorskip("pyarrow")
+    out = np.zeros(len(cells), dtype=np.uint8)
+    assert not flatfile._read_codes(pa.array(cells, type=pa.binary()), out)
+
+
 def test_an_x_in_text_keeps_the_fast_reader(tmp_path, fast_results):
-    """Only "0x" or "0X" sends a file to the exact reader, not any x."""
+    """Only an answer such as "0x4" sends a file to the exact reader, not an x
+    elsewhere ("Xã", "0 x")."""
     path = tmp_path / "x.csv"
     path.write_text(
         "response_id,stratum,psu,weight,A1,place\n"
@@ -157,3 +192,50 @@ def test_an_x_in_text_keeps_the_fast_reader(tmp_path, fast_results):
     fast = read_flat_file(str(path), ["A1"], ["A1", "place"])
     assert fast_results == [fast]
     assert fast.answers.tolist() == [[4], [5]]
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "as_bytes"),
+    [
+        ("response_id,stratum,psu,weight,A1,sex", "r1,S1,P1,2,4,nam", False),
+        ("response_id,stratum,psu,weight,A1,place", "r1,S1,P1,2,4,Xã Hạ Long", True),
+        ("response_id,stratum,psu,weight,A1,place", "r1,S1,P1,2,4,box", True),
+    ],
+    ids=["x-in-header-only", "capital-X-in-a-row", "x-in-a-row"],
+)
+def test_answers_are_read_as_bytes_only_when_a_row_holds_an_x(
+    tmp_path, fast_results, monkeypatch, header, row, as_bytes
+):
+    """Answers are Arrow integers (less to read) unless a row holds an x, which
+    could be a "0x4" that Arrow would read as 4; an x in the header ("sex",
+    "expectations" in every export) does not count."""
+    seen = []
+    real = flatfile._byte_codes
+    monkeypatch.setattr(
+        flatfile, "_byte_codes", lambda *args: seen.append(1) or real(*args)
+    )
+    path = tmp_path / "h.csv"
+    path.write_text(f"{header}\n{row}\nr2,S1,P2,1,5,y\n", encoding="utf-8")
+    fast = read_flat_file(str(path), ["A1"], ["A1"])
+    assert fast_results == [fast]
+    assert fast.answers.tolist() == [[4], [5]]
+    assert bool(seen) is as_bytes
+
+
+def test_answers_read_as_bytes_equal_the_exact_reader(tmp_path, fast_results):
+    """Leading zeros, spaces, 9, blanks and a line break in a quoted value, in a
+    file whose rows hold an x: the bytes are read as the exact reader reads them."""
+    body = (
+        "response_id,stratum,psu,weight,A1,A2,A3,place\n"
+        "r1,S1,P1,2.5,04,9,1,Xã Hạ Long\n"
+        'r2,S1,P2,1,, 5 ,2,"two\nlines"\n'
+        "r3,S2,P1,3,1,,009,x\n"
+        "r4,S2,P2,3,5,3,,x\n"
+    )
+    path = tmp_path / "bytes.csv"
+    path.write_text(body, encoding="utf-8")
+    fast = read_flat_file(str(path), ["A1", "A2", "A3"], ["A1", "A2", "A3"])
+    assert fast_results == [fast]
+    exact = read_flat_text(body, ["A1", "A2", "A3"], ["A1", "A2", "A3"])
+    assert_same(fast, exact)
+    assert fast.answers.tolist() == [[4, 0, 1], [0, 5, 2], [1, 0, 0], [5, 3, 0]]

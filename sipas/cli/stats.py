@@ -128,6 +128,15 @@ def _calibration_spec(path: str) -> CalibrationSpec:
         raise  # unreachable: _fail exits
 
 
+def _domain_columns(by: str | None, calibration: CalibrationSpec | None) -> set[str]:
+    """The columns besides the design's and the criteria the analysis reads: the
+    ``--by`` column and the calibration margins' (an export's other columns are
+    most of its bytes, and read for nothing)."""
+    margins = calibration.margins if calibration is not None else ()
+    wanted = {column for margin in margins for column in margin.columns}
+    return wanted | ({by} if by is not None else set())
+
+
 def _adjust_weights(
     data: FlatData, unweighted: bool, upper: float | None, lower: float | None
 ) -> FlatData:
@@ -247,9 +256,12 @@ def stats_command(
             )
         _fail(str(error))
     criteria = [item.code for item in questionnaire.criteria]
+    calibration = _calibration_spec(calibration_file) if calibration_file else None
     try:
         item_codes = [item.code for item in questionnaire.items]
-        data = read_flat_file(file, criteria, item_codes)
+        data = read_flat_file(
+            file, criteria, item_codes, _domain_columns(by, calibration)
+        )
     except OSError as error:
         _fail(
             _(
@@ -281,7 +293,6 @@ def stats_command(
             )
         )
     options = Options(CiMethod(ci_method), level, LonelyPsu(lonely_psu))
-    calibration = _calibration_spec(calibration_file) if calibration_file else None
     try:
         analysis = analyse(
             data,

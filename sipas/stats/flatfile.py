@@ -8,7 +8,7 @@ import math
 import mmap
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -85,9 +85,14 @@ class FlatData:
 
 
 def read_flat_text(
-    text: str, criteria: Sequence[str], known_items: Iterable[str]
+    text: str,
+    criteria: Sequence[str],
+    known_items: Iterable[str],
+    others: Collection[str] | None = None,
 ) -> FlatData:
-    """Parse the file's text; raise FlatFileError with every problem found."""
+    """Parse the file's text; raise FlatFileError with every problem found.
+    ``others``: the columns besides the design's and the criteria to keep (None:
+    every one)."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None)
     if not header:
@@ -96,7 +101,7 @@ def read_flat_text(
     problems = _header_problems(header, criteria, set(known_items))
     if problems:
         raise FlatFileError(problems)
-    return _read_rows(reader, header, criteria)
+    return _read_rows(reader, header, criteria, others)
 
 
 def _header_problems(
@@ -116,11 +121,14 @@ def _header_problems(
 
 
 def _read_rows(
-    reader: Iterable[list[str]], header: list[str], criteria: Sequence[str]
+    reader: Iterable[list[str]],
+    header: list[str],
+    criteria: Sequence[str],
+    wanted: Collection[str] | None,
 ) -> FlatData:
     index = {name: i for i, name in enumerate(header)}
     criteria_at = [index.get(code) for code in criteria]
-    other_names = [n for n in header if n not in REQUIRED_COLUMNS and n not in criteria]
+    other_names = _other_columns(header, criteria, wanted)
     strata: list[str] = []
     psus: list[str] = []
     weights: list[float] = []
@@ -207,10 +215,15 @@ SMALL_FILE_BYTES = 1 << 20
 
 
 def read_flat_file(
-    path: str, criteria: Sequence[str], known_items: Iterable[str]
+    path: str,
+    criteria: Sequence[str],
+    known_items: Iterable[str],
+    others: Collection[str] | None = None,
 ) -> FlatData:
     """Read a stats CSV from disk: Arrow's multi-threaded reader for well-formed files,
-    the exact row-by-row reader (every error with row and column) for anything else."""
+    the exact row-by-row reader (every error with row and column) for anything else.
+    ``others``: the columns besides the design's and the criteria to keep (None:
+    every one; an export's other columns are most of its bytes)."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         header = [name.strip() for name in next(csv.reader(handle), [])]
     if header:
@@ -219,15 +232,32 @@ def read_flat_file(
             raise FlatFileError(problems)
         # a small file is read before pyarrow would have been imported
         big = os.path.getsize(path) >= SMALL_FILE_BYTES
-        fast = _read_fast(path, header, criteria) if big else None
+        fast = _read_fast(path, header, criteria, others) if big else None
         if fast is not None:
             return fast
     with open(path, encoding="utf-8", newline="") as handle:
-        return read_flat_text(handle.read(), criteria, known_items)
+        return read_flat_text(handle.read(), criteria, known_items, others)
+
+
+def _other_columns(
+    header: Sequence[str], criteria: Sequence[str], wanted: Collection[str] | None
+) -> list[str]:
+    """The columns of ``header`` besides the design's and the criteria that are
+    ``wanted`` (None: all of them)."""
+    return [
+        name
+        for name in header
+        if name not in REQUIRED_COLUMNS
+        and name not in criteria
+        and (wanted is None or name in wanted)
+    ]
 
 
 def _read_fast(
-    path: str, header: list[str], criteria: Sequence[str]
+    path: str,
+    header: list[str],
+    criteria: Sequence[str],
+    wanted: Collection[str] | None,
 ) -> FlatData | None:
     """Parse with pyarrow; None when the file needs the exact reader (any value the
     exact reader would refuse, an odd row, a duplicate column)."""
@@ -237,7 +267,7 @@ def _read_fast(
     if len(set(header)) != len(header):
         return None
     text = pa.dictionary(pa.int32(), pa.string())
-    others = [n for n in header if n not in REQUIRED_COLUMNS and n not in criteria]
+    others = _other_columns(header, criteria, wanted)
     present = [code for code in criteria if code in header]
     # Arrow's integers would read "0x4" as 4, which the exact reader refuses: a file
     # with an x in its rows (Vietnamese text: "xã", "xin") has its answers read as

@@ -239,3 +239,25 @@ def test_answers_read_as_bytes_equal_the_exact_reader(tmp_path, fast_results):
     exact = read_flat_text(body, ["A1", "A2", "A3"], ["A1", "A2", "A3"])
     assert_same(fast, exact)
     assert fast.answers.tolist() == [[4, 0, 1], [0, 5, 2], [1, 0, 0], [5, 3, 0]]
+
+
+@pytest.mark.parametrize("reader", ["fast", "exact"])
+def test_only_the_other_columns_asked_for_are_kept(tmp_path, monkeypatch, reader):
+    """The analysis reads the --by and calibration columns: the others of an
+    export (unit, channel, comment …) are left unread, by either reader."""
+    if reader == "fast":
+        monkeypatch.setattr(flatfile, "SMALL_FILE_BYTES", 0)
+    body = (
+        "response_id,stratum,psu,weight,A1,sex,comment,unit\n"
+        "r1,S1,P1,2,4,nam,rất tốt,U1\nr2,S1,P2,1,5,nữ,,U2\n"
+    )
+    path = tmp_path / "wide.csv"
+    path.write_text(body, encoding="utf-8")
+    some = read_flat_file(str(path), ["A1"], ["A1"], others={"sex", "missing"})
+    assert set(some.others) == {"sex"}
+    assert list(some.others["sex"]) == ["nam", "nữ"]
+    assert some.answers.tolist() == [[4], [5]]
+    none = read_flat_file(str(path), ["A1"], ["A1"], others=())
+    assert none.others == {}
+    every = read_flat_file(str(path), ["A1"], ["A1"])
+    assert set(every.others) == {"sex", "comment", "unit"}

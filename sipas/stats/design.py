@@ -130,9 +130,10 @@ def build_design(
 def numbered_design(
     strata: Coded, psu_numbers: NDArray[np.int64], psu_codes: Sequence[str]
 ) -> tuple[Design, NDArray[np.int64]]:
-    """:func:`build_design` of rows whose PSU codes come as numbers into the sorted
+    """:func:`build_design` of rows whose PSU codes come as numbers into
     ``psu_codes`` (which may be made as they are read: a million "response:<id>"
-    need never be strings)."""
+    need never be strings); the PSUs of a stratum are numbered in their codes'
+    order (sorted, or as given)."""
     n_codes = max(len(psu_codes), 1)
     # a PSU is a (stratum, PSU code) pair: combine the integer codes, not the strings
     pairs, psu_of_row = number_values(strata.codes * n_codes + psu_numbers)

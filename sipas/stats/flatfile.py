@@ -304,9 +304,12 @@ def _read_fast(
     answers = _answer_codes(table, criteria, present)
     if answers is None:
         return None
-    texts = {name: _coded(table.column(name)) for name in ("stratum", "psu", *others)}
+    texts = {name: _coded(table.column(name)) for name in ("stratum", *others)}
+    # PSU codes need only be told apart, and there may be a million
+    texts["psu"] = _coded(table.column("psu"), sort=False)
+    # a blank stratum or PSU (each label of an Arrow dictionary has rows)
     if not (np.isfinite(weights) & (weights > 0)).all() or any(
-        "" in texts[name].present_labels() for name in ("stratum", "psu")
+        "" in texts[name].labels for name in ("stratum", "psu")
     ):
         return None
     return FlatData(
@@ -465,9 +468,9 @@ def _cell_code(cell: bytes | None) -> int | None:
         return None
 
 
-def _coded(column: pa.ChunkedArray) -> Coded:
-    """A dictionary-encoded Arrow column as a Coded column."""
+def _coded(column: pa.ChunkedArray, sort: bool = True) -> Coded:
+    """A dictionary-encoded Arrow column as a Coded column (its labels sorted, or
+    in the dictionary's order)."""
     combined = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    return Coded.from_dictionary(
-        combined.dictionary.to_pylist(), combined.indices.to_numpy()
-    )
+    made = Coded.from_dictionary if sort else Coded.in_given_order
+    return made(combined.dictionary.to_pylist(), combined.indices.to_numpy())

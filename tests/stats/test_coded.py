@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
 from sipas.stats.coded import Coded
@@ -163,3 +165,26 @@ def test_domain_sums_without_gram_keep_everything_else():
             np.testing.assert_allclose(
                 sums_field(without, name), sums_field(with_gram, name), rtol=1e-12
             )
+
+
+def test_in_given_order_keeps_the_order_and_merges_labels_equal_once_cleaned():
+    """PSU codes are only told apart: the labels stay in the order given (no
+    sort of a million codes), and " P1" is still "P1"."""
+    decomposed = unicodedata.normalize("NFD", "Hòa")
+    column = Coded.in_given_order(
+        ["P9", " P1", "Hòa", "P1", decomposed], np.array([3, 0, 1, 2, 4, 0])
+    )
+    assert column.labels == ("P9", "P1", "Hòa")
+    assert list(column) == ["P1", "P9", "P1", "Hòa", "Hòa", "P9"]
+    distinct = Coded.in_given_order(["b", "a"], np.array([1, 0, 0]))
+    assert distinct.labels == ("b", "a")
+    assert list(distinct) == ["a", "b", "b"]
+
+
+def test_a_design_numbers_the_psus_of_given_order_within_their_strata():
+    """Nested in strata as ever, whatever the order of the PSU codes."""
+    strata = Coded.of(["S2", "S1", "S2", "S1"])
+    psus = Coded.in_given_order(["Q", "P"], np.array([0, 0, 1, 0]))
+    design, psu_of_row = build_design(strata, psus)
+    assert design.psu_labels == (("S1", "Q"), ("S2", "Q"), ("S2", "P"))
+    assert psu_of_row.tolist() == [1, 0, 2, 0]

@@ -10,8 +10,14 @@
     subsets), and with --r-full the whole JSON (tests/stats/oracle.R: intervals by
     svyciprop, design effects, factors and overall by svycontrast).
 
+With --csv FILE (repeatable), (e) and (d) also on that file: the platform's own
+export of a round, where every response is its own PSU in its unit's stratum and
+the export's other columns come along (a million responses: `big_wave.py --times
+10`, then `flask sipas export demo --format csv -o FILE`). R runs once on it.
+
 Run: .venv/bin/python benchmarks/bench_stats.py [--sizes 10000 100000 1000000]
          [--repeat 3] [--no-r] [--r-full] [--databases sqlite postgresql | --no-db]
+         [--csv FILE …]
 """
 
 from __future__ import annotations
@@ -150,6 +156,29 @@ def r_runs(folder: Path, csv_path: Path, full: bool) -> tuple[float, float, floa
     return seconds, peak, full_seconds
 
 
+def given_file(
+    csv_path: Path,
+    standalone: list[str],
+    questionnaire: str,
+    repeat: int,
+    use_r: bool,
+) -> None:
+    """(e) and (d) on a file given (R once: minutes on a million PSUs)."""
+    with csv_path.open("rb") as handle:
+        rows = sum(1 for _line in handle) - 1
+    seconds_e, mb_e = timed_child(
+        [*standalone, str(csv_path), "--questionnaire", questionnaire], repeat
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        r = r_runs(Path(folder), csv_path, False) if use_r else (float("nan"),) * 3
+    print(
+        f"\n{csv_path.name}: {rows:,} rows, {csv_path.stat().st_size / 1e6:.0f} MB\n"
+        f"  sipas-stats {seconds_e:.2f} s (median of {repeat}, peak {mb_e:.0f} MB), "
+        f"R {r[0]:.1f} s (peak {r[1]:.0f} MB): R/(e) {r[0] / seconds_e:.1f}",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -160,6 +189,7 @@ def main() -> None:
     parser.add_argument("--r-full", action="store_true")
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--no-db", action="store_true")
+    parser.add_argument("--csv", type=Path, action="append", default=[])
     options = parser.parse_args()
     use_r = not options.no_r and shutil.which("Rscript")
     # bytecode as an installed package has it, so (b) does not time compiling sipas
@@ -214,6 +244,8 @@ def main() -> None:
                 f"{r[2]:>9.1f} {r[2] / seconds_e:>8.1f}",
                 flush=True,
             )
+    for csv_path in options.csv:
+        given_file(csv_path, [*standalone], questionnaire, options.repeat, use_r)
     if not options.no_db:
         print("\n(c) from the database")
         subprocess.run(

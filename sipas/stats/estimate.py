@@ -15,7 +15,9 @@ from sipas.stats.design import (
     column_degrees_of_freedom,
     column_variances,
     degrees_of_freedom,
+    strata_variances,
 )
+from sipas.stats.gram import one_blas_thread
 from sipas.stats.sums import AnswerPatterns, CriterionSums
 
 #: An estimate's per-PSU totals of its linearised values, or what makes them when a
@@ -134,9 +136,13 @@ def criterion_estimates(
     gradient_y = np.diag(1.0 / safe_x)
     gradient_x = np.diag(-np.nan_to_num(ratios) / safe_x)
     has_rows = _answered(sums)
-    variances, totals = linearised_variances(
-        design, sums, gradient_y, gradient_x, has_rows, lonely_psu
-    )
+    if sums.per_response:
+        variances = _per_response_variances(design, sums, ratios, safe_x, lonely_psu)
+        totals = _per_response_totals(sums, gradient_y, gradient_x)
+    else:
+        variances, totals = linearised_variances(
+            design, sums, gradient_y, gradient_x, has_rows, lonely_psu
+        )
     return ratio_estimates(
         RatioColumns(
             ratios=ratios,
@@ -152,6 +158,81 @@ def criterion_estimates(
         has_rows,
         design.psu_ids,
     )
+
+
+def _per_response_variances(
+    design: Design,
+    sums: CriterionSums,
+    ratios: NDArray[np.float64],
+    safe_x: NDArray[np.float64],
+    lonely_psu: LonelyPsu,
+) -> NDArray[np.float64]:
+    """Each criterion's variance where every PSU is one response, from sums per
+    stratum, never a value per PSU: a response's linearised value is
+    z = w·(s - R·a)/X (s, a its satisfied and answered flags), so over a stratum
+    Σz = (Σw·s - R·Σw·a)/X and Σz² = (Σw²·s·(1 - R)² + Σw²·(a - s)·R²)/X², and
+    its PSUs' squares about their mean Σz² - (Σz)²/n_h (n_h: every PSU the
+    stratum has in the design, z = 0 on those outside a domain), as
+    `column_variances` takes them from the per-PSU values."""
+    counts, weighted, squared = _stratum_flag_sums(design, sums)
+    k = sums.n_criteria
+    r = np.nan_to_num(ratios)
+    total = (weighted[:, :k] - r * weighted[:, k:]) / safe_x
+    square = (
+        squared[:, :k] * (1 - r) ** 2 + (squared[:, k:] - squared[:, :k]) * r**2
+    ) / safe_x**2
+    n_h = design.psus_per_stratum[:, None]
+    about_mean = square - total**2 / np.maximum(n_h, 1)
+    if lonely_psu is LonelyPsu.adjust:  # a lonely PSU is centred at 0
+        about_mean = np.where(n_h == 1, square, about_mean)
+    # rounding may leave a zero a hair below it
+    squares = np.maximum(about_mean, 0.0)
+    present = counts[:, k:] > 0
+    n_psus = design.psus_per_stratum
+    return strata_variances(design.stratum_labels, n_psus, squares, present, lonely_psu)
+
+
+#: Responses whose answer flags are made float64 at a time (44 criteria: 11 MB).
+FLAG_BLOCK = 1 << 15
+
+
+def _stratum_flag_sums(
+    design: Design, sums: CriterionSums
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per stratum × (satisfied flags, answered flags) of a design whose PSUs are
+    single responses: how many responses, Σw and Σw². Each stratum's run of PSUs a
+    block at a time, the flags times (1, w, w²) in one product."""
+    order, starts, filled = design.stratum_runs
+    ends = np.append(starts[1:], design.n_psus)[: len(starts)]
+    k = sums.n_criteria
+    flags = (sums.satisfied_count, sums.answered_count)
+    found = np.zeros((3, design.n_strata, 2 * k))
+    with one_blas_thread():
+        for stratum, start, end in zip(
+            filled.tolist(), starts.tolist(), ends.tolist(), strict=True
+        ):
+            for first in range(start, end, FLAG_BLOCK):
+                last = min(first + FLAG_BLOCK, end)
+                rows = slice(first, last) if order is None else order[first:last]
+                block = np.empty((last - first, 2 * k))
+                block[:, :k], block[:, k:] = flags[0][rows], flags[1][rows]
+                weight = sums.row_weight[rows]
+                multipliers = np.stack((np.ones_like(weight), weight, weight**2))
+                found[:, stratum] += multipliers @ block
+    return found[0], found[1], found[2]
+
+
+def _per_response_totals(
+    sums: CriterionSums,
+    gradient_y: NDArray[np.float64],
+    gradient_x: NDArray[np.float64],
+) -> list[PsuTotals]:
+    """Each column's per-PSU values, made when a comparison asks for them."""
+    patterns = sums.answer_patterns
+    return [
+        partial(_remade_totals, patterns, gradient_y[:, [j]], gradient_x[:, [j]], 0)
+        for j in range(gradient_y.shape[1])
+    ]
 
 
 def _answered(sums: CriterionSums) -> NDArray[np.bool_]:
@@ -216,8 +297,9 @@ def _remade_totals(
     gradient_x: NDArray[np.float64],
     column: int,
 ) -> NDArray[np.float64]:
-    """Column ``column`` of the per-PSU values of the gradients' columns, made
-    with the same block of columns as the variance was: the same bits."""
+    """Column ``column`` of the per-PSU values of the gradients' columns (a
+    combination's made with the same block of columns as its variance was: the
+    same bits)."""
     return patterns.spread(patterns.values(gradient_y, gradient_x)[:, column])
 
 

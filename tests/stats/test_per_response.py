@@ -12,11 +12,25 @@ import numpy as np
 import pytest
 
 from sipas.stats.compare import domain_difference
-from sipas.stats.design import total_variance
+from sipas.stats.design import LonelyPsu, total_variance
+from sipas.stats.estimate import criterion_estimates
 from sipas.stats.indices import Options, compute_indices
-from sipas.stats.sums import KEYED_CRITERIA, AnswerPatterns, criterion_sums
+from sipas.stats.sums import (
+    KEYED_CRITERIA,
+    AnswerPatterns,
+    criterion_sums,
+    domain_sums,
+)
 from sipas.stats.tree import with_tree
-from tests.stats.test_one_pass import CRITERIA, FACTORS, TREE, figures, same, sample
+from tests.stats.test_one_pass import (
+    CRITERIA,
+    FACTORS,
+    N_DOMAINS,
+    TREE,
+    figures,
+    same,
+    sample,
+)
 
 
 def lean_and_kept(seed: int = 5):
@@ -143,3 +157,30 @@ def test_patterns_a_few_at_a_time_give_the_same_values(monkeypatch):
         strict=True,
     ):
         assert same(mine.variance, theirs.variance)
+
+
+@pytest.mark.parametrize("compact", [False, True])
+@pytest.mark.parametrize(
+    "lonely_psu", [LonelyPsu.adjust, LonelyPsu.certainty, LonelyPsu.average]
+)
+def test_criteria_from_stratum_sums_equal_those_of_per_psu_values(compact, lonely_psu):
+    """A criterion's variance where every PSU is one response is made from sums
+    per stratum (never a value per PSU): the same as from the kept per-PSU sums,
+    lonely strata and domains (parts of the design) included."""
+    design, psu_of_row, weights, answers, domain = sample(7)
+    for lean in domain_sums(
+        design.n_psus, psu_of_row, weights, answers, domain, N_DOMAINS, compact=compact
+    ):
+        satisfied, answered = lean.weighted_sums()
+        kept = replace(lean, satisfied_weight=satisfied, answered_weight=answered)
+        assert lean.per_response
+        assert not kept.per_response
+        for mine, theirs in zip(
+            criterion_estimates(design, lean, lonely_psu),
+            criterion_estimates(design, kept, lonely_psu),
+            strict=True,
+        ):
+            assert same(mine.value, theirs.value)
+            assert same(mine.variance, theirs.variance)
+            assert mine.df == theirs.df
+            assert same(mine.deff, theirs.deff)

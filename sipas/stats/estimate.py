@@ -15,9 +15,8 @@ from sipas.stats.design import (
     column_degrees_of_freedom,
     column_variances,
     degrees_of_freedom,
-    strata_variances,
 )
-from sipas.stats.gram import one_blas_thread
+from sipas.stats.strata import StratumFlags, combination_variances, stratum_flags
 from sipas.stats.sums import AnswerPatterns, CriterionSums
 
 #: An estimate's per-PSU totals of its linearised values, or what makes them when a
@@ -126,7 +125,7 @@ def criterion_estimates(
     design: Design, sums: CriterionSums, lonely_psu: LonelyPsu
 ) -> list[Estimate]:
     """Each criterion's index Σw·sat / Σw·answered over the rows that answered it."""
-    design = design_of(design, sums)
+    whole, design = design, design_of(design, sums)
     y_total, x_total = sums.weight_totals()
     answered = x_total > 0
     safe_x = np.where(answered, x_total, 1.0)
@@ -137,7 +136,15 @@ def criterion_estimates(
     gradient_x = np.diag(-np.nan_to_num(ratios) / safe_x)
     has_rows = _answered(sums)
     if sums.per_response:
-        variances = _per_response_variances(design, sums, ratios, safe_x, lonely_psu)
+        flags = stratum_flags(sums, whole, design)
+        variances = _per_stratum_variances(
+            design,
+            sums,
+            flags,
+            (gradient_y, gradient_x),
+            (flags.answered(), has_rows),
+            lonely_psu,
+        )
         totals = _per_response_totals(sums, gradient_y, gradient_x)
     else:
         variances, totals = linearised_variances(
@@ -158,81 +165,6 @@ def criterion_estimates(
         has_rows,
         design.psu_ids,
     )
-
-
-def _per_response_variances(
-    design: Design,
-    sums: CriterionSums,
-    ratios: NDArray[np.float64],
-    safe_x: NDArray[np.float64],
-    lonely_psu: LonelyPsu,
-) -> NDArray[np.float64]:
-    """Each criterion's variance where every PSU is one response, from sums per
-    stratum, never a value per PSU: a response's linearised value is
-    z = w·(s - R·a)/X (s, a its satisfied and answered flags), so over a stratum
-    Σz = (Σw·s - R·Σw·a)/X and Σz² = (Σw²·s·(1 - R)² + Σw²·(a - s)·R²)/X², and
-    its PSUs' squares about their mean Σz² - (Σz)²/n_h (n_h: every PSU the
-    stratum has in the design, z = 0 on those outside a domain), as
-    `column_variances` takes them from the per-PSU values."""
-    counts, weighted, squared = _stratum_flag_sums(design, sums)
-    k = sums.n_criteria
-    r = np.nan_to_num(ratios)
-    total = (weighted[:, :k] - r * weighted[:, k:]) / safe_x
-    square = (
-        squared[:, :k] * (1 - r) ** 2 + (squared[:, k:] - squared[:, :k]) * r**2
-    ) / safe_x**2
-    n_h = design.psus_per_stratum[:, None]
-    about_mean = square - total**2 / np.maximum(n_h, 1)
-    if lonely_psu is LonelyPsu.adjust:  # a lonely PSU is centred at 0
-        about_mean = np.where(n_h == 1, square, about_mean)
-    # rounding may leave a zero a hair below it
-    squares = np.maximum(about_mean, 0.0)
-    present = counts[:, k:] > 0
-    n_psus = design.psus_per_stratum
-    return strata_variances(design.stratum_labels, n_psus, squares, present, lonely_psu)
-
-
-#: Responses whose answer flags are made float64 at a time (44 criteria: 11 MB).
-FLAG_BLOCK = 1 << 15
-
-
-def _stratum_flag_sums(
-    design: Design, sums: CriterionSums
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Per stratum × (satisfied flags, answered flags) of a design whose PSUs are
-    single responses: how many responses, Σw and Σw². Each stratum's run of PSUs a
-    block at a time, the flags times (1, w, w²) in one product."""
-    order, starts, filled = design.stratum_runs
-    ends = np.append(starts[1:], design.n_psus)[: len(starts)]
-    k = sums.n_criteria
-    flags = (sums.satisfied_count, sums.answered_count)
-    found = np.zeros((3, design.n_strata, 2 * k))
-    with one_blas_thread():
-        for stratum, start, end in zip(
-            filled.tolist(), starts.tolist(), ends.tolist(), strict=True
-        ):
-            for first in range(start, end, FLAG_BLOCK):
-                last = min(first + FLAG_BLOCK, end)
-                rows = slice(first, last) if order is None else order[first:last]
-                block = np.empty((last - first, 2 * k))
-                block[:, :k], block[:, k:] = flags[0][rows], flags[1][rows]
-                weight = sums.row_weight[rows]
-                multipliers = np.stack((np.ones_like(weight), weight, weight**2))
-                found[:, stratum] += multipliers @ block
-    return found[0], found[1], found[2]
-
-
-def _per_response_totals(
-    sums: CriterionSums,
-    gradient_y: NDArray[np.float64],
-    gradient_x: NDArray[np.float64],
-) -> list[PsuTotals]:
-    """Each column's per-PSU values, made when a comparison asks for them."""
-    patterns = sums.answer_patterns
-    return [
-        partial(_remade_totals, patterns, gradient_y[:, [j]], gradient_x[:, [j]], 0)
-        for j in range(gradient_y.shape[1])
-    ]
 
 
 def _answered(sums: CriterionSums) -> NDArray[np.bool_]:
@@ -259,28 +191,16 @@ def linearised_variances(
 ) -> tuple[NDArray[np.float64], list[PsuTotals]]:
     """The variance of each column of linearised values Σ_k g_y,k·y_k + g_x,k·x_k
     (gradients: K × columns; ``has_rows``: PSUs × columns, or PSUs for all), a few
-    columns at a time; and each column's per-PSU totals: kept, or where each PSU is
-    one response (`CriterionSums.per_response`) made again when asked for."""
+    columns at a time (where each PSU is one response, from its values per
+    pattern of answers: sipas/stats/strata.py works most out per stratum); and
+    each column's per-PSU totals."""
     n_columns = gradient_y.shape[1]
     variances = np.empty(n_columns)
     totals: list[PsuTotals] = []
     for first in range(0, n_columns, COLUMNS_AT_ONCE):
         block = slice(first, min(first + COLUMNS_AT_ONCE, n_columns))
-        if sums.per_response:
-            patterns = sums.answer_patterns
-            g_y = np.ascontiguousarray(gradient_y[:, block])
-            g_x = np.ascontiguousarray(gradient_x[:, block])
-            z = patterns.spread(patterns.values(g_y, g_x))
-            # made again when a comparison asks, from the gradients: a few bytes
-            # each, where values per pattern take 8 MB when every response has a
-            # pattern of its own
-            totals += [
-                partial(_remade_totals, patterns, g_y, g_x, j)
-                for j in range(g_y.shape[1])
-            ]
-        else:
-            z = sums.linear_values(gradient_y[:, block], gradient_x[:, block])
-            totals += [z[:, j] for j in range(z.shape[1])]
+        z = sums.linear_values(gradient_y[:, block], gradient_x[:, block])
+        totals += [z[:, j] for j in range(z.shape[1])]
         rows = (
             has_rows[:, block]
             if has_rows.ndim == 2
@@ -291,16 +211,59 @@ def linearised_variances(
     return variances, totals
 
 
+def _per_stratum_variances(
+    design: Design,
+    sums: CriterionSums,
+    flags: StratumFlags,
+    gradients: tuple[NDArray[np.float64], NDArray[np.float64]],
+    rows: tuple[NDArray[np.bool_], NDArray[np.bool_]],
+    lonely_psu: LonelyPsu,
+) -> NDArray[np.float64]:
+    """The variances of the gradients' columns (y, x) where every PSU is one
+    response, from sums per stratum (sipas/stats/strata.py); a column whose sums
+    may have cancelled to a rounding of zero made from per-PSU values instead.
+    ``rows``: where each stratum (strata × columns) and each PSU (PSUs ×
+    columns, or PSUs) has rows of the columns."""
+    gradient_y, gradient_x = gradients
+    present, has_rows = rows
+    variances, cancelled = combination_variances(
+        design, flags, np.vstack(gradients), present, lonely_psu
+    )
+    if cancelled.any():
+        columns = np.flatnonzero(cancelled)
+        variances[columns], _ = linearised_variances(
+            design,
+            sums,
+            gradient_y[:, columns],
+            gradient_x[:, columns],
+            has_rows[:, columns] if has_rows.ndim == 2 else has_rows,
+            lonely_psu,
+        )
+    return variances
+
+
+def _per_response_totals(
+    sums: CriterionSums,
+    gradient_y: NDArray[np.float64],
+    gradient_x: NDArray[np.float64],
+) -> list[PsuTotals]:
+    """Each column's per-PSU values where each PSU is one response, made again
+    when a comparison asks for them: a few bytes each, where values per pattern
+    take 8 MB when every response has a pattern of its own."""
+    patterns = sums.answer_patterns
+    return [
+        partial(_remade_totals, patterns, gradient_y[:, [j]], gradient_x[:, [j]])
+        for j in range(gradient_y.shape[1])
+    ]
+
+
 def _remade_totals(
     patterns: AnswerPatterns,
     gradient_y: NDArray[np.float64],
     gradient_x: NDArray[np.float64],
-    column: int,
 ) -> NDArray[np.float64]:
-    """Column ``column`` of the per-PSU values of the gradients' columns (a
-    combination's made with the same block of columns as its variance was: the
-    same bits)."""
-    return patterns.spread(patterns.values(gradient_y, gradient_x)[:, column])
+    """The per-PSU values of one column of gradients (K × 1)."""
+    return patterns.spread(patterns.values(gradient_y, gradient_x)[:, 0])
 
 
 @dataclass(frozen=True)
@@ -392,18 +355,35 @@ def combination_estimates(
     method with their full covariance, so criteria answered by the same people count.
     Each pooled term is one ratio of the summed totals of its criteria. The
     combinations' linearised values are products of the per-PSU sums with the
-    gradients, a few combinations at a time (`linearised_variances`).
+    gradients, a few combinations at a time (`linearised_variances`); where each
+    PSU is one response, their variances come from sums per stratum
+    (sipas/stats/strata.py).
     """
-    design = design_of(design, sums)
+    whole, design = design, design_of(design, sums)
     y_tot, x_tot = sums.weight_totals()
     ratios = np.divide(y_tot, x_tot, out=np.full_like(y_tot, np.nan), where=x_tot > 0)
     parts = [_gradient(y_tot, x_tot, ratios, c, pooled) for c, pooled in combinations]
     gradient_y = np.column_stack([g_y for _, g_y, _ in parts])
     gradient_x = np.column_stack([g_x for _, _, g_x in parts])
     has_rows = sums.row_count > 0
-    variances, totals = linearised_variances(
-        design, sums, gradient_y, gradient_x, has_rows, lonely_psu
-    )
+    if sums.per_response:
+        flags = stratum_flags(sums, whole, design)
+        present = np.broadcast_to(
+            (flags.rows > 0)[:, None], (design.n_strata, len(parts))
+        )
+        variances = _per_stratum_variances(
+            design,
+            sums,
+            flags,
+            (gradient_y, gradient_x),
+            (present, has_rows),
+            lonely_psu,
+        )
+        totals = _per_response_totals(sums, gradient_y, gradient_x)
+    else:
+        variances, totals = linearised_variances(
+            design, sums, gradient_y, gradient_x, has_rows, lonely_psu
+        )
     df = degrees_of_freedom(design, has_rows)
     n = int(sums.row_count.sum())
     population = float(sums.row_weight.sum())

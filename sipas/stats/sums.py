@@ -7,7 +7,7 @@ are also made from row arrays, so both routes feed one engine.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Any, TypeVar
 
@@ -57,6 +57,11 @@ class CriterionSums:
     #: the whole design's numbers of the PSUs the rows are of (increasing), when the
     #: sums hold only the PSUs with records of the domain (None: row i is PSU i)
     psus: NDArray[np.int64] | None = None
+    #: what estimates work out of these sums for a design, kept for the next
+    #: estimate of the same sums (sipas/stats/strata.py)
+    worked_out: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def n_criteria(self) -> int:

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from sipas.stats.compare import domain_difference
-from sipas.stats.design import LonelyPsu, total_variance
-from sipas.stats.estimate import criterion_estimates
+from sipas.stats.design import LonelyPsu, build_design, total_variance
 from sipas.stats.indices import Options, compute_indices
 from sipas.stats.sums import (
     KEYED_CRITERIA,
@@ -163,11 +162,13 @@ def test_patterns_a_few_at_a_time_give_the_same_values(monkeypatch):
 @pytest.mark.parametrize(
     "lonely_psu", [LonelyPsu.adjust, LonelyPsu.certainty, LonelyPsu.average]
 )
-def test_criteria_from_stratum_sums_equal_those_of_per_psu_values(compact, lonely_psu):
-    """A criterion's variance where every PSU is one response is made from sums
-    per stratum (never a value per PSU): the same as from the kept per-PSU sums,
-    lonely strata and domains (parts of the design) included."""
+def test_variances_from_stratum_sums_equal_those_of_per_psu_values(compact, lonely_psu):
+    """Where every PSU is one response, the variances of the criteria, factors,
+    SIPAS and tree nodes are made from sums per stratum (sipas/stats/strata.py),
+    never a value per PSU: the same as from the kept per-PSU sums, lonely strata
+    and domains (parts of the design) included."""
     design, psu_of_row, weights, answers, domain = sample(7)
+    options = Options(lonely_psu=lonely_psu)
     for lean in domain_sums(
         design.n_psus, psu_of_row, weights, answers, domain, N_DOMAINS, compact=compact
     ):
@@ -176,11 +177,33 @@ def test_criteria_from_stratum_sums_equal_those_of_per_psu_values(compact, lonel
         assert lean.per_response
         assert not kept.per_response
         for mine, theirs in zip(
-            criterion_estimates(design, lean, lonely_psu),
-            criterion_estimates(design, kept, lonely_psu),
+            figures(indices_with(design, lean, options)),
+            figures(indices_with(design, kept, options)),
             strict=True,
         ):
             assert same(mine.value, theirs.value)
             assert same(mine.variance, theirs.variance)
             assert mine.df == theirs.df
             assert same(mine.deff, theirs.deff)
+
+
+def indices_with(design, sums, options):
+    indices = compute_indices(design, sums, CRITERIA, FACTORS, options)
+    return with_tree(indices, design, sums, CRITERIA, TREE, options)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_spread_of_zero_comes_out_exactly_zero(seed):
+    """A stratum of two responses that answered alike, with equal weights: no
+    index has any spread. Sums per stratum leave a rounding of zero, of either
+    sign (Σz² is a quadratic form whose terms cancel, less (Σz)²/n); such
+    columns are made from the per-PSU values instead, so each variance is 0,
+    never a hair above it (which would choose another interval)."""
+    rng = np.random.default_rng(seed)
+    answers = np.repeat(rng.integers(1, 6, (1, len(CRITERIA))).astype(float), 2, 0)
+    design, psu_of_row = build_design(["S"] * 2, ["r1", "r2"])
+    weights = np.full(2, rng.uniform(0.5, 3.0))
+    lean = criterion_sums(design.n_psus, psu_of_row, weights, answers)
+    assert lean.per_response
+    variances = [estimate.variance for estimate in figures(indices_of(design, lean))]
+    assert variances == [0.0] * len(variances)

@@ -16,7 +16,12 @@ from sipas.stats.design import (
     column_variances,
     degrees_of_freedom,
 )
-from sipas.stats.strata import StratumFlags, combination_variances, stratum_flags
+from sipas.stats.strata import (
+    StratumFlags,
+    combination_variances,
+    stratum_flags,
+    summed_per_stratum,
+)
 from sipas.stats.sums import AnswerPatterns, CriterionSums
 
 #: An estimate's per-PSU totals of its linearised values, or what makes them when a
@@ -135,7 +140,7 @@ def criterion_estimates(
     gradient_y = np.diag(1.0 / safe_x)
     gradient_x = np.diag(-np.nan_to_num(ratios) / safe_x)
     has_rows = _answered(sums)
-    if sums.per_response:
+    if sums.per_response and summed_per_stratum(design, sums):
         flags = stratum_flags(sums, whole, design)
         variances = _per_stratum_variances(
             design,
@@ -366,7 +371,7 @@ def combination_estimates(
     gradient_y = np.column_stack([g_y for _, g_y, _ in parts])
     gradient_x = np.column_stack([g_x for _, _, g_x in parts])
     has_rows = sums.row_count > 0
-    if sums.per_response:
+    if sums.per_response and summed_per_stratum(design, sums):
         flags = stratum_flags(sums, whole, design)
         present = np.broadcast_to(
             (flags.rows > 0)[:, None], (design.n_strata, len(parts))

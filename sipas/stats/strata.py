@@ -24,6 +24,18 @@ from sipas.stats.sums import CriterionSums
 FLAG_BLOCK = 1 << 15
 
 
+#: Most numbers the sums per stratum may hold (strata × 2K × 2K float64: 64 MB); a
+#: design of more strata, or of strata and criteria (51 criteria: 806 strata),
+#: keeps the per-PSU values.
+MAX_STRATUM_SUMS = 1 << 23
+
+
+def summed_per_stratum(design: Design, sums: CriterionSums) -> bool:
+    """True when the variances of ``sums`` (each PSU one response) in ``design``
+    are worked out from sums per stratum: they hold at most MAX_STRATUM_SUMS."""
+    return design.n_strata * (2 * sums.n_criteria) ** 2 <= MAX_STRATUM_SUMS
+
+
 @dataclass(frozen=True)
 class StratumFlags:
     """Per stratum, sums over its responses of their answer flags m

@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from sipas.stats import strata
 from sipas.stats.compare import domain_difference
 from sipas.stats.design import LonelyPsu, build_design, total_variance
 from sipas.stats.indices import Options, compute_indices
@@ -207,3 +208,19 @@ def test_a_spread_of_zero_comes_out_exactly_zero(seed):
     assert lean.per_response
     variances = [estimate.variance for estimate in figures(indices_of(design, lean))]
     assert variances == [0.0] * len(variances)
+
+
+def test_a_design_of_too_many_strata_keeps_the_per_psu_values(monkeypatch):
+    """Sums per stratum hold strata × 2K × 2K numbers: past MAX_STRATUM_SUMS (a
+    stratum per few responses), the per-PSU path, with the same figures."""
+    design, lean, kept = lean_and_kept()
+    per_stratum = figures(indices_of(design, lean))
+    monkeypatch.setattr(strata, "MAX_STRATUM_SUMS", design.n_strata * 4 - 1)
+    monkeypatch.setattr(strata, "_summed", None)  # never reached
+    design, lean, kept = lean_and_kept()
+    per_psu = figures(indices_of(design, lean))
+    for mine, theirs, stratum_made in zip(
+        per_psu, figures(indices_of(design, kept)), per_stratum, strict=True
+    ):
+        assert same(mine.variance, theirs.variance)
+        assert same(mine.variance, stratum_made.variance)

@@ -15,6 +15,10 @@ export of a round, where every response is its own PSU in its unit's stratum and
 the export's other columns come along (a million responses: `big_wave.py --times
 10`, then `flask sipas export demo --format csv -o FILE`). R runs once on it.
 
+For every file, two floors under (e): its CPU time, from which the least wall time
+two cores allow (the start-up on one core, the rest halved) and so the most R ÷ (e)
+can reach on this machine; and Arrow's parse alone, the reader (e) stands on.
+
 Run: .venv/bin/python benchmarks/bench_stats.py [--sizes 10000 100000 1000000]
          [--repeat 3] [--no-r] [--r-full] [--databases sqlite postgresql | --no-db]
          [--csv FILE …]
@@ -94,12 +98,35 @@ PEAK_WRAPPER = (
     "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
     "wall = time.perf_counter() - started;"
     "usage = resource.getrusage(resource.RUSAGE_CHILDREN);"
-    "print(usage.ru_maxrss, usage.ru_stime, wall)"
+    "print(usage.ru_maxrss, usage.ru_stime, wall, usage.ru_utime)"
 )
 
+#: Arrow's parse alone, as sipas-stats asks for it (typed columns, the design's and
+#: the criteria only): the interpreter, pyarrow's import and the parse, nothing else.
+ARROW_ALONE = """
+import sys
+import pyarrow as pa
+from pyarrow import csv
+path, criteria = sys.argv[1], sys.argv[2].split(",")
+with open(path, encoding="utf-8-sig") as handle:
+    header = handle.readline().strip().split(",")
+present = [code for code in criteria if code in header]
+words = pa.dictionary(pa.int32(), pa.string())
+types = {"stratum": words, "psu": words, "weight": pa.float64()}
+types.update({code: pa.int8() for code in present})
+csv.read_csv(
+    path,
+    read_options=csv.ReadOptions(column_names=header, skip_rows=1),
+    parse_options=csv.ParseOptions(newlines_in_values=False),
+    convert_options=csv.ConvertOptions(
+        column_types=types, include_columns=list(types), null_values=[""]
+    ),
+)
+"""
 
-def child_run(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS (MB) and system seconds of one run of a command."""
+
+def _wrapped(args: list[str], env: dict[str, str]) -> list[str]:
+    """PEAK_WRAPPER's four figures for one run of a command."""
     completed = subprocess.run(
         [sys.executable, "-c", PEAK_WRAPPER, *args],
         check=True,
@@ -108,8 +135,47 @@ def child_run(args: list[str], env: dict[str, str]) -> tuple[float, float, float
         cwd=ROOT,
         env=env,
     )
-    peak_kb, system_seconds, wall = completed.stdout.split()[-3:]
+    return completed.stdout.split()[-4:]
+
+
+def child_run(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and system seconds of one run of a command."""
+    peak_kb, system_seconds, wall, _user = _wrapped(args, env)
     return float(wall), int(peak_kb) / 1024, float(system_seconds)
+
+
+def timed_cpu(args: list[str], repeat: int) -> tuple[float, float]:
+    """Median wall and median CPU seconds (user + system) of ``repeat`` runs."""
+    env = {**os.environ, "SIPAS_DATABASE_URL": "sqlite://"}
+    runs = [_wrapped(args, env) for _ in range(repeat)]
+    walls = [float(run[2]) for run in runs]
+    cpus = [float(run[1]) + float(run[3]) for run in runs]
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def two_core_bound(
+    csv_path: Path,
+    command: list[str],
+    start_up: float,
+    r_seconds: float,
+    repeat: int,
+) -> None:
+    """Print what this two-core machine allows at best: the start-up runs on one
+    core, and the rest of the CPU time could at best be split over two; beside
+    it, Arrow's parse alone, the floor under any reader of ours."""
+    _, cpu = timed_cpu(command, repeat)
+    bound = start_up + max(cpu - start_up, 0.0) / 2
+    parse_wall, parse_cpu = timed_cpu(
+        [sys.executable, "-c", ARROW_ALONE, str(csv_path), ",".join(CRITERIA)], repeat
+    )
+    print(
+        f"  sipas-stats used {cpu:.2f} s of CPU: on two cores no run of it can take "
+        f"less than {bound:.2f} s (start-up {start_up:.2f} s on one core, the rest "
+        f"halved), R/bound {r_seconds / bound:.1f}\n"
+        f"  Arrow's parse alone (interpreter and import included): {parse_wall:.2f} s"
+        f", {parse_cpu:.2f} s of CPU",
+        flush=True,
+    )
 
 
 def timed_child(args: list[str], repeat: int = 1) -> tuple[float, float]:
@@ -162,8 +228,10 @@ def given_file(
     questionnaire: str,
     repeat: int,
     use_r: bool,
+    start_up: float,
 ) -> None:
-    """(e) and (d) on a file given (R once: minutes on a million PSUs)."""
+    """(e) and (d) on a file given (R once: minutes on a million PSUs), and the
+    bound two cores set (``start_up``: a whole run on 100 rows)."""
     with csv_path.open("rb") as handle:
         rows = sum(1 for _line in handle) - 1
     seconds_e, mb_e = timed_child(
@@ -177,6 +245,8 @@ def given_file(
         f"R {r[0]:.1f} s (peak {r[1]:.0f} MB): R/(e) {r[0] / seconds_e:.1f}",
         flush=True,
     )
+    command = [*standalone, str(csv_path), "--questionnaire", questionnaire]
+    two_core_bound(csv_path, command, start_up, r[0], repeat)
 
 
 def main() -> None:
@@ -244,8 +314,12 @@ def main() -> None:
                 f"{r[2]:>9.1f} {r[2] / seconds_e:>8.1f}",
                 flush=True,
             )
+            stats_run = [*standalone, str(csv_path), "--questionnaire", questionnaire]
+            two_core_bound(csv_path, stats_run, start_alone, r[0], options.repeat)
     for csv_path in options.csv:
-        given_file(csv_path, [*standalone], questionnaire, options.repeat, use_r)
+        given_file(
+            csv_path, [*standalone], questionnaire, options.repeat, use_r, start_alone
+        )
     if not options.no_db:
         print("\n(c) from the database")
         subprocess.run(

@@ -261,3 +261,50 @@ def test_only_the_other_columns_asked_for_are_kept(tmp_path, monkeypatch, reader
     assert none.others == {}
     every = read_flat_file(str(path), ["A1"], ["A1"])
     assert set(every.others) == {"sex", "comment", "unit"}
+
+
+@pytest.mark.parametrize(
+    ("labels", "clean"),
+    [
+        (["P1", "P2", "a-b_c.9"], True),
+        ([" P1", "P2"], False),
+        (["P1", "P2\t"], False),
+        (["P1", "P2\x1f"], False),  # str.strip() takes \x1c-\x1f off too
+        (["P1", "Xã"], False),  # NFC could change it
+        (["P1", "", "P2"], True),  # a blank has no ends (the reader refuses it)
+    ],
+)
+def test_a_dictionary_is_already_clean_only_when_ascii_with_no_end_spaces(
+    labels, clean
+):
+    pa = pytest.importorskip("pyarrow")
+    assert flatfile._already_clean(pa.array(labels, type=pa.string())) is clean
+    # a dictionary that starts inside its buffers, as a slice of a larger one
+    sliced = pa.array(["  x", "é", *labels], type=pa.string()).slice(2)
+    assert flatfile._already_clean(sliced) is clean
+
+
+def test_psu_labels_keep_their_order_and_merge_on_either_path(tmp_path, fast_results):
+    """Clean PSU codes are taken as Arrow gives them; codes equal once stripped
+    and in NFC ("P1" and " P1", "Xã" decomposed and composed) are still one PSU."""
+    decomposed = unicodedata.normalize("NFD", "Xã")
+    rows = [("S1", "P2"), ("S1", "P1"), ("S1", "P2"), ("S2", "P3")]
+    clean = tmp_path / "clean.csv"
+    clean.write_text(
+        "response_id,stratum,psu,weight,A1\n"
+        + "".join(f"r{i},{s},{p},1,4\n" for i, (s, p) in enumerate(rows)),
+        encoding="utf-8",
+    )
+    untidy = tmp_path / "untidy.csv"
+    untidy.write_text(
+        "response_id,stratum,psu,weight,A1\n"
+        f"r1,S1,Xã,1,4\nr2,S1, P1,1,5\nr3,S1,{decomposed},1,4\nr4,S1,P1,1,3\n",
+        encoding="utf-8",
+    )
+    first = read_flat_file(str(clean), ["A1"], ["A1"])
+    assert first.psus.labels == ("P2", "P1", "P3")
+    assert first.psus.codes.tolist() == [0, 1, 0, 2]
+    second = read_flat_file(str(untidy), ["A1"], ["A1"])
+    assert second.psus.labels == ("Xã", "P1")
+    assert second.psus.codes.tolist() == [0, 1, 0, 1]
+    assert fast_results == [first, second]  # both read by Arrow

@@ -98,10 +98,12 @@ def _summed(sums: CriterionSums, design: Design) -> StratumFlags:
     return StratumFlags(rows, summed[:, 0], summed[:, 1], squares)
 
 
-#: Squares about a stratum's mean below this share of the size of their terms may
-#: be rounding left of zero (values all equal: a small stratum, a domain answered
-#: alike, an index of 100 %), which these sums cannot tell from a small spread.
-CANCELLED = 1e-8
+#: A column whose variance is below this share of the variance its terms would
+#: give all counted positive is made from per-PSU values: Σz² - (Σz)²/n_h keeps
+#: rounding of about 2e-16 of those terms, which is then over 2e-11 of the variance
+#: (a stratum answered alike, an index of 100 %, or a true zero, which must come
+#: out exactly zero: it decides the interval).
+CANCELLED = 1e-5
 
 
 def combination_variances(
@@ -115,8 +117,7 @@ def combination_variances(
     totals' gradients over the answered totals'), ``present`` (strata × columns)
     telling where a stratum has rows of it: the lonely-PSU rules of
     `design.column_variances`. And which columns to make from per-PSU values
-    instead: those where a stratum's squares about its mean may be a rounding
-    of zero (a zero variance must come out zero: it decides the interval)."""
+    instead: those whose variance these sums cannot give to 1e-10 (CANCELLED)."""
     total = flags.weighted @ gradients
     square = np.einsum("hab,aj,bj->hj", flags.squares, gradients, gradients)
     # Σz² with every term counted positive: what rounding in it is a share of
@@ -127,10 +128,11 @@ def combination_variances(
     about_mean = square - total**2 / np.maximum(n_h, 1)
     if lonely_psu is LonelyPsu.adjust:  # a lonely PSU is centred at 0
         about_mean = np.where(n_h == 1, square, about_mean)
-    cancelled = present & (magnitude > 0) & (about_mean <= CANCELLED * magnitude)
+    labels, n_psus = design.stratum_labels, design.psus_per_stratum
     squares = np.maximum(about_mean, 0.0)
-    n_psus = design.psus_per_stratum
-    variances = strata_variances(
-        design.stratum_labels, n_psus, squares, present, lonely_psu
-    )
-    return variances, cancelled.any(axis=0)
+    variances = strata_variances(labels, n_psus, squares, present, lonely_psu)
+    # judged on the whole variance, under the same rule: a lonely stratum that the
+    # rule leaves out (certainty) or replaces (average) brings no rounding in
+    bound = strata_variances(labels, n_psus, magnitude, present, lonely_psu)
+    cancelled = (bound > 0) & (variances <= CANCELLED * bound)
+    return variances, cancelled

@@ -30,10 +30,20 @@ FLAG_BLOCK = 1 << 15
 MAX_STRATUM_SUMS = 1 << 23
 
 
+#: Fewest responses per stratum, on average, for sums per stratum: a stratum costs
+#: some 25 µs of its own, and at 4 responses a stratum (4 000 strata) they took
+#: 0.12 s against 0.03 s for the per-PSU values; from 32 on they are as fast or
+#: faster (0.13 against 0.15 s at 3 125 strata of 32, 0.06 against 0.14 s at 390
+#: of 256: 100 000 responses, 22 criteria).
+MIN_STRATUM_ROWS = 32
+
+
 def summed_per_stratum(design: Design, sums: CriterionSums) -> bool:
     """True when the variances of ``sums`` (each PSU one response) in ``design``
-    are worked out from sums per stratum: they hold at most MAX_STRATUM_SUMS."""
-    return design.n_strata * (2 * sums.n_criteria) ** 2 <= MAX_STRATUM_SUMS
+    are worked out from sums per stratum: they hold at most MAX_STRATUM_SUMS,
+    and the strata hold MIN_STRATUM_ROWS responses each on average."""
+    small_enough = design.n_strata * (2 * sums.n_criteria) ** 2 <= MAX_STRATUM_SUMS
+    return small_enough and len(sums.row_count) >= MIN_STRATUM_ROWS * design.n_strata
 
 
 @dataclass(frozen=True)
@@ -119,11 +129,10 @@ def combination_variances(
     `design.column_variances`. And which columns to make from per-PSU values
     instead: those whose variance these sums cannot give to 1e-10 (CANCELLED)."""
     total = flags.weighted @ gradients
-    square = np.einsum("hab,aj,bj->hj", flags.squares, gradients, gradients)
+    square = _quadratic_forms(flags.squares, gradients)
     # Σz² with every term counted positive: what rounding in it is a share of
     # (a satisfied response's (g_y + g_x)² is a sum of three terms that cancel)
-    size = np.abs(gradients)
-    magnitude = np.einsum("hab,aj,bj->hj", flags.squares, size, size)
+    magnitude = _quadratic_forms(flags.squares, np.abs(gradients))
     n_h = design.psus_per_stratum[:, None]
     about_mean = square - total**2 / np.maximum(n_h, 1)
     if lonely_psu is LonelyPsu.adjust:  # a lonely PSU is centred at 0
@@ -136,3 +145,14 @@ def combination_variances(
     bound = strata_variances(labels, n_psus, magnitude, present, lonely_psu)
     cancelled = (bound > 0) & (variances <= CANCELLED * bound)
     return variances, cancelled
+
+
+def _quadratic_forms(
+    matrices: NDArray[np.float64], columns: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Strata × columns: cᵀ·M_h·c for each stratum's matrix M_h and column c, as
+    one matrix product per stratum and a sum (einsum over three operands made
+    its loops itself: 0.13 s against 0.02 s at 3 125 strata and 30 columns)."""
+    products = matrices @ columns  # strata × 2K × columns
+    forms: NDArray[np.float64] = np.einsum("haj,aj->hj", products, columns)
+    return forms

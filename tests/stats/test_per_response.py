@@ -33,6 +33,13 @@ from tests.stats.test_one_pass import (
 )
 
 
+@pytest.fixture(autouse=True)
+def sums_per_stratum_for_any_stratum(monkeypatch):
+    """The per-stratum arithmetic on these small designs, whatever their strata's
+    average size (MIN_STRATUM_ROWS chooses the path for speed)."""
+    monkeypatch.setattr(strata, "MIN_STRATUM_ROWS", 0)
+
+
 def lean_and_kept(seed: int = 5):
     """The sums of a sample whose rows are their own PSUs, as made (per
     response) and with their weighted sums kept as arrays."""
@@ -224,3 +231,18 @@ def test_a_design_of_too_many_strata_keeps_the_per_psu_values(monkeypatch):
     ):
         assert same(mine.variance, theirs.variance)
         assert same(mine.variance, stratum_made.variance)
+
+
+def test_a_design_of_small_strata_keeps_the_per_psu_values(monkeypatch):
+    """A stratum costs its own work in sums per stratum: with fewer than
+    MIN_STRATUM_ROWS responses a stratum on average, the per-PSU path, with the
+    same figures (the sample averages some 48)."""
+    design, lean, _kept = lean_and_kept()
+    per_stratum = figures(indices_of(design, lean))
+    average = design.n_psus // design.n_strata
+    monkeypatch.setattr(strata, "MIN_STRATUM_ROWS", average + 1)
+    monkeypatch.setattr(strata, "_summed", None)  # never reached
+    design, lean, _kept = lean_and_kept()  # sums that have worked out nothing yet
+    per_psu = figures(indices_of(design, lean))
+    for mine, theirs in zip(per_psu, per_stratum, strict=True):
+        assert same(mine.variance, theirs.variance)

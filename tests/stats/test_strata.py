@@ -25,6 +25,13 @@ from sipas.stats.sums import criterion_sums
 SE_TOLERANCE = 1e-10
 
 
+@pytest.fixture(autouse=True)
+def sums_per_stratum_for_any_stratum(monkeypatch):
+    """The per-stratum arithmetic on these small designs, whatever their strata's
+    average size (MIN_STRATUM_ROWS chooses the path for speed)."""
+    monkeypatch.setattr(strata, "MIN_STRATUM_ROWS", 0)
+
+
 def exact_ratio_se(strata_of_row, weights, satisfied, answered) -> float:
     """The standard error of Σw·s / Σw·a over strata whose PSUs are single
     responses, linearised and centred per stratum in exact arithmetic (each

@@ -231,6 +231,17 @@ def column_variances(
     return strata_variances(design.stratum_labels, n_h, squares, present, lonely_psu)
 
 
+def fail_on_lonely(design: Design, psu_has_rows: NDArray[np.bool_]) -> None:
+    """Raise LonelyPsuError for the first stratum, in the design's order, with one
+    PSU and rows in any column (PSUs, or PSUs × columns, of flags): the stratum
+    `fail` names, however the columns are then worked out."""
+    any_rows = psu_has_rows.any(axis=1) if psu_has_rows.ndim == 2 else psu_has_rows
+    present = stratum_sums(design, np.asarray(any_rows, dtype=bool))
+    lonely = present & (design.psus_per_stratum == 1)
+    if lonely.any():
+        raise LonelyPsuError(design.stratum_labels[int(np.flatnonzero(lonely)[0])])
+
+
 #: PSUs centred at a time: the strata's means gathered for a block, not for all.
 CENTRED_BLOCK = 1 << 16
 

@@ -15,6 +15,7 @@ from sipas.stats.design import (
     column_degrees_of_freedom,
     column_variances,
     degrees_of_freedom,
+    fail_on_lonely,
 )
 from sipas.stats.strata import (
     StratumFlags,
@@ -202,6 +203,8 @@ def linearised_variances(
     n_columns = gradient_y.shape[1]
     variances = np.empty(n_columns)
     totals: list[PsuTotals] = []
+    if lonely_psu is LonelyPsu.fail:  # the first lonely stratum of any column
+        fail_on_lonely(design, has_rows)
     for first in range(0, n_columns, COLUMNS_AT_ONCE):
         block = slice(first, min(first + COLUMNS_AT_ONCE, n_columns))
         z = sums.linear_values(gradient_y[:, block], gradient_x[:, block])

@@ -16,7 +16,7 @@ import pytest
 
 from sipas.stats import estimate as estimate_module
 from sipas.stats import strata
-from sipas.stats.design import LonelyPsu, build_design
+from sipas.stats.design import LonelyPsu, LonelyPsuError, build_design
 from sipas.stats.estimate import criterion_estimates
 from sipas.stats.indices import FactorStructure, Options, compute_indices
 from sipas.stats.sums import criterion_sums
@@ -124,6 +124,25 @@ def test_a_lonely_stratum_the_rule_sets_aside_keeps_the_sums_per_stratum(
     per_psu = criterion_estimates(design, sums, rule)
     for mine, theirs in zip(from_sums, per_psu, strict=True):
         assert mine.se == pytest.approx(theirs.se, rel=SE_TOLERANCE, abs=0)
+
+
+@pytest.mark.parametrize("from_sums", [True, False])
+def test_fail_names_the_same_lonely_stratum_on_either_path(from_sums, monkeypatch):
+    """Two lonely strata, each answering one criterion only: `fail` names the
+    first in the design's order, whichever criteria are worked out first (the
+    per-PSU path works them out two at a time and named the other)."""
+    labels = ["L1", "L2"] + ["S"] * 10
+    design, psu_of_row = build_design(labels, [f"r{i}" for i in range(len(labels))])
+    answers = np.full((len(labels), 6), 5.0)
+    answers[0] = [9, 9, 9, 9, 9, 5]  # L1: the last criterion only
+    answers[1] = [5, 9, 9, 9, 9, 9]  # L2: the first only
+    weights = np.linspace(1, 2, len(labels))
+    if not from_sums:
+        monkeypatch.setattr(strata, "MAX_STRATUM_SUMS", -1)
+    sums = criterion_sums(design.n_psus, psu_of_row, weights, answers)
+    with pytest.raises(LonelyPsuError) as raised:
+        criterion_estimates(design, sums, LonelyPsu.fail)
+    assert raised.value.stratum == "L1"
 
 
 # --- against R: a design whose PSUs are single responses ---------------------

@@ -11,7 +11,7 @@ from itertools import count
 from typing import Any
 
 import click
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from sqlalchemy import BindParameter, Integer, bindparam, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -130,7 +130,8 @@ _WRITES_NEXT = "_sipas_writes_next"
 def _writes() -> bool:
     """Whether the transaction beginning now will write (SQLite: BEGIN IMMEDIATE)."""
     if not has_request_context():
-        return False
+        # a command, a job: only after writes_next()
+        return has_app_context() and bool(g.pop(_WRITES_NEXT, False))
     if g.pop(_WRITES_NEXT, False):
         return True
     return request.method not in ("GET", "HEAD") and not g.pop(_READS_FIRST, False)
@@ -140,9 +141,10 @@ def writes_next() -> None:
     """End this reading request's transaction (nothing was written: the commit only
     closes it); the next one writes and, on SQLite, starts with BEGIN IMMEDIATE.
 
-    For a GET that may write after reading (the results page asking for a job):
-    on SQLite a transaction that has read cannot write once another connection
-    has written since, and it would fail with "database is locked".
+    For a GET that may write after reading (the results page asking for a job),
+    or a command that checks a file before it stores it: on SQLite a transaction
+    that has read cannot write once another connection has written since, and it
+    would fail with "database is locked" at once, without waiting.
     """
     db.session.commit()
     g.setdefault(_WRITES_NEXT, True)

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from sipas.cli.backup import backup_command, restore_command
+from sipas.cli.database_errors import said_in_words
 from sipas.cli.demo import demo_command
 from sipas.cli.export import export_command
 from sipas.cli.imports import import_command
@@ -29,7 +30,8 @@ from sipas.language import N_
 class SipasGroup(AppGroup):
     """`flask sipas`: in the user's language, help and Click's own words too
     (sipas/cli/words.py); a command stopped with Ctrl+C, or at a question, says
-    so (sipas/cli/stopping.py)."""
+    so (sipas/cli/stopping.py), and so does one a database error ends
+    (sipas/cli/database_errors.py)."""
 
     def make_context(
         self,
@@ -45,7 +47,9 @@ class SipasGroup(AppGroup):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command asked for."""
         frozen_at_exit()
-        return invoke_stoppable(ctx, lambda: super(SipasGroup, self).invoke(ctx))
+        return invoke_stoppable(
+            ctx, lambda: said_in_words(lambda: super(SipasGroup, self).invoke(ctx))
+        )
 
 
 sipas_cli = SipasGroup("sipas", help=N_("SIPAS administration commands."))

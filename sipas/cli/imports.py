@@ -10,6 +10,7 @@ from flask_babel import ngettext
 
 from sipas.cli.common import StderrProgress, fail, wave_or_fail
 from sipas.cli.reasons import why
+from sipas.database import writes_next
 from sipas.extensions import db
 from sipas.i18n import format_number
 from sipas.language import N_
@@ -36,9 +37,14 @@ def import_command(wave_code: str, path: Path, valid_only: bool) -> None:
     with StderrProgress(
         lambda total: _("Checking %(n)s rows", n=format_number(total))
     ) as progress:
-        report = imports.import_file(
-            wave, path.name, data, None, valid_only=valid_only, progress=progress
-        )
+        checked = imports.check_file(wave, path.name, data, None, progress)
+    # the check only read: the store is a transaction of its own that writes from
+    # its start (on SQLite one that had read could not write after a kiosk's
+    # response, and would fail at once)
+    writes_next()
+    report = imports.store_checked_file(
+        wave, path.name, data, None, checked, valid_only=valid_only
+    )
     if report.file_error:
         fail(str(report.file_error))
     _say_problems(report)

@@ -135,13 +135,19 @@ def indexes_built_after(adding: int) -> Iterator[None]:
         dropped += [(name, statement) for name, statement in found]
     for name, _ in dropped:
         connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    made_again = True
     try:
         yield
+    except KeyboardInterrupt:
+        # the command stops and rolls back, which restores the indexes: making
+        # them over the rows written so far would only hold the stop up
+        made_again = False
+        raise
     finally:
         # unless the transaction is over: SQLite ended it itself (a full disk), or
         # SQLAlchemy let the connection go (Ctrl+C in a statement); its rollback
         # restored the indexes already
-        if _still_writing(connection):
+        if made_again and _still_writing(connection):
             _create_sorted(connection, [statement for _, statement in dropped])
 
 
@@ -159,14 +165,16 @@ SORT_THREADS = 2
 
 def _create_sorted(connection: sa.Connection, statements: Sequence[str]) -> None:
     """Run CREATE INDEX ``statements`` with SQLite's sorter on helper threads,
-    then give the connection back its own setting."""
+    then give the connection back its own setting (unless it was let go: Ctrl+C
+    in a statement, whose rollback restores the indexes)."""
     before = connection.exec_driver_sql("PRAGMA threads").scalar()
     connection.exec_driver_sql(f"PRAGMA threads = {SORT_THREADS}")
     try:
         for statement in statements:
             connection.exec_driver_sql(statement)
     finally:
-        connection.exec_driver_sql(f"PRAGMA threads = {int(before or 0)}")
+        if not connection.invalidated:
+            connection.exec_driver_sql(f"PRAGMA threads = {int(before or 0)}")
 
 
 def _holds_few_responses(adding: int) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import sqlalchemy as sa
@@ -170,6 +170,24 @@ def check_file(
     return Checked(report, fresh, plan.header_broken)
 
 
+def _stored_since(
+    wave: Wave, fresh: list[ParsedRow], report: ImportReport, header_broken: bool
+) -> tuple[list[ParsedRow], ImportReport]:
+    """The checked new rows that are still new, and the report with the others:
+    stored before in this wave, or refused as another wave's."""
+    still, already, elsewhere = _split_stored(wave, fresh)
+    if len(still) == len(fresh):
+        return fresh, report
+    errors = sorted([*report.errors, *elsewhere], key=lambda error: error.row)
+    return still, replace(
+        report,
+        already=report.already + len(already),
+        bad_rows=report.bad_rows + len(elsewhere),
+        errors=tuple(errors),
+        valid=0 if header_broken else len(still),
+    )
+
+
 def _refused(message: str) -> Checked:
     return Checked(ImportReport(file_error=message), [])
 
@@ -188,13 +206,18 @@ def store_checked_file(
     report = checked.report
     if report.file_error is not None:
         return report
+    fresh = checked.fresh
+    if fresh and (valid_only or not report.errors):
+        # again, in the transaction that stores: another import may have stored
+        # some of these rows since the check
+        fresh, report = _stored_since(wave, fresh, report, checked.header_broken)
     if report.errors and (not valid_only or checked.header_broken):
         return report
     imported, batch_id = 0, None
-    if checked.fresh:  # an import of rows all stored before makes no batch
+    if fresh:  # an import of rows all stored before makes no batch
         batch = batches.new_batch(wave, filename, data, user)
         with cycles_collected_after():
-            imported = _store(wave, checked.fresh, user, batch)
+            imported = _store(wave, fresh, user, batch)
         batch_id = batch.id
     waiting = imported > 0 and not wave.counts_unaccepted_imports
     report = ImportReport(

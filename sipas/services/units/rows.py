@@ -98,21 +98,23 @@ def _read_csv(data: bytes) -> list[tuple[int, tuple[object, ...]]]:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[tuple[int, tuple[object, ...]]] = []
+    # no cell is too long to read (csv's own limit is 131 072 characters): the
+    # checks then say which cell is too long, by row and column
+    limit = csv.field_size_limit(max(len(text), csv.field_size_limit()))
     try:
-        while True:
-            start = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
+        # rows numbered as a spreadsheet shows them: a cell with line breaks is
+        # one row, however many lines of text it takes
+        for row, cells in enumerate(reader, start=1):
             if QUOTE in "".join(cells):  # a cell may carry the quote csv_cell added
-                records.append((start, tuple(from_csv_cell(c) for c in cells)))
+                records.append((row, tuple(from_csv_cell(c) for c in cells)))
             else:
-                records.append((start, tuple(cells)))
+                records.append((row, tuple(cells)))
     except csv.Error as error:
         raise FileError(
             _l("The CSV file cannot be read: %(e)s", e=str(error))
         ) from error
+    finally:
+        csv.field_size_limit(limit)
     return records
 
 

@@ -45,11 +45,12 @@ class Coded(Sequence[str]):
         equal after that become one label.
         """
         normalize = unicodedata.normalize
-        stripped = np.asarray(
-            [normalize("NFC", label) for label in map(str.strip, labels)], dtype=str
-        )
-        if len(stripped) == 0:
+        cleaned = [normalize("NFC", label) for label in map(str.strip, labels)]
+        if len(cleaned) == 0:
             return cls((), np.zeros(len(codes), dtype=np.int64))
+        if "\x00" in "".join(cleaned):
+            return cls._sorted_in_python(cleaned, codes)
+        stripped = np.asarray(cleaned, dtype=str)
         unique, remap = np.unique(stripped, return_inverse=True)
         return cls(
             # numpy's strings made Python's at once (a million PSU codes: 0.3 s
@@ -57,6 +58,19 @@ class Coded(Sequence[str]):
             tuple(unique.tolist()),
             remap.astype(np.int64)[np.asarray(codes, dtype=np.int64)],
         )
+
+    @classmethod
+    def _sorted_in_python(
+        cls, cleaned: Sequence[str], codes: NDArray[np.integer]
+    ) -> Coded:
+        """:meth:`from_dictionary` of labels holding a NUL, which numpy's strings
+        would drop from their ends ("P1\\x00" is not "P1")."""
+        unique = sorted(set(cleaned))
+        number = {label: k for k, label in enumerate(unique)}
+        remap = np.fromiter(
+            map(number.__getitem__, cleaned), dtype=np.int64, count=len(cleaned)
+        )
+        return cls(tuple(unique), remap[np.asarray(codes, dtype=np.int64)])
 
     @classmethod
     def in_given_order(cls, labels: Sequence[str], codes: NDArray[np.integer]) -> Coded:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import mmap
 import os
@@ -93,15 +94,22 @@ def read_flat_text(
     """Parse the file's text; raise FlatFileError with every problem found.
     ``others``: the columns besides the design's and the criteria to keep (None:
     every one)."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = next(reader, None)
-    if not header:
-        raise FlatFileError([FileProblem(FileProblemKind.empty, 1, None)])
-    header = [name.strip() for name in header]
-    problems = _header_problems(header, criteria, set(known_items))
-    if problems:
-        raise FlatFileError(problems)
-    return _read_rows(reader, header, criteria, others)
+    # newline="": csv itself takes CR, LF and CRLF as line ends (a file of bare CRs
+    # from an old spreadsheet), and keeps those inside quotes as they are
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    # no cell too long to read (csv's own limit is 131 072 characters)
+    limit = csv.field_size_limit(max(len(text), csv.field_size_limit()))
+    try:
+        header = next(reader, None)
+        if not header:
+            raise FlatFileError([FileProblem(FileProblemKind.empty, 1, None)])
+        header = [name.strip() for name in header]
+        problems = _header_problems(header, criteria, set(known_items))
+        if problems:
+            raise FlatFileError(problems)
+        return _read_rows(reader, header, criteria, others)
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _header_problems(
@@ -224,8 +232,12 @@ def read_flat_file(
     the exact row-by-row reader (every error with row and column) for anything else.
     ``others``: the columns besides the design's and the criteria to keep (None:
     every one; an export's other columns are most of its bytes)."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        header = [name.strip() for name in next(csv.reader(handle), [])]
+    with open(path, encoding="utf-8", newline="") as handle:
+        # as the exact reader reads it: every BOM before the header left out
+        while (char := handle.read(1)) == "\ufeff":
+            pass
+        lines = itertools.chain([char + handle.readline()], handle)
+        header = [name.strip() for name in next(csv.reader(lines), [])]
     if header:
         problems = _header_problems(header, criteria, set(known_items))
         if problems:
@@ -264,7 +276,8 @@ def _read_fast(
     import pyarrow as pa  # imported here: only large, clean files need it
     from pyarrow import csv as arrow_csv
 
-    if len(set(header)) != len(header):
+    # a name with a line break: Arrow's skip_rows skips a line, not the header row
+    if len(set(header)) != len(header) or any("\n" in n or "\r" in n for n in header):
         return None
     text = pa.dictionary(pa.int32(), pa.string())
     others = _other_columns(header, criteria, wanted)
@@ -277,13 +290,14 @@ def _read_fast(
     )
     types = {"weight": pa.float64(), **{code: answers_as for code in present}}
     types.update({name: text for name in ("stratum", "psu", *others)})
+    quoted = _holds(path, b'"')
     try:
         table = arrow_csv.read_csv(
             path,
             read_options=arrow_csv.ReadOptions(column_names=header, skip_rows=1),
             # a line break can only sit inside a quoted value; without quotes Arrow
             # may split the file into blocks at any line break (much faster)
-            parse_options=arrow_csv.ParseOptions(newlines_in_values=_holds(path, b'"')),
+            parse_options=arrow_csv.ParseOptions(newlines_in_values=quoted),
             convert_options=arrow_csv.ConvertOptions(
                 column_types=types,
                 include_columns=["stratum", "psu", "weight", *present, *others],
@@ -297,6 +311,11 @@ def _read_fast(
     if table.num_rows == 0:
         return None
     table = table.unify_dictionaries()
+    texts_read = ("stratum", "psu", *others)
+    # Arrow drops the LF of a quoted CRLF whose CR ends one of its blocks: a kept
+    # text with a CR in it is left to the exact reader
+    if quoted and any(_holds_cr(table.column(name)) for name in texts_read):
+        return None
     weights = table.column("weight")
     if weights.null_count:
         return None
@@ -484,6 +503,21 @@ def _coded(column: pa.ChunkedArray, sort: bool = True) -> Coded:
 #: The bytes Python's str.strip() takes off an ASCII string's ends.
 _ASCII_SPACES = np.zeros(256, dtype=np.bool_)
 _ASCII_SPACES[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+
+
+def _holds_cr(column: pa.ChunkedArray) -> bool:
+    """True when a label of a dictionary-encoded string column holds a CR (each
+    dictionary looked at once: after unify_dictionaries every chunk shares one,
+    36 MB for a million UUIDs)."""
+    seen: set[int] = set()
+    for chunk in column.chunks:
+        data = chunk.dictionary.buffers()[2]
+        if data is None or data.address in seen:
+            continue
+        seen.add(data.address)
+        if (np.frombuffer(data, dtype=np.uint8) == 13).any():
+            return True
+    return False
 
 
 def _already_clean(dictionary: pa.Array) -> bool:

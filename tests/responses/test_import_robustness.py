@@ -145,3 +145,47 @@ def test_rows_another_import_stored_since_the_check_count_as_already(
     db.session.commit()
     assert (report.imported, report.already, report.rows) == (1, 4, 5)
     assert stored_count(wave) == 5
+
+
+def test_rows_without_response_id_are_the_same_rows_whatever_the_column_order(
+    wave, questionnaire
+):
+    """The id made for a row without response_id depends on its responses, not on
+    the order of the columns or on the columns the import ignores (weight,
+    stratum …): a file saved again from a spreadsheet is recognised. (It hashed
+    every cell in file order: such a file was stored a second time.)"""
+    rows = [make_row(questionnaire, response_id="", weight="9.401061410159212")]
+    rows += [make_row(questionnaire, response_id="", weight="9.5") for _ in range(4)]
+    columns = list(rows[0])
+    assert run(wave, csv_file(rows, columns)).imported == 5
+    db.session.commit()
+    again = run(wave, csv_file(rows, list(reversed(columns))))
+    assert (again.imported, again.already) == (0, 5)
+    rounded = [{**row, "weight": "9.4"} for row in rows]
+    assert (run(wave, csv_file(rounded)).already, stored_count(wave)) == (5, 5)
+
+
+def test_rows_stored_under_the_former_derived_id_count_as_imported(
+    wave, questionnaire, monkeypatch
+):
+    """Rows imported before 6 December 2026 without a response_id got an id from
+    every cell in file order: the same file is still recognised."""
+    import uuid
+
+    from sipas.services.responses import rows as rows_module
+
+    def as_before(self, cells):  # the formula of the code of that time
+        content = tuple(rows_module.clean(cell) for cell in cells)
+        seen = self.__dict__.setdefault("seen_before", {})
+        occurrence = seen[content] = seen.get(content, -1) + 1
+        name = "\x1f".join((self.context.wave_code, *content, str(occurrence)))
+        return uuid.uuid5(rows_module.ROW_NAMESPACE, name)
+
+    monkeypatch.setattr(rows_module._RowChecker, "_derived_uuid", as_before)
+    alike = make_row(questionnaire, response_id="")
+    data = csv_file([alike, alike, make_row(questionnaire, response_id="")])
+    assert run(wave, data).imported == 3  # as the former code stored them
+    db.session.commit()
+    monkeypatch.undo()
+    again = run(wave, data)
+    assert (again.imported, again.already, stored_count(wave)) == (0, 3, 3)

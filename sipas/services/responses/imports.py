@@ -295,10 +295,13 @@ def _split_stored(
 ) -> tuple[list[ParsedRow], list[ParsedRow], list[RowError]]:
     """Rows not stored yet, rows stored before in this wave, and a problem for each
     row whose id belongs to a response of another wave."""
-    stored = bulk.stored_waves([row.uuid for row in rows])
+    former = [row.former_uuid for row in rows if row.former_uuid is not None]
+    stored = bulk.stored_waves([row.uuid for row in rows] + former)
     fresh, already, errors = [], [], []
     for row in rows:
         wave_id = stored.get(row.uuid.hex)
+        if wave_id is None and row.former_uuid is not None:
+            wave_id = stored.get(row.former_uuid.hex)  # imported before 6 Dec 2026
         if wave_id is None and row.id_given and row.uuid.version == PAPER_ID_VERSION:
             errors.append(RowError(row.row, "response_id", PAPER_ID_REFUSED))
         elif wave_id is None:

@@ -38,6 +38,9 @@ RESPONSE_ID, UNIT, CHANNEL, WAVE = "response_id", "unit", "channel", "wave"
 #: Accepted and not imported: the wave's design gives weights, strata and PSUs.
 IGNORED_COLUMNS = ("stratum", "psu", "weight", "unit_name", "submitted_at")
 FIXED_COLUMNS = (RESPONSE_ID, UNIT, CHANNEL, WAVE, *IGNORED_COLUMNS)
+#: Columns a derived response id does not depend on: the id itself, the round
+#: (the id's name holds it) and what the import ignores.
+UNCOUNTED_COLUMNS = frozenset((RESPONSE_ID, WAVE, *IGNORED_COLUMNS))
 #: Multi-choice codes or labels are joined with this in one cell.
 MULTI_SEPARATOR = ";"
 #: A cell whose text has no entry in its column's memo yet.
@@ -204,6 +207,9 @@ class ParsedRow:
     answers: Mapping[str, AnswerValue]
     #: True when the file gave the response_id (not derived from the row).
     id_given: bool = False
+    #: A derived id as it was made before 6 December 2026 (from every cell in the
+    #: file's order): a row stored then under it counts as imported before.
+    former_uuid: uuid_module.UUID | None = None
 
 
 @dataclass
@@ -261,6 +267,8 @@ class _Fixed(NamedTuple):
     uuid: uuid_module.UUID | None
     unit_id: int | None
     channel: Channel | None
+    #: the id derived as before 6 December 2026 (None when the file gives one)
+    former_uuid: uuid_module.UUID | None = None
 
 
 class _RowChecker:
@@ -285,6 +293,7 @@ class _RowChecker:
         self.skippable = [item for _i, item in self.items if item.show_if is not None]
         self.seen_ids: dict[uuid_module.UUID, int] = {}
         self.occurrences: dict[tuple[str, ...], int] = {}
+        self.former_occurrences: dict[tuple[str, ...], int] = {}
         # a column holds a few distinct values: each is read and checked once
         self.texts_memo: dict[str, dict[object, object]] = {
             item.code: {} for _i, item in self.items
@@ -323,6 +332,7 @@ class _RowChecker:
                 row.channel,
                 row_answers,
                 row.given,
+                row.former_uuid,
             )
             checked.append((parsed, errors))
         return checked
@@ -348,7 +358,8 @@ class _RowChecker:
                 ),
             )
         given = bool(self.cell(cells, RESPONSE_ID))
-        return _Fixed(number, errors, given, response_uuid, unit_id, channel)
+        former = None if given else self._former_uuid(cells)
+        return _Fixed(number, errors, given, response_uuid, unit_id, channel, former)
 
     def _uuid(
         self, number: int, cells: tuple[object, ...], fail: Fail
@@ -378,11 +389,26 @@ class _RowChecker:
         return value
 
     def _derived_uuid(self, cells: tuple[object, ...]) -> uuid_module.UUID:
-        """A stable id from the row's content: the same file gives the same ids, and
-        identical rows (two respondents answering alike) still differ."""
-        content = tuple(clean(cell) for cell in cells)
+        """A stable id from the row's content: the same responses give the same ids
+        whatever the order of the columns and whatever the columns the import
+        ignores (a file saved again from a spreadsheet), and identical rows (two
+        respondents answering alike) still differ."""
+        content = tuple(
+            f"{column}={clean(cells[i]) if i < len(cells) else ''}"
+            for column, i in sorted(self.positions.items())
+            if column not in UNCOUNTED_COLUMNS
+        )
         occurrence = self.occurrences.get(content, 0)
         self.occurrences[content] = occurrence + 1
+        name = "\x1f".join((self.context.wave_code, *content, str(occurrence)))
+        return uuid_module.uuid5(ROW_NAMESPACE, name)
+
+    def _former_uuid(self, cells: tuple[object, ...]) -> uuid_module.UUID:
+        """The id derived as before 6 December 2026: every cell in the file's
+        order, so that a file imported then is recognised again."""
+        content = tuple(clean(cell) for cell in cells)
+        occurrence = self.former_occurrences.get(content, 0)
+        self.former_occurrences[content] = occurrence + 1
         name = "\x1f".join((self.context.wave_code, *content, str(occurrence)))
         return uuid_module.uuid5(ROW_NAMESPACE, name)
 

@@ -141,6 +141,23 @@ def test_unknown_column_is_reported_on_the_header_and_blocks_valid_only(
     assert stored_count(wave) == 0
 
 
+def test_a_required_question_without_a_column_is_said_once_for_the_header(
+    wave, questionnaire
+):
+    """A file with no column for a question every response must answer: one
+    problem on the header, not one on every row (a reviewer saw a 100 000-row
+    file say "must be answered" 100 000 times); nothing is imported."""
+    rows = [make_row(questionnaire) for _ in range(3)]
+    for row in rows:
+        del row["A1"]
+    rows[1]["A2"] = "7"  # the rows' own problems are still said
+    report = run(wave, csv_file(rows), valid_only=True)
+    problems = english(report)
+    assert [(row, column) for row, column, _m in problems] == [(1, "A1"), (3, "A2")]
+    assert "no column for this question" in problems[0][2]
+    assert (report.valid, report.imported, stored_count(wave)) == (0, 0, 0)
+
+
 def test_a_file_without_unit_column_cannot_be_read(wave, questionnaire):
     row = make_row(questionnaire)
     del row["unit"]

@@ -150,6 +150,15 @@ def find_layout(
         for heading, column in zip(header.headings, header.columns, strict=True)
         if heading and column is None
     ]
+    # said once for the header, not once for every row
+    errors += [
+        RowError(
+            header.header_row,
+            code,
+            _l("The file has no column for this question, which must be answered."),
+        )
+        for code in missing_required(words.questionnaire, header.columns)
+    ]
     seen: dict[str, str] = {}
     for heading, column in zip(header.headings, header.columns, strict=True):
         if column is None:
@@ -256,6 +265,19 @@ def plan_rows(
     return plan
 
 
+def missing_required(
+    questionnaire: Questionnaire, columns: Sequence[str | None]
+) -> list[str]:
+    """The questions every response must answer (required, never skipped) that
+    have no column among ``columns``."""
+    present = set(columns)
+    return [
+        item.code
+        for item in questionnaire.items
+        if item.required and item.show_if is None and item.code not in present
+    ]
+
+
 class _Fixed(NamedTuple):
     """A row's columns other than answers, checked: its problems so far, and its
     id, unit and channel (None when wrong)."""
@@ -291,6 +313,8 @@ class _RowChecker:
         ]
         #: the items of the file a skip rule may hide, in the file's order
         self.skippable = [item for _i, item in self.items if item.show_if is not None]
+        #: required questions without a column: said once, for the header
+        self.missing = frozenset(missing_required(self.questionnaire, layout.columns))
         self.seen_ids: dict[uuid_module.UUID, int] = {}
         self.occurrences: dict[tuple[str, ...], int] = {}
         self.former_occurrences: dict[tuple[str, ...], int] = {}
@@ -485,6 +509,7 @@ class _RowChecker:
                     self._message(p, columns, row),
                 )
                 for p in verdict.problems
+                if p.item_code not in self.missing
             ]
             if self.skippable:
                 self._skipped(verdict, columns, row, found)

@@ -158,6 +158,24 @@ def test_a_required_question_without_a_column_is_said_once_for_the_header(
     assert (report.valid, report.imported, stored_count(wave)) == (0, 0, 0)
 
 
+def test_a_row_with_more_filled_cells_than_the_header_is_refused(wave, questionnaire):
+    """A comma left unquoted in a comment moves every cell after it: the row's
+    filled cell past the header's last column is a problem (it was ignored);
+    empty cells there (a spreadsheet's trailing commas) are not."""
+    rows = [make_row(questionnaire) for _ in range(3)]
+    columns = list(rows[0])
+    text = csv_file(rows, columns).decode()
+    lines = text.splitlines()
+    lines[2] += ",rất tốt"  # row 3: one more cell, filled
+    lines[3] += ",,"  # row 4: two more, empty
+    report = run(wave, ("\n".join(lines) + "\n").encode())
+    problems = english(report)
+    width = len(columns)
+    assert [(row, column) for row, column, _m in problems] == [(3, str(width + 1))]
+    assert "more cells than the header" in problems[0][2]
+    assert stored_count(wave) == 0
+
+
 def test_a_file_without_unit_column_cannot_be_read(wave, questionnaire):
     row = make_row(questionnaire)
     del row["unit"]

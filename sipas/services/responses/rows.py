@@ -381,9 +381,25 @@ class _RowChecker:
                     target=self.context.wave_code,
                 ),
             )
+        self._beyond_header(cells, errors, number)
         given = bool(self.cell(cells, RESPONSE_ID))
         former = None if given else self._former_uuid(cells)
         return _Fixed(number, errors, given, response_uuid, unit_id, channel, former)
+
+    def _beyond_header(
+        self, cells: tuple[object, ...], errors: list[RowError], number: int
+    ) -> None:
+        """A problem for the first filled cell past the header's last column: a
+        comma left unquoted in a comment, say, which moves every cell after it."""
+        width = len(self.layout.columns)
+        for position in range(width, len(cells)):
+            if clean(cells[position]):
+                message = _l(
+                    "This row has more cells than the header has columns: its "
+                    "cells may have moved (a comma in a text not in quotes?)."
+                )
+                errors.append(RowError(number, str(position + 1), message))
+                return
 
     def _uuid(
         self, number: int, cells: tuple[object, ...], fail: Fail
